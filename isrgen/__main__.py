@@ -1,0 +1,5 @@
+"""``python -m isrgen``."""
+
+from .cli import main
+
+main(prog_name="isrgen")

@@ -1,0 +1,16 @@
+"""Architecture facts: what the CPU does on an interrupt, independent of any spec."""
+
+from __future__ import annotations
+
+from .base import ArchFacts, ExceptionInfo
+from .x86_64 import X86_64
+
+ARCHES: dict[str, ArchFacts] = {X86_64.name: X86_64}
+
+
+def get_arch(name: str) -> ArchFacts | None:
+    """The facts for ``name`` or None when isrgen does not know that architecture."""
+    return ARCHES.get(name)
+
+
+__all__ = ["ARCHES", "ArchFacts", "ExceptionInfo", "get_arch"]

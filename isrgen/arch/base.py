@@ -1,0 +1,52 @@
+"""The shape of an architecture's interrupt facts."""
+
+from __future__ import annotations
+
+import attrs
+
+
+@attrs.frozen
+class ExceptionInfo:
+    """An architecturally defined vector: its mnemonic, a default name and its error code."""
+
+    vector: int
+    mnemonic: str
+    name: str
+    pushes_error_code: bool
+
+
+@attrs.frozen
+class ArchFacts:
+    """Everything isrgen needs to know about a CPU's interrupt mechanism.
+
+    ``cpu_frame`` lists what the CPU pushes, low address first (excluding the
+    error code, which sits directly below it when pushed).
+    """
+
+    name: str
+    word_size: int
+    gprs: tuple[str, ...]
+    stack_pointer: str
+    cpu_frame: tuple[str, ...]
+    exceptions: tuple[ExceptionInfo, ...]
+    vector_count: int
+    call_alignment: int
+    interrupt_return: str
+    #: registers whose 8-bit/16-bit/32-bit aliases are also reserved names in assembly
+    register_aliases: frozenset[str]
+
+    @property
+    def error_code_vectors(self) -> frozenset[int]:
+        """Vectors on which the CPU pushes an error code."""
+        return frozenset(e.vector for e in self.exceptions if e.pushes_error_code)
+
+    def exception(self, vector: int) -> ExceptionInfo | None:
+        """The architectural exception at ``vector`` (None for vectors >= 32)."""
+        for info in self.exceptions:
+            if info.vector == vector:
+                return info
+        return None
+
+    def pushes_error_code(self, vector: int) -> bool:
+        """Whether the CPU pushes an error code when delivering ``vector``."""
+        return vector in self.error_code_vectors

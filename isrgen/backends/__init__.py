@@ -1,0 +1,91 @@
+"""Backend discovery.
+
+Built-in backends are always available; others are discovered through the
+``isrgen.backends`` entry-point group.  A name claimed twice, or an entry point
+that does not load or does not look like a backend, is an error that names it.
+"""
+
+from __future__ import annotations
+
+import functools
+from importlib.metadata import EntryPoint, entry_points
+
+import attrs
+
+from ..diagnostics import UsageError
+from .base import Backend, GenerationContext, render_template
+
+ENTRY_POINT_GROUP = "isrgen.backends"
+
+
+@attrs.frozen
+class BackendInfo:
+    """A discovered backend and where it came from."""
+
+    name: str
+    backend: Backend
+    origin: str
+
+
+def _builtins() -> dict[str, Backend]:
+    from .c_header import CHeaderBackend
+    from .gas import GasBackend
+
+    found: list[Backend] = [GasBackend(), CHeaderBackend()]
+    return {b.name: b for b in found}
+
+
+def _load_entry_point(ep: EntryPoint) -> Backend:
+    try:
+        obj = ep.load()
+    except Exception as exc:  # a plugin's import error is the plugin's, report it
+        raise UsageError(f"backend plugin {ep.name!r} ({ep.value}) failed to load: {exc}") from None
+    backend = obj() if isinstance(obj, type) else obj
+    missing = [a for a in ("name", "description", "default_filename", "render") if not hasattr(backend, a)]
+    if missing:
+        raise UsageError(f"backend plugin {ep.name!r} ({ep.value}) is malformed: missing {', '.join(missing)}")
+    if backend.name != ep.name:
+        raise UsageError(f"backend plugin {ep.name!r} ({ep.value}) calls itself {backend.name!r}")
+    return backend  # type: ignore[no-any-return]
+
+
+@functools.cache
+def discover() -> dict[str, BackendInfo]:
+    """Every available backend by name (built-ins first, then plugins, sorted by name)."""
+    found = {name: BackendInfo(name, b, "builtin") for name, b in _builtins().items()}
+    eps = sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda e: (e.name, e.value))
+    for ep in eps:
+        dist = ep.dist.name if ep.dist else "unknown distribution"
+        if ep.name in found:
+            if found[ep.name].origin == "builtin" and ep.value.startswith("isrgen."):
+                continue  # isrgen's own registration of a built-in
+            raise UsageError(
+                f"backend {ep.name!r} is provided twice: by {found[ep.name].origin} and by {dist} ({ep.value})"
+            )
+        found[ep.name] = BackendInfo(ep.name, _load_entry_point(ep), f"{dist} ({ep.value})")
+    return dict(sorted(found.items()))
+
+
+def available_backends() -> tuple[str, ...]:
+    """Names of every available backend."""
+    return tuple(discover())
+
+
+def get_backend(name: str) -> Backend:
+    """The backend called ``name``; a :class:`UsageError` listing the others if there is none."""
+    backends = discover()
+    if name not in backends:
+        raise UsageError(f"unknown backend {name!r} (available: {', '.join(backends)})")
+    return backends[name].backend
+
+
+__all__ = [
+    "ENTRY_POINT_GROUP",
+    "Backend",
+    "BackendInfo",
+    "GenerationContext",
+    "available_backends",
+    "discover",
+    "get_backend",
+    "render_template",
+]

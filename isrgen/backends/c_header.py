@@ -1,0 +1,117 @@
+"""C header backend: frame struct, offsets, vector numbers, table and IDT helper."""
+
+from __future__ import annotations
+
+import re
+from typing import ClassVar
+
+import attrs
+
+from ..layout import FieldKind
+from ..model import ReturnModel
+from .base import GenerationContext, render_template
+
+_CPU_COMMENTS = {
+    "rip": "pushed by the CPU: interrupted instruction pointer",
+    "cs": "pushed by the CPU: interrupted code segment (low 2 bits = privilege level)",
+    "rflags": "pushed by the CPU",
+    "rsp": "pushed by the CPU: interrupted stack pointer",
+    "ss": "pushed by the CPU",
+    "error_code": "CPU error code, or the synthetic value for vectors without one",
+    "vector": "vector number, pushed by the stub",
+}
+
+
+@attrs.frozen
+class CField:
+    """One struct member."""
+
+    ctype: str
+    name: str
+    offset: int
+    size: int
+    comment: str
+
+
+@attrs.frozen
+class CConstant:
+    """A ``#define NAME VALUE``."""
+
+    name: str
+    value: str
+
+
+@attrs.frozen
+class CHeaderView:
+    """Everything the C header template prints."""
+
+    banner: str
+    guard: str
+    struct: str
+    fields: tuple[CField, ...]
+    frame_size: int
+    constants: tuple[CConstant, ...]
+    vector_constants: tuple[CConstant, ...]
+    declarations: tuple[str, ...]
+    gate_struct: str
+    idt_fill: str
+    table: str
+    gates: str
+    vector_count_macro: str
+
+
+def _macro(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_]", "_", text).upper()
+
+
+def c_header_view(ctx: GenerationContext, filename: str) -> CHeaderView:
+    """Derive the C header's contents from the model."""
+    spec, layout = ctx.spec, ctx.layout
+    mp = _macro(spec.symbols.prefix)
+    uint = f"uint{layout.word_size * 8}_t"
+    fields = tuple(
+        CField(uint, f.name, f.offset, f.size, _CPU_COMMENTS.get(f.name, "padding" if f.kind is FieldKind.PAD else ""))
+        for f in layout.fields
+    )
+    struct = f"struct {spec.frame.struct_name}"
+    constants = [
+        CConstant(f"{mp}VECTOR_COUNT", str(spec.arch.vector_count)),
+        CConstant(f"{mp}FRAME_SIZE", str(layout.size)),
+        CConstant(f"{mp}SYNTHETIC_ERROR_CODE", str(spec.frame.synthetic_error_code)),
+    ]
+    constants += [CConstant(f"{mp}FRAME_OFFSET_{_macro(f.name)}", str(f.offset)) for f in layout.fields]
+    constants.append(CConstant(f"{mp}TSS_IST_SLOT(ist)", "((ist) - 1) /* gate IST n is the TSS's ist[n - 1] */"))
+    vector_constants = tuple(CConstant(f"{mp}VEC_{_macro(v.name)}", str(v.number)) for v in spec.vectors)
+    ret = f"{struct} *" if spec.handler.returns is ReturnModel.FRAME else "void "
+    decls = [f"{ret}{h}({struct} *frame);" for h in spec.handlers]
+    decls.append(f"_Noreturn void {spec.symbols.exit}({struct} *frame);")
+    decls += [f"void {g.symbol}(void);" for g in ctx.groups]
+    decls += [f"void {v.stub_symbol}(void);" for v in spec.vectors]
+    decls.append(f"extern const {uint} {spec.symbols.table}[{mp}VECTOR_COUNT];")
+    decls.append(f"extern const uint8_t {spec.symbols.gates}[{mp}VECTOR_COUNT][2];")
+    return CHeaderView(
+        banner=ctx.banner(),
+        guard=f"ISRGEN_{_macro(filename)}_",
+        struct=struct,
+        fields=fields,
+        frame_size=layout.size,
+        constants=tuple(constants),
+        vector_constants=vector_constants,
+        declarations=tuple(decls),
+        gate_struct=f"struct {spec.symbols.prefix}idt_gate",
+        idt_fill=f"{spec.symbols.prefix}idt_fill",
+        table=spec.symbols.table,
+        gates=spec.symbols.gates,
+        vector_count_macro=f"{mp}VECTOR_COUNT",
+    )
+
+
+class CHeaderBackend:
+    """A C header matching the generated assembly."""
+
+    name: ClassVar[str] = "c"
+    description: ClassVar[str] = "C header (frame struct, offsets, vectors, table, IDT helper)"
+    default_filename: ClassVar[str] = "isr.h"
+
+    def render(self, ctx: GenerationContext, filename: str) -> str:
+        return render_template("c_header.h.mako", view=c_header_view(ctx, filename))

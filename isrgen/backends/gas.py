@@ -1,0 +1,43 @@
+"""GNU as backend: a ``.S`` file in Intel syntax with explicit section flags."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+import attrs
+
+from ..codegen.syntax import GasSyntax, SectionText, internal_labels
+from .base import GenerationContext, render_template
+
+
+@attrs.frozen
+class AsmView:
+    """What an assembly template reads: a banner and the rendered sections."""
+
+    banner: str
+    description: str
+    sections: tuple[SectionText, ...]
+    note: SectionText
+
+
+def gas_view(ctx: GenerationContext) -> AsmView:
+    """The GAS rendering of ``ctx``'s program (also used inside Rust ``global_asm!``)."""
+    syntax = GasSyntax(internal_labels(ctx.program.sections))
+    sections = tuple(syntax.section(s) for s in ctx.program.sections)
+    return AsmView(
+        ctx.banner(),
+        f"interrupt stubs, common entry and vector table for {ctx.spec.arch_name}",
+        sections,
+        syntax.note_gnu_stack(),
+    )
+
+
+class GasBackend:
+    """Stubs, entries, exit and tables for GNU as (``as --64`` or ``gcc -c``)."""
+
+    name: ClassVar[str] = "gas"
+    description: ClassVar[str] = "GNU as assembly (.S, Intel syntax)"
+    default_filename: ClassVar[str] = "isr.S"
+
+    def render(self, ctx: GenerationContext, filename: str) -> str:
+        return render_template("gas.S.mako", view=gas_view(ctx))

@@ -1,0 +1,74 @@
+"""Which names may become symbols, struct fields and constants.
+
+A generated name ends up in GNU as (Intel syntax), NASM, C and Rust, so it must
+be a plain identifier there and must not collide with a keyword, a register or
+an operator of any of those languages.  Checking here, at load time, turns a
+confusing assembler or compiler error into a located spec error.
+"""
+
+from __future__ import annotations
+
+import re
+
+IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+C_KEYWORDS = frozenset(
+    """auto break case char const continue default do double else enum extern float for goto
+    if inline int long register restrict return short signed sizeof static struct switch typedef
+    union unsigned void volatile while _Alignas _Alignof _Atomic _Bool _Complex _Generic
+    _Imaginary _Noreturn _Static_assert _Thread_local alignas alignof bool constexpr false
+    nullptr static_assert thread_local true typeof typeof_unqual _BitInt _Decimal32 _Decimal64
+    _Decimal128 asm __asm__ __attribute__""".split()
+)
+
+RUST_KEYWORDS = frozenset(
+    """as break const continue crate else enum extern false fn for if impl in let loop match mod
+    move mut pub ref return self Self static struct super trait true type unsafe use where while
+    async await dyn abstract become box do final macro override priv typeof unsized virtual
+    yield try gen union""".split()
+)
+
+NASM_KEYWORDS = frozenset(
+    """section segment global extern common static bits use16 use32 use64 default rel abs absolute
+    org align alignb times db dw dd dq dt do dy dz resb resw resd resq rest reso resy resz incbin
+    equ struc endstruc istruc iend at seg wrt strict byte word dword qword tword oword yword zword
+    near far short to nosplit cpu float warning map gotpc gotoff gottpoff got plt sym tlsie
+    __sect__ __line__ __file__ __bits__ __output_format__ ptr""".split()
+)
+
+GAS_INTEL_KEYWORDS = frozenset(
+    """offset ptr byte word dword qword tbyte xword oword xmmword ymmword zmmword fword
+    flat short near far not and or xor mod shl shr eq ne lt le gt ge""".split()
+)
+
+# Mnemonics the generated code uses: a symbol with such a name would be misparsed.
+MNEMONICS = frozenset(
+    """push pop pushq popq mov movq lea call jmp ret iretq iretd iret sysretq sysret swapgs lfence
+    mfence sfence cld std cli sti hlt int int3 test cmp and or xor add sub jz jnz je jne js jns
+    nop endbr64 endbr32 fxsave fxsave64 fxrstor fxrstor64 xsave xsave64 xrstor xrstor64 rdmsr
+    wrmsr pushal popal pusha popa pushad popad ud2 movzx bt shl shr sar""".split()
+)
+
+
+def reserved_reason(name: str, registers: frozenset[str]) -> str | None:
+    """Why ``name`` cannot be used as a generated identifier, or None when it can."""
+    if not IDENTIFIER.match(name):
+        return f"{name!r} is not a valid identifier (letters, digits and '_', not starting with a digit)"
+    lower = name.lower()
+    if lower in registers:
+        return f"{name!r} is a register name in assembly"
+    if name in C_KEYWORDS:
+        return f"{name!r} is a C keyword"
+    if name in RUST_KEYWORDS:
+        return f"{name!r} is a Rust keyword"
+    if lower in NASM_KEYWORDS:
+        return f"{name!r} is a NASM keyword"
+    if lower in GAS_INTEL_KEYWORDS:
+        return f"{name!r} is reserved in GNU as Intel syntax"
+    if lower in MNEMONICS:
+        return f"{name!r} is an instruction mnemonic"
+    if name.startswith("__"):
+        return f"{name!r} starts with '__', which C reserves"
+    if name.startswith("..") or name.startswith(".L"):
+        return f"{name!r} is an assembler-local label form"
+    return None

@@ -1,0 +1,136 @@
+"""Load YAML into plain Python data while keeping the location of every node.
+
+The YAML text is *composed* (not constructed) with ruamel.yaml so that every
+mapping, sequence and scalar keeps its start mark.  We then build plain data
+ourselves, which lets us report every duplicate key (ruamel stops at the first)
+and look up the ``file:line:col`` of any value or key by its path.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import attrs
+from ruamel.yaml import YAML
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from .diagnostics import Diagnostic, SourceRef, SpecError
+
+PathElem = str | int
+Path = tuple[PathElem, ...]
+
+
+def format_path(path: Path) -> str:
+    """Render a path as ``$.vectors[3].ist``."""
+    out = "$"
+    for elem in path:
+        out += f"[{elem}]" if isinstance(elem, int) else f".{elem}"
+    return out
+
+
+@attrs.define
+class Locations:
+    """Where each value (and each mapping key) of a document sits in its file."""
+
+    file: str
+    values: dict[Path, SourceRef] = attrs.field(factory=dict)
+    keys: dict[Path, SourceRef] = attrs.field(factory=dict)
+
+    def of(self, path: Path) -> SourceRef:
+        """The location of the value at ``path`` or of its nearest located ancestor."""
+        p = tuple(path)
+        while p not in self.values and p:
+            p = p[:-1]
+        return self.values.get(p, SourceRef(self.file, 1, 1))
+
+    def of_key(self, path: Path) -> SourceRef:
+        """The location of the key that introduces ``path`` (falls back to the value)."""
+        return self.keys.get(tuple(path)) or self.of(path)
+
+    def error(self, path: Path, message: str, *, at_key: bool = False) -> Diagnostic:
+        """A diagnostic located at ``path``."""
+        ref = self.of_key(path) if at_key else self.of(path)
+        return Diagnostic(ref, message, format_path(path))
+
+
+@attrs.frozen
+class Document:
+    """A parsed YAML document: plain data, its locations and its raw text."""
+
+    data: Any
+    locations: Locations
+    text: str
+
+
+def _ref(file: str, node: Node) -> SourceRef:
+    mark = node.start_mark
+    return SourceRef(file, mark.line + 1, mark.column + 1)
+
+
+class _Builder:
+    def __init__(self, file: str):
+        self.locations = Locations(file)
+        self.diagnostics: list[Diagnostic] = []
+        self._scalar = YAML(typ="safe", pure=True).constructor
+
+    def build(self, node: Node, path: Path) -> Any:
+        self.locations.values[path] = _ref(self.locations.file, node)
+        if isinstance(node, MappingNode):
+            return self._mapping(node, path)
+        if isinstance(node, SequenceNode):
+            return [self.build(item, path + (i,)) for i, item in enumerate(node.value)]
+        if isinstance(node, ScalarNode):
+            try:
+                return self._scalar.construct_object(node, deep=True)
+            except YAMLError as exc:
+                self.diagnostics.append(
+                    Diagnostic(_ref(self.locations.file, node), f"bad scalar: {exc}", format_path(path))
+                )
+                return None
+        raise TypeError(f"unexpected YAML node {node!r}")  # pragma: no cover - composer invariant
+
+    def _mapping(self, node: MappingNode, path: Path) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        first_seen: dict[str, SourceRef] = {}
+        for key_node, value_node in node.value:
+            key_ref = _ref(self.locations.file, key_node)
+            if not isinstance(key_node, ScalarNode) or str(key_node.tag).endswith(":merge"):
+                self.diagnostics.append(Diagnostic(key_ref, "mapping keys must be plain strings", format_path(path)))
+                continue
+            key = str(key_node.value)
+            if key in first_seen:
+                prev = first_seen[key]
+                self.diagnostics.append(
+                    Diagnostic(
+                        key_ref,
+                        f"duplicate key '{key}' (first defined at line {prev.line}, column {prev.col})",
+                        format_path(path + (key,)),
+                    )
+                )
+                continue
+            first_seen[key] = key_ref
+            self.locations.keys[path + (key,)] = key_ref
+            out[key] = self.build(value_node, path + (key,))
+        return out
+
+
+def parse_yaml(text: str, file: str) -> Document:
+    """Parse ``text`` (named ``file`` in messages); raise :class:`SpecError` on any problem."""
+    yaml = YAML(typ="rt", pure=True)
+    try:
+        node = yaml.compose(text)
+    except MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        ref = SourceRef(file, mark.line + 1, mark.column + 1) if mark else SourceRef(file, 1, 1)
+        problem = exc.problem or exc.context or "malformed YAML"
+        raise SpecError([Diagnostic(ref, f"not valid YAML: {problem}")]) from None
+    except YAMLError as exc:
+        raise SpecError([Diagnostic(SourceRef(file, 1, 1), f"not valid YAML: {exc}")]) from None
+    if node is None:
+        raise SpecError([Diagnostic(SourceRef(file, 1, 1), "the spec is empty")])
+    builder = _Builder(file)
+    data = builder.build(node, ())
+    if builder.diagnostics:
+        raise SpecError(builder.diagnostics)
+    return Document(data, builder.locations, text)

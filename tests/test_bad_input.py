@@ -1,0 +1,163 @@
+"""Every class of bad input gets `file:line:col: error:`, a non-zero exit and no output."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+from conftest import isrgen_cmd, run
+
+import isrgen
+
+GOOD = """\
+isrgen: 1
+arch: x86_64
+handler:
+  symbol: isr_dispatch
+frame:
+  layout: [r15, r14, r13, r12, r11, r10, r9, r8, rbp, rdi, rsi, rdx, rcx, rbx, rax, vector, error_code]
+vectors:
+  - {vector: 0, name: divide_error}
+  - {range: [32, 47], name: "irq_{n}", class: irq}
+"""
+
+
+def _fail(tmp_path: Path, text: str) -> tuple[str, Path]:
+    spec = tmp_path / "bad.yaml"
+    spec.write_text(textwrap.dedent(text))
+    out = tmp_path / "out"
+    proc = run(isrgen_cmd("build", str(spec), "-o", str(out)), check=False)
+    assert proc.returncode == 1, proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert not out.exists(), "no output may be written for a bad spec"
+    return proc.stderr, spec
+
+
+def _assert_at(stderr: str, spec: Path, line: int, col: int, fragment: str) -> None:
+    head = f"{spec}:{line}:{col}: error: "
+    matching = [ln for ln in stderr.splitlines() if ln.startswith(head)]
+    assert matching, f"expected an error at {line}:{col}, got:\n{stderr}"
+    assert any(fragment in ln for ln in matching), f"{fragment!r} not in {matching}"
+
+
+def test_good_spec_is_accepted(tmp_path: Path) -> None:
+    spec = tmp_path / "good.yaml"
+    spec.write_text(GOOD)
+    run(isrgen_cmd("build", str(spec), "-o", str(tmp_path / "out")))
+
+
+def test_not_yaml(tmp_path: Path) -> None:
+    err, spec = _fail(tmp_path, "isrgen: 1\narch: [x86_64\nhandler: {}\n")
+    assert f"{spec}:3:" in err and "not valid YAML" in err
+
+
+def test_wrong_types(tmp_path: Path) -> None:
+    err, spec = _fail(tmp_path, GOOD.replace("{vector: 0, name: divide_error}", "{vector: zero, name: 7}"))
+    _assert_at(err, spec, 8, 14, "expected an integer")
+    _assert_at(err, spec, 8, 26, "expected a string")
+
+
+def test_unknown_keys(tmp_path: Path) -> None:
+    err, spec = _fail(tmp_path, GOOD.replace("  symbol: isr_dispatch", "  symbol: isr_dispatch\n  symbl: x"))
+    _assert_at(err, spec, 5, 3, "unknown key 'symbl'")
+
+
+def test_duplicate_keys_all_reported(tmp_path: Path) -> None:
+    text = GOOD.replace("arch: x86_64", "arch: x86_64\narch: x86_64") + "isrgen: 1\n"
+    err, spec = _fail(tmp_path, text)
+    _assert_at(err, spec, 3, 1, "duplicate key 'arch'")
+    _assert_at(err, spec, 11, 1, "duplicate key 'isrgen'")
+
+
+def test_duplicate_vectors(tmp_path: Path) -> None:
+    err, spec = _fail(tmp_path, GOOD + "  - {vector: 40, name: again}\n")
+    _assert_at(err, spec, 10, 5, "vector 40 is defined twice")
+
+
+def test_out_of_range_numbers(tmp_path: Path) -> None:
+    err, spec = _fail(tmp_path, GOOD + "  - {vector: 256, name: too_big}\n  - {vector: 3, ist: 8}\n")
+    _assert_at(err, spec, 10, 14, "too large (maximum 255)")
+    _assert_at(err, spec, 11, 22, "too large (maximum 7)")
+
+
+@pytest.mark.parametrize(
+    ("name", "col", "why"),
+    [
+        ("9lives", 11, "not a valid identifier"),
+        ("rax", 11, "register name"),
+        ("section", 11, "NASM keyword"),
+        ("struct", 11, "C keyword"),
+        ("offset", 11, "GNU as Intel syntax"),
+        ("fn", 11, "Rust keyword"),
+    ],
+)
+def test_invalid_symbol_names(tmp_path: Path, name: str, col: int, why: str) -> None:
+    err, spec = _fail(tmp_path, GOOD.replace("symbol: isr_dispatch", f"symbol: {name}"))
+    _assert_at(err, spec, 4, col, why)
+
+
+def test_registers_listed_twice(tmp_path: Path) -> None:
+    err, spec = _fail(tmp_path, GOOD.replace("r14, r13", "r14, r15"))
+    _assert_at(err, spec, 6, 22, "'r15' is listed twice")
+
+
+def test_impossible_alignment(tmp_path: Path) -> None:
+    err, spec = _fail(tmp_path, GOOD + "sections:\n  stub_align: 12\n")
+    _assert_at(err, spec, 11, 15, "impossible alignment 12")
+
+
+def test_error_code_contradicting_architecture(tmp_path: Path) -> None:
+    err, spec = _fail(tmp_path, GOOD + "  - {vector: 21, name: cp, error_code: false}\n")
+    _assert_at(err, spec, 10, 40, "pushes an error code")
+
+
+def test_error_code_override_is_recorded(tmp_path: Path) -> None:
+    spec = tmp_path / "ok.yaml"
+    spec.write_text(GOOD + "  - {vector: 21, name: cp, error_code: false, error_code_override: true}\n")
+    model = isrgen.load_spec(spec)
+    v = model.vector(21)
+    assert v is not None and v.error_code is False and v.error_code_overridden
+
+
+def test_code_in_data_section_rejected(tmp_path: Path) -> None:
+    err, spec = _fail(tmp_path, GOOD + "sections:\n  code: .rodata.isr\n")
+    _assert_at(err, spec, 11, 9, "would not be executable")
+
+
+def test_all_errors_reported_at_once(tmp_path: Path) -> None:
+    text = GOOD.replace("r14, r13", "r14, r15") + "  - {vector: 300}\nbogus: 1\n"
+    err, _ = _fail(tmp_path, text)
+    assert err.count(": error: ") == 3
+    assert err.rstrip().endswith("3 errors")
+    # the offending line and a caret are shown
+    assert "bogus: 1" in err and "^" in err
+
+
+@pytest.mark.parametrize("kind", ["missing", "directory"])
+def test_unreadable_spec_is_one_line(tmp_path: Path, kind: str) -> None:
+    target = tmp_path / "nope.yaml" if kind == "missing" else tmp_path
+    proc = run(isrgen_cmd("build", str(target), "-o", str(tmp_path / "out")), check=False)
+    assert proc.returncode == 2
+    assert len(proc.stderr.strip().splitlines()) == 1
+    assert proc.stderr.startswith("isrgen: error: ")
+    assert "Traceback" not in proc.stderr
+
+
+def test_unwritable_output_folder(tmp_path: Path) -> None:
+    spec = tmp_path / "good.yaml"
+    spec.write_text(GOOD)
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    proc = run(isrgen_cmd("build", str(spec), "-o", str(blocker / "sub")), check=False)
+    assert proc.returncode == 2
+    assert len(proc.stderr.strip().splitlines()) == 1 and "Traceback" not in proc.stderr
+    proc = run(isrgen_cmd("build", str(spec), "-o", str(blocker)), check=False)
+    assert proc.returncode == 2 and "not a directory" in proc.stderr
+
+
+def test_library_raises_spec_error_with_all_diagnostics(tmp_path: Path) -> None:
+    with pytest.raises(isrgen.SpecError) as info:
+        isrgen.loads_spec(GOOD.replace("rax, vector", "rax, rax, vector") + "  - {vector: 0}\n", "mem.yaml")
+    paths = [d.path for d in info.value.diagnostics]
+    assert "$.frame.layout[15]" in paths and "$.vectors[2]" in paths
