@@ -1,0 +1,498 @@
+"""Run linked interrupt glue under unicorn, as a CPU would deliver an interrupt.
+
+The generated objects are linked for real with ``ld`` at a fixed address.  Every
+symbol they leave undefined (the handlers, and anything else they call) is
+defined with ``--defsym`` as a *marker*: a 16-byte slot in a page of ``ud2``
+instructions that emulation never executes, because reaching a marker stops it.
+The stack, a GDT (``iretq`` needs one) and the marker page are mapped next to
+the image's ``PT_LOAD`` segments, each with the permissions its program header
+gives, so code placed in a read-only segment faults exactly as it would on
+hardware with NX enabled.
+
+Typical use::
+
+    image = link_for_emulation([obj], workdir)
+    emu = Emulator(image, table_symbol="isr_table")
+    stop = emu.interrupt(14, regs={"rax": 1}, error_code=0x11)
+    assert stop.symbol == "isr_dispatch" and stop.call_aligned
+    back = emu.return_from_handler()
+    assert back.resumed and back.state.gprs["rax"] == 1
+
+One :class:`Emulator` (one unicorn ``Uc``) is reused for any number of
+interrupts; creating a ``Uc`` costs far more than running a stub.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import struct
+import subprocess
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import attrs
+from elftools.elf.elffile import ELFFile
+from elftools.elf.sections import SymbolTableSection
+
+from .diagnostics import IsrgenError, UsageError
+
+#: the 15 general-purpose registers a frame can save, in encoding order
+GPRS: tuple[str, ...] = (
+    "rax",
+    "rcx",
+    "rdx",
+    "rbx",
+    "rbp",
+    "rsi",
+    "rdi",
+    "r8",
+    "r9",
+    "r10",
+    "r11",
+    "r12",
+    "r13",
+    "r14",
+    "r15",
+)
+#: SysV: registers a called function may change (rsp aside, the rest it must preserve)
+CALLER_SAVED: tuple[str, ...] = ("rax", "rcx", "rdx", "rsi", "rdi", "r8", "r9", "r10", "r11")
+
+#: selectors of the emulator's GDT: kernel code/data, then user data/code with RPL 3
+KERNEL_CS = 0x08
+KERNEL_SS = 0x10
+USER_SS = 0x1B
+USER_CS = 0x23
+
+RFLAGS_FIXED = 0x2  # bit 1 always reads as 1
+RFLAGS_TF = 0x100
+RFLAGS_IF = 0x200
+RFLAGS_DF = 0x400
+RFLAGS_NT = 0x4000
+RFLAGS_RF = 0x10000
+RFLAGS_VM = 0x20000
+
+MSR_GS_BASE = 0xC0000101
+MSR_KERNEL_GS_BASE = 0xC0000102
+
+#: where ld places the image (the default for x86_64 executables)
+IMAGE_BASE = 0x400000
+#: the page of marker slots; the first slot is where interrupted code "was"
+MARKER_BASE = 0x6000_0000
+MARKER_SLOT = 16
+#: name of the marker that stands for the interrupted code (the default RIP in the CPU frame)
+INTERRUPTED = "<interrupted>"
+GDT_BASE = 0x10000
+STACK_BASE = 0x7000_0000
+STACK_SIZE = 0x10000
+#: where the CPU pushes its frame by default: near the top of the emulator's stack
+DEFAULT_STACK_TOP = STACK_BASE + STACK_SIZE - 0x100
+
+_PAGE = 0x1000
+_UD2_PAGE = b"\x0f\x0b" * (_PAGE // 2)
+
+# Flat 64-bit descriptors (SDM Vol. 3A 3.4.5, 5.2.1).  The accessed bit is preset
+# and the GDT page is writable, so loading a selector never faults on the write back.
+_GDT = (
+    0,
+    0x00AF9B000000FFFF,  # 0x08 kernel code, L=1, DPL 0
+    0x00CF93000000FFFF,  # 0x10 kernel data, DPL 0
+    0x00CFF3000000FFFF,  # 0x18 user data, DPL 3
+    0x00AFFB000000FFFF,  # 0x20 user code, L=1, DPL 3
+)
+
+
+class EmulationError(IsrgenError):
+    """The glue did something a CPU would not survive (fault, runaway code)."""
+
+
+@attrs.frozen
+class Segment:
+    """One ``PT_LOAD`` segment of the linked image."""
+
+    vaddr: int
+    memsz: int
+    data: bytes
+    #: ELF p_flags: 1 = executable, 2 = writable, 4 = readable
+    flags: int
+
+    @property
+    def executable(self) -> bool:
+        """Whether the segment is mapped executable."""
+        return bool(self.flags & 1)
+
+    def holds(self, address: int) -> bool:
+        """Whether ``address`` lies inside the segment."""
+        return self.vaddr <= address < self.vaddr + self.memsz
+
+
+@attrs.frozen
+class LinkedImage:
+    """An executable linked by :func:`link_for_emulation`."""
+
+    path: Path
+    symbols: Mapping[str, int]
+    segments: tuple[Segment, ...]
+    #: marker name -> address; reaching one stops emulation
+    markers: Mapping[str, int]
+
+    def segment_of(self, address: int) -> Segment | None:
+        """The loaded segment holding ``address``."""
+        for seg in self.segments:
+            if seg.holds(address):
+                return seg
+        return None
+
+    def describe(self, address: int) -> str:
+        """``0x401020 (isr_common+0x10)``: an address and the symbol it falls in."""
+        for name, addr in self.markers.items():
+            if addr == address:
+                return f"{address:#x} ({name})"
+        best: tuple[int, str] | None = None
+        for name, addr in self.symbols.items():
+            if addr <= address and (best is None or addr > best[0]):
+                best = (addr, name)
+        if best is None or self.segment_of(address) is None:
+            return f"{address:#x}"
+        off = address - best[0]
+        return f"{address:#x} ({best[1]}{f'+{off:#x}' if off else ''})"
+
+
+def _undefined_symbols(objects: Iterable[Path]) -> list[str]:
+    names: dict[str, None] = {}
+    defined: set[str] = set()
+    for obj in objects:
+        with obj.open("rb") as fh:
+            elf = ELFFile(fh)
+            for section in elf.iter_sections():
+                if not isinstance(section, SymbolTableSection):
+                    continue
+                for sym in section.iter_symbols():
+                    if not sym.name or sym["st_info"]["bind"] == "STB_LOCAL":
+                        continue
+                    if sym["st_shndx"] == "SHN_UNDEF":
+                        names.setdefault(sym.name, None)
+                    else:
+                        defined.add(sym.name)
+    return [n for n in names if n not in defined]
+
+
+def _run(argv: Sequence[str]) -> None:
+    tool = shutil.which(argv[0])
+    if tool is None:
+        raise UsageError(f"required tool {argv[0]!r} is not installed (not found on PATH)")
+    proc = subprocess.run([tool, *argv[1:]], capture_output=True, text=True, check=False)
+    if proc.returncode != 0:
+        out = (proc.stdout + proc.stderr).strip()
+        raise UsageError(f"{argv[0]} failed (exit {proc.returncode}): {' '.join(argv)}\n{out}")
+
+
+def link_for_emulation(
+    objects: Sequence[str | os.PathLike[str]],
+    workdir: str | os.PathLike[str],
+    *,
+    stop_symbols: Sequence[str] = (),
+    name: str = "glue.elf",
+) -> LinkedImage:
+    """Link ``objects`` with ``ld`` into ``workdir/name``, defining every undefined symbol
+    (and each of ``stop_symbols`` the objects do not define) as a marker."""
+    objs = [Path(o) for o in objects]
+    wanted = list(dict.fromkeys([*_undefined_symbols(objs), *stop_symbols]))
+    markers = {INTERRUPTED: MARKER_BASE}
+    for i, sym in enumerate(wanted, start=1):
+        markers[sym] = MARKER_BASE + i * MARKER_SLOT
+    if len(markers) * MARKER_SLOT > _PAGE:
+        raise UsageError(f"too many undefined symbols to emulate ({len(wanted)})")
+    out = Path(workdir) / name
+    argv = ["ld", "-static", "-nostdlib", "-z", "separate-code", "-z", "max-page-size=4096", "-z", "noexecstack"]
+    argv += [f"--defsym={sym}={addr:#x}" for sym, addr in markers.items() if sym != INTERRUPTED]
+    argv += ["-e", f"{MARKER_BASE:#x}", "-o", str(out), *map(str, objs)]
+    _run(argv)
+    return read_image(out, markers)
+
+
+def read_image(path: Path, markers: Mapping[str, int]) -> LinkedImage:
+    """Load a linked executable's symbols and ``PT_LOAD`` segments."""
+    symbols: dict[str, int] = {}
+    segments: list[Segment] = []
+    with path.open("rb") as fh:
+        elf = ELFFile(fh)
+        for seg in elf.iter_segments():
+            if seg["p_type"] == "PT_LOAD" and seg["p_memsz"]:
+                segments.append(Segment(seg["p_vaddr"], seg["p_memsz"], seg.data(), seg["p_flags"]))
+        symtab = elf.get_section_by_name(".symtab")
+        if isinstance(symtab, SymbolTableSection):
+            for sym in symtab.iter_symbols():
+                if sym.name and sym["st_info"]["type"] in ("STT_FUNC", "STT_OBJECT", "STT_NOTYPE"):
+                    symbols.setdefault(sym.name, sym["st_value"])
+    return LinkedImage(path, symbols, tuple(segments), dict(markers))
+
+
+@attrs.frozen
+class CpuState:
+    """The registers that matter to interrupt glue."""
+
+    gprs: Mapping[str, int]
+    rip: int
+    rsp: int
+    rflags: int
+    cs: int
+    ss: int
+    gs_base: int
+    kernel_gs_base: int
+
+    @property
+    def df(self) -> bool:
+        """The direction flag."""
+        return bool(self.rflags & RFLAGS_DF)
+
+
+@attrs.frozen
+class Stop:
+    """Where emulation stopped: at a marker (a handler), or back in the interrupted code."""
+
+    #: the marker reached (a handler symbol), or None when the interrupted code resumed
+    symbol: str | None
+    state: CpuState
+    #: the stack from rsp up to the top of the CPU frame of the current interrupt
+    stack: bytes
+    #: one past the CPU frame of the current interrupt (its aligned stack top)
+    frame_top: int
+
+    @property
+    def resumed(self) -> bool:
+        """Whether the interrupted code was resumed (``iretq`` completed)."""
+        return self.symbol is None
+
+    @property
+    def call_aligned(self) -> bool:
+        """At a marker reached by ``call``: whether rsp was 16-byte aligned at the call (SysV)."""
+        return (self.state.rsp + 8) % 16 == 0
+
+    @property
+    def first_argument(self) -> int:
+        """``rdi``: the frame pointer a SysV handler receives."""
+        return self.state.gprs["rdi"]
+
+    def u64(self, address: int) -> int:
+        """The 8-byte word at ``address`` (inside the captured stack)."""
+        off = address - self.state.rsp
+        if off < 0 or off + 8 > len(self.stack):
+            raise EmulationError(
+                f"{address:#x} is outside the captured stack [{self.state.rsp:#x}, {self.frame_top:#x})"
+            )
+        value: int = struct.unpack_from("<Q", self.stack, off)[0]
+        return value
+
+
+def _uc() -> Any:
+    try:
+        import unicorn
+    except ImportError:
+        raise UsageError("the unicorn Python package is not installed (pip install unicorn)") from None
+    return unicorn
+
+
+class Emulator:
+    """One unicorn CPU with a linked image loaded; deliver interrupts to it one by one."""
+
+    def __init__(self, image: LinkedImage, *, table_symbol: str, instruction_limit: int = 100_000):
+        """``table_symbol`` names the vector table (256 stub addresses) in ``image``."""
+        if table_symbol not in image.symbols:
+            raise UsageError(f"the linked image has no vector table symbol {table_symbol!r}")
+        self.image = image
+        self.table = image.symbols[table_symbol]
+        self.instruction_limit = instruction_limit
+        self._u = _uc()
+        from unicorn import x86_const
+
+        self._x = x86_const
+        self._reg = {n: getattr(x86_const, f"UC_X86_REG_{n.upper()}") for n in GPRS}
+        self._marker_at = {addr: name for name, addr in image.markers.items()}
+        self._stopped_at: str | None = None
+        self._frame_top = DEFAULT_STACK_TOP
+        self._resume_at = MARKER_BASE
+        self.uc = self._u.Uc(self._u.UC_ARCH_X86, self._u.UC_MODE_64)
+        self._load()
+
+    # -- set up ----------------------------------------------------------------
+    def _load(self) -> None:
+        u, uc = self._u, self.uc
+        pages: dict[int, int] = {}
+        for seg in self.image.segments:
+            perms = (
+                (u.UC_PROT_READ if seg.flags & 4 else 0)
+                | (u.UC_PROT_WRITE if seg.flags & 2 else 0)
+                | (u.UC_PROT_EXEC if seg.flags & 1 else 0)
+            )
+            for page in range(seg.vaddr & ~(_PAGE - 1), seg.vaddr + seg.memsz, _PAGE):
+                pages[page] = pages.get(page, 0) | perms
+        for page, perms in sorted(pages.items()):
+            uc.mem_map(page, _PAGE, perms)
+        for seg in self.image.segments:
+            uc.mem_write(seg.vaddr, seg.data)
+        uc.mem_map(MARKER_BASE, _PAGE, u.UC_PROT_READ | u.UC_PROT_EXEC)
+        uc.mem_write(MARKER_BASE, _UD2_PAGE)
+        uc.mem_map(GDT_BASE, _PAGE, u.UC_PROT_READ | u.UC_PROT_WRITE)
+        uc.mem_write(GDT_BASE, b"".join(struct.pack("<Q", d) for d in _GDT))
+        uc.reg_write(self._x.UC_X86_REG_GDTR, (0, GDT_BASE, len(_GDT) * 8 - 1, 0))
+        uc.mem_map(STACK_BASE, STACK_SIZE, u.UC_PROT_READ | u.UC_PROT_WRITE)
+        uc.reg_write(self._x.UC_X86_REG_CS, KERNEL_CS)
+        uc.reg_write(self._x.UC_X86_REG_SS, KERNEL_SS)
+        uc.hook_add(u.UC_HOOK_CODE, self._on_marker, begin=MARKER_BASE, end=MARKER_BASE + _PAGE - 1)
+
+    def _on_marker(self, uc: Any, address: int, size: int, user_data: Any) -> None:
+        self._stopped_at = self._marker_at.get(address, f"<marker page {address:#x}>")
+        uc.emu_stop()
+
+    # -- memory ----------------------------------------------------------------
+    def read(self, address: int, size: int) -> bytes:
+        """Bytes of emulated memory."""
+        return bytes(self.uc.mem_read(address, size))
+
+    def read_u64(self, address: int) -> int:
+        """An 8-byte little-endian word of emulated memory."""
+        value: int = struct.unpack("<Q", self.read(address, 8))[0]
+        return value
+
+    def write_u64(self, address: int, value: int) -> None:
+        """Store an 8-byte word (e.g. a handler changing a frame slot)."""
+        self.uc.mem_write(address, struct.pack("<Q", value & (2**64 - 1)))
+
+    def stub_address(self, vector: int) -> int:
+        """The stub address the vector table holds for ``vector`` (0 if none)."""
+        return self.read_u64(self.table + 8 * vector)
+
+    # -- registers -------------------------------------------------------------
+    def _set_gprs(self, regs: Mapping[str, int]) -> None:
+        for name, value in regs.items():
+            if name not in self._reg:
+                raise UsageError(f"unknown register {name!r} (one of: {', '.join(GPRS)})")
+            self.uc.reg_write(self._reg[name], value & (2**64 - 1))
+
+    def state(self) -> CpuState:
+        """The current register state."""
+        x, uc = self._x, self.uc
+        return CpuState(
+            gprs={n: uc.reg_read(r) for n, r in self._reg.items()},
+            rip=uc.reg_read(x.UC_X86_REG_RIP),
+            rsp=uc.reg_read(x.UC_X86_REG_RSP),
+            rflags=uc.reg_read(x.UC_X86_REG_RFLAGS),
+            cs=uc.reg_read(x.UC_X86_REG_CS),
+            ss=uc.reg_read(x.UC_X86_REG_SS),
+            gs_base=uc.msr_read(MSR_GS_BASE),
+            kernel_gs_base=uc.msr_read(MSR_KERNEL_GS_BASE),
+        )
+
+    # -- running ---------------------------------------------------------------
+    def run(self, begin: int, resume_at: int) -> Stop:
+        """Run from ``begin`` until a marker or ``resume_at`` (the interrupted RIP) is reached."""
+        self._stopped_at = None
+        try:
+            self.uc.emu_start(begin, resume_at, count=self.instruction_limit)
+        except self._u.UcError as exc:
+            rip = self.uc.reg_read(self._x.UC_X86_REG_RIP)
+            raise EmulationError(f"CPU fault at {self.image.describe(rip)}: {exc}") from None
+        st = self.state()
+        symbol = self._stopped_at
+        if symbol is None and st.rip != resume_at:
+            raise EmulationError(
+                f"no handler reached and no return within {self.instruction_limit} instructions "
+                f"(stopped at {self.image.describe(st.rip)})"
+            )
+        if st.rip == resume_at:
+            symbol = None
+        in_stack = STACK_BASE <= st.rsp <= self._frame_top <= STACK_BASE + STACK_SIZE
+        stack = self.read(st.rsp, self._frame_top - st.rsp) if symbol is not None and in_stack else b""
+        return Stop(symbol, st, stack, self._frame_top)
+
+    def interrupt(
+        self,
+        vector: int,
+        *,
+        regs: Mapping[str, int] | None = None,
+        rip: int | None = None,
+        cs: int = KERNEL_CS,
+        rflags: int = RFLAGS_FIXED | RFLAGS_IF,
+        rsp: int | None = None,
+        ss: int | None = None,
+        error_code: int | None = None,
+        stack: int | None = None,
+        interrupt_gate: bool = True,
+        gs_base: int | None = None,
+        kernel_gs_base: int | None = None,
+    ) -> Stop:
+        """Deliver ``vector`` as the CPU would (SDM Vol. 3A 6.14.2) and run its stub.
+
+        The CPU frame holds the interrupted ``rip`` (default: the marker
+        :data:`INTERRUPTED`), ``cs``, ``rflags``, ``rsp`` and ``ss``, pushed on
+        ``stack`` (the TSS/IST stack the CPU switches to; default: the interrupted
+        ``rsp`` for a kernel-mode ``cs``, :data:`DEFAULT_STACK_TOP` otherwise)
+        after aligning it down to 16; ``error_code`` is pushed below it when not
+        None.  ``regs`` sets general-purpose registers.  Returns the stop at the
+        first marker (normally the handler).
+        """
+        kernel = (cs & 3) == 0
+        if rsp is None:
+            rsp = DEFAULT_STACK_TOP
+        if ss is None:
+            ss = KERNEL_SS if kernel else USER_SS
+        if rip is None:
+            rip = MARKER_BASE
+        if stack is None:
+            stack = rsp if kernel else DEFAULT_STACK_TOP
+        if not STACK_BASE + 0x1000 <= stack <= STACK_BASE + STACK_SIZE:
+            raise UsageError(f"stack {stack:#x} is outside the emulator's stack area")
+        stub = self.stub_address(vector)
+        if stub == 0:
+            raise UsageError(f"vector {vector} has no stub in the vector table")
+        sp = stack & ~0xF
+        self._frame_top = sp
+        pushed = [ss, rsp, rflags | RFLAGS_FIXED, cs, rip]
+        if error_code is not None:
+            pushed.append(error_code)
+        for value in pushed:
+            sp -= 8
+            self.write_u64(sp, value)
+        if regs:
+            self._set_gprs(regs)
+        live = (rflags | RFLAGS_FIXED) & ~(RFLAGS_TF | RFLAGS_NT | RFLAGS_RF | RFLAGS_VM)
+        if interrupt_gate:
+            live &= ~RFLAGS_IF
+        x = self._x
+        self.uc.reg_write(x.UC_X86_REG_RSP, sp)
+        self.uc.reg_write(x.UC_X86_REG_RFLAGS, live)
+        if gs_base is not None:
+            self.uc.msr_write(MSR_GS_BASE, gs_base)
+        if kernel_gs_base is not None:
+            self.uc.msr_write(MSR_KERNEL_GS_BASE, kernel_gs_base)
+        self._resume_at = rip
+        return self.run(stub, rip)
+
+    def return_from_handler(
+        self,
+        return_value: int | None = None,
+        *,
+        clobber: Mapping[str, int] | None = None,
+    ) -> Stop:
+        """Emulate the handler's ``ret`` and run on (normally through ``iretq``).
+
+        ``return_value`` goes to ``rax`` (the frame to resume for
+        ``returns: frame`` handlers); ``clobber`` sets registers a SysV function
+        may change, to prove the exit path restores them from the frame.
+        """
+        x = self._x
+        sp = self.uc.reg_read(x.UC_X86_REG_RSP)
+        target = self.read_u64(sp)
+        if clobber:
+            bad = sorted(set(clobber) - set(CALLER_SAVED))
+            if bad:
+                raise UsageError(f"a SysV handler must preserve {', '.join(bad)}; only caller-saved registers clobber")
+            self._set_gprs(clobber)
+        if return_value is not None:
+            self._set_gprs({"rax": return_value})
+        self.uc.reg_write(x.UC_X86_REG_RSP, sp + 8)
+        flags = self.uc.reg_read(x.UC_X86_REG_RFLAGS)
+        self.uc.reg_write(x.UC_X86_REG_RFLAGS, flags & ~RFLAGS_DF)  # SysV: DF clear on return
+        return self.run(target, self._resume_at)
