@@ -25,9 +25,7 @@ interrupts; creating a ``Uc`` costs far more than running a stub.
 from __future__ import annotations
 
 import os
-import shutil
 import struct
-import subprocess
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -37,6 +35,7 @@ from elftools.elf.elffile import ELFFile
 from elftools.elf.sections import SymbolTableSection
 
 from .diagnostics import IsrgenError, UsageError
+from .toolchain import run_tool
 
 #: the 15 general-purpose registers a frame can save, in encoding order
 GPRS: tuple[str, ...] = (
@@ -178,16 +177,6 @@ def _undefined_symbols(objects: Iterable[Path]) -> list[str]:
     return [n for n in names if n not in defined]
 
 
-def _run(argv: Sequence[str]) -> None:
-    tool = shutil.which(argv[0])
-    if tool is None:
-        raise UsageError(f"required tool {argv[0]!r} is not installed (not found on PATH)")
-    proc = subprocess.run([tool, *argv[1:]], capture_output=True, text=True, check=False)
-    if proc.returncode != 0:
-        out = (proc.stdout + proc.stderr).strip()
-        raise UsageError(f"{argv[0]} failed (exit {proc.returncode}): {' '.join(argv)}\n{out}")
-
-
 def link_for_emulation(
     objects: Sequence[str | os.PathLike[str]],
     workdir: str | os.PathLike[str],
@@ -208,7 +197,7 @@ def link_for_emulation(
     argv = ["ld", "-static", "-nostdlib", "-z", "separate-code", "-z", "max-page-size=4096", "-z", "noexecstack"]
     argv += [f"--defsym={sym}={addr:#x}" for sym, addr in markers.items() if sym != INTERRUPTED]
     argv += ["-e", f"{MARKER_BASE:#x}", "-o", str(out), *map(str, objs)]
-    _run(argv)
+    run_tool(argv)
     return read_image(out, markers)
 
 
