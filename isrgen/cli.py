@@ -125,3 +125,30 @@ def backends_cmd() -> None:
     """List the available backends and where each comes from."""
     for name, info in discover().items():
         click.echo(f"{name}\t{info.backend.description}\t[{info.origin}]")
+
+
+#: exit status of ``verify`` when the kernel breaks a property the spec requires
+EXIT_VERIFY_FAILED = 4
+
+
+@main.command("verify")
+@click.argument("kernel", type=click.Path(path_type=Path))
+@click.option(
+    "-s", "--spec", "spec", type=click.Path(path_type=Path), required=True, help="The spec the glue came from."
+)
+@handles_errors
+def verify_cmd(kernel: Path, spec: Path) -> None:
+    """Check a linked KERNEL ELF: generated code executable, no W+X segment, vector
+    table, stub alignment/stride, frame struct size (DWARF). Exit 0 only if all hold."""
+    from .verify import verify_kernel
+
+    result = verify_kernel(load_spec(spec), kernel)
+    for finding in result.findings:
+        click.echo(f"{kernel}: error: [{finding.check}] {finding.describe()}", err=True)
+    if not result.ok:
+        n = len(result.findings)
+        click.echo(f"{kernel}: verify failed: {n} finding{'s' if n != 1 else ''}", err=True)
+        raise SystemExit(EXIT_VERIFY_FAILED)
+    click.echo(f"{kernel}: ok")
+    for line in result.checked:
+        click.echo(f"  checked: {line}")
