@@ -12,21 +12,26 @@ import click
 
 from ._version import __version__
 from .backends import discover
-from .build import build
-from .diagnostics import IsrgenError, SpecError, render
+from .build import input_files, plan_outputs, render_outputs, stale_outputs, write_outputs
+from .depfile import cargo_rerun_lines, write_depfile
+from .diagnostics import IsrgenError, SpecError, UsageError, render
 from .loader import load_spec
+from .output import prepare_output_dir
 from .schema_check import schema_text
 
 #: exit status for a spec with errors
 EXIT_SPEC_ERROR = 1
 #: exit status for a usage problem (missing file, unknown backend, unwritable folder)
 EXIT_USAGE = 2
+#: exit status of ``build --check`` when an output is missing or out of date
+EXIT_STALE = 3
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 
 def _use_color(stream: Any) -> bool:
-    return "NO_COLOR" not in os.environ and hasattr(stream, "isatty") and stream.isatty()
+    # https://no-color.org: any non-empty NO_COLOR turns colour off
+    return not os.environ.get("NO_COLOR") and hasattr(stream, "isatty") and stream.isatty()
 
 
 def _source(file: str) -> str | None:
@@ -84,9 +89,8 @@ def main() -> None:
     "-o",
     "--out-dir",
     "out_dir",
-    type=click.Path(path_type=Path),
     required=True,
-    help="Folder to write the outputs to (created if missing).",
+    help="Folder to write the outputs to (created if missing); '-' writes a single output to stdout.",
 )
 @click.option(
     "-b",
@@ -95,12 +99,73 @@ def main() -> None:
     multiple=True,
     help="Backend to run (repeatable); default: the outputs the spec lists.",
 )
+@click.option(
+    "--depfile",
+    type=click.Path(path_type=Path),
+    help="Also write a Make-syntax dependency file (outputs: inputs, plus -MP style phony rules).",
+)
+@click.option(
+    "--check",
+    is_flag=True,
+    help=f"Write nothing; print a diff and exit {EXIT_STALE} if any output is missing or out of date.",
+)
+@click.option("--list-outputs", is_flag=True, help="Print the files a build would write, one per line; write nothing.")
+@click.option("--cargo", is_flag=True, help="Print cargo:rerun-if-changed= lines for every input (for build.rs).")
 @handles_errors
-def build_cmd(spec: Path, out_dir: Path, backends: tuple[str, ...]) -> None:
-    """Generate the outputs of SPEC into a folder."""
+def build_cmd(
+    spec: Path,
+    out_dir: str,
+    backends: tuple[str, ...],
+    depfile: Path | None,
+    check: bool,
+    list_outputs: bool,
+    cargo: bool,
+) -> None:
+    """Generate the outputs of SPEC into a folder (or to stdout with -o -)."""
+    _check_build_flags(out_dir, depfile, check, list_outputs, cargo)
     model = load_spec(spec)
-    for path in build(model, out_dir, list(backends) or None):
-        click.echo(str(path))
+    if out_dir == "-":
+        rendered = render_outputs(model, list(backends) or None)
+        if len(rendered) != 1:
+            names = ", ".join(r.backend for r in rendered) or "none"
+            raise UsageError(f"-o - needs exactly one output, this build has {len(rendered)} ({names}): use -b NAME")
+        click.echo(rendered[0].content, nl=False)
+        return
+    planned = plan_outputs(model, out_dir, list(backends) or None)
+    if list_outputs:
+        for p in planned:
+            click.echo(str(p.path))
+        return
+    if check:
+        stale = stale_outputs(planned)
+        for s in stale:
+            click.echo(s.diff, nl=False)
+        if stale:
+            click.echo(f"isrgen: {len(stale)} of {len(planned)} outputs out of date (run without --check)", err=True)
+            raise SystemExit(EXIT_STALE)
+        return
+    prepare_output_dir(Path(out_dir))
+    write_outputs(planned)
+    inputs = input_files(model)
+    if depfile is not None:
+        write_depfile(depfile, [str(p.path) for p in planned], inputs)
+    if cargo:
+        for line in cargo_rerun_lines(inputs):
+            click.echo(line)
+    else:
+        for p in planned:
+            click.echo(str(p.path))
+
+
+def _check_build_flags(out_dir: str, depfile: Path | None, check: bool, list_outputs: bool, cargo: bool) -> None:
+    modes = [flag for flag, on in (("--check", check), ("--list-outputs", list_outputs)) if on]
+    if len(modes) > 1:
+        raise UsageError("--check and --list-outputs cannot be combined")
+    extras = [flag for flag, on in (("--depfile", depfile is not None), ("--cargo", cargo)) if on]
+    if modes and extras:
+        raise UsageError(f"{modes[0]} writes nothing and cannot be combined with {', '.join(extras)}")
+    if out_dir == "-" and (modes or extras):
+        raise UsageError(f"-o - cannot be combined with {', '.join(modes + extras)}")
 
 
 @main.command("check-spec")

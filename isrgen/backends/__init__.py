@@ -40,10 +40,15 @@ def _load_entry_point(ep: EntryPoint) -> Backend:
         obj = ep.load()
     except Exception as exc:  # a plugin's import error is the plugin's, report it
         raise UsageError(f"backend plugin {ep.name!r} ({ep.value}) failed to load: {exc}") from None
-    backend = obj() if isinstance(obj, type) else obj
+    try:
+        backend = obj() if isinstance(obj, type) else obj
+    except Exception as exc:
+        raise UsageError(f"backend plugin {ep.name!r} ({ep.value}) failed to start: {exc}") from None
     missing = [a for a in ("name", "description", "default_filename", "render") if not hasattr(backend, a)]
     if missing:
         raise UsageError(f"backend plugin {ep.name!r} ({ep.value}) is malformed: missing {', '.join(missing)}")
+    if not callable(backend.render):
+        raise UsageError(f"backend plugin {ep.name!r} ({ep.value}) is malformed: render is not callable")
     if backend.name != ep.name:
         raise UsageError(f"backend plugin {ep.name!r} ({ep.value}) calls itself {backend.name!r}")
     return backend  # type: ignore[no-any-return]
@@ -57,7 +62,7 @@ def discover() -> dict[str, BackendInfo]:
     for ep in eps:
         dist = ep.dist.name if ep.dist else "unknown distribution"
         if ep.name in found:
-            if found[ep.name].origin == "builtin" and ep.value.startswith("isrgen."):
+            if found[ep.name].origin == "builtin" and dist == "isrgen":
                 continue  # isrgen's own registration of a built-in
             raise UsageError(
                 f"backend {ep.name!r} is provided twice: by {found[ep.name].origin} and by {dist} ({ep.value})"
