@@ -14,7 +14,7 @@ if [ "$(id -u)" -ne 0 ] && command -v sudo >/dev/null 2>&1; then sudo="sudo"; fi
 if [ "$mode" = "--test" ]; then
     # nasm and qemu are not on a fresh machine (../shared/notes/toolchain-facts.md);
     # --no-install-recommends keeps QEMU from pulling in ~160 MB of GUI libraries.
-    want="nasm qemu-system-x86 binutils gcc make gdb cmake ninja-build"
+    want="nasm qemu-system-x86 binutils gcc make gdb cmake ninja-build meson"
     missing=""
     for p in $want; do
         dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
@@ -25,6 +25,8 @@ if [ "$mode" = "--test" ]; then
         DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends $missing >/dev/null
     fi
     python3 -m pip install -q --disable-pip-version-check -e ".[test]"
+    # a third-party backend package, as a user would install one (tests/test_plugins.py)
+    python3 -m pip install -q --disable-pip-version-check --no-deps -e tests/plugins/isrgen-demo-backend
 else
     python3 -m pip install -q --disable-pip-version-check -e .
 fi
