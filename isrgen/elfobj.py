@@ -56,6 +56,7 @@ class ElfSection:
     flags: int
     addr: int
     size: int
+    addralign: int
 
     @property
     def alloc(self) -> bool:
@@ -97,8 +98,12 @@ class ElfRelocation:
     offset: int
     size: int
     type: int
+    #: the symbol named in the relocation ("" for a section symbol)
     symbol: str
     addend: int
+    #: what it resolves to, independent of how the assembler named it: (section,
+    #: offset in it) for a defined target, (symbol, addend) for an undefined one
+    target: tuple[str, int] = ("", 0)
 
 
 @attrs.frozen
@@ -219,19 +224,27 @@ def _relocations(elf: ELFFile, names: dict[int, str], path: str) -> dict[str, tu
             rtype = int(rel["r_info_type"])
             if rtype not in X86_64_RELOC_SIZES:
                 raise UsageError(f"{path}: relocation type {rtype} in {sec.name} is not known to isrgen")
-            sym_index = int(rel["r_info_sym"])
-            symbol = symtab.get_symbol(sym_index).name if isinstance(symtab, SymbolTableSection) else ""
+            if not isinstance(symtab, SymbolTableSection):
+                raise UsageError(f"{path}: {sec.name} does not link to a symbol table")
+            sym = symtab.get_symbol(int(rel["r_info_sym"]))
+            addend = int(rel["r_addend"]) if rel.is_RELA() else 0
+            shndx = sym["st_shndx"]
+            if isinstance(shndx, int) and shndx in names:
+                target = (names[shndx], int(sym["st_value"]) + addend)
+            else:
+                target = (sym.name, addend)
             relocs.append(
                 ElfRelocation(
                     offset=int(rel["r_offset"]),
                     size=X86_64_RELOC_SIZES[rtype],
                     type=rtype,
-                    symbol=symbol,
-                    addend=int(rel["r_addend"]) if rel.is_RELA() else 0,
+                    symbol=sym.name,
+                    addend=addend,
+                    target=target,
                 )
             )
-        target = names[sec["sh_info"]]
-        out[target] = out.get(target, ()) + tuple(relocs)
+        applied_to = names[sec["sh_info"]]
+        out[applied_to] = out.get(applied_to, ()) + tuple(relocs)
     return out
 
 
@@ -255,6 +268,7 @@ def read_elf(path: str | os.PathLike[str]) -> ElfObject:
                 flags=int(s["sh_flags"]),
                 addr=int(s["sh_addr"]),
                 size=int(s["sh_size"]),
+                addralign=int(s["sh_addralign"]),
             )
             for i, s in enumerate(elf.iter_sections())
         )

@@ -30,8 +30,10 @@ class BackendInfo:
 def _builtins() -> dict[str, Backend]:
     from .c_header import CHeaderBackend
     from .gas import GasBackend
+    from .nasm import NasmBackend
+    from .rust import RustBackend
 
-    found: list[Backend] = [GasBackend(), CHeaderBackend()]
+    found: list[Backend] = [GasBackend(), CHeaderBackend(), NasmBackend(), RustBackend()]
     return {b.name: b for b in found}
 
 

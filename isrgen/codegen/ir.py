@@ -37,9 +37,15 @@ class Mem:
 
 @attrs.frozen
 class Sym:
-    """A code address operand (branch target or call target)."""
+    """A code address operand (branch target or call target).
+
+    ``near`` forces a 32-bit displacement on a branch.  Without it each assembler
+    picks the jump size itself, and GAS/NASM and LLVM (rustc's ``global_asm!``)
+    do not always pick the same one near alignment padding.
+    """
 
     name: str
+    near: bool = False
 
 
 Operand = Reg | Imm | Mem | Sym

@@ -77,7 +77,9 @@ class GasSyntax:
     def item(self, item: Item) -> list[str]:
         if isinstance(item, Insn):
             ops = ", ".join(self.operand(o) for o in item.operands)
-            return [f"{INDENT}{item.op} {ops}".rstrip()]
+            # {disp32}: a rel32 branch whatever the distance (GAS >= 2.31 and LLVM agree on it)
+            near = "{disp32} " if any(isinstance(o, Sym) and o.near for o in item.operands) else ""
+            return [f"{INDENT}{near}{item.op} {ops}".rstrip()]
         if isinstance(item, Label):
             name = self.label_name(item.name)
             out = []
@@ -111,6 +113,98 @@ class GasSyntax:
     def note_gnu_stack(self) -> SectionText:
         # Without this ld marks the stack executable (toolchain-facts.md).
         return SectionText(f'{INDENT}.pushsection .note.GNU-stack,"",@progbits', (), f"{INDENT}.popsection")
+
+
+class NasmSyntax:
+    """NASM (``nasm -f elf64``): the same instructions, NASM directives and label forms.
+
+    Internal labels become ``..@name`` (NASM's form that neither starts nor joins a
+    local-label scope); a sized symbol's end is the internal label ``..@name.end``,
+    used by the size expression of its ``global`` directive.
+    """
+
+    data_words: ClassVar[dict[int, str]] = {1: "db", 2: "dw", 4: "dd", 8: "dq"}
+    #: NASM spells the ELF symbol type ``object`` as ``data``
+    symbol_types: ClassVar[dict[str, str]] = {"function": "function", "object": "data"}
+
+    def __init__(self, internal_labels: set[str], sized_symbols: set[str]):
+        self.internal = internal_labels
+        self.sized = sized_symbols
+
+    def label_name(self, name: str) -> str:
+        return f"..@{name}" if name in self.internal else name
+
+    @staticmethod
+    def end_label(name: str) -> str:
+        """The internal label marking the end of sized symbol ``name``."""
+        return f"..@{name}.end"
+
+    def operand(self, op: Operand) -> str:
+        if isinstance(op, Reg):
+            return op.name
+        if isinstance(op, Imm):
+            return str(op.value)
+        if isinstance(op, Sym):
+            return f"near {self.label_name(op.name)}" if op.near else self.label_name(op.name)
+        return f"{_SIZE_WORD[op.size]} {GasSyntax.address(op)}"
+
+    def comment(self, text: str) -> str:
+        return f"{INDENT}; {text}"
+
+    def _declare(self, item: Label) -> str:
+        decl = f"{INDENT}global {item.name}"
+        if item.kind:
+            decl += f":{self.symbol_types[item.kind]}"
+            if item.name in self.sized:
+                decl += f" ({self.end_label(item.name)} - {item.name})"
+        return decl
+
+    def item(self, item: Item) -> list[str]:
+        if isinstance(item, Insn):
+            ops = ", ".join(self.operand(o) for o in item.operands)
+            return [f"{INDENT}{item.op} {ops}".rstrip()]
+        if isinstance(item, Label):
+            out = [self._declare(item)] if item.visibility is Visibility.GLOBAL else []
+            out.append(f"{self.label_name(item.name)}:")
+            return out
+        if isinstance(item, EndSymbol):
+            return [f"{self.end_label(item.name)}:"]
+        if isinstance(item, Align):
+            return [f"{INDENT}align {item.boundary}, db {item.fill:#04x}"]
+        if isinstance(item, PadTo):
+            # A negative TIMES count is an assembly error: the code did not fit.
+            start = self.label_name(item.start)
+            return [f"{INDENT}times {item.size} - ($ - {start}) db {item.fill:#04x}"]
+        if isinstance(item, Data):
+            value = self.label_name(item.value) if isinstance(item.value, str) else str(item.value)
+            return [f"{INDENT}{self.data_words[item.width]} {value}"]
+        if isinstance(item, Comment):
+            return [self.comment(item.text)]
+        raise TypeError(item)  # pragma: no cover
+
+    def section(self, section: Section) -> SectionText:
+        # NASM's default for an unknown section name is not executable: always spell the flags.
+        flags = {
+            SectionKind.CODE: "progbits alloc exec nowrite",
+            SectionKind.RODATA: "progbits alloc noexec nowrite",
+        }[section.kind]
+        body: list[str] = []
+        for item in section.items:
+            body += self.item(item)
+        return SectionText(
+            f"section {section.name} {flags} align={section.align}",
+            tuple(body),
+            f"; end of section {section.name}",
+        )
+
+    def note_gnu_stack(self) -> SectionText:
+        # Without this ld marks the stack executable (toolchain-facts.md).
+        return SectionText("section .note.GNU-stack noalloc noexec nowrite progbits", (), "")
+
+
+def sized_symbols(sections: tuple[Section, ...]) -> set[str]:
+    """Names of symbols whose end is marked by an :class:`EndSymbol` (they get an ELF size)."""
+    return {item.name for s in sections for item in s.items if isinstance(item, EndSymbol)}
 
 
 def internal_labels(sections: tuple[Section, ...]) -> set[str]:

@@ -101,7 +101,7 @@ def _stub(spec: Spec, vector: Vector, group: EntryGroup) -> list[Item]:
     if not vector.error_code:
         items.append(Insn("push", (Imm(spec.frame.synthetic_error_code),)))
     items.append(Insn("push", (Imm(vector.number),)))
-    items.append(Insn("jmp", (Sym(group.label),)))
+    items.append(Insn("jmp", (Sym(group.label, near=True),)))
     items.append(EndSymbol(vector.stub_symbol))
     return items
 

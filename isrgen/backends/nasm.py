@@ -1,0 +1,47 @@
+"""NASM backend: the same program as the GAS backend, spelled for ``nasm -f elf64``."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+import attrs
+
+from ..codegen.syntax import NasmSyntax, SectionText, internal_labels, sized_symbols
+from .base import GenerationContext, render_template
+
+
+@attrs.frozen
+class NasmView:
+    """What the NASM template reads."""
+
+    banner: str
+    description: str
+    bits: int
+    externs: tuple[str, ...]
+    sections: tuple[SectionText, ...]
+    note: SectionText
+
+
+def nasm_view(ctx: GenerationContext) -> NasmView:
+    """The NASM rendering of ``ctx``'s program."""
+    program = ctx.program
+    syntax = NasmSyntax(internal_labels(program.sections), sized_symbols(program.sections))
+    return NasmView(
+        banner=ctx.banner(),
+        description=f"interrupt stubs, common entry and vector table for {ctx.spec.arch_name}",
+        bits=program.bits,
+        externs=program.externs,
+        sections=tuple(syntax.section(s) for s in program.sections),
+        note=syntax.note_gnu_stack(),
+    )
+
+
+class NasmBackend:
+    """Stubs, entries, exit and tables for NASM (``nasm -f elf64``)."""
+
+    name: ClassVar[str] = "nasm"
+    description: ClassVar[str] = "NASM assembly (.asm, nasm -f elf64)"
+    default_filename: ClassVar[str] = "isr.asm"
+
+    def render(self, ctx: GenerationContext, filename: str) -> str:
+        return render_template("nasm.asm.mako", view=nasm_view(ctx))

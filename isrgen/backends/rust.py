@@ -1,0 +1,175 @@
+"""Rust backend: the stubs in ``global_asm!``, a ``#[repr(C)]`` frame struct, constants, externs.
+
+The assembly is the GAS backend's text, unchanged except for quoting: rustc's
+``global_asm!`` assembles with LLVM in Intel syntax by default, and isrgen writes
+Intel syntax for every dialect, so no ``.intel_syntax`` directive (and no
+``options(att_syntax)``) is needed.  Every section is opened with
+``.pushsection`` and closed with ``.popsection``, so the block leaves the
+assembler's section state as it found it (Rust Reference, inline assembly
+rules; rust-lang/rust#138247).
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+import attrs
+
+from ..layout import Field, FieldKind
+from ..model import ReturnModel
+from .base import GenerationContext, render_template
+from .c_header import _CPU_COMMENTS as CPU_FIELD_COMMENTS
+from .gas import gas_view
+
+
+@attrs.frozen
+class RustField:
+    """One struct field with its offset (checked at compile time)."""
+
+    name: str
+    rtype: str
+    offset: int
+    doc: str
+
+
+@attrs.frozen
+class RustConst:
+    """A ``pub const NAME: TYPE = VALUE;``."""
+
+    name: str
+    rtype: str
+    value: str
+    doc: str = ""
+
+
+@attrs.frozen
+class RustMethod:
+    """An accessor on the frame struct: doc line, signature, body expression."""
+
+    doc: str
+    signature: str
+    body: str
+
+
+@attrs.frozen
+class RustView:
+    """Everything the Rust template prints."""
+
+    banner: str
+    struct: str
+    fields: tuple[RustField, ...]
+    frame_size: int
+    methods: tuple[RustMethod, ...]
+    constants: tuple[RustConst, ...]
+    vector_constants: tuple[RustConst, ...]
+    functions: tuple[str, ...]
+    statics: tuple[str, ...]
+    asm_lines: tuple[str, ...]
+
+
+def rust_type_name(name: str) -> str:
+    """``isr_frame`` -> ``IsrFrame`` (Rust's convention for type names)."""
+    return "".join(part[:1].upper() + part[1:] for part in name.split("_") if part) or name
+
+
+def rust_string(text: str) -> str:
+    """``text`` as a Rust string literal that ``global_asm!`` reads back unchanged."""
+    escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("{", "{{").replace("}", "}}")
+    return f'"{escaped}"'
+
+
+def _field_doc(field: Field) -> str:
+    if field.kind is FieldKind.PAD:
+        return "padding"
+    if field.kind is FieldKind.GPR:
+        return f"{field.name}, saved by the common entry"
+    return CPU_FIELD_COMMENTS.get(field.name, field.name)
+
+
+def _asm_lines(ctx: GenerationContext) -> tuple[str, ...]:
+    view = gas_view(ctx)
+    lines: list[str] = []
+    for section in (*view.sections, view.note):
+        lines += [section.open, *section.lines, section.close]
+    return tuple(rust_string(line) for line in lines)
+
+
+def _methods(ctx: GenerationContext, word: str) -> tuple[RustMethod, ...]:
+    layout = ctx.layout
+    methods = []
+    if layout.has("vector"):
+        methods.append(RustMethod("The vector number the stub pushed.", "vector(&self) -> u8", "self.vector as u8"))
+    if layout.has("error_code"):
+        methods.append(
+            RustMethod(
+                "The CPU's error code, or the synthetic value on vectors without one.",
+                f"error_code(&self) -> {word}",
+                "self.error_code",
+            )
+        )
+    if layout.has("cs"):
+        methods.append(
+            RustMethod(
+                "Privilege level of the interrupted code (CS & 3; SDM Vol. 3A 5.5).",
+                "privilege_level(&self) -> u8",
+                "(self.cs & 3) as u8",
+            )
+        )
+        methods.append(
+            RustMethod("Whether the interrupted code ran in ring 3.", "from_user(&self) -> bool", "self.cs & 3 == 3")
+        )
+    return tuple(methods)
+
+
+def rust_view(ctx: GenerationContext) -> RustView:
+    """Derive the Rust module's contents from the model."""
+    spec, layout = ctx.spec, ctx.layout
+    word = f"u{layout.word_size * 8}"
+    struct = rust_type_name(spec.frame.struct_name)
+    fields = tuple(RustField(f.name, word, f.offset, _field_doc(f)) for f in layout.fields)
+    synthetic = spec.frame.synthetic_error_code % (1 << (layout.word_size * 8))
+    constants = (
+        RustConst("VECTOR_COUNT", "usize", str(spec.arch.vector_count), "Number of IDT vectors."),
+        RustConst("FRAME_SIZE", "usize", str(layout.size), f"Size of [`{struct}`] in bytes."),
+        RustConst(
+            "SYNTHETIC_ERROR_CODE",
+            word,
+            f"{synthetic:#x}",
+            "Error code the stubs store on vectors where the CPU pushes none.",
+        ),
+    )
+    vector_constants = tuple(RustConst(f"VEC_{v.name.upper()}", "u8", str(v.number)) for v in spec.vectors)
+    ptr = f"*mut {struct}"
+    ret = f" -> {ptr}" if spec.handler.returns is ReturnModel.FRAME else ""
+    functions = [f"pub fn {h}(frame: {ptr}){ret};" for h in spec.handlers]
+    functions.append(f"pub fn {spec.symbols.exit}(frame: {ptr}) -> !;")
+    functions += [f"pub fn {g.symbol}();" for g in ctx.groups]
+    functions += [f"pub fn {v.stub_symbol}();" for v in spec.vectors]
+    count = spec.arch.vector_count
+    statics = (
+        f"pub static {spec.symbols.table}: [{word}; {count}];",
+        f"pub static {spec.symbols.gates}: [[u8; 2]; {count}];",
+    )
+    return RustView(
+        banner=ctx.banner(),
+        struct=struct,
+        fields=fields,
+        frame_size=layout.size,
+        methods=_methods(ctx, word),
+        constants=constants,
+        vector_constants=vector_constants,
+        functions=tuple(functions),
+        statics=statics,
+        asm_lines=_asm_lines(ctx),
+    )
+
+
+class RustBackend:
+    """A Rust module: ``global_asm!`` stubs plus the matching frame struct and declarations."""
+
+    name: ClassVar[str] = "rust"
+    description: ClassVar[str] = "Rust module (global_asm! stubs, #[repr(C)] frame struct, externs)"
+    default_filename: ClassVar[str] = "isr.rs"
+
+    def render(self, ctx: GenerationContext, filename: str) -> str:
+        return render_template("rust.rs.mako", view=rust_view(ctx))
