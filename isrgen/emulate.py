@@ -82,6 +82,8 @@ MARKER_BASE = 0x6000_0000
 MARKER_SLOT = 16
 #: name of the marker that stands for the interrupted code (the default RIP in the CPU frame)
 INTERRUPTED = "<interrupted>"
+#: name of the marker :meth:`Emulator.call` pushes as the return address
+RETURNED = "<returned>"
 GDT_BASE = 0x10000
 STACK_BASE = 0x7000_0000
 STACK_SIZE = 0x10000
@@ -188,14 +190,14 @@ def link_for_emulation(
     (and each of ``stop_symbols`` the objects do not define) as a marker."""
     objs = [Path(o) for o in objects]
     wanted = list(dict.fromkeys([*_undefined_symbols(objs), *stop_symbols]))
-    markers = {INTERRUPTED: MARKER_BASE}
-    for i, sym in enumerate(wanted, start=1):
+    markers = {INTERRUPTED: MARKER_BASE, RETURNED: MARKER_BASE + MARKER_SLOT}
+    for i, sym in enumerate(wanted, start=len(markers)):
         markers[sym] = MARKER_BASE + i * MARKER_SLOT
     if len(markers) * MARKER_SLOT > _PAGE:
         raise UsageError(f"too many undefined symbols to emulate ({len(wanted)})")
     out = Path(workdir) / name
     argv = ["ld", "-static", "-nostdlib", "-z", "separate-code", "-z", "max-page-size=4096", "-z", "noexecstack"]
-    argv += [f"--defsym={sym}={addr:#x}" for sym, addr in markers.items() if sym != INTERRUPTED]
+    argv += [f"--defsym={sym}={addr:#x}" for sym, addr in markers.items() if sym not in (INTERRUPTED, RETURNED)]
     argv += ["-e", f"{MARKER_BASE:#x}", "-o", str(out), *map(str, objs)]
     run_tool(argv)
     return read_image(out, markers)
@@ -275,7 +277,8 @@ class Stop:
         return value
 
 
-def _uc() -> Any:
+def require_unicorn() -> Any:
+    """The unicorn module; :class:`UsageError` saying how to install it when it is missing."""
     try:
         import unicorn
     except ImportError:
@@ -293,7 +296,7 @@ class Emulator:
         self.image = image
         self.table = image.symbols[table_symbol]
         self.instruction_limit = instruction_limit
-        self._u = _uc()
+        self._u = require_unicorn()
         from unicorn import x86_const
 
         self._x = x86_const
@@ -330,6 +333,15 @@ class Emulator:
         uc.reg_write(self._x.UC_X86_REG_CS, KERNEL_CS)
         uc.reg_write(self._x.UC_X86_REG_SS, KERNEL_SS)
         uc.hook_add(u.UC_HOOK_CODE, self._on_marker, begin=MARKER_BASE, end=MARKER_BASE + _PAGE - 1)
+        self._ring0 = uc.context_save()
+
+    def reset_cpu(self) -> None:
+        """Back to the CPU state after set-up (CPL 0, control registers, MSRs).
+
+        An ``iretq`` or ``sysretq`` to ring 3 leaves the emulated CPU at CPL 3, and
+        writing CS does not change the CPL in unicorn; restoring the saved context does.
+        """
+        self.uc.context_restore(self._ring0)
 
     def _on_marker(self, uc: Any, address: int, size: int, user_data: Any) -> None:
         self._stopped_at = self._marker_at.get(address, f"<marker page {address:#x}>")
@@ -375,6 +387,29 @@ class Emulator:
         )
 
     # -- running ---------------------------------------------------------------
+    def _enter_kernel(self) -> None:
+        """Put the CPU in ring 0 with the gate's selectors (SDM Vol. 3A 6.14.2)."""
+        if self.uc.reg_read(self._x.UC_X86_REG_CS) & 3:
+            self._rebuild()
+        self.uc.reg_write(self._x.UC_X86_REG_CS, KERNEL_CS)
+        self.uc.reg_write(self._x.UC_X86_REG_SS, KERNEL_SS)
+
+    def _rebuild(self) -> None:
+        # unicorn cannot lower the CPL once an iretq went to ring 3 (writing CS does not
+        # change it), so continue in a fresh Uc holding a copy of every mapped byte and
+        # the GS MSRs.
+        old = self.uc
+        gs, kgs = old.msr_read(MSR_GS_BASE), old.msr_read(MSR_KERNEL_GS_BASE)
+        self.uc = self._u.Uc(self._u.UC_ARCH_X86, self._u.UC_MODE_64)
+        self._load()
+        mapped = {(b, e) for b, e, _ in self.uc.mem_regions()}
+        for begin, end, perms in old.mem_regions():
+            if (begin, end) not in mapped:
+                self.uc.mem_map(begin, end - begin + 1, perms)
+            self.uc.mem_write(begin, bytes(old.mem_read(begin, end - begin + 1)))
+        self.uc.msr_write(MSR_GS_BASE, gs)
+        self.uc.msr_write(MSR_KERNEL_GS_BASE, kgs)
+
     def run(self, begin: int, resume_at: int) -> Stop:
         """Run from ``begin`` until a marker or ``resume_at`` (the interrupted RIP) is reached."""
         self._stopped_at = None
@@ -422,6 +457,7 @@ class Emulator:
         None.  ``regs`` sets general-purpose registers.  Returns the stop at the
         first marker (normally the handler).
         """
+        self._enter_kernel()
         kernel = (cs & 3) == 0
         if rsp is None:
             rsp = DEFAULT_STACK_TOP
@@ -433,6 +469,7 @@ class Emulator:
             stack = rsp if kernel else DEFAULT_STACK_TOP
         if not STACK_BASE + 0x1000 <= stack <= STACK_BASE + STACK_SIZE:
             raise UsageError(f"stack {stack:#x} is outside the emulator's stack area")
+        self.reset_cpu()
         stub = self.stub_address(vector)
         if stub == 0:
             raise UsageError(f"vector {vector} has no stub in the vector table")
@@ -458,6 +495,30 @@ class Emulator:
             self.uc.msr_write(MSR_KERNEL_GS_BASE, kernel_gs_base)
         self._resume_at = rip
         return self.run(stub, rip)
+
+    def call(
+        self,
+        address: int,
+        *,
+        regs: Mapping[str, int] | None = None,
+        rsp: int = DEFAULT_STACK_TOP,
+        rflags: int = RFLAGS_FIXED,
+        frame_top: int | None = None,
+        resume_at: int = MARKER_BASE,
+    ) -> Stop:
+        """Call code at ``address`` (e.g. the exit routine with ``rdi`` = a frame) as a
+        function: a return address is pushed below ``rsp``; runs until a marker or
+        ``resume_at``.  ``frame_top`` bounds the stack captured at a marker stop."""
+        self._enter_kernel()
+        sp = rsp - 8
+        self.write_u64(sp, self.image.markers[RETURNED])
+        if regs:
+            self._set_gprs(regs)
+        self.uc.reg_write(self._x.UC_X86_REG_RSP, sp)
+        self.uc.reg_write(self._x.UC_X86_REG_RFLAGS, rflags | RFLAGS_FIXED)
+        self._frame_top = rsp if frame_top is None else frame_top
+        self._resume_at = resume_at
+        return self.run(address, resume_at)
 
     def return_from_handler(
         self,
@@ -485,3 +546,67 @@ class Emulator:
         flags = self.uc.reg_read(x.UC_X86_REG_RFLAGS)
         self.uc.reg_write(x.UC_X86_REG_RFLAGS, flags & ~RFLAGS_DF)  # SysV: DF clear on return
         return self.run(target, self._resume_at)
+
+    # -- entry paths beyond interrupts (issue 4) ----------------------------------
+    def enable_simd(self, xcr0: int = 0x3) -> None:
+        """Turn on SSE and XSAVE as a kernel would: CR0.MP, CR4.OSFXSR/OSXMMEXCPT/OSXSAVE, XCR0."""
+        x, uc = self._x, self.uc
+        cr0 = uc.reg_read(x.UC_X86_REG_CR0)
+        uc.reg_write(x.UC_X86_REG_CR0, (cr0 | 0x2) & ~0x4)
+        cr4 = uc.reg_read(x.UC_X86_REG_CR4)
+        uc.reg_write(x.UC_X86_REG_CR4, cr4 | (1 << 9) | (1 << 10) | (1 << 18))
+        # XCR0 has no unicorn register: execute xsetbv (SDM Vol. 2C) on a scratch page.
+        scratch = MARKER_BASE + _PAGE
+        if not self._scratch_mapped:
+            uc.mem_map(scratch, _PAGE, self._u.UC_PROT_READ | self._u.UC_PROT_EXEC)
+            self._scratch_mapped = True
+        uc.mem_write(scratch, b"\x0f\x01\xd1")  # xsetbv
+        self._set_gprs({"rcx": 0, "rax": xcr0 & 0xFFFFFFFF, "rdx": xcr0 >> 32})
+        uc.emu_start(scratch, scratch + 3)
+        self._ring0 = uc.context_save()
+
+    _scratch_mapped = False
+
+    def xmm(self, index: int) -> int:
+        """The 128-bit value of ``xmm<index>``."""
+        value: int = self.uc.reg_read(getattr(self._x, f"UC_X86_REG_XMM{index}"))
+        return value
+
+    def set_xmm(self, index: int, value: int) -> None:
+        """Set ``xmm<index>`` to a 128-bit value."""
+        self.uc.reg_write(getattr(self._x, f"UC_X86_REG_XMM{index}"), value & (2**128 - 1))
+
+    def syscall(
+        self,
+        entry_symbol: str,
+        *,
+        regs: Mapping[str, int] | None = None,
+        user_rip: int = MARKER_BASE,
+        user_rflags: int = RFLAGS_FIXED | RFLAGS_IF,
+        user_rsp: int = DEFAULT_STACK_TOP - 0x800,
+        kernel_gs_base: int,
+        user_gs_base: int = 0,
+        kernel_stack_top: int = DEFAULT_STACK_TOP,
+        user_cs: int = USER_CS,
+    ) -> Stop:
+        """Execute SYSCALL as the CPU would (SDM Vol. 2B): RCX = user RIP, R11 = user
+        RFLAGS, RSP unchanged, CS/SS from STAR; run the entry to the first marker.
+        The kernel's per-CPU data at ``kernel_gs_base`` must already hold what the
+        entry reads (the caller writes it with :meth:`write_u64`)."""
+        if entry_symbol not in self.image.symbols:
+            raise UsageError(f"the linked image has no syscall entry {entry_symbol!r}")
+        self.reset_cpu()
+        x, uc = self._x, self.uc
+        # EFER.SCE on; STAR[63:48] + 16 | 3 is the user CS sysretq loads, + 8 | 3 its SS.
+        uc.msr_write(0xC0000080, uc.msr_read(0xC0000080) | 1)
+        uc.msr_write(0xC0000081, ((user_cs - 16) & ~3) << 48 | KERNEL_CS << 32)
+        if regs:
+            self._set_gprs(regs)
+        self._set_gprs({"rcx": user_rip, "r11": user_rflags | RFLAGS_FIXED})
+        uc.reg_write(x.UC_X86_REG_RSP, user_rsp)
+        uc.reg_write(x.UC_X86_REG_RFLAGS, RFLAGS_FIXED)  # FMASK clears IF, DF, TF
+        uc.msr_write(MSR_GS_BASE, user_gs_base)
+        uc.msr_write(MSR_KERNEL_GS_BASE, kernel_gs_base)
+        self._frame_top = kernel_stack_top
+        self._resume_at = user_rip
+        return self.run(self.image.symbols[entry_symbol], user_rip)

@@ -31,7 +31,7 @@ def _regs(seed: int) -> dict[str, int]:
 def test_every_vector_reaches_the_handler_with_the_frame_the_layout_describes(default_emu: emulate.Emulator) -> None:
     spec = isrgen.load_spec(DEFAULT_SPEC)
     layout = isrgen.compute_layout(spec)
-    assert default_emu.image.markers.keys() == {emulate.INTERRUPTED, "isr_dispatch"}
+    assert default_emu.image.markers.keys() == {emulate.INTERRUPTED, emulate.RETURNED, "isr_dispatch"}
     for v in spec.vectors:
         regs = _regs(v.number)
         error = 0x1000 + v.number if v.error_code else None

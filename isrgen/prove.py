@@ -1,0 +1,311 @@
+"""``isrgen prove``: check a spec's generated glue against its model with the real tools.
+
+Four properties, each run only for the backends chosen:
+
+1. C layout: the generated header compiles with gcc, and a generated checker
+   program, compiled and run, prints every field's offsetof/sizeof and the
+   struct's sizeof, which must equal :func:`isrgen.compute_layout`.
+2. Rust layout: the generated Rust module compiles (its ``offset_of!`` asserts
+   included) and a tiny program prints the same offsets.
+3. Machine code: the assembled stubs run under unicorn for every vector (see
+   :mod:`isrgen.prove_machine`); code must sit in executable memory.
+4. Backends agree: the GAS, NASM and Rust objects hold the same bytes
+   (relocated bytes masked) and the same symbols at the same offsets.
+
+Typical use::
+
+    report = isrgen.prove.prove(isrgen.load_spec("specs/x86_64.yaml"), ["gas", "c"])
+    print(report.table())
+    assert report.ok, report.failures
+"""
+
+from __future__ import annotations
+
+import random
+import tempfile
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import attrs
+
+from . import emulate, toolchain
+from .build import render_outputs
+from .diagnostics import UsageError
+from .elfobj import read_elf
+from .layout import FrameLayout, compute_layout
+from .model import Spec
+from .prove_layout import c_checker_source, parse_layout_lines, rust_checker_source
+from .prove_machine import MachineProver
+
+#: backends ``prove`` knows how to check, and the tools each needs
+BACKEND_TOOLS: dict[str, tuple[str, ...]] = {
+    "gas": ("as", "ld"),
+    "nasm": ("nasm", "ld"),
+    "rust": ("rustc", "ld"),
+    "c": ("gcc",),
+}
+ASSEMBLY_BACKENDS = ("gas", "nasm", "rust")
+
+#: ``transform(backend, text) -> text``: applied to each generated output before the
+#: tools see it (the mutation tests corrupt outputs through it)
+Transform = Callable[[str, str], str]
+
+
+@attrs.frozen
+class ProofRow:
+    """One line of the report: a property, its outcome and what was checked."""
+
+    name: str
+    outcome: str  # "proven" | "FAILED" | "skipped"
+    detail: str
+
+
+@attrs.frozen
+class ProofReport:
+    """What ``prove`` checked and every mismatch it found."""
+
+    spec_file: str
+    backends: tuple[str, ...]
+    rows: tuple[ProofRow, ...]
+    failures: tuple[str, ...]
+
+    @property
+    def ok(self) -> bool:
+        """Whether every property that ran held."""
+        return not self.failures
+
+    def table(self) -> str:
+        """A short, aligned table of what was proven."""
+        head = f"isrgen prove {self.spec_file} (backends: {', '.join(self.backends)})"
+        width = max(len(r.name) for r in self.rows)
+        lines = [head]
+        lines += [f"  {r.name.ljust(width)}  {r.outcome.ljust(7)}  {r.detail}" for r in self.rows]
+        lines.append(f"{'all properties hold' if self.ok else f'{len(self.failures)} mismatch(es)'}")
+        return "\n".join(lines)
+
+
+def choose_backends(spec: Spec, backends: Sequence[str] | None) -> tuple[str, ...]:
+    """The backends to prove: those named, or the provable ones among the spec's outputs."""
+    if backends:
+        unknown = [b for b in backends if b not in BACKEND_TOOLS]
+        if unknown:
+            raise UsageError(f"cannot prove backend {unknown[0]!r} (provable: {', '.join(BACKEND_TOOLS)})")
+        return tuple(dict.fromkeys(backends))
+    chosen = tuple(o.backend for o in spec.outputs if o.backend in BACKEND_TOOLS)
+    if not chosen:
+        raise UsageError(
+            f"none of the spec's outputs can be proven (provable: {', '.join(BACKEND_TOOLS)}); name some with --backend"
+        )
+    return chosen
+
+
+def required_tools(backends: Sequence[str]) -> tuple[str, ...]:
+    """Every external program the chosen backends' proofs run."""
+    return tuple(dict.fromkeys(t for b in backends for t in BACKEND_TOOLS[b]))
+
+
+class _Prover:
+    def __init__(self, spec: Spec, backends: tuple[str, ...], work: Path, transform: Transform | None, seed: int):
+        self.spec, self.backends, self.work = spec, backends, work
+        self.transform = transform
+        self.rng = random.Random(seed)
+        self.layout: FrameLayout = compute_layout(spec)
+        self.rows: list[ProofRow] = []
+        self.failures: list[str] = []
+        self.files: dict[str, Path] = {}
+
+    def fail(self, message: str) -> None:
+        self.failures.append(message)
+
+    def row(self, name: str, before: int, detail: str) -> None:
+        outcome = "proven" if len(self.failures) == before else "FAILED"
+        self.rows.append(ProofRow(name, outcome, detail))
+
+    def render(self) -> None:
+        for out in render_outputs(self.spec, list(self.backends)):
+            text = self.transform(out.backend, out.content) if self.transform else out.content
+            path = self.work / out.filename
+            path.write_text(text, encoding="utf-8")
+            self.files[out.backend] = path
+
+    # -- 1 and 2: struct layouts -------------------------------------------------
+    def check_printed_layout(self, lang: str, output: str) -> int:
+        printed, size = parse_layout_lines(output)
+        checked = 0
+        for f in self.layout.fields:
+            got = printed.get(f.name)
+            if got is None:
+                self.fail(f"{lang}: the frame struct has no field {f.name}")
+                continue
+            checked += 1
+            if got != (f.offset, f.size):
+                self.fail(
+                    f"{lang}: field {f.name} is at offset {got[0]} size {got[1]}, the model says "
+                    f"offset {f.offset} size {f.size}"
+                )
+        extra = sorted(set(printed) - {f.name for f in self.layout.fields})
+        if extra:
+            self.fail(f"{lang}: the frame struct has fields the model does not: {', '.join(extra)}")
+        if size != self.layout.size:
+            self.fail(f"{lang}: sizeof(frame) is {size}, the model says {self.layout.size}")
+        return checked
+
+    def prove_c(self) -> None:
+        before = len(self.failures)
+        if "c" not in self.backends:
+            self.rows.append(ProofRow("C layout", "skipped", "c backend not chosen"))
+            return
+        src = self.work / "isrgen_prove_layout.c"
+        src.write_text(c_checker_source(self.spec, self.layout, self.files["c"].name), encoding="utf-8")
+        exe = self.work / "isrgen_prove_layout_c"
+        try:
+            toolchain.run_tool(["gcc", "-std=c11", "-Wall", "-Wextra", "-Werror", "-I", self.work, "-o", exe, src])
+            output = toolchain.run_tool([exe])
+        except toolchain.ToolError as exc:
+            self.fail(f"C: the generated header does not compile into the checker: {exc.output.strip()[:600]}")
+            self.row("C layout", before, "gcc failed")
+            return
+        n = self.check_printed_layout("C", output)
+        self.row(
+            "C layout",
+            before,
+            f"struct {self.spec.frame.struct_name}: {n} fields (offsetof + sizeof) and sizeof {self.layout.size}, "
+            "gcc-compiled checker run",
+        )
+
+    def prove_rust(self) -> None:
+        before = len(self.failures)
+        if "rust" not in self.backends:
+            self.rows.append(ProofRow("Rust layout", "skipped", "rust backend not chosen"))
+            return
+        src = self.work / "isrgen_prove_layout.rs"
+        src.write_text(rust_checker_source(self.spec, self.layout, self.files["rust"]), encoding="utf-8")
+        exe = self.work / "isrgen_prove_layout_rs"
+        try:
+            toolchain.run_tool(["rustc", "--edition", "2021", "-C", "panic=abort", "-o", exe, src])
+            output = toolchain.run_tool([exe])
+        except toolchain.ToolError as exc:
+            self.fail(f"Rust: the generated module does not compile into the checker: {exc.output.strip()[:600]}")
+            self.row("Rust layout", before, "rustc failed")
+            return
+        n = self.check_printed_layout("Rust", output)
+        self.row("Rust layout", before, f"{n} fields (offset_of! + size_of) and size_of {self.layout.size}, run")
+
+    # -- 3 and 4: machine code --------------------------------------------------
+    def objects(self) -> dict[str, Path]:
+        objs: dict[str, Path] = {}
+        for b in self.backends:
+            if b in ASSEMBLY_BACKENDS:
+                try:
+                    objs[b] = toolchain.object_for(b, self.files[b])
+                except toolchain.ToolError as exc:
+                    self.fail(f"{b}: the generated output does not assemble: {exc.output.strip()[:600]}")
+        return objs
+
+    def placement(self, label: str, image: emulate.LinkedImage) -> int:
+        """Stubs and entries must be in executable memory, the table in read-only memory."""
+        names = [v.stub_symbol for v in self.spec.vectors] + [self.spec.symbols.exit]
+        for name in names:
+            seg = image.segment_of(image.symbols.get(name, -1))
+            if seg is None or not seg.executable:
+                flags = "not loaded" if seg is None else f"flags {_pflags(seg.flags)}"
+                self.fail(f"{label}: {name} is not in executable memory ({flags}): check the code section's flags")
+                return len(names)
+        table = image.segment_of(image.symbols.get(self.spec.symbols.table, -1))
+        if table is None or table.executable or table.flags & 2:
+            flags = "not loaded" if table is None else f"flags {_pflags(table.flags)}"
+            self.fail(f"{label}: the vector table {self.spec.symbols.table} is not in read-only data ({flags})")
+        return len(names)
+
+    def prove_machine(self, objs: dict[str, Path]) -> None:
+        before = len(self.failures)
+        if not objs:
+            why = "no assembly backend chosen" if not set(self.backends) & set(ASSEMBLY_BACKENDS) else "no object"
+            self.rows.append(ProofRow("machine code", "skipped" if before == len(self.failures) else "FAILED", why))
+            return
+        details = []
+        for label, obj in objs.items():
+            try:
+                image = emulate.link_for_emulation([obj], self.work, name=f"{label}.elf")
+            except toolchain.ToolError as exc:
+                self.fail(f"{label}: the object does not link: {exc.output.strip()[:600]}")
+                continue
+            placed = self.placement(label, image)
+            emu = emulate.Emulator(image, table_symbol=self.spec.symbols.table)
+            tally = MachineProver(self.spec, self.layout, emu, self.fail, self.rng, label).run_all()
+            details.append(
+                f"{label}: {len(tally.vectors)} vectors, {tally.interrupts} interrupts "
+                f"({tally.kernel_entries} from ring 0, {tally.user_entries} from ring 3), "
+                f"{tally.fields_checked} frame fields, {tally.iretq_returns} iretq returns, "
+                f"{tally.exit_routine_resumes} exit-routine resume, {placed} symbols in executable memory"
+            )
+        self.row("machine code", before, "; ".join(details) or "nothing ran")
+
+    def prove_agree(self, objs: dict[str, Path]) -> None:
+        before = len(self.failures)
+        if len(objs) < 2:
+            chosen = ", ".join(objs) or "none"
+            self.rows.append(ProofRow("backends agree", "skipped", f"needs two assembly backends (chosen: {chosen})"))
+            return
+        sections = (self.spec.sections.code, self.spec.sections.table)
+        elves = {b: read_elf(p) for b, p in objs.items()}
+        (ref_name, ref), *others = elves.items()
+        compared = 0
+        for name, other in others:
+            for sec in sections:
+                if not ref.has_section(sec) or not other.has_section(sec):
+                    self.fail(
+                        f"backends agree: {sec} missing from the {name if ref.has_section(sec) else ref_name} object"
+                    )
+                    continue
+                a, b = ref.masked_bytes(sec), other.masked_bytes(sec)
+                compared += len(a)
+                if a != b:
+                    at = next((i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), min(len(a), len(b)))
+                    self.fail(
+                        f"backends agree: {sec} differs between {ref_name} ({len(a)} bytes) and {name} "
+                        f"({len(b)} bytes) first at offset {at:#x}"
+                    )
+                syms_a = {s: v.value for s, v in ref.defined_symbols(sec).items()}
+                syms_b = {s: v.value for s, v in other.defined_symbols(sec).items()}
+                if syms_a != syms_b:
+                    diff = sorted(set(syms_a.items()) ^ set(syms_b.items()))[:3]
+                    self.fail(f"backends agree: symbols in {sec} differ between {ref_name} and {name}: {diff}")
+        self.row("backends agree", before, f"{' == '.join(elves)}: {compared} bytes of {', '.join(sections)}")
+
+
+def _pflags(flags: int) -> str:
+    return "".join(c if flags & bit else "" for c, bit in (("R", 4), ("W", 2), ("E", 1))) or "none"
+
+
+def prove(
+    spec: Spec,
+    backends: Sequence[str] | None = None,
+    *,
+    workdir: str | Path | None = None,
+    transform: Transform | None = None,
+    seed: int = 0,
+) -> ProofReport:
+    """Run the four properties for ``spec`` with ``backends`` (default: the spec's provable outputs).
+
+    Raises :class:`UsageError` when a needed tool is missing (naming it).  Mismatches
+    are not exceptions: they are listed in the returned report's ``failures``.
+    ``transform`` rewrites each generated output before it is built (see :data:`Transform`).
+    Register values are drawn from ``random.Random(seed)``: the same seed, the same run.
+    """
+    chosen = choose_backends(spec, backends)
+    for tool in required_tools(chosen):
+        toolchain.find_tool(tool)
+    if set(chosen) & set(ASSEMBLY_BACKENDS):
+        emulate.require_unicorn()
+    with tempfile.TemporaryDirectory(prefix="isrgen-prove-") as tmp:
+        work = Path(workdir) if workdir is not None else Path(tmp)
+        work.mkdir(parents=True, exist_ok=True)
+        p = _Prover(spec, chosen, work, transform, seed)
+        p.render()
+        p.prove_c()
+        p.prove_rust()
+        objs = p.objects()
+        p.prove_machine(objs)
+        p.prove_agree(objs)
+    return ProofReport(spec.source_file, chosen, tuple(p.rows), tuple(p.failures))
