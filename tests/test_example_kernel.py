@@ -1,0 +1,154 @@
+"""examples/kernel: build the example kernel with its Makefile (which regenerates the
+glue with isrgen) and boot it in QEMU (TCG); every checked behaviour is one log line.
+
+A pass needs QEMU's exit status for the success value AND the final success line:
+a triple fault exits 0 and never passes. The negative build links the stubs into
+a no-execute section and must fail with the #PF (error 0x11) on the first stub.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+from conftest import ROOT, require_tool, run
+from elftools.elf.elffile import ELFFile
+
+KERNEL_DIR = ROOT / "examples" / "kernel"
+SUCCESS_STATUS = (0x21 << 1) | 1  # abi.h EXIT_SUCCESS_VALUE through isa-debug-exit
+SUCCESS_LINE = "ALL CHECKS PASSED"
+
+#: every check the kernel must report as "ok <id>: ..."
+EXPECTED_OK = [
+    "pic-masked",
+    "imcr",
+    "stubs-executable",
+    "kernel-de",
+    "kernel-db",
+    "kernel-db-single-step",
+    "kernel-br",
+    "kernel-ud",
+    "kernel-nm",
+    "kernel-ts",
+    "kernel-np",
+    "kernel-ss",
+    "kernel-gp",
+    "kernel-pf-write",
+    "kernel-pf-nx",
+    "kernel-df-ist",
+    "user-bp",
+    "user-of",
+    "user-de",
+    "user-ud",
+    "user-gp",
+    "user-pf",
+    "syscall-int80",
+    "lapic-spurious-first",
+    "spurious-no-eoi",
+    "spurious-vector",
+    "lapic-timer-order",
+    "timer-task-a",
+    "timer-task-b",
+    "timer-eoi",
+]
+#: checks the emulator may be unable to perform: "ok" or an explicit "skip"
+OK_OR_SKIP = ["user-ac"]
+
+VARIANT_TOOLS = {"gas": ["gcc"], "nasm": ["nasm"], "rust": ["rustc"]}
+
+
+def make(build: Path, *args: str, variant: str = "gas") -> subprocess.CompletedProcess[str]:
+    return run(["make", "-s", "-C", str(KERNEL_DIR), f"VARIANT={variant}", f"BUILD={build}", *args])
+
+
+def boot(build: Path, *args: str, variant: str = "gas") -> tuple[int, str]:
+    make(build, "boot", *args, variant=variant)
+    status = int((build / "qemu.status").read_text().strip())
+    log = (build / "serial.log").read_text(errors="replace") if (build / "serial.log").exists() else ""
+    return status, log
+
+
+def require_kernel_tools(variant: str) -> None:
+    require_tool("make", "gcc", "ld", "qemu-system-x86_64", "timeout", *VARIANT_TOOLS[variant])
+
+
+def symbol_address(elf_path: Path, name: str) -> int:
+    with elf_path.open("rb") as f:
+        symtab = ELFFile(f).get_section_by_name(".symtab")
+        syms = symtab.get_symbol_by_name(name)
+        assert syms, f"{name} not in {elf_path}"
+        return int(syms[0]["st_value"])
+
+
+def segment_flags(elf_path: Path, address: int) -> int:
+    with elf_path.open("rb") as f:
+        for seg in ELFFile(f).iter_segments():
+            if seg["p_type"] == "PT_LOAD" and seg["p_vaddr"] <= address < seg["p_vaddr"] + seg["p_memsz"]:
+                return int(seg["p_flags"])
+    raise AssertionError(f"0x{address:x} is in no PT_LOAD segment of {elf_path}")
+
+
+@pytest.mark.parametrize("variant", ["gas", "nasm", "rust"])
+def test_kernel_boots_and_passes_every_check(variant: str, tmp_path: Path) -> None:
+    require_kernel_tools(variant)
+    build = tmp_path / variant
+    status, log = boot(build, variant=variant)
+    lines = log.splitlines()
+    assert lines, "no serial output at all"
+    failed = [line for line in lines if line.startswith("FAIL ")]
+    assert not failed, "kernel checks failed:\n" + "\n".join(failed) + "\n--- log\n" + log
+    ok_ids = {m.group(1) for line in lines if (m := re.match(r"ok (\S+): ", line))}
+    skip_ids = {m.group(1) for line in lines if (m := re.match(r"skip (\S+): ", line))}
+    missing = [i for i in EXPECTED_OK if i not in ok_ids]
+    assert not missing, f"checks not reported ok: {missing}\n--- log\n{log}"
+    unsettled = [i for i in OK_OR_SKIP if i not in ok_ids | skip_ids]
+    assert not unsettled, f"checks neither ok nor skipped: {unsettled}\n--- log\n{log}"
+    assert lines[-1] == SUCCESS_LINE, f"last line is not the success line\n--- log\n{log}"
+    assert status == SUCCESS_STATUS, f"QEMU exit status {status}, want {SUCCESS_STATUS}\n--- log\n{log}"
+    assert f"(variant {variant})" in lines[0]
+    # the stubs the kernel ran are in an executable segment of the image
+    elf = build / "kernel.elf"
+    assert segment_flags(elf, symbol_address(elf, "isr_stub_0")) & 1, "isr_stub_0 not in an executable segment"
+
+
+def test_stubs_in_a_no_execute_section_fault_and_never_pass(tmp_path: Path) -> None:
+    require_kernel_tools("gas")
+    build = tmp_path / "misplaced"
+    qlog = build / "qemu-int.log"
+    status, log = boot(build, "MISPLACE_ISR=1", f"QEMU_EXTRA=-d int,cpu_reset -D {qlog}")
+    assert status != SUCCESS_STATUS and SUCCESS_LINE not in log, log
+    assert "FAIL stubs-executable" in log
+    elf = build / "kernel.elf"
+    stub0 = symbol_address(elf, "isr_stub_0")
+    # the kernel maps only [__text_start, __text_end) executable; the ELF segment flags do
+    # not matter (the linker gives .rodata the stubs' AX flags), its page tables do
+    assert symbol_address(elf, "__rodata_start") <= stub0 < symbol_address(elf, "__rodata_end")
+    assert not symbol_address(elf, "__text_start") <= stub0 < symbol_address(elf, "__text_end")
+    # QEMU's interrupt log: the first test raises #DE (vector 0); fetching its stub faults with
+    # #PF, error 0x11 (present page, instruction fetch) and CR2 = the stub's address
+    events = [line for line in qlog.read_text(errors="replace").splitlines() if " v=" in line]
+    assert events and " v=00 " in events[0], events[:2]
+    m = re.search(r" v=([0-9a-f]+) e=([0-9a-f]+) .* CR2=([0-9a-f]+)", events[1])
+    assert m, events[1]
+    assert (int(m.group(1), 16), int(m.group(2), 16), int(m.group(3), 16)) == (14, 0x11, stub0), events[1]
+
+
+def test_build_regenerates_the_glue_from_the_spec(tmp_path: Path) -> None:
+    require_kernel_tools("gas")
+    build = tmp_path / "regen"
+    make(build, "kernel")
+    generated = build / "gen" / "isr.S"
+    assert generated.read_text().startswith("/* generated by isrgen")
+    tracked = run(["git", "ls-files", "examples/kernel"], cwd=ROOT).stdout.split()
+    assert not [t for t in tracked if Path(t).name in {"isr.S", "isr.h", "isr.asm", "isr.rs"}], tracked
+    # a newer spec makes make rerun isrgen (dry run: nothing is changed)
+    spec = KERNEL_DIR / "kernel.yaml"
+    generated_mtime = generated.stat().st_mtime
+    os.utime(generated, (generated_mtime - 3600, generated_mtime - 3600))
+    os.utime(build / "gen" / "isr.h", (generated_mtime - 3600, generated_mtime - 3600))
+    assert spec.stat().st_mtime > generated_mtime - 3600
+    dry = make(build, "-n", "kernel").stdout
+    assert "-m isrgen build kernel.yaml" in dry, dry
