@@ -14,7 +14,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, require_tool, run
+from conftest import ROOT, isrgen_cmd, require_tool, run
 from elftools.elf.elffile import ELFFile
 
 KERNEL_DIR = ROOT / "examples" / "kernel"
@@ -109,9 +109,10 @@ def test_kernel_boots_and_passes_every_check(variant: str, tmp_path: Path) -> No
     assert lines[-1] == SUCCESS_LINE, f"last line is not the success line\n--- log\n{log}"
     assert status == SUCCESS_STATUS, f"QEMU exit status {status}, want {SUCCESS_STATUS}\n--- log\n{log}"
     assert f"(variant {variant})" in lines[0]
-    # the stubs the kernel ran are in an executable segment of the image
+    # the stubs the kernel ran are in an executable segment of the image, and isrgen verify agrees
     elf = build / "kernel.elf"
     assert segment_flags(elf, symbol_address(elf, "isr_stub_0")) & 1, "isr_stub_0 not in an executable segment"
+    run(isrgen_cmd("verify", "-s", str(KERNEL_DIR / "kernel.yaml"), str(elf)))
 
 
 def test_stubs_in_a_no_execute_section_fault_and_never_pass(tmp_path: Path) -> None:
@@ -123,10 +124,11 @@ def test_stubs_in_a_no_execute_section_fault_and_never_pass(tmp_path: Path) -> N
     assert "FAIL stubs-executable" in log
     elf = build / "kernel.elf"
     stub0 = symbol_address(elf, "isr_stub_0")
-    # the kernel maps only [__text_start, __text_end) executable; the ELF segment flags do
-    # not matter (the linker gives .rodata the stubs' AX flags), its page tables do
+    # the stubs sit in .rodata: a read-only segment, mapped execute-disable by the kernel
     assert symbol_address(elf, "__rodata_start") <= stub0 < symbol_address(elf, "__rodata_end")
-    assert not symbol_address(elf, "__text_start") <= stub0 < symbol_address(elf, "__text_end")
+    assert not segment_flags(elf, stub0) & 1, "the negative build did not misplace the stubs"
+    verify = run(isrgen_cmd("verify", "-s", str(KERNEL_DIR / "kernel.yaml"), str(elf)), check=False)
+    assert verify.returncode != 0 and "isr_stub_0" in verify.stdout + verify.stderr
     # QEMU's interrupt log: the first test raises #DE (vector 0); fetching its stub faults with
     # #PF, error 0x11 (present page, instruction fetch) and CR2 = the stub's address
     events = [line for line in qlog.read_text(errors="replace").splitlines() if " v=" in line]

@@ -3,15 +3,28 @@
  * __*_start/__*_end symbols: only [__text_start, __text_end) and the user text
  * are executable, everything else is execute-disable.
  *
+ * The program headers say the same (PHDRS): R+X text, R rodata, RW data.
+ *
  * -DMISPLACE_ISR builds the negative variant: the generated stubs (section
- * .text.isr) land in the read-only, no-execute .rodata output section, the way
- * a missing section flag or a stray `.section .rodata` would put them there. */
+ * .text.isr) land in the .rodata output section, in the read-only segment that
+ * the kernel maps execute-disable -- the way a missing section flag or a stray
+ * `.section .rodata` would put them there. */
 ENTRY(pvh_start)
+
+PHDRS
+{
+    notes PT_LOAD FLAGS(4);     /* R: the PVH note */
+    text PT_LOAD FLAGS(5);      /* R X */
+    rodata PT_LOAD FLAGS(4);    /* R */
+    user_text PT_LOAD FLAGS(5); /* R X */
+    data PT_LOAD FLAGS(6);      /* R W */
+    note PT_NOTE FLAGS(4);
+}
 
 #define RODATA                                                           \
     . = ALIGN(4096);                                                     \
     __rodata_start = .;                                                  \
-    .rodata : { MISPLACED *(.rodata .rodata.*) }                         \
+    .rodata : { MISPLACED *(.rodata .rodata.*) } :rodata                 \
     . = ALIGN(4096);                                                     \
     __rodata_end = .;
 
@@ -25,7 +38,7 @@ SECTIONS
 {
     . = 1M;
     __kernel_start = .;
-    .note.Xen : { KEEP(*(.note.Xen)) }
+    .note.Xen : { KEEP(*(.note.Xen)) } :notes :note
 
 #ifdef MISPLACE_ISR
     RODATA    /* first, so that its *(.text.isr) wins over .text's *(.text.*) */
@@ -33,7 +46,7 @@ SECTIONS
 
     . = ALIGN(4096);
     __text_start = .;
-    .text : { *(.boot.text) *(.text.isr) *(.text .text.*) }
+    .text : { *(.boot.text) *(.text.isr) *(.text .text.*) } :text
     . = ALIGN(4096);
     __text_end = .;
 
@@ -42,11 +55,11 @@ SECTIONS
 #endif
 
     __user_text_start = .;
-    .user_text : { *(.user_text) }
+    .user_text : { *(.user_text) } :user_text
     . = ALIGN(4096);
     __user_text_end = .;
     __user_data_start = .;
-    .user_data : { *(.user_data) }
+    .user_data : { *(.user_data) } :data
     . = ALIGN(4096);
     __user_data_end = .;
 
