@@ -30,10 +30,11 @@ class BackendInfo:
 def _builtins() -> dict[str, Backend]:
     from .c_header import CHeaderBackend
     from .gas import GasBackend
+    from .gdb import GdbBackend
     from .nasm import NasmBackend
     from .rust import RustBackend
 
-    found: list[Backend] = [GasBackend(), CHeaderBackend(), NasmBackend(), RustBackend()]
+    found: list[Backend] = [GasBackend(), CHeaderBackend(), NasmBackend(), RustBackend(), GdbBackend()]
     return {b.name: b for b in found}
 
 

@@ -117,7 +117,18 @@ class Comment:
     text: str
 
 
-Item = Insn | Label | EndSymbol | Align | PadTo | Data | Comment
+@attrs.frozen
+class Cfi:
+    """A call-frame-information directive ``.cfi_<op> args`` (see :mod:`isrgen.codegen.cfi`).
+
+    Dialects without CFI directives (NASM) render it as nothing.
+    """
+
+    op: str
+    args: tuple[str | int, ...] = ()
+
+
+Item = Insn | Label | EndSymbol | Align | PadTo | Data | Comment | Cfi
 
 
 class SectionKind(enum.StrEnum):

@@ -14,6 +14,7 @@ import attrs
 
 from .ir import (
     Align,
+    Cfi,
     Comment,
     Data,
     EndSymbol,
@@ -101,6 +102,9 @@ class GasSyntax:
             return [f"{INDENT}{self.data_words[item.width]} {value}"]
         if isinstance(item, Comment):
             return [self.comment(item.text)]
+        if isinstance(item, Cfi):
+            args = ", ".join(str(a) for a in item.args)
+            return [f"{INDENT}.cfi_{item.op} {args}".rstrip()]
         raise TypeError(item)  # pragma: no cover
 
     def section(self, section: Section) -> SectionText:
@@ -180,6 +184,8 @@ class NasmSyntax:
             return [f"{INDENT}{self.data_words[item.width]} {value}"]
         if isinstance(item, Comment):
             return [self.comment(item.text)]
+        if isinstance(item, Cfi):
+            return []  # NASM has no CFI directives (isrgen.codegen.cfi)
         raise TypeError(item)  # pragma: no cover
 
     def section(self, section: Section) -> SectionText:

@@ -10,6 +10,7 @@ import attrs
 
 from ..layout import Field, FieldKind, FrameLayout, compute_layout
 from ..model import ReturnModel, Spec, Vector, entry_symbol
+from .cfi import add_cfi
 from .ir import (
     Align,
     Comment,
@@ -184,4 +185,5 @@ def build_program(spec: Spec, layout: FrameLayout | None = None) -> Program:
         Section(spec.sections.code, SectionKind.CODE, spec.sections.code_align, tuple(code)),
         Section(spec.sections.table, SectionKind.RODATA, spec.arch.word_size, tuple(_table(spec))),
     )
-    return Program(bits=spec.arch.word_size * 8, sections=sections, externs=tuple(sorted(spec.handlers)))
+    program = Program(bits=spec.arch.word_size * 8, sections=sections, externs=tuple(sorted(spec.handlers)))
+    return add_cfi(program, spec, layout)
