@@ -333,15 +333,50 @@ class Emulator:
         uc.reg_write(self._x.UC_X86_REG_CS, KERNEL_CS)
         uc.reg_write(self._x.UC_X86_REG_SS, KERNEL_SS)
         uc.hook_add(u.UC_HOOK_CODE, self._on_marker, begin=MARKER_BASE, end=MARKER_BASE + _PAGE - 1)
-        self._ring0 = uc.context_save()
+        for seg in self.image.segments:
+            if seg.executable:
+                uc.hook_add(u.UC_HOOK_CODE, self._on_return, begin=seg.vaddr, end=seg.vaddr + seg.memsz - 1)
+        self._ring3: tuple[int, int, int, int, int] | None = None
+        #: the last return instruction reached ("iretq" or "sysretq")
+        self.last_return: str | None = None
 
     def reset_cpu(self) -> None:
-        """Back to the CPU state after set-up (CPL 0, control registers, MSRs).
+        """Make sure the emulated CPU is in ring 0 (it always is: see :meth:`_on_return`)."""
+        self._ring3 = None
 
-        An ``iretq`` or ``sysretq`` to ring 3 leaves the emulated CPU at CPL 3, and
-        writing CS does not change the CPL in unicorn; restoring the saved context does.
+    def _on_return(self, uc: Any, address: int, size: int, user_data: Any) -> None:
+        """Carry out ``iretq``/``sysretq`` to ring 3 in Python instead of in unicorn.
+
+        Once unicorn has dropped to CPL 3 it cannot be brought back (writing CS does
+        not change its CPL, and register writes made at CPL 3 are not all kept), so a
+        return to ring 3 is decoded here from the stack exactly as the CPU defines it
+        (SDM Vol. 2A IRET, Vol. 2B SYSRET) and emulation stops there.
         """
-        self.uc.context_restore(self._ring0)
+        code = bytes(uc.mem_read(address, min(size, 3)))
+        x = self._x
+        sp = uc.reg_read(x.UC_X86_REG_RSP)
+        if code[:2] == b"\x48\xcf":  # iretq
+            rip, cs, rflags, rsp, ss = struct.unpack("<5Q", bytes(uc.mem_read(sp, 40)))
+            self.last_return = "iretq"
+            if cs & 3 == 0:
+                return
+        elif code[:3] == b"\x48\x0f\x07":  # sysretq
+            self.last_return = "sysretq"
+            star = uc.msr_read(0xC0000081) >> 48
+            rip, rflags, rsp = uc.reg_read(x.UC_X86_REG_RCX), uc.reg_read(x.UC_X86_REG_R11), sp
+            cs, ss = (star + 16) | 3, (star + 8) | 3
+            rflags = (rflags & ~(RFLAGS_RF | RFLAGS_VM)) | RFLAGS_FIXED
+        else:
+            return
+        self._ring3 = (rip, cs, rflags, rsp, ss)
+        uc.emu_stop()
+
+    def _scratch_page(self) -> int:
+        scratch = MARKER_BASE + _PAGE
+        if not self._scratch_mapped:
+            self.uc.mem_map(scratch, _PAGE, self._u.UC_PROT_READ | self._u.UC_PROT_EXEC)
+            self._scratch_mapped = True
+        return scratch
 
     def _on_marker(self, uc: Any, address: int, size: int, user_data: Any) -> None:
         self._stopped_at = self._marker_at.get(address, f"<marker page {address:#x}>")
@@ -413,12 +448,17 @@ class Emulator:
     def run(self, begin: int, resume_at: int) -> Stop:
         """Run from ``begin`` until a marker or ``resume_at`` (the interrupted RIP) is reached."""
         self._stopped_at = None
+        self._ring3 = None
         try:
             self.uc.emu_start(begin, resume_at, count=self.instruction_limit)
         except self._u.UcError as exc:
             rip = self.uc.reg_read(self._x.UC_X86_REG_RIP)
             raise EmulationError(f"CPU fault at {self.image.describe(rip)}: {exc}") from None
         st = self.state()
+        if self._ring3 is not None:
+            rip, cs, rflags, rsp, ss = self._ring3
+            self._ring3 = None
+            st = attrs.evolve(st, rip=rip, cs=cs, rflags=rflags, rsp=rsp, ss=ss)
         symbol = self._stopped_at
         if symbol is None and st.rip != resume_at:
             raise EmulationError(
@@ -556,14 +596,10 @@ class Emulator:
         cr4 = uc.reg_read(x.UC_X86_REG_CR4)
         uc.reg_write(x.UC_X86_REG_CR4, cr4 | (1 << 9) | (1 << 10) | (1 << 18))
         # XCR0 has no unicorn register: execute xsetbv (SDM Vol. 2C) on a scratch page.
-        scratch = MARKER_BASE + _PAGE
-        if not self._scratch_mapped:
-            uc.mem_map(scratch, _PAGE, self._u.UC_PROT_READ | self._u.UC_PROT_EXEC)
-            self._scratch_mapped = True
+        scratch = self._scratch_page()
         uc.mem_write(scratch, b"\x0f\x01\xd1")  # xsetbv
         self._set_gprs({"rcx": 0, "rax": xcr0 & 0xFFFFFFFF, "rdx": xcr0 >> 32})
         uc.emu_start(scratch, scratch + 3)
-        self._ring0 = uc.context_save()
 
     _scratch_mapped = False
 

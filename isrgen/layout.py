@@ -20,6 +20,7 @@ class FieldKind(enum.StrEnum):
     VECTOR = "vector"
     ERROR_CODE = "error_code"
     PAD = "pad"
+    SIMD_AREA = "simd_area"
     CPU = "cpu"
 
 
@@ -76,7 +77,7 @@ class FrameLayout:
     @property
     def saved_below_stub(self) -> tuple[Field, ...]:
         """Fields the common entry saves: everything below the vector/error-code slots."""
-        return tuple(f for f in self.fields if f.kind in (FieldKind.GPR, FieldKind.PAD))
+        return tuple(f for f in self.fields if f.kind in (FieldKind.GPR, FieldKind.PAD, FieldKind.SIMD_AREA))
 
 
 _SLOT_TO_FIELD = {
@@ -84,6 +85,7 @@ _SLOT_TO_FIELD = {
     SlotKind.VECTOR: FieldKind.VECTOR,
     SlotKind.ERROR_CODE: FieldKind.ERROR_CODE,
     SlotKind.PAD: FieldKind.PAD,
+    SlotKind.SIMD_AREA: FieldKind.SIMD_AREA,
 }
 
 

@@ -18,20 +18,25 @@ from .arch import ArchFacts, get_arch
 from .diagnostics import Diagnostic, SourceRef, SpecError, UsageError
 from .identifiers import reserved_reason
 from .model import (
+    Entry,
     Frame,
     GateType,
     Handler,
+    KernelFault,
     Output,
     ReturnModel,
     Sections,
+    Simd,
+    SimdPolicy,
     Slot,
     SlotKind,
     Spec,
     StubStyle,
     Symbols,
+    Syscall,
     Vector,
     VectorClass,
-    entry_symbol,
+    group_vectors,
 )
 from .schema_check import check_schema
 from .yamlsource import Locations, Path, parse_yaml
@@ -157,13 +162,18 @@ class _Resolver:
         symbols = self.symbols(arch)
         sections = self.sections()
         handler = self.handler(arch)
-        frame = self.frame(arch, symbols.prefix)
         outputs = self.outputs()
         vectors = self.vectors(arch, symbols, handler)
+        uses_simd = any(v.simd is not SimdPolicy.NONE for v in vectors)
+        frame = self.frame(arch, symbols.prefix, uses_simd)
         style = StubStyle(self.get("stubs", "style", "classic", str))
+        entry = self.entry(arch, symbols.prefix)
+        simd = self.simd()
+        syscall = self.syscall(arch, symbols.prefix, frame, entry)
         if self.diags:
             return None
-        self.cross_check(arch, symbols, handler, frame, vectors)
+        self.cross_check(symbols, handler, vectors, entry, syscall)
+        self.check_entry_options(frame, handler, vectors, syscall, entry)
         if self.diags:
             return None
         return Spec(
@@ -175,6 +185,9 @@ class _Resolver:
             vectors=vectors,
             outputs=outputs,
             stub_style=style,
+            entry=entry,
+            simd=simd,
+            syscall=syscall,
             source_file=filename,
             source_sha256=sha256,
         )
@@ -235,14 +248,14 @@ class _Resolver:
         returns = ReturnModel(self.get("handler", "returns", "void", str))
         return Handler(symbol, convention, returns, self.src(("handler",)))
 
-    def frame(self, arch: ArchFacts, prefix: str) -> Frame:
+    def frame(self, arch: ArchFacts, prefix: str, uses_simd: bool = False) -> Frame:
         struct_pattern = self.get("frame", "struct", "{prefix}frame", str)
         struct = self.expand(("frame", "struct"), struct_pattern, {"prefix": prefix}, ("prefix",)) or "invalid"
         self.check_ident(("frame", "struct"), struct, arch, "struct name")
         synthetic = self.get("frame", "synthetic_error_code", 0, int)
         layout = self.get("frame", "layout", None, list)
         if layout is None:
-            layout = list(reversed(arch.gprs)) + ["vector", "error_code"]
+            layout = (["simd_area"] if uses_simd else []) + list(reversed(arch.gprs)) + ["vector", "error_code"]
             base: Path = ("frame",)
         else:
             base = ("frame", "layout")
@@ -266,6 +279,8 @@ class _Resolver:
                 slots.append(Slot(SlotKind.VECTOR, "vector", 8, self.src(path)))
             elif name == "error_code":
                 slots.append(Slot(SlotKind.ERROR_CODE, "error_code", 8, self.src(path)))
+            elif name == "simd_area":
+                slots.append(Slot(SlotKind.SIMD_AREA, "simd_area", 8, self.src(path)))
             elif name in arch.gprs:
                 slots.append(Slot(SlotKind.GPR, name, 8, self.src(path)))
             elif name == arch.stack_pointer or name in arch.cpu_frame:
@@ -362,14 +377,25 @@ class _Resolver:
                 f"name {name_pattern!r} covers {len(numbers)} vectors: include {{n}} to make each unique",
             )
             return []
-        handler_symbol = entry.get("handler", handler.symbol)
-        if "handler" in entry and not self.check_ident(path + ("handler",), handler_symbol, arch, "handler symbol"):
-            return []
-        ist = entry.get("ist")
-        gate = GateType(entry.get("gate", "interrupt"))
-        dpl = entry.get("dpl", 0)
         out: list[Vector] = []
         for n in numbers:
+            vclass = VectorClass(entry.get("class", "exception" if n < 32 else "irq"))
+            defaults = self.class_defaults(vclass)
+
+            def pick(key: str, default: Any, entry: dict[str, Any] = entry, defaults: dict[str, Any] = defaults) -> Any:
+                return entry[key] if key in entry else defaults.get(key, default)
+
+            handler_symbol = pick("handler", handler.symbol)
+            kernel_handler = pick("kernel_handler", None)
+            for key, sym in (("handler", handler_symbol), ("kernel_handler", kernel_handler)):
+                if sym is None or sym == handler.symbol:
+                    continue
+                where = path + (key,) if key in entry else ("classes", vclass.value, key)
+                if not self.check_ident(where, sym, arch, f"{key.replace('_', ' ')} symbol"):
+                    return []
+            ist = pick("ist", None)
+            gate = GateType(pick("gate", "interrupt"))
+            dpl = pick("dpl", 0)
             info = arch.exception(n)
             if name_pattern is None:
                 name = info.name if info else f"vector_{n}"
@@ -379,7 +405,6 @@ class _Resolver:
                     return []
             if not self.check_ident(path + ("name",) if name_pattern else path, name, arch, "vector name"):
                 return []
-            vclass = VectorClass(entry.get("class", "exception" if n < 32 else "irq"))
             error_code = self.error_code(arch, n, entry, path)
             if error_code is None:
                 return []
@@ -405,6 +430,9 @@ class _Resolver:
                     ist=ist,
                     gate=gate,
                     dpl=dpl,
+                    kernel_handler=kernel_handler,
+                    paranoid=pick("paranoid", False),
+                    simd=SimdPolicy(pick("simd", "none")),
                     source=src,
                 )
             )
@@ -435,20 +463,140 @@ class _Resolver:
             return None
         return said, True
 
+    def class_defaults(self, vclass: VectorClass) -> dict[str, Any]:
+        classes = self.data.get("classes")
+        if not isinstance(classes, dict) or not self.ok(("classes", vclass.value)):
+            return {}
+        block = classes.get(vclass.value)
+        return block if isinstance(block, dict) else {}
+
+    def entry(self, arch: ArchFacts, prefix: str) -> Entry:
+        keys = ("swapgs", "clear_registers", "endbr64", "exit_loads_cr3")
+        flags = {k: self.get("entry", k, False, bool) for k in keys}
+        halt_pattern = self.get("entry", "halt", "{prefix}halt", str)
+        halt = self.expand(("entry", "halt"), halt_pattern, {"prefix": prefix}, ("prefix",)) or "invalid"
+        self.check_ident(("entry", "halt"), halt, arch, "halt symbol")
+        kernel_fault = KernelFault(self.get("entry", "kernel_fault", "resume", str))
+        return Entry(
+            swapgs=flags["swapgs"],
+            clear_registers=flags["clear_registers"],
+            endbr64=flags["endbr64"],
+            kernel_fault=kernel_fault,
+            halt=halt,
+            exit_loads_cr3=flags["exit_loads_cr3"],
+            source=self.src(("entry",)),
+        )
+
+    def simd(self) -> Simd:
+        mask = self.get("simd", "xsave_mask", 0x3, int)
+        given = self.get("simd", "area_size", None, int)
+        # XSAVE standard format (SDM Vol. 1 13.4): legacy area 512 + header 64; AVX (bit 2)
+        # state sits at offset 576 and is 256 bytes.  Other components' offsets are
+        # CPU-specific (CPUID leaf 0Dh), so their size must be given.
+        computed = None
+        if mask & ~0x7 == 0:
+            computed = 832 if mask & 0x4 else 576
+        if given is None and computed is None:
+            self.err(
+                ("simd", "xsave_mask"), f"xsave_mask {mask:#x} has components beyond x87/SSE/AVX: give simd.area_size"
+            )
+        size = given if given is not None else (computed or 576)
+        if size % 64:
+            self.err(("simd", "area_size"), f"impossible alignment: area_size {size} must be a multiple of 64")
+        if given is not None and computed is not None and given < computed:
+            self.err(
+                ("simd", "area_size"), f"area_size {given} is smaller than the {computed} bytes mask {mask:#x} needs"
+            )
+        return Simd(mask, size, self.src(("simd",)))
+
+    def syscall(self, arch: ArchFacts, prefix: str, frame: Frame, entry: Entry) -> Syscall | None:
+        raw = self.data.get("syscall")
+        if not isinstance(raw, dict) or not self.ok(("syscall",)):
+            return None
+        base: Path = ("syscall",)
+        pattern = raw.get("entry", "{prefix}syscall_entry")
+        entry_sym = self.expand(base + ("entry",), pattern, {"prefix": prefix}, ("prefix",))
+        handler = raw["handler"]
+        ok = entry_sym is not None and self.check_ident(base + ("entry",), entry_sym, arch, "syscall entry symbol")
+        ok = self.check_ident(base + ("handler",), handler, arch, "syscall handler symbol") and ok
+        default_restored = ("rax", "rdx", "rbx", "rbp", "r12", "r13", "r14", "r15")
+        restored = tuple(raw.get("restored", [r for r in default_restored if r in frame.saved_registers]))
+        for i, reg in enumerate(restored):
+            if reg in ("rcx", "r11"):
+                self.err(base + ("restored", i), f"{reg} cannot be restored: sysretq takes RIP/RFLAGS from rcx/r11")
+            elif reg not in frame.saved_registers:
+                self.err(base + ("restored", i), f"{reg!r} is not a register the frame saves")
+        if not entry.swapgs:
+            self.err(base, "a syscall entry needs entry.swapgs: true (it reaches the kernel stack through GS)")
+        if not ok:
+            return None
+        return Syscall(
+            entry=entry_sym or "invalid",
+            handler=handler,
+            marker=raw.get("marker", -1),
+            kernel_stack_gs=raw.get("kernel_stack_gs", 8),
+            user_stack_gs=raw.get("user_stack_gs", 16),
+            user_cs=raw.get("user_cs", 0x23),
+            user_ss=raw.get("user_ss", 0x1B),
+            restored=restored,
+            source=self.src(base),
+        )
+
+    def check_entry_options(
+        self, frame: Frame, handler: Handler, vectors: tuple[Vector, ...], syscall: Syscall | None, entry: Entry
+    ) -> None:
+        saved = set(frame.saved_registers)
+        layout_path: Path = ("frame", "layout") if "layout" in (self.data.get("frame") or {}) else ("frame",)
+        kinds = {v.simd for v in vectors} - {SimdPolicy.NONE}
+        if len(kinds) > 1:
+            self.err(("vectors",), "vectors mix fxsave and xsave: choose one SIMD save instruction per spec")
+        if kinds and not any(s.kind is SlotKind.SIMD_AREA for s in frame.slots):
+            self.err(layout_path, "some vectors save SIMD state: add 'simd_area' to the frame layout")
+        if kinds and "r12" not in saved:
+            self.err(layout_path, "saving SIMD state keeps the frame address in r12: the layout must save r12")
+        if any(v.paranoid for v in vectors) and "rbx" not in saved:
+            self.err(layout_path, "paranoid entries keep the swapgs decision in rbx: the layout must save rbx")
+        if any(v.paranoid for v in vectors) and not entry.swapgs:
+            self.err(("entry",), "paranoid vectors only make sense with entry.swapgs: true")
+        # A C handler may clobber every caller-saved register (SysV ABI 3.2.1): the entry must save them.
+        caller_saved = ("rax", "rcx", "rdx", "rsi", "rdi", "r8", "r9", "r10", "r11")
+        missing = [r for r in caller_saved if r not in saved]
+        if missing:
+            self.err(
+                layout_path,
+                f"the layout must save the caller-saved registers a handler may clobber: {', '.join(missing)}",
+            )
+        if handler.returns is not ReturnModel.VOID:
+            absent = [r for r in ("rbx", "rbp", "r12", "r13", "r14", "r15") if r not in saved]
+            if absent:
+                self.err(
+                    layout_path,
+                    f"handler.returns: {handler.returns.value} resumes frames of other contexts, so the layout "
+                    f"must save every register; missing: {', '.join(absent)}",
+                )
+        if syscall is not None and syscall.marker in {v.number for v in vectors}:
+            self.err(("syscall", "marker"), f"marker {syscall.marker} is also a vector number")
+
     def cross_check(
-        self, arch: ArchFacts, symbols: Symbols, handler: Handler, frame: Frame, vectors: tuple[Vector, ...]
+        self, symbols: Symbols, handler: Handler, vectors: tuple[Vector, ...], entry: Entry, syscall: Syscall | None
     ) -> None:
         owners: dict[str, str] = {}
         fixed: list[tuple[str, str, Path]] = [
             (symbols.table, "the vector table", ("symbols", "table")),
             (symbols.exit, "the exit routine", ("symbols", "exit")),
             (symbols.gates, "the gate attribute table", ("symbols", "gates")),
+            (entry.halt, "the halt routine", ("entry", "halt")),
         ]
+        if syscall is not None:
+            fixed.append((syscall.entry, "the syscall entry", ("syscall", "entry")))
         for name, what, path in fixed:
             if name in owners:
                 self.err(path, f"symbol {name!r} names both {owners[name]} and {what}")
             owners[name] = what
         handlers = {v.handler for v in vectors} | {handler.symbol}
+        handlers |= {v.kernel_handler for v in vectors if v.kernel_handler}
+        if syscall is not None:
+            handlers.add(syscall.handler)
         for v in vectors:
             if v.stub_symbol in owners:
                 self.err(
@@ -466,8 +614,7 @@ class _Resolver:
         for h in sorted(handlers):
             if h in owners:
                 self.err(("handler", "symbol"), f"handler symbol {h!r} collides with {owners[h]}")
-        used = tuple(dict.fromkeys(v.handler for v in vectors))
-        for name in (entry_symbol(symbols.entry, used, h) for h in used):
+        for name in (g.symbol for g in group_vectors(symbols.entry, vectors)):
             if name in owners or name in handlers:
                 other = owners.get(name, "a handler")
                 self.err(("symbols", "entry"), f"entry symbol {name!r} collides with {other}")

@@ -41,6 +41,8 @@ class SlotKind(enum.StrEnum):
     VECTOR = "vector"
     ERROR_CODE = "error_code"
     PAD = "pad"
+    #: address of the SIMD save area below the frame (0 when none was saved)
+    SIMD_AREA = "simd_area"
 
 
 class ReturnModel(enum.StrEnum):
@@ -50,6 +52,26 @@ class ReturnModel(enum.StrEnum):
     VOID = "void"
     #: the handler returns the frame to resume (possibly another thread's)
     FRAME = "frame"
+    #: the handler never returns (a "funnel"); the resume routine returns to a frame
+    NORETURN = "noreturn"
+
+
+class SimdPolicy(enum.StrEnum):
+    """What the entry does with SIMD/FPU state."""
+
+    #: nothing: handlers must not touch SIMD registers (the "novec" variant)
+    NONE = "none"
+    #: fxsave64/fxrstor64 into a 512-byte, 16-byte aligned area
+    FXSAVE = "fxsave"
+    #: xsave64/xrstor64 with the spec's mask into a 64-byte aligned area
+    XSAVE = "xsave"
+
+
+class KernelFault(enum.StrEnum):
+    """What happens when a kernel-fault handler returns."""
+
+    RESUME = "resume"
+    HALT = "halt"
 
 
 class StubStyle(enum.StrEnum):
@@ -57,21 +79,15 @@ class StubStyle(enum.StrEnum):
 
     #: ``push 0`` (when no CPU error code), ``push n``, ``jmp entry``; each stub aligned
     CLASSIC = "classic"
+    #: ``push imm8``, ``jmp entry`` at a fixed stride (8 bytes, 16 with ENDBR64); the entry
+    #: supplies the synthetic error code and widens the vector
+    DENSE = "dense"
 
 
 def _src() -> SourceRef:
     """A source reference field: kept on the node, ignored by equality."""
     field: SourceRef = attrs.field(default=UNKNOWN_SOURCE, eq=False, repr=False, order=False)
     return field
-
-
-def entry_symbol(entry: str, handlers: tuple[str, ...], handler: str) -> str:
-    """The common entry symbol of the group of vectors reaching ``handler``.
-
-    With a single handler the entry is just ``entry``; otherwise each handler's
-    entry is ``{entry}_{handler}``.
-    """
-    return entry if len(handlers) == 1 else f"{entry}_{handler}"
 
 
 @attrs.frozen
@@ -118,6 +134,9 @@ class Vector:
     ist: int | None = None
     gate: GateType = GateType.INTERRUPT
     dpl: int = 0
+    kernel_handler: str | None = None
+    paranoid: bool = False
+    simd: SimdPolicy = SimdPolicy.NONE
     source: SourceRef = _src()
 
     @property
@@ -125,6 +144,34 @@ class Vector:
         """The IDT gate's type/attribute byte: present, DPL, interrupt (0xE) or trap (0xF)."""
         kind = 0xE if self.gate is GateType.INTERRUPT else 0xF
         return 0x80 | (self.dpl << 5) | kind
+
+
+@attrs.frozen
+class EntryGroup:
+    """Vectors that share one common entry: same handlers, SIMD policy and swapgs mode."""
+
+    index: int
+    symbol: str
+    handler: str
+    kernel_handler: str | None
+    simd: SimdPolicy
+    paranoid: bool
+    vectors: tuple[Vector, ...]
+
+
+def group_vectors(entry: str, vectors: tuple[Vector, ...]) -> tuple[EntryGroup, ...]:
+    """Group vectors by what their entry code must do, in order of first vector.
+
+    A single group's entry symbol is ``entry``; with several, ``{entry}_{index}``.
+    """
+    keys: dict[tuple[str, str | None, SimdPolicy, bool], list[Vector]] = {}
+    for v in vectors:
+        keys.setdefault((v.handler, v.kernel_handler, v.simd, v.paranoid), []).append(v)
+    groups = []
+    for i, ((handler, kernel, simd, paranoid), vecs) in enumerate(keys.items()):
+        symbol = entry if len(keys) == 1 else f"{entry}_{i}"
+        groups.append(EntryGroup(i, symbol, handler, kernel, simd, paranoid, tuple(vecs)))
+    return tuple(groups)
 
 
 @attrs.frozen
@@ -162,6 +209,53 @@ class Handler:
 
 
 @attrs.frozen
+class Entry:
+    """Options of the entry and exit paths that apply to every vector."""
+
+    #: conditional swapgs (+ lfence, CVE-2019-1125) on entry from ring 3, and on exit to it
+    swapgs: bool = False
+    #: zero the saved general-purpose registers before calling the handler
+    clear_registers: bool = False
+    #: start every stub and exported entry point with ENDBR64 (IBT)
+    endbr64: bool = False
+    kernel_fault: KernelFault = KernelFault.RESUME
+    #: symbol of the generated halt routine (clears registers, then halts forever)
+    halt: str = "isr_halt"
+    #: the exit routine loads CR3 from its second argument when that is non-zero
+    exit_loads_cr3: bool = False
+    source: SourceRef = _src()
+
+
+@attrs.frozen
+class Simd:
+    """SIMD save-area parameters (used by vectors whose policy is not ``none``)."""
+
+    xsave_mask: int = 0x3
+    area_size: int = 576
+    source: SourceRef = _src()
+
+
+@attrs.frozen
+class Syscall:
+    """A SYSCALL/SYSRET entry that builds the same frame as an interrupt."""
+
+    entry: str
+    handler: str
+    #: value stored in the frame's vector slot
+    marker: int = -1
+    #: GS-relative offsets (after swapgs) of the kernel stack top and a scratch slot for the user RSP
+    kernel_stack_gs: int = 8
+    user_stack_gs: int = 16
+    #: selectors recorded in the frame (what sysretq will load)
+    user_cs: int = 0x23
+    user_ss: int = 0x1B
+    #: registers restored from the frame on sysret; every other saved GPR is zeroed
+    #: (rcx and r11 always carry the return RIP and RFLAGS)
+    restored: tuple[str, ...] = ("rax", "rdx", "rbx", "rbp", "r12", "r13", "r14", "r15")
+    source: SourceRef = _src()
+
+
+@attrs.frozen
 class Output:
     """One output a spec asks for: a backend name and the file it writes."""
 
@@ -182,6 +276,9 @@ class Spec:
     vectors: tuple[Vector, ...]
     outputs: tuple[Output, ...]
     stub_style: StubStyle = StubStyle.CLASSIC
+    entry: Entry = Entry()
+    simd: Simd = Simd()
+    syscall: Syscall | None = None
     source_file: str = attrs.field(default="<memory>", eq=False)
     source_sha256: str = attrs.field(default="", eq=False)
 
@@ -202,11 +299,20 @@ class Spec:
 
     @property
     def handlers(self) -> tuple[str, ...]:
-        """Distinct handler symbols, in order of first use by vector number."""
+        """Distinct handler symbols (kernel-fault and syscall handlers included), in order of first use."""
         seen: dict[str, None] = {}
         for v in self.vectors:
             seen.setdefault(v.handler, None)
+            if v.kernel_handler:
+                seen.setdefault(v.kernel_handler, None)
+        if self.syscall is not None:
+            seen.setdefault(self.syscall.handler, None)
         return tuple(seen)
+
+    @property
+    def entry_groups(self) -> tuple[EntryGroup, ...]:
+        """The common entries the glue has, each with its vectors."""
+        return group_vectors(self.symbols.entry, self.vectors)
 
     def output_for(self, backend: str) -> Output | None:
         """The spec's output entry for ``backend``."""

@@ -12,9 +12,9 @@ from mako.template import Template
 
 from .._version import __version__
 from ..codegen.ir import Program
-from ..codegen.x86 import EntryGroup, build_program, entry_groups
+from ..codegen.x86 import build_program, entry_groups
 from ..layout import FrameLayout, compute_layout
-from ..model import Spec
+from ..model import EntryGroup, Spec
 
 
 @attrs.frozen

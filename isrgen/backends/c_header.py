@@ -82,9 +82,22 @@ def c_header_view(ctx: GenerationContext, filename: str) -> CHeaderView:
     constants += [CConstant(f"{mp}FRAME_OFFSET_{_macro(f.name)}", str(f.offset)) for f in layout.fields]
     constants.append(CConstant(f"{mp}TSS_IST_SLOT(ist)", "((ist) - 1) /* gate IST n is the TSS's ist[n - 1] */"))
     vector_constants = tuple(CConstant(f"{mp}VEC_{_macro(v.name)}", str(v.number)) for v in spec.vectors)
-    ret = f"{struct} *" if spec.handler.returns is ReturnModel.FRAME else "void "
+    if spec.simd.xsave_mask and any(g.simd.value != "none" for g in ctx.groups):
+        constants.append(CConstant(f"{mp}SIMD_AREA_SIZE", str(spec.simd.area_size)))
+        constants.append(CConstant(f"{mp}XSAVE_MASK", f"{spec.simd.xsave_mask:#x}ULL"))
+    if spec.syscall is not None:
+        constants.append(CConstant(f"{mp}SYSCALL_MARKER", f"((uint64_t){spec.syscall.marker})"))
+    ret = {
+        ReturnModel.VOID: "void ",
+        ReturnModel.FRAME: f"{struct} *",
+        ReturnModel.NORETURN: "_Noreturn void ",
+    }[spec.handler.returns]
     decls = [f"{ret}{h}({struct} *frame);" for h in spec.handlers]
-    decls.append(f"_Noreturn void {spec.symbols.exit}({struct} *frame);")
+    cr3 = ", uint64_t page_table_root" if spec.entry.exit_loads_cr3 else ""
+    decls.append(f"_Noreturn void {spec.symbols.exit}({struct} *frame{cr3});")
+    decls.append(f"_Noreturn void {spec.entry.halt}(void);")
+    if spec.syscall is not None:
+        decls.append(f"void {spec.syscall.entry}(void);")
     decls += [f"void {g.symbol}(void);" for g in ctx.groups]
     decls += [f"void {v.stub_symbol}(void);" for v in spec.vectors]
     decls.append(f"extern const {uint} {spec.symbols.table}[{mp}VECTOR_COUNT];")

@@ -28,11 +28,16 @@ class Imm:
 
 @attrs.frozen
 class Mem:
-    """A memory operand ``size ptr [base + disp]``."""
+    """A memory operand ``size ptr seg:[base + disp]``.
 
-    base: str
+    ``base`` None is an absolute address (used with a segment: ``gs:[16]``);
+    ``size`` 0 omits the size keyword (fxsave64/xsave64 operands).
+    """
+
+    base: str | None
     disp: int = 0
     size: int = 8
+    segment: str | None = None
 
 
 @attrs.frozen

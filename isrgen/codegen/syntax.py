@@ -63,14 +63,19 @@ class GasSyntax:
             return str(op.value)
         if isinstance(op, Sym):
             return self.label_name(op.name)
-        return f"{_SIZE_WORD[op.size]} ptr {self.address(op)}"
+        seg = f"{op.segment}:" if op.segment else ""
+        size = f"{_SIZE_WORD[op.size]} ptr " if op.size else ""
+        return f"{size}{seg}{self.address(op)}"
 
     @staticmethod
-    def address(op: Mem) -> str:
+    def address(op: Mem, segment: str = "") -> str:
+        """``[base + disp]`` (with ``segment:`` inside the brackets when given, NASM style)."""
+        if op.base is None:
+            return f"[{segment}{op.disp}]"
         if op.disp == 0:
-            return f"[{op.base}]"
+            return f"[{segment}{op.base}]"
         sign = "+" if op.disp > 0 else "-"
-        return f"[{op.base} {sign} {abs(op.disp)}]"
+        return f"[{segment}{op.base} {sign} {abs(op.disp)}]"
 
     def comment(self, text: str) -> str:
         return f"{INDENT}/* {text} */"
@@ -127,6 +132,9 @@ class NasmSyntax:
     used by the size expression of its ``global`` directive.
     """
 
+    #: mnemonics NASM spells differently (it has no ``sysretq``: REX.W comes from ``o64``)
+    mnemonics: ClassVar[dict[str, str]] = {"sysretq": "o64 sysret"}
+
     data_words: ClassVar[dict[int, str]] = {1: "db", 2: "dw", 4: "dd", 8: "dq"}
     #: NASM spells the ELF symbol type ``object`` as ``data``
     symbol_types: ClassVar[dict[str, str]] = {"function": "function", "object": "data"}
@@ -150,7 +158,8 @@ class NasmSyntax:
             return str(op.value)
         if isinstance(op, Sym):
             return f"near {self.label_name(op.name)}" if op.near else self.label_name(op.name)
-        return f"{_SIZE_WORD[op.size]} {GasSyntax.address(op)}"
+        size = f"{_SIZE_WORD[op.size]} " if op.size else ""
+        return f"{size}{GasSyntax.address(op, f'{op.segment}:' if op.segment else '')}"
 
     def comment(self, text: str) -> str:
         return f"{INDENT}; {text}"
@@ -166,7 +175,7 @@ class NasmSyntax:
     def item(self, item: Item) -> list[str]:
         if isinstance(item, Insn):
             ops = ", ".join(self.operand(o) for o in item.operands)
-            return [f"{INDENT}{item.op} {ops}".rstrip()]
+            return [f"{INDENT}{self.mnemonics.get(item.op, item.op)} {ops}".rstrip()]
         if isinstance(item, Label):
             out = [self._declare(item)] if item.visibility is Visibility.GLOBAL else []
             out.append(f"{self.label_name(item.name)}:")

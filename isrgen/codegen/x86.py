@@ -1,7 +1,15 @@
-"""Build the interrupt glue program (as IR) from a spec and its frame layout.
+"""Build the x86_64 interrupt glue program (as IR) from a spec and its frame layout.
 
-Every decision about what the stubs, entries, exit path and tables contain is
-made here, once, for all assembly dialects.
+Every decision about what the stubs, entries, exit path, syscall entry and
+tables contain is made here, once, for all assembly dialects.
+
+Stack picture while the frame is built (high addresses first)::
+
+    ss rsp rflags cs rip      pushed by the CPU (SDM Vol. 3A 6.14.2)
+    error_code                by the CPU, or synthetic (stub or entry)
+    vector                    by the stub
+    saved slots ...           by the common entry, in layout order
+    [call alignment / SIMD area]
 """
 
 from __future__ import annotations
@@ -9,7 +17,7 @@ from __future__ import annotations
 import attrs
 
 from ..layout import Field, FieldKind, FrameLayout, compute_layout
-from ..model import ReturnModel, Spec, Vector, entry_symbol
+from ..model import EntryGroup, KernelFault, ReturnModel, SimdPolicy, Spec, StubStyle, Vector
 from .cfi import add_cfi
 from .ir import (
     Align,
@@ -20,6 +28,9 @@ from .ir import (
     Insn,
     Item,
     Label,
+    Mem,
+    Operand,
+    PadTo,
     Program,
     Reg,
     Section,
@@ -28,162 +39,490 @@ from .ir import (
     Visibility,
 )
 
+SP = "rsp"
+MSR_GS_BASE = 0xC0000101
+#: Dense stubs: push imm8 (2) + jmp rel32 (5) fit 8 bytes; ENDBR64 adds 4 (Linux uses the same strides).
+DENSE_STRIDE = 8
+DENSE_STRIDE_IBT = 16
+
+_REG32 = {
+    "rax": "eax", "rbx": "ebx", "rcx": "ecx", "rdx": "edx", "rsi": "esi", "rdi": "edi", "rbp": "ebp",
+    **{f"r{i}": f"r{i}d" for i in range(8, 16)},
+}  # fmt: skip
+
+
+def _i(op: str, *operands: Operand) -> Insn:
+    return Insn(op, operands)
+
+
+def _zero(reg: str) -> Insn:
+    # A 32-bit xor zero-extends into the full register and is the shortest encoding.
+    return _i("xor", Reg(_REG32[reg]), Reg(_REG32[reg]))
+
 
 @attrs.frozen
-class EntryGroup:
-    """Vectors that share one common entry (same handler)."""
+class GroupLabels:
+    """Internal labels of one entry group."""
 
-    index: int
-    handler: str
-    symbol: str
-    vectors: tuple[Vector, ...]
+    noerr: str
+    widen: str
+    body: str
+
+
+def group_labels(group: EntryGroup) -> GroupLabels:
+    """Where stubs jump into a group's entry (internal labels: no relocations in stubs)."""
+    return GroupLabels(f"{group.symbol}_noerr", f"{group.symbol}_widen", f"{group.symbol}_body")
+
+
+def stub_stride(spec: Spec) -> int | None:
+    """The fixed distance between stubs (dense style), or None when stubs are only aligned."""
+    if spec.stub_style is StubStyle.DENSE:
+        return DENSE_STRIDE_IBT if spec.entry.endbr64 else DENSE_STRIDE
+    return None
+
+
+class _Builder:
+    def __init__(self, spec: Spec, layout: FrameLayout):
+        self.spec = spec
+        self.layout = layout
+        self.groups = spec.entry_groups
+        self.dense = spec.stub_style is StubStyle.DENSE
+        exit_ = spec.symbols.exit
+        self.resume = f"{exit_}_resume"
+        self.iret_path = f"{exit_}_iret"
+        self.sysret_path = f"{exit_}_sysret"
+        self.halt_body = f"{spec.entry.halt}_body"
+        self.simd_kind = next((g.simd for g in self.groups if g.simd is not SimdPolicy.NONE), SimdPolicy.NONE)
+
+    # -- offsets --------------------------------------------------------------
+    def off(self, name: str) -> int:
+        """Offset of a field from the frame start (rsp once everything is saved)."""
+        return self.layout.offset(name)
+
+    def rel_vector(self, name: str) -> int:
+        """Offset of a field from the vector slot (rsp when the stub part is on the stack)."""
+        return self.layout.offset(name) - self.layout.offset("vector")
 
     @property
-    def label(self) -> str:
-        """Internal label the stubs jump to (keeps jumps local, so no relocations)."""
-        return f"{self.symbol}_body"
+    def stub_part(self) -> int:
+        return sum(f.size for f in self.layout.fields if f.kind in (FieldKind.VECTOR, FieldKind.ERROR_CODE))
 
+    @property
+    def saved(self) -> tuple[Field, ...]:
+        return tuple(f for f in self.layout.fields if f.kind in (FieldKind.GPR, FieldKind.PAD, FieldKind.SIMD_AREA))
 
-def entry_groups(spec: Spec) -> tuple[EntryGroup, ...]:
-    """Group vectors by handler, in order of first use; name each group's entry symbol."""
-    handlers = spec.handlers
-    groups = []
-    for i, handler in enumerate(handlers):
-        symbol = entry_symbol(spec.symbols.entry, handlers, handler)
-        vecs = tuple(v for v in spec.vectors if v.handler == handler)
-        groups.append(EntryGroup(i, handler, symbol, vecs))
-    return tuple(groups)
+    # -- shared sequences -----------------------------------------------------
+    def endbr(self) -> list[Item]:
+        return [_i("endbr64")] if self.spec.entry.endbr64 else []
 
-
-def restore_label(spec: Spec) -> str:
-    """Internal label of the shared register-restore path."""
-    return f"{spec.symbols.exit}_restore"
-
-
-def _save_sequence(fields: tuple[Field, ...], sp: str) -> list[Item]:
-    """Pushes from the highest field down; consecutive pads become one ``sub``."""
-    items: list[Item] = []
-    pad = 0
-    for f in reversed(fields):
-        if f.kind is FieldKind.PAD:
-            pad += f.size
-            continue
+    def save(self) -> list[Item]:
+        """Push the saved slots from the highest down; pads become one ``sub``."""
+        items: list[Item] = []
+        pad = 0
+        for f in reversed(self.saved):
+            if f.kind is FieldKind.PAD:
+                pad += f.size
+                continue
+            if pad:
+                items.append(_i("sub", Reg(SP), Imm(pad)))
+                pad = 0
+            if f.kind is FieldKind.SIMD_AREA:
+                items.append(_i("push", Imm(0)))  # no SIMD area until an entry saves one
+            else:
+                items.append(_i("push", Reg(f.name)))
         if pad:
-            items.append(Insn("sub", (Reg(sp), Imm(pad))))
-            pad = 0
-        items.append(Insn("push", (Reg(f.name),)))
-    if pad:
-        items.append(Insn("sub", (Reg(sp), Imm(pad))))
-    return items
+            items.append(_i("sub", Reg(SP), Imm(pad)))
+        return items
 
+    def restore(self) -> list[Item]:
+        """Pop the saved slots from the lowest up; pads and the SIMD pointer are skipped."""
+        items: list[Item] = []
+        skip = 0
+        for f in self.saved:
+            if f.kind is not FieldKind.GPR:
+                skip += f.size
+                continue
+            if skip:
+                items.append(_i("add", Reg(SP), Imm(skip)))
+                skip = 0
+            items.append(_i("pop", Reg(f.name)))
+        skip += self.stub_part
+        items.append(_i("add", Reg(SP), Imm(skip)))
+        return items
 
-def _restore_sequence(fields: tuple[Field, ...], sp: str) -> list[Item]:
-    """Pops from the lowest field up; consecutive pads become one ``add``."""
-    items: list[Item] = []
-    pad = 0
-    for f in fields:
-        if f.kind is FieldKind.PAD:
-            pad += f.size
-            continue
-        if pad:
-            items.append(Insn("add", (Reg(sp), Imm(pad))))
-            pad = 0
-        items.append(Insn("pop", (Reg(f.name),)))
-    if pad:
-        items.append(Insn("add", (Reg(sp), Imm(pad))))
-    return items
+    def swapgs_if_user(self, label: str, cs_rel: int, fence: bool) -> list[Item]:
+        """swapgs exactly when the saved CS says ring 3; lfence on both paths on entry
+        so the swapgs decision cannot be bypassed speculatively (CVE-2019-1125)."""
+        items: list[Item] = [
+            _i("test", Mem(SP, cs_rel, 1), Imm(3)),
+            _i("jz", Sym(label)),
+            _i("swapgs"),
+            Label(label),
+        ]
+        if fence:
+            items.append(_i("lfence"))
+        return items
 
+    def clear(self, keep: set[str]) -> list[Item]:
+        if not self.spec.entry.clear_registers:
+            return []
+        return [_zero(r) for r in self.spec.frame.saved_registers if r not in keep]
 
-def _stub(spec: Spec, vector: Vector, group: EntryGroup) -> list[Item]:
-    items: list[Item] = [
-        Align(spec.sections.stub_align),
-        Label(vector.stub_symbol, Visibility.GLOBAL, "function"),
-    ]
-    if not vector.error_code:
-        items.append(Insn("push", (Imm(spec.frame.synthetic_error_code),)))
-    items.append(Insn("push", (Imm(vector.number),)))
-    items.append(Insn("jmp", (Sym(group.label, near=True),)))
-    items.append(EndSymbol(vector.stub_symbol))
-    return items
+    def call_adjust(self) -> int:
+        return self.layout.call_adjust
 
+    # -- stubs ------------------------------------------------------------------
+    def stub(self, v: Vector, group: EntryGroup) -> list[Item]:
+        labels = group_labels(group)
+        items: list[Item] = []
+        stride = stub_stride(self.spec)
+        if stride is None:
+            items.append(Align(self.spec.sections.stub_align))
+        items.append(Label(v.stub_symbol, Visibility.GLOBAL, "function"))
+        items += self.endbr()
+        if self.dense:
+            # push imm8 sign-extends: vectors >= 128 arrive negative and the entry widens them.
+            items.append(_i("push", Imm(v.number - 256 if v.number >= 128 else v.number)))
+            target = labels.noerr if not v.error_code else self.first_err_label(group)
+            items.append(_i("jmp", Sym(target, near=True)))
+            items.append(PadTo(v.stub_symbol, stride or DENSE_STRIDE))
+        else:
+            if not v.error_code:
+                items.append(_i("push", Imm(self.spec.frame.synthetic_error_code)))
+            items.append(_i("push", Imm(v.number)))
+            items.append(_i("jmp", Sym(labels.body, near=True)))
+        items.append(EndSymbol(v.stub_symbol))
+        return items
 
-def _entry(spec: Spec, layout: FrameLayout, group: EntryGroup, falls_through: bool) -> list[Item]:
-    sp = spec.arch.stack_pointer
-    items: list[Item] = [
-        Align(16),
-        Label(group.symbol, Visibility.GLOBAL, "function"),
-        Label(group.label),
-    ]
-    items += _save_sequence(layout.saved_below_stub, sp)
-    # SysV ABI: DF must be clear on function entry.
-    items.append(Insn("cld"))
-    items.append(Insn("mov", (Reg("rdi"), Reg(sp))))
-    if layout.call_adjust:
-        items.append(Insn("sub", (Reg(sp), Imm(layout.call_adjust))))
-    items.append(Insn("call", (Sym(group.handler),)))
-    if spec.handler.returns is ReturnModel.FRAME:
-        items.append(Insn("mov", (Reg(sp), Reg("rax"))))
-    elif layout.call_adjust:
-        items.append(Insn("add", (Reg(sp), Imm(layout.call_adjust))))
-    if not falls_through:
-        items.append(Insn("jmp", (Sym(restore_label(spec)),)))
-        items.append(EndSymbol(group.symbol))
-    return items
+    def needs_widen(self, group: EntryGroup) -> bool:
+        return self.dense and any(v.number >= 128 for v in group.vectors)
 
+    def first_err_label(self, group: EntryGroup) -> str:
+        labels = group_labels(group)
+        return labels.widen if self.needs_widen(group) else labels.body
 
-def _restore(spec: Spec, layout: FrameLayout, last_group: EntryGroup) -> list[Item]:
-    sp = spec.arch.stack_pointer
-    stub_slots = sum(f.size for f in layout.fields if f.kind in (FieldKind.VECTOR, FieldKind.ERROR_CODE))
-    items: list[Item] = [Label(restore_label(spec))]
-    items += _restore_sequence(layout.saved_below_stub, sp)
-    items.append(Insn("add", (Reg(sp), Imm(stub_slots))))
-    items.append(Insn(spec.arch.interrupt_return))
-    items.append(EndSymbol(last_group.symbol))
-    # The exit routine resumes any frame (e.g. a new thread's fabricated one): rdi = frame.
-    items += [
-        Align(16),
-        Label(spec.symbols.exit, Visibility.GLOBAL, "function"),
-        Insn("mov", (Reg(sp), Reg("rdi"))),
-        Insn("jmp", (Sym(restore_label(spec)),)),
-        EndSymbol(spec.symbols.exit),
-    ]
-    return items
+    # -- common entries -----------------------------------------------------------
+    def entry(self, group: EntryGroup, falls_through: bool = False) -> list[Item]:
+        spec, labels = self.spec, group_labels(group)
+        items: list[Item] = [Align(16), Label(group.symbol, Visibility.GLOBAL, "function")]
+        if self.dense and any(not v.error_code for v in group.vectors):
+            # The stub's push landed in the error-code slot: copy it down to the vector
+            # slot and store the synthetic error code in its place.
+            items += [
+                Label(labels.noerr),
+                _i("push", Mem(SP, 0)),
+                _i("mov", Mem(SP, 8), Imm(spec.frame.synthetic_error_code)),
+            ]
+        if self.needs_widen(group):
+            items += [Label(labels.widen), _i("and", Mem(SP, 0), Imm(0xFF))]
+        items.append(Label(labels.body))
+        if spec.entry.swapgs and not group.paranoid:
+            items += self.swapgs_if_user(f"{group.symbol}_gs_done", self.rel_vector("cs"), fence=True)
+        items += self.save()
+        keep: set[str] = set()
+        if group.paranoid:
+            # NMI/#MC/#DB/#DF may arrive between a ring-3 entry and its swapgs, so CS cannot
+            # tell which GS base is live; a kernel GS base is negative (high half).  ebx
+            # remembers whether we swapped, for the exit (callee-saved across the handler).
+            items += [
+                _i("mov", Reg("ecx"), Imm(MSR_GS_BASE)),
+                _i("rdmsr"),
+                _i("xor", Reg("ebx"), Reg("ebx")),
+                _i("test", Reg("edx"), Reg("edx")),
+                _i("js", Sym(f"{group.symbol}_gs_done")),
+                _i("swapgs"),
+                _i("mov", Reg("ebx"), Imm(1)),
+                Label(f"{group.symbol}_gs_done"),
+                _i("lfence"),
+            ]
+            keep.add("rbx")
+        items += self.clear(keep)
+        items.append(_i("cld"))  # SysV: DF clear on function entry
+        if group.simd is not SimdPolicy.NONE:
+            items += self.simd_save(group)
+        else:
+            items.append(_i("mov", Reg("rdi"), Reg(SP)))
+            if self.call_adjust():
+                items.append(_i("sub", Reg(SP), Imm(self.call_adjust())))
+        items += self.dispatch(group)
+        items += self.after_handler(group)
+        if falls_through and items[-1] == _i("jmp", Sym(self.resume)):
+            items.pop()  # the resume path follows directly; the symbol ends after it
+        else:
+            items.append(EndSymbol(group.symbol))
+        return items
 
+    def simd_save(self, group: EntryGroup) -> list[Item]:
+        """Save SIMD state into an aligned area below the frame; r12 keeps the frame."""
+        spec = self.spec
+        xsave = group.simd is SimdPolicy.XSAVE
+        size, align = (spec.simd.area_size, 64) if xsave else (512, 16)
+        items: list[Item] = [
+            _i("mov", Reg("r12"), Reg(SP)),
+            _i("sub", Reg(SP), Imm(size)),
+            _i("and", Reg(SP), Imm(-align)),
+        ]
+        if xsave:
+            # XRSTOR faults unless header bytes 8-63 are zero; XSAVE writes only bytes 0-7
+            # (SDM Vol. 1 13.4.2, 13.8.1).
+            items.append(_i("xor", Reg("eax"), Reg("eax")))
+            items += [_i("mov", Mem(SP, 512 + off), Reg("rax")) for off in range(8, 64, 8)]
+            items += self.xsave_mask()
+            items.append(_i("xsave64", Mem(SP, 0, 0)))
+        else:
+            items.append(_i("fxsave64", Mem(SP, 0, 0)))
+        items += [
+            _i("mov", Mem("r12", self.off("simd_area")), Reg(SP)),
+            _i("mov", Reg("rdi"), Reg("r12")),
+        ]
+        return items
 
-def _table(spec: Spec) -> list[Item]:
-    items: list[Item] = [
-        Align(spec.arch.word_size, 0),
-        Label(spec.symbols.table, Visibility.GLOBAL, "object"),
-    ]
-    for n in range(spec.arch.vector_count):
-        v = spec.vector(n)
-        items.append(Data(spec.arch.word_size, v.stub_symbol if v else 0))
-    items.append(EndSymbol(spec.symbols.table))
-    # [type_attr, ist] per vector for the IDT initialiser; type_attr 0 = not present.
-    items.append(Label(spec.symbols.gates, Visibility.GLOBAL, "object"))
-    for n in range(spec.arch.vector_count):
-        v = spec.vector(n)
-        items.append(Data(1, v.type_attr if v else 0))
-        items.append(Data(1, (v.ist or 0) if v else 0))
-    items.append(EndSymbol(spec.symbols.gates))
-    return items
+    def xsave_mask(self) -> list[Item]:
+        mask = self.spec.simd.xsave_mask
+        return [_i("mov", Reg("eax"), Imm(mask & 0xFFFFFFFF)), _i("mov", Reg("edx"), Imm(mask >> 32))]
+
+    def dispatch(self, group: EntryGroup) -> list[Item]:
+        """Call the handler; with a kernel handler, ring-0 interruptions call that instead."""
+        if group.kernel_handler is None:
+            return [_i("call", Sym(group.handler))]
+        kernel = f"{group.symbol}_kernel"
+        done = f"{group.symbol}_handled"
+        items: list[Item] = [
+            # The CPU-pushed CS says which privilege level was interrupted; read from memory,
+            # so no register is clobbered before the check.
+            _i("test", Mem("rdi", self.off("cs"), 1), Imm(3)),
+            _i("jz", Sym(kernel)),
+            _i("call", Sym(group.handler)),
+            _i("jmp", Sym(done)),
+            Label(kernel),
+            _i("call", Sym(group.kernel_handler)),
+        ]
+        if self.spec.entry.kernel_fault is KernelFault.HALT:
+            items.append(_i("jmp", Sym(self.halt_body)))
+        items.append(Label(done))
+        return items
+
+    def after_handler(self, group: EntryGroup) -> list[Item]:
+        """Back from the handler: point rsp at the frame to resume and take the exit path."""
+        returns = self.spec.handler.returns
+        if returns is ReturnModel.NORETURN:
+            return [_i("ud2")]
+        items: list[Item] = []
+        if returns is ReturnModel.FRAME:
+            items.append(_i("mov", Reg(SP), Reg("rax")))
+        elif group.simd is not SimdPolicy.NONE:
+            items.append(_i("mov", Reg(SP), Reg("r12")))
+        elif self.call_adjust():
+            items.append(_i("add", Reg(SP), Imm(self.call_adjust())))
+        if group.paranoid:
+            items += self.simd_restore(f"{group.symbol}_simd_done")
+            items += [
+                _i("test", Reg("ebx"), Reg("ebx")),
+                _i("jz", Sym(f"{group.symbol}_no_swapgs")),
+                _i("swapgs"),
+                Label(f"{group.symbol}_no_swapgs"),
+            ]
+            items += self.restore()
+            items.append(_i("iretq"))
+        else:
+            items.append(_i("jmp", Sym(self.resume)))
+        return items
+
+    # -- exit -----------------------------------------------------------------
+    def simd_restore(self, done: str) -> list[Item]:
+        """Restore SIMD state from the area the frame points at (if any); rsp = frame."""
+        if self.simd_kind is SimdPolicy.NONE:
+            return []
+        items: list[Item] = [
+            _i("mov", Reg("rcx"), Mem(SP, self.off("simd_area"))),
+            _i("test", Reg("rcx"), Reg("rcx")),
+            _i("jz", Sym(done)),
+        ]
+        if self.simd_kind is SimdPolicy.XSAVE:
+            items += self.xsave_mask()
+            items.append(_i("xrstor64", Mem("rcx", 0, 0)))
+        else:
+            items.append(_i("fxrstor64", Mem("rcx", 0, 0)))
+        items.append(Label(done))
+        return items
+
+    def resume_path(self, owner: str) -> list[Item]:
+        """The shared path that resumes the frame at rsp: SIMD state, then sysretq or iretq.
+
+        ``owner`` is the function symbol the path is part of (it ends that symbol)."""
+        spec = self.spec
+        items: list[Item] = [Label(self.resume)]
+        items += self.simd_restore(f"{spec.symbols.exit}_simd_done")
+        if spec.syscall is not None:
+            items += [
+                _i("cmp", Mem(SP, self.off("vector")), Imm(spec.syscall.marker)),
+                _i("je", Sym(self.sysret_path)),
+            ]
+        items.append(Label(self.iret_path))
+        items += self.restore()
+        if spec.entry.swapgs:
+            # rsp now points at the CPU-pushed RIP; CS is the next word
+            items += self.swapgs_if_user(f"{spec.symbols.exit}_gs_done", self.off("cs") - self.off("rip"), False)
+        items.append(_i(spec.arch.interrupt_return))
+        items += self.sysret()
+        items.append(EndSymbol(owner))
+        return items
+
+    def exit_routine(self) -> list[Item]:
+        """The exported exit routine: resume the frame in rdi (a new thread's, too)."""
+        spec = self.spec
+        items: list[Item] = [Align(16), Label(spec.symbols.exit, Visibility.GLOBAL, "function")]
+        items += self.endbr()
+        if spec.entry.exit_loads_cr3:
+            items += [
+                _i("test", Reg("rsi"), Reg("rsi")),
+                _i("jz", Sym(f"{spec.symbols.exit}_same_cr3")),
+                _i("mov", Reg("cr3"), Reg("rsi")),
+                Label(f"{spec.symbols.exit}_same_cr3"),
+            ]
+        items += [_i("mov", Reg(SP), Reg("rdi")), _i("jmp", Sym(self.resume)), EndSymbol(spec.symbols.exit)]
+        return items
+
+    def sysret(self) -> list[Item]:
+        """Return from a system call frame with sysretq (rsp = frame)."""
+        spec = self.spec
+        if spec.syscall is None:
+            return []
+        rip = self.off("rip")
+        items: list[Item] = [
+            Label(self.sysret_path),
+            # sysretq to a non-canonical RIP faults in ring 0 on Intel: such frames leave
+            # through iretq, which faults in ring 3 instead.
+            _i("mov", Reg("rcx"), Mem(SP, rip)),
+            _i("mov", Reg("r11"), Reg("rcx")),
+            _i("shl", Reg("r11"), Imm(16)),
+            _i("sar", Reg("r11"), Imm(16)),
+            _i("cmp", Reg("r11"), Reg("rcx")),
+            _i("jne", Sym(self.iret_path)),
+        ]
+        items += self.restore()
+        # Registers the syscall ABI does not return must not leak kernel values.
+        restored = set(spec.syscall.restored) | {"rcx", "r11"}
+        items += [_zero(r) for r in spec.frame.saved_registers if r not in restored]
+        base = self.off("rip")
+        items += [
+            _i("mov", Reg("rcx"), Mem(SP, 0)),
+            _i("mov", Reg("r11"), Mem(SP, self.off("rflags") - base)),
+            _i("mov", Reg(SP), Mem(SP, self.off("rsp") - base)),
+            _i("swapgs"),
+            _i("sysretq"),
+        ]
+        return items
+
+    def syscall_entry(self) -> list[Item]:
+        """SYSCALL: switch to the kernel stack and build the same frame as an interrupt."""
+        spec = self.spec
+        sc = spec.syscall
+        if sc is None:
+            return []
+        items: list[Item] = [Align(16), Label(sc.entry, Visibility.GLOBAL, "function")]
+        items += self.endbr()
+        items += [
+            # SYSCALL comes only from ring 3 and pushes nothing: RCX = user RIP,
+            # R11 = user RFLAGS, RSP is still the user's (SDM Vol. 2B SYSCALL).
+            _i("swapgs"),
+            _i("mov", Mem(None, sc.user_stack_gs, 8, "gs"), Reg(SP)),
+            _i("mov", Reg(SP), Mem(None, sc.kernel_stack_gs, 8, "gs")),
+            _i("push", Imm(sc.user_ss)),
+            _i("push", Mem(None, sc.user_stack_gs, 8, "gs")),
+            _i("push", Reg("r11")),
+            _i("push", Imm(sc.user_cs)),
+            _i("push", Reg("rcx")),
+            _i("push", Imm(spec.frame.synthetic_error_code)),
+            _i("push", Imm(sc.marker)),
+        ]
+        items += self.save()
+        items += self.clear(set())
+        items += [_i("cld"), _i("mov", Reg("rdi"), Reg(SP))]
+        if self.call_adjust():
+            items.append(_i("sub", Reg(SP), Imm(self.call_adjust())))
+        items.append(_i("call", Sym(sc.handler)))
+        returns = spec.handler.returns
+        if returns is ReturnModel.NORETURN:
+            items.append(_i("ud2"))
+        else:
+            if returns is ReturnModel.FRAME:
+                items.append(_i("mov", Reg(SP), Reg("rax")))
+            elif self.call_adjust():
+                items.append(_i("add", Reg(SP), Imm(self.call_adjust())))
+            items.append(_i("jmp", Sym(self.resume)))
+        items.append(EndSymbol(sc.entry))
+        return items
+
+    def halt(self) -> list[Item]:
+        """Clear every general-purpose register and halt forever (the pre-panic cleanup)."""
+        name = self.spec.entry.halt
+        items: list[Item] = [Align(16), Label(name, Visibility.GLOBAL, "function")]
+        items += self.endbr()
+        items += [Label(self.halt_body), _i("cli")]
+        items += [_zero(r) for r in self.spec.arch.gprs]
+        items += [Label(f"{name}_loop"), _i("hlt"), _i("jmp", Sym(f"{name}_loop")), EndSymbol(name)]
+        return items
+
+    # -- tables -----------------------------------------------------------------
+    def tables(self) -> list[Item]:
+        spec = self.spec
+        items: list[Item] = [Align(spec.arch.word_size, 0), Label(spec.symbols.table, Visibility.GLOBAL, "object")]
+        for n in range(spec.arch.vector_count):
+            v = spec.vector(n)
+            items.append(Data(spec.arch.word_size, v.stub_symbol if v else 0))
+        items.append(EndSymbol(spec.symbols.table))
+        # [type_attr, ist] per vector for the IDT initialiser; type_attr 0 = not present.
+        items.append(Label(spec.symbols.gates, Visibility.GLOBAL, "object"))
+        for n in range(spec.arch.vector_count):
+            v = spec.vector(n)
+            items.append(Data(1, v.type_attr if v else 0))
+            items.append(Data(1, (v.ist or 0) if v else 0))
+        items.append(EndSymbol(spec.symbols.gates))
+        return items
+
+    def program(self) -> Program:
+        spec = self.spec
+        group_of = {v.number: g for g in self.groups for v in g.vectors}
+        code: list[Item] = [Comment("per-vector stubs")]
+        stride = stub_stride(spec)
+        if stride is not None:
+            code.append(Align(max(stride, spec.sections.stub_align)))
+        for v in spec.vectors:
+            code += self.stub(v, group_of[v.number])
+        if spec.syscall is not None:
+            code.append(Comment("system call entry"))
+            code += self.syscall_entry()
+        code.append(Comment("common entries"))
+        # Paranoid entries have their own exit; the last other entry falls into the resume path.
+        ordered = sorted(self.groups, key=lambda g: not g.paranoid)
+        owner = None
+        for i, g in enumerate(ordered):
+            last = i == len(ordered) - 1
+            body = self.entry(g, falls_through=last)
+            if last and not isinstance(body[-1], EndSymbol):
+                owner = g.symbol
+            code += body
+        if owner is None:
+            code += [Align(16), Label(f"{spec.symbols.exit}_path", Visibility.LOCAL, "function")]
+            owner = f"{spec.symbols.exit}_path"
+        code.append(Comment("resume path: rsp = frame"))
+        code += self.resume_path(owner)
+        code += self.exit_routine()
+        code += self.halt()
+        sections = (
+            Section(spec.sections.code, SectionKind.CODE, spec.sections.code_align, tuple(code)),
+            Section(spec.sections.table, SectionKind.RODATA, spec.arch.word_size, tuple(self.tables())),
+        )
+        return Program(bits=spec.arch.word_size * 8, sections=sections, externs=tuple(sorted(spec.handlers)))
 
 
 def build_program(spec: Spec, layout: FrameLayout | None = None) -> Program:
-    """The whole glue for ``spec`` as IR."""
+    """The whole glue for ``spec`` as IR (with call-frame information: :mod:`.cfi`)."""
     layout = layout or compute_layout(spec)
-    groups = entry_groups(spec)
-    group_of = {v.number: g for g in groups for v in g.vectors}
-    code: list[Item] = [Comment("per-vector stubs")]
-    for v in spec.vectors:
-        code += _stub(spec, v, group_of[v.number])
-    code.append(Comment("common entries"))
-    for i, g in enumerate(groups):
-        code += _entry(spec, layout, g, falls_through=i == len(groups) - 1)
-    code += _restore(spec, layout, groups[-1])
-    sections = (
-        Section(spec.sections.code, SectionKind.CODE, spec.sections.code_align, tuple(code)),
-        Section(spec.sections.table, SectionKind.RODATA, spec.arch.word_size, tuple(_table(spec))),
-    )
-    program = Program(bits=spec.arch.word_size * 8, sections=sections, externs=tuple(sorted(spec.handlers)))
-    return add_cfi(program, spec, layout)
+    return add_cfi(_Builder(spec, layout).program(), spec, layout)
+
+
+def entry_groups(spec: Spec) -> tuple[EntryGroup, ...]:
+    """The spec's common entries (kept for callers that predate :attr:`Spec.entry_groups`)."""
+    return spec.entry_groups

@@ -4911,7 +4911,9 @@ isr_common:
     cld
     mov rdi, rsp
     call isr_dispatch
-.Lisr_return_restore:
+    /* resume path: rsp = frame */
+.Lisr_return_resume:
+.Lisr_return_iret:
     pop r15
     .cfi_same_value r15
     .cfi_def_cfa_offset 168
@@ -4992,9 +4994,34 @@ isr_return:
     .cfi_offset rcx, -80
     .cfi_offset rbx, -72
     .cfi_offset rax, -64
-    jmp .Lisr_return_restore
+    jmp .Lisr_return_resume
     .cfi_endproc
     .size isr_return, . - isr_return
+    .balign 16, 0xcc
+    .globl isr_halt
+    .type isr_halt, @function
+isr_halt:
+.Lisr_halt_body:
+    cli
+    xor eax, eax
+    xor ebx, ebx
+    xor ecx, ecx
+    xor edx, edx
+    xor esi, esi
+    xor edi, edi
+    xor ebp, ebp
+    xor r8d, r8d
+    xor r9d, r9d
+    xor r10d, r10d
+    xor r11d, r11d
+    xor r12d, r12d
+    xor r13d, r13d
+    xor r14d, r14d
+    xor r15d, r15d
+.Lisr_halt_loop:
+    hlt
+    jmp .Lisr_halt_loop
+    .size isr_halt, . - isr_halt
     .popsection
 
     .pushsection .rodata.isr,"a",@progbits

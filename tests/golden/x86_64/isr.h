@@ -342,6 +342,7 @@ _Static_assert(offsetof(struct isr_frame, ss) == 168, "isrgen: offset of ss");
 
 void isr_dispatch(struct isr_frame *frame);
 _Noreturn void isr_return(struct isr_frame *frame);
+_Noreturn void isr_halt(void);
 void isr_common(void);
 void isr_stub_0(void);
 void isr_stub_1(void);

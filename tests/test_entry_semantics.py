@@ -1,0 +1,437 @@
+"""Issue 4: every entry option, executed under unicorn with hypothesis-drawn states.
+
+Each spec in MATRIX is generated, assembled with ``as``, linked with ``ld`` and run:
+the frame must land at the model's offsets, the right handler must be reached for
+ring 0 and ring 3, swapgs must happen exactly when it should, the stack must be
+aligned at the call, DF clear, and after the exit path every register (and SIMD
+register where saved) must equal its value before the interrupt.
+"""
+
+from __future__ import annotations
+
+import functools
+import textwrap
+from itertools import pairwise
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import require_module, require_tool
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import isrgen
+from isrgen.layout import FieldKind
+from isrgen.model import ReturnModel, SimdPolicy, Spec
+
+GPRS = ("rax", "rbx", "rcx", "rdx", "rsi", "rdi", "rbp", "r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15")
+ALL = "[simd_area, pad, r15, r14, r13, r12, r11, r10, r9, r8, rbp, rdi, rsi, rdx, rcx, rbx, rax, vector, error_code]"
+LINUX_ORDER = "[r15, r14, r13, r12, rbp, rbx, r11, r10, r9, r8, rax, rcx, rdx, rsi, rdi, vector, error_code]"
+USER_GS = 0x0000_1111_2222_0000
+KERNEL_GS = 0xFFFF_8000_0000_1000 & (2**64 - 1)
+
+BASE = """\
+isrgen: 1
+arch: x86_64
+symbols: {{prefix: t_}}
+handler: {{symbol: t_handler, returns: {returns}}}
+frame: {{layout: {layout}}}
+{extra}
+vectors:
+  - {{range: [0, 31], name: "exc_{{n}}"}}
+  - {{range: [32, 255], name: "irq_{{n}}", class: irq}}
+"""
+
+MATRIX: dict[str, dict[str, str]] = {
+    "classic-void": {"returns": "void", "layout": LINUX_ORDER, "extra": ""},
+    "classic-swapgs": {"returns": "void", "layout": LINUX_ORDER, "extra": "entry: {swapgs: true}"},
+    "dense-frame-clear-ibt": {
+        "returns": "frame",
+        "layout": LINUX_ORDER,
+        "extra": "stubs: {style: dense}\nentry: {swapgs: true, clear_registers: true, endbr64: true}",
+    },
+    "privilege-dispatch": {
+        "returns": "void",
+        "layout": LINUX_ORDER,
+        "extra": "entry: {swapgs: true}\nclasses: {exception: {kernel_handler: t_kernel_fault}}",
+    },
+    "paranoid": {
+        "returns": "void",
+        "layout": LINUX_ORDER,
+        "extra": "entry: {swapgs: true, clear_registers: true}\nclasses: {exception: {paranoid: true}}",
+    },
+    "fxsave-dense": {
+        "returns": "frame",
+        "layout": ALL,
+        "extra": "stubs: {style: dense}\nentry: {swapgs: true}\nclasses: {irq: {simd: fxsave}}",
+    },
+    "xsave": {
+        "returns": "void",
+        "layout": ALL,
+        "extra": "entry: {clear_registers: true}\nsimd: {xsave_mask: 3}\nclasses: {irq: {simd: xsave}}",
+    },
+    "syscall-frame": {
+        "returns": "frame",
+        "layout": LINUX_ORDER,
+        "extra": "entry: {swapgs: true, clear_registers: true}\n"
+        "syscall: {handler: t_syscall, restored: [rax, rdx, rbx, rbp, r12, r13, r14, r15]}",
+    },
+}
+
+
+def spec_text(name: str) -> str:
+    return BASE.format(**MATRIX[name])
+
+
+@functools.cache
+def _image(name: str, workdir: str) -> tuple[Spec, Any]:
+    from isrgen import emulate, toolchain
+
+    spec = isrgen.loads_spec(spec_text(name), f"{name}.yaml")
+    out = Path(workdir) / name
+    paths = isrgen.build(spec, out, ["gas"])
+    obj = toolchain.assemble_gas(paths[0])
+    image = emulate.link_for_emulation([obj], out)
+    emu = emulate.Emulator(image, table_symbol=spec.symbols.table)
+    emu.enable_simd(0x3)
+    return spec, emu
+
+
+@pytest.fixture(scope="module")
+def workdir(tmp_path_factory: pytest.TempPathFactory) -> str:
+    require_tool("as", "ld")
+    require_module("unicorn")
+    return str(tmp_path_factory.mktemp("entry"))
+
+
+regs_strategy = st.fixed_dictionaries({r: st.integers(0, 2**64 - 1) for r in GPRS})
+SETTINGS = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+
+
+def _expected_handler(spec: Spec, vector: int, ring: int) -> str:
+    v = spec.vector(vector)
+    assert v is not None
+    if v.kernel_handler and ring == 0:
+        return v.kernel_handler
+    return v.handler
+
+
+@pytest.mark.parametrize("name", sorted(MATRIX))
+@SETTINGS
+@given(
+    regs=regs_strategy,
+    vector=st.integers(0, 255),
+    ring=st.sampled_from([0, 3]),
+    df=st.booleans(),
+    error_code=st.integers(0, 2**32 - 1),
+    xmm=st.lists(st.integers(0, 2**128 - 1), min_size=16, max_size=16),
+)
+def test_interrupt_round_trip(
+    workdir: str, name: str, regs: dict[str, int], vector: int, ring: int, df: bool, error_code: int, xmm: list[int]
+) -> None:
+    from isrgen import emulate
+
+    spec, emu = _image(name, workdir)
+    layout = isrgen.compute_layout(spec)
+    v = spec.vector(vector)
+    assert v is not None
+    cs = emulate.USER_CS if ring == 3 else emulate.KERNEL_CS
+    rflags = emulate.RFLAGS_FIXED | emulate.RFLAGS_IF | (emulate.RFLAGS_DF if df else 0) | 0x45  # CF PF ZF
+    for i, value in enumerate(xmm):
+        emu.set_xmm(i, value)
+    # kernel code runs with the kernel GS base live; user code with the user's
+    gs, kgs = (USER_GS, KERNEL_GS) if ring == 3 else (KERNEL_GS, USER_GS)
+    user_rsp = emulate.DEFAULT_STACK_TOP - 0x2000 + 8  # deliberately not 16-byte aligned
+    stop = emu.interrupt(
+        vector,
+        regs=regs,
+        cs=cs,
+        rflags=rflags,
+        rsp=user_rsp,
+        error_code=error_code if v.error_code else None,
+        gs_base=gs,
+        kernel_gs_base=kgs,
+        stack=emulate.DEFAULT_STACK_TOP if ring == 3 else None,
+    )
+
+    # the right handler, aligned, DF clear, the kernel GS base live
+    assert stop.symbol == _expected_handler(spec, vector, ring)
+    assert stop.call_aligned
+    if v.simd is SimdPolicy.XSAVE:
+        assert (stop.state.rsp + 8) % 64 == 0, "xsave area needs 64-byte alignment at the call"
+    assert not stop.state.df
+    if spec.entry.swapgs:
+        assert stop.state.gs_base == KERNEL_GS
+    else:
+        assert stop.state.gs_base == gs
+
+    # the frame: every field at the model's offset
+    frame = stop.first_argument
+    for f in layout.fields:
+        got = stop.u64(frame + f.offset)
+        if f.kind is FieldKind.GPR:
+            assert got == regs[f.name], f"{f.name} at +{f.offset}"
+        elif f.kind is FieldKind.VECTOR:
+            assert got == vector
+        elif f.kind is FieldKind.ERROR_CODE:
+            assert got == (error_code if v.error_code else spec.frame.synthetic_error_code & (2**64 - 1))
+        elif f.name == "cs":
+            assert got == cs
+        elif f.name == "rsp":
+            assert got == user_rsp
+        elif f.name == "rip":
+            assert got == emulate.MARKER_BASE
+        elif f.name == "rflags":
+            assert got == rflags
+        elif f.kind is FieldKind.SIMD_AREA:
+            if v.simd is SimdPolicy.NONE:
+                assert got == 0
+            else:
+                area = got
+                assert area % (64 if v.simd is SimdPolicy.XSAVE else 16) == 0
+                # FXSAVE layout: XMM0 at byte 160 (SDM Vol. 1 10.5.1, table 10-2)
+                assert int.from_bytes(emu.read(area + 160, 16), "little") == xmm[0]
+
+    # speculation hygiene: saved registers are zero at the call (except what the entry uses)
+    if spec.entry.clear_registers:
+        keep = {"rdi"}
+        if v.paranoid:
+            keep.add("rbx")
+        if v.simd is not SimdPolicy.NONE:
+            keep |= {"r12", "rax", "rdx"}
+        for r in GPRS:
+            if r not in keep:
+                assert stop.state.gprs[r] == 0, f"{r} not cleared"
+
+    # the handler clobbers what SysV lets it clobber, including SIMD registers
+    for i in range(16):
+        emu.set_xmm(i, 0xDEAD_0000 + i)
+    back = emu.return_from_handler(
+        return_value=frame if spec.handler.returns is ReturnModel.FRAME else None,
+        clobber={r: 0xBAD0 + i for i, r in enumerate(emulate.CALLER_SAVED)},
+    )
+    assert back.resumed
+    assert back.state.gprs == regs
+    assert back.state.rsp == user_rsp
+    assert back.state.cs == cs
+    assert back.state.rflags & 0xCD5 == rflags & 0xCD5  # CF PF AF ZF SF DF OF
+    assert back.state.gs_base == gs, "swapgs must be symmetrical"
+    if v.simd is not SimdPolicy.NONE:
+        assert [emu.xmm(i) for i in range(16)] == xmm
+
+
+def test_frame_model_resumes_another_frame(workdir: str) -> None:
+    """A returning handler may hand back a different thread's frame: the exit switches to it."""
+    from isrgen import emulate
+
+    spec, emu = _image("dense-frame-clear-ibt", workdir)
+    layout = isrgen.compute_layout(spec)
+    emu.interrupt(32, regs=dict.fromkeys(GPRS, 1), cs=emulate.KERNEL_CS)
+    other = emulate.DEFAULT_STACK_TOP - 0x4000
+    values = {r: 0x1000 + i for i, r in enumerate(GPRS)}
+    for f in layout.fields:
+        value = {
+            "rip": emulate.MARKER_BASE,
+            "cs": emulate.USER_CS,
+            "rflags": 0x202,
+            "rsp": 0x7000_8000,
+            "ss": emulate.USER_SS,
+        }.get(f.name, values.get(f.name, 0))
+        emu.write_u64(other + f.offset, value)
+    back = emu.return_from_handler(return_value=other)
+    assert back.resumed and back.state.gprs == values
+    assert back.state.cs == emulate.USER_CS and back.state.rsp == 0x7000_8000
+
+
+def test_exit_routine_enters_a_fabricated_frame(workdir: str) -> None:
+    """The exported exit routine starts a thread from a frame it never interrupted (seed 001)."""
+    from isrgen import emulate
+
+    spec, emu = _image("classic-void", workdir)
+    layout = isrgen.compute_layout(spec)
+    frame = emulate.DEFAULT_STACK_TOP - 0x3000
+    values = {r: 0x2000 + i for i, r in enumerate(GPRS)}
+    for f in layout.fields:
+        value = {
+            "rip": emulate.MARKER_BASE,
+            "cs": emulate.KERNEL_CS,
+            "rflags": 0x2,
+            "rsp": 0x7000_9000,
+            "ss": emulate.KERNEL_SS,
+        }.get(f.name, values.get(f.name, 0))
+        emu.write_u64(frame + f.offset, value)
+    emu.uc.reg_write(emu._x.UC_X86_REG_RDI, frame)
+    back = emu.run(emu.image.symbols[spec.symbols.exit], emulate.MARKER_BASE)
+    assert back.resumed and back.state.gprs == {**values, "rdi": values["rdi"]}
+    assert back.state.rsp == 0x7000_9000
+
+
+@pytest.mark.parametrize("kernel_gs_live", [True, False])
+def test_paranoid_decides_from_gs_base(workdir: str, kernel_gs_live: bool) -> None:
+    """An NMI in ring 0 *before* the entry's swapgs: CS says kernel, but the user GS
+    base is live. The paranoid entry must swap (and swap back); a CS-based one would not."""
+    from isrgen import emulate
+
+    _, emu = _image("paranoid", workdir)
+    gs, kgs = (KERNEL_GS, USER_GS) if kernel_gs_live else (USER_GS, KERNEL_GS)
+    stop = emu.interrupt(2, regs=dict.fromkeys(GPRS, 7), cs=emulate.KERNEL_CS, gs_base=gs, kernel_gs_base=kgs)
+    assert stop.symbol == "t_handler"
+    assert stop.state.gs_base == KERNEL_GS
+    back = emu.return_from_handler()
+    assert back.resumed and back.state.gs_base == gs and back.state.gprs == dict.fromkeys(GPRS, 7)
+
+
+@SETTINGS
+@given(regs=regs_strategy, noncanonical=st.booleans())
+def test_syscall_entry_and_sysret(workdir: str, regs: dict[str, int], noncanonical: bool) -> None:
+    from isrgen import emulate
+
+    spec, emu = _image("syscall-frame", workdir)
+    sc = spec.syscall
+    assert sc is not None
+    layout = isrgen.compute_layout(spec)
+    percpu = emulate.STACK_BASE + 0x1000
+    kstack = emulate.DEFAULT_STACK_TOP - 0x100
+    emu.write_u64(percpu + sc.kernel_stack_gs, kstack)
+    user_rsp = emulate.DEFAULT_STACK_TOP - 0x5000
+    stop = emu.syscall(
+        sc.entry,
+        regs=regs,
+        user_rsp=user_rsp,
+        kernel_gs_base=percpu,
+        user_gs_base=USER_GS,
+        kernel_stack_top=kstack,
+        user_rflags=0x246,
+    )
+    assert stop.symbol == sc.handler and stop.call_aligned and not stop.state.df
+    assert stop.state.gs_base == percpu
+    frame = stop.first_argument
+    expect = {**regs, "rcx": emulate.MARKER_BASE, "r11": 0x246}
+    for f in layout.fields:
+        got = stop.u64(frame + f.offset)
+        if f.kind is FieldKind.GPR:
+            assert got == expect[f.name], f.name
+        elif f.kind is FieldKind.VECTOR:
+            assert got == sc.marker & (2**64 - 1)
+        elif f.name == "rip":
+            assert got == emulate.MARKER_BASE
+        elif f.name == "rsp":
+            assert got == user_rsp
+        elif f.name == "cs":
+            assert got == sc.user_cs
+        elif f.name == "ss":
+            assert got == sc.user_ss
+        elif f.name == "rflags":
+            assert got == 0x246
+    if noncanonical:
+        # a handler that (wrongly) sets a non-canonical RIP: leave through iretq (which
+        # faults in ring 3), never sysretq (which would fault in ring 0 on Intel)
+        emu.write_u64(frame + layout.offset("rip"), 0x0000_8000_0000_0000)
+        with pytest.raises(emulate.EmulationError):
+            emu.return_from_handler(return_value=frame)
+        assert emu.last_return == "iretq"
+        return
+    # the handler stores its results in the frame; it may clobber caller-saved registers
+    emu.write_u64(frame + layout.offset("rax"), 42)
+    emu.write_u64(frame + layout.offset("rdx"), 43)
+    back = emu.return_from_handler(return_value=frame, clobber={"rax": 1, "rdx": 2, "rsi": 0xBAD})
+    assert emu.last_return == "sysretq"
+    assert back.resumed and back.state.cs == sc.user_cs and back.state.rsp == user_rsp
+    assert back.state.gs_base == USER_GS
+    for r in GPRS:
+        if r in sc.restored:
+            want = {"rax": 42, "rdx": 43}.get(r, regs[r])
+            assert back.state.gprs[r] == want, r
+        elif r == "rcx":
+            assert back.state.gprs[r] == emulate.MARKER_BASE
+        elif r == "r11":
+            assert back.state.gprs[r] & 0xFFF == 0x246 & 0xFFF
+        else:
+            assert back.state.gprs[r] == 0, f"{r} leaks a kernel value"
+
+
+def test_dense_stubs_fixed_stride_and_size_guard(tmp_path: Path) -> None:
+    """Dense stubs sit at a fixed stride; a stub that outgrows its slot fails to assemble."""
+    require_tool("as")
+    from isrgen import toolchain
+    from isrgen.elfobj import read_elf as read_object
+
+    spec = isrgen.loads_spec(spec_text("dense-frame-clear-ibt"), "d.yaml")
+    paths = isrgen.build(spec, tmp_path, ["gas"])
+    obj = read_object(toolchain.assemble_gas(paths[0]))
+    addrs = sorted(s.value for s in obj.symbols if s.name.startswith("t_stub_"))
+    assert len(addrs) == 256 and {b - a for a, b in pairwise(addrs)} == {16}
+    plain = isrgen.loads_spec(spec_text("dense-frame-clear-ibt").replace("endbr64: true", "endbr64: false"), "p.yaml")
+    paths = isrgen.build(plain, tmp_path / "plain", ["gas"])
+    obj = read_object(toolchain.assemble_gas(paths[0]))
+    addrs = sorted(s.value for s in obj.symbols if s.name.startswith("t_stub_"))
+    assert {b - a for a, b in pairwise(addrs)} == {8}
+    # corrupt one stub so it no longer fits: the guard must stop the assembler
+    text = paths[0].read_text().replace("    push 5\n", "    push 5\n    nop\n    nop\n    nop\n    nop\n", 1)
+    bad = tmp_path / "bad.S"
+    bad.write_text(text)
+    with pytest.raises(toolchain.ToolError):
+        toolchain.assemble_gas(bad)
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        ("classes: {irq: {simd: fxsave}}\n", "add 'simd_area' to the frame layout"),
+        ("entry: {swapgs: true}\nclasses: {irq: {simd: fxsave}, exception: {simd: xsave}}\n", "mix fxsave and xsave"),
+        ("classes: {exception: {paranoid: true}}\n", "paranoid vectors only make sense with entry.swapgs"),
+        ("syscall: {handler: t_sys}\n", "needs entry.swapgs: true"),
+        ("simd: {xsave_mask: 0xe7}\n", "give simd.area_size"),
+    ],
+)
+def test_entry_option_errors(extra: str, message: str) -> None:
+    text = BASE.format(returns="void", layout=LINUX_ORDER, extra=extra)
+    with pytest.raises(isrgen.SpecError) as info:
+        isrgen.loads_spec(text, "bad.yaml")
+    assert any(message in d.message for d in info.value.diagnostics), info.value.diagnostics
+
+
+def test_layout_missing_caller_saved_register_is_rejected() -> None:
+    text = BASE.format(returns="void", layout=LINUX_ORDER.replace("r10, ", ""), extra="")
+    with pytest.raises(isrgen.SpecError) as info:
+        isrgen.loads_spec(text, "bad.yaml")
+    assert "caller-saved" in str(info.value)
+
+
+def test_idt_helper_reflects_ist_gate_dpl(tmp_path: Path) -> None:
+    """Gate data as the IDT initialiser sees it (IST off-by-one handled once, in the helper)."""
+    require_tool("gcc")
+    spec = isrgen.loads_spec(
+        textwrap.dedent(spec_text("classic-void")).replace(
+            '  - {range: [0, 31], name: "exc_{n}"}',
+            '  - {range: [0, 1], name: "exc_{n}"}\n  - {vector: 2, name: nmi, ist: 2}\n'
+            '  - {vector: 3, name: brk, gate: trap, dpl: 3}\n  - {range: [4, 31], name: "exc_{n}"}',
+        ),
+        "g.yaml",
+    )
+    isrgen.build(spec, tmp_path)
+    main = tmp_path / "m.c"
+    main.write_text(
+        '#include <stdio.h>\n#include "isr.h"\nvoid t_handler(struct t_frame *f) { (void)f; }\n'
+        "static struct t_idt_gate idt[256];\n"
+        'int main(void) { t_idt_fill(idt, 8); printf("%d %d %d %d\\n", idt[2].ist, idt[2].type_attr,'
+        " idt[3].type_attr, T_TSS_IST_SLOT(idt[2].ist)); return 0; }\n"
+    )
+    from conftest import run
+
+    run(
+        [
+            "gcc",
+            "-std=c11",
+            "-Wall",
+            "-Werror",
+            "-no-pie",
+            "-I",
+            str(tmp_path),
+            str(main),
+            str(tmp_path / "isr.S"),
+            "-o",
+            str(tmp_path / "m"),
+        ]
+    )
+    assert run([str(tmp_path / "m")]).stdout.split() == ["2", str(0x8E), str(0xEF), "1"]
