@@ -27,6 +27,7 @@ from .arch import get_arch
 from .arch.base import ArchFacts
 from .dump import dump_spec
 from .identifiers import reserved_reason
+from .loader import loads_spec
 from .model import (
     Frame,
     GateType,
@@ -162,7 +163,7 @@ def specs(
         )
     chosen = draw(st.lists(st.sampled_from(tuple(backends)), min_size=1, unique=True))
     outputs = tuple(Output(b, DEFAULT_FILENAMES.get(b, f"isr.{b}")) for b in chosen)
-    return Spec(
+    drawn = Spec(
         arch_name=arch.name,
         symbols=symbols,
         sections=sections,
@@ -172,6 +173,8 @@ def specs(
         outputs=outputs,
         stub_style=StubStyle.CLASSIC,
     )
+    # the loader resolves what the model derives (defaults of newer options included)
+    return loads_spec(dump_spec(drawn), "<drawn>")
 
 
 def spec_texts(backends: Sequence[str] = ("gas", "c"), max_vectors: int = 256) -> st.SearchStrategy[str]:

@@ -1,0 +1,102 @@
+"""The properties have teeth: corrupt generated output in known ways and `prove` must say so."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+import pytest
+from conftest import DEFAULT_SPEC, require_module, require_tool
+
+import isrgen
+from isrgen.prove import ProofReport, prove
+
+
+def _gas(edit: Callable[[str], str]) -> Callable[[str, str], str]:
+    def transform(backend: str, text: str) -> str:
+        if backend != "gas":
+            return text
+        changed = edit(text)
+        assert changed != text, "the mutation did not apply: the generated code changed shape"
+        return changed
+
+    return transform
+
+
+def _swap_first_two_register_pushes(text: str) -> str:
+    lines = text.splitlines()
+    at = [i for i, line in enumerate(lines) if re.fullmatch(r"\s+push r\w+", line)][:2]
+    lines[at[0]], lines[at[1]] = lines[at[1]], lines[at[0]]
+    return "\n".join(lines) + "\n"
+
+
+def _drop_synthetic_error_code_of_vector_0(text: str) -> str:
+    return re.sub(r"(isr_stub_0:\n(?:\s+\.cfi[^\n]*\n)*)\s+push 0\n", r"\1", text, count=1)
+
+
+def _misalign_the_call(text: str) -> str:
+    return re.sub(r"(\n)(\s+call )", r"\1    sub rsp, 8\1\2", text, count=1)
+
+
+def _code_in_rodata(text: str) -> str:
+    return text.replace('.pushsection .text.isr,"ax",@progbits', '.pushsection .rodata.isr_code,"a",@progbits')
+
+
+def _run(transform: Callable[[str, str], str], backends: list[str]) -> ProofReport:
+    return prove(isrgen.load_spec(DEFAULT_SPEC), backends, transform=transform)
+
+
+@pytest.fixture(autouse=True)
+def _tools() -> None:
+    require_tool("as", "ld", "gcc")
+    require_module("unicorn")
+
+
+def test_the_unmutated_output_is_proven() -> None:
+    report = _run(lambda backend, text: text, ["gas", "c"])
+    assert report.ok, report.failures
+    assert [r.outcome for r in report.rows] == ["proven", "skipped", "proven", "skipped"]
+
+
+@pytest.mark.parametrize(
+    ("edit", "expected"),
+    [
+        (
+            _swap_first_two_register_pushes,
+            r"vector 0 from ring 0: frame field r\w+ \(offset \d+\) holds 0x[0-9a-f]+ "
+            r"\(the value of r\w+\)",
+        ),
+        (_drop_synthetic_error_code_of_vector_0, r"vector 0 from ring 0: .*(rdi = 0x[0-9a-f]+ but the frame|holds)"),
+        (_misalign_the_call, r"rsp % 16 == 8 at the call into isr_dispatch"),
+        (_code_in_rodata, r"isr_stub_0 is not in executable memory \(flags R\)"),
+    ],
+    ids=["swap-pushes", "drop-synthetic-error-code", "misalign-stack", "code-in-rodata"],
+)
+def test_prove_reports_each_corruption(edit: Callable[[str], str], expected: str) -> None:
+    report = _run(_gas(edit), ["gas", "c"])
+    assert not report.ok
+    assert any(re.search(expected, f) for f in report.failures), report.failures
+    machine = next(r for r in report.rows if r.name == "machine code")
+    assert machine.outcome == "FAILED"
+
+
+def test_a_reordered_c_struct_is_reported() -> None:
+    def transform(backend: str, text: str) -> str:
+        if backend != "c":
+            return text
+        # swap two members and drop the header's own static asserts: the checker must still see it
+        text = re.sub(r"(\s+uint64_t r15;[^\n]*)(\n\s+uint64_t r14;[^\n]*)", r"\2\1", text, count=1)
+        return re.sub(r"\n_Static_assert\([^\n]*", "", text)
+
+    report = _run(transform, ["gas", "c"])
+    assert any(
+        re.search(r"C: field r1[45] is at offset \d+ size 8, the model says offset \d+", f) for f in report.failures
+    ), report.failures
+
+
+def test_backends_that_disagree_are_reported() -> None:
+    require_tool("nasm")
+    report = _run(_gas(_misalign_the_call), ["gas", "nasm"])
+    assert any(
+        re.search(r"\.text\.isr differs between gas .* and nasm .* first at offset 0x", f) for f in report.failures
+    )
