@@ -1,0 +1,50 @@
+"""The benchmark command: measure, print the report, write it (and optionally JSON) to files."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+
+from isrgen.diagnostics import IsrgenError
+
+from . import density, paths, speed
+from .report import Results, as_json, markdown
+from .variants import ROOT, select
+
+DEFAULT_OUT = ROOT / "benchmarks" / "results.md"
+
+
+def measure(quick: bool) -> Results:
+    """Run every benchmark (``quick``: fewer variants and repetitions, for the smoke test)."""
+    chosen = select(quick)
+    with tempfile.TemporaryDirectory(prefix="isrgen-bench-") as tmp:
+        work = Path(tmp)
+        sizes = (*(density.measure_variant(v, work / "density") for v in chosen), density.measure_baseline(work))
+        counts = (*(paths.measure_variant(v, work / "paths") for v in chosen), paths.measure_baseline(work))
+    timing = speed.measure(runs=3, warm_runs=5) if quick else speed.measure(runs=9, warm_runs=21)
+    return Results(quick, sizes, counts, timing)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``python3 benchmarks/run.py [--quick] [--out FILE] [--json FILE]``."""
+    parser = argparse.ArgumentParser(prog="benchmarks/run.py", description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="fewer variants and runs (seconds; for the smoke test)")
+    parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help=f"Markdown report (default: {DEFAULT_OUT})")
+    parser.add_argument("--json", type=Path, default=None, help="also write every figure as JSON")
+    args = parser.parse_args(argv)
+    try:
+        results = measure(args.quick)
+    except IsrgenError as exc:
+        print(f"benchmarks: error: {exc}", file=sys.stderr)
+        return 1
+    text = markdown(results)
+    sys.stdout.write(text)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(text, encoding="utf-8")
+    if args.json is not None:
+        args.json.write_text(json.dumps(as_json(results), indent=1, sort_keys=True) + "\n", encoding="utf-8")
+    return 0

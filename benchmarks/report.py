@@ -1,0 +1,247 @@
+"""Turn measured figures into the Markdown report (tables) and a JSON document."""
+
+from __future__ import annotations
+
+import platform
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+import attrs
+
+from .density import Density
+from .paths import PATHS, PLAIN, SLACK, PathCount, VariantPaths
+from .speed import COLD_RATIO_TARGET, WARM_TARGET_MS, Speed
+
+MET = "met"
+MISSED = "**MISSED**"
+
+
+@attrs.frozen
+class Results:
+    """Everything one benchmark run measured."""
+
+    quick: bool
+    density: tuple[Density, ...]
+    paths: tuple[VariantPaths, ...]
+    speed: Speed
+
+
+@attrs.frozen
+class Verdict:
+    """One figure compared with its target."""
+
+    figure: str
+    measured: str
+    target: str
+    met: bool
+
+
+def _table(header: Sequence[str], rows: Sequence[Sequence[object]]) -> list[str]:
+    out = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
+    out += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
+    return out + [""]
+
+
+def _verdict(met: bool) -> str:
+    return MET if met else MISSED
+
+
+def _plain(paths: Sequence[VariantPaths], variant: str) -> PathCount | None:
+    for vp in paths:
+        if vp.name == variant:
+            return vp.get(PLAIN)
+    return None
+
+
+def verdicts(r: Results) -> list[Verdict]:
+    """Every figure that has a target, with the verdict."""
+    out: list[Verdict] = []
+    for d in r.density:
+        if d.target is not None and d.name in ("default", "dense", "dense+ibt", "classic+ibt"):
+            out.append(
+                Verdict(
+                    f"stub bytes/vector incl. padding, {d.name}",
+                    f"{d.footprint_per_stub:.2f}",
+                    f"<= {d.target:.1f}",
+                    d.footprint_per_stub <= d.target,
+                )
+            )
+    plain = _plain(r.paths, "default")
+    if plain is not None and plain.minimum is not None:
+        out.append(
+            Verdict(
+                "plain ring-3 path (default spec), instructions stub -> handler + handler -> iretq",
+                f"{plain.total} (minimum {plain.minimum})",
+                f"<= {plain.minimum + SLACK}",
+                plain.total <= plain.minimum + SLACK,
+            )
+        )
+    s = r.speed
+    out.append(
+        Verdict(
+            "cold `isrgen build` / `python3 -c pass`",
+            f"{s.cold_ratio:.1f}x ({s.cold_ms:.0f} ms / {s.bare_ms:.0f} ms)",
+            f"<= {COLD_RATIO_TARGET:.0f}x",
+            s.cold_ratio <= COLD_RATIO_TARGET,
+        )
+    )
+    out.append(
+        Verdict(
+            f"warm `isrgen.build()`, all {len(s.all_backends)} backends",
+            f"{s.warm_all_ms:.1f} ms",
+            f"<= {WARM_TARGET_MS:.0f} ms",
+            s.warm_all_ms <= WARM_TARGET_MS,
+        )
+    )
+    return out
+
+
+def _path_cell(c: PathCount | None) -> str:
+    if c is None:
+        return "-"
+    text = f"{len(c.entry)} + {len(c.exit)} = {c.total}"
+    return text + (f" (min {c.minimum})" if c.minimum is not None else "")
+
+
+def _beyond(c: PathCount) -> str:
+    return ", ".join(f"{m}" + (f" x{n}" if n > 1 else "") for m, n in c.beyond) or "nothing"
+
+
+def markdown(r: Results) -> str:
+    """The full report."""
+    s = r.speed
+    lines = [
+        "# isrgen benchmarks",
+        "",
+        f"`python3 benchmarks/run.py{' --quick' if r.quick else ''}` on Python {platform.python_version()}, "
+        f"{platform.machine()}, {_cpus()} CPUs. Times are medians of {s.runs} process runs; "
+        "instruction counts and sizes are exact (unicorn, `as`).",
+        "",
+        "## Targets",
+        "",
+    ]
+    lines += _table(
+        ["figure", "measured", "target", "verdict"],
+        [(v.figure, v.measured, v.target, _verdict(v.met)) for v in verdicts(r)],
+    )
+    lines += [
+        "## Stub density and code size",
+        "",
+        "Assembled with `as`; bytes/vector = stub region (first stub to the code after the last) / 256, "
+        "padding included; code bytes = mean `.size` of the stubs. Total = the code section: stubs, "
+        "common entries, exit and helper routines.",
+        "",
+    ]
+    lines += _table(
+        ["variant", "options", "code bytes/stub", "bytes/vector", "target", "verdict", "stubs", "entry+exit", "total"],
+        [
+            (
+                d.name,
+                d.options,
+                f"{d.code_per_stub:.2f}",
+                f"{d.footprint_per_stub:.2f}",
+                "-" if d.target is None else f"<= {d.target:.1f}",
+                "-" if d.target is None else _verdict(d.footprint_per_stub <= d.target),
+                d.stub_bytes,
+                d.entry_exit_bytes,
+                d.total_bytes,
+            )
+            for d in r.density
+        ],
+    )
+    lines += [
+        "## Instructions per path",
+        "",
+        "Counted under unicorn: entry = stub's first byte to the `call` of the handler (included), "
+        "exit = handler's return to the `iretq`/`sysretq` (included). Minimum = one save and one restore "
+        "per saved register, the synthetic error-code push (when the CPU pushes none), the vector push, "
+        "the `call`, one `add rsp` dropping vector and error code, the `iretq`.",
+        "",
+    ]
+    lines += _table(
+        ["variant", *(p.label for p in PATHS)],
+        [(vp.name, *(_path_cell(vp.get(p.key)) for p in PATHS)) for vp in r.paths],
+    )
+    lines += ["### What the plain ring-3 path spends beyond the minimum", ""]
+    lines += _table(
+        ["variant", "measured", "minimum", "beyond", "instructions beyond the minimum"],
+        [
+            (vp.name, c.total, c.minimum, c.total - (c.minimum or 0), _beyond(c))
+            for vp in r.paths
+            if (c := vp.get(PLAIN)) is not None
+        ],
+    )
+    syscalls = [(vp.name, c) for vp in r.paths if (c := vp.get("syscall")) is not None]
+    if syscalls:
+        lines += ["Syscall path, instructions other than push/pop:", ""]
+        lines += _table(
+            ["variant", "entry + exit", "other instructions"], [(n, c.total, _beyond(c)) for n, c in syscalls]
+        )
+    lines += _speed(s)
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def _speed(s: Speed) -> list[str]:
+    lines = ["## Generator speed", ""]
+    lines += _table(
+        ["figure", "median", "target", "verdict"],
+        [
+            ("`python3 -c pass`", f"{s.bare_ms:.1f} ms", "", ""),
+            (f"cold `{s.cold_command}`", f"{s.cold_ms:.1f} ms", "", ""),
+            (
+                "cold / bare",
+                f"{s.cold_ratio:.1f}x",
+                f"<= {COLD_RATIO_TARGET:.0f}x",
+                _verdict(s.cold_ratio <= COLD_RATIO_TARGET),
+            ),
+            ("warm `isrgen.build()`, the spec's outputs", f"{s.warm_default_ms:.1f} ms", "", ""),
+            (
+                f"warm `isrgen.build()`, all backends ({', '.join(s.all_backends)})",
+                f"{s.warm_all_ms:.1f} ms",
+                f"<= {WARM_TARGET_MS:.0f} ms",
+                _verdict(s.warm_all_ms <= WARM_TARGET_MS),
+            ),
+        ],
+    )
+    lines += ["### Where a cold build's time goes (fresh interpreter, medians)", ""]
+    lines += _table(["phase", "ms"], [(p.name, f"{p.ms:.1f}") for p in s.phases])
+    top = s.imports[:8]
+    rest = sum(i.ms for i in s.imports[8:])
+    lines += [f"Imports during a cold build (`python -X importtime`): {s.import_total_ms:.0f} ms in all.", ""]
+    lines += _table(
+        ["package", "own import ms"], [*((i.package, f"{i.ms:.1f}") for i in top), ("(other)", f"{rest:.1f}")]
+    )
+    lines += [
+        "isrgen's own modules, most expensive first: "
+        + ", ".join(f"`{i.package}` {i.ms:.1f}" for i in s.isrgen_imports[:6])
+        + " ms.",
+        "",
+    ]
+    lines += ["### Warm build time by number of vectors and backends (ms, medians)", ""]
+    sets = list(dict.fromkeys(g.backends for g in s.growth))
+    counts = list(dict.fromkeys(g.vectors for g in s.growth))
+    by = {(g.vectors, g.backends): g for g in s.growth}
+    lines += _table(
+        ["vectors", "load spec", *("build " + "+".join(b) for b in sets)],
+        [(n, f"{by[(n, sets[0])].load_ms:.1f}", *(f"{by[(n, b)].build_ms:.1f}" for b in sets)) for n in counts],
+    )
+    lines += ["### Warm all-backends build: functions with the most own time (cProfile)", ""]
+    lines += _table(
+        ["function", "calls", "own ms (profiled)"], [(h.function, h.calls, f"{h.ms:.1f}") for h in s.hotspots]
+    )
+    return lines
+
+
+def _cpus() -> int:
+    import os
+
+    return os.cpu_count() or 1
+
+
+def as_json(r: Results) -> dict[str, Any]:
+    """Every figure as plain data, with the verdicts."""
+    data: dict[str, Any] = attrs.asdict(r, recurse=True)
+    data["verdicts"] = [attrs.asdict(v) for v in verdicts(r)]
+    data["python"] = sys.version.split()[0]
+    return data

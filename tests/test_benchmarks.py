@@ -1,0 +1,134 @@
+"""Issue 10: the benchmark command runs and its table holds real measurements.
+
+A correctness smoke test only: ``benchmarks/run.py --quick`` must finish, print
+the report it writes, produce well-formed Markdown tables, and its figures must
+agree with what this test measures independently (object sizes, stub strides,
+the instructions the stubs contain).  No timing is asserted.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import ROOT, require_module, require_tool, run
+
+import isrgen
+from isrgen import toolchain
+from isrgen.elfobj import read_elf
+
+SECTIONS = (
+    "## Targets",
+    "## Stub density and code size",
+    "## Instructions per path",
+    "### What the plain ring-3 path spends beyond the minimum",
+    "## Generator speed",
+    "### Where a cold build's time goes",
+    "### Warm build time by number of vectors and backends",
+)
+
+
+@pytest.fixture(scope="module")
+def bench(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, str, dict[str, Any]]:
+    require_tool("as", "ld")
+    require_module("unicorn")
+    require_module("capstone")
+    tmp = tmp_path_factory.mktemp("bench")
+    out, js = tmp / "results.md", tmp / "results.json"
+    proc = run([sys.executable, str(ROOT / "benchmarks" / "run.py"), "--quick", "--out", str(out), "--json", str(js)])
+    return proc.stdout, out.read_text(encoding="utf-8"), json.loads(js.read_text(encoding="utf-8"))
+
+
+def _tables(text: str) -> Iterator[list[list[str]]]:
+    block: list[str] = []
+    for line in [*text.splitlines(), ""]:
+        if line.startswith("|"):
+            block.append(line)
+        elif block:
+            yield [[c.strip() for c in row.strip().strip("|").split("|")] for row in block]
+            block = []
+
+
+def _by_name(rows: list[dict[str, Any]], name: str) -> dict[str, Any]:
+    return next(r for r in rows if r["name"] == name)
+
+
+def test_prints_what_it_writes_and_tables_are_well_formed(bench: tuple[str, str, dict[str, Any]]) -> None:
+    stdout, written, _ = bench
+    assert stdout == written
+    for heading in SECTIONS:
+        assert any(line.startswith(heading) for line in written.splitlines()), heading
+    tables = list(_tables(written))
+    assert len(tables) >= 6
+    for table in tables:
+        header, rule, *rows = table
+        assert rows, header
+        assert all(set(c) == {"-"} for c in rule) and len(rule) == len(header)
+        for row in rows:
+            assert len(row) == len(header), row
+
+
+def test_density_matches_an_independent_measurement(bench: tuple[str, str, dict[str, Any]], tmp_path: Path) -> None:
+    _, _, data = bench
+    text = (ROOT / "specs" / "x86_64.yaml").read_text(encoding="utf-8")
+    for name, extra in (("default", ""), ("dense", "stubs: {style: dense}\n")):
+        spec = isrgen.loads_spec(text + "\n" + extra, f"{name}.yaml")
+        (source,) = isrgen.build(spec, tmp_path / name, ["gas"])
+        obj = read_elf(toolchain.assemble_gas(source))
+        addrs = sorted(obj.symbol(v.stub_symbol).value for v in spec.vectors)
+        row = _by_name(data["density"], name)
+        assert row["total_bytes"] == obj.section(spec.sections.code).size
+        assert row["stubs"] == len(spec.vectors) == 256
+        # the stubs of both styles sit at a fixed stride, so the mean slot is that stride
+        assert row["footprint_per_stub"] == pytest.approx(addrs[1] - addrs[0])
+    base = _by_name(data["density"], "mittos64 baseline")
+    # push 0 (2 bytes) + push imm8/imm32 + jmp rel32 (5), no padding: between 7 and 12 bytes per stub
+    assert 7 < base["code_per_stub"] == base["footprint_per_stub"] < 12
+
+
+def test_instruction_counts_follow_the_code(bench: tuple[str, str, dict[str, Any]], tmp_path: Path) -> None:
+    import capstone
+
+    _, written, data = bench
+    spec = isrgen.load_spec(ROOT / "specs" / "x86_64.yaml")
+    (source,) = isrgen.build(spec, tmp_path, ["gas"])
+    obj = read_elf(toolchain.assemble_gas(source))
+    default = _by_name(data["paths"], "default")
+    plain = next(c for c in default["counts"] if c["path"] == "r3-irq")
+    entry, leave = plain["entry"], plain["exit"]
+    # the trace starts with exactly the instructions of vector 32's stub
+    stub = obj.symbol(spec.vectors[32].stub_symbol)
+    code = obj.contents[spec.sections.code][stub.value : stub.value + stub.size]
+    cs = capstone.Cs(capstone.CS_ARCH_X86, capstone.CS_MODE_64)
+    in_stub = [i.mnemonic for i in cs.disasm(code, stub.value) if i.mnemonic not in ("int3", "nop")]
+    assert entry[: len(in_stub)] == in_stub and in_stub[-1] == "jmp"
+    # one save per register, the call last; one restore per register, iretq last
+    saved = len(spec.frame.saved_registers)
+    assert entry[-1] == "call" and leave[-1] == "iretq"
+    assert entry.count("push") >= saved + 2 and leave.count("pop") == saved
+    minimum = (saved + 2 + 1) + (saved + 1 + 1)
+    assert plain["minimum_entry"] + plain["minimum_exit"] == minimum
+    assert f"{len(entry) + len(leave)} (minimum {minimum})" in written
+    syscall = _by_name(data["paths"], "syscall")
+    sc = next(c for c in syscall["counts"] if c["path"] == "syscall")
+    assert sc["entry"][0] == "swapgs" and sc["exit"][-1] == "sysretq"
+
+
+def test_verdicts_are_not_fudged(bench: tuple[str, str, dict[str, Any]]) -> None:
+    _, written, data = bench
+    for v in data["verdicts"]:
+        number = float(v["measured"].split()[0].rstrip("x"))
+        limit = float(v["target"].split()[1].rstrip("x"))
+        assert v["met"] == (number <= limit), v
+        assert f"| {v['figure']} | {v['measured']} | {v['target']} | {'met' if v['met'] else '**MISSED**'} |" in written
+    speed = data["speed"]
+    times = [speed["bare_ms"], speed["cold_ms"], speed["warm_default_ms"], speed["warm_all_ms"]]
+    times += [g["build_ms"] for g in speed["growth"]]
+    assert all(math.isfinite(t) and t > 0 for t in times)
+    assert {g["vectors"] for g in speed["growth"]} == {32, 64, 128, 256}
+    assert "isrgen" in {i["package"] for i in speed["imports"]}
