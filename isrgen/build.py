@@ -72,6 +72,9 @@ def render_outputs(spec: Spec, backends: Sequence[str] | None = None) -> list[Re
         if filename in seen:
             raise UsageError(f"backends {seen[filename]!r} and {name!r} would both write {filename!r}")
         seen[filename] = name
+        supported = getattr(discover()[name].backend, "architectures", None)
+        if supported is not None and spec.arch_name not in supported:
+            raise UsageError(f"backend {name!r} does not generate for {spec.arch_name} (only {', '.join(supported)})")
     ctx = GenerationContext.from_spec(spec)
     return [RenderedOutput(name, filename, _render(name, ctx, filename)) for name, filename in selected]
 

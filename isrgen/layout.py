@@ -17,6 +17,7 @@ class FieldKind(enum.StrEnum):
     """Who writes a frame field."""
 
     GPR = "gpr"
+    SEGMENT = "segment"
     VECTOR = "vector"
     ERROR_CODE = "error_code"
     PAD = "pad"
@@ -32,6 +33,18 @@ class Field:
     offset: int
     size: int
     kind: FieldKind
+    #: what the field holds: a register (rax, ds, rip, ...) or the kind's name; defaults to ``name``
+    role: str = attrs.field(default="")
+    #: bytes holding the value (2 for a segment selector in a 4-byte slot); 0 = ``size``
+    value_size: int = 0
+    #: "pushal" for the fields one pushad stores
+    block: str = ""
+    #: pushed by the CPU only when the interrupt changes privilege level (i386 esp/ss)
+    ring_change_only: bool = False
+
+    def __attrs_post_init__(self) -> None:
+        if not self.role:
+            object.__setattr__(self, "role", self.name)
 
     @property
     def end(self) -> int:
@@ -46,28 +59,35 @@ class FrameLayout:
     fields: tuple[Field, ...]
     word_size: int
     #: bytes the entry subtracts from the stack pointer after building the frame so
-    #: that the stack is aligned at the call (0 when the frame already is)
+    #: that the stack is aligned at the call (0 when the frame already is, or when the
+    #: architecture does not align the stack on interrupts: see ``dynamic_align``)
     call_adjust: int
+    #: the CPU does not align the stack (i386): the entry aligns it at run time
+    dynamic_align: bool = False
 
     @property
     def size(self) -> int:
         """Size of the whole frame in bytes (software part plus the CPU-pushed part)."""
         return self.fields[-1].end if self.fields else 0
 
-    def field(self, name: str) -> Field:
-        """The field called ``name``; KeyError if there is none."""
+    def field(self, key: str) -> Field:
+        """The field that holds ``key`` (a role such as ``rax``, ``vector``, ``rip``)
+        or, failing that, the field named ``key``; KeyError if there is none."""
         for f in self.fields:
-            if f.name == name:
+            if f.role == key:
                 return f
-        raise KeyError(name)
+        for f in self.fields:
+            if f.name == key:
+                return f
+        raise KeyError(key)
 
-    def offset(self, name: str) -> int:
-        """Offset of field ``name`` from the frame's start."""
-        return self.field(name).offset
+    def offset(self, key: str) -> int:
+        """Offset of the field holding (or named) ``key`` from the frame's start."""
+        return self.field(key).offset
 
-    def has(self, name: str) -> bool:
-        """Whether the frame has a field called ``name``."""
-        return any(f.name == name for f in self.fields)
+    def has(self, key: str) -> bool:
+        """Whether the frame has a field holding (or named) ``key``."""
+        return any(f.role == key or f.name == key for f in self.fields)
 
     @property
     def software_fields(self) -> tuple[Field, ...]:
@@ -77,11 +97,14 @@ class FrameLayout:
     @property
     def saved_below_stub(self) -> tuple[Field, ...]:
         """Fields the common entry saves: everything below the vector/error-code slots."""
-        return tuple(f for f in self.fields if f.kind in (FieldKind.GPR, FieldKind.PAD, FieldKind.SIMD_AREA))
+        return tuple(
+            f for f in self.fields if f.kind in (FieldKind.GPR, FieldKind.SEGMENT, FieldKind.PAD, FieldKind.SIMD_AREA)
+        )
 
 
 _SLOT_TO_FIELD = {
     SlotKind.GPR: FieldKind.GPR,
+    SlotKind.SEGMENT: FieldKind.SEGMENT,
     SlotKind.VECTOR: FieldKind.VECTOR,
     SlotKind.ERROR_CODE: FieldKind.ERROR_CODE,
     SlotKind.PAD: FieldKind.PAD,
@@ -95,11 +118,16 @@ def compute_layout(spec: Spec) -> FrameLayout:
     fields: list[Field] = []
     offset = 0
     for slot in spec.frame.slots:
-        fields.append(Field(slot.name, offset, slot.size, _SLOT_TO_FIELD[slot.kind]))
+        kind = _SLOT_TO_FIELD[slot.kind]
+        fields.append(Field(slot.name, offset, slot.size, kind, slot.role or slot.name, slot.value_size, slot.block))
         offset += slot.size
+    renames = dict(spec.frame.cpu_names)
     for name in arch.cpu_frame:
-        fields.append(Field(name, offset, arch.word_size, FieldKind.CPU))
+        ring = name in arch.ring_change_only
+        fields.append(Field(renames.get(name, name), offset, arch.word_size, FieldKind.CPU, name, 0, "", ring))
         offset += arch.word_size
+    if not arch.cpu_aligns_stack:
+        return FrameLayout(tuple(fields), arch.word_size, 0, dynamic_align=True)
     # The CPU aligns the stack to 16 before pushing its frame (SDM Vol. 3A 6.14.2), so
     # the stack at the call is aligned exactly when the frame size is.
     misalign = offset % arch.call_alignment

@@ -173,7 +173,7 @@ class _Resolver:
         if self.diags:
             return None
         self.cross_check(symbols, handler, vectors, entry, syscall)
-        self.check_entry_options(frame, handler, vectors, syscall, entry)
+        self.check_entry_options(arch, frame, handler, vectors, syscall, entry)
         if self.diags:
             return None
         return Spec(
@@ -244,9 +244,18 @@ class _Resolver:
         symbol = self.get("handler", "symbol", "isr_handler", str)
         if self.ok(("handler", "symbol")):
             self.check_ident(("handler", "symbol"), symbol, arch, "handler symbol")
-        convention = self.get("handler", "convention", "sysv", str)
+        convention = self.get("handler", "convention", arch.conventions[0], str)
+        if convention not in arch.conventions:
+            self.err(
+                ("handler", "convention"),
+                f"calling convention {convention!r} is not available on {arch.name} "
+                f"(use {', '.join(arch.conventions)})",
+            )
         returns = ReturnModel(self.get("handler", "returns", "void", str))
-        return Handler(symbol, convention, returns, self.src(("handler",)))
+        align = self.get("handler", "align_stack", True, bool)
+        if "align_stack" in (self.data.get("handler") or {}) and convention != "cdecl":
+            self.err(("handler", "align_stack"), "align_stack applies to the cdecl convention only", at_key=True)
+        return Handler(symbol, convention, returns, align, self.src(("handler",)))
 
     def frame(self, arch: ArchFacts, prefix: str, uses_simd: bool = False) -> Frame:
         struct_pattern = self.get("frame", "struct", "{prefix}frame", str)
@@ -255,62 +264,76 @@ class _Resolver:
         synthetic = self.get("frame", "synthetic_error_code", 0, int)
         layout = self.get("frame", "layout", None, list)
         if layout is None:
-            layout = (["simd_area"] if uses_simd else []) + list(reversed(arch.gprs)) + ["vector", "error_code"]
+            layout = (["simd_area"] if uses_simd else []) + self.default_registers(arch) + ["vector", "error_code"]
             base: Path = ("frame",)
         else:
             base = ("frame", "layout")
-        slots: list[Slot] = []
-        seen: dict[str, int] = {}
-        pads = 0
+        builder = _SlotBuilder(self, arch)
         for i, item in enumerate(layout):
-            path = base + (i,) if base[-1] == "layout" else base
-            if not isinstance(item, str):
-                continue
-            name = item.strip()
-            if name == "pad":
-                slots.append(Slot(SlotKind.PAD, f"_pad{pads}", 8, self.src(path)))
-                pads += 1
-                continue
-            if name in seen:
-                self.err(path, f"{name!r} is listed twice in the frame layout (first at index {seen[name]})")
-                continue
-            seen[name] = i
-            if name == "vector":
-                slots.append(Slot(SlotKind.VECTOR, "vector", 8, self.src(path)))
-            elif name == "error_code":
-                slots.append(Slot(SlotKind.ERROR_CODE, "error_code", 8, self.src(path)))
-            elif name == "simd_area":
-                slots.append(Slot(SlotKind.SIMD_AREA, "simd_area", 8, self.src(path)))
-            elif name in arch.gprs:
-                slots.append(Slot(SlotKind.GPR, name, 8, self.src(path)))
-            elif name == arch.stack_pointer or name in arch.cpu_frame:
-                self.err(path, f"{name!r} is saved by the CPU, not by the entry code; it is always part of the frame")
-            else:
-                choices = ", ".join(arch.gprs)
-                self.err(
-                    path,
-                    f"unknown frame slot {name!r} (expected a register ({choices}), 'vector', 'error_code' or 'pad')",
-                )
+            builder.add(base + (i,) if base[-1] == "layout" else base, item)
+        slots = builder.slots
         kinds = [s.kind for s in slots]
         if base[-1] == "layout" and not any(d.path.startswith("$.frame.layout") for d in self.diags):
+            roles = [s.role for s in slots]
             if SlotKind.ERROR_CODE not in kinds:
                 self.err(base, "the layout must contain 'error_code': the CPU pushes one on some vectors")
             elif kinds[-1] is not SlotKind.ERROR_CODE:
                 self.err(
-                    base + (layout.index("error_code"),),
+                    base + (builder.index_of("error_code"),),
                     "'error_code' must be the last slot: the CPU pushes it directly below its own frame",
                 )
             if SlotKind.VECTOR not in kinds:
                 self.err(base, "the layout must contain 'vector' so that handlers know which vector fired")
             elif len(kinds) < 2 or kinds[-2] is not SlotKind.VECTOR:
                 self.err(
-                    base + (layout.index("vector"),),
+                    base + (builder.index_of("vector"),),
                     "'vector' must come directly before 'error_code': the stub pushes it right after the error code",
                 )
-        return Frame(struct, tuple(slots), synthetic, self.src(("frame",)))
+            del roles
+        cpu_names = self.cpu_names(arch)
+        names: dict[str, str] = {}
+        for s in slots:
+            names.setdefault(s.name, s.role)
+        renamed = dict(cpu_names)
+        for cpu in arch.cpu_frame:
+            field = renamed.get(cpu, cpu)
+            if field in names:
+                where: Path = ("frame", "cpu_fields", cpu) if cpu in renamed else layout_path_of(base)
+                self.err(where, f"field name {field!r} is used by the {names[field]} slot and the CPU-pushed {cpu}")
+            names[field] = cpu
+        return Frame(struct, tuple(slots), synthetic, self.src(("frame",)), cpu_names)
+
+    @staticmethod
+    def default_registers(arch: ArchFacts) -> list[Any]:
+        """The conventional save order: pushad plus segment registers on i386, all GPRs on x86_64."""
+        if arch.pushal_order:
+            return ["pushal", *reversed(arch.segment_registers)]
+        return list(reversed(arch.gprs))
+
+    def cpu_names(self, arch: ArchFacts) -> tuple[tuple[str, str], ...]:
+        raw = (self.data.get("frame") or {}).get("cpu_fields")
+        if not isinstance(raw, dict) or not self.ok(("frame", "cpu_fields")):
+            return ()
+        out = []
+        for cpu, field in raw.items():
+            path = ("frame", "cpu_fields", cpu)
+            if cpu not in arch.cpu_frame:
+                self.err(
+                    path, f"{cpu!r} is not a CPU-pushed field on {arch.name} ({', '.join(arch.cpu_frame)})", at_key=True
+                )
+            elif self.check_field_name(path, field):
+                out.append((cpu, field))
+        return tuple(out)
+
+    def check_field_name(self, path: Path, name: Any) -> bool:
+        reason = reserved_reason(name, frozenset()) if isinstance(name, str) else f"{name!r} is not a string"
+        if reason:
+            self.err(path, f"invalid field name: {reason}")
+            return False
+        return True
 
     def outputs(self) -> tuple[Output, ...]:
-        from .backends import available_backends
+        from .backends import available_backends, get_backend
 
         raw = self.data.get("outputs")
         if not isinstance(raw, dict) or not self.ok(("outputs",)):
@@ -322,6 +345,15 @@ class _Resolver:
             path = ("outputs", backend)
             if backend not in known:
                 self.err(path, f"unknown backend {backend!r} (available: {', '.join(sorted(known))})", at_key=True)
+                continue
+            supported = getattr(get_backend(backend), "architectures", None)
+            arch_name = self.data.get("arch")
+            if supported is not None and arch_name not in supported:
+                self.err(
+                    path,
+                    f"backend {backend!r} does not generate for {arch_name} (only {', '.join(supported)})",
+                    at_key=True,
+                )
                 continue
             if filename in files:
                 self.err(path, f"output file {filename!r} is also written by backend {files[filename]!r}")
@@ -477,6 +509,14 @@ class _Resolver:
         halt = self.expand(("entry", "halt"), halt_pattern, {"prefix": prefix}, ("prefix",)) or "invalid"
         self.check_ident(("entry", "halt"), halt, arch, "halt symbol")
         kernel_fault = KernelFault(self.get("entry", "kernel_fault", "resume", str))
+        data_segments = tuple(self.get("entry", "data_segments", [], list))
+        data_selector = self.get("entry", "data_selector", 0x10, int)
+        if data_segments and not arch.segment_registers:
+            self.err(("entry", "data_segments"), f"{arch.name} entries do not load data segments", at_key=True)
+        feature_keys = {"swapgs": "swapgs"}
+        for key, feature in feature_keys.items():
+            if flags.get(key) and feature not in arch.features:
+                self.err(("entry", key), f"{key} is not available on {arch.name}", at_key=True)
         return Entry(
             swapgs=flags["swapgs"],
             clear_registers=flags["clear_registers"],
@@ -484,6 +524,8 @@ class _Resolver:
             kernel_fault=kernel_fault,
             halt=halt,
             exit_loads_cr3=flags["exit_loads_cr3"],
+            data_segments=data_segments,
+            data_selector=data_selector,
             source=self.src(("entry",)),
         )
 
@@ -514,6 +556,9 @@ class _Resolver:
         if not isinstance(raw, dict) or not self.ok(("syscall",)):
             return None
         base: Path = ("syscall",)
+        if "syscall" not in arch.features:
+            self.err(base, f"SYSCALL/SYSRET entries are not available on {arch.name}")
+            return None
         pattern = raw.get("entry", "{prefix}syscall_entry")
         entry_sym = self.expand(base + ("entry",), pattern, {"prefix": prefix}, ("prefix",))
         handler = raw["handler"]
@@ -543,10 +588,31 @@ class _Resolver:
         )
 
     def check_entry_options(
-        self, frame: Frame, handler: Handler, vectors: tuple[Vector, ...], syscall: Syscall | None, entry: Entry
+        self,
+        arch: ArchFacts,
+        frame: Frame,
+        handler: Handler,
+        vectors: tuple[Vector, ...],
+        syscall: Syscall | None,
+        entry: Entry,
     ) -> None:
         saved = set(frame.saved_registers)
         layout_path: Path = ("frame", "layout") if "layout" in (self.data.get("frame") or {}) else ("frame",)
+        for v in vectors:
+            used = [
+                (v.ist is not None, "ist", "an IST index"),
+                (v.simd is not SimdPolicy.NONE, "simd", "a SIMD save policy"),
+                (v.paranoid, "paranoid", "a paranoid entry"),
+            ]
+            for on, feature, what in used:
+                if on and feature not in arch.features:
+                    self.err(("vectors",), f"vector {v.number} asks for {what}, which {arch.name} does not have")
+                    return
+        if handler.convention == "cdecl" and "ebx" not in saved:
+            self.err(layout_path, "the cdecl entry keeps the frame address in ebx: the layout must save ebx")
+        for seg in entry.data_segments:
+            if seg not in {s.role for s in frame.slots}:
+                self.err(("entry", "data_segments"), f"{seg} is loaded but not saved: add it to the frame layout")
         kinds = {v.simd for v in vectors} - {SimdPolicy.NONE}
         if len(kinds) > 1:
             self.err(("vectors",), "vectors mix fxsave and xsave: choose one SIMD save instruction per spec")
@@ -559,15 +625,14 @@ class _Resolver:
         if any(v.paranoid for v in vectors) and not entry.swapgs:
             self.err(("entry",), "paranoid vectors only make sense with entry.swapgs: true")
         # A C handler may clobber every caller-saved register (SysV ABI 3.2.1): the entry must save them.
-        caller_saved = ("rax", "rcx", "rdx", "rsi", "rdi", "r8", "r9", "r10", "r11")
-        missing = [r for r in caller_saved if r not in saved]
+        missing = [r for r in arch.caller_saved if r not in saved]
         if missing:
             self.err(
                 layout_path,
                 f"the layout must save the caller-saved registers a handler may clobber: {', '.join(missing)}",
             )
         if handler.returns is not ReturnModel.VOID:
-            absent = [r for r in ("rbx", "rbp", "r12", "r13", "r14", "r15") if r not in saved]
+            absent = [r for r in arch.gprs if r not in saved]
             if absent:
                 self.err(
                     layout_path,
@@ -618,3 +683,129 @@ class _Resolver:
             if name in owners or name in handlers:
                 other = owners.get(name, "a handler")
                 self.err(("symbols", "entry"), f"entry symbol {name!r} collides with {other}")
+
+
+def layout_path_of(base: Path) -> Path:
+    """The path to report whole-layout problems at."""
+    return base
+
+
+class _SlotBuilder:
+    """Turns frame.layout items into slots, checking each and collecting problems.
+
+    An item is a name (a register, a segment register, ``pushal``, ``vector``,
+    ``error_code``, ``simd_area``, ``pad``) or a one-key mapping giving the struct
+    field's name: ``{vector: trapno}``, ``{rbp: bp}``, ``{pushal: [edi, ...]}``,
+    ``{pad: 16}`` (bytes).
+    """
+
+    def __init__(self, resolver: _Resolver, arch: ArchFacts):
+        self.r = resolver
+        self.arch = arch
+        self.slots: list[Slot] = []
+        self.seen: dict[str, int] = {}
+        self.names: set[str] = set()
+        self.indexes: dict[str, int] = {}
+        self.pads = 0
+        self.index = 0
+
+    def index_of(self, role: str) -> int:
+        return self.indexes.get(role, 0)
+
+    def choices(self) -> str:
+        words = [*self.arch.gprs, *self.arch.segment_registers]
+        if self.arch.pushal_order:
+            words.append("pushal")
+        return ", ".join([*words, "vector", "error_code", "simd_area", "pad"])
+
+    def field_name(self, path: Path, name: Any) -> str | None:
+        if not isinstance(name, str):
+            self.r.err(path, f"a field name must be a string, got {name!r}")
+            return None
+        reason = reserved_reason(name, frozenset())
+        if reason:
+            self.r.err(path, f"invalid field name: {reason}")
+            return None
+        if name in self.names:
+            self.r.err(path, f"field name {name!r} is used twice in the frame")
+            return None
+        self.names.add(name)
+        return name
+
+    def add(self, path: Path, item: Any) -> None:
+        index = path[-1] if isinstance(path[-1], int) else 0
+        if isinstance(item, str):
+            role, rename = item.strip(), None
+        elif isinstance(item, dict) and len(item) == 1:
+            role, rename = next(iter(item.items()))
+            path = path + (role,)
+        else:
+            self.r.err(path, "a layout item is a slot name or a one-key mapping {slot: field_name}")
+            return
+        word = self.arch.word_size
+        src = self.r.src(path)
+        if role == "pad":
+            size = word
+            if rename is not None:
+                if not isinstance(rename, int) or isinstance(rename, bool) or rename <= 0 or rename % word:
+                    self.r.err(path, f"a pad size must be a positive multiple of {word} bytes, got {rename!r}")
+                    return
+                size = rename
+            self.slots.append(Slot(SlotKind.PAD, f"_pad{self.pads}", size, "pad", 0, "", src))
+            self.pads += 1
+            return
+        if role in self.seen:
+            self.r.err(path, f"{role!r} is listed twice in the frame layout (first at index {self.seen[role]})")
+            return
+        self.seen[role] = index
+        self.indexes[role] = index
+        if role == "pushal":
+            self.pushal(path, rename, src)
+            return
+        kind = {
+            "vector": SlotKind.VECTOR,
+            "error_code": SlotKind.ERROR_CODE,
+            "simd_area": SlotKind.SIMD_AREA,
+        }.get(role)
+        if kind is None and role in self.arch.gprs:
+            kind = SlotKind.GPR
+        if kind is None and role in self.arch.segment_registers:
+            kind = SlotKind.SEGMENT
+        if kind is None:
+            if role == self.arch.stack_pointer or role in self.arch.cpu_frame:
+                self.r.err(path, f"{role!r} is saved by the CPU, not by the entry code; it is always part of the frame")
+            else:
+                self.r.err(path, f"unknown frame slot {role!r} (expected one of: {self.choices()})")
+            return
+        name = self.field_name(path, role if rename is None else rename)
+        if name is None:
+            return
+        value_size = 2 if kind is SlotKind.SEGMENT else 0
+        if kind is SlotKind.GPR and any(s.block == "pushal" and s.role == role for s in self.slots):
+            self.r.err(path, f"{role!r} is already saved by pushal")
+            return
+        self.slots.append(Slot(kind, name, word, role, value_size, "", src))
+
+    def pushal(self, path: Path, rename: Any, src: SourceRef) -> None:
+        order = self.arch.pushal_order
+        if not order:
+            self.r.err(path, f"{self.arch.name} has no pushal instruction")
+            return
+        # the ESP slot defaults to "oesp" (the classic name) so it cannot clash with the CPU's esp
+        names = [("o" + r if r == self.arch.stack_pointer else r) for r in order] if rename is None else rename
+        if not isinstance(names, list) or len(names) != len(order):
+            self.r.err(
+                path, f"pushal names its {len(order)} fields in memory order ({', '.join(order)}), got {rename!r}"
+            )
+            return
+        for reg, field in zip(order, names, strict=True):
+            name = self.field_name(path, field)
+            if name is None:
+                return
+            if reg in self.seen and reg != "pushal":
+                self.r.err(path, f"{reg!r} is saved twice (by pushal and on its own)")
+                return
+            self.seen[reg] = path[-2] if isinstance(path[-2], int) else 0
+            # pushad stores the ESP from before it ran; popad skips that slot (SDM PUSHA/POPA)
+            kind = SlotKind.PAD if reg == self.arch.stack_pointer else SlotKind.GPR
+            self.slots.append(Slot(kind, name, self.arch.word_size, reg, 0, "pushal", src))

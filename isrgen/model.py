@@ -38,6 +38,8 @@ class SlotKind(enum.StrEnum):
     """What a software-saved frame slot holds."""
 
     GPR = "gpr"
+    #: a segment register (i386): a 16-bit selector in a word-size slot
+    SEGMENT = "segment"
     VECTOR = "vector"
     ERROR_CODE = "error_code"
     PAD = "pad"
@@ -95,8 +97,15 @@ class Slot:
     """One software-saved slot of the frame (the CPU-pushed part is implied by the arch)."""
 
     kind: SlotKind
+    #: the struct field's name
     name: str
     size: int = 8
+    #: what the slot holds: a register name, or the kind's name (vector, error_code, ...)
+    role: str = ""
+    #: bytes of the slot that hold the value (a segment selector: 2); 0 = the whole slot
+    value_size: int = 0
+    #: "pushal" for the eight slots one pushad stores
+    block: str = ""
     source: SourceRef = _src()
 
 
@@ -109,10 +118,13 @@ class Frame:
     synthetic_error_code: int = 0
     source: SourceRef = _src()
 
+    #: renamed CPU-pushed fields: (cpu field, struct field name)
+    cpu_names: tuple[tuple[str, str], ...] = ()
+
     @property
     def saved_registers(self) -> tuple[str, ...]:
-        """Registers saved by the common entry, low address first."""
-        return tuple(s.name for s in self.slots if s.kind is SlotKind.GPR)
+        """General-purpose registers saved (and restored) by the common entry, low address first."""
+        return tuple(s.role for s in self.slots if s.kind is SlotKind.GPR)
 
     @property
     def has_vector(self) -> bool:
@@ -205,6 +217,8 @@ class Handler:
     symbol: str
     convention: str = "sysv"
     returns: ReturnModel = ReturnModel.VOID
+    #: cdecl only: align the stack to 16 bytes at the call (the CPU does not on i386)
+    align_stack: bool = True
     source: SourceRef = _src()
 
 
@@ -223,6 +237,9 @@ class Entry:
     halt: str = "isr_halt"
     #: the exit routine loads CR3 from its second argument when that is non-zero
     exit_loads_cr3: bool = False
+    #: segment registers loaded with ``data_selector`` after saving (i386 kernels)
+    data_segments: tuple[str, ...] = ()
+    data_selector: int = 0x10
     source: SourceRef = _src()
 
 

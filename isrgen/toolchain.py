@@ -79,19 +79,19 @@ def _target(source: Path, out: str | os.PathLike[str] | None) -> Path:
     return Path(out) if out is not None else source.with_name(source.name + ".o")
 
 
-def assemble_gas(source: str | os.PathLike[str], out: str | os.PathLike[str] | None = None) -> Path:
-    """``as --64 --fatal-warnings`` a GNU as file into an object (default: ``<source name>.o``)."""
+def assemble_gas(source: str | os.PathLike[str], out: str | os.PathLike[str] | None = None, *, bits: int = 64) -> Path:
+    """``as --64`` (or ``--32``) ``--fatal-warnings`` a GNU as file into an object (default: ``<source name>.o``)."""
     src = Path(source)
     obj = _target(src, out)
-    run_tool(["as", "--64", "--fatal-warnings", "-o", obj, src])
+    run_tool(["as", f"--{bits}", "--fatal-warnings", "-o", obj, src])
     return obj
 
 
-def assemble_nasm(source: str | os.PathLike[str], out: str | os.PathLike[str] | None = None) -> Path:
-    """``nasm -f elf64 -Werror`` a NASM file into an object (default: ``<source name>.o``)."""
+def assemble_nasm(source: str | os.PathLike[str], out: str | os.PathLike[str] | None = None, *, bits: int = 64) -> Path:
+    """``nasm -f elf64`` (or ``elf32``) ``-Werror`` a NASM file into an object (default: ``<source name>.o``)."""
     src = Path(source)
     obj = _target(src, out)
-    run_tool(["nasm", "-f", "elf64", "-Werror", "-o", obj, src])
+    run_tool(["nasm", "-f", f"elf{bits}", "-Werror", "-o", obj, src])
     return obj
 
 
@@ -145,7 +145,9 @@ def compile_c(
     return obj
 
 
-def object_for(backend: str, source: str | os.PathLike[str], out: str | os.PathLike[str] | None = None) -> Path:
+def object_for(
+    backend: str, source: str | os.PathLike[str], out: str | os.PathLike[str] | None = None, *, bits: int = 64
+) -> Path:
     """The object file of one generated assembly output, built with that backend's tool.
 
     ``backend`` is ``gas``, ``nasm`` or ``rust``; a Rust module is wrapped in a
@@ -153,9 +155,9 @@ def object_for(backend: str, source: str | os.PathLike[str], out: str | os.PathL
     """
     src = Path(source)
     if backend == "gas":
-        return assemble_gas(src, out)
+        return assemble_gas(src, out, bits=bits)
     if backend == "nasm":
-        return assemble_nasm(src, out)
+        return assemble_nasm(src, out, bits=bits)
     if backend == "rust":
         return compile_rust(rust_crate_root(src), _target(src, out))
     raise UsageError(f"no object can be built for backend {backend!r} (one of: {', '.join(_OBJECT_BACKENDS)})")

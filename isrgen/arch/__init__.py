@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from .base import ArchFacts, ExceptionInfo
+from .i386 import I386
 from .x86_64 import X86_64
 
-ARCHES: dict[str, ArchFacts] = {X86_64.name: X86_64}
+ARCHES: dict[str, ArchFacts] = {X86_64.name: X86_64, I386.name: I386}
 
 
 def get_arch(name: str) -> ArchFacts | None:

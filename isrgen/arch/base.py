@@ -34,6 +34,29 @@ class ArchFacts:
     interrupt_return: str
     #: registers whose 8-bit/16-bit/32-bit aliases are also reserved names in assembly
     register_aliases: frozenset[str]
+    #: registers a called C function may change (the entry must save them)
+    caller_saved: tuple[str, ...]
+    #: handler calling conventions: "sysv" (frame in rdi) or "cdecl" (frame pushed on the stack)
+    conventions: tuple[str, ...]
+    #: the register holding a function's return value
+    return_register: str
+    #: segment registers an entry may save (16-bit values in word-size slots)
+    segment_registers: tuple[str, ...] = ()
+    #: CPU frame fields pushed only when the privilege level changes (i386: esp, ss)
+    ring_change_only: tuple[str, ...] = ()
+    #: memory order (low address first) of the registers pushad stores; empty if none
+    pushal_order: tuple[str, ...] = ()
+    #: whether the CPU aligns the stack before pushing its frame (to call_alignment)
+    cpu_aligns_stack: bool = True
+    #: entry features this architecture has: swapgs, syscall, ist, simd, paranoid
+    features: frozenset[str] = frozenset()
+    #: size of one IDT gate descriptor in bytes
+    gate_size: int = 16
+
+    @property
+    def bits(self) -> int:
+        """32 or 64."""
+        return self.word_size * 8
 
     @property
     def error_code_vectors(self) -> frozenset[int]:

@@ -70,4 +70,10 @@ X86_64 = ArchFacts(
     call_alignment=16,
     interrupt_return="iretq",
     register_aliases=_ALIASES,
+    # SysV AMD64 ABI 3.2.1: all but rbx, rbp, r12-r15 (and rsp) may be clobbered
+    caller_saved=("rax", "rcx", "rdx", "rsi", "rdi", "r8", "r9", "r10", "r11"),
+    conventions=("sysv",),
+    return_register="rax",
+    features=frozenset({"swapgs", "syscall", "ist", "simd", "paranoid"}),
+    gate_size=16,
 )

@@ -54,6 +54,9 @@ class CHeaderView:
     vector_constants: tuple[CConstant, ...]
     declarations: tuple[str, ...]
     gate_struct: str
+    gate_fields: tuple[CField, ...]
+    gate_size: int
+    gate_fill: tuple[str, ...]
     idt_fill: str
     table: str
     gates: str
@@ -69,10 +72,20 @@ def c_header_view(ctx: GenerationContext, filename: str) -> CHeaderView:
     spec, layout = ctx.spec, ctx.layout
     mp = _macro(spec.symbols.prefix)
     uint = f"uint{layout.word_size * 8}_t"
-    fields = tuple(
-        CField(uint, f.name, f.offset, f.size, _CPU_COMMENTS.get(f.name, "padding" if f.kind is FieldKind.PAD else ""))
-        for f in layout.fields
-    )
+    fields: list[CField] = []
+    for f in layout.fields:
+        comment = _CPU_COMMENTS.get(f.role, "padding" if f.kind is FieldKind.PAD else "")
+        if f.block == "pushal" and f.kind is FieldKind.PAD:
+            comment = "the stack pointer pushad found; popad skips it"
+        if f.ring_change_only:
+            comment = "pushed by the CPU only when the interrupt came from another privilege level"
+        if f.value_size and f.value_size < f.size:
+            # a 16-bit selector in a word-size slot (SDM Vol. 2B PUSH: the upper bytes are not written)
+            fields.append(CField(f"uint{f.value_size * 8}_t", f.name, f.offset, f.value_size, "segment selector"))
+            rest = f.size - f.value_size
+            fields.append(CField(f"uint{rest * 8}_t", f"_{f.name}_pad", f.offset + f.value_size, rest, ""))
+        else:
+            fields.append(CField(uint, f.name, f.offset, f.size, comment))
     struct = f"struct {spec.frame.struct_name}"
     constants = [
         CConstant(f"{mp}VECTOR_COUNT", str(spec.arch.vector_count)),
@@ -106,17 +119,61 @@ def c_header_view(ctx: GenerationContext, filename: str) -> CHeaderView:
         banner=ctx.banner(),
         guard=f"ISRGEN_{_macro(filename)}_",
         struct=struct,
-        fields=fields,
+        fields=tuple(fields),
         frame_size=layout.size,
         constants=tuple(constants),
         vector_constants=vector_constants,
         declarations=tuple(decls),
         gate_struct=f"struct {spec.symbols.prefix}idt_gate",
+        gate_fields=_gate_fields(spec.arch.gate_size),
+        gate_size=spec.arch.gate_size,
+        gate_fill=_gate_fill(spec.arch.gate_size, spec.symbols.table, spec.symbols.gates),
         idt_fill=f"{spec.symbols.prefix}idt_fill",
         table=spec.symbols.table,
         gates=spec.symbols.gates,
         vector_count_macro=f"{mp}VECTOR_COUNT",
     )
+
+
+def _gate_fields(size: int) -> tuple[CField, ...]:
+    """An IDT gate descriptor: 16 bytes in long mode (SDM Vol. 3A 6.14.1), 8 in protected mode (6.11)."""
+    f = CField
+    if size == 16:
+        return (
+            f("uint16_t", "offset_low", 0, 2, ""),
+            f("uint16_t", "selector", 2, 2, ""),
+            f("uint8_t", "ist", 4, 1, "1-7 selects the TSS's ist[n - 1]; 0 = no stack switch"),
+            f("uint8_t", "type_attr", 5, 1, "present, DPL, interrupt (0xE) or trap (0xF) gate"),
+            f("uint16_t", "offset_mid", 6, 2, ""),
+            f("uint32_t", "offset_high", 8, 4, ""),
+            f("uint32_t", "reserved", 12, 4, ""),
+        )
+    return (
+        f("uint16_t", "offset_low", 0, 2, ""),
+        f("uint16_t", "selector", 2, 2, ""),
+        f("uint8_t", "zero", 4, 1, ""),
+        f("uint8_t", "type_attr", 5, 1, "present, DPL, 32-bit interrupt (0xE) or trap (0xF) gate"),
+        f("uint16_t", "offset_high", 6, 2, ""),
+    )
+
+
+def _gate_fill(size: int, table: str, gates: str) -> tuple[str, ...]:
+    """Statements filling ``idt[v]`` from the stub address ``addr`` and the gate attributes."""
+    common = (
+        f"uintptr_t addr = (uintptr_t){table}[v];",
+        "idt[v].offset_low = (uint16_t)addr;",
+        f"idt[v].selector = {gates}[v][0] ? code_selector : 0;",
+        f"idt[v].type_attr = {gates}[v][0];",
+    )
+    if size == 16:
+        return (
+            *common,
+            f"idt[v].ist = {gates}[v][1];",
+            "idt[v].offset_mid = (uint16_t)(addr >> 16);",
+            "idt[v].offset_high = (uint32_t)((uint64_t)addr >> 32);",
+            "idt[v].reserved = 0;",
+        )
+    return (*common, "idt[v].zero = 0;", "idt[v].offset_high = (uint16_t)(addr >> 16);")
 
 
 class CHeaderBackend:

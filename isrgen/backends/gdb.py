@@ -100,6 +100,9 @@ def gdb_view(ctx: GenerationContext) -> GdbView:
 class GdbBackend:
     """A gdb Python script with frame-printing and register-restoring commands."""
 
+    #: architectures this backend can generate for
+    architectures: ClassVar[tuple[str, ...]] = ("x86_64",)
+
     name: ClassVar[str] = "gdb"
     description: ClassVar[str] = "gdb Python script: print a frame, restore the interrupted registers"
     default_filename: ClassVar[str] = "isr-gdb.py"

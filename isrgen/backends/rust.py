@@ -167,6 +167,9 @@ def rust_view(ctx: GenerationContext) -> RustView:
 class RustBackend:
     """A Rust module: ``global_asm!`` stubs plus the matching frame struct and declarations."""
 
+    #: architectures this backend can generate for
+    architectures: ClassVar[tuple[str, ...]] = ("x86_64",)
+
     name: ClassVar[str] = "rust"
     description: ClassVar[str] = "Rust module (global_asm! stubs, #[repr(C)] frame struct, externs)"
     default_filename: ClassVar[str] = "isr.rs"

@@ -173,7 +173,13 @@ class _Pass:
 
 
 def add_cfi(program: Program, spec: Spec, layout: FrameLayout) -> Program:
-    """``program`` with CFI items inserted into its code sections (see the module docstring)."""
+    """``program`` with CFI items inserted into its code sections (see the module docstring).
+
+    Only x86_64 glue gets CFI: the DWARF register numbering and CPU frame it encodes
+    are x86_64's; 32-bit glue is returned unchanged.
+    """
+    if spec.arch.bits != 64:
+        return program
     cfi = _Pass(spec, layout)
     sections = tuple(cfi.section(s) if s.kind is SectionKind.CODE else s for s in program.sections)
     return attrs.evolve(program, sections=sections)

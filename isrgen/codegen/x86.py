@@ -57,7 +57,8 @@ def _i(op: str, *operands: Operand) -> Insn:
 
 def _zero(reg: str) -> Insn:
     # A 32-bit xor zero-extends into the full register and is the shortest encoding.
-    return _i("xor", Reg(_REG32[reg]), Reg(_REG32[reg]))
+    r32 = _REG32.get(reg, reg)
+    return _i("xor", Reg(r32), Reg(r32))
 
 
 @attrs.frozen
@@ -93,6 +94,10 @@ class _Builder:
         self.sysret_path = f"{exit_}_sysret"
         self.halt_body = f"{spec.entry.halt}_body"
         self.simd_kind = next((g.simd for g in self.groups if g.simd is not SimdPolicy.NONE), SimdPolicy.NONE)
+        self.arch = spec.arch
+        self.sp = spec.arch.stack_pointer
+        self.word = spec.arch.word_size
+        self.ret = spec.arch.return_register
 
     # -- offsets --------------------------------------------------------------
     def off(self, name: str) -> int:
@@ -109,7 +114,7 @@ class _Builder:
 
     @property
     def saved(self) -> tuple[Field, ...]:
-        return tuple(f for f in self.layout.fields if f.kind in (FieldKind.GPR, FieldKind.PAD, FieldKind.SIMD_AREA))
+        return self.layout.saved_below_stub
 
     # -- shared sequences -----------------------------------------------------
     def endbr(self) -> list[Item]:
@@ -120,41 +125,61 @@ class _Builder:
         items: list[Item] = []
         pad = 0
         for f in reversed(self.saved):
+            if f.block == "pushal":
+                if f is self.pushal_top():
+                    if pad:
+                        items.append(_i("sub", Reg(self.sp), Imm(pad)))
+                        pad = 0
+                    items.append(_i("pushad"))
+                continue
             if f.kind is FieldKind.PAD:
                 pad += f.size
                 continue
             if pad:
-                items.append(_i("sub", Reg(SP), Imm(pad)))
+                items.append(_i("sub", Reg(self.sp), Imm(pad)))
                 pad = 0
             if f.kind is FieldKind.SIMD_AREA:
                 items.append(_i("push", Imm(0)))  # no SIMD area until an entry saves one
             else:
-                items.append(_i("push", Reg(f.name)))
+                items.append(_i("push", Reg(f.role)))
         if pad:
-            items.append(_i("sub", Reg(SP), Imm(pad)))
+            items.append(_i("sub", Reg(self.sp), Imm(pad)))
         return items
+
+    def pushal_top(self) -> Field | None:
+        """The highest field of the pushad block (where the save sequence meets it)."""
+        block = [f for f in self.saved if f.block == "pushal"]
+        return block[-1] if block else None
 
     def restore(self) -> list[Item]:
         """Pop the saved slots from the lowest up; pads and the SIMD pointer are skipped."""
         items: list[Item] = []
         skip = 0
+        block = [f for f in self.saved if f.block == "pushal"]
         for f in self.saved:
-            if f.kind is not FieldKind.GPR:
+            if f.block == "pushal":
+                if f is block[0]:
+                    if skip:
+                        items.append(_i("add", Reg(self.sp), Imm(skip)))
+                        skip = 0
+                    items.append(_i("popad"))
+                continue
+            if f.kind not in (FieldKind.GPR, FieldKind.SEGMENT):
                 skip += f.size
                 continue
             if skip:
-                items.append(_i("add", Reg(SP), Imm(skip)))
+                items.append(_i("add", Reg(self.sp), Imm(skip)))
                 skip = 0
-            items.append(_i("pop", Reg(f.name)))
+            items.append(_i("pop", Reg(f.role)))
         skip += self.stub_part
-        items.append(_i("add", Reg(SP), Imm(skip)))
+        items.append(_i("add", Reg(self.sp), Imm(skip)))
         return items
 
     def swapgs_if_user(self, label: str, cs_rel: int, fence: bool) -> list[Item]:
         """swapgs exactly when the saved CS says ring 3; lfence on both paths on entry
         so the swapgs decision cannot be bypassed speculatively (CVE-2019-1125)."""
         items: list[Item] = [
-            _i("test", Mem(SP, cs_rel, 1), Imm(3)),
+            _i("test", Mem(self.sp, cs_rel, 1), Imm(3)),
             _i("jz", Sym(label)),
             _i("swapgs"),
             Label(label),
@@ -210,11 +235,11 @@ class _Builder:
             # slot and store the synthetic error code in its place.
             items += [
                 Label(labels.noerr),
-                _i("push", Mem(SP, 0)),
-                _i("mov", Mem(SP, 8), Imm(spec.frame.synthetic_error_code)),
+                _i("push", Mem(self.sp, 0, self.word)),
+                _i("mov", Mem(self.sp, self.word, self.word), Imm(spec.frame.synthetic_error_code)),
             ]
         if self.needs_widen(group):
-            items += [Label(labels.widen), _i("and", Mem(SP, 0), Imm(0xFF))]
+            items += [Label(labels.widen), _i("and", Mem(self.sp, 0, self.word), Imm(0xFF))]
         items.append(Label(labels.body))
         if spec.entry.swapgs and not group.paranoid:
             items += self.swapgs_if_user(f"{group.symbol}_gs_done", self.rel_vector("cs"), fence=True)
@@ -237,13 +262,12 @@ class _Builder:
             ]
             keep.add("rbx")
         items += self.clear(keep)
+        items += self.load_data_segments()
         items.append(_i("cld"))  # SysV: DF clear on function entry
         if group.simd is not SimdPolicy.NONE:
             items += self.simd_save(group)
         else:
-            items.append(_i("mov", Reg("rdi"), Reg(SP)))
-            if self.call_adjust():
-                items.append(_i("sub", Reg(SP), Imm(self.call_adjust())))
+            items += self.pass_frame()
         items += self.dispatch(group)
         items += self.after_handler(group)
         if falls_through and items[-1] == _i("jmp", Sym(self.resume)):
@@ -251,6 +275,41 @@ class _Builder:
         else:
             items.append(EndSymbol(group.symbol))
         return items
+
+    def load_data_segments(self) -> list[Item]:
+        """Load the kernel data selector into the listed segment registers (i386 kernels
+        enter with the interrupted code's selectors); uses the saved accumulator."""
+        entry = self.spec.entry
+        if not entry.data_segments:
+            return []
+        acc = "ax"
+        items: list[Item] = [_i("mov", Reg(acc), Imm(entry.data_selector))]
+        items += [_i("mov", Reg(seg), Reg(acc)) for seg in entry.data_segments]
+        return items
+
+    def pass_frame(self) -> list[Item]:
+        """Hand the frame (the stack pointer now) to the handler and align for the call."""
+        if self.spec.handler.convention == "sysv":
+            items: list[Item] = [_i("mov", Reg("rdi"), Reg(self.sp))]
+            if self.call_adjust():
+                items.append(_i("sub", Reg(self.sp), Imm(self.call_adjust())))
+            return items
+        # cdecl: the frame pointer is the argument on the stack.  ebx (callee-saved) keeps
+        # the frame, because a cdecl callee may overwrite its own argument slot.
+        if not self.spec.handler.align_stack:
+            return [_i("mov", Reg("ebx"), Reg(self.sp)), _i("push", Reg(self.sp))]
+        # The CPU does not align the stack on i386: align at run time so that esp % 16 == 0
+        # at the call (i386 SysV ABI as gcc uses it).
+        return [
+            _i("mov", Reg("ebx"), Reg(self.sp)),
+            _i("and", Reg(self.sp), Imm(-16)),
+            _i("sub", Reg(self.sp), Imm(12)),
+            _i("push", Reg("ebx")),
+        ]
+
+    def frame_register(self) -> str:
+        """The register holding the frame address at the call."""
+        return "rdi" if self.spec.handler.convention == "sysv" else "ebx"
 
     def simd_save(self, group: EntryGroup) -> list[Item]:
         """Save SIMD state into an aligned area below the frame; r12 keeps the frame."""
@@ -290,7 +349,7 @@ class _Builder:
         items: list[Item] = [
             # The CPU-pushed CS says which privilege level was interrupted; read from memory,
             # so no register is clobbered before the check.
-            _i("test", Mem("rdi", self.off("cs"), 1), Imm(3)),
+            _i("test", Mem(self.frame_register(), self.off("cs"), 1), Imm(3)),
             _i("jz", Sym(kernel)),
             _i("call", Sym(group.handler)),
             _i("jmp", Sym(done)),
@@ -309,9 +368,11 @@ class _Builder:
             return [_i("ud2")]
         items: list[Item] = []
         if returns is ReturnModel.FRAME:
-            items.append(_i("mov", Reg(SP), Reg("rax")))
+            items.append(_i("mov", Reg(self.sp), Reg(self.ret)))
         elif group.simd is not SimdPolicy.NONE:
             items.append(_i("mov", Reg(SP), Reg("r12")))
+        elif self.spec.handler.convention == "cdecl":
+            items.append(_i("mov", Reg(self.sp), Reg("ebx")))
         elif self.call_adjust():
             items.append(_i("add", Reg(SP), Imm(self.call_adjust())))
         if group.paranoid:
@@ -323,7 +384,7 @@ class _Builder:
                 Label(f"{group.symbol}_no_swapgs"),
             ]
             items += self.restore()
-            items.append(_i("iretq"))
+            items.append(_i(self.arch.interrupt_return))
         else:
             items.append(_i("jmp", Sym(self.resume)))
         return items
@@ -374,13 +435,21 @@ class _Builder:
         items: list[Item] = [Align(16), Label(spec.symbols.exit, Visibility.GLOBAL, "function")]
         items += self.endbr()
         if spec.entry.exit_loads_cr3:
+            root = "rsi"
+            if spec.handler.convention == "cdecl":  # second stack argument
+                root = "eax"
+                items.append(_i("mov", Reg(root), Mem(self.sp, 2 * self.word, self.word)))
             items += [
-                _i("test", Reg("rsi"), Reg("rsi")),
+                _i("test", Reg(root), Reg(root)),
                 _i("jz", Sym(f"{spec.symbols.exit}_same_cr3")),
-                _i("mov", Reg("cr3"), Reg("rsi")),
+                _i("mov", Reg("cr3"), Reg(root)),
                 Label(f"{spec.symbols.exit}_same_cr3"),
             ]
-        items += [_i("mov", Reg(SP), Reg("rdi")), _i("jmp", Sym(self.resume)), EndSymbol(spec.symbols.exit)]
+        if spec.handler.convention == "cdecl":
+            items.append(_i("mov", Reg(self.sp), Mem(self.sp, self.word, self.word)))
+        else:
+            items.append(_i("mov", Reg(SP), Reg("rdi")))
+        items += [_i("jmp", Sym(self.resume)), EndSymbol(spec.symbols.exit)]
         return items
 
     def sysret(self) -> list[Item]:
@@ -506,7 +575,7 @@ class _Builder:
         if owner is None:
             code += [Align(16), Label(f"{spec.symbols.exit}_path", Visibility.LOCAL, "function")]
             owner = f"{spec.symbols.exit}_path"
-        code.append(Comment("resume path: rsp = frame"))
+        code.append(Comment("resume path: the stack pointer points at the frame"))
         code += self.resume_path(owner)
         code += self.exit_routine()
         code += self.halt()

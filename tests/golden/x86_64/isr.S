@@ -4911,7 +4911,7 @@ isr_common:
     cld
     mov rdi, rsp
     call isr_dispatch
-    /* resume path: rsp = frame */
+    /* resume path: the stack pointer points at the frame */
 .Lisr_return_resume:
 .Lisr_return_iret:
     pop r15

@@ -1811,7 +1811,7 @@ isr_common:
     cld
     mov rdi, rsp
     call isr_dispatch
-    ; resume path: rsp = frame
+    ; resume path: the stack pointer points at the frame
 ..@isr_return_resume:
 ..@isr_return_iret:
     pop r15

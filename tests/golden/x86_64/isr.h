@@ -603,11 +603,11 @@ void isr_stub_255(void);
 extern const uint64_t isr_table[ISR_VECTOR_COUNT];
 extern const uint8_t isr_gate_attrs[ISR_VECTOR_COUNT][2];
 
-/* A 64-bit IDT gate descriptor (Intel SDM Vol. 3A 6.14.1). */
+/* An IDT gate descriptor (Intel SDM Vol. 3A 6.11, 6.14.1). */
 struct isr_idt_gate {
     uint16_t offset_low;
     uint16_t selector;
-    uint8_t ist;        /* 1-7 selects the TSS's ist[n - 1]; 0 = no stack switch */
+    uint8_t ist;  /* 1-7 selects the TSS's ist[n - 1]; 0 = no stack switch */
     uint8_t type_attr;  /* present, DPL, interrupt (0xE) or trap (0xF) gate */
     uint16_t offset_mid;
     uint32_t offset_high;
@@ -619,13 +619,13 @@ _Static_assert(sizeof(struct isr_idt_gate) == 16, "isrgen: IDT gate size");
 static inline void isr_idt_fill(struct isr_idt_gate *idt, uint16_t code_selector)
 {
     for (unsigned v = 0; v < ISR_VECTOR_COUNT; v++) {
-        uint64_t addr = (uint64_t)isr_table[v];
+        uintptr_t addr = (uintptr_t)isr_table[v];
         idt[v].offset_low = (uint16_t)addr;
         idt[v].selector = isr_gate_attrs[v][0] ? code_selector : 0;
-        idt[v].ist = isr_gate_attrs[v][1];
         idt[v].type_attr = isr_gate_attrs[v][0];
+        idt[v].ist = isr_gate_attrs[v][1];
         idt[v].offset_mid = (uint16_t)(addr >> 16);
-        idt[v].offset_high = (uint32_t)(addr >> 32);
+        idt[v].offset_high = (uint32_t)((uint64_t)addr >> 32);
         idt[v].reserved = 0;
     }
 }

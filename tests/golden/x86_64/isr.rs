@@ -5544,7 +5544,7 @@ core::arch::global_asm!(
     "    cld",
     "    mov rdi, rsp",
     "    call isr_dispatch",
-    "    /* resume path: rsp = frame */",
+    "    /* resume path: the stack pointer points at the frame */",
     ".Lisr_return_resume:",
     ".Lisr_return_iret:",
     "    pop r15",

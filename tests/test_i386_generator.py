@@ -1,0 +1,109 @@
+"""Issue 9 (generator side): i386 specs assemble with the real 32-bit tools, GAS and
+NASM agree byte for byte, and the C frame matches a hand-counted trap frame."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from conftest import SPECS, require_tool, run
+
+import isrgen
+from isrgen import toolchain
+from isrgen.elfobj import read_elf
+
+I386_SPEC = SPECS / "i386.yaml"
+
+# Offsets counted by hand from the classic teaching-kernel trap frame:
+# pushal (edi esi ebp oesp ebx edx ecx eax), gs fs es ds, trapno, err, eip cs eflags [esp ss].
+HAND_OFFSETS = {
+    "edi": 0, "esi": 4, "ebp": 8, "oesp": 12, "ebx": 16, "edx": 20, "ecx": 24, "eax": 28,
+    "gs": 32, "fs": 36, "es": 40, "ds": 44, "vector": 48, "error_code": 52,
+    "eip": 56, "cs": 60, "eflags": 64, "esp": 68, "ss": 72,
+}  # fmt: skip
+
+
+def test_i386_model_and_layout() -> None:
+    spec = isrgen.load_spec(I386_SPEC)
+    assert spec.arch.bits == 32 and spec.handler.convention == "cdecl"
+    assert {v.number for v in spec.vectors if v.error_code} == {8, 10, 11, 12, 13, 14, 17, 21, 29, 30}
+    layout = isrgen.compute_layout(spec)
+    assert {f.name: f.offset for f in layout.fields} == HAND_OFFSETS
+    assert layout.size == 76 and layout.dynamic_align
+    assert [f.name for f in layout.fields if f.ring_change_only] == ["esp", "ss"]
+    assert layout.field("ds").value_size == 2
+
+
+def test_i386_gas_and_nasm_agree(tmp_path: Path) -> None:
+    require_tool("as", "nasm")
+    spec = isrgen.load_spec(I386_SPEC)
+    paths = {p.suffix: p for p in isrgen.build(spec, tmp_path)}
+    gas = read_elf(toolchain.assemble_gas(paths[".S"], tmp_path / "gas.o", bits=32))
+    nasm = read_elf(toolchain.assemble_nasm(paths[".asm"], tmp_path / "nasm.o", bits=32))
+    code = ".text.isr"
+    assert gas.masked_bytes(code) == nasm.masked_bytes(code)
+    gsyms = {n: (s.value, s.size) for n, s in gas.defined_symbols(code).items()}
+    nsyms = {n: (s.value, s.size) for n, s in nasm.defined_symbols(code).items()}
+    assert gsyms == nsyms and "isr_stub_255" in gsyms
+    assert gas.section(code).executable and not gas.section(".rodata.isr").executable
+    with (tmp_path / "gas.o").open("rb") as fh:
+        assert fh.read(5)[4] == 1, "an ELFCLASS32 object"
+
+
+def test_i386_header_compiles_with_hand_written_checks(tmp_path: Path) -> None:
+    require_tool("gcc")
+    isrgen.build(isrgen.load_spec(I386_SPEC), tmp_path)
+    checks = "".join(
+        f'_Static_assert(offsetof(struct isr_frame, {name}) == {off}, "{name}");\n'
+        for name, off in HAND_OFFSETS.items()
+    )
+    src = tmp_path / "check.c"
+    src.write_text(
+        '#include <stddef.h>\n#include "isr.h"\n'
+        + checks
+        + '_Static_assert(sizeof(struct isr_frame) == 76, "size");\n'
+        + '_Static_assert(sizeof(struct isr_idt_gate) == 8, "gate");\n'
+        + "void isr_dispatch(struct isr_frame *f) { (void)f; }\n"
+        + "static struct isr_idt_gate idt[256];\nvoid init(void) { isr_idt_fill(idt, 0x08); }\n"
+    )
+    run(["gcc", "-m32", "-ffreestanding", "-std=c11", "-Wall", "-Wextra", "-Werror", "-I", str(tmp_path),
+         "-c", str(src), "-o", str(tmp_path / "check.o")])  # fmt: skip
+
+
+def _spec_with(extra: str) -> str:
+    return I386_SPEC.read_text().replace("outputs:\n", extra + "outputs:\n", 1)
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        ("entry2: {}\n", "unknown key 'entry2'"),
+        ("syscall: {handler: sys}\n", "not available on i386"),
+        ("classes: {irq: {ist: 1}}\n", "an IST index"),
+        ("classes: {irq: {simd: fxsave}}\n", "a SIMD save policy"),
+    ],
+)
+def test_x86_64_only_features_are_rejected(extra: str, message: str) -> None:
+    with pytest.raises(isrgen.SpecError) as info:
+        isrgen.loads_spec(_spec_with(extra), "i386.yaml")
+    assert any(message in d.message for d in info.value.diagnostics), info.value.diagnostics
+
+
+def test_swapgs_and_rust_are_rejected_with_locations() -> None:
+    text = I386_SPEC.read_text().replace("  data_selector: 0x10\n", "  data_selector: 0x10\n  swapgs: true\n")
+    text = text.replace("  c: isr.h\n", "  c: isr.h\n  rust: isr.rs\n")
+    with pytest.raises(isrgen.SpecError) as info:
+        isrgen.loads_spec(text, "i386.yaml")
+    messages = {d.message for d in info.value.diagnostics}
+    assert any("swapgs is not available on i386" in m for m in messages)
+    assert any("backend 'rust' does not generate for i386" in m for m in messages)
+    assert all(d.source.line > 0 for d in info.value.diagnostics)
+
+
+def test_xv6_style_unaligned_cdecl_call(tmp_path: Path) -> None:
+    """align_stack: false gives the classic `push esp; call; mov esp, ebx` sequence."""
+    text = I386_SPEC.read_text().replace("  returns: void\n", "  returns: void\n  align_stack: false\n")
+    spec = isrgen.loads_spec(text, "x.yaml")
+    gas = next(r for r in isrgen.render_outputs(spec, ["gas"]))
+    assert "    push esp\n    call isr_dispatch\n" in gas.content
+    assert "and esp, -16" not in gas.content
