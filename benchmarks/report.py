@@ -97,6 +97,23 @@ def verdicts(r: Results) -> list[Verdict]:
     return out
 
 
+def summary(r: Results) -> str:
+    """The headline tables for the README: the targets, and what the plain path spends."""
+    lines = _table(
+        ["figure", "measured", "target", "verdict"],
+        [(v.figure, v.measured, v.target, _verdict(v.met)) for v in verdicts(r)],
+    )
+    lines += _table(
+        ["variant", "plain ring-3 path", "minimum", "beyond the minimum", "bytes/vector", "code section"],
+        [
+            (vp.name, c.total, c.minimum, _beyond(c), f"{d.footprint_per_stub:.2f}", d.total_bytes)
+            for vp, d in zip(r.paths, r.density, strict=True)
+            if (c := vp.get(PLAIN)) is not None
+        ],
+    )
+    return "\n".join(lines).rstrip() + "\n"
+
+
 def _path_cell(c: PathCount | None) -> str:
     if c is None:
         return "-"
@@ -228,7 +245,7 @@ def _speed(s: Speed) -> list[str]:
     )
     lines += ["### Warm all-backends build: functions with the most own time (cProfile)", ""]
     lines += _table(
-        ["function", "calls", "own ms (profiled)"], [(h.function, h.calls, f"{h.ms:.1f}") for h in s.hotspots]
+        ["function", "calls", "own ms (profiled)"], [(f"`{h.function}`", h.calls, f"{h.ms:.1f}") for h in s.hotspots]
     )
     return lines
 

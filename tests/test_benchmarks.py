@@ -132,3 +132,18 @@ def test_verdicts_are_not_fudged(bench: tuple[str, str, dict[str, Any]]) -> None
     assert all(math.isfinite(t) and t > 0 for t in times)
     assert {g["vectors"] for g in speed["growth"]} == {32, 64, 128, 256}
     assert "isrgen" in {i["package"] for i in speed["imports"]}
+
+
+def test_readme_block_is_replaced_between_the_markers() -> None:
+    sys.path.insert(0, str(ROOT))
+    from benchmarks.main import BEGIN, END, ReadmeError, replace_block
+
+    text = f"# x\n\n{BEGIN}\nold table\n{END}\n\n## next\n"
+    new = replace_block(text, "| a |\n|---|\n| 1 |\n")
+    assert new == f"# x\n\n{BEGIN}\n| a |\n|---|\n| 1 |\n{END}\n\n## next\n"
+    assert replace_block(new, "| a |\n|---|\n| 1 |\n") == new
+    with pytest.raises(ReadmeError):
+        replace_block("# no markers\n", "| a |\n")
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    block = readme[readme.index(BEGIN) + len(BEGIN) : readme.index(END)]
+    assert "| plain ring-3 path (default spec)" in block
