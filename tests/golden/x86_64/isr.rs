@@ -2,10 +2,15 @@
 //
 // Interrupt stubs, common entry, exit path and vector table (in `global_asm!`), the
 // matching `#[repr(C)]` frame struct and the declarations of every symbol.
-// Use it as a module of a `#![no_std]` crate: `#[path = "isr.rs"] mod isr;`.
+// Use it as a module of a `#![no_std]` crate (`#[path = "isr.rs"] mod isr;`) or
+// paste it with `include!` (it has no inner attributes, so both work).
 // The assembly is Intel syntax, rustc's default for `global_asm!` (the GAS and NASM
 // outputs use Intel syntax too, so all three spell the same instructions).
-#![allow(dead_code, non_upper_case_globals, non_snake_case)]
+
+pub use self::isrgen_glue::*;
+
+#[allow(dead_code, non_upper_case_globals, non_snake_case)]
+mod isrgen_glue {
 
 /// Number of IDT vectors.
 pub const VECTOR_COUNT: usize = 256;
@@ -6439,3 +6444,4 @@ core::arch::global_asm!(
     "    .pushsection .note.GNU-stack,\"\",@progbits",
     "    .popsection",
 );
+}
