@@ -14,8 +14,18 @@
 #define SYS_PROBE 1
 #define SYS_PROBE_RESULT 42
 
+/* The kernel's GS base: struct percpu (kernel.h), mapped in the high half. The
+ * paranoid entries tell kernel from user GS by the sign of MSR_GS_BASE. */
+#define PERCPU_VA 0xffffff8000000000
+/* What ring 3 finds at gs:[0] (its own GS base, in user memory). */
+#define USER_GS_MAGIC 0x7573657267730001
+
 /* Timer ticks each register-checking task must survive. */
 #define REGCHECK_TICKS 1500
+/* Byte offsets in the register-checking task's block (user.S): expected XMM values, and where the task stores them. */
+#define REGCHECK_XMM 160
+#define REGCHECK_XMM_SEEN 416
+#define REGCHECK_BLOCK 1024
 
 /* isa-debug-exit values: QEMU exits with (value << 1) | 1. */
 #define EXIT_SUCCESS_VALUE 0x21

@@ -27,6 +27,17 @@ static u64 pdpt[512] __attribute__((aligned(4096)));
 static u64 pd_low[512] __attribute__((aligned(4096)));
 static u64 pd_apic[512] __attribute__((aligned(4096)));
 static u64 pt_low[512] __attribute__((aligned(4096)));
+static u64 pdpt_high[512] __attribute__((aligned(4096)));
+static u64 pd_high[512] __attribute__((aligned(4096)));
+static u64 pt_high[512] __attribute__((aligned(4096)));
+static struct percpu percpu_page __attribute__((aligned(4096)));
+
+#define IA32_EFER 0xc0000080
+#define IA32_STAR 0xc0000081
+#define IA32_LSTAR 0xc0000082
+#define IA32_FMASK 0xc0000084
+#define IA32_GS_BASE 0xc0000101
+#define IA32_KERNEL_GS_BASE 0xc0000102
 
 static u8 trap_stack[STACK_SIZE] __attribute__((aligned(16)));
 static u8 ist_stacks[4][STACK_SIZE] __attribute__((aligned(16)));
@@ -80,6 +91,11 @@ void paging_init(void)
         pt_low[a / PAGE] = f ? (a | f) : 0;
     }
     pd_apic[(LAPIC_PHYS >> 21) & 511] = LAPIC_PHYS | PTE_P | PTE_W | PTE_PS | PTE_PCD | PTE_PWT | PTE_XD;
+    /* The per-CPU page again at PERCPU_VA (high half, kernel only). */
+    pml4[(PERCPU_VA >> 39) & 511] = (u64)pdpt_high | PTE_P | PTE_W;
+    pdpt_high[(PERCPU_VA >> 30) & 511] = (u64)pd_high | PTE_P | PTE_W;
+    pd_high[(PERCPU_VA >> 21) & 511] = (u64)pt_high | PTE_P | PTE_W;
+    pt_high[(PERCPU_VA >> 12) & 511] = (u64)&percpu_page | PTE_P | PTE_W | PTE_XD;
     __asm__ volatile("mov %0, %%cr3" : : "r"((u64)pml4) : "memory");
 }
 
@@ -100,6 +116,44 @@ void gdt_tss_init(void)
     desc[1] = base >> 32;
     __asm__ volatile("lgdt %0" : : "m"(gdt_ptr));
     __asm__ volatile("ltr %w0" : : "r"((u16)TSS_SEL));
+}
+
+/* GS: the kernel's base is the per-CPU block (a negative address: the paranoid
+ * entries rely on it), and IA32_KERNEL_GS_BASE holds the user's until the first
+ * swapgs into ring 3 exchanges them. */
+void percpu_init(u64 user_gs_base)
+{
+    struct percpu *p = (struct percpu *)PERCPU_VA;
+    p->self = PERCPU_VA;
+    p->kernel_stack = tss.rsp[0]; /* the syscall entry's stack: the same as ring-3 interrupts' */
+    p->user_rsp = 0;
+    wrmsr(IA32_GS_BASE, PERCPU_VA);
+    wrmsr(IA32_KERNEL_GS_BASE, user_gs_base);
+    u64 self = gs_self();
+    check(self == PERCPU_VA && (i64)rdmsr(IA32_GS_BASE) < 0 && rdmsr(IA32_KERNEL_GS_BASE) == user_gs_base, "percpu-gs",
+          "kernel GS base 0x%lx (negative: high half), gs:[0]=0x%lx, user GS base 0x%lx parked in KERNEL_GS_BASE",
+          rdmsr(IA32_GS_BASE), self, rdmsr(IA32_KERNEL_GS_BASE));
+}
+
+u64 gs_self(void)
+{
+    u64 v;
+    __asm__ volatile("mov %%gs:0, %0" : "=r"(v));
+    return v;
+}
+
+/* SYSCALL/SYSRET (SDM Vol. 3A 5.8.8): SYSCALL loads CS = STAR[47:32] and SS = +8;
+ * SYSRET loads CS = STAR[63:48] + 16 and SS = +8, both with RPL 3: the GDT keeps
+ * user data (0x18) right below user code (0x20). FMASK clears IF, TF, DF and AC. */
+void syscall_init(void)
+{
+    wrmsr(IA32_EFER, rdmsr(IA32_EFER) | 1); /* SCE */
+    wrmsr(IA32_STAR, ((u64)(UDATA - 3 - 8) << 48) | ((u64)KCODE << 32));
+    wrmsr(IA32_LSTAR, (u64)isr_syscall_entry);
+    wrmsr(IA32_FMASK, 0x40700);
+    check((rdmsr(IA32_EFER) & 1) && rdmsr(IA32_LSTAR) == (u64)isr_syscall_entry, "syscall-setup",
+          "EFER.SCE=1, STAR=0x%lx, LSTAR=0x%lx (isr_syscall_entry), FMASK=0x%lx", rdmsr(IA32_STAR),
+          rdmsr(IA32_LSTAR), rdmsr(IA32_FMASK));
 }
 
 int on_ist_stack(const void *p, int ist)
@@ -136,6 +190,9 @@ void kjmp_resume_frame(struct isr_frame *f, const struct kjmp *j)
     f->cs = KCODE;
     f->ss = KDATA;
     f->rflags = 0x2; /* interrupts off, TF/AC cleared */
+    /* The exit path leaves through sysretq for frames whose vector slot holds the
+     * syscall marker: a kernel context resumed from a SYSCALL frame must iretq. */
+    f->vector = ISR_VECTOR_COUNT;
 }
 
 u64 read_cr0(void)

@@ -1,10 +1,16 @@
-/* The interrupt handler the generated common entry calls (C variant; the Rust
- * variant has the same logic in rust/handlers.rs). It returns the frame to
- * resume: the interrupted one, another task's, or a rewritten one. */
+/* The interrupt handlers the generated entries call (C variant; the Rust variant
+ * has the same logic in rust/handlers.rs). kernel.yaml routes each class to its
+ * handler; for exceptions the generated entry itself picks isr_kernel_fault
+ * (ring 0 interrupted) or isr_user_fault (ring 3), from the saved CS. Each
+ * returns the frame to resume: the interrupted one, another task's, or a
+ * rewritten one. */
 #include "kernel.h"
 
-static struct isr_frame *user_fault(struct isr_frame *f, u64 cr2)
+/* Ring 3 faulted: resume the task after a trap, kill it after a fault. */
+struct isr_frame *isr_user_fault(struct isr_frame *f)
 {
+    handler_entered(f, 0, 0);
+    u64 cr2 = f->vector == ISR_VEC_PAGE_FAULT ? read_cr2() : 0;
     struct task *t = task_current();
     const char *name = vector_mnemonic[f->vector];
     if (t) {
@@ -12,8 +18,9 @@ static struct isr_frame *user_fault(struct isr_frame *f, u64 cr2)
         t->fault_error = f->error_code;
         t->fault_cr2 = cr2;
     }
-    if (f->vector == ISR_VEC_BREAKPOINT || f->vector == ISR_VEC_OVERFLOW) {
-        /* traps: rip already points after the instruction */
+    if (f->vector == ISR_VEC_BREAKPOINT || f->vector == ISR_VEC_OVERFLOW || f->vector == ISR_VEC_DEBUG) {
+        /* traps: rip already points after the instruction; stop single-stepping */
+        f->rflags &= ~0x100ull;
         kprintf("user fault: %s vector=%lu error=0x%lx rip=0x%lx (ring 3) -> task resumed\n", name, f->vector,
                 f->error_code, f->rip);
         return f;
@@ -27,24 +34,64 @@ static struct isr_frame *user_fault(struct isr_frame *f, u64 cr2)
     return task_exit(f, 0xdead);
 }
 
-static struct isr_frame *syscall_int80(struct isr_frame *f)
+/* Ring 0 faulted: the core-dump path, then back to the fault test that armed it. */
+struct isr_frame *isr_kernel_fault(struct isr_frame *f)
+{
+    handler_entered(f, 1, 0);
+    u64 cr2 = f->vector == ISR_VEC_PAGE_FAULT ? read_cr2() : 0;
+    fault_record(f, cr2);
+    core_dump(f, cr2);
+    return kernel_fault_recover(f);
+}
+
+/* System calls share one dispatcher; `int 0x80` and SYSCALL differ only in what
+ * the kernel must clear itself. */
+static struct isr_frame *system_call(struct isr_frame *f)
 {
     switch (f->rax) {
     case SYS_EXIT:
         return task_exit(f, f->rdi);
     case SYS_PROBE:
-        /* this kernel's int 0x80 ABI: result in rax, rcx and r8-r11 cleared */
         f->rax = SYS_PROBE_RESULT;
-        f->rcx = 0;
-        f->r8 = 0;
-        f->r9 = 0;
-        f->r10 = 0;
-        f->r11 = 0;
         return f;
     default:
         f->rax = (u64)-1;
         return f;
     }
+}
+
+/* int 0x80 (the only software vector that reaches a handler). */
+struct isr_frame *isr_software(struct isr_frame *f)
+{
+    handler_entered(f, 0, 0);
+    if (f->vector != ISR_VEC_SYSCALL) {
+        core_dump(f, 0);
+        kprintf("PANIC: unexpected software interrupt\n");
+        qemu_exit(EXIT_FAILURE_VALUE);
+    }
+    if (f->rax == SYS_PROBE) {
+        /* this kernel's int 0x80 ABI: rcx and r8-r11 come back cleared (iretq restores
+         * every register from the frame, so the handler clears them) */
+        f->rcx = 0;
+        f->r8 = 0;
+        f->r9 = 0;
+        f->r10 = 0;
+        f->r11 = 0;
+    }
+    return system_call(f);
+}
+
+/* SYSCALL: the generated entry built the frame (vector slot = ISR_SYSCALL_MARKER).
+ * The frame's scratch registers are deliberately left holding kernel values: the
+ * generated sysret path must zero every register kernel.yaml does not restore. */
+struct isr_frame *isr_syscall(struct isr_frame *f)
+{
+    handler_entered(f, 0, 1);
+    if (f->rax == SYS_PROBE) {
+        u64 kernel_value = (u64)&f;
+        f->rsi = f->rdi = f->r8 = f->r9 = f->r10 = f->rcx = f->r11 = kernel_value;
+    }
+    return system_call(f);
 }
 
 static struct isr_frame *self_ipi(struct isr_frame *f)
@@ -58,8 +105,9 @@ static struct isr_frame *self_ipi(struct isr_frame *f)
     return f;
 }
 
-struct isr_frame *isr_dispatch(struct isr_frame *f)
+struct isr_frame *isr_irq(struct isr_frame *f)
 {
+    handler_entered(f, 0, 0);
     switch (f->vector) {
     case ISR_VEC_LAPIC_TIMER:
         lapic_eoi();
@@ -70,19 +118,16 @@ struct isr_frame *isr_dispatch(struct isr_frame *f)
         return task_tick(f);
     case ISR_VEC_SELF_IPI:
         return self_ipi(f);
-    case ISR_VEC_SPURIOUS:
-        spurious_seen(); /* a spurious interrupt is never acknowledged: no EOI */
-        return f;
-    case ISR_VEC_SYSCALL:
-        return syscall_int80(f);
     default:
-        break;
+        core_dump(f, 0);
+        kprintf("PANIC: unexpected interrupt\n");
+        qemu_exit(EXIT_FAILURE_VALUE);
     }
-    u64 cr2 = f->vector == ISR_VEC_PAGE_FAULT ? read_cr2() : 0;
-    if (f->vector < 32 && (f->cs & 3) == 3)
-        return user_fault(f, cr2);
-    /* ring 0 (privilege split on the saved CS): the kernel-fault path */
-    fault_record(f, cr2);
-    core_dump(f, cr2);
-    return kernel_fault_recover(f);
+}
+
+struct isr_frame *isr_spurious(struct isr_frame *f)
+{
+    handler_entered(f, 0, 0);
+    spurious_seen(); /* a spurious interrupt is never acknowledged: no EOI */
+    return f;
 }

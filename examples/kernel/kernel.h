@@ -11,6 +11,7 @@ typedef uint8_t u8;
 typedef uint16_t u16;
 typedef uint32_t u32;
 typedef uint64_t u64;
+typedef int64_t i64;
 
 /* serial.c: COM1 output and the check log */
 void serial_init(void);
@@ -19,10 +20,22 @@ void check(int ok, const char *id, const char *fmt, ...) __attribute__((format(p
 int check_failures(void);
 _Noreturn void qemu_exit(u32 value);
 
+/* The per-CPU block the kernel reaches through GS (kernel GS base = PERCPU_VA).
+ * kernel.yaml's syscall entry reads the kernel stack top at gs:[8] and keeps
+ * the user rsp at gs:[16] (syscall.kernel_stack_gs / user_stack_gs). */
+struct percpu {
+    u64 self;         /* gs:[0] = PERCPU_VA: proves GS is the kernel's */
+    u64 kernel_stack; /* gs:[8] */
+    u64 user_rsp;     /* gs:[16] */
+};
+
 /* cpu.c: descriptor tables, paging, port and MSR access */
 void paging_init(void);
 void gdt_tss_init(void);
 void idt_init(void);
+void percpu_init(u64 user_gs_base);
+void syscall_init(void);
+u64 gs_self(void);
 int on_ist_stack(const void *p, int ist);
 int on_trap_stack(const void *p);
 u64 read_cr0(void);
@@ -74,6 +87,9 @@ struct task {
     u64 fault_vector;    /* 256 = none */
     u64 fault_error;
     u64 fault_cr2;
+    /* The task's SIMD state while it is not running: the IRQ entry fxsaves into an
+     * area on the interrupt stack, which the next interruption reuses. */
+    u8 simd[512] __attribute__((aligned(16)));
 };
 struct task *task_current(void);
 struct isr_frame *task_exit(struct isr_frame *f, u64 code);
@@ -83,12 +99,16 @@ void note_kernel_tick(void);
 void spurious_seen(void);
 u64 spurious_seen_count(void);
 void self_ipi_seen(int in_service_before, int in_service_after, u64 eoi_before, u64 eoi_after);
+/* Every handler calls it first: the kernel GS base must be live, whichever ring
+ * was interrupted and whichever entry (CS-based, paranoid, SYSCALL) ran. */
+void handler_entered(const struct isr_frame *f, int kernel_handler, int syscall);
+void handler_report(void);
 
 /* services.c, used by main.c */
 void tasks_setup(struct task *t, const char *name, void (*entry)(void), u64 rdi, u64 user_rsp);
 void tasks_run(struct task *t, int n);
 
-/* handlers.c or rust/handlers.rs */
-struct isr_frame *isr_dispatch(struct isr_frame *frame);
+/* handlers.c or rust/handlers.rs define the handlers isr.h declares:
+ * isr_user_fault, isr_kernel_fault, isr_irq, isr_spurious, isr_software, isr_syscall. */
 
 #endif

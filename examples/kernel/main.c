@@ -13,7 +13,8 @@ extern void fault_np(void), fault_ss(void), fault_gp(void), fault_pf_write(void)
 extern void fault_overflow(void);
 extern char nx_probe[], __text_start[], __text_end[], __kstack_guard[];
 extern void u_int3(void), u_int4(void), u_div0(void), u_ud(void), u_gp(void), u_pf(void), u_ac(void);
-extern void u_syscall(void), u_regcheck(void);
+extern void u_syscall(void), u_regcheck(void), u_db(void), u_sysret(void), u_gs(void);
+extern u64 user_gs_area[];
 
 #define USER_STACK 8192
 static u8 user_stacks[2][USER_STACK] __attribute__((section(".user_data"), aligned(16)));
@@ -132,6 +133,7 @@ static void user_exceptions(void)
 {
     expect_user("user-bp", u_int3, 0, ISR_VEC_BREAKPOINT, 0, 0, 0, 0x33);
     expect_user("user-of", u_int4, 0, ISR_VEC_OVERFLOW, 0, 0, 0, 0x44);
+    expect_user("user-db", u_db, 0, ISR_VEC_DEBUG, 0, 0, 0, 0x11);
     expect_user("user-de", u_div0, 0, ISR_VEC_DIVIDE_ERROR, 0, 0, 0, 0xdead);
     expect_user("user-ud", u_ud, 0, ISR_VEC_INVALID_OPCODE, 0, 0, 0, 0xdead);
     user_gp_gate();
@@ -147,6 +149,19 @@ static void syscalls(void)
           "int 0x80 from ring 3: rax=%d, rcx/r8-r11 cleared, other registers kept (exit %lu: 0 = all as expected, "
           "else the first wrong register)",
           SYS_PROBE_RESULT, probe.exit_code);
+    tasks_setup(&probe, "sysret", u_sysret, 0, user_stack_top(0));
+    tasks_run(&probe, 1);
+    check(probe.exit_code == 0 && probe.fault_vector == 256, "syscall-sysret",
+          "SYSCALL from ring 3 -> isr_syscall_entry -> sysretq: rax=%d, rbx/rdx/rbp/r12-r15 kept, rsi/rdi/r8-r10 "
+          "zeroed over kernel values, rcx=return rip, r11=rflags, user GS back (exit %lu: 0 = all as expected, else "
+          "the first wrong register)",
+          SYS_PROBE_RESULT, probe.exit_code);
+    tasks_setup(&probe, "user-gs", u_gs, 0, user_stack_top(0));
+    tasks_run(&probe, 1);
+    check(probe.exit_code == 0, "user-gs",
+          "ring 3 reads its own GS base (gs:[0]=0x%lx) before and after #BP, #DB (paranoid), int 0x80 and SYSCALL "
+          "(exit %lu: 0 = ok, else the step after which it was wrong)",
+          (u64)USER_GS_MAGIC, probe.exit_code);
 }
 
 static void spurious_vector(void)
@@ -162,11 +177,14 @@ static struct task workers[2];
 static void timer_tasks(void)
 {
     for (int t = 0; t < 2; t++) {
-        u64 *block = (u64 *)(user_stack_top(t) - 256);
+        u64 *block = (u64 *)(user_stack_top(t) - REGCHECK_BLOCK);
         for (int r = 0; r < 15; r++)
             block[r] = 0x1000000000000000ull * (u64)(t + 1) + 0x0101010101ull * (u64)(r + 1);
         block[15] = (u64)block; /* the rsp the task must keep */
         block[16] = 0;          /* ticks seen, written by the kernel */
+        block[18] = USER_GS_MAGIC;
+        for (int q = 0; q < 32; q++) /* xmm0..15, low and high halves: distinct per task */
+            block[REGCHECK_XMM / 8 + q] = 0x5a00000000000000ull * (u64)(t + 1) + 0x0001000100010001ull * (u64)(q + 1);
         tasks_setup(&workers[t], t ? "B" : "A", u_regcheck, 0, (u64)block);
         workers[t].tick_slot = &block[16];
     }
@@ -177,7 +195,8 @@ static void timer_tasks(void)
         struct task *w = &workers[t];
         check(w->exit_code == 0 && w->ticks >= REGCHECK_TICKS && w->fault_vector == 256,
               t ? "timer-task-b" : "timer-task-a",
-              "ring-3 task %s: %lu timer interrupts, all 16 GPRs unchanged (exit %lu: 0 = ok, else register number)",
+              "ring-3 task %s: %lu timer interrupts (fxsave in the IRQ entry), all 16 GPRs, the GS base and xmm0-15 "
+              "unchanged (exit %lu: 0 = ok, else register number)",
               w->name, w->ticks, w->exit_code);
     }
     check(!lapic_in_service(ISR_VEC_LAPIC_TIMER), "timer-eoi", "no timer interrupt left in service");
@@ -190,6 +209,8 @@ void kmain(void)
     pic_disable(); /* reads the MP table in low memory: before the boot map is replaced */
     paging_init();
     gdt_tss_init();
+    percpu_init((u64)user_gs_area);
+    syscall_init();
     idt_init();
     check_stubs_executable();
     kernel_exceptions();
@@ -198,6 +219,7 @@ void kmain(void)
     lapic_init_spurious();
     spurious_vector();
     timer_tasks();
+    handler_report();
     int failures = check_failures();
     if (failures) {
         kprintf("CHECKS FAILED: %d\n", failures);

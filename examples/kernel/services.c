@@ -126,6 +126,16 @@ struct isr_frame *task_tick(struct isr_frame *f)
     if (t->tick_slot)
         *t->tick_slot = t->ticks;
     t->frame = *f;
+    if (f->simd_area) {
+        /* The IRQ entry saved the SIMD state below the frame, on the interrupt stack
+         * the next interruption reuses: keep it with the task, and point its frame
+         * there for the exit path's fxrstor. */
+        const volatile u64 *from = (const volatile u64 *)f->simd_area;
+        volatile u64 *to = (volatile u64 *)t->simd;
+        for (unsigned i = 0; i < sizeof t->simd / 8; i++)
+            to[i] = from[i];
+        t->frame.simd_area = (u64)t->simd;
+    }
     return switch_from(f);
 }
 
@@ -137,6 +147,48 @@ void note_kernel_tick(void)
 u64 timer_ticks_in_kernel(void)
 {
     return kernel_ticks;
+}
+
+/* ---- GS and privilege bookkeeping of every handler call ---- */
+
+static struct {
+    u64 calls[2][2]; /* [ring 3?][paranoid entry?] */
+    u64 syscalls;
+    u64 bad_gs;
+    u64 wrong_side; /* a kernel handler for ring 3, or a user handler for ring 0 */
+} seen;
+
+static int paranoid_vector(u64 v)
+{
+    return v == ISR_VEC_DEBUG || v == ISR_VEC_NMI || v == ISR_VEC_DOUBLE_FAULT || v == ISR_VEC_MACHINE_CHECK;
+}
+
+void handler_entered(const struct isr_frame *f, int kernel_handler, int syscall)
+{
+    int user = (f->cs & 3) == 3;
+    if (syscall)
+        seen.syscalls++;
+    else
+        seen.calls[user][paranoid_vector(f->vector)]++;
+    if (gs_self() != PERCPU_VA)
+        seen.bad_gs++;
+    if (f->vector < 32 && kernel_handler == user)
+        seen.wrong_side++;
+}
+
+void handler_report(void)
+{
+    u64 total = seen.calls[0][0] + seen.calls[0][1] + seen.calls[1][0] + seen.calls[1][1] + seen.syscalls;
+    check(seen.bad_gs == 0 && seen.calls[0][0] && seen.calls[0][1] && seen.calls[1][0] && seen.calls[1][1] &&
+              seen.syscalls,
+          "swapgs-kernel",
+          "%lu handler calls read the kernel per-CPU block at gs:[0] (wrong: %lu): from ring 0 %lu (+%lu paranoid), "
+          "from ring 3 %lu (+%lu paranoid), SYSCALL %lu",
+          total, seen.bad_gs, seen.calls[0][0], seen.calls[0][1], seen.calls[1][0], seen.calls[1][1], seen.syscalls);
+    check(seen.wrong_side == 0, "privilege-split",
+          "the generated entries sent every ring-0 exception to isr_kernel_fault and every ring-3 one to "
+          "isr_user_fault (mismatches: %lu)",
+          seen.wrong_side);
 }
 
 static u64 spurious_count;

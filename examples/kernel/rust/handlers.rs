@@ -1,13 +1,16 @@
-//! The interrupt handler of the example kernel, Rust variant: the same decisions
+//! The interrupt handlers of the example kernel, Rust variant: the same decisions
 //! as handlers.c, over the `#[repr(C)]` frame struct isrgen generated (isr.rs,
-//! whose `global_asm!` also holds the stubs). Services (serial log, tasks, LAPIC)
-//! are the kernel's C functions.
+//! whose `global_asm!` also holds the stubs and entries). kernel.yaml routes each
+//! class to its handler; for exceptions the generated entry picks
+//! `isr_kernel_fault` (ring 0 interrupted) or `isr_user_fault` (ring 3) from the
+//! saved CS. Services (serial log, tasks, LAPIC, GS bookkeeping) are the
+//! kernel's C functions.
 
 use core::arch::asm;
 use core::ffi::{c_char, c_int};
 
 use crate::isr::{
-    IsrFrame, VEC_BREAKPOINT, VEC_LAPIC_TIMER, VEC_OVERFLOW, VEC_PAGE_FAULT, VEC_SELF_IPI, VEC_SPURIOUS, VEC_SYSCALL,
+    IsrFrame, VEC_BREAKPOINT, VEC_DEBUG, VEC_LAPIC_TIMER, VEC_OVERFLOW, VEC_PAGE_FAULT, VEC_SELF_IPI, VEC_SYSCALL,
 };
 
 // Mirrors abi.h.
@@ -16,6 +19,11 @@ const SYS_PROBE: u64 = 1;
 const SYS_PROBE_RESULT: u64 = 42;
 const EXIT_FAILURE_VALUE: u32 = 0x10;
 const KILLED: u64 = 0xdead;
+const RFLAGS_TF: u64 = 0x100;
+
+/// The task's SIMD save area (`u8 simd[512]`, 16-byte aligned).
+#[repr(C, align(16))]
+pub struct SimdArea([u8; 512]);
 
 /// `struct task` of kernel.h.
 #[repr(C)]
@@ -29,6 +37,7 @@ pub struct Task {
     fault_vector: u64,
     fault_error: u64,
     fault_cr2: u64,
+    simd: SimdArea,
 }
 
 unsafe extern "C" {
@@ -40,6 +49,7 @@ unsafe extern "C" {
     fn note_kernel_tick();
     fn spurious_seen();
     fn self_ipi_seen(before: c_int, after: c_int, eoi_before: u64, eoi_after: u64);
+    fn handler_entered(f: *const IsrFrame, kernel_handler: c_int, syscall: c_int);
     fn lapic_eoi();
     fn lapic_eoi_count() -> u64;
     fn lapic_in_service(vector: u32) -> c_int;
@@ -50,8 +60,19 @@ unsafe extern "C" {
     static vector_mnemonic: [*const c_char; 32];
 }
 
-unsafe fn user_fault(f: *mut IsrFrame, cr2: u64) -> *mut IsrFrame {
+unsafe fn fault_cr2(f: *const IsrFrame) -> u64 {
+    unsafe { if (*f).vector == VEC_PAGE_FAULT as u64 { read_cr2() } else { 0 } }
+}
+
+/// Ring 3 faulted: resume the task after a trap, kill it after a fault.
+///
+/// # Safety
+/// Only the generated entry calls it, with a valid frame on an interrupt stack.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn isr_user_fault(f: *mut IsrFrame) -> *mut IsrFrame {
     unsafe {
+        handler_entered(f, 0, 0);
+        let cr2 = fault_cr2(f);
         let v = (*f).vector;
         let name = vector_mnemonic[v as usize];
         let t = task_current();
@@ -60,8 +81,9 @@ unsafe fn user_fault(f: *mut IsrFrame, cr2: u64) -> *mut IsrFrame {
             (*t).fault_error = (*f).error_code;
             (*t).fault_cr2 = cr2;
         }
-        if v == VEC_BREAKPOINT as u64 || v == VEC_OVERFLOW as u64 {
-            // traps: rip already points after the instruction
+        if v == VEC_BREAKPOINT as u64 || v == VEC_OVERFLOW as u64 || v == VEC_DEBUG as u64 {
+            // traps: rip already points after the instruction; stop single-stepping
+            (*f).rflags &= !RFLAGS_TF;
             kprintf(
                 c"user fault: %s vector=%lu error=0x%lx rip=0x%lx (ring 3) -> task resumed\n".as_ptr(),
                 name,
@@ -87,19 +109,29 @@ unsafe fn user_fault(f: *mut IsrFrame, cr2: u64) -> *mut IsrFrame {
     }
 }
 
-unsafe fn syscall_int80(f: *mut IsrFrame) -> *mut IsrFrame {
+/// Ring 0 faulted: the core-dump path, then back to the fault test that armed it.
+///
+/// # Safety
+/// Only the generated entry calls it, with a valid frame on an interrupt stack.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn isr_kernel_fault(f: *mut IsrFrame) -> *mut IsrFrame {
+    unsafe {
+        handler_entered(f, 1, 0);
+        let cr2 = fault_cr2(f);
+        fault_record(f, cr2);
+        core_dump(f, cr2);
+        kernel_fault_recover(f)
+    }
+}
+
+/// System calls share one dispatcher; `int 0x80` and SYSCALL differ only in what
+/// the kernel must clear itself.
+unsafe fn system_call(f: *mut IsrFrame) -> *mut IsrFrame {
     unsafe {
         match (*f).rax {
             SYS_EXIT => task_exit(f, (*f).rdi),
             SYS_PROBE => {
-                // this kernel's int 0x80 ABI: result in rax, rcx and r8-r11 cleared
-                let fr = &mut *f;
-                fr.rax = SYS_PROBE_RESULT;
-                fr.rcx = 0;
-                fr.r8 = 0;
-                fr.r9 = 0;
-                fr.r10 = 0;
-                fr.r11 = 0;
+                (*f).rax = SYS_PROBE_RESULT;
                 f
             }
             _ => {
@@ -107,6 +139,58 @@ unsafe fn syscall_int80(f: *mut IsrFrame) -> *mut IsrFrame {
                 f
             }
         }
+    }
+}
+
+/// `int 0x80` (the only software vector that reaches a handler).
+///
+/// # Safety
+/// Only the generated entry calls it, with a valid frame on an interrupt stack.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn isr_software(f: *mut IsrFrame) -> *mut IsrFrame {
+    unsafe {
+        handler_entered(f, 0, 0);
+        if (*f).vector != VEC_SYSCALL as u64 {
+            core_dump(f, 0);
+            kprintf(c"PANIC: unexpected software interrupt\n".as_ptr());
+            qemu_exit(EXIT_FAILURE_VALUE);
+        }
+        if (*f).rax == SYS_PROBE {
+            // this kernel's int 0x80 ABI: rcx and r8-r11 come back cleared (iretq
+            // restores every register from the frame, so the handler clears them)
+            let fr = &mut *f;
+            fr.rcx = 0;
+            fr.r8 = 0;
+            fr.r9 = 0;
+            fr.r10 = 0;
+            fr.r11 = 0;
+        }
+        system_call(f)
+    }
+}
+
+/// SYSCALL: the generated entry built the frame (vector slot = the syscall marker).
+/// The frame's scratch registers are deliberately left holding kernel values: the
+/// generated sysret path must zero every register kernel.yaml does not restore.
+///
+/// # Safety
+/// Only the generated syscall entry calls it, with a valid frame on the kernel stack.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn isr_syscall(f: *mut IsrFrame) -> *mut IsrFrame {
+    unsafe {
+        handler_entered(f, 0, 1);
+        if (*f).rax == SYS_PROBE {
+            let kernel_value = f as u64;
+            let fr = &mut *f;
+            fr.rsi = kernel_value;
+            fr.rdi = kernel_value;
+            fr.r8 = kernel_value;
+            fr.r9 = kernel_value;
+            fr.r10 = kernel_value;
+            fr.rcx = kernel_value;
+            fr.r11 = kernel_value;
+        }
+        system_call(f)
     }
 }
 
@@ -122,40 +206,42 @@ unsafe fn self_ipi(f: *mut IsrFrame) -> *mut IsrFrame {
     }
 }
 
-/// Called by the generated common entry with the saved frame; returns the frame to resume.
+/// Device interrupts: the LAPIC timer (task switch) and the self-IPI.
 ///
 /// # Safety
 /// Only the generated entry calls it, with a valid frame on an interrupt stack.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn isr_dispatch(f: *mut IsrFrame) -> *mut IsrFrame {
+pub unsafe extern "C" fn isr_irq(f: *mut IsrFrame) -> *mut IsrFrame {
     unsafe {
+        handler_entered(f, 0, 0);
         let v = (*f).vector;
-        let ring = (*f).cs & 3;
-        match v {
-            v if v == VEC_LAPIC_TIMER as u64 => {
-                lapic_eoi();
-                if ring == 0 {
-                    note_kernel_tick();
-                    return f;
-                }
-                return task_tick(f);
-            }
-            v if v == VEC_SELF_IPI as u64 => return self_ipi(f),
-            v if v == VEC_SPURIOUS as u64 => {
-                spurious_seen(); // a spurious interrupt is never acknowledged: no EOI
+        if v == VEC_LAPIC_TIMER as u64 {
+            lapic_eoi();
+            if (*f).cs & 3 == 0 {
+                note_kernel_tick();
                 return f;
             }
-            v if v == VEC_SYSCALL as u64 => return syscall_int80(f),
-            _ => {}
+            return task_tick(f);
         }
-        let cr2 = if v == VEC_PAGE_FAULT as u64 { read_cr2() } else { 0 };
-        if v < 32 && ring == 3 {
-            return user_fault(f, cr2);
+        if v == VEC_SELF_IPI as u64 {
+            return self_ipi(f);
         }
-        // ring 0 (privilege split on the saved CS): the kernel-fault path
-        fault_record(f, cr2);
-        core_dump(f, cr2);
-        kernel_fault_recover(f)
+        core_dump(f, 0);
+        kprintf(c"PANIC: unexpected interrupt\n".as_ptr());
+        qemu_exit(EXIT_FAILURE_VALUE)
+    }
+}
+
+/// The LAPIC spurious vector: counted, never acknowledged (no EOI).
+///
+/// # Safety
+/// Only the generated entry calls it, with a valid frame on an interrupt stack.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn isr_spurious(f: *mut IsrFrame) -> *mut IsrFrame {
+    unsafe {
+        handler_entered(f, 0, 0);
+        spurious_seen();
+        f
     }
 }
 
