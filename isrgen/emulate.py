@@ -185,9 +185,11 @@ def link_for_emulation(
     *,
     stop_symbols: Sequence[str] = (),
     name: str = "glue.elf",
+    emulation: str | None = None,
 ) -> LinkedImage:
     """Link ``objects`` with ``ld`` into ``workdir/name``, defining every undefined symbol
-    (and each of ``stop_symbols`` the objects do not define) as a marker."""
+    (and each of ``stop_symbols`` the objects do not define) as a marker.  ``emulation``
+    is ld's ``-m`` target (``elf_i386`` for 32-bit objects; default: ld's own)."""
     objs = [Path(o) for o in objects]
     wanted = list(dict.fromkeys([*_undefined_symbols(objs), *stop_symbols]))
     markers = {INTERRUPTED: MARKER_BASE, RETURNED: MARKER_BASE + MARKER_SLOT}
@@ -197,6 +199,8 @@ def link_for_emulation(
         raise UsageError(f"too many undefined symbols to emulate ({len(wanted)})")
     out = Path(workdir) / name
     argv = ["ld", "-static", "-nostdlib", "-z", "separate-code", "-z", "max-page-size=4096", "-z", "noexecstack"]
+    if emulation is not None:
+        argv += ["-m", emulation]
     argv += [f"--defsym={sym}={addr:#x}" for sym, addr in markers.items() if sym not in (INTERRUPTED, RETURNED)]
     argv += ["-e", f"{MARKER_BASE:#x}", "-o", str(out), *map(str, objs)]
     run_tool(argv)
