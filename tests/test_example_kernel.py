@@ -58,6 +58,7 @@ EXPECTED_OK = [
     "spurious-no-eoi",
     "spurious-vector",
     "lapic-timer-order",
+    "kernel-nmi",
     "timer-task-a",
     "timer-task-b",
     "timer-eoi",

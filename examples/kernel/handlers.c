@@ -38,6 +38,10 @@ struct isr_frame *isr_user_fault(struct isr_frame *f)
 struct isr_frame *isr_kernel_fault(struct isr_frame *f)
 {
     handler_entered(f, 1, 0);
+    if (f->vector == ISR_VEC_NMI) {
+        nmi_seen(f); /* not a fault: the interrupted code continues */
+        return f;
+    }
     u64 cr2 = f->vector == ISR_VEC_PAGE_FAULT ? read_cr2() : 0;
     fault_record(f, cr2);
     core_dump(f, cr2);

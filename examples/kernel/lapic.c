@@ -3,6 +3,7 @@
 
 #define LAPIC ((volatile u32 *)0xfee00000ull)
 #define REG(off) LAPIC[(off) / 4]
+#define LAPIC_ID 0x20
 #define LAPIC_TPR 0x80
 #define LAPIC_EOI 0xb0
 #define LAPIC_SVR 0xf0
@@ -99,6 +100,14 @@ void lapic_self_ipi(u32 vector)
 {
     REG(LAPIC_ICR_HIGH) = 0;
     REG(LAPIC_ICR_LOW) = vector | (1u << 18) | (1u << 14); /* fixed, assert, shorthand self */
+}
+
+/* An NMI to this CPU: delivery mode NMI, physical destination = our APIC ID (the
+ * "self" shorthand only allows fixed delivery, SDM Vol. 3A 11.6.1). */
+void lapic_self_nmi(void)
+{
+    REG(LAPIC_ICR_HIGH) = REG(LAPIC_ID) & 0xff000000u;
+    REG(LAPIC_ICR_LOW) = (4u << 8) | (1u << 14); /* NMI, assert; the vector field is ignored */
 }
 
 void lapic_eoi(void)

@@ -172,6 +172,18 @@ static void spurious_vector(void)
           ISR_VEC_SPURIOUS, spurious_seen_count());
 }
 
+/* An NMI while the kernel runs: the paranoid entry on IST 2 (GS base already the
+ * kernel's, so no swapgs), the kernel handler, and back to the interrupted loop. */
+static void kernel_nmi(void)
+{
+    lapic_self_nmi();
+    for (int spin = 0; spin < 1000000 && !nmi_seen_count(); spin++)
+        __asm__ volatile("pause");
+    check(nmi_seen_count() == 1 && gs_self() == PERCPU_VA, "kernel-nmi",
+          "self-NMI through the LAPIC: %lu handled on IST 2 by the paranoid entry, kernel resumed with gs:[0]=0x%lx",
+          nmi_seen_count(), gs_self());
+}
+
 static struct task workers[2];
 
 static void timer_tasks(void)
@@ -218,6 +230,7 @@ void kmain(void)
     syscalls();
     lapic_init_spurious();
     spurious_vector();
+    kernel_nmi();
     timer_tasks();
     handler_report();
     int failures = check_failures();

@@ -191,6 +191,20 @@ void handler_report(void)
           seen.wrong_side);
 }
 
+static u64 nmi_count, nmi_on_ist;
+
+void nmi_seen(const struct isr_frame *f)
+{
+    nmi_count++;
+    nmi_on_ist += on_ist_stack(f, 2);
+    kprintf("NMI: rip=0x%lx cs=0x%lx frame=0x%lx on IST2=%d -> resumed\n", f->rip, f->cs, (u64)f, on_ist_stack(f, 2));
+}
+
+u64 nmi_seen_count(void)
+{
+    return nmi_count == nmi_on_ist ? nmi_count : 0;
+}
+
 static u64 spurious_count;
 
 void spurious_seen(void)

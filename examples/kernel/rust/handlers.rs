@@ -10,7 +10,7 @@ use core::arch::asm;
 use core::ffi::{c_char, c_int};
 
 use crate::isr::{
-    IsrFrame, VEC_BREAKPOINT, VEC_DEBUG, VEC_LAPIC_TIMER, VEC_OVERFLOW, VEC_PAGE_FAULT, VEC_SELF_IPI, VEC_SYSCALL,
+    IsrFrame, VEC_BREAKPOINT, VEC_DEBUG, VEC_LAPIC_TIMER, VEC_NMI, VEC_OVERFLOW, VEC_PAGE_FAULT, VEC_SELF_IPI, VEC_SYSCALL,
 };
 
 // Mirrors abi.h.
@@ -48,6 +48,7 @@ unsafe extern "C" {
     fn task_tick(f: *mut IsrFrame) -> *mut IsrFrame;
     fn note_kernel_tick();
     fn spurious_seen();
+    fn nmi_seen(f: *const IsrFrame);
     fn self_ipi_seen(before: c_int, after: c_int, eoi_before: u64, eoi_after: u64);
     fn handler_entered(f: *const IsrFrame, kernel_handler: c_int, syscall: c_int);
     fn lapic_eoi();
@@ -117,6 +118,10 @@ pub unsafe extern "C" fn isr_user_fault(f: *mut IsrFrame) -> *mut IsrFrame {
 pub unsafe extern "C" fn isr_kernel_fault(f: *mut IsrFrame) -> *mut IsrFrame {
     unsafe {
         handler_entered(f, 1, 0);
+        if (*f).vector == VEC_NMI as u64 {
+            nmi_seen(f); // not a fault: the interrupted code continues
+            return f;
+        }
         let cr2 = fault_cr2(f);
         fault_record(f, cr2);
         core_dump(f, cr2);
