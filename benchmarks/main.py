@@ -55,7 +55,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         results = measure(args.quick)
-    except IsrgenError as exc:
+    except (IsrgenError, ValueError) as exc:  # ValueError: the default spec changed shape (see variants.py)
         print(f"benchmarks: error: {exc}", file=sys.stderr)
         return 1
     text = markdown(results)
