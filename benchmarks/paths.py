@@ -19,6 +19,7 @@ import attrs
 
 import isrgen
 from isrgen import emulate, toolchain
+from isrgen.diagnostics import UsageError
 from isrgen.model import ReturnModel, Spec
 
 from . import baseline
@@ -96,8 +97,12 @@ class Tracer:
 
     def __init__(self, emu: emulate.Emulator):
         """Attach to ``emu`` (re-attached if the emulator replaces its unicorn CPU)."""
-        import capstone
-
+        try:
+            import capstone
+        except ImportError:
+            raise UsageError(
+                "the benchmarks need capstone: pip install capstone (or bash scripts/setup.sh --test)"
+            ) from None
         self.emu = emu
         self._cs = capstone.Cs(capstone.CS_ARCH_X86, capstone.CS_MODE_64)
         self._uc: Any = None
