@@ -140,6 +140,34 @@ def test_kernel_boots_and_passes_every_check(variant: str, tmp_path: Path) -> No
     run(isrgen_cmd("verify", "-s", str(KERNEL_DIR / "kernel.yaml"), str(elf)))
 
 
+#: spec edits that break one guarantee each, and the log line that must then fail
+BROKEN_SPECS = {
+    "no-simd-save": (
+        "    simd: fxsave                  #",
+        "    simd: none                    #",
+        r"FAIL timer-task-[ab]: .*\(exit (1[89]|2\d|3[0-3]): ",  # an XMM register (exit 18-33)
+    ),
+    "sysret-restores-rsi": (
+        "  restored: [rax, rdx, rbx, rbp, r12, r13, r14, r15]",
+        "  restored: [rax, rdx, rbx, rbp, rsi, r12, r13, r14, r15]",
+        r"FAIL syscall-sysret: .*\(exit 4: ",  # rsi kept the handler's kernel value
+    ),
+}
+
+
+@pytest.mark.parametrize("broken", sorted(BROKEN_SPECS))
+def test_a_spec_without_the_guarantee_fails_its_check(broken: str, tmp_path: Path) -> None:
+    require_kernel_tools("gas")
+    old, new, failure = BROKEN_SPECS[broken]
+    text = (KERNEL_DIR / "kernel.yaml").read_text()
+    assert text.count(old) == 1, f"kernel.yaml no longer contains {old!r}"
+    spec = tmp_path / "broken.yaml"
+    spec.write_text(text.replace(old, new))
+    status, log = boot(tmp_path / "build", f"SPEC={spec}")
+    assert status != SUCCESS_STATUS and SUCCESS_LINE not in log, log
+    assert re.search(failure, log), f"expected a line matching {failure!r}\n--- log\n{log}"
+
+
 def test_stubs_in_a_no_execute_section_fault_and_never_pass(tmp_path: Path) -> None:
     require_kernel_tools("gas")
     build = tmp_path / "misplaced"
