@@ -128,11 +128,13 @@ def _beyond(c: PathCount) -> str:
 def markdown(r: Results) -> str:
     """The full report."""
     s = r.speed
+    load = "unknown" if s.load_average is None else f"{s.load_average:.1f}"
     lines = [
         "# isrgen benchmarks",
         "",
         f"`python3 benchmarks/run.py{' --quick' if r.quick else ''}` on Python {platform.python_version()}, "
-        f"{platform.machine()}, {_cpus()} CPUs. Times are medians of {s.runs} process runs; "
+        f"{platform.machine()}, {_cpus()} CPUs, load average {load} when the timing started. "
+        f"Times are medians of {s.runs} process runs and depend on the machine and its load; "
         "instruction counts and sizes are exact (unicorn, `as`).",
         "",
         "## Targets",

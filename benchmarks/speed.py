@@ -7,6 +7,7 @@ ratios compare like with like on whatever machine runs the benchmark.
 from __future__ import annotations
 
 import functools
+import os
 import re
 import statistics
 import subprocess
@@ -72,6 +73,8 @@ class Speed:
     """Every generator-speed figure of one benchmark run."""
 
     runs: int
+    #: the 1-minute load average when the timing started (None where the OS has none)
+    load_average: float | None
     bare_ms: float
     cold_ms: float
     cold_command: str
@@ -220,6 +223,10 @@ def builtin_backends() -> tuple[str, ...]:
 def measure(runs: int, warm_runs: int) -> Speed:
     """Measure everything; ``runs`` process starts per figure, ``warm_runs`` in-process builds."""
     every = builtin_backends()
+    try:
+        load: float | None = os.getloadavg()[0]
+    except OSError:
+        load = None
     with tempfile.TemporaryDirectory(prefix="isrgen-bench-") as tmp:
         workdir = Path(tmp)
         bare = _median_ms(_process([sys.executable, "-c", "pass"]), runs)
@@ -244,6 +251,7 @@ def measure(runs: int, warm_runs: int) -> Speed:
     command = " ".join(Path(isrgen_command()[0]).name if i == 0 else a for i, a in enumerate(isrgen_command()))
     return Speed(
         runs=runs,
+        load_average=load,
         bare_ms=bare,
         cold_ms=cold,
         cold_command=f"{command} build specs/x86_64.yaml -o DIR",
