@@ -84,6 +84,8 @@ MARKER_SLOT = 16
 INTERRUPTED = "<interrupted>"
 #: name of the marker :meth:`Emulator.call` pushes as the return address
 RETURNED = "<returned>"
+#: the :attr:`Stop.symbol` of a CPU that executed ``hlt``
+HALTED = "<halted>"
 GDT_BASE = 0x10000
 STACK_BASE = 0x7000_0000
 STACK_SIZE = 0x10000
@@ -261,6 +263,11 @@ class Stop:
         return self.symbol is None
 
     @property
+    def halted(self) -> bool:
+        """Whether the CPU stopped at a ``hlt`` instruction."""
+        return self.symbol == HALTED
+
+    @property
     def call_aligned(self) -> bool:
         """At a marker reached by ``call``: whether rsp was 16-byte aligned at the call (SysV)."""
         return (self.state.rsp + 8) % 16 == 0
@@ -341,11 +348,14 @@ class Emulator:
             if seg.executable:
                 uc.hook_add(u.UC_HOOK_CODE, self._on_return, begin=seg.vaddr, end=seg.vaddr + seg.memsz - 1)
         self._ring3: tuple[int, int, int, int, int] | None = None
+        self._halt_at: int | None = None
         #: the last return instruction reached ("iretq" or "sysretq")
         self.last_return: str | None = None
+        #: when a list: (address, first bytes) of every instruction executed in the image
+        self.trace: list[tuple[int, bytes]] | None = None
 
     def reset_cpu(self) -> None:
-        """Make sure the emulated CPU is in ring 0 (it always is: see :meth:`_on_return`)."""
+        """Forget the previous run's return; the CPU is always in ring 0 (see :meth:`_on_return`)."""
         self._ring3 = None
 
     def _on_return(self, uc: Any, address: int, size: int, user_data: Any) -> None:
@@ -354,9 +364,14 @@ class Emulator:
         Once unicorn has dropped to CPL 3 it cannot be brought back (writing CS does
         not change its CPL, and register writes made at CPL 3 are not all kept), so a
         return to ring 3 is decoded here from the stack exactly as the CPU defines it
-        (SDM Vol. 2A IRET, Vol. 2B SYSRET) and emulation stops there.
+        (SDM Vol. 2A IRET, Vol. 2B SYSRET) and emulation stops there.  Also records
+        the trace and where a ``hlt`` ran (unicorn ends emulation after it).
         """
-        code = bytes(uc.mem_read(address, min(size, 3)))
+        code = bytes(uc.mem_read(address, min(size, 4)))
+        if self.trace is not None:
+            self.trace.append((address, code))
+        if code[:1] == b"\xf4":  # hlt
+            self._halt_at = address + 1
         x = self._x
         sp = uc.reg_read(x.UC_X86_REG_RSP)
         if code[:2] == b"\x48\xcf":  # iretq
@@ -427,32 +442,16 @@ class Emulator:
 
     # -- running ---------------------------------------------------------------
     def _enter_kernel(self) -> None:
-        """Put the CPU in ring 0 with the gate's selectors (SDM Vol. 3A 6.14.2)."""
-        if self.uc.reg_read(self._x.UC_X86_REG_CS) & 3:
-            self._rebuild()
+        """Load the gate's selectors (SDM Vol. 3A 6.14.2).  The CPU never left ring 0:
+        returns to ring 3 are carried out in Python (:meth:`_on_return`)."""
         self.uc.reg_write(self._x.UC_X86_REG_CS, KERNEL_CS)
         self.uc.reg_write(self._x.UC_X86_REG_SS, KERNEL_SS)
 
-    def _rebuild(self) -> None:
-        # unicorn cannot lower the CPL once an iretq went to ring 3 (writing CS does not
-        # change it), so continue in a fresh Uc holding a copy of every mapped byte and
-        # the GS MSRs.
-        old = self.uc
-        gs, kgs = old.msr_read(MSR_GS_BASE), old.msr_read(MSR_KERNEL_GS_BASE)
-        self.uc = self._u.Uc(self._u.UC_ARCH_X86, self._u.UC_MODE_64)
-        self._load()
-        mapped = {(b, e) for b, e, _ in self.uc.mem_regions()}
-        for begin, end, perms in old.mem_regions():
-            if (begin, end) not in mapped:
-                self.uc.mem_map(begin, end - begin + 1, perms)
-            self.uc.mem_write(begin, bytes(old.mem_read(begin, end - begin + 1)))
-        self.uc.msr_write(MSR_GS_BASE, gs)
-        self.uc.msr_write(MSR_KERNEL_GS_BASE, kgs)
-
     def run(self, begin: int, resume_at: int) -> Stop:
-        """Run from ``begin`` until a marker or ``resume_at`` (the interrupted RIP) is reached."""
+        """Run from ``begin`` until a marker, ``resume_at`` (the interrupted RIP) or a ``hlt``."""
         self._stopped_at = None
         self._ring3 = None
+        self._halt_at = None
         try:
             self.uc.emu_start(begin, resume_at, count=self.instruction_limit)
         except self._u.UcError as exc:
@@ -464,6 +463,8 @@ class Emulator:
             self._ring3 = None
             st = attrs.evolve(st, rip=rip, cs=cs, rflags=rflags, rsp=rsp, ss=ss)
         symbol = self._stopped_at
+        if symbol is None and self._halt_at is not None and st.rip == self._halt_at:
+            symbol = HALTED
         if symbol is None and st.rip != resume_at:
             raise EmulationError(
                 f"no handler reached and no return within {self.instruction_limit} instructions "
