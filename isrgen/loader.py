@@ -18,7 +18,10 @@ from .arch import ArchFacts, get_arch
 from .diagnostics import Diagnostic, SourceRef, SpecError, UsageError
 from .identifiers import reserved_reason
 from .model import (
+    Debug,
     Entry,
+    ErrorCodeFiller,
+    ExitFrame,
     Frame,
     GateType,
     Handler,
@@ -31,11 +34,17 @@ from .model import (
     Slot,
     SlotKind,
     Spec,
+    StubCli,
+    Stubs,
     StubStyle,
     Symbols,
+    SymbolVisibility,
     Syscall,
+    Table,
+    TableContents,
     Vector,
     VectorClass,
+    Visibilities,
     group_vectors,
 )
 from .schema_check import check_schema
@@ -43,6 +52,7 @@ from .yamlsource import Locations, Path, parse_yaml
 
 DEFAULT_PREFIX = "isr_"
 DEFAULT_OUTPUTS = {"gas": "isr.S", "c": "isr.h"}
+_VISIBLE = ("stubs", "table", "entry", "exit")
 _NON_EXEC_PREFIXES = (".rodata", ".data", ".bss", ".tbss", ".tdata", ".note", ".debug", ".comment")
 
 
@@ -170,10 +180,14 @@ class _Resolver:
         entry = self.entry(arch, symbols.prefix)
         simd = self.simd()
         syscall = self.syscall(arch, symbols.prefix, frame, entry)
+        table = self.table(arch, sections)
+        stubs = self.stubs(style)
+        debug = Debug(self.get("debug", "cfi", True, bool), self.src(("debug",)))
         if self.diags:
             return None
         self.cross_check(symbols, handler, vectors, entry, syscall)
         self.check_entry_options(arch, frame, handler, vectors, syscall, entry)
+        self.check_frame_identifies_vectors(frame, vectors, style, syscall)
         if self.diags:
             return None
         return Spec(
@@ -188,6 +202,9 @@ class _Resolver:
             entry=entry,
             simd=simd,
             syscall=syscall,
+            table=table,
+            stubs=stubs,
+            debug=debug,
             source_file=filename,
             source_sha256=sha256,
         )
@@ -214,9 +231,85 @@ class _Resolver:
                 ("symbols", "stub"),
                 f"stub pattern {stub!r} must contain {{n}} or {{name}} so that each stub gets its own symbol",
             )
+        vis = {k: SymbolVisibility(self.get_in(("symbols", "visibility", k), "global")) for k in _VISIBLE}
         return Symbols(
-            prefix, stub, names["table"], names["entry"], names["exit"], names["gates"], self.src(("symbols",))
+            prefix,
+            stub,
+            names["table"],
+            names["entry"],
+            names["exit"],
+            names["gates"],
+            self.src(("symbols",)),
+            Visibilities(**vis, source=self.src(("symbols", "visibility"))),
         )
+
+    def get_in(self, path: Path, default: Any) -> Any:
+        """The value at a nested ``path`` if the schema accepted it, else ``default``."""
+        node: Any = self.data
+        for key in path:
+            if not isinstance(node, dict) or key not in node:
+                return default
+            node = node[key]
+        return node if self.ok(path) else default
+
+    def table(self, arch: ArchFacts, sections: Sections) -> Table:
+        """The vector table's format; writable exactly when its section is ``.data``/``.data.*``."""
+        width = self.get("table", "width", arch.word_size, int)
+        align = self.get("table", "align", width, int)
+        contents = self.get("table", "contents", "stubs", str)
+        if width > arch.word_size:
+            self.err(("table", "width"), f"a {width}-byte entry cannot hold a {arch.name} address relocation")
+        if align & (align - 1):
+            self.err(("table", "align"), f"impossible alignment {align}: must be a power of two")
+        if contents == "idt":
+            self.err(
+                ("table", "contents"),
+                "a ready IDT image cannot be generated: ELF has no relocation that splits a stub address into "
+                "the gate's 16/16/32-bit pieces at assembly time (and no static-link-only trick works for a "
+                "relocatable kernel); keep contents: stubs and fill the IDT at boot (isr_idt_fill in the C header)",
+            )
+        writable = sections.table == ".data" or sections.table.startswith(".data.")
+        return Table(width, align, TableContents.STUBS, writable, self.src(("table",)))
+
+    def stubs(self, style: StubStyle) -> Stubs:
+        cli = StubCli(self.get("stubs", "cli", "never", str))
+        filler = ErrorCodeFiller(self.get("stubs", "error_code_filler", "none", str))
+        if filler is not ErrorCodeFiller.NONE and style is not StubStyle.CLASSIC:
+            self.err(("stubs", "error_code_filler"), "error_code_filler applies to classic stubs only", at_key=True)
+        return Stubs(cli, filler, self.src(("stubs",)))
+
+    def check_frame_identifies_vectors(
+        self, frame: Frame, vectors: tuple[Vector, ...], style: StubStyle, syscall: Syscall | None
+    ) -> None:
+        """Without a vector slot a handler can only tell vectors apart by the error-code slot
+        (``vector_in_error_slot``) or by being reached from one vector only."""
+        fpath: Path = ("frame", "layout") if "layout" in (self.data.get("frame") or {}) else ("frame",)
+        if frame.vector_in_error_slot and style is not StubStyle.CLASSIC:
+            self.err(("frame", "vector_in_error_slot"), "vector_in_error_slot needs classic stubs", at_key=True)
+        if frame.has_vector:
+            return
+        if style is not StubStyle.CLASSIC:
+            self.err(fpath, "dense stubs need a 'vector' slot in the frame layout (the stub pushes the vector)")
+        if syscall is not None:
+            self.err(fpath, "a syscall entry records its marker in the 'vector' slot: add one to the frame layout")
+        users: dict[str, list[int]] = {}
+        for v in vectors:
+            for h in {v.handler, v.kernel_handler} - {None}:
+                users.setdefault(str(h), []).append(v.number)
+        for v in vectors:
+            if frame.error_slot_value(v) == v.number and v.vector_class in frame.vector_in_error_slot:
+                continue
+            for h in sorted({v.handler, v.kernel_handler} - {None}, key=str):
+                shared = [n for n in users[str(h)] if n != v.number]
+                if shared:
+                    self.err(
+                        ("vectors",),
+                        f"vector {v.number} cannot be told apart: the frame has no 'vector' slot, its error-code "
+                        f"slot does not carry the vector number, and its handler {h!r} also serves vector(s) "
+                        f"{', '.join(map(str, shared[:4]))}{', ...' if len(shared) > 4 else ''}; "
+                        "give it a handler of its own or add 'vector' to the layout",
+                    )
+                    return
 
     def sections(self) -> Sections:
         code = self.get("sections", "code", ".text.isr", str)
@@ -282,9 +375,7 @@ class _Resolver:
                     base + (builder.index_of("error_code"),),
                     "'error_code' must be the last slot: the CPU pushes it directly below its own frame",
                 )
-            if SlotKind.VECTOR not in kinds:
-                self.err(base, "the layout must contain 'vector' so that handlers know which vector fired")
-            elif len(kinds) < 2 or kinds[-2] is not SlotKind.VECTOR:
+            if SlotKind.VECTOR in kinds and (len(kinds) < 2 or kinds[-2] is not SlotKind.VECTOR):
                 self.err(
                     base + (builder.index_of("vector"),),
                     "'vector' must come directly before 'error_code': the stub pushes it right after the error code",
@@ -301,7 +392,8 @@ class _Resolver:
                 where: Path = ("frame", "cpu_fields", cpu) if cpu in renamed else layout_path_of(base)
                 self.err(where, f"field name {field!r} is used by the {names[field]} slot and the CPU-pushed {cpu}")
             names[field] = cpu
-        return Frame(struct, tuple(slots), synthetic, self.src(("frame",)), cpu_names)
+        in_slot = tuple(VectorClass(c) for c in self.get("frame", "vector_in_error_slot", [], list))
+        return Frame(struct, tuple(slots), synthetic, self.src(("frame",)), cpu_names, in_slot)
 
     @staticmethod
     def default_registers(arch: ArchFacts) -> list[Any]:
@@ -517,7 +609,11 @@ class _Resolver:
         for key, feature in feature_keys.items():
             if flags.get(key) and feature not in arch.features:
                 self.err(("entry", key), f"{key} is not available on {arch.name}", at_key=True)
+        exit_frame = ExitFrame(self.get("entry", "exit_frame", "argument", str))
+        if exit_frame is ExitFrame.STACK and flags["exit_loads_cr3"]:
+            self.err(("entry", "exit_frame"), "exit_frame: stack takes no arguments, so it cannot load CR3 from one")
         return Entry(
+            exit_frame=exit_frame,
             swapgs=flags["swapgs"],
             clear_registers=flags["clear_registers"],
             endbr64=flags["endbr64"],

@@ -76,6 +76,48 @@ class KernelFault(enum.StrEnum):
     HALT = "halt"
 
 
+class SymbolVisibility(enum.StrEnum):
+    """Whether a generated symbol is exported (``.globl``) or stays local to the object."""
+
+    GLOBAL = "global"
+    LOCAL = "local"
+
+
+class TableContents(enum.StrEnum):
+    """What the vector table holds."""
+
+    #: one stub address per vector (the kernel builds its IDT from it at boot)
+    STUBS = "stubs"
+
+
+class StubCli(enum.StrEnum):
+    """Which stubs start with ``cli``."""
+
+    NEVER = "never"
+    #: stubs of trap gates (which keep IF set on delivery, SDM Vol. 3A 6.12.1.3)
+    TRAP_GATES = "trap_gates"
+    #: every stub (mittos64 style)
+    ALWAYS = "always"
+
+
+class ErrorCodeFiller(enum.StrEnum):
+    """What a classic stub emits where the CPU already pushed an error code."""
+
+    #: nothing
+    NONE = "none"
+    #: a ``nop`` (seed 001's script), so every stub has the same instruction count
+    NOP = "nop"
+
+
+class ExitFrame(enum.StrEnum):
+    """How the exit routine is told which frame to resume."""
+
+    #: the first argument (rdi, or the first stack argument for cdecl)
+    ARGUMENT = "argument"
+    #: the stack pointer points at the frame (xv6's ``trapret``, reached by ``ret``)
+    STACK = "stack"
+
+
 class StubStyle(enum.StrEnum):
     """How the per-vector stubs are laid out."""
 
@@ -120,6 +162,19 @@ class Frame:
 
     #: renamed CPU-pushed fields: (cpu field, struct field name)
     cpu_names: tuple[tuple[str, str], ...] = ()
+    #: classes whose stubs store the vector number in the error-code slot when the CPU
+    #: pushes no error code (Linux's orig_ax for IRQs); other such vectors get
+    #: ``synthetic_error_code``.  See :meth:`error_slot_value`.
+    vector_in_error_slot: tuple[VectorClass, ...] = ()
+
+    def error_slot_value(self, vector: Vector) -> int | None:
+        """What the stub stores in the error-code slot for ``vector``: None when the CPU
+        pushes the error code itself, else the vector number or the synthetic code."""
+        if vector.error_code:
+            return None
+        if vector.vector_class in self.vector_in_error_slot:
+            return vector.number
+        return self.synthetic_error_code
 
     @property
     def saved_registers(self) -> tuple[str, ...]:
@@ -187,6 +242,18 @@ def group_vectors(entry: str, vectors: tuple[Vector, ...]) -> tuple[EntryGroup, 
 
 
 @attrs.frozen
+class Visibilities:
+    """Which generated symbols are exported: existing C code may reference the exit
+    label (a new thread's first return address) or the table by name."""
+
+    stubs: SymbolVisibility = SymbolVisibility.GLOBAL
+    table: SymbolVisibility = SymbolVisibility.GLOBAL
+    entry: SymbolVisibility = SymbolVisibility.GLOBAL
+    exit: SymbolVisibility = SymbolVisibility.GLOBAL
+    source: SourceRef = _src()
+
+
+@attrs.frozen
 class Symbols:
     """Names of the generated symbols that are not per vector."""
 
@@ -197,6 +264,7 @@ class Symbols:
     exit: str
     gates: str
     source: SourceRef = _src()
+    visibility: Visibilities = Visibilities()
 
 
 @attrs.frozen
@@ -207,6 +275,20 @@ class Sections:
     table: str
     code_align: int = 16
     stub_align: int = 16
+    source: SourceRef = _src()
+
+
+@attrs.frozen
+class Table:
+    """The vector table's format (its section is :attr:`Sections.table`)."""
+
+    #: bytes per entry (4 on x86_64 suits a kernel linked below 4 GiB); 0 = the word size
+    width: int = 0
+    #: alignment of the table in bytes; 0 = the entry width
+    align: int = 0
+    contents: TableContents = TableContents.STUBS
+    #: the section is writable (``.data``, ``.data.rel.ro``): emitted with "aw" flags
+    writable: bool = False
     source: SourceRef = _src()
 
 
@@ -240,6 +322,26 @@ class Entry:
     #: segment registers loaded with ``data_selector`` after saving (i386 kernels)
     data_segments: tuple[str, ...] = ()
     data_selector: int = 0x10
+    source: SourceRef = _src()
+    #: how the exit routine finds the frame to resume
+    exit_frame: ExitFrame = ExitFrame.ARGUMENT
+
+
+@attrs.frozen
+class Stubs:
+    """Details of the per-vector stubs beyond their style (byte-for-byte compatibility)."""
+
+    cli: StubCli = StubCli.NEVER
+    error_code_filler: ErrorCodeFiller = ErrorCodeFiller.NONE
+    source: SourceRef = _src()
+
+
+@attrs.frozen
+class Debug:
+    """Debugging aids isrgen adds to the assembly."""
+
+    #: call-frame information (.cfi_* directives) in the GAS and Rust outputs
+    cfi: bool = True
     source: SourceRef = _src()
 
 
@@ -296,6 +398,9 @@ class Spec:
     entry: Entry = Entry()
     simd: Simd = Simd()
     syscall: Syscall | None = None
+    table: Table = Table()
+    stubs: Stubs = Stubs()
+    debug: Debug = Debug()
     source_file: str = attrs.field(default="<memory>", eq=False)
     source_sha256: str = attrs.field(default="", eq=False)
 
@@ -306,6 +411,16 @@ class Spec:
         if facts is None:  # pragma: no cover - the loader rejects unknown arches
             raise LookupError(self.arch_name)
         return facts
+
+    @property
+    def table_width(self) -> int:
+        """Bytes per vector-table entry."""
+        return self.table.width or self.arch.word_size
+
+    @property
+    def table_align(self) -> int:
+        """Alignment of the vector table in bytes."""
+        return self.table.align or self.table_width
 
     def vector(self, number: int) -> Vector | None:
         """The vector with that number, if the spec defines it."""

@@ -8,7 +8,7 @@ from typing import ClassVar
 import attrs
 
 from ..layout import FieldKind
-from ..model import ReturnModel
+from ..model import ExitFrame, ReturnModel, SymbolVisibility
 from .base import GenerationContext, render_template
 
 _CPU_COMMENTS = {
@@ -107,14 +107,23 @@ def c_header_view(ctx: GenerationContext, filename: str) -> CHeaderView:
     }[spec.handler.returns]
     decls = [f"{ret}{h}({struct} *frame);" for h in spec.handlers]
     cr3 = ", uint64_t page_table_root" if spec.entry.exit_loads_cr3 else ""
-    decls.append(f"_Noreturn void {spec.symbols.exit}({struct} *frame{cr3});")
+    # local (non-exported) symbols get no declaration: nothing outside the object can use them
+    vis = spec.symbols.visibility
+    if vis.exit is SymbolVisibility.GLOBAL:
+        if spec.entry.exit_frame is ExitFrame.STACK:  # entered with the stack pointer at the frame
+            decls.append(f"void {spec.symbols.exit}(void);")
+        else:
+            decls.append(f"_Noreturn void {spec.symbols.exit}({struct} *frame{cr3});")
     decls.append(f"_Noreturn void {spec.entry.halt}(void);")
     if spec.syscall is not None:
         decls.append(f"void {spec.syscall.entry}(void);")
-    decls += [f"void {g.symbol}(void);" for g in ctx.groups]
-    decls += [f"void {v.stub_symbol}(void);" for v in spec.vectors]
-    decls.append(f"extern const {uint} {spec.symbols.table}[{mp}VECTOR_COUNT];")
-    decls.append(f"extern const uint8_t {spec.symbols.gates}[{mp}VECTOR_COUNT][2];")
+    if vis.entry is SymbolVisibility.GLOBAL:
+        decls += [f"void {g.symbol}(void);" for g in ctx.groups]
+    if vis.stubs is SymbolVisibility.GLOBAL:
+        decls += [f"void {v.stub_symbol}(void);" for v in spec.vectors]
+    const = "" if spec.table.writable else "const "
+    decls.append(f"extern {const}uint{spec.table_width * 8}_t {spec.symbols.table}[{mp}VECTOR_COUNT];")
+    decls.append(f"extern {const}uint8_t {spec.symbols.gates}[{mp}VECTOR_COUNT][2];")
     return CHeaderView(
         banner=ctx.banner(),
         guard=f"ISRGEN_{_macro(filename)}_",

@@ -16,7 +16,7 @@ from typing import ClassVar
 import attrs
 
 from ..layout import Field, FieldKind
-from ..model import ReturnModel
+from ..model import ExitFrame, ReturnModel, SymbolVisibility
 from .base import GenerationContext, render_template
 from .c_header import _CPU_COMMENTS as CPU_FIELD_COMMENTS
 from .gas import gas_view
@@ -142,12 +142,19 @@ def rust_view(ctx: GenerationContext) -> RustView:
     ptr = f"*mut {struct}"
     ret = f" -> {ptr}" if spec.handler.returns is ReturnModel.FRAME else ""
     functions = [f"pub fn {h}(frame: {ptr}){ret};" for h in spec.handlers]
-    functions.append(f"pub fn {spec.symbols.exit}(frame: {ptr}) -> !;")
-    functions += [f"pub fn {g.symbol}();" for g in ctx.groups]
-    functions += [f"pub fn {v.stub_symbol}();" for v in spec.vectors]
+    # local (non-exported) symbols get no declaration: nothing outside the object can use them
+    vis = spec.symbols.visibility
+    if vis.exit is SymbolVisibility.GLOBAL:
+        # exit_frame: stack is entered with the stack pointer at the frame (by `ret`), no argument
+        exit_args = "" if spec.entry.exit_frame is ExitFrame.STACK else f"frame: {ptr}"
+        functions.append(f"pub fn {spec.symbols.exit}({exit_args}) -> !;")
+    if vis.entry is SymbolVisibility.GLOBAL:
+        functions += [f"pub fn {g.symbol}();" for g in ctx.groups]
+    if vis.stubs is SymbolVisibility.GLOBAL:
+        functions += [f"pub fn {v.stub_symbol}();" for v in spec.vectors]
     count = spec.arch.vector_count
     statics = (
-        f"pub static {spec.symbols.table}: [{word}; {count}];",
+        f"pub static {spec.symbols.table}: [u{spec.table_width * 8}; {count}];",
         f"pub static {spec.symbols.gates}: [[u8; 2]; {count}];",
     )
     return RustView(

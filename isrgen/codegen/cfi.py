@@ -56,8 +56,9 @@ class _Pass:
             v.stub_symbol: _State(layout.size - rip + (self.word if v.error_code else 0)) for v in spec.vectors
         }
         self.jump_states: dict[str, _State | None] = {}
-        self.gpr_slots = {f.name: f.offset - layout.size for f in layout.fields if f.kind is FieldKind.GPR}
-        self.cpu_slots = [(f.name, f.offset - layout.size) for f in layout.fields if f.kind is FieldKind.CPU]
+        # keyed by the register a slot holds (its role), not its struct field name (pt_regs' "bx")
+        self.gpr_slots = {f.role: f.offset - layout.size for f in layout.fields if f.kind is FieldKind.GPR}
+        self.cpu_slots = [(f.role, f.offset - layout.size) for f in layout.fields if f.kind is FieldKind.CPU]
 
     # -- directives ------------------------------------------------------------------
     def frame_rules(self, state: _State, all_gprs: bool) -> list[Item]:
@@ -176,9 +177,10 @@ def add_cfi(program: Program, spec: Spec, layout: FrameLayout) -> Program:
     """``program`` with CFI items inserted into its code sections (see the module docstring).
 
     Only x86_64 glue gets CFI: the DWARF register numbering and CPU frame it encodes
-    are x86_64's; 32-bit glue is returned unchanged.
+    are x86_64's; 32-bit glue is returned unchanged, and so is glue whose spec turns
+    CFI off (``debug: {cfi: false}``).
     """
-    if spec.arch.bits != 64:
+    if spec.arch.bits != 64 or not spec.debug.cfi:
         return program
     cfi = _Pass(spec, layout)
     sections = tuple(cfi.section(s) if s.kind is SectionKind.CODE else s for s in program.sections)

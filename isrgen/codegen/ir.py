@@ -141,6 +141,8 @@ class SectionKind(enum.StrEnum):
 
     CODE = "code"
     RODATA = "rodata"
+    #: writable data (``.data``, ``.data.rel.ro``): a table a kernel expects there
+    DATA = "data"
 
 
 @attrs.frozen

@@ -113,7 +113,11 @@ class GasSyntax:
         raise TypeError(item)  # pragma: no cover
 
     def section(self, section: Section) -> SectionText:
-        flags = {SectionKind.CODE: '"ax",@progbits', SectionKind.RODATA: '"a",@progbits'}[section.kind]
+        flags = {
+            SectionKind.CODE: '"ax",@progbits',
+            SectionKind.RODATA: '"a",@progbits',
+            SectionKind.DATA: '"aw",@progbits',
+        }[section.kind]
         body: list[str] = [f"{INDENT}.balign {section.align}"]
         for item in section.items:
             body += self.item(item)
@@ -202,6 +206,7 @@ class NasmSyntax:
         flags = {
             SectionKind.CODE: "progbits alloc exec nowrite",
             SectionKind.RODATA: "progbits alloc noexec nowrite",
+            SectionKind.DATA: "progbits alloc noexec write",
         }[section.kind]
         body: list[str] = []
         for item in section.items:

@@ -17,7 +17,20 @@ from __future__ import annotations
 import attrs
 
 from ..layout import Field, FieldKind, FrameLayout, compute_layout
-from ..model import EntryGroup, KernelFault, ReturnModel, SimdPolicy, Spec, StubStyle, Vector
+from ..model import (
+    EntryGroup,
+    ErrorCodeFiller,
+    ExitFrame,
+    GateType,
+    KernelFault,
+    ReturnModel,
+    SimdPolicy,
+    Spec,
+    StubCli,
+    StubStyle,
+    SymbolVisibility,
+    Vector,
+)
 from .cfi import add_cfi
 from .ir import (
     Align,
@@ -38,6 +51,8 @@ from .ir import (
     Sym,
     Visibility,
 )
+
+_VISIBILITY = {SymbolVisibility.GLOBAL: Visibility.GLOBAL, SymbolVisibility.LOCAL: Visibility.LOCAL}
 
 SP = "rsp"
 MSR_GS_BASE = 0xC0000101
@@ -104,9 +119,11 @@ class _Builder:
         """Offset of a field from the frame start (rsp once everything is saved)."""
         return self.layout.offset(name)
 
-    def rel_vector(self, name: str) -> int:
-        """Offset of a field from the vector slot (rsp when the stub part is on the stack)."""
-        return self.layout.offset(name) - self.layout.offset("vector")
+    def rel_stub(self, name: str) -> int:
+        """Offset of a field from the lowest slot the stub pushed (rsp when only the
+        stub part is on the stack): the vector slot, or the error-code slot without one."""
+        base = min(f.offset for f in self.layout.fields if f.kind in (FieldKind.VECTOR, FieldKind.ERROR_CODE))
+        return self.layout.offset(name) - base
 
     @property
     def stub_part(self) -> int:
@@ -203,8 +220,10 @@ class _Builder:
         stride = stub_stride(self.spec)
         if stride is None:
             items.append(Align(self.spec.sections.stub_align))
-        items.append(Label(v.stub_symbol, Visibility.GLOBAL, "function"))
+        items.append(Label(v.stub_symbol, _VISIBILITY[self.spec.symbols.visibility.stubs], "function"))
         items += self.endbr()
+        if self.stub_cli(v):
+            items.append(_i("cli"))
         if self.dense:
             # push imm8 sign-extends: vectors >= 128 arrive negative and the entry widens them.
             items.append(_i("push", Imm(v.number - 256 if v.number >= 128 else v.number)))
@@ -212,12 +231,21 @@ class _Builder:
             items.append(_i("jmp", Sym(target, near=True)))
             items.append(PadTo(v.stub_symbol, stride or DENSE_STRIDE))
         else:
-            if not v.error_code:
-                items.append(_i("push", Imm(self.spec.frame.synthetic_error_code)))
-            items.append(_i("push", Imm(v.number)))
+            slot = self.spec.frame.error_slot_value(v)
+            if slot is not None:
+                items.append(_i("push", Imm(slot)))
+            elif self.spec.stubs.error_code_filler is ErrorCodeFiller.NOP:
+                items.append(_i("nop"))
+            if self.spec.frame.has_vector:
+                items.append(_i("push", Imm(v.number)))
             items.append(_i("jmp", Sym(labels.body, near=True)))
         items.append(EndSymbol(v.stub_symbol))
         return items
+
+    def stub_cli(self, v: Vector) -> bool:
+        """Whether ``v``'s stub starts with ``cli`` (a trap gate leaves IF set, SDM Vol. 3A 6.12.1.3)."""
+        cli = self.spec.stubs.cli
+        return cli is StubCli.ALWAYS or (cli is StubCli.TRAP_GATES and v.gate is GateType.TRAP)
 
     def needs_widen(self, group: EntryGroup) -> bool:
         return self.dense and any(v.number >= 128 for v in group.vectors)
@@ -229,7 +257,8 @@ class _Builder:
     # -- common entries -----------------------------------------------------------
     def entry(self, group: EntryGroup, falls_through: bool = False) -> list[Item]:
         spec, labels = self.spec, group_labels(group)
-        items: list[Item] = [Align(16), Label(group.symbol, Visibility.GLOBAL, "function")]
+        vis = _VISIBILITY[spec.symbols.visibility.entry]
+        items: list[Item] = [Align(16), Label(group.symbol, vis, "function")]
         if self.dense and any(not v.error_code for v in group.vectors):
             # The stub's push landed in the error-code slot: copy it down to the vector
             # slot and store the synthetic error code in its place.
@@ -242,7 +271,7 @@ class _Builder:
             items += [Label(labels.widen), _i("and", Mem(self.sp, 0, self.word), Imm(0xFF))]
         items.append(Label(labels.body))
         if spec.entry.swapgs and not group.paranoid:
-            items += self.swapgs_if_user(f"{group.symbol}_gs_done", self.rel_vector("cs"), fence=True)
+            items += self.swapgs_if_user(f"{group.symbol}_gs_done", self.rel_stub("cs"), fence=True)
         items += self.save()
         keep: set[str] = set()
         if group.paranoid:
@@ -430,10 +459,14 @@ class _Builder:
         return items
 
     def exit_routine(self) -> list[Item]:
-        """The exported exit routine: resume the frame in rdi (a new thread's, too)."""
+        """The exit routine: resume the frame in rdi (a new thread's, too), or the frame
+        the stack pointer points at (``entry.exit_frame: stack``)."""
         spec = self.spec
-        items: list[Item] = [Align(16), Label(spec.symbols.exit, Visibility.GLOBAL, "function")]
+        vis = _VISIBILITY[spec.symbols.visibility.exit]
+        items: list[Item] = [Align(16), Label(spec.symbols.exit, vis, "function")]
         items += self.endbr()
+        if spec.entry.exit_frame is ExitFrame.STACK:
+            return [*items, _i("jmp", Sym(self.resume)), EndSymbol(spec.symbols.exit)]
         if spec.entry.exit_loads_cr3:
             root = "rsi"
             if spec.handler.convention == "cdecl":  # second stack argument
@@ -536,13 +569,14 @@ class _Builder:
     # -- tables -----------------------------------------------------------------
     def tables(self) -> list[Item]:
         spec = self.spec
-        items: list[Item] = [Align(spec.arch.word_size, 0), Label(spec.symbols.table, Visibility.GLOBAL, "object")]
+        vis = _VISIBILITY[spec.symbols.visibility.table]
+        items: list[Item] = [Align(spec.table_align, 0), Label(spec.symbols.table, vis, "object")]
         for n in range(spec.arch.vector_count):
             v = spec.vector(n)
-            items.append(Data(spec.arch.word_size, v.stub_symbol if v else 0))
+            items.append(Data(spec.table_width, v.stub_symbol if v else 0))
         items.append(EndSymbol(spec.symbols.table))
         # [type_attr, ist] per vector for the IDT initialiser; type_attr 0 = not present.
-        items.append(Label(spec.symbols.gates, Visibility.GLOBAL, "object"))
+        items.append(Label(spec.symbols.gates, vis, "object"))
         for n in range(spec.arch.vector_count):
             v = spec.vector(n)
             items.append(Data(1, v.type_attr if v else 0))
@@ -581,7 +615,12 @@ class _Builder:
         code += self.halt()
         sections = (
             Section(spec.sections.code, SectionKind.CODE, spec.sections.code_align, tuple(code)),
-            Section(spec.sections.table, SectionKind.RODATA, spec.arch.word_size, tuple(self.tables())),
+            Section(
+                spec.sections.table,
+                SectionKind.DATA if spec.table.writable else SectionKind.RODATA,
+                spec.table_align,
+                tuple(self.tables()),
+            ),
         )
         return Program(bits=spec.arch.word_size * 8, sections=sections, externs=tuple(sorted(spec.handlers)))
 
