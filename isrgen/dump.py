@@ -5,7 +5,12 @@ value is written explicitly (no reliance on defaults), symbol names are written
 already expanded, and a vector whose error code contradicts the architecture
 carries ``error_code_override: true``.  Runs of consecutive vectors that differ
 only in their number become one ``range`` entry when their names follow a
-``{n}`` pattern.
+``{n}`` pattern.  With ``classes=True`` a value shared by every vector of a
+class is written once, under ``classes:``, instead of on each vector.
+
+Every option of the model is written: entry options, SIMD parameters, the
+syscall entry, stub style, renamed frame fields, ``{pad: N}`` slots, ``pushal``
+blocks, segment registers and renamed CPU-pushed fields (i386).
 """
 
 from __future__ import annotations
@@ -16,25 +21,98 @@ from typing import Any
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
-from .model import SPEC_VERSION, Slot, SlotKind, Spec, Vector
+from .model import SPEC_VERSION, Slot, SlotKind, Spec, Vector, VectorClass
+
+#: per-vector keys that a ``classes:`` block can supply, with the loader's default
+_CLASS_KEYS: dict[str, Any] = {
+    "handler": None,
+    "kernel_handler": None,
+    "paranoid": False,
+    "simd": "none",
+    "ist": None,
+    "gate": "interrupt",
+    "dpl": 0,
+}
 
 
-def _slot_name(slot: Slot) -> str:
-    return "pad" if slot.kind is SlotKind.PAD else slot.name
+def _item(role: str, name: str) -> str | dict[str, str]:
+    """A layout item: the bare role, or ``{role: name}`` when the field is renamed."""
+    return role if name == role else {role: name}
+
+
+def layout_items(spec: Spec) -> list[Any]:
+    """The ``frame.layout`` list that produces ``spec.frame.slots``."""
+    arch = spec.arch
+    items: list[Any] = []
+    slots = list(spec.frame.slots)
+    i = 0
+    while i < len(slots):
+        slot = slots[i]
+        if slot.block == "pushal":
+            block = slots[i : i + len(arch.pushal_order)]
+            names = [s.name for s in block]
+            default = [("o" + r if r == arch.stack_pointer else r) for r in arch.pushal_order]
+            items.append("pushal" if names == default else {"pushal": names})
+            i += len(block)
+            continue
+        items.append(_slot_item(spec, slot))
+        i += 1
+    return items
+
+
+def _slot_item(spec: Spec, slot: Slot) -> Any:
+    if slot.kind is SlotKind.PAD:
+        return "pad" if slot.size == spec.arch.word_size else {"pad": slot.size}
+    return _item(slot.role or slot.name, slot.name)
 
 
 def _vector_entry(spec: Spec, v: Vector) -> dict[str, Any]:
     entry: dict[str, Any] = {"vector": v.number, "name": v.name, "class": str(v.vector_class)}
-    if v.handler != spec.handler.symbol:
-        entry["handler"] = v.handler
-    if v.ist is not None:
-        entry["ist"] = v.ist
-    entry["gate"] = str(v.gate)
-    entry["dpl"] = v.dpl
+    values = _class_values(spec, v)
+    for key, default in _CLASS_KEYS.items():
+        value = values[key]
+        if key == "handler":
+            if value != spec.handler.symbol:
+                entry[key] = value
+        elif key in ("gate", "dpl") or value != default:
+            entry[key] = value
     if v.error_code_overridden:
         entry["error_code"] = v.error_code
         entry["error_code_override"] = True
     return entry
+
+
+def _class_values(spec: Spec, v: Vector) -> dict[str, Any]:
+    del spec
+    return {
+        "handler": v.handler,
+        "kernel_handler": v.kernel_handler,
+        "paranoid": v.paranoid,
+        "simd": str(v.simd),
+        "ist": v.ist,
+        "gate": str(v.gate),
+        "dpl": v.dpl,
+    }
+
+
+def class_defaults(spec: Spec) -> dict[str, dict[str, Any]]:
+    """Values every vector of a class shares (and that differ from the loader's default)."""
+    out: dict[str, dict[str, Any]] = {}
+    for vclass in VectorClass:
+        members = [_class_values(spec, v) for v in spec.vectors if v.vector_class is vclass]
+        if not members:
+            continue
+        shared: dict[str, Any] = {}
+        for key, default in _CLASS_KEYS.items():
+            values = {repr(m[key]) for m in members}
+            value = members[0][key]
+            if key == "handler":
+                default = spec.handler.symbol
+            if len(values) == 1 and value is not None and value != default:
+                shared[key] = value
+        if shared:
+            out[str(vclass)] = shared
+    return out
 
 
 def _same_but_number(a: dict[str, Any], b: dict[str, Any]) -> bool:
@@ -51,10 +129,13 @@ def _name_pattern(name: str, n: int) -> str | None:
     return name[: -len(digits)] + "{n}"
 
 
-def vector_entries(spec: Spec) -> list[dict[str, Any]]:
-    """The ``vectors:`` list, with runs that share everything but the number merged into ranges."""
+def vector_entries(spec: Spec, classes: dict[str, dict[str, Any]] | None = None) -> list[dict[str, Any]]:
+    """The ``vectors:`` list, with runs that share everything but the number merged into ranges.
+
+    Keys given by ``classes`` (see :func:`class_defaults`) are left out of each entry."""
     out: list[dict[str, Any]] = []
     run: list[dict[str, Any]] = []
+    classes = classes or {}
 
     def flush() -> None:
         if len(run) > 1:
@@ -67,6 +148,8 @@ def vector_entries(spec: Spec) -> list[dict[str, Any]]:
 
     for v in spec.vectors:
         entry = _vector_entry(spec, v)
+        for key in classes.get(str(v.vector_class), {}):
+            entry.pop(key, None)
         pattern = _name_pattern(v.name, v.number)
         if run:
             prev = run[-1]
@@ -84,8 +167,62 @@ def vector_entries(spec: Spec) -> list[dict[str, Any]]:
     return out
 
 
-def spec_data(spec: Spec) -> dict[str, Any]:
-    """The spec as plain data (what a YAML spec file holds), every value explicit."""
+def _handler_data(spec: Spec) -> dict[str, Any]:
+    h = spec.handler
+    data: dict[str, Any] = {"symbol": h.symbol, "convention": h.convention, "returns": str(h.returns)}
+    if h.convention == "cdecl":
+        data["align_stack"] = h.align_stack
+    return data
+
+
+def _frame_data(spec: Spec) -> dict[str, Any]:
+    f = spec.frame
+    data: dict[str, Any] = {
+        "struct": f.struct_name,
+        "layout": layout_items(spec),
+        "synthetic_error_code": f.synthetic_error_code,
+    }
+    if f.cpu_names:
+        data["cpu_fields"] = dict(f.cpu_names)
+    return data
+
+
+def _entry_data(spec: Spec) -> dict[str, Any]:
+    e = spec.entry
+    data: dict[str, Any] = {
+        "swapgs": e.swapgs,
+        "clear_registers": e.clear_registers,
+        "endbr64": e.endbr64,
+        "kernel_fault": str(e.kernel_fault),
+        "halt": e.halt,
+        "exit_loads_cr3": e.exit_loads_cr3,
+    }
+    if e.data_segments:
+        data["data_segments"] = list(e.data_segments)
+    data["data_selector"] = e.data_selector
+    return data
+
+
+def _syscall_data(spec: Spec) -> dict[str, Any] | None:
+    sc = spec.syscall
+    if sc is None:
+        return None
+    return {
+        "entry": sc.entry,
+        "handler": sc.handler,
+        "marker": sc.marker,
+        "kernel_stack_gs": sc.kernel_stack_gs,
+        "user_stack_gs": sc.user_stack_gs,
+        "user_cs": sc.user_cs,
+        "user_ss": sc.user_ss,
+        "restored": list(sc.restored),
+    }
+
+
+def spec_data(spec: Spec, *, classes: bool = False) -> dict[str, Any]:
+    """The spec as plain data (what a YAML spec file holds), every value explicit.
+
+    ``classes``: write values shared by all vectors of a class under ``classes:``."""
     s = spec.symbols
     data: dict[str, Any] = {
         "isrgen": SPEC_VERSION,
@@ -104,20 +241,21 @@ def spec_data(spec: Spec) -> dict[str, Any]:
             "code_align": spec.sections.code_align,
             "stub_align": spec.sections.stub_align,
         },
-        "handler": {
-            "symbol": spec.handler.symbol,
-            "convention": spec.handler.convention,
-            "returns": str(spec.handler.returns),
-        },
-        "frame": {
-            "struct": spec.frame.struct_name,
-            "layout": [_slot_name(slot) for slot in spec.frame.slots],
-            "synthetic_error_code": spec.frame.synthetic_error_code,
-        },
+        "handler": _handler_data(spec),
+        "frame": _frame_data(spec),
         "stubs": {"style": str(spec.stub_style)},
-        "outputs": {o.backend: o.filename for o in spec.outputs},
-        "vectors": vector_entries(spec),
+        "entry": _entry_data(spec),
     }
+    if "simd" in spec.arch.features:
+        data["simd"] = {"xsave_mask": spec.simd.xsave_mask, "area_size": spec.simd.area_size}
+    syscall = _syscall_data(spec)
+    if syscall is not None:
+        data["syscall"] = syscall
+    data["outputs"] = {o.backend: o.filename for o in spec.outputs}
+    shared = class_defaults(spec) if classes else {}
+    if shared:
+        data["classes"] = shared
+    data["vectors"] = vector_entries(spec, shared)
     return data
 
 
@@ -136,11 +274,13 @@ def _flow(value: Any, depth: int = 0) -> Any:
     return value
 
 
-def dump_spec(spec: Spec) -> str:
-    """``spec`` as YAML spec text that :func:`isrgen.loads_spec` turns back into an equal model."""
+def dump_spec(spec: Spec, *, classes: bool = False) -> str:
+    """``spec`` as YAML spec text that :func:`isrgen.loads_spec` turns back into an equal model.
+
+    ``classes``: factor values shared by every vector of a class into ``classes:``."""
     yaml = YAML(typ="rt", pure=True)
     yaml.width = 4096
     yaml.indent(mapping=2, sequence=4, offset=2)
     buf = io.StringIO()
-    yaml.dump(_flow(spec_data(spec)), buf)
+    yaml.dump(_flow(spec_data(spec, classes=classes)), buf)
     return buf.getvalue()

@@ -1,31 +1,65 @@
 """Property 3 of ``isrgen prove``: the machine code does what the model says.
 
 Every vector's stub runs under unicorn from a simulated CPU interrupt push with
-random register values (from kernel and from user mode, with the interrupted
-stack 16-byte aligned and not).  At the handler each register must sit at its
-model offset, the vector and the error code (the CPU's or the synthetic one) in
-their slots, the CPU frame right above, ``rdi`` pointing at the frame, RSP
-16-byte aligned at the call and DF clear.  The handler then overwrites every
-saved register slot and clobbers the caller-saved registers; after ``iretq``
-each register must hold its slot's new value and RIP/RSP/RFLAGS/CS/SS the
-interrupted context.  The exit routine is also called on a fabricated frame.
+random register values, from kernel and from user mode (the interrupted stack
+16-byte aligned and not).  At the handler each register must sit at its model
+offset, the vector and the error code (the CPU's or the synthetic one) in their
+slots, the CPU frame right above, ``rdi`` pointing at the frame, RSP 16-byte
+aligned at the call and DF clear.  The handler then overwrites every saved
+register slot and clobbers the caller-saved registers; after ``iretq`` each
+register must hold its slot's new value (an unsaved callee-saved register its
+old one) and RIP/RSP/RFLAGS/CS/SS the interrupted context.  The exit routine is
+also called on a fabricated frame.
+
+Each entry option the model enables is checked by its effect, not by the
+instructions that produce it:
+
+- ``entry.swapgs``: the kernel GS base is live at the handler exactly when it was
+  not before the interrupt, and the interrupted GS base is back after the return;
+  an ``lfence`` runs after the swapgs decision (the first conditional branch)
+  before the handler; paranoid vectors also decide right when the user GS base is
+  live in ring 0 (an NMI before the entry's swapgs).
+- ``entry.clear_registers``: no interrupted value of a saved register is left in
+  any register at the call.
+- ``entry.endbr64``: every stub and exported entry point starts with ENDBR64.
+- ``stubs.style: dense``: stubs sit at the fixed stride.
+- ``kernel_handler`` / ``entry.kernel_fault: halt``: ring-0 interruptions reach the
+  kernel handler, and with ``halt`` the CPU ends in ``hlt`` with every register
+  zero and interrupts off (the halt routine is also called directly).
+- SIMD policies: the frame's ``simd_area`` slot is 0 or an aligned area holding the
+  interrupted XMM registers, and the XMM registers are restored on return.
+- ``entry.exit_loads_cr3``: the exit routine loads CR3 from its second argument
+  when it is non-zero, and never otherwise.
+- ``syscall:``: SYSCALL reaches the handler on the kernel stack and GS with the
+  frame the model describes; ``sysretq`` returns the restored registers, zeroes
+  the other saved ones and restores the user GS base; a non-canonical RIP leaves
+  through ``iretq``.
 """
 
 from __future__ import annotations
 
 import random
 from collections.abc import Callable
+from itertools import pairwise
 
 import attrs
 
 from . import emulate
+from .codegen.x86 import stub_stride
 from .layout import FieldKind, FrameLayout
-from .model import ReturnModel, Spec, Vector
+from .model import KernelFault, ReturnModel, SimdPolicy, Spec, Vector
 
 _MASK = 2**64 - 1
 #: interrupted RFLAGS: IF and DF set (the entry must clear DF before calling C)
 _RFLAGS = emulate.RFLAGS_FIXED | emulate.RFLAGS_IF | emulate.RFLAGS_DF | 0x85
 _USER_RSP = 0x7FFF_FFFF_E000
+#: GS bases: a user one (low half) and a kernel one (high half, what paranoid entries test)
+USER_GS = 0x0000_1111_2222_0000
+KERNEL_GS = 0xFFFF_8000_0000_1000
+_ENDBR64 = b"\xf3\x0f\x1e\xfa"
+_LFENCE = b"\x0f\xae\xe8"
+#: FXSAVE/XSAVE legacy area: XMM0 at byte 160 (SDM Vol. 1 10.5.1, table 10-2)
+_XMM0_OFFSET = 160
 
 
 @attrs.define
@@ -39,12 +73,24 @@ class MachineTally:
     iretq_returns: int = 0
     exit_routine_resumes: int = 0
     fields_checked: int = 0
+    #: option name -> how many times its effect was checked
+    options: dict[str, int] = attrs.field(factory=dict)
 
+    def saw(self, option: str) -> None:
+        """Count one check of ``option``."""
+        self.options[option] = self.options.get(option, 0) + 1
 
-def _expected_handler(v: Vector, kernel: bool) -> str:
-    # a vector may route ring-0 faults to a separate handler (entry options)
-    kernel_handler = getattr(v, "kernel_handler", None)
-    return str(kernel_handler) if kernel and kernel_handler else v.handler
+    def summary(self) -> str:
+        """One line: what ran and which options were checked how often."""
+        text = (
+            f"{len(self.vectors)} vectors, {self.interrupts} interrupts "
+            f"({self.kernel_entries} from ring 0, {self.user_entries} from ring 3), "
+            f"{self.fields_checked} frame fields, {self.iretq_returns} iretq returns, "
+            f"{self.exit_routine_resumes} exit-routine resume"
+        )
+        if self.options:
+            text += "; options: " + ", ".join(f"{k} x{n}" for k, n in sorted(self.options.items()))
+        return text
 
 
 def _who_holds(value: int, regs: dict[str, int]) -> str:
@@ -52,6 +98,10 @@ def _who_holds(value: int, regs: dict[str, int]) -> str:
         if v == value:
             return f" (the value of {name})"
     return ""
+
+
+def _is_jcc(code: bytes) -> bool:
+    return 0x70 <= code[0] <= 0x7F or (code[0] == 0x0F and len(code) > 1 and 0x80 <= code[1] <= 0x8F)
 
 
 class MachineProver:
@@ -70,11 +120,16 @@ class MachineProver:
         self.label = label
         self.tally = MachineTally()
         self.gpr_fields = [f for f in layout.fields if f.kind is FieldKind.GPR]
+        self.saved = {f.role for f in self.gpr_fields}
         self.failures = 0
         #: stop delivering vectors after this many mismatches (they usually share one cause)
         self.max_failures = 5
-        #: how many vectors are also delivered from ring 3
-        self.user_samples = 32
+        simd = {v.simd for v in spec.vectors} - {SimdPolicy.NONE}
+        self.simd = simd.pop() if simd else SimdPolicy.NONE
+        #: whether the SIMD save covers the XMM registers (fxsave, or xsave with SSE in the mask)
+        self.saves_xmm = self.simd is SimdPolicy.FXSAVE or (
+            self.simd is SimdPolicy.XSAVE and bool(spec.simd.xsave_mask & 0x2)
+        )
 
     def _regs(self) -> dict[str, int]:
         # distinct values, so a value found in the wrong slot names its register
@@ -87,44 +142,125 @@ class MachineProver:
         return ok
 
     def run_all(self) -> MachineTally:
-        """Deliver every vector from kernel and user mode, then resume a fabricated frame."""
-        vectors = list(self.spec.vectors)
-        # each return to ring 3 costs a fresh emulator (emulate.Emulator._rebuild): sample
-        from_user = {v.number for v in self.rng.sample(vectors, min(len(vectors), self.user_samples))}
-        for v in vectors:
+        """Check the static properties, deliver every vector from kernel and user mode,
+        then the syscall entry, the exit routine and the halt routine."""
+        if self.simd is not SimdPolicy.NONE:
+            # a kernel enables what its save instruction needs (x87, SSE, AVX components)
+            self.emu.enable_simd(0x3 | (self.spec.simd.xsave_mask & 0x4))
+        self.static_checks()
+        paranoid = [v for v in self.spec.vectors if v.paranoid]
+        for v in self.spec.vectors:
             for kernel in (True, False):
-                if not kernel and v.number not in from_user:
-                    continue
                 if not self.interrupt(v, kernel):
                     break
             if self.failures >= self.max_failures:
                 return self.tally
-        self.exit_routine()
+        for v in paranoid[:8]:
+            self.interrupt(v, True, user_gs_live=True)
+        if self.failures >= self.max_failures:
+            return self.tally
+        if self.spec.syscall is not None:
+            self.syscall()
+        self.exit_routine(cr3=0)
+        if self.spec.entry.exit_loads_cr3:
+            self.exit_routine(cr3=0x1234_5000)
+        self.halt_routine()
         return self.tally
 
-    def interrupt(self, v: Vector, kernel: bool) -> bool:
-        """One delivery of ``v``; False after the first mismatch."""
+    # -- what can be read without running -----------------------------------------
+    def _symbol(self, name: str) -> int | None:
+        address = self.emu.image.symbols.get(name)
+        if address is None:
+            self._check(False, f"{name} is not in the image")
+        return address
+
+    def static_checks(self) -> None:
+        """ENDBR64 at every indirect-branch target, dense stubs at their stride."""
+        spec = self.spec
+        if spec.entry.endbr64:
+            names = [v.stub_symbol for v in spec.vectors] + [spec.symbols.exit, spec.entry.halt]
+            if spec.syscall is not None:
+                names.append(spec.syscall.entry)
+            for name in names:
+                address = self._symbol(name)
+                if address is None:
+                    continue
+                first = self.emu.read(address, 4)
+                if not self._check(first == _ENDBR64, f"endbr64: {name} starts with {first.hex()}, not ENDBR64"):
+                    break
+                self.tally.saw("endbr64")
+        stride = stub_stride(spec)
+        if stride is not None:
+            stubs = [(self.emu.stub_address(v.number), v.stub_symbol) for v in spec.vectors]
+            for (a, name_a), (b, name_b) in pairwise(stubs):
+                if not self._check(
+                    b - a == stride, f"dense stubs: {name_b} is {b - a} bytes after {name_a}, not {stride}"
+                ):
+                    break
+            self.tally.saw("dense stride")
+
+    # -- interrupts ------------------------------------------------------------
+    def _expected_handler(self, v: Vector, kernel: bool) -> str:
+        return v.kernel_handler if kernel and v.kernel_handler else v.handler
+
+    def _set_xmm(self) -> list[int]:
+        values = [self.rng.getrandbits(128) for _ in range(16)]
+        for i, value in enumerate(values):
+            self.emu.set_xmm(i, value)
+        return values
+
+    def interrupt(self, v: Vector, kernel: bool, *, user_gs_live: bool = False) -> bool:
+        """One delivery of ``v``; False after the first mismatch.  ``user_gs_live``:
+        a ring-0 interruption that arrives while the user GS base is live."""
         regs = self._regs()
         error = self.rng.getrandbits(32) if v.error_code else None
         rsp = emulate.DEFAULT_STACK_TOP - 8 * self.rng.randrange(4) if kernel else _USER_RSP
         cs = emulate.KERNEL_CS if kernel else emulate.USER_CS
+        gs_user = not kernel or user_gs_live
+        gs, kgs = (USER_GS, KERNEL_GS) if gs_user else (KERNEL_GS, USER_GS)
         ring = "ring 0" if kernel else "ring 3"
-        where = f"vector {v.number} from {ring}"
+        where = f"vector {v.number} from {ring}" + (" with the user GS base live" if user_gs_live else "")
+        xmm = self._set_xmm() if self.simd is not SimdPolicy.NONE else []
+        self.emu.trace = [] if self.spec.entry.swapgs else None
         try:
-            stop = self.emu.interrupt(v.number, regs=regs, cs=cs, rsp=rsp, rflags=_RFLAGS, error_code=error)
+            stop = self.emu.interrupt(
+                v.number, regs=regs, cs=cs, rsp=rsp, rflags=_RFLAGS, error_code=error, gs_base=gs, kernel_gs_base=kgs
+            )
         except emulate.EmulationError as exc:
             return self._check(False, f"{where}: {exc}")
+        finally:
+            trace, self.emu.trace = self.emu.trace, None
         self.tally.interrupts += 1
         self.tally.vectors.add(v.number)
         if kernel:
             self.tally.kernel_entries += 1
         else:
             self.tally.user_entries += 1
-        want = _expected_handler(v, kernel)
+        want = self._expected_handler(v, kernel)
         if not self._check(
             stop.symbol == want, f"{where}: reached {stop.symbol or 'the interrupted code'}, not {want}"
         ):
             return False
+        if v.kernel_handler:
+            self.tally.saw("kernel_handler")
+        ok = self._at_call(stop, where, want)
+        ok = ok and self._swapgs_at_handler(v, stop, where, gs_user, trace)
+        ok = ok and self._cleared(stop, where, want, regs)
+        frame = stop.first_argument
+        if not ok:
+            return False
+        expected = dict(regs)
+        expected["vector"] = v.number
+        expected["error_code"] = (error if error is not None else self.spec.frame.synthetic_error_code) & _MASK
+        expected.update(rip=emulate.MARKER_BASE, cs=cs, rflags=_RFLAGS, rsp=rsp)
+        expected["ss"] = emulate.KERNEL_SS if kernel else emulate.USER_SS
+        if not self._frame_fields(stop, frame, expected, regs, where):
+            return False
+        if not self._simd_area(v, stop, frame, xmm, where):
+            return False
+        return self.resume(v, stop, where, rsp, cs, regs, gs, xmm, kernel)
+
+    def _at_call(self, stop: emulate.Stop, where: str, want: str) -> bool:
         ok = self._check(
             stop.call_aligned,
             f"{where}: rsp % 16 == {(stop.state.rsp + 8) % 16} at the call into {want} (SysV needs 0)",
@@ -136,58 +272,155 @@ class MachineProver:
             f"{where}: rdi = {frame:#x} but the frame the model describes starts at "
             f"{stop.frame_top - self.layout.size:#x} ({self.layout.size} bytes below the CPU frame's top)",
         )
-        if not ok:
+        return ok
+
+    def _swapgs_at_handler(
+        self, v: Vector, stop: emulate.Stop, where: str, gs_user: bool, trace: list[tuple[int, bytes]] | None
+    ) -> bool:
+        if not self.spec.entry.swapgs:
+            want = USER_GS if gs_user else KERNEL_GS
+            return self._check(stop.state.gs_base == want, f"{where}: GS base changed without entry.swapgs")
+        how = "the GS base MSR (paranoid)" if v.paranoid else "the saved CS"
+        if not self._check(
+            stop.state.gs_base == KERNEL_GS,
+            f"{where}: swapgs: the GS base at the handler is {stop.state.gs_base:#x}, not the kernel's "
+            f"{KERNEL_GS:#x} (decided from {how})",
+        ):
             return False
-        expected = dict(regs)
-        expected["vector"] = v.number
-        expected["error_code"] = (error if error is not None else self.spec.frame.synthetic_error_code) & _MASK
-        expected.update(rip=emulate.MARKER_BASE, cs=cs, rflags=_RFLAGS, rsp=rsp)
-        expected["ss"] = emulate.KERNEL_SS if kernel else emulate.USER_SS
+        self.tally.saw("swapgs")
+        codes = [code for _, code in trace or []]
+        branch = next((i for i, code in enumerate(codes) if _is_jcc(code)), None)
+        fenced = branch is not None and any(code.startswith(_LFENCE) for code in codes[branch + 1 :])
+        if not self._check(
+            fenced,
+            f"{where}: swapgs: no lfence runs after the swapgs decision before the handler "
+            "(CVE-2019-1125: the branch can be bypassed speculatively)",
+        ):
+            return False
+        self.tally.saw("lfence")
+        return True
+
+    def _cleared(self, stop: emulate.Stop, where: str, want: str, regs: dict[str, int]) -> bool:
+        if not self.spec.entry.clear_registers:
+            return True
+        leaked = {value: name for name, value in regs.items() if name in self.saved}
+        for name, value in stop.state.gprs.items():
+            if value in leaked:
+                return self._check(
+                    False,
+                    f"{where}: clear_registers: {name} still holds the interrupted {leaked[value]} "
+                    f"({value:#x}) at the call into {want}",
+                )
+        self.tally.saw("clear_registers")
+        return True
+
+    def _frame_fields(
+        self, stop: emulate.Stop, frame: int, expected: dict[str, int], regs: dict[str, int], where: str
+    ) -> bool:
         for field in self.layout.fields:
-            if field.kind is FieldKind.PAD or field.name not in expected:
+            if field.kind is FieldKind.PAD or field.role not in expected:
                 continue
             got = stop.u64(frame + field.offset)
             self.tally.fields_checked += 1
-            if got != expected[field.name]:
+            if got != expected[field.role]:
                 hint = _who_holds(got, regs)
                 return self._check(
                     False,
                     f"{where}: frame field {field.name} (offset {field.offset}) holds {got:#x}{hint}, "
-                    f"expected {expected[field.name]:#x}",
+                    f"expected {expected[field.role]:#x}",
                 )
-        return self.resume(v, stop, where, rsp, cs)
+        return True
 
-    def resume(self, v: Vector, stop: emulate.Stop, where: str, rsp: int, cs: int) -> bool:
+    def _simd_area(self, v: Vector, stop: emulate.Stop, frame: int, xmm: list[int], where: str) -> bool:
+        if not self.layout.has("simd_area"):
+            return True
+        f = self.layout.field("simd_area")
+        area = stop.u64(frame + f.offset)
+        if v.simd is SimdPolicy.NONE:
+            return self._check(area == 0, f"{where}: simd_area is {area:#x} but the vector saves no SIMD state")
+        align = 64 if v.simd is SimdPolicy.XSAVE else 16
+        if not self._check(
+            area != 0 and area % align == 0 and stop.state.rsp < area < frame,
+            f"{where}: {v.simd}: simd_area {area:#x} is not a {align}-byte aligned area between the "
+            f"stack ({stop.state.rsp:#x}) and the frame ({frame:#x})",
+        ):
+            return False
+        if self.saves_xmm:
+            saved = int.from_bytes(self.emu.read(area + _XMM0_OFFSET, 16), "little")
+            if not self._check(saved == xmm[0], f"{where}: {v.simd}: the save area does not hold XMM0"):
+                return False
+        self.tally.saw(f"simd {v.simd}")
+        return True
+
+    def resume(
+        self,
+        v: Vector,
+        stop: emulate.Stop,
+        where: str,
+        rsp: int,
+        cs: int,
+        regs: dict[str, int],
+        gs: int,
+        xmm: list[int],
+        kernel: bool,
+    ) -> bool:
         """The handler rewrites every saved register; the exit path must restore exactly those."""
-        if self.spec.handler.returns not in (ReturnModel.VOID, ReturnModel.FRAME):
+        returns = self.spec.handler.returns
+        if returns is ReturnModel.NORETURN:
             return True  # a handler that never returns: the exit routine is proven separately
         frame = stop.first_argument
         new = self._regs()
         for f in self.gpr_fields:
-            self.emu.write_u64(frame + f.offset, new[f.name])
+            self.emu.write_u64(frame + f.offset, new[f.role])
+        if xmm:
+            for i in range(16):
+                self.emu.set_xmm(i, 0xDEAD_0000 + i)  # the handler may use SIMD registers
         clobber = {r: self.rng.getrandbits(64) for r in emulate.CALLER_SAVED}
-        ret = frame if self.spec.handler.returns is ReturnModel.FRAME else None
+        ret = frame if returns is ReturnModel.FRAME else None
         try:
             back = self.emu.return_from_handler(ret, clobber=clobber)
         except emulate.EmulationError as exc:
             return self._check(False, f"{where}: after the handler returned: {exc}")
-        return self._check_resumed(back, new, where + ", returning", rsp, cs, via_iretq=True)
+        if kernel and v.kernel_handler and self.spec.entry.kernel_fault is KernelFault.HALT:
+            return self._check_halted(back, f"{where}, after {v.kernel_handler} returned (kernel_fault: halt)")
+        want = {r: new[r] if r in self.saved else regs[r] for r in emulate.GPRS}
+        ok = self._check_resumed(back, want, where + ", returning", rsp, cs, via_iretq=True)
+        if ok and self.spec.entry.swapgs:
+            ok = self._check(
+                back.state.gs_base == gs,
+                f"{where}, returning: swapgs: the GS base is {back.state.gs_base:#x}, not the interrupted {gs:#x}",
+            )
+        if ok and v.simd is not SimdPolicy.NONE and self.saves_xmm:
+            got = [self.emu.xmm(i) for i in range(16)]
+            bad = [i for i in range(16) if got[i] != xmm[i]]
+            ok = self._check(not bad, f"{where}, returning: {v.simd}: xmm{bad[0] if bad else 0} is not restored")
+        return ok
+
+    def _check_halted(self, back: emulate.Stop, where: str) -> bool:
+        if not self._check(back.halted, f"{where}: reached {back.symbol or 'the interrupted code'}, not hlt"):
+            return False
+        live = sorted(r for r, value in back.state.gprs.items() if value)
+        ok = self._check(not live, f"{where}: {', '.join(live)} not cleared before hlt")
+        ok &= self._check(not back.state.rflags & emulate.RFLAGS_IF, f"{where}: interrupts are enabled at hlt")
+        if ok:
+            self.tally.saw("halt")
+        return ok
 
     def _check_resumed(
         self, back: emulate.Stop, want: dict[str, int], where: str, rsp: int, cs: int, *, via_iretq: bool
     ) -> bool:
         if not self._check(back.resumed, f"{where}: reached {back.symbol} instead of the interrupted code"):
             return False
-        saved = [f.name for f in self.gpr_fields]
-        for name in saved:
+        for name in emulate.GPRS:
+            if name not in want:
+                continue
             got = back.state.gprs[name]
             if got != want[name]:
                 hint = _who_holds(got, want)
-                return self._check(False, f"{where}: {name} = {got:#x}{hint}, expected {want[name]:#x} from the frame")
-        unsaved = sorted(set(emulate.GPRS) - set(saved))
-        ok = self._check(not unsaved, f"{where}: {', '.join(unsaved)} not saved in the frame, so not restored")
+                source = "from the frame" if name in self.saved else "(not saved: the handler preserves it)"
+                return self._check(False, f"{where}: {name} = {got:#x}{hint}, expected {want[name]:#x} {source}")
         ctx = (back.state.rsp, back.state.rflags, back.state.cs)
-        ok &= self._check(
+        ok = self._check(
             ctx == (rsp, _RFLAGS, cs),
             f"{where}: resumed with rsp/rflags/cs = {', '.join(hex(x) for x in ctx)}, "
             f"expected {rsp:#x}, {_RFLAGS:#x}, {cs:#x}",
@@ -199,25 +432,159 @@ class MachineProver:
                 self.tally.exit_routine_resumes += 1
         return ok
 
-    def exit_routine(self) -> None:
-        """Call the exit routine on a frame built by hand (a new thread's first switch)."""
+    # -- other entry points ---------------------------------------------------------
+    def _cr3(self) -> int:
+        from unicorn import x86_const
+
+        value: int = self.emu.uc.reg_read(x86_const.UC_X86_REG_CR3)
+        return value
+
+    def _set_cr3(self, value: int) -> None:
+        from unicorn import x86_const
+
+        self.emu.uc.reg_write(x86_const.UC_X86_REG_CR3, value)
+
+    def exit_routine(self, cr3: int) -> None:
+        """Call the exit routine on a frame built by hand (a new thread's first switch);
+        ``cr3`` is its second argument (a page-table root, 0 = keep)."""
         exit_sym = self.spec.symbols.exit
-        address = self.emu.image.symbols.get(exit_sym)
+        address = self._symbol(exit_sym)
         if address is None:
-            self.fail(f"{self.label}: the exit routine {exit_sym} is not in the image")
             return
         top = emulate.DEFAULT_STACK_TOP - 0x800
         frame = top - self.layout.size
         regs = self._regs()
         values = dict(regs, vector=0, error_code=0, rip=emulate.MARKER_BASE, cs=emulate.KERNEL_CS)
         values.update(rflags=_RFLAGS, rsp=top + 0x100, ss=emulate.KERNEL_SS)
+        if self.layout.has("simd_area"):
+            values["simd_area"] = 0
         for f in self.layout.fields:
-            self.emu.write_u64(frame + f.offset, values.get(f.name, 0))
+            self.emu.write_u64(frame + f.offset, values.get(f.role, 0))
         scratch = {r: self.rng.getrandbits(64) for r in emulate.GPRS}
         scratch["rdi"] = frame
+        # a non-zero root that must be ignored when the routine does not load CR3
+        scratch["rsi"] = cr3 if self.spec.entry.exit_loads_cr3 else 0x4321_7000
+        before = self._cr3()
+        what = f"{exit_sym}(frame, {scratch['rsi']:#x})"
         try:
             back = self.emu.call(address, regs=scratch, rsp=frame - 0x40)
         except emulate.EmulationError as exc:
-            self._check(False, f"{exit_sym}(frame): {exc}")
+            self._check(False, f"{what}: {exc}")
             return
-        self._check_resumed(back, regs, f"{exit_sym}(frame)", top + 0x100, emulate.KERNEL_CS, via_iretq=False)
+        finally:
+            after = self._cr3()
+            self._set_cr3(before)
+        want = {r: v for r, v in regs.items() if r in self.saved}
+        self._check_resumed(back, want, what, top + 0x100, emulate.KERNEL_CS, via_iretq=False)
+        expected_cr3 = cr3 if self.spec.entry.exit_loads_cr3 and cr3 else before
+        if (
+            self._check(
+                after == expected_cr3,
+                f"{what}: exit_loads_cr3: CR3 is {after:#x}, expected {expected_cr3:#x}",
+            )
+            and self.spec.entry.exit_loads_cr3
+        ):
+            self.tally.saw("exit_loads_cr3")
+
+    def halt_routine(self) -> None:
+        """The halt routine, called directly, clears every register and halts with IF clear."""
+        name = self.spec.entry.halt
+        address = self._symbol(name)
+        if address is None:
+            return
+        try:
+            back = self.emu.call(address, regs=self._regs(), rflags=emulate.RFLAGS_IF)
+        except emulate.EmulationError as exc:
+            self._check(False, f"{name}(): {exc}")
+            return
+        self._check_halted(back, f"{name}()")
+
+    def syscall(self) -> None:
+        """SYSCALL from ring 3 and back with sysretq (and iretq for a non-canonical RIP)."""
+        sc = self.spec.syscall
+        if sc is None:
+            return
+        for noncanonical in (False, True):
+            regs = self._regs()
+            percpu = emulate.STACK_BASE + 0x1000
+            kstack = emulate.DEFAULT_STACK_TOP - 0x100
+            self.emu.write_u64(percpu + sc.kernel_stack_gs, kstack)
+            user_rsp = emulate.DEFAULT_STACK_TOP - 0x5000
+            where = "syscall" + (" returning to a non-canonical RIP" if noncanonical else "")
+            try:
+                stop = self.emu.syscall(
+                    sc.entry,
+                    regs=regs,
+                    user_rsp=user_rsp,
+                    kernel_gs_base=percpu,
+                    user_gs_base=USER_GS,
+                    kernel_stack_top=kstack,
+                    user_rflags=0x246,
+                )
+            except emulate.EmulationError as exc:
+                self._check(False, f"{where}: {exc}")
+                return
+            if not self._check(stop.symbol == sc.handler, f"{where}: reached {stop.symbol}, not {sc.handler}"):
+                return
+            entered = dict(regs, rcx=emulate.MARKER_BASE, r11=0x246)
+            ok = self._at_call(stop, where, sc.handler)
+            ok = ok and self._check(
+                stop.state.gs_base == percpu, f"{where}: the GS base at the handler is not the kernel's"
+            )
+            ok = ok and self._cleared(
+                stop, where, sc.handler, {r: v for r, v in regs.items() if r not in ("rcx", "r11")}
+            )
+            frame = stop.first_argument
+            expected = dict(entered, vector=sc.marker & _MASK, error_code=self.spec.frame.synthetic_error_code & _MASK)
+            expected.update(rip=emulate.MARKER_BASE, cs=sc.user_cs, rflags=0x246, rsp=user_rsp, ss=sc.user_ss)
+            if not ok or not self._frame_fields(stop, frame, expected, entered, where):
+                return
+            self.tally.saw("syscall")
+            if self.spec.handler.returns is ReturnModel.NORETURN:
+                return
+            new = self._regs()
+            for f in self.gpr_fields:
+                self.emu.write_u64(frame + f.offset, new[f.role])
+            if noncanonical:
+                self.emu.write_u64(frame + self.layout.offset("rip"), 0x0000_8000_0000_0000)
+            ret = frame if self.spec.handler.returns is ReturnModel.FRAME else None
+            try:
+                back = self.emu.return_from_handler(ret, clobber={"rax": 1, "rsi": 2})
+            except emulate.EmulationError:
+                back = None
+            if noncanonical:
+                self._check(
+                    self.emu.last_return == "iretq",
+                    f"{where}: left through {self.emu.last_return}, not iretq (sysretq faults in ring 0 on Intel)",
+                )
+                continue
+            if back is None or not self._check(
+                back.resumed and self.emu.last_return == "sysretq",
+                f"{where}: did not return to the user with sysretq (last return: {self.emu.last_return})",
+            ):
+                return
+            self._sysret_registers(back, new, where)
+            self._check(back.state.gs_base == USER_GS, f"{where}: the user GS base is not restored by sysret")
+            self._check(back.state.rsp == user_rsp, f"{where}: rsp after sysret is {back.state.rsp:#x}")
+
+    def _sysret_registers(self, back: emulate.Stop, new: dict[str, int], where: str) -> None:
+        sc = self.spec.syscall
+        if sc is None:
+            return
+        expected: dict[str, int] = {}
+        for r in self.saved:
+            if r in sc.restored:
+                expected[r] = new[r]
+            elif r == "rcx":
+                expected[r] = emulate.MARKER_BASE
+            elif r == "r11":
+                expected[r] = 0x246
+            else:
+                expected[r] = 0
+        for r in sorted(expected):
+            got = back.state.gprs[r]
+            if got != expected[r]:
+                what = "restored from the frame" if r in sc.restored else "zeroed (not in syscall.restored)"
+                self._check(False, f"{where}: after sysretq {r} = {got:#x}, expected {expected[r]:#x}, {what}")
+                return
+        self.tally.saw("sysret")

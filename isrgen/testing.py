@@ -9,18 +9,28 @@ Use them to test your own tooling around isrgen, or to fuzz isrgen itself::
     def test_frame_is_aligned(spec):
         assert isrgen.compute_layout(spec).size % 8 == 0
 
-:func:`specs` draws finished :class:`~isrgen.model.Spec` models: register save
-orders, padding slots, vector sets and classes, per-vector handlers, IST/gate/DPL,
-error-code overrides (recorded as such), sections and alignments, symbol
-prefixes and patterns, handler return models and outputs.  Every drawn model is
-one the loader accepts: written out with :func:`isrgen.dump.dump_spec` it loads
-back equal.  :func:`spec_texts` draws that YAML text directly.
+:func:`specs` draws finished :class:`~isrgen.model.Spec` models for ``x86_64``
+or ``i386``: register save orders (every register, or on x86_64 with ``returns:
+void`` only those the ABI forces), padding slots of any size, renamed fields and
+CPU fields, ``pushal`` blocks and segment registers (i386), vector sets and
+classes, per-vector handlers, kernel handlers, IST/gate/DPL, paranoid vectors,
+SIMD policies, error-code overrides (recorded as such), sections and alignments,
+symbol prefixes and patterns, handler return models, stub styles, every
+``entry:`` option, ``simd:`` parameters, a ``syscall:`` entry and outputs.
+Every drawn model is one the loader accepts: written out with
+:func:`isrgen.dump.dump_spec` it loads back equal.  :func:`spec_texts` draws
+that YAML text directly (sometimes with ``classes:`` defaults).
+
+Each option family has its own strategy (:func:`frames`, :func:`entry_options`,
+:func:`simd_options`, :func:`syscalls`, :func:`vector_options`); a new option
+is added by drawing it in its family and writing it in :mod:`isrgen.dump`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
+import attrs
 from hypothesis import strategies as st
 
 from .arch import get_arch
@@ -29,31 +39,48 @@ from .dump import dump_spec
 from .identifiers import reserved_reason
 from .loader import loads_spec
 from .model import (
+    Entry,
     Frame,
     GateType,
     Handler,
+    KernelFault,
     Output,
     ReturnModel,
     Sections,
+    Simd,
+    SimdPolicy,
     Slot,
     SlotKind,
     Spec,
     StubStyle,
     Symbols,
+    Syscall,
     Vector,
     VectorClass,
 )
 
 #: backends whose output a drawn spec may list (filtered by what is installed)
 DEFAULT_FILENAMES = {"gas": "isr.S", "c": "isr.h", "nasm": "isr.asm", "rust": "isr.rs"}
+#: backends that generate for each architecture
+ARCH_BACKENDS = {"x86_64": ("gas", "c", "nasm", "rust"), "i386": ("gas", "c", "nasm")}
 
 _STUB_PATTERNS = ("{prefix}stub_{n}", "{prefix}isr{n}", "{prefix}v{n:03d}", "{prefix}{name}", "{prefix}{name}_entry")
 _NAME_BASES = ("irq", "dev", "sw", "vec_", "line")
 _HANDLER_NAMES = ("dispatch_handler", "fault_handler", "irq_handler", "timer_handler", "soft_handler")
+_KERNEL_HANDLERS = ("kernel_fault_handler", "kfault", "oops_handler")
+_SYSCALL_HANDLERS = ("syscall_handler", "sys_dispatch")
 _CODE_SECTIONS = (".text.isr", ".text", ".text.irq_glue", ".isr_text", "isr_code")
 _TABLE_SECTIONS = (".rodata.isr", ".rodata", ".isr_table", "isr_vectors")
+_FIELD_RENAMES = ("saved_{r}", "{r}_val", "u_{r}")
 _POW2 = (1, 2, 4, 8, 16, 32, 64)
 _CODE_ALIGN = (*_POW2, 256, 4096)
+#: sizes (in words) of drawn pad slots.  Wider ``{pad: N}`` slots load and lay out
+#: correctly, but the C header and Rust struct declare a wide pad as one word (a
+#: known generator bug the proofs find): pass ``pad_words=WIDE_PAD_WORDS`` to draw them.
+PAD_WORDS = (1,)
+WIDE_PAD_WORDS = (1, 2, 3)
+#: XCR0 masks the emulator's CPU supports (x87, SSE, AVX) and the area each needs
+_XSAVE_MASKS = {0x1: 576, 0x3: 576, 0x7: 832}
 
 
 def _arch(name: str) -> ArchFacts:
@@ -67,30 +94,100 @@ def _valid(arch: ArchFacts, *names: str) -> bool:
     return all(reserved_reason(n, arch.register_aliases) is None for n in names)
 
 
+@attrs.frozen
+class FrameNeeds:
+    """What the other drawn options require of the frame layout."""
+
+    every_register: bool = False
+    registers: frozenset[str] = frozenset()
+    simd_area: bool = False
+
+
+def _gpr_slots(draw: st.DrawFn, arch: ArchFacts, needs: FrameNeeds, renames: bool) -> list[Slot]:
+    """Saved registers in a random order: all of them, or (x86_64) the required ones and some others."""
+    required = set(arch.caller_saved) | set(needs.registers)
+    regs = [r for r in arch.gprs if needs.every_register or r in required or draw(st.integers(0, 3)) > 0]
+    order = draw(st.permutations(regs))
+    rename = renames and draw(st.integers(0, 5)) == 0
+    slots = []
+    for r in order:
+        name = r
+        if rename and draw(st.booleans()):
+            name = draw(st.sampled_from(_FIELD_RENAMES)).format(r=r)
+        slots.append(Slot(SlotKind.GPR, name, arch.word_size, r))
+    return slots
+
+
+def _i386_slots(draw: st.DrawFn, arch: ArchFacts, renames: bool) -> list[Slot]:
+    """pushal (default or renamed fields) or separate pushes, plus some segment registers."""
+    slots: list[Slot] = []
+    if draw(st.booleans()):
+        default = [("o" + r if r == arch.stack_pointer else r) for r in arch.pushal_order]
+        names = default
+        if renames and draw(st.integers(0, 3)) == 0:
+            names = [f"p_{r}" for r in arch.pushal_order]
+        for reg, name in zip(arch.pushal_order, names, strict=True):
+            kind = SlotKind.PAD if reg == arch.stack_pointer else SlotKind.GPR
+            slots.append(Slot(kind, name, arch.word_size, reg, 0, "pushal"))
+    else:
+        slots += [Slot(SlotKind.GPR, r, arch.word_size, r) for r in draw(st.permutations(arch.gprs))]
+    segments = draw(st.lists(st.sampled_from(arch.segment_registers), unique=True, max_size=4))
+    for seg in segments:
+        at = _keep_pushal_together(slots, draw(st.integers(0, len(slots))))
+        slots.insert(at, Slot(SlotKind.SEGMENT, seg, arch.word_size, seg, 2))
+    return slots
+
+
+def _keep_pushal_together(slots: list[Slot], at: int) -> int:
+    """Move an insertion point out of a pushal block (its eight slots are one instruction)."""
+    while 0 < at < len(slots) and slots[at].block == "pushal" and slots[at - 1].block == "pushal":
+        at += 1
+    return at
+
+
 @st.composite
-def frames(draw: st.DrawFn, arch_name: str = "x86_64", struct_prefix: str = "isr_") -> Frame:
-    """A frame layout: all general-purpose registers in a random order, 0-3 pad slots
-    anywhere among them, then ``vector`` and ``error_code`` (where the CPU needs them)."""
+def frames(
+    draw: st.DrawFn,
+    arch_name: str = "x86_64",
+    struct_prefix: str = "isr_",
+    needs: FrameNeeds = FrameNeeds(),
+    pad_words: Sequence[int] = PAD_WORDS,
+    renames: bool = True,
+) -> Frame:
+    """A frame layout: saved registers in a random order (with i386 ``pushal`` and segment
+    registers), a ``simd_area`` slot where SIMD needs one, 0-3 pad slots of any size
+    anywhere among them, then ``vector`` and ``error_code`` (possibly renamed), and
+    sometimes renamed CPU-pushed fields."""
     arch = _arch(arch_name)
-    regs = draw(st.permutations(arch.gprs))
-    body: list[Slot] = [Slot(SlotKind.GPR, r) for r in regs]
-    pads = draw(st.integers(0, 3))
-    for _ in range(pads):
-        at = draw(st.integers(0, len(body)))
-        body.insert(at, Slot(SlotKind.PAD, "pad"))
-    # pad names are numbered in layout order, as the loader does
+    body = _i386_slots(draw, arch, renames) if arch.pushal_order else _gpr_slots(draw, arch, needs, renames)
+    if needs.simd_area or ("simd" in arch.features and draw(st.integers(0, 5)) == 0):
+        body.insert(draw(st.integers(0, len(body))), Slot(SlotKind.SIMD_AREA, "simd_area", arch.word_size, "simd_area"))
+    for _ in range(draw(st.integers(0, 3))):
+        at = _keep_pushal_together(body, draw(st.integers(0, len(body))))
+        size = arch.word_size * draw(st.sampled_from(tuple(pad_words)))
+        body.insert(at, Slot(SlotKind.PAD, "pad", size, "pad"))
+    # pad names are numbered in layout order, as the loader does (pushal's esp slot is not a pad)
     numbered: list[Slot] = []
     count = 0
     for slot in body:
-        if slot.kind is SlotKind.PAD:
-            numbered.append(Slot(SlotKind.PAD, f"_pad{count}"))
+        if slot.kind is SlotKind.PAD and slot.block != "pushal":
+            slot = attrs.evolve(slot, name=f"_pad{count}")
             count += 1
-        else:
-            numbered.append(slot)
-    numbered += [Slot(SlotKind.VECTOR, "vector"), Slot(SlotKind.ERROR_CODE, "error_code")]
+        numbered.append(slot)
+    renamed = renames and draw(st.integers(0, 4)) == 0
+    vector = "trapno" if renamed and draw(st.booleans()) else "vector"
+    error = "err" if renamed and draw(st.booleans()) else "error_code"
+    numbered += [
+        Slot(SlotKind.VECTOR, vector, arch.word_size, "vector"),
+        Slot(SlotKind.ERROR_CODE, error, arch.word_size, "error_code"),
+    ]
+    cpu_names: tuple[tuple[str, str], ...] = ()
+    if renames and draw(st.integers(0, 4)) == 0:
+        picked = draw(st.lists(st.sampled_from(arch.cpu_frame), unique=True, min_size=1, max_size=3))
+        cpu_names = tuple((cpu, f"cpu_{cpu}") for cpu in arch.cpu_frame if cpu in picked)
     struct = draw(st.sampled_from(("frame", "regs", "trap_frame", "int_ctx")))
     synthetic = draw(st.one_of(st.just(0), st.integers(-(2**31), 2**31 - 1)))
-    return Frame(f"{struct_prefix}{struct}", tuple(numbered), synthetic)
+    return Frame(f"{struct_prefix}{struct}", tuple(numbered), synthetic, cpu_names=cpu_names)
 
 
 @st.composite
@@ -99,20 +196,80 @@ def vector_sets(draw: st.DrawFn, max_vectors: int = 256) -> list[int]:
     everything = draw(st.integers(0, 4)) == 0 and max_vectors >= 256
     if everything:
         return list(range(256))
-    # always include a few architectural exceptions with and without error codes
     picked = set(draw(st.lists(st.integers(0, 255), min_size=1, max_size=max(1, min(max_vectors, 40)))))
     return sorted(picked)[:max_vectors]
 
 
+@attrs.frozen
+class VectorOptions:
+    """Spec-wide choices the per-vector options depend on."""
+
+    #: the SIMD save instruction vectors may use (one per spec), or NONE
+    simd: SimdPolicy = SimdPolicy.NONE
+    paranoid: bool = False
+    kernel_handlers: tuple[str, ...] = ()
+
+
 @st.composite
-def specs(
-    draw: st.DrawFn,
-    backends: Sequence[str] = ("gas", "c"),
-    max_vectors: int = 256,
-    arch_name: str = "x86_64",
-) -> Spec:
-    """A valid spec (see the module docstring); its outputs are drawn from ``backends``."""
+def vector_options(draw: st.DrawFn, arch_name: str = "x86_64", allow_swapgs: bool = True) -> VectorOptions:
+    """Which entry features vectors may use: a SIMD save instruction, paranoid entries, kernel handlers."""
     arch = _arch(arch_name)
+    simd = SimdPolicy.NONE
+    if "simd" in arch.features:
+        simd = draw(st.sampled_from((SimdPolicy.FXSAVE, SimdPolicy.NONE, SimdPolicy.XSAVE)))
+    paranoid = "paranoid" in arch.features and allow_swapgs and draw(st.integers(0, 3)) == 0
+    kernel = draw(st.lists(st.sampled_from(_KERNEL_HANDLERS), max_size=2, unique=True))
+    return VectorOptions(simd, paranoid, tuple(kernel))
+
+
+@st.composite
+def entry_options(draw: st.DrawFn, arch_name: str, prefix: str, frame: Frame) -> Entry:
+    """The ``entry:`` block: swapgs (x86_64), clearing, ENDBR64, kernel-fault policy, the
+    halt symbol, CR3 loading, and (i386) data segments loaded after saving."""
+    arch = _arch(arch_name)
+    saved_segments = [s.role for s in frame.slots if s.kind is SlotKind.SEGMENT]
+    data_segments: tuple[str, ...] = ()
+    if saved_segments:
+        picked = draw(st.lists(st.sampled_from(saved_segments), unique=True))
+        data_segments = tuple(picked)
+    return Entry(
+        swapgs="swapgs" in arch.features and draw(st.booleans()),
+        clear_registers=draw(st.booleans()),
+        endbr64=arch.word_size == 8 and draw(st.booleans()),
+        kernel_fault=draw(st.sampled_from(tuple(KernelFault))),
+        halt=prefix + draw(st.sampled_from(("halt", "die", "panic_halt"))),
+        exit_loads_cr3=draw(st.booleans()),
+        data_segments=data_segments,
+        data_selector=draw(st.sampled_from((0x10, 0x18))) if arch.segment_registers else 0x10,
+    )
+
+
+@st.composite
+def simd_options(draw: st.DrawFn) -> Simd:
+    """``simd:``: an XCR0 mask within x87/SSE/AVX and an area at least as large as it needs."""
+    mask = draw(st.sampled_from(tuple(_XSAVE_MASKS)))
+    return Simd(mask, _XSAVE_MASKS[mask] + 64 * draw(st.sampled_from((0, 0, 1, 4))))
+
+
+@st.composite
+def syscalls(draw: st.DrawFn, prefix: str, frame: Frame, vectors: Sequence[int]) -> Syscall:
+    """A ``syscall:`` entry whose marker is no vector number and which restores some saved registers."""
+    saved = [r for r in frame.saved_registers if r not in ("rcx", "r11")]
+    restored = draw(st.lists(st.sampled_from(saved), unique=True)) if saved else []
+    marker = draw(st.sampled_from((-1, 0x80, 0x1000, 256)).filter(lambda m: m not in vectors))
+    return Syscall(
+        entry=prefix + draw(st.sampled_from(("syscall_entry", "sys_enter"))),
+        handler=draw(st.sampled_from(_SYSCALL_HANDLERS)),
+        marker=marker,
+        kernel_stack_gs=draw(st.sampled_from((8, 0, 24))),
+        user_stack_gs=draw(st.sampled_from((16, 32))),
+        user_cs=0x23,
+        user_ss=0x1B,
+        restored=tuple(restored),
+    )
+
+
+def _symbols(draw: st.DrawFn, arch: ArchFacts) -> Symbols:
     prefix = draw(st.from_regex(r"[a-z]{1,4}_", fullmatch=True).filter(lambda p: _valid(arch, p + "x")))
     names = {
         "table": draw(st.sampled_from(("table", "vectors", "stub_table"))),
@@ -120,7 +277,7 @@ def specs(
         "exit": draw(st.sampled_from(("return", "resume", "exit_frame"))),
         "gates": draw(st.sampled_from(("gate_attrs", "gates", "idt_attrs"))),
     }
-    symbols = Symbols(
+    return Symbols(
         prefix,
         draw(st.sampled_from(_STUB_PATTERNS)),
         f"{prefix}{names['table']}",
@@ -128,25 +285,28 @@ def specs(
         f"{prefix}{names['exit']}",
         f"{prefix}{names['gates']}",
     )
-    code = draw(st.sampled_from(_CODE_SECTIONS))
-    sections = Sections(
-        code,
-        draw(st.sampled_from(_TABLE_SECTIONS)),
-        draw(st.sampled_from(_CODE_ALIGN)),
-        draw(st.sampled_from(_POW2)),
-    )
-    default_handler = draw(st.sampled_from(_HANDLER_NAMES))
-    handler = Handler(default_handler, "sysv", draw(st.sampled_from(tuple(ReturnModel))))
-    frame = draw(frames(arch_name, prefix))
+
+
+def _vectors(
+    draw: st.DrawFn,
+    arch: ArchFacts,
+    symbols: Symbols,
+    default_handler: str,
+    numbers: Sequence[int],
+    options: VectorOptions,
+) -> list[Vector]:
     handler_pool = draw(st.lists(st.sampled_from(_HANDLER_NAMES), min_size=1, max_size=3, unique=True))
     vectors: list[Vector] = []
-    for n in draw(vector_sets(max_vectors)):
+    for n in numbers:
         info = arch.exception(n)
         base = draw(st.sampled_from((None, *_NAME_BASES)))
         name = (info.name if info else f"vector_{n}") if base is None else f"{base}{n}"
         fact = arch.pushes_error_code(n)
         override = draw(st.integers(0, 15)) == 0
-        stub = symbols.stub_pattern.format(prefix=prefix, n=n, name=name)
+        stub = symbols.stub_pattern.format(prefix=symbols.prefix, n=n, name=name)
+        has_ist = "ist" in arch.features and draw(st.booleans())
+        use_simd = options.simd is not SimdPolicy.NONE and draw(st.integers(0, 2)) > 0
+        simd = options.simd if use_simd else SimdPolicy.NONE
         vectors.append(
             Vector(
                 number=n,
@@ -156,13 +316,65 @@ def specs(
                 stub_symbol=stub,
                 error_code=fact != override,
                 error_code_overridden=override,
-                ist=draw(st.one_of(st.none(), st.integers(1, 7))),
+                ist=draw(st.integers(1, 7)) if has_ist else None,
                 gate=draw(st.sampled_from(tuple(GateType))),
                 dpl=draw(st.integers(0, 3)),
+                kernel_handler=draw(st.sampled_from((None, *options.kernel_handlers))),
+                paranoid=options.paranoid and draw(st.integers(0, 2)) == 0,
+                simd=simd,
             )
         )
-    chosen = draw(st.lists(st.sampled_from(tuple(backends)), min_size=1, unique=True))
-    outputs = tuple(Output(b, DEFAULT_FILENAMES.get(b, f"isr.{b}")) for b in chosen)
+    return vectors
+
+
+@st.composite
+def specs(
+    draw: st.DrawFn,
+    backends: Sequence[str] = ("gas", "c"),
+    max_vectors: int = 256,
+    arch_name: str | None = "x86_64",
+    pad_words: Sequence[int] = PAD_WORDS,
+    renames: bool = True,
+) -> Spec:
+    """A valid spec (see the module docstring); its outputs are drawn from ``backends``
+    (those that generate for the architecture).  ``arch_name=None`` draws the architecture;
+    ``pad_words`` are the sizes of pad slots in words; ``renames=False`` keeps every
+    field's default name (the Rust backend's accessors assume them: a known bug)."""
+    if arch_name is None:
+        arch_name = draw(st.sampled_from(tuple(ARCH_BACKENDS)))
+    arch = _arch(arch_name)
+    symbols = _symbols(draw, arch)
+    prefix = symbols.prefix
+    sections = Sections(
+        draw(st.sampled_from(_CODE_SECTIONS)),
+        draw(st.sampled_from(_TABLE_SECTIONS)),
+        draw(st.sampled_from(_CODE_ALIGN)),
+        draw(st.sampled_from(_POW2)),
+    )
+    default_handler = draw(st.sampled_from(_HANDLER_NAMES))
+    returns = draw(st.sampled_from(tuple(ReturnModel)))
+    convention = arch.conventions[0]
+    align_stack = convention != "cdecl" or draw(st.booleans())
+    handler = Handler(default_handler, convention, returns, align_stack)
+    swapgs_possible = "swapgs" in arch.features
+    options = draw(vector_options(arch_name, swapgs_possible))
+    want_syscall = "syscall" in arch.features and draw(st.integers(0, 3)) == 0
+    needs = FrameNeeds(
+        every_register=returns is not ReturnModel.VOID,
+        registers=frozenset(
+            ({"r12"} if options.simd is not SimdPolicy.NONE else set()) | ({"rbx"} if options.paranoid else set())
+        ),
+        simd_area=options.simd is not SimdPolicy.NONE,
+    )
+    frame = draw(frames(arch_name, prefix, needs, pad_words, renames))
+    entry = draw(entry_options(arch_name, prefix, frame))
+    if options.paranoid or want_syscall:
+        entry = attrs.evolve(entry, swapgs=True)
+    numbers = draw(vector_sets(max_vectors))
+    vectors = _vectors(draw, arch, symbols, default_handler, numbers, options)
+    syscall = draw(syscalls(prefix, frame, numbers)) if want_syscall else None
+    usable = [b for b in backends if b in ARCH_BACKENDS[arch.name]] or [ARCH_BACKENDS[arch.name][0]]
+    chosen = draw(st.lists(st.sampled_from(usable), min_size=1, unique=True))
     drawn = Spec(
         arch_name=arch.name,
         symbols=symbols,
@@ -170,13 +382,20 @@ def specs(
         handler=handler,
         frame=frame,
         vectors=tuple(vectors),
-        outputs=outputs,
-        stub_style=StubStyle.CLASSIC,
+        outputs=tuple(Output(b, DEFAULT_FILENAMES.get(b, f"isr.{b}")) for b in chosen),
+        stub_style=draw(st.sampled_from(tuple(StubStyle))),
+        entry=entry,
+        simd=draw(simd_options()) if "simd" in arch.features else Simd(),
+        syscall=syscall,
     )
-    # the loader resolves what the model derives (defaults of newer options included)
+    # the loader resolves what the model derives (and checks the draw is valid)
     return loads_spec(dump_spec(drawn), "<drawn>")
 
 
-def spec_texts(backends: Sequence[str] = ("gas", "c"), max_vectors: int = 256) -> st.SearchStrategy[str]:
-    """YAML spec texts of :func:`specs` models."""
-    return specs(backends, max_vectors).map(dump_spec)
+def spec_texts(
+    backends: Sequence[str] = ("gas", "c"), max_vectors: int = 256, arch_name: str | None = "x86_64"
+) -> st.SearchStrategy[str]:
+    """YAML spec texts of :func:`specs` models, with and without ``classes:`` defaults."""
+    return st.tuples(specs(backends, max_vectors, arch_name), st.booleans()).map(
+        lambda pair: dump_spec(pair[0], classes=pair[1])
+    )
