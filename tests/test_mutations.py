@@ -100,3 +100,79 @@ def test_backends_that_disagree_are_reported() -> None:
     assert any(
         re.search(r"\.text\.isr differs between gas .* and nasm .* first at offset 0x", f) for f in report.failures
     )
+
+
+ENTRY_SPEC = """\
+isrgen: 1
+arch: x86_64
+symbols: {prefix: t_}
+handler: {symbol: t_handler}
+entry: {swapgs: true, clear_registers: true}
+syscall: {handler: t_syscall, restored: [rax, rdx]}
+vectors: [{vector: 0}, {vector: 14}, {range: [32, 47], name: "irq{n}"}]
+"""
+
+
+def _after(marker: str, old: str, new: str = "") -> Callable[[str], str]:
+    """Replace the first ``old`` after ``marker`` (a label) with ``new``."""
+
+    def edit(text: str) -> str:
+        at = text.index(marker)
+        return text[:at] + text[at:].replace(old, new, 1)
+
+    return edit
+
+
+@pytest.mark.parametrize(
+    ("edit", "expected"),
+    [
+        (
+            _after("t_common:", "    lfence\n"),
+            r"vector 0 from ring 0: swapgs: no lfence runs after the swapgs decision",
+        ),
+        (_after("t_common:", "    swapgs\n"), r"vector 0 from ring 3: swapgs: the GS base at the handler is 0x1111"),
+        (
+            _after("_return_iret:", "    swapgs\n"),
+            r"vector 0 from ring 3, returning: swapgs: the GS base is 0xffff8000",
+        ),
+        (
+            _after("t_common:", "    xor r12d, r12d\n"),
+            r"vector 0 from ring 0: clear_registers: r12 still holds the interrupted r12",
+        ),
+        (
+            _after("_return_sysret:", "    xor esi, esi\n"),
+            r"syscall: after sysretq rsi = 0x[0-9a-f]+, expected 0x0, zeroed \(not in syscall.restored\)",
+        ),
+        (
+            _after("_return_sysret:", "    cmp r11, rcx\n    jne .Lt_return_iret\n"),
+            r"syscall returning to a non-canonical RIP: left through sysretq, not iretq",
+        ),
+    ],
+    ids=[
+        "drop-lfence",
+        "drop-entry-swapgs",
+        "drop-exit-swapgs",
+        "skip-clearing-r12",
+        "keep-rsi-on-sysret",
+        "sysret-to-noncanonical",
+    ],
+)
+def test_prove_reports_each_entry_option_corruption(edit: Callable[[str], str], expected: str) -> None:
+    spec = isrgen.loads_spec(ENTRY_SPEC, "entry.yaml")
+    assert prove(spec, ["gas"]).ok
+    report = prove(spec, ["gas"], transform=_gas(edit))
+    assert not report.ok
+    assert any(re.search(expected, f) for f in report.failures), report.failures
+
+
+def test_prove_reports_a_halt_path_that_keeps_a_register() -> None:
+    text = ENTRY_SPEC.replace("entry: {", "entry: {kernel_fault: halt, ").replace(
+        "handler: {symbol: t_handler}", "handler: {symbol: t_handler}\nclasses: {exception: {kernel_handler: t_oops}}"
+    )
+    spec = isrgen.loads_spec(text, "halt.yaml")
+    assert prove(spec, ["gas"]).ok
+    report = prove(spec, ["gas"], transform=_gas(_after("t_halt:", "    xor eax, eax\n")))
+    assert any(
+        re.search(r"vector 0 from ring 0, after t_oops returned \(kernel_fault: halt\): rax not cleared", f)
+        for f in report.failures
+    ), report.failures
