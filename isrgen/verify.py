@@ -27,10 +27,10 @@ from elftools.elf.constants import P_FLAGS, SH_FLAGS
 from elftools.elf.elffile import ELFFile
 
 from .codegen.ir import Label, SectionKind, Visibility
-from .codegen.x86 import build_program
+from .codegen.x86 import build_program, stub_stride
 from .diagnostics import UsageError
 from .layout import FrameLayout, compute_layout
-from .model import Spec, StubStyle
+from .model import Spec
 
 
 @attrs.frozen
@@ -218,7 +218,7 @@ def _check_table(k: _Kernel, spec: Spec) -> Iterator[Finding]:
     if table is None:
         yield Finding("missing-symbol", "vector table is not in the kernel's symbol table", symbol=name)
         return
-    word = spec.arch.word_size
+    word = spec.table_width
     count = spec.arch.vector_count
     sec_name, seg_text = k.where(table.value)
     raw = k.read(table.value, word * count)
@@ -254,23 +254,22 @@ def _check_table(k: _Kernel, spec: Spec) -> Iterator[Finding]:
 
 
 def _check_stub_placement(k: _Kernel, spec: Spec) -> Iterator[Finding]:
-    align = spec.sections.stub_align
+    stride = stub_stride(spec)
+    align = stride or spec.sections.stub_align
     present = [(v, k.symbols[v.stub_symbol]) for v in spec.vectors if v.stub_symbol in k.symbols]
     for v, sym in present:
         if sym.value % align:
             sec, seg = k.where(sym.value)
             yield Finding("alignment", f"stub is not {align}-byte aligned", v.stub_symbol, sym.value, sec, seg)
-    if spec.stub_style is not StubStyle.CLASSIC:
-        return
-    # Classic stubs are emitted back to back, each aligned to stub_align: the next
-    # stub starts at this one's start plus its size rounded up to the alignment.
+    # Dense stubs sit at a fixed stride; classic stubs are emitted back to back, each aligned
+    # to stub_align: the next starts at this one's start plus its size rounded up.
     for (v, sym), (nv, nsym) in itertools.pairwise(present):
-        stride = -(-max(sym.size, 1) // align) * align
-        if nsym.value != sym.value + stride:
+        step = stride or -(-max(sym.size, 1) // align) * align
+        if nsym.value != sym.value + step:
             sec, seg = k.where(nsym.value)
             yield Finding(
                 "stride",
-                f"stub follows {v.stub_symbol} at {nsym.value - sym.value:#x} bytes, expected stride {stride:#x}",
+                f"stub follows {v.stub_symbol} at {nsym.value - sym.value:#x} bytes, expected stride {step:#x}",
                 nv.stub_symbol,
                 nsym.value,
                 sec,

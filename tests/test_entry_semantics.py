@@ -435,3 +435,47 @@ def test_idt_helper_reflects_ist_gate_dpl(tmp_path: Path) -> None:
         ]
     )
     assert run([str(tmp_path / "m")]).stdout.split() == ["2", str(0x8E), str(0xEF), "1"]
+
+
+def test_syscall_frame_with_kernel_cs_leaves_through_iretq(workdir: str) -> None:
+    """A marker-tagged frame whose CS is not the user CS must never be sysret'd into ring 3."""
+    from isrgen import emulate
+
+    spec, emu = _image("syscall-frame", workdir)
+    sc = spec.syscall
+    assert sc is not None
+    layout = isrgen.compute_layout(spec)
+    percpu = emulate.STACK_BASE + 0x1000
+    kstack = emulate.DEFAULT_STACK_TOP - 0x100
+    emu.write_u64(percpu + sc.kernel_stack_gs, kstack)
+    stop = emu.syscall(sc.entry, kernel_gs_base=percpu, user_gs_base=USER_GS, kernel_stack_top=kstack)
+    frame = stop.first_argument
+    emu.write_u64(frame + layout.offset("cs"), emulate.KERNEL_CS)
+    emu.write_u64(frame + layout.offset("ss"), emulate.KERNEL_SS)
+    back = emu.return_from_handler(return_value=frame)
+    assert emu.last_return == "iretq"
+    assert back.resumed and back.state.cs == emulate.KERNEL_CS
+
+
+def test_dense_error_code_vector_above_127_is_widened(tmp_path: Path) -> None:
+    """push imm8 sign-extends vectors >= 128; a (deliberately overridden) error-code vector
+    up there must still land as its number in the frame."""
+    require_tool("as", "ld")
+    from isrgen import emulate, toolchain
+
+    text = BASE.format(returns="void", layout=LINUX_ORDER, extra="stubs: {style: dense}").replace(
+        '  - {range: [32, 255], name: "irq_{n}", class: irq}',
+        '  - {range: [32, 199], name: "irq_{n}", class: irq}\n'
+        "  - {vector: 200, name: odd, class: irq, error_code: true, error_code_override: true}\n"
+        '  - {range: [201, 255], name: "irq_{n}", class: irq}',
+    )
+    spec = isrgen.loads_spec(text, "w.yaml")
+    layout = isrgen.compute_layout(spec)
+    obj = toolchain.assemble_gas(isrgen.build(spec, tmp_path, ["gas"])[0])
+    emu = emulate.Emulator(emulate.link_for_emulation([obj], tmp_path), table_symbol=spec.symbols.table)
+    for vector, code in ((200, 0x1234), (201, None), (100, None)):
+        stop = emu.interrupt(vector, error_code=code)
+        frame = stop.first_argument
+        assert stop.u64(frame + layout.offset("vector")) == vector
+        assert stop.u64(frame + layout.offset("error_code")) == (code if code is not None else 0)
+        assert emu.return_from_handler().resumed

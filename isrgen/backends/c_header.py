@@ -31,6 +31,8 @@ class CField:
     offset: int
     size: int
     comment: str
+    #: array dimension (``[2]``) for padding wider than one word
+    suffix: str = ""
 
 
 @attrs.frozen
@@ -84,6 +86,9 @@ def c_header_view(ctx: GenerationContext, filename: str) -> CHeaderView:
             fields.append(CField(f"uint{f.value_size * 8}_t", f.name, f.offset, f.value_size, "segment selector"))
             rest = f.size - f.value_size
             fields.append(CField(f"uint{rest * 8}_t", f"_{f.name}_pad", f.offset + f.value_size, rest, ""))
+        elif f.size > layout.word_size:
+            words = f.size // layout.word_size
+            fields.append(CField(uint, f.name, f.offset, f.size, comment, f"[{words}]"))
         else:
             fields.append(CField(uint, f.name, f.offset, f.size, comment))
     struct = f"struct {spec.frame.struct_name}"

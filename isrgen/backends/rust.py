@@ -98,25 +98,27 @@ def _methods(ctx: GenerationContext, word: str) -> tuple[RustMethod, ...]:
     layout = ctx.layout
     methods = []
     if layout.has("vector"):
-        methods.append(RustMethod("The vector number the stub pushed.", "vector(&self) -> u8", "self.vector as u8"))
+        vector = layout.field("vector").name
+        methods.append(RustMethod("The vector number the stub pushed.", "vector(&self) -> u8", f"self.{vector} as u8"))
     if layout.has("error_code"):
         methods.append(
             RustMethod(
                 "The CPU's error code, or the synthetic value on vectors without one.",
                 f"error_code(&self) -> {word}",
-                "self.error_code",
+                f"self.{layout.field('error_code').name}",
             )
         )
     if layout.has("cs"):
+        cs = layout.field("cs").name
         methods.append(
             RustMethod(
                 "Privilege level of the interrupted code (CS & 3; SDM Vol. 3A 5.5).",
                 "privilege_level(&self) -> u8",
-                "(self.cs & 3) as u8",
+                f"(self.{cs} & 3) as u8",
             )
         )
         methods.append(
-            RustMethod("Whether the interrupted code ran in ring 3.", "from_user(&self) -> bool", "self.cs & 3 == 3")
+            RustMethod("Whether the interrupted code ran in ring 3.", "from_user(&self) -> bool", f"self.{cs} & 3 == 3")
         )
     return tuple(methods)
 
@@ -126,9 +128,17 @@ def rust_view(ctx: GenerationContext) -> RustView:
     spec, layout = ctx.spec, ctx.layout
     word = f"u{layout.word_size * 8}"
     struct = rust_type_name(spec.frame.struct_name)
-    fields = tuple(RustField(f.name, word, f.offset, _field_doc(f)) for f in layout.fields)
+    fields = tuple(
+        RustField(
+            f.name,
+            word if f.size <= layout.word_size else f"[{word}; {f.size // layout.word_size}]",
+            f.offset,
+            _field_doc(f),
+        )
+        for f in layout.fields
+    )
     synthetic = spec.frame.synthetic_error_code % (1 << (layout.word_size * 8))
-    constants = (
+    constants = [
         RustConst("VECTOR_COUNT", "usize", str(spec.arch.vector_count), "Number of IDT vectors."),
         RustConst("FRAME_SIZE", "usize", str(layout.size), f"Size of [`{struct}`] in bytes."),
         RustConst(
@@ -137,17 +147,27 @@ def rust_view(ctx: GenerationContext) -> RustView:
             f"{synthetic:#x}",
             "Error code the stubs store on vectors where the CPU pushes none.",
         ),
-    )
+    ]
+    if spec.syscall is not None:
+        marker = spec.syscall.marker % (1 << (layout.word_size * 8))
+        constants.append(
+            RustConst("SYSCALL_MARKER", word, f"{marker:#x}", "Vector slot value of frames built by the syscall entry.")
+        )
     vector_constants = tuple(RustConst(f"VEC_{v.name.upper()}", "u8", str(v.number)) for v in spec.vectors)
     ptr = f"*mut {struct}"
-    ret = f" -> {ptr}" if spec.handler.returns is ReturnModel.FRAME else ""
+    ret = {ReturnModel.VOID: "", ReturnModel.FRAME: f" -> {ptr}", ReturnModel.NORETURN: " -> !"}[spec.handler.returns]
     functions = [f"pub fn {h}(frame: {ptr}){ret};" for h in spec.handlers]
     # local (non-exported) symbols get no declaration: nothing outside the object can use them
     vis = spec.symbols.visibility
     if vis.exit is SymbolVisibility.GLOBAL:
         # exit_frame: stack is entered with the stack pointer at the frame (by `ret`), no argument
         exit_args = "" if spec.entry.exit_frame is ExitFrame.STACK else f"frame: {ptr}"
+        if spec.entry.exit_loads_cr3 and exit_args:
+            exit_args += ", page_table_root: u64"
         functions.append(f"pub fn {spec.symbols.exit}({exit_args}) -> !;")
+    functions.append(f"pub fn {spec.entry.halt}() -> !;")
+    if spec.syscall is not None:
+        functions.append(f"pub fn {spec.syscall.entry}();")
     if vis.entry is SymbolVisibility.GLOBAL:
         functions += [f"pub fn {g.symbol}();" for g in ctx.groups]
     if vis.stubs is SymbolVisibility.GLOBAL:
@@ -163,7 +183,7 @@ def rust_view(ctx: GenerationContext) -> RustView:
         fields=fields,
         frame_size=layout.size,
         methods=_methods(ctx, word),
-        constants=constants,
+        constants=tuple(constants),
         vector_constants=vector_constants,
         functions=tuple(functions),
         statics=statics,

@@ -82,12 +82,15 @@ class GroupLabels:
 
     noerr: str
     widen: str
+    widen_err: str
     body: str
 
 
 def group_labels(group: EntryGroup) -> GroupLabels:
     """Where stubs jump into a group's entry (internal labels: no relocations in stubs)."""
-    return GroupLabels(f"{group.symbol}_noerr", f"{group.symbol}_widen", f"{group.symbol}_body")
+    return GroupLabels(
+        f"{group.symbol}_noerr", f"{group.symbol}_widen", f"{group.symbol}_widen_err", f"{group.symbol}_body"
+    )
 
 
 def stub_stride(spec: Spec) -> int | None:
@@ -227,8 +230,7 @@ class _Builder:
         if self.dense:
             # push imm8 sign-extends: vectors >= 128 arrive negative and the entry widens them.
             items.append(_i("push", Imm(v.number - 256 if v.number >= 128 else v.number)))
-            target = labels.noerr if not v.error_code else self.first_err_label(group)
-            items.append(_i("jmp", Sym(target, near=True)))
+            items.append(_i("jmp", Sym(self.dense_target(v, group), near=True)))
             items.append(PadTo(v.stub_symbol, stride or DENSE_STRIDE))
         else:
             slot = self.spec.frame.error_slot_value(v)
@@ -247,18 +249,26 @@ class _Builder:
         cli = self.spec.stubs.cli
         return cli is StubCli.ALWAYS or (cli is StubCli.TRAP_GATES and v.gate is GateType.TRAP)
 
-    def needs_widen(self, group: EntryGroup) -> bool:
-        return self.dense and any(v.number >= 128 for v in group.vectors)
+    def needs_widen(self, group: EntryGroup, error_code: bool) -> bool:
+        """Whether some dense stub of ``group`` (with or without a CPU error code) pushes
+        a vector >= 128, which ``push imm8`` sign-extends and the entry must widen."""
+        return self.dense and any(v.number >= 128 and v.error_code is error_code for v in group.vectors)
 
-    def first_err_label(self, group: EntryGroup) -> str:
+    def dense_target(self, v: Vector, group: EntryGroup) -> str:
+        """Where a dense stub jumps: only the paths its vector needs (widening, synthetic code)."""
         labels = group_labels(group)
-        return labels.widen if self.needs_widen(group) else labels.body
+        if v.error_code:
+            return labels.widen_err if v.number >= 128 else labels.body
+        return labels.widen if v.number >= 128 else labels.noerr
 
     # -- common entries -----------------------------------------------------------
     def entry(self, group: EntryGroup, falls_through: bool = False) -> list[Item]:
         spec, labels = self.spec, group_labels(group)
         vis = _VISIBILITY[spec.symbols.visibility.entry]
         items: list[Item] = [Align(16), Label(group.symbol, vis, "function")]
+        widen = _i("and", Mem(self.sp, 0, self.word), Imm(0xFF))
+        if self.needs_widen(group, error_code=False):
+            items += [Label(labels.widen), widen]
         if self.dense and any(not v.error_code for v in group.vectors):
             # The stub's push landed in the error-code slot: copy it down to the vector
             # slot and store the synthetic error code in its place.
@@ -267,8 +277,10 @@ class _Builder:
                 _i("push", Mem(self.sp, 0, self.word)),
                 _i("mov", Mem(self.sp, self.word, self.word), Imm(spec.frame.synthetic_error_code)),
             ]
-        if self.needs_widen(group):
-            items += [Label(labels.widen), _i("and", Mem(self.sp, 0, self.word), Imm(0xFF))]
+        if self.needs_widen(group, error_code=True):
+            if self.dense and any(not v.error_code for v in group.vectors):
+                items.append(_i("jmp", Sym(labels.body)))
+            items += [Label(labels.widen_err), widen]
         items.append(Label(labels.body))
         if spec.entry.swapgs and not group.paranoid:
             items += self.swapgs_if_user(f"{group.symbol}_gs_done", self.rel_stub("cs"), fence=True)
@@ -500,6 +512,10 @@ class _Builder:
             _i("shl", Reg("r11"), Imm(16)),
             _i("sar", Reg("r11"), Imm(16)),
             _i("cmp", Reg("r11"), Reg("rcx")),
+            _i("jne", Sym(self.iret_path)),
+            # sysretq always lands in ring 3 with the STAR selectors: a frame the handler
+            # turned into a kernel context (or any other CS) must leave through iretq.
+            _i("cmp", Mem(SP, self.off("cs")), Imm(spec.syscall.user_cs)),
             _i("jne", Sym(self.iret_path)),
         ]
         items += self.restore()

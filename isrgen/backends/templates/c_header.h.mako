@@ -17,7 +17,7 @@
 /* The interrupt frame, low address first; the handler receives a pointer to it. */
 ${view.struct} {
 % for f in view.fields:
-    ${f.ctype} ${f.name};${"  /* " + f.comment + " */" if f.comment else ""}
+    ${f.ctype} ${f.name}${f.suffix};${"  /* " + f.comment + " */" if f.comment else ""}
 % endfor
 };
 

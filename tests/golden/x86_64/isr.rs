@@ -378,6 +378,7 @@ const _: () = assert!(core::mem::offset_of!(IsrFrame, ss) == 168);
 unsafe extern "C" {
     pub fn isr_dispatch(frame: *mut IsrFrame);
     pub fn isr_return(frame: *mut IsrFrame) -> !;
+    pub fn isr_halt() -> !;
     pub fn isr_common();
     pub fn isr_stub_0();
     pub fn isr_stub_1();
