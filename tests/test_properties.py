@@ -100,8 +100,7 @@ def test_drawn_specs_are_proven_with_gas_and_c(spec: Spec) -> None:
 
 
 @_settings(max(2, EXAMPLES // 4))
-# renamed fields are left out: the Rust backend's accessors use the default field names
-@given(specs(backends=("gas", "nasm", "rust"), max_vectors=16, renames=False))
+@given(specs(backends=("gas", "nasm", "rust"), max_vectors=16))
 def test_drawn_specs_are_proven_across_backends(spec: Spec) -> None:
     require_tool("as", "ld", "nasm", "rustc")
     require_module("unicorn")
