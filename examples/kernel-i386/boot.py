@@ -62,9 +62,9 @@ def read_prompt(sock: socket.socket, deadline: float) -> bytes:
     return out
 
 
-def monitor(sock: socket.socket, command: str, deadline: float) -> None:
+def monitor(sock: socket.socket, command: str, deadline: float) -> str:
     sock.sendall(command.encode() + b"\n")
-    read_prompt(sock, deadline)
+    return read_prompt(sock, deadline).decode(errors="replace")
 
 
 def connect(path: str, deadline: float, proc: subprocess.Popen[bytes]) -> socket.socket:
@@ -89,7 +89,13 @@ def main() -> int:
     ap.add_argument("--keys", default="i s r shift-g ret")
     ap.add_argument("--qemu", default="qemu-system-i386")
     ap.add_argument("--timeout", type=float, default=60.0)
-    ap.add_argument("--no-nmi", action="store_true", help="leave the panicked kernel halted (until the timeout)")
+    ap.add_argument(
+        "--no-nmi",
+        action="store_true",
+        help="instead of the NMI, write the halted CPU's registers (monitor `info registers`) "
+        "to the file given by --registers and quit QEMU",
+    )
+    ap.add_argument("--registers", type=Path, help="where --no-nmi writes the register dump")
     args = ap.parse_args()
 
     args.log.unlink(missing_ok=True)
@@ -111,7 +117,15 @@ def main() -> int:
                 if key not in ("ret", "kp_enter"):
                     wait_for(args.log, lambda t, n=seen: t.count(KEY_LINE) > n, deadline, proc)
             wait_for(args.log, lambda t: HALTING in t, deadline, proc)
-            if not args.no_nmi:
+            if args.no_nmi:
+                # the CPU halts right after the line is printed: wait for hlt before looking
+                dump = ""
+                while "HLT=1" not in dump:
+                    dump = monitor(sock, "info registers", deadline)
+                if args.registers:
+                    args.registers.write_text(dump)
+                sock.sendall(b"quit\n")
+            else:
                 monitor(sock, "nmi", deadline)
             status = proc.wait(timeout=max(0.1, deadline - time.monotonic()))
     except (Timeout, subprocess.TimeoutExpired) as exc:
