@@ -14,7 +14,7 @@ from pathlib import Path
 
 import attrs
 
-from .backends import discover, get_backend
+from .backends import builtin_backends, discover, get_backend
 from .backends.base import GenerationContext
 from .diagnostics import IsrgenError, UsageError
 from .model import Spec
@@ -72,7 +72,7 @@ def render_outputs(spec: Spec, backends: Sequence[str] | None = None) -> list[Re
         if filename in seen:
             raise UsageError(f"backends {seen[filename]!r} and {name!r} would both write {filename!r}")
         seen[filename] = name
-        supported = getattr(discover()[name].backend, "architectures", None)
+        supported = getattr(get_backend(name), "architectures", None)
         if supported is not None and spec.arch_name not in supported:
             raise UsageError(f"backend {name!r} does not generate for {spec.arch_name} (only {', '.join(supported)})")
     ctx = GenerationContext.from_spec(spec)
@@ -80,9 +80,10 @@ def render_outputs(spec: Spec, backends: Sequence[str] | None = None) -> list[Re
 
 
 def _render(name: str, ctx: GenerationContext, filename: str) -> str:
+    builtin = builtin_backends().get(name)
+    if builtin is not None:
+        return builtin.render(ctx, filename)
     info = discover()[name]
-    if info.origin == "builtin":
-        return info.backend.render(ctx, filename)
     try:
         text = info.backend.render(ctx, filename)
     except IsrgenError:

@@ -425,17 +425,17 @@ class _Resolver:
         return True
 
     def outputs(self) -> tuple[Output, ...]:
-        from .backends import available_backends, get_backend
+        from .backends import available_backends, builtin_backends, get_backend
 
         raw = self.data.get("outputs")
         if not isinstance(raw, dict) or not self.ok(("outputs",)):
             return tuple(Output(b, f) for b, f in DEFAULT_OUTPUTS.items())
-        known = available_backends()
         out: list[Output] = []
         files: dict[str, str] = {}
         for backend, filename in raw.items():
             path = ("outputs", backend)
-            if backend not in known:
+            # plugins are only scanned for a name that is not built in
+            if backend not in builtin_backends() and backend not in (known := available_backends()):
                 self.err(path, f"unknown backend {backend!r} (available: {', '.join(sorted(known))})", at_key=True)
                 continue
             supported = getattr(get_backend(backend), "architectures", None)
@@ -903,5 +903,8 @@ class _SlotBuilder:
                 return
             self.seen[reg] = path[-2] if isinstance(path[-2], int) else 0
             # pushad stores the ESP from before it ran; popad skips that slot (SDM PUSHA/POPA)
-            kind = SlotKind.PAD if reg == self.arch.stack_pointer else SlotKind.GPR
-            self.slots.append(Slot(kind, name, self.arch.word_size, reg, 0, "pushal", src))
+            if reg == self.arch.stack_pointer:
+                # not the interrupted esp (that is the CPU's field): a value popad skips
+                self.slots.append(Slot(SlotKind.PAD, name, self.arch.word_size, "pushal_esp", 0, "pushal", src))
+            else:
+                self.slots.append(Slot(SlotKind.GPR, name, self.arch.word_size, reg, 0, "pushal", src))

@@ -117,7 +117,9 @@ class _Builder:
 
 def parse_yaml(text: str, file: str) -> Document:
     """Parse ``text`` (named ``file`` in messages); raise :class:`SpecError` on any problem."""
-    yaml = YAML(typ="rt", pure=True)
+    # The safe loader composes with libyaml (ruamel.yaml.clib) when installed: same nodes,
+    # marks and tags as the pure-Python composer, several times faster.
+    yaml = YAML(typ="safe")
     try:
         node = yaml.compose(text)
     except MarkedYAMLError as exc:

@@ -144,11 +144,6 @@ def test_build_regenerates_the_glue_from_the_spec(tmp_path: Path) -> None:
     assert "-m isrgen build kernel.yaml" in dry, dry
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="isrgen verify looks DWARF members up by role first: struct member 'esp' (CPU-pushed) "
-    "is compared with the pushal block's oesp slot, whose role is also 'esp' (core request)",
-)
 def test_isrgen_verify_accepts_the_linked_kernel(tmp_path: Path) -> None:
     require_kernel_tools("gas")
     build = tmp_path / "verify"

@@ -98,7 +98,8 @@ def c_header_view(ctx: GenerationContext, filename: str) -> CHeaderView:
         CConstant(f"{mp}SYNTHETIC_ERROR_CODE", str(spec.frame.synthetic_error_code)),
     ]
     constants += [CConstant(f"{mp}FRAME_OFFSET_{_macro(f.name)}", str(f.offset)) for f in layout.fields]
-    constants.append(CConstant(f"{mp}TSS_IST_SLOT(ist)", "((ist) - 1) /* gate IST n is the TSS's ist[n - 1] */"))
+    if "ist" in spec.arch.features:
+        constants.append(CConstant(f"{mp}TSS_IST_SLOT(ist)", "((ist) - 1) /* gate IST n is the TSS's ist[n - 1] */"))
     vector_constants = tuple(CConstant(f"{mp}VEC_{_macro(v.name)}", str(v.number)) for v in spec.vectors)
     if spec.simd.xsave_mask and any(g.simd.value != "none" for g in ctx.groups):
         constants.append(CConstant(f"{mp}SIMD_AREA_SIZE", str(spec.simd.area_size)))
