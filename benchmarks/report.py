@@ -58,7 +58,7 @@ def verdicts(r: Results) -> list[Verdict]:
     """Every figure that has a target, with the verdict."""
     out: list[Verdict] = []
     for d in r.density:
-        if d.target is not None and d.name in ("default", "dense", "dense+ibt", "classic+ibt"):
+        if d.target is not None and d.name in ("default", "dense+ibt", "classic+ibt"):
             out.append(
                 Verdict(
                     f"stub bytes/vector incl. padding, {d.name}",

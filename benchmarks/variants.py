@@ -20,6 +20,9 @@ DEFAULT_SPEC = ROOT / "specs" / "x86_64.yaml"
 #: the default frame's first slots, and the same frame with a SIMD save area in front
 _LAYOUT = "layout: [r15,"
 _SIMD_LAYOUT = "layout: [simd_area, pad, r15,"
+#: the default spec's stub style line, and the classic alternative
+_DENSE = "  style: dense"
+_CLASSIC = "  style: classic"
 
 
 @attrs.frozen
@@ -31,10 +34,16 @@ class Variant:
     options: str
     extra: str = ""
     simd_area: bool = False
+    #: use classic stubs (the default spec has dense ones)
+    classic: bool = False
 
     def text(self) -> str:
         """The variant's spec as YAML text."""
         text = DEFAULT_SPEC.read_text(encoding="utf-8")
+        if self.classic:
+            if _DENSE not in text:
+                raise ValueError(f"{DEFAULT_SPEC} no longer asks for dense stubs")
+            text = text.replace(_DENSE, _CLASSIC, 1)
         if self.simd_area:
             if _LAYOUT not in text:
                 raise ValueError(f"{DEFAULT_SPEC} no longer starts its frame layout with r15")
@@ -47,15 +56,15 @@ class Variant:
 
 
 VARIANTS: tuple[Variant, ...] = (
-    Variant("default", "specs/x86_64.yaml as shipped"),
-    Variant("dense", "stubs: dense", "stubs: {style: dense}"),
-    Variant("dense+ibt", "stubs: dense, endbr64", "stubs: {style: dense}\nentry: {endbr64: true}"),
-    Variant("classic+ibt", "endbr64", "entry: {endbr64: true}"),
+    Variant("default", "specs/x86_64.yaml as shipped (dense stubs)"),
+    Variant("classic", "stubs: classic", classic=True),
+    Variant("dense+ibt", "endbr64", "entry: {endbr64: true}"),
+    Variant("classic+ibt", "stubs: classic, endbr64", "entry: {endbr64: true}", classic=True),
     Variant("swapgs", "swapgs", "entry: {swapgs: true}"),
     Variant(
         "hardened",
-        "dense, swapgs, clear_registers, endbr64",
-        "stubs: {style: dense}\nentry: {swapgs: true, clear_registers: true, endbr64: true}",
+        "swapgs, clear_registers, endbr64",
+        "entry: {swapgs: true, clear_registers: true, endbr64: true}",
     ),
     Variant("paranoid", "swapgs, exceptions paranoid", "entry: {swapgs: true}\nclasses: {exception: {paranoid: true}}"),
     Variant("fxsave", "swapgs, irq simd: fxsave", "entry: {swapgs: true}\nclasses: {irq: {simd: fxsave}}", True),
@@ -69,7 +78,7 @@ VARIANTS: tuple[Variant, ...] = (
 )
 
 #: the variants ``--quick`` measures
-QUICK: tuple[str, ...] = ("default", "dense", "dense+ibt", "swapgs", "syscall")
+QUICK: tuple[str, ...] = ("default", "classic", "dense+ibt", "swapgs", "syscall")
 
 
 def select(quick: bool) -> tuple[Variant, ...]:

@@ -76,8 +76,8 @@ def test_prints_what_it_writes_and_tables_are_well_formed(bench: tuple[str, str,
 def test_density_matches_an_independent_measurement(bench: tuple[str, str, dict[str, Any]], tmp_path: Path) -> None:
     _, _, data = bench
     text = (ROOT / "specs" / "x86_64.yaml").read_text(encoding="utf-8")
-    for name, extra in (("default", ""), ("dense", "stubs: {style: dense}\n")):
-        spec = isrgen.loads_spec(text + "\n" + extra, f"{name}.yaml")
+    for name, style in (("default", "dense"), ("classic", "classic")):
+        spec = isrgen.loads_spec(text.replace("  style: dense", f"  style: {style}", 1), f"{name}.yaml")
         (source,) = isrgen.build(spec, tmp_path / name, ["gas"])
         obj = read_elf(toolchain.assemble_gas(source))
         addrs = sorted(obj.symbol(v.stub_symbol).value for v in spec.vectors)

@@ -82,7 +82,7 @@ def test_gas_output_assembles_with_sections_executable(tmp_path: Path) -> None:
             s = syms[f"isr_stub_{n}"]
             assert s["st_shndx"] == code_index
             assert s["st_info"]["bind"] == "STB_GLOBAL"
-            assert s["st_value"] % 16 == 0
+            assert s["st_value"] % 8 == 0
         assert syms["isr_table"]["st_size"] == 256 * 8
         assert syms["isr_dispatch"]["st_shndx"] == "SHN_UNDEF"
 
@@ -146,8 +146,8 @@ def test_header_and_stubs_link_into_a_program(tmp_path: Path) -> None:
         ]
     )
     out = run([str(exe)]).stdout.split()
-    # stride 16; int3 trap gate DPL3 = 0xEF; #DF on IST1; #PF interrupt gate 0x8E; int 0x80 trap DPL3
-    assert out == ["16", str(0xEF), "1", str(0x8E), str(0xEF), "8"]
+    # dense stubs: stride 8; int3 trap gate DPL3 = 0xEF; #DF on IST1; #PF interrupt gate 0x8E; int 0x80 trap DPL3
+    assert out == ["8", str(0xEF), "1", str(0x8E), str(0xEF), "8"]
 
 
 def test_build_is_deterministic_across_hash_seeds(tmp_path: Path) -> None:
