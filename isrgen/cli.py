@@ -201,13 +201,15 @@ EXIT_VERIFY_FAILED = 4
 @click.option(
     "-s", "--spec", "spec", type=click.Path(path_type=Path), required=True, help="The spec the glue came from."
 )
+@click.option("--idt", "idt", metavar="SYMBOL", help="Also check this statically initialised IDT image, gate by gate.")
 @handles_errors
-def verify_cmd(kernel: Path, spec: Path) -> None:
+def verify_cmd(kernel: Path, spec: Path, idt: str | None) -> None:
     """Check a linked KERNEL ELF: generated code executable, no W+X segment, vector
-    table, stub alignment/stride, frame struct size (DWARF). Exit 0 only if all hold."""
+    table, stub alignment/stride, frame struct size (DWARF), and with --idt a static
+    IDT image (offset, type, DPL, IST per gate). Exit 0 only if all hold."""
     from .verify import verify_kernel
 
-    result = verify_kernel(load_spec(spec), kernel)
+    result = verify_kernel(load_spec(spec), kernel, idt)
     for finding in result.findings:
         click.echo(f"{kernel}: error: [{finding.check}] {finding.describe()}", err=True)
     if not result.ok:

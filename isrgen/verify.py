@@ -6,7 +6,9 @@ ALLOC+EXECINSTR, inside a PT_LOAD segment with PF_X), that no loadable segment
 is both writable and executable, that the vector table points at the right
 stub for each vector, that the stubs sit at the spec's alignment and stride,
 and, when the kernel has DWARF for the frame struct, that its size and member
-offsets match the layout.  Each problem is a :class:`Finding` naming the
+offsets match the layout.  When the kernel keeps a statically initialised IDT
+image (``idt=SYMBOL``), each gate's offset, present bit, type, DPL, IST and
+selector are checked against the stub and the spec's gate attributes.  Each problem is a :class:`Finding` naming the
 symbol, address, section and segment involved.
 
 The expected symbols come from the same IR program the assembly backends
@@ -277,6 +279,99 @@ def _check_stub_placement(k: _Kernel, spec: Spec) -> Iterator[Finding]:
             )
 
 
+@attrs.frozen
+class _Gate:
+    """One IDT gate descriptor, decoded (SDM Vol. 3A 6.14.1 long mode, 6.11 protected mode)."""
+
+    offset: int
+    selector: int
+    #: the IST byte (bits 0-2 the index; the rest must be zero); 0 in protected mode
+    ist: int
+    type_attr: int
+    #: long mode's upper reserved dword, protected mode's zero byte
+    reserved: int
+
+    @classmethod
+    def decode(cls, raw: bytes, order: Literal["little", "big"]) -> _Gate:
+        def field(start: int, size: int) -> int:
+            return int.from_bytes(raw[start : start + size], order)
+
+        if len(raw) == 16:
+            offset = field(0, 2) | field(6, 2) << 16 | field(8, 4) << 32
+            return cls(offset, field(2, 2), field(4, 1), field(5, 1), field(12, 4))
+        return cls(field(0, 2) | field(6, 2) << 16, field(2, 2), 0, field(5, 1), field(4, 1))
+
+
+def _type_attr_text(value: int) -> str:
+    """``0x8e (present, DPL 0, interrupt gate)`` for a gate's type/attribute byte."""
+    kinds = {0xE: "interrupt gate", 0xF: "trap gate"}
+    kind = kinds.get(value & 0xF, f"type {value & 0xF:#x}")
+    return f"{value:#04x} ({'present' if value & 0x80 else 'not present'}, DPL {(value >> 5) & 3}, {kind})"
+
+
+def _check_gate(k: _Kernel, spec: Spec, n: int, gate: _Gate) -> Iterator[str]:
+    """Messages for what is wrong with gate ``n`` (the defined vector's stub and attributes)."""
+    v = spec.vector(n)
+    if v is None:
+        if gate.type_attr & 0x80:
+            yield f"gate is present ({_type_attr_text(gate.type_attr)}), but the spec defines no vector {n}"
+        return
+    if not gate.type_attr & 0x80:
+        yield f"gate is not present: {_type_attr_text(gate.type_attr)}, expected {_type_attr_text(v.type_attr)}"
+        return
+    stub = k.symbols.get(v.stub_symbol)
+    if stub is not None and gate.offset != stub.value:
+        actual = next((s.name for s in k.symbols.values() if s.value == gate.offset and gate.offset), None)
+        shown = f"{gate.offset:#x}{f' ({actual})' if actual else ''}"
+        yield f"gate offset is {shown}, expected {v.stub_symbol} ({stub.value:#x})"
+    if gate.type_attr != v.type_attr:
+        yield f"type/attributes {_type_attr_text(gate.type_attr)}, expected {_type_attr_text(v.type_attr)}"
+    if gate.ist != (v.ist or 0):
+        yield f"IST byte is {gate.ist:#x}, expected {v.ist or 0} ({f'ist: {v.ist}' if v.ist else 'no IST'})"
+    if gate.selector & 0x7 or gate.selector == 0:
+        yield f"selector {gate.selector:#x} is not a ring-0 GDT selector (index != 0, TI = 0, RPL = 0)"
+    if gate.reserved:
+        yield f"reserved bits are {gate.reserved:#x}, must be zero"
+
+
+def _check_idt_image(k: _Kernel, spec: Spec, name: str) -> Iterator[Finding]:
+    """The statically initialised IDT image ``name``: one finding per wrong gate."""
+    idt = k.symbols.get(name)
+    if idt is None:
+        yield Finding("missing-symbol", "IDT image is not in the kernel's symbol table", symbol=name)
+        return
+    size = 16 if spec.arch.bits == 64 else 8
+    count = spec.arch.vector_count
+    sec_name, seg_text = k.where(idt.value)
+    raw = k.read(idt.value, size * count)
+    if raw is None:
+        yield Finding(
+            "idt",
+            f"cannot read {count} gates of {size} bytes: no file contents there "
+            "(an IDT filled at run time cannot be checked in the ELF)",
+            name,
+            idt.value,
+            sec_name,
+            seg_text,
+        )
+        return
+    order: Literal["little", "big"] = "little" if k.little else "big"
+    gates = [_Gate.decode(raw[n * size : (n + 1) * size], order) for n in range(count)]
+    for n, gate in enumerate(gates):
+        for message in _check_gate(k, spec, n, gate):
+            yield Finding("idt", message, f"{name}[{n}]", idt.value + n * size, sec_name, seg_text)
+    selectors = sorted({g.selector for g in gates if g.type_attr & 0x80})
+    if len(selectors) > 1:
+        yield Finding(
+            "idt",
+            f"present gates use {len(selectors)} different selectors: {', '.join(f'{s:#x}' for s in selectors)}",
+            name,
+            idt.value,
+            sec_name,
+            seg_text,
+        )
+
+
 def _struct_dies(elf: Any, name: str) -> Iterator[Any]:
     for cu in elf.get_dwarf_info().iter_CUs():
         for die in cu.get_top_DIE().iter_children():
@@ -320,8 +415,8 @@ def _check_dwarf_frame(k: _Kernel, spec: Spec, layout: FrameLayout) -> tuple[lis
     return findings, found
 
 
-def verify_elf(spec: Spec, stream: BinaryIO, name: str = "<kernel>") -> VerifyReport:
-    """Check the ELF read from ``stream`` against ``spec``; see the module docstring."""
+def verify_elf(spec: Spec, stream: BinaryIO, name: str = "<kernel>", idt: str | None = None) -> VerifyReport:
+    """Check the ELF read from ``stream`` against ``spec`` (and the IDT image ``idt``); see the module docstring."""
     try:
         elf = ELFFile(stream)
     except ELFError as exc:
@@ -340,6 +435,8 @@ def verify_elf(spec: Spec, stream: BinaryIO, name: str = "<kernel>") -> VerifyRe
     findings += _check_stub_placement(k, spec)
     dwarf_findings, dwarf_found = _check_dwarf_frame(k, spec, layout)
     findings += dwarf_findings
+    if idt is not None:
+        findings += _check_idt_image(k, spec, idt)
     checked = [
         f"{len(k.segments)} PT_LOAD segments (none W+X)",
         f"{len(code)} code symbols (present, AX section, PF_X segment)",
@@ -349,18 +446,22 @@ def verify_elf(spec: Spec, stream: BinaryIO, name: str = "<kernel>") -> VerifyRe
         if dwarf_found
         else f"struct {spec.frame.struct_name}: no DWARF definition in the kernel, size not checked",
     ]
+    if idt is not None:
+        checked.append(f"IDT image {idt} ({spec.arch.vector_count} gates: offset, P, type, DPL, IST, selector)")
     return VerifyReport(name, tuple(findings), tuple(checked))
 
 
-def verify_kernel(spec: Spec, kernel: str | os.PathLike[str]) -> VerifyReport:
+def verify_kernel(spec: Spec, kernel: str | os.PathLike[str], idt: str | None = None) -> VerifyReport:
     """Check the linked kernel ELF at ``kernel`` against ``spec``.
 
+    ``idt`` names a statically initialised IDT image in the kernel to check gate
+    by gate (an IDT filled at run time has no contents in the ELF to check).
     Raises :class:`UsageError` when the file is missing or is not a usable ELF;
     problems with the kernel itself are returned as findings.
     """
     path = Path(kernel)
     try:
         with path.open("rb") as fh:
-            return verify_elf(spec, fh, os.fspath(kernel))
+            return verify_elf(spec, fh, os.fspath(kernel), idt)
     except OSError as exc:
         raise UsageError(f"cannot read kernel {os.fspath(kernel)}: {exc.strerror or exc}") from None
