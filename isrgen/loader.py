@@ -182,7 +182,11 @@ class _Resolver:
         syscall = self.syscall(arch, symbols.prefix, frame, entry)
         table = self.table(arch, sections)
         stubs = self.stubs(style)
-        debug = Debug(self.get("debug", "cfi", True, bool), self.src(("debug",)))
+        debug = Debug(
+            self.get("debug", "cfi", True, bool),
+            self.get("debug", "cfi_sections", "eh_frame", str),
+            self.src(("debug",)),
+        )
         if self.diags:
             return None
         self.cross_check(symbols, handler, vectors, entry, syscall)

@@ -342,6 +342,8 @@ class Debug:
 
     #: call-frame information (.cfi_* directives) in the GAS and Rust outputs
     cfi: bool = True
+    #: where the GAS output puts it: "eh_frame" (the default) or "debug_frame"
+    cfi_sections: str = "eh_frame"
     source: SourceRef = _src()
 
 

@@ -96,9 +96,10 @@ class _Run:
         if row is None:
             self.failures.append(f"{pc:#x}: no CFI")
             return
-        cfa = rsp + row["cfa"].offset
-        if row["cfa"].reg != 7 or cfa != STACK_TOP:
-            self.failures.append(f"{pc:#x}: CFA {cfa:#x}, expected {STACK_TOP:#x}")
+        base = rsp if row["cfa"].reg == 7 else regs[DWARF_REGS[row["cfa"].reg]]
+        cfa = base + row["cfa"].offset
+        if cfa != STACK_TOP:
+            self.failures.append(f"{pc:#x}: CFA {cfa:#x} (register {row['cfa'].reg}), expected {STACK_TOP:#x}")
             return
         for num, rule in row.items():
             if num in ("pc", "cfa"):
@@ -160,6 +161,9 @@ def _spec_variants() -> dict[str, str]:
         "reordered": base.replace(
             "layout: [r15, r14, r13, r12, r11, r10, r9, r8,", "layout: [r8, r9, r10, r11, r12,"
         ).replace("rbp, rdi, rsi, rdx, rcx, rbx, rax,", "r13, r14, r15, rax, rbx, rcx, rdx, rsi, rdi, rbp,"),
+        # the IRQ entry realigns rsp for an fxsave area: the CFA must follow r12 meanwhile
+        "fxsave-irqs": base.replace("layout: [r15,", "layout: [simd_area, pad, r15,")
+        + "\nclasses: {irq: {simd: fxsave}}\n",
     }
 
 
@@ -186,3 +190,16 @@ def test_cfi_check_catches_a_wrong_offset(tmp_path: Path) -> None:
     emu = _Run(_link(spec, tmp_path, damage))
     emu.interrupt(spec, 14)
     assert any("rbx rule OFFSET gives" in f for f in emu.failures), emu.failures
+
+
+def test_cfi_can_go_to_debug_frame(tmp_path: Path) -> None:
+    """Kernels that discard .eh_frame in their linker script ask for .debug_frame."""
+    require_tool("as")
+    from isrgen import toolchain
+
+    text = DEFAULT_SPEC.read_text() + "\ndebug: {cfi_sections: debug_frame}\n"
+    spec = isrgen.loads_spec(text, "dbg.yaml")
+    (source,) = isrgen.build(spec, tmp_path, ["gas"])
+    with toolchain.assemble_gas(source).open("rb") as fh:
+        names = {s.name for s in ELFFile(fh).iter_sections()}
+    assert ".debug_frame" in names and ".eh_frame" not in names

@@ -18,17 +18,24 @@ class AsmView:
     description: str
     sections: tuple[SectionText, ...]
     note: SectionText
+    #: directives before the first section (GAS file only, never inside Rust's global_asm!)
+    prologue: tuple[str, ...] = ()
 
 
 def gas_view(ctx: GenerationContext) -> AsmView:
     """The GAS rendering of ``ctx``'s program (also used inside Rust ``global_asm!``)."""
     syntax = GasSyntax(internal_labels(ctx.program.sections))
     sections = tuple(syntax.section(s) for s in ctx.program.sections)
+    prologue = ["    .intel_syntax noprefix"]
+    if ctx.spec.debug.cfi and ctx.spec.debug.cfi_sections == "debug_frame":
+        # kernels often discard .eh_frame at link time; .debug_frame survives it
+        prologue.append("    .cfi_sections .debug_frame")
     return AsmView(
         ctx.banner(),
         f"interrupt stubs, common entry and vector table for {ctx.spec.arch_name}",
         sections,
         syntax.note_gnu_stack(),
+        tuple(prologue),
     )
 
 

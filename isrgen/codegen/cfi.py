@@ -24,7 +24,7 @@ import attrs
 
 from ..layout import FieldKind, FrameLayout
 from ..model import Spec
-from .ir import Cfi, EndSymbol, Imm, Insn, Item, Label, Program, Reg, Section, SectionKind, Sym, Visibility
+from .ir import Cfi, EndSymbol, Imm, Insn, Item, Label, Mem, Program, Reg, Section, SectionKind, Sym, Visibility
 
 #: conditional and unconditional jumps whose target inherits the current state
 _UNCONDITIONAL = frozenset({"jmp"})
@@ -32,6 +32,9 @@ _UNCONDITIONAL = frozenset({"jmp"})
 _NO_FALLTHROUGH = frozenset({"jmp", "iretq", "iret", "sysretq", "sysret", "ret", "ud2", "hlt"})
 #: instructions whose first operand is only read
 _READS_FIRST = frozenset({"cmp", "test", "bt", "push"})
+#: registers a called handler preserves (SysV AMD64 ABI 3.2.1): one holding the old rsp
+#: can carry the CFA while the entry realigns the stack (SIMD save areas)
+_CALLEE_SAVED = frozenset({"rbx", "rbp", "r12", "r13", "r14", "r15"})
 
 
 @attrs.frozen
@@ -41,6 +44,10 @@ class _State:
     cfa: int
     #: True once the CPU frame's registers are described (an interrupt frame)
     interrupt: bool = True
+    #: the register the CFA is relative to when it is not rsp (a callee-saved copy of it)
+    base: str = ""
+    #: the syscall entry builds the CPU part itself: describe each slot once pushed
+    building: bool = False
 
 
 class _Pass:
@@ -62,8 +69,9 @@ class _Pass:
 
     # -- directives ------------------------------------------------------------------
     def frame_rules(self, state: _State, all_gprs: bool) -> list[Item]:
-        items: list[Item] = [Cfi("def_cfa", (self.sp, state.cfa))]
-        items += [Cfi("offset", (name, off)) for name, off in self.cpu_slots]
+        items: list[Item] = [Cfi("def_cfa", (state.base or self.sp, state.cfa))]
+        if not state.building:
+            items += [Cfi("offset", (name, off)) for name, off in self.cpu_slots]
         if all_gprs:
             items += [Cfi("offset", (name, off)) for name, off in self.gpr_slots.items()]
         return items
@@ -82,6 +90,10 @@ class _Pass:
             if label in self.jump_states:
                 known = self.jump_states[label]
                 return (known, self.frame_rules(known, all_gprs=False)) if known else (None, self.unknown())
+        if self.spec.syscall is not None and name == self.spec.syscall.entry:
+            # SYSCALL pushes nothing: RIP is in rcx and the CFA is the user rsp until
+            # the entry switches stacks (SDM Vol. 2B SYSCALL).
+            return None, [Cfi("def_cfa", (self.sp, 0)), Cfi("register", (self.spec.arch.cpu_frame[0], "rcx"))]
         if name == self.spec.symbols.exit:
             # Called like a function (rdi = frame): a plain call frame until rsp moves.
             rip = self.spec.arch.cpu_frame[0]
@@ -103,13 +115,34 @@ class _Pass:
         if insn.op in _UNCONDITIONAL or (insn.op.startswith("j") and ops and isinstance(ops[0], Sym)):
             if ops and isinstance(ops[0], Sym):
                 self.record_jump(ops[0].name, state)
+        if (
+            insn.op == "mov"
+            and len(ops) == 2
+            and ops[0] == Reg(self.sp)
+            and isinstance(ops[1], Mem)
+            and ops[1].segment
+            and self.spec.syscall is not None
+        ):
+            # the syscall entry's switch to the kernel stack: its top is the frame's top
+            new = _State(0, building=True)
+            return new, [Cfi("def_cfa", (self.sp, 0))]
         if state is None:
             return None, []
+        if state.base:
+            return self.step_off_base(insn, state)
+        if insn.op == "mov" and len(ops) == 2 and ops[1] == Reg(self.sp) and isinstance(ops[0], Reg):
+            if ops[0].name in _CALLEE_SAVED:
+                new = attrs.evolve(state, base=ops[0].name)
+                return new, [Cfi("def_cfa_register", (ops[0].name,))]
         if insn.op == "push":
             new = attrs.evolve(state, cfa=state.cfa + self.word)
             out: list[Item] = [Cfi("def_cfa_offset", (new.cfa,))]
             if ops and isinstance(ops[0], Reg) and self.gpr_slots.get(ops[0].name) == -new.cfa and new.interrupt:
                 out.append(Cfi("offset", (ops[0].name, -new.cfa)))
+            if state.building:
+                out += [Cfi("offset", (name, off)) for name, off in self.cpu_slots if off == -new.cfa]
+                if -new.cfa <= min(off for _, off in self.cpu_slots):
+                    new = attrs.evolve(new, building=False)
             return new, out
         if insn.op == "pop":
             out = []
@@ -130,6 +163,19 @@ class _Pass:
             new = _State(self.layout.size)
             return new, self.frame_rules(new, all_gprs=True)
         return None, self.unknown()
+
+    def step_off_base(self, insn: Insn, state: _State) -> tuple[_State | None, list[Item]]:
+        """While the CFA is relative to a callee-saved register, rsp may move freely
+        (``and rsp, -64``); ``mov rsp, <that register>`` makes rsp the base again."""
+        ops = insn.operands
+        if insn.op == "mov" and ops == (Reg(self.sp), Reg(state.base)):
+            return attrs.evolve(state, base=""), [Cfi("def_cfa_register", (self.sp,))]
+        if ops and ops[0] == Reg(state.base) and insn.op not in _READS_FIRST:
+            return None, self.unknown()  # the base register itself changes
+        if insn.op == "mov" and len(ops) == 2 and ops[0] == Reg(self.sp):
+            new = _State(self.layout.size)  # rsp loaded with a frame (the handler's return value)
+            return new, self.frame_rules(new, all_gprs=True)
+        return state, []
 
     def section(self, section: Section) -> Section:
         items = section.items

@@ -1,6 +1,8 @@
 /* ${view.banner} */
 /* ${view.description} */
-    .intel_syntax noprefix
+% for line in view.prologue:
+${line}
+% endfor
 % for section in view.sections:
 
 ${section.open}
