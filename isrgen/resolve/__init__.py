@@ -1,0 +1,1 @@
+"""The semantic pass of spec loading, one module per part of the spec."""
