@@ -12,7 +12,7 @@ from mako.template import Template
 
 from .._version import __version__
 from ..codegen.ir import Program
-from ..codegen.x86 import build_program, entry_groups
+from ..codegen.x86 import build_program
 from ..layout import FrameLayout, compute_layout
 from ..model import EntryGroup, Spec
 
@@ -30,7 +30,7 @@ class GenerationContext:
     def from_spec(cls, spec: Spec) -> GenerationContext:
         """Compute the layout, program and entry groups for ``spec``."""
         layout = compute_layout(spec)
-        return cls(spec, layout, build_program(spec, layout), entry_groups(spec))
+        return cls(spec, layout, build_program(spec, layout), spec.entry_groups)
 
     def banner(self) -> str:
         """The first-line notice every generated file carries (no timestamps)."""

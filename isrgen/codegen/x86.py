@@ -645,8 +645,3 @@ def build_program(spec: Spec, layout: FrameLayout | None = None) -> Program:
     """The whole glue for ``spec`` as IR (with call-frame information: :mod:`.cfi`)."""
     layout = layout or compute_layout(spec)
     return add_cfi(_Builder(spec, layout).program(), spec, layout)
-
-
-def entry_groups(spec: Spec) -> tuple[EntryGroup, ...]:
-    """The spec's common entries (kept for callers that predate :attr:`Spec.entry_groups`)."""
-    return spec.entry_groups

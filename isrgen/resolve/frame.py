@@ -41,7 +41,6 @@ class FrameResolver(ResolverBase):
         slots = builder.slots
         kinds = [s.kind for s in slots]
         if base[-1] == "layout" and not any(d.path.startswith("$.frame.layout") for d in self.diags):
-            roles = [s.role for s in slots]
             if SlotKind.ERROR_CODE not in kinds:
                 self.err(base, "the layout must contain 'error_code': the CPU pushes one on some vectors")
             elif kinds[-1] is not SlotKind.ERROR_CODE:
@@ -54,7 +53,6 @@ class FrameResolver(ResolverBase):
                     base + (builder.index_of("vector"),),
                     "'vector' must come directly before 'error_code': the stub pushes it right after the error code",
                 )
-            del roles
         cpu_names = self.cpu_names(arch)
         names: dict[str, str] = {}
         for s in slots:
@@ -63,7 +61,7 @@ class FrameResolver(ResolverBase):
         for cpu in arch.cpu_frame:
             field = renamed.get(cpu, cpu)
             if field in names:
-                where: Path = ("frame", "cpu_fields", cpu) if cpu in renamed else layout_path_of(base)
+                where: Path = ("frame", "cpu_fields", cpu) if cpu in renamed else base
                 self.err(where, f"field name {field!r} is used by the {names[field]} slot and the CPU-pushed {cpu}")
             names[field] = cpu
         in_slot = tuple(VectorClass(c) for c in self.get("frame", "vector_in_error_slot", [], list))
@@ -123,11 +121,6 @@ class FrameResolver(ResolverBase):
                         "give it a handler of its own or add 'vector' to the layout",
                     )
                     return
-
-
-def layout_path_of(base: Path) -> Path:
-    """The path to report whole-layout problems at."""
-    return base
 
 
 class _SlotBuilder:
