@@ -300,12 +300,18 @@ def require_unicorn() -> Any:
 class Emulator:
     """One unicorn CPU with a linked image loaded; deliver interrupts to it one by one."""
 
-    def __init__(self, image: LinkedImage, *, table_symbol: str, instruction_limit: int = 100_000):
-        """``table_symbol`` names the vector table (256 stub addresses) in ``image``."""
+    def __init__(
+        self, image: LinkedImage, *, table_symbol: str, instruction_limit: int = 100_000, table_width: int = 8
+    ):
+        """``table_symbol`` names the vector table (256 stub addresses, ``table_width`` bytes
+        each: 4 for a kernel linked below 4 GiB) in ``image``."""
         if table_symbol not in image.symbols:
             raise UsageError(f"the linked image has no vector table symbol {table_symbol!r}")
+        if table_width not in (4, 8):
+            raise UsageError(f"a vector table entry is 4 or 8 bytes, not {table_width}")
         self.image = image
         self.table = image.symbols[table_symbol]
+        self.table_width = table_width
         self.instruction_limit = instruction_limit
         self._u = require_unicorn()
         from unicorn import x86_const
@@ -417,7 +423,8 @@ class Emulator:
 
     def stub_address(self, vector: int) -> int:
         """The stub address the vector table holds for ``vector`` (0 if none)."""
-        return self.read_u64(self.table + 8 * vector)
+        raw = self.read(self.table + self.table_width * vector, self.table_width)
+        return int.from_bytes(raw, "little")
 
     # -- registers -------------------------------------------------------------
     def _set_gprs(self, regs: Mapping[str, int]) -> None:
@@ -550,13 +557,18 @@ class Emulator:
         rflags: int = RFLAGS_FIXED,
         frame_top: int | None = None,
         resume_at: int = MARKER_BASE,
+        push_return: bool = True,
     ) -> Stop:
         """Call code at ``address`` (e.g. the exit routine with ``rdi`` = a frame) as a
         function: a return address is pushed below ``rsp``; runs until a marker or
-        ``resume_at``.  ``frame_top`` bounds the stack captured at a marker stop."""
+        ``resume_at``.  ``frame_top`` bounds the stack captured at a marker stop.
+        ``push_return=False`` jumps instead, with ``rsp`` as given (code entered by
+        ``ret`` with the stack pointer at a frame, ``entry.exit_frame: stack``)."""
         self._enter_kernel()
-        sp = rsp - 8
-        self.write_u64(sp, self.image.markers[RETURNED])
+        sp = rsp
+        if push_return:
+            sp -= 8
+            self.write_u64(sp, self.image.markers[RETURNED])
         if regs:
             self._set_gprs(regs)
         self.uc.reg_write(self._x.UC_X86_REG_RSP, sp)

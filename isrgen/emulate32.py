@@ -36,6 +36,7 @@ import attrs
 
 from .diagnostics import UsageError
 from .emulate import (
+    HALTED,
     INTERRUPTED,
     MARKER_BASE,
     RETURNED,
@@ -149,6 +150,11 @@ class Stop32:
         return self.symbol is None
 
     @property
+    def halted(self) -> bool:
+        """Whether the CPU stopped at a ``hlt`` instruction."""
+        return self.symbol == HALTED
+
+    @property
     def call_aligned(self) -> bool:
         """At a marker reached by ``call``: whether esp was 16-byte aligned at the call."""
         return (self.state.esp + 4) % 16 == 0
@@ -173,7 +179,9 @@ class Emulator32:
     """One unicorn CPU in 32-bit protected mode with a linked image loaded."""
 
     def __init__(self, image: LinkedImage, *, table_symbol: str, instruction_limit: int = 100_000):
-        """``table_symbol`` names the vector table (256 4-byte stub addresses) in ``image``."""
+        """``table_symbol`` names the vector table (256 4-byte stub addresses) in ``image``.
+
+        A :class:`Stop32` whose symbol is :data:`isrgen.emulate.HALTED` ended at a ``hlt``."""
         if table_symbol not in image.symbols:
             raise UsageError(f"the linked image has no vector table symbol {table_symbol!r}")
         self.image = image
@@ -192,6 +200,7 @@ class Emulator32:
         self._resume_at = MARKER_BASE
         #: the last return instruction carried out in Python (``iretd`` to ring 3), if any
         self.last_outer_return: str | None = None
+        self._halt_at: int | None = None
         self.uc = self._u.Uc(self._u.UC_ARCH_X86, self._u.UC_MODE_32)
         self._load()
 
@@ -231,9 +240,15 @@ class Emulator32:
         """Carry out an ``iretd`` to an outer privilege level in Python (SDM Vol. 2A IRET).
 
         Unicorn cannot return from CPL 3, so the return is decoded from the stack here
-        and emulation stops; returns within ring 0 are left to unicorn.
+        and emulation stops; returns within ring 0 are left to unicorn.  Also records
+        where a ``hlt`` ran (unicorn ends emulation after it).
         """
-        if size != 1 or uc.mem_read(address, 1) != b"\xcf":
+        if size != 1:
+            return
+        opcode = bytes(uc.mem_read(address, 1))
+        if opcode == b"\xf4":  # hlt
+            self._halt_at = address + 1
+        if opcode != b"\xcf":
             return
         sp = uc.reg_read(self._x.UC_X86_REG_ESP)
         eip, cs, eflags = struct.unpack("<3I", bytes(uc.mem_read(sp, 12)))
@@ -320,6 +335,7 @@ class Emulator32:
         """Run from ``begin`` until a marker or ``resume_at`` (the interrupted EIP)."""
         self._stopped_at = None
         self._outer = None
+        self._halt_at = None
         try:
             self.uc.emu_start(begin, resume_at, count=self.instruction_limit)
         except self._u.UcError as exc:
@@ -327,6 +343,8 @@ class Emulator32:
             raise EmulationError(f"CPU fault at {self.image.describe(eip)}: {exc}") from None
         st = self._outer if self._outer is not None else self.state()
         symbol = self._stopped_at
+        if symbol is None and self._halt_at is not None and st.eip == self._halt_at:
+            symbol = HALTED
         if symbol is None and st.eip != resume_at:
             raise EmulationError(
                 f"no handler reached and no return within {self.instruction_limit} instructions "
@@ -407,12 +425,16 @@ class Emulator32:
         eflags: int = EFLAGS_FIXED,
         frame_top: int | None = None,
         resume_at: int = MARKER_BASE,
+        push_return: bool = True,
     ) -> Stop32:
         """Call ``address`` as a cdecl function: ``args`` pushed right to left below
         ``esp``, then a return address (:data:`isrgen.emulate.RETURNED`); runs until a
-        marker or ``resume_at``.  ``frame_top`` bounds the stack captured at a stop."""
+        marker or ``resume_at``.  ``frame_top`` bounds the stack captured at a stop.
+        ``push_return=False`` jumps with ``esp`` as given (code entered by ``ret`` with
+        the stack pointer at a frame: ``entry.exit_frame: stack``)."""
         sp = esp
-        for value in [*reversed(args), self.image.markers[RETURNED]]:
+        pushed = [*reversed(args), self.image.markers[RETURNED]] if push_return else list(reversed(args))
+        for value in pushed:
             sp -= 4
             self.write_u32(sp, value)
         if regs:

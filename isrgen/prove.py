@@ -10,9 +10,11 @@ Four properties, each run only for the backends chosen:
    included) and a tiny program prints the same offsets.
 3. Machine code: the assembled stubs run under unicorn for every vector (see
    :mod:`isrgen.prove_machine`), and every entry option the model enables is
-   checked for its effect on machine state; code must sit in executable memory.
-   i386 glue needs :mod:`isrgen.emulate32`; without it this property is skipped
-   and the report says so.
+   checked for its effect on machine state; code must sit in executable memory,
+   the table where its section puts it (read-only, or writable for ``.data*``),
+   aligned, with one ``table.width`` entry per vector pointing at its stub, and
+   every generated symbol bound as ``symbols.visibility`` says.  i386 glue runs
+   on :mod:`isrgen.emulate32` (see :mod:`isrgen.prove_machine32`).
 4. Backends agree: the GAS, NASM and Rust objects hold the same bytes
    (relocated bytes masked) and the same symbols at the same offsets.
 
@@ -32,12 +34,12 @@ from pathlib import Path
 
 import attrs
 
-from . import emulate, toolchain
+from . import emulate, emulate32, toolchain
 from .build import render_outputs
 from .diagnostics import UsageError
 from .elfobj import read_elf
 from .layout import FrameLayout, compute_layout
-from .model import Spec
+from .model import Spec, SymbolVisibility
 from .prove_layout import (
     c_checker_source,
     c_layout_object_source,
@@ -46,6 +48,7 @@ from .prove_layout import (
     rust_checker_source,
 )
 from .prove_machine import MachineProver, MachineTally
+from .prove_machine32 import MachineProver32
 
 #: backends ``prove`` knows how to check, and the tools each needs
 BACKEND_TOOLS: dict[str, tuple[str, ...]] = {
@@ -55,12 +58,6 @@ BACKEND_TOOLS: dict[str, tuple[str, ...]] = {
     "c": ("gcc",),
 }
 ASSEMBLY_BACKENDS = ("gas", "nasm", "rust")
-
-#: why the machine-code property does not run for i386 specs
-I386_MACHINE_SKIPPED = (
-    "not run for i386: prove executes 64-bit glue only (the 32-bit emulator isrgen.emulate32 "
-    "is not wired into prove yet); the C layout and backends-agree properties still ran"
-)
 
 #: ``transform(backend, text) -> text``: applied to each generated output before the
 #: tools see it (the mutation tests corrupt outputs through it)
@@ -241,20 +238,95 @@ class _Prover:
                     self.fail(f"{b}: the generated output does not assemble: {exc.output.strip()[:600]}")
         return objs
 
-    def placement(self, label: str, image: emulate.LinkedImage) -> int:
-        """Stubs and entries must be in executable memory, the table in read-only memory."""
-        names = [v.stub_symbol for v in self.spec.vectors] + [self.spec.symbols.exit]
-        for name in names:
-            seg = image.segment_of(image.symbols.get(name, -1))
-            if seg is None or not seg.executable:
-                flags = "not loaded" if seg is None else f"flags {_pflags(seg.flags)}"
-                self.fail(f"{label}: {name} is not in executable memory ({flags}): check the code section's flags")
-                return len(names)
-        table = image.segment_of(image.symbols.get(self.spec.symbols.table, -1))
-        if table is None or table.executable or table.flags & 2:
+    def placement(self, label: str, image: emulate.LinkedImage, emu: emulate.Emulator | emulate32.Emulator32) -> int:
+        """Stubs and entries in executable memory, reached through the table; the table in
+        memory as writable as its section says, never executable, aligned.  Returns how
+        many code addresses were checked."""
+        spec = self.spec
+        checked = 0
+        for n in range(spec.arch.vector_count):
+            v = spec.vector(n)
+            stub = emu.stub_address(n)
+            if v is None:
+                if stub != 0:
+                    self.fail(f"{label}: table entry {n} is {stub:#x}, but the spec defines no vector {n} (want 0)")
+                    return checked
+                continue
+            symbol = image.symbols.get(v.stub_symbol)
+            if symbol is not None and symbol != stub:
+                self.fail(f"{label}: table entry {n} is {stub:#x}, not {v.stub_symbol} ({symbol:#x})")
+                return checked
+            if not self._executable(label, f"{v.stub_symbol} (table entry {n})", image, stub):
+                return checked
+            checked += 1
+        for name in (spec.symbols.exit, *(g.symbol for g in spec.entry_groups)):
+            if not self._executable(label, name, image, image.symbols.get(name, -1)):
+                return checked
+            checked += 1
+        address = image.symbols.get(spec.symbols.table, -1)
+        table = image.segment_of(address)
+        where = "writable data (its section is .data*)" if spec.table.writable else "read-only data"
+        if table is None or table.executable or bool(table.flags & 2) != spec.table.writable:
             flags = "not loaded" if table is None else f"flags {_pflags(table.flags)}"
-            self.fail(f"{label}: the vector table {self.spec.symbols.table} is not in read-only data ({flags})")
-        return len(names)
+            self.fail(f"{label}: the vector table {spec.symbols.table} is not in {where} ({flags})")
+        if address % spec.table_align:
+            self.fail(f"{label}: the vector table is at {address:#x}, not {spec.table_align}-byte aligned")
+        return checked
+
+    def _executable(self, label: str, name: str, image: emulate.LinkedImage, address: int) -> bool:
+        seg = image.segment_of(address)
+        if seg is None or not seg.executable:
+            flags = "not loaded" if seg is None else f"flags {_pflags(seg.flags)}"
+            self.fail(f"{label}: {name} is not in executable memory ({flags}): check the code section's flags")
+            return False
+        return True
+
+    def visibility(self, label: str, obj: Path) -> int:
+        """Each generated symbol is bound (global or local) as ``symbols.visibility`` says."""
+        spec = self.spec
+        vis = spec.symbols.visibility
+        wanted = [(v.stub_symbol, vis.stubs) for v in spec.vectors]
+        wanted += [(spec.symbols.table, vis.table), (spec.symbols.exit, vis.exit)]
+        wanted += [(g.symbol, vis.entry) for g in spec.entry_groups]
+        symbols = {s.name: s for s in read_elf(obj).symbols if s.name and s.section is not None}
+        for name, want in wanted:
+            sym = symbols.get(name)
+            if sym is None:
+                self.fail(f"{label}: {name} is not in the object's symbol table")
+                return 0
+            if sym.is_global != (want is SymbolVisibility.GLOBAL):
+                self.fail(f"{label}: {name} is {sym.binding}, but symbols.visibility says {want}")
+                return 0
+        return len(wanted)
+
+    def cfi(self, label: str, obj: Path) -> str:
+        """GAS output: call-frame information where ``debug.cfi``/``cfi_sections`` put it,
+        an FDE starting at every stub (the other assemblers' CFI is not the spec's)."""
+        if label != "gas":
+            return ""
+        debug = self.spec.debug
+        elf = read_elf(obj)
+        present = [name for name in (".eh_frame", ".debug_frame") if elf.has_section(name)]
+        # the generator writes CFI for x86_64 only (i386 glue has none)
+        if not debug.cfi or self.spec.arch.bits != 64:
+            if present:
+                self.fail(f"{label}: the object has {', '.join(present)}, but the spec's glue has no CFI")
+            return ", no CFI (" + (
+                "debug.cfi: false)" if not debug.cfi else f"none generated for {self.spec.arch_name})"
+            )
+        want = f".{debug.cfi_sections}"
+        if present != [want]:
+            self.fail(f"{label}: CFI is in {', '.join(present) or 'no section'}, debug.cfi_sections says {want}")
+            return ""
+        code = self.spec.sections.code
+        starts = {r.target[1] for r in elf.relocations.get(want, ()) if r.target[0] == code}
+        stubs = elf.defined_symbols(code, only_global=False)
+        # a stub outside the code section is reported by the placement check
+        found = [stubs[v.stub_symbol] for v in self.spec.vectors if v.stub_symbol in stubs]
+        missing = [sym.name for sym in found if sym.value not in starts]
+        if missing:
+            self.fail(f"{label}: no FDE in {want} starts at {missing[0]} ({len(missing)} stubs without CFI)")
+        return f", CFI in {want} (an FDE at each of {len(found) - len(missing)} stubs)"
 
     def prove_machine(self, objs: dict[str, Path]) -> None:
         before = len(self.failures)
@@ -262,20 +334,33 @@ class _Prover:
             why = "no assembly backend chosen" if not set(self.backends) & set(ASSEMBLY_BACKENDS) else "no object"
             self.rows.append(ProofRow("machine code", "skipped" if before == len(self.failures) else "FAILED", why))
             return
-        if self.spec.arch.word_size != 8:
-            self.rows.append(ProofRow("machine code", "skipped", I386_MACHINE_SKIPPED))
-            return
+        bits = self.spec.arch.bits
         details = []
         for label, obj in objs.items():
             try:
-                image = emulate.link_for_emulation([obj], self.work, name=f"{label}.elf")
+                if bits == 64:
+                    image = emulate.link_for_emulation([obj], self.work, name=f"{label}.elf")
+                else:
+                    image = emulate32.link32([obj], self.work, name=f"{label}.elf")
             except toolchain.ToolError as exc:
                 self.fail(f"{label}: the object does not link: {exc.output.strip()[:600]}")
                 continue
-            placed = self.placement(label, image)
-            emu = emulate.Emulator(image, table_symbol=self.spec.symbols.table)
-            tally: MachineTally = MachineProver(self.spec, self.layout, emu, self.fail, self.rng, label).run_all()
-            details.append(f"{label}: {tally.summary()}, {placed} symbols in executable memory")
+            table, width = self.spec.symbols.table, self.spec.table_width
+            tally: MachineTally
+            if bits == 64:
+                emu64 = emulate.Emulator(image, table_symbol=table, table_width=width)
+                placed = self.placement(label, image, emu64)
+                tally = MachineProver(self.spec, self.layout, emu64, self.fail, self.rng, label).run_all()
+            else:
+                emu32 = emulate32.Emulator32(image, table_symbol=table)
+                placed = self.placement(label, image, emu32)
+                tally = MachineProver32(self.spec, self.layout, emu32, self.fail, self.rng, label).run_all()
+            bound = self.visibility(label, obj)
+            details.append(
+                f"{label}: {tally.summary()}; {placed} code addresses in executable memory "
+                f"({len(self.spec.vectors)} via {width}-byte table entries), {bound} symbols bound as specified"
+                + self.cfi(label, obj)
+            )
         self.row("machine code", before, "; ".join(details) or "nothing ran")
 
     def prove_agree(self, objs: dict[str, Path]) -> None:

@@ -47,7 +47,7 @@ import attrs
 from . import emulate
 from .codegen.x86 import stub_stride
 from .layout import FieldKind, FrameLayout
-from .model import KernelFault, ReturnModel, SimdPolicy, Spec, Vector
+from .model import ExitFrame, GateType, KernelFault, ReturnModel, SimdPolicy, Spec, StubCli, Vector
 
 _MASK = 2**64 - 1
 #: interrupted RFLAGS: IF and DF set (the entry must clear DF before calling C)
@@ -75,6 +75,8 @@ class MachineTally:
     fields_checked: int = 0
     #: option name -> how many times its effect was checked
     options: dict[str, int] = attrs.field(factory=dict)
+    #: the interrupt-return instruction the returns went through
+    return_instruction: str = "iretq"
 
     def saw(self, option: str) -> None:
         """Count one check of ``option``."""
@@ -85,7 +87,7 @@ class MachineTally:
         text = (
             f"{len(self.vectors)} vectors, {self.interrupts} interrupts "
             f"({self.kernel_entries} from ring 0, {self.user_entries} from ring 3), "
-            f"{self.fields_checked} frame fields, {self.iretq_returns} iretq returns, "
+            f"{self.fields_checked} frame fields, {self.iretq_returns} {self.return_instruction} returns, "
             f"{self.exit_routine_resumes} exit-routine resume"
         )
         if self.options:
@@ -98,6 +100,26 @@ def _who_holds(value: int, regs: dict[str, int]) -> str:
         if v == value:
             return f" (the value of {name})"
     return ""
+
+
+def stub_clears_if(spec: Spec, v: Vector) -> bool:
+    """Whether ``v``'s stub runs ``cli`` (``stubs.cli``)."""
+    cli = spec.stubs.cli
+    return cli is StubCli.ALWAYS or (cli is StubCli.TRAP_GATES and v.gate is GateType.TRAP)
+
+
+def if_clear_at_handler(spec: Spec, v: Vector) -> bool:
+    """Whether IF must be clear when ``v``'s handler is called: an interrupt gate clears
+    it on delivery, a trap gate keeps it (SDM Vol. 3A 6.12.1.3) unless the stub clears it."""
+    return v.gate is GateType.INTERRUPT or stub_clears_if(spec, v)
+
+
+def expected_error_slot(spec: Spec, v: Vector, cpu_error: int | None, mask: int) -> int:
+    """What the error-code slot holds for ``v``: the CPU's code, the vector number
+    (``frame.vector_in_error_slot``) or the synthetic code (:meth:`Frame.error_slot_value`)."""
+    stored = spec.frame.error_slot_value(v)
+    value = cpu_error if stored is None else stored
+    return (value or 0) & mask
 
 
 def _is_jcc(code: bytes) -> bool:
@@ -224,7 +246,15 @@ class MachineProver:
         self.emu.trace = [] if self.spec.entry.swapgs else None
         try:
             stop = self.emu.interrupt(
-                v.number, regs=regs, cs=cs, rsp=rsp, rflags=_RFLAGS, error_code=error, gs_base=gs, kernel_gs_base=kgs
+                v.number,
+                regs=regs,
+                cs=cs,
+                rsp=rsp,
+                rflags=_RFLAGS,
+                error_code=error,
+                gs_base=gs,
+                kernel_gs_base=kgs,
+                interrupt_gate=v.gate is GateType.INTERRUPT,
             )
         except emulate.EmulationError as exc:
             return self._check(False, f"{where}: {exc}")
@@ -244,6 +274,7 @@ class MachineProver:
         if v.kernel_handler:
             self.tally.saw("kernel_handler")
         ok = self._at_call(stop, where, want)
+        ok = ok and self._interrupt_flag(v, stop.state.rflags, where, want)
         ok = ok and self._swapgs_at_handler(v, stop, where, gs_user, trace)
         ok = ok and self._cleared(stop, where, want, regs)
         frame = stop.first_argument
@@ -251,7 +282,7 @@ class MachineProver:
             return False
         expected = dict(regs)
         expected["vector"] = v.number
-        expected["error_code"] = (error if error is not None else self.spec.frame.synthetic_error_code) & _MASK
+        expected["error_code"] = expected_error_slot(self.spec, v, error, _MASK)
         expected.update(rip=emulate.MARKER_BASE, cs=cs, rflags=_RFLAGS, rsp=rsp)
         expected["ss"] = emulate.KERNEL_SS if kernel else emulate.USER_SS
         if not self._frame_fields(stop, frame, expected, regs, where):
@@ -272,6 +303,19 @@ class MachineProver:
             f"{where}: rdi = {frame:#x} but the frame the model describes starts at "
             f"{stop.frame_top - self.layout.size:#x} ({self.layout.size} bytes below the CPU frame's top)",
         )
+        return ok
+
+    def _interrupt_flag(self, v: Vector, flags: int, where: str, want: str) -> bool:
+        clear = if_clear_at_handler(self.spec, v)
+        ok = self._check(
+            bool(flags & emulate.RFLAGS_IF) != clear,
+            f"{where}: IF is {'set' if flags & emulate.RFLAGS_IF else 'clear'} at the call into {want} "
+            f"({v.gate} gate, stubs.cli: {self.spec.stubs.cli})",
+        )
+        if ok and stub_clears_if(self.spec, v) and v.gate is GateType.TRAP:
+            self.tally.saw("stub cli")  # observable on trap gates only: interrupt gates clear IF anyway
+        if ok and not v.error_code and v.vector_class in self.spec.frame.vector_in_error_slot:
+            self.tally.saw("vector in error slot")
         return ok
 
     def _swapgs_at_handler(
@@ -461,13 +505,20 @@ class MachineProver:
         for f in self.layout.fields:
             self.emu.write_u64(frame + f.offset, values.get(f.role, 0))
         scratch = {r: self.rng.getrandbits(64) for r in emulate.GPRS}
+        on_stack = self.spec.entry.exit_frame is ExitFrame.STACK
         scratch["rdi"] = frame
         # a non-zero root that must be ignored when the routine does not load CR3
         scratch["rsi"] = cr3 if self.spec.entry.exit_loads_cr3 else 0x4321_7000
         before = self._cr3()
         what = f"{exit_sym}(frame, {scratch['rsi']:#x})"
+        if on_stack:
+            scratch["rdi"] = self.rng.getrandbits(64)  # no argument: the frame is where rsp points
+            what = f"{exit_sym} with rsp = frame (exit_frame: stack)"
         try:
-            back = self.emu.call(address, regs=scratch, rsp=frame - 0x40)
+            if on_stack:
+                back = self.emu.call(address, regs=scratch, rsp=frame, push_return=False)
+            else:
+                back = self.emu.call(address, regs=scratch, rsp=frame - 0x40)
         except emulate.EmulationError as exc:
             self._check(False, f"{what}: {exc}")
             return
@@ -475,7 +526,8 @@ class MachineProver:
             after = self._cr3()
             self._set_cr3(before)
         want = {r: v for r, v in regs.items() if r in self.saved}
-        self._check_resumed(back, want, what, top + 0x100, emulate.KERNEL_CS, via_iretq=False)
+        if self._check_resumed(back, want, what, top + 0x100, emulate.KERNEL_CS, via_iretq=False) and on_stack:
+            self.tally.saw("exit_frame stack")
         expected_cr3 = cr3 if self.spec.entry.exit_loads_cr3 and cr3 else before
         if (
             self._check(

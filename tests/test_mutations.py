@@ -68,7 +68,7 @@ def test_the_unmutated_output_is_proven() -> None:
         ),
         (_drop_synthetic_error_code_of_vector_0, r"vector 0 from ring 0: .*(rdi = 0x[0-9a-f]+ but the frame|holds)"),
         (_misalign_the_call, r"rsp % 16 == 8 at the call into isr_dispatch"),
-        (_code_in_rodata, r"isr_stub_0 is not in executable memory \(flags R\)"),
+        (_code_in_rodata, r"isr_stub_0 \(table entry 0\) is not in executable memory \(flags R\)"),
     ],
     ids=["swap-pushes", "drop-synthetic-error-code", "misalign-stack", "code-in-rodata"],
 )
@@ -176,3 +176,91 @@ def test_prove_reports_a_halt_path_that_keeps_a_register() -> None:
         re.search(r"vector 0 from ring 0, after t_oops returned \(kernel_fault: halt\): rax not cleared", f)
         for f in report.failures
     ), report.failures
+
+
+SPECS = DEFAULT_SPEC.parent
+EXAMPLES = SPECS / "examples"
+
+
+def _spec(path: str) -> isrgen.Spec:
+    return isrgen.load_spec(SPECS / path)
+
+
+def _without_cfi(label: str) -> Callable[[str], str]:
+    """Drop every CFI directive of the function that starts at ``label``."""
+
+    def edit(text: str) -> str:
+        start = text.index(f"\n{label}\n")
+        end = text.index("    .size ", start)
+        body = re.sub(r"    \.cfi_[^\n]*\n", "", text[start:end])
+        return text[:start] + body + text[end:]
+
+    return edit
+
+
+def _swap_lines(first: str, second: str) -> Callable[[str], str]:
+    def edit(text: str) -> str:
+        return text.replace(f"{first}\n{second}\n", f"{second}\n{first}\n", 1)
+
+    return edit
+
+
+@pytest.mark.parametrize(
+    ("spec", "edit", "expected"),
+    [
+        # i386, executed under emulate32
+        ("i386.yaml", _after("isr_common:", "    mov es, ax\n"), r"es = 0x[0-9a-f]+ at the call into isr_dispatch, "
+         r"expected 0x10 \(entry.data_segments\)"),
+        ("i386.yaml", _swap_lines("    pop gs", "    pop fs"), r"from ring \d, returning: fs = 0x[0-9a-f]+, expected"),
+        ("i386.yaml", _after("isr_common:", "    and esp, -16\n"), r"esp % 16 == \d+ at the call into isr_dispatch "
+         r"\(handler.align_stack\)"),
+        ("i386.yaml", _after("isr_common:", "    cld\n"), r"vector 0 from ring 0: DF is set at the call"),
+        ("i386.yaml", _after("isr_stub_3:", "    push 3\n", "    push 4\n"),
+         r"vector 3 from ring 0: frame field vector \(offset 48\) holds 0x4, expected 0x3"),
+        ("i386.yaml", _after("isr_halt:", "    xor ebx, ebx\n"), r"isr_halt\(\): ebx not cleared before hlt"),
+        # issue 11 options
+        ("examples/xv6_trapframe.yaml", _after("trapret:", "    jmp", "    add esp, 4\n    jmp"),
+         r"trapret with esp = frame \(exit_frame: stack\): (no handler reached|\w+ = 0x)"),
+        ("examples/xv6_trapframe.yaml", _after("vectors:", "    .long vector1\n", "    .long vector2\n"),
+         r"table entry 1 is 0x[0-9a-f]+, not vector1 \(0x[0-9a-f]+\)"),
+        ("examples/linux_pt_regs.yaml", _after("asm_irq_40:", "    push 40\n", "    push -1\n"),
+         r"vector 40 from ring 0: frame field orig_ax \(offset 120\) holds 0xffffffffffffffff, expected 0x28"),
+        ("examples/mittos64.yaml", _after("isr3:", "    cli\n", "    cli\n    .globl isr3\n"),
+         r"isr3 is STB_GLOBAL, but symbols.visibility says local"),
+        ("examples/mittos64_compatible.yaml", _without_cfi("isr0:"),
+         r"no FDE in \.eh_frame starts at isr0 \(1 stubs without CFI\)"),
+    ],
+    ids=["i386-skip-es-load", "i386-swap-segment-pops", "i386-no-realign", "i386-no-cld", "i386-wrong-vector",
+         "i386-halt-keeps-ebx", "xv6-trapret-misses-frame", "xv6-table-entry", "linux-irq-orig-ax",
+         "mittos64-global-stub", "compatible-stub-without-cfi"],
+)  # fmt: skip
+def test_prove_reports_i386_and_dropin_corruptions(spec: str, edit: Callable[[str], str], expected: str) -> None:
+    loaded = _spec(spec)
+    assert prove(loaded, ["gas"]).ok
+    report = prove(loaded, ["gas"], transform=_gas(edit))
+    assert not report.ok
+    assert any(re.search(expected, f) for f in report.failures), report.failures
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "edit", "expected"),
+    [
+        ("  style: dense\n", "  style: dense\n  cli: trap_gates\n", _after("isr_stub_4:", "    cli\n"),
+         r"vector 4 from ring 0: IF is set at the call into isr_dispatch \(trap gate, stubs.cli: trap_gates\)"),
+        ("\noutputs:\n", "\ndebug: {cfi_sections: debug_frame}\noutputs:\n",
+         lambda text: text.replace("    .cfi_sections .debug_frame\n", ""),
+         r"CFI is in \.eh_frame, debug.cfi_sections says \.debug_frame"),
+        ("\noutputs:\n", "\ntable: {width: 4, align: 64}\noutputs:\n",
+         lambda text: text.replace("    .balign 64, 0x00\n", "    .balign 64, 0x00\n    .long 0\n"),
+         r"the vector table is at 0x[0-9a-f]+4, not 64-byte aligned"),
+    ],
+    ids=["trap-gate-stub-without-cli", "cfi-not-in-debug-frame", "misaligned-narrow-table"],
+)  # fmt: skip
+def test_prove_reports_corrupted_x86_64_options(old: str, new: str, edit: Callable[[str], str], expected: str) -> None:
+    text = DEFAULT_SPEC.read_text()
+    assert old in text
+    spec = isrgen.loads_spec(text.replace(old, new, 1), "x86_64.yaml")
+    assert prove(spec, ["gas"]).ok
+    report = prove(spec, ["gas"], transform=_gas(edit))
+    assert not report.ok
+    assert any(re.search(expected, f) for f in report.failures), report.failures

@@ -8,12 +8,13 @@ from pathlib import Path
 import attrs
 import pytest
 from click.testing import CliRunner
-from conftest import DEFAULT_SPEC, isrgen_cmd, require_module, require_tool, run
+from conftest import DEFAULT_SPEC, SPECS, isrgen_cmd, require_module, require_tool, run
 
 import isrgen
 import isrgen.prove
 from isrgen.build import RenderedOutput
 from isrgen.cli import main
+from isrgen.layout import FieldKind
 from isrgen.prove import prove
 
 
@@ -71,3 +72,64 @@ def test_a_missing_tool_is_named(tmp_path: Path) -> None:
 def test_an_unprovable_backend_is_a_usage_error() -> None:
     with pytest.raises(isrgen.UsageError, match=r"cannot prove backend 'gdb' \(provable: gas, nasm, rust, c\)"):
         prove(isrgen.load_spec(DEFAULT_SPEC), ["gdb"])
+
+
+EXAMPLES = SPECS / "examples"
+I386_SPEC = SPECS / "i386.yaml"
+
+#: per drop-in spec: what its machine-code row must report having checked
+DROPIN_EVIDENCE = {
+    # file-local stubs found through a writable .data table
+    "mittos64.yaml": ("256 vectors", "512 iretq returns", "8-byte table entries", "no CFI"),
+    "mittos64_compatible.yaml": ("256 vectors", "dense stride x1", "8-byte table entries", "an FDE at each of 256"),
+    # no vector slot: orig_ax holds -1 or, for the IRQs, the vector number
+    "linux_pt_regs.yaml": ("246 vectors", "vector in error slot x448", "swapgs x496", "clear_registers x496"),
+    # i386 under emulate32: iretd, ds/es loaded, trapret entered with esp at the frame
+    "xv6_trapframe.yaml": ("512 iretd returns", "data_segments x512", "exit_frame stack x1", "4-byte table entries"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(DROPIN_EVIDENCE))
+def test_cli_proves_each_dropin_example(name: str) -> None:
+    require_tool("as", "ld", "gcc")
+    require_module("unicorn")
+    proc = run(isrgen_cmd("prove", str(EXAMPLES / name)))
+    assert proc.stdout.splitlines()[-1] == "all properties hold", proc.stdout + proc.stderr
+    machine = next(line for line in proc.stdout.splitlines() if line.startswith("  machine code"))
+    assert " proven " in machine
+    for evidence in DROPIN_EVIDENCE[name]:
+        assert evidence in machine, (evidence, machine)
+    assert "symbols bound as specified" in machine
+
+
+def test_i386_glue_is_executed_for_every_vector_from_both_rings() -> None:
+    require_tool("as", "ld", "nasm", "gcc")
+    require_module("unicorn")
+    spec = isrgen.load_spec(I386_SPEC)
+    report = prove(spec, ["gas", "nasm", "c"], seed=3)
+    assert report.ok, report.failures
+    assert [r.outcome for r in report.rows] == ["proven", "skipped", "proven", "proven"]
+    machine = next(r for r in report.rows if r.name == "machine code").detail
+    layout = isrgen.compute_layout(spec)
+    for label in ("gas", "nasm"):
+        assert f"{label}: 256 vectors, 512 interrupts (256 from ring 0, 256 from ring 3)" in machine
+    # every field from ring 3; from ring 0 all but esp and ss (the CPU pushes them only on a ring change)
+    per_pair = 2 * len(layout.fields) - 2 - sum(1 for f in layout.fields if f.kind is FieldKind.PAD and not f.block)
+    assert f"{256 * per_pair} frame fields, 512 iretd returns" in machine
+    assert "align_stack x512" in machine and "data_segments x512" in machine and "halt x1" in machine
+
+
+def test_a_table_the_spec_puts_in_data_must_be_writable() -> None:
+    """The table's memory must be as the spec's section says: .data* writable, others read-only."""
+    require_tool("as", "ld")
+    require_module("unicorn")
+    spec = isrgen.load_spec(EXAMPLES / "mittos64.yaml")
+
+    def to_rodata(backend: str, text: str) -> str:
+        return text.replace('.pushsection .data,"aw",@progbits', '.pushsection .rodata.table,"a",@progbits')
+
+    report = prove(spec, ["gas"], transform=to_rodata)
+    assert any(
+        "the vector table isr_table is not in writable data (its section is .data*) (flags R)" in f
+        for f in report.failures
+    ), report.failures
