@@ -136,3 +136,64 @@ def test_rust_and_c_keywords_are_rejected_at_load_with_location(handler: str, fr
     found = [d for d in info.value.diagnostics if fragment in d.message]
     assert found, [d.headline() for d in info.value.diagnostics]
     assert (found[0].source.file, found[0].source.line, found[0].source.col) == ("reserved.yaml", 4, 11)
+
+
+IDT_FILL = """\
+#[path = "{module}"]
+mod isr;
+#[no_mangle]
+pub extern "C" fn isr_dispatch(f: *mut isr::IsrFrame) {{ let _ = f; }}
+fn main() {{
+    let mut idt = [isr::IsrIdtGate::default(); isr::VECTOR_COUNT];
+    unsafe {{ isr::isr_idt_fill(&mut idt, 0x08) }};
+    let table = unsafe {{ core::ptr::addr_of!(isr::isr_table).read() }};
+    println!("{{}}", core::mem::size_of::<isr::IsrIdtGate>());
+    for (v, g) in idt.iter().enumerate() {{
+        let addr = g.offset_low as u64 | (g.offset_mid as u64) << 16 | (g.offset_high as u64) << 32;
+        println!("{{}} {{}} {{}} {{}} {{}} {{}} {{}}", v, addr, table[v], g.selector, g.ist, g.type_attr, g.reserved);
+    }}
+    println!("{{}}", isr::isr_stub_14 as *const () as u64);
+}}
+"""
+
+
+@pytest.mark.parametrize("narrow", [False, True], ids=["8-byte-table", "4-byte-writable-table"])
+def test_rust_idt_fill_builds_every_gate_from_the_table_and_attributes(tmp_path: Path, narrow: bool) -> None:
+    """A rustc-built program links the generated glue, fills an IDT with the module's
+    helper, and every gate is checked here against the table it read and the model."""
+    require_tool("rustc")
+    text = DEFAULT_SPEC.read_text()
+    if narrow:  # a static executable is linked below 4 GiB
+        text = text.replace("\noutputs:\n", "\ntable: {width: 4, align: 64}\noutputs:\n", 1)
+        text = text.replace("  table: .rodata.isr ", "  table: .data.isr_table ", 1)
+    spec = isrgen.loads_spec(text, "spec.yaml")
+    assert spec.table.writable is narrow and spec.table_width == (4 if narrow else 8)
+    (module,) = isrgen.build(spec, tmp_path, ["rust"])
+    src = tmp_path / "main.rs"
+    src.write_text(IDT_FILL.format(module=module))
+    exe = tmp_path / "idt_fill"
+    run(["rustc", "--edition", "2021", "-C", "relocation-model=static", "-D", "warnings", "-o", str(exe), str(src)])
+    size, *gates, stub14 = run([str(exe)]).stdout.splitlines()
+    assert int(size) == 16
+    assert len(gates) == 256
+    seen = 0
+    for line in gates:
+        v, addr, entry, selector, ist, type_attr, reserved = map(int, line.split())
+        vec = spec.vector(v)
+        assert addr == entry and reserved == 0, line
+        if vec is None:
+            assert (addr, selector, type_attr) == (0, 0, 0), line
+            continue
+        assert addr != 0 and selector == 0x08, line
+        assert (type_attr, ist) == (vec.type_attr, vec.ist or 0), line
+        seen += 1
+    assert seen == len(spec.vectors)
+    assert int(gates[14].split()[1]) == int(stub14)
+
+
+def test_a_local_table_gets_the_gate_struct_but_no_fill_helper() -> None:
+    text = DEFAULT_SPEC.read_text().replace("symbols:\n", "symbols:\n  visibility: {table: local}\n", 1)
+    (out,) = isrgen.render_outputs(isrgen.loads_spec(text, "local.yaml"), ["rust"])
+    assert "pub struct IsrIdtGate {" in out.content
+    assert "assert!(core::mem::size_of::<IsrIdtGate>() == 16);" in out.content
+    assert "isr_idt_fill" not in out.content

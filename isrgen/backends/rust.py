@@ -65,6 +65,22 @@ class RustView:
     functions: tuple[str, ...]
     statics: tuple[str, ...]
     asm_lines: tuple[str, ...]
+    gate: RustIdtGate
+
+
+@attrs.frozen
+class RustIdtGate:
+    """The IDT gate struct and the function that fills an IDT from the generated table."""
+
+    struct: str
+    fields: tuple[RustField, ...]
+    size: int
+    #: the fill function's name, or "" when the table is local (nothing outside the object can read it)
+    fill: str
+    #: statements of the fill loop's body (``v``: the vector, ``table``/``gates``: copies of the statics)
+    fill_lines: tuple[str, ...]
+    table: str
+    gates: str
 
 
 def rust_type_name(name: str) -> str:
@@ -121,6 +137,45 @@ def _methods(ctx: GenerationContext, word: str) -> tuple[RustMethod, ...]:
             RustMethod("Whether the interrupted code ran in ring 3.", "from_user(&self) -> bool", f"self.{cs} & 3 == 3")
         )
     return tuple(methods)
+
+
+def _idt_gate(ctx: GenerationContext) -> RustIdtGate:
+    """A long-mode IDT gate (Intel SDM Vol. 3A 6.14.1, figure 6-8): the handler address
+    split 16/16/32, the code selector, the IST index and the type/attribute byte."""
+    spec = ctx.spec
+    struct = rust_type_name(f"{spec.symbols.prefix}idt_gate")
+    fields = (
+        RustField("offset_low", "u16", 0, "Bits 0-15 of the stub's address."),
+        RustField("selector", "u16", 2, "Code segment selector (0 in a gate that is not present)."),
+        RustField("ist", "u8", 4, "1-7 selects the TSS's ist[n - 1]; 0 = no stack switch."),
+        RustField("type_attr", "u8", 5, "Present, DPL, interrupt (0xE) or trap (0xF) gate."),
+        RustField("offset_mid", "u16", 6, "Bits 16-31 of the stub's address."),
+        RustField("offset_high", "u32", 8, "Bits 32-63 of the stub's address."),
+        RustField("reserved", "u32", 12, "Must be zero."),
+    )
+    lines = (
+        "let addr = table[v] as u64;",
+        "let [type_attr, ist] = gates[v];",
+        f"idt[v] = {struct} {{",
+        "    offset_low: addr as u16,",
+        "    selector: if type_attr != 0 { code_selector } else { 0 },",
+        "    ist,",
+        "    type_attr,",
+        "    offset_mid: (addr >> 16) as u16,",
+        "    offset_high: (addr >> 32) as u32,",
+        "    reserved: 0,",
+        "};",
+    )
+    global_table = spec.symbols.visibility.table is SymbolVisibility.GLOBAL
+    return RustIdtGate(
+        struct=struct,
+        fields=fields,
+        size=spec.arch.gate_size,
+        fill=f"{spec.symbols.prefix}idt_fill" if global_table else "",
+        fill_lines=lines,
+        table=spec.symbols.table,
+        gates=spec.symbols.gates,
+    )
 
 
 def rust_view(ctx: GenerationContext) -> RustView:
@@ -188,6 +243,7 @@ def rust_view(ctx: GenerationContext) -> RustView:
         functions=tuple(functions),
         statics=statics,
         asm_lines=_asm_lines(ctx),
+        gate=_idt_gate(ctx),
     )
 
 

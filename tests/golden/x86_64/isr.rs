@@ -375,6 +375,59 @@ const _: () = assert!(core::mem::offset_of!(IsrFrame, rflags) == 152);
 const _: () = assert!(core::mem::offset_of!(IsrFrame, rsp) == 160);
 const _: () = assert!(core::mem::offset_of!(IsrFrame, ss) == 168);
 
+/// An IDT gate descriptor (Intel SDM Vol. 3A 6.14.1).
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct IsrIdtGate {
+    /// Bits 0-15 of the stub's address.
+    pub offset_low: u16,
+    /// Code segment selector (0 in a gate that is not present).
+    pub selector: u16,
+    /// 1-7 selects the TSS's ist[n - 1]; 0 = no stack switch.
+    pub ist: u8,
+    /// Present, DPL, interrupt (0xE) or trap (0xF) gate.
+    pub type_attr: u8,
+    /// Bits 16-31 of the stub's address.
+    pub offset_mid: u16,
+    /// Bits 32-63 of the stub's address.
+    pub offset_high: u32,
+    /// Must be zero.
+    pub reserved: u32,
+}
+
+const _: () = assert!(core::mem::size_of::<IsrIdtGate>() == 16);
+const _: () = assert!(core::mem::offset_of!(IsrIdtGate, offset_low) == 0);
+const _: () = assert!(core::mem::offset_of!(IsrIdtGate, selector) == 2);
+const _: () = assert!(core::mem::offset_of!(IsrIdtGate, ist) == 4);
+const _: () = assert!(core::mem::offset_of!(IsrIdtGate, type_attr) == 5);
+const _: () = assert!(core::mem::offset_of!(IsrIdtGate, offset_mid) == 6);
+const _: () = assert!(core::mem::offset_of!(IsrIdtGate, offset_high) == 8);
+const _: () = assert!(core::mem::offset_of!(IsrIdtGate, reserved) == 12);
+
+/// Fill a 256-entry IDT from the generated table (`isr_table`) and gate
+/// attributes (`isr_gate_attrs`); vectors without a stub get a gate that is not present.
+///
+/// # Safety
+///
+/// Reads the generated statics: the glue's object must be linked in.
+pub unsafe fn isr_idt_fill(idt: &mut [IsrIdtGate; VECTOR_COUNT], code_selector: u16) {
+    let table = unsafe { core::ptr::addr_of!(isr_table).read() };
+    let gates = unsafe { core::ptr::addr_of!(isr_gate_attrs).read() };
+    for v in 0..VECTOR_COUNT {
+        let addr = table[v] as u64;
+        let [type_attr, ist] = gates[v];
+        idt[v] = IsrIdtGate {
+            offset_low: addr as u16,
+            selector: if type_attr != 0 { code_selector } else { 0 },
+            ist,
+            type_attr,
+            offset_mid: (addr >> 16) as u16,
+            offset_high: (addr >> 32) as u32,
+            reserved: 0,
+        };
+    }
+}
+
 unsafe extern "C" {
     pub fn isr_dispatch(frame: *mut IsrFrame);
     pub fn isr_return(frame: *mut IsrFrame) -> !;
