@@ -10,7 +10,10 @@ class is written once, under ``classes:``, instead of on each vector.
 
 Every option of the model is written: entry options, SIMD parameters, the
 syscall entry, stub style, renamed frame fields, ``{pad: N}`` slots, ``pushal``
-blocks, segment registers and renamed CPU-pushed fields (i386).
+blocks, segment registers and renamed CPU-pushed fields (i386), and the drop-in
+options: symbol visibility, the table's width/alignment/contents, ``stubs.cli``
+and ``error_code_filler``, ``frame.vector_in_error_slot``, ``entry.exit_frame``
+and ``debug`` (``cfi``, ``cfi_sections``).
 """
 
 from __future__ import annotations
@@ -184,6 +187,8 @@ def _frame_data(spec: Spec) -> dict[str, Any]:
     }
     if f.cpu_names:
         data["cpu_fields"] = dict(f.cpu_names)
+    if f.vector_in_error_slot:
+        data["vector_in_error_slot"] = [str(c) for c in f.vector_in_error_slot]
     return data
 
 
@@ -196,6 +201,7 @@ def _entry_data(spec: Spec) -> dict[str, Any]:
         "kernel_fault": str(e.kernel_fault),
         "halt": e.halt,
         "exit_loads_cr3": e.exit_loads_cr3,
+        "exit_frame": str(e.exit_frame),
     }
     if e.data_segments:
         data["data_segments"] = list(e.data_segments)
@@ -234,6 +240,7 @@ def spec_data(spec: Spec, *, classes: bool = False) -> dict[str, Any]:
             "entry": s.entry,
             "exit": s.exit,
             "gates": s.gates,
+            "visibility": {key: str(getattr(s.visibility, key)) for key in ("stubs", "table", "entry", "exit")},
         },
         "sections": {
             "code": spec.sections.code,
@@ -243,8 +250,15 @@ def spec_data(spec: Spec, *, classes: bool = False) -> dict[str, Any]:
         },
         "handler": _handler_data(spec),
         "frame": _frame_data(spec),
-        "stubs": {"style": str(spec.stub_style)},
+        "stubs": {
+            "style": str(spec.stub_style),
+            "cli": str(spec.stubs.cli),
+            "error_code_filler": str(spec.stubs.error_code_filler),
+        },
         "entry": _entry_data(spec),
+        # writable is not written: the loader derives it from sections.table
+        "table": {"width": spec.table.width, "align": spec.table.align, "contents": str(spec.table.contents)},
+        "debug": {"cfi": spec.debug.cfi, "cfi_sections": spec.debug.cfi_sections},
     }
     if "simd" in spec.arch.features:
         data["simd"] = {"xsave_mask": spec.simd.xsave_mask, "area_size": spec.simd.area_size}

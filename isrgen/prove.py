@@ -218,7 +218,17 @@ class _Prover:
         src.write_text(rust_checker_source(self.spec, self.layout, self.files["rust"]), encoding="utf-8")
         exe = self.work / "isrgen_prove_layout_rs"
         try:
-            toolchain.run_tool(["rustc", "--edition", "2021", "-C", "panic=abort", "-o", exe, src])
+            # static: a non-PIE executable, linked below 4 GiB, where 4-byte table entries fit
+            argv: list[str | Path] = [
+                "rustc",
+                "--edition",
+                "2021",
+                "-C",
+                "panic=abort",
+                "-C",
+                "relocation-model=static",
+            ]
+            toolchain.run_tool([*argv, "-o", exe, src])
             output = toolchain.run_tool([exe])
         except toolchain.ToolError as exc:
             self.fail(f"Rust: the generated module does not compile into the checker: {exc.output.strip()[:600]}")

@@ -16,7 +16,12 @@ CPU fields, ``pushal`` blocks and segment registers (i386), vector sets and
 classes, per-vector handlers, kernel handlers, IST/gate/DPL, paranoid vectors,
 SIMD policies, error-code overrides (recorded as such), sections and alignments,
 symbol prefixes and patterns, handler return models, stub styles, every
-``entry:`` option, ``simd:`` parameters, a ``syscall:`` entry and outputs.
+``entry:`` option, ``simd:`` parameters, a ``syscall:`` entry and outputs, and the
+drop-in options (:func:`dropin_options`): symbol visibility, table width,
+alignment and a writable ``.data*`` section, ``stubs.cli`` and
+``error_code_filler``, ``frame.vector_in_error_slot`` and frames without a vector
+slot (each vector then identified by its error-code slot or its own handler),
+``entry.exit_frame`` and ``debug`` (``cfi``, ``cfi_sections``).
 Every drawn model is one the loader accepts: written out with
 :func:`isrgen.dump.dump_spec` it loads back equal.  :func:`spec_texts` draws
 that YAML text directly (sometimes with ``classes:`` defaults).
@@ -39,7 +44,10 @@ from .dump import dump_spec
 from .identifiers import reserved_reason
 from .loader import loads_spec
 from .model import (
+    Debug,
     Entry,
+    ErrorCodeFiller,
+    ExitFrame,
     Frame,
     GateType,
     Handler,
@@ -52,11 +60,16 @@ from .model import (
     Slot,
     SlotKind,
     Spec,
+    StubCli,
+    Stubs,
     StubStyle,
     Symbols,
+    SymbolVisibility,
     Syscall,
+    Table,
     Vector,
     VectorClass,
+    Visibilities,
 )
 
 #: backends whose output a drawn spec may list (filtered by what is installed)
@@ -70,7 +83,7 @@ _HANDLER_NAMES = ("dispatch_handler", "fault_handler", "irq_handler", "timer_han
 _KERNEL_HANDLERS = ("kernel_fault_handler", "kfault", "oops_handler")
 _SYSCALL_HANDLERS = ("syscall_handler", "sys_dispatch")
 _CODE_SECTIONS = (".text.isr", ".text", ".text.irq_glue", ".isr_text", "isr_code")
-_TABLE_SECTIONS = (".rodata.isr", ".rodata", ".isr_table", "isr_vectors")
+_TABLE_SECTIONS = (".rodata.isr", ".rodata", ".isr_table", "isr_vectors", ".data", ".data.isr", ".data.rel.ro")
 _FIELD_RENAMES = ("saved_{r}", "{r}_val", "u_{r}")
 _POW2 = (1, 2, 4, 8, 16, 32, 64)
 _CODE_ALIGN = (*_POW2, 256, 4096)
@@ -153,6 +166,8 @@ def frames(
     needs: FrameNeeds = FrameNeeds(),
     pad_words: Sequence[int] = PAD_WORDS,
     renames: bool = True,
+    vector_slot: bool = True,
+    vector_in_error_slot: tuple[VectorClass, ...] = (),
 ) -> Frame:
     """A frame layout: saved registers in a random order (with i386 ``pushal`` and segment
     registers), a ``simd_area`` slot where SIMD needs one, 0-3 pad slots of any size
@@ -177,17 +192,22 @@ def frames(
     renamed = renames and draw(st.integers(0, 4)) == 0
     vector = "trapno" if renamed and draw(st.booleans()) else "vector"
     error = "err" if renamed and draw(st.booleans()) else "error_code"
-    numbered += [
-        Slot(SlotKind.VECTOR, vector, arch.word_size, "vector"),
-        Slot(SlotKind.ERROR_CODE, error, arch.word_size, "error_code"),
-    ]
+    if vector_slot:
+        numbered.append(Slot(SlotKind.VECTOR, vector, arch.word_size, "vector"))
+    numbered.append(Slot(SlotKind.ERROR_CODE, error, arch.word_size, "error_code"))
     cpu_names: tuple[tuple[str, str], ...] = ()
     if renames and draw(st.integers(0, 4)) == 0:
         picked = draw(st.lists(st.sampled_from(arch.cpu_frame), unique=True, min_size=1, max_size=3))
         cpu_names = tuple((cpu, f"cpu_{cpu}") for cpu in arch.cpu_frame if cpu in picked)
     struct = draw(st.sampled_from(("frame", "regs", "trap_frame", "int_ctx")))
     synthetic = draw(st.one_of(st.just(0), st.integers(-(2**31), 2**31 - 1)))
-    return Frame(f"{struct_prefix}{struct}", tuple(numbered), synthetic, cpu_names=cpu_names)
+    return Frame(
+        f"{struct_prefix}{struct}",
+        tuple(numbered),
+        synthetic,
+        cpu_names=cpu_names,
+        vector_in_error_slot=vector_in_error_slot,
+    )
 
 
 @st.composite
@@ -269,6 +289,58 @@ def syscalls(draw: st.DrawFn, prefix: str, frame: Frame, vectors: Sequence[int])
     )
 
 
+@attrs.frozen
+class DropIn:
+    """The drop-in (issue 11) options of one drawn spec."""
+
+    visibility: Visibilities
+    table: Table
+    stubs: Stubs
+    debug: Debug
+    #: classes whose stubs store the vector number in the error-code slot
+    vector_in_error_slot: tuple[VectorClass, ...]
+    #: the frame has a vector slot
+    vector_slot: bool
+
+
+@st.composite
+def dropin_options(
+    draw: st.DrawFn, arch_name: str, table_section: str, style: StubStyle, vectorless_ok: bool
+) -> DropIn:
+    """Valid drop-in options: ``error_code_filler`` and ``vector_in_error_slot`` with classic
+    stubs only, a frame without a vector slot only where ``vectorless_ok`` (no syscall entry,
+    few enough vectors for each to get its own handler), 4-byte tables (i386: always)."""
+    arch = _arch(arch_name)
+    vis = st.sampled_from((SymbolVisibility.GLOBAL, SymbolVisibility.GLOBAL, SymbolVisibility.LOCAL))
+    visibility = Visibilities(draw(vis), draw(vis), draw(vis), draw(vis))
+    width = arch.word_size if arch.word_size == 4 else draw(st.sampled_from((8, 8, 4)))
+    align = draw(st.sampled_from((width, width, 16, 64)))
+    writable = table_section == ".data" or table_section.startswith(".data.")
+    classic = style is StubStyle.CLASSIC
+    filler = draw(st.sampled_from(tuple(ErrorCodeFiller))) if classic else ErrorCodeFiller.NONE
+    stubs = Stubs(draw(st.sampled_from(tuple(StubCli))), filler)
+    debug = Debug(draw(st.booleans()), draw(st.sampled_from(("eh_frame", "debug_frame"))))
+    in_slot: tuple[VectorClass, ...] = ()
+    if classic and draw(st.integers(0, 2)) == 0:
+        in_slot = tuple(draw(st.lists(st.sampled_from(tuple(VectorClass)), min_size=1, unique=True)))
+    vector_slot = not (classic and vectorless_ok and draw(st.integers(0, 3)) == 0)
+    return DropIn(visibility, Table(width, align, writable=writable), stubs, debug, in_slot, vector_slot)
+
+
+def _identify_without_vector_slot(frame: Frame, vectors: list[Vector]) -> list[Vector]:
+    """Without a vector slot, give each vector whose error-code slot does not carry its
+    number a handler of its own (what the loader demands)."""
+    if frame.has_vector:
+        return vectors
+    out = []
+    for v in vectors:
+        if frame.error_slot_value(v) == v.number and v.vector_class in frame.vector_in_error_slot:
+            out.append(v)
+        else:
+            out.append(attrs.evolve(v, handler=f"vector_{v.number}_handler", kernel_handler=None))
+    return out
+
+
 def _symbols(draw: st.DrawFn, arch: ArchFacts) -> Symbols:
     prefix = draw(st.from_regex(r"[a-z]{1,4}_", fullmatch=True).filter(lambda p: _valid(arch, p + "x")))
     names = {
@@ -345,6 +417,7 @@ def specs(
     arch = _arch(arch_name)
     symbols = _symbols(draw, arch)
     prefix = symbols.prefix
+    style = draw(st.sampled_from(tuple(StubStyle)))
     sections = Sections(
         draw(st.sampled_from(_CODE_SECTIONS)),
         draw(st.sampled_from(_TABLE_SECTIONS)),
@@ -366,27 +439,34 @@ def specs(
         ),
         simd_area=options.simd is not SimdPolicy.NONE,
     )
-    frame = draw(frames(arch_name, prefix, needs, pad_words, renames))
+    numbers = draw(vector_sets(max_vectors))
+    dropin = draw(dropin_options(arch_name, sections.table, style, not want_syscall and len(numbers) <= 48))
+    frame = draw(frames(arch_name, prefix, needs, pad_words, renames, dropin.vector_slot, dropin.vector_in_error_slot))
     entry = draw(entry_options(arch_name, prefix, frame))
     if options.paranoid or want_syscall:
         entry = attrs.evolve(entry, swapgs=True)
-    numbers = draw(vector_sets(max_vectors))
+    if not entry.exit_loads_cr3 and draw(st.integers(0, 3)) == 0:
+        entry = attrs.evolve(entry, exit_frame=ExitFrame.STACK)
     vectors = _vectors(draw, arch, symbols, default_handler, numbers, options)
+    vectors = _identify_without_vector_slot(frame, vectors)
     syscall = draw(syscalls(prefix, frame, numbers)) if want_syscall else None
     usable = [b for b in backends if b in ARCH_BACKENDS[arch.name]] or [ARCH_BACKENDS[arch.name][0]]
     chosen = draw(st.lists(st.sampled_from(usable), min_size=1, unique=True))
     drawn = Spec(
         arch_name=arch.name,
-        symbols=symbols,
+        symbols=attrs.evolve(symbols, visibility=dropin.visibility),
         sections=sections,
         handler=handler,
         frame=frame,
         vectors=tuple(vectors),
         outputs=tuple(Output(b, DEFAULT_FILENAMES.get(b, f"isr.{b}")) for b in chosen),
-        stub_style=draw(st.sampled_from(tuple(StubStyle))),
+        stub_style=style,
         entry=entry,
         simd=draw(simd_options()) if "simd" in arch.features else Simd(),
         syscall=syscall,
+        table=dropin.table,
+        stubs=dropin.stubs,
+        debug=dropin.debug,
     )
     # the loader resolves what the model derives (and checks the draw is valid)
     return loads_spec(dump_spec(drawn), "<drawn>")

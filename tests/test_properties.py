@@ -17,7 +17,18 @@ from ruamel.yaml import YAML
 import isrgen
 from isrgen.dump import dump_spec
 from isrgen.layout import FieldKind
-from isrgen.model import KernelFault, ReturnModel, SimdPolicy, SlotKind, Spec, StubStyle
+from isrgen.model import (
+    ErrorCodeFiller,
+    ExitFrame,
+    KernelFault,
+    ReturnModel,
+    SimdPolicy,
+    SlotKind,
+    Spec,
+    StubCli,
+    StubStyle,
+    SymbolVisibility,
+)
 from isrgen.prove import prove
 from isrgen.schema_check import spec_schema
 from isrgen.testing import WIDE_PAD_WORDS, specs
@@ -87,6 +98,19 @@ def _options_of(spec: Spec) -> dict[str, bool]:
         "renamed cpu field": bool(spec.frame.cpu_names),
         "wide pad": any(s.kind is SlotKind.PAD and s.size > spec.arch.word_size for s in spec.frame.slots),
         "no align_stack": not spec.handler.align_stack,
+        "local symbol": any(
+            getattr(spec.symbols.visibility, k) is SymbolVisibility.LOCAL for k in ("stubs", "table", "entry", "exit")
+        ),
+        "4-byte table": spec.table_width == 4 and spec.arch.word_size == 8,
+        "writable table": spec.table.writable,
+        "table align": spec.table_align > spec.table_width,
+        "stub cli": spec.stubs.cli is not StubCli.NEVER,
+        "nop filler": spec.stubs.error_code_filler is ErrorCodeFiller.NOP,
+        "vector_in_error_slot": bool(spec.frame.vector_in_error_slot),
+        "no vector slot": not spec.frame.has_vector,
+        "exit_frame stack": spec.entry.exit_frame is ExitFrame.STACK,
+        "no cfi": not spec.debug.cfi,
+        "debug_frame": spec.debug.cfi_sections == "debug_frame",
     }
 
 
