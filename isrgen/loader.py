@@ -235,7 +235,7 @@ class _Resolver(FrameResolver, VectorResolver, EntryResolver):
             )
         returns = ReturnModel(self.get("handler", "returns", "void", str))
         align = self.get("handler", "align_stack", True, bool)
-        if "align_stack" in (self.data.get("handler") or {}) and convention != "cdecl":
+        if "align_stack" in self.block("handler") and convention != "cdecl":
             self.err(("handler", "align_stack"), "align_stack applies to the cdecl convention only", at_key=True)
         return Handler(symbol, convention, returns, align, self.src(("handler",)))
 

@@ -48,6 +48,8 @@ def _describe(value: Any) -> str:
         return "a boolean"
     if isinstance(value, int):
         return f"the integer {value}"
+    if isinstance(value, float):
+        return f"the number {value}"
     if isinstance(value, str):
         return f"the string {value!r}"
     if isinstance(value, list):
@@ -107,10 +109,21 @@ def _unknown_keys(err: ValidationError, schema: dict[str, Any]) -> list[tuple[st
     return out
 
 
+@functools.cache
+def _validator_class() -> Any:
+    """Draft 2020-12, except that an integer is an int: JSON Schema accepts 3.0 as an
+    integer, but a vector number or an alignment written as 3.0 is a mistake in a spec."""
+    base = jsonschema.Draft202012Validator
+    checker = base.TYPE_CHECKER.redefine(
+        "integer", lambda _checker, value: isinstance(value, int) and not isinstance(value, bool)
+    )
+    return jsonschema.validators.extend(base, type_checker=checker)
+
+
 def check_schema(data: Any, locations: Locations) -> list[Diagnostic]:
     """Every way ``data`` departs from the spec schema, located."""
     schema = spec_schema()
-    validator = jsonschema.Draft202012Validator(schema)
+    validator = _validator_class()(schema)
     diags: list[Diagnostic] = []
     for err in validator.iter_errors(data):
         path: Path = tuple(err.absolute_path)

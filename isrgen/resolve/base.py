@@ -26,6 +26,11 @@ class ResolverBase:
         self.bad = bad_paths
         self.diags: list[Diagnostic] = []
 
+    def block(self, key: str) -> dict[str, Any]:
+        """The top-level mapping ``key`` ({} when absent or not a mapping: the schema reports that)."""
+        value = self.data.get(key)
+        return value if isinstance(value, dict) else {}
+
     def err(self, path: Path, message: str, *, at_key: bool = False) -> None:
         self.diags.append(self.loc.error(path, message, at_key=at_key))
 

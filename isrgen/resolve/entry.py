@@ -123,7 +123,7 @@ class EntryResolver(ResolverBase):
         entry: Entry,
     ) -> None:
         saved = set(frame.saved_registers)
-        layout_path: Path = ("frame", "layout") if "layout" in (self.data.get("frame") or {}) else ("frame",)
+        layout_path: Path = ("frame", "layout") if "layout" in self.block("frame") else ("frame",)
         for v in vectors:
             used = [
                 (v.ist is not None, "ist", "an IST index"),

@@ -75,7 +75,7 @@ class FrameResolver(ResolverBase):
         return list(reversed(arch.gprs))
 
     def cpu_names(self, arch: ArchFacts) -> tuple[tuple[str, str], ...]:
-        raw = (self.data.get("frame") or {}).get("cpu_fields")
+        raw = self.block("frame").get("cpu_fields")
         if not isinstance(raw, dict) or not self.ok(("frame", "cpu_fields")):
             return ()
         out = []
@@ -94,7 +94,7 @@ class FrameResolver(ResolverBase):
     ) -> None:
         """Without a vector slot a handler can only tell vectors apart by the error-code slot
         (``vector_in_error_slot``) or by being reached from one vector only."""
-        fpath: Path = ("frame", "layout") if "layout" in (self.data.get("frame") or {}) else ("frame",)
+        fpath: Path = ("frame", "layout") if "layout" in self.block("frame") else ("frame",)
         if frame.vector_in_error_slot and style is not StubStyle.CLASSIC:
             self.err(("frame", "vector_in_error_slot"), "vector_in_error_slot needs classic stubs", at_key=True)
         if frame.has_vector:
@@ -238,7 +238,7 @@ class _SlotBuilder:
             if reg in self.seen and reg != "pushal":
                 self.r.err(path, f"{reg!r} is saved twice (by pushal and on its own)")
                 return
-            self.seen[reg] = path[-2] if isinstance(path[-2], int) else 0
+            self.seen[reg] = next((e for e in reversed(path) if isinstance(e, int)), 0)
             # pushad stores the ESP from before it ran; popad skips that slot (SDM PUSHA/POPA)
             if reg == self.arch.stack_pointer:
                 # not the interrupted esp (that is the CPU's field): a value popad skips
