@@ -117,7 +117,7 @@ def _validator_class() -> Any:
     checker = base.TYPE_CHECKER.redefine(
         "integer", lambda _checker, value: isinstance(value, int) and not isinstance(value, bool)
     )
-    return jsonschema.validators.extend(base, type_checker=checker)
+    return jsonschema.validators.extend(base, type_checker=checker)  # type: ignore[no-untyped-call]
 
 
 def check_schema(data: Any, locations: Locations) -> list[Diagnostic]:
