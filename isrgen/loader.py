@@ -234,10 +234,18 @@ class _Resolver(FrameResolver, VectorResolver, EntryResolver):
                 f"(use {', '.join(arch.conventions)})",
             )
         returns = ReturnModel(self.get("handler", "returns", "void", str))
-        align = self.get("handler", "align_stack", True, bool)
-        if "align_stack" in self.block("handler") and convention != "cdecl":
-            self.err(("handler", "align_stack"), "align_stack applies to the cdecl convention only", at_key=True)
-        return Handler(symbol, convention, returns, align, self.src(("handler",)))
+        frame_arg = self.get("handler", "frame_arg", "pointer", str)
+        align = self.get("handler", "align_stack", frame_arg != "value", bool)
+        for key in ("align_stack", "frame_arg"):
+            if key in self.block("handler") and convention != "cdecl":
+                self.err(("handler", key), f"{key} applies to the cdecl convention only", at_key=True)
+        if frame_arg == "value" and align:
+            self.err(
+                ("handler", "align_stack"),
+                "a frame passed by value must stay where the CPU and the stubs put it: align_stack cannot be true",
+                at_key=True,
+            )
+        return Handler(symbol, convention, returns, align, frame_arg, self.src(("handler",)))
 
     def outputs(self) -> tuple[Output, ...]:
         from .backends import available_backends, builtin_backends, get_backend

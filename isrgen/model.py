@@ -301,6 +301,9 @@ class Handler:
     returns: ReturnModel = ReturnModel.VOID
     #: cdecl only: align the stack to 16 bytes at the call (the CPU does not on i386)
     align_stack: bool = True
+    #: cdecl only: "pointer" (the handler gets a pointer to the frame) or "value" (the
+    #: frame on the stack is the handler's by-value struct argument, as in JamesM's kernel)
+    frame_arg: str = "pointer"
     source: SourceRef = _src()
 
 

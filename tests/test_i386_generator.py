@@ -107,3 +107,38 @@ def test_xv6_style_unaligned_cdecl_call(tmp_path: Path) -> None:
     gas = next(r for r in isrgen.render_outputs(spec, ["gas"]))
     assert "    push esp\n    call isr_dispatch\n" in gas.content
     assert "and esp, -16" not in gas.content
+
+
+def test_frame_passed_by_value_is_the_handlers_argument(tmp_path: Path) -> None:
+    """handler.frame_arg: value (JamesM-style `void isr_handler(registers_t regs)`): the
+    call happens with esp at the frame, so the argument area *is* the frame."""
+    require_tool("as", "ld")
+    from conftest import require_module
+
+    require_module("unicorn")
+    from isrgen import emulate32
+
+    text = I386_SPEC.read_text().replace("  returns: void\n", "  returns: void\n  frame_arg: value\n")
+    spec = isrgen.loads_spec(text, "v.yaml")
+    assert not spec.handler.align_stack  # follows from frame_arg: value
+    layout = isrgen.compute_layout(spec)
+    paths = {p.suffix: p for p in isrgen.build(spec, tmp_path)}
+    assert "void isr_dispatch(struct isr_frame frame);" in paths[".h"].read_text()
+    obj = toolchain.assemble_gas(paths[".S"], tmp_path / "v.o", bits=32)
+    emu = emulate32.Emulator32(emulate32.link32([obj], tmp_path), table_symbol=spec.symbols.table)
+    stop = emu.interrupt(14, regs={"eax": 0x1234}, error_code=0x6)
+    assert stop.symbol == "isr_dispatch"
+    frame = stop.state.esp + 4  # the first (by-value) argument starts right above the return address
+    assert stop.u32(frame + layout.offset("eax")) == 0x1234
+    assert stop.u32(frame + layout.offset("vector")) == 14
+    assert stop.u32(frame + layout.offset("error_code")) == 0x6
+    assert emu.return_from_handler().resumed
+
+
+def test_frame_by_value_cannot_be_realigned() -> None:
+    text = I386_SPEC.read_text().replace(
+        "  returns: void\n", "  returns: void\n  frame_arg: value\n  align_stack: true\n"
+    )
+    with pytest.raises(isrgen.SpecError) as info:
+        isrgen.loads_spec(text, "v.yaml")
+    assert "align_stack cannot be true" in str(info.value)

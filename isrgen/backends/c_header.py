@@ -111,7 +111,8 @@ def c_header_view(ctx: GenerationContext, filename: str) -> CHeaderView:
         ReturnModel.FRAME: f"{struct} *",
         ReturnModel.NORETURN: "_Noreturn void ",
     }[spec.handler.returns]
-    decls = [f"{ret}{h}({struct} *frame);" for h in spec.handlers]
+    param = f"{struct} frame" if spec.handler.frame_arg == "value" else f"{struct} *frame"
+    decls = [f"{ret}{h}({param});" for h in spec.handlers]
     cr3 = ", uint64_t page_table_root" if spec.entry.exit_loads_cr3 else ""
     # local (non-exported) symbols get no declaration: nothing outside the object can use them
     vis = spec.symbols.visibility

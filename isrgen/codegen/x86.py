@@ -337,6 +337,9 @@ class _Builder:
             return items
         # cdecl: the frame pointer is the argument on the stack.  ebx (callee-saved) keeps
         # the frame, because a cdecl callee may overwrite its own argument slot.
+        if self.spec.handler.frame_arg == "value":
+            # the frame itself is the by-value argument: call with esp at the frame
+            return [_i("mov", Reg("ebx"), Reg(self.sp))]
         if not self.spec.handler.align_stack:
             return [_i("mov", Reg("ebx"), Reg(self.sp)), _i("push", Reg(self.sp))]
         # The CPU does not align the stack on i386: align at run time so that esp % 16 == 0
