@@ -245,7 +245,12 @@ class _Resolver(FrameResolver, VectorResolver, EntryResolver):
                 "a frame passed by value must stay where the CPU and the stubs put it: align_stack cannot be true",
                 at_key=True,
             )
-        return Handler(symbol, convention, returns, align, frame_arg, self.src(("handler",)))
+        args = tuple(self.get("handler", "args", ["frame"], list))
+        if (args and args[0] != "frame") or len(set(args)) != len(args):
+            self.err(("handler", "args"), "handler.args starts with 'frame' and names each argument once")
+        if len(args) > 1 and frame_arg == "value":
+            self.err(("handler", "args"), "a frame passed by value cannot be followed by other arguments")
+        return Handler(symbol, convention, returns, align, frame_arg, args or ("frame",), self.src(("handler",)))
 
     def outputs(self) -> tuple[Output, ...]:
         from .backends import available_backends, builtin_backends, get_backend

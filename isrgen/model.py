@@ -304,6 +304,9 @@ class Handler:
     #: cdecl only: "pointer" (the handler gets a pointer to the frame) or "value" (the
     #: frame on the stack is the handler's by-value struct argument, as in JamesM's kernel)
     frame_arg: str = "pointer"
+    #: what the handler receives, in order: the frame first, then optionally the
+    #: vector and the error code (read from the frame: rsi/rdx, or pushed for cdecl)
+    args: tuple[str, ...] = ("frame",)
     source: SourceRef = _src()
 
 

@@ -479,3 +479,39 @@ def test_dense_error_code_vector_above_127_is_widened(tmp_path: Path) -> None:
         assert stop.u64(frame + layout.offset("vector")) == vector
         assert stop.u64(frame + layout.offset("error_code")) == (code if code is not None else 0)
         assert emu.return_from_handler().resumed
+
+
+@pytest.mark.parametrize("simd", [False, True])
+def test_handler_receives_vector_and_error_code_arguments(tmp_path: Path, simd: bool) -> None:
+    """handler.args: [frame, vector, error_code] -> rdi, rsi, rdx (Linux passes the error code in rsi)."""
+    require_tool("as", "ld")
+    from isrgen import emulate, toolchain
+
+    extra = "classes: {irq: {simd: fxsave}}" if simd else ""
+    text = BASE.format(returns="void", layout=ALL if simd else LINUX_ORDER, extra=extra).replace(
+        "handler: {symbol: t_handler, returns: void}",
+        "handler: {symbol: t_handler, returns: void, args: [frame, vector, error_code]}",
+    )
+    spec = isrgen.loads_spec(text, "args.yaml")
+    (header,) = (p for p in isrgen.build(spec, tmp_path) if p.suffix == ".h")
+    assert "void t_handler(struct t_frame *frame, uint64_t vector, uint64_t error_code);" in header.read_text()
+    obj = toolchain.assemble_gas(tmp_path / "isr.S")
+    emu = emulate.Emulator(emulate.link_for_emulation([obj], tmp_path), table_symbol=spec.symbols.table)
+    emu.enable_simd(0x3)
+    for vector, code in ((14, 0x7), (40, None), (3, None)):
+        stop = emu.interrupt(vector, error_code=code, regs=dict.fromkeys(GPRS, 0x55))
+        assert stop.call_aligned
+        assert stop.state.gprs["rsi"] == vector
+        assert stop.state.gprs["rdx"] == (code or 0)
+        assert stop.u64(stop.first_argument + isrgen.compute_layout(spec).offset("vector")) == vector
+        back = emu.return_from_handler(clobber={"rsi": 1, "rdx": 2})
+        assert back.resumed and back.state.gprs == dict.fromkeys(GPRS, 0x55)
+
+
+def test_handler_args_need_the_slots() -> None:
+    text = BASE.format(returns="void", layout=LINUX_ORDER.replace("vector, ", ""), extra="").replace(
+        "returns: void}", "returns: void, args: [frame, vector]}"
+    )
+    with pytest.raises(isrgen.SpecError) as info:
+        isrgen.loads_spec(text, "bad.yaml")
+    assert "cannot receive the vector" in str(info.value)

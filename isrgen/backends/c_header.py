@@ -112,6 +112,7 @@ def c_header_view(ctx: GenerationContext, filename: str) -> CHeaderView:
         ReturnModel.NORETURN: "_Noreturn void ",
     }[spec.handler.returns]
     param = f"{struct} frame" if spec.handler.frame_arg == "value" else f"{struct} *frame"
+    param += "".join(f", {uint} {arg}" for arg in spec.handler.args[1:])
     decls = [f"{ret}{h}({param});" for h in spec.handlers]
     cr3 = ", uint64_t page_table_root" if spec.entry.exit_loads_cr3 else ""
     # local (non-exported) symbols get no declaration: nothing outside the object can use them

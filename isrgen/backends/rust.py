@@ -211,7 +211,8 @@ def rust_view(ctx: GenerationContext) -> RustView:
     vector_constants = tuple(RustConst(f"VEC_{v.name.upper()}", "u8", str(v.number)) for v in spec.vectors)
     ptr = f"*mut {struct}"
     ret = {ReturnModel.VOID: "", ReturnModel.FRAME: f" -> {ptr}", ReturnModel.NORETURN: " -> !"}[spec.handler.returns]
-    functions = [f"pub fn {h}(frame: {ptr}){ret};" for h in spec.handlers]
+    extra = "".join(f", {arg}: {word}" for arg in spec.handler.args[1:])
+    functions = [f"pub fn {h}(frame: {ptr}{extra}){ret};" for h in spec.handlers]
     # local (non-exported) symbols get no declaration: nothing outside the object can use them
     vis = spec.symbols.visibility
     if vis.exit is SymbolVisibility.GLOBAL:

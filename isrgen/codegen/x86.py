@@ -331,7 +331,7 @@ class _Builder:
     def pass_frame(self) -> list[Item]:
         """Hand the frame (the stack pointer now) to the handler and align for the call."""
         if self.spec.handler.convention == "sysv":
-            items: list[Item] = [_i("mov", Reg("rdi"), Reg(self.sp))]
+            items: list[Item] = [_i("mov", Reg("rdi"), Reg(self.sp)), *self.extra_args("rdi")]
             if self.call_adjust():
                 items.append(_i("sub", Reg(self.sp), Imm(self.call_adjust())))
             return items
@@ -340,16 +340,28 @@ class _Builder:
         if self.spec.handler.frame_arg == "value":
             # the frame itself is the by-value argument: call with esp at the frame
             return [_i("mov", Reg("ebx"), Reg(self.sp))]
+        pushed = self.extra_args("ebx") + [_i("push", Reg("ebx"))]
         if not self.spec.handler.align_stack:
-            return [_i("mov", Reg("ebx"), Reg(self.sp)), _i("push", Reg(self.sp))]
+            return [_i("mov", Reg("ebx"), Reg(self.sp)), *pushed]
         # The CPU does not align the stack on i386: align at run time so that esp % 16 == 0
         # at the call (i386 SysV ABI as gcc uses it).
+        pad = -(self.word * len(pushed)) % 16
         return [
             _i("mov", Reg("ebx"), Reg(self.sp)),
             _i("and", Reg(self.sp), Imm(-16)),
-            _i("sub", Reg(self.sp), Imm(12)),
-            _i("push", Reg("ebx")),
+            *([_i("sub", Reg(self.sp), Imm(pad))] if pad else []),
+            *pushed,
         ]
+
+    def extra_args(self, frame: str) -> list[Item]:
+        """Load the handler's arguments after the frame (handler.args): the vector and the
+        error code, read from the frame whose address is in ``frame``.  SysV passes them in
+        rsi, rdx, ...; cdecl pushes them right to left before the frame pointer."""
+        extra = self.spec.handler.args[1:]
+        if self.spec.handler.convention == "sysv":
+            regs = ("rsi", "rdx", "rcx", "r8", "r9")
+            return [_i("mov", Reg(regs[i]), Mem(frame, self.off(arg), self.word)) for i, arg in enumerate(extra)]
+        return [_i("push", Mem(frame, self.off(arg), self.word)) for arg in reversed(extra)]
 
     def frame_register(self) -> str:
         """The register holding the frame address at the call."""
@@ -377,6 +389,7 @@ class _Builder:
         items += [
             _i("mov", Mem("r12", self.off("simd_area")), Reg(SP)),
             _i("mov", Reg("rdi"), Reg("r12")),
+            *self.extra_args("r12"),
         ]
         return items
 
@@ -559,9 +572,8 @@ class _Builder:
         ]
         items += self.save()
         items += self.clear(set())
-        items += [_i("cld"), _i("mov", Reg("rdi"), Reg(SP))]
-        if self.call_adjust():
-            items.append(_i("sub", Reg(SP), Imm(self.call_adjust())))
+        items.append(_i("cld"))
+        items += self.pass_frame()
         items.append(_i("call", Sym(sc.handler)))
         returns = spec.handler.returns
         if returns is ReturnModel.NORETURN:

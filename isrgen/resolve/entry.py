@@ -123,6 +123,10 @@ class EntryResolver(ResolverBase):
         entry: Entry,
     ) -> None:
         saved = set(frame.saved_registers)
+        roles = {s.role for s in frame.slots}
+        for arg in handler.args[1:]:
+            if arg not in roles:
+                self.err(("handler", "args"), f"the handler cannot receive the {arg}: the frame has no {arg} slot")
         layout_path: Path = ("frame", "layout") if "layout" in self.block("frame") else ("frame",)
         for v in vectors:
             used = [
