@@ -175,6 +175,10 @@ def _handler_data(spec: Spec) -> dict[str, Any]:
     data: dict[str, Any] = {"symbol": h.symbol, "convention": h.convention, "returns": str(h.returns)}
     if h.convention == "cdecl":
         data["align_stack"] = h.align_stack
+        if h.frame_arg != "pointer":
+            data["frame_arg"] = h.frame_arg
+    if h.args != ("frame",):
+        data["args"] = list(h.args)
     return data
 
 

@@ -449,6 +449,12 @@ class Spec:
             seen.setdefault(self.syscall.handler, None)
         return tuple(seen)
 
+    def stub_clears_if(self, v: Vector) -> bool:
+        """Whether ``v``'s stub starts with ``cli`` (``stubs.cli``; a trap gate leaves IF
+        set on delivery, SDM Vol. 3A 6.12.1.3)."""
+        cli = self.stubs.cli
+        return cli is StubCli.ALWAYS or (cli is StubCli.TRAP_GATES and v.gate is GateType.TRAP)
+
     @property
     def entry_groups(self) -> tuple[EntryGroup, ...]:
         """The common entries the glue has, each with its vectors."""

@@ -47,7 +47,7 @@ import attrs
 from . import emulate
 from .codegen.x86 import stub_stride
 from .layout import FieldKind, FrameLayout
-from .model import ExitFrame, GateType, KernelFault, ReturnModel, SimdPolicy, Spec, StubCli, Vector
+from .model import ExitFrame, GateType, KernelFault, ReturnModel, SimdPolicy, Spec, Vector
 
 _MASK = 2**64 - 1
 #: interrupted RFLAGS: IF and DF set (the entry must clear DF before calling C)
@@ -102,16 +102,10 @@ def _who_holds(value: int, regs: dict[str, int]) -> str:
     return ""
 
 
-def stub_clears_if(spec: Spec, v: Vector) -> bool:
-    """Whether ``v``'s stub runs ``cli`` (``stubs.cli``)."""
-    cli = spec.stubs.cli
-    return cli is StubCli.ALWAYS or (cli is StubCli.TRAP_GATES and v.gate is GateType.TRAP)
-
-
 def if_clear_at_handler(spec: Spec, v: Vector) -> bool:
     """Whether IF must be clear when ``v``'s handler is called: an interrupt gate clears
     it on delivery, a trap gate keeps it (SDM Vol. 3A 6.12.1.3) unless the stub clears it."""
-    return v.gate is GateType.INTERRUPT or stub_clears_if(spec, v)
+    return v.gate is GateType.INTERRUPT or spec.stub_clears_if(v)
 
 
 def expected_error_slot(spec: Spec, v: Vector, cpu_error: int | None, mask: int) -> int:
@@ -303,6 +297,16 @@ class MachineProver:
             f"{where}: rdi = {frame:#x} but the frame the model describes starts at "
             f"{stop.frame_top - self.layout.size:#x} ({self.layout.size} bytes below the CPU frame's top)",
         )
+        # handler.args: the vector / error code after the frame, as the slot holds them
+        for reg, arg in zip(("rsi", "rdx"), self.spec.handler.args[1:], strict=False):
+            if not ok:
+                break
+            slot = stop.u64(frame + self.layout.offset(arg))
+            ok &= self._check(
+                stop.state.gprs[reg] == slot,
+                f"{where}: {reg} = {stop.state.gprs[reg]:#x} at the call into {want}, but the {arg} is {slot:#x}",
+            )
+            self.tally.saw(f"handler arg {arg}")
         return ok
 
     def _interrupt_flag(self, v: Vector, flags: int, where: str, want: str) -> bool:
@@ -312,7 +316,7 @@ class MachineProver:
             f"{where}: IF is {'set' if flags & emulate.RFLAGS_IF else 'clear'} at the call into {want} "
             f"({v.gate} gate, stubs.cli: {self.spec.stubs.cli})",
         )
-        if ok and stub_clears_if(self.spec, v) and v.gate is GateType.TRAP:
+        if ok and self.spec.stub_clears_if(v) and v.gate is GateType.TRAP:
             self.tally.saw("stub cli")  # observable on trap gates only: interrupt gates clear IF anyway
         if ok and not v.error_code and v.vector_class in self.spec.frame.vector_in_error_slot:
             self.tally.saw("vector in error slot")

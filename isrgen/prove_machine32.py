@@ -39,7 +39,7 @@ from .codegen.x86 import stub_stride
 from .emulate import MARKER_BASE, EmulationError
 from .layout import Field, FieldKind, FrameLayout
 from .model import ExitFrame, GateType, KernelFault, ReturnModel, Spec, Vector
-from .prove_machine import MachineTally, expected_error_slot, if_clear_at_handler, stub_clears_if
+from .prove_machine import MachineTally, expected_error_slot, if_clear_at_handler
 
 _MASK32 = 2**32 - 1
 #: interrupted EFLAGS: IF and DF set (the entry must clear DF before calling C), some arithmetic flags
@@ -162,7 +162,7 @@ class MachineProver32:
             self.tally.saw("kernel_handler")
         if not self._at_call(v, stop, where, want, kernel, regs, segs):
             return False
-        frame = stop.first_argument
+        frame = self._frame_of(stop)
         expected = dict(regs)
         expected.update(segs)
         expected["vector"] = v.number
@@ -173,6 +173,11 @@ class MachineProver32:
         if not self._frame_fields(stop, frame, expected, regs, where, kernel):
             return False
         return self.resume(v, stop, where, kernel, regs, segs, stack)
+
+    def _frame_of(self, stop: e32.Stop32) -> int:
+        """The frame the handler received: the pointer at [esp+4], or, with
+        ``frame_arg: value``, the by-value argument that starts at esp+4 itself."""
+        return stop.state.esp + 4 if self.spec.handler.frame_arg == "value" else stop.first_argument
 
     def _at_call(
         self,
@@ -189,12 +194,18 @@ class MachineProver32:
             f.size for f in layout.fields if f.kind is FieldKind.CPU and (not kernel or not f.ring_change_only)
         )
         software = sum(f.size for f in layout.fields if f.kind is not FieldKind.CPU)
-        frame = stop.first_argument
+        frame = self._frame_of(stop)
         ok = self._check(
             frame + software + cpu_part == stop.frame_top,
-            f"{where}: [esp+4] = {frame:#x} but the frame the model describes starts at "
+            f"{where}: the handler's frame is at {frame:#x} but the frame the model describes starts at "
             f"{stop.frame_top - software - cpu_part:#x} ({software} + {cpu_part} bytes below the stack top)",
         )
+        # handler.args: the vector / error code pushed after the frame pointer (cdecl)
+        for i, arg in enumerate(spec.handler.args[1:]):
+            slot = stop.u32(frame + layout.offset(arg))
+            got = stop.u32(stop.state.esp + 8 + 4 * i)
+            ok &= self._check(got == slot, f"{where}: argument {i + 2} is {got:#x}, but the {arg} is {slot:#x}")
+            self.tally.saw(f"handler arg {arg}")
         if spec.handler.align_stack:
             ok &= self._check(
                 stop.call_aligned,
@@ -210,7 +221,7 @@ class MachineProver32:
             f"{where}: IF is {'set' if is_set else 'clear'} at the call into {want} "
             f"({v.gate} gate, stubs.cli: {spec.stubs.cli})",
         )
-        if ok and stub_clears_if(spec, v) and v.gate is GateType.TRAP:
+        if ok and spec.stub_clears_if(v) and v.gate is GateType.TRAP:
             self.tally.saw("stub cli")  # observable on trap gates only: interrupt gates clear IF anyway
         ok &= self._check(
             (stop.state.cs, stop.state.ss) == (e32.KERNEL_CS, e32.KERNEL_DS),
@@ -276,7 +287,7 @@ class MachineProver32:
         returns = self.spec.handler.returns
         if returns is ReturnModel.NORETURN:
             return True  # a handler that never returns: the exit routine is proven separately
-        frame = stop.first_argument
+        frame = self._frame_of(stop)
         new = self._regs()
         for f in self.gpr_fields:
             self.emu.write_u32(frame + f.offset, new[f.role])

@@ -447,6 +447,7 @@ def specs(
         entry = attrs.evolve(entry, swapgs=True)
     if not entry.exit_loads_cr3 and draw(st.integers(0, 3)) == 0:
         entry = attrs.evolve(entry, exit_frame=ExitFrame.STACK)
+    handler = draw(handler_arguments(handler, frame))
     vectors = _vectors(draw, arch, symbols, default_handler, numbers, options)
     vectors = _identify_without_vector_slot(frame, vectors)
     syscall = draw(syscalls(prefix, frame, numbers)) if want_syscall else None
@@ -470,6 +471,19 @@ def specs(
     )
     # the loader resolves what the model derives (and checks the draw is valid)
     return loads_spec(dump_spec(drawn), "<drawn>")
+
+
+@st.composite
+def handler_arguments(draw: st.DrawFn, handler: Handler, frame: Frame) -> Handler:
+    """``handler.args`` (the vector and error code after the frame, when the frame has
+    those slots) and, for cdecl without stack alignment, the frame passed by value."""
+    roles = {s.role for s in frame.slots}
+    extra = [a for a in ("vector", "error_code") if a in roles]
+    args = ("frame", *draw(st.lists(st.sampled_from(extra), unique=True, max_size=2))) if extra else ("frame",)
+    frame_arg = "pointer"
+    if handler.convention == "cdecl" and not handler.align_stack and args == ("frame",) and draw(st.booleans()):
+        frame_arg = "value"
+    return attrs.evolve(handler, args=args, frame_arg=frame_arg)
 
 
 def spec_texts(

@@ -58,8 +58,8 @@ class CHeaderView:
     gate_struct: str
     gate_fields: tuple[CField, ...]
     gate_size: int
-    gate_fill: tuple[str, ...]
-    idt_fill: str
+    #: the IDT fill helper's source lines (none when the table is local: C cannot see it)
+    idt_fill_lines: tuple[str, ...]
     table: str
     gates: str
     vector_count_macro: str
@@ -130,8 +130,25 @@ def c_header_view(ctx: GenerationContext, filename: str) -> CHeaderView:
     if vis.stubs is SymbolVisibility.GLOBAL:
         decls += [f"void {v.stub_symbol}(void);" for v in spec.vectors]
     const = "" if spec.table.writable else "const "
-    decls.append(f"extern {const}uint{spec.table_width * 8}_t {spec.symbols.table}[{mp}VECTOR_COUNT];")
+    table_visible = vis.table is SymbolVisibility.GLOBAL
+    if table_visible:
+        decls.append(f"extern {const}uint{spec.table_width * 8}_t {spec.symbols.table}[{mp}VECTOR_COUNT];")
     decls.append(f"extern {const}uint8_t {spec.symbols.gates}[{mp}VECTOR_COUNT][2];")
+    gate_struct = f"struct {spec.symbols.prefix}idt_gate"
+    fill = _gate_fill(spec.arch.gate_size, spec.symbols.table, spec.symbols.gates)
+    idt_fill_lines = (
+        (
+            "/* Fill a 256-entry IDT from the generated table and gate attributes. */",
+            f"static inline void {spec.symbols.prefix}idt_fill({gate_struct} *idt, uint16_t code_selector)",
+            "{",
+            f"    for (unsigned v = 0; v < {mp}VECTOR_COUNT; v++) {{",
+            *(f"        {line}" for line in fill),
+            "    }",
+            "}",
+        )
+        if table_visible
+        else ()
+    )
     return CHeaderView(
         banner=ctx.banner(),
         guard=f"ISRGEN_{_macro(filename)}_",
@@ -141,11 +158,10 @@ def c_header_view(ctx: GenerationContext, filename: str) -> CHeaderView:
         constants=tuple(constants),
         vector_constants=vector_constants,
         declarations=tuple(decls),
-        gate_struct=f"struct {spec.symbols.prefix}idt_gate",
+        gate_struct=gate_struct,
         gate_fields=_gate_fields(spec.arch.gate_size),
         gate_size=spec.arch.gate_size,
-        gate_fill=_gate_fill(spec.arch.gate_size, spec.symbols.table, spec.symbols.gates),
-        idt_fill=f"{spec.symbols.prefix}idt_fill",
+        idt_fill_lines=idt_fill_lines,
         table=spec.symbols.table,
         gates=spec.symbols.gates,
         vector_count_macro=f"{mp}VECTOR_COUNT",

@@ -21,12 +21,10 @@ from ..model import (
     EntryGroup,
     ErrorCodeFiller,
     ExitFrame,
-    GateType,
     KernelFault,
     ReturnModel,
     SimdPolicy,
     Spec,
-    StubCli,
     StubStyle,
     SymbolVisibility,
     Vector,
@@ -225,7 +223,7 @@ class _Builder:
             items.append(Align(self.spec.sections.stub_align))
         items.append(Label(v.stub_symbol, _VISIBILITY[self.spec.symbols.visibility.stubs], "function"))
         items += self.endbr()
-        if self.stub_cli(v):
+        if self.spec.stub_clears_if(v):
             items.append(_i("cli"))
         if self.dense:
             # push imm8 sign-extends: vectors >= 128 arrive negative and the entry widens them.
@@ -243,11 +241,6 @@ class _Builder:
             items.append(_i("jmp", Sym(labels.body, near=True)))
         items.append(EndSymbol(v.stub_symbol))
         return items
-
-    def stub_cli(self, v: Vector) -> bool:
-        """Whether ``v``'s stub starts with ``cli`` (a trap gate leaves IF set, SDM Vol. 3A 6.12.1.3)."""
-        cli = self.spec.stubs.cli
-        return cli is StubCli.ALWAYS or (cli is StubCli.TRAP_GATES and v.gate is GateType.TRAP)
 
     def needs_widen(self, group: EntryGroup, error_code: bool) -> bool:
         """Whether some dense stub of ``group`` (with or without a CPU error code) pushes

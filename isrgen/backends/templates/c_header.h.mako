@@ -38,14 +38,8 @@ ${view.gate_struct} {
 };
 _Static_assert(sizeof(${view.gate_struct}) == ${view.gate_size}, "isrgen: IDT gate size");
 
-/* Fill a 256-entry IDT from the generated table and gate attributes. */
-static inline void ${view.idt_fill}(${view.gate_struct} *idt, uint16_t code_selector)
-{
-    for (unsigned v = 0; v < ${view.vector_count_macro}; v++) {
-% for line in view.gate_fill:
-        ${line}
+% for line in view.idt_fill_lines:
+${line}
 % endfor
-    }
-}
 
 #endif /* ${view.guard} */
