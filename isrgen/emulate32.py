@@ -12,7 +12,7 @@ loads a GDT with flat 32-bit code and data descriptors, so ``push ds`` /
 ``pop ds`` / ``mov ds, ax`` check their selectors exactly as a CPU would.
 
 Unicorn cannot be brought back from CPL 3, so an ``iretd`` to ring 3 is carried
-out in Python (:meth:`Emulator32._on_iret`), including the rule that a return to
+out in Python (:meth:`Emulator32._on_return`), including the rule that a return to
 an outer level nulls data segment registers the new level may not use.
 
 Typical use::
@@ -35,18 +35,24 @@ from typing import Any
 import attrs
 
 from .diagnostics import UsageError
-from .emulate import (
-    HALTED,
-    INTERRUPTED,
-    MARKER_BASE,
-    RETURNED,
+from .emulate_cpu import (
+    DEFAULT_STACK_TOP,
+    EFLAGS_DF,
+    EFLAGS_FIXED,
+    EFLAGS_IF,
+    EFLAGS_NT,
+    EFLAGS_RF,
+    EFLAGS_TF,
+    EFLAGS_VM,
+    KERNEL_CS,
+    KERNEL_DATA,
     STACK_BASE,
-    STACK_SIZE,
-    EmulationError,
-    LinkedImage,
-    link_for_emulation,
-    require_unicorn,
+    USER_CS,
+    USER_DATA,
+    EmulatorBase,
+    StopBase,
 )
+from .emulate_image import INTERRUPTED, MARKER_BASE, RETURNED, LinkedImage, link_for_emulation
 
 #: the 7 general-purpose registers besides esp, in encoding order
 GPRS32: tuple[str, ...] = ("eax", "ecx", "edx", "ebx", "ebp", "esi", "edi")
@@ -55,11 +61,9 @@ CALLER_SAVED32: tuple[str, ...] = ("eax", "ecx", "edx")
 #: the data segment registers, in the order the classic frame saves them
 SEGMENTS: tuple[str, ...] = ("ds", "es", "fs", "gs")
 
-#: selectors of the emulator's GDT
-KERNEL_CS = 0x08
-KERNEL_DS = 0x10
-USER_DS = 0x1B
-USER_CS = 0x23
+#: selectors of the emulator's GDT (KERNEL_CS and USER_CS as in :mod:`isrgen.emulate_cpu`)
+KERNEL_DS = KERNEL_DATA
+USER_DS = USER_DATA
 #: a second kernel data segment (DPL 0), like a per-CPU segment in fs/gs
 KERNEL_PERCPU = 0x28
 #: a second user data segment (DPL 3), like a TLS segment in gs
@@ -69,22 +73,6 @@ USER_TLS = 0x33
 KERNEL_LOADABLE: tuple[int, ...] = (0, 3, KERNEL_DS, USER_DS & ~3, USER_DS, KERNEL_PERCPU, USER_TLS)
 #: selectors a data segment register may hold in ring 3
 USER_LOADABLE: tuple[int, ...] = (0, 3, USER_DS, USER_TLS)
-
-EFLAGS_FIXED = 0x2
-EFLAGS_TF = 0x100
-EFLAGS_IF = 0x200
-EFLAGS_DF = 0x400
-EFLAGS_NT = 0x4000
-EFLAGS_RF = 0x10000
-EFLAGS_VM = 0x20000
-
-GDT_BASE = 0x10000
-#: the default stack top (where the CPU starts pushing)
-DEFAULT_STACK_TOP = STACK_BASE + STACK_SIZE - 0x100
-
-_PAGE = 0x1000
-_UD2_PAGE = b"\x0f\x0b" * (_PAGE // 2)
-_MASK32 = 2**32 - 1
 
 # Flat 32-bit descriptors, G=1 D=1 (SDM Vol. 3A 3.4.5).  The accessed bit is preset
 # so loading a selector never needs to write the descriptor back.
@@ -133,26 +121,9 @@ class CpuState32:
 
 
 @attrs.frozen
-class Stop32:
-    """Where emulation stopped: at a marker (a handler), or back in the interrupted code."""
-
-    #: the marker reached, or None when the interrupted code resumed
-    symbol: str | None
-    state: CpuState32
-    #: the stack from esp up to the top of the current interrupt's CPU frame
-    stack: bytes
-    #: one past the CPU frame of the current interrupt
-    frame_top: int
-
-    @property
-    def resumed(self) -> bool:
-        """Whether the interrupted code was resumed (``iretd`` completed)."""
-        return self.symbol is None
-
-    @property
-    def halted(self) -> bool:
-        """Whether the CPU stopped at a ``hlt`` instruction."""
-        return self.symbol == HALTED
+class Stop32(StopBase[CpuState32]):
+    """Where emulation stopped: at a marker (a handler), or back in the interrupted code
+    (``iretd`` completed)."""
 
     @property
     def call_aligned(self) -> bool:
@@ -166,89 +137,43 @@ class Stop32:
 
     def u32(self, address: int) -> int:
         """The 4-byte word at ``address`` (inside the captured stack)."""
-        off = address - self.state.esp
-        if off < 0 or off + 4 > len(self.stack):
-            raise EmulationError(
-                f"{address:#x} is outside the captured stack [{self.state.esp:#x}, {self.frame_top:#x})"
-            )
-        value: int = struct.unpack_from("<I", self.stack, off)[0]
-        return value
+        return self._word(self.state.esp, address, 4)
 
 
-class Emulator32:
+class Emulator32(EmulatorBase[CpuState32, Stop32]):
     """One unicorn CPU in 32-bit protected mode with a linked image loaded."""
+
+    WORD = 4
+    GPRS = GPRS32
+    CALLER_SAVED = CALLER_SAVED32
+    CLOBBER_RULE = "a cdecl handler must preserve {}; only eax, ecx, edx clobber"
+    GDT = _GDT
 
     def __init__(self, image: LinkedImage, *, table_symbol: str, instruction_limit: int = 100_000):
         """``table_symbol`` names the vector table (256 4-byte stub addresses) in ``image``.
 
         A :class:`Stop32` whose symbol is :data:`isrgen.emulate.HALTED` ended at a ``hlt``."""
-        if table_symbol not in image.symbols:
-            raise UsageError(f"the linked image has no vector table symbol {table_symbol!r}")
-        self.image = image
-        self.table = image.symbols[table_symbol]
-        self.instruction_limit = instruction_limit
-        self._u = require_unicorn()
-        from unicorn import x86_const
-
-        self._x = x86_const
-        self._reg = {n: getattr(x86_const, f"UC_X86_REG_{n.upper()}") for n in GPRS32}
-        self._seg = {n: getattr(x86_const, f"UC_X86_REG_{n.upper()}") for n in SEGMENTS}
-        self._marker_at = {addr: name for name, addr in image.markers.items()}
-        self._stopped_at: str | None = None
+        super().__init__(image, table_symbol=table_symbol, instruction_limit=instruction_limit, table_width=4)
+        self._seg = {n: getattr(self._x, f"UC_X86_REG_{n.upper()}") for n in SEGMENTS}
         self._outer: CpuState32 | None = None
-        self._frame_top = DEFAULT_STACK_TOP
-        self._resume_at = MARKER_BASE
         #: the last return instruction carried out in Python (``iretd`` to ring 3), if any
         self.last_outer_return: str | None = None
-        self._halt_at: int | None = None
-        self.uc = self._u.Uc(self._u.UC_ARCH_X86, self._u.UC_MODE_32)
-        self._load()
 
-    def _load(self) -> None:
-        u, uc, x = self._u, self.uc, self._x
-        pages: dict[int, int] = {}
-        for seg in self.image.segments:
-            perms = (
-                (u.UC_PROT_READ if seg.flags & 4 else 0)
-                | (u.UC_PROT_WRITE if seg.flags & 2 else 0)
-                | (u.UC_PROT_EXEC if seg.flags & 1 else 0)
-            )
-            for page in range(seg.vaddr & ~(_PAGE - 1), seg.vaddr + seg.memsz, _PAGE):
-                pages[page] = pages.get(page, 0) | perms
-        for page, perms in sorted(pages.items()):
-            uc.mem_map(page, _PAGE, perms)
-        for seg in self.image.segments:
-            uc.mem_write(seg.vaddr, seg.data)
-        uc.mem_map(MARKER_BASE, _PAGE, u.UC_PROT_READ | u.UC_PROT_EXEC)
-        uc.mem_write(MARKER_BASE, _UD2_PAGE)
-        uc.mem_map(GDT_BASE, _PAGE, u.UC_PROT_READ | u.UC_PROT_WRITE)
-        uc.mem_write(GDT_BASE, b"".join(struct.pack("<Q", d) for d in _GDT))
-        uc.reg_write(x.UC_X86_REG_GDTR, (0, GDT_BASE, len(_GDT) * 8 - 1, 0))
-        uc.mem_map(STACK_BASE, STACK_SIZE, u.UC_PROT_READ | u.UC_PROT_WRITE)
-        uc.reg_write(x.UC_X86_REG_CS, KERNEL_CS)
-        uc.reg_write(x.UC_X86_REG_SS, KERNEL_DS)
-        uc.hook_add(u.UC_HOOK_CODE, self._on_marker, begin=MARKER_BASE, end=MARKER_BASE + _PAGE - 1)
-        for seg in self.image.segments:
-            if seg.executable:
-                uc.hook_add(u.UC_HOOK_CODE, self._on_iret, begin=seg.vaddr, end=seg.vaddr + seg.memsz - 1)
+    read_u32 = EmulatorBase.read_word
+    write_u32 = EmulatorBase.write_word
 
-    def _on_marker(self, uc: Any, address: int, size: int, user_data: Any) -> None:
-        self._stopped_at = self._marker_at.get(address, f"<marker page {address:#x}>")
-        uc.emu_stop()
+    # -- returns to ring 3 -----------------------------------------------------
+    def reset_cpu(self) -> None:
+        """Forget the previous run's return to ring 3."""
+        self._outer = None
 
-    def _on_iret(self, uc: Any, address: int, size: int, user_data: Any) -> None:
+    def _on_return(self, uc: Any, code: bytes) -> None:
         """Carry out an ``iretd`` to an outer privilege level in Python (SDM Vol. 2A IRET).
 
         Unicorn cannot return from CPL 3, so the return is decoded from the stack here
-        and emulation stops; returns within ring 0 are left to unicorn.  Also records
-        where a ``hlt`` ran (unicorn ends emulation after it).
+        and emulation stops; returns within ring 0 are left to unicorn.
         """
-        if size != 1:
-            return
-        opcode = bytes(uc.mem_read(address, 1))
-        if opcode == b"\xf4":  # hlt
-            self._halt_at = address + 1
-        if opcode != b"\xcf":
+        if code != b"\xcf":
             return
         sp = uc.reg_read(self._x.UC_X86_REG_ESP)
         eip, cs, eflags = struct.unpack("<3I", bytes(uc.mem_read(sp, 12)))
@@ -274,41 +199,14 @@ class Emulator32:
         self.last_outer_return = "iretd"
         uc.emu_stop()
 
-    # -- memory ----------------------------------------------------------------
-    def read(self, address: int, size: int) -> bytes:
-        """Bytes of emulated memory."""
-        return bytes(self.uc.mem_read(address, size))
+    def _final_state(self) -> tuple[CpuState32, int, int]:
+        st = self._outer if self._outer is not None else self.state()
+        return st, st.eip, st.esp
 
-    def read_u32(self, address: int) -> int:
-        """A 4-byte little-endian word of emulated memory."""
-        value: int = struct.unpack("<I", self.read(address, 4))[0]
-        return value
-
-    def write_u32(self, address: int, value: int) -> None:
-        """Store a 4-byte word (e.g. a handler changing a frame slot)."""
-        self.uc.mem_write(address, struct.pack("<I", value & _MASK32))
-
-    def write(self, address: int, data: bytes) -> None:
-        """Store bytes in emulated memory."""
-        self.uc.mem_write(address, data)
-
-    def stub_address(self, vector: int) -> int:
-        """The stub address the vector table holds for ``vector`` (0 if none)."""
-        return self.read_u32(self.table + 4 * vector)
-
-    def symbol(self, name: str) -> int:
-        """The address of a symbol of the linked image."""
-        if name not in self.image.symbols:
-            raise UsageError(f"the linked image has no symbol {name!r}")
-        return self.image.symbols[name]
+    def _stop(self, symbol: str | None, state: CpuState32, stack: bytes, frame_top: int) -> Stop32:
+        return Stop32(symbol, state, stack, frame_top)
 
     # -- registers -------------------------------------------------------------
-    def _set_gprs(self, regs: Mapping[str, int]) -> None:
-        for name, value in regs.items():
-            if name not in self._reg:
-                raise UsageError(f"unknown register {name!r} (one of: {', '.join(GPRS32)})")
-            self.uc.reg_write(self._reg[name], value & _MASK32)
-
     def _set_segments(self, segments: Mapping[str, int]) -> None:
         for name, sel in segments.items():
             if name not in self._seg:
@@ -331,31 +229,6 @@ class Emulator32:
         )
 
     # -- running ---------------------------------------------------------------
-    def run(self, begin: int, resume_at: int) -> Stop32:
-        """Run from ``begin`` until a marker or ``resume_at`` (the interrupted EIP)."""
-        self._stopped_at = None
-        self._outer = None
-        self._halt_at = None
-        try:
-            self.uc.emu_start(begin, resume_at, count=self.instruction_limit)
-        except self._u.UcError as exc:
-            eip = self.uc.reg_read(self._x.UC_X86_REG_EIP)
-            raise EmulationError(f"CPU fault at {self.image.describe(eip)}: {exc}") from None
-        st = self._outer if self._outer is not None else self.state()
-        symbol = self._stopped_at
-        if symbol is None and self._halt_at is not None and st.eip == self._halt_at:
-            symbol = HALTED
-        if symbol is None and st.eip != resume_at:
-            raise EmulationError(
-                f"no handler reached and no return within {self.instruction_limit} instructions "
-                f"(stopped at {self.image.describe(st.eip)})"
-            )
-        if st.eip == resume_at:
-            symbol = None
-        in_stack = STACK_BASE <= st.esp <= self._frame_top <= STACK_BASE + STACK_SIZE
-        stack = self.read(st.esp, self._frame_top - st.esp) if symbol is not None and in_stack else b""
-        return Stop32(symbol, st, stack, self._frame_top)
-
     def interrupt(
         self,
         vector: int,
@@ -380,40 +253,19 @@ class Emulator32:
         default: the data selector of the interrupted level) are what the
         interrupted code held.  Returns the stop at the first marker.
         """
-        kernel = (cs & 3) == 0
-        esp = DEFAULT_STACK_TOP if esp is None else esp
-        ss = (KERNEL_DS if kernel else USER_DS) if ss is None else ss
-        eip = MARKER_BASE if eip is None else eip
-        if stack is None:
-            stack = esp if kernel else DEFAULT_STACK_TOP
-        if not STACK_BASE + 0x1000 <= stack <= STACK_BASE + STACK_SIZE:
-            raise UsageError(f"stack {stack:#x} is outside the emulator's stack area")
-        stub = self.stub_address(vector)
-        if stub == 0:
-            raise UsageError(f"vector {vector} has no stub in the vector table")
-        pushed = [] if kernel else [ss, esp]
-        pushed += [eflags | EFLAGS_FIXED, cs, eip]
+        it = self._interrupted(vector, cs=cs, ip=eip, sp=esp, ss=ss, stack=stack)
+        pushed = [] if it.kernel else [it.ss, it.sp]
+        pushed += [eflags | EFLAGS_FIXED, cs, it.ip]
         if error_code is not None:
             pushed.append(error_code)
-        sp = stack
-        for value in pushed:
-            sp -= 4
-            self.write_u32(sp, value)
-        self._frame_top = stack
-        default = KERNEL_DS if kernel else USER_DS
+        sp = self._push(it.stack, pushed)
+        default = KERNEL_DS if it.kernel else USER_DS
         self._set_segments({**dict.fromkeys(SEGMENTS, default), **(segments or {})})
         if regs:
             self._set_gprs(regs)
-        live = (eflags | EFLAGS_FIXED) & ~(EFLAGS_TF | EFLAGS_NT | EFLAGS_RF | EFLAGS_VM)
-        if interrupt_gate:
-            live &= ~EFLAGS_IF
-        x = self._x
-        self.uc.reg_write(x.UC_X86_REG_CS, KERNEL_CS)
-        self.uc.reg_write(x.UC_X86_REG_SS, KERNEL_DS)
-        self.uc.reg_write(x.UC_X86_REG_ESP, sp)
-        self.uc.reg_write(x.UC_X86_REG_EFLAGS, live)
-        self._resume_at = eip
-        return self.run(stub, eip)
+        self._enter_kernel()
+        flags = self._gate_flags(eflags, interrupt_gate)
+        return self._jump(it.stub, sp=sp, flags=flags, frame_top=it.stack, resume_at=it.ip)
 
     def call(
         self,
@@ -432,21 +284,13 @@ class Emulator32:
         marker or ``resume_at``.  ``frame_top`` bounds the stack captured at a stop.
         ``push_return=False`` jumps with ``esp`` as given (code entered by ``ret`` with
         the stack pointer at a frame: ``entry.exit_frame: stack``)."""
-        sp = esp
         pushed = [*reversed(args), self.image.markers[RETURNED]] if push_return else list(reversed(args))
-        for value in pushed:
-            sp -= 4
-            self.write_u32(sp, value)
+        sp = self._push(esp, pushed)
         if regs:
             self._set_gprs(regs)
-        x = self._x
-        self.uc.reg_write(x.UC_X86_REG_CS, KERNEL_CS)
-        self.uc.reg_write(x.UC_X86_REG_SS, KERNEL_DS)
-        self.uc.reg_write(x.UC_X86_REG_ESP, sp)
-        self.uc.reg_write(x.UC_X86_REG_EFLAGS, eflags | EFLAGS_FIXED)
-        self._frame_top = esp if frame_top is None else frame_top
-        self._resume_at = resume_at
-        return self.run(address, resume_at)
+        self._enter_kernel()
+        top = esp if frame_top is None else frame_top
+        return self._jump(address, sp=sp, flags=eflags | EFLAGS_FIXED, frame_top=top, resume_at=resume_at)
 
     def return_from_handler(
         self,
@@ -462,30 +306,36 @@ class Emulator32:
         ``segments`` segment registers the handler left changed, to prove the exit
         path restores them from the frame.
         """
-        x = self._x
-        sp = self.uc.reg_read(x.UC_X86_REG_ESP)
-        target = self.read_u32(sp)
-        if clobber:
-            bad = sorted(set(clobber) - set(CALLER_SAVED32))
-            if bad:
-                raise UsageError(f"a cdecl handler must preserve {', '.join(bad)}; only eax, ecx, edx clobber")
-            self._set_gprs(clobber)
+        self._check_clobber(clobber)
         if segments:
             self._set_segments(segments)
-        if return_value is not None:
-            self._set_gprs({"eax": return_value})
-        self.uc.reg_write(x.UC_X86_REG_ESP, sp + 4)
-        flags = self.uc.reg_read(x.UC_X86_REG_EFLAGS)
-        self.uc.reg_write(x.UC_X86_REG_EFLAGS, flags & ~EFLAGS_DF)  # the ABI: DF clear on return
-        return self.run(target, self._resume_at)
+        return super().return_from_handler(return_value, clobber=clobber)
 
 
 __all__ = [
     "CALLER_SAVED32",
     "DEFAULT_STACK_TOP",
+    "EFLAGS_DF",
+    "EFLAGS_FIXED",
+    "EFLAGS_IF",
+    "EFLAGS_NT",
+    "EFLAGS_RF",
+    "EFLAGS_TF",
+    "EFLAGS_VM",
     "GPRS32",
     "INTERRUPTED",
+    "KERNEL_CS",
+    "KERNEL_DS",
+    "KERNEL_LOADABLE",
+    "KERNEL_PERCPU",
+    "MARKER_BASE",
+    "RETURNED",
     "SEGMENTS",
+    "STACK_BASE",
+    "USER_CS",
+    "USER_DS",
+    "USER_LOADABLE",
+    "USER_TLS",
     "CpuState32",
     "Emulator32",
     "Stop32",
