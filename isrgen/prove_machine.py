@@ -34,24 +34,28 @@ instructions that produce it:
   frame the model describes; ``sysretq`` returns the restored registers, zeroes
   the other saved ones and restores the user GS base; a non-canonical RIP leaves
   through ``iretq``.
+
+The run order and the checks x86_64 and i386 share are in
+:mod:`isrgen.prove_machine_base`.
 """
 
 from __future__ import annotations
 
-import random
-from collections.abc import Callable
-from itertools import pairwise
-
-import attrs
+from functools import cached_property
 
 from . import emulate
-from .codegen.x86 import stub_stride
-from .layout import FieldKind, FrameLayout
-from .model import ExitFrame, GateType, KernelFault, ReturnModel, SimdPolicy, Spec, Vector
+from .layout import Field
+from .model import GateType, ReturnModel, SimdPolicy, Vector
+from .prove_machine_base import (
+    INTERRUPTED_FLAGS,
+    ExitCall,
+    MachineProverBase,
+    MachineTally,
+    expected_error_slot,
+    if_clear_at_handler,
+)
 
 _MASK = 2**64 - 1
-#: interrupted RFLAGS: IF and DF set (the entry must clear DF before calling C)
-_RFLAGS = emulate.RFLAGS_FIXED | emulate.RFLAGS_IF | emulate.RFLAGS_DF | 0x85
 _USER_RSP = 0x7FFF_FFFF_E000
 #: GS bases: a user one (low half) and a kernel one (high half, what paranoid entries test)
 USER_GS = 0x0000_1111_2222_0000
@@ -62,134 +66,45 @@ _LFENCE = b"\x0f\xae\xe8"
 _XMM0_OFFSET = 160
 
 
-@attrs.define
-class MachineTally:
-    """What the machine-code property executed."""
-
-    interrupts: int = 0
-    vectors: set[int] = attrs.field(factory=set)
-    kernel_entries: int = 0
-    user_entries: int = 0
-    iretq_returns: int = 0
-    exit_routine_resumes: int = 0
-    fields_checked: int = 0
-    #: option name -> how many times its effect was checked
-    options: dict[str, int] = attrs.field(factory=dict)
-    #: the interrupt-return instruction the returns went through
-    return_instruction: str = "iretq"
-
-    def saw(self, option: str) -> None:
-        """Count one check of ``option``."""
-        self.options[option] = self.options.get(option, 0) + 1
-
-    def summary(self) -> str:
-        """One line: what ran and which options were checked how often."""
-        text = (
-            f"{len(self.vectors)} vectors, {self.interrupts} interrupts "
-            f"({self.kernel_entries} from ring 0, {self.user_entries} from ring 3), "
-            f"{self.fields_checked} frame fields, {self.iretq_returns} {self.return_instruction} returns, "
-            f"{self.exit_routine_resumes} exit-routine resume"
-        )
-        if self.options:
-            text += "; options: " + ", ".join(f"{k} x{n}" for k, n in sorted(self.options.items()))
-        return text
-
-
-def _who_holds(value: int, regs: dict[str, int]) -> str:
-    for name, v in regs.items():
-        if v == value:
-            return f" (the value of {name})"
-    return ""
-
-
-def if_clear_at_handler(spec: Spec, v: Vector) -> bool:
-    """Whether IF must be clear when ``v``'s handler is called: an interrupt gate clears
-    it on delivery, a trap gate keeps it (SDM Vol. 3A 6.12.1.3) unless the stub clears it."""
-    return v.gate is GateType.INTERRUPT or spec.stub_clears_if(v)
-
-
-def expected_error_slot(spec: Spec, v: Vector, cpu_error: int | None, mask: int) -> int:
-    """What the error-code slot holds for ``v``: the CPU's code, the vector number
-    (``frame.vector_in_error_slot``) or the synthetic code (:meth:`Frame.error_slot_value`)."""
-    stored = spec.frame.error_slot_value(v)
-    value = cpu_error if stored is None else stored
-    return (value or 0) & mask
-
-
 def _is_jcc(code: bytes) -> bool:
     return 0x70 <= code[0] <= 0x7F or (code[0] == 0x0F and len(code) > 1 and 0x80 <= code[1] <= 0x8F)
 
 
-class MachineProver:
-    """Runs property 3 on one linked image; failures go to ``fail``."""
+class MachineProver(MachineProverBase[emulate.Emulator, emulate.Stop]):
+    """Runs property 3 on one linked x86_64 image; failures go to ``fail``."""
 
-    def __init__(
-        self,
-        spec: Spec,
-        layout: FrameLayout,
-        emu: emulate.Emulator,
-        fail: Callable[[str], None],
-        rng: random.Random,
-        label: str,
-    ):
-        self.spec, self.layout, self.emu, self.fail, self.rng = spec, layout, emu, fail, rng
-        self.label = label
-        self.tally = MachineTally()
-        self.gpr_fields = [f for f in layout.fields if f.kind is FieldKind.GPR]
-        self.saved = {f.role for f in self.gpr_fields}
-        self.failures = 0
-        #: stop delivering vectors after this many mismatches (they usually share one cause)
-        self.max_failures = 5
-        simd = {v.simd for v in spec.vectors} - {SimdPolicy.NONE}
-        self.simd = simd.pop() if simd else SimdPolicy.NONE
-        #: whether the SIMD save covers the XMM registers (fxsave, or xsave with SSE in the mask)
-        self.saves_xmm = self.simd is SimdPolicy.FXSAVE or (
-            self.simd is SimdPolicy.XSAVE and bool(spec.simd.xsave_mask & 0x2)
+    RETURN_INSTRUCTION = "iretq"
+    REGISTER_BITS = 48
+
+    @cached_property
+    def simd(self) -> SimdPolicy:
+        """The SIMD policy of the vectors that save SIMD state (one per spec), else NONE."""
+        simd = {v.simd for v in self.spec.vectors} - {SimdPolicy.NONE}
+        return simd.pop() if simd else SimdPolicy.NONE
+
+    @cached_property
+    def saves_xmm(self) -> bool:
+        """Whether the SIMD save covers the XMM registers (fxsave, or xsave with SSE in the mask)."""
+        return self.simd is SimdPolicy.FXSAVE or (
+            self.simd is SimdPolicy.XSAVE and bool(self.spec.simd.xsave_mask & 0x2)
         )
 
-    def _regs(self) -> dict[str, int]:
-        # distinct values, so a value found in the wrong slot names its register
-        return {r: (self.rng.getrandbits(48) << 8) | i for i, r in enumerate(emulate.GPRS)}
-
-    def _check(self, ok: bool, what: str) -> bool:
-        if not ok:
-            self.failures += 1
-            self.fail(f"{self.label}: {what}")
-        return ok
-
-    def run_all(self) -> MachineTally:
-        """Check the static properties, deliver every vector from kernel and user mode,
-        then the syscall entry, the exit routine and the halt routine."""
+    def _prepare(self) -> None:
         if self.simd is not SimdPolicy.NONE:
             # a kernel enables what its save instruction needs (x87, SSE, AVX components)
             self.emu.enable_simd(0x3 | (self.spec.simd.xsave_mask & 0x4))
-        self.static_checks()
-        paranoid = [v for v in self.spec.vectors if v.paranoid]
-        for v in self.spec.vectors:
-            for kernel in (True, False):
-                if not self.interrupt(v, kernel):
-                    break
-            if self.failures >= self.max_failures:
-                return self.tally
-        for v in paranoid[:8]:
+
+    def _other_entries(self) -> bool:
+        """Paranoid vectors with the user GS base live in ring 0, then the syscall entry."""
+        for v in [v for v in self.spec.vectors if v.paranoid][:8]:
             self.interrupt(v, True, user_gs_live=True)
         if self.failures >= self.max_failures:
-            return self.tally
+            return False
         if self.spec.syscall is not None:
             self.syscall()
-        self.exit_routine(cr3=0)
-        if self.spec.entry.exit_loads_cr3:
-            self.exit_routine(cr3=0x1234_5000)
-        self.halt_routine()
-        return self.tally
+        return True
 
     # -- what can be read without running -----------------------------------------
-    def _symbol(self, name: str) -> int | None:
-        address = self.emu.image.symbols.get(name)
-        if address is None:
-            self._check(False, f"{name} is not in the image")
-        return address
-
     def static_checks(self) -> None:
         """ENDBR64 at every indirect-branch target, dense stubs at their stride."""
         spec = self.spec
@@ -205,19 +120,15 @@ class MachineProver:
                 if not self._check(first == _ENDBR64, f"endbr64: {name} starts with {first.hex()}, not ENDBR64"):
                     break
                 self.tally.saw("endbr64")
-        stride = stub_stride(spec)
-        if stride is not None:
-            stubs = [(self.emu.stub_address(v.number), v.stub_symbol) for v in spec.vectors]
-            for (a, name_a), (b, name_b) in pairwise(stubs):
-                if not self._check(
-                    b - a == stride, f"dense stubs: {name_b} is {b - a} bytes after {name_a}, not {stride}"
-                ):
-                    break
+        if self._dense_stubs() is not None:
             self.tally.saw("dense stride")
 
     # -- interrupts ------------------------------------------------------------
-    def _expected_handler(self, v: Vector, kernel: bool) -> str:
-        return v.kernel_handler if kernel and v.kernel_handler else v.handler
+    def _flags(self, stop: emulate.Stop) -> int:
+        return stop.state.rflags
+
+    def _slot(self, stop: emulate.Stop, frame: int, f: Field) -> int:
+        return stop.u64(frame + f.offset)
 
     def _set_xmm(self) -> list[int]:
         values = [self.rng.getrandbits(128) for _ in range(16)]
@@ -244,7 +155,7 @@ class MachineProver:
                 regs=regs,
                 cs=cs,
                 rsp=rsp,
-                rflags=_RFLAGS,
+                rflags=INTERRUPTED_FLAGS,
                 error_code=error,
                 gs_base=gs,
                 kernel_gs_base=kgs,
@@ -254,19 +165,9 @@ class MachineProver:
             return self._check(False, f"{where}: {exc}")
         finally:
             trace, self.emu.trace = self.emu.trace, None
-        self.tally.interrupts += 1
-        self.tally.vectors.add(v.number)
-        if kernel:
-            self.tally.kernel_entries += 1
-        else:
-            self.tally.user_entries += 1
-        want = self._expected_handler(v, kernel)
-        if not self._check(
-            stop.symbol == want, f"{where}: reached {stop.symbol or 'the interrupted code'}, not {want}"
-        ):
+        want = self._delivered(v, kernel, stop, where)
+        if want is None:
             return False
-        if v.kernel_handler:
-            self.tally.saw("kernel_handler")
         ok = self._at_call(stop, where, want)
         ok = ok and self._interrupt_flag(v, stop.state.rflags, where, want)
         ok = ok and self._swapgs_at_handler(v, stop, where, gs_user, trace)
@@ -277,7 +178,7 @@ class MachineProver:
         expected = dict(regs)
         expected["vector"] = v.number
         expected["error_code"] = expected_error_slot(self.spec, v, error, _MASK)
-        expected.update(rip=emulate.MARKER_BASE, cs=cs, rflags=_RFLAGS, rsp=rsp)
+        expected.update(rip=emulate.MARKER_BASE, cs=cs, rflags=INTERRUPTED_FLAGS, rsp=rsp)
         expected["ss"] = emulate.KERNEL_SS if kernel else emulate.USER_SS
         if not self._frame_fields(stop, frame, expected, regs, where):
             return False
@@ -309,15 +210,8 @@ class MachineProver:
             self.tally.saw(f"handler arg {arg}")
         return ok
 
-    def _interrupt_flag(self, v: Vector, flags: int, where: str, want: str) -> bool:
-        clear = if_clear_at_handler(self.spec, v)
-        ok = self._check(
-            bool(flags & emulate.RFLAGS_IF) != clear,
-            f"{where}: IF is {'set' if flags & emulate.RFLAGS_IF else 'clear'} at the call into {want} "
-            f"({v.gate} gate, stubs.cli: {self.spec.stubs.cli})",
-        )
-        if ok and self.spec.stub_clears_if(v) and v.gate is GateType.TRAP:
-            self.tally.saw("stub cli")  # observable on trap gates only: interrupt gates clear IF anyway
+    def _interrupt_flag(self, v: Vector, flags: int, where: str, want: str, *, count: bool = True) -> bool:
+        ok = super()._interrupt_flag(v, flags, where, want, count=count)
         if ok and not v.error_code and v.vector_class in self.spec.frame.vector_in_error_slot:
             self.tally.saw("vector in error slot")
         return ok
@@ -346,37 +240,6 @@ class MachineProver:
         ):
             return False
         self.tally.saw("lfence")
-        return True
-
-    def _cleared(self, stop: emulate.Stop, where: str, want: str, regs: dict[str, int]) -> bool:
-        if not self.spec.entry.clear_registers:
-            return True
-        leaked = {value: name for name, value in regs.items() if name in self.saved}
-        for name, value in stop.state.gprs.items():
-            if value in leaked:
-                return self._check(
-                    False,
-                    f"{where}: clear_registers: {name} still holds the interrupted {leaked[value]} "
-                    f"({value:#x}) at the call into {want}",
-                )
-        self.tally.saw("clear_registers")
-        return True
-
-    def _frame_fields(
-        self, stop: emulate.Stop, frame: int, expected: dict[str, int], regs: dict[str, int], where: str
-    ) -> bool:
-        for field in self.layout.fields:
-            if field.kind is FieldKind.PAD or field.role not in expected:
-                continue
-            got = stop.u64(frame + field.offset)
-            self.tally.fields_checked += 1
-            if got != expected[field.role]:
-                hint = _who_holds(got, regs)
-                return self._check(
-                    False,
-                    f"{where}: frame field {field.name} (offset {field.offset}) holds {got:#x}{hint}, "
-                    f"expected {expected[field.role]:#x}",
-                )
         return True
 
     def _simd_area(self, v: Vector, stop: emulate.Stop, frame: int, xmm: list[int], where: str) -> bool:
@@ -413,147 +276,75 @@ class MachineProver:
         kernel: bool,
     ) -> bool:
         """The handler rewrites every saved register; the exit path must restore exactly those."""
-        returns = self.spec.handler.returns
-        if returns is ReturnModel.NORETURN:
-            return True  # a handler that never returns: the exit routine is proven separately
-        frame = stop.first_argument
-        new = self._regs()
-        for f in self.gpr_fields:
-            self.emu.write_u64(frame + f.offset, new[f.role])
-        if xmm:
-            for i in range(16):
-                self.emu.set_xmm(i, 0xDEAD_0000 + i)  # the handler may use SIMD registers
-        clobber = {r: self.rng.getrandbits(64) for r in emulate.CALLER_SAVED}
-        ret = frame if returns is ReturnModel.FRAME else None
-        try:
-            back = self.emu.return_from_handler(ret, clobber=clobber)
-        except emulate.EmulationError as exc:
-            return self._check(False, f"{where}: after the handler returned: {exc}")
-        if kernel and v.kernel_handler and self.spec.entry.kernel_fault is KernelFault.HALT:
-            return self._check_halted(back, f"{where}, after {v.kernel_handler} returned (kernel_fault: halt)")
-        want = {r: new[r] if r in self.saved else regs[r] for r in emulate.GPRS}
-        ok = self._check_resumed(back, want, where + ", returning", rsp, cs, via_iretq=True)
-        if ok and self.spec.entry.swapgs:
-            ok = self._check(
-                back.state.gs_base == gs,
-                f"{where}, returning: swapgs: the GS base is {back.state.gs_base:#x}, not the interrupted {gs:#x}",
-            )
-        if ok and v.simd is not SimdPolicy.NONE and self.saves_xmm:
-            got = [self.emu.xmm(i) for i in range(16)]
-            bad = [i for i in range(16) if got[i] != xmm[i]]
-            ok = self._check(not bad, f"{where}, returning: {v.simd}: xmm{bad[0] if bad else 0} is not restored")
-        return ok
 
-    def _check_halted(self, back: emulate.Stop, where: str) -> bool:
-        if not self._check(back.halted, f"{where}: reached {back.symbol or 'the interrupted code'}, not hlt"):
-            return False
-        live = sorted(r for r, value in back.state.gprs.items() if value)
-        ok = self._check(not live, f"{where}: {', '.join(live)} not cleared before hlt")
-        ok &= self._check(not back.state.rflags & emulate.RFLAGS_IF, f"{where}: interrupts are enabled at hlt")
-        if ok:
-            self.tally.saw("halt")
-        return ok
+        def rewrite(frame: int) -> None:
+            if xmm:
+                for i in range(16):
+                    self.emu.set_xmm(i, 0xDEAD_0000 + i)  # the handler may use SIMD registers
+
+        def check(back: emulate.Stop, want: dict[str, int]) -> bool:
+            ok = self._check_resumed(back, want, where + ", returning", rsp, cs, via_iret=True)
+            if ok and self.spec.entry.swapgs:
+                ok = self._check(
+                    back.state.gs_base == gs,
+                    f"{where}, returning: swapgs: the GS base is {back.state.gs_base:#x}, not the interrupted {gs:#x}",
+                )
+            if ok and v.simd is not SimdPolicy.NONE and self.saves_xmm:
+                got = [self.emu.xmm(i) for i in range(16)]
+                bad = [i for i in range(16) if got[i] != xmm[i]]
+                ok = self._check(not bad, f"{where}, returning: {v.simd}: xmm{bad[0] if bad else 0} is not restored")
+            return ok
+
+        return self._resume(v, stop, where, kernel, regs, rewrite=rewrite, check=check)
 
     def _check_resumed(
-        self, back: emulate.Stop, want: dict[str, int], where: str, rsp: int, cs: int, *, via_iretq: bool
+        self, back: emulate.Stop, want: dict[str, int], where: str, rsp: int, cs: int, *, via_iret: bool
     ) -> bool:
-        if not self._check(back.resumed, f"{where}: reached {back.symbol} instead of the interrupted code"):
+        if not self._resumed_registers(back, want, where):
             return False
-        for name in emulate.GPRS:
-            if name not in want:
-                continue
-            got = back.state.gprs[name]
-            if got != want[name]:
-                hint = _who_holds(got, want)
-                source = "from the frame" if name in self.saved else "(not saved: the handler preserves it)"
-                return self._check(False, f"{where}: {name} = {got:#x}{hint}, expected {want[name]:#x} {source}")
         ctx = (back.state.rsp, back.state.rflags, back.state.cs)
         ok = self._check(
-            ctx == (rsp, _RFLAGS, cs),
+            ctx == (rsp, INTERRUPTED_FLAGS, cs),
             f"{where}: resumed with rsp/rflags/cs = {', '.join(hex(x) for x in ctx)}, "
-            f"expected {rsp:#x}, {_RFLAGS:#x}, {cs:#x}",
+            f"expected {rsp:#x}, {INTERRUPTED_FLAGS:#x}, {cs:#x}",
         )
         if ok:
-            if via_iretq:
-                self.tally.iretq_returns += 1
-            else:
-                self.tally.exit_routine_resumes += 1
+            self._count_return(via_iret)
         return ok
 
     # -- other entry points ---------------------------------------------------------
-    def _cr3(self) -> int:
-        from unicorn import x86_const
-
-        value: int = self.emu.uc.reg_read(x86_const.UC_X86_REG_CR3)
-        return value
-
-    def _set_cr3(self, value: int) -> None:
-        from unicorn import x86_const
-
-        self.emu.uc.reg_write(x86_const.UC_X86_REG_CR3, value)
-
-    def exit_routine(self, cr3: int) -> None:
-        """Call the exit routine on a frame built by hand (a new thread's first switch);
-        ``cr3`` is its second argument (a page-table root, 0 = keep)."""
-        exit_sym = self.spec.symbols.exit
-        address = self._symbol(exit_sym)
-        if address is None:
-            return
+    def _exit_call(self, address: int, name: str, root: int, on_stack: bool) -> ExitCall[emulate.Stop]:
         top = emulate.DEFAULT_STACK_TOP - 0x800
         frame = top - self.layout.size
         regs = self._regs()
         values = dict(regs, vector=0, error_code=0, rip=emulate.MARKER_BASE, cs=emulate.KERNEL_CS)
-        values.update(rflags=_RFLAGS, rsp=top + 0x100, ss=emulate.KERNEL_SS)
+        values.update(rflags=INTERRUPTED_FLAGS, rsp=top + 0x100, ss=emulate.KERNEL_SS)
         if self.layout.has("simd_area"):
             values["simd_area"] = 0
         for f in self.layout.fields:
             self.emu.write_u64(frame + f.offset, values.get(f.role, 0))
         scratch = {r: self.rng.getrandbits(64) for r in emulate.GPRS}
-        on_stack = self.spec.entry.exit_frame is ExitFrame.STACK
         scratch["rdi"] = frame
-        # a non-zero root that must be ignored when the routine does not load CR3
-        scratch["rsi"] = cr3 if self.spec.entry.exit_loads_cr3 else 0x4321_7000
-        before = self._cr3()
-        what = f"{exit_sym}(frame, {scratch['rsi']:#x})"
+        scratch["rsi"] = root
+        what = f"{name}(frame, {root:#x})"
         if on_stack:
             scratch["rdi"] = self.rng.getrandbits(64)  # no argument: the frame is where rsp points
-            what = f"{exit_sym} with rsp = frame (exit_frame: stack)"
-        try:
-            if on_stack:
-                back = self.emu.call(address, regs=scratch, rsp=frame, push_return=False)
-            else:
-                back = self.emu.call(address, regs=scratch, rsp=frame - 0x40)
-        except emulate.EmulationError as exc:
-            self._check(False, f"{what}: {exc}")
-            return
-        finally:
-            after = self._cr3()
-            self._set_cr3(before)
-        want = {r: v for r, v in regs.items() if r in self.saved}
-        if self._check_resumed(back, want, what, top + 0x100, emulate.KERNEL_CS, via_iretq=False) and on_stack:
-            self.tally.saw("exit_frame stack")
-        expected_cr3 = cr3 if self.spec.entry.exit_loads_cr3 and cr3 else before
-        if (
-            self._check(
-                after == expected_cr3,
-                f"{what}: exit_loads_cr3: CR3 is {after:#x}, expected {expected_cr3:#x}",
-            )
-            and self.spec.entry.exit_loads_cr3
-        ):
-            self.tally.saw("exit_loads_cr3")
+            what = f"{name} with rsp = frame (exit_frame: stack)"
 
-    def halt_routine(self) -> None:
-        """The halt routine, called directly, clears every register and halts with IF clear."""
-        name = self.spec.entry.halt
-        address = self._symbol(name)
-        if address is None:
-            return
-        try:
-            back = self.emu.call(address, regs=self._regs(), rflags=emulate.RFLAGS_IF)
-        except emulate.EmulationError as exc:
-            self._check(False, f"{name}(): {exc}")
-            return
-        self._check_halted(back, f"{name}()")
+        def run() -> emulate.Stop:
+            if on_stack:
+                return self.emu.call(address, regs=scratch, rsp=frame, push_return=False)
+            return self.emu.call(address, regs=scratch, rsp=frame - 0x40)
+
+        want = {r: v for r, v in regs.items() if r in self.saved}
+        return ExitCall(
+            what,
+            run,
+            lambda back: self._check_resumed(back, want, what, top + 0x100, emulate.KERNEL_CS, via_iret=False),
+        )
+
+    def _call_halt(self, address: int) -> emulate.Stop:
+        return self.emu.call(address, regs=self._regs(), rflags=emulate.RFLAGS_IF)
 
     def syscall(self) -> None:
         """SYSCALL from ring 3 and back with sysretq (and iretq for a non-canonical RIP)."""
@@ -598,9 +389,7 @@ class MachineProver:
             self.tally.saw("syscall")
             if self.spec.handler.returns is ReturnModel.NORETURN:
                 return
-            new = self._regs()
-            for f in self.gpr_fields:
-                self.emu.write_u64(frame + f.offset, new[f.role])
+            new = self._rewrite_saved(frame)
             if noncanonical:
                 self.emu.write_u64(frame + self.layout.offset("rip"), 0x0000_8000_0000_0000)
             ret = frame if self.spec.handler.returns is ReturnModel.FRAME else None
@@ -644,3 +433,13 @@ class MachineProver:
                 self._check(False, f"{where}: after sysretq {r} = {got:#x}, expected {expected[r]:#x}, {what}")
                 return
         self.tally.saw("sysret")
+
+
+__all__ = [
+    "KERNEL_GS",
+    "USER_GS",
+    "MachineProver",
+    "MachineTally",
+    "expected_error_slot",
+    "if_clear_at_handler",
+]

@@ -1,7 +1,8 @@
 """Property 3 of ``isrgen prove`` for i386 glue: the machine code does what the model says.
 
 The 32-bit counterpart of :mod:`isrgen.prove_machine`, run on
-:class:`isrgen.emulate32.Emulator32` (protected mode, a real GDT).  Every vector's
+:class:`isrgen.emulate32.Emulator32` (protected mode, a real GDT); the run order
+and the checks both share are in :mod:`isrgen.prove_machine_base`.  Every vector's
 stub runs from ring 0 (the CPU pushes EFLAGS, CS, EIP at any dword position: it
 does not align the stack) and from ring 3 (SS and ESP too, on the TSS stack),
 with random registers and a different selector in each data segment register.
@@ -30,20 +31,13 @@ the frame for ``entry.exit_frame: stack``; CR3 from the second argument with
 
 from __future__ import annotations
 
-import random
-from collections.abc import Callable
-from itertools import pairwise
-
 from . import emulate32 as e32
-from .codegen.x86 import stub_stride
 from .emulate import MARKER_BASE, EmulationError
-from .layout import Field, FieldKind, FrameLayout
-from .model import ExitFrame, GateType, KernelFault, ReturnModel, Spec, Vector
-from .prove_machine import MachineTally, expected_error_slot, if_clear_at_handler
+from .layout import Field, FieldKind
+from .model import GateType, Vector
+from .prove_machine_base import INTERRUPTED_FLAGS, ExitCall, MachineProverBase, expected_error_slot
 
 _MASK32 = 2**32 - 1
-#: interrupted EFLAGS: IF and DF set (the entry must clear DF before calling C), some arithmetic flags
-_EFLAGS = e32.EFLAGS_FIXED | e32.EFLAGS_IF | e32.EFLAGS_DF | 0x85
 _USER_ESP = 0xBFFF_E000
 #: a different selector in each data segment register, so a swapped push or pop shows
 _KERNEL_SEGS = (e32.KERNEL_DS, e32.KERNEL_PERCPU, e32.USER_DS & ~3, e32.USER_TLS)
@@ -53,73 +47,21 @@ _NEW_KERNEL_SEGS = (e32.USER_TLS, e32.USER_DS & ~3, e32.KERNEL_PERCPU, e32.KERNE
 _NEW_USER_SEGS = (e32.USER_TLS, 0, e32.USER_DS, 3)
 
 
-def _who_holds(value: int, regs: dict[str, int]) -> str:
-    for name, v in regs.items():
-        if v == value:
-            return f" (the value of {name})"
-    return ""
-
-
-class MachineProver32:
+class MachineProver32(MachineProverBase[e32.Emulator32, e32.Stop32]):
     """Runs property 3 on one linked 32-bit image; failures go to ``fail``."""
 
-    def __init__(
-        self,
-        spec: Spec,
-        layout: FrameLayout,
-        emu: e32.Emulator32,
-        fail: Callable[[str], None],
-        rng: random.Random,
-        label: str,
-    ):
-        self.spec, self.layout, self.emu, self.fail, self.rng = spec, layout, emu, fail, rng
-        self.label = label
-        self.tally = MachineTally(return_instruction="iretd")
-        self.gpr_fields = [f for f in layout.fields if f.kind is FieldKind.GPR]
-        self.seg_fields = [f for f in layout.fields if f.kind is FieldKind.SEGMENT]
-        self.saved = {f.role for f in self.gpr_fields}
-        self.failures = 0
-        #: stop delivering vectors after this many mismatches (they usually share one cause)
-        self.max_failures = 5
-
-    def _regs(self) -> dict[str, int]:
-        # distinct values, so a value found in the wrong slot names its register
-        return {r: (self.rng.getrandbits(24) << 8) | i for i, r in enumerate(e32.GPRS32)}
-
-    def _check(self, ok: bool, what: str) -> bool:
-        if not ok:
-            self.failures += 1
-            self.fail(f"{self.label}: {what}")
-        return ok
-
-    def run_all(self) -> MachineTally:
-        """Check the stub stride, deliver every vector from ring 0 and ring 3, then the
-        exit routine and the halt routine."""
-        self.static_checks()
-        for v in self.spec.vectors:
-            for kernel in (True, False):
-                if not self.interrupt(v, kernel):
-                    break
-            if self.failures >= self.max_failures:
-                return self.tally
-        self.exit_routine(cr3=0)
-        if self.spec.entry.exit_loads_cr3:
-            self.exit_routine(cr3=0x1234_5000)
-        self.halt_routine()
-        return self.tally
+    RETURN_INSTRUCTION = "iretd"
+    REGISTER_BITS = 24
 
     def static_checks(self) -> None:
         """Dense stubs sit at their fixed stride."""
-        stride = stub_stride(self.spec)
-        if stride is None:
-            return
-        stubs = [(self.emu.stub_address(v.number), v.stub_symbol) for v in self.spec.vectors]
-        for (a, name_a), (b, name_b) in pairwise(stubs):
-            if not self._check(b - a == stride, f"dense stubs: {name_b} is {b - a} bytes after {name_a}, not {stride}"):
-                return
-        self.tally.saw("dense stride")
+        if self._dense_stubs():
+            self.tally.saw("dense stride")
 
     # -- interrupts ------------------------------------------------------------
+    def _flags(self, stop: e32.Stop32) -> int:
+        return stop.state.eflags
+
     def _slot(self, stop: e32.Stop32, frame: int, f: Field) -> int:
         value = stop.u32(frame + f.offset)
         return value & 0xFFFF if f.value_size == 2 else value
@@ -139,7 +81,7 @@ class MachineProver32:
                 regs=regs,
                 segments=segs,
                 cs=cs,
-                eflags=_EFLAGS,
+                eflags=INTERRUPTED_FLAGS,
                 esp=stack if kernel else _USER_ESP,
                 stack=None if kernel else stack,
                 error_code=error,
@@ -147,19 +89,9 @@ class MachineProver32:
             )
         except EmulationError as exc:
             return self._check(False, f"{where}: {exc}")
-        self.tally.interrupts += 1
-        self.tally.vectors.add(v.number)
-        if kernel:
-            self.tally.kernel_entries += 1
-        else:
-            self.tally.user_entries += 1
-        want = v.kernel_handler if kernel and v.kernel_handler else v.handler
-        if not self._check(
-            stop.symbol == want, f"{where}: reached {stop.symbol or 'the interrupted code'}, not {want}"
-        ):
+        want = self._delivered(v, kernel, stop, where)
+        if want is None:
             return False
-        if v.kernel_handler:
-            self.tally.saw("kernel_handler")
         if not self._at_call(v, stop, where, want, kernel, regs, segs):
             return False
         frame = self._frame_of(stop)
@@ -167,7 +99,7 @@ class MachineProver32:
         expected.update(segs)
         expected["vector"] = v.number
         expected["error_code"] = expected_error_slot(self.spec, v, error, _MASK32)
-        expected.update(eip=MARKER_BASE, cs=cs, eflags=_EFLAGS)
+        expected.update(eip=MARKER_BASE, cs=cs, eflags=INTERRUPTED_FLAGS)
         if not kernel:
             expected.update(esp=_USER_ESP, ss=e32.USER_DS)
         if not self._frame_fields(stop, frame, expected, regs, where, kernel):
@@ -214,15 +146,7 @@ class MachineProver32:
             if ok:
                 self.tally.saw("align_stack")
         ok &= self._check(not stop.state.df, f"{where}: DF is set at the call into {want} (the ABI needs it clear)")
-        clear = if_clear_at_handler(spec, v)
-        is_set = bool(stop.state.eflags & e32.EFLAGS_IF)
-        ok &= self._check(
-            is_set != clear,
-            f"{where}: IF is {'set' if is_set else 'clear'} at the call into {want} "
-            f"({v.gate} gate, stubs.cli: {spec.stubs.cli})",
-        )
-        if ok and spec.stub_clears_if(v) and v.gate is GateType.TRAP:
-            self.tally.saw("stub cli")  # observable on trap gates only: interrupt gates clear IF anyway
+        ok &= self._interrupt_flag(v, stop.state.eflags, where, want, count=ok)
         ok &= self._check(
             (stop.state.cs, stop.state.ss) == (e32.KERNEL_CS, e32.KERNEL_DS),
             f"{where}: CS/SS at the handler are {stop.state.cs:#x}/{stop.state.ss:#x}, not the kernel's",
@@ -239,39 +163,7 @@ class MachineProver32:
                 return False
         if loaded:
             self.tally.saw("data_segments")
-        if ok and spec.entry.clear_registers:
-            leaked = {value: name for name, value in regs.items() if name in self.saved}
-            for name, value in stop.state.gprs.items():
-                if value in leaked:
-                    return self._check(
-                        False,
-                        f"{where}: clear_registers: {name} still holds the interrupted {leaked[value]} "
-                        f"({value:#x}) at the call into {want}",
-                    )
-            self.tally.saw("clear_registers")
-        return ok
-
-    def _frame_fields(
-        self, stop: e32.Stop32, frame: int, expected: dict[str, int], regs: dict[str, int], where: str, kernel: bool
-    ) -> bool:
-        pushal = [f for f in self.layout.fields if f.block == "pushal"]
-        if pushal:
-            # pushad stores the ESP it found: the address just above its own block
-            expected = dict(expected, pushal_esp=frame + max(f.end for f in pushal))
-        for field in self.layout.fields:
-            if field.kind is FieldKind.PAD and field.role != "pushal_esp":
-                continue
-            if field.role not in expected or (kernel and field.ring_change_only):
-                continue
-            got = self._slot(stop, frame, field)
-            self.tally.fields_checked += 1
-            if got != expected[field.role]:
-                return self._check(
-                    False,
-                    f"{where}: frame field {field.name} (offset {field.offset}) holds {got:#x}"
-                    f"{_who_holds(got, regs)}, expected {expected[field.role]:#x}",
-                )
-        return True
+        return ok and self._cleared(stop, where, want, regs)
 
     def resume(
         self,
@@ -284,30 +176,20 @@ class MachineProver32:
         stack: int,
     ) -> bool:
         """The handler rewrites every saved register and selector; the exit path must restore exactly those."""
-        returns = self.spec.handler.returns
-        if returns is ReturnModel.NORETURN:
-            return True  # a handler that never returns: the exit routine is proven separately
-        frame = self._frame_of(stop)
-        new = self._regs()
-        for f in self.gpr_fields:
-            self.emu.write_u32(frame + f.offset, new[f.role])
         new_segs = dict(zip(e32.SEGMENTS, _NEW_KERNEL_SEGS if kernel else _NEW_USER_SEGS, strict=True))
-        for f in self.seg_fields:
-            self.emu.write_u32(frame + f.offset, new_segs[f.role])
-        clobber = {r: self.rng.getrandbits(32) for r in e32.CALLER_SAVED32}
-        ret = frame if returns is ReturnModel.FRAME else None
-        try:
-            back = self.emu.return_from_handler(ret, clobber=clobber)
-        except EmulationError as exc:
-            return self._check(False, f"{where}: after the handler returned: {exc}")
-        if kernel and v.kernel_handler and self.spec.entry.kernel_fault is KernelFault.HALT:
-            return self._check_halted(back, f"{where}, after {v.kernel_handler} returned (kernel_fault: halt)")
-        want = {r: new[r] if r in self.saved else regs[r] for r in e32.GPRS32}
-        saved_segs = {f.role for f in self.seg_fields}
-        want_segs = {s: new_segs[s] if s in saved_segs else segs[s] for s in e32.SEGMENTS}
-        esp, ss = (stack, e32.KERNEL_DS) if kernel else (_USER_ESP, e32.USER_DS)
-        cs = e32.KERNEL_CS if kernel else e32.USER_CS
-        return self._check_resumed(back, want, want_segs, where + ", returning", (esp, ss, cs), via_iretd=True)
+
+        def rewrite(frame: int) -> None:
+            for f in self.seg_fields:
+                self.emu.write_u32(frame + f.offset, new_segs[f.role])
+
+        def check(back: e32.Stop32, want: dict[str, int]) -> bool:
+            saved_segs = {f.role for f in self.seg_fields}
+            want_segs = {s: new_segs[s] if s in saved_segs else segs[s] for s in e32.SEGMENTS}
+            esp, ss = (stack, e32.KERNEL_DS) if kernel else (_USER_ESP, e32.USER_DS)
+            cs = e32.KERNEL_CS if kernel else e32.USER_CS
+            return self._check_resumed(back, want, want_segs, where + ", returning", (esp, ss, cs), via_iret=True)
+
+        return self._resume(v, stop, where, kernel, regs, rewrite=rewrite, check=check)
 
     def _check_resumed(
         self,
@@ -317,104 +199,49 @@ class MachineProver32:
         where: str,
         context: tuple[int, int, int],
         *,
-        via_iretd: bool,
+        via_iret: bool,
     ) -> bool:
-        if not self._check(back.resumed, f"{where}: reached {back.symbol} instead of the interrupted code"):
+        if not self._resumed_registers(back, want, where):
             return False
-        for name in e32.GPRS32:
-            got = back.state.gprs[name]
-            if name in want and got != want[name]:
-                source = "from the frame" if name in self.saved else "(not saved: the handler preserves it)"
-                return self._check(
-                    False, f"{where}: {name} = {got:#x}{_who_holds(got, want)}, expected {want[name]:#x} {source}"
-                )
         for s, expect in want_segs.items():
             got = back.state.segments[s]
             if not self._check(got == expect, f"{where}: {s} = {got:#x}, expected {expect:#x}"):
                 return False
         esp, ss, cs = context
         ctx = (back.state.eip, back.state.cs, back.state.eflags, back.state.esp, back.state.ss)
-        wanted = (MARKER_BASE, cs, _EFLAGS, esp, ss)
+        wanted = (MARKER_BASE, cs, INTERRUPTED_FLAGS, esp, ss)
         if not self._check(
             ctx == wanted,
             f"{where}: resumed with eip/cs/eflags/esp/ss = {', '.join(hex(x) for x in ctx)}, "
             f"expected {', '.join(hex(x) for x in wanted)}",
         ):
             return False
-        if via_iretd:
-            self.tally.iretq_returns += 1
-        else:
-            self.tally.exit_routine_resumes += 1
+        self._count_return(via_iret)
         return True
 
-    def _check_halted(self, back: e32.Stop32, where: str) -> bool:
-        if not self._check(back.halted, f"{where}: reached {back.symbol or 'the interrupted code'}, not hlt"):
-            return False
-        live = sorted(r for r, value in back.state.gprs.items() if value)
-        ok = self._check(not live, f"{where}: {', '.join(live)} not cleared before hlt")
-        ok &= self._check(not back.state.eflags & e32.EFLAGS_IF, f"{where}: interrupts are enabled at hlt")
-        if ok:
-            self.tally.saw("halt")
-        return ok
-
     # -- other entry points ---------------------------------------------------------
-    def _cr3(self) -> int:
-        from unicorn import x86_const
-
-        value: int = self.emu.uc.reg_read(x86_const.UC_X86_REG_CR3)
-        return value
-
-    def exit_routine(self, cr3: int) -> None:
-        """Resume a hand-built ring-3 frame (a new task's first switch) through the exit routine."""
-        spec = self.spec
-        name = spec.symbols.exit
-        address = self.emu.image.symbols.get(name)
-        if not self._check(address is not None, f"{name} is not in the image") or address is None:
-            return
+    def _exit_call(self, address: int, name: str, root: int, on_stack: bool) -> ExitCall[e32.Stop32]:
+        """A hand-built ring-3 frame (a new task's first switch)."""
         frame = e32.DEFAULT_STACK_TOP - 0x800
         regs = self._regs()
         segs = dict(zip(e32.SEGMENTS, _NEW_USER_SEGS, strict=True))
         values: dict[str, int] = {**regs, **segs, "vector": 32, "error_code": 0}
-        values.update(eip=MARKER_BASE, cs=e32.USER_CS, eflags=_EFLAGS, esp=_USER_ESP, ss=e32.USER_DS)
+        values.update(eip=MARKER_BASE, cs=e32.USER_CS, eflags=INTERRUPTED_FLAGS, esp=_USER_ESP, ss=e32.USER_DS)
         for f in self.layout.fields:
             self.emu.write_u32(frame + f.offset, values.get(f.role, 0))
-        on_stack = spec.entry.exit_frame is ExitFrame.STACK
-        # a non-zero root that must be ignored when the routine does not load CR3
-        root = cr3 if spec.entry.exit_loads_cr3 else 0x4321_7000
-        before = self._cr3()
         what = f"{name} with esp = frame (exit_frame: stack)" if on_stack else f"{name}(frame, {root:#x})"
-        try:
-            if on_stack:
-                back = self.emu.call(address, regs=self._regs(), esp=frame, push_return=False)
-            else:
-                back = self.emu.call(address, args=[frame, root], regs=self._regs(), esp=frame - 0x40)
-        except EmulationError as exc:
-            self._check(False, f"{what}: {exc}")
-            return
-        finally:
-            after = self._cr3()
-            from unicorn import x86_const
 
-            self.emu.uc.reg_write(x86_const.UC_X86_REG_CR3, before)
+        def run() -> e32.Stop32:
+            if on_stack:
+                return self.emu.call(address, regs=self._regs(), esp=frame, push_return=False)
+            return self.emu.call(address, args=[frame, root], regs=self._regs(), esp=frame - 0x40)
+
         want = {r: v for r, v in regs.items() if r in self.saved}
         want_segs = {f.role: segs[f.role] for f in self.seg_fields}
         context = (_USER_ESP, e32.USER_DS, e32.USER_CS)
-        if self._check_resumed(back, want, want_segs, what, context, via_iretd=False) and on_stack:
-            self.tally.saw("exit_frame stack")
-        expected_cr3 = cr3 if spec.entry.exit_loads_cr3 and cr3 else before
-        if self._check(after == expected_cr3, f"{what}: exit_loads_cr3: CR3 is {after:#x}, expected {expected_cr3:#x}"):
-            if spec.entry.exit_loads_cr3:
-                self.tally.saw("exit_loads_cr3")
+        return ExitCall(
+            what, run, lambda back: self._check_resumed(back, want, want_segs, what, context, via_iret=False)
+        )
 
-    def halt_routine(self) -> None:
-        """The halt routine, called directly, clears every register and halts with IF clear."""
-        name = self.spec.entry.halt
-        address = self.emu.image.symbols.get(name)
-        if not self._check(address is not None, f"{name} is not in the image") or address is None:
-            return
-        try:
-            back = self.emu.call(address, regs=self._regs(), eflags=e32.EFLAGS_IF)
-        except EmulationError as exc:
-            self._check(False, f"{name}(): {exc}")
-            return
-        self._check_halted(back, f"{name}()")
+    def _call_halt(self, address: int) -> e32.Stop32:
+        return self.emu.call(address, regs=self._regs(), eflags=e32.EFLAGS_IF)
