@@ -135,7 +135,8 @@ def markdown(r: Results) -> str:
         f"`python3 benchmarks/run.py{' --quick' if r.quick else ''}` on Python {platform.python_version()}, "
         f"{platform.machine()}, {_cpus()} CPUs, load average {load} when the timing started. "
         f"Times are medians of {s.runs} process runs and depend on the machine and its load; "
-        "instruction counts and sizes are exact (unicorn, `as`).",
+        "instruction counts and sizes are exact (unicorn, `as`). isrgen's modules are byte-compiled "
+        "before the cold runs, as pip does when it installs a package.",
         "",
         "## Targets",
         "",

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import attrs
 
-from .backends import builtin_backends, discover, get_backend
+from .backends import builtin_backend, discover, get_backend
 from .backends.base import GenerationContext
 from .diagnostics import IsrgenError, UsageError
 from .model import Spec
@@ -80,7 +80,7 @@ def render_outputs(spec: Spec, backends: Sequence[str] | None = None) -> list[Re
 
 
 def _render(name: str, ctx: GenerationContext, filename: str) -> str:
-    builtin = builtin_backends().get(name)
+    builtin = builtin_backend(name)
     if builtin is not None:
         return builtin.render(ctx, filename)
     info = discover()[name]

@@ -253,7 +253,7 @@ class _Resolver(FrameResolver, VectorResolver, EntryResolver):
         return Handler(symbol, convention, returns, align, frame_arg, args or ("frame",), self.src(("handler",)))
 
     def outputs(self) -> tuple[Output, ...]:
-        from .backends import available_backends, builtin_backends, get_backend
+        from .backends import available_backends, builtin_names, get_backend
 
         raw = self.data.get("outputs")
         if not isinstance(raw, dict) or not self.ok(("outputs",)):
@@ -263,7 +263,7 @@ class _Resolver(FrameResolver, VectorResolver, EntryResolver):
         for backend, filename in raw.items():
             path = ("outputs", backend)
             # plugins are only scanned for a name that is not built in
-            if backend not in builtin_backends() and backend not in (known := available_backends()):
+            if backend not in builtin_names() and backend not in (known := available_backends()):
                 self.err(path, f"unknown backend {backend!r} (available: {', '.join(sorted(known))})", at_key=True)
                 continue
             supported = getattr(get_backend(backend), "architectures", None)

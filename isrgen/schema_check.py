@@ -1,7 +1,8 @@
 """Structural validation of a spec against the shipped JSON Schema.
 
-jsonschema finds the problems; this module turns each into a located
-:class:`~isrgen.diagnostics.Diagnostic` with a message written for people.
+A spec that passes the quick check of :mod:`isrgen.schema_fast` is valid;
+otherwise jsonschema finds every problem and this module turns each into a
+located :class:`~isrgen.diagnostics.Diagnostic` with a message written for people.
 """
 
 from __future__ import annotations
@@ -9,13 +10,14 @@ from __future__ import annotations
 import functools
 import json
 from importlib import resources
-from typing import Any
-
-import jsonschema
-from jsonschema.exceptions import ValidationError
+from typing import TYPE_CHECKING, Any
 
 from .diagnostics import Diagnostic
+from .schema_fast import passes_fast_check
 from .yamlsource import Locations, Path
+
+if TYPE_CHECKING:
+    from jsonschema.exceptions import ValidationError
 
 _TYPE_NAMES = {
     "integer": "an integer",
@@ -113,6 +115,8 @@ def _unknown_keys(err: ValidationError, schema: dict[str, Any]) -> list[tuple[st
 def _validator_class() -> Any:
     """Draft 2020-12, except that an integer is an int: JSON Schema accepts 3.0 as an
     integer, but a vector number or an alignment written as 3.0 is a mistake in a spec."""
+    import jsonschema
+
     base = jsonschema.Draft202012Validator
     checker = base.TYPE_CHECKER.redefine(
         "integer", lambda _checker, value: isinstance(value, int) and not isinstance(value, bool)
@@ -122,6 +126,8 @@ def _validator_class() -> Any:
 
 def check_schema(data: Any, locations: Locations) -> list[Diagnostic]:
     """Every way ``data`` departs from the spec schema, located."""
+    if passes_fast_check(data):
+        return []
     schema = spec_schema()
     validator = _validator_class()(schema)
     diags: list[Diagnostic] = []

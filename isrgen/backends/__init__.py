@@ -10,6 +10,7 @@ backend is listed: a build with built-in backends starts faster for it.
 from __future__ import annotations
 
 import functools
+import importlib
 from typing import TYPE_CHECKING
 
 import attrs
@@ -32,21 +33,37 @@ class BackendInfo:
     origin: str
 
 
+#: isrgen's own backends, in listing order: name -> (module, class).  A build imports
+#: only the backends it runs.
+_BUILTINS: dict[str, tuple[str, str]] = {
+    "gas": ("gas", "GasBackend"),
+    "c": ("c_header", "CHeaderBackend"),
+    "nasm": ("nasm", "NasmBackend"),
+    "rust": ("rust", "RustBackend"),
+    "gdb": ("gdb", "GdbBackend"),
+}
+
+
+def builtin_names() -> tuple[str, ...]:
+    """Names of isrgen's own backends (nothing is imported)."""
+    return tuple(_BUILTINS)
+
+
 @functools.cache
+def builtin_backend(name: str) -> Backend | None:
+    """isrgen's own backend called ``name``, or None when no built-in has that name."""
+    where = _BUILTINS.get(name)
+    if where is None:
+        return None
+    module, cls = where
+    backend: Backend = getattr(importlib.import_module(f"{__name__}.{module}"), cls)()
+    return backend
+
+
 def builtin_backends() -> dict[str, Backend]:
     """isrgen's own backends by name (no plugin scan)."""
-    return _builtins()
-
-
-def _builtins() -> dict[str, Backend]:
-    from .c_header import CHeaderBackend
-    from .gas import GasBackend
-    from .gdb import GdbBackend
-    from .nasm import NasmBackend
-    from .rust import RustBackend
-
-    found: list[Backend] = [GasBackend(), CHeaderBackend(), NasmBackend(), RustBackend(), GdbBackend()]
-    return {b.name: b for b in found}
+    found = {name: builtin_backend(name) for name in _BUILTINS}
+    return {name: b for name, b in found.items() if b is not None}
 
 
 def _load_entry_point(ep: EntryPoint) -> Backend:
@@ -94,7 +111,7 @@ def available_backends() -> tuple[str, ...]:
 
 def get_backend(name: str) -> Backend:
     """The backend called ``name``; a :class:`UsageError` listing the others if there is none."""
-    builtin = builtin_backends().get(name)
+    builtin = builtin_backend(name)
     if builtin is not None:
         return builtin
     backends = discover()
@@ -109,7 +126,9 @@ __all__ = [
     "BackendInfo",
     "GenerationContext",
     "available_backends",
+    "builtin_backend",
     "builtin_backends",
+    "builtin_names",
     "discover",
     "get_backend",
     "render_template",

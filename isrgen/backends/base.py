@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-import functools
-from importlib import resources
-from typing import Any, ClassVar, Protocol, runtime_checkable
+from typing import ClassVar, Protocol, runtime_checkable
 
 import attrs
-from mako.lookup import TemplateLookup
-from mako.template import Template
 
 from .._version import __version__
 from ..codegen.ir import Program
 from ..codegen.x86 import build_program
 from ..layout import FrameLayout, compute_layout
 from ..model import EntryGroup, Spec
+from .templating import render_template
 
 
 @attrs.frozen
@@ -55,14 +52,4 @@ class Backend(Protocol):
         ...
 
 
-@functools.cache
-def _lookup() -> TemplateLookup:
-    root = resources.files("isrgen.backends").joinpath("templates")
-    return TemplateLookup(directories=[str(root)], strict_undefined=True, input_encoding="utf-8")
-
-
-def render_template(name: str, **values: Any) -> str:
-    """Render one of isrgen's Mako templates; output always ends with one newline."""
-    template: Template = _lookup().get_template(name)
-    text = str(template.render(**values))
-    return text.rstrip("\n") + "\n"
+__all__ = ["Backend", "GenerationContext", "render_template"]
