@@ -116,6 +116,18 @@ def _median_ms(action: Callable[[], object], runs: int) -> float:
     return statistics.median(times)
 
 
+def _interleaved_medians_ms(actions: Sequence[Callable[[], object]], runs: int) -> list[float]:
+    """Median time of each action, the actions taking turns (a change in the machine's
+    load then affects them alike, which keeps their ratio honest)."""
+    times: list[list[float]] = [[] for _ in actions]
+    for _ in range(runs):
+        for action, samples in zip(actions, times, strict=True):
+            start = time.perf_counter()
+            action()
+            samples.append((time.perf_counter() - start) * 1000.0)
+    return [statistics.median(samples) for samples in times]
+
+
 def _process(argv: Sequence[str]) -> Callable[[], object]:
     def go() -> object:
         return subprocess.run(argv, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -241,8 +253,8 @@ def measure(runs: int, warm_runs: int) -> Speed:
         load = None
     with tempfile.TemporaryDirectory(prefix="isrgen-bench-") as tmp:
         workdir = Path(tmp)
-        bare = _median_ms(_process([sys.executable, "-c", "pass"]), runs)
-        cold = _median_ms(_cold_build(workdir), runs)
+        _cold_build(workdir)()  # warms the page cache; not counted
+        bare, cold = _interleaved_medians_ms([_process([sys.executable, "-c", "pass"]), _cold_build(workdir)], runs)
         spec = isrgen.load_spec(DEFAULT_SPEC)
         isrgen.build(spec, workdir / "warm")  # first build in this process: imports, template compilation
         warm_default = _median_ms(lambda: isrgen.build(spec, workdir / "warm"), warm_runs)

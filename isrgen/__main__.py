@@ -1,5 +1,5 @@
 """``python -m isrgen``."""
 
-from .cli import main
+from .cli import run
 
-main(prog_name="isrgen")
+run()

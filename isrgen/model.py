@@ -9,6 +9,7 @@ so two specs that say the same thing compare equal wherever they came from.
 from __future__ import annotations
 
 import enum
+import functools
 
 import attrs
 
@@ -430,12 +431,13 @@ class Spec:
         """Alignment of the vector table in bytes."""
         return self.table.align or self.table_width
 
+    @functools.cached_property
+    def _vectors_by_number(self) -> dict[int, Vector]:
+        return {v.number: v for v in self.vectors}
+
     def vector(self, number: int) -> Vector | None:
         """The vector with that number, if the spec defines it."""
-        for v in self.vectors:
-            if v.number == number:
-                return v
-        return None
+        return self._vectors_by_number.get(number)
 
     @property
     def handlers(self) -> tuple[str, ...]:

@@ -5,7 +5,7 @@ mistakes needs, but importing it costs about 30 ms, more than the rest of a
 cold ``isrgen build`` spends on the spec (issue #10).  A valid spec is therefore
 first checked by a validator that fastjsonschema generated from the same schema
 ahead of time (``isrgen/schema/fast_validator.py``, kept in step with
-:func:`fast_validator_source` by a test).  Only when that check fails does
+:func:`fast_validator_source` by a test; it runs without fastjsonschema).  Only when that check fails does
 :mod:`isrgen.schema_check` ask jsonschema for the located errors.
 
 The quick check may reject more than jsonschema, never less: it only says yes
@@ -31,6 +31,17 @@ _HEADER = (
 )
 
 
+#: the generated code's only use of fastjsonschema at run time, replaced by two local
+#: classes: fastjsonschema is then needed to regenerate the validator, not to run it
+_FASTJSONSCHEMA_IMPORT = "from fastjsonschema import JsonSchemaValueException, JsonSchemaValuesException\n"
+_OWN_EXCEPTIONS = (
+    "\n\nclass JsonSchemaValueException(ValueError):\n"
+    '    """The data departs from the schema."""\n'
+    "\n\nclass JsonSchemaValuesException(ValueError):\n"
+    '    """Several departures (only raised without fast_fail, which isrgen does not use)."""\n'
+)
+
+
 def _contains_float(value: Any) -> bool:
     if isinstance(value, float):
         return True
@@ -45,14 +56,12 @@ def passes_fast_check(data: Any) -> bool:
     """True only if ``data`` is valid against the spec schema; False means "ask jsonschema"."""
     if _contains_float(data):
         return False
-    from fastjsonschema import JsonSchemaException
-
     from .schema import fast_validator
 
     validate: Callable[[Any], object] = fast_validator.validate
     try:
         validate(data)
-    except JsonSchemaException:
+    except Exception:  # a mismatch, or data the generated code did not foresee: jsonschema decides
         return False
     return True
 
@@ -90,4 +99,7 @@ def fast_validator_source() -> str:
     code: str = fastjsonschema.compile_to_code(schema, use_default=False, detailed_exceptions=False)
     entry = next(line for line in code.splitlines() if line.startswith("def validate_"))
     name = entry[len("def ") : entry.index("(")]
+    if _FASTJSONSCHEMA_IMPORT not in code:
+        raise RuntimeError(f"fastjsonschema {fastjsonschema.VERSION} generated code that imports it differently")
+    code = code.replace(_FASTJSONSCHEMA_IMPORT, _OWN_EXCEPTIONS, 1)
     return f"{_HEADER}\n{code.rstrip()}\n\n\nvalidate = {name}\n"

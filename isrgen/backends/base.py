@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import ClassVar, Protocol, runtime_checkable
+from collections.abc import Callable
+from typing import ClassVar, Protocol, TypeVar, cast, runtime_checkable
 
 import attrs
 
@@ -13,6 +14,8 @@ from ..layout import FrameLayout, compute_layout
 from ..model import EntryGroup, Spec
 from .templating import render_template
 
+_T = TypeVar("_T")
+
 
 @attrs.frozen
 class GenerationContext:
@@ -22,12 +25,23 @@ class GenerationContext:
     layout: FrameLayout
     program: Program
     groups: tuple[EntryGroup, ...]
+    #: views derived from this context, by the function that derives them (see :meth:`shared`)
+    _shared: dict[Callable[[GenerationContext], object], object] = attrs.field(
+        factory=dict, init=False, eq=False, repr=False
+    )
 
     @classmethod
     def from_spec(cls, spec: Spec) -> GenerationContext:
         """Compute the layout, program and entry groups for ``spec``."""
         layout = compute_layout(spec)
         return cls(spec, layout, build_program(spec, layout), spec.entry_groups)
+
+    def shared(self, derive: Callable[[GenerationContext], _T]) -> _T:
+        """``derive(self)``, computed once per context: backends that render the same view
+        (the GAS text inside Rust's ``global_asm!``) share it within a build."""
+        if derive not in self._shared:
+            self._shared[derive] = derive(self)
+        return cast(_T, self._shared[derive])
 
     def banner(self) -> str:
         """The first-line notice every generated file carries (no timestamps)."""

@@ -103,7 +103,7 @@ def _field_doc(field: Field) -> str:
 
 
 def _asm_lines(ctx: GenerationContext) -> tuple[str, ...]:
-    view = gas_view(ctx)
+    view = ctx.shared(gas_view)
     lines: list[str] = []
     for section in (*view.sections, view.note):
         lines += [section.open, *section.lines, section.close]

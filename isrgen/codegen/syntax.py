@@ -8,7 +8,8 @@ those lines.
 
 from __future__ import annotations
 
-from typing import ClassVar
+from collections.abc import Callable
+from typing import Any, ClassVar, Protocol
 
 import attrs
 
@@ -45,6 +46,31 @@ class SectionText:
     close: str
 
 
+class _ItemRenderers(Protocol):
+    def _insn(self, item: Insn) -> list[str]: ...
+    def _label(self, item: Label) -> list[str]: ...
+    def _end_symbol(self, item: EndSymbol) -> list[str]: ...
+    def _align(self, item: Align) -> list[str]: ...
+    def _pad_to(self, item: PadTo) -> list[str]: ...
+    def _data(self, item: Data) -> list[str]: ...
+    def _comment(self, item: Comment) -> list[str]: ...
+    def _cfi(self, item: Cfi) -> list[str]: ...
+
+
+def _renderers(syntax: _ItemRenderers) -> dict[type, Callable[[Any], list[str]]]:
+    """The dialect's rendering method for each kind of program item, by type."""
+    return {
+        Insn: syntax._insn,
+        Label: syntax._label,
+        EndSymbol: syntax._end_symbol,
+        Align: syntax._align,
+        PadTo: syntax._pad_to,
+        Data: syntax._data,
+        Comment: syntax._comment,
+        Cfi: syntax._cfi,
+    }
+
+
 class GasSyntax:
     """GNU as (and the LLVM integrated assembler) in ``.intel_syntax noprefix`` mode."""
 
@@ -52,6 +78,7 @@ class GasSyntax:
 
     def __init__(self, internal_labels: set[str]):
         self.internal = internal_labels
+        self._renderers = _renderers(self)
 
     def label_name(self, name: str) -> str:
         return f".L{name}" if name in self.internal else name
@@ -81,36 +108,43 @@ class GasSyntax:
         return f"{INDENT}/* {text} */"
 
     def item(self, item: Item) -> list[str]:
-        if isinstance(item, Insn):
-            ops = ", ".join(self.operand(o) for o in item.operands)
-            # {disp32}: a rel32 branch whatever the distance (GAS >= 2.31 and LLVM agree on it)
-            near = "{disp32} " if any(isinstance(o, Sym) and o.near for o in item.operands) else ""
-            return [f"{INDENT}{near}{item.op} {ops}".rstrip()]
-        if isinstance(item, Label):
-            name = self.label_name(item.name)
-            out = []
-            if item.visibility is Visibility.GLOBAL:
-                out.append(f"{INDENT}.globl {name}")
-            if item.kind and item.visibility is not Visibility.INTERNAL:
-                out.append(f"{INDENT}.type {name}, @{item.kind}")
-            out.append(f"{name}:")
-            return out
-        if isinstance(item, EndSymbol):
-            return [f"{INDENT}.size {item.name}, . - {item.name}"]
-        if isinstance(item, Align):
-            return [f"{INDENT}.balign {item.boundary}, {item.fill:#04x}"]
-        if isinstance(item, PadTo):
-            start = self.label_name(item.start)
-            return [f"{INDENT}.org {start} + {item.size}, {item.fill:#04x}"]
-        if isinstance(item, Data):
-            value = self.label_name(item.value) if isinstance(item.value, str) else str(item.value)
-            return [f"{INDENT}{self.data_words[item.width]} {value}"]
-        if isinstance(item, Comment):
-            return [self.comment(item.text)]
-        if isinstance(item, Cfi):
-            args = ", ".join(str(a) for a in item.args)
-            return [f"{INDENT}.cfi_{item.op} {args}".rstrip()]
-        raise TypeError(item)  # pragma: no cover
+        return self._renderers[type(item)](item)
+
+    def _insn(self, item: Insn) -> list[str]:
+        ops = ", ".join(self.operand(o) for o in item.operands)
+        # {disp32}: a rel32 branch whatever the distance (GAS >= 2.31 and LLVM agree on it)
+        near = "{disp32} " if any(isinstance(o, Sym) and o.near for o in item.operands) else ""
+        return [f"{INDENT}{near}{item.op} {ops}".rstrip()]
+
+    def _label(self, item: Label) -> list[str]:
+        name = self.label_name(item.name)
+        out = []
+        if item.visibility is Visibility.GLOBAL:
+            out.append(f"{INDENT}.globl {name}")
+        if item.kind and item.visibility is not Visibility.INTERNAL:
+            out.append(f"{INDENT}.type {name}, @{item.kind}")
+        out.append(f"{name}:")
+        return out
+
+    def _end_symbol(self, item: EndSymbol) -> list[str]:
+        return [f"{INDENT}.size {item.name}, . - {item.name}"]
+
+    def _align(self, item: Align) -> list[str]:
+        return [f"{INDENT}.balign {item.boundary}, {item.fill:#04x}"]
+
+    def _pad_to(self, item: PadTo) -> list[str]:
+        return [f"{INDENT}.org {self.label_name(item.start)} + {item.size}, {item.fill:#04x}"]
+
+    def _data(self, item: Data) -> list[str]:
+        value = self.label_name(item.value) if isinstance(item.value, str) else str(item.value)
+        return [f"{INDENT}{self.data_words[item.width]} {value}"]
+
+    def _comment(self, item: Comment) -> list[str]:
+        return [self.comment(item.text)]
+
+    def _cfi(self, item: Cfi) -> list[str]:
+        args = ", ".join(str(a) for a in item.args)
+        return [f"{INDENT}.cfi_{item.op} {args}".rstrip()]
 
     def section(self, section: Section) -> SectionText:
         flags = {
@@ -146,6 +180,7 @@ class NasmSyntax:
     def __init__(self, internal_labels: set[str], sized_symbols: set[str]):
         self.internal = internal_labels
         self.sized = sized_symbols
+        self._renderers = _renderers(self)
 
     def label_name(self, name: str) -> str:
         return f"..@{name}" if name in self.internal else name
@@ -177,29 +212,36 @@ class NasmSyntax:
         return decl
 
     def item(self, item: Item) -> list[str]:
-        if isinstance(item, Insn):
-            ops = ", ".join(self.operand(o) for o in item.operands)
-            return [f"{INDENT}{self.mnemonics.get(item.op, item.op)} {ops}".rstrip()]
-        if isinstance(item, Label):
-            out = [self._declare(item)] if item.visibility is Visibility.GLOBAL else []
-            out.append(f"{self.label_name(item.name)}:")
-            return out
-        if isinstance(item, EndSymbol):
-            return [f"{self.end_label(item.name)}:"]
-        if isinstance(item, Align):
-            return [f"{INDENT}align {item.boundary}, db {item.fill:#04x}"]
-        if isinstance(item, PadTo):
-            # A negative TIMES count is an assembly error: the code did not fit.
-            start = self.label_name(item.start)
-            return [f"{INDENT}times {item.size} - ($ - {start}) db {item.fill:#04x}"]
-        if isinstance(item, Data):
-            value = self.label_name(item.value) if isinstance(item.value, str) else str(item.value)
-            return [f"{INDENT}{self.data_words[item.width]} {value}"]
-        if isinstance(item, Comment):
-            return [self.comment(item.text)]
-        if isinstance(item, Cfi):
-            return []  # NASM has no CFI directives (isrgen.codegen.cfi)
-        raise TypeError(item)  # pragma: no cover
+        return self._renderers[type(item)](item)
+
+    def _insn(self, item: Insn) -> list[str]:
+        ops = ", ".join(self.operand(o) for o in item.operands)
+        return [f"{INDENT}{self.mnemonics.get(item.op, item.op)} {ops}".rstrip()]
+
+    def _label(self, item: Label) -> list[str]:
+        out = [self._declare(item)] if item.visibility is Visibility.GLOBAL else []
+        out.append(f"{self.label_name(item.name)}:")
+        return out
+
+    def _end_symbol(self, item: EndSymbol) -> list[str]:
+        return [f"{self.end_label(item.name)}:"]
+
+    def _align(self, item: Align) -> list[str]:
+        return [f"{INDENT}align {item.boundary}, db {item.fill:#04x}"]
+
+    def _pad_to(self, item: PadTo) -> list[str]:
+        # A negative TIMES count is an assembly error: the code did not fit.
+        return [f"{INDENT}times {item.size} - ($ - {self.label_name(item.start)}) db {item.fill:#04x}"]
+
+    def _data(self, item: Data) -> list[str]:
+        value = self.label_name(item.value) if isinstance(item.value, str) else str(item.value)
+        return [f"{INDENT}{self.data_words[item.width]} {value}"]
+
+    def _comment(self, item: Comment) -> list[str]:
+        return [self.comment(item.text)]
+
+    def _cfi(self, item: Cfi) -> list[str]:
+        return []  # NASM has no CFI directives (isrgen.codegen.cfi)
 
     def section(self, section: Section) -> SectionText:
         # NASM's default for an unknown section name is not executable: always spell the flags.

@@ -5,7 +5,14 @@
 VERSION = "2.22.3"
 from decimal import Decimal
 import re
-from fastjsonschema import JsonSchemaValueException, JsonSchemaValuesException
+
+
+class JsonSchemaValueException(ValueError):
+    """The data departs from the schema."""
+
+
+class JsonSchemaValuesException(ValueError):
+    """Several departures (only raised without fast_fail, which isrgen does not use)."""
 
 
 REGEX_PATTERNS = {
