@@ -22,6 +22,7 @@ class FieldKind(enum.StrEnum):
     ERROR_CODE = "error_code"
     PAD = "pad"
     SIMD_AREA = "simd_area"
+    FRAME_POINTER = "frame_pointer"
     CPU = "cpu"
 
 
@@ -109,6 +110,7 @@ _SLOT_TO_FIELD = {
     SlotKind.ERROR_CODE: FieldKind.ERROR_CODE,
     SlotKind.PAD: FieldKind.PAD,
     SlotKind.SIMD_AREA: FieldKind.SIMD_AREA,
+    SlotKind.FRAME_POINTER: FieldKind.FRAME_POINTER,
 }
 
 

@@ -46,6 +46,10 @@ class SlotKind(enum.StrEnum):
     PAD = "pad"
     #: address of the SIMD save area below the frame (0 when none was saved)
     SIMD_AREA = "simd_area"
+    #: the interrupted frame pointer (rbp/ebp), stored by the stub between the error
+    #: code and the CPU frame; the entry points rbp/ebp at it, so that a frame-pointer
+    #: backtrace walks from the handler into the interrupted code (Pintos' intr_frame)
+    FRAME_POINTER = "frame_pointer"
 
 
 class ReturnModel(enum.StrEnum):
@@ -186,6 +190,11 @@ class Frame:
     def has_vector(self) -> bool:
         """Whether the frame records the vector number."""
         return any(s.kind is SlotKind.VECTOR for s in self.slots)
+
+    @property
+    def has_frame_pointer(self) -> bool:
+        """Whether the stubs store the interrupted frame pointer above the error code."""
+        return any(s.kind is SlotKind.FRAME_POINTER for s in self.slots)
 
 
 @attrs.frozen

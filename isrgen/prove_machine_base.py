@@ -307,6 +307,11 @@ class MachineProverBase(ABC, Generic[EmuT, StopT]):
         if pushal:
             # pushad stores the ESP it found: the address just above its own block
             expected = dict(expected, pushal_esp=frame + max(f.end for f in pushal))
+        if self.spec.frame.has_frame_pointer and not self._frame_pointer_at_call(stop, frame, regs, where):
+            return False
+        fp = self.spec.arch.frame_pointer
+        if fp in regs:
+            expected = dict({"frame_pointer": regs[fp]}, **expected)
         for field in self.layout.fields:
             if field.kind is FieldKind.PAD and field.role != "pushal_esp":
                 continue
@@ -321,6 +326,21 @@ class MachineProverBase(ABC, Generic[EmuT, StopT]):
                     f"{_who_holds(got, regs)}, expected {expected[field.role]:#x}",
                 )
         return True
+
+    def _frame_pointer_at_call(self, stop: StopT, frame: int, regs: Mapping[str, int], where: str) -> bool:
+        """rbp/ebp points at the frame-pointer slot at the call: the interrupted frame
+        pointer, then the interrupted instruction pointer, like a call frame."""
+        fp = self.spec.arch.frame_pointer
+        slot = frame + self.layout.offset("frame_pointer")
+        got = stop.state.gprs[fp]
+        ok = self._check(
+            got == slot,
+            f"{where}: {fp} = {got:#x}{_who_holds(got, regs)} at the call, "
+            f"expected the frame-pointer slot at {slot:#x}",
+        )
+        if ok:
+            self.tally.saw("frame_pointer")
+        return ok
 
     # -- the return --------------------------------------------------------------
     def _rewrite_saved(self, frame: int) -> dict[str, int]:

@@ -114,6 +114,8 @@ class FrameNeeds:
     every_register: bool = False
     registers: frozenset[str] = frozenset()
     simd_area: bool = False
+    #: a ``frame_pointer`` slot above the error code (classic stubs only)
+    frame_pointer: bool = False
 
 
 def _gpr_slots(draw: st.DrawFn, arch: ArchFacts, needs: FrameNeeds, renames: bool) -> list[Slot]:
@@ -171,8 +173,9 @@ def frames(
 ) -> Frame:
     """A frame layout: saved registers in a random order (with i386 ``pushal`` and segment
     registers), a ``simd_area`` slot where SIMD needs one, 0-3 pad slots of any size
-    anywhere among them, then ``vector`` and ``error_code`` (possibly renamed), and
-    sometimes renamed CPU-pushed fields."""
+    anywhere among them, then ``vector`` and ``error_code`` (possibly renamed), a
+    ``frame_pointer`` slot when ``needs`` asks for one, and sometimes renamed CPU-pushed
+    fields."""
     arch = _arch(arch_name)
     body = _i386_slots(draw, arch, renames) if arch.pushal_order else _gpr_slots(draw, arch, needs, renames)
     if needs.simd_area or ("simd" in arch.features and draw(st.integers(0, 5)) == 0):
@@ -195,6 +198,9 @@ def frames(
     if vector_slot:
         numbered.append(Slot(SlotKind.VECTOR, vector, arch.word_size, "vector"))
     numbered.append(Slot(SlotKind.ERROR_CODE, error, arch.word_size, "error_code"))
+    if needs.frame_pointer and arch.frame_pointer in {s.role for s in numbered if s.kind is SlotKind.GPR}:
+        name = "fp" if renamed and draw(st.booleans()) else "frame_pointer"
+        numbered.append(Slot(SlotKind.FRAME_POINTER, name, arch.word_size, "frame_pointer"))
     cpu_names: tuple[tuple[str, str], ...] = ()
     if renames and draw(st.integers(0, 4)) == 0:
         picked = draw(st.lists(st.sampled_from(arch.cpu_frame), unique=True, min_size=1, max_size=3))
@@ -432,12 +438,16 @@ def specs(
     swapgs_possible = "swapgs" in arch.features
     options = draw(vector_options(arch_name, swapgs_possible))
     want_syscall = "syscall" in arch.features and draw(st.integers(0, 3)) == 0
+    frame_pointer = style is StubStyle.CLASSIC and draw(st.integers(0, 3)) == 0
     needs = FrameNeeds(
         every_register=returns is not ReturnModel.VOID,
         registers=frozenset(
-            ({"r12"} if options.simd is not SimdPolicy.NONE else set()) | ({"rbx"} if options.paranoid else set())
+            ({"r12"} if options.simd is not SimdPolicy.NONE else set())
+            | ({"rbx"} if options.paranoid else set())
+            | ({arch.frame_pointer} if frame_pointer else set())
         ),
         simd_area=options.simd is not SimdPolicy.NONE,
+        frame_pointer=frame_pointer,
     )
     numbers = draw(vector_sets(max_vectors))
     dropin = draw(dropin_options(arch_name, sections.table, style, not want_syscall and len(numbers) <= 48))

@@ -57,6 +57,8 @@ KERNELS = {
                     64, "entry.h"),
     "xv6": Kernel("xv6_trapframe.yaml", "xv6_trapframe.h", "xv6_trap.c", "trapframe", "struct kernel_trapframe",
                   32, "trapframe.h"),
+    "pintos": Kernel("pintos_intr_frame.yaml", "pintos_interrupt.h", "pintos_intr.c", "intr_frame",
+                     "struct kernel_intr_frame", 32, "intr_frame.h"),
 }  # fmt: skip
 
 
@@ -421,3 +423,42 @@ def test_xv6_trapframe_lands_where_struct_trapframe_says(tmp_path: Path) -> None
         assert stop.state.segments["ds"] == stop.state.segments["es"] == 0x10
         back = emu.return_from_handler()
         assert back.resumed and dict(back.state.gprs) == regs
+
+
+def test_pintos_frame_pointer_makes_the_interrupt_a_call_frame(tmp_path: Path) -> None:
+    """Pintos under unicorn: every vector, from ring 0 and ring 3, reaches intr_handler
+    with ebp at the frame's frame_pointer member, which holds the interrupted ebp and is
+    followed by the interrupted eip, so a frame-pointer backtrace continues into the
+    interrupted code; ds and es hold SEL_KDSEG; intr_exit resumes every register."""
+    from conftest import require_module
+
+    require_module("unicorn")
+    from isrgen import emulate32
+
+    kernel = KERNELS["pintos"]
+    spec = kernel.spec
+    glue = build(kernel, tmp_path)
+    offsets = c_offsets(kernel, tmp_path)
+    emu = emulate32.Emulator32(emulate32.link32([glue], tmp_path), table_symbol=spec.symbols.table)
+    for v in spec.vectors:
+        user = v.number % 3 == 0
+        regs = {r: (0x01010101 * (i + 1) + v.number) & 0xFFFFFFFF for i, r in enumerate(emulate32.GPRS32)}
+        error = 0x200 + v.number if v.error_code else None
+        stop = emu.interrupt(
+            v.number,
+            regs=regs,
+            error_code=error,
+            cs=emulate32.USER_CS if user else emulate32.KERNEL_CS,
+            esp=emulate32.DEFAULT_STACK_TOP - 0x80 - 4 * (v.number % 4),
+        )
+        assert stop.symbol == "intr_handler", v.number
+        frame = stop.first_argument
+        ebp = stop.state.gprs["ebp"]
+        assert ebp == frame + offsets["frame_pointer"], v.number
+        assert stop.u32(ebp) == regs["ebp"], v.number  # the caller's saved ebp ...
+        assert stop.u32(ebp + 4) == emulate32.MARKER_BASE, v.number  # ... and its return address
+        assert stop.u32(frame + offsets["vec_no"]) == v.number
+        assert stop.u32(frame + offsets["error_code"]) == (error if error is not None else 0)
+        assert stop.state.segments["ds"] == stop.state.segments["es"] == 0x10
+        back = emu.return_from_handler()
+        assert back.resumed and dict(back.state.gprs) == regs, v.number

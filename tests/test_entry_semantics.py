@@ -70,6 +70,12 @@ MATRIX: dict[str, dict[str, str]] = {
         "layout": ALL,
         "extra": "entry: {clear_registers: true}\nsimd: {xsave_mask: 3}\nclasses: {irq: {simd: xsave}}",
     },
+    "frame-pointer": {
+        # Pintos-style: the stub stores rbp above the error code and rbp points at it
+        "returns": "void",
+        "layout": LINUX_ORDER[:-1] + ", frame_pointer]",
+        "extra": "entry: {swapgs: true, clear_registers: true}\nsyscall: {handler: t_syscall}",
+    },
     "syscall-frame": {
         "returns": "frame",
         "layout": LINUX_ORDER,
@@ -183,6 +189,11 @@ def test_interrupt_round_trip(
             assert got == emulate.MARKER_BASE
         elif f.name == "rflags":
             assert got == rflags
+        elif f.kind is FieldKind.FRAME_POINTER:
+            # a call frame for backtraces: rbp -> [interrupted rbp, interrupted rip]
+            assert got == regs["rbp"]
+            assert stop.state.gprs["rbp"] == frame + f.offset
+            assert stop.u64(frame + f.offset + 8) == emulate.MARKER_BASE
         elif f.kind is FieldKind.SIMD_AREA:
             if v.simd is SimdPolicy.NONE:
                 assert got == 0
@@ -199,6 +210,8 @@ def test_interrupt_round_trip(
             keep.add("rbx")
         if v.simd is not SimdPolicy.NONE:
             keep |= {"r12", "rax", "rdx"}
+        if spec.frame.has_frame_pointer:
+            keep.add("rbp")
         for r in GPRS:
             if r not in keep:
                 assert stop.state.gprs[r] == 0, f"{r} not cleared"
@@ -389,6 +402,35 @@ def test_entry_option_errors(extra: str, message: str) -> None:
     with pytest.raises(isrgen.SpecError) as info:
         isrgen.loads_spec(text, "bad.yaml")
     assert any(message in d.message for d in info.value.diagnostics), info.value.diagnostics
+
+
+@pytest.mark.parametrize(
+    ("layout", "extra", "message"),
+    [
+        ("[frame_pointer, " + LINUX_ORDER[1:], "", "'frame_pointer' must be the last slot"),
+        (LINUX_ORDER.replace("rbp, ", "")[:-1] + ", frame_pointer]", "", "needs rbp saved in the layout too"),
+        (LINUX_ORDER[:-1] + ", frame_pointer]", "stubs: {style: dense}", "needs classic stubs"),
+        (LINUX_ORDER.replace("vector, error_code", "error_code, vector"), "", "'vector' must come directly before"),
+    ],
+)
+def test_frame_pointer_slot_errors(layout: str, extra: str, message: str) -> None:
+    text = BASE.format(returns="frame", layout=layout, extra=extra)
+    with pytest.raises(isrgen.SpecError) as info:
+        isrgen.loads_spec(text, "bad.yaml")
+    assert any(message in d.message for d in info.value.diagnostics), info.value.diagnostics
+    assert all(d.source.line > 0 for d in info.value.diagnostics)
+
+
+def test_frame_pointer_stubs_move_a_cpu_error_code_down(tmp_path: Path) -> None:
+    """The two stub forms: without a CPU error code the stub pushes rbp and the synthetic
+    code; with one, it copies the code down a word and stores rbp in its place."""
+    text = BASE.format(returns="void", layout=LINUX_ORDER[:-1] + ", frame_pointer]", extra="")
+    spec = isrgen.loads_spec(text, "fp.yaml")
+    text = isrgen.render_outputs(spec, ["gas"])[0].content
+    asm = "\n".join(line for line in text.splitlines() if not line.startswith("    .cfi_")) + "\n"
+    assert "t_stub_13:\n    push qword ptr [rsp]\n    mov qword ptr [rsp + 8], rbp\n    push 13\n" in asm
+    assert "t_stub_3:\n    push rbp\n    push 0\n    push 3\n" in asm
+    assert "    lea rbp, [rsp + 136]\n" in asm  # 15 saved registers, vector, error code
 
 
 def test_layout_missing_caller_saved_register_is_rejected() -> None:

@@ -86,6 +86,8 @@ DROPIN_EVIDENCE = {
     "linux_pt_regs.yaml": ("246 vectors", "vector in error slot x448", "swapgs x496", "clear_registers x496"),
     # i386 under emulate32: iretd, ds/es loaded, trapret entered with esp at the frame
     "xv6_trapframe.yaml": ("512 iretd returns", "data_segments x512", "exit_frame stack x1", "4-byte table entries"),
+    # the stub's frame_pointer slot above the error code, and ebp pointing at it
+    "pintos_intr_frame.yaml": ("512 iretd returns", "frame_pointer x512", "data_segments x512", "exit_frame stack x1"),
 }
 
 

@@ -40,6 +40,8 @@ class ArchFacts:
     conventions: tuple[str, ...]
     #: the register holding a function's return value
     return_register: str
+    #: the frame-pointer register (the base of a frame-pointer backtrace)
+    frame_pointer: str
     #: segment registers an entry may save (16-bit values in word-size slots)
     segment_registers: tuple[str, ...] = ()
     #: CPU frame fields pushed only when the privilege level changes (i386: esp, ss)

@@ -23,6 +23,7 @@ I386 = ArchFacts(
     caller_saved=("eax", "ecx", "edx"),
     conventions=("cdecl",),
     return_register="eax",
+    frame_pointer="ebp",
     segment_registers=("ds", "es", "fs", "gs"),
     ring_change_only=("esp", "ss"),
     # pushad pushes EAX, ECX, EDX, EBX, the original ESP, EBP, ESI, EDI (SDM Vol. 2B PUSHA).

@@ -74,6 +74,7 @@ X86_64 = ArchFacts(
     caller_saved=("rax", "rcx", "rdx", "rsi", "rdi", "r8", "r9", "r10", "r11"),
     conventions=("sysv",),
     return_register="rax",
+    frame_pointer="rbp",
     features=frozenset({"swapgs", "syscall", "ist", "simd", "paranoid"}),
     gate_size=16,
 )

@@ -19,6 +19,7 @@ _CPU_COMMENTS = {
     "ss": "pushed by the CPU",
     "error_code": "CPU error code, or the synthetic value for vectors without one",
     "vector": "vector number, pushed by the stub",
+    "frame_pointer": "interrupted frame pointer, stored by the stub; the handler's frame pointer points here",
 }
 
 

@@ -98,6 +98,10 @@ def stub_stride(spec: Spec) -> int | None:
     return None
 
 
+#: the slots the stub writes (with the CPU's error code), directly below the CPU frame
+_STUB_KINDS = (FieldKind.VECTOR, FieldKind.ERROR_CODE, FieldKind.FRAME_POINTER)
+
+
 class _Builder:
     def __init__(self, spec: Spec, layout: FrameLayout):
         self.spec = spec
@@ -128,7 +132,8 @@ class _Builder:
 
     @property
     def stub_part(self) -> int:
-        return sum(f.size for f in self.layout.fields if f.kind in (FieldKind.VECTOR, FieldKind.ERROR_CODE))
+        """Bytes the stub (and the CPU's error code) put below the CPU frame."""
+        return sum(f.size for f in self.layout.fields if f.kind in _STUB_KINDS)
 
     @property
     def saved(self) -> tuple[Field, ...]:
@@ -232,6 +237,8 @@ class _Builder:
             items.append(PadTo(v.stub_symbol, stride or DENSE_STRIDE))
         else:
             slot = self.spec.frame.error_slot_value(v)
+            if self.spec.frame.has_frame_pointer:
+                items += self.store_frame_pointer(cpu_error_code=slot is None)
             if slot is not None:
                 items.append(_i("push", Imm(slot)))
             elif self.spec.stubs.error_code_filler is ErrorCodeFiller.NOP:
@@ -241,6 +248,23 @@ class _Builder:
             items.append(_i("jmp", Sym(labels.body, near=True)))
         items.append(EndSymbol(v.stub_symbol))
         return items
+
+    def store_frame_pointer(self, cpu_error_code: bool) -> list[Item]:
+        """Store the interrupted frame pointer in its slot above the error code.  When the
+        CPU pushed an error code, that code moves down one word and the frame pointer
+        takes its place."""
+        fp, w = self.arch.frame_pointer, self.word
+        if cpu_error_code:
+            return [_i("push", Mem(self.sp, 0, w)), _i("mov", Mem(self.sp, w, w), Reg(fp))]
+        return [_i("push", Reg(fp))]
+
+    def point_frame_pointer(self) -> list[Item]:
+        """rbp/ebp = the address of the frame-pointer slot (stack pointer at the frame): the
+        slot holds the interrupted rbp/ebp and the interrupted rip/eip is the next word,
+        exactly what a call frame holds, so frame-pointer backtraces cross the interrupt."""
+        if not self.spec.frame.has_frame_pointer:
+            return []
+        return [_i("lea", Reg(self.arch.frame_pointer), Mem(self.sp, self.off("frame_pointer"), 0))]
 
     def needs_widen(self, group: EntryGroup, error_code: bool) -> bool:
         """Whether some dense stub of ``group`` (with or without a CPU error code) pushes
@@ -298,6 +322,7 @@ class _Builder:
         items += self.clear(keep)
         items += self.load_data_segments()
         items.append(_i("cld"))  # SysV: DF clear on function entry
+        items += self.point_frame_pointer()
         if group.simd is not SimdPolicy.NONE:
             items += self.simd_save(group)
         else:
@@ -560,12 +585,17 @@ class _Builder:
             _i("push", Reg("r11")),
             _i("push", Imm(sc.user_cs)),
             _i("push", Reg("rcx")),
+        ]
+        if spec.frame.has_frame_pointer:
+            items.append(_i("push", Reg(self.arch.frame_pointer)))
+        items += [
             _i("push", Imm(spec.frame.synthetic_error_code)),
             _i("push", Imm(sc.marker)),
         ]
         items += self.save()
         items += self.clear(set())
         items.append(_i("cld"))
+        items += self.point_frame_pointer()
         items += self.pass_frame()
         items.append(_i("call", Sym(sc.handler)))
         returns = spec.handler.returns

@@ -41,18 +41,7 @@ class FrameResolver(ResolverBase):
         slots = builder.slots
         kinds = [s.kind for s in slots]
         if base[-1] == "layout" and not any(d.path.startswith("$.frame.layout") for d in self.diags):
-            if SlotKind.ERROR_CODE not in kinds:
-                self.err(base, "the layout must contain 'error_code': the CPU pushes one on some vectors")
-            elif kinds[-1] is not SlotKind.ERROR_CODE:
-                self.err(
-                    base + (builder.index_of("error_code"),),
-                    "'error_code' must be the last slot: the CPU pushes it directly below its own frame",
-                )
-            if SlotKind.VECTOR in kinds and (len(kinds) < 2 or kinds[-2] is not SlotKind.VECTOR):
-                self.err(
-                    base + (builder.index_of("vector"),),
-                    "'vector' must come directly before 'error_code': the stub pushes it right after the error code",
-                )
+            self.check_stub_slots(base, builder, kinds, arch)
         cpu_names = self.cpu_names(arch)
         names: dict[str, str] = {}
         for s in slots:
@@ -66,6 +55,39 @@ class FrameResolver(ResolverBase):
             names[field] = cpu
         in_slot = tuple(VectorClass(c) for c in self.get("frame", "vector_in_error_slot", [], list))
         return Frame(struct, tuple(slots), synthetic, self.src(("frame",)), cpu_names, in_slot)
+
+    def check_stub_slots(self, base: Path, builder: _SlotBuilder, kinds: list[SlotKind], arch: ArchFacts) -> None:
+        """The slots the stub writes sit right below the CPU frame, in push order:
+        [vector] error_code [frame_pointer]."""
+        top = kinds[:-1] if kinds and kinds[-1] is SlotKind.FRAME_POINTER else kinds
+        if SlotKind.FRAME_POINTER in top:
+            self.err(
+                base + (builder.index_of("frame_pointer"),),
+                "'frame_pointer' must be the last slot, right after 'error_code': the stub stores it directly "
+                "below the CPU frame",
+            )
+            return
+        if SlotKind.ERROR_CODE not in kinds:
+            self.err(base, "the layout must contain 'error_code': the CPU pushes one on some vectors")
+        elif top[-1] is not SlotKind.ERROR_CODE:
+            self.err(
+                base + (builder.index_of("error_code"),),
+                "'error_code' must be the last slot (or be followed only by 'frame_pointer'): the CPU pushes it "
+                "directly below its own frame",
+            )
+        if SlotKind.VECTOR in kinds and (len(top) < 2 or top[-2] is not SlotKind.VECTOR):
+            self.err(
+                base + (builder.index_of("vector"),),
+                "'vector' must come directly before 'error_code': the stub pushes it right after the error code",
+            )
+        if SlotKind.FRAME_POINTER in kinds and arch.frame_pointer not in {
+            s.role for s in builder.slots if s.kind is SlotKind.GPR
+        }:
+            self.err(
+                base + (builder.index_of("frame_pointer"),),
+                f"a 'frame_pointer' slot needs {arch.frame_pointer} saved in the layout too: the entry points "
+                f"{arch.frame_pointer} at the slot and restores it from its register slot",
+            )
 
     @staticmethod
     def default_registers(arch: ArchFacts) -> list[Any]:
@@ -97,6 +119,9 @@ class FrameResolver(ResolverBase):
         fpath: Path = ("frame", "layout") if "layout" in self.block("frame") else ("frame",)
         if frame.vector_in_error_slot and style is not StubStyle.CLASSIC:
             self.err(("frame", "vector_in_error_slot"), "vector_in_error_slot needs classic stubs", at_key=True)
+        if frame.has_frame_pointer and style is not StubStyle.CLASSIC:
+            # a dense stub has room for the vector push and the jump only
+            self.err(fpath, "a 'frame_pointer' slot needs classic stubs (stubs: {style: classic})")
         if frame.has_vector:
             return
         if style is not StubStyle.CLASSIC:
@@ -127,7 +152,7 @@ class _SlotBuilder:
     """Turns frame.layout items into slots, checking each and collecting problems.
 
     An item is a name (a register, a segment register, ``pushal``, ``vector``,
-    ``error_code``, ``simd_area``, ``pad``) or a one-key mapping giving the struct
+    ``error_code``, ``frame_pointer``, ``simd_area``, ``pad``) or a one-key mapping giving the struct
     field's name: ``{vector: trapno}``, ``{rbp: bp}``, ``{pushal: [edi, ...]}``,
     ``{pad: 16}`` (bytes).
     """
@@ -149,7 +174,7 @@ class _SlotBuilder:
         words = [*self.arch.gprs, *self.arch.segment_registers]
         if self.arch.pushal_order:
             words.append("pushal")
-        return ", ".join([*words, "vector", "error_code", "simd_area", "pad"])
+        return ", ".join([*words, "vector", "error_code", "frame_pointer", "simd_area", "pad"])
 
     def field_name(self, path: Path, name: Any) -> str | None:
         if not isinstance(name, str):
@@ -199,6 +224,7 @@ class _SlotBuilder:
             "vector": SlotKind.VECTOR,
             "error_code": SlotKind.ERROR_CODE,
             "simd_area": SlotKind.SIMD_AREA,
+            "frame_pointer": SlotKind.FRAME_POINTER,
         }.get(role)
         if kind is None and role in self.arch.gprs:
             kind = SlotKind.GPR
