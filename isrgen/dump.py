@@ -210,6 +210,8 @@ def _entry_data(spec: Spec) -> dict[str, Any]:
     if e.data_segments:
         data["data_segments"] = list(e.data_segments)
     data["data_selector"] = e.data_selector
+    if e.segments_from_ds:
+        data["segments_from_ds"] = True
     return data
 
 

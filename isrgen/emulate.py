@@ -279,6 +279,11 @@ class Emulator(EmulatorBase[CpuState, Stop]):
         flags = self._gate_flags(rflags, interrupt_gate)
         return self._jump(it.stub, sp=sp, flags=flags, frame_top=top, resume_at=it.ip)
 
+    def set_gs_bases(self, *, gs_base: int, kernel_gs_base: int) -> None:
+        """Load IA32_GS_BASE and IA32_KERNEL_GS_BASE (what swapgs exchanges)."""
+        self.uc.msr_write(MSR_GS_BASE, gs_base)
+        self.uc.msr_write(MSR_KERNEL_GS_BASE, kernel_gs_base)
+
     def call(
         self,
         address: int,

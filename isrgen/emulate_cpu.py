@@ -48,6 +48,8 @@ EFLAGS_RF = 0x10000
 EFLAGS_VM = 0x20000
 
 _UD2_PAGE = b"\x0f\x0b" * (PAGE // 2)
+#: the encoding of swapgs (SDM Vol. 2B)
+_SWAPGS = b"\x0f\x01\xf8"
 
 StateT = TypeVar("StateT")
 StopT = TypeVar("StopT")
@@ -153,6 +155,8 @@ class EmulatorBase(ABC, Generic[StateT, StopT]):
         self._resume_at = MARKER_BASE
         #: when a list: (address, first bytes) of every instruction executed in the image
         self.trace: list[tuple[int, bytes]] | None = None
+        #: when a list: for every swapgs executed, whether interrupts were enabled (IF set)
+        self.swapgs_with_if: list[bool] | None = None
         self.uc = self._u.Uc(self._u.UC_ARCH_X86, self._u.UC_MODE_64 if self.WORD == 8 else self._u.UC_MODE_32)
         self._load()
 
@@ -195,6 +199,8 @@ class EmulatorBase(ABC, Generic[StateT, StopT]):
         code = bytes(uc.mem_read(address, min(size, 4)))
         if self.trace is not None:
             self.trace.append((address, code))
+        if self.swapgs_with_if is not None and code[:3] == _SWAPGS:
+            self.swapgs_with_if.append(bool(uc.reg_read(self._flags) & EFLAGS_IF))
         if code[:1] == b"\xf4":  # hlt
             self._halt_at = address + 1
         self._on_return(uc, code)

@@ -341,6 +341,15 @@ class Entry:
     source: SourceRef = _src()
     #: how the exit routine finds the frame to resume
     exit_frame: ExitFrame = ExitFrame.ARGUMENT
+    #: i386: the layout saves ds only; on exit every other register in ``data_segments``
+    #: gets the saved ds value too (JamesM's tutorial kernel and its many descendants)
+    segments_from_ds: bool = False
+
+    def restored_from_ds(self, saved: frozenset[str] | set[str]) -> tuple[str, ...]:
+        """Data segments the exit path loads from the restored ds (those not saved themselves)."""
+        if not self.segments_from_ds:
+            return ()
+        return tuple(s for s in self.data_segments if s != "ds" and s not in saved)
 
 
 @attrs.frozen

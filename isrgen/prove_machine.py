@@ -278,17 +278,29 @@ class MachineProver(MachineProverBase[emulate.Emulator, emulate.Stop]):
         """The handler rewrites every saved register; the exit path must restore exactly those."""
 
         def rewrite(frame: int) -> None:
+            self.emu.swapgs_with_if = []
             if xmm:
                 for i in range(16):
                     self.emu.set_xmm(i, 0xDEAD_0000 + i)  # the handler may use SIMD registers
 
         def check(back: emulate.Stop, want: dict[str, int]) -> bool:
+            swaps, self.emu.swapgs_with_if = self.emu.swapgs_with_if, None
             ok = self._check_resumed(back, want, where + ", returning", rsp, cs, via_iret=True)
             if ok and self.spec.entry.swapgs:
                 ok = self._check(
                     back.state.gs_base == gs,
                     f"{where}, returning: swapgs: the GS base is {back.state.gs_base:#x}, not the interrupted {gs:#x}",
                 )
+            if ok and swaps:
+                # an interrupt between the exit's swapgs and iretq would arrive from ring 0 with
+                # the user GS base live, and its entry would not swap back
+                ok = self._check(
+                    not any(swaps),
+                    f"{where}, returning: swapgs runs with interrupts enabled (the handler came through a "
+                    "trap gate): an interrupt before iretq would reach its handler with the user GS base",
+                )
+                if ok:
+                    self.tally.saw("exit swapgs with IF clear")
             if ok and v.simd is not SimdPolicy.NONE and self.saves_xmm:
                 got = [self.emu.xmm(i) for i in range(16)]
                 bad = [i for i in range(16) if got[i] != xmm[i]]
@@ -317,8 +329,13 @@ class MachineProver(MachineProverBase[emulate.Emulator, emulate.Stop]):
         top = emulate.DEFAULT_STACK_TOP - 0x800
         frame = top - self.layout.size
         regs = self._regs()
-        values = dict(regs, vector=0, error_code=0, rip=emulate.MARKER_BASE, cs=emulate.KERNEL_CS)
-        values.update(rflags=INTERRUPTED_FLAGS, rsp=top + 0x100, ss=emulate.KERNEL_SS)
+        # With swapgs the frame is a new user thread's, entered from C with interrupts
+        # enabled: the exit path must swap the GS base, and do it with interrupts off.
+        user = self.spec.entry.swapgs
+        cs, ss = (emulate.USER_CS, emulate.USER_SS) if user else (emulate.KERNEL_CS, emulate.KERNEL_SS)
+        resume_rsp = _USER_RSP if user else top + 0x100
+        values = dict(regs, vector=0, error_code=0, rip=emulate.MARKER_BASE, cs=cs)
+        values.update(rflags=INTERRUPTED_FLAGS, rsp=resume_rsp, ss=ss)
         if self.layout.has("simd_area"):
             values["simd_area"] = 0
         for f in self.layout.fields:
@@ -332,16 +349,32 @@ class MachineProver(MachineProverBase[emulate.Emulator, emulate.Stop]):
             what = f"{name} with rsp = frame (exit_frame: stack)"
 
         def run() -> emulate.Stop:
+            flags = emulate.RFLAGS_IF if user else 0
+            if user:
+                self.emu.set_gs_bases(gs_base=KERNEL_GS, kernel_gs_base=USER_GS)
+            self.emu.swapgs_with_if = []
             if on_stack:
-                return self.emu.call(address, regs=scratch, rsp=frame, push_return=False)
-            return self.emu.call(address, regs=scratch, rsp=frame - 0x40)
+                return self.emu.call(address, regs=scratch, rsp=frame, rflags=flags, push_return=False)
+            return self.emu.call(address, regs=scratch, rsp=frame - 0x40, rflags=flags)
+
+        def resumed(back: emulate.Stop) -> bool:
+            swaps, self.emu.swapgs_with_if = self.emu.swapgs_with_if, None
+            if not self._check_resumed(back, want, what, resume_rsp, cs, via_iret=False):
+                return False
+            if not user:
+                return True
+            ok = self._check(
+                back.state.gs_base == USER_GS,
+                f"{what}: entering a ring-3 frame left the GS base at {back.state.gs_base:#x}, not the user's",
+            )
+            return ok and self._check(
+                bool(swaps) and not any(swaps or ()),
+                f"{what}: called with interrupts enabled, the exit path runs swapgs with them still enabled: "
+                "an interrupt before iretq would reach its handler with the user GS base",
+            )
 
         want = {r: v for r, v in regs.items() if r in self.saved}
-        return ExitCall(
-            what,
-            run,
-            lambda back: self._check_resumed(back, want, what, top + 0x100, emulate.KERNEL_CS, via_iret=False),
-        )
+        return ExitCall(what, run, resumed)
 
     def _call_halt(self, address: int) -> emulate.Stop:
         return self.emu.call(address, regs=self._regs(), rflags=emulate.RFLAGS_IF)

@@ -185,9 +185,15 @@ class MachineProver32(MachineProverBase[e32.Emulator32, e32.Stop32]):
         def check(back: e32.Stop32, want: dict[str, int]) -> bool:
             saved_segs = {f.role for f in self.seg_fields}
             want_segs = {s: new_segs[s] if s in saved_segs else segs[s] for s in e32.SEGMENTS}
+            from_ds = self.spec.entry.restored_from_ds(saved_segs)
+            for s in from_ds:
+                want_segs[s] = new_segs["ds"]
             esp, ss = (stack, e32.KERNEL_DS) if kernel else (_USER_ESP, e32.USER_DS)
             cs = e32.KERNEL_CS if kernel else e32.USER_CS
-            return self._check_resumed(back, want, want_segs, where + ", returning", (esp, ss, cs), via_iret=True)
+            ok = self._check_resumed(back, want, want_segs, where + ", returning", (esp, ss, cs), via_iret=True)
+            if ok and from_ds:
+                self.tally.saw("segments_from_ds")
+            return ok
 
         return self._resume(v, stop, where, kernel, regs, rewrite=rewrite, check=check)
 
@@ -238,6 +244,8 @@ class MachineProver32(MachineProverBase[e32.Emulator32, e32.Stop32]):
 
         want = {r: v for r, v in regs.items() if r in self.saved}
         want_segs = {f.role: segs[f.role] for f in self.seg_fields}
+        for s in self.spec.entry.restored_from_ds(set(want_segs)):
+            want_segs[s] = segs["ds"]
         context = (_USER_ESP, e32.USER_DS, e32.USER_CS)
         return ExitCall(
             what, run, lambda back: self._check_resumed(back, want, want_segs, what, context, via_iret=False)

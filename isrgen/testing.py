@@ -21,7 +21,8 @@ drop-in options (:func:`dropin_options`): symbol visibility, table width,
 alignment and a writable ``.data*`` section, ``stubs.cli`` and
 ``error_code_filler``, ``frame.vector_in_error_slot`` and frames without a vector
 slot (each vector then identified by its error-code slot or its own handler),
-``entry.exit_frame`` and ``debug`` (``cfi``, ``cfi_sections``).
+``entry.exit_frame`` and ``debug`` (``cfi``, ``cfi_sections``), a
+``frame_pointer`` slot (classic stubs) and ``entry.segments_from_ds`` (i386).
 Every drawn model is one the loader accepts: written out with
 :func:`isrgen.dump.dump_spec` it loads back equal.  :func:`spec_texts` draws
 that YAML text directly (sometimes with ``classes:`` defaults).
@@ -255,8 +256,11 @@ def entry_options(draw: st.DrawFn, arch_name: str, prefix: str, frame: Frame) ->
     arch = _arch(arch_name)
     saved_segments = [s.role for s in frame.slots if s.kind is SlotKind.SEGMENT]
     data_segments: tuple[str, ...] = ()
-    if saved_segments:
-        picked = draw(st.lists(st.sampled_from(saved_segments), unique=True))
+    # JamesM's style: ds saved alone, every loaded segment restored from it
+    from_ds = "ds" in saved_segments and draw(st.integers(0, 3)) == 0
+    loadable = arch.segment_registers if from_ds else saved_segments
+    if loadable:
+        picked = draw(st.lists(st.sampled_from(loadable), unique=True))
         data_segments = tuple(picked)
     return Entry(
         swapgs="swapgs" in arch.features and draw(st.booleans()),
@@ -267,6 +271,7 @@ def entry_options(draw: st.DrawFn, arch_name: str, prefix: str, frame: Frame) ->
         exit_loads_cr3=draw(st.booleans()),
         data_segments=data_segments,
         data_selector=draw(st.sampled_from((0x10, 0x18))) if arch.segment_registers else 0x10,
+        segments_from_ds=from_ds,
     )
 
 
@@ -460,6 +465,8 @@ def specs(
     handler = draw(handler_arguments(handler, frame))
     vectors = _vectors(draw, arch, symbols, default_handler, numbers, options)
     vectors = _identify_without_vector_slot(frame, vectors)
+    if entry.swapgs:  # a trap gate would let an interrupt in before the swapgs (the loader rejects it)
+        vectors = [attrs.evolve(v, gate=GateType.INTERRUPT) for v in vectors]
     syscall = draw(syscalls(prefix, frame, numbers)) if want_syscall else None
     usable = [b for b in backends if b in ARCH_BACKENDS[arch.name]] or [ARCH_BACKENDS[arch.name][0]]
     chosen = draw(st.lists(st.sampled_from(usable), min_size=1, unique=True))

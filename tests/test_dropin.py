@@ -59,6 +59,8 @@ KERNELS = {
                   32, "trapframe.h"),
     "pintos": Kernel("pintos_intr_frame.yaml", "pintos_interrupt.h", "pintos_intr.c", "intr_frame",
                      "struct kernel_intr_frame", 32, "intr_frame.h"),
+    "jamesm": Kernel("jamesm_registers.yaml", "jamesm_registers.h", "jamesm_isr.c", "registers",
+                     "struct kernel_registers", 32, "registers.h"),
 }  # fmt: skip
 
 

@@ -394,6 +394,7 @@ def test_dense_stubs_fixed_stride_and_size_guard(tmp_path: Path) -> None:
         ("entry: {swapgs: true}\nclasses: {irq: {simd: fxsave}, exception: {simd: xsave}}\n", "mix fxsave and xsave"),
         ("classes: {exception: {paranoid: true}}\n", "paranoid vectors only make sense with entry.swapgs"),
         ("syscall: {handler: t_sys}\n", "needs entry.swapgs: true"),
+        ("entry: {swapgs: true}\nclasses: {irq: {gate: trap}}\n", "has a trap gate, which keeps interrupts"),
         ("simd: {xsave_mask: 0xe7}\n", "give simd.area_size"),
     ],
 )

@@ -132,7 +132,7 @@ SESSION = [
     "break isr_kernel_fault if f->vector == 8", "continue",
     _echo("DF-BT"), "bt 3",
     _echo("BP"), "delete",
-    # int3 in ring 3 (u_int3, a DPL-3 trap gate): swapgs entry, isr_user_fault
+    # int3 in ring 3 (u_int3, a DPL-3 interrupt gate): swapgs entry, isr_user_fault
     "break isr_user_fault if f->vector == 3", "continue",
     _echo("BP-BT"), "bt 3",
     _echo("SYSCALL"), "delete",

@@ -142,3 +142,31 @@ def test_frame_by_value_cannot_be_realigned() -> None:
     with pytest.raises(isrgen.SpecError) as info:
         isrgen.loads_spec(text, "v.yaml")
     assert "align_stack cannot be true" in str(info.value)
+
+
+JAMESM_ENTRY = "entry: {data_segments: [ds, es, fs, gs], data_selector: 0x10, segments_from_ds: true}\n"
+
+
+@pytest.mark.parametrize(
+    ("layout", "entry", "message"),
+    [
+        # es, fs and gs loaded but only ds saved: the exit would leave them at the kernel's selector
+        ("[ds, pushal, vector, error_code]", JAMESM_ENTRY.replace(", segments_from_ds: true", ""),
+         "es is loaded but not saved"),
+        ("[pushal, vector, error_code]", JAMESM_ENTRY, "segments_from_ds restores from the saved ds"),
+    ],
+)  # fmt: skip
+def test_segments_from_ds_needs_the_ds_slot(layout: str, entry: str, message: str) -> None:
+    text = f"isrgen: 1\narch: i386\nhandler: {{symbol: h, convention: cdecl}}\n{entry}frame: {{layout: {layout}}}\n"
+    with pytest.raises(isrgen.SpecError) as info:
+        isrgen.loads_spec(text + "vectors: [{range: [0, 47]}]\n", "jm.yaml")
+    assert any(message in d.message for d in info.value.diagnostics), info.value.diagnostics
+
+
+def test_segments_from_ds_copies_the_restored_ds() -> None:
+    """JamesM's exit: the saved ds goes back into ds, es, fs and gs; no scratch register
+    is used (popad follows), so the copy goes through the stack."""
+    text = f"isrgen: 1\narch: i386\nhandler: {{symbol: h, convention: cdecl}}\n{JAMESM_ENTRY}"
+    text += "frame: {layout: [ds, pushal, vector, error_code]}\nvectors: [{range: [0, 47]}]\n"
+    asm = isrgen.render_outputs(isrgen.loads_spec(text, "jm.yaml"), ["gas"])[0].content
+    assert "    pop ds\n    push ds\n    pop es\n    push ds\n    pop fs\n    push ds\n    pop gs\n    popad\n" in asm

@@ -165,6 +165,19 @@ def test_prove_reports_each_entry_option_corruption(edit: Callable[[str], str], 
     assert any(re.search(expected, f) for f in report.failures), report.failures
 
 
+def test_prove_reports_an_exit_swapgs_with_interrupts_enabled() -> None:
+    """The exit routine may be called from C with interrupts enabled to enter a new user
+    thread: without the exit path's cli, an interrupt between its swapgs and iretq would
+    arrive from ring 0 with the user GS base live."""
+    spec = isrgen.loads_spec(ENTRY_SPEC, "entry.yaml")
+    report = prove(spec, ["gas"], transform=_gas(_after("_return_resume:", "    cli\n")))
+    assert not report.ok
+    assert any(
+        re.search(r"t_return\(frame, 0x[0-9a-f]+\): called with interrupts enabled, the exit path runs swapgs", f)
+        for f in report.failures
+    ), report.failures
+
+
 def test_prove_reports_a_halt_path_that_keeps_a_register() -> None:
     text = ENTRY_SPEC.replace("entry: {", "entry: {kernel_fault: halt, ").replace(
         "handler: {symbol: t_handler}", "handler: {symbol: t_handler}\nclasses: {exception: {kernel_handler: t_oops}}"
@@ -229,10 +242,17 @@ def _swap_lines(first: str, second: str) -> Callable[[str], str]:
          r"isr3 is STB_GLOBAL, but symbols.visibility says local"),
         ("examples/mittos64_compatible.yaml", _without_cfi("isr0:"),
          r"no FDE in \.eh_frame starts at isr0 \(1 stubs without CFI\)"),
+        ("examples/pintos_intr_frame.yaml", _after("intr_entry:", "    lea ebp, [esp + 56]\n"),
+         r"vector 0 from ring 0: ebp = 0x[0-9a-f]+ .*at the call, expected the frame-pointer slot"),
+        ("examples/pintos_intr_frame.yaml", _after("intr0e_stub:", "    mov dword ptr [esp + 4], ebp\n"),
+         r"vector 14 from ring 0: frame field frame_pointer \(offset 56\) holds 0x[0-9a-f]+, expected"),
+        ("examples/jamesm_registers.yaml", _after("_resume:", "    push ds\n    pop es\n"),
+         r"from ring \d, returning: es = 0x[0-9a-f]+, expected 0x[0-9a-f]+"),
     ],
     ids=["i386-skip-es-load", "i386-swap-segment-pops", "i386-no-realign", "i386-no-cld", "i386-wrong-vector",
          "i386-halt-keeps-ebx", "xv6-trapret-misses-frame", "xv6-table-entry", "linux-irq-orig-ax",
-         "mittos64-global-stub", "compatible-stub-without-cfi"],
+         "mittos64-global-stub", "compatible-stub-without-cfi", "pintos-no-frame-pointer",
+         "pintos-error-code-vector-keeps-the-error-code", "jamesm-es-not-restored-from-ds"],
 )  # fmt: skip
 def test_prove_reports_i386_and_dropin_corruptions(spec: str, edit: Callable[[str], str], expected: str) -> None:
     loaded = _spec(spec)

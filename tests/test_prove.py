@@ -88,6 +88,8 @@ DROPIN_EVIDENCE = {
     "xv6_trapframe.yaml": ("512 iretd returns", "data_segments x512", "exit_frame stack x1", "4-byte table entries"),
     # the stub's frame_pointer slot above the error code, and ebp pointing at it
     "pintos_intr_frame.yaml": ("512 iretd returns", "frame_pointer x512", "data_segments x512", "exit_frame stack x1"),
+    # ds saved alone, restored into es, fs and gs too; the frame passed by value
+    "jamesm_registers.yaml": ("96 iretd returns", "segments_from_ds x96", "data_segments x96"),
 }
 
 

@@ -194,6 +194,10 @@ class _Builder:
                 items.append(_i("add", Reg(self.sp), Imm(skip)))
                 skip = 0
             items.append(_i("pop", Reg(f.role)))
+            if f.role == "ds":
+                # entry.segments_from_ds: no scratch register is free here, so copy through the stack
+                for seg in self.spec.entry.restored_from_ds({s.role for s in self.saved}):
+                    items += [_i("push", Reg("ds")), _i("pop", Reg(seg))]
         skip += self.stub_part
         items.append(_i("add", Reg(self.sp), Imm(skip)))
         return items
@@ -451,6 +455,7 @@ class _Builder:
         elif self.call_adjust():
             items.append(_i("add", Reg(SP), Imm(self.call_adjust())))
         if group.paranoid:
+            items += self.exit_cli()
             items += self.simd_restore(f"{group.symbol}_simd_done")
             items += [
                 _i("test", Reg("ebx"), Reg("ebx")),
@@ -482,12 +487,19 @@ class _Builder:
         items.append(Label(done))
         return items
 
+    def exit_cli(self) -> list[Item]:
+        """With swapgs, the exit path runs with interrupts disabled: a handler reached
+        through a trap gate (or the exit routine called from C) may have them enabled, and
+        an interrupt between the exit's swapgs and iretq would arrive from ring 0 with the
+        user GS base live, so its entry would not swap.  iretq and sysretq restore IF."""
+        return [_i("cli")] if self.spec.entry.swapgs else []
+
     def resume_path(self, owner: str) -> list[Item]:
         """The shared path that resumes the frame at rsp: SIMD state, then sysretq or iretq.
 
         ``owner`` is the function symbol the path is part of (it ends that symbol)."""
         spec = self.spec
-        items: list[Item] = [Label(self.resume)]
+        items: list[Item] = [Label(self.resume), *self.exit_cli()]
         items += self.simd_restore(f"{spec.symbols.exit}_simd_done")
         if spec.syscall is not None:
             items += [

@@ -8,6 +8,7 @@ from ..model import (
     Entry,
     ExitFrame,
     Frame,
+    GateType,
     Handler,
     KernelFault,
     ReturnModel,
@@ -25,7 +26,7 @@ class EntryResolver(ResolverBase):
     """Resolves ``entry``, ``simd`` and ``syscall``."""
 
     def entry(self, arch: ArchFacts, prefix: str) -> Entry:
-        keys = ("swapgs", "clear_registers", "endbr64", "exit_loads_cr3")
+        keys = ("swapgs", "clear_registers", "endbr64", "exit_loads_cr3", "segments_from_ds")
         flags = {k: self.get("entry", k, False, bool) for k in keys}
         halt_pattern = self.get("entry", "halt", "{prefix}halt", str)
         halt = self.expand(("entry", "halt"), halt_pattern, {"prefix": prefix}, ("prefix",)) or "invalid"
@@ -35,6 +36,8 @@ class EntryResolver(ResolverBase):
         data_selector = self.get("entry", "data_selector", 0x10, int)
         if data_segments and not arch.segment_registers:
             self.err(("entry", "data_segments"), f"{arch.name} entries do not load data segments", at_key=True)
+        if flags["segments_from_ds"] and not arch.segment_registers:
+            self.err(("entry", "segments_from_ds"), f"{arch.name} entries do not load data segments", at_key=True)
         feature_keys = {"swapgs": "swapgs"}
         for key, feature in feature_keys.items():
             if flags.get(key) and feature not in arch.features:
@@ -53,6 +56,7 @@ class EntryResolver(ResolverBase):
             data_segments=data_segments,
             data_selector=data_selector,
             source=self.src(("entry",)),
+            segments_from_ds=flags["segments_from_ds"],
         )
 
     def simd(self) -> Simd:
@@ -140,9 +144,16 @@ class EntryResolver(ResolverBase):
                     return
         if handler.convention == "cdecl" and "ebx" not in saved:
             self.err(layout_path, "the cdecl entry keeps the frame address in ebx: the layout must save ebx")
+        roles = {s.role for s in frame.slots}
+        if entry.segments_from_ds and "ds" not in roles:
+            self.err(("entry", "segments_from_ds"), "segments_from_ds restores from the saved ds: add ds to the layout")
         for seg in entry.data_segments:
-            if seg not in {s.role for s in frame.slots}:
-                self.err(("entry", "data_segments"), f"{seg} is loaded but not saved: add it to the frame layout")
+            if seg not in roles and not (entry.segments_from_ds and "ds" in roles):
+                self.err(
+                    ("entry", "data_segments"),
+                    f"{seg} is loaded but not saved: add it to the frame layout "
+                    "(or set segments_from_ds to give it the saved ds on exit)",
+                )
         kinds = {v.simd for v in vectors} - {SimdPolicy.NONE}
         if len(kinds) > 1:
             self.err(("vectors",), "vectors mix fxsave and xsave: choose one SIMD save instruction per spec")
@@ -154,6 +165,8 @@ class EntryResolver(ResolverBase):
             self.err(layout_path, "paranoid entries keep the swapgs decision in rbx: the layout must save rbx")
         if any(v.paranoid for v in vectors) and not entry.swapgs:
             self.err(("entry",), "paranoid vectors only make sense with entry.swapgs: true")
+        if entry.swapgs:
+            self.check_no_trap_gates(vectors)
         # A C handler may clobber every caller-saved register (SysV ABI 3.2.1): the entry must save them.
         missing = [r for r in arch.caller_saved if r not in saved]
         if missing:
@@ -171,3 +184,27 @@ class EntryResolver(ResolverBase):
                 )
         if syscall is not None and syscall.marker in {v.number for v in vectors}:
             self.err(("syscall", "marker"), f"marker {syscall.marker} is also a vector number")
+
+    def check_no_trap_gates(self, vectors: tuple[Vector, ...]) -> None:
+        """With swapgs every gate must be an interrupt gate: a trap gate keeps IF set, so an
+        interrupt may arrive before the entry's swapgs, from ring 0 (the CPU has switched)
+        with the user GS base still live, and that entry would not swap (64-bit Linux uses
+        interrupt gates only, for this reason)."""
+        raw = self.data.get("vectors")
+        entries = raw if isinstance(raw, list) else []
+        reported: set[int | None] = set()
+        for v in vectors:
+            if v.gate is not GateType.TRAP:
+                continue
+            index = next((i for i in range(len(entries)) if self.src(("vectors", i)) == v.source), None)
+            if index in reported:
+                continue
+            reported.add(index)
+            path: Path = ("vectors",) if index is None else ("vectors", index)
+            self.err(
+                path,
+                f"vector {v.number} has a trap gate, which keeps interrupts enabled: with entry.swapgs an "
+                "interrupt arriving before the entry's swapgs would come from ring 0 with the user GS base "
+                "live, and its entry would not swap; use gate: interrupt (the handler may enable interrupts "
+                "itself once the entry has swapped)",
+            )

@@ -386,6 +386,11 @@ def validate_https___isrgen_invalid_schema_spec_1_json(data, custom_formats={}, 
                             raise JsonSchemaValueException("" + (name_prefix or "data") + ".entry.data_selector must be bigger than or equal to 0")
                         if data__entry__dataselector > 65535:
                             raise JsonSchemaValueException("" + (name_prefix or "data") + ".entry.data_selector must be smaller than or equal to 65535")
+                if "segments_from_ds" in data__entry_keys:
+                    data__entry_keys.remove("segments_from_ds")
+                    data__entry__segmentsfromds = data__entry["segments_from_ds"]
+                    if not isinstance(data__entry__segmentsfromds, (bool)):
+                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".entry.segments_from_ds must be boolean")
                 if "exit_frame" in data__entry_keys:
                     data__entry_keys.remove("exit_frame")
                     data__entry__exitframe = data__entry["exit_frame"]
