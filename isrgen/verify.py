@@ -423,6 +423,11 @@ def verify_elf(spec: Spec, stream: BinaryIO, name: str = "<kernel>", idt: str | 
         raise UsageError(f"{name}: not an ELF file ({exc})") from None
     if elf["e_machine"] != "EM_X86_64" and spec.arch_name == "x86_64":
         raise UsageError(f"{name}: ELF machine is {elf['e_machine']}, the spec is for {spec.arch_name}")
+    if elf["e_type"] == "ET_REL":
+        raise UsageError(
+            f"{name}: a relocatable object (ET_REL), not a linked kernel: verify checks where the linker "
+            "put the glue (segments, addresses), so link the kernel first"
+        )
     k = _Kernel(elf)
     if not k.symbols:
         raise UsageError(f"{name}: has no symbol table (verify needs an unstripped kernel)")

@@ -146,3 +146,14 @@ def test_verify_usage_errors(tmp_path: Path, spec: isrgen.Spec) -> None:
     proc = run(isrgen_cmd("verify", str(not_elf), "--spec", str(DEFAULT_SPEC)), check=False)
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
     assert len(proc.stderr.strip().splitlines()) == 1
+
+
+def test_verify_asks_for_a_linked_kernel_not_an_object(tmp_path: Path, spec: isrgen.Spec) -> None:
+    from conftest import require_tool
+
+    require_tool("as")
+    (source,) = isrgen.build(spec, tmp_path, ["gas"])
+    obj = tmp_path / "isr.o"
+    run(["as", "--64", "-o", str(obj), str(source)])
+    with pytest.raises(UsageError, match=r"a relocatable object \(ET_REL\), not a linked kernel"):
+        verify_kernel(spec, obj)
