@@ -1,9 +1,8 @@
 """The specs the benchmarks measure: ``specs/x86_64.yaml`` and its main option variants.
 
 Every variant is the default spec with a few top-level keys added (and, for the
-SIMD policies, a ``simd_area`` slot in the frame; with swapgs, interrupt gates
-where the default spec has trap gates), so the figures differ only by the option
-named in the row.
+SIMD policies, a ``simd_area`` slot in the frame), so the figures differ only by
+the option named in the row.
 """
 
 from __future__ import annotations
@@ -21,8 +20,6 @@ DEFAULT_SPEC = ROOT / "specs" / "x86_64.yaml"
 #: the default frame's first slots, and the same frame with a SIMD save area in front
 _LAYOUT = "layout: [r15,"
 _SIMD_LAYOUT = "layout: [simd_area, pad, r15,"
-#: how the default spec asks for a trap gate (vectors 3, 4 and 128)
-_TRAP_GATE = ", gate: trap"
 #: the default spec's stub style line, and the classic alternative
 _DENSE = "  style: dense"
 _CLASSIC = "  style: classic"
@@ -51,8 +48,6 @@ class Variant:
             if _LAYOUT not in text:
                 raise ValueError(f"{DEFAULT_SPEC} no longer starts its frame layout with r15")
             text = text.replace(_LAYOUT, _SIMD_LAYOUT, 1)
-        if "swapgs: true" in self.extra:
-            text = text.replace(_TRAP_GATE, "")  # the loader requires interrupt gates with swapgs
         return text + ("\n" + self.extra + "\n" if self.extra else "")
 
     def load(self) -> Spec:

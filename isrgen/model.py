@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import enum
 import functools
+from collections.abc import Callable
 
 import attrs
 
@@ -216,12 +217,6 @@ class Vector:
     simd: SimdPolicy = SimdPolicy.NONE
     source: SourceRef = _src()
 
-    @property
-    def type_attr(self) -> int:
-        """The IDT gate's type/attribute byte: present, DPL, interrupt (0xE) or trap (0xF)."""
-        kind = 0xE if self.gate is GateType.INTERRUPT else 0xF
-        return 0x80 | (self.dpl << 5) | kind
-
 
 @attrs.frozen
 class EntryGroup:
@@ -234,20 +229,34 @@ class EntryGroup:
     simd: SimdPolicy
     paranoid: bool
     vectors: tuple[Vector, ...]
+    #: the entry enables interrupts again once swapgs is done (see :func:`reenables_interrupts`)
+    reenables_interrupts: bool = False
 
 
-def group_vectors(entry: str, vectors: tuple[Vector, ...]) -> tuple[EntryGroup, ...]:
+def reenables_interrupts(swapgs: bool, cli: StubCli, v: Vector) -> bool:
+    """Whether ``v`` asks for a trap gate that, under ``entry.swapgs``, is delivered through
+    an interrupt gate whose entry sets IF again, if the interrupted code had it set, after
+    the swapgs.  A real trap gate would let an interrupt in before the swapgs: it would
+    arrive from ring 0 with the user GS base live, and its entry would not swap (Linux
+    uses interrupt gates only and enables interrupts in C, for this reason)."""
+    stub_cli = cli is StubCli.ALWAYS or cli is StubCli.TRAP_GATES
+    return swapgs and v.gate is GateType.TRAP and not stub_cli
+
+
+def group_vectors(
+    entry: str, vectors: tuple[Vector, ...], reenables: Callable[[Vector], bool] = lambda v: False
+) -> tuple[EntryGroup, ...]:
     """Group vectors by what their entry code must do, in order of first vector.
 
     A single group's entry symbol is ``entry``; with several, ``{entry}_{index}``.
     """
-    keys: dict[tuple[str, str | None, SimdPolicy, bool], list[Vector]] = {}
+    keys: dict[tuple[str, str | None, SimdPolicy, bool, bool], list[Vector]] = {}
     for v in vectors:
-        keys.setdefault((v.handler, v.kernel_handler, v.simd, v.paranoid), []).append(v)
+        keys.setdefault((v.handler, v.kernel_handler, v.simd, v.paranoid, reenables(v)), []).append(v)
     groups = []
-    for i, ((handler, kernel, simd, paranoid), vecs) in enumerate(keys.items()):
+    for i, ((handler, kernel, simd, paranoid, sti), vecs) in enumerate(keys.items()):
         symbol = entry if len(keys) == 1 else f"{entry}_{i}"
-        groups.append(EntryGroup(i, symbol, handler, kernel, simd, paranoid, tuple(vecs)))
+        groups.append(EntryGroup(i, symbol, handler, kernel, simd, paranoid, tuple(vecs), sti))
     return tuple(groups)
 
 
@@ -475,10 +484,24 @@ class Spec:
         cli = self.stubs.cli
         return cli is StubCli.ALWAYS or (cli is StubCli.TRAP_GATES and v.gate is GateType.TRAP)
 
+    def reenables_interrupts(self, v: Vector) -> bool:
+        """Whether ``v``'s trap gate becomes an interrupt gate whose entry sets IF again
+        after swapgs (see :func:`reenables_interrupts`)."""
+        return reenables_interrupts(self.entry.swapgs, self.stubs.cli, v)
+
+    def idt_gate(self, v: Vector) -> GateType:
+        """The gate type ``v``'s IDT entry must have: with ``entry.swapgs`` always an
+        interrupt gate (a trap gate could take an interrupt before the swapgs)."""
+        return GateType.INTERRUPT if self.entry.swapgs else v.gate
+
+    def gate_attr(self, v: Vector) -> int:
+        """The IDT gate's type/attribute byte for ``v``: present, DPL, :meth:`idt_gate`."""
+        return 0x80 | (v.dpl << 5) | (0xE if self.idt_gate(v) is GateType.INTERRUPT else 0xF)
+
     @property
     def entry_groups(self) -> tuple[EntryGroup, ...]:
         """The common entries the glue has, each with its vectors."""
-        return group_vectors(self.symbols.entry, self.vectors)
+        return group_vectors(self.symbols.entry, self.vectors, self.reenables_interrupts)
 
     def output_for(self, backend: str) -> Output | None:
         """The spec's output entry for ``backend``."""

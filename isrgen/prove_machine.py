@@ -149,6 +149,7 @@ class MachineProver(MachineProverBase[emulate.Emulator, emulate.Stop]):
         where = f"vector {v.number} from {ring}" + (" with the user GS base live" if user_gs_live else "")
         xmm = self._set_xmm() if self.simd is not SimdPolicy.NONE else []
         self.emu.trace = [] if self.spec.entry.swapgs else None
+        self.emu.swapgs_with_if = [] if self.spec.entry.swapgs else None
         try:
             stop = self.emu.interrupt(
                 v.number,
@@ -159,14 +160,21 @@ class MachineProver(MachineProverBase[emulate.Emulator, emulate.Stop]):
                 error_code=error,
                 gs_base=gs,
                 kernel_gs_base=kgs,
-                interrupt_gate=v.gate is GateType.INTERRUPT,
+                interrupt_gate=self.spec.idt_gate(v) is GateType.INTERRUPT,
             )
         except emulate.EmulationError as exc:
             return self._check(False, f"{where}: {exc}")
         finally:
             trace, self.emu.trace = self.emu.trace, None
+            swaps, self.emu.swapgs_with_if = self.emu.swapgs_with_if, None
         want = self._delivered(v, kernel, stop, where)
         if want is None:
+            return False
+        if swaps and not self._check(
+            not any(swaps),
+            f"{where}: swapgs runs with interrupts enabled on entry: an interrupt before it would arrive "
+            "from ring 0 with the user GS base live",
+        ):
             return False
         ok = self._at_call(stop, where, want)
         ok = ok and self._interrupt_flag(v, stop.state.rflags, where, want)

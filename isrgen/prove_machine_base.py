@@ -69,9 +69,13 @@ class MachineTally:
 
 
 def if_clear_at_handler(spec: Spec, v: Vector) -> bool:
-    """Whether IF must be clear when ``v``'s handler is called: an interrupt gate clears
-    it on delivery, a trap gate keeps it (SDM Vol. 3A 6.12.1.3) unless the stub clears it."""
-    return v.gate is GateType.INTERRUPT or spec.stub_clears_if(v)
+    """Whether IF must be clear when ``v``'s handler is called (the interrupted code had it
+    set): an interrupt gate clears it on delivery, a trap gate keeps it (SDM Vol. 3A
+    6.12.1.3) unless the stub clears it; under swapgs a trap gate is an interrupt gate
+    whose entry sets IF again (:meth:`Spec.reenables_interrupts`)."""
+    if spec.stub_clears_if(v):
+        return True
+    return spec.idt_gate(v) is GateType.INTERRUPT and not spec.reenables_interrupts(v)
 
 
 def expected_error_slot(spec: Spec, v: Vector, cpu_error: int | None, mask: int) -> int:
@@ -273,8 +277,10 @@ class MachineProverBase(ABC, Generic[EmuT, StopT]):
             f"{where}: IF is {'set' if is_set else 'clear'} at the call into {want} "
             f"({v.gate} gate, stubs.cli: {self.spec.stubs.cli})",
         )
-        if ok and count and self.spec.stub_clears_if(v) and v.gate is GateType.TRAP:
+        if ok and count and self.spec.stub_clears_if(v) and self.spec.idt_gate(v) is GateType.TRAP:
             self.tally.saw("stub cli")  # observable on trap gates only: interrupt gates clear IF anyway
+        if ok and count and self.spec.reenables_interrupts(v):
+            self.tally.saw("trap gate as interrupt gate + sti")
         return ok
 
     def _cleared(self, stop: StopT, where: str, want: str, regs: Mapping[str, int]) -> bool:

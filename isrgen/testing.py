@@ -465,8 +465,6 @@ def specs(
     handler = draw(handler_arguments(handler, frame))
     vectors = _vectors(draw, arch, symbols, default_handler, numbers, options)
     vectors = _identify_without_vector_slot(frame, vectors)
-    if entry.swapgs:  # a trap gate would let an interrupt in before the swapgs (the loader rejects it)
-        vectors = [attrs.evolve(v, gate=GateType.INTERRUPT) for v in vectors]
     syscall = draw(syscalls(prefix, frame, numbers)) if want_syscall else None
     usable = [b for b in backends if b in ARCH_BACKENDS[arch.name]] or [ARCH_BACKENDS[arch.name][0]]
     chosen = draw(st.lists(st.sampled_from(usable), min_size=1, unique=True))

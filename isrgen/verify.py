@@ -317,15 +317,15 @@ def _check_gate(k: _Kernel, spec: Spec, n: int, gate: _Gate) -> Iterator[str]:
             yield f"gate is present ({_type_attr_text(gate.type_attr)}), but the spec defines no vector {n}"
         return
     if not gate.type_attr & 0x80:
-        yield f"gate is not present: {_type_attr_text(gate.type_attr)}, expected {_type_attr_text(v.type_attr)}"
+        yield f"gate is not present: {_type_attr_text(gate.type_attr)}, expected {_type_attr_text(spec.gate_attr(v))}"
         return
     stub = k.symbols.get(v.stub_symbol)
     if stub is not None and gate.offset != stub.value:
         actual = next((s.name for s in k.symbols.values() if s.value == gate.offset and gate.offset), None)
         shown = f"{gate.offset:#x}{f' ({actual})' if actual else ''}"
         yield f"gate offset is {shown}, expected {v.stub_symbol} ({stub.value:#x})"
-    if gate.type_attr != v.type_attr:
-        yield f"type/attributes {_type_attr_text(gate.type_attr)}, expected {_type_attr_text(v.type_attr)}"
+    if gate.type_attr != spec.gate_attr(v):
+        yield f"type/attributes {_type_attr_text(gate.type_attr)}, expected {_type_attr_text(spec.gate_attr(v))}"
     if gate.ist != (v.ist or 0):
         yield f"IST byte is {gate.ist:#x}, expected {v.ist or 0} ({f'ist: {v.ist}' if v.ist else 'no IST'})"
     if gate.selector & 0x7 or gate.selector == 0:

@@ -70,6 +70,12 @@ MATRIX: dict[str, dict[str, str]] = {
         "layout": ALL,
         "extra": "entry: {clear_registers: true}\nsimd: {xsave_mask: 3}\nclasses: {irq: {simd: xsave}}",
     },
+    "trap-gates-swapgs": {
+        # under swapgs a trap gate is an interrupt gate whose entry sets IF again
+        "returns": "void",
+        "layout": LINUX_ORDER,
+        "extra": "entry: {swapgs: true}\nclasses: {irq: {gate: trap, dpl: 3}}",
+    },
     "frame-pointer": {
         # Pintos-style: the stub stores rbp above the error code and rbp points at it
         "returns": "void",
@@ -394,7 +400,6 @@ def test_dense_stubs_fixed_stride_and_size_guard(tmp_path: Path) -> None:
         ("entry: {swapgs: true}\nclasses: {irq: {simd: fxsave}, exception: {simd: xsave}}\n", "mix fxsave and xsave"),
         ("classes: {exception: {paranoid: true}}\n", "paranoid vectors only make sense with entry.swapgs"),
         ("syscall: {handler: t_sys}\n", "needs entry.swapgs: true"),
-        ("entry: {swapgs: true}\nclasses: {irq: {gate: trap}}\n", "has a trap gate, which keeps interrupts"),
         ("simd: {xsave_mask: 0xe7}\n", "give simd.area_size"),
     ],
 )
@@ -558,3 +563,38 @@ def test_handler_args_need_the_slots() -> None:
     with pytest.raises(isrgen.SpecError) as info:
         isrgen.loads_spec(text, "bad.yaml")
     assert "cannot receive the vector" in str(info.value)
+
+
+@pytest.mark.parametrize("interrupted_if", [True, False])
+def test_trap_gate_under_swapgs_takes_interrupts_only_after_the_swapgs(workdir: str, interrupted_if: bool) -> None:
+    """The gate table asks for an interrupt gate (0xEE: DPL 3), so the CPU clears IF on
+    delivery; the entry swaps GS first and only then restores the interrupted IF, which
+    the handler sees as a trap gate would have left it."""
+    from isrgen import emulate
+
+    spec, emu = _image("trap-gates-swapgs", workdir)
+    v = spec.vector(40)
+    assert v is not None and spec.idt_gate(v).value == "interrupt" and spec.gate_attr(v) == 0xEE
+    assert spec.reenables_interrupts(v)
+    rflags = emulate.RFLAGS_FIXED | (emulate.RFLAGS_IF if interrupted_if else 0)
+    emu.trace = []
+    stop = emu.interrupt(
+        40,
+        regs={r: i for i, r in enumerate(GPRS)},
+        cs=emulate.USER_CS,
+        rflags=rflags,
+        rsp=emulate.DEFAULT_STACK_TOP - 0x2000,
+        gs_base=USER_GS,
+        kernel_gs_base=KERNEL_GS,
+        stack=emulate.DEFAULT_STACK_TOP,
+        interrupt_gate=True,
+    )
+    trace, emu.trace = emu.trace, None
+    assert stop.symbol == "t_handler" and stop.state.gs_base == KERNEL_GS
+    assert bool(stop.state.rflags & emulate.RFLAGS_IF) == interrupted_if
+    codes = [code for _, code in trace]
+    swapgs = next(i for i, code in enumerate(codes) if code[:3] == b"\x0f\x01\xf8")
+    sti = [i for i, code in enumerate(codes) if code[:1] == b"\xfb"]
+    assert sti == ([i for i in sti if i > swapgs] if interrupted_if else []), "sti before the swapgs"
+    back = emu.return_from_handler()
+    assert back.resumed and back.state.gs_base == USER_GS

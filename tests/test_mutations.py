@@ -284,3 +284,14 @@ def test_prove_reports_corrupted_x86_64_options(old: str, new: str, edit: Callab
     report = prove(spec, ["gas"], transform=_gas(edit))
     assert not report.ok
     assert any(re.search(expected, f) for f in report.failures), report.failures
+
+
+def test_prove_reports_interrupts_enabled_before_the_entry_swapgs() -> None:
+    """A trap gate under swapgs: the entry may set IF again only after the swapgs."""
+    spec = isrgen.loads_spec(ENTRY_SPEC.replace("vectors: [", "vectors: [{vector: 3, gate: trap, dpl: 3}, "), "t.yaml")
+    assert prove(spec, ["gas"]).ok
+    report = prove(spec, ["gas"], transform=_gas(_after("t_common_1:", "    test ", "    sti\n    test ")))
+    assert not report.ok
+    assert any(
+        re.search(r"vector 3 from ring 3: swapgs runs with interrupts enabled on entry", f) for f in report.failures
+    ), report.failures

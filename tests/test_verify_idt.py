@@ -40,7 +40,7 @@ def _linker_script(spec: isrgen.Spec, edits: dict[int, dict[str, object]] | None
     for n in range(spec.arch.vector_count):
         v = spec.vector(n)
         fields: dict[str, object] = (
-            {"stub": v.stub_symbol, "selector": KERNEL_CS, "ist": v.ist or 0, "type_attr": v.type_attr}
+            {"stub": v.stub_symbol, "selector": KERNEL_CS, "ist": v.ist or 0, "type_attr": spec.gate_attr(v)}
             if v
             else {"stub": "0", "selector": 0, "ist": 0, "type_attr": 0}
         )

@@ -331,6 +331,7 @@ class _Builder:
             items += self.simd_save(group)
         else:
             items += self.pass_frame()
+        items += self.reenable_interrupts(group)
         items += self.dispatch(group)
         items += self.after_handler(group)
         if falls_through and items[-1] == _i("jmp", Sym(self.resume)):
@@ -338,6 +339,20 @@ class _Builder:
         else:
             items.append(EndSymbol(group.symbol))
         return items
+
+    def reenable_interrupts(self, group: EntryGroup) -> list[Item]:
+        """A trap gate under swapgs is delivered through an interrupt gate: set IF again,
+        now that the GS base is right, when the interrupted code had it set (what the trap
+        gate would have left; Linux's cond_local_irq_enable)."""
+        if not group.reenables_interrupts:
+            return []
+        done = f"{group.symbol}_if_done"
+        return [
+            _i("test", Mem(self.frame_register(), self.off("rflags"), 4), Imm(0x200)),  # RFLAGS.IF
+            _i("jz", Sym(done)),
+            _i("sti"),
+            Label(done),
+        ]
 
     def load_data_segments(self) -> list[Item]:
         """Load the kernel data selector into the listed segment registers (i386 kernels
@@ -645,7 +660,7 @@ class _Builder:
         items.append(Label(spec.symbols.gates, vis, "object"))
         for n in range(spec.arch.vector_count):
             v = spec.vector(n)
-            items.append(Data(1, v.type_attr if v else 0))
+            items.append(Data(1, spec.gate_attr(v) if v else 0))
             items.append(Data(1, (v.ist or 0) if v else 0))
         items.append(EndSymbol(spec.symbols.gates))
         return items

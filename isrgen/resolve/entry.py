@@ -8,7 +8,6 @@ from ..model import (
     Entry,
     ExitFrame,
     Frame,
-    GateType,
     Handler,
     KernelFault,
     ReturnModel,
@@ -165,8 +164,6 @@ class EntryResolver(ResolverBase):
             self.err(layout_path, "paranoid entries keep the swapgs decision in rbx: the layout must save rbx")
         if any(v.paranoid for v in vectors) and not entry.swapgs:
             self.err(("entry",), "paranoid vectors only make sense with entry.swapgs: true")
-        if entry.swapgs:
-            self.check_no_trap_gates(vectors)
         # A C handler may clobber every caller-saved register (SysV ABI 3.2.1): the entry must save them.
         missing = [r for r in arch.caller_saved if r not in saved]
         if missing:
@@ -184,27 +181,3 @@ class EntryResolver(ResolverBase):
                 )
         if syscall is not None and syscall.marker in {v.number for v in vectors}:
             self.err(("syscall", "marker"), f"marker {syscall.marker} is also a vector number")
-
-    def check_no_trap_gates(self, vectors: tuple[Vector, ...]) -> None:
-        """With swapgs every gate must be an interrupt gate: a trap gate keeps IF set, so an
-        interrupt may arrive before the entry's swapgs, from ring 0 (the CPU has switched)
-        with the user GS base still live, and that entry would not swap (64-bit Linux uses
-        interrupt gates only, for this reason)."""
-        raw = self.data.get("vectors")
-        entries = raw if isinstance(raw, list) else []
-        reported: set[int | None] = set()
-        for v in vectors:
-            if v.gate is not GateType.TRAP:
-                continue
-            index = next((i for i in range(len(entries)) if self.src(("vectors", i)) == v.source), None)
-            if index in reported:
-                continue
-            reported.add(index)
-            path: Path = ("vectors",) if index is None else ("vectors", index)
-            self.err(
-                path,
-                f"vector {v.number} has a trap gate, which keeps interrupts enabled: with entry.swapgs an "
-                "interrupt arriving before the entry's swapgs would come from ring 0 with the user GS base "
-                "live, and its entry would not swap; use gate: interrupt (the handler may enable interrupts "
-                "itself once the entry has swapped)",
-            )
