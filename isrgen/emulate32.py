@@ -297,6 +297,7 @@ class Emulator32(EmulatorBase[CpuState32, Stop32]):
         return_value: int | None = None,
         *,
         clobber: Mapping[str, int] | None = None,
+        interrupts_enabled: bool = False,
         segments: Mapping[str, int] | None = None,
     ) -> Stop32:
         """Emulate the handler's ``ret`` and run on (normally through ``iretd``).
@@ -309,7 +310,7 @@ class Emulator32(EmulatorBase[CpuState32, Stop32]):
         self._check_clobber(clobber)
         if segments:
             self._set_segments(segments)
-        return super().return_from_handler(return_value, clobber=clobber)
+        return super().return_from_handler(return_value, clobber=clobber, interrupts_enabled=interrupts_enabled)
 
 
 __all__ = [

@@ -157,6 +157,8 @@ class EmulatorBase(ABC, Generic[StateT, StopT]):
         self.trace: list[tuple[int, bytes]] | None = None
         #: when a list: for every swapgs executed, whether interrupts were enabled (IF set)
         self.swapgs_with_if: list[bool] | None = None
+        #: when a list: for every instruction executed in the image, whether IF was set before it
+        self.if_trace: list[bool] | None = None
         self.uc = self._u.Uc(self._u.UC_ARCH_X86, self._u.UC_MODE_64 if self.WORD == 8 else self._u.UC_MODE_32)
         self._load()
 
@@ -201,6 +203,8 @@ class EmulatorBase(ABC, Generic[StateT, StopT]):
             self.trace.append((address, code))
         if self.swapgs_with_if is not None and code[:3] == _SWAPGS:
             self.swapgs_with_if.append(bool(uc.reg_read(self._flags) & EFLAGS_IF))
+        if self.if_trace is not None:
+            self.if_trace.append(bool(uc.reg_read(self._flags) & EFLAGS_IF))
         if code[:1] == b"\xf4":  # hlt
             self._halt_at = address + 1
         self._on_return(uc, code)
@@ -358,13 +362,15 @@ class EmulatorBase(ABC, Generic[StateT, StopT]):
         return_value: int | None = None,
         *,
         clobber: Mapping[str, int] | None = None,
+        interrupts_enabled: bool = False,
     ) -> StopT:
         """Emulate the handler's ``ret`` and run on (normally through the interrupt return).
 
         ``return_value`` goes to the first register of :attr:`GPRS` (``rax``/``eax``:
         the frame to resume for ``returns: frame`` handlers); ``clobber`` sets
         registers the ABI lets a handler change, to prove the exit path restores
-        them from the frame.
+        them from the frame; ``interrupts_enabled`` returns with IF set, as a handler
+        that enabled interrupts does.
         """
         sp = self.uc.reg_read(self._sp)
         target = self.read_word(sp)
@@ -374,6 +380,8 @@ class EmulatorBase(ABC, Generic[StateT, StopT]):
         if return_value is not None:
             self._set_gprs({self.GPRS[0]: return_value})
         self.uc.reg_write(self._sp, sp + self.WORD)
-        flags = self.uc.reg_read(self._flags)
-        self.uc.reg_write(self._flags, flags & ~EFLAGS_DF)  # the ABI: DF clear on return
+        flags = self.uc.reg_read(self._flags) & ~EFLAGS_DF  # the ABI: DF clear on return
+        if interrupts_enabled:
+            flags |= EFLAGS_IF
+        self.uc.reg_write(self._flags, flags)
         return self.run(target, self._resume_at)

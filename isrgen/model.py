@@ -238,9 +238,11 @@ def reenables_interrupts(swapgs: bool, cli: StubCli, v: Vector) -> bool:
     an interrupt gate whose entry sets IF again, if the interrupted code had it set, after
     the swapgs.  A real trap gate would let an interrupt in before the swapgs: it would
     arrive from ring 0 with the user GS base live, and its entry would not swap (Linux
-    uses interrupt gates only and enables interrupts in C, for this reason)."""
+    uses interrupt gates only and enables interrupts in C, for this reason).  A vector on
+    an IST stack keeps interrupts disabled: enabled, a nested interrupt could reuse the
+    stack it runs on."""
     stub_cli = cli is StubCli.ALWAYS or cli is StubCli.TRAP_GATES
-    return swapgs and v.gate is GateType.TRAP and not stub_cli
+    return swapgs and v.gate is GateType.TRAP and not stub_cli and v.ist is None
 
 
 def group_vectors(

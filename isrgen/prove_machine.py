@@ -356,18 +356,26 @@ class MachineProver(MachineProverBase[emulate.Emulator, emulate.Stop]):
             scratch["rdi"] = self.rng.getrandbits(64)  # no argument: the frame is where rsp points
             what = f"{name} with rsp = frame (exit_frame: stack)"
 
+        guarded = self.exit_disables_interrupts()
+
         def run() -> emulate.Stop:
-            flags = emulate.RFLAGS_IF if user else 0
+            # called from C with interrupts enabled where the exit must disable them
+            flags = emulate.RFLAGS_IF if guarded else 0
             if user:
                 self.emu.set_gs_bases(gs_base=KERNEL_GS, kernel_gs_base=USER_GS)
             self.emu.swapgs_with_if = []
+            self.emu.if_trace = [] if guarded else None
             if on_stack:
                 return self.emu.call(address, regs=scratch, rsp=frame, rflags=flags, push_return=False)
             return self.emu.call(address, regs=scratch, rsp=frame - 0x40, rflags=flags)
 
         def resumed(back: emulate.Stop) -> bool:
             swaps, self.emu.swapgs_with_if = self.emu.swapgs_with_if, None
+            trace, self.emu.if_trace = self.emu.if_trace, None
             if not self._check_resumed(back, want, what, resume_rsp, cs, via_iret=False):
+                return False
+            first = 1 if self.spec.entry.endbr64 else 0
+            if guarded and not self._exit_ran_with_interrupts_disabled(trace, what, first):
                 return False
             if not user:
                 return True

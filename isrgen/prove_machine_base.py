@@ -25,7 +25,7 @@ import attrs
 from .codegen.x86 import stub_stride
 from .emulate_cpu import EFLAGS_DF, EFLAGS_FIXED, EFLAGS_IF, EmulationError, EmulatorBase
 from .layout import Field, FieldKind, FrameLayout
-from .model import ExitFrame, GateType, KernelFault, ReturnModel, Spec, Vector
+from .model import ExitFrame, GateType, KernelFault, ReturnModel, SimdPolicy, Spec, Vector
 
 #: interrupted (R|E)FLAGS: IF and DF set (the entry must clear DF before calling C), some arithmetic flags
 INTERRUPTED_FLAGS = EFLAGS_FIXED | EFLAGS_IF | EFLAGS_DF | 0x85
@@ -379,14 +379,41 @@ class MachineProverBase(ABC, Generic[EmuT, StopT]):
         rewrite(frame)
         clobber = {r: self.rng.getrandbits(8 * self.emu.WORD) for r in self.emu.CALLER_SAVED}
         ret = frame if returns is ReturnModel.FRAME else None
+        # where the exit must disable interrupts, the handler returns with them enabled
+        guarded = self.exit_disables_interrupts()
+        self.emu.if_trace = [] if guarded else None
         try:
-            back: StopT = self.emu.return_from_handler(ret, clobber=clobber)
+            back: StopT = self.emu.return_from_handler(ret, clobber=clobber, interrupts_enabled=guarded)
         except EmulationError as exc:
             return self._check(False, f"{where}: after the handler returned: {exc}")
+        finally:
+            trace, self.emu.if_trace = self.emu.if_trace, None
         if kernel and v.kernel_handler and self.spec.entry.kernel_fault is KernelFault.HALT:
             return self._check_halted(back, f"{where}, after {v.kernel_handler} returned (kernel_fault: halt)")
+        if guarded and not self._exit_ran_with_interrupts_disabled(trace, f"{where}, returning"):
+            return False
         want = {r: new[r] if r in self.saved else regs[r] for r in self.emu.GPRS}
         return check(back, want)
+
+    def exit_disables_interrupts(self) -> bool:
+        """Whether the exit path must disable interrupts before it moves the stack pointer:
+        with swapgs (an interrupt after the exit's swapgs would see the user GS base) or a
+        SIMD area (an interrupt would push its frame over the area below the frame)."""
+        return self.spec.entry.swapgs or any(v.simd is not SimdPolicy.NONE for v in self.spec.vectors)
+
+    def _exit_ran_with_interrupts_disabled(self, trace: list[bool] | None, where: str, first: int = 0) -> bool:
+        """Entered with IF set, the exit path must clear it at its first instruction
+        (instruction ``first``: the exit routine may start with endbr64)."""
+        late = [i for i, enabled in enumerate(trace or []) if enabled and i > first]
+        ok = self._check(
+            not late,
+            f"{where}: interrupts are still enabled at instruction {late[0] if late else 0} of the exit path "
+            "(it must start with cli: an interrupt there would reach a handler with the user GS base, "
+            "or push its frame over the SIMD area below the frame)",
+        )
+        if ok:
+            self.tally.saw("exit with IF clear")
+        return ok
 
     def _resumed_registers(self, back: StopT, want: Mapping[str, int], where: str) -> bool:
         """The interrupted code resumed with each register in ``want`` holding its value."""

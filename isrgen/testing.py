@@ -260,7 +260,7 @@ def entry_options(draw: st.DrawFn, arch_name: str, prefix: str, frame: Frame) ->
     from_ds = "ds" in saved_segments and draw(st.integers(0, 3)) == 0
     loadable = arch.segment_registers if from_ds else saved_segments
     if loadable:
-        picked = draw(st.lists(st.sampled_from(loadable), unique=True))
+        picked = draw(st.lists(st.sampled_from(loadable), unique=True, min_size=1 if from_ds else 0))
         data_segments = tuple(picked)
     return Entry(
         swapgs="swapgs" in arch.features and draw(st.booleans()),

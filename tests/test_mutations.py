@@ -165,17 +165,41 @@ def test_prove_reports_each_entry_option_corruption(edit: Callable[[str], str], 
     assert any(re.search(expected, f) for f in report.failures), report.failures
 
 
-def test_prove_reports_an_exit_swapgs_with_interrupts_enabled() -> None:
-    """The exit routine may be called from C with interrupts enabled to enter a new user
-    thread: without the exit path's cli, an interrupt between its swapgs and iretq would
-    arrive from ring 0 with the user GS base live."""
-    spec = isrgen.loads_spec(ENTRY_SPEC, "entry.yaml")
-    report = prove(spec, ["gas"], transform=_gas(_after("_return_resume:", "    cli\n")))
+SIMD_SPEC = """\
+isrgen: 1
+arch: x86_64
+symbols: {prefix: t_}
+handler: {symbol: t_handler}
+frame:
+  layout: [simd_area, r15, r14, r13, r12, r11, r10, r9, r8, rbp, rdi, rsi, rdx, rcx, rbx, rax, vector, error_code]
+vectors: [{vector: 0}, {range: [32, 47], name: "irq{n}", class: irq, simd: fxsave}]
+"""
+
+
+@pytest.mark.parametrize(
+    ("spec_text", "edit", "expected"),
+    [
+        # a handler that returns with interrupts enabled: the exit's swapgs would race them
+        (ENTRY_SPEC, _after("call t_handler\n", "    cli\n"),
+         r"vector 0 from ring \d, returning: interrupts are still enabled at instruction 1 of the exit path"),
+        # the exit routine called from C with interrupts enabled
+        (ENTRY_SPEC, _after("t_return:", "    cli\n"),
+         r"t_return\(frame, 0x[0-9a-f]+\): interrupts are still enabled at instruction 1 of the exit path"),
+        # no swapgs, but an interrupt would push its frame over the SIMD area below the frame
+        (SIMD_SPEC, _after("call t_handler\n", "    cli\n"),
+         r"vector \d+ from ring \d, returning: interrupts are still enabled at instruction 1 of the exit path"),
+    ],
+    ids=["swapgs-handler-return", "swapgs-exit-routine", "simd-handler-return"],
+)  # fmt: skip
+def test_prove_reports_an_exit_path_with_interrupts_enabled(
+    spec_text: str, edit: Callable[[str], str], expected: str
+) -> None:
+    """The exit path must disable interrupts before the stack pointer moves to the frame."""
+    spec = isrgen.loads_spec(spec_text, "exit.yaml")
+    assert prove(spec, ["gas"]).ok
+    report = prove(spec, ["gas"], transform=_gas(edit))
     assert not report.ok
-    assert any(
-        re.search(r"t_return\(frame, 0x[0-9a-f]+\): called with interrupts enabled, the exit path runs swapgs", f)
-        for f in report.failures
-    ), report.failures
+    assert any(re.search(expected, f) for f in report.failures), report.failures
 
 
 def test_prove_reports_a_halt_path_that_keeps_a_register() -> None:

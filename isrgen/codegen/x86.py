@@ -436,8 +436,10 @@ class _Builder:
 
     def dispatch(self, group: EntryGroup) -> list[Item]:
         """Call the handler; with a kernel handler, ring-0 interruptions call that instead."""
+        # the exit's cli comes right after the call (see exit_cli)
+        back = self.exit_cli() if self.spec.handler.returns is not ReturnModel.NORETURN else []
         if group.kernel_handler is None:
-            return [_i("call", Sym(group.handler))]
+            return [_i("call", Sym(group.handler)), *back]
         kernel = f"{group.symbol}_kernel"
         done = f"{group.symbol}_handled"
         items: list[Item] = [
@@ -446,12 +448,15 @@ class _Builder:
             _i("test", Mem(self.frame_register(), self.off("cs"), 1), Imm(3)),
             _i("jz", Sym(kernel)),
             _i("call", Sym(group.handler)),
+            *back,
             _i("jmp", Sym(done)),
             Label(kernel),
             _i("call", Sym(group.kernel_handler)),
         ]
         if self.spec.entry.kernel_fault is KernelFault.HALT:
             items.append(_i("jmp", Sym(self.halt_body)))
+        else:
+            items += back
         items.append(Label(done))
         return items
 
@@ -470,7 +475,6 @@ class _Builder:
         elif self.call_adjust():
             items.append(_i("add", Reg(SP), Imm(self.call_adjust())))
         if group.paranoid:
-            items += self.exit_cli()
             items += self.simd_restore(f"{group.symbol}_simd_done")
             items += [
                 _i("test", Reg("ebx"), Reg("ebx")),
@@ -503,18 +507,26 @@ class _Builder:
         return items
 
     def exit_cli(self) -> list[Item]:
-        """With swapgs, the exit path runs with interrupts disabled: a handler reached
-        through a trap gate (or the exit routine called from C) may have them enabled, and
-        an interrupt between the exit's swapgs and iretq would arrive from ring 0 with the
-        user GS base live, so its entry would not swap.  iretq and sysretq restore IF."""
-        return [_i("cli")] if self.spec.entry.swapgs else []
+        """The exit path runs with interrupts disabled from its first instruction (before the
+        stack pointer moves to the frame) when an interrupt taken on the way out would do
+        harm; iretq and sysretq restore IF from the frame.  A handler may return with
+        interrupts enabled (a trap gate's, one that enabled them, the exit routine called
+        from C), and then:
+
+        - with swapgs, an interrupt between the exit's swapgs and iretq would arrive from
+          ring 0 with the user GS base live, so its entry would not swap;
+        - with a SIMD area, an interrupt on the same stack would push its frame over the
+          area below the frame before fxrstor/xrstor reads it."""
+        if self.spec.entry.swapgs or self.simd_kind is not SimdPolicy.NONE:
+            return [_i("cli")]
+        return []
 
     def resume_path(self, owner: str) -> list[Item]:
         """The shared path that resumes the frame at rsp: SIMD state, then sysretq or iretq.
 
         ``owner`` is the function symbol the path is part of (it ends that symbol)."""
         spec = self.spec
-        items: list[Item] = [Label(self.resume), *self.exit_cli()]
+        items: list[Item] = [Label(self.resume)]
         items += self.simd_restore(f"{spec.symbols.exit}_simd_done")
         if spec.syscall is not None:
             items += [
@@ -538,6 +550,7 @@ class _Builder:
         vis = _VISIBILITY[spec.symbols.visibility.exit]
         items: list[Item] = [Align(16), Label(spec.symbols.exit, vis, "function")]
         items += self.endbr()
+        items += self.exit_cli()
         if spec.entry.exit_frame is ExitFrame.STACK:
             return [*items, _i("jmp", Sym(self.resume)), EndSymbol(spec.symbols.exit)]
         if spec.entry.exit_loads_cr3:
@@ -629,6 +642,7 @@ class _Builder:
         if returns is ReturnModel.NORETURN:
             items.append(_i("ud2"))
         else:
+            items += self.exit_cli()
             if returns is ReturnModel.FRAME:
                 items.append(_i("mov", Reg(SP), Reg("rax")))
             elif self.call_adjust():

@@ -9,6 +9,7 @@ from typing import Any
 from ..arch import ArchFacts
 from ..diagnostics import Diagnostic, SourceRef
 from ..identifiers import reserved_reason
+from ..model import Vector
 from ..yamlsource import Locations, Path, format_path
 
 DEFAULT_PREFIX = "isr_"
@@ -50,6 +51,14 @@ class ResolverBase:
 
     def src(self, path: Path) -> SourceRef:
         return self.loc.of(path)
+
+    def vector_path(self, v: Vector) -> Path:
+        """The path of the ``vectors`` entry that defines ``v`` (``$.vectors`` if none matches)."""
+        raw = self.data.get("vectors")
+        for i in range(len(raw) if isinstance(raw, list) else 0):
+            if self.src(("vectors", i)) == v.source:
+                return ("vectors", i)
+        return ("vectors",)
 
     def check_ident(self, path: Path, name: str, arch: ArchFacts, what: str) -> bool:
         reason = reserved_reason(name, arch.register_aliases)

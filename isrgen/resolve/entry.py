@@ -139,20 +139,23 @@ class EntryResolver(ResolverBase):
             ]
             for on, feature, what in used:
                 if on and feature not in arch.features:
-                    self.err(("vectors",), f"vector {v.number} asks for {what}, which {arch.name} does not have")
+                    self.err(self.vector_path(v), f"vector {v.number} asks for {what}, which {arch.name} does not have")
                     return
         if handler.convention == "cdecl" and "ebx" not in saved:
             self.err(layout_path, "the cdecl entry keeps the frame address in ebx: the layout must save ebx")
         roles = {s.role for s in frame.slots}
         if entry.segments_from_ds and "ds" not in roles:
             self.err(("entry", "segments_from_ds"), "segments_from_ds restores from the saved ds: add ds to the layout")
+        if entry.segments_from_ds and not entry.data_segments:
+            self.err(("entry", "segments_from_ds"), "segments_from_ds restores entry.data_segments, which lists none")
         for seg in entry.data_segments:
-            if seg not in roles and not (entry.segments_from_ds and "ds" in roles):
-                self.err(
-                    ("entry", "data_segments"),
-                    f"{seg} is loaded but not saved: add it to the frame layout "
-                    "(or set segments_from_ds to give it the saved ds on exit)",
-                )
+            if seg in roles or entry.segments_from_ds:
+                continue  # with segments_from_ds, a missing ds is the error above
+            self.err(
+                ("entry", "data_segments"),
+                f"{seg} is loaded but not saved: add it to the frame layout "
+                "(or set segments_from_ds to give it the saved ds on exit)",
+            )
         kinds = {v.simd for v in vectors} - {SimdPolicy.NONE}
         if len(kinds) > 1:
             self.err(("vectors",), "vectors mix fxsave and xsave: choose one SIMD save instruction per spec")

@@ -139,7 +139,7 @@ class FrameResolver(ResolverBase):
                 shared = [n for n in users[str(h)] if n != v.number]
                 if shared:
                     self.err(
-                        ("vectors",),
+                        self.vector_path(v),
                         f"vector {v.number} cannot be told apart: the frame has no 'vector' slot, its error-code "
                         f"slot does not carry the vector number, and its handler {h!r} also serves vector(s) "
                         f"{', '.join(map(str, shared[:4]))}{', ...' if len(shared) > 4 else ''}; "
