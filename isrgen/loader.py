@@ -35,6 +35,7 @@ from .model import (
     Vector,
     Visibilities,
     group_vectors,
+    reenables_interrupts,
 )
 from .resolve.base import _NON_EXEC_PREFIXES, _VISIBLE, DEFAULT_OUTPUTS, DEFAULT_PREFIX
 from .resolve.entry import EntryResolver
@@ -116,7 +117,7 @@ class _Resolver(FrameResolver, VectorResolver, EntryResolver):
         )
         if self.diags:
             return None
-        self.cross_check(symbols, handler, vectors, entry, syscall)
+        self.cross_check(symbols, handler, vectors, entry, syscall, stubs)
         self.check_entry_options(arch, frame, handler, vectors, syscall, entry)
         self.check_frame_identifies_vectors(frame, vectors, style, syscall)
         if self.diags:
@@ -285,7 +286,13 @@ class _Resolver(FrameResolver, VectorResolver, EntryResolver):
         return tuple(out)
 
     def cross_check(
-        self, symbols: Symbols, handler: Handler, vectors: tuple[Vector, ...], entry: Entry, syscall: Syscall | None
+        self,
+        symbols: Symbols,
+        handler: Handler,
+        vectors: tuple[Vector, ...],
+        entry: Entry,
+        syscall: Syscall | None,
+        stubs: Stubs,
     ) -> None:
         owners: dict[str, str] = {}
         fixed: list[tuple[str, str, Path]] = [
@@ -321,7 +328,8 @@ class _Resolver(FrameResolver, VectorResolver, EntryResolver):
         for h in sorted(handlers):
             if h in owners:
                 self.err(("handler", "symbol"), f"handler symbol {h!r} collides with {owners[h]}")
-        for name in (g.symbol for g in group_vectors(symbols.entry, vectors)):
+        groups = group_vectors(symbols.entry, vectors, lambda v: reenables_interrupts(entry.swapgs, stubs.cli, v))
+        for name in (g.symbol for g in groups):
             if name in owners or name in handlers:
                 other = owners.get(name, "a handler")
                 self.err(("symbols", "entry"), f"entry symbol {name!r} collides with {other}")

@@ -148,6 +148,10 @@ class MachineProver(MachineProverBase[emulate.Emulator, emulate.Stop]):
         ring = "ring 0" if kernel else "ring 3"
         where = f"vector {v.number} from {ring}" + (" with the user GS base live" if user_gs_live else "")
         xmm = self._set_xmm() if self.simd is not SimdPolicy.NONE else []
+        # ring-0 code may run with interrupts disabled: a trap gate under swapgs must then not enable them
+        interrupted_if = not (kernel and self.spec.reenables_interrupts(v))
+        rflags = INTERRUPTED_FLAGS if interrupted_if else INTERRUPTED_FLAGS & ~emulate.RFLAGS_IF
+        where += "" if interrupted_if else " with IF clear"
         self.emu.trace = [] if self.spec.entry.swapgs else None
         self.emu.swapgs_with_if = [] if self.spec.entry.swapgs else None
         try:
@@ -156,7 +160,7 @@ class MachineProver(MachineProverBase[emulate.Emulator, emulate.Stop]):
                 regs=regs,
                 cs=cs,
                 rsp=rsp,
-                rflags=INTERRUPTED_FLAGS,
+                rflags=rflags,
                 error_code=error,
                 gs_base=gs,
                 kernel_gs_base=kgs,
@@ -177,7 +181,7 @@ class MachineProver(MachineProverBase[emulate.Emulator, emulate.Stop]):
         ):
             return False
         ok = self._at_call(stop, where, want)
-        ok = ok and self._interrupt_flag(v, stop.state.rflags, where, want)
+        ok = ok and self._interrupt_flag(v, stop.state.rflags, where, want, interrupted_if=interrupted_if)
         ok = ok and self._swapgs_at_handler(v, stop, where, gs_user, trace)
         ok = ok and self._cleared(stop, where, want, regs)
         frame = stop.first_argument
@@ -186,13 +190,13 @@ class MachineProver(MachineProverBase[emulate.Emulator, emulate.Stop]):
         expected = dict(regs)
         expected["vector"] = v.number
         expected["error_code"] = expected_error_slot(self.spec, v, error, _MASK)
-        expected.update(rip=emulate.MARKER_BASE, cs=cs, rflags=INTERRUPTED_FLAGS, rsp=rsp)
+        expected.update(rip=emulate.MARKER_BASE, cs=cs, rflags=rflags, rsp=rsp)
         expected["ss"] = emulate.KERNEL_SS if kernel else emulate.USER_SS
         if not self._frame_fields(stop, frame, expected, regs, where):
             return False
         if not self._simd_area(v, stop, frame, xmm, where):
             return False
-        return self.resume(v, stop, where, rsp, cs, regs, gs, xmm, kernel)
+        return self.resume(v, stop, where, (rsp, rflags, cs), regs, gs, xmm, kernel)
 
     def _at_call(self, stop: emulate.Stop, where: str, want: str) -> bool:
         ok = self._check(
@@ -218,8 +222,10 @@ class MachineProver(MachineProverBase[emulate.Emulator, emulate.Stop]):
             self.tally.saw(f"handler arg {arg}")
         return ok
 
-    def _interrupt_flag(self, v: Vector, flags: int, where: str, want: str, *, count: bool = True) -> bool:
-        ok = super()._interrupt_flag(v, flags, where, want, count=count)
+    def _interrupt_flag(
+        self, v: Vector, flags: int, where: str, want: str, *, count: bool = True, interrupted_if: bool = True
+    ) -> bool:
+        ok = super()._interrupt_flag(v, flags, where, want, count=count, interrupted_if=interrupted_if)
         if ok and not v.error_code and v.vector_class in self.spec.frame.vector_in_error_slot:
             self.tally.saw("vector in error slot")
         return ok
@@ -276,14 +282,15 @@ class MachineProver(MachineProverBase[emulate.Emulator, emulate.Stop]):
         v: Vector,
         stop: emulate.Stop,
         where: str,
-        rsp: int,
-        cs: int,
+        context: tuple[int, int, int],
         regs: dict[str, int],
         gs: int,
         xmm: list[int],
         kernel: bool,
     ) -> bool:
-        """The handler rewrites every saved register; the exit path must restore exactly those."""
+        """The handler rewrites every saved register; the exit path must restore exactly those
+        (and resume rsp, rflags and cs as in ``context``)."""
+        rsp, rflags, cs = context
 
         def rewrite(frame: int) -> None:
             self.emu.swapgs_with_if = []
@@ -293,7 +300,7 @@ class MachineProver(MachineProverBase[emulate.Emulator, emulate.Stop]):
 
         def check(back: emulate.Stop, want: dict[str, int]) -> bool:
             swaps, self.emu.swapgs_with_if = self.emu.swapgs_with_if, None
-            ok = self._check_resumed(back, want, where + ", returning", rsp, cs, via_iret=True)
+            ok = self._check_resumed(back, want, where + ", returning", rsp, cs, via_iret=True, rflags=rflags)
             if ok and self.spec.entry.swapgs:
                 ok = self._check(
                     back.state.gs_base == gs,
@@ -318,15 +325,23 @@ class MachineProver(MachineProverBase[emulate.Emulator, emulate.Stop]):
         return self._resume(v, stop, where, kernel, regs, rewrite=rewrite, check=check)
 
     def _check_resumed(
-        self, back: emulate.Stop, want: dict[str, int], where: str, rsp: int, cs: int, *, via_iret: bool
+        self,
+        back: emulate.Stop,
+        want: dict[str, int],
+        where: str,
+        rsp: int,
+        cs: int,
+        *,
+        via_iret: bool,
+        rflags: int = INTERRUPTED_FLAGS,
     ) -> bool:
         if not self._resumed_registers(back, want, where):
             return False
         ctx = (back.state.rsp, back.state.rflags, back.state.cs)
         ok = self._check(
-            ctx == (rsp, INTERRUPTED_FLAGS, cs),
+            ctx == (rsp, rflags, cs),
             f"{where}: resumed with rsp/rflags/cs = {', '.join(hex(x) for x in ctx)}, "
-            f"expected {rsp:#x}, {INTERRUPTED_FLAGS:#x}, {cs:#x}",
+            f"expected {rsp:#x}, {rflags:#x}, {cs:#x}",
         )
         if ok:
             self._count_return(via_iret)
@@ -442,10 +457,16 @@ class MachineProver(MachineProverBase[emulate.Emulator, emulate.Stop]):
             if noncanonical:
                 self.emu.write_u64(frame + self.layout.offset("rip"), 0x0000_8000_0000_0000)
             ret = frame if self.spec.handler.returns is ReturnModel.FRAME else None
+            # a system call handler commonly enables interrupts: the way back must disable them
+            self.emu.if_trace = []
             try:
-                back = self.emu.return_from_handler(ret, clobber={"rax": 1, "rsi": 2})
+                back = self.emu.return_from_handler(ret, clobber={"rax": 1, "rsi": 2}, interrupts_enabled=True)
             except emulate.EmulationError:
                 back = None
+            finally:
+                if_trace, self.emu.if_trace = self.emu.if_trace, None
+            if not self._exit_ran_with_interrupts_disabled(if_trace, f"{where}, returning"):
+                return
             if noncanonical:
                 self._check(
                     self.emu.last_return == "iretq",

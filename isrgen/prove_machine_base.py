@@ -268,9 +268,11 @@ class MachineProverBase(ABC, Generic[EmuT, StopT]):
             self.tally.saw("kernel_handler")
         return want
 
-    def _interrupt_flag(self, v: Vector, flags: int, where: str, want: str, *, count: bool = True) -> bool:
+    def _interrupt_flag(
+        self, v: Vector, flags: int, where: str, want: str, *, count: bool = True, interrupted_if: bool = True
+    ) -> bool:
         """IF at the call into ``want``; a stub's ``cli`` is counted (with ``count``) where it shows."""
-        clear = if_clear_at_handler(self.spec, v)
+        clear = if_clear_at_handler(self.spec, v) or not interrupted_if
         is_set = bool(flags & EFLAGS_IF)
         ok = self._check(
             is_set != clear,

@@ -598,3 +598,21 @@ def test_trap_gate_under_swapgs_takes_interrupts_only_after_the_swapgs(workdir: 
     assert sti == ([i for i in sti if i > swapgs] if interrupted_if else []), "sti before the swapgs"
     back = emu.return_from_handler()
     assert back.resumed and back.state.gs_base == USER_GS
+
+
+def test_entry_symbols_of_a_trap_gate_group_are_checked_for_collisions() -> None:
+    """Under swapgs a trap gate gets an entry of its own ({entry}_0, {entry}_1): those are
+    the names checked against the stubs and handlers."""
+    text = f"""\
+isrgen: 1
+arch: x86_64
+symbols: {{prefix: t_, entry: t_isr, stub: "t_isr_{{n}}"}}
+handler: {{symbol: t_handler}}
+entry: {{swapgs: true}}
+frame: {{layout: {LINUX_ORDER}}}
+vectors: [{{vector: 0}}, {{vector: 3, gate: trap, dpl: 3}}]
+"""
+    with pytest.raises(isrgen.SpecError) as info:
+        isrgen.loads_spec(text, "collide.yaml")
+    assert any("entry symbol 't_isr_0' collides with the stub of vector 0" in d.message for d in info.value.diagnostics)
+    assert isrgen.loads_spec(text.replace('"t_isr_{n}"', '"t_stub_{n}"'), "ok.yaml").entry_groups[1].symbol == "t_isr_1"

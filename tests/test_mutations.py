@@ -314,8 +314,31 @@ def test_prove_reports_interrupts_enabled_before_the_entry_swapgs() -> None:
     """A trap gate under swapgs: the entry may set IF again only after the swapgs."""
     spec = isrgen.loads_spec(ENTRY_SPEC.replace("vectors: [", "vectors: [{vector: 3, gate: trap, dpl: 3}, "), "t.yaml")
     assert prove(spec, ["gas"]).ok
-    report = prove(spec, ["gas"], transform=_gas(_after("t_common_1:", "    test ", "    sti\n    test ")))
+    report = prove(spec, ["gas"], transform=_gas(_after("t_common_1:", "    swapgs\n", "    sti\n    swapgs\n")))
     assert not report.ok
     assert any(
         re.search(r"vector 3 from ring 3: swapgs runs with interrupts enabled on entry", f) for f in report.failures
     ), report.failures
+
+
+TRAP_SPEC = ENTRY_SPEC.replace("vectors: [", "vectors: [{vector: 3, gate: trap, dpl: 3}, ")
+
+
+@pytest.mark.parametrize(
+    ("edit", "expected"),
+    [
+        # the re-enable must follow the interrupted IF, not set it always
+        (_after("t_common_1:", "    jz .Lt_common_1_if_done\n"),
+         r"vector 3 from ring 0 with IF clear: IF is set at the call into t_handler"),
+        # a system call handler that enabled interrupts: the way back to sysretq must disable them
+        (_after("call t_syscall\n", "    cli\n"),
+         r"syscall, returning: interrupts are still enabled at instruction 1 of the exit path"),
+    ],
+    ids=["unconditional-sti", "syscall-return-without-cli"],
+)  # fmt: skip
+def test_prove_reports_interrupt_flag_corruptions(edit: Callable[[str], str], expected: str) -> None:
+    spec = isrgen.loads_spec(TRAP_SPEC, "trap.yaml")
+    assert prove(spec, ["gas"]).ok
+    report = prove(spec, ["gas"], transform=_gas(edit))
+    assert not report.ok
+    assert any(re.search(expected, f) for f in report.failures), report.failures
