@@ -68,13 +68,41 @@ def _ref(file: str, node: Node) -> SourceRef:
     return SourceRef(file, mark.line + 1, mark.column + 1)
 
 
+#: deeper than any spec nests (about 6 levels): a limit, not a guess
+MAX_DEPTH = 64
+#: values a spec may expand to; aliases can multiply a small file ("billion laughs")
+MAX_VALUES = 200_000
+#: the widest integer a spec value takes is 64 bits (simd.xsave_mask); far wider ones are rejected
+#: while reading, before any message tries to print them
+MAX_INT_BITS = 128
+
+
 class _Builder:
     def __init__(self, file: str):
         self.locations = Locations(file)
         self.diagnostics: list[Diagnostic] = []
         self._scalar = YAML(typ="safe", pure=True).constructor
+        self._values = 0
+        self._over = False
+
+    def _too_much(self, node: Node, path: Path) -> bool:
+        self._values += 1
+        if self._over:
+            return True
+        problem = None
+        if len(path) > MAX_DEPTH:
+            problem = f"nested more than {MAX_DEPTH} levels deep"
+        elif self._values > MAX_VALUES:
+            problem = f"the spec expands to more than {MAX_VALUES} values (anchors and aliases repeat what they name)"
+        if problem is None:
+            return False
+        self._over = True
+        self.diagnostics.append(Diagnostic(_ref(self.locations.file, node), problem, format_path(path)))
+        return True
 
     def build(self, node: Node, path: Path) -> Any:
+        if self._too_much(node, path):
+            return None
         self.locations.values[path] = _ref(self.locations.file, node)
         if isinstance(node, MappingNode):
             return self._mapping(node, path)
@@ -82,12 +110,17 @@ class _Builder:
             return [self.build(item, path + (i,)) for i, item in enumerate(node.value)]
         if isinstance(node, ScalarNode):
             try:
-                return self._scalar.construct_object(node, deep=True)
+                value = self._scalar.construct_object(node, deep=True)
             except YAMLError as exc:
-                self.diagnostics.append(
-                    Diagnostic(_ref(self.locations.file, node), f"bad scalar: {exc}", format_path(path))
-                )
-                return None
+                problem = f"bad scalar: {exc}"
+            except ValueError:  # an integer with more digits than Python converts (4300)
+                problem = "bad scalar: a number with too many digits"
+            else:
+                if not (isinstance(value, int) and value.bit_length() > MAX_INT_BITS):
+                    return value
+                problem = f"integer out of range: no spec value needs more than {MAX_INT_BITS} bits"
+            self.diagnostics.append(Diagnostic(_ref(self.locations.file, node), problem, format_path(path)))
+            return None
         raise TypeError(f"unexpected YAML node {node!r}")  # pragma: no cover - composer invariant
 
     def _mapping(self, node: MappingNode, path: Path) -> dict[str, Any]:
@@ -122,6 +155,8 @@ def parse_yaml(text: str, file: str) -> Document:
     yaml = YAML(typ="safe")
     try:
         node = yaml.compose(text)
+    except RecursionError:  # the pure-Python composer recurses once per nesting level
+        raise SpecError([Diagnostic(SourceRef(file, 1, 1), "not valid YAML here: nested too deeply")]) from None
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         ref = SourceRef(file, mark.line + 1, mark.column + 1) if mark else SourceRef(file, 1, 1)

@@ -127,3 +127,36 @@ def test_i386_spec_without_a_layout_uses_pushal_and_segments() -> None:
     roles = [s.role for s in spec.frame.slots]
     assert roles[:8] == ["edi", "esi", "ebp", "pushal_esp", "ebx", "edx", "ecx", "eax"]
     assert roles[8:12] == ["gs", "fs", "es", "ds"]
+
+
+def test_an_alias_bomb_is_stopped_with_a_located_error() -> None:
+    """Nine levels of nine aliases would expand to 387 million values ("billion laughs")."""
+    lines = ['a0: &a0 ["x", "x", "x", "x", "x", "x", "x", "x", "x"]']
+    for i in range(1, 9):
+        lines.append(f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 9)}]")
+    with pytest.raises(SpecError) as info:
+        isrgen.loads_spec("\n".join(lines) + "\n", "bomb.yaml")
+    (diag,) = info.value.diagnostics
+    assert "expands to more than" in diag.message and diag.source.file == "bomb.yaml" and diag.source.line >= 1
+
+
+@pytest.mark.parametrize("depth", [100, 5000])
+def test_deep_nesting_is_a_clean_error(depth: int) -> None:
+    with pytest.raises(SpecError) as info:
+        isrgen.loads_spec("isrgen: " + "[" * depth + "]" * depth + "\n", "deep.yaml")
+    assert any("nested" in d.message for d in info.value.diagnostics), info.value.diagnostics
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("9" * 5000, "a number with too many digits"),  # beyond Python's int conversion limit
+        ("0x" + "f" * 6000, "integer out of range"),  # converts, but no message could print it
+    ],
+)
+def test_absurd_integers_are_clean_errors(value: str, message: str) -> None:
+    text = f"isrgen: 1\narch: x86_64\nhandler: {{symbol: h}}\nvectors: [{{vector: {value}}}]\n"
+    with pytest.raises(SpecError) as info:
+        isrgen.loads_spec(text, "big.yaml")
+    (diag,) = info.value.diagnostics
+    assert message in diag.message and (diag.source.line, diag.path) == (4, "$.vectors[0].vector")
