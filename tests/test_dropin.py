@@ -61,6 +61,8 @@ KERNELS = {
                      "struct kernel_intr_frame", 32, "intr_frame.h"),
     "jamesm": Kernel("jamesm_registers.yaml", "jamesm_registers.h", "jamesm_isr.c", "registers",
                      "struct kernel_registers", 32, "registers.h"),
+    "jos": Kernel("jos_trapframe.yaml", "jos_trap.h", "jos_trap.c", "Trapframe", "struct kernel_Trapframe", 32,
+                  "trapframe.h"),
 }  # fmt: skip
 
 

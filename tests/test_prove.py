@@ -90,6 +90,8 @@ DROPIN_EVIDENCE = {
     "pintos_intr_frame.yaml": ("512 iretd returns", "frame_pointer x512", "data_segments x512", "exit_frame stack x1"),
     # ds saved alone, restored into es, fs and gs too; the frame passed by value
     "jamesm_registers.yaml": ("96 iretd returns", "segments_from_ds x96", "data_segments x96"),
+    # a handler that never returns (JOS's env_pop_tf resumes frames in C)
+    "jos_trapframe.yaml": ("37 vectors", "data_segments x74", "0 iretd returns"),
 }
 
 
