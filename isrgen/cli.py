@@ -14,7 +14,7 @@ import click
 from ._version import __version__
 from .backends import discover
 from .build import input_files, plan_outputs, render_outputs, stale_outputs, write_outputs
-from .depfile import cargo_rerun_lines, write_depfile
+from .depfile import cargo_rerun_lines, check_build_paths, write_depfile
 from .diagnostics import IsrgenError, SpecError, UsageError, render
 from .loader import load_spec
 from .output import prepare_output_dir
@@ -26,6 +26,8 @@ EXIT_SPEC_ERROR = 1
 EXIT_USAGE = 2
 #: exit status of ``build --check`` when an output is missing or out of date
 EXIT_STALE = 3
+#: exit status when standard output is closed early (a shell's 128 + SIGPIPE)
+EXIT_BROKEN_PIPE = 141
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -59,6 +61,18 @@ def report(exc: IsrgenError) -> int:
     return EXIT_USAGE
 
 
+def _silence_stdout() -> None:
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+
+
+def _echo_path(text: str) -> None:
+    """Print a path (or a line holding one) as the bytes it was given: a path need not be UTF-8."""
+    sys.stdout.flush()
+    sys.stdout.buffer.write(text.encode("utf-8", "surrogateescape") + b"\n")
+    sys.stdout.buffer.flush()
+
+
 def handles_errors(fn: F) -> F:
     """Turn isrgen's errors into messages and exit statuses, never tracebacks."""
 
@@ -68,10 +82,13 @@ def handles_errors(fn: F) -> F:
         except IsrgenError as exc:
             raise SystemExit(report(exc)) from None
         except BrokenPipeError:
-            # the reader went away (e.g. `| head`): stop quietly
-            devnull = os.open(os.devnull, os.O_WRONLY)
-            os.dup2(devnull, sys.stdout.fileno())
-            raise SystemExit(1) from None
+            # the reader went away (e.g. `| head`): stop quietly, with the status a shell
+            # gives a command that SIGPIPE ended
+            _silence_stdout()
+            raise SystemExit(EXIT_BROKEN_PIPE) from None
+        except OSError as exc:  # e.g. standard output on a full disk
+            where = f" {exc.filename}" if exc.filename else ""
+            raise SystemExit(report(UsageError(f"cannot read or write{where}: {exc.strerror or exc}"))) from None
 
     wrapper.__name__ = fn.__name__
     wrapper.__doc__ = fn.__doc__
@@ -124,6 +141,8 @@ def build_cmd(
 ) -> None:
     """Generate the outputs of SPEC into a folder (or to stdout with -o -)."""
     _check_build_flags(out_dir, depfile, check, list_outputs, cargo)
+    if not out_dir:
+        raise UsageError("-o '': an empty output folder name (use -o . for the current folder)")
     model = load_spec(spec)
     if out_dir == "-":
         rendered = render_outputs(model, list(backends) or None)
@@ -135,27 +154,29 @@ def build_cmd(
     planned = plan_outputs(model, out_dir, list(backends) or None)
     if list_outputs:
         for p in planned:
-            click.echo(str(p.path))
+            _echo_path(str(p.path))
         return
     if check:
         stale = stale_outputs(planned)
-        for s in stale:
-            click.echo(s.diff, nl=False)
+        try:
+            for s in stale:
+                click.echo(s.diff, nl=False)
+        except BrokenPipeError:
+            _silence_stdout()  # the verdict below still holds
         if stale:
             click.echo(f"isrgen: {len(stale)} of {len(planned)} outputs out of date (run without --check)", err=True)
             raise SystemExit(EXIT_STALE)
         return
+    inputs = input_files(model)
+    # everything that can fail is checked before the first file is written
+    depfile_text = check_build_paths(planned, inputs, depfile)
+    cargo_lines = cargo_rerun_lines(inputs) if cargo else []
     prepare_output_dir(Path(out_dir))
     write_outputs(planned)
-    inputs = input_files(model)
-    if depfile is not None:
-        write_depfile(depfile, [str(p.path) for p in planned], inputs)
-    if cargo:
-        for line in cargo_rerun_lines(inputs):
-            click.echo(line)
-    else:
-        for p in planned:
-            click.echo(str(p.path))
+    if depfile is not None and depfile_text is not None:
+        write_depfile(depfile, depfile_text)
+    for line in cargo_lines if cargo else [str(p.path) for p in planned]:
+        _echo_path(line)
 
 
 def _check_build_flags(out_dir: str, depfile: Path | None, check: bool, list_outputs: bool, cargo: bool) -> None:

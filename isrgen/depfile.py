@@ -11,11 +11,16 @@ targets are written in the order the caller gives them.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .diagnostics import UsageError
 from .output import prepare_output_dir, write_if_changed
+
+if TYPE_CHECKING:
+    from .build import PlannedOutput
 
 #: characters a path cannot contain in a depfile at all
 _UNREPRESENTABLE = ("\n", "\r", "\0")
@@ -61,11 +66,35 @@ def format_depfile(targets: Sequence[str], prerequisites: Sequence[str]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write_depfile(path: Path, targets: Sequence[str], prerequisites: Sequence[str]) -> bool:
-    """Write the depfile to ``path`` (atomically, only when it changed); returns whether written."""
-    text = format_depfile(targets, prerequisites)
+def write_depfile(path: Path, text: str) -> bool:
+    """Write the depfile ``text`` (:func:`format_depfile`) to ``path`` (atomically, only
+    when it changed); returns whether written."""
     prepare_output_dir(path.parent)
     return write_if_changed(path, text)
+
+
+def check_build_paths(planned: Sequence[PlannedOutput], inputs: Sequence[str], depfile: Path | None) -> str | None:
+    """Refuse a build that would overwrite its own inputs, write an output over a folder,
+    or write a depfile over an output, an input or a folder, before anything is written;
+    returns the depfile's text (None without one)."""
+
+    def same(a: Path, b: Path) -> bool:
+        return os.path.abspath(a) == os.path.abspath(b) or (a.exists() and b.exists() and os.path.samefile(a, b))
+
+    for p in planned:
+        if p.path.is_dir():
+            raise UsageError(f"{p.path}: is a directory, cannot write output there")
+        for src in inputs:
+            if same(p.path, Path(src)):
+                raise UsageError(f"{p.path}: the {p.backend} output would overwrite the spec {src}")
+    if depfile is None:
+        return None
+    if depfile.is_dir() or str(depfile) in ("", "."):
+        raise UsageError(f"--depfile {depfile}: is a directory")
+    for other in [*(p.path for p in planned), *(Path(s) for s in inputs)]:
+        if same(depfile, other):
+            raise UsageError(f"--depfile {depfile}: would overwrite {other}")
+    return format_depfile([str(p.path) for p in planned], inputs)
 
 
 def cargo_rerun_lines(inputs: Sequence[str]) -> list[str]:

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import re
 
-IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+#: longer names are refused: NASM cuts labels short (4095 bytes), and no kernel needs them
+MAX_IDENTIFIER = 255
 
 C_KEYWORDS = frozenset(
     """auto break case char const continue default do double else enum extern float for goto
@@ -53,7 +55,10 @@ MNEMONICS = frozenset(
 def reserved_reason(name: str, registers: frozenset[str]) -> str | None:
     """Why ``name`` cannot be used as a generated identifier, or None when it can."""
     if not IDENTIFIER.match(name):
-        return f"{name!r} is not a valid identifier (letters, digits and '_', not starting with a digit)"
+        shown = name if len(name) <= 60 else name[:60] + "..."
+        return f"{shown!r} is not a valid identifier (letters, digits and '_', not starting with a digit)"
+    if len(name) > MAX_IDENTIFIER:
+        return f"{name[:40]!r}... is {len(name)} characters long (at most {MAX_IDENTIFIER})"
     lower = name.lower()
     if lower in registers:
         return f"{name!r} is a register name in assembly"

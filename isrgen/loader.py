@@ -37,7 +37,7 @@ from .model import (
     group_vectors,
     reenables_interrupts,
 )
-from .resolve.base import _NON_EXEC_PREFIXES, _VISIBLE, DEFAULT_OUTPUTS, DEFAULT_PREFIX
+from .resolve.base import _NON_EXEC_PREFIXES, _NOT_TABLE_PREFIXES, _VISIBLE, DEFAULT_OUTPUTS, DEFAULT_PREFIX
 from .resolve.entry import EntryResolver
 from .resolve.frame import FrameResolver
 from .resolve.vectors import VectorResolver
@@ -219,6 +219,12 @@ class _Resolver(FrameResolver, VectorResolver, EntryResolver):
                 ("sections", "table"),
                 f"table section {table!r} is a code section; the vector table belongs in read-only data",
             )
+        elif table.startswith(_NOT_TABLE_PREFIXES):
+            self.err(
+                ("sections", "table"),
+                f"table section {table!r} cannot hold the table's addresses (no file contents, thread-local or "
+                "not loaded); use a .rodata.* or .data.* name",
+            )
         if code == table:
             self.err(("sections", "table"), "the table section must differ from the code section")
         return Sections(code, table, code_align, stub_align, self.src(("sections",)))
@@ -275,6 +281,9 @@ class _Resolver(FrameResolver, VectorResolver, EntryResolver):
                     f"backend {backend!r} does not generate for {arch_name} (only {', '.join(supported)})",
                     at_key=True,
                 )
+                continue
+            if filename in (".", ".."):
+                self.err(path, f"output file name {filename!r} names a folder, not a file")
                 continue
             if filename in files:
                 self.err(path, f"output file {filename!r} is also written by backend {files[filename]!r}")

@@ -12,7 +12,7 @@ from .diagnostics import UsageError
 def write_if_changed(path: Path, content: str) -> bool:
     """Write ``content`` to ``path`` atomically; leave the file (and its mtime) alone
     when it already holds exactly that.  Returns whether the file was written."""
-    data = content.encode("utf-8")
+    data = content.encode("utf-8", "surrogateescape")  # a path in a depfile need not be UTF-8
     try:
         if path.read_bytes() == data:
             return False

@@ -92,6 +92,8 @@ def _message(err: ValidationError) -> tuple[str, bool, Path | None]:
         required: Any = err.validator_value
         missing = [k for k in required if isinstance(inst, dict) and k not in inst]
         return f"missing required key {', '.join(repr(k) for k in missing)}", False, None
+    if v == "oneOf" and "layout" in err.absolute_path:
+        return "a layout item is a slot name or a one-key mapping {slot: field_name}", False, None
     if v == "oneOf":
         if isinstance(inst, dict) and "vector" in inst and "range" in inst:
             return "give either 'vector' or 'range', not both", False, None

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import struct
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, BinaryIO, Literal
@@ -415,14 +416,31 @@ def _check_dwarf_frame(k: _Kernel, spec: Spec, layout: FrameLayout) -> tuple[lis
     return findings, found
 
 
+#: the ELF machine and class a kernel for each architecture has
+_ELF_KIND = {"x86_64": ("EM_X86_64", 64), "i386": ("EM_386", 32)}
+
+
 def verify_elf(spec: Spec, stream: BinaryIO, name: str = "<kernel>", idt: str | None = None) -> VerifyReport:
     """Check the ELF read from ``stream`` against ``spec`` (and the IDT image ``idt``); see the module docstring."""
+    try:
+        return _verify_elf(spec, stream, name, idt)
+    except (ELFError, struct.error, ValueError, KeyError, IndexError, EOFError) as exc:
+        # pyelftools reads lazily: a truncated or damaged file fails wherever its bad part is read
+        why = f"{type(exc).__name__}: {exc}"
+        raise UsageError(f"{name}: not a readable ELF file, truncated or damaged? ({why})") from None
+
+
+def _verify_elf(spec: Spec, stream: BinaryIO, name: str, idt: str | None) -> VerifyReport:
     try:
         elf = ELFFile(stream)
     except ELFError as exc:
         raise UsageError(f"{name}: not an ELF file ({exc})") from None
-    if elf["e_machine"] != "EM_X86_64" and spec.arch_name == "x86_64":
-        raise UsageError(f"{name}: ELF machine is {elf['e_machine']}, the spec is for {spec.arch_name}")
+    machine, bits = _ELF_KIND.get(spec.arch_name, (elf["e_machine"], elf.elfclass))
+    if elf["e_machine"] != machine or elf.elfclass != bits:
+        raise UsageError(
+            f"{name}: a {elf.elfclass}-bit {elf['e_machine']} ELF file, the spec is for {spec.arch_name} "
+            f"({bits}-bit {machine})"
+        )
     if elf["e_type"] == "ET_REL":
         raise UsageError(
             f"{name}: a relocatable object (ET_REL), not a linked kernel: verify checks where the linker "

@@ -8,6 +8,7 @@ and look up the ``file:line:col`` of any value or key by its path.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import attrs
@@ -68,6 +69,14 @@ def _ref(file: str, node: Node) -> SourceRef:
     return SourceRef(file, mark.line + 1, mark.column + 1)
 
 
+#: a newline, tab or other control character: never part of a name, a section or a file name
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def _shown(text: str) -> str:
+    return repr(text if len(text) <= 60 else text[:60] + "...")
+
+
 #: deeper than any spec nests (about 6 levels): a limit, not a guess
 MAX_DEPTH = 64
 #: values a spec may expand to; aliases can multiply a small file ("billion laughs")
@@ -113,12 +122,16 @@ class _Builder:
                 value = self._scalar.construct_object(node, deep=True)
             except YAMLError as exc:
                 problem = f"bad scalar: {exc}"
-            except ValueError:  # an integer with more digits than Python converts (4300)
-                problem = "bad scalar: a number with too many digits"
+            except ValueError as exc:
+                too_long = "limit" in str(exc)  # more digits than Python converts (4300)
+                problem = "bad scalar: a number with too many digits" if too_long else f"bad scalar: {exc}"
             else:
-                if not (isinstance(value, int) and value.bit_length() > MAX_INT_BITS):
+                if isinstance(value, int) and value.bit_length() > MAX_INT_BITS:
+                    problem = f"integer out of range: no spec value needs more than {MAX_INT_BITS} bits"
+                elif isinstance(value, str) and _CONTROL.search(value):
+                    problem = f"{_shown(value)} contains a control character: every string in a spec is a name"
+                else:
                     return value
-                problem = f"integer out of range: no spec value needs more than {MAX_INT_BITS} bits"
             self.diagnostics.append(Diagnostic(_ref(self.locations.file, node), problem, format_path(path)))
             return None
         raise TypeError(f"unexpected YAML node {node!r}")  # pragma: no cover - composer invariant
@@ -132,6 +145,11 @@ class _Builder:
                 self.diagnostics.append(Diagnostic(key_ref, "mapping keys must be plain strings", format_path(path)))
                 continue
             key = str(key_node.value)
+            if _CONTROL.search(key):
+                self.diagnostics.append(
+                    Diagnostic(key_ref, f"key {_shown(key)} contains a control character", format_path(path))
+                )
+                continue
             if key in first_seen:
                 prev = first_seen[key]
                 self.diagnostics.append(

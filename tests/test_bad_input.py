@@ -161,3 +161,24 @@ def test_library_raises_spec_error_with_all_diagnostics(tmp_path: Path) -> None:
         isrgen.loads_spec(GOOD.replace("rax, vector", "rax, rax, vector") + "  - {vector: 0}\n", "mem.yaml")
     paths = [d.path for d in info.value.diagnostics]
     assert "$.frame.layout[15]" in paths and "$.vectors[2]" in paths
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "line", "col", "fragment"),
+    [
+        ('name: "irq_{n}"', 'name: "irq_{n:>99999}"', 9, 29, "format spec {n:>99999} not allowed"),
+        ("name: divide_error", 'name: ""', 8, 23, "a vector name cannot be empty"),
+        ("symbol: isr_dispatch", 'symbol: "isr_dispatch\\n"', 4, 11, "contains a control character"),
+        ("isrgen: 1\n", "isrgen: 1\nsections: {table: .bss.isr}\n", 2, 19, "cannot hold the table's addresses"),
+        ("isrgen: 1\n", "isrgen: 1\noutputs: {gas: ..}\n", 2, 16, "names a folder, not a file"),
+        ("symbol: isr_dispatch", "symbol: " + "h" * 300, 4, 11, "characters long (at most 255)"),
+    ],
+    ids=["huge-format-width", "empty-name", "newline-in-symbol", "bss-table", "dotdot-output", "long-symbol"],
+)
+def test_hostile_values_are_located_errors(
+    tmp_path: Path, old: str, new: str, line: int, col: int, fragment: str
+) -> None:
+    assert old in GOOD
+    stderr, spec = _fail(tmp_path, GOOD.replace(old, new, 1))
+    _assert_at(stderr, spec, line, col, fragment)
+    assert len(stderr) < 5000, "messages stay short whatever the input"

@@ -157,3 +157,21 @@ def test_verify_asks_for_a_linked_kernel_not_an_object(tmp_path: Path, spec: isr
     run(["as", "--64", "-o", str(obj), str(source)])
     with pytest.raises(UsageError, match=r"a relocatable object \(ET_REL\), not a linked kernel"):
         verify_kernel(spec, obj)
+
+
+@pytest.mark.parametrize("cut", [100, 3000, -100])
+def test_verify_a_truncated_kernel_is_a_usage_error(
+    good_kernel: Path, tmp_path: Path, spec: isrgen.Spec, cut: int
+) -> None:
+    data = good_kernel.read_bytes()
+    broken = tmp_path / "broken.elf"
+    broken.write_bytes(data[:cut])
+    with pytest.raises(UsageError, match=r"not a readable ELF file|not an ELF file"):
+        verify_kernel(spec, broken)
+
+
+def test_verify_checks_the_architecture_both_ways(good_kernel: Path) -> None:
+    from conftest import SPECS
+
+    with pytest.raises(UsageError, match=r"a 64-bit EM_X86_64 ELF file, the spec is for i386 \(32-bit EM_386\)"):
+        verify_kernel(isrgen.load_spec(SPECS / "i386.yaml"), good_kernel)

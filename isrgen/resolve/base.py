@@ -3,6 +3,7 @@ symbol-pattern expansion and identifier checks."""
 
 from __future__ import annotations
 
+import re
 import string
 from typing import Any
 
@@ -16,6 +17,10 @@ DEFAULT_PREFIX = "isr_"
 DEFAULT_OUTPUTS = {"gas": "isr.S", "c": "isr.h"}
 _VISIBLE = ("stubs", "table", "entry", "exit")
 _NON_EXEC_PREFIXES = (".rodata", ".data", ".bss", ".tbss", ".tdata", ".note", ".debug", ".comment")
+#: sections that cannot hold the table's initialised, loaded words (no file contents, TLS, not loaded)
+_NOT_TABLE_PREFIXES = (".bss", ".tbss", ".tdata", ".note", ".debug", ".comment", ".text")
+#: a format spec a vector number may take in a pattern: {n:02x}, {n:3d}, {n:x}
+_NUMBER_FORMAT = re.compile(r"0?[0-9]{0,2}[dxXob]?")
 
 
 class ResolverBase:
@@ -84,6 +89,12 @@ class ResolverBase:
                 return None
             if spec and field != "n":
                 self.err(path, f"format spec not allowed on {{{field}}} in {pattern!r}")
+                return None
+            if spec and not _NUMBER_FORMAT.fullmatch(spec):
+                self.err(
+                    path,
+                    f"format spec {{n:{spec[:20]}}} not allowed: a width of at most 2 digits and d, x, X, o or b",
+                )
                 return None
         try:
             return pattern.format(**fields)

@@ -89,8 +89,12 @@ class VectorResolver(ResolverBase):
             if name_pattern is None:
                 name = info.name if info else f"vector_{n}"
             else:
-                name = self.expand(path + ("name",), name_pattern, {"n": n}, ("n",)) or ""
+                expanded = self.expand(path + ("name",), name_pattern, {"n": n}, ("n",))
+                if expanded is None:
+                    return []
+                name = expanded
                 if not name:
+                    self.err(path + ("name",), "a vector name cannot be empty")
                     return []
             if not self.check_ident(path + ("name",) if name_pattern else path, name, arch, "vector name"):
                 return []
