@@ -108,6 +108,17 @@ def input_files(spec: Spec) -> list[str]:
     return [] if spec.source_file == _NO_FILE else [spec.source_file]
 
 
+def outputs_current(planned: Sequence[PlannedOutput]) -> bool:
+    """Whether every planned output's file already holds exactly its content."""
+    for p in planned:
+        try:
+            if p.path.read_bytes() != p.content.encode("utf-8", "surrogateescape"):
+                return False
+        except OSError:
+            return False
+    return True
+
+
 def stale_outputs(planned: Sequence[PlannedOutput]) -> list[StaleOutput]:
     """The planned outputs whose files are missing or differ, each with a unified diff."""
     stale: list[StaleOutput] = []

@@ -13,7 +13,7 @@ import click
 
 from ._version import __version__
 from .backends import discover
-from .build import input_files, plan_outputs, render_outputs, stale_outputs, write_outputs
+from .build import input_files, outputs_current, plan_outputs, render_outputs, stale_outputs, write_outputs
 from .depfile import cargo_rerun_lines, check_build_paths, write_depfile
 from .diagnostics import IsrgenError, SpecError, UsageError, render
 from .loader import load_spec
@@ -34,7 +34,9 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 def _use_color(stream: Any) -> bool:
     # https://no-color.org: any non-empty NO_COLOR turns colour off
-    return not os.environ.get("NO_COLOR") and hasattr(stream, "isatty") and stream.isatty()
+    if os.environ.get("NO_COLOR") or os.environ.get("TERM") == "dumb":
+        return False
+    return hasattr(stream, "isatty") and stream.isatty()
 
 
 def _source(file: str) -> str | None:
@@ -171,8 +173,9 @@ def build_cmd(
     # everything that can fail is checked before the first file is written
     depfile_text = check_build_paths(planned, inputs, depfile)
     cargo_lines = cargo_rerun_lines(inputs) if cargo else []
-    prepare_output_dir(Path(out_dir))
-    write_outputs(planned)
+    if not outputs_current(planned):  # a build with nothing to change needs no writable folder
+        prepare_output_dir(Path(out_dir))
+        write_outputs(planned)
     if depfile is not None and depfile_text is not None:
         write_depfile(depfile, depfile_text)
     for line in cargo_lines if cargo else [str(p.path) for p in planned]:

@@ -182,3 +182,12 @@ def test_hostile_values_are_located_errors(
     stderr, spec = _fail(tmp_path, GOOD.replace(old, new, 1))
     _assert_at(stderr, spec, line, col, fragment)
     assert len(stderr) < 5000, "messages stay short whatever the input"
+
+
+def test_version_and_mapping_values_must_be_what_they_say(tmp_path: Path) -> None:
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    stderr, spec = _fail(tmp_path / "a", GOOD.replace("isrgen: 1", "isrgen: 1.0"))
+    _assert_at(stderr, spec, 1, 9, "expected an integer, got the number 1.0")
+    stderr, spec = _fail(tmp_path / "b", GOOD.replace("layout: [r15,", "layout: [{r15: null},"))
+    _assert_at(stderr, spec, 6, 18, "{r15: ...} needs a value")

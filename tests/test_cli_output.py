@@ -287,7 +287,7 @@ def test_errors_are_located_and_coloured_only_on_a_terminal(tmp_path: Path) -> N
     spec = tmp_path / "bad.yaml"
     spec.write_text(BAD_SPEC)
     args = [sys.executable, "-m", "isrgen", "check-spec", str(spec)]
-    env = {k: v for k, v in _env().items() if k != "NO_COLOR"}
+    env = {k: v for k, v in _env().items() if k != "NO_COLOR"} | {"TERM": "xterm"}
 
     piped = run(args, env=env, check=False)
     assert piped.returncode == 1 and piped.stdout == ""
@@ -298,9 +298,33 @@ def test_errors_are_located_and_coloured_only_on_a_terminal(tmp_path: Path) -> N
     assert status == 1
     assert f"{spec}:5:" in tty and "\x1b[1;31merror:\x1b[0m" in tty
 
-    status, no_color = _run_in_pty(args, {**env, "NO_COLOR": "1"})
-    assert status == 1
-    assert f"{spec}:5:" in no_color and "error:" in no_color and "\x1b[" not in no_color
+    for plain in ({"NO_COLOR": "1"}, {"TERM": "dumb"}):
+        status, no_color = _run_in_pty(args, {**env, **plain})
+        assert status == 1
+        assert f"{spec}:5:" in no_color and "error:" in no_color and "\x1b[" not in no_color, plain
+
+
+def test_a_build_with_nothing_to_change_needs_no_writable_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Up-to-date outputs: the build touches nothing, so a read-only folder is fine (as
+    root every folder is writable, so the folder check itself is made to fail here)."""
+    from click.testing import CliRunner
+
+    from isrgen import cli
+
+    out = tmp_path / "out"
+    isrgen("build", str(DEFAULT_SPEC), "-o", str(out))
+
+    def refuse(*_: object) -> None:
+        raise UsageError("read-only")
+
+    monkeypatch.setattr(cli, "prepare_output_dir", refuse)
+    result = CliRunner().invoke(cli.main, ["build", str(DEFAULT_SPEC), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    (out / "isr.h").write_text("stale\n")
+    result = CliRunner().invoke(cli.main, ["build", str(DEFAULT_SPEC), "-o", str(out)])
+    assert result.exit_code == 2 and "read-only" in result.output
 
 
 def test_a_closed_pipe_keeps_the_check_verdict(tmp_path: Path) -> None:

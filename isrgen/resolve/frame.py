@@ -197,6 +197,9 @@ class _SlotBuilder:
         elif isinstance(item, dict) and len(item) == 1:
             role, rename = next(iter(item.items()))
             path = path + (role,)
+            if rename is None:
+                self.r.err(path, f"{{{role}: ...}} needs a value: a field name (or a size in bytes for pad)")
+                return
         else:
             self.r.err(path, "a layout item is a slot name or a one-key mapping {slot: field_name}")
             return

@@ -36,6 +36,8 @@ def validate_https___isrgen_invalid_schema_spec_1_json(data, custom_formats={}, 
         if "isrgen" in data_keys:
             data_keys.remove("isrgen")
             data__isrgen = data["isrgen"]
+            if not isinstance(data__isrgen, (int)) and not (isinstance(data__isrgen, float) and data__isrgen.is_integer()) or isinstance(data__isrgen, bool):
+                raise JsonSchemaValueException("" + (name_prefix or "data") + ".isrgen must be integer")
             if not (isinstance(data__isrgen, (int, float)) and not isinstance(data__isrgen, bool) and data__isrgen == 1):
                 raise JsonSchemaValueException("" + (name_prefix or "data") + ".isrgen must be one of [1]")
         if "arch" in data_keys:
