@@ -20,7 +20,7 @@ _NON_EXEC_PREFIXES = (".rodata", ".data", ".bss", ".tbss", ".tdata", ".note", ".
 #: sections that cannot hold the table's initialised, loaded words (no file contents, TLS, not loaded)
 _NOT_TABLE_PREFIXES = (".bss", ".tbss", ".tdata", ".note", ".debug", ".comment", ".text")
 #: a format spec a vector number may take in a pattern: {n:02x}, {n:3d}, {n:x}
-_NUMBER_FORMAT = re.compile(r"0?[0-9]{0,2}[dxXob]?")
+_NUMBER_FORMAT = re.compile(r"#?0?[0-9]{0,2}[dxXob]?")
 
 
 class ResolverBase:
@@ -93,7 +93,7 @@ class ResolverBase:
             if spec and not _NUMBER_FORMAT.fullmatch(spec):
                 self.err(
                     path,
-                    f"format spec {{n:{spec[:20]}}} not allowed: a width of at most 2 digits and d, x, X, o or b",
+                    f"format spec {{n:{spec[:20]}}} not allowed: #, a width of at most 2 digits and d, x, X, o or b",
                 )
                 return None
         try:
