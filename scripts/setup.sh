@@ -14,7 +14,7 @@ if [ "$(id -u)" -ne 0 ] && command -v sudo >/dev/null 2>&1; then sudo="sudo"; fi
 if [ "$mode" = "--test" ]; then
     # nasm and qemu are not on a fresh machine (../shared/notes/toolchain-facts.md);
     # --no-install-recommends keeps QEMU from pulling in ~160 MB of GUI libraries.
-    want="nasm qemu-system-x86 binutils gcc make gdb cmake ninja-build meson"
+    want="nasm qemu-system-x86 binutils gcc g++ make gdb cmake ninja-build meson"
     missing=""
     for p in $want; do
         dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

@@ -64,6 +64,9 @@ class CHeaderView:
     table: str
     gates: str
     vector_count_macro: str
+    #: macros that spell C11's _Static_assert and _Noreturn, or C++'s static_assert and [[noreturn]]
+    static_assert_macro: str
+    noreturn_macro: str
 
 
 def _macro(text: str) -> str:
@@ -110,7 +113,7 @@ def c_header_view(ctx: GenerationContext, filename: str) -> CHeaderView:
     ret = {
         ReturnModel.VOID: "void ",
         ReturnModel.FRAME: f"{struct} *",
-        ReturnModel.NORETURN: "_Noreturn void ",
+        ReturnModel.NORETURN: f"{mp}NORETURN void ",
     }[spec.handler.returns]
     param = f"{struct} frame" if spec.handler.frame_arg == "value" else f"{struct} *frame"
     param += "".join(f", {uint} {arg}" for arg in spec.handler.args[1:])
@@ -122,8 +125,8 @@ def c_header_view(ctx: GenerationContext, filename: str) -> CHeaderView:
         if spec.entry.exit_frame is ExitFrame.STACK:  # entered with the stack pointer at the frame
             decls.append(f"void {spec.symbols.exit}(void);")
         else:
-            decls.append(f"_Noreturn void {spec.symbols.exit}({struct} *frame{cr3});")
-    decls.append(f"_Noreturn void {spec.entry.halt}(void);")
+            decls.append(f"{mp}NORETURN void {spec.symbols.exit}({struct} *frame{cr3});")
+    decls.append(f"{mp}NORETURN void {spec.entry.halt}(void);")
     if spec.syscall is not None:
         decls.append(f"void {spec.syscall.entry}(void);")
     if vis.entry is SymbolVisibility.GLOBAL:
@@ -166,6 +169,8 @@ def c_header_view(ctx: GenerationContext, filename: str) -> CHeaderView:
         table=spec.symbols.table,
         gates=spec.symbols.gates,
         vector_count_macro=f"{mp}VECTOR_COUNT",
+        static_assert_macro=f"{mp}STATIC_ASSERT",
+        noreturn_macro=f"{mp}NORETURN",
     )
 
 

@@ -5,6 +5,16 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* The header serves C11 and C++ kernels alike. */
+#ifdef __cplusplus
+#define ${view.static_assert_macro}(cond, message) static_assert(cond, message)
+#define ${view.noreturn_macro} [[noreturn]]
+extern "C" {
+#else
+#define ${view.static_assert_macro}(cond, message) _Static_assert(cond, message)
+#define ${view.noreturn_macro} _Noreturn
+#endif
+
 % for c in view.constants:
 #define ${c.name} ${c.value}
 % endfor
@@ -21,9 +31,9 @@ ${view.struct} {
 % endfor
 };
 
-_Static_assert(sizeof(${view.struct}) == ${view.frame_size}, "isrgen: frame size");
+${view.static_assert_macro}(sizeof(${view.struct}) == ${view.frame_size}, "isrgen: frame size");
 % for f in view.fields:
-_Static_assert(offsetof(${view.struct}, ${f.name}) == ${f.offset}, "isrgen: offset of ${f.name}");
+${view.static_assert_macro}(offsetof(${view.struct}, ${f.name}) == ${f.offset}, "isrgen: offset of ${f.name}");
 % endfor
 
 % for d in view.declarations:
@@ -36,10 +46,14 @@ ${view.gate_struct} {
     ${f.ctype} ${f.name};${"  /* " + f.comment + " */" if f.comment else ""}
 % endfor
 };
-_Static_assert(sizeof(${view.gate_struct}) == ${view.gate_size}, "isrgen: IDT gate size");
+${view.static_assert_macro}(sizeof(${view.gate_struct}) == ${view.gate_size}, "isrgen: IDT gate size");
 
 % for line in view.idt_fill_lines:
 ${line}
 % endfor
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* ${view.guard} */

@@ -5,6 +5,16 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* The header serves C11 and C++ kernels alike. */
+#ifdef __cplusplus
+#define ISR_STATIC_ASSERT(cond, message) static_assert(cond, message)
+#define ISR_NORETURN [[noreturn]]
+extern "C" {
+#else
+#define ISR_STATIC_ASSERT(cond, message) _Static_assert(cond, message)
+#define ISR_NORETURN _Noreturn
+#endif
+
 #define ISR_VECTOR_COUNT 256
 #define ISR_FRAME_SIZE 176
 #define ISR_SYNTHETIC_ERROR_CODE 0
@@ -316,33 +326,33 @@ struct isr_frame {
     uint64_t ss;  /* pushed by the CPU */
 };
 
-_Static_assert(sizeof(struct isr_frame) == 176, "isrgen: frame size");
-_Static_assert(offsetof(struct isr_frame, r15) == 0, "isrgen: offset of r15");
-_Static_assert(offsetof(struct isr_frame, r14) == 8, "isrgen: offset of r14");
-_Static_assert(offsetof(struct isr_frame, r13) == 16, "isrgen: offset of r13");
-_Static_assert(offsetof(struct isr_frame, r12) == 24, "isrgen: offset of r12");
-_Static_assert(offsetof(struct isr_frame, r11) == 32, "isrgen: offset of r11");
-_Static_assert(offsetof(struct isr_frame, r10) == 40, "isrgen: offset of r10");
-_Static_assert(offsetof(struct isr_frame, r9) == 48, "isrgen: offset of r9");
-_Static_assert(offsetof(struct isr_frame, r8) == 56, "isrgen: offset of r8");
-_Static_assert(offsetof(struct isr_frame, rbp) == 64, "isrgen: offset of rbp");
-_Static_assert(offsetof(struct isr_frame, rdi) == 72, "isrgen: offset of rdi");
-_Static_assert(offsetof(struct isr_frame, rsi) == 80, "isrgen: offset of rsi");
-_Static_assert(offsetof(struct isr_frame, rdx) == 88, "isrgen: offset of rdx");
-_Static_assert(offsetof(struct isr_frame, rcx) == 96, "isrgen: offset of rcx");
-_Static_assert(offsetof(struct isr_frame, rbx) == 104, "isrgen: offset of rbx");
-_Static_assert(offsetof(struct isr_frame, rax) == 112, "isrgen: offset of rax");
-_Static_assert(offsetof(struct isr_frame, vector) == 120, "isrgen: offset of vector");
-_Static_assert(offsetof(struct isr_frame, error_code) == 128, "isrgen: offset of error_code");
-_Static_assert(offsetof(struct isr_frame, rip) == 136, "isrgen: offset of rip");
-_Static_assert(offsetof(struct isr_frame, cs) == 144, "isrgen: offset of cs");
-_Static_assert(offsetof(struct isr_frame, rflags) == 152, "isrgen: offset of rflags");
-_Static_assert(offsetof(struct isr_frame, rsp) == 160, "isrgen: offset of rsp");
-_Static_assert(offsetof(struct isr_frame, ss) == 168, "isrgen: offset of ss");
+ISR_STATIC_ASSERT(sizeof(struct isr_frame) == 176, "isrgen: frame size");
+ISR_STATIC_ASSERT(offsetof(struct isr_frame, r15) == 0, "isrgen: offset of r15");
+ISR_STATIC_ASSERT(offsetof(struct isr_frame, r14) == 8, "isrgen: offset of r14");
+ISR_STATIC_ASSERT(offsetof(struct isr_frame, r13) == 16, "isrgen: offset of r13");
+ISR_STATIC_ASSERT(offsetof(struct isr_frame, r12) == 24, "isrgen: offset of r12");
+ISR_STATIC_ASSERT(offsetof(struct isr_frame, r11) == 32, "isrgen: offset of r11");
+ISR_STATIC_ASSERT(offsetof(struct isr_frame, r10) == 40, "isrgen: offset of r10");
+ISR_STATIC_ASSERT(offsetof(struct isr_frame, r9) == 48, "isrgen: offset of r9");
+ISR_STATIC_ASSERT(offsetof(struct isr_frame, r8) == 56, "isrgen: offset of r8");
+ISR_STATIC_ASSERT(offsetof(struct isr_frame, rbp) == 64, "isrgen: offset of rbp");
+ISR_STATIC_ASSERT(offsetof(struct isr_frame, rdi) == 72, "isrgen: offset of rdi");
+ISR_STATIC_ASSERT(offsetof(struct isr_frame, rsi) == 80, "isrgen: offset of rsi");
+ISR_STATIC_ASSERT(offsetof(struct isr_frame, rdx) == 88, "isrgen: offset of rdx");
+ISR_STATIC_ASSERT(offsetof(struct isr_frame, rcx) == 96, "isrgen: offset of rcx");
+ISR_STATIC_ASSERT(offsetof(struct isr_frame, rbx) == 104, "isrgen: offset of rbx");
+ISR_STATIC_ASSERT(offsetof(struct isr_frame, rax) == 112, "isrgen: offset of rax");
+ISR_STATIC_ASSERT(offsetof(struct isr_frame, vector) == 120, "isrgen: offset of vector");
+ISR_STATIC_ASSERT(offsetof(struct isr_frame, error_code) == 128, "isrgen: offset of error_code");
+ISR_STATIC_ASSERT(offsetof(struct isr_frame, rip) == 136, "isrgen: offset of rip");
+ISR_STATIC_ASSERT(offsetof(struct isr_frame, cs) == 144, "isrgen: offset of cs");
+ISR_STATIC_ASSERT(offsetof(struct isr_frame, rflags) == 152, "isrgen: offset of rflags");
+ISR_STATIC_ASSERT(offsetof(struct isr_frame, rsp) == 160, "isrgen: offset of rsp");
+ISR_STATIC_ASSERT(offsetof(struct isr_frame, ss) == 168, "isrgen: offset of ss");
 
 void isr_dispatch(struct isr_frame *frame);
-_Noreturn void isr_return(struct isr_frame *frame);
-_Noreturn void isr_halt(void);
+ISR_NORETURN void isr_return(struct isr_frame *frame);
+ISR_NORETURN void isr_halt(void);
 void isr_common(void);
 void isr_stub_0(void);
 void isr_stub_1(void);
@@ -613,7 +623,7 @@ struct isr_idt_gate {
     uint32_t offset_high;
     uint32_t reserved;
 };
-_Static_assert(sizeof(struct isr_idt_gate) == 16, "isrgen: IDT gate size");
+ISR_STATIC_ASSERT(sizeof(struct isr_idt_gate) == 16, "isrgen: IDT gate size");
 
 /* Fill a 256-entry IDT from the generated table and gate attributes. */
 static inline void isr_idt_fill(struct isr_idt_gate *idt, uint16_t code_selector)
@@ -629,5 +639,9 @@ static inline void isr_idt_fill(struct isr_idt_gate *idt, uint16_t code_selector
         idt[v].reserved = 0;
     }
 }
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* ISRGEN_ISR_H_ */
