@@ -294,6 +294,18 @@ class _Resolver(FrameResolver, VectorResolver, EntryResolver):
             self.err(("outputs",), "no outputs: name at least one backend")
         return tuple(out)
 
+    def _written_or(self, path: Path, fallback: Path) -> Path:
+        """``path`` if the spec writes it, else ``fallback``: an error about a default value
+        points at what the spec does say."""
+        return path if path in self.loc.values else fallback
+
+    def _handler_path(self, name: str, handler: Handler, vectors: tuple[Vector, ...]) -> Path:
+        """Where the spec names handler ``name``."""
+        if name == handler.symbol:
+            return ("handler", "symbol")
+        v = next((v for v in vectors if name in (v.handler, v.kernel_handler)), None)
+        return self.vector_path(v) if v is not None else ("handler",)
+
     def cross_check(
         self,
         symbols: Symbols,
@@ -329,7 +341,7 @@ class _Resolver(FrameResolver, VectorResolver, EntryResolver):
                 return
             if v.stub_symbol in handlers:
                 self.err(
-                    ("symbols", "stub"),
+                    self._written_or(("symbols", "stub"), self._handler_path(v.stub_symbol, handler, vectors)),
                     f"stub symbol {v.stub_symbol!r} of vector {v.number} collides with a handler symbol",
                 )
                 return
@@ -341,4 +353,9 @@ class _Resolver(FrameResolver, VectorResolver, EntryResolver):
         for name in (g.symbol for g in groups):
             if name in owners or name in handlers:
                 other = owners.get(name, "a handler")
-                self.err(("symbols", "entry"), f"entry symbol {name!r} collides with {other}")
+                path = self._written_or(
+                    ("symbols", "entry"),
+                    ("symbols",) if name in owners else self._handler_path(name, handler, vectors),
+                )
+                default = "" if path == ("symbols", "entry") else " (symbols.entry, by default {prefix}common)"
+                self.err(path, f"entry symbol {name!r}{default} collides with {other}")

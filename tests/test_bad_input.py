@@ -191,3 +191,10 @@ def test_version_and_mapping_values_must_be_what_they_say(tmp_path: Path) -> Non
     _assert_at(stderr, spec, 1, 9, "expected an integer, got the number 1.0")
     stderr, spec = _fail(tmp_path / "b", GOOD.replace("layout: [r15,", "layout: [{r15: null},"))
     _assert_at(stderr, spec, 6, 18, "{r15: ...} needs a value")
+
+
+def test_a_collision_with_a_default_name_points_at_what_the_spec_wrote(tmp_path: Path) -> None:
+    """The entry symbol is not in the spec (its default is isr_common): the error points at
+    the handler the spec named, and says where the other name comes from."""
+    stderr, spec = _fail(tmp_path, GOOD.replace("symbol: isr_dispatch", "symbol: isr_common"))
+    _assert_at(stderr, spec, 4, 11, "entry symbol 'isr_common' (symbols.entry, by default {prefix}common)")
