@@ -6,6 +6,7 @@ elsewhere the test is skipped with the reason.
 
 from __future__ import annotations
 
+import difflib
 import os
 import shutil
 import subprocess
@@ -71,3 +72,18 @@ def run(
 def isrgen_cmd(*args: str) -> list[str]:
     """The isrgen CLI as a subprocess command (independent of PATH)."""
     return [sys.executable, "-m", "isrgen", *args]
+
+
+def check_golden(golden: Path, content: str, update: bool) -> None:
+    """Compare ``content`` with the golden file (or rewrite it with --update-golden)."""
+    if update:
+        golden.parent.mkdir(parents=True, exist_ok=True)
+        golden.write_text(content)
+        return
+    assert golden.is_file(), f"no golden file {golden}; run pytest --update-golden and review it"
+    expected = golden.read_text()
+    if expected != content:
+        diff = "".join(
+            difflib.unified_diff(expected.splitlines(True), content.splitlines(True), str(golden), "generated", n=2)
+        )
+        pytest.fail(f"{golden.name} differs from its golden file:\n{diff[:6000]}")

@@ -1,38 +1,76 @@
-"""Golden files for the default spec.
+"""Golden matrix: every shipped spec x every backend its architecture supports.
 
-The generated text of every output the default spec lists must equal the file
-under tests/golden/x86_64/.  After an intended change run
+The generated text of each (spec, backend) pair must equal the file under
+``tests/golden/<spec key>/<file name>``; a spec's folder must hold exactly the
+files it generates.  After an intended change run
 ``python3 -m pytest tests/test_golden.py --update-golden`` and review the diff;
 the files are never rewritten silently.
 """
 
 from __future__ import annotations
 
-import difflib
+from pathlib import Path
 
 import pytest
-from conftest import DEFAULT_SPEC, GOLDEN
+from conftest import GOLDEN, ROOT, check_golden
 
 import isrgen
 
+#: which backends generate for which architecture (written here, not asked of isrgen)
+BACKENDS_BY_ARCH: dict[str, tuple[str, ...]] = {
+    "x86_64": ("gas", "nasm", "c", "rust", "gdb"),
+    "i386": ("gas", "nasm", "c"),
+}
 
-def _outputs() -> list[isrgen.build.RenderedOutput]:  # type: ignore[name-defined]
-    return isrgen.render_outputs(isrgen.load_spec(DEFAULT_SPEC))
+
+def _spec_files() -> dict[str, Path]:
+    """Golden key -> spec file: the stem for specs/, specs/examples/ and tests/specs/,
+    ``example-<folder>`` for the example projects under examples/."""
+    found: dict[str, Path] = {}
+    for folder in (ROOT / "specs", ROOT / "specs" / "examples", ROOT / "tests" / "specs"):
+        for path in sorted(folder.glob("*.yaml")):
+            assert path.stem not in found, f"two specs share the golden key {path.stem}"
+            found[path.stem] = path
+    for path in sorted((ROOT / "examples").glob("*/*.yaml")):
+        found[f"example-{path.parent.name}"] = path
+    return found
 
 
-@pytest.mark.parametrize("output", _outputs(), ids=lambda o: o.filename)
-def test_golden(output, update_golden: bool) -> None:  # type: ignore[no-untyped-def]
-    golden = GOLDEN / "x86_64" / output.filename
+SPECS = _spec_files()
+
+
+def _cases() -> list[tuple[str, str]]:
+    cases: list[tuple[str, str]] = []
+    for key, path in SPECS.items():
+        arch = isrgen.load_spec(path).arch_name
+        cases.extend((key, backend) for backend in BACKENDS_BY_ARCH[arch])
+    return cases
+
+
+def _rendered(key: str, backend: str) -> isrgen.build.RenderedOutput:  # type: ignore[name-defined]
+    (out,) = isrgen.render_outputs(isrgen.load_spec(SPECS[key]), [backend])
+    return out
+
+
+@pytest.mark.parametrize(("key", "backend"), _cases(), ids=lambda v: str(v))
+def test_golden(key: str, backend: str, update_golden: bool) -> None:
+    out = _rendered(key, backend)
+    check_golden(GOLDEN / key / out.filename, out.content, update_golden)
+
+
+@pytest.mark.parametrize("key", sorted(SPECS))
+def test_golden_folder_holds_exactly_the_outputs(key: str, update_golden: bool) -> None:
+    expected = {_rendered(key, b).filename for b in BACKENDS_BY_ARCH[isrgen.load_spec(SPECS[key]).arch_name]}
+    folder = GOLDEN / key
     if update_golden:
-        golden.parent.mkdir(parents=True, exist_ok=True)
-        golden.write_text(output.content)
-        return
-    assert golden.is_file(), f"no golden file {golden}; run pytest --update-golden and review it"
-    expected = golden.read_text()
-    if expected != output.content:
-        diff = "".join(
-            difflib.unified_diff(
-                expected.splitlines(True), output.content.splitlines(True), str(golden), "generated", n=2
-            )
-        )
-        pytest.fail(f"{output.filename} differs from its golden file:\n{diff[:6000]}")
+        for stale in folder.iterdir():
+            if stale.name not in expected:
+                stale.unlink()
+    assert {p.name for p in folder.iterdir()} == expected
+
+
+def test_every_spec_is_in_the_matrix() -> None:
+    # the shipped specs named in the README and the examples must all be covered
+    assert {"x86_64", "i386", "linux_pt_regs", "jamesm_registers", "example-kernel", "example-kernel-i386"} <= set(
+        SPECS
+    )

@@ -3,38 +3,17 @@ overflow as an assembly error, names reserved in NASM rejected at load time."""
 
 from __future__ import annotations
 
-import difflib
 import textwrap
 from pathlib import Path
 
 import pytest
-from conftest import DEFAULT_SPEC, GOLDEN, isrgen_cmd, require_tool, run
+from conftest import DEFAULT_SPEC, isrgen_cmd, require_tool, run
 
 import isrgen
 from isrgen import toolchain
 from isrgen.codegen.ir import Insn, Label, PadTo, Reg, Section, SectionKind, Visibility
 from isrgen.codegen.syntax import NasmSyntax
 from isrgen.elfobj import read_elf
-
-
-def check_golden(name: str, content: str, update: bool) -> None:
-    """Compare ``content`` with tests/golden/x86_64/``name`` (or rewrite it with --update-golden)."""
-    golden = GOLDEN / "x86_64" / name
-    if update:
-        golden.write_text(content)
-        return
-    assert golden.is_file(), f"no golden file {golden}; run pytest --update-golden and review it"
-    expected = golden.read_text()
-    if expected != content:
-        diff = "".join(
-            difflib.unified_diff(expected.splitlines(True), content.splitlines(True), str(golden), "generated", n=2)
-        )
-        pytest.fail(f"{name} differs from its golden file:\n{diff[:6000]}")
-
-
-def test_golden_nasm(update_golden: bool) -> None:
-    (out,) = isrgen.render_outputs(isrgen.load_spec(DEFAULT_SPEC), ["nasm"])
-    check_golden("isr.asm", out.content, update_golden)
 
 
 def test_linked_stubs_are_in_an_executable_segment_and_the_table_is_not(tmp_path: Path) -> None:

@@ -9,16 +9,10 @@ from pathlib import Path
 
 import pytest
 from conftest import DEFAULT_SPEC, TEST_SPECS, require_tool, run
-from test_nasm_backend import check_golden
 
 import isrgen
 from isrgen import toolchain
 from isrgen.elfobj import read_elf
-
-
-def test_golden_rust(update_golden: bool) -> None:
-    (out,) = isrgen.render_outputs(isrgen.load_spec(DEFAULT_SPEC), ["rust"])
-    check_golden("isr.rs", out.content, update_golden)
 
 
 def _module(tmp_path: Path, spec_path: Path = DEFAULT_SPEC) -> Path:
