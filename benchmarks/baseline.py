@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from isrgen import toolchain
+from isrgen.proof import toolchain
 
 #: vectors mittos64 treats as pushing an error code (seed 001; it misses 21, 29, 30)
 ERROR_CODE_VECTORS = frozenset({8, 10, 11, 12, 13, 14, 17})

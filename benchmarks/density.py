@@ -9,8 +9,8 @@ from pathlib import Path
 import attrs
 
 import isrgen
-from isrgen import toolchain
-from isrgen.elfobj import ElfObject, read_elf
+from isrgen.proof import toolchain
+from isrgen.proof.elf import ElfObject, read_elf
 
 from . import baseline
 from .variants import Variant

@@ -1,4 +1,4 @@
-"""Instructions executed per entry/exit path, counted under unicorn (isrgen.emulate).
+"""Instructions executed per entry/exit path, counted under unicorn (isrgen.arch.x86.emulation.long_mode).
 
 Entry: from the stub's first byte up to and including the ``call`` of the
 handler.  Exit: from the handler's return up to and including the
@@ -18,9 +18,10 @@ from typing import Any
 import attrs
 
 import isrgen
-from isrgen import emulate, toolchain
+from isrgen.arch.x86.emulation import long_mode as emulate
 from isrgen.diagnostics import UsageError
-from isrgen.model import ReturnModel, Spec
+from isrgen.model.spec import ReturnModel, Spec
+from isrgen.proof import toolchain
 
 from . import baseline
 from .variants import Variant

@@ -12,7 +12,7 @@ from pathlib import Path
 import attrs
 
 import isrgen
-from isrgen.model import Spec
+from isrgen.model.spec import Spec
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SPEC = ROOT / "specs" / "x86_64.yaml"

@@ -7,12 +7,12 @@ Typical use::
     paths = isrgen.build(spec, "out/")
 """
 
-from ._version import __version__
-from .build import build, render_outputs
-from .diagnostics import Diagnostic, IsrgenError, SourceRef, SpecError, UsageError
-from .layout import Field, FieldKind, FrameLayout, compute_layout
-from .loader import load_spec, loads_spec
-from .model import Spec
+from isrgen._version import __version__
+from isrgen.diagnostics import Diagnostic, IsrgenError, SourceRef, SpecError, UsageError
+from isrgen.model.layout import Field, FieldKind, FrameLayout, compute_layout
+from isrgen.model.spec import Spec
+from isrgen.output.build import build, render_outputs
+from isrgen.spec.loader import load_spec, loads_spec
 
 __all__ = [
     "Diagnostic",

@@ -1,5 +1,5 @@
 """``python -m isrgen``."""
 
-from .cli import run
+from isrgen.cli import run
 
 run()

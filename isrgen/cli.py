@@ -11,14 +11,14 @@ from typing import Any, TypeVar
 
 import click
 
-from ._version import __version__
-from .backends import discover
-from .build import input_files, outputs_current, plan_outputs, render_outputs, stale_outputs, write_outputs
-from .depfile import cargo_rerun_lines, check_build_paths, write_depfile
-from .diagnostics import IsrgenError, SpecError, UsageError, render
-from .loader import load_spec
-from .output import prepare_output_dir
-from .schema_check import schema_text
+from isrgen._version import __version__
+from isrgen.backends import discover
+from isrgen.diagnostics import IsrgenError, SpecError, UsageError, render
+from isrgen.output.build import input_files, outputs_current, plan_outputs, render_outputs, stale_outputs, write_outputs
+from isrgen.output.depfile import cargo_rerun_lines, check_build_paths, write_depfile
+from isrgen.output.files import prepare_output_dir
+from isrgen.spec.loader import load_spec
+from isrgen.spec.schema_check import schema_text
 
 #: exit status for a spec with errors
 EXIT_SPEC_ERROR = 1
@@ -232,7 +232,7 @@ def verify_cmd(kernel: Path, spec: Path, idt: str | None) -> None:
     """Check a linked KERNEL ELF: generated code executable, no W+X segment, vector
     table, stub alignment/stride, frame struct size (DWARF), and with --idt a static
     IDT image (offset, type, DPL, IST per gate). Exit 0 only if all hold."""
-    from .verify import verify_kernel
+    from isrgen.proof.verify import verify_kernel
 
     result = verify_kernel(load_spec(spec), kernel, idt)
     for finding in result.findings:
@@ -264,7 +264,7 @@ EXIT_PROOF_FAILED = 5
 def prove_cmd(spec: Path, backends: tuple[str, ...], seed: int) -> None:
     """Prove SPEC's generated glue with the real tools: C/Rust struct offsets, the
     machine code under emulation for every vector, and identical bytes across backends."""
-    from .prove import prove
+    from isrgen.proof.prove import prove
 
     report = prove(load_spec(spec), list(backends) or None, seed=seed)
     click.echo(report.table())

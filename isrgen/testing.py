@@ -9,7 +9,7 @@ Use them to test your own tooling around isrgen, or to fuzz isrgen itself::
     def test_frame_is_aligned(spec):
         assert isrgen.compute_layout(spec).size % 8 == 0
 
-:func:`specs` draws finished :class:`~isrgen.model.Spec` models for ``x86_64``
+:func:`specs` draws finished :class:`~isrgen.model.spec.Spec` models for ``x86_64``
 or ``i386``: register save orders (every register, or on x86_64 with ``returns:
 void`` only those the ABI forces), padding slots of any size, renamed fields and
 CPU fields, ``pushal`` blocks and segment registers (i386), vector sets and
@@ -24,12 +24,12 @@ slot (each vector then identified by its error-code slot or its own handler),
 ``entry.exit_frame`` and ``debug`` (``cfi``, ``cfi_sections``), a
 ``frame_pointer`` slot (classic stubs) and ``entry.segments_from_ds`` (i386).
 Every drawn model is one the loader accepts: written out with
-:func:`isrgen.dump.dump_spec` it loads back equal.  :func:`spec_texts` draws
+:func:`isrgen.spec.dump.dump_spec` it loads back equal.  :func:`spec_texts` draws
 that YAML text directly (sometimes with ``classes:`` defaults).
 
 Each option family has its own strategy (:func:`frames`, :func:`entry_options`,
 :func:`simd_options`, :func:`syscalls`, :func:`vector_options`); a new option
-is added by drawing it in its family and writing it in :mod:`isrgen.dump`.
+is added by drawing it in its family and writing it in :mod:`isrgen.spec.dump`.
 """
 
 from __future__ import annotations
@@ -39,12 +39,9 @@ from collections.abc import Sequence
 import attrs
 from hypothesis import strategies as st
 
-from .arch import get_arch
-from .arch.base import ArchFacts
-from .dump import dump_spec
-from .identifiers import reserved_reason
-from .loader import loads_spec
-from .model import (
+from isrgen.arch import get_arch
+from isrgen.arch.facts import ArchFacts
+from isrgen.model.spec import (
     Debug,
     Entry,
     ErrorCodeFiller,
@@ -72,6 +69,9 @@ from .model import (
     VectorClass,
     Visibilities,
 )
+from isrgen.spec.dump import dump_spec
+from isrgen.spec.identifiers import reserved_reason
+from isrgen.spec.loader import loads_spec
 
 #: backends whose output a drawn spec may list (filtered by what is installed)
 DEFAULT_FILENAMES = {"gas": "isr.S", "c": "isr.h", "nasm": "isr.asm", "rust": "isr.rs"}

@@ -13,7 +13,7 @@ from pathlib import Path
 from conftest import ROOT, require_tool, run
 
 import isrgen
-from isrgen.model import Spec
+from isrgen.model.spec import Spec
 
 KERNEL_SRC = ROOT / "tests" / "minikernel"
 

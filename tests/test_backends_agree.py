@@ -16,11 +16,11 @@ import pytest
 from conftest import DEFAULT_SPEC, TEST_SPECS, isrgen_cmd, require_tool, run
 
 import isrgen
-from isrgen import toolchain
 from isrgen.backends import GenerationContext
 from isrgen.backends.rust import rust_type_name
-from isrgen.elfobj import ElfObject, read_elf
-from isrgen.model import ReturnModel, Spec
+from isrgen.model.spec import ReturnModel, Spec
+from isrgen.proof import toolchain
+from isrgen.proof.elf import ElfObject, read_elf
 
 SPECS = [DEFAULT_SPEC, *sorted(TEST_SPECS.glob("*.yaml"))]
 ASM_BACKENDS = ("gas", "nasm", "rust")

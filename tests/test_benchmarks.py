@@ -19,8 +19,8 @@ import pytest
 from conftest import ROOT, require_module, require_tool, run
 
 import isrgen
-from isrgen import toolchain
-from isrgen.elfobj import read_elf
+from isrgen.proof import toolchain
+from isrgen.proof.elf import read_elf
 
 SECTIONS = (
     "## Targets",

@@ -195,7 +195,7 @@ def test_cfi_check_catches_a_wrong_offset(tmp_path: Path) -> None:
 def test_cfi_can_go_to_debug_frame(tmp_path: Path) -> None:
     """Kernels that discard .eh_frame in their linker script ask for .debug_frame."""
     require_tool("as")
-    from isrgen import toolchain
+    from isrgen.proof import toolchain
 
     text = DEFAULT_SPEC.read_text() + "\ndebug: {cfi_sections: debug_frame}\n"
     spec = isrgen.loads_spec(text, "dbg.yaml")

@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 from conftest import DEFAULT_SPEC, ROOT, require_tool, run
 
-from isrgen.depfile import escape_path, format_depfile
 from isrgen.diagnostics import UsageError
+from isrgen.output.depfile import escape_path, format_depfile
 
 EXIT_STALE = 3
 #: a folder name with every character a depfile must escape
@@ -249,7 +249,7 @@ def test_stdout_rejects_files_for_build_systems() -> None:
 def test_schema_command_prints_the_packaged_schema() -> None:
     text = isrgen("schema").stdout
     schema = json.loads(text)
-    assert schema == json.loads((ROOT / "isrgen" / "schema" / "spec.schema.json").read_text())
+    assert schema == json.loads((ROOT / "isrgen" / "spec" / "schema" / "spec.schema.json").read_text())
     assert "vectors" in schema["properties"]
 
 

@@ -12,7 +12,7 @@ from elftools.elf.constants import SH_FLAGS
 from elftools.elf.elffile import ELFFile
 
 import isrgen
-from isrgen.layout import FieldKind
+from isrgen.model.layout import FieldKind
 
 
 def test_library_api_builds_and_returns_paths(tmp_path: Path) -> None:

@@ -19,11 +19,11 @@ import pytest
 from conftest import SPECS, run
 
 import isrgen
-from isrgen.build import render_outputs
 from isrgen.diagnostics import SpecError
-from isrgen.elfobj import ElfObject, read_elf
-from isrgen.layout import FieldKind
-from isrgen.loader import loads_spec
+from isrgen.model.layout import FieldKind
+from isrgen.output.build import render_outputs
+from isrgen.proof.elf import ElfObject, read_elf
+from isrgen.spec.loader import loads_spec
 
 EXAMPLES = SPECS / "examples"
 DROPIN = Path(__file__).resolve().parent / "dropin"
@@ -269,7 +269,7 @@ def test_mittos64_compatible_keeps_the_abi_with_isrgens_stubs(tmp_path: Path) ->
 
 
 def _regs(seed: int) -> dict[str, int]:
-    from isrgen import emulate
+    from isrgen.arch.x86.emulation import long_mode as emulate
 
     return {r: (seed * 0x1000193 + (i + 1) * 0x9E3779B97F4A7C15) % 2**64 for i, r in enumerate(emulate.GPRS)}
 
@@ -279,7 +279,7 @@ def test_frame_lands_where_the_kernel_struct_says(name: str, tmp_path: Path) -> 
     from conftest import require_module
 
     require_module("unicorn")
-    from isrgen import emulate
+    from isrgen.arch.x86.emulation import long_mode as emulate
 
     kernel = KERNELS[name]
     spec = kernel.spec
@@ -375,12 +375,12 @@ def test_options_change_the_program() -> None:
 
 
 def test_xv6_trapframe_lands_where_struct_trapframe_says(tmp_path: Path) -> None:
-    """i386 under unicorn (isrgen.emulate32): from ring 0 and ring 3, every member of
+    """i386 under unicorn (isrgen.arch.x86.emulation.protected_mode): from ring 0 and ring 3, every member of
     xv6's struct trapframe holds what alltraps and the CPU stored."""
     from conftest import require_module
 
     require_module("unicorn")
-    from isrgen import emulate32
+    from isrgen.arch.x86.emulation import protected_mode as emulate32
 
     kernel = KERNELS["xv6"]
     spec = kernel.spec
@@ -437,7 +437,7 @@ def test_pintos_frame_pointer_makes_the_interrupt_a_call_frame(tmp_path: Path) -
     from conftest import require_module
 
     require_module("unicorn")
-    from isrgen import emulate32
+    from isrgen.arch.x86.emulation import protected_mode as emulate32
 
     kernel = KERNELS["pintos"]
     spec = kernel.spec

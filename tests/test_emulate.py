@@ -1,4 +1,4 @@
-"""The unicorn harness (isrgen.emulate) on real linked glue: it must see what a CPU would."""
+"""The unicorn harness (isrgen.arch.x86.emulation.long_mode) on real linked glue: it must see what a CPU would."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ import pytest
 from conftest import DEFAULT_SPEC, require_module, require_tool, run
 
 import isrgen
-from isrgen import emulate
-from isrgen.layout import FieldKind
+from isrgen.arch.x86.emulation import long_mode as emulate
+from isrgen.model.layout import FieldKind
 
 
 @pytest.fixture(scope="module")

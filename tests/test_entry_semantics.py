@@ -21,8 +21,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import isrgen
-from isrgen.layout import FieldKind
-from isrgen.model import ReturnModel, SimdPolicy, Spec
+from isrgen.model.layout import FieldKind
+from isrgen.model.spec import ReturnModel, SimdPolicy, Spec
 
 GPRS = ("rax", "rbx", "rcx", "rdx", "rsi", "rdi", "rbp", "r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15")
 ALL = "[simd_area, pad, r15, r14, r13, r12, r11, r10, r9, r8, rbp, rdi, rsi, rdx, rcx, rbx, rax, vector, error_code]"
@@ -97,7 +97,8 @@ def spec_text(name: str) -> str:
 
 @functools.cache
 def _image(name: str, workdir: str) -> tuple[Spec, Any]:
-    from isrgen import emulate, toolchain
+    from isrgen.arch.x86.emulation import long_mode as emulate
+    from isrgen.proof import toolchain
 
     spec = isrgen.loads_spec(spec_text(name), f"{name}.yaml")
     out = Path(workdir) / name
@@ -141,7 +142,7 @@ def _expected_handler(spec: Spec, vector: int, ring: int) -> str:
 def test_interrupt_round_trip(
     workdir: str, name: str, regs: dict[str, int], vector: int, ring: int, df: bool, error_code: int, xmm: list[int]
 ) -> None:
-    from isrgen import emulate
+    from isrgen.arch.x86.emulation import long_mode as emulate
 
     spec, emu = _image(name, workdir)
     layout = isrgen.compute_layout(spec)
@@ -241,7 +242,7 @@ def test_interrupt_round_trip(
 
 def test_frame_model_resumes_another_frame(workdir: str) -> None:
     """A returning handler may hand back a different thread's frame: the exit switches to it."""
-    from isrgen import emulate
+    from isrgen.arch.x86.emulation import long_mode as emulate
 
     spec, emu = _image("dense-frame-clear-ibt", workdir)
     layout = isrgen.compute_layout(spec)
@@ -264,7 +265,7 @@ def test_frame_model_resumes_another_frame(workdir: str) -> None:
 
 def test_exit_routine_enters_a_fabricated_frame(workdir: str) -> None:
     """The exported exit routine starts a thread from a frame it never interrupted (seed 001)."""
-    from isrgen import emulate
+    from isrgen.arch.x86.emulation import long_mode as emulate
 
     spec, emu = _image("classic-void", workdir)
     layout = isrgen.compute_layout(spec)
@@ -289,7 +290,7 @@ def test_exit_routine_enters_a_fabricated_frame(workdir: str) -> None:
 def test_paranoid_decides_from_gs_base(workdir: str, kernel_gs_live: bool) -> None:
     """An NMI in ring 0 *before* the entry's swapgs: CS says kernel, but the user GS
     base is live. The paranoid entry must swap (and swap back); a CS-based one would not."""
-    from isrgen import emulate
+    from isrgen.arch.x86.emulation import long_mode as emulate
 
     _, emu = _image("paranoid", workdir)
     gs, kgs = (KERNEL_GS, USER_GS) if kernel_gs_live else (USER_GS, KERNEL_GS)
@@ -303,7 +304,7 @@ def test_paranoid_decides_from_gs_base(workdir: str, kernel_gs_live: bool) -> No
 @SETTINGS
 @given(regs=regs_strategy, noncanonical=st.booleans())
 def test_syscall_entry_and_sysret(workdir: str, regs: dict[str, int], noncanonical: bool) -> None:
-    from isrgen import emulate
+    from isrgen.arch.x86.emulation import long_mode as emulate
 
     spec, emu = _image("syscall-frame", workdir)
     sc = spec.syscall
@@ -372,8 +373,8 @@ def test_syscall_entry_and_sysret(workdir: str, regs: dict[str, int], noncanonic
 def test_dense_stubs_fixed_stride_and_size_guard(tmp_path: Path) -> None:
     """Dense stubs sit at a fixed stride; a stub that outgrows its slot fails to assemble."""
     require_tool("as")
-    from isrgen import toolchain
-    from isrgen.elfobj import read_elf as read_object
+    from isrgen.proof import toolchain
+    from isrgen.proof.elf import read_elf as read_object
 
     spec = isrgen.loads_spec(spec_text("dense-frame-clear-ibt"), "d.yaml")
     paths = isrgen.build(spec, tmp_path, ["gas"])
@@ -487,7 +488,7 @@ def test_idt_helper_reflects_ist_gate_dpl(tmp_path: Path) -> None:
 
 def test_syscall_frame_with_kernel_cs_leaves_through_iretq(workdir: str) -> None:
     """A marker-tagged frame whose CS is not the user CS must never be sysret'd into ring 3."""
-    from isrgen import emulate
+    from isrgen.arch.x86.emulation import long_mode as emulate
 
     spec, emu = _image("syscall-frame", workdir)
     sc = spec.syscall
@@ -509,7 +510,8 @@ def test_dense_error_code_vector_above_127_is_widened(tmp_path: Path) -> None:
     """push imm8 sign-extends vectors >= 128; a (deliberately overridden) error-code vector
     up there must still land as its number in the frame."""
     require_tool("as", "ld")
-    from isrgen import emulate, toolchain
+    from isrgen.arch.x86.emulation import long_mode as emulate
+    from isrgen.proof import toolchain
 
     text = BASE.format(returns="void", layout=LINUX_ORDER, extra="stubs: {style: dense}").replace(
         '  - {range: [32, 255], name: "irq_{n}", class: irq}',
@@ -533,7 +535,8 @@ def test_dense_error_code_vector_above_127_is_widened(tmp_path: Path) -> None:
 def test_handler_receives_vector_and_error_code_arguments(tmp_path: Path, simd: bool) -> None:
     """handler.args: [frame, vector, error_code] -> rdi, rsi, rdx (Linux passes the error code in rsi)."""
     require_tool("as", "ld")
-    from isrgen import emulate, toolchain
+    from isrgen.arch.x86.emulation import long_mode as emulate
+    from isrgen.proof import toolchain
 
     extra = "classes: {irq: {simd: fxsave}}" if simd else ""
     text = BASE.format(returns="void", layout=ALL if simd else LINUX_ORDER, extra=extra).replace(
@@ -570,7 +573,7 @@ def test_trap_gate_under_swapgs_takes_interrupts_only_after_the_swapgs(workdir: 
     """The gate table asks for an interrupt gate (0xEE: DPL 3), so the CPU clears IF on
     delivery; the entry swaps GS first and only then restores the interrupted IF, which
     the handler sees as a trap gate would have left it."""
-    from isrgen import emulate
+    from isrgen.arch.x86.emulation import long_mode as emulate
 
     spec, emu = _image("trap-gates-swapgs", workdir)
     v = spec.vector(40)

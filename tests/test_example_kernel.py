@@ -18,7 +18,7 @@ from conftest import ROOT, isrgen_cmd, require_tool, run
 from elftools.elf.elffile import ELFFile
 
 import isrgen
-from isrgen.model import ReturnModel, SimdPolicy, StubStyle
+from isrgen.model.spec import ReturnModel, SimdPolicy, StubStyle
 
 KERNEL_DIR = ROOT / "examples" / "kernel"
 SUCCESS_STATUS = (0x21 << 1) | 1  # abi.h EXIT_SUCCESS_VALUE through isa-debug-exit

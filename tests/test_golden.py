@@ -15,6 +15,7 @@ import pytest
 from conftest import GOLDEN, ROOT, check_golden
 
 import isrgen
+from isrgen.output.build import RenderedOutput
 
 #: which backends generate for which architecture (written here, not asked of isrgen)
 BACKENDS_BY_ARCH: dict[str, tuple[str, ...]] = {
@@ -47,7 +48,7 @@ def _cases() -> list[tuple[str, str]]:
     return cases
 
 
-def _rendered(key: str, backend: str) -> isrgen.build.RenderedOutput:  # type: ignore[name-defined]
+def _rendered(key: str, backend: str) -> RenderedOutput:
     (out,) = isrgen.render_outputs(isrgen.load_spec(SPECS[key]), [backend])
     return out
 

@@ -16,11 +16,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import isrgen
-from isrgen import emulate32 as e32
-from isrgen import toolchain
-from isrgen.emulate import EmulationError
-from isrgen.layout import Field, FieldKind, FrameLayout
-from isrgen.model import Spec
+from isrgen.arch.x86.emulation import protected_mode as e32
+from isrgen.arch.x86.emulation.long_mode import EmulationError
+from isrgen.model.layout import Field, FieldKind, FrameLayout
+from isrgen.model.spec import Spec
+from isrgen.proof import toolchain
 
 I386_SPEC = SPECS / "i386.yaml"
 

@@ -9,8 +9,8 @@ import pytest
 from conftest import SPECS, require_tool, run
 
 import isrgen
-from isrgen import toolchain
-from isrgen.elfobj import read_elf
+from isrgen.proof import toolchain
+from isrgen.proof.elf import read_elf
 
 I386_SPEC = SPECS / "i386.yaml"
 
@@ -116,7 +116,7 @@ def test_frame_passed_by_value_is_the_handlers_argument(tmp_path: Path) -> None:
     from conftest import require_module
 
     require_module("unicorn")
-    from isrgen import emulate32
+    from isrgen.arch.x86.emulation import protected_mode as emulate32
 
     text = I386_SPEC.read_text().replace("  returns: void\n", "  returns: void\n  frame_arg: value\n")
     spec = isrgen.loads_spec(text, "v.yaml")

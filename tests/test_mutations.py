@@ -9,7 +9,7 @@ import pytest
 from conftest import DEFAULT_SPEC, require_module, require_tool
 
 import isrgen
-from isrgen.prove import ProofReport, prove
+from isrgen.proof.prove import ProofReport, prove
 
 
 def _gas(edit: Callable[[str], str]) -> Callable[[str, str], str]:

@@ -10,10 +10,10 @@ import pytest
 from conftest import DEFAULT_SPEC, isrgen_cmd, require_tool, run
 
 import isrgen
-from isrgen import toolchain
+from isrgen.arch.x86.syntax import NasmSyntax
 from isrgen.codegen.ir import Insn, Label, PadTo, Reg, Section, SectionKind, Visibility
-from isrgen.codegen.syntax import NasmSyntax
-from isrgen.elfobj import read_elf
+from isrgen.proof import toolchain
+from isrgen.proof.elf import read_elf
 
 
 def test_linked_stubs_are_in_an_executable_segment_and_the_table_is_not(tmp_path: Path) -> None:

@@ -15,9 +15,8 @@ from hypothesis import strategies as st
 from ruamel.yaml import YAML
 
 import isrgen
-from isrgen.dump import dump_spec
-from isrgen.layout import FieldKind
-from isrgen.model import (
+from isrgen.model.layout import FieldKind
+from isrgen.model.spec import (
     ErrorCodeFiller,
     ExitFrame,
     KernelFault,
@@ -29,8 +28,9 @@ from isrgen.model import (
     StubStyle,
     SymbolVisibility,
 )
-from isrgen.prove import prove
-from isrgen.schema_check import spec_schema
+from isrgen.proof.prove import prove
+from isrgen.spec.dump import dump_spec
+from isrgen.spec.schema_check import spec_schema
 from isrgen.testing import WIDE_PAD_WORDS, specs
 
 EXAMPLES = int(os.environ.get("ISRGEN_PROOF_EXAMPLES", "12"))

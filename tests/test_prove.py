@@ -11,11 +11,11 @@ from click.testing import CliRunner
 from conftest import DEFAULT_SPEC, SPECS, isrgen_cmd, require_module, require_tool, run
 
 import isrgen
-import isrgen.prove
-from isrgen.build import RenderedOutput
+import isrgen.proof.prove
 from isrgen.cli import main
-from isrgen.layout import FieldKind
-from isrgen.prove import prove
+from isrgen.model.layout import FieldKind
+from isrgen.output.build import RenderedOutput
+from isrgen.proof.prove import prove
 
 
 def test_cli_proves_the_default_spec_with_every_backend() -> None:
@@ -44,7 +44,7 @@ def test_library_report_counts_what_it_checked() -> None:
 def test_a_mismatch_exits_with_the_proof_status(monkeypatch: pytest.MonkeyPatch) -> None:
     require_tool("as", "ld")
     require_module("unicorn")
-    real = isrgen.prove.render_outputs
+    real = isrgen.proof.prove.render_outputs
 
     def misaligned(spec: isrgen.Spec, backends: list[str] | None = None) -> list[RenderedOutput]:
         # corrupt the generated assembly the way a hand edit would: one extra push before the call
@@ -53,7 +53,7 @@ def test_a_mismatch_exits_with_the_proof_status(monkeypatch: pytest.MonkeyPatch)
             for o in real(spec, backends)
         ]
 
-    monkeypatch.setattr(isrgen.prove, "render_outputs", misaligned)
+    monkeypatch.setattr(isrgen.proof.prove, "render_outputs", misaligned)
     result = CliRunner().invoke(main, ["prove", str(DEFAULT_SPEC), "-b", "gas"])
     assert result.exit_code == 5, result.output
     assert "machine code    FAILED" in result.stdout

@@ -11,8 +11,8 @@ import pytest
 from conftest import DEFAULT_SPEC, TEST_SPECS, require_tool, run
 
 import isrgen
-from isrgen import toolchain
-from isrgen.elfobj import read_elf
+from isrgen.proof import toolchain
+from isrgen.proof.elf import read_elf
 
 
 def _module(tmp_path: Path, spec_path: Path = DEFAULT_SPEC) -> Path:

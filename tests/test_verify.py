@@ -16,9 +16,9 @@ from elftools.elf.elffile import ELFFile
 from minikernel_build import KERNEL_SRC, build_kernel
 
 import isrgen
-from isrgen.codegen.x86 import stub_stride
+from isrgen.arch.x86.codegen.builder import stub_stride
 from isrgen.diagnostics import UsageError
-from isrgen.verify import verify_kernel
+from isrgen.proof.verify import verify_kernel
 
 EXIT_VERIFY_FAILED = 4
 

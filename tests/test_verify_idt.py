@@ -19,7 +19,7 @@ from elftools.elf.elffile import ELFFile
 from minikernel_build import KERNEL_SRC, build_kernel
 
 import isrgen
-from isrgen.verify import verify_kernel
+from isrgen.proof.verify import verify_kernel
 
 EXIT_VERIFY_FAILED = 4
 IDT = "idt_image"

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from .base import ArchFacts, ExceptionInfo
-from .i386 import I386
-from .x86_64 import X86_64
+from isrgen.arch.facts import ArchFacts, ExceptionInfo
+from isrgen.arch.x86.facts import I386, X86_64
 
 ARCHES: dict[str, ArchFacts] = {X86_64.name: X86_64, I386.name: I386}
 

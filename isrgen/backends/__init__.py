@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING
 
 import attrs
 
-from ..diagnostics import UsageError
-from .base import Backend, GenerationContext, render_template
+from isrgen.backends.base import Backend, GenerationContext, render_template
+from isrgen.diagnostics import UsageError
 
 if TYPE_CHECKING:
     from importlib.metadata import EntryPoint

@@ -7,12 +7,12 @@ from typing import ClassVar, Protocol, TypeVar, cast, runtime_checkable
 
 import attrs
 
-from .._version import __version__
-from ..codegen.ir import Program
-from ..codegen.x86 import build_program
-from ..layout import FrameLayout, compute_layout
-from ..model import EntryGroup, Spec
-from .templating import render_template
+from isrgen._version import __version__
+from isrgen.arch.x86.codegen.builder import build_program
+from isrgen.backends.templating import render_template
+from isrgen.codegen.ir import Program
+from isrgen.model.layout import FrameLayout, compute_layout
+from isrgen.model.spec import EntryGroup, Spec
 
 _T = TypeVar("_T")
 

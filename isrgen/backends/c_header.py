@@ -7,9 +7,9 @@ from typing import ClassVar
 
 import attrs
 
-from ..layout import FieldKind
-from ..model import ExitFrame, ReturnModel, SymbolVisibility
-from .base import GenerationContext, render_template
+from isrgen.backends.base import GenerationContext, render_template
+from isrgen.model.layout import FieldKind
+from isrgen.model.spec import ExitFrame, ReturnModel, SymbolVisibility
 
 _CPU_COMMENTS = {
     "rip": "pushed by the CPU: interrupted instruction pointer",

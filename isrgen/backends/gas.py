@@ -6,8 +6,8 @@ from typing import ClassVar
 
 import attrs
 
-from ..codegen.syntax import GasSyntax, SectionText, internal_labels
-from .base import GenerationContext, render_template
+from isrgen.arch.x86.syntax import GasSyntax, SectionText, internal_labels
+from isrgen.backends.base import GenerationContext, render_template
 
 
 @attrs.frozen

@@ -19,8 +19,8 @@ from typing import ClassVar
 
 import attrs
 
-from ..layout import FieldKind
-from .base import GenerationContext, render_template
+from isrgen.backends.base import GenerationContext, render_template
+from isrgen.model.layout import FieldKind
 
 #: SDM Vol. 3A 6.15 (interrupt 14): page-fault error code bits, low first
 PAGE_FAULT_BITS: tuple[tuple[int, str, str, str], ...] = (

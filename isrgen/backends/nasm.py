@@ -6,8 +6,8 @@ from typing import ClassVar
 
 import attrs
 
-from ..codegen.syntax import NasmSyntax, SectionText, internal_labels, sized_symbols
-from .base import GenerationContext, render_template
+from isrgen.arch.x86.syntax import NasmSyntax, SectionText, internal_labels, sized_symbols
+from isrgen.backends.base import GenerationContext, render_template
 
 
 @attrs.frozen

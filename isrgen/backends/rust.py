@@ -15,11 +15,11 @@ from typing import ClassVar
 
 import attrs
 
-from ..layout import Field, FieldKind
-from ..model import ExitFrame, ReturnModel, SymbolVisibility
-from .base import GenerationContext, render_template
-from .c_header import _CPU_COMMENTS as CPU_FIELD_COMMENTS
-from .gas import gas_view
+from isrgen.backends.base import GenerationContext, render_template
+from isrgen.backends.c_header import _CPU_COMMENTS as CPU_FIELD_COMMENTS
+from isrgen.backends.gas import gas_view
+from isrgen.model.layout import Field, FieldKind
+from isrgen.model.spec import ExitFrame, ReturnModel, SymbolVisibility
 
 
 @attrs.frozen

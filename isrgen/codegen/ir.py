@@ -1,7 +1,7 @@
 """A tiny assembly IR shared by every assembly backend.
 
 The program (stubs, entries, exit, tables) is built once as IR by
-:mod:`isrgen.codegen.x86`; each dialect only decides how to spell it.  That is
+:mod:`isrgen.arch.x86.codegen.builder`; each dialect only decides how to spell it.  That is
 what makes the GAS, NASM and Rust outputs the same machine code.
 """
 
@@ -124,7 +124,7 @@ class Comment:
 
 @attrs.frozen
 class Cfi:
-    """A call-frame-information directive ``.cfi_<op> args`` (see :mod:`isrgen.codegen.cfi`).
+    """A call-frame-information directive ``.cfi_<op> args`` (see :mod:`isrgen.arch.x86.cfi`).
 
     Dialects without CFI directives (NASM) render it as nothing.
     """

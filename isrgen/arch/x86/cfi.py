@@ -1,0 +1,247 @@
+"""Call-frame information for the generated glue, so debuggers can unwind through it.
+
+:func:`add_cfi` is a pass over an already-built :class:`~isrgen.codegen.ir.Program`:
+it walks each function's instructions, tracks the stack pointer through every
+``push``/``pop``/``sub``/``add``, and inserts :class:`~isrgen.codegen.ir.Cfi`
+items.  The canonical frame address (CFA) is the address just above the
+CPU-pushed frame (above ``ss``), so the interrupted ``rip``/``rsp``/``rflags``/
+``cs``/``ss`` are found at fixed offsets below it, and each general-purpose
+register is described once it has been pushed into its layout slot.  Every
+function is marked ``.cfi_signal_frame``: the "caller" is interrupted code whose
+saved ``rip`` is exact, not a return address.
+
+Only what the pass can prove from the instructions is described: an
+instruction that changes the stack pointer in a way it cannot follow (e.g.
+``and rsp, -64`` or a stack switch from memory) marks the return address
+undefined until a known state is reached again, which ends a backtrace cleanly
+instead of showing garbage.  NASM has no CFI directives; its dialect renders
+these items as nothing.
+"""
+
+from __future__ import annotations
+
+import attrs
+
+from isrgen.codegen.ir import (
+    Cfi,
+    EndSymbol,
+    Imm,
+    Insn,
+    Item,
+    Label,
+    Mem,
+    Program,
+    Reg,
+    Section,
+    SectionKind,
+    Sym,
+    Visibility,
+)
+from isrgen.model.layout import FieldKind, FrameLayout
+from isrgen.model.spec import Spec
+
+#: conditional and unconditional jumps whose target inherits the current state
+_UNCONDITIONAL = frozenset({"jmp"})
+#: instructions after which execution does not fall through
+_NO_FALLTHROUGH = frozenset({"jmp", "iretq", "iret", "sysretq", "sysret", "ret", "ud2", "hlt"})
+#: instructions whose first operand is only read
+_READS_FIRST = frozenset({"cmp", "test", "bt", "push"})
+#: registers a called handler preserves (SysV AMD64 ABI 3.2.1): one holding the old rsp
+#: can carry the CFA while the entry realigns the stack (SIMD save areas)
+_CALLEE_SAVED = frozenset({"rbx", "rbp", "r12", "r13", "r14", "r15"})
+
+
+@attrs.frozen
+class _State:
+    """Where the CFA is (``cfa`` bytes above rsp) and which GPRs are described."""
+
+    cfa: int
+    #: True once the CPU frame's registers are described (an interrupt frame)
+    interrupt: bool = True
+    #: the register the CFA is relative to when it is not rsp (a callee-saved copy of it)
+    base: str = ""
+    #: the syscall entry builds the CPU part itself: describe each slot once pushed
+    building: bool = False
+
+
+class _Pass:
+    def __init__(self, spec: Spec, layout: FrameLayout):
+        self.spec = spec
+        self.layout = layout
+        self.sp = spec.arch.stack_pointer
+        self.word = spec.arch.word_size
+        rip = layout.offset("rip")
+        # SDM Vol. 3A 6.14.2: on delivery rsp points at the saved rip, or at the
+        # error code just below it when the CPU pushes one.
+        self.stub_state = {
+            v.stub_symbol: _State(layout.size - rip + (self.word if v.error_code else 0)) for v in spec.vectors
+        }
+        self.jump_states: dict[str, _State | None] = {}
+        # keyed by the register a slot holds (its role), not its struct field name (pt_regs' "bx")
+        self.gpr_slots = {f.role: f.offset - layout.size for f in layout.fields if f.kind is FieldKind.GPR}
+        self.cpu_slots = [(f.role, f.offset - layout.size) for f in layout.fields if f.kind is FieldKind.CPU]
+
+    # -- directives ------------------------------------------------------------------
+    def frame_rules(self, state: _State, all_gprs: bool) -> list[Item]:
+        items: list[Item] = [Cfi("def_cfa", (state.base or self.sp, state.cfa))]
+        if not state.building:
+            items += [Cfi("offset", (name, off)) for name, off in self.cpu_slots]
+        if all_gprs:
+            items += [Cfi("offset", (name, off)) for name, off in self.gpr_slots.items()]
+        return items
+
+    def unknown(self) -> list[Item]:
+        # Nothing certain about the stack: stop unwinding here rather than guess.
+        return [Cfi("undefined", (self.spec.arch.cpu_frame[0],))]
+
+    # -- the walk --------------------------------------------------------------------
+    def initial(self, name: str, following: list[str]) -> tuple[_State | None, list[Item]]:
+        """State and directives at the start of function ``name``."""
+        if name in self.stub_state:
+            state = self.stub_state[name]
+            return state, self.frame_rules(state, all_gprs=False)
+        for label in [name, *following]:
+            if label in self.jump_states:
+                known = self.jump_states[label]
+                return (known, self.frame_rules(known, all_gprs=False)) if known else (None, self.unknown())
+        if self.spec.syscall is not None and name == self.spec.syscall.entry:
+            # SYSCALL pushes nothing: RIP is in rcx and the CFA is the user rsp until
+            # the entry switches stacks (SDM Vol. 2B SYSCALL).
+            return None, [Cfi("def_cfa", (self.sp, 0)), Cfi("register", (self.spec.arch.cpu_frame[0], "rcx"))]
+        if name == self.spec.symbols.exit:
+            # Called like a function (rdi = frame): a plain call frame until rsp moves.
+            rip = self.spec.arch.cpu_frame[0]
+            return _State(self.word, interrupt=False), [
+                Cfi("def_cfa", (self.sp, self.word)),
+                Cfi("offset", (rip, -self.word)),
+            ]
+        return None, []
+
+    def record_jump(self, target: str, state: _State | None) -> None:
+        if target in self.jump_states and self.jump_states[target] != state:
+            self.jump_states[target] = None  # reached with two different stacks: unknown
+        else:
+            self.jump_states[target] = state
+
+    def step(self, insn: Insn, state: _State | None) -> tuple[_State | None, list[Item]]:
+        """State after ``insn`` and the directives describing it."""
+        ops = insn.operands
+        if insn.op in _UNCONDITIONAL or (insn.op.startswith("j") and ops and isinstance(ops[0], Sym)):
+            if ops and isinstance(ops[0], Sym):
+                self.record_jump(ops[0].name, state)
+        if (
+            insn.op == "mov"
+            and len(ops) == 2
+            and ops[0] == Reg(self.sp)
+            and isinstance(ops[1], Mem)
+            and ops[1].segment
+            and self.spec.syscall is not None
+        ):
+            # the syscall entry's switch to the kernel stack: its top is the frame's top
+            new = _State(0, building=True)
+            return new, [Cfi("def_cfa", (self.sp, 0))]
+        if state is None:
+            return None, []
+        if state.base:
+            return self.step_off_base(insn, state)
+        if insn.op == "mov" and len(ops) == 2 and ops[1] == Reg(self.sp) and isinstance(ops[0], Reg):
+            if ops[0].name in _CALLEE_SAVED:
+                new = attrs.evolve(state, base=ops[0].name)
+                return new, [Cfi("def_cfa_register", (ops[0].name,))]
+        if insn.op == "push":
+            new = attrs.evolve(state, cfa=state.cfa + self.word)
+            out: list[Item] = [Cfi("def_cfa_offset", (new.cfa,))]
+            if ops and isinstance(ops[0], Reg) and self.gpr_slots.get(ops[0].name) == -new.cfa and new.interrupt:
+                out.append(Cfi("offset", (ops[0].name, -new.cfa)))
+            if state.building:
+                out += [Cfi("offset", (name, off)) for name, off in self.cpu_slots if off == -new.cfa]
+                if -new.cfa <= min(off for _, off in self.cpu_slots):
+                    new = attrs.evolve(new, building=False)
+            return new, out
+        if insn.op == "pop":
+            out = []
+            if ops and isinstance(ops[0], Reg) and self.gpr_slots.get(ops[0].name) == -state.cfa and state.interrupt:
+                out.append(Cfi("same_value", (ops[0].name,)))
+            new = attrs.evolve(state, cfa=state.cfa - self.word)
+            return new, [*out, Cfi("def_cfa_offset", (new.cfa,))]
+        writes_sp = bool(ops) and ops[0] == Reg(self.sp) and insn.op not in _READS_FIRST
+        if not writes_sp:
+            return state, []
+        if insn.op in ("sub", "add") and len(ops) == 2 and isinstance(ops[1], Imm):
+            delta = ops[1].value if insn.op == "sub" else -ops[1].value
+            new = attrs.evolve(state, cfa=state.cfa + delta)
+            return new, [Cfi("def_cfa_offset", (new.cfa,))]
+        if insn.op == "mov" and len(ops) == 2 and isinstance(ops[1], Reg):
+            # The glue only loads rsp from a register holding a frame pointer (the
+            # handler's returned frame, or the exit routine's argument).
+            new = _State(self.layout.size)
+            return new, self.frame_rules(new, all_gprs=True)
+        return None, self.unknown()
+
+    def step_off_base(self, insn: Insn, state: _State) -> tuple[_State | None, list[Item]]:
+        """While the CFA is relative to a callee-saved register, rsp may move freely
+        (``and rsp, -64``); ``mov rsp, <that register>`` makes rsp the base again."""
+        ops = insn.operands
+        if insn.op == "mov" and ops == (Reg(self.sp), Reg(state.base)):
+            return attrs.evolve(state, base=""), [Cfi("def_cfa_register", (self.sp,))]
+        if ops and ops[0] == Reg(state.base) and insn.op not in _READS_FIRST:
+            return None, self.unknown()  # the base register itself changes
+        if insn.op == "mov" and len(ops) == 2 and ops[0] == Reg(self.sp):
+            new = _State(self.layout.size)  # rsp loaded with a frame (the handler's return value)
+            return new, self.frame_rules(new, all_gprs=True)
+        return state, []
+
+    def section(self, section: Section) -> Section:
+        items = section.items
+        out: list[Item] = []
+        state: _State | None = None
+        open_fn: str | None = None
+        for i, item in enumerate(items):
+            if isinstance(item, Label) and item.kind == "function" and item.visibility is not Visibility.INTERNAL:
+                if open_fn is not None:
+                    out.append(Cfi("endproc"))
+                following = []
+                for nxt in items[i + 1 :]:
+                    if not isinstance(nxt, Label):
+                        break
+                    following.append(nxt.name)
+                state, rules = self.initial(item.name, following)
+                out.append(item)
+                open_fn = item.name if rules else None
+                if open_fn is not None:
+                    out += [Cfi("startproc", ("simple",)), Cfi("signal_frame"), *rules]
+                continue
+            if isinstance(item, EndSymbol) and item.name == open_fn:
+                out += [Cfi("endproc"), item]
+                open_fn = None
+                continue
+            if isinstance(item, Label) and open_fn is not None and state is None:
+                # Not reached by falling through: only a forward jump seen so far tells the state.
+                state = self.jump_states.get(item.name)
+                out += [item, *(self.frame_rules(state, all_gprs=False) if state else self.unknown())]
+                continue
+            out.append(item)
+            if isinstance(item, Insn) and open_fn is not None:
+                state, directives = self.step(item, state)
+                out += directives
+                if item.op in _NO_FALLTHROUGH:
+                    state = None
+            elif isinstance(item, Insn):
+                self.step(item, None)
+        if open_fn is not None:
+            out.append(Cfi("endproc"))
+        return attrs.evolve(section, items=tuple(out))
+
+
+def add_cfi(program: Program, spec: Spec, layout: FrameLayout) -> Program:
+    """``program`` with CFI items inserted into its code sections (see the module docstring).
+
+    Only x86_64 glue gets CFI: the DWARF register numbering and CPU frame it encodes
+    are x86_64's; 32-bit glue is returned unchanged, and so is glue whose spec turns
+    CFI off (``debug: {cfi: false}``).
+    """
+    if spec.arch.bits != 64 or not spec.debug.cfi:
+        return program
+    cfi = _Pass(spec, layout)
+    sections = tuple(cfi.section(s) if s.kind is SectionKind.CODE else s for s in program.sections)
+    return attrs.evolve(program, sections=sections)

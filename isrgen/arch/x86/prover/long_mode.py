@@ -1,0 +1,515 @@
+"""Property 3 of ``isrgen prove``: the machine code does what the model says.
+
+Every vector's stub runs under unicorn from a simulated CPU interrupt push with
+random register values, from kernel and from user mode (the interrupted stack
+16-byte aligned and not).  At the handler each register must sit at its model
+offset, the vector and the error code (the CPU's or the synthetic one) in their
+slots, the CPU frame right above, ``rdi`` pointing at the frame, RSP 16-byte
+aligned at the call and DF clear.  The handler then overwrites every saved
+register slot and clobbers the caller-saved registers; after ``iretq`` each
+register must hold its slot's new value (an unsaved callee-saved register its
+old one) and RIP/RSP/RFLAGS/CS/SS the interrupted context.  The exit routine is
+also called on a fabricated frame.
+
+Each entry option the model enables is checked by its effect, not by the
+instructions that produce it:
+
+- ``entry.swapgs``: the kernel GS base is live at the handler exactly when it was
+  not before the interrupt, and the interrupted GS base is back after the return;
+  an ``lfence`` runs after the swapgs decision (the first conditional branch)
+  before the handler; paranoid vectors also decide right when the user GS base is
+  live in ring 0 (an NMI before the entry's swapgs).
+- ``entry.clear_registers``: no interrupted value of a saved register is left in
+  any register at the call.
+- ``entry.endbr64``: every stub and exported entry point starts with ENDBR64.
+- ``stubs.style: dense``: stubs sit at the fixed stride.
+- ``kernel_handler`` / ``entry.kernel_fault: halt``: ring-0 interruptions reach the
+  kernel handler, and with ``halt`` the CPU ends in ``hlt`` with every register
+  zero and interrupts off (the halt routine is also called directly).
+- SIMD policies: the frame's ``simd_area`` slot is 0 or an aligned area holding the
+  interrupted XMM registers, and the XMM registers are restored on return.
+- ``entry.exit_loads_cr3``: the exit routine loads CR3 from its second argument
+  when it is non-zero, and never otherwise.
+- ``syscall:``: SYSCALL reaches the handler on the kernel stack and GS with the
+  frame the model describes; ``sysretq`` returns the restored registers, zeroes
+  the other saved ones and restores the user GS base; a non-canonical RIP leaves
+  through ``iretq``.
+
+The run order and the checks x86_64 and i386 share are in
+:mod:`isrgen.arch.x86.prover.base`.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+
+from isrgen.arch.x86.emulation import long_mode as emulate
+from isrgen.arch.x86.prover.base import (
+    INTERRUPTED_FLAGS,
+    ExitCall,
+    MachineProverBase,
+    MachineTally,
+    expected_error_slot,
+    if_clear_at_handler,
+)
+from isrgen.model.layout import Field
+from isrgen.model.spec import GateType, ReturnModel, SimdPolicy, Vector
+
+_MASK = 2**64 - 1
+_USER_RSP = 0x7FFF_FFFF_E000
+#: GS bases: a user one (low half) and a kernel one (high half, what paranoid entries test)
+USER_GS = 0x0000_1111_2222_0000
+KERNEL_GS = 0xFFFF_8000_0000_1000
+_ENDBR64 = b"\xf3\x0f\x1e\xfa"
+_LFENCE = b"\x0f\xae\xe8"
+#: FXSAVE/XSAVE legacy area: XMM0 at byte 160 (SDM Vol. 1 10.5.1, table 10-2)
+_XMM0_OFFSET = 160
+
+
+def _is_jcc(code: bytes) -> bool:
+    return 0x70 <= code[0] <= 0x7F or (code[0] == 0x0F and len(code) > 1 and 0x80 <= code[1] <= 0x8F)
+
+
+class MachineProver(MachineProverBase[emulate.Emulator, emulate.Stop]):
+    """Runs property 3 on one linked x86_64 image; failures go to ``fail``."""
+
+    RETURN_INSTRUCTION = "iretq"
+    REGISTER_BITS = 48
+
+    @cached_property
+    def simd(self) -> SimdPolicy:
+        """The SIMD policy of the vectors that save SIMD state (one per spec), else NONE."""
+        simd = {v.simd for v in self.spec.vectors} - {SimdPolicy.NONE}
+        return simd.pop() if simd else SimdPolicy.NONE
+
+    @cached_property
+    def saves_xmm(self) -> bool:
+        """Whether the SIMD save covers the XMM registers (fxsave, or xsave with SSE in the mask)."""
+        return self.simd is SimdPolicy.FXSAVE or (
+            self.simd is SimdPolicy.XSAVE and bool(self.spec.simd.xsave_mask & 0x2)
+        )
+
+    def _prepare(self) -> None:
+        if self.simd is not SimdPolicy.NONE:
+            # a kernel enables what its save instruction needs (x87, SSE, AVX components)
+            self.emu.enable_simd(0x3 | (self.spec.simd.xsave_mask & 0x4))
+
+    def _other_entries(self) -> bool:
+        """Paranoid vectors with the user GS base live in ring 0, then the syscall entry."""
+        for v in [v for v in self.spec.vectors if v.paranoid][:8]:
+            self.interrupt(v, True, user_gs_live=True)
+        if self.failures >= self.max_failures:
+            return False
+        if self.spec.syscall is not None:
+            self.syscall()
+        return True
+
+    # -- what can be read without running -----------------------------------------
+    def static_checks(self) -> None:
+        """ENDBR64 at every indirect-branch target, dense stubs at their stride."""
+        spec = self.spec
+        if spec.entry.endbr64:
+            names = [v.stub_symbol for v in spec.vectors] + [spec.symbols.exit, spec.entry.halt]
+            if spec.syscall is not None:
+                names.append(spec.syscall.entry)
+            for name in names:
+                address = self._symbol(name)
+                if address is None:
+                    continue
+                first = self.emu.read(address, 4)
+                if not self._check(first == _ENDBR64, f"endbr64: {name} starts with {first.hex()}, not ENDBR64"):
+                    break
+                self.tally.saw("endbr64")
+        if self._dense_stubs() is not None:
+            self.tally.saw("dense stride")
+
+    # -- interrupts ------------------------------------------------------------
+    def _flags(self, stop: emulate.Stop) -> int:
+        return stop.state.rflags
+
+    def _slot(self, stop: emulate.Stop, frame: int, f: Field) -> int:
+        return stop.u64(frame + f.offset)
+
+    def _set_xmm(self) -> list[int]:
+        values = [self.rng.getrandbits(128) for _ in range(16)]
+        for i, value in enumerate(values):
+            self.emu.set_xmm(i, value)
+        return values
+
+    def interrupt(self, v: Vector, kernel: bool, *, user_gs_live: bool = False) -> bool:
+        """One delivery of ``v``; False after the first mismatch.  ``user_gs_live``:
+        a ring-0 interruption that arrives while the user GS base is live."""
+        regs = self._regs()
+        error = self.rng.getrandbits(32) if v.error_code else None
+        rsp = emulate.DEFAULT_STACK_TOP - 8 * self.rng.randrange(4) if kernel else _USER_RSP
+        cs = emulate.KERNEL_CS if kernel else emulate.USER_CS
+        gs_user = not kernel or user_gs_live
+        gs, kgs = (USER_GS, KERNEL_GS) if gs_user else (KERNEL_GS, USER_GS)
+        ring = "ring 0" if kernel else "ring 3"
+        where = f"vector {v.number} from {ring}" + (" with the user GS base live" if user_gs_live else "")
+        xmm = self._set_xmm() if self.simd is not SimdPolicy.NONE else []
+        # ring-0 code may run with interrupts disabled: a trap gate under swapgs must then not enable them
+        interrupted_if = not (kernel and self.spec.reenables_interrupts(v))
+        rflags = INTERRUPTED_FLAGS if interrupted_if else INTERRUPTED_FLAGS & ~emulate.RFLAGS_IF
+        where += "" if interrupted_if else " with IF clear"
+        self.emu.trace = [] if self.spec.entry.swapgs else None
+        self.emu.swapgs_with_if = [] if self.spec.entry.swapgs else None
+        try:
+            stop = self.emu.interrupt(
+                v.number,
+                regs=regs,
+                cs=cs,
+                rsp=rsp,
+                rflags=rflags,
+                error_code=error,
+                gs_base=gs,
+                kernel_gs_base=kgs,
+                interrupt_gate=self.spec.idt_gate(v) is GateType.INTERRUPT,
+            )
+        except emulate.EmulationError as exc:
+            return self._check(False, f"{where}: {exc}")
+        finally:
+            trace, self.emu.trace = self.emu.trace, None
+            swaps, self.emu.swapgs_with_if = self.emu.swapgs_with_if, None
+        want = self._delivered(v, kernel, stop, where)
+        if want is None:
+            return False
+        if swaps and not self._check(
+            not any(swaps),
+            f"{where}: swapgs runs with interrupts enabled on entry: an interrupt before it would arrive "
+            "from ring 0 with the user GS base live",
+        ):
+            return False
+        ok = self._at_call(stop, where, want)
+        ok = ok and self._interrupt_flag(v, stop.state.rflags, where, want, interrupted_if=interrupted_if)
+        ok = ok and self._swapgs_at_handler(v, stop, where, gs_user, trace)
+        ok = ok and self._cleared(stop, where, want, regs)
+        frame = stop.first_argument
+        if not ok:
+            return False
+        expected = dict(regs)
+        expected["vector"] = v.number
+        expected["error_code"] = expected_error_slot(self.spec, v, error, _MASK)
+        expected.update(rip=emulate.MARKER_BASE, cs=cs, rflags=rflags, rsp=rsp)
+        expected["ss"] = emulate.KERNEL_SS if kernel else emulate.USER_SS
+        if not self._frame_fields(stop, frame, expected, regs, where):
+            return False
+        if not self._simd_area(v, stop, frame, xmm, where):
+            return False
+        return self.resume(v, stop, where, (rsp, rflags, cs), regs, gs, xmm, kernel)
+
+    def _at_call(self, stop: emulate.Stop, where: str, want: str) -> bool:
+        ok = self._check(
+            stop.call_aligned,
+            f"{where}: rsp % 16 == {(stop.state.rsp + 8) % 16} at the call into {want} (SysV needs 0)",
+        )
+        ok &= self._check(not stop.state.df, f"{where}: DF is set at the call into {want} (SysV needs it clear)")
+        frame = stop.first_argument
+        ok &= self._check(
+            frame + self.layout.size == stop.frame_top,
+            f"{where}: rdi = {frame:#x} but the frame the model describes starts at "
+            f"{stop.frame_top - self.layout.size:#x} ({self.layout.size} bytes below the CPU frame's top)",
+        )
+        # handler.args: the vector / error code after the frame, as the slot holds them
+        for reg, arg in zip(("rsi", "rdx"), self.spec.handler.args[1:], strict=False):
+            if not ok:
+                break
+            slot = stop.u64(frame + self.layout.offset(arg))
+            ok &= self._check(
+                stop.state.gprs[reg] == slot,
+                f"{where}: {reg} = {stop.state.gprs[reg]:#x} at the call into {want}, but the {arg} is {slot:#x}",
+            )
+            self.tally.saw(f"handler arg {arg}")
+        return ok
+
+    def _interrupt_flag(
+        self, v: Vector, flags: int, where: str, want: str, *, count: bool = True, interrupted_if: bool = True
+    ) -> bool:
+        ok = super()._interrupt_flag(v, flags, where, want, count=count, interrupted_if=interrupted_if)
+        if ok and not v.error_code and v.vector_class in self.spec.frame.vector_in_error_slot:
+            self.tally.saw("vector in error slot")
+        return ok
+
+    def _swapgs_at_handler(
+        self, v: Vector, stop: emulate.Stop, where: str, gs_user: bool, trace: list[tuple[int, bytes]] | None
+    ) -> bool:
+        if not self.spec.entry.swapgs:
+            want = USER_GS if gs_user else KERNEL_GS
+            return self._check(stop.state.gs_base == want, f"{where}: GS base changed without entry.swapgs")
+        how = "the GS base MSR (paranoid)" if v.paranoid else "the saved CS"
+        if not self._check(
+            stop.state.gs_base == KERNEL_GS,
+            f"{where}: swapgs: the GS base at the handler is {stop.state.gs_base:#x}, not the kernel's "
+            f"{KERNEL_GS:#x} (decided from {how})",
+        ):
+            return False
+        self.tally.saw("swapgs")
+        codes = [code for _, code in trace or []]
+        branch = next((i for i, code in enumerate(codes) if _is_jcc(code)), None)
+        fenced = branch is not None and any(code.startswith(_LFENCE) for code in codes[branch + 1 :])
+        if not self._check(
+            fenced,
+            f"{where}: swapgs: no lfence runs after the swapgs decision before the handler "
+            "(CVE-2019-1125: the branch can be bypassed speculatively)",
+        ):
+            return False
+        self.tally.saw("lfence")
+        return True
+
+    def _simd_area(self, v: Vector, stop: emulate.Stop, frame: int, xmm: list[int], where: str) -> bool:
+        if not self.layout.has("simd_area"):
+            return True
+        f = self.layout.field("simd_area")
+        area = stop.u64(frame + f.offset)
+        if v.simd is SimdPolicy.NONE:
+            return self._check(area == 0, f"{where}: simd_area is {area:#x} but the vector saves no SIMD state")
+        align = 64 if v.simd is SimdPolicy.XSAVE else 16
+        if not self._check(
+            area != 0 and area % align == 0 and stop.state.rsp < area < frame,
+            f"{where}: {v.simd}: simd_area {area:#x} is not a {align}-byte aligned area between the "
+            f"stack ({stop.state.rsp:#x}) and the frame ({frame:#x})",
+        ):
+            return False
+        if self.saves_xmm:
+            saved = int.from_bytes(self.emu.read(area + _XMM0_OFFSET, 16), "little")
+            if not self._check(saved == xmm[0], f"{where}: {v.simd}: the save area does not hold XMM0"):
+                return False
+        self.tally.saw(f"simd {v.simd}")
+        return True
+
+    def resume(
+        self,
+        v: Vector,
+        stop: emulate.Stop,
+        where: str,
+        context: tuple[int, int, int],
+        regs: dict[str, int],
+        gs: int,
+        xmm: list[int],
+        kernel: bool,
+    ) -> bool:
+        """The handler rewrites every saved register; the exit path must restore exactly those
+        (and resume rsp, rflags and cs as in ``context``)."""
+        rsp, rflags, cs = context
+
+        def rewrite(frame: int) -> None:
+            self.emu.swapgs_with_if = []
+            if xmm:
+                for i in range(16):
+                    self.emu.set_xmm(i, 0xDEAD_0000 + i)  # the handler may use SIMD registers
+
+        def check(back: emulate.Stop, want: dict[str, int]) -> bool:
+            swaps, self.emu.swapgs_with_if = self.emu.swapgs_with_if, None
+            ok = self._check_resumed(back, want, where + ", returning", rsp, cs, via_iret=True, rflags=rflags)
+            if ok and self.spec.entry.swapgs:
+                ok = self._check(
+                    back.state.gs_base == gs,
+                    f"{where}, returning: swapgs: the GS base is {back.state.gs_base:#x}, not the interrupted {gs:#x}",
+                )
+            if ok and swaps:
+                # an interrupt between the exit's swapgs and iretq would arrive from ring 0 with
+                # the user GS base live, and its entry would not swap back
+                ok = self._check(
+                    not any(swaps),
+                    f"{where}, returning: swapgs runs with interrupts enabled (the handler came through a "
+                    "trap gate): an interrupt before iretq would reach its handler with the user GS base",
+                )
+                if ok:
+                    self.tally.saw("exit swapgs with IF clear")
+            if ok and v.simd is not SimdPolicy.NONE and self.saves_xmm:
+                got = [self.emu.xmm(i) for i in range(16)]
+                bad = [i for i in range(16) if got[i] != xmm[i]]
+                ok = self._check(not bad, f"{where}, returning: {v.simd}: xmm{bad[0] if bad else 0} is not restored")
+            return ok
+
+        return self._resume(v, stop, where, kernel, regs, rewrite=rewrite, check=check)
+
+    def _check_resumed(
+        self,
+        back: emulate.Stop,
+        want: dict[str, int],
+        where: str,
+        rsp: int,
+        cs: int,
+        *,
+        via_iret: bool,
+        rflags: int = INTERRUPTED_FLAGS,
+    ) -> bool:
+        if not self._resumed_registers(back, want, where):
+            return False
+        ctx = (back.state.rsp, back.state.rflags, back.state.cs)
+        ok = self._check(
+            ctx == (rsp, rflags, cs),
+            f"{where}: resumed with rsp/rflags/cs = {', '.join(hex(x) for x in ctx)}, "
+            f"expected {rsp:#x}, {rflags:#x}, {cs:#x}",
+        )
+        if ok:
+            self._count_return(via_iret)
+        return ok
+
+    # -- other entry points ---------------------------------------------------------
+    def _exit_call(self, address: int, name: str, root: int, on_stack: bool) -> ExitCall[emulate.Stop]:
+        top = emulate.DEFAULT_STACK_TOP - 0x800
+        frame = top - self.layout.size
+        regs = self._regs()
+        # With swapgs the frame is a new user thread's, entered from C with interrupts
+        # enabled: the exit path must swap the GS base, and do it with interrupts off.
+        user = self.spec.entry.swapgs
+        cs, ss = (emulate.USER_CS, emulate.USER_SS) if user else (emulate.KERNEL_CS, emulate.KERNEL_SS)
+        resume_rsp = _USER_RSP if user else top + 0x100
+        values = dict(regs, vector=0, error_code=0, rip=emulate.MARKER_BASE, cs=cs)
+        values.update(rflags=INTERRUPTED_FLAGS, rsp=resume_rsp, ss=ss)
+        if self.layout.has("simd_area"):
+            values["simd_area"] = 0
+        for f in self.layout.fields:
+            self.emu.write_u64(frame + f.offset, values.get(f.role, 0))
+        scratch = {r: self.rng.getrandbits(64) for r in emulate.GPRS}
+        scratch["rdi"] = frame
+        scratch["rsi"] = root
+        what = f"{name}(frame, {root:#x})"
+        if on_stack:
+            scratch["rdi"] = self.rng.getrandbits(64)  # no argument: the frame is where rsp points
+            what = f"{name} with rsp = frame (exit_frame: stack)"
+
+        guarded = self.exit_disables_interrupts()
+
+        def run() -> emulate.Stop:
+            # called from C with interrupts enabled where the exit must disable them
+            flags = emulate.RFLAGS_IF if guarded else 0
+            if user:
+                self.emu.set_gs_bases(gs_base=KERNEL_GS, kernel_gs_base=USER_GS)
+            self.emu.swapgs_with_if = []
+            self.emu.if_trace = [] if guarded else None
+            if on_stack:
+                return self.emu.call(address, regs=scratch, rsp=frame, rflags=flags, push_return=False)
+            return self.emu.call(address, regs=scratch, rsp=frame - 0x40, rflags=flags)
+
+        def resumed(back: emulate.Stop) -> bool:
+            swaps, self.emu.swapgs_with_if = self.emu.swapgs_with_if, None
+            trace, self.emu.if_trace = self.emu.if_trace, None
+            if not self._check_resumed(back, want, what, resume_rsp, cs, via_iret=False):
+                return False
+            first = 1 if self.spec.entry.endbr64 else 0
+            if guarded and not self._exit_ran_with_interrupts_disabled(trace, what, first):
+                return False
+            if not user:
+                return True
+            ok = self._check(
+                back.state.gs_base == USER_GS,
+                f"{what}: entering a ring-3 frame left the GS base at {back.state.gs_base:#x}, not the user's",
+            )
+            return ok and self._check(
+                bool(swaps) and not any(swaps or ()),
+                f"{what}: called with interrupts enabled, the exit path runs swapgs with them still enabled: "
+                "an interrupt before iretq would reach its handler with the user GS base",
+            )
+
+        want = {r: v for r, v in regs.items() if r in self.saved}
+        return ExitCall(what, run, resumed)
+
+    def _call_halt(self, address: int) -> emulate.Stop:
+        return self.emu.call(address, regs=self._regs(), rflags=emulate.RFLAGS_IF)
+
+    def syscall(self) -> None:
+        """SYSCALL from ring 3 and back with sysretq (and iretq for a non-canonical RIP)."""
+        sc = self.spec.syscall
+        if sc is None:
+            return
+        for noncanonical in (False, True):
+            regs = self._regs()
+            percpu = emulate.STACK_BASE + 0x1000
+            kstack = emulate.DEFAULT_STACK_TOP - 0x100
+            self.emu.write_u64(percpu + sc.kernel_stack_gs, kstack)
+            user_rsp = emulate.DEFAULT_STACK_TOP - 0x5000
+            where = "syscall" + (" returning to a non-canonical RIP" if noncanonical else "")
+            try:
+                stop = self.emu.syscall(
+                    sc.entry,
+                    regs=regs,
+                    user_rsp=user_rsp,
+                    kernel_gs_base=percpu,
+                    user_gs_base=USER_GS,
+                    kernel_stack_top=kstack,
+                    user_rflags=0x246,
+                )
+            except emulate.EmulationError as exc:
+                self._check(False, f"{where}: {exc}")
+                return
+            if not self._check(stop.symbol == sc.handler, f"{where}: reached {stop.symbol}, not {sc.handler}"):
+                return
+            entered = dict(regs, rcx=emulate.MARKER_BASE, r11=0x246)
+            ok = self._at_call(stop, where, sc.handler)
+            ok = ok and self._check(
+                stop.state.gs_base == percpu, f"{where}: the GS base at the handler is not the kernel's"
+            )
+            ok = ok and self._cleared(
+                stop, where, sc.handler, {r: v for r, v in regs.items() if r not in ("rcx", "r11")}
+            )
+            frame = stop.first_argument
+            expected = dict(entered, vector=sc.marker & _MASK, error_code=self.spec.frame.synthetic_error_code & _MASK)
+            expected.update(rip=emulate.MARKER_BASE, cs=sc.user_cs, rflags=0x246, rsp=user_rsp, ss=sc.user_ss)
+            if not ok or not self._frame_fields(stop, frame, expected, entered, where):
+                return
+            self.tally.saw("syscall")
+            if self.spec.handler.returns is ReturnModel.NORETURN:
+                return
+            new = self._rewrite_saved(frame)
+            if noncanonical:
+                self.emu.write_u64(frame + self.layout.offset("rip"), 0x0000_8000_0000_0000)
+            ret = frame if self.spec.handler.returns is ReturnModel.FRAME else None
+            # a system call handler commonly enables interrupts: the way back must disable them
+            self.emu.if_trace = []
+            try:
+                back = self.emu.return_from_handler(ret, clobber={"rax": 1, "rsi": 2}, interrupts_enabled=True)
+            except emulate.EmulationError:
+                back = None
+            finally:
+                if_trace, self.emu.if_trace = self.emu.if_trace, None
+            if not self._exit_ran_with_interrupts_disabled(if_trace, f"{where}, returning"):
+                return
+            if noncanonical:
+                self._check(
+                    self.emu.last_return == "iretq",
+                    f"{where}: left through {self.emu.last_return}, not iretq (sysretq faults in ring 0 on Intel)",
+                )
+                continue
+            if back is None or not self._check(
+                back.resumed and self.emu.last_return == "sysretq",
+                f"{where}: did not return to the user with sysretq (last return: {self.emu.last_return})",
+            ):
+                return
+            self._sysret_registers(back, new, where)
+            self._check(back.state.gs_base == USER_GS, f"{where}: the user GS base is not restored by sysret")
+            self._check(back.state.rsp == user_rsp, f"{where}: rsp after sysret is {back.state.rsp:#x}")
+
+    def _sysret_registers(self, back: emulate.Stop, new: dict[str, int], where: str) -> None:
+        sc = self.spec.syscall
+        if sc is None:
+            return
+        expected: dict[str, int] = {}
+        for r in self.saved:
+            if r in sc.restored:
+                expected[r] = new[r]
+            elif r == "rcx":
+                expected[r] = emulate.MARKER_BASE
+            elif r == "r11":
+                expected[r] = 0x246
+            else:
+                expected[r] = 0
+        for r in sorted(expected):
+            got = back.state.gprs[r]
+            if got != expected[r]:
+                what = "restored from the frame" if r in sc.restored else "zeroed (not in syscall.restored)"
+                self._check(False, f"{where}: after sysretq {r} = {got:#x}, expected {expected[r]:#x}, {what}")
+                return
+        self.tally.saw("sysret")
+
+
+__all__ = [
+    "KERNEL_GS",
+    "USER_GS",
+    "MachineProver",
+    "MachineTally",
+    "expected_error_slot",
+    "if_clear_at_handler",
+]

@@ -1,0 +1,137 @@
+"""Frame layout computation: every field's offset, the frame size, call alignment.
+
+This is the single source of truth that the assembly, the C and Rust structs,
+the property tests and ``isrgen prove`` all check against.
+"""
+
+from __future__ import annotations
+
+import enum
+
+import attrs
+
+from isrgen.model.spec import SlotKind, Spec
+
+
+class FieldKind(enum.StrEnum):
+    """Who writes a frame field."""
+
+    GPR = "gpr"
+    SEGMENT = "segment"
+    VECTOR = "vector"
+    ERROR_CODE = "error_code"
+    PAD = "pad"
+    SIMD_AREA = "simd_area"
+    FRAME_POINTER = "frame_pointer"
+    CPU = "cpu"
+
+
+@attrs.frozen
+class Field:
+    """One field of the frame struct."""
+
+    name: str
+    offset: int
+    size: int
+    kind: FieldKind
+    #: what the field holds: a register (rax, ds, rip, ...) or the kind's name; defaults to ``name``
+    role: str = attrs.field(default="")
+    #: bytes holding the value (2 for a segment selector in a 4-byte slot); 0 = ``size``
+    value_size: int = 0
+    #: "pushal" for the fields one pushad stores
+    block: str = ""
+    #: pushed by the CPU only when the interrupt changes privilege level (i386 esp/ss)
+    ring_change_only: bool = False
+
+    def __attrs_post_init__(self) -> None:
+        if not self.role:
+            object.__setattr__(self, "role", self.name)
+
+    @property
+    def end(self) -> int:
+        """Offset one past the field."""
+        return self.offset + self.size
+
+
+@attrs.frozen
+class FrameLayout:
+    """The complete frame, low address first, as the handler sees it."""
+
+    fields: tuple[Field, ...]
+    word_size: int
+    #: bytes the entry subtracts from the stack pointer after building the frame so
+    #: that the stack is aligned at the call (0 when the frame already is, or when the
+    #: architecture does not align the stack on interrupts: see ``dynamic_align``)
+    call_adjust: int
+    #: the CPU does not align the stack (i386): the entry aligns it at run time
+    dynamic_align: bool = False
+
+    @property
+    def size(self) -> int:
+        """Size of the whole frame in bytes (software part plus the CPU-pushed part)."""
+        return self.fields[-1].end if self.fields else 0
+
+    def field(self, key: str) -> Field:
+        """The field that holds ``key`` (a role such as ``rax``, ``vector``, ``rip``)
+        or, failing that, the field named ``key``; KeyError if there is none."""
+        for f in self.fields:
+            if f.role == key:
+                return f
+        for f in self.fields:
+            if f.name == key:
+                return f
+        raise KeyError(key)
+
+    def offset(self, key: str) -> int:
+        """Offset of the field holding (or named) ``key`` from the frame's start."""
+        return self.field(key).offset
+
+    def has(self, key: str) -> bool:
+        """Whether the frame has a field holding (or named) ``key``."""
+        return any(f.role == key or f.name == key for f in self.fields)
+
+    @property
+    def software_fields(self) -> tuple[Field, ...]:
+        """Fields written by the stub and the entry code (everything below the CPU frame)."""
+        return tuple(f for f in self.fields if f.kind is not FieldKind.CPU)
+
+    @property
+    def saved_below_stub(self) -> tuple[Field, ...]:
+        """Fields the common entry saves: everything below the vector/error-code slots."""
+        return tuple(
+            f for f in self.fields if f.kind in (FieldKind.GPR, FieldKind.SEGMENT, FieldKind.PAD, FieldKind.SIMD_AREA)
+        )
+
+
+_SLOT_TO_FIELD = {
+    SlotKind.GPR: FieldKind.GPR,
+    SlotKind.SEGMENT: FieldKind.SEGMENT,
+    SlotKind.VECTOR: FieldKind.VECTOR,
+    SlotKind.ERROR_CODE: FieldKind.ERROR_CODE,
+    SlotKind.PAD: FieldKind.PAD,
+    SlotKind.SIMD_AREA: FieldKind.SIMD_AREA,
+    SlotKind.FRAME_POINTER: FieldKind.FRAME_POINTER,
+}
+
+
+def compute_layout(spec: Spec) -> FrameLayout:
+    """Lay out ``spec``'s frame: software slots low-first, then the CPU frame."""
+    arch = spec.arch
+    fields: list[Field] = []
+    offset = 0
+    for slot in spec.frame.slots:
+        kind = _SLOT_TO_FIELD[slot.kind]
+        fields.append(Field(slot.name, offset, slot.size, kind, slot.role or slot.name, slot.value_size, slot.block))
+        offset += slot.size
+    renames = dict(spec.frame.cpu_names)
+    for name in arch.cpu_frame:
+        ring = name in arch.ring_change_only
+        fields.append(Field(renames.get(name, name), offset, arch.word_size, FieldKind.CPU, name, 0, "", ring))
+        offset += arch.word_size
+    if not arch.cpu_aligns_stack:
+        return FrameLayout(tuple(fields), arch.word_size, 0, dynamic_align=True)
+    # The CPU aligns the stack to 16 before pushing its frame (SDM Vol. 3A 6.14.2), so
+    # the stack at the call is aligned exactly when the frame size is.
+    misalign = offset % arch.call_alignment
+    adjust = (arch.call_alignment - misalign) % arch.call_alignment
+    return FrameLayout(tuple(fields), arch.word_size, adjust)

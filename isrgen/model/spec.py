@@ -1,0 +1,513 @@
+"""The validated, frozen model of a spec.
+
+The loader (:mod:`isrgen.spec.loader`) is the only producer of these objects; every
+field has already been checked, every default resolved, every symbol name
+expanded.  Source references are kept on each node but excluded from equality,
+so two specs that say the same thing compare equal wherever they came from.
+"""
+
+from __future__ import annotations
+
+import enum
+import functools
+from collections.abc import Callable
+
+import attrs
+
+from isrgen.arch import ArchFacts, get_arch
+from isrgen.diagnostics import UNKNOWN_SOURCE, SourceRef
+
+SPEC_VERSION = 1
+
+
+class VectorClass(enum.StrEnum):
+    """What delivers a vector."""
+
+    EXCEPTION = "exception"
+    IRQ = "irq"
+    SPURIOUS = "spurious"
+    SOFTWARE = "software"
+
+
+class GateType(enum.StrEnum):
+    """IDT gate type: an interrupt gate clears IF, a trap gate keeps it."""
+
+    INTERRUPT = "interrupt"
+    TRAP = "trap"
+
+
+class SlotKind(enum.StrEnum):
+    """What a software-saved frame slot holds."""
+
+    GPR = "gpr"
+    #: a segment register (i386): a 16-bit selector in a word-size slot
+    SEGMENT = "segment"
+    VECTOR = "vector"
+    ERROR_CODE = "error_code"
+    PAD = "pad"
+    #: address of the SIMD save area below the frame (0 when none was saved)
+    SIMD_AREA = "simd_area"
+    #: the interrupted frame pointer (rbp/ebp), stored by the stub between the error
+    #: code and the CPU frame; the entry points rbp/ebp at it, so that a frame-pointer
+    #: backtrace walks from the handler into the interrupted code (Pintos' intr_frame)
+    FRAME_POINTER = "frame_pointer"
+
+
+class ReturnModel(enum.StrEnum):
+    """How control gets back to the interrupted code."""
+
+    #: the handler returns nothing; the entry restores the frame it saved
+    VOID = "void"
+    #: the handler returns the frame to resume (possibly another thread's)
+    FRAME = "frame"
+    #: the handler never returns (a "funnel"); the resume routine returns to a frame
+    NORETURN = "noreturn"
+
+
+class SimdPolicy(enum.StrEnum):
+    """What the entry does with SIMD/FPU state."""
+
+    #: nothing: handlers must not touch SIMD registers (the "novec" variant)
+    NONE = "none"
+    #: fxsave64/fxrstor64 into a 512-byte, 16-byte aligned area
+    FXSAVE = "fxsave"
+    #: xsave64/xrstor64 with the spec's mask into a 64-byte aligned area
+    XSAVE = "xsave"
+
+
+class KernelFault(enum.StrEnum):
+    """What happens when a kernel-fault handler returns."""
+
+    RESUME = "resume"
+    HALT = "halt"
+
+
+class SymbolVisibility(enum.StrEnum):
+    """Whether a generated symbol is exported (``.globl``) or stays local to the object."""
+
+    GLOBAL = "global"
+    LOCAL = "local"
+
+
+class TableContents(enum.StrEnum):
+    """What the vector table holds."""
+
+    #: one stub address per vector (the kernel builds its IDT from it at boot)
+    STUBS = "stubs"
+
+
+class StubCli(enum.StrEnum):
+    """Which stubs start with ``cli``."""
+
+    NEVER = "never"
+    #: stubs of trap gates (which keep IF set on delivery, SDM Vol. 3A 6.12.1.3)
+    TRAP_GATES = "trap_gates"
+    #: every stub (mittos64 style)
+    ALWAYS = "always"
+
+
+class ErrorCodeFiller(enum.StrEnum):
+    """What a classic stub emits where the CPU already pushed an error code."""
+
+    #: nothing
+    NONE = "none"
+    #: a ``nop`` (seed 001's script), so every stub has the same instruction count
+    NOP = "nop"
+
+
+class ExitFrame(enum.StrEnum):
+    """How the exit routine is told which frame to resume."""
+
+    #: the first argument (rdi, or the first stack argument for cdecl)
+    ARGUMENT = "argument"
+    #: the stack pointer points at the frame (xv6's ``trapret``, reached by ``ret``)
+    STACK = "stack"
+
+
+class StubStyle(enum.StrEnum):
+    """How the per-vector stubs are laid out."""
+
+    #: ``push 0`` (when no CPU error code), ``push n``, ``jmp entry``; each stub aligned
+    CLASSIC = "classic"
+    #: ``push imm8``, ``jmp entry`` at a fixed stride (8 bytes, 16 with ENDBR64); the entry
+    #: supplies the synthetic error code and widens the vector
+    DENSE = "dense"
+
+
+def _src() -> SourceRef:
+    """A source reference field: kept on the node, ignored by equality."""
+    field: SourceRef = attrs.field(default=UNKNOWN_SOURCE, eq=False, repr=False, order=False)
+    return field
+
+
+@attrs.frozen
+class Slot:
+    """One software-saved slot of the frame (the CPU-pushed part is implied by the arch)."""
+
+    kind: SlotKind
+    #: the struct field's name
+    name: str
+    size: int = 8
+    #: what the slot holds: a register name, or the kind's name (vector, error_code, ...)
+    role: str = ""
+    #: bytes of the slot that hold the value (a segment selector: 2); 0 = the whole slot
+    value_size: int = 0
+    #: "pushal" for the eight slots one pushad stores
+    block: str = ""
+    source: SourceRef = _src()
+
+
+@attrs.frozen
+class Frame:
+    """The frame layout as the spec gives it, low address first."""
+
+    struct_name: str
+    slots: tuple[Slot, ...]
+    synthetic_error_code: int = 0
+    source: SourceRef = _src()
+
+    #: renamed CPU-pushed fields: (cpu field, struct field name)
+    cpu_names: tuple[tuple[str, str], ...] = ()
+    #: classes whose stubs store the vector number in the error-code slot when the CPU
+    #: pushes no error code (Linux's orig_ax for IRQs); other such vectors get
+    #: ``synthetic_error_code``.  See :meth:`error_slot_value`.
+    vector_in_error_slot: tuple[VectorClass, ...] = ()
+
+    def error_slot_value(self, vector: Vector) -> int | None:
+        """What the stub stores in the error-code slot for ``vector``: None when the CPU
+        pushes the error code itself, else the vector number or the synthetic code."""
+        if vector.error_code:
+            return None
+        if vector.vector_class in self.vector_in_error_slot:
+            return vector.number
+        return self.synthetic_error_code
+
+    @property
+    def saved_registers(self) -> tuple[str, ...]:
+        """General-purpose registers saved (and restored) by the common entry, low address first."""
+        return tuple(s.role for s in self.slots if s.kind is SlotKind.GPR)
+
+    @property
+    def has_vector(self) -> bool:
+        """Whether the frame records the vector number."""
+        return any(s.kind is SlotKind.VECTOR for s in self.slots)
+
+    @property
+    def has_frame_pointer(self) -> bool:
+        """Whether the stubs store the interrupted frame pointer above the error code."""
+        return any(s.kind is SlotKind.FRAME_POINTER for s in self.slots)
+
+
+@attrs.frozen
+class Vector:
+    """One IDT vector with everything resolved."""
+
+    number: int
+    name: str
+    vector_class: VectorClass
+    handler: str
+    stub_symbol: str
+    error_code: bool
+    error_code_overridden: bool = False
+    ist: int | None = None
+    gate: GateType = GateType.INTERRUPT
+    dpl: int = 0
+    kernel_handler: str | None = None
+    paranoid: bool = False
+    simd: SimdPolicy = SimdPolicy.NONE
+    source: SourceRef = _src()
+
+
+@attrs.frozen
+class EntryGroup:
+    """Vectors that share one common entry: same handlers, SIMD policy and swapgs mode."""
+
+    index: int
+    symbol: str
+    handler: str
+    kernel_handler: str | None
+    simd: SimdPolicy
+    paranoid: bool
+    vectors: tuple[Vector, ...]
+    #: the entry enables interrupts again once swapgs is done (see :func:`reenables_interrupts`)
+    reenables_interrupts: bool = False
+
+
+def reenables_interrupts(swapgs: bool, cli: StubCli, v: Vector) -> bool:
+    """Whether ``v`` asks for a trap gate that, under ``entry.swapgs``, is delivered through
+    an interrupt gate whose entry sets IF again, if the interrupted code had it set, after
+    the swapgs.  A real trap gate would let an interrupt in before the swapgs: it would
+    arrive from ring 0 with the user GS base live, and its entry would not swap (Linux
+    uses interrupt gates only and enables interrupts in C, for this reason).  A vector on
+    an IST stack keeps interrupts disabled: enabled, a nested interrupt could reuse the
+    stack it runs on."""
+    stub_cli = cli is StubCli.ALWAYS or cli is StubCli.TRAP_GATES
+    return swapgs and v.gate is GateType.TRAP and not stub_cli and v.ist is None
+
+
+def group_vectors(
+    entry: str, vectors: tuple[Vector, ...], reenables: Callable[[Vector], bool] = lambda v: False
+) -> tuple[EntryGroup, ...]:
+    """Group vectors by what their entry code must do, in order of first vector.
+
+    A single group's entry symbol is ``entry``; with several, ``{entry}_{index}``.
+    """
+    keys: dict[tuple[str, str | None, SimdPolicy, bool, bool], list[Vector]] = {}
+    for v in vectors:
+        keys.setdefault((v.handler, v.kernel_handler, v.simd, v.paranoid, reenables(v)), []).append(v)
+    groups = []
+    for i, ((handler, kernel, simd, paranoid, sti), vecs) in enumerate(keys.items()):
+        symbol = entry if len(keys) == 1 else f"{entry}_{i}"
+        groups.append(EntryGroup(i, symbol, handler, kernel, simd, paranoid, tuple(vecs), sti))
+    return tuple(groups)
+
+
+@attrs.frozen
+class Visibilities:
+    """Which generated symbols are exported: existing C code may reference the exit
+    label (a new thread's first return address) or the table by name."""
+
+    stubs: SymbolVisibility = SymbolVisibility.GLOBAL
+    table: SymbolVisibility = SymbolVisibility.GLOBAL
+    entry: SymbolVisibility = SymbolVisibility.GLOBAL
+    exit: SymbolVisibility = SymbolVisibility.GLOBAL
+    source: SourceRef = _src()
+
+
+@attrs.frozen
+class Symbols:
+    """Names of the generated symbols that are not per vector."""
+
+    prefix: str
+    stub_pattern: str
+    table: str
+    entry: str
+    exit: str
+    gates: str
+    source: SourceRef = _src()
+    visibility: Visibilities = Visibilities()
+
+
+@attrs.frozen
+class Sections:
+    """Where generated code and data go, and how they are aligned."""
+
+    code: str
+    table: str
+    code_align: int = 16
+    stub_align: int = 16
+    source: SourceRef = _src()
+
+
+@attrs.frozen
+class Table:
+    """The vector table's format (its section is :attr:`Sections.table`)."""
+
+    #: bytes per entry (4 on x86_64 suits a kernel linked below 4 GiB); 0 = the word size
+    width: int = 0
+    #: alignment of the table in bytes; 0 = the entry width
+    align: int = 0
+    contents: TableContents = TableContents.STUBS
+    #: the section is writable (``.data``, ``.data.rel.ro``): emitted with "aw" flags
+    writable: bool = False
+    source: SourceRef = _src()
+
+
+@attrs.frozen
+class Handler:
+    """The default handler and the calling convention used to reach handlers."""
+
+    symbol: str
+    convention: str = "sysv"
+    returns: ReturnModel = ReturnModel.VOID
+    #: cdecl only: align the stack to 16 bytes at the call (the CPU does not on i386)
+    align_stack: bool = True
+    #: cdecl only: "pointer" (the handler gets a pointer to the frame) or "value" (the
+    #: frame on the stack is the handler's by-value struct argument, as in JamesM's kernel)
+    frame_arg: str = "pointer"
+    #: what the handler receives, in order: the frame first, then optionally the
+    #: vector and the error code (read from the frame: rsi/rdx, or pushed for cdecl)
+    args: tuple[str, ...] = ("frame",)
+    source: SourceRef = _src()
+
+
+@attrs.frozen
+class Entry:
+    """Options of the entry and exit paths that apply to every vector."""
+
+    #: conditional swapgs (+ lfence, CVE-2019-1125) on entry from ring 3, and on exit to it
+    swapgs: bool = False
+    #: zero the saved general-purpose registers before calling the handler
+    clear_registers: bool = False
+    #: start every stub and exported entry point with ENDBR64 (IBT)
+    endbr64: bool = False
+    kernel_fault: KernelFault = KernelFault.RESUME
+    #: symbol of the generated halt routine (clears registers, then halts forever)
+    halt: str = "isr_halt"
+    #: the exit routine loads CR3 from its second argument when that is non-zero
+    exit_loads_cr3: bool = False
+    #: segment registers loaded with ``data_selector`` after saving (i386 kernels)
+    data_segments: tuple[str, ...] = ()
+    data_selector: int = 0x10
+    source: SourceRef = _src()
+    #: how the exit routine finds the frame to resume
+    exit_frame: ExitFrame = ExitFrame.ARGUMENT
+    #: i386: the layout saves ds only; on exit every other register in ``data_segments``
+    #: gets the saved ds value too (JamesM's tutorial kernel and its many descendants)
+    segments_from_ds: bool = False
+
+    def restored_from_ds(self, saved: frozenset[str] | set[str]) -> tuple[str, ...]:
+        """Data segments the exit path loads from the restored ds (those not saved themselves)."""
+        if not self.segments_from_ds:
+            return ()
+        return tuple(s for s in self.data_segments if s != "ds" and s not in saved)
+
+
+@attrs.frozen
+class Stubs:
+    """Details of the per-vector stubs beyond their style (byte-for-byte compatibility)."""
+
+    cli: StubCli = StubCli.NEVER
+    error_code_filler: ErrorCodeFiller = ErrorCodeFiller.NONE
+    source: SourceRef = _src()
+
+
+@attrs.frozen
+class Debug:
+    """Debugging aids isrgen adds to the assembly."""
+
+    #: call-frame information (.cfi_* directives) in the GAS and Rust outputs
+    cfi: bool = True
+    #: where the GAS output puts it: "eh_frame" (the default) or "debug_frame"
+    cfi_sections: str = "eh_frame"
+    source: SourceRef = _src()
+
+
+@attrs.frozen
+class Simd:
+    """SIMD save-area parameters (used by vectors whose policy is not ``none``)."""
+
+    xsave_mask: int = 0x3
+    area_size: int = 576
+    source: SourceRef = _src()
+
+
+@attrs.frozen
+class Syscall:
+    """A SYSCALL/SYSRET entry that builds the same frame as an interrupt."""
+
+    entry: str
+    handler: str
+    #: value stored in the frame's vector slot
+    marker: int = -1
+    #: GS-relative offsets (after swapgs) of the kernel stack top and a scratch slot for the user RSP
+    kernel_stack_gs: int = 8
+    user_stack_gs: int = 16
+    #: selectors recorded in the frame (what sysretq will load)
+    user_cs: int = 0x23
+    user_ss: int = 0x1B
+    #: registers restored from the frame on sysret; every other saved GPR is zeroed
+    #: (rcx and r11 always carry the return RIP and RFLAGS)
+    restored: tuple[str, ...] = ("rax", "rdx", "rbx", "rbp", "r12", "r13", "r14", "r15")
+    source: SourceRef = _src()
+
+
+@attrs.frozen
+class Output:
+    """One output a spec asks for: a backend name and the file it writes."""
+
+    backend: str
+    filename: str
+    source: SourceRef = _src()
+
+
+@attrs.frozen
+class Spec:
+    """A complete, validated isrgen spec."""
+
+    arch_name: str
+    symbols: Symbols
+    sections: Sections
+    handler: Handler
+    frame: Frame
+    vectors: tuple[Vector, ...]
+    outputs: tuple[Output, ...]
+    stub_style: StubStyle = StubStyle.CLASSIC
+    entry: Entry = Entry()
+    simd: Simd = Simd()
+    syscall: Syscall | None = None
+    table: Table = Table()
+    stubs: Stubs = Stubs()
+    debug: Debug = Debug()
+    source_file: str = attrs.field(default="<memory>", eq=False)
+    source_sha256: str = attrs.field(default="", eq=False)
+
+    @property
+    def arch(self) -> ArchFacts:
+        """The architecture facts the spec targets."""
+        facts = get_arch(self.arch_name)
+        if facts is None:  # pragma: no cover - the loader rejects unknown arches
+            raise LookupError(self.arch_name)
+        return facts
+
+    @property
+    def table_width(self) -> int:
+        """Bytes per vector-table entry."""
+        return self.table.width or self.arch.word_size
+
+    @property
+    def table_align(self) -> int:
+        """Alignment of the vector table in bytes."""
+        return self.table.align or self.table_width
+
+    @functools.cached_property
+    def _vectors_by_number(self) -> dict[int, Vector]:
+        return {v.number: v for v in self.vectors}
+
+    def vector(self, number: int) -> Vector | None:
+        """The vector with that number, if the spec defines it."""
+        return self._vectors_by_number.get(number)
+
+    @property
+    def handlers(self) -> tuple[str, ...]:
+        """Distinct handler symbols (kernel-fault and syscall handlers included), in order of first use."""
+        seen: dict[str, None] = {}
+        for v in self.vectors:
+            seen.setdefault(v.handler, None)
+            if v.kernel_handler:
+                seen.setdefault(v.kernel_handler, None)
+        if self.syscall is not None:
+            seen.setdefault(self.syscall.handler, None)
+        return tuple(seen)
+
+    def stub_clears_if(self, v: Vector) -> bool:
+        """Whether ``v``'s stub starts with ``cli`` (``stubs.cli``; a trap gate leaves IF
+        set on delivery, SDM Vol. 3A 6.12.1.3)."""
+        cli = self.stubs.cli
+        return cli is StubCli.ALWAYS or (cli is StubCli.TRAP_GATES and v.gate is GateType.TRAP)
+
+    def reenables_interrupts(self, v: Vector) -> bool:
+        """Whether ``v``'s trap gate becomes an interrupt gate whose entry sets IF again
+        after swapgs (see :func:`reenables_interrupts`)."""
+        return reenables_interrupts(self.entry.swapgs, self.stubs.cli, v)
+
+    def idt_gate(self, v: Vector) -> GateType:
+        """The gate type ``v``'s IDT entry must have: with ``entry.swapgs`` always an
+        interrupt gate (a trap gate could take an interrupt before the swapgs)."""
+        return GateType.INTERRUPT if self.entry.swapgs else v.gate
+
+    def gate_attr(self, v: Vector) -> int:
+        """The IDT gate's type/attribute byte for ``v``: present, DPL, :meth:`idt_gate`."""
+        return 0x80 | (v.dpl << 5) | (0xE if self.idt_gate(v) is GateType.INTERRUPT else 0xF)
+
+    @property
+    def entry_groups(self) -> tuple[EntryGroup, ...]:
+        """The common entries the glue has, each with its vectors."""
+        return group_vectors(self.symbols.entry, self.vectors, self.reenables_interrupts)
+
+    def output_for(self, backend: str) -> Output | None:
+        """The spec's output entry for ``backend``."""
+        for o in self.outputs:
+            if o.backend == backend:
+                return o
+        return None

@@ -1,0 +1,1 @@
+"""Stage 5, files: render the planned outputs, write them atomically, and the depfile."""

@@ -1,0 +1,1 @@
+"""Checking generated glue: toolchain, ELF reading, linked images, ``prove`` and ``verify``."""

@@ -1,0 +1,490 @@
+"""Check a linked kernel against the spec its interrupt glue was generated from.
+
+:func:`verify_kernel` reads the kernel ELF with pyelftools and checks that
+every code symbol the spec generates is present and executable (section
+ALLOC+EXECINSTR, inside a PT_LOAD segment with PF_X), that no loadable segment
+is both writable and executable, that the vector table points at the right
+stub for each vector, that the stubs sit at the spec's alignment and stride,
+and, when the kernel has DWARF for the frame struct, that its size and member
+offsets match the layout.  When the kernel keeps a statically initialised IDT
+image (``idt=SYMBOL``), each gate's offset, present bit, type, DPL, IST and
+selector are checked against the stub and the spec's gate attributes.  Each problem is a :class:`Finding` naming the
+symbol, address, section and segment involved.
+
+The expected symbols come from the same IR program the assembly backends
+render, so whatever the generator emits is what gets checked.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import struct
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, BinaryIO, Literal
+
+import attrs
+from elftools.common.exceptions import ELFError
+from elftools.elf.constants import P_FLAGS, SH_FLAGS
+from elftools.elf.elffile import ELFFile
+
+from isrgen.arch.x86.codegen.builder import build_program, stub_stride
+from isrgen.codegen.ir import Label, SectionKind, Visibility
+from isrgen.diagnostics import UsageError
+from isrgen.model.layout import FrameLayout, compute_layout
+from isrgen.model.spec import Spec
+
+
+@attrs.frozen
+class Finding:
+    """One property of the kernel that does not hold."""
+
+    check: str
+    message: str
+    symbol: str | None = None
+    address: int | None = None
+    section: str | None = None
+    segment: str | None = None
+
+    def describe(self) -> str:
+        """``symbol at 0xADDR in section S (segment N R-X): message`` with the known parts."""
+        where = []
+        if self.symbol:
+            where.append(self.symbol)
+        if self.address is not None:
+            where.append(f"at {self.address:#x}")
+        if self.section:
+            where.append(f"in section {self.section}")
+        if self.segment:
+            where.append(f"({self.segment})")
+        prefix = " ".join(where)
+        return f"{prefix}: {self.message}" if prefix else self.message
+
+
+@attrs.frozen
+class VerifyReport:
+    """The outcome of :func:`verify_kernel`: findings plus what was checked."""
+
+    kernel: str
+    findings: tuple[Finding, ...]
+    #: human-readable list of what was checked (for the success summary)
+    checked: tuple[str, ...]
+
+    @property
+    def ok(self) -> bool:
+        """True when every checked property holds."""
+        return not self.findings
+
+
+@attrs.frozen
+class _Segment:
+    index: int
+    vaddr: int
+    memsz: int
+    flags: int
+
+    def contains(self, addr: int) -> bool:
+        return self.vaddr <= addr < self.vaddr + self.memsz
+
+    def describe(self) -> str:
+        r = "R" if self.flags & P_FLAGS.PF_R else "-"
+        w = "W" if self.flags & P_FLAGS.PF_W else "-"
+        x = "X" if self.flags & P_FLAGS.PF_X else "-"
+        return f"segment {self.index} PT_LOAD {r}{w}{x} {self.vaddr:#x}-{self.vaddr + self.memsz:#x}"
+
+
+@attrs.frozen
+class _Section:
+    name: str
+    addr: int
+    size: int
+    flags: int
+    data: bytes
+
+    def contains(self, addr: int) -> bool:
+        return self.addr <= addr < self.addr + max(self.size, 1)
+
+    def flag_text(self) -> str:
+        names = ((SH_FLAGS.SHF_WRITE, "W"), (SH_FLAGS.SHF_ALLOC, "A"), (SH_FLAGS.SHF_EXECINSTR, "X"))
+        return "".join(c for bit, c in names if self.flags & bit) or "none"
+
+
+@attrs.frozen
+class _Symbol:
+    name: str
+    value: int
+    size: int
+
+
+class _Kernel:
+    """The parts of a linked ELF the checks need, read once."""
+
+    def __init__(self, elf: Any):
+        self.elf = elf
+        self.little = elf.little_endian
+        self.segments = [
+            _Segment(i, int(s["p_vaddr"]), int(s["p_memsz"]), int(s["p_flags"]))
+            for i, s in enumerate(elf.iter_segments())
+            if s["p_type"] == "PT_LOAD"
+        ]
+        self.sections = [
+            _Section(
+                s.name,
+                int(s["sh_addr"]),
+                int(s["sh_size"]),
+                int(s["sh_flags"]),
+                s.data() if s["sh_type"] != "SHT_NOBITS" and int(s["sh_flags"]) & SH_FLAGS.SHF_ALLOC else b"",
+            )
+            for s in elf.iter_sections()
+            if s.name
+        ]
+        self.symbols: dict[str, _Symbol] = {}
+        symtab = elf.get_section_by_name(".symtab")
+        if symtab is not None:
+            for sym in symtab.iter_symbols():
+                if sym.name and sym["st_shndx"] != "SHN_UNDEF":
+                    self.symbols.setdefault(sym.name, _Symbol(sym.name, int(sym["st_value"]), int(sym["st_size"])))
+
+    def segment_at(self, addr: int) -> _Segment | None:
+        return next((s for s in self.segments if s.contains(addr)), None)
+
+    def section_at(self, addr: int) -> _Section | None:
+        alloc = [s for s in self.sections if s.flags & SH_FLAGS.SHF_ALLOC and s.contains(addr)]
+        return alloc[0] if alloc else None
+
+    def read(self, addr: int, size: int) -> bytes | None:
+        sec = self.section_at(addr)
+        if sec is None or not sec.data or addr + size > sec.addr + len(sec.data):
+            return None
+        start = addr - sec.addr
+        return sec.data[start : start + size]
+
+    def where(self, addr: int) -> tuple[str | None, str | None]:
+        sec = self.section_at(addr)
+        seg = self.segment_at(addr)
+        return (sec.name if sec else None, seg.describe() if seg else "no PT_LOAD segment")
+
+
+def _code_symbols(spec: Spec) -> tuple[list[str], list[str]]:
+    """Global symbols the generated program defines: (in code sections, in data sections)."""
+    program = build_program(spec)
+    code: list[str] = []
+    data: list[str] = []
+    for section in program.sections:
+        target = code if section.kind is SectionKind.CODE else data
+        for item in section.items:
+            if isinstance(item, Label) and item.visibility is Visibility.GLOBAL:
+                target.append(item.name)
+    return code, data
+
+
+def _check_segments(k: _Kernel) -> Iterator[Finding]:
+    for seg in k.segments:
+        if seg.flags & P_FLAGS.PF_W and seg.flags & P_FLAGS.PF_X:
+            sections = ", ".join(s.name for s in k.sections if s.flags & SH_FLAGS.SHF_ALLOC and seg.contains(s.addr))
+            yield Finding(
+                "wx-segment",
+                f"segment is both writable and executable (holds {sections or 'no sections'})",
+                address=seg.vaddr,
+                segment=seg.describe(),
+            )
+
+
+def _check_code_symbol(k: _Kernel, name: str) -> Iterator[Finding]:
+    sym = k.symbols.get(name)
+    if sym is None:
+        yield Finding("missing-symbol", "generated code symbol is not in the kernel's symbol table", symbol=name)
+        return
+    sec = k.section_at(sym.value)
+    seg = k.segment_at(sym.value)
+    sec_name = sec.name if sec else None
+    seg_text = seg.describe() if seg else "no PT_LOAD segment"
+
+    def finding(check: str, message: str) -> Finding:
+        return Finding(check, message, name, sym.value, sec_name, seg_text)
+
+    need = SH_FLAGS.SHF_ALLOC | SH_FLAGS.SHF_EXECINSTR
+    if sec is None:
+        yield finding("section", "not inside any allocated section")
+    elif sec.flags & need != need:
+        yield finding("section", f"section flags are {sec.flag_text()}, need ALLOC+EXECINSTR (AX)")
+    if seg is None:
+        yield finding("segment", "not inside any PT_LOAD segment: it is never loaded")
+    elif not seg.flags & P_FLAGS.PF_X:
+        yield finding("segment", "segment is not executable (no PF_X): the first interrupt faults on fetch")
+
+
+def _check_table(k: _Kernel, spec: Spec) -> Iterator[Finding]:
+    name = spec.symbols.table
+    table = k.symbols.get(name)
+    if table is None:
+        yield Finding("missing-symbol", "vector table is not in the kernel's symbol table", symbol=name)
+        return
+    word = spec.table_width
+    count = spec.arch.vector_count
+    sec_name, seg_text = k.where(table.value)
+    raw = k.read(table.value, word * count)
+    if raw is None:
+        yield Finding(
+            "table",
+            f"cannot read {count} entries of {word} bytes (section has no file contents there)",
+            name,
+            table.value,
+            sec_name,
+            seg_text,
+        )
+        return
+    order: Literal["little", "big"] = "little" if k.little else "big"
+    for n in range(count):
+        got = int.from_bytes(raw[n * word : (n + 1) * word], order)
+        v = spec.vector(n)
+        stub = k.symbols.get(v.stub_symbol) if v else None
+        want = stub.value if stub else 0
+        if v is not None and stub is None:
+            continue  # already reported as a missing symbol
+        if got != want:
+            expected = f"{v.stub_symbol} ({want:#x})" if v else "0 (vector not defined)"
+            actual = next((s.name for s in k.symbols.values() if s.value == got and got), None)
+            yield Finding(
+                "table",
+                f"entry {n} is {got:#x}{f' ({actual})' if actual else ''}, expected {expected}",
+                f"{name}[{n}]",
+                table.value + n * word,
+                sec_name,
+                seg_text,
+            )
+
+
+def _check_stub_placement(k: _Kernel, spec: Spec) -> Iterator[Finding]:
+    stride = stub_stride(spec)
+    align = stride or spec.sections.stub_align
+    present = [(v, k.symbols[v.stub_symbol]) for v in spec.vectors if v.stub_symbol in k.symbols]
+    for v, sym in present:
+        if sym.value % align:
+            sec, seg = k.where(sym.value)
+            yield Finding("alignment", f"stub is not {align}-byte aligned", v.stub_symbol, sym.value, sec, seg)
+    # Dense stubs sit at a fixed stride; classic stubs are emitted back to back, each aligned
+    # to stub_align: the next starts at this one's start plus its size rounded up.
+    for (v, sym), (nv, nsym) in itertools.pairwise(present):
+        step = stride or -(-max(sym.size, 1) // align) * align
+        if nsym.value != sym.value + step:
+            sec, seg = k.where(nsym.value)
+            yield Finding(
+                "stride",
+                f"stub follows {v.stub_symbol} at {nsym.value - sym.value:#x} bytes, expected stride {step:#x}",
+                nv.stub_symbol,
+                nsym.value,
+                sec,
+                seg,
+            )
+
+
+@attrs.frozen
+class _Gate:
+    """One IDT gate descriptor, decoded (SDM Vol. 3A 6.14.1 long mode, 6.11 protected mode)."""
+
+    offset: int
+    selector: int
+    #: the IST byte (bits 0-2 the index; the rest must be zero); 0 in protected mode
+    ist: int
+    type_attr: int
+    #: long mode's upper reserved dword, protected mode's zero byte
+    reserved: int
+
+    @classmethod
+    def decode(cls, raw: bytes, order: Literal["little", "big"]) -> _Gate:
+        def field(start: int, size: int) -> int:
+            return int.from_bytes(raw[start : start + size], order)
+
+        if len(raw) == 16:
+            offset = field(0, 2) | field(6, 2) << 16 | field(8, 4) << 32
+            return cls(offset, field(2, 2), field(4, 1), field(5, 1), field(12, 4))
+        return cls(field(0, 2) | field(6, 2) << 16, field(2, 2), 0, field(5, 1), field(4, 1))
+
+
+def _type_attr_text(value: int) -> str:
+    """``0x8e (present, DPL 0, interrupt gate)`` for a gate's type/attribute byte."""
+    kinds = {0xE: "interrupt gate", 0xF: "trap gate"}
+    kind = kinds.get(value & 0xF, f"type {value & 0xF:#x}")
+    return f"{value:#04x} ({'present' if value & 0x80 else 'not present'}, DPL {(value >> 5) & 3}, {kind})"
+
+
+def _check_gate(k: _Kernel, spec: Spec, n: int, gate: _Gate) -> Iterator[str]:
+    """Messages for what is wrong with gate ``n`` (the defined vector's stub and attributes)."""
+    v = spec.vector(n)
+    if v is None:
+        if gate.type_attr & 0x80:
+            yield f"gate is present ({_type_attr_text(gate.type_attr)}), but the spec defines no vector {n}"
+        return
+    if not gate.type_attr & 0x80:
+        yield f"gate is not present: {_type_attr_text(gate.type_attr)}, expected {_type_attr_text(spec.gate_attr(v))}"
+        return
+    stub = k.symbols.get(v.stub_symbol)
+    if stub is not None and gate.offset != stub.value:
+        actual = next((s.name for s in k.symbols.values() if s.value == gate.offset and gate.offset), None)
+        shown = f"{gate.offset:#x}{f' ({actual})' if actual else ''}"
+        yield f"gate offset is {shown}, expected {v.stub_symbol} ({stub.value:#x})"
+    if gate.type_attr != spec.gate_attr(v):
+        yield f"type/attributes {_type_attr_text(gate.type_attr)}, expected {_type_attr_text(spec.gate_attr(v))}"
+    if gate.ist != (v.ist or 0):
+        yield f"IST byte is {gate.ist:#x}, expected {v.ist or 0} ({f'ist: {v.ist}' if v.ist else 'no IST'})"
+    if gate.selector & 0x7 or gate.selector == 0:
+        yield f"selector {gate.selector:#x} is not a ring-0 GDT selector (index != 0, TI = 0, RPL = 0)"
+    if gate.reserved:
+        yield f"reserved bits are {gate.reserved:#x}, must be zero"
+
+
+def _check_idt_image(k: _Kernel, spec: Spec, name: str) -> Iterator[Finding]:
+    """The statically initialised IDT image ``name``: one finding per wrong gate."""
+    idt = k.symbols.get(name)
+    if idt is None:
+        yield Finding("missing-symbol", "IDT image is not in the kernel's symbol table", symbol=name)
+        return
+    size = 16 if spec.arch.bits == 64 else 8
+    count = spec.arch.vector_count
+    sec_name, seg_text = k.where(idt.value)
+    raw = k.read(idt.value, size * count)
+    if raw is None:
+        yield Finding(
+            "idt",
+            f"cannot read {count} gates of {size} bytes: no file contents there "
+            "(an IDT filled at run time cannot be checked in the ELF)",
+            name,
+            idt.value,
+            sec_name,
+            seg_text,
+        )
+        return
+    order: Literal["little", "big"] = "little" if k.little else "big"
+    gates = [_Gate.decode(raw[n * size : (n + 1) * size], order) for n in range(count)]
+    for n, gate in enumerate(gates):
+        for message in _check_gate(k, spec, n, gate):
+            yield Finding("idt", message, f"{name}[{n}]", idt.value + n * size, sec_name, seg_text)
+    selectors = sorted({g.selector for g in gates if g.type_attr & 0x80})
+    if len(selectors) > 1:
+        yield Finding(
+            "idt",
+            f"present gates use {len(selectors)} different selectors: {', '.join(f'{s:#x}' for s in selectors)}",
+            name,
+            idt.value,
+            sec_name,
+            seg_text,
+        )
+
+
+def _struct_dies(elf: Any, name: str) -> Iterator[Any]:
+    for cu in elf.get_dwarf_info().iter_CUs():
+        for die in cu.get_top_DIE().iter_children():
+            if die.tag != "DW_TAG_structure_type" or "DW_AT_declaration" in die.attributes:
+                continue
+            attr = die.attributes.get("DW_AT_name")
+            if attr is not None and attr.value.decode("utf-8", "replace") == name:
+                yield die
+
+
+def _check_dwarf_frame(k: _Kernel, spec: Spec, layout: FrameLayout) -> tuple[list[Finding], bool]:
+    """(findings, whether a struct definition was found)."""
+    if not k.elf.has_dwarf_info():
+        return [], False
+    name = spec.frame.struct_name
+    findings: list[Finding] = []
+    found = False
+    for die in _struct_dies(k.elf, name):
+        found = True
+        size_attr = die.attributes.get("DW_AT_byte_size")
+        size = int(size_attr.value) if size_attr is not None else None
+        where = f"DWARF of {die.cu.get_top_DIE().get_full_path()}"
+        if size != layout.size:
+            findings.append(
+                Finding("frame-size", f"struct {name} is {size} bytes in the kernel, spec says {layout.size} ({where})")
+            )
+        for member in die.iter_children():
+            mname = member.attributes.get("DW_AT_name")
+            loc = member.attributes.get("DW_AT_data_member_location")
+            if member.tag != "DW_TAG_member" or mname is None or loc is None or not isinstance(loc.value, int):
+                continue
+            field = mname.value.decode("utf-8", "replace")
+            if layout.has(field) and layout.offset(field) != loc.value:
+                findings.append(
+                    Finding(
+                        "frame-offset",
+                        f"struct {name} member {field} is at offset {loc.value} in the kernel, "
+                        f"spec says {layout.offset(field)} ({where})",
+                    )
+                )
+    return findings, found
+
+
+#: the ELF machine and class a kernel for each architecture has
+_ELF_KIND = {"x86_64": ("EM_X86_64", 64), "i386": ("EM_386", 32)}
+
+
+def verify_elf(spec: Spec, stream: BinaryIO, name: str = "<kernel>", idt: str | None = None) -> VerifyReport:
+    """Check the ELF read from ``stream`` against ``spec`` (and the IDT image ``idt``); see the module docstring."""
+    try:
+        return _verify_elf(spec, stream, name, idt)
+    except (ELFError, struct.error, ValueError, KeyError, IndexError, EOFError) as exc:
+        # pyelftools reads lazily: a truncated or damaged file fails wherever its bad part is read
+        why = f"{type(exc).__name__}: {exc}"
+        raise UsageError(f"{name}: not a readable ELF file, truncated or damaged? ({why})") from None
+
+
+def _verify_elf(spec: Spec, stream: BinaryIO, name: str, idt: str | None) -> VerifyReport:
+    try:
+        elf = ELFFile(stream)
+    except ELFError as exc:
+        raise UsageError(f"{name}: not an ELF file ({exc})") from None
+    machine, bits = _ELF_KIND.get(spec.arch_name, (elf["e_machine"], elf.elfclass))
+    if elf["e_machine"] != machine or elf.elfclass != bits:
+        raise UsageError(
+            f"{name}: a {elf.elfclass}-bit {elf['e_machine']} ELF file, the spec is for {spec.arch_name} "
+            f"({bits}-bit {machine})"
+        )
+    if elf["e_type"] == "ET_REL":
+        raise UsageError(
+            f"{name}: a relocatable object (ET_REL), not a linked kernel: verify checks where the linker "
+            "put the glue (segments, addresses), so link the kernel first"
+        )
+    k = _Kernel(elf)
+    if not k.symbols:
+        raise UsageError(f"{name}: has no symbol table (verify needs an unstripped kernel)")
+    layout = compute_layout(spec)
+    code, _data = _code_symbols(spec)
+    findings: list[Finding] = list(_check_segments(k))
+    for sym in code:
+        findings += _check_code_symbol(k, sym)
+    findings += _check_table(k, spec)
+    findings += _check_stub_placement(k, spec)
+    dwarf_findings, dwarf_found = _check_dwarf_frame(k, spec, layout)
+    findings += dwarf_findings
+    if idt is not None:
+        findings += _check_idt_image(k, spec, idt)
+    checked = [
+        f"{len(k.segments)} PT_LOAD segments (none W+X)",
+        f"{len(code)} code symbols (present, AX section, PF_X segment)",
+        f"vector table {spec.symbols.table} ({spec.arch.vector_count} entries)",
+        f"stub alignment {spec.sections.stub_align}",
+        f"struct {spec.frame.struct_name} size {layout.size} and offsets (DWARF)"
+        if dwarf_found
+        else f"struct {spec.frame.struct_name}: no DWARF definition in the kernel, size not checked",
+    ]
+    if idt is not None:
+        checked.append(f"IDT image {idt} ({spec.arch.vector_count} gates: offset, P, type, DPL, IST, selector)")
+    return VerifyReport(name, tuple(findings), tuple(checked))
+
+
+def verify_kernel(spec: Spec, kernel: str | os.PathLike[str], idt: str | None = None) -> VerifyReport:
+    """Check the linked kernel ELF at ``kernel`` against ``spec``.
+
+    ``idt`` names a statically initialised IDT image in the kernel to check gate
+    by gate (an IDT filled at run time has no contents in the ELF to check).
+    Raises :class:`UsageError` when the file is missing or is not a usable ELF;
+    problems with the kernel itself are returned as findings.
+    """
+    path = Path(kernel)
+    try:
+        with path.open("rb") as fh:
+            return verify_elf(spec, fh, os.fspath(kernel), idt)
+    except OSError as exc:
+        raise UsageError(f"cannot read kernel {os.fspath(kernel)}: {exc.strerror or exc}") from None

@@ -1,0 +1,361 @@
+"""Spec file -> validated :class:`~isrgen.model.spec.Spec`.
+
+Three passes, each collecting every problem it finds: YAML parsing (with
+locations and duplicate keys), the JSON Schema, and the semantic checks below.
+Subtrees that failed the schema are skipped by the semantic pass, so one mistake
+is not reported twice.  All problems are raised together as one SpecError.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path as FsPath
+
+from isrgen.arch import ArchFacts, get_arch
+from isrgen.diagnostics import Diagnostic, SourceRef, SpecError, UsageError
+from isrgen.model.spec import (
+    Debug,
+    Entry,
+    ErrorCodeFiller,
+    Handler,
+    Output,
+    ReturnModel,
+    Sections,
+    SimdPolicy,
+    Spec,
+    StubCli,
+    Stubs,
+    StubStyle,
+    Symbols,
+    SymbolVisibility,
+    Syscall,
+    Table,
+    TableContents,
+    Vector,
+    Visibilities,
+    group_vectors,
+    reenables_interrupts,
+)
+from isrgen.spec.resolve.base import _NON_EXEC_PREFIXES, _NOT_TABLE_PREFIXES, _VISIBLE, DEFAULT_OUTPUTS, DEFAULT_PREFIX
+from isrgen.spec.resolve.entry import EntryResolver
+from isrgen.spec.resolve.frame import FrameResolver
+from isrgen.spec.resolve.vectors import VectorResolver
+from isrgen.spec.schema_check import check_schema
+from isrgen.spec.yamlsource import Path, parse_yaml
+
+
+def read_spec_text(path: str | os.PathLike[str]) -> str:
+    """Read a spec file, turning OS errors into one-line :class:`UsageError`s."""
+    p = FsPath(path)
+    if p.is_dir():
+        raise UsageError(f"{p}: is a directory, not a spec file")
+    try:
+        return p.read_bytes().decode("utf-8")
+    except FileNotFoundError:
+        raise UsageError(f"{p}: no such spec file") from None
+    except UnicodeDecodeError as exc:
+        raise UsageError(f"{p}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+    except OSError as exc:
+        raise UsageError(f"{p}: cannot read: {exc.strerror}") from None
+
+
+def load_spec(path: str | os.PathLike[str]) -> Spec:
+    """Load, validate and resolve the spec at ``path``.
+
+    Raises :class:`SpecError` listing every problem (each with file:line:col),
+    or :class:`UsageError` when the file cannot be read.
+    """
+    text = read_spec_text(path)
+    return loads_spec(text, os.fspath(path))
+
+
+def loads_spec(text: str, filename: str = "<string>") -> Spec:
+    """Like :func:`load_spec` for a spec given as text; ``filename`` names it in messages."""
+    doc = parse_yaml(text, filename)
+    diags = check_schema(doc.data, doc.locations)
+    bad = {_path_of(d) for d in diags}
+    resolver = _Resolver(doc.data, doc.locations, bad)
+    spec = resolver.resolve(filename, hashlib.sha256(text.encode("utf-8")).hexdigest())
+    diags.extend(resolver.diags)
+    if diags or spec is None:
+        raise SpecError(diags or [Diagnostic(SourceRef(filename, 1, 1), "invalid spec")])
+    return spec
+
+
+def _path_of(d: Diagnostic) -> str:
+    return d.path
+
+
+class _Resolver(FrameResolver, VectorResolver, EntryResolver):
+    """The semantic pass: defaults, expansion, cross-checks."""
+
+    def resolve(self, filename: str, sha256: str) -> Spec | None:
+        arch_name = self.data.get("arch")
+        arch = get_arch(arch_name) if isinstance(arch_name, str) else None
+        if arch is None:
+            if "arch" in self.data and self.ok(("arch",)):
+                self.err(("arch",), f"unknown architecture {arch_name!r}")
+            return None
+        symbols = self.symbols(arch)
+        sections = self.sections()
+        handler = self.handler(arch)
+        outputs = self.outputs()
+        vectors = self.vectors(arch, symbols, handler)
+        uses_simd = any(v.simd is not SimdPolicy.NONE for v in vectors)
+        frame = self.frame(arch, symbols.prefix, uses_simd)
+        style = StubStyle(self.get("stubs", "style", "classic", str))
+        entry = self.entry(arch, symbols.prefix)
+        simd = self.simd()
+        syscall = self.syscall(arch, symbols.prefix, frame, entry)
+        table = self.table(arch, sections)
+        stubs = self.stubs(style)
+        debug = Debug(
+            self.get("debug", "cfi", True, bool),
+            self.get("debug", "cfi_sections", "eh_frame", str),
+            self.src(("debug",)),
+        )
+        if self.diags:
+            return None
+        self.cross_check(symbols, handler, vectors, entry, syscall, stubs)
+        self.check_entry_options(arch, frame, handler, vectors, syscall, entry)
+        self.check_frame_identifies_vectors(frame, vectors, style, syscall)
+        if self.diags:
+            return None
+        return Spec(
+            arch_name=arch.name,
+            symbols=symbols,
+            sections=sections,
+            handler=handler,
+            frame=frame,
+            vectors=vectors,
+            outputs=outputs,
+            stub_style=style,
+            entry=entry,
+            simd=simd,
+            syscall=syscall,
+            table=table,
+            stubs=stubs,
+            debug=debug,
+            source_file=filename,
+            source_sha256=sha256,
+        )
+
+    def symbols(self, arch: ArchFacts) -> Symbols:
+        prefix = self.get("symbols", "prefix", DEFAULT_PREFIX, str)
+        names: dict[str, str] = {}
+        defaults = {
+            "table": "{prefix}table",
+            "entry": "{prefix}common",
+            "exit": "{prefix}return",
+            "gates": "{prefix}gate_attrs",
+        }
+        for key, default in defaults.items():
+            pattern = self.get("symbols", key, default, str)
+            name = self.expand(("symbols", key), pattern, {"prefix": prefix}, ("prefix",))
+            if name is not None and self.check_ident(("symbols", key), name, arch, f"{key} symbol"):
+                names[key] = name
+            else:
+                names[key] = "invalid"
+        stub = self.get("symbols", "stub", "{prefix}stub_{n}", str)
+        if "{n}" not in stub and "{n:" not in stub and "{name}" not in stub:
+            self.err(
+                ("symbols", "stub"),
+                f"stub pattern {stub!r} must contain {{n}} or {{name}} so that each stub gets its own symbol",
+            )
+        vis = {k: SymbolVisibility(self.get_in(("symbols", "visibility", k), "global")) for k in _VISIBLE}
+        return Symbols(
+            prefix,
+            stub,
+            names["table"],
+            names["entry"],
+            names["exit"],
+            names["gates"],
+            self.src(("symbols",)),
+            Visibilities(**vis, source=self.src(("symbols", "visibility"))),
+        )
+
+    def table(self, arch: ArchFacts, sections: Sections) -> Table:
+        """The vector table's format; writable exactly when its section is ``.data``/``.data.*``."""
+        width = self.get("table", "width", arch.word_size, int)
+        align = self.get("table", "align", width, int)
+        contents = self.get("table", "contents", "stubs", str)
+        if width > arch.word_size:
+            self.err(("table", "width"), f"a {width}-byte entry cannot hold a {arch.name} address relocation")
+        if align & (align - 1):
+            self.err(("table", "align"), f"impossible alignment {align}: must be a power of two")
+        if contents == "idt":
+            self.err(
+                ("table", "contents"),
+                "a ready IDT image cannot be generated: ELF has no relocation that splits a stub address into "
+                "the gate's 16/16/32-bit pieces at assembly time (and no static-link-only trick works for a "
+                "relocatable kernel); keep contents: stubs and fill the IDT at boot (isr_idt_fill in the C header)",
+            )
+        writable = sections.table == ".data" or sections.table.startswith(".data.")
+        return Table(width, align, TableContents.STUBS, writable, self.src(("table",)))
+
+    def stubs(self, style: StubStyle) -> Stubs:
+        cli = StubCli(self.get("stubs", "cli", "never", str))
+        filler = ErrorCodeFiller(self.get("stubs", "error_code_filler", "none", str))
+        if filler is not ErrorCodeFiller.NONE and style is not StubStyle.CLASSIC:
+            self.err(("stubs", "error_code_filler"), "error_code_filler applies to classic stubs only", at_key=True)
+        return Stubs(cli, filler, self.src(("stubs",)))
+
+    def sections(self) -> Sections:
+        code = self.get("sections", "code", ".text.isr", str)
+        table = self.get("sections", "table", ".rodata.isr", str)
+        code_align = self.get("sections", "code_align", 16, int)
+        stub_align = self.get("sections", "stub_align", 16, int)
+        for key, value in (("code_align", code_align), ("stub_align", stub_align)):
+            if value & (value - 1):
+                self.err(("sections", key), f"impossible alignment {value}: must be a power of two")
+        if code.startswith(_NON_EXEC_PREFIXES):
+            self.err(
+                ("sections", "code"),
+                f"code section {code!r} would not be executable (a data section name); use a .text.* name",
+            )
+        if table.startswith(".text"):
+            self.err(
+                ("sections", "table"),
+                f"table section {table!r} is a code section; the vector table belongs in read-only data",
+            )
+        elif table.startswith(_NOT_TABLE_PREFIXES):
+            self.err(
+                ("sections", "table"),
+                f"table section {table!r} cannot hold the table's addresses (no file contents, thread-local or "
+                "not loaded); use a .rodata.* or .data.* name",
+            )
+        if code == table:
+            self.err(("sections", "table"), "the table section must differ from the code section")
+        return Sections(code, table, code_align, stub_align, self.src(("sections",)))
+
+    def handler(self, arch: ArchFacts) -> Handler:
+        symbol = self.get("handler", "symbol", "isr_handler", str)
+        if self.ok(("handler", "symbol")):
+            self.check_ident(("handler", "symbol"), symbol, arch, "handler symbol")
+        convention = self.get("handler", "convention", arch.conventions[0], str)
+        if convention not in arch.conventions:
+            self.err(
+                ("handler", "convention"),
+                f"calling convention {convention!r} is not available on {arch.name} "
+                f"(use {', '.join(arch.conventions)})",
+            )
+        returns = ReturnModel(self.get("handler", "returns", "void", str))
+        frame_arg = self.get("handler", "frame_arg", "pointer", str)
+        align = self.get("handler", "align_stack", frame_arg != "value", bool)
+        for key in ("align_stack", "frame_arg"):
+            if key in self.block("handler") and convention != "cdecl":
+                self.err(("handler", key), f"{key} applies to the cdecl convention only", at_key=True)
+        if frame_arg == "value" and align:
+            self.err(
+                ("handler", "align_stack"),
+                "a frame passed by value must stay where the CPU and the stubs put it: align_stack cannot be true",
+                at_key=True,
+            )
+        args = tuple(self.get("handler", "args", ["frame"], list))
+        if (args and args[0] != "frame") or len(set(args)) != len(args):
+            self.err(("handler", "args"), "handler.args starts with 'frame' and names each argument once")
+        if len(args) > 1 and frame_arg == "value":
+            self.err(("handler", "args"), "a frame passed by value cannot be followed by other arguments")
+        return Handler(symbol, convention, returns, align, frame_arg, args or ("frame",), self.src(("handler",)))
+
+    def outputs(self) -> tuple[Output, ...]:
+        from isrgen.backends import available_backends, builtin_names, get_backend
+
+        raw = self.data.get("outputs")
+        if not isinstance(raw, dict) or not self.ok(("outputs",)):
+            return tuple(Output(b, f) for b, f in DEFAULT_OUTPUTS.items())
+        out: list[Output] = []
+        files: dict[str, str] = {}
+        for backend, filename in raw.items():
+            path = ("outputs", backend)
+            # plugins are only scanned for a name that is not built in
+            if backend not in builtin_names() and backend not in (known := available_backends()):
+                self.err(path, f"unknown backend {backend!r} (available: {', '.join(sorted(known))})", at_key=True)
+                continue
+            supported = getattr(get_backend(backend), "architectures", None)
+            arch_name = self.data.get("arch")
+            if supported is not None and arch_name not in supported:
+                self.err(
+                    path,
+                    f"backend {backend!r} does not generate for {arch_name} (only {', '.join(supported)})",
+                    at_key=True,
+                )
+                continue
+            if filename in (".", ".."):
+                self.err(path, f"output file name {filename!r} names a folder, not a file")
+                continue
+            if filename in files:
+                self.err(path, f"output file {filename!r} is also written by backend {files[filename]!r}")
+                continue
+            files[filename] = backend
+            out.append(Output(backend, filename, self.src(path)))
+        if not out and not self.diags:
+            self.err(("outputs",), "no outputs: name at least one backend")
+        return tuple(out)
+
+    def _written_or(self, path: Path, fallback: Path) -> Path:
+        """``path`` if the spec writes it, else ``fallback``: an error about a default value
+        points at what the spec does say."""
+        return path if path in self.loc.values else fallback
+
+    def _handler_path(self, name: str, handler: Handler, vectors: tuple[Vector, ...]) -> Path:
+        """Where the spec names handler ``name``."""
+        if name == handler.symbol:
+            return ("handler", "symbol")
+        v = next((v for v in vectors if name in (v.handler, v.kernel_handler)), None)
+        return self.vector_path(v) if v is not None else ("handler",)
+
+    def cross_check(
+        self,
+        symbols: Symbols,
+        handler: Handler,
+        vectors: tuple[Vector, ...],
+        entry: Entry,
+        syscall: Syscall | None,
+        stubs: Stubs,
+    ) -> None:
+        owners: dict[str, str] = {}
+        fixed: list[tuple[str, str, Path]] = [
+            (symbols.table, "the vector table", ("symbols", "table")),
+            (symbols.exit, "the exit routine", ("symbols", "exit")),
+            (symbols.gates, "the gate attribute table", ("symbols", "gates")),
+            (entry.halt, "the halt routine", ("entry", "halt")),
+        ]
+        if syscall is not None:
+            fixed.append((syscall.entry, "the syscall entry", ("syscall", "entry")))
+        for name, what, path in fixed:
+            if name in owners:
+                self.err(path, f"symbol {name!r} names both {owners[name]} and {what}")
+            owners[name] = what
+        handlers = {v.handler for v in vectors} | {handler.symbol}
+        handlers |= {v.kernel_handler for v in vectors if v.kernel_handler}
+        if syscall is not None:
+            handlers.add(syscall.handler)
+        for v in vectors:
+            if v.stub_symbol in owners:
+                self.err(
+                    ("symbols", "stub"),
+                    f"stub symbol {v.stub_symbol!r} of vector {v.number} collides with {owners[v.stub_symbol]}",
+                )
+                return
+            if v.stub_symbol in handlers:
+                self.err(
+                    self._written_or(("symbols", "stub"), self._handler_path(v.stub_symbol, handler, vectors)),
+                    f"stub symbol {v.stub_symbol!r} of vector {v.number} collides with a handler symbol",
+                )
+                return
+            owners[v.stub_symbol] = f"the stub of vector {v.number}"
+        for h in sorted(handlers):
+            if h in owners:
+                self.err(("handler", "symbol"), f"handler symbol {h!r} collides with {owners[h]}")
+        groups = group_vectors(symbols.entry, vectors, lambda v: reenables_interrupts(entry.swapgs, stubs.cli, v))
+        for name in (g.symbol for g in groups):
+            if name in owners or name in handlers:
+                other = owners.get(name, "a handler")
+                path = self._written_or(
+                    ("symbols", "entry"),
+                    ("symbols",) if name in owners else self._handler_path(name, handler, vectors),
+                )
+                default = "" if path == ("symbols", "entry") else " (symbols.entry, by default {prefix}common)"
+                self.err(path, f"entry symbol {name!r}{default} collides with {other}")

@@ -1,0 +1,186 @@
+"""Entry-path options: ``entry``, ``simd``, ``syscall``, and their cross-checks
+against the frame and the architecture."""
+
+from __future__ import annotations
+
+from isrgen.arch import ArchFacts
+from isrgen.model.spec import (
+    Entry,
+    ExitFrame,
+    Frame,
+    Handler,
+    KernelFault,
+    ReturnModel,
+    Simd,
+    SimdPolicy,
+    SlotKind,
+    Syscall,
+    Vector,
+)
+from isrgen.spec.resolve.base import ResolverBase
+from isrgen.spec.yamlsource import Path
+
+
+class EntryResolver(ResolverBase):
+    """Resolves ``entry``, ``simd`` and ``syscall``."""
+
+    def entry(self, arch: ArchFacts, prefix: str) -> Entry:
+        keys = ("swapgs", "clear_registers", "endbr64", "exit_loads_cr3", "segments_from_ds")
+        flags = {k: self.get("entry", k, False, bool) for k in keys}
+        halt_pattern = self.get("entry", "halt", "{prefix}halt", str)
+        halt = self.expand(("entry", "halt"), halt_pattern, {"prefix": prefix}, ("prefix",)) or "invalid"
+        self.check_ident(("entry", "halt"), halt, arch, "halt symbol")
+        kernel_fault = KernelFault(self.get("entry", "kernel_fault", "resume", str))
+        data_segments = tuple(self.get("entry", "data_segments", [], list))
+        data_selector = self.get("entry", "data_selector", 0x10, int)
+        if data_segments and not arch.segment_registers:
+            self.err(("entry", "data_segments"), f"{arch.name} entries do not load data segments", at_key=True)
+        if flags["segments_from_ds"] and not arch.segment_registers:
+            self.err(("entry", "segments_from_ds"), f"{arch.name} entries do not load data segments", at_key=True)
+        feature_keys = {"swapgs": "swapgs"}
+        for key, feature in feature_keys.items():
+            if flags.get(key) and feature not in arch.features:
+                self.err(("entry", key), f"{key} is not available on {arch.name}", at_key=True)
+        exit_frame = ExitFrame(self.get("entry", "exit_frame", "argument", str))
+        if exit_frame is ExitFrame.STACK and flags["exit_loads_cr3"]:
+            self.err(("entry", "exit_frame"), "exit_frame: stack takes no arguments, so it cannot load CR3 from one")
+        return Entry(
+            exit_frame=exit_frame,
+            swapgs=flags["swapgs"],
+            clear_registers=flags["clear_registers"],
+            endbr64=flags["endbr64"],
+            kernel_fault=kernel_fault,
+            halt=halt,
+            exit_loads_cr3=flags["exit_loads_cr3"],
+            data_segments=data_segments,
+            data_selector=data_selector,
+            source=self.src(("entry",)),
+            segments_from_ds=flags["segments_from_ds"],
+        )
+
+    def simd(self) -> Simd:
+        mask = self.get("simd", "xsave_mask", 0x3, int)
+        given = self.get("simd", "area_size", None, int)
+        # XSAVE standard format (SDM Vol. 1 13.4): legacy area 512 + header 64; AVX (bit 2)
+        # state sits at offset 576 and is 256 bytes.  Other components' offsets are
+        # CPU-specific (CPUID leaf 0Dh), so their size must be given.
+        computed = None
+        if mask & ~0x7 == 0:
+            computed = 832 if mask & 0x4 else 576
+        if given is None and computed is None:
+            self.err(
+                ("simd", "xsave_mask"), f"xsave_mask {mask:#x} has components beyond x87/SSE/AVX: give simd.area_size"
+            )
+        size = given if given is not None else (computed or 576)
+        if size % 64:
+            self.err(("simd", "area_size"), f"impossible alignment: area_size {size} must be a multiple of 64")
+        if given is not None and computed is not None and given < computed:
+            self.err(
+                ("simd", "area_size"), f"area_size {given} is smaller than the {computed} bytes mask {mask:#x} needs"
+            )
+        return Simd(mask, size, self.src(("simd",)))
+
+    def syscall(self, arch: ArchFacts, prefix: str, frame: Frame, entry: Entry) -> Syscall | None:
+        raw = self.data.get("syscall")
+        if not isinstance(raw, dict) or not self.ok(("syscall",)):
+            return None
+        base: Path = ("syscall",)
+        if "syscall" not in arch.features:
+            self.err(base, f"SYSCALL/SYSRET entries are not available on {arch.name}")
+            return None
+        pattern = raw.get("entry", "{prefix}syscall_entry")
+        entry_sym = self.expand(base + ("entry",), pattern, {"prefix": prefix}, ("prefix",))
+        handler = raw["handler"]
+        ok = entry_sym is not None and self.check_ident(base + ("entry",), entry_sym, arch, "syscall entry symbol")
+        ok = self.check_ident(base + ("handler",), handler, arch, "syscall handler symbol") and ok
+        default_restored = ("rax", "rdx", "rbx", "rbp", "r12", "r13", "r14", "r15")
+        restored = tuple(raw.get("restored", [r for r in default_restored if r in frame.saved_registers]))
+        for i, reg in enumerate(restored):
+            if reg in ("rcx", "r11"):
+                self.err(base + ("restored", i), f"{reg} cannot be restored: sysretq takes RIP/RFLAGS from rcx/r11")
+            elif reg not in frame.saved_registers:
+                self.err(base + ("restored", i), f"{reg!r} is not a register the frame saves")
+        if not entry.swapgs:
+            self.err(base, "a syscall entry needs entry.swapgs: true (it reaches the kernel stack through GS)")
+        if not ok:
+            return None
+        return Syscall(
+            entry=entry_sym or "invalid",
+            handler=handler,
+            marker=raw.get("marker", -1),
+            kernel_stack_gs=raw.get("kernel_stack_gs", 8),
+            user_stack_gs=raw.get("user_stack_gs", 16),
+            user_cs=raw.get("user_cs", 0x23),
+            user_ss=raw.get("user_ss", 0x1B),
+            restored=restored,
+            source=self.src(base),
+        )
+
+    def check_entry_options(
+        self,
+        arch: ArchFacts,
+        frame: Frame,
+        handler: Handler,
+        vectors: tuple[Vector, ...],
+        syscall: Syscall | None,
+        entry: Entry,
+    ) -> None:
+        saved = set(frame.saved_registers)
+        roles = {s.role for s in frame.slots}
+        for arg in handler.args[1:]:
+            if arg not in roles:
+                self.err(("handler", "args"), f"the handler cannot receive the {arg}: the frame has no {arg} slot")
+        layout_path: Path = ("frame", "layout") if "layout" in self.block("frame") else ("frame",)
+        for v in vectors:
+            used = [
+                (v.ist is not None, "ist", "an IST index"),
+                (v.simd is not SimdPolicy.NONE, "simd", "a SIMD save policy"),
+                (v.paranoid, "paranoid", "a paranoid entry"),
+            ]
+            for on, feature, what in used:
+                if on and feature not in arch.features:
+                    self.err(self.vector_path(v), f"vector {v.number} asks for {what}, which {arch.name} does not have")
+                    return
+        if handler.convention == "cdecl" and "ebx" not in saved:
+            self.err(layout_path, "the cdecl entry keeps the frame address in ebx: the layout must save ebx")
+        roles = {s.role for s in frame.slots}
+        if entry.segments_from_ds and "ds" not in roles:
+            self.err(("entry", "segments_from_ds"), "segments_from_ds restores from the saved ds: add ds to the layout")
+        if entry.segments_from_ds and not entry.data_segments:
+            self.err(("entry", "segments_from_ds"), "segments_from_ds restores entry.data_segments, which lists none")
+        for seg in entry.data_segments:
+            if seg in roles or entry.segments_from_ds:
+                continue  # with segments_from_ds, a missing ds is the error above
+            self.err(
+                ("entry", "data_segments"),
+                f"{seg} is loaded but not saved: add it to the frame layout "
+                "(or set segments_from_ds to give it the saved ds on exit)",
+            )
+        kinds = {v.simd for v in vectors} - {SimdPolicy.NONE}
+        if len(kinds) > 1:
+            self.err(("vectors",), "vectors mix fxsave and xsave: choose one SIMD save instruction per spec")
+        if kinds and not any(s.kind is SlotKind.SIMD_AREA for s in frame.slots):
+            self.err(layout_path, "some vectors save SIMD state: add 'simd_area' to the frame layout")
+        if kinds and "r12" not in saved:
+            self.err(layout_path, "saving SIMD state keeps the frame address in r12: the layout must save r12")
+        if any(v.paranoid for v in vectors) and "rbx" not in saved:
+            self.err(layout_path, "paranoid entries keep the swapgs decision in rbx: the layout must save rbx")
+        if any(v.paranoid for v in vectors) and not entry.swapgs:
+            self.err(("entry",), "paranoid vectors only make sense with entry.swapgs: true")
+        # A C handler may clobber every caller-saved register (SysV ABI 3.2.1): the entry must save them.
+        missing = [r for r in arch.caller_saved if r not in saved]
+        if missing:
+            self.err(
+                layout_path,
+                f"the layout must save the caller-saved registers a handler may clobber: {', '.join(missing)}",
+            )
+        if handler.returns is not ReturnModel.VOID:
+            absent = [r for r in arch.gprs if r not in saved]
+            if absent:
+                self.err(
+                    layout_path,
+                    f"handler.returns: {handler.returns.value} resumes frames of other contexts, so the layout "
+                    f"must save every register; missing: {', '.join(absent)}",
+                )
+        if syscall is not None and syscall.marker in {v.number for v in vectors}:
+            self.err(("syscall", "marker"), f"marker {syscall.marker} is also a vector number")
