@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from isrgen.model.spec import Spec, Vector
+
 ROOT = Path(__file__).resolve().parent.parent
 SPECS = ROOT / "specs"
 DEFAULT_SPEC = SPECS / "x86_64.yaml"
@@ -87,3 +89,15 @@ def check_golden(golden: Path, content: str, update: bool) -> None:
             difflib.unified_diff(expected.splitlines(True), content.splitlines(True), str(golden), "generated", n=2)
         )
         pytest.fail(f"{golden.name} differs from its golden file:\n{diff[:6000]}")
+
+
+def sdm_gate_attr(dpl: int, trap: bool) -> int:
+    """An IDT gate's type/attribute byte as Intel SDM Vol. 3A 6.11 (figure 6-2) and 6.14.1
+    (figure 6-8) lay it out: P (bit 7), DPL (bits 5-6), type 0xE (interrupt) or 0xF (trap)."""
+    return 0x80 | (dpl << 5) | (0xF if trap else 0xE)
+
+
+def expected_gate_attr(spec: Spec, v: Vector) -> int:
+    """The byte a vector's gate must hold: a trap gate stays one unless ``entry.swapgs``
+    (a trap gate could take an interrupt before the swapgs, so the entry gets an interrupt gate)."""
+    return sdm_gate_attr(v.dpl, trap=v.gate.value == "trap" and not spec.entry.swapgs)

@@ -574,10 +574,11 @@ def test_trap_gate_under_swapgs_takes_interrupts_only_after_the_swapgs(workdir: 
     delivery; the entry swaps GS first and only then restores the interrupted IF, which
     the handler sees as a trap gate would have left it."""
     from isrgen.arch.x86.emulation import long_mode as emulate
+    from isrgen.arch.x86.gates import gate_type, type_attr
 
     spec, emu = _image("trap-gates-swapgs", workdir)
     v = spec.vector(40)
-    assert v is not None and spec.idt_gate(v).value == "interrupt" and spec.gate_attr(v) == 0xEE
+    assert v is not None and gate_type(spec, v).value == "interrupt" and type_attr(spec, v) == 0xEE
     assert spec.reenables_interrupts(v)
     rflags = emulate.RFLAGS_FIXED | (emulate.RFLAGS_IF if interrupted_if else 0)
     emu.trace = []

@@ -14,7 +14,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import DEFAULT_SPEC, isrgen_cmd, run
+from conftest import DEFAULT_SPEC, expected_gate_attr, isrgen_cmd, run
 from elftools.elf.elffile import ELFFile
 from minikernel_build import KERNEL_SRC, build_kernel
 
@@ -40,7 +40,7 @@ def _linker_script(spec: isrgen.Spec, edits: dict[int, dict[str, object]] | None
     for n in range(spec.arch.vector_count):
         v = spec.vector(n)
         fields: dict[str, object] = (
-            {"stub": v.stub_symbol, "selector": KERNEL_CS, "ist": v.ist or 0, "type_attr": spec.gate_attr(v)}
+            {"stub": v.stub_symbol, "selector": KERNEL_CS, "ist": v.ist or 0, "type_attr": expected_gate_attr(spec, v)}
             if v
             else {"stub": "0", "selector": 0, "ist": 0, "type_attr": 0}
         )

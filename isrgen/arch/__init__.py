@@ -1,16 +1,15 @@
-"""Architecture facts: what the CPU does on an interrupt, independent of any spec."""
+"""The ISA layer: architecture facts and everything else that is ISA-specific (see :mod:`.isa`)."""
 
 from __future__ import annotations
 
 from isrgen.arch.facts import ArchFacts, ExceptionInfo
-from isrgen.arch.x86.facts import I386, X86_64
-
-ARCHES: dict[str, ArchFacts] = {X86_64.name: X86_64, I386.name: I386}
+from isrgen.arch.isa import Isa, get_isa, known_isas
 
 
 def get_arch(name: str) -> ArchFacts | None:
     """The facts for ``name`` or None when isrgen does not know that architecture."""
-    return ARCHES.get(name)
+    isa = get_isa(name)
+    return isa.facts if isa is not None else None
 
 
-__all__ = ["ARCHES", "ArchFacts", "ExceptionInfo", "get_arch"]
+__all__ = ["ArchFacts", "ExceptionInfo", "Isa", "get_arch", "get_isa", "known_isas"]

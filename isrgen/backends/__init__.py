@@ -21,6 +21,8 @@ from isrgen.diagnostics import UsageError
 if TYPE_CHECKING:
     from importlib.metadata import EntryPoint
 
+    from isrgen.arch.isa import Isa
+
 ENTRY_POINT_GROUP = "isrgen.backends"
 
 
@@ -109,6 +111,15 @@ def available_backends() -> tuple[str, ...]:
     return tuple(discover())
 
 
+def unsupported_reason(name: str, backend: Backend, isa: Isa) -> str | None:
+    """Why ``backend`` does not generate for ``isa``, or None when it does.  A backend
+    may define ``supports(isa) -> bool`` (plugins without it generate for every ISA)."""
+    supports = getattr(backend, "supports", None)
+    if supports is None or supports(isa):
+        return None
+    return f"backend {name!r} does not generate for {isa.name}"
+
+
 def get_backend(name: str) -> Backend:
     """The backend called ``name``; a :class:`UsageError` listing the others if there is none."""
     builtin = builtin_backend(name)
@@ -132,4 +143,5 @@ __all__ = [
     "discover",
     "get_backend",
     "render_template",
+    "unsupported_reason",
 ]

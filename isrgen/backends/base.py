@@ -8,7 +8,7 @@ from typing import ClassVar, Protocol, TypeVar, cast, runtime_checkable
 import attrs
 
 from isrgen._version import __version__
-from isrgen.arch.x86.codegen.builder import build_program
+from isrgen.arch.isa import Isa
 from isrgen.backends.templating import render_template
 from isrgen.codegen.ir import Program
 from isrgen.model.layout import FrameLayout, compute_layout
@@ -34,7 +34,12 @@ class GenerationContext:
     def from_spec(cls, spec: Spec) -> GenerationContext:
         """Compute the layout, program and entry groups for ``spec``."""
         layout = compute_layout(spec)
-        return cls(spec, layout, build_program(spec, layout), spec.entry_groups)
+        return cls(spec, layout, spec.isa.build_program(spec, layout), spec.entry_groups)
+
+    @property
+    def isa(self) -> Isa:
+        """The ISA the spec targets."""
+        return self.spec.isa
 
     def shared(self, derive: Callable[[GenerationContext], _T]) -> _T:
         """``derive(self)``, computed once per context: backends that render the same view

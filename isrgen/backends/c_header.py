@@ -1,4 +1,4 @@
-"""C header backend: frame struct, offsets, vector numbers, table and IDT helper."""
+"""C header backend: frame struct, offsets, vector numbers, table and the ISA's table-install helper."""
 
 from __future__ import annotations
 
@@ -10,17 +10,6 @@ import attrs
 from isrgen.backends.base import GenerationContext, render_template
 from isrgen.model.layout import FieldKind
 from isrgen.model.spec import ExitFrame, ReturnModel, SymbolVisibility
-
-_CPU_COMMENTS = {
-    "rip": "pushed by the CPU: interrupted instruction pointer",
-    "cs": "pushed by the CPU: interrupted code segment (low 2 bits = privilege level)",
-    "rflags": "pushed by the CPU",
-    "rsp": "pushed by the CPU: interrupted stack pointer",
-    "ss": "pushed by the CPU",
-    "error_code": "CPU error code, or the synthetic value for vectors without one",
-    "vector": "vector number, pushed by the stub",
-    "frame_pointer": "interrupted frame pointer, stored by the stub; the handler's frame pointer points here",
-}
 
 
 @attrs.frozen
@@ -56,10 +45,12 @@ class CHeaderView:
     constants: tuple[CConstant, ...]
     vector_constants: tuple[CConstant, ...]
     declarations: tuple[str, ...]
+    #: the table-install helper's struct ("" when the ISA has none), its comment and members
     gate_struct: str
+    gate_comment: str
     gate_fields: tuple[CField, ...]
     gate_size: int
-    #: the IDT fill helper's source lines (none when the table is local: C cannot see it)
+    #: the table-install helper's source lines (none when the table is local: C cannot see it)
     idt_fill_lines: tuple[str, ...]
     table: str
     gates: str
@@ -80,7 +71,7 @@ def c_header_view(ctx: GenerationContext, filename: str) -> CHeaderView:
     uint = f"uint{layout.word_size * 8}_t"
     fields: list[CField] = []
     for f in layout.fields:
-        comment = _CPU_COMMENTS.get(f.role, "padding" if f.kind is FieldKind.PAD else "")
+        comment = ctx.isa.field_note(f.role) or ("padding" if f.kind is FieldKind.PAD else "")
         if f.block == "pushal" and f.kind is FieldKind.PAD:
             comment = "the stack pointer pushad found; popad skips it"
         if f.ring_change_only:
@@ -102,8 +93,9 @@ def c_header_view(ctx: GenerationContext, filename: str) -> CHeaderView:
         CConstant(f"{mp}SYNTHETIC_ERROR_CODE", str(spec.frame.synthetic_error_code)),
     ]
     constants += [CConstant(f"{mp}FRAME_OFFSET_{_macro(f.name)}", str(f.offset)) for f in layout.fields]
-    if "ist" in spec.arch.features:
-        constants.append(CConstant(f"{mp}TSS_IST_SLOT(ist)", "((ist) - 1) /* gate IST n is the TSS's ist[n - 1] */"))
+    helper = ctx.isa.table_helper(spec)
+    if helper is not None:
+        constants += [CConstant(name, value) for name, value in helper.c_constants]
     vector_constants = tuple(CConstant(f"{mp}VEC_{_macro(v.name)}", str(v.number)) for v in spec.vectors)
     if spec.simd.xsave_mask and any(g.simd.value != "none" for g in ctx.groups):
         constants.append(CConstant(f"{mp}SIMD_AREA_SIZE", str(spec.simd.area_size)))
@@ -138,21 +130,6 @@ def c_header_view(ctx: GenerationContext, filename: str) -> CHeaderView:
     if table_visible:
         decls.append(f"extern {const}uint{spec.table_width * 8}_t {spec.symbols.table}[{mp}VECTOR_COUNT];")
     decls.append(f"extern {const}uint8_t {spec.symbols.gates}[{mp}VECTOR_COUNT][2];")
-    gate_struct = f"struct {spec.symbols.prefix}idt_gate"
-    fill = _gate_fill(spec.arch.gate_size, spec.symbols.table, spec.symbols.gates)
-    idt_fill_lines = (
-        (
-            "/* Fill a 256-entry IDT from the generated table and gate attributes. */",
-            f"static inline void {spec.symbols.prefix}idt_fill({gate_struct} *idt, uint16_t code_selector)",
-            "{",
-            f"    for (unsigned v = 0; v < {mp}VECTOR_COUNT; v++) {{",
-            *(f"        {line}" for line in fill),
-            "    }",
-            "}",
-        )
-        if table_visible
-        else ()
-    )
     return CHeaderView(
         banner=ctx.banner(),
         guard=f"ISRGEN_{_macro(filename)}_",
@@ -162,57 +139,19 @@ def c_header_view(ctx: GenerationContext, filename: str) -> CHeaderView:
         constants=tuple(constants),
         vector_constants=vector_constants,
         declarations=tuple(decls),
-        gate_struct=gate_struct,
-        gate_fields=_gate_fields(spec.arch.gate_size),
-        gate_size=spec.arch.gate_size,
-        idt_fill_lines=idt_fill_lines,
+        gate_struct=f"struct {helper.struct}" if helper else "",
+        gate_comment=helper.c_comment if helper else "",
+        gate_fields=tuple(CField(f.ctype, f.name, f.offset, f.size, f.c_comment) for f in helper.fields)
+        if helper
+        else (),
+        gate_size=helper.size if helper else 0,
+        idt_fill_lines=helper.c_fill if helper else (),
         table=spec.symbols.table,
         gates=spec.symbols.gates,
         vector_count_macro=f"{mp}VECTOR_COUNT",
         static_assert_macro=f"{mp}STATIC_ASSERT",
         noreturn_macro=f"{mp}NORETURN",
     )
-
-
-def _gate_fields(size: int) -> tuple[CField, ...]:
-    """An IDT gate descriptor: 16 bytes in long mode (SDM Vol. 3A 6.14.1), 8 in protected mode (6.11)."""
-    f = CField
-    if size == 16:
-        return (
-            f("uint16_t", "offset_low", 0, 2, ""),
-            f("uint16_t", "selector", 2, 2, ""),
-            f("uint8_t", "ist", 4, 1, "1-7 selects the TSS's ist[n - 1]; 0 = no stack switch"),
-            f("uint8_t", "type_attr", 5, 1, "present, DPL, interrupt (0xE) or trap (0xF) gate"),
-            f("uint16_t", "offset_mid", 6, 2, ""),
-            f("uint32_t", "offset_high", 8, 4, ""),
-            f("uint32_t", "reserved", 12, 4, ""),
-        )
-    return (
-        f("uint16_t", "offset_low", 0, 2, ""),
-        f("uint16_t", "selector", 2, 2, ""),
-        f("uint8_t", "zero", 4, 1, ""),
-        f("uint8_t", "type_attr", 5, 1, "present, DPL, 32-bit interrupt (0xE) or trap (0xF) gate"),
-        f("uint16_t", "offset_high", 6, 2, ""),
-    )
-
-
-def _gate_fill(size: int, table: str, gates: str) -> tuple[str, ...]:
-    """Statements filling ``idt[v]`` from the stub address ``addr`` and the gate attributes."""
-    common = (
-        f"uintptr_t addr = (uintptr_t){table}[v];",
-        "idt[v].offset_low = (uint16_t)addr;",
-        f"idt[v].selector = {gates}[v][0] ? code_selector : 0;",
-        f"idt[v].type_attr = {gates}[v][0];",
-    )
-    if size == 16:
-        return (
-            *common,
-            f"idt[v].ist = {gates}[v][1];",
-            "idt[v].offset_mid = (uint16_t)(addr >> 16);",
-            "idt[v].offset_high = (uint32_t)((uint64_t)addr >> 32);",
-            "idt[v].reserved = 0;",
-        )
-    return (*common, "idt[v].zero = 0;", "idt[v].offset_high = (uint16_t)(addr >> 16);")
 
 
 class CHeaderBackend:

@@ -1,4 +1,4 @@
-"""GNU as backend: a ``.S`` file in Intel syntax with explicit section flags."""
+"""GNU as backend: a ``.S`` file (the ISA's GAS printer) with explicit section flags."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from typing import ClassVar
 
 import attrs
 
-from isrgen.arch.x86.syntax import GasSyntax, SectionText, internal_labels
+from isrgen.arch.isa import SectionText
 from isrgen.backends.base import GenerationContext, render_template
 
 
@@ -24,9 +24,9 @@ class AsmView:
 
 def gas_view(ctx: GenerationContext) -> AsmView:
     """The GAS rendering of ``ctx``'s program (also used inside Rust ``global_asm!``)."""
-    syntax = GasSyntax(internal_labels(ctx.program.sections))
+    syntax = ctx.isa.printer("gas", ctx.program)
     sections = tuple(syntax.section(s) for s in ctx.program.sections)
-    prologue = ["    .intel_syntax noprefix"]
+    prologue = list(ctx.isa.gas_prologue())
     if ctx.spec.debug.cfi and ctx.spec.debug.cfi_sections == "debug_frame":
         # kernels often discard .eh_frame at link time; .debug_frame survives it
         prologue.append("    .cfi_sections .debug_frame")

@@ -19,25 +19,10 @@ from typing import ClassVar
 
 import attrs
 
+from isrgen.arch.isa import Isa
 from isrgen.backends.base import GenerationContext, render_template
+from isrgen.diagnostics import UsageError
 from isrgen.model.layout import FieldKind
-
-#: SDM Vol. 3A 6.15 (interrupt 14): page-fault error code bits, low first
-PAGE_FAULT_BITS: tuple[tuple[int, str, str, str], ...] = (
-    (0, "P", "protection violation", "page not present"),
-    (1, "W", "write", "read"),
-    (2, "U", "user mode", "supervisor mode"),
-    (3, "R", "reserved bit set in a paging entry", ""),
-    (4, "I", "instruction fetch", ""),
-    (5, "PK", "protection key", ""),
-    (6, "SS", "shadow-stack access", ""),
-    (15, "SGX", "SGX access-control", ""),
-)
-#: SDM Vol. 3A 6.13: vectors whose error code is a segment selector index
-SELECTOR_ERROR_VECTORS = (10, 11, 12, 13)
-PAGE_FAULT_VECTOR = 14
-#: frame field -> gdb register it restores (segment registers are left alone)
-_GDB_REGISTER = {"rflags": "eflags"}
 
 
 @attrs.frozen
@@ -68,12 +53,15 @@ class GdbView:
 def gdb_view(ctx: GenerationContext) -> GdbView:
     """The view model of the gdb script for ``ctx``."""
     spec, layout = ctx.spec, ctx.layout
+    gdb = ctx.isa.gdb
+    if gdb is None:  # pragma: no cover - build refuses the backend for such an ISA (see supports)
+        raise UsageError(f"backend 'gdb' does not generate for {ctx.isa.name}")
     fields = [(f.name, f.offset, f.size, str(f.kind)) for f in layout.fields]
     restorable = [f for f in layout.fields if f.kind in (FieldKind.GPR, FieldKind.CPU)]
     restore = [
-        (f.name, _GDB_REGISTER.get(f.name, f.name))
+        (f.name, gdb.restore_registers.get(f.name, f.name))
         for f in restorable
-        if f.kind is FieldKind.GPR or f.name in ("rip", "rsp", "rflags")
+        if f.kind is FieldKind.GPR or f.name in gdb.restored_cpu_roles
     ]
     vector_field = next((f.name for f in layout.fields if f.kind is FieldKind.VECTOR), None)
     error_field = next((f.name for f in layout.fields if f.kind is FieldKind.ERROR_CODE), None)
@@ -85,9 +73,9 @@ def gdb_view(ctx: GenerationContext) -> GdbView:
         fields=repr(fields),
         vector_names=repr({v.number: v.name for v in spec.vectors}),
         cpu_error_vectors=repr(sorted(v.number for v in spec.vectors if v.error_code)),
-        selector_vectors=repr(list(SELECTOR_ERROR_VECTORS)),
-        page_fault_vector=PAGE_FAULT_VECTOR,
-        page_fault_bits=repr(list(PAGE_FAULT_BITS)),
+        selector_vectors=repr(list(gdb.selector_vectors)),
+        page_fault_vector=gdb.page_fault_vector,
+        page_fault_bits=repr(list(gdb.page_fault_bits)),
         restore=repr(restore),
         vector_field=repr(vector_field),
         error_field=repr(error_field),
@@ -100,12 +88,13 @@ def gdb_view(ctx: GenerationContext) -> GdbView:
 class GdbBackend:
     """A gdb Python script with frame-printing and register-restoring commands."""
 
-    #: architectures this backend can generate for
-    architectures: ClassVar[tuple[str, ...]] = ("x86_64",)
-
     name: ClassVar[str] = "gdb"
     description: ClassVar[str] = "gdb Python script: print a frame, restore the interrupted registers"
     default_filename: ClassVar[str] = "isr-gdb.py"
+
+    def supports(self, isa: Isa) -> bool:
+        """Whether this backend generates for ``isa``."""
+        return isa.gdb is not None
 
     def render(self, ctx: GenerationContext, filename: str) -> str:
         return render_template("gdb.py.mako", view=gdb_view(ctx))

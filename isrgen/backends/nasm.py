@@ -6,7 +6,7 @@ from typing import ClassVar
 
 import attrs
 
-from isrgen.arch.x86.syntax import NasmSyntax, SectionText, internal_labels, sized_symbols
+from isrgen.arch.isa import Isa, SectionText
 from isrgen.backends.base import GenerationContext, render_template
 
 
@@ -25,7 +25,7 @@ class NasmView:
 def nasm_view(ctx: GenerationContext) -> NasmView:
     """The NASM rendering of ``ctx``'s program."""
     program = ctx.program
-    syntax = NasmSyntax(internal_labels(program.sections), sized_symbols(program.sections))
+    syntax = ctx.isa.printer("nasm", program)
     return NasmView(
         banner=ctx.banner(),
         description=f"interrupt stubs, common entry and vector table for {ctx.spec.arch_name}",
@@ -42,6 +42,10 @@ class NasmBackend:
     name: ClassVar[str] = "nasm"
     description: ClassVar[str] = "NASM assembly (.asm, nasm -f elf64)"
     default_filename: ClassVar[str] = "isr.asm"
+
+    def supports(self, isa: Isa) -> bool:
+        """Whether the ISA has a NASM dialect."""
+        return "nasm" in isa.dialects
 
     def render(self, ctx: GenerationContext, filename: str) -> str:
         return render_template("nasm.asm.mako", view=nasm_view(ctx))

@@ -15,11 +15,12 @@ from typing import ClassVar
 
 import attrs
 
+from isrgen.arch.isa import Isa
 from isrgen.backends.base import GenerationContext, render_template
-from isrgen.backends.c_header import _CPU_COMMENTS as CPU_FIELD_COMMENTS
 from isrgen.backends.gas import gas_view
 from isrgen.model.layout import Field, FieldKind
 from isrgen.model.spec import ExitFrame, ReturnModel, SymbolVisibility
+from isrgen.spec.identifiers import rust_type_name
 
 
 @attrs.frozen
@@ -65,27 +66,22 @@ class RustView:
     functions: tuple[str, ...]
     statics: tuple[str, ...]
     asm_lines: tuple[str, ...]
-    gate: RustIdtGate
+    gate: RustTableHelper | None
 
 
 @attrs.frozen
-class RustIdtGate:
-    """The IDT gate struct and the function that fills an IDT from the generated table."""
+class RustTableHelper:
+    """The ISA's table-install helper: a struct and the function that fills it from the generated table."""
 
     struct: str
+    doc: str
     fields: tuple[RustField, ...]
     size: int
-    #: the fill function's name, or "" when the table is local (nothing outside the object can read it)
-    fill: str
-    #: statements of the fill loop's body (``v``: the vector, ``table``/``gates``: copies of the statics)
+    #: the fill function's doc lines, signature and statements ("" signature: the table is local)
+    fill_doc: tuple[str, ...]
+    fill_signature: str
+    fill_setup: tuple[str, ...]
     fill_lines: tuple[str, ...]
-    table: str
-    gates: str
-
-
-def rust_type_name(name: str) -> str:
-    """``isr_frame`` -> ``IsrFrame`` (Rust's convention for type names)."""
-    return "".join(part[:1].upper() + part[1:] for part in name.split("_") if part) or name
 
 
 def rust_string(text: str) -> str:
@@ -94,12 +90,12 @@ def rust_string(text: str) -> str:
     return f'"{escaped}"'
 
 
-def _field_doc(field: Field) -> str:
+def _field_doc(ctx: GenerationContext, field: Field) -> str:
     if field.kind is FieldKind.PAD:
         return "padding"
     if field.kind is FieldKind.GPR:
         return f"{field.name}, saved by the common entry"
-    return CPU_FIELD_COMMENTS.get(field.name, field.name)
+    return ctx.isa.field_note(field.name) or field.name
 
 
 def _asm_lines(ctx: GenerationContext) -> tuple[str, ...]:
@@ -139,42 +135,19 @@ def _methods(ctx: GenerationContext, word: str) -> tuple[RustMethod, ...]:
     return tuple(methods)
 
 
-def _idt_gate(ctx: GenerationContext) -> RustIdtGate:
-    """A long-mode IDT gate (Intel SDM Vol. 3A 6.14.1, figure 6-8): the handler address
-    split 16/16/32, the code selector, the IST index and the type/attribute byte."""
-    spec = ctx.spec
-    struct = rust_type_name(f"{spec.symbols.prefix}idt_gate")
-    fields = (
-        RustField("offset_low", "u16", 0, "Bits 0-15 of the stub's address."),
-        RustField("selector", "u16", 2, "Code segment selector (0 in a gate that is not present)."),
-        RustField("ist", "u8", 4, "1-7 selects the TSS's ist[n - 1]; 0 = no stack switch."),
-        RustField("type_attr", "u8", 5, "Present, DPL, interrupt (0xE) or trap (0xF) gate."),
-        RustField("offset_mid", "u16", 6, "Bits 16-31 of the stub's address."),
-        RustField("offset_high", "u32", 8, "Bits 32-63 of the stub's address."),
-        RustField("reserved", "u32", 12, "Must be zero."),
-    )
-    lines = (
-        "let addr = table[v] as u64;",
-        "let [type_attr, ist] = gates[v];",
-        f"idt[v] = {struct} {{",
-        "    offset_low: addr as u16,",
-        "    selector: if type_attr != 0 { code_selector } else { 0 },",
-        "    ist,",
-        "    type_attr,",
-        "    offset_mid: (addr >> 16) as u16,",
-        "    offset_high: (addr >> 32) as u32,",
-        "    reserved: 0,",
-        "};",
-    )
-    global_table = spec.symbols.visibility.table is SymbolVisibility.GLOBAL
-    return RustIdtGate(
-        struct=struct,
-        fields=fields,
-        size=spec.arch.gate_size,
-        fill=f"{spec.symbols.prefix}idt_fill" if global_table else "",
-        fill_lines=lines,
-        table=spec.symbols.table,
-        gates=spec.symbols.gates,
+def _table_helper(ctx: GenerationContext) -> RustTableHelper | None:
+    helper = ctx.isa.table_helper(ctx.spec)
+    if helper is None:
+        return None
+    return RustTableHelper(
+        struct=rust_type_name(helper.struct),
+        doc=helper.rust_comment,
+        fields=tuple(RustField(f.name, f.rtype, f.offset, f.rust_doc) for f in helper.fields),
+        size=helper.size,
+        fill_doc=helper.rust_fill_doc,
+        fill_signature=helper.rust_fill_signature,
+        fill_setup=helper.rust_fill_setup,
+        fill_lines=helper.rust_fill_body,
     )
 
 
@@ -188,7 +161,7 @@ def rust_view(ctx: GenerationContext) -> RustView:
             f.name,
             word if f.size <= layout.word_size else f"[{word}; {f.size // layout.word_size}]",
             f.offset,
-            _field_doc(f),
+            _field_doc(ctx, f),
         )
         for f in layout.fields
     )
@@ -244,19 +217,20 @@ def rust_view(ctx: GenerationContext) -> RustView:
         functions=tuple(functions),
         statics=statics,
         asm_lines=_asm_lines(ctx),
-        gate=_idt_gate(ctx),
+        gate=_table_helper(ctx),
     )
 
 
 class RustBackend:
     """A Rust module: ``global_asm!`` stubs plus the matching frame struct and declarations."""
 
-    #: architectures this backend can generate for
-    architectures: ClassVar[tuple[str, ...]] = ("x86_64",)
-
     name: ClassVar[str] = "rust"
     description: ClassVar[str] = "Rust module (global_asm! stubs, #[repr(C)] frame struct, externs)"
     default_filename: ClassVar[str] = "isr.rs"
+
+    def supports(self, isa: Isa) -> bool:
+        """Whether this backend generates for ``isa``."""
+        return isa.rust is not None
 
     def render(self, ctx: GenerationContext, filename: str) -> str:
         return render_template("rust.rs.mako", view=rust_view(ctx))

@@ -1,8 +1,9 @@
 """A tiny assembly IR shared by every assembly backend.
 
-The program (stubs, entries, exit, tables) is built once as IR by
-:mod:`isrgen.arch.x86.codegen.builder`; each dialect only decides how to spell it.  That is
-what makes the GAS, NASM and Rust outputs the same machine code.
+The program (stubs, entries, exit, tables) is built once as IR by the ISA's
+instruction selection (:meth:`isrgen.arch.isa.Isa.build_program`); each dialect
+only decides how to spell it.  That is what makes the GAS, NASM and Rust outputs
+the same machine code.
 """
 
 from __future__ import annotations

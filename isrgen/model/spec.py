@@ -14,7 +14,7 @@ from collections.abc import Callable
 
 import attrs
 
-from isrgen.arch import ArchFacts, get_arch
+from isrgen.arch import ArchFacts, Isa, get_isa
 from isrgen.diagnostics import UNKNOWN_SOURCE, SourceRef
 
 SPEC_VERSION = 1
@@ -443,12 +443,17 @@ class Spec:
     source_sha256: str = attrs.field(default="", eq=False)
 
     @property
+    def isa(self) -> Isa:
+        """The ISA the spec targets (its ``arch:`` value)."""
+        isa = get_isa(self.arch_name)
+        if isa is None:  # pragma: no cover - the loader rejects unknown arches
+            raise LookupError(self.arch_name)
+        return isa
+
+    @property
     def arch(self) -> ArchFacts:
         """The architecture facts the spec targets."""
-        facts = get_arch(self.arch_name)
-        if facts is None:  # pragma: no cover - the loader rejects unknown arches
-            raise LookupError(self.arch_name)
-        return facts
+        return self.isa.facts
 
     @property
     def table_width(self) -> int:
@@ -490,15 +495,6 @@ class Spec:
         """Whether ``v``'s trap gate becomes an interrupt gate whose entry sets IF again
         after swapgs (see :func:`reenables_interrupts`)."""
         return reenables_interrupts(self.entry.swapgs, self.stubs.cli, v)
-
-    def idt_gate(self, v: Vector) -> GateType:
-        """The gate type ``v``'s IDT entry must have: with ``entry.swapgs`` always an
-        interrupt gate (a trap gate could take an interrupt before the swapgs)."""
-        return GateType.INTERRUPT if self.entry.swapgs else v.gate
-
-    def gate_attr(self, v: Vector) -> int:
-        """The IDT gate's type/attribute byte for ``v``: present, DPL, :meth:`idt_gate`."""
-        return 0x80 | (v.dpl << 5) | (0xE if self.idt_gate(v) is GateType.INTERRUPT else 0xF)
 
     @property
     def entry_groups(self) -> tuple[EntryGroup, ...]:

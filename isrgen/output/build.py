@@ -14,7 +14,7 @@ from pathlib import Path
 
 import attrs
 
-from isrgen.backends import builtin_backend, discover, get_backend
+from isrgen.backends import builtin_backend, discover, get_backend, unsupported_reason
 from isrgen.backends.base import GenerationContext
 from isrgen.diagnostics import IsrgenError, UsageError
 from isrgen.model.spec import Spec
@@ -72,9 +72,9 @@ def render_outputs(spec: Spec, backends: Sequence[str] | None = None) -> list[Re
         if filename in seen:
             raise UsageError(f"backends {seen[filename]!r} and {name!r} would both write {filename!r}")
         seen[filename] = name
-        supported = getattr(get_backend(name), "architectures", None)
-        if supported is not None and spec.arch_name not in supported:
-            raise UsageError(f"backend {name!r} does not generate for {spec.arch_name} (only {', '.join(supported)})")
+        reason = unsupported_reason(name, get_backend(name), spec.isa)
+        if reason is not None:
+            raise UsageError(reason)
     ctx = GenerationContext.from_spec(spec)
     return [RenderedOutput(name, filename, _render(name, ctx, filename)) for name, filename in selected]
 

@@ -34,16 +34,14 @@ from pathlib import Path
 
 import attrs
 
-from isrgen.arch.x86.emulation import long_mode as emulate
-from isrgen.arch.x86.emulation import protected_mode as emulate32
-from isrgen.arch.x86.prover.long_mode import MachineProver, MachineTally
-from isrgen.arch.x86.prover.protected_mode import MachineProver32
+from isrgen.arch.isa import TableEmulator
 from isrgen.diagnostics import UsageError
 from isrgen.model.layout import FrameLayout, compute_layout
 from isrgen.model.spec import Spec, SymbolVisibility
 from isrgen.output.build import render_outputs
 from isrgen.proof import toolchain
 from isrgen.proof.elf import read_elf
+from isrgen.proof.image import LinkedImage
 from isrgen.proof.layout_check import (
     c_checker_source,
     c_layout_object_source,
@@ -117,11 +115,11 @@ def choose_backends(spec: Spec, backends: Sequence[str] | None) -> tuple[str, ..
 
 
 def _check_arch(spec: Spec, backend: str) -> None:
-    from isrgen.backends import get_backend
+    from isrgen.backends import get_backend, unsupported_reason
 
-    supported = getattr(get_backend(backend), "architectures", None)
-    if supported is not None and spec.arch_name not in supported:
-        raise UsageError(f"backend {backend!r} does not generate for {spec.arch_name} (only {', '.join(supported)})")
+    reason = unsupported_reason(backend, get_backend(backend), spec.isa)
+    if reason is not None:
+        raise UsageError(reason)
 
 
 def required_tools(backends: Sequence[str]) -> tuple[str, ...]:
@@ -245,12 +243,21 @@ class _Prover:
         for b in self.backends:
             if b in ASSEMBLY_BACKENDS:
                 try:
-                    objs[b] = toolchain.object_for(b, self.files[b], bits=self.spec.arch.bits)
+                    if b == "rust":
+                        objs[b] = toolchain.object_for(b, self.files[b], target=self._rust_target())
+                    else:
+                        objs[b] = self.spec.isa.assemble(b, self.files[b])
                 except toolchain.ToolError as exc:
                     self.fail(f"{b}: the generated output does not assemble: {exc.output.strip()[:600]}")
         return objs
 
-    def placement(self, label: str, image: emulate.LinkedImage, emu: emulate.Emulator | emulate32.Emulator32) -> int:
+    def _rust_target(self) -> str:
+        rust = self.spec.isa.rust
+        if rust is None:  # pragma: no cover - choose_backends refuses rust for such an ISA
+            raise UsageError(f"backend 'rust' does not generate for {self.spec.arch_name}")
+        return rust.target
+
+    def placement(self, label: str, image: LinkedImage, emu: TableEmulator) -> int:
         """Stubs and entries in executable memory, reached through the table; the table in
         memory as writable as its section says, never executable, aligned.  Returns how
         many code addresses were checked."""
@@ -285,7 +292,7 @@ class _Prover:
             self.fail(f"{label}: the vector table is at {address:#x}, not {spec.table_align}-byte aligned")
         return checked
 
-    def _executable(self, label: str, name: str, image: emulate.LinkedImage, address: int) -> bool:
+    def _executable(self, label: str, name: str, image: LinkedImage, address: int) -> bool:
         seg = image.segment_of(address)
         if seg is None or not seg.executable:
             flags = "not loaded" if seg is None else f"flags {_pflags(seg.flags)}"
@@ -319,8 +326,8 @@ class _Prover:
         debug = self.spec.debug
         elf = read_elf(obj)
         present = [name for name in (".eh_frame", ".debug_frame") if elf.has_section(name)]
-        # the generator writes CFI for x86_64 only (i386 glue has none)
-        if not debug.cfi or self.spec.arch.bits != 64:
+        # not every ISA's glue gets CFI (see Isa.emits_cfi)
+        if not debug.cfi or not self.spec.isa.emits_cfi:
             if present:
                 self.fail(f"{label}: the object has {', '.join(present)}, but the spec's glue has no CFI")
             return ", no CFI (" + (
@@ -346,27 +353,18 @@ class _Prover:
             why = "no assembly backend chosen" if not set(self.backends) & set(ASSEMBLY_BACKENDS) else "no object"
             self.rows.append(ProofRow("machine code", "skipped" if before == len(self.failures) else "FAILED", why))
             return
-        bits = self.spec.arch.bits
+        isa = self.spec.isa
         details = []
         for label, obj in objs.items():
             try:
-                if bits == 64:
-                    image = emulate.link_for_emulation([obj], self.work, name=f"{label}.elf")
-                else:
-                    image = emulate32.link32([obj], self.work, name=f"{label}.elf")
+                image = isa.link_for_emulation([obj], self.work, f"{label}.elf")
             except toolchain.ToolError as exc:
                 self.fail(f"{label}: the object does not link: {exc.output.strip()[:600]}")
                 continue
-            table, width = self.spec.symbols.table, self.spec.table_width
-            tally: MachineTally
-            if bits == 64:
-                emu64 = emulate.Emulator(image, table_symbol=table, table_width=width)
-                placed = self.placement(label, image, emu64)
-                tally = MachineProver(self.spec, self.layout, emu64, self.fail, self.rng, label).run_all()
-            else:
-                emu32 = emulate32.Emulator32(image, table_symbol=table)
-                placed = self.placement(label, image, emu32)
-                tally = MachineProver32(self.spec, self.layout, emu32, self.fail, self.rng, label).run_all()
+            width = self.spec.table_width
+            emulator = isa.emulator(self.spec, image)
+            placed = self.placement(label, image, emulator)
+            tally = isa.machine_prover(self.spec, self.layout, emulator, self.fail, self.rng, label).run_all()
             bound = self.visibility(label, obj)
             details.append(
                 f"{label}: {tally.summary()}; {placed} code addresses in executable memory "
@@ -431,7 +429,7 @@ def prove(
     for tool in required_tools(chosen):
         toolchain.find_tool(tool)
     if set(chosen) & set(ASSEMBLY_BACKENDS):
-        emulate.require_unicorn()
+        spec.isa.require_emulator()
     with tempfile.TemporaryDirectory(prefix="isrgen-prove-") as tmp:
         work = Path(workdir) if workdir is not None else Path(tmp)
         work.mkdir(parents=True, exist_ok=True)

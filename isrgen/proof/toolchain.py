@@ -22,14 +22,11 @@ from pathlib import Path
 
 from isrgen.diagnostics import UsageError
 
-#: rustc flags for the generated module: a ``#![no_std]`` library object for the only
-#: installed target (see toolchain-facts.md)
-RUST_TARGET = "x86_64-unknown-linux-gnu"
+#: rustc flags for the generated module: a ``#![no_std]`` library object (the target
+#: triple comes from the ISA: :attr:`isrgen.arch.isa.RustSupport.target`)
 RUST_LIB_FLAGS: tuple[str, ...] = (
     "--edition",
     "2021",
-    "--target",
-    RUST_TARGET,
     "--crate-type",
     "lib",
     "-C",
@@ -37,8 +34,8 @@ RUST_LIB_FLAGS: tuple[str, ...] = (
     "-O",
 )
 
-#: how each assembly-producing backend's output becomes an object file
-_OBJECT_BACKENDS = ("gas", "nasm", "rust")
+#: the backends whose output :func:`object_for` turns into an object file
+OBJECT_BACKENDS = ("gas", "nasm", "rust")
 
 #: how many characters of a failing tool's output a ToolError keeps
 _OUTPUT_LIMIT = 4000
@@ -99,15 +96,19 @@ def compile_rust(
     source: str | os.PathLike[str],
     out: str | os.PathLike[str] | None = None,
     extra_flags: Sequence[str] = (),
+    *,
+    target: str | None = None,
 ) -> Path:
-    """``rustc --emit=obj`` a ``#![no_std]`` library crate root (default output: ``<source name>.o``).
+    """``rustc --emit=obj`` a ``#![no_std]`` library crate root (default output: ``<source name>.o``)
+    for ``target`` (default: rustc's host).
 
     A generated Rust module is not a crate root by itself (it has no
     ``#![no_std]``); use :func:`rust_crate_root` to wrap it.
     """
     src = Path(source)
     obj = _target(src, out)
-    run_tool(["rustc", *RUST_LIB_FLAGS, *extra_flags, f"--emit=obj={obj}", src])
+    triple = ["--target", target] if target else []
+    run_tool(["rustc", *RUST_LIB_FLAGS, *triple, *extra_flags, f"--emit=obj={obj}", src])
     return obj
 
 
@@ -133,20 +134,13 @@ def _rust_string(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def compile_c(
+def object_for(
+    backend: str,
     source: str | os.PathLike[str],
     out: str | os.PathLike[str] | None = None,
-    flags: Sequence[str] = ("-std=c11", "-O2", "-Wall", "-Wextra", "-Werror"),
-) -> Path:
-    """``gcc -c`` a C file into an object (default: ``<source name>.o``)."""
-    src = Path(source)
-    obj = _target(src, out)
-    run_tool(["gcc", *flags, "-c", "-o", obj, src])
-    return obj
-
-
-def object_for(
-    backend: str, source: str | os.PathLike[str], out: str | os.PathLike[str] | None = None, *, bits: int = 64
+    *,
+    bits: int = 64,
+    target: str | None = None,
 ) -> Path:
     """The object file of one generated assembly output, built with that backend's tool.
 
@@ -159,10 +153,5 @@ def object_for(
     if backend == "nasm":
         return assemble_nasm(src, out, bits=bits)
     if backend == "rust":
-        return compile_rust(rust_crate_root(src), _target(src, out))
-    raise UsageError(f"no object can be built for backend {backend!r} (one of: {', '.join(_OBJECT_BACKENDS)})")
-
-
-def object_backends() -> tuple[str, ...]:
-    """Backends whose output :func:`object_for` can turn into an object file."""
-    return _OBJECT_BACKENDS
+        return compile_rust(rust_crate_root(src), _target(src, out), target=target)
+    raise UsageError(f"no object can be built for backend {backend!r} (one of: {', '.join(OBJECT_BACKENDS)})")

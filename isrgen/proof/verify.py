@@ -29,7 +29,6 @@ from elftools.common.exceptions import ELFError
 from elftools.elf.constants import P_FLAGS, SH_FLAGS
 from elftools.elf.elffile import ELFFile
 
-from isrgen.arch.x86.codegen.builder import build_program, stub_stride
 from isrgen.codegen.ir import Label, SectionKind, Visibility
 from isrgen.diagnostics import UsageError
 from isrgen.model.layout import FrameLayout, compute_layout
@@ -117,7 +116,7 @@ class _Symbol:
     size: int
 
 
-class _Kernel:
+class Kernel:
     """The parts of a linked ELF the checks need, read once."""
 
     def __init__(self, elf: Any):
@@ -168,7 +167,7 @@ class _Kernel:
 
 def _code_symbols(spec: Spec) -> tuple[list[str], list[str]]:
     """Global symbols the generated program defines: (in code sections, in data sections)."""
-    program = build_program(spec)
+    program = spec.isa.build_program(spec, compute_layout(spec))
     code: list[str] = []
     data: list[str] = []
     for section in program.sections:
@@ -179,7 +178,7 @@ def _code_symbols(spec: Spec) -> tuple[list[str], list[str]]:
     return code, data
 
 
-def _check_segments(k: _Kernel) -> Iterator[Finding]:
+def _check_segments(k: Kernel) -> Iterator[Finding]:
     for seg in k.segments:
         if seg.flags & P_FLAGS.PF_W and seg.flags & P_FLAGS.PF_X:
             sections = ", ".join(s.name for s in k.sections if s.flags & SH_FLAGS.SHF_ALLOC and seg.contains(s.addr))
@@ -191,7 +190,7 @@ def _check_segments(k: _Kernel) -> Iterator[Finding]:
             )
 
 
-def _check_code_symbol(k: _Kernel, name: str) -> Iterator[Finding]:
+def _check_code_symbol(k: Kernel, name: str) -> Iterator[Finding]:
     sym = k.symbols.get(name)
     if sym is None:
         yield Finding("missing-symbol", "generated code symbol is not in the kernel's symbol table", symbol=name)
@@ -215,7 +214,7 @@ def _check_code_symbol(k: _Kernel, name: str) -> Iterator[Finding]:
         yield finding("segment", "segment is not executable (no PF_X): the first interrupt faults on fetch")
 
 
-def _check_table(k: _Kernel, spec: Spec) -> Iterator[Finding]:
+def _check_table(k: Kernel, spec: Spec) -> Iterator[Finding]:
     name = spec.symbols.table
     table = k.symbols.get(name)
     if table is None:
@@ -256,8 +255,8 @@ def _check_table(k: _Kernel, spec: Spec) -> Iterator[Finding]:
             )
 
 
-def _check_stub_placement(k: _Kernel, spec: Spec) -> Iterator[Finding]:
-    stride = stub_stride(spec)
+def _check_stub_placement(k: Kernel, spec: Spec) -> Iterator[Finding]:
+    stride = spec.isa.stub_stride(spec)
     align = stride or spec.sections.stub_align
     present = [(v, k.symbols[v.stub_symbol]) for v in spec.vectors if v.stub_symbol in k.symbols]
     for v, sym in present:
@@ -280,99 +279,6 @@ def _check_stub_placement(k: _Kernel, spec: Spec) -> Iterator[Finding]:
             )
 
 
-@attrs.frozen
-class _Gate:
-    """One IDT gate descriptor, decoded (SDM Vol. 3A 6.14.1 long mode, 6.11 protected mode)."""
-
-    offset: int
-    selector: int
-    #: the IST byte (bits 0-2 the index; the rest must be zero); 0 in protected mode
-    ist: int
-    type_attr: int
-    #: long mode's upper reserved dword, protected mode's zero byte
-    reserved: int
-
-    @classmethod
-    def decode(cls, raw: bytes, order: Literal["little", "big"]) -> _Gate:
-        def field(start: int, size: int) -> int:
-            return int.from_bytes(raw[start : start + size], order)
-
-        if len(raw) == 16:
-            offset = field(0, 2) | field(6, 2) << 16 | field(8, 4) << 32
-            return cls(offset, field(2, 2), field(4, 1), field(5, 1), field(12, 4))
-        return cls(field(0, 2) | field(6, 2) << 16, field(2, 2), 0, field(5, 1), field(4, 1))
-
-
-def _type_attr_text(value: int) -> str:
-    """``0x8e (present, DPL 0, interrupt gate)`` for a gate's type/attribute byte."""
-    kinds = {0xE: "interrupt gate", 0xF: "trap gate"}
-    kind = kinds.get(value & 0xF, f"type {value & 0xF:#x}")
-    return f"{value:#04x} ({'present' if value & 0x80 else 'not present'}, DPL {(value >> 5) & 3}, {kind})"
-
-
-def _check_gate(k: _Kernel, spec: Spec, n: int, gate: _Gate) -> Iterator[str]:
-    """Messages for what is wrong with gate ``n`` (the defined vector's stub and attributes)."""
-    v = spec.vector(n)
-    if v is None:
-        if gate.type_attr & 0x80:
-            yield f"gate is present ({_type_attr_text(gate.type_attr)}), but the spec defines no vector {n}"
-        return
-    if not gate.type_attr & 0x80:
-        yield f"gate is not present: {_type_attr_text(gate.type_attr)}, expected {_type_attr_text(spec.gate_attr(v))}"
-        return
-    stub = k.symbols.get(v.stub_symbol)
-    if stub is not None and gate.offset != stub.value:
-        actual = next((s.name for s in k.symbols.values() if s.value == gate.offset and gate.offset), None)
-        shown = f"{gate.offset:#x}{f' ({actual})' if actual else ''}"
-        yield f"gate offset is {shown}, expected {v.stub_symbol} ({stub.value:#x})"
-    if gate.type_attr != spec.gate_attr(v):
-        yield f"type/attributes {_type_attr_text(gate.type_attr)}, expected {_type_attr_text(spec.gate_attr(v))}"
-    if gate.ist != (v.ist or 0):
-        yield f"IST byte is {gate.ist:#x}, expected {v.ist or 0} ({f'ist: {v.ist}' if v.ist else 'no IST'})"
-    if gate.selector & 0x7 or gate.selector == 0:
-        yield f"selector {gate.selector:#x} is not a ring-0 GDT selector (index != 0, TI = 0, RPL = 0)"
-    if gate.reserved:
-        yield f"reserved bits are {gate.reserved:#x}, must be zero"
-
-
-def _check_idt_image(k: _Kernel, spec: Spec, name: str) -> Iterator[Finding]:
-    """The statically initialised IDT image ``name``: one finding per wrong gate."""
-    idt = k.symbols.get(name)
-    if idt is None:
-        yield Finding("missing-symbol", "IDT image is not in the kernel's symbol table", symbol=name)
-        return
-    size = 16 if spec.arch.bits == 64 else 8
-    count = spec.arch.vector_count
-    sec_name, seg_text = k.where(idt.value)
-    raw = k.read(idt.value, size * count)
-    if raw is None:
-        yield Finding(
-            "idt",
-            f"cannot read {count} gates of {size} bytes: no file contents there "
-            "(an IDT filled at run time cannot be checked in the ELF)",
-            name,
-            idt.value,
-            sec_name,
-            seg_text,
-        )
-        return
-    order: Literal["little", "big"] = "little" if k.little else "big"
-    gates = [_Gate.decode(raw[n * size : (n + 1) * size], order) for n in range(count)]
-    for n, gate in enumerate(gates):
-        for message in _check_gate(k, spec, n, gate):
-            yield Finding("idt", message, f"{name}[{n}]", idt.value + n * size, sec_name, seg_text)
-    selectors = sorted({g.selector for g in gates if g.type_attr & 0x80})
-    if len(selectors) > 1:
-        yield Finding(
-            "idt",
-            f"present gates use {len(selectors)} different selectors: {', '.join(f'{s:#x}' for s in selectors)}",
-            name,
-            idt.value,
-            sec_name,
-            seg_text,
-        )
-
-
 def _struct_dies(elf: Any, name: str) -> Iterator[Any]:
     for cu in elf.get_dwarf_info().iter_CUs():
         for die in cu.get_top_DIE().iter_children():
@@ -383,7 +289,7 @@ def _struct_dies(elf: Any, name: str) -> Iterator[Any]:
                 yield die
 
 
-def _check_dwarf_frame(k: _Kernel, spec: Spec, layout: FrameLayout) -> tuple[list[Finding], bool]:
+def _check_dwarf_frame(k: Kernel, spec: Spec, layout: FrameLayout) -> tuple[list[Finding], bool]:
     """(findings, whether a struct definition was found)."""
     if not k.elf.has_dwarf_info():
         return [], False
@@ -416,10 +322,6 @@ def _check_dwarf_frame(k: _Kernel, spec: Spec, layout: FrameLayout) -> tuple[lis
     return findings, found
 
 
-#: the ELF machine and class a kernel for each architecture has
-_ELF_KIND = {"x86_64": ("EM_X86_64", 64), "i386": ("EM_386", 32)}
-
-
 def verify_elf(spec: Spec, stream: BinaryIO, name: str = "<kernel>", idt: str | None = None) -> VerifyReport:
     """Check the ELF read from ``stream`` against ``spec`` (and the IDT image ``idt``); see the module docstring."""
     try:
@@ -435,7 +337,7 @@ def _verify_elf(spec: Spec, stream: BinaryIO, name: str, idt: str | None) -> Ver
         elf = ELFFile(stream)
     except ELFError as exc:
         raise UsageError(f"{name}: not an ELF file ({exc})") from None
-    machine, bits = _ELF_KIND.get(spec.arch_name, (elf["e_machine"], elf.elfclass))
+    machine, bits = spec.isa.elf_machine
     if elf["e_machine"] != machine or elf.elfclass != bits:
         raise UsageError(
             f"{name}: a {elf.elfclass}-bit {elf['e_machine']} ELF file, the spec is for {spec.arch_name} "
@@ -446,7 +348,7 @@ def _verify_elf(spec: Spec, stream: BinaryIO, name: str, idt: str | None) -> Ver
             f"{name}: a relocatable object (ET_REL), not a linked kernel: verify checks where the linker "
             "put the glue (segments, addresses), so link the kernel first"
         )
-    k = _Kernel(elf)
+    k = Kernel(elf)
     if not k.symbols:
         raise UsageError(f"{name}: has no symbol table (verify needs an unstripped kernel)")
     layout = compute_layout(spec)
@@ -459,7 +361,7 @@ def _verify_elf(spec: Spec, stream: BinaryIO, name: str, idt: str | None) -> Ver
     dwarf_findings, dwarf_found = _check_dwarf_frame(k, spec, layout)
     findings += dwarf_findings
     if idt is not None:
-        findings += _check_idt_image(k, spec, idt)
+        findings += list(spec.isa.verify_table_image(k, spec, idt))
     checked = [
         f"{len(k.segments)} PT_LOAD segments (none W+X)",
         f"{len(code)} code symbols (present, AX section, PF_X segment)",

@@ -77,3 +77,8 @@ def reserved_reason(name: str, registers: frozenset[str]) -> str | None:
     if name.startswith("..") or name.startswith(".L"):
         return f"{name!r} is an assembler-local label form"
     return None
+
+
+def rust_type_name(name: str) -> str:
+    """``isr_frame`` -> ``IsrFrame`` (Rust's convention for type names)."""
+    return "".join(part[:1].upper() + part[1:] for part in name.split("_") if part) or name

@@ -12,7 +12,7 @@ import hashlib
 import os
 from pathlib import Path as FsPath
 
-from isrgen.arch import ArchFacts, get_arch
+from isrgen.arch import ArchFacts, get_arch, get_isa
 from isrgen.diagnostics import Diagnostic, SourceRef, SpecError, UsageError
 from isrgen.model.spec import (
     Debug,
@@ -260,7 +260,7 @@ class _Resolver(FrameResolver, VectorResolver, EntryResolver):
         return Handler(symbol, convention, returns, align, frame_arg, args or ("frame",), self.src(("handler",)))
 
     def outputs(self) -> tuple[Output, ...]:
-        from isrgen.backends import available_backends, builtin_names, get_backend
+        from isrgen.backends import available_backends, builtin_names, get_backend, unsupported_reason
 
         raw = self.data.get("outputs")
         if not isinstance(raw, dict) or not self.ok(("outputs",)):
@@ -273,14 +273,10 @@ class _Resolver(FrameResolver, VectorResolver, EntryResolver):
             if backend not in builtin_names() and backend not in (known := available_backends()):
                 self.err(path, f"unknown backend {backend!r} (available: {', '.join(sorted(known))})", at_key=True)
                 continue
-            supported = getattr(get_backend(backend), "architectures", None)
-            arch_name = self.data.get("arch")
-            if supported is not None and arch_name not in supported:
-                self.err(
-                    path,
-                    f"backend {backend!r} does not generate for {arch_name} (only {', '.join(supported)})",
-                    at_key=True,
-                )
+            isa = get_isa(arch_name) if isinstance(arch_name := self.data.get("arch"), str) else None
+            reason = unsupported_reason(backend, get_backend(backend), isa) if isa is not None else None
+            if reason is not None:
+                self.err(path, reason, at_key=True)
                 continue
             if filename in (".", ".."):
                 self.err(path, f"output file name {filename!r} names a folder, not a file")

@@ -11,8 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, ClassVar, Protocol
 
-import attrs
-
+from isrgen.arch.isa import SectionText
 from isrgen.codegen.ir import (
     Align,
     Cfi,
@@ -35,15 +34,6 @@ from isrgen.codegen.ir import (
 
 _SIZE_WORD = {1: "byte", 2: "word", 4: "dword", 8: "qword"}
 INDENT = "    "
-
-
-@attrs.frozen
-class SectionText:
-    """A section rendered: the line that opens it, its body, the line that closes it."""
-
-    open: str
-    lines: tuple[str, ...]
-    close: str
 
 
 class _ItemRenderers(Protocol):

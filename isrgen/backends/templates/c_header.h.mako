@@ -40,7 +40,8 @@ ${view.static_assert_macro}(offsetof(${view.struct}, ${f.name}) == ${f.offset}, 
 ${d}
 % endfor
 
-/* An IDT gate descriptor (Intel SDM Vol. 3A 6.11, 6.14.1). */
+% if view.gate_struct:
+/* ${view.gate_comment} */
 ${view.gate_struct} {
 % for f in view.gate_fields:
     ${f.ctype} ${f.name};${"  /* " + f.comment + " */" if f.comment else ""}
@@ -48,6 +49,7 @@ ${view.gate_struct} {
 };
 ${view.static_assert_macro}(sizeof(${view.gate_struct}) == ${view.gate_size}, "isrgen: IDT gate size");
 
+% endif
 % for line in view.idt_fill_lines:
 ${line}
 % endfor

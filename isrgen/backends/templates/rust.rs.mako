@@ -48,7 +48,8 @@ const _: () = assert!(core::mem::size_of::<${view.struct}>() == ${view.frame_siz
 const _: () = assert!(core::mem::offset_of!(${view.struct}, ${f.name}) == ${f.offset});
 % endfor
 
-/// An IDT gate descriptor (Intel SDM Vol. 3A 6.14.1).
+% if view.gate:
+/// ${view.gate.doc}
 #[repr(C)]
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct ${view.gate.struct} {
@@ -62,17 +63,15 @@ const _: () = assert!(core::mem::size_of::<${view.gate.struct}>() == ${view.gate
 % for f in view.gate.fields:
 const _: () = assert!(core::mem::offset_of!(${view.gate.struct}, ${f.name}) == ${f.offset});
 % endfor
-% if view.gate.fill:
+% if view.gate.fill_signature:
 
-/// Fill a 256-entry IDT from the generated table (`${view.gate.table}`) and gate
-/// attributes (`${view.gate.gates}`); vectors without a stub get a gate that is not present.
-///
-/// # Safety
-///
-/// Reads the generated statics: the glue's object must be linked in.
-pub unsafe fn ${view.gate.fill}(idt: &mut [${view.gate.struct}; VECTOR_COUNT], code_selector: u16) {
-    let table = unsafe { core::ptr::addr_of!(${view.gate.table}).read() };
-    let gates = unsafe { core::ptr::addr_of!(${view.gate.gates}).read() };
+% for line in view.gate.fill_doc:
+///${" " + line if line else ""}
+% endfor
+${view.gate.fill_signature} {
+% for line in view.gate.fill_setup:
+    ${line}
+% endfor
     for v in 0..VECTOR_COUNT {
 % for line in view.gate.fill_lines:
         ${line}
@@ -81,6 +80,7 @@ pub unsafe fn ${view.gate.fill}(idt: &mut [${view.gate.struct}; VECTOR_COUNT], c
 }
 % endif
 
+% endif
 unsafe extern "C" {
 % for d in view.functions:
     ${d}

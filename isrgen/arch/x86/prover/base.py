@@ -22,8 +22,9 @@ from typing import Any, ClassVar, Generic, Protocol, TypeVar
 
 import attrs
 
-from isrgen.arch.x86.codegen.builder import stub_stride
+from isrgen.arch.x86.codegen import stub_stride
 from isrgen.arch.x86.emulation.cpu import EFLAGS_DF, EFLAGS_FIXED, EFLAGS_IF, EmulationError, EmulatorBase
+from isrgen.arch.x86.gates import gate_type
 from isrgen.model.layout import Field, FieldKind, FrameLayout
 from isrgen.model.spec import ExitFrame, GateType, KernelFault, ReturnModel, SimdPolicy, Spec, Vector
 
@@ -75,7 +76,7 @@ def if_clear_at_handler(spec: Spec, v: Vector) -> bool:
     whose entry sets IF again (:meth:`Spec.reenables_interrupts`)."""
     if spec.stub_clears_if(v):
         return True
-    return spec.idt_gate(v) is GateType.INTERRUPT and not spec.reenables_interrupts(v)
+    return gate_type(spec, v) is GateType.INTERRUPT and not spec.reenables_interrupts(v)
 
 
 def expected_error_slot(spec: Spec, v: Vector, cpu_error: int | None, mask: int) -> int:
@@ -279,7 +280,7 @@ class MachineProverBase(ABC, Generic[EmuT, StopT]):
             f"{where}: IF is {'set' if is_set else 'clear'} at the call into {want} "
             f"({v.gate} gate, stubs.cli: {self.spec.stubs.cli})",
         )
-        if ok and count and self.spec.stub_clears_if(v) and self.spec.idt_gate(v) is GateType.TRAP:
+        if ok and count and self.spec.stub_clears_if(v) and gate_type(self.spec, v) is GateType.TRAP:
             self.tally.saw("stub cli")  # observable on trap gates only: interrupt gates clear IF anyway
         if ok and count and self.spec.reenables_interrupts(v):
             self.tally.saw("trap gate as interrupt gate + sti")

@@ -44,6 +44,7 @@ from __future__ import annotations
 from functools import cached_property
 
 from isrgen.arch.x86.emulation import long_mode as emulate
+from isrgen.arch.x86.gates import gate_type
 from isrgen.arch.x86.prover.base import (
     INTERRUPTED_FLAGS,
     ExitCall,
@@ -164,7 +165,7 @@ class MachineProver(MachineProverBase[emulate.Emulator, emulate.Stop]):
                 error_code=error,
                 gs_base=gs,
                 kernel_gs_base=kgs,
-                interrupt_gate=self.spec.idt_gate(v) is GateType.INTERRUPT,
+                interrupt_gate=gate_type(self.spec, v) is GateType.INTERRUPT,
             )
         except emulate.EmulationError as exc:
             return self._check(False, f"{where}: {exc}")

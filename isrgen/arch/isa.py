@@ -1,0 +1,276 @@
+"""The ISA layer: everything the arch-neutral core asks of an instruction-set architecture.
+
+Each ISA family is one package under ``isrgen/arch/<family>/`` (as LLVM's
+``lib/Target/<Arch>/`` or Linux's ``arch/<arch>/``).  The package exports
+``ISAS``: one :class:`Isa` object per spec ``arch:`` value it serves (the x86
+package serves ``arch: x86_64`` and ``arch: i386``).  :data:`ISA_PACKAGES` lists
+the known packages; :func:`get_isa` imports them on first use and looks an ISA
+up by the spec's ``arch`` value.  Nothing outside an ISA package branches on an
+ISA name: the loader, model, layout, IR, the backends' view models, ``build``,
+``prove`` and ``verify``'s ELF checks ask the ISA object.
+
+What an ISA answers (the members of :class:`Isa`):
+
+- **facts** (:class:`~isrgen.arch.facts.ArchFacts`): word size, registers and
+  their DWARF numbers, which vectors have an error code, the calling
+  conventions, the part of the frame the CPU pushes (``cpu_frame``; empty on an
+  ISA whose software saves everything, e.g. an exception-level or trap-mode
+  entry that stores the return address and status from system registers such
+  as ELR/SPSR/ESR/FAR or SEPC/SCAUSE/STVAL into ordinary frame slots).
+- **instruction selection**: :meth:`Isa.build_program` turns a spec and its frame
+  layout into the :class:`~isrgen.codegen.ir.Program` every assembly backend
+  prints.  The vector table may be data (x86: addresses for an IDT initialiser)
+  or code made of fixed-size slots (a table the CPU jumps into): both are IR
+  sections, with :class:`~isrgen.codegen.ir.PadTo` keeping slots fixed-size.
+- **assembly dialects**: :attr:`Isa.dialects` names the syntaxes the ISA's
+  printers speak (x86: ``gas`` and ``nasm``; an ISA with ``gas`` only makes
+  ``nasm`` a usage error); :meth:`Isa.printer` returns the printer for one.
+- **backend extras**: :meth:`Isa.table_helper` describes the C/Rust helper
+  that installs the table (x86: the IDT gate struct and a fill function; other
+  ISAs: a helper writing the table base to its system register), or None;
+  :attr:`Isa.rust` the Rust target and ``global_asm!`` options, or None when
+  the Rust backend does not generate for the ISA; :attr:`Isa.gdb` the gdb
+  register names by frame role and the error-code decoders, or None;
+  :meth:`Isa.field_note` the comment a CPU- or system-register frame slot gets.
+- **checking**: :meth:`Isa.link_for_emulation`, :meth:`Isa.emulator` and
+  :meth:`Isa.machine_prover` (the unicorn harness that delivers an interrupt as
+  that CPU would, and property 3 of ``isrgen prove``); :attr:`Isa.elf_machine`
+  and :meth:`Isa.verify_table_image` for ``isrgen verify``.
+
+Spec keys only one ISA has are declared by its package (schema fragment and
+resolution); the core passes them through untouched.
+"""
+
+from __future__ import annotations
+
+import importlib
+import random
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import Any, Protocol
+
+import attrs
+
+from isrgen.arch.facts import ArchFacts
+from isrgen.codegen.ir import Program, Section
+
+#: every ISA package isrgen knows, by module name; each exports ``ISAS``
+ISA_PACKAGES: tuple[str, ...] = ("isrgen.arch.x86",)
+
+
+@attrs.frozen
+class SectionText:
+    """One section as an assembler reads it: the directive opening it, its lines, and the closing directive."""
+
+    open: str
+    lines: tuple[str, ...]
+    close: str = ""
+
+
+class AsmPrinter(Protocol):
+    """Prints IR sections in one assembly dialect."""
+
+    def section(self, section: Section) -> SectionText:
+        """The text of ``section``."""
+        ...
+
+    def note_gnu_stack(self) -> SectionText:
+        """The empty ``.note.GNU-stack`` section that marks the stack non-executable."""
+        ...
+
+
+@attrs.frozen
+class HelperField:
+    """One member of a table-install helper's struct (x86: an IDT gate descriptor)."""
+
+    name: str
+    ctype: str
+    rtype: str
+    offset: int
+    size: int
+    #: the C header's comment and the Rust doc line
+    c_comment: str
+    rust_doc: str
+
+
+@attrs.frozen
+class TableHelper:
+    """The struct and fill function the C header and Rust module offer to install the table
+    (x86: an IDT gate descriptor and a function filling an IDT)."""
+
+    #: struct name as the spec's prefix spells it (``isr_idt_gate``)
+    struct: str
+    #: one line describing the struct, with its manual reference, for C and for Rust
+    c_comment: str
+    rust_comment: str
+    fields: tuple[HelperField, ...]
+    size: int
+    #: the C fill function, complete (comment, signature, body); empty when the table is local
+    c_fill: tuple[str, ...]
+    #: the Rust fill function's doc lines, signature line and loop-body statements
+    rust_fill_doc: tuple[str, ...]
+    rust_fill_signature: str
+    #: statements run before the loop over the vectors
+    rust_fill_setup: tuple[str, ...]
+    rust_fill_body: tuple[str, ...]
+    #: ``(name, value)`` C macros the helper adds to the header's constants
+    c_constants: tuple[tuple[str, str], ...] = ()
+
+
+@attrs.frozen
+class RustSupport:
+    """What the Rust backend needs of an ISA."""
+
+    #: the rustc target triple the layout checker builds for
+    target: str
+    #: text placed before the assembly in ``global_asm!`` (e.g. an ``options(...)``), or ""
+    asm_options: str = ""
+
+
+@attrs.frozen
+class GdbSupport:
+    """What the gdb backend needs of an ISA."""
+
+    #: frame role -> gdb register it restores (roles absent here are not restored)
+    restore_registers: Mapping[str, str]
+    #: the frame roles restored besides the saved general-purpose registers, in frame order
+    restored_cpu_roles: frozenset[str]
+    #: ``(bit, short name, set text, clear text)`` of the page-fault error code, low bit first
+    page_fault_bits: tuple[tuple[int, str, str, str], ...]
+    page_fault_vector: int
+    #: vectors whose error code is a segment selector
+    selector_vectors: tuple[int, ...]
+
+
+class Tally(Protocol):
+    """What a machine prover counted."""
+
+    def summary(self) -> str:
+        """One line for the report."""
+        ...
+
+
+class TableEmulator(Protocol):
+    """An emulator loaded with a linked image: it can read the vector table."""
+
+    def stub_address(self, vector: int) -> int:
+        """The table's entry for ``vector``."""
+        ...
+
+
+class MachineProver(Protocol):
+    """Property 3 of ``isrgen prove`` for one linked image."""
+
+    def run_all(self) -> Tally:
+        """Deliver every vector (and exercise every entry option); failures go to the callback."""
+        ...
+
+
+class Isa(Protocol):
+    """One instruction-set architecture, as the arch-neutral core sees it (see the module docstring)."""
+
+    #: the spec's ``arch:`` value
+    name: str
+    facts: ArchFacts
+    #: assembly dialects, by backend name
+    dialects: tuple[str, ...]
+    rust: RustSupport | None
+    gdb: GdbSupport | None
+    #: ``(e_machine, ELF class)`` of objects and kernels for this ISA
+    elf_machine: tuple[str, int]
+    #: whether the generator writes call-frame information for this ISA's glue
+    emits_cfi: bool
+
+    def build_program(self, spec: Any, layout: Any) -> Program:
+        """Instruction selection: the glue for ``spec`` with frame ``layout``, as IR."""
+        ...
+
+    def printer(self, dialect: str, program: Program) -> AsmPrinter:
+        """The printer for ``dialect`` (one of :attr:`dialects`)."""
+        ...
+
+    def gas_prologue(self) -> tuple[str, ...]:
+        """Directives a GAS file starts with (never inside Rust's ``global_asm!``)."""
+        ...
+
+    def field_note(self, role: str) -> str:
+        """The comment a frame slot with ``role`` gets in the C header ("" when none)."""
+        ...
+
+    def table_helper(self, spec: Any) -> TableHelper | None:
+        """The table-install helper for the C header and Rust module, or None."""
+        ...
+
+    def stub_stride(self, spec: Any) -> int | None:
+        """The fixed distance between stubs, or None when stubs are not at a fixed stride."""
+        ...
+
+    def assemble(self, dialect: str, source: Path) -> Path:
+        """Assemble ``source`` written in ``dialect`` into an object next to it."""
+        ...
+
+    def require_emulator(self) -> None:
+        """Raise a usage error naming what is missing when the emulator cannot run."""
+        ...
+
+    def link_for_emulation(self, objects: Sequence[Path], workdir: Path, name: str) -> Any:
+        """Link ``objects`` into an image the emulator loads."""
+        ...
+
+    def emulator(self, spec: Any, image: Any) -> TableEmulator:
+        """A unicorn harness loaded with ``image``."""
+        ...
+
+    def machine_prover(
+        self,
+        spec: Any,
+        layout: Any,
+        emulator: Any,
+        fail: Callable[[str], None],
+        rng: random.Random,
+        label: str,
+    ) -> MachineProver:
+        """Property 3 of ``isrgen prove`` on ``emulator``."""
+        ...
+
+    def verify_table_image(self, kernel: Any, spec: Any, name: str) -> Any:
+        """``isrgen verify --idt NAME``: findings about the statically initialised table image ``name``."""
+        ...
+
+
+_REGISTRY: dict[str, Isa] = {}
+
+
+def _registry() -> dict[str, Isa]:
+    if not _REGISTRY:
+        for package in ISA_PACKAGES:
+            for isa in importlib.import_module(package).ISAS:
+                _REGISTRY[isa.name] = isa
+    return _REGISTRY
+
+
+def get_isa(name: str) -> Isa | None:
+    """The ISA for a spec's ``arch:`` value, or None when isrgen does not know it."""
+    return _registry().get(name)
+
+
+def known_isas() -> tuple[str, ...]:
+    """Every ``arch:`` value isrgen knows, in registration order."""
+    return tuple(_registry())
+
+
+__all__ = [
+    "ISA_PACKAGES",
+    "AsmPrinter",
+    "GdbSupport",
+    "HelperField",
+    "Isa",
+    "MachineProver",
+    "RustSupport",
+    "SectionText",
+    "TableEmulator",
+    "TableHelper",
+    "Tally",
+    "get_isa",
+    "known_isas",
+]

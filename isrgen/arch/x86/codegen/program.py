@@ -1,0 +1,75 @@
+"""The whole glue program: stubs, syscall entry, entries, resume path, exit, halt and tables."""
+
+from __future__ import annotations
+
+from isrgen.arch.x86.cfi import add_cfi
+from isrgen.arch.x86.codegen.base import (
+    stub_stride,
+)
+from isrgen.arch.x86.codegen.halt import HaltBuilder
+from isrgen.arch.x86.codegen.tables import tables
+from isrgen.codegen.ir import (
+    Align,
+    Comment,
+    EndSymbol,
+    Item,
+    Label,
+    Program,
+    Section,
+    SectionKind,
+    Visibility,
+)
+from isrgen.model.layout import FrameLayout, compute_layout
+from isrgen.model.spec import (
+    Spec,
+)
+
+
+class ProgramBuilder(HaltBuilder):
+    """The whole glue program."""
+
+    def program(self) -> Program:
+        spec = self.spec
+        group_of = {v.number: g for g in self.groups for v in g.vectors}
+        code: list[Item] = [Comment("per-vector stubs")]
+        stride = stub_stride(spec)
+        if stride is not None:
+            code.append(Align(max(stride, spec.sections.stub_align)))
+        for v in spec.vectors:
+            code += self.stub(v, group_of[v.number])
+        if spec.syscall is not None:
+            code.append(Comment("system call entry"))
+            code += self.syscall_entry()
+        code.append(Comment("common entries"))
+        # Paranoid entries have their own exit; the last other entry falls into the resume path.
+        ordered = sorted(self.groups, key=lambda g: not g.paranoid)
+        owner = None
+        for i, g in enumerate(ordered):
+            last = i == len(ordered) - 1
+            body = self.entry(g, falls_through=last)
+            if last and not isinstance(body[-1], EndSymbol):
+                owner = g.symbol
+            code += body
+        if owner is None:
+            code += [Align(16), Label(f"{spec.symbols.exit}_path", Visibility.LOCAL, "function")]
+            owner = f"{spec.symbols.exit}_path"
+        code.append(Comment("resume path: the stack pointer points at the frame"))
+        code += self.resume_path(owner)
+        code += self.exit_routine()
+        code += self.halt()
+        sections = (
+            Section(spec.sections.code, SectionKind.CODE, spec.sections.code_align, tuple(code)),
+            Section(
+                spec.sections.table,
+                SectionKind.DATA if spec.table.writable else SectionKind.RODATA,
+                spec.table_align,
+                tuple(tables(spec)),
+            ),
+        )
+        return Program(bits=spec.arch.word_size * 8, sections=sections, externs=tuple(sorted(spec.handlers)))
+
+
+def build_program(spec: Spec, layout: FrameLayout | None = None) -> Program:
+    """The whole glue for ``spec`` as IR (with call-frame information: :mod:`isrgen.arch.x86.cfi`)."""
+    layout = layout or compute_layout(spec)
+    return add_cfi(ProgramBuilder(spec, layout).program(), spec, layout)

@@ -1,0 +1,108 @@
+"""The ``syscall`` entry and the ``sysretq`` return path (AMD64 SYSCALL/SYSRET, SDM Vol. 2B)."""
+
+from __future__ import annotations
+
+from isrgen.arch.x86.codegen.base import (
+    SP,
+    insn,
+    zero,
+)
+from isrgen.arch.x86.codegen.stubs import StubBuilder
+from isrgen.codegen.ir import (
+    Align,
+    EndSymbol,
+    Imm,
+    Item,
+    Label,
+    Mem,
+    Reg,
+    Sym,
+    Visibility,
+)
+from isrgen.model.spec import (
+    ReturnModel,
+)
+
+
+class SyscallBuilder(StubBuilder):
+    """The ``syscall`` entry and the ``sysretq`` return path (AMD64 SYSCALL/SYSRET, SDM Vol. 2B)."""
+
+    def sysret(self) -> list[Item]:
+        """Return from a system call frame with sysretq (rsp = frame)."""
+        spec = self.spec
+        if spec.syscall is None:
+            return []
+        rip = self.off("rip")
+        items: list[Item] = [
+            Label(self.sysret_path),
+            # sysretq to a non-canonical RIP faults in ring 0 on Intel: such frames leave
+            # through iretq, which faults in ring 3 instead.
+            insn("mov", Reg("rcx"), Mem(SP, rip)),
+            insn("mov", Reg("r11"), Reg("rcx")),
+            insn("shl", Reg("r11"), Imm(16)),
+            insn("sar", Reg("r11"), Imm(16)),
+            insn("cmp", Reg("r11"), Reg("rcx")),
+            insn("jne", Sym(self.iret_path)),
+            # sysretq always lands in ring 3 with the STAR selectors: a frame the handler
+            # turned into a kernel context (or any other CS) must leave through iretq.
+            insn("cmp", Mem(SP, self.off("cs")), Imm(spec.syscall.user_cs)),
+            insn("jne", Sym(self.iret_path)),
+        ]
+        items += self.restore()
+        # Registers the syscall ABI does not return must not leak kernel values.
+        restored = set(spec.syscall.restored) | {"rcx", "r11"}
+        items += [zero(r) for r in spec.frame.saved_registers if r not in restored]
+        base = self.off("rip")
+        items += [
+            insn("mov", Reg("rcx"), Mem(SP, 0)),
+            insn("mov", Reg("r11"), Mem(SP, self.off("rflags") - base)),
+            insn("mov", Reg(SP), Mem(SP, self.off("rsp") - base)),
+            insn("swapgs"),
+            insn("sysretq"),
+        ]
+        return items
+
+    def syscall_entry(self) -> list[Item]:
+        """SYSCALL: switch to the kernel stack and build the same frame as an interrupt."""
+        spec = self.spec
+        sc = spec.syscall
+        if sc is None:
+            return []
+        items: list[Item] = [Align(16), Label(sc.entry, Visibility.GLOBAL, "function")]
+        items += self.endbr()
+        items += [
+            # SYSCALL comes only from ring 3 and pushes nothing: RCX = user RIP,
+            # R11 = user RFLAGS, RSP is still the user's (SDM Vol. 2B SYSCALL).
+            insn("swapgs"),
+            insn("mov", Mem(None, sc.user_stack_gs, 8, "gs"), Reg(SP)),
+            insn("mov", Reg(SP), Mem(None, sc.kernel_stack_gs, 8, "gs")),
+            insn("push", Imm(sc.user_ss)),
+            insn("push", Mem(None, sc.user_stack_gs, 8, "gs")),
+            insn("push", Reg("r11")),
+            insn("push", Imm(sc.user_cs)),
+            insn("push", Reg("rcx")),
+        ]
+        if spec.frame.has_frame_pointer:
+            items.append(insn("push", Reg(self.arch.frame_pointer)))
+        items += [
+            insn("push", Imm(spec.frame.synthetic_error_code)),
+            insn("push", Imm(sc.marker)),
+        ]
+        items += self.save()
+        items += self.clear(set())
+        items.append(insn("cld"))
+        items += self.point_frame_pointer()
+        items += self.pass_frame()
+        items.append(insn("call", Sym(sc.handler)))
+        returns = spec.handler.returns
+        if returns is ReturnModel.NORETURN:
+            items.append(insn("ud2"))
+        else:
+            items += self.exit_cli()
+            if returns is ReturnModel.FRAME:
+                items.append(insn("mov", Reg(SP), Reg("rax")))
+            elif self.call_adjust():
+                items.append(insn("add", Reg(SP), Imm(self.call_adjust())))
+            items.append(insn("jmp", Sym(self.resume)))
+        items.append(EndSymbol(sc.entry))
+        return items

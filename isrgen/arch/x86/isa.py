@@ -1,0 +1,174 @@
+"""The two x86 ISAs as the core sees them (:class:`isrgen.arch.isa.Isa`): long mode and protected mode.
+
+Heavy parts (the unicorn harness, the prover, the verify table check) are imported
+on first use, so loading a spec does not import unicorn.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from isrgen.arch.facts import ArchFacts
+from isrgen.arch.isa import AsmPrinter, GdbSupport, RustSupport, TableHelper
+from isrgen.arch.x86.facts import I386, X86_64
+from isrgen.codegen.ir import Program
+from isrgen.diagnostics import UsageError
+
+#: Intel SDM Vol. 3A 6.15 (interrupt 14): page-fault error code bits, low first
+PAGE_FAULT_BITS: tuple[tuple[int, str, str, str], ...] = (
+    (0, "P", "protection violation", "page not present"),
+    (1, "W", "write", "read"),
+    (2, "U", "user mode", "supervisor mode"),
+    (3, "R", "reserved bit set in a paging entry", ""),
+    (4, "I", "instruction fetch", ""),
+    (5, "PK", "protection key", ""),
+    (6, "SS", "shadow-stack access", ""),
+    (15, "SGX", "SGX access-control", ""),
+)
+#: SDM Vol. 3A 6.13: vectors whose error code is a segment selector index
+SELECTOR_ERROR_VECTORS = (10, 11, 12, 13)
+PAGE_FAULT_VECTOR = 14
+
+#: what the C header says about each CPU-pushed (or stub-written) frame slot, by role
+FIELD_NOTES = {
+    "rip": "pushed by the CPU: interrupted instruction pointer",
+    "cs": "pushed by the CPU: interrupted code segment (low 2 bits = privilege level)",
+    "rflags": "pushed by the CPU",
+    "rsp": "pushed by the CPU: interrupted stack pointer",
+    "ss": "pushed by the CPU",
+    "error_code": "CPU error code, or the synthetic value for vectors without one",
+    "vector": "vector number, pushed by the stub",
+    "frame_pointer": "interrupted frame pointer, stored by the stub; the handler's frame pointer points here",
+}
+
+#: gdb's names for the 64-bit registers a frame slot restores, by role (gdb calls RFLAGS
+#: ``eflags``; ``$ax``, ``$bx``... would be the 16-bit pseudo-registers)
+_GDB_LONG_MODE = GdbSupport(
+    restore_registers={**{r: r for r in (*X86_64.gprs, "rip", "rsp")}, "rflags": "eflags"},
+    restored_cpu_roles=frozenset({"rip", "rsp", "rflags"}),
+    page_fault_bits=PAGE_FAULT_BITS,
+    page_fault_vector=PAGE_FAULT_VECTOR,
+    selector_vectors=SELECTOR_ERROR_VECTORS,
+)
+
+
+class X86Isa:
+    """x86 in one mode: long mode (``arch: x86_64``) or protected mode (``arch: i386``)."""
+
+    dialects: tuple[str, ...] = ("gas", "nasm")
+
+    def __init__(self, facts: ArchFacts, rust: RustSupport | None, gdb: GdbSupport | None, elf_machine: str):
+        self.name = facts.name
+        self.facts = facts
+        self.rust = rust
+        self.gdb = gdb
+        self.elf_machine = (elf_machine, facts.bits)
+        # the CFI pass encodes long mode's DWARF register numbers and CPU frame
+        self.emits_cfi = facts.word_size == 8
+
+    @property
+    def long_mode(self) -> bool:
+        return self.facts.word_size == 8
+
+    def build_program(self, spec: Any, layout: Any) -> Program:
+        from isrgen.arch.x86.codegen import build_program
+
+        return build_program(spec, layout)
+
+    def printer(self, dialect: str, program: Program) -> AsmPrinter:
+        from isrgen.arch.x86.syntax import GasSyntax, NasmSyntax, internal_labels, sized_symbols
+
+        labels = internal_labels(program.sections)
+        if dialect == "gas":
+            return GasSyntax(labels)
+        if dialect == "nasm":
+            return NasmSyntax(labels, sized_symbols(program.sections))
+        raise UsageError(f"{self.name} has no {dialect!r} assembly dialect (only {', '.join(self.dialects)})")
+
+    def gas_prologue(self) -> tuple[str, ...]:
+        return ("    .intel_syntax noprefix",)
+
+    def nasm_format(self) -> str:
+        """NASM's ``-f`` output format."""
+        return f"elf{self.facts.bits}"
+
+    def field_note(self, role: str) -> str:
+        return FIELD_NOTES.get(role, "")
+
+    def table_helper(self, spec: Any) -> TableHelper | None:
+        from isrgen.arch.x86.gates import idt_helper
+
+        return idt_helper(spec, self.facts.gate_size, "ist" in self.facts.features)
+
+    def stub_stride(self, spec: Any) -> int | None:
+        from isrgen.arch.x86.codegen import stub_stride
+
+        return stub_stride(spec)
+
+    def assemble(self, dialect: str, source: Path) -> Path:
+        from isrgen.proof import toolchain
+
+        if dialect == "gas":
+            return toolchain.assemble_gas(source, bits=self.facts.bits)
+        if dialect == "nasm":
+            return toolchain.assemble_nasm(source, bits=self.facts.bits)
+        raise UsageError(f"{self.name} has no {dialect!r} assembly dialect (only {', '.join(self.dialects)})")
+
+    def link_for_emulation(self, objects: Sequence[Path], workdir: Path, name: str) -> Any:
+        if self.long_mode:
+            from isrgen.arch.x86.emulation import long_mode
+
+            return long_mode.link_for_emulation(list(objects), workdir, name=name)
+        from isrgen.arch.x86.emulation import protected_mode
+
+        return protected_mode.link32(list(objects), workdir, name=name)
+
+    def require_emulator(self) -> None:
+        from isrgen.arch.x86.emulation.cpu import require_unicorn
+
+        require_unicorn()
+
+    def emulator(self, spec: Any, image: Any) -> Any:
+        if self.long_mode:
+            from isrgen.arch.x86.emulation import long_mode
+
+            return long_mode.Emulator(image, table_symbol=spec.symbols.table, table_width=spec.table_width)
+        from isrgen.arch.x86.emulation import protected_mode
+
+        return protected_mode.Emulator32(image, table_symbol=spec.symbols.table)
+
+    def machine_prover(
+        self,
+        spec: Any,
+        layout: Any,
+        emulator: Any,
+        fail: Callable[[str], None],
+        rng: random.Random,
+        label: str,
+    ) -> Any:
+        if self.long_mode:
+            from isrgen.arch.x86.prover.long_mode import MachineProver
+
+            return MachineProver(spec, layout, emulator, fail, rng, label)
+        from isrgen.arch.x86.prover.protected_mode import MachineProver32
+
+        return MachineProver32(spec, layout, emulator, fail, rng, label)
+
+    def verify_table_image(self, kernel: Any, spec: Any, name: str) -> Any:
+        from isrgen.arch.x86.verify_idt import check_idt_image
+
+        return check_idt_image(kernel, spec, name, self.facts.gate_size)
+
+
+X86_64_ISA = X86Isa(
+    X86_64,
+    rust=RustSupport(target="x86_64-unknown-linux-gnu"),
+    gdb=_GDB_LONG_MODE,
+    elf_machine="EM_X86_64",
+)
+I386_ISA = X86Isa(I386, rust=None, gdb=None, elf_machine="EM_386")
+
+ISAS = (X86_64_ISA, I386_ISA)

@@ -1,0 +1,510 @@
+"""Hypothesis strategies that draw valid x86 isrgen specs (re-exported by :mod:`isrgen.testing`).
+
+Use them to test your own tooling around isrgen, or to fuzz isrgen itself::
+
+    from hypothesis import given
+    from isrgen.testing import specs
+
+    @given(specs())
+    def test_frame_is_aligned(spec):
+        assert isrgen.compute_layout(spec).size % 8 == 0
+
+:func:`specs` draws finished :class:`~isrgen.model.spec.Spec` models for ``x86_64``
+or ``i386``: register save orders (every register, or on x86_64 with ``returns:
+void`` only those the ABI forces), padding slots of any size, renamed fields and
+CPU fields, ``pushal`` blocks and segment registers (i386), vector sets and
+classes, per-vector handlers, kernel handlers, IST/gate/DPL, paranoid vectors,
+SIMD policies, error-code overrides (recorded as such), sections and alignments,
+symbol prefixes and patterns, handler return models, stub styles, every
+``entry:`` option, ``simd:`` parameters, a ``syscall:`` entry and outputs, and the
+drop-in options (:func:`dropin_options`): symbol visibility, table width,
+alignment and a writable ``.data*`` section, ``stubs.cli`` and
+``error_code_filler``, ``frame.vector_in_error_slot`` and frames without a vector
+slot (each vector then identified by its error-code slot or its own handler),
+``entry.exit_frame`` and ``debug`` (``cfi``, ``cfi_sections``), a
+``frame_pointer`` slot (classic stubs) and ``entry.segments_from_ds`` (i386).
+Every drawn model is one the loader accepts: written out with
+:func:`isrgen.spec.dump.dump_spec` it loads back equal.  :func:`spec_texts` draws
+that YAML text directly (sometimes with ``classes:`` defaults).
+
+Each option family has its own strategy (:func:`frames`, :func:`entry_options`,
+:func:`simd_options`, :func:`syscalls`, :func:`vector_options`); a new option
+is added by drawing it in its family and writing it in :mod:`isrgen.spec.dump`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import attrs
+from hypothesis import strategies as st
+
+from isrgen.arch import get_arch
+from isrgen.arch.facts import ArchFacts
+from isrgen.model.spec import (
+    Debug,
+    Entry,
+    ErrorCodeFiller,
+    ExitFrame,
+    Frame,
+    GateType,
+    Handler,
+    KernelFault,
+    Output,
+    ReturnModel,
+    Sections,
+    Simd,
+    SimdPolicy,
+    Slot,
+    SlotKind,
+    Spec,
+    StubCli,
+    Stubs,
+    StubStyle,
+    Symbols,
+    SymbolVisibility,
+    Syscall,
+    Table,
+    Vector,
+    VectorClass,
+    Visibilities,
+)
+from isrgen.spec.dump import dump_spec
+from isrgen.spec.identifiers import reserved_reason
+from isrgen.spec.loader import loads_spec
+
+#: backends whose output a drawn spec may list (filtered by what is installed)
+DEFAULT_FILENAMES = {"gas": "isr.S", "c": "isr.h", "nasm": "isr.asm", "rust": "isr.rs"}
+#: backends that generate for each architecture
+ARCH_BACKENDS = {"x86_64": ("gas", "c", "nasm", "rust"), "i386": ("gas", "c", "nasm")}
+
+_STUB_PATTERNS = ("{prefix}stub_{n}", "{prefix}isr{n}", "{prefix}v{n:03d}", "{prefix}{name}", "{prefix}{name}_entry")
+_NAME_BASES = ("irq", "dev", "sw", "vec_", "line")
+_HANDLER_NAMES = ("dispatch_handler", "fault_handler", "irq_handler", "timer_handler", "soft_handler")
+_KERNEL_HANDLERS = ("kernel_fault_handler", "kfault", "oops_handler")
+_SYSCALL_HANDLERS = ("syscall_handler", "sys_dispatch")
+_CODE_SECTIONS = (".text.isr", ".text", ".text.irq_glue", ".isr_text", "isr_code")
+_TABLE_SECTIONS = (".rodata.isr", ".rodata", ".isr_table", "isr_vectors", ".data", ".data.isr", ".data.rel.ro")
+_FIELD_RENAMES = ("saved_{r}", "{r}_val", "u_{r}")
+_POW2 = (1, 2, 4, 8, 16, 32, 64)
+_CODE_ALIGN = (*_POW2, 256, 4096)
+#: sizes (in words) of drawn pad slots.  Wider ``{pad: N}`` slots load and lay out
+#: correctly, but the C header and Rust struct declare a wide pad as one word (a
+#: known generator bug the proofs find): pass ``pad_words=WIDE_PAD_WORDS`` to draw them.
+PAD_WORDS = (1,)
+WIDE_PAD_WORDS = (1, 2, 3)
+#: XCR0 masks the emulator's CPU supports (x87, SSE, AVX) and the area each needs
+_XSAVE_MASKS = {0x1: 576, 0x3: 576, 0x7: 832}
+
+
+def _arch(name: str) -> ArchFacts:
+    arch = get_arch(name)
+    if arch is None:
+        raise ValueError(f"unknown architecture {name!r}")
+    return arch
+
+
+def _valid(arch: ArchFacts, *names: str) -> bool:
+    return all(reserved_reason(n, arch.register_aliases) is None for n in names)
+
+
+@attrs.frozen
+class FrameNeeds:
+    """What the other drawn options require of the frame layout."""
+
+    every_register: bool = False
+    registers: frozenset[str] = frozenset()
+    simd_area: bool = False
+    #: a ``frame_pointer`` slot above the error code (classic stubs only)
+    frame_pointer: bool = False
+
+
+def _gpr_slots(draw: st.DrawFn, arch: ArchFacts, needs: FrameNeeds, renames: bool) -> list[Slot]:
+    """Saved registers in a random order: all of them, or (x86_64) the required ones and some others."""
+    required = set(arch.caller_saved) | set(needs.registers)
+    regs = [r for r in arch.gprs if needs.every_register or r in required or draw(st.integers(0, 3)) > 0]
+    order = draw(st.permutations(regs))
+    rename = renames and draw(st.integers(0, 5)) == 0
+    slots = []
+    for r in order:
+        name = r
+        if rename and draw(st.booleans()):
+            name = draw(st.sampled_from(_FIELD_RENAMES)).format(r=r)
+        slots.append(Slot(SlotKind.GPR, name, arch.word_size, r))
+    return slots
+
+
+def _i386_slots(draw: st.DrawFn, arch: ArchFacts, renames: bool) -> list[Slot]:
+    """pushal (default or renamed fields) or separate pushes, plus some segment registers."""
+    slots: list[Slot] = []
+    if draw(st.booleans()):
+        default = [("o" + r if r == arch.stack_pointer else r) for r in arch.pushal_order]
+        names = default
+        if renames and draw(st.integers(0, 3)) == 0:
+            names = [f"p_{r}" for r in arch.pushal_order]
+        for reg, name in zip(arch.pushal_order, names, strict=True):
+            kind = SlotKind.PAD if reg == arch.stack_pointer else SlotKind.GPR
+            slots.append(Slot(kind, name, arch.word_size, reg, 0, "pushal"))
+    else:
+        slots += [Slot(SlotKind.GPR, r, arch.word_size, r) for r in draw(st.permutations(arch.gprs))]
+    segments = draw(st.lists(st.sampled_from(arch.segment_registers), unique=True, max_size=4))
+    for seg in segments:
+        at = _keep_pushal_together(slots, draw(st.integers(0, len(slots))))
+        slots.insert(at, Slot(SlotKind.SEGMENT, seg, arch.word_size, seg, 2))
+    return slots
+
+
+def _keep_pushal_together(slots: list[Slot], at: int) -> int:
+    """Move an insertion point out of a pushal block (its eight slots are one instruction)."""
+    while 0 < at < len(slots) and slots[at].block == "pushal" and slots[at - 1].block == "pushal":
+        at += 1
+    return at
+
+
+@st.composite
+def frames(
+    draw: st.DrawFn,
+    arch_name: str = "x86_64",
+    struct_prefix: str = "isr_",
+    needs: FrameNeeds = FrameNeeds(),
+    pad_words: Sequence[int] = PAD_WORDS,
+    renames: bool = True,
+    vector_slot: bool = True,
+    vector_in_error_slot: tuple[VectorClass, ...] = (),
+) -> Frame:
+    """A frame layout: saved registers in a random order (with i386 ``pushal`` and segment
+    registers), a ``simd_area`` slot where SIMD needs one, 0-3 pad slots of any size
+    anywhere among them, then ``vector`` and ``error_code`` (possibly renamed), a
+    ``frame_pointer`` slot when ``needs`` asks for one, and sometimes renamed CPU-pushed
+    fields."""
+    arch = _arch(arch_name)
+    body = _i386_slots(draw, arch, renames) if arch.pushal_order else _gpr_slots(draw, arch, needs, renames)
+    if needs.simd_area or ("simd" in arch.features and draw(st.integers(0, 5)) == 0):
+        body.insert(draw(st.integers(0, len(body))), Slot(SlotKind.SIMD_AREA, "simd_area", arch.word_size, "simd_area"))
+    for _ in range(draw(st.integers(0, 3))):
+        at = _keep_pushal_together(body, draw(st.integers(0, len(body))))
+        size = arch.word_size * draw(st.sampled_from(tuple(pad_words)))
+        body.insert(at, Slot(SlotKind.PAD, "pad", size, "pad"))
+    # pad names are numbered in layout order, as the loader does (pushal's esp slot is not a pad)
+    numbered: list[Slot] = []
+    count = 0
+    for slot in body:
+        if slot.kind is SlotKind.PAD and slot.block != "pushal":
+            slot = attrs.evolve(slot, name=f"_pad{count}")
+            count += 1
+        numbered.append(slot)
+    renamed = renames and draw(st.integers(0, 4)) == 0
+    vector = "trapno" if renamed and draw(st.booleans()) else "vector"
+    error = "err" if renamed and draw(st.booleans()) else "error_code"
+    if vector_slot:
+        numbered.append(Slot(SlotKind.VECTOR, vector, arch.word_size, "vector"))
+    numbered.append(Slot(SlotKind.ERROR_CODE, error, arch.word_size, "error_code"))
+    if needs.frame_pointer and arch.frame_pointer in {s.role for s in numbered if s.kind is SlotKind.GPR}:
+        name = "fp" if renamed and draw(st.booleans()) else "frame_pointer"
+        numbered.append(Slot(SlotKind.FRAME_POINTER, name, arch.word_size, "frame_pointer"))
+    cpu_names: tuple[tuple[str, str], ...] = ()
+    if renames and draw(st.integers(0, 4)) == 0:
+        picked = draw(st.lists(st.sampled_from(arch.cpu_frame), unique=True, min_size=1, max_size=3))
+        cpu_names = tuple((cpu, f"cpu_{cpu}") for cpu in arch.cpu_frame if cpu in picked)
+    struct = draw(st.sampled_from(("frame", "regs", "trap_frame", "int_ctx")))
+    synthetic = draw(st.one_of(st.just(0), st.integers(-(2**31), 2**31 - 1)))
+    return Frame(
+        f"{struct_prefix}{struct}",
+        tuple(numbered),
+        synthetic,
+        cpu_names=cpu_names,
+        vector_in_error_slot=vector_in_error_slot,
+    )
+
+
+@st.composite
+def vector_sets(draw: st.DrawFn, max_vectors: int = 256) -> list[int]:
+    """A non-empty, sorted set of vector numbers: sometimes all 256, sometimes a few."""
+    everything = draw(st.integers(0, 4)) == 0 and max_vectors >= 256
+    if everything:
+        return list(range(256))
+    picked = set(draw(st.lists(st.integers(0, 255), min_size=1, max_size=max(1, min(max_vectors, 40)))))
+    return sorted(picked)[:max_vectors]
+
+
+@attrs.frozen
+class VectorOptions:
+    """Spec-wide choices the per-vector options depend on."""
+
+    #: the SIMD save instruction vectors may use (one per spec), or NONE
+    simd: SimdPolicy = SimdPolicy.NONE
+    paranoid: bool = False
+    kernel_handlers: tuple[str, ...] = ()
+
+
+@st.composite
+def vector_options(draw: st.DrawFn, arch_name: str = "x86_64", allow_swapgs: bool = True) -> VectorOptions:
+    """Which entry features vectors may use: a SIMD save instruction, paranoid entries, kernel handlers."""
+    arch = _arch(arch_name)
+    simd = SimdPolicy.NONE
+    if "simd" in arch.features:
+        simd = draw(st.sampled_from((SimdPolicy.FXSAVE, SimdPolicy.NONE, SimdPolicy.XSAVE)))
+    paranoid = "paranoid" in arch.features and allow_swapgs and draw(st.integers(0, 3)) == 0
+    kernel = draw(st.lists(st.sampled_from(_KERNEL_HANDLERS), max_size=2, unique=True))
+    return VectorOptions(simd, paranoid, tuple(kernel))
+
+
+@st.composite
+def entry_options(draw: st.DrawFn, arch_name: str, prefix: str, frame: Frame) -> Entry:
+    """The ``entry:`` block: swapgs (x86_64), clearing, ENDBR64, kernel-fault policy, the
+    halt symbol, CR3 loading, and (i386) data segments loaded after saving."""
+    arch = _arch(arch_name)
+    saved_segments = [s.role for s in frame.slots if s.kind is SlotKind.SEGMENT]
+    data_segments: tuple[str, ...] = ()
+    # JamesM's style: ds saved alone, every loaded segment restored from it
+    from_ds = "ds" in saved_segments and draw(st.integers(0, 3)) == 0
+    loadable = arch.segment_registers if from_ds else saved_segments
+    if loadable:
+        picked = draw(st.lists(st.sampled_from(loadable), unique=True, min_size=1 if from_ds else 0))
+        data_segments = tuple(picked)
+    return Entry(
+        swapgs="swapgs" in arch.features and draw(st.booleans()),
+        clear_registers=draw(st.booleans()),
+        endbr64=arch.word_size == 8 and draw(st.booleans()),
+        kernel_fault=draw(st.sampled_from(tuple(KernelFault))),
+        halt=prefix + draw(st.sampled_from(("halt", "die", "panic_halt"))),
+        exit_loads_cr3=draw(st.booleans()),
+        data_segments=data_segments,
+        data_selector=draw(st.sampled_from((0x10, 0x18))) if arch.segment_registers else 0x10,
+        segments_from_ds=from_ds,
+    )
+
+
+@st.composite
+def simd_options(draw: st.DrawFn) -> Simd:
+    """``simd:``: an XCR0 mask within x87/SSE/AVX and an area at least as large as it needs."""
+    mask = draw(st.sampled_from(tuple(_XSAVE_MASKS)))
+    return Simd(mask, _XSAVE_MASKS[mask] + 64 * draw(st.sampled_from((0, 0, 1, 4))))
+
+
+@st.composite
+def syscalls(draw: st.DrawFn, prefix: str, frame: Frame, vectors: Sequence[int]) -> Syscall:
+    """A ``syscall:`` entry whose marker is no vector number and which restores some saved registers."""
+    saved = [r for r in frame.saved_registers if r not in ("rcx", "r11")]
+    restored = draw(st.lists(st.sampled_from(saved), unique=True)) if saved else []
+    marker = draw(st.sampled_from((-1, 0x80, 0x1000, 256)).filter(lambda m: m not in vectors))
+    return Syscall(
+        entry=prefix + draw(st.sampled_from(("syscall_entry", "sys_enter"))),
+        handler=draw(st.sampled_from(_SYSCALL_HANDLERS)),
+        marker=marker,
+        kernel_stack_gs=draw(st.sampled_from((8, 0, 24))),
+        user_stack_gs=draw(st.sampled_from((16, 32))),
+        user_cs=0x23,
+        user_ss=0x1B,
+        restored=tuple(restored),
+    )
+
+
+@attrs.frozen
+class DropIn:
+    """The drop-in (issue 11) options of one drawn spec."""
+
+    visibility: Visibilities
+    table: Table
+    stubs: Stubs
+    debug: Debug
+    #: classes whose stubs store the vector number in the error-code slot
+    vector_in_error_slot: tuple[VectorClass, ...]
+    #: the frame has a vector slot
+    vector_slot: bool
+
+
+@st.composite
+def dropin_options(
+    draw: st.DrawFn, arch_name: str, table_section: str, style: StubStyle, vectorless_ok: bool
+) -> DropIn:
+    """Valid drop-in options: ``error_code_filler`` and ``vector_in_error_slot`` with classic
+    stubs only, a frame without a vector slot only where ``vectorless_ok`` (no syscall entry,
+    few enough vectors for each to get its own handler), 4-byte tables (i386: always)."""
+    arch = _arch(arch_name)
+    vis = st.sampled_from((SymbolVisibility.GLOBAL, SymbolVisibility.GLOBAL, SymbolVisibility.LOCAL))
+    visibility = Visibilities(draw(vis), draw(vis), draw(vis), draw(vis))
+    width = arch.word_size if arch.word_size == 4 else draw(st.sampled_from((8, 8, 4)))
+    align = draw(st.sampled_from((width, width, 16, 64)))
+    writable = table_section == ".data" or table_section.startswith(".data.")
+    classic = style is StubStyle.CLASSIC
+    filler = draw(st.sampled_from(tuple(ErrorCodeFiller))) if classic else ErrorCodeFiller.NONE
+    stubs = Stubs(draw(st.sampled_from(tuple(StubCli))), filler)
+    debug = Debug(draw(st.booleans()), draw(st.sampled_from(("eh_frame", "debug_frame"))))
+    in_slot: tuple[VectorClass, ...] = ()
+    if classic and draw(st.integers(0, 2)) == 0:
+        in_slot = tuple(draw(st.lists(st.sampled_from(tuple(VectorClass)), min_size=1, unique=True)))
+    vector_slot = not (classic and vectorless_ok and draw(st.integers(0, 3)) == 0)
+    return DropIn(visibility, Table(width, align, writable=writable), stubs, debug, in_slot, vector_slot)
+
+
+def _identify_without_vector_slot(frame: Frame, vectors: list[Vector]) -> list[Vector]:
+    """Without a vector slot, give each vector whose error-code slot does not carry its
+    number a handler of its own (what the loader demands)."""
+    if frame.has_vector:
+        return vectors
+    out = []
+    for v in vectors:
+        if frame.error_slot_value(v) == v.number and v.vector_class in frame.vector_in_error_slot:
+            out.append(v)
+        else:
+            out.append(attrs.evolve(v, handler=f"vector_{v.number}_handler", kernel_handler=None))
+    return out
+
+
+def _symbols(draw: st.DrawFn, arch: ArchFacts) -> Symbols:
+    prefix = draw(st.from_regex(r"[a-z]{1,4}_", fullmatch=True).filter(lambda p: _valid(arch, p + "x")))
+    names = {
+        "table": draw(st.sampled_from(("table", "vectors", "stub_table"))),
+        "entry": draw(st.sampled_from(("common", "entry", "isr_common"))),
+        "exit": draw(st.sampled_from(("return", "resume", "exit_frame"))),
+        "gates": draw(st.sampled_from(("gate_attrs", "gates", "idt_attrs"))),
+    }
+    return Symbols(
+        prefix,
+        draw(st.sampled_from(_STUB_PATTERNS)),
+        f"{prefix}{names['table']}",
+        f"{prefix}{names['entry']}",
+        f"{prefix}{names['exit']}",
+        f"{prefix}{names['gates']}",
+    )
+
+
+def _vectors(
+    draw: st.DrawFn,
+    arch: ArchFacts,
+    symbols: Symbols,
+    default_handler: str,
+    numbers: Sequence[int],
+    options: VectorOptions,
+) -> list[Vector]:
+    handler_pool = draw(st.lists(st.sampled_from(_HANDLER_NAMES), min_size=1, max_size=3, unique=True))
+    vectors: list[Vector] = []
+    for n in numbers:
+        info = arch.exception(n)
+        base = draw(st.sampled_from((None, *_NAME_BASES)))
+        name = (info.name if info else f"vector_{n}") if base is None else f"{base}{n}"
+        fact = arch.pushes_error_code(n)
+        override = draw(st.integers(0, 15)) == 0
+        stub = symbols.stub_pattern.format(prefix=symbols.prefix, n=n, name=name)
+        has_ist = "ist" in arch.features and draw(st.booleans())
+        use_simd = options.simd is not SimdPolicy.NONE and draw(st.integers(0, 2)) > 0
+        simd = options.simd if use_simd else SimdPolicy.NONE
+        vectors.append(
+            Vector(
+                number=n,
+                name=name,
+                vector_class=draw(st.sampled_from(tuple(VectorClass))),
+                handler=draw(st.sampled_from((default_handler, *handler_pool))),
+                stub_symbol=stub,
+                error_code=fact != override,
+                error_code_overridden=override,
+                ist=draw(st.integers(1, 7)) if has_ist else None,
+                gate=draw(st.sampled_from(tuple(GateType))),
+                dpl=draw(st.integers(0, 3)),
+                kernel_handler=draw(st.sampled_from((None, *options.kernel_handlers))),
+                paranoid=options.paranoid and draw(st.integers(0, 2)) == 0,
+                simd=simd,
+            )
+        )
+    return vectors
+
+
+@st.composite
+def specs(
+    draw: st.DrawFn,
+    backends: Sequence[str] = ("gas", "c"),
+    max_vectors: int = 256,
+    arch_name: str | None = "x86_64",
+    pad_words: Sequence[int] = PAD_WORDS,
+    renames: bool = True,
+) -> Spec:
+    """A valid spec (see the module docstring); its outputs are drawn from ``backends``
+    (those that generate for the architecture).  ``arch_name=None`` draws the architecture;
+    ``pad_words`` are the sizes of pad slots in words; ``renames=False`` keeps every
+    field's default name (the Rust backend's accessors assume them: a known bug)."""
+    if arch_name is None:
+        arch_name = draw(st.sampled_from(tuple(ARCH_BACKENDS)))
+    arch = _arch(arch_name)
+    symbols = _symbols(draw, arch)
+    prefix = symbols.prefix
+    style = draw(st.sampled_from(tuple(StubStyle)))
+    sections = Sections(
+        draw(st.sampled_from(_CODE_SECTIONS)),
+        draw(st.sampled_from(_TABLE_SECTIONS)),
+        draw(st.sampled_from(_CODE_ALIGN)),
+        draw(st.sampled_from(_POW2)),
+    )
+    default_handler = draw(st.sampled_from(_HANDLER_NAMES))
+    returns = draw(st.sampled_from(tuple(ReturnModel)))
+    convention = arch.conventions[0]
+    align_stack = convention != "cdecl" or draw(st.booleans())
+    handler = Handler(default_handler, convention, returns, align_stack)
+    swapgs_possible = "swapgs" in arch.features
+    options = draw(vector_options(arch_name, swapgs_possible))
+    want_syscall = "syscall" in arch.features and draw(st.integers(0, 3)) == 0
+    frame_pointer = style is StubStyle.CLASSIC and draw(st.integers(0, 3)) == 0
+    needs = FrameNeeds(
+        every_register=returns is not ReturnModel.VOID,
+        registers=frozenset(
+            ({"r12"} if options.simd is not SimdPolicy.NONE else set())
+            | ({"rbx"} if options.paranoid else set())
+            | ({arch.frame_pointer} if frame_pointer else set())
+        ),
+        simd_area=options.simd is not SimdPolicy.NONE,
+        frame_pointer=frame_pointer,
+    )
+    numbers = draw(vector_sets(max_vectors))
+    dropin = draw(dropin_options(arch_name, sections.table, style, not want_syscall and len(numbers) <= 48))
+    frame = draw(frames(arch_name, prefix, needs, pad_words, renames, dropin.vector_slot, dropin.vector_in_error_slot))
+    entry = draw(entry_options(arch_name, prefix, frame))
+    if options.paranoid or want_syscall:
+        entry = attrs.evolve(entry, swapgs=True)
+    if not entry.exit_loads_cr3 and draw(st.integers(0, 3)) == 0:
+        entry = attrs.evolve(entry, exit_frame=ExitFrame.STACK)
+    handler = draw(handler_arguments(handler, frame))
+    vectors = _vectors(draw, arch, symbols, default_handler, numbers, options)
+    vectors = _identify_without_vector_slot(frame, vectors)
+    syscall = draw(syscalls(prefix, frame, numbers)) if want_syscall else None
+    usable = [b for b in backends if b in ARCH_BACKENDS[arch.name]] or [ARCH_BACKENDS[arch.name][0]]
+    chosen = draw(st.lists(st.sampled_from(usable), min_size=1, unique=True))
+    drawn = Spec(
+        arch_name=arch.name,
+        symbols=attrs.evolve(symbols, visibility=dropin.visibility),
+        sections=sections,
+        handler=handler,
+        frame=frame,
+        vectors=tuple(vectors),
+        outputs=tuple(Output(b, DEFAULT_FILENAMES.get(b, f"isr.{b}")) for b in chosen),
+        stub_style=style,
+        entry=entry,
+        simd=draw(simd_options()) if "simd" in arch.features else Simd(),
+        syscall=syscall,
+        table=dropin.table,
+        stubs=dropin.stubs,
+        debug=dropin.debug,
+    )
+    # the loader resolves what the model derives (and checks the draw is valid)
+    return loads_spec(dump_spec(drawn), "<drawn>")
+
+
+@st.composite
+def handler_arguments(draw: st.DrawFn, handler: Handler, frame: Frame) -> Handler:
+    """``handler.args`` (the vector and error code after the frame, when the frame has
+    those slots) and, for cdecl without stack alignment, the frame passed by value."""
+    roles = {s.role for s in frame.slots}
+    extra = [a for a in ("vector", "error_code") if a in roles]
+    args = ("frame", *draw(st.lists(st.sampled_from(extra), unique=True, max_size=2))) if extra else ("frame",)
+    frame_arg = "pointer"
+    if handler.convention == "cdecl" and not handler.align_stack and args == ("frame",) and draw(st.booleans()):
+        frame_arg = "value"
+    return attrs.evolve(handler, args=args, frame_arg=frame_arg)
+
+
+def spec_texts(
+    backends: Sequence[str] = ("gas", "c"), max_vectors: int = 256, arch_name: str | None = "x86_64"
+) -> st.SearchStrategy[str]:
+    """YAML spec texts of :func:`specs` models, with and without ``classes:`` defaults."""
+    return st.tuples(specs(backends, max_vectors, arch_name), st.booleans()).map(
+        lambda pair: dump_spec(pair[0], classes=pair[1])
+    )

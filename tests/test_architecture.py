@@ -1,0 +1,69 @@
+"""The tree's architecture rules: the arch-neutral core never names an ISA, every known
+ISA answers the core's questions, and the pipeline's stages only import downstream."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+from conftest import ROOT
+
+from isrgen.arch import get_isa, known_isas
+from isrgen.arch.isa import ISA_PACKAGES
+
+PACKAGE = ROOT / "isrgen"
+ISA_NAMES = ("x86_64", "i386")
+
+
+def _docstring_nodes(tree: ast.AST) -> set[int]:
+    ids: set[int] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef):
+            body = node.body
+            if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
+                ids.add(id(body[0].value))
+    return ids
+
+
+def _core_files() -> list[Path]:
+    isa_dirs = [PACKAGE / "arch" / p.rsplit(".", 1)[-1] for p in ISA_PACKAGES]
+    return [
+        p
+        for p in sorted(PACKAGE.rglob("*.py"))
+        if not any(d in p.parents for d in isa_dirs) and p.name != "fast_validator.py"
+    ]
+
+
+@pytest.mark.parametrize("path", _core_files(), ids=lambda p: str(p.relative_to(ROOT)))
+def test_the_core_never_names_an_isa(path: Path) -> None:
+    tree = ast.parse(path.read_text(), str(path))
+    docstrings = _docstring_nodes(tree)
+    found = [
+        (node.lineno, node.value)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Constant)
+        and isinstance(node.value, str)
+        and id(node) not in docstrings
+        and any(name in node.value for name in ISA_NAMES)
+    ]
+    assert not found, f"{path.relative_to(ROOT)} names an ISA in code: {found}"
+
+
+def test_the_registry_knows_both_x86_modes() -> None:
+    assert set(ISA_NAMES) <= set(known_isas())
+    assert get_isa("sparc") is None
+
+
+@pytest.mark.parametrize("name", ISA_NAMES)
+def test_x86_facts_and_dialects(name: str) -> None:
+    isa = get_isa(name)
+    assert isa is not None and isa.name == name
+    # Intel SDM Vol. 3A 6.14.1 (16-byte long-mode gates), 6.11 (8-byte protected-mode gates)
+    word, gate, machine = {"x86_64": (8, 16, "EM_X86_64"), "i386": (4, 8, "EM_386")}[name]
+    assert (isa.facts.word_size, isa.facts.gate_size, isa.elf_machine) == (word, gate, (machine, word * 8))
+    assert isa.dialects == ("gas", "nasm")
+    # SDM Vol. 3A table 6-1: the vectors that push an error code
+    assert isa.facts.error_code_vectors == {8, 10, 11, 12, 13, 14, 17, 21, 29, 30}
+    # only long mode has the Rust and gdb backends
+    assert (isa.rust is not None, isa.gdb is not None) == (name == "x86_64", name == "x86_64")
