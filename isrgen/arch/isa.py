@@ -140,6 +140,10 @@ class GdbSupport:
     page_fault_vector: int
     #: vectors whose error code is a segment selector
     selector_vectors: tuple[int, ...]
+    #: the frame role whose low bits give the interrupted privilege level, and the role
+    #: holding the interrupted program counter (printed with its symbol)
+    privilege_role: str
+    pc_role: str
 
 
 class Tally(Protocol):

@@ -44,6 +44,9 @@ class GdbView:
     #: repr of [(frame field, gdb register), ...]
     restore: str
     vector_field: str
+    #: repr of the name of the field holding the interrupted privilege level / program counter
+    privilege_field: str
+    pc_field: str
     error_field: str
     cmd_frame: str
     cmd_restore: str
@@ -57,12 +60,15 @@ def gdb_view(ctx: GenerationContext) -> GdbView:
     if gdb is None:  # pragma: no cover - build refuses the backend for such an ISA (see supports)
         raise UsageError(f"backend 'gdb' does not generate for {ctx.isa.name}")
     fields = [(f.name, f.offset, f.size, str(f.kind)) for f in layout.fields]
-    restorable = [f for f in layout.fields if f.kind in (FieldKind.GPR, FieldKind.CPU)]
+    # keyed on each slot's role: a renamed field (pt_regs' ``bx`` for rbx) still restores
+    # the full register, never gdb's 16-bit pseudo-register of the same name
     restore = [
-        (f.name, gdb.restore_registers.get(f.name, f.name))
-        for f in restorable
-        if f.kind is FieldKind.GPR or f.name in gdb.restored_cpu_roles
+        (f.name, gdb.restore_registers[f.role])
+        for f in layout.fields
+        if (f.kind is FieldKind.GPR or (f.kind is FieldKind.CPU and f.role in gdb.restored_cpu_roles))
+        and f.role in gdb.restore_registers
     ]
+    by_role = {f.role: f.name for f in layout.fields}
     vector_field = next((f.name for f in layout.fields if f.kind is FieldKind.VECTOR), None)
     error_field = next((f.name for f in layout.fields if f.kind is FieldKind.ERROR_CODE), None)
     stem = spec.symbols.prefix.rstrip("_") or "isr"
@@ -78,6 +84,8 @@ def gdb_view(ctx: GenerationContext) -> GdbView:
         page_fault_bits=repr(list(gdb.page_fault_bits)),
         restore=repr(restore),
         vector_field=repr(vector_field),
+        privilege_field=repr(by_role.get(gdb.privilege_role)),
+        pc_field=repr(by_role.get(gdb.pc_role)),
         error_field=repr(error_field),
         cmd_frame=f"{stem}-frame",
         cmd_restore=f"{stem}-restore",

@@ -93,9 +93,10 @@ def rust_string(text: str) -> str:
 def _field_doc(ctx: GenerationContext, field: Field) -> str:
     if field.kind is FieldKind.PAD:
         return "padding"
+    # keyed on the slot's role, as the C header is: a renamed field still says what it holds
     if field.kind is FieldKind.GPR:
-        return f"{field.name}, saved by the common entry"
-    return ctx.isa.field_note(field.name) or field.name
+        return f"{field.role}, saved by the common entry"
+    return ctx.isa.field_note(field.role) or field.role
 
 
 def _asm_lines(ctx: GenerationContext) -> tuple[str, ...]:

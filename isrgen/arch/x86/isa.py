@@ -52,6 +52,8 @@ _GDB_LONG_MODE = GdbSupport(
     page_fault_bits=PAGE_FAULT_BITS,
     page_fault_vector=PAGE_FAULT_VECTOR,
     selector_vectors=SELECTOR_ERROR_VECTORS,
+    privilege_role="cs",
+    pc_role="rip",
 )
 
 

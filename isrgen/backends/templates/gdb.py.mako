@@ -23,6 +23,8 @@ PAGE_FAULT_BITS = ${view.page_fault_bits}
 RESTORE = ${view.restore}
 VECTOR_FIELD = ${view.vector_field}
 ERROR_FIELD = ${view.error_field}
+PRIVILEGE_FIELD = ${view.privilege_field}
+PC_FIELD = ${view.pc_field}
 _FORMATS = {1: "<B", 2: "<H", 4: "<I", 8: "<Q"}
 
 
@@ -87,9 +89,9 @@ def format_frame(address, values, symbolize=lambda value: ""):
             note = VECTOR_NAMES.get(value, "not in the spec")
         elif name == ERROR_FIELD and vector is not None:
             note = decode_error_code(vector, value)
-        elif name == "cs":
+        elif name == PRIVILEGE_FIELD:
             note = "ring %d" % (value & 3)
-        elif name == "rip":
+        elif name == PC_FIELD:
             note = symbolize(value)
         lines.append("  +%-4d %-10s %#018x%s" % (offset, name, value, "  " + note if note else ""))
     return lines

@@ -20,9 +20,11 @@ CPU_ERROR_CODE_VECTORS = frozenset([8, 10, 11, 12, 13, 14, 17, 21, 29])
 SELECTOR_ERROR_VECTORS = frozenset([10, 11, 12, 13])
 PAGE_FAULT_VECTOR = 14
 PAGE_FAULT_BITS = [(0, 'P', 'protection violation', 'page not present'), (1, 'W', 'write', 'read'), (2, 'U', 'user mode', 'supervisor mode'), (3, 'R', 'reserved bit set in a paging entry', ''), (4, 'I', 'instruction fetch', ''), (5, 'PK', 'protection key', ''), (6, 'SS', 'shadow-stack access', ''), (15, 'SGX', 'SGX access-control', '')]
-RESTORE = [('r15', 'r15'), ('r14', 'r14'), ('r13', 'r13'), ('r12', 'r12'), ('bp', 'bp'), ('bx', 'bx'), ('r11', 'r11'), ('r10', 'r10'), ('r9', 'r9'), ('r8', 'r8'), ('ax', 'ax'), ('cx', 'cx'), ('dx', 'dx'), ('si', 'si'), ('di', 'di')]
+RESTORE = [('r15', 'r15'), ('r14', 'r14'), ('r13', 'r13'), ('r12', 'r12'), ('bp', 'rbp'), ('bx', 'rbx'), ('r11', 'r11'), ('r10', 'r10'), ('r9', 'r9'), ('r8', 'r8'), ('ax', 'rax'), ('cx', 'rcx'), ('dx', 'rdx'), ('si', 'rsi'), ('di', 'rdi'), ('ip', 'rip'), ('flags', 'eflags'), ('sp', 'rsp')]
 VECTOR_FIELD = None
 ERROR_FIELD = 'orig_ax'
+PRIVILEGE_FIELD = 'cs'
+PC_FIELD = 'ip'
 _FORMATS = {1: "<B", 2: "<H", 4: "<I", 8: "<Q"}
 
 
@@ -87,9 +89,9 @@ def format_frame(address, values, symbolize=lambda value: ""):
             note = VECTOR_NAMES.get(value, "not in the spec")
         elif name == ERROR_FIELD and vector is not None:
             note = decode_error_code(vector, value)
-        elif name == "cs":
+        elif name == PRIVILEGE_FIELD:
             note = "ring %d" % (value & 3)
-        elif name == "rip":
+        elif name == PC_FIELD:
             note = symbolize(value)
         lines.append("  +%-4d %-10s %#018x%s" % (offset, name, value, "  " + note if note else ""))
     return lines

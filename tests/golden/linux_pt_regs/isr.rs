@@ -279,9 +279,9 @@ pub struct PtRegs {
     pub r13: u64,
     /// r12, saved by the common entry
     pub r12: u64,
-    /// bp, saved by the common entry
+    /// rbp, saved by the common entry
     pub bp: u64,
-    /// bx, saved by the common entry
+    /// rbx, saved by the common entry
     pub bx: u64,
     /// r11, saved by the common entry
     pub r11: u64,
@@ -291,25 +291,25 @@ pub struct PtRegs {
     pub r9: u64,
     /// r8, saved by the common entry
     pub r8: u64,
-    /// ax, saved by the common entry
+    /// rax, saved by the common entry
     pub ax: u64,
-    /// cx, saved by the common entry
+    /// rcx, saved by the common entry
     pub cx: u64,
-    /// dx, saved by the common entry
+    /// rdx, saved by the common entry
     pub dx: u64,
-    /// si, saved by the common entry
+    /// rsi, saved by the common entry
     pub si: u64,
-    /// di, saved by the common entry
+    /// rdi, saved by the common entry
     pub di: u64,
-    /// orig_ax
+    /// CPU error code, or the synthetic value for vectors without one
     pub orig_ax: u64,
-    /// ip
+    /// pushed by the CPU: interrupted instruction pointer
     pub ip: u64,
     /// pushed by the CPU: interrupted code segment (low 2 bits = privilege level)
     pub cs: u64,
-    /// flags
+    /// pushed by the CPU
     pub flags: u64,
-    /// sp
+    /// pushed by the CPU: interrupted stack pointer
     pub sp: u64,
     /// pushed by the CPU
     pub ss: u64,

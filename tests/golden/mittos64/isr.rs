@@ -311,9 +311,9 @@ pub struct Registers {
     pub r14: u64,
     /// r15, saved by the common entry
     pub r15: u64,
-    /// int_no
+    /// vector number, pushed by the stub
     pub int_no: u64,
-    /// err_code
+    /// CPU error code, or the synthetic value for vectors without one
     pub err_code: u64,
     /// pushed by the CPU: interrupted instruction pointer
     pub rip: u64,

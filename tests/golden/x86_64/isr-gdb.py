@@ -23,6 +23,8 @@ PAGE_FAULT_BITS = [(0, 'P', 'protection violation', 'page not present'), (1, 'W'
 RESTORE = [('r15', 'r15'), ('r14', 'r14'), ('r13', 'r13'), ('r12', 'r12'), ('r11', 'r11'), ('r10', 'r10'), ('r9', 'r9'), ('r8', 'r8'), ('rbp', 'rbp'), ('rdi', 'rdi'), ('rsi', 'rsi'), ('rdx', 'rdx'), ('rcx', 'rcx'), ('rbx', 'rbx'), ('rax', 'rax'), ('rip', 'rip'), ('rflags', 'eflags'), ('rsp', 'rsp')]
 VECTOR_FIELD = 'vector'
 ERROR_FIELD = 'error_code'
+PRIVILEGE_FIELD = 'cs'
+PC_FIELD = 'rip'
 _FORMATS = {1: "<B", 2: "<H", 4: "<I", 8: "<Q"}
 
 
@@ -87,9 +89,9 @@ def format_frame(address, values, symbolize=lambda value: ""):
             note = VECTOR_NAMES.get(value, "not in the spec")
         elif name == ERROR_FIELD and vector is not None:
             note = decode_error_code(vector, value)
-        elif name == "cs":
+        elif name == PRIVILEGE_FIELD:
             note = "ring %d" % (value & 3)
-        elif name == "rip":
+        elif name == PC_FIELD:
             note = symbolize(value)
         lines.append("  +%-4d %-10s %#018x%s" % (offset, name, value, "  " + note if note else ""))
     return lines
