@@ -8,7 +8,7 @@ the halt routine).
 
 from __future__ import annotations
 
-from ...codegen.ir import Align, Cfi, Comment, EndSymbol, Insn, Item, Label, PadTo, Program, Section, SectionKind, Visibility
+from ...codegen.ir import Align, Cfi, Comment, EndSymbol, Insn, Item, Label, PadTo, Program, Section, SectionKind
 from ...codegen.ir import Visibility as IrVisibility
 from .codegen_entry import EntryBuilder
 from .emit import add_imm, branch, insn, load
@@ -21,7 +21,7 @@ from .options import Visibility as SpecVisibility
 _FILL = 0x00
 
 
-def _vis(v: SpecVisibility) -> Visibility:
+def _vis(v: SpecVisibility) -> IrVisibility:
     return IrVisibility.GLOBAL if v is SpecVisibility.GLOBAL else IrVisibility.LOCAL
 
 
@@ -192,4 +192,3 @@ def _cfi_offset(size: int) -> Item:
 def build_program(spec: Aarch64Spec, layout: FrameLayout | None = None) -> Program:
     """The glue of ``spec`` as IR (``layout`` defaults to :func:`compute_layout` of its frame)."""
     return _Generator(spec, layout or compute_layout(spec.frame)).program()
-

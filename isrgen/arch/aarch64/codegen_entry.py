@@ -185,7 +185,8 @@ class EntryBuilder:
         if state == "saved":
             return head + self.cfi_saved()
         # until ELR_EL1 is stored, the interrupted code's resume address is ELR_EL1 itself
-        return head + [Cfi("def_cfa", (31, self.layout.size if state == "room" else 0)), Cfi("same_value", (DWARF_ELR,))]
+        cfa = self.layout.size if state == "room" else 0
+        return head + [Cfi("def_cfa", (31, cfa)), Cfi("same_value", (DWARF_ELR,))]
 
     def reload_gprs(self) -> list[Item]:
         """Load every GPR back from the frame (sp = frame)."""

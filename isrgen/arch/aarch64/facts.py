@@ -106,8 +106,9 @@ ESR_EC_BITS = 6
 ESR_IL = 1 << 25
 ESR_ISS_MASK = (1 << 25) - 1
 #: exception classes for which FAR_EL1 holds the faulting address (Arm ARM D17.2, FAR_EL1)
-FAR_VALID_CLASSES = frozenset({Ec.INSN_ABORT_LOWER, Ec.INSN_ABORT_SAME, Ec.PC_ALIGNMENT,
-                               Ec.DATA_ABORT_LOWER, Ec.DATA_ABORT_SAME})
+FAR_VALID_CLASSES = frozenset(
+    {Ec.INSN_ABORT_LOWER, Ec.INSN_ABORT_SAME, Ec.PC_ALIGNMENT, Ec.DATA_ABORT_LOWER, Ec.DATA_ABORT_SAME}
+)
 
 
 class Mode(enum.IntEnum):

@@ -118,7 +118,7 @@ class FrameSlot:
     name: str
     size: int = 8
     copy: bool = False
-    source: SourceRef = _src()
+    source: SourceRef = _src()  # noqa: RUF009 - a field factory
 
 
 @attrs.frozen
@@ -127,7 +127,7 @@ class Frame:
 
     struct_name: str
     slots: tuple[FrameSlot, ...]
-    source: SourceRef = _src()
+    source: SourceRef = _src()  # noqa: RUF009 - a field factory
 
     @property
     def has_fpsimd(self) -> bool:
@@ -142,7 +142,7 @@ class Handler:
     symbol: str
     returns: Returns = Returns.VOID
     args: tuple[Arg, ...] = (Arg.FRAME,)
-    source: SourceRef = _src()
+    source: SourceRef = _src()  # noqa: RUF009 - a field factory
 
 
 @attrs.frozen

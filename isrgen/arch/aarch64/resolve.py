@@ -61,7 +61,8 @@ def _schema_diagnostics(data: Any, loc: Locations) -> tuple[list[Diagnostic], se
                     diags.append(loc.error(path + (key,), f"unknown key '{key}' (allowed: {allowed})", at_key=True))
             continue
         if error.validator == "oneOf":
-            diags.append(loc.error(path, f"{error.instance!r} is not valid here: {error.schema.get('description', '')}"))
+            hint = error.schema.get("description", "")
+            diags.append(loc.error(path, f"{error.instance!r} is not valid here: {hint}"))
             continue
         if error.validator == "enum":
             choices = ", ".join(str(c) for c in error.validator_value)
@@ -123,7 +124,7 @@ class _Resolver:
         if len(self.diags) == before:
             names = {entry_pattern.format(prefix=prefix, name=s.name, n=s.number) for s in SLOTS}
             if len(names) != len(SLOTS):
-                self.err(("symbols", "entry"), f"{entry_pattern!r} gives two slots one entry symbol: use {{name}} or {{n}}")
+                self.err(("symbols", "entry"), f"{entry_pattern!r} gives two slots one entry symbol: use {{name}}")
 
         def vis(key: str, default: Visibility) -> Visibility:
             return Visibility(self.get(("symbols", "visibility", key), default.value))
@@ -180,35 +181,51 @@ class _Resolver:
                 if isinstance(item, dict) and role in GPRS:
                     copy = True
                 else:
-                    self.err(path, f"duplicate slot {role!r} (first at line {prev.line}, column {prev.col}); "
-                             "a second copy of a register needs a {name, holds} entry")
+                    self.err(
+                        path,
+                        f"duplicate slot {role!r} (first at line {prev.line}, column {prev.col}); "
+                        "a second copy of a register needs a {name, holds} entry",
+                    )
                     continue
             first.setdefault(role, path)
             field = name or renames.get(role, role)
             slots.append(FrameSlot(role, field, size, copy, self.loc.of(path)))
         if not self.ok(("frame", "layout")):
             return Frame("frame", tuple(slots))
-        for role, new in (renames.items() if isinstance(renames, dict) else []):
+        for role in renames if isinstance(renames, dict) else []:
             if role not in first:
                 self.err(("frame", "renames", role), f"{role!r} is not in frame.layout", at_key=True)
         missing = [r for r in REQUIRED_ROLES if r not in first]
         if missing:
-            self.err(("frame", "layout"), f"the frame must hold {', '.join(missing)}: the exit routine restores "
-                     "every general-purpose register, sp, elr and spsr", at_key=True)
+            self.err(
+                ("frame", "layout"),
+                f"the frame must hold {', '.join(missing)}: the exit routine restores "
+                "every general-purpose register, sp, elr and spsr",
+                at_key=True,
+            )
         names: dict[str, int] = {}
         for s in slots:
             if s.role != "fpsimd" and s.name in names:
                 self.err(("frame", "layout"), f"two fields are named {s.name!r}", at_key=True)
             names[s.name] = 1
-        frame = Frame(self.expand(("frame", "struct"), self.get(("frame", "struct"), "{prefix}frame"),
-                                  {"prefix": prefix}), tuple(slots), self.loc.of(("frame",)))
+        frame = Frame(
+            self.expand(("frame", "struct"), self.get(("frame", "struct"), "{prefix}frame"), {"prefix": prefix}),
+            tuple(slots),
+            self.loc.of(("frame",)),
+        )
         layout = compute_layout(frame)
         if frame.has_fpsimd and layout.offset("q0") % 16:
-            self.err(("frame", "layout", self._index_of("fpsimd")),
-                     f"the fpsimd area starts at offset {layout.offset('q0')}: it must be 16-byte aligned (add a pad)")
+            self.err(
+                ("frame", "layout", self._index_of("fpsimd")),
+                f"the fpsimd area starts at offset {layout.offset('q0')}: it must be 16-byte aligned (add a pad)",
+            )
         if layout.size % 16:
-            self.err(("frame", "layout"), f"frame size {layout.size} is not a multiple of 16 (AAPCS64 6.4.5.1: "
-                     "the stack pointer is 16-byte aligned; add a pad)", at_key=True)
+            self.err(
+                ("frame", "layout"),
+                f"frame size {layout.size} is not a multiple of 16 (AAPCS64 6.4.5.1: "
+                "the stack pointer is 16-byte aligned; add a pad)",
+                at_key=True,
+            )
         return frame
 
     def _index_of(self, role: str) -> int:
@@ -251,8 +268,11 @@ class _Resolver:
             if use is Use.KERNEL_HANDLER and kernel is None:
                 self.err(path + ("use",), "uses kernel_handler, but the spec declares no kernel_handler")
             if slot.origin is Origin.EL0_32 and use is not Use.BAD_MODE:
-                self.err(path + ("slot",), f"{slot.name}: AArch32 EL0 is not supported by the glue (its registers "
-                         "are the AArch32 view); route it to bad_mode")
+                self.err(
+                    path + ("slot",),
+                    f"{slot.name}: AArch32 EL0 is not supported by the glue (its registers "
+                    "are the AArch32 view); route it to bad_mode",
+                )
             uses[slot.number] = use
             where[slot.number] = path
         out: list[Route] = []
@@ -276,8 +296,12 @@ class _Resolver:
         if slot.origin is not Origin.EL0_64 or slot.type.value != "sync":
             self.err(path, f"SVC from AArch64 EL0 arrives at el0_64_sync, not {slot.name} (Arm ARM D1.10.2)")
         elif not routes[slot.number].used:
-            self.err(path, f"the syscall slot {slot.name} must be listed in 'slots' (non-SVC exceptions from it "
-                     "reach that slot's handler)", at_key="slot" in block)
+            self.err(
+                path,
+                f"the syscall slot {slot.name} must be listed in 'slots' (non-SVC exceptions from it "
+                "reach that slot's handler)",
+                at_key="slot" in block,
+            )
         restored = tuple(block.get("restored", ["x0"]))
         for i, reg in enumerate(restored):
             if reg not in GPRS:
@@ -296,8 +320,11 @@ class _Resolver:
         )
 
     def check_collisions(self, spec: Aarch64Spec) -> None:
-        generated = {spec.symbols.table: "symbols.table", spec.symbols.exit: "symbols.exit",
-                     spec.symbols.halt: "symbols.halt"}
+        generated = {
+            spec.symbols.table: "symbols.table",
+            spec.symbols.exit: "symbols.exit",
+            spec.symbols.halt: "symbols.halt",
+        }
         for slot in SLOTS:
             generated.setdefault(spec.symbols.entry_symbol(slot), "symbols.entry")
         if len(generated) != 3 + len(SLOTS):

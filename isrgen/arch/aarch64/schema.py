@@ -74,8 +74,8 @@ SCHEMA: dict[str, Any] = {
             "type": "object",
             "additionalProperties": False,
             "properties": {
-                "code": {**_SECTION, "description": "Section of the entry/exit code (\"ax\")."},
-                "table": {**_SECTION, "description": "Section of the vector table (\"ax\": the table is code)."},
+                "code": {**_SECTION, "description": 'Section of the entry/exit code ("ax").'},
+                "table": {**_SECTION, "description": 'Section of the vector table ("ax": the table is code).'},
                 "code_align": {"type": "integer", "minimum": 4, "maximum": 4096, "description": "Power of two."},
             },
         },
