@@ -15,10 +15,10 @@ from collections.abc import Iterable
 from typing import Any
 
 import attrs
+import unicorn
 from elftools.elf.constants import SH_FLAGS
 from elftools.elf.elffile import ELFFile
 from elftools.elf.sections import SymbolTableSection
-import unicorn
 from unicorn import arm64_const as a64
 
 from .facts import GPRS, SLOT_SIZE, SLOTS

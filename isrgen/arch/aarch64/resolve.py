@@ -155,6 +155,7 @@ class _Resolver:
         renames = self.get(("frame", "renames"), {})
         slots: list[FrameSlot] = []
         first: dict[str, Path] = {}
+        pads = 0
         for i, item in enumerate(raw if isinstance(raw, list) else []):
             path: Path = ("frame", "layout", i)
             if not self.ok(path):
@@ -189,6 +190,9 @@ class _Resolver:
                     continue
             first.setdefault(role, path)
             field = name or renames.get(role, role)
+            if role == "pad" and name is None:
+                pads += 1
+                field = "pad" if pads == 1 else f"pad{pads - 1}"
             slots.append(FrameSlot(role, field, size, copy, self.loc.of(path)))
         if not self.ok(("frame", "layout")):
             return Frame("frame", tuple(slots))
