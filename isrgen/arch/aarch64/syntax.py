@@ -75,7 +75,8 @@ class GasAarch64:
         if isinstance(item, EndSymbol):
             return [f"{INDENT}.size {item.name}, . - {item.name}"]
         if isinstance(item, Align):
-            return [f"{INDENT}.balign {item.boundary}, {item.fill:#04x}"]
+            # no fill value: both assemblers pad code with NOPs (llvm-mc ignores a fill byte in code)
+            return [f"{INDENT}.balign {item.boundary}"]
         if isinstance(item, PadTo):
             return [f"{INDENT}.org {self.name(item.start)} + {item.size:#x}, {item.fill:#04x}"]
         if isinstance(item, Data):
