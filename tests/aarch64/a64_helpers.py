@@ -108,8 +108,13 @@ def read_obj(path: Path) -> Obj:
             shndx = sym["st_shndx"]
             sec = names.get(shndx) if isinstance(shndx, int) else None
             if sym.name and not sym.name.startswith("$"):
-                symbols[sym.name] = (sec, int(sym["st_value"]), int(sym["st_size"]),
-                                     sym["st_info"]["bind"], sym["st_info"]["type"])
+                symbols[sym.name] = (
+                    sec,
+                    int(sym["st_value"]),
+                    int(sym["st_size"]),
+                    sym["st_info"]["bind"],
+                    sym["st_info"]["type"],
+                )
         relocations: dict[str, tuple[tuple[int, int, tuple[str, int]], ...]] = {}
         for sec in elf.iter_sections():
             if not isinstance(sec, RelocationSection):

@@ -24,7 +24,10 @@ def test_slot_origins() -> None:
     lower = {s.name for s in facts.SLOTS if s.from_lower_el}
     assert lower == {n for n in ARM_ARM_VECTOR_OFFSETS if n.startswith("el0_")}
     assert {s.name for s in facts.SLOTS if s.interrupted_sp_is_sp_el1} == {
-        "el1h_sync", "el1h_irq", "el1h_fiq", "el1h_serror"
+        "el1h_sync",
+        "el1h_irq",
+        "el1h_fiq",
+        "el1h_serror",
     }
 
 

@@ -93,10 +93,7 @@ def render_c_header(spec: Aarch64Spec) -> str:
         "};",
         "",
         f'ISRGEN_STATIC_ASSERT(sizeof(struct {v.struct}) == {v.size}, "frame size");',
-        *[
-            f'ISRGEN_STATIC_ASSERT(offsetof(struct {v.struct}, {f.name}) == {f.offset}, "{f.name}");'
-            for f in v.fields
-        ],
+        *[f'ISRGEN_STATIC_ASSERT(offsetof(struct {v.struct}, {f.name}) == {f.offset}, "{f.name}");' for f in v.fields],
         "",
         "/* the VBAR_EL1 table: 2 KiB aligned, 16 slots of 0x80 bytes */",
         f"extern const uint32_t {v.table}[512];",

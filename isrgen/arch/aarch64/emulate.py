@@ -54,6 +54,15 @@ class Image:
         """Address of symbol ``name``."""
         return self.symbols[name][0]
 
+    def find_word(self, word: int) -> tuple[int, ...]:
+        """Addresses of every aligned 32-bit ``word`` in the loaded sections."""
+        out = []
+        for addr, data in self.sections:
+            for off in range(0, len(data) - 3, 4):
+                if int.from_bytes(data[off : off + 4], "little") == word:
+                    out.append(addr + off)
+        return tuple(out)
+
 
 def load_image(path: str) -> Image:
     """Read the allocated sections and symbols of the executable at ``path``."""
@@ -112,9 +121,14 @@ class Machine:
         self.uc.reg_write(a64.UC_ARM64_REG_VBAR_EL1, self.vbar)
         self._stops: set[int] = set()
         self.stopped_at: int | None = None
+        #: addresses whose PSTATE is recorded in :attr:`seen` each time they execute
+        self.watch: set[int] = set()
+        self.seen: list[tuple[int, int]] = []
         self.uc.hook_add(_U.UC_HOOK_CODE, self._hook)
 
     def _hook(self, uc: Any, address: int, size: int, user_data: object) -> None:
+        if address in self.watch:
+            self.seen.append((address, int(uc.reg_read(a64.UC_ARM64_REG_PSTATE))))
         if address in self._stops:
             self.stopped_at = address
             uc.emu_stop()

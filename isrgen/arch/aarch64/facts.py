@@ -170,6 +170,9 @@ def dwarf_number(register: str) -> int:
 #: SP_EL0, TPIDR_EL1, TPIDRRO_EL0, TPIDR_EL0) and the names the spec uses for them.
 STACK_SOURCE_REGISTERS = ("tpidr_el1", "tpidrro_el0", "tpidr_el0")
 
+#: ERET (Arm ARM C6.2, ERET): the harness watches the glue's exception returns by it
+ERET_ENCODING = 0xD69F03E0
+
 #: encodings written as raw words because not every assembler accepts the mnemonic
 #: without an -march option: SB (Arm ARM C6.2, SB; FEAT_SB)
 RAW_ENCODINGS = {"sb": 0xD50330FF}

@@ -27,6 +27,7 @@ from .facts import (
     CALLER_SAVED,
     DAIF_BITS,
     DAIF_SHIFT,
+    ERET_ENCODING,
     ESR_EC_SHIFT,
     ESR_IL,
     GPRS,
@@ -292,6 +293,11 @@ class _Case:
         if pc != want.elr:
             self.fail(f"did not eret to ELR: pc = {pc:#x}, expected {want.elr:#x}")
             return
+        if not m.seen:
+            self.fail("returned without an eret of the glue")
+        else:
+            at_eret = m.seen[-1][1]
+            self.check("PSTATE.DAIF at the eret (masked in the glue)", (at_eret >> DAIF_SHIFT) & 0xF, 0xF)
         pstate = m.reg("pstate")
         self.check("PSTATE.IL after eret (illegal exception return)", (pstate >> _IL_SHIFT) & 1, 0)
         self.check("PSTATE.M after eret", pstate & SPSR_M_MASK, want.spsr & SPSR_M_MASK)
@@ -365,15 +371,19 @@ class Prover:
         self.image = image
         self.handler_addresses = {h.symbol: image.address(h.symbol) for h in spec.handlers}
         self.cpu_max = spec.hardening.exit_barrier is ExitBarrier.SB
+        self.erets = image.find_word(ERET_ENCODING)
 
     def machine(self) -> Machine:
-        return Machine(self.image, self.spec.symbols.table, cpu_max=self.cpu_max)
+        m = Machine(self.image, self.spec.symbols.table, cpu_max=self.cpu_max)
+        m.watch = set(self.erets)
+        return m
 
     def halt_case(self, rng: random.Random) -> list[Finding]:
         """Call the halt routine directly with random registers."""
         m = self.machine()
         for i in range(31):
             m.set_x(i, rng.getrandbits(64))
+        m.uc.reg_write(a64.UC_ARM64_REG_PSTATE, int(Mode.EL1H))  # called with DAIF unmasked
         m.run(self.image.address(self.spec.symbols.halt), (), limit=200)
         case = _Case(self, SLOTS[4], rng, False)
         case.name = "halt routine"
