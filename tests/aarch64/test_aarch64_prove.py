@@ -5,17 +5,19 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
+from pathlib import Path
 
 import attrs
 import pytest
 from a64_helpers import VARIANTS, kernel_spec, variant
-from conftest import require_module, require_tool
+from conftest import ROOT, require_module, require_tool
 
 from isrgen.arch.aarch64.codegen import build_program
 from isrgen.arch.aarch64.options import Aarch64Spec
 from isrgen.arch.aarch64.prove import prove, prove_program
+from isrgen.arch.aarch64.resolve import load_aarch64_spec
 from isrgen.arch.aarch64.toolchain import GNU_AS, GNU_LD
-from isrgen.codegen.ir import Imm, Insn, Item, Mem, Program, Reg, Section
+from isrgen.codegen.ir import Imm, Insn, Item, Label, Mem, Program, Reg, Section
 
 
 def _tools() -> None:
@@ -134,3 +136,33 @@ def test_mutation_is_noticed(name: str) -> None:
     assert baseline_ok(which)  # the unmutated program proves
     report = prove_program(spec, mutate(program, match, rewrite, occurrence=occurrence), seed=3, rounds=1)
     assert not report.ok, f"mutation '{name}' went unnoticed"
+
+
+EXAMPLE_SPECS = sorted((ROOT / "specs" / "examples").glob("aarch64_*.yaml"))
+
+
+@pytest.mark.parametrize("path", EXAMPLE_SPECS, ids=lambda p: p.name)
+def test_example_convention_proves(path: Path) -> None:
+    _tools()
+    spec = load_aarch64_spec(path.read_text(), str(path))
+    report = prove(spec, seed=4, rounds=2)
+    assert report.ok, "\n".join(map(str, report.findings[:20]))
+
+
+def test_exit_with_the_frame_in_sp_is_proven() -> None:
+    """The teaching kernel's ``mov sp, x0; b trapret``: dropping the `mov` before it is harmless,
+    misplacing the label after the first restore is not."""
+    _tools()
+    path = ROOT / "specs" / "examples" / "aarch64_teaching_trapframe.yaml"
+    spec = load_aarch64_spec(path.read_text(), str(path))
+    program = build_program(spec)
+    sections = []
+    for sec in program.sections:
+        items = list(sec.items)
+        for i, item in enumerate(items):
+            if isinstance(item, Label) and item.name == "trapret":
+                items.insert(i + 2, items.pop(i))  # one instruction later
+                break
+        sections.append(attrs.evolve(sec, items=tuple(items)))
+    report = prove_program(spec, attrs.evolve(program, sections=tuple(sections)), seed=5, rounds=1)
+    assert any("frame in sp" in f.case for f in report.findings), report.findings

@@ -115,6 +115,7 @@ class _Generator:
             Label(sym.exit, _vis(sym.exit_visibility), "function"),
             Comment("x0 = frame: resume it"),
             insn("mov", "sp", "x0"),
+            *([Label(sym.exit_sp, IrVisibility.GLOBAL)] if sym.exit_sp else []),
             *self.restore_sysregs(),
             # SPSR.M[3:0] (Arm ARM C5.2, SPSR_EL1): EL1h resumes on the saved sp itself;
             # EL0t/EL1t resume with SP_EL0 = saved sp and SP_EL1 just above the frame.

@@ -90,6 +90,9 @@ class Symbols:
     table_visibility: Visibility = Visibility.GLOBAL
     entry_visibility: Visibility = Visibility.LOCAL
     exit_visibility: Visibility = Visibility.GLOBAL
+    #: optional second entry of the exit routine taking the frame in sp instead of x0
+    #: (a teaching kernel's ``mov sp, x0; b trapret``)
+    exit_sp: str | None = None
 
     def entry_symbol(self, slot: VectorSlot) -> str:
         """The entry routine of ``slot``."""

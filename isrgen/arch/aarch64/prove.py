@@ -390,15 +390,22 @@ class Prover:
         case.check_halt(m)
         return case.findings
 
-    def start_task_case(self, rng: random.Random) -> list[Finding]:
-        """The exit routine entering an EL0 task for the first time (x0 = a prepared frame)."""
+    def start_task_case(self, rng: random.Random, *, frame_in_sp: bool = False) -> list[Finding]:
+        """The exit routine entering an EL0 task for the first time (x0, or sp, = a prepared frame)."""
         m = self.machine()
         case = _Case(self, SLOTS[8], rng, False)
-        case.name = "exit routine starting an EL0 task"
-        m.uc.reg_write(_sp_id(), KSTACK_TOP)
+        case.name = "exit routine starting an EL0 task" + (" (frame in sp)" if frame_in_sp else "")
         want = case.write_frame(m, OTHER_FRAME, int(Mode.EL0T), rng.getrandbits(64))
-        m.set_x(0, OTHER_FRAME)
-        m.run(self.image.address(self.spec.symbols.exit), (), until=want.elr)
+        if frame_in_sp:
+            assert self.spec.symbols.exit_sp is not None
+            m.uc.reg_write(_sp_id(), OTHER_FRAME)
+            m.set_x(0, rng.getrandbits(64))
+            start = self.image.address(self.spec.symbols.exit_sp)
+        else:
+            m.uc.reg_write(_sp_id(), KSTACK_TOP)
+            m.set_x(0, OTHER_FRAME)
+            start = self.image.address(self.spec.symbols.exit)
+        m.run(start, (), until=want.elr)
         case.after_eret(m, want, OTHER_FRAME)
         return case.findings
 
@@ -417,6 +424,9 @@ class Prover:
             findings += self.halt_case(random.Random(f"{seed}/{rnd}/halt"))
             findings += self.start_task_case(random.Random(f"{seed}/{rnd}/start"))
             cases += 2
+            if self.spec.symbols.exit_sp:
+                findings += self.start_task_case(random.Random(f"{seed}/{rnd}/start-sp"), frame_in_sp=True)
+                cases += 1
         return ProofReport(cases, tuple(findings))
 
 

@@ -135,6 +135,7 @@ class _Resolver:
             entry=entry_pattern.replace("{prefix}", prefix),
             exit=one("exit", "{prefix}return"),
             halt=one("halt", "{prefix}halt"),
+            exit_sp=one("exit_sp", "") if self.get(("symbols", "exit_sp"), None) else None,
             table_visibility=vis("table", Visibility.GLOBAL),
             entry_visibility=vis("entry", Visibility.LOCAL),
             exit_visibility=vis("exit", Visibility.GLOBAL),
@@ -329,9 +330,11 @@ class _Resolver:
             spec.symbols.exit: "symbols.exit",
             spec.symbols.halt: "symbols.halt",
         }
+        if spec.symbols.exit_sp:
+            generated.setdefault(spec.symbols.exit_sp, "symbols.exit_sp")
         for slot in SLOTS:
             generated.setdefault(spec.symbols.entry_symbol(slot), "symbols.entry")
-        if len(generated) != 3 + len(SLOTS):
+        if len(generated) != 3 + len(SLOTS) + (1 if spec.symbols.exit_sp else 0):
             self.err(("symbols",), "two generated symbols have the same name", at_key=True)
         for key in ("handler", "kernel_handler", "bad_mode", "syscall"):
             block = self.data.get(key)

@@ -61,6 +61,11 @@ SCHEMA: dict[str, Any] = {
                 "table": {**_PATTERN, "description": "The VBAR_EL1 table; may use {prefix}."},
                 "entry": {**_PATTERN, "description": "Per-slot entry routine; may use {prefix}, {name}, {n}."},
                 "exit": {**_PATTERN, "description": "Exit routine (x0 = frame; restores it and erets); {prefix}."},
+                "exit_sp": {
+                    **_PATTERN,
+                    "description": "Optional second entry of the exit routine with the frame in sp, not x0 "
+                    "(mov sp, x0; b trapret); may use {prefix}.",
+                },
                 "halt": {**_PATTERN, "description": "Halt routine (clears registers, masks DAIF, wfi loop)."},
                 "visibility": {
                     "type": "object",
