@@ -195,7 +195,7 @@ class _Resolver:
                 pads += 1
                 field = "pad" if pads == 1 else f"pad{pads - 1}"
             slots.append(FrameSlot(role, field, size, copy, self.loc.of(path)))
-        if not self.ok(("frame", "layout")):
+        if not self.ok(("frame", "layout")) or not isinstance(self.data.get("frame"), dict):
             return Frame("frame", tuple(slots))
         for role in renames if isinstance(renames, dict) else []:
             if role not in first:

@@ -49,7 +49,7 @@ SCHEMA: dict[str, Any] = {
     "title": "isrgen aarch64 spec",
     "type": "object",
     "additionalProperties": False,
-    "required": ["isrgen", "arch", "handler", "bad_mode"],
+    "required": ["isrgen", "arch", "frame", "handler", "bad_mode"],
     "properties": {
         "isrgen": {"const": 1, "description": "Spec format version."},
         "arch": {"const": "aarch64"},
