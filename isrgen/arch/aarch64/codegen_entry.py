@@ -135,6 +135,7 @@ class EntryBuilder:
             items += [
                 Comment("frame record {x29, elr} so frame-pointer unwinders cross the exception"),
                 insn("sub", "sp", "sp", 16),
+                *([Cfi("def_cfa_offset", (self.layout.size + 16,))] if spec.hardening.cfi else []),
                 insn("mrs", "x0", "elr_el1"),
                 mem_pair("stp", "x29", "x0", "sp", 0),
                 insn("mov", "x29", "sp"),
@@ -170,11 +171,11 @@ class EntryBuilder:
 
     # -- CFI --------------------------------------------------------------------------
     def cfi_saved(self) -> list[Item]:
-        """CFA = sp + frame size; every GPR and ELR (the return column) at its slot."""
+        """CFA = sp + frame size; every GPR, the interrupted sp and ELR (the return column) at its slot."""
         size = self.layout.size
         rules: list[Item] = [Cfi("def_cfa", (31, size))]
         for f in self.layout.fields:
-            if not f.copy and (f.role in GPRS or f.role == "elr"):
+            if not f.copy and (f.role in GPRS or f.role in ("elr", "sp")):
                 rules.append(Cfi("offset", (dwarf_number(f.role), f.offset - size)))
         return rules
 
