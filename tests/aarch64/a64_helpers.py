@@ -30,6 +30,11 @@ VARIANTS: dict[str, tuple[tuple[str, str], ...]] = {
         ("  sp_el0: user ", "  sp_el0: tpidr_el1 "),
     ),
     "kernel_task": (("  sp_el0: user ", "  sp_el0: tpidr_el1 "),),
+    "tpidrro": (
+        ("  source: sp_el1 ", "  source: tpidrro_el0 "),
+        ("  sp_el0: user ", "  sp_el0: tpidr_el1 "),
+        ("  style: branch", "  style: linux"),
+    ),
     "hardened": (
         ("  clear_registers: false", "  clear_registers: true"),
         ("  unmask_daif: []", "  unmask_daif: [d, a]"),

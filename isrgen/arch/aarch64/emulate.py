@@ -97,6 +97,7 @@ class CpuState:
     esr: int
     far: int
     tpidr_el1: int = 0
+    tpidrro_el0: int = 0
 
 
 _X = [getattr(a64, f"UC_ARM64_REG_X{i}") for i in range(29)] + [a64.UC_ARM64_REG_X29, a64.UC_ARM64_REG_X30]
@@ -158,6 +159,7 @@ class Machine:
             "fpcr": a64.UC_ARM64_REG_FPCR,
             "fpsr": a64.UC_ARM64_REG_FPSR,
             "tpidr_el1": a64.UC_ARM64_REG_TPIDR_EL1,
+            "tpidrro_el0": a64.UC_ARM64_REG_TPIDRRO_EL0,
         }
         return int(self.uc.reg_read(regs[name]))
 
@@ -178,6 +180,7 @@ class Machine:
             esr=self.reg("esr"),
             far=self.reg("far"),
             tpidr_el1=self.reg("tpidr_el1"),
+            tpidrro_el0=self.reg("tpidrro_el0"),
         )
 
     def load_state(self, s: CpuState) -> None:
@@ -195,6 +198,7 @@ class Machine:
         self.uc.reg_write(a64.UC_ARM64_REG_ESR_EL1, s.esr)
         self.uc.reg_write(a64.UC_ARM64_REG_FAR_EL1, s.far)
         self.uc.reg_write(a64.UC_ARM64_REG_TPIDR_EL1, s.tpidr_el1)
+        self.uc.reg_write(a64.UC_ARM64_REG_TPIDRRO_EL0, s.tpidrro_el0)
 
     # -- memory -------------------------------------------------------------------------
     def read64(self, addr: int) -> int:

@@ -166,9 +166,10 @@ def dwarf_number(register: str) -> int:
     raise KeyError(register)
 
 
-#: System registers an entry may read (Arm ARM D17.2: ELR_EL1, SPSR_EL1, ESR_EL1, FAR_EL1,
-#: SP_EL0, TPIDR_EL1, TPIDRRO_EL0, TPIDR_EL0) and the names the spec uses for them.
-STACK_SOURCE_REGISTERS = ("tpidr_el1", "tpidrro_el0", "tpidr_el0")
+#: System registers that may hold a kernel stack top or a current-task pointer: EL1 can write
+#: both, EL0 cannot (TPIDRRO_EL0 is read-only at EL0; TPIDR_EL0 is not offered: EL0 writes it).
+#: Arm ARM D17.2, TPIDR_EL1 and TPIDRRO_EL0.
+STACK_SOURCE_REGISTERS = ("tpidr_el1", "tpidrro_el0")
 
 #: ERET (Arm ARM C6.2, ERET): the harness watches the glue's exception returns by it
 ERET_ENCODING = 0xD69F03E0

@@ -155,15 +155,17 @@ class _Case:
             spsr=m | (r.getrandbits(4) << 28),
             esr=self.esr(),
             far=r.getrandbits(64),
-            tpidr_el1=BLOCK_TOP if self.spec.stack.source == "tpidr_el1" else r.getrandbits(64) & ~0xF,
+            tpidr_el1=self.sysreg("tpidr_el1"),
+            tpidrro_el0=self.sysreg("tpidrro_el0"),
         )
+
+    def sysreg(self, name: str) -> int:
+        """A thread-pointer register: the block top when it is the stack source, else random."""
+        return BLOCK_TOP if self.spec.stack.source == name else self.rng.getrandbits(64) & ~0xF
 
     def frame_address(self, s: CpuState) -> int:
         if self.slot.from_lower_el and self.spec.stack.source != "sp_el1":
-            top = BLOCK_TOP if self.spec.stack.source == "tpidr_el1" else None
-            if top is None:
-                raise ValueError(f"the prover has no value for {self.spec.stack.source}")
-            return top - self.lay.size
+            return BLOCK_TOP - self.lay.size
         return s.sp_el1 - self.lay.size
 
     def interrupted_sp(self, s: CpuState) -> int:
@@ -225,7 +227,8 @@ class _Case:
                 if i not in keep:
                     self.check(f"x{i} at the handler (cleared)", m.x(i), 0)
         if self.slot.from_lower_el and self.spec.stack.kernel_sp_el0:
-            self.check("SP_EL0 in the kernel", m.reg("sp_el0"), s.tpidr_el1)
+            want = {"tpidr_el1": s.tpidr_el1, "tpidrro_el0": s.tpidrro_el0}[self.spec.stack.kernel_sp_el0]
+            self.check("SP_EL0 in the kernel", m.reg("sp_el0"), want)
         return frame
 
     def clobber(self, m: Machine) -> None:
