@@ -125,6 +125,8 @@ class Machine:
         #: addresses whose PSTATE is recorded in :attr:`seen` each time they execute
         self.watch: set[int] = set()
         self.seen: list[tuple[int, int]] = []
+        #: instructions executed by the last :meth:`run`
+        self.executed = 0
         self.uc.hook_add(_U.UC_HOOK_CODE, self._hook)
 
     def _hook(self, uc: Any, address: int, size: int, user_data: object) -> None:
@@ -133,6 +135,8 @@ class Machine:
         if address in self._stops:
             self.stopped_at = address
             uc.emu_stop()
+            return
+        self.executed += 1
 
     # -- registers ----------------------------------------------------------------------
     def x(self, i: int) -> int:
@@ -222,6 +226,7 @@ class Machine:
         instructions; return the pc.  A CPU fault stops the run where it happened."""
         self._stops = set(stops)
         self.stopped_at = None
+        self.executed = 0
         try:
             self.uc.emu_start(start, until or (1 << 63), count=limit)
         except _U.UcError:

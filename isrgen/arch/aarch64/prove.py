@@ -76,11 +76,22 @@ class Finding:
 
 
 @attrs.frozen
+class PathCost:
+    """Instructions one case executed: from the vector to the handler's first instruction,
+    and from the handler's return to the ``eret`` (both included; None for noreturn)."""
+
+    case: str
+    to_handler: int
+    back: int | None
+
+
+@attrs.frozen
 class ProofReport:
     """What was run and what failed."""
 
     cases: int
     findings: tuple[Finding, ...]
+    costs: tuple[PathCost, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -118,6 +129,7 @@ class _Case:
         self.syscall = syscall
         self.name = f"slot {slot.number} ({slot.name}){' svc' if syscall else ''}"
         self.findings: list[Finding] = []
+        self.cost: PathCost | None = None
 
     def fail(self, message: str) -> None:
         self.findings.append(Finding(self.name, message))
@@ -344,6 +356,7 @@ class _Case:
             where = {v: k for k, v in stops.items()}.get(m.stopped_at or -1, f"{m.reg('pc'):#x}")
             self.fail(f"expected a call to {handler.symbol}, reached {where}")
             return self.findings
+        to_handler = m.executed
         frame = self.at_handler(m, s, handler)
         if self.findings:
             return self.findings
@@ -352,10 +365,12 @@ class _Case:
         self.clobber(m)
         m.set_x(0, ret)
         if handler.returns is Returns.NORETURN:
+            self.cost = PathCost(self.name, to_handler, None)
             m.run(lr, (), limit=400)
             self.check_halt(m)
             return self.findings
         m.run(lr, stops.values(), until=want.elr)
+        self.cost = PathCost(self.name, to_handler, m.executed)
         self.after_eret(m, want, resumed)
         return self.findings
 
@@ -414,6 +429,7 @@ class Prover:
 
     def prove(self, seed: int, rounds: int) -> ProofReport:
         findings: list[Finding] = []
+        costs: list[PathCost] = []
         cases = 0
         for rnd in range(rounds):
             for slot in SLOTS:
@@ -422,15 +438,18 @@ class Prover:
                     kinds.append(True)
                 for svc in kinds:
                     rng = random.Random(f"{seed}/{rnd}/{slot.number}/{svc}")
-                    findings += _Case(self, slot, rng, svc).run()
+                    case = _Case(self, slot, rng, svc)
+                    findings += case.run()
                     cases += 1
+                    if case.cost is not None and rnd == 0:
+                        costs.append(case.cost)
             findings += self.halt_case(random.Random(f"{seed}/{rnd}/halt"))
             findings += self.start_task_case(random.Random(f"{seed}/{rnd}/start"))
             cases += 2
             if self.spec.symbols.exit_sp:
                 findings += self.start_task_case(random.Random(f"{seed}/{rnd}/start-sp"), frame_in_sp=True)
                 cases += 1
-        return ProofReport(cases, tuple(findings))
+        return ProofReport(cases, tuple(findings), tuple(costs))
 
 
 def _sp_id() -> int:
