@@ -30,6 +30,12 @@ VARIANTS: dict[str, tuple[tuple[str, str], ...]] = {
         ("  sp_el0: user ", "  sp_el0: tpidr_el1 "),
     ),
     "kernel_task": (("  sp_el0: user ", "  sp_el0: tpidr_el1 "),),
+    "irq_no_fpsimd": (
+        ("  - {slot: el1t_sync, use: kernel_handler}", "  - {slot: el1t_sync, use: kernel_handler, fpsimd: false}"),
+        ("  - {slot: el1h_sync, use: kernel_handler}", "  - {slot: el1h_sync, use: kernel_handler, fpsimd: false}"),
+        ("  - {slot: el0_64_irq}", "  - {slot: el0_64_irq, fpsimd: false}"),
+        ("  returns: frame ", "  returns: void "),
+    ),
     "tpidrro": (
         ("  source: sp_el1 ", "  source: tpidrro_el0 "),
         ("  sp_el0: user ", "  sp_el0: tpidr_el1 "),

@@ -17,7 +17,7 @@ from isrgen.arch.aarch64.options import Aarch64Spec
 from isrgen.arch.aarch64.prove import prove, prove_program
 from isrgen.arch.aarch64.resolve import load_aarch64_spec
 from isrgen.arch.aarch64.toolchain import GNU_AS, GNU_LD
-from isrgen.codegen.ir import Imm, Insn, Item, Label, Mem, Program, Reg, Section
+from isrgen.codegen.ir import Imm, Insn, Item, Label, Mem, Program, Reg, Section, Sym
 
 
 def _tools() -> None:
@@ -118,6 +118,12 @@ MUTATIONS: dict[str, tuple[str, Callable[[Insn], bool], Rewrite, int]] = {
     "kind argument wrong": ("args", op("mov", "x1"), bump_imm, 0),
     "esr argument missing": ("args", op("mrs", "x2", "esr_el1"), drop, 0),
     "linux slot prologue too small": ("linux", op("sub", "sp", "sp"), bump_imm, 0),
+    "slot without FP/SIMD resumes through the full exit": (
+        "irq_no_fpsimd",
+        lambda i: i.op == "b" and i.operands == (Sym("isr_return_no_fpsimd"),),
+        lambda i: Insn("b", (Sym("isr_return"),)),
+        0,
+    ),
 }
 
 

@@ -140,3 +140,14 @@ def test_generated_symbol_collision() -> None:
     with pytest.raises(SpecError) as info:
         load_aarch64_spec(text, "a.yaml")
     assert any("generated symbols.exit" in d.message for d in info.value.diagnostics)
+
+
+def test_fpsimd_policy_errors() -> None:
+    text = BASE_SPEC.read_text()
+    text = text.replace("  - {slot: el1h_irq}", "  - {slot: el1h_irq, fpsimd: false}")  # handler returns a frame
+    text = text.replace("  - {slot: el0_64_sync} ", "  - {slot: el0_64_sync, fpsimd: false} ")  # the syscall slot
+    with pytest.raises(SpecError) as info:
+        load_aarch64_spec(text, "a.yaml")
+    messages = [d.message for d in info.value.diagnostics]
+    assert any("isr_dispatch returns a frame" in m for m in messages), messages
+    assert any("syscall slot el0_64_sync must save the FP/SIMD area" in m for m in messages), messages

@@ -46,7 +46,7 @@ class _Generator:
                 items += self.entry.prologue(slot)
             elif self.spec.style is TableStyle.INLINE:
                 items += self.entry.prologue(slot)
-                items += self.entry.save(slot)
+                items += self.entry.save(slot, self.spec.route(slot).fpsimd)
             items.append(branch("b", target))
             items.append(PadTo(sym.table, slot.offset + SLOT_SIZE, _FILL))
         items.append(EndSymbol(sym.table))
@@ -69,7 +69,7 @@ class _Generator:
             if self.spec.style is not TableStyle.INLINE:
                 if self.cfi and not in_slot:
                     items.append(_cfi_offset(self.layout.size))
-                items += self.entry.save(slot)
+                items += self.entry.save(slot, route.fpsimd)
                 if self.cfi:
                     items += self.entry.cfi_saved()
             items += self.entry.body(route)
@@ -90,14 +90,22 @@ class _Generator:
     def eret(self) -> list[Item]:
         return [Insn("eret"), *self.barrier()]
 
+    def restore_fpsimd(self) -> list[Item]:
+        """The FP/SIMD registers from the frame (sp = frame), if it has them."""
+        lay = self.layout
+        if not lay.has("q0"):
+            return []
+        return [
+            *load([(lay.offset(q), q) for q in QREGS]),
+            *load([(lay.offset("fpcr"), "x1"), (lay.offset("fpsr"), "x2")]),
+            insn("msr", "fpcr", "x1"),
+            insn("msr", "fpsr", "x2"),
+        ]
+
     def restore_sysregs(self) -> list[Item]:
-        """FP/SIMD state, ELR and SPSR from the frame (sp = frame); x2 keeps SPSR, x1 the saved sp."""
+        """ELR and SPSR from the frame (sp = frame); x2 keeps SPSR, x1 the saved sp."""
         lay = self.layout
         items: list[Item] = []
-        if lay.has("q0"):
-            items += load([(lay.offset(q), q) for q in QREGS])
-            items += load([(lay.offset("fpcr"), "x1"), (lay.offset("fpsr"), "x2")])
-            items += [insn("msr", "fpcr", "x1"), insn("msr", "fpsr", "x2")]
         items += load([(lay.offset("elr"), "x1")])
         items += [insn("msr", "elr_el1", "x1")]
         items += load([(lay.offset("spsr"), "x2")])
@@ -109,6 +117,16 @@ class _Generator:
         sym = self.spec.symbols
         lay = self.layout
         el1h = f"{sym.prefix}resume_el1h"
+        after_fp = f"{sym.prefix}return_sysregs"
+        skip_fp: list[Item] = []
+        if lay.has("q0") and not all(r.fpsimd for r in self.spec.routes):
+            skip_fp = [
+                Align(4, _FILL),
+                Label(self.entry.exit_without_fpsimd),
+                Comment("x0 = frame saved without its FP/SIMD area: resume it, FP/SIMD registers untouched"),
+                insn("mov", "sp", "x0"),
+                branch("b", after_fp),
+            ]
         gprs_but_x0 = [(f.offset, f.role) for f in lay.fields if f.role in GPRS and not f.copy and f.role != "x0"]
         items: list[Item] = [
             Align(self.spec.sections.code_align, _FILL),
@@ -116,6 +134,8 @@ class _Generator:
             Comment("x0 = frame: resume it"),
             insn("mov", "sp", "x0"),
             *([Label(sym.exit_sp, IrVisibility.GLOBAL)] if sym.exit_sp else []),
+            *self.restore_fpsimd(),
+            Label(after_fp),
             *self.restore_sysregs(),
             # SPSR.M[3:0] (Arm ARM C5.2, SPSR_EL1): EL1h resumes on the saved sp itself;
             # EL0t/EL1t resume with SP_EL0 = saved sp and SP_EL1 just above the frame.
@@ -136,6 +156,7 @@ class _Generator:
             *load([(lay.offset("x0"), "x0")], base="x0"),
             *self.eret(),
             EndSymbol(sym.exit),
+            *skip_fp,
         ]
         return items
 
@@ -151,6 +172,7 @@ class _Generator:
             Label(self.entry.syscall_exit),
             Comment("back to EL0 after an SVC: declared registers from the frame, the others zeroed"),
             insn("mov", "sp", "x0"),
+            *self.restore_fpsimd(),
             *self.restore_sysregs(),
             insn("msr", "sp_el0", "x1"),
             *load(restored),

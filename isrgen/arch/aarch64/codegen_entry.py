@@ -67,8 +67,8 @@ class EntryBuilder:
             return [mov_imm(reg, slot.number)]
         raise KeyError(role)
 
-    def save(self, slot: VectorSlot) -> list[Item]:
-        """Store every frame field (sp points at the frame)."""
+    def save(self, slot: VectorSlot, fpsimd: bool = True) -> list[Item]:
+        """Store every frame field (sp points at the frame); the FP/SIMD area only if ``fpsimd``."""
         gprs = [(f.offset, f.role) for f in self.layout.fields if f.role in GPRS]
         items: list[Item] = [Comment(f"save the frame: slot {slot.number} ({slot.name})"), *store(gprs)]
         values: list[tuple[int, str]] = []
@@ -81,7 +81,7 @@ class EntryBuilder:
                 items += self.special_value(f.role, slot, reg)
                 values.append((f.offset, reg))
         items += store(values)
-        if self.layout.has("q0"):
+        if fpsimd and self.layout.has("q0"):
             items += store([(self.layout.offset(q), q) for q in QREGS])
             items += [insn("mrs", "x0", "fpcr"), insn("mrs", "x1", "fpsr")]
             items += store([(self.layout.offset("fpcr"), "x0"), (self.layout.offset("fpsr"), "x1")])
@@ -115,10 +115,16 @@ class EntryBuilder:
             items.append(insn("msr", "daifset", DAIF_ALL))
         return items
 
-    def after(self, handler: Handler) -> list[Item]:
+    @property
+    def exit_without_fpsimd(self) -> str:
+        """Internal entry of the exit routine that leaves the FP/SIMD registers alone."""
+        return f"{self.spec.symbols.prefix}return_no_fpsimd"
+
+    def after(self, handler: Handler, fpsimd: bool = True) -> list[Item]:
         """Where control goes when the handler returns."""
         if handler.returns is Returns.VOID:
-            return [*self.frame_in("x0"), branch("b", self.spec.symbols.exit)]
+            exit_ = self.spec.symbols.exit if fpsimd or not self.layout.has("q0") else self.exit_without_fpsimd
+            return [*self.frame_in("x0"), branch("b", exit_)]
         if handler.returns is Returns.FRAME:
             return [branch("b", self.spec.symbols.exit)]
         return [Comment("the handler must not return"), branch("b", self.spec.symbols.halt)]
@@ -153,7 +159,7 @@ class EntryBuilder:
                 branch("b.eq", self.svc_label(slot)),
             ]
         items += self.call(route.handler, slot)
-        items += self.after(route.handler)
+        items += self.after(route.handler, route.fpsimd)
         if syscall is not None and syscall.slot == slot:
             items.append(_label(self.svc_label(slot)))
             items += self.call(syscall.handler, slot)

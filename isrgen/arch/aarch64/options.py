@@ -155,6 +155,9 @@ class Route:
     slot: VectorSlot
     use: Use
     handler: Handler
+    #: save and restore the frame's FP/SIMD area on this slot (when the frame has one); False
+    #: for entries whose handlers never touch FP/SIMD registers, like x86's "none" SIMD policy
+    fpsimd: bool = True
 
     @property
     def used(self) -> bool:

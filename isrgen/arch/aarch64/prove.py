@@ -48,6 +48,7 @@ KSTACK_TOP = KERNEL_STACK + REGION
 BLOCK_TOP = SCRATCH + 0x8000
 OTHER_FRAME = SCRATCH + 0x2000
 _AARCH32_USR = 0x10
+_FP_ROLES = frozenset({*(f"q{i}" for i in range(32)), "fpcr", "fpsr"})
 #: PSTATE.IL, set by an illegal exception return (Arm ARM D1.11.5)
 _IL_SHIFT = 20
 #: FPCR bits unicorn keeps (AHP, DN, FZ, RMode: Arm ARM C5.2, FPCR) and FPSR's cumulative flags
@@ -130,6 +131,8 @@ class _Case:
         self.name = f"slot {slot.number} ({slot.name}){' svc' if syscall else ''}"
         self.findings: list[Finding] = []
         self.cost: PathCost | None = None
+        #: whether this slot saves and restores the FP/SIMD area
+        self.fpsimd = syscall or prover.spec.route(slot).fpsimd
 
     def fail(self, message: str) -> None:
         self.findings.append(Finding(self.name, message))
@@ -203,6 +206,8 @@ class _Case:
             "fpsr": s.fpsr,
         }
         for f in self.lay.fields:
+            if f.role in _FP_ROLES and not self.fpsimd:
+                continue  # not saved on this slot
             if f.role in GPRS:
                 self.check(f"frame.{f.name}", m.read64(frame + f.offset), s.x[int(f.role[1:])])
             elif f.role.startswith("q"):
@@ -247,6 +252,8 @@ class _Case:
         """What any AAPCS64 function may do to caller-saved state."""
         for reg in CALLER_SAVED:
             m.set_x(int(reg[1:]), self.rng.getrandbits(64))
+        if not self.fpsimd:
+            return  # the slot's handler promises not to touch FP/SIMD registers
         for i in [*range(8), *range(16, 32)]:
             m.uc.reg_write(m_q(i), self.rng.getrandbits(128))
 
@@ -361,6 +368,8 @@ class _Case:
         if self.findings:
             return self.findings
         ret, want, resumed = self.resume_target(m, frame, s, handler)
+        if not self.fpsimd:  # the interrupted FP/SIMD state stays in the registers
+            want.q, want.fpcr, want.fpsr = s.q, s.fpcr, s.fpsr
         lr = m.x(30)
         self.clobber(m)
         m.set_x(0, ret)

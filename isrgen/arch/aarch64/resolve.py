@@ -256,8 +256,9 @@ class _Resolver:
         if len(set(args)) != len(args):
             self.err(path, "an argument is listed twice")
 
-    def routes(self, handler: Handler | None, kernel: Handler | None, bad: Handler | None) -> list[Route]:
+    def routes(self, handler: Handler | None, kernel: Handler | None, bad: Handler | None, frame: Frame) -> list[Route]:
         uses: dict[int, Use] = {}
+        no_fp: set[int] = set()
         where: dict[int, Path] = {}
         raw = self.get(("slots",), [])
         for i, item in enumerate(raw if isinstance(raw, list) else []):
@@ -280,12 +281,23 @@ class _Resolver:
                 )
             uses[slot.number] = use
             where[slot.number] = path
+            if item.get("fpsimd", True) is False:
+                chosen = {Use.HANDLER: handler, Use.KERNEL_HANDLER: kernel, Use.BAD_MODE: bad}[use]
+                if not frame.has_fpsimd:
+                    self.err(path + ("fpsimd",), "the frame has no fpsimd area to skip")
+                elif chosen is not None and chosen.returns is Returns.FRAME:
+                    self.err(
+                        path + ("fpsimd",),
+                        f"{chosen.symbol} returns a frame to resume (maybe another "
+                        "task's): its FP/SIMD registers must be saved",
+                    )
+                no_fp.add(slot.number)
         out: list[Route] = []
         fallback = bad or Handler("bad_mode", Returns.NORETURN)
         for slot in SLOTS:
             use = uses.get(slot.number, Use.BAD_MODE)
             chosen = {Use.HANDLER: handler, Use.KERNEL_HANDLER: kernel, Use.BAD_MODE: bad}[use] or fallback
-            out.append(Route(slot, use, chosen))
+            out.append(Route(slot, use, chosen, slot.number not in no_fp))
         return out
 
     @staticmethod
@@ -300,6 +312,12 @@ class _Resolver:
         path: Path = ("syscall", "slot") if "slot" in block else ("syscall",)
         if slot.origin is not Origin.EL0_64 or slot.type.value != "sync":
             self.err(path, f"SVC from AArch64 EL0 arrives at el0_64_sync, not {slot.name} (Arm ARM D1.10.2)")
+        elif not routes[slot.number].fpsimd:
+            self.err(
+                path,
+                f"the syscall slot {slot.name} must save the FP/SIMD area (the syscall exit restores it)",
+                at_key="slot" in block,
+            )
         elif not routes[slot.number].used:
             self.err(
                 path,
@@ -350,7 +368,7 @@ class _Resolver:
         handler = self.handler("handler")
         kernel = self.handler("kernel_handler")
         bad = self.handler("bad_mode", noreturn=True)
-        routes = self.routes(handler, kernel, bad)
+        routes = self.routes(handler, kernel, bad, frame)
         syscall = self.syscall(routes)
         outputs = self.get(("outputs",), None)
         if self.diags or handler is None or bad is None:

@@ -161,6 +161,12 @@ SCHEMA: dict[str, Any] = {
                 "properties": {
                     "slot": _SLOT,
                     "use": {"enum": ["handler", "kernel_handler", "bad_mode"], "description": "Default handler."},
+                    "fpsimd": {
+                        "type": "boolean",
+                        "description": "false: this slot neither saves nor restores the frame's FP/SIMD area "
+                        "(its handler must not touch FP/SIMD registers; not for handlers returning a frame, "
+                        "nor for the syscall slot).",
+                    },
                 },
             },
         },
