@@ -7,6 +7,7 @@ The pipeline, one module per stage::
               --codegen.build_program-->     isrgen.codegen.ir.Program
               --syntax.render_gas-->         the .S file
     cview.render_c_header / cview.c_view     the C header (frame struct, prototypes, VBAR helper)
+    rustview.render_rust_module              the Rust module (#[repr(C)] struct, global_asm!)
     outputs.render_outputs                   every file the spec's ``outputs`` names
     prove.prove / prove.prove_program        run the glue under unicorn and check it
     verify.verify_image                      check a linked kernel image
@@ -23,6 +24,7 @@ from .layout import FrameLayout, compute_layout
 from .options import Aarch64Spec
 from .outputs import render_outputs
 from .resolve import load_aarch64_spec, resolve_aarch64
+from .rustview import render_rust_module
 from .schema import SCHEMA
 from .syntax import render_gas
 
@@ -37,5 +39,6 @@ __all__ = [
     "render_c_header",
     "render_gas",
     "render_outputs",
+    "render_rust_module",
     "resolve_aarch64",
 ]

@@ -6,12 +6,14 @@ from .codegen import build_program
 from .cview import render_c_header
 from .diagnostics_text import unsupported_backend
 from .options import Aarch64Spec
+from .rustview import render_rust_module
 from .syntax import render_gas
 
 #: backends this package renders, by the name the spec's ``outputs`` uses
 RENDERERS = {
     "gas": lambda spec: render_gas(build_program(spec)),
     "c": render_c_header,
+    "rust": render_rust_module,
 }
 
 
