@@ -8,6 +8,7 @@ The pipeline, one module per stage::
               --syntax.render_gas-->         the .S file
     cview.render_c_header / cview.c_view     the C header (frame struct, prototypes, VBAR helper)
     rustview.render_rust_module              the Rust module (#[repr(C)] struct, global_asm!)
+    gdbview.render_gdb_script                the gdb script (frame printer, ESR decoding, restore)
     outputs.render_outputs                   every file the spec's ``outputs`` names
     prove.prove / prove.prove_program        run the glue under unicorn and check it
     verify.verify_image                      check a linked kernel image

@@ -5,6 +5,7 @@ from __future__ import annotations
 from .codegen import build_program
 from .cview import render_c_header
 from .diagnostics_text import unsupported_backend
+from .gdbview import render_gdb_script
 from .options import Aarch64Spec
 from .rustview import render_rust_module
 from .syntax import render_gas
@@ -14,6 +15,7 @@ RENDERERS = {
     "gas": lambda spec: render_gas(build_program(spec)),
     "c": render_c_header,
     "rust": render_rust_module,
+    "gdb": render_gdb_script,
 }
 
 
