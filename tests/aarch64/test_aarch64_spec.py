@@ -151,3 +151,11 @@ def test_fpsimd_policy_errors() -> None:
     messages = [d.message for d in info.value.diagnostics]
     assert any("isr_dispatch returns a frame" in m for m in messages), messages
     assert any("syscall slot el0_64_sync must save the FP/SIMD area" in m for m in messages), messages
+
+
+def test_table_section_must_be_code() -> None:
+    text = BASE_SPEC.read_text().replace("  table: .text.isr.vectors ", "  table: .rodata.isr ")
+    with pytest.raises(SpecError) as info:
+        load_aarch64_spec(text, "a.yaml")
+    (diag,) = info.value.diagnostics
+    assert diag.path == "$.sections.table" and "cannot hold code" in diag.message

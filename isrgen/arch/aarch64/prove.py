@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import random
 import tempfile
-from collections.abc import Callable
 from pathlib import Path
 
 import attrs
@@ -483,6 +482,3 @@ def prove_program(
 def prove(spec: Aarch64Spec, *, seed: int = 0, rounds: int = 2) -> ProofReport:
     """Prove the glue :func:`~isrgen.arch.aarch64.codegen.build_program` makes for ``spec``."""
     return prove_program(spec, build_program(spec), seed=seed, rounds=rounds)
-
-
-Mutator = Callable[[Program], Program]

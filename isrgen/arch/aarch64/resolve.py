@@ -43,6 +43,8 @@ DEFAULT_OUTPUTS = (("gas", "isr.S"), ("c", "isr.h"))
 SPECIAL_ROLES = ("sp", "elr", "spsr", "esr", "far", "kind", "pad", "fpsimd")
 #: what the exit routine restores: the frame must hold all of it
 REQUIRED_ROLES = (*GPRS, "sp", "elr", "spsr")
+#: section names the toolchain gives non-executable attributes
+_NOT_CODE_PREFIXES = (".rodata", ".data", ".bss", ".tbss", ".tdata", ".note", ".debug", ".comment")
 _IDENT = re.compile(r"[A-Za-z_.$][A-Za-z0-9_.$]*\Z")
 
 
@@ -145,11 +147,16 @@ class _Resolver:
         align = self.get(("sections", "code_align"), 16)
         if align & (align - 1):
             self.err(("sections", "code_align"), f"{align} is not a power of two")
-        return Sections(
+        sections = Sections(
             code=self.get(("sections", "code"), ".text.isr"),
             table=self.get(("sections", "table"), ".text.isr.vectors"),
             code_align=align,
         )
+        for key in ("code", "table"):
+            name = getattr(sections, key)
+            if name.startswith(_NOT_CODE_PREFIXES):
+                self.err(("sections", key), f'{name} cannot hold code: the {key} is executed (emitted "ax")')
+        return sections
 
     def frame(self, prefix: str) -> Frame:
         raw = self.get(("frame", "layout"), [])
