@@ -105,13 +105,12 @@ class _Generator:
     def restore_sysregs(self) -> list[Item]:
         """ELR and SPSR from the frame (sp = frame); x2 keeps SPSR, x1 the saved sp."""
         lay = self.layout
-        items: list[Item] = []
-        items += load([(lay.offset("elr"), "x1")])
-        items += [insn("msr", "elr_el1", "x1")]
-        items += load([(lay.offset("spsr"), "x2")])
-        items += [insn("msr", "spsr_el1", "x2")]
-        items += load([(lay.offset("sp"), "x1")])
-        return items
+        # one load list, so adjacent fields pair into LDPs; x3 is restored from the frame later
+        return [
+            *load([(lay.offset("elr"), "x3"), (lay.offset("spsr"), "x2"), (lay.offset("sp"), "x1")]),
+            insn("msr", "elr_el1", "x3"),
+            insn("msr", "spsr_el1", "x2"),
+        ]
 
     def exit_routine(self) -> list[Item]:
         sym = self.spec.symbols
