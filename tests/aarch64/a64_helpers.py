@@ -30,6 +30,13 @@ VARIANTS: dict[str, tuple[tuple[str, str], ...]] = {
         ("  sp_el0: user ", "  sp_el0: tpidr_el1 "),
     ),
     "kernel_task": (("  sp_el0: user ", "  sp_el0: tpidr_el1 "),),
+    "record_in_frame": (
+        (
+            "           sp, elr, spsr, esr, far, kind, pad,\n",
+            "           sp, elr, spsr, esr, far, kind, pad, record,\n",
+        ),
+        ("  frame_record: false", "  frame_record: true"),
+    ),
     "irq_no_fpsimd": (
         ("  - {slot: el1t_sync, use: kernel_handler}", "  - {slot: el1t_sync, use: kernel_handler, fpsimd: false}"),
         ("  - {slot: el1h_sync, use: kernel_handler}", "  - {slot: el1h_sync, use: kernel_handler, fpsimd: false}"),

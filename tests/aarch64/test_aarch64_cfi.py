@@ -31,7 +31,7 @@ def bl_offsets(code: bytes, start: int, end: int) -> list[int]:
 
 
 @pytest.mark.parametrize("assembler", ["gnu", "llvm"])
-@pytest.mark.parametrize(("name", "record"), [("base", 0), ("hardened", 16), ("linux", 0)])
+@pytest.mark.parametrize(("name", "record"), [("base", 0), ("hardened", 16), ("linux", 0), ("record_in_frame", 0)])
 def test_rules_at_the_call(name: str, record: int, assembler: str, tmp_path: Path) -> None:
     require_tool(GNU_AS, LLVM_MC)
     text = (Path(__file__).parents[2] / "specs" / "aarch64.yaml").read_text()

@@ -112,6 +112,8 @@ MUTATIONS: dict[str, tuple[str, Callable[[Insn], bool], Rewrite, int]] = {
     "stack top not taken from TPIDR_EL1": ("tpidr", op("mrs", "x0", "tpidr_el1"), drop, 0),
     "kernel SP_EL0 not loaded": ("kernel_task", op("msr", "sp_el0", "x0"), drop, 0),
     "frame record x29 not set": ("hardened", op("mov", "x29", "sp"), drop, 0),
+    "in-frame record x29 not set": ("record_in_frame", op("add", "x29", "sp"), drop, 0),
+    "in-frame record without elr": ("record_in_frame", op("mrs", "x0", "elr_el1"), drop, 0),
     "register x12 not cleared on EL0 entry": ("hardened", op("mov", "x12", "xzr"), drop, 0),
     "DAIF not unmasked": ("hardened", op("msr", "daifclr"), drop, 0),
     "DAIF not masked again": ("hardened", op("msr", "daifset"), drop, 0),

@@ -76,7 +76,7 @@ class EntryBuilder:
         for f in self.layout.fields:
             if f.role == "pad":
                 values += [(f.offset + i, ZR) for i in range(0, f.size, 8)]
-            elif f.role in ("sp", "elr", "spsr", "esr", "far", "kind"):
+            elif f.role in ("sp", "elr", "spsr", "esr", "far", "kind"):  # "record": written by body()
                 reg = next(scratch)
                 items += self.special_value(f.role, slot, reg)
                 values.append((f.offset, reg))
@@ -90,7 +90,12 @@ class EntryBuilder:
     # -- call -------------------------------------------------------------------------
     def frame_in(self, reg: str) -> list[Item]:
         """``reg`` = the frame's address (sp, or above the frame record)."""
-        return add_imm("add", reg, "sp", 16 if self.spec.hardening.frame_record else 0) or [insn("mov", reg, "sp")]
+        return add_imm("add", reg, "sp", self.below) or [insn("mov", reg, "sp")]
+
+    @property
+    def below(self) -> int:
+        """Bytes between sp and the frame at the call: a frame record kept below the frame."""
+        return self.layout.record_below if self.spec.hardening.frame_record else 0
 
     def args(self, handler: Handler, slot: VectorSlot) -> list[Item]:
         items: list[Item] = []
@@ -136,8 +141,16 @@ class EntryBuilder:
         items: list[Item] = []
         if slot.from_lower_el and spec.stack.kernel_sp_el0:
             items += [insn("mrs", "x0", spec.stack.kernel_sp_el0), insn("msr", "sp_el0", "x0")]
-        if spec.hardening.frame_record:
+        if spec.hardening.frame_record and self.layout.has("record"):
             # AAPCS64 6.4.6: a frame record is {previous x29, return address}; x29 points at it.
+            rec = self.layout.offset("record")
+            items += [
+                Comment("frame record {x29, elr} in the frame so frame-pointer unwinders cross the exception"),
+                insn("mrs", "x0", "elr_el1"),
+                *store([(rec, "x29"), (rec + 8, "x0")]),
+                *add_imm("add", "x29", "sp", rec),
+            ]
+        elif spec.hardening.frame_record:
             items += [
                 Comment("frame record {x29, elr} so frame-pointer unwinders cross the exception"),
                 insn("sub", "sp", "sp", 16),

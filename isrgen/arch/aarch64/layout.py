@@ -62,6 +62,12 @@ class FrameLayout:
         return any(f.role == role and not f.copy for f in self.fields)
 
     @property
+    def record_below(self) -> int:
+        """Bytes below the frame that a frame record takes when ``hardening.frame_record`` is on:
+        16, unless the layout has a ``record`` slot to hold it."""
+        return 0 if self.has("record") else 16
+
+    @property
     def copies(self) -> tuple[Field, ...]:
         """Second copies of registers (written at entry, never restored)."""
         return tuple(f for f in self.fields if f.copy)

@@ -205,8 +205,8 @@ class _Case:
             "fpsr": s.fpsr,
         }
         for f in self.lay.fields:
-            if f.role in _FP_ROLES and not self.fpsimd:
-                continue  # not saved on this slot
+            if (f.role in _FP_ROLES and not self.fpsimd) or f.role == "record":
+                continue  # not saved on this slot / checked with the hardening options
             if f.role in GPRS:
                 self.check(f"frame.{f.name}", m.read64(frame + f.offset), s.x[int(f.role[1:])])
             elif f.role.startswith("q"):
@@ -222,7 +222,8 @@ class _Case:
         hard = self.spec.hardening
         sp = m.reg("sp")
         self.check("x0 (the frame)", m.x(0), frame)
-        self.check("sp at the call", sp, frame - (16 if hard.frame_record else 0))
+        below = self.lay.record_below if hard.frame_record else 0
+        self.check("sp at the call", sp, frame - below)
         if sp % 16:
             self.fail(f"sp {sp:#x} is not 16-byte aligned at the call (AAPCS64 6.4.5.1)")
         pstate = m.reg("pstate")
@@ -234,9 +235,10 @@ class _Case:
             want = {Arg.FRAME: frame, Arg.KIND: self.slot.number, Arg.ESR: s.esr}[arg]
             self.check(f"argument {arg.value} in x{i}", m.x(i), want)
         if hard.frame_record:
-            self.check("x29 (frame record)", m.x(29), sp)
-            self.check("frame record [0] (interrupted x29)", m.read64(sp), s.x[29])
-            self.check("frame record [8] (elr)", m.read64(sp + 8), s.elr)
+            record = frame + self.lay.offset("record") if self.lay.has("record") else sp
+            self.check("x29 (frame record)", m.x(29), record)
+            self.check("frame record [0] (interrupted x29)", m.read64(record), s.x[29])
+            self.check("frame record [8] (elr)", m.read64(record + 8), s.elr)
         if hard.clear_registers and self.slot.from_lower_el:
             keep = set(range(len(handler.args))) | {29 if hard.frame_record else -1, 30}
             for i in range(31):

@@ -40,7 +40,7 @@ from .schema import SCHEMA
 
 DEFAULT_OUTPUTS = (("gas", "isr.S"), ("c", "isr.h"))
 #: roles a frame slot may hold besides the GPRs
-SPECIAL_ROLES = ("sp", "elr", "spsr", "esr", "far", "kind", "pad", "fpsimd")
+SPECIAL_ROLES = ("sp", "elr", "spsr", "esr", "far", "kind", "pad", "fpsimd", "record")
 #: what the exit routine restores: the frame must hold all of it
 REQUIRED_ROLES = (*GPRS, "sp", "elr", "spsr")
 #: section names the toolchain gives non-executable attributes
@@ -178,7 +178,9 @@ class _Resolver:
                 hint = " (x31 is not a register: it encodes sp or xzr)" if role == "x31" else ""
                 self.err(path, f"unknown register or slot {role!r}{hint}; allowed: x0..x30, {', '.join(SPECIAL_ROLES)}")
                 continue
-            if size != 8 and role != "pad":
+            if role == "record":
+                size = 16  # {x29, elr}: AAPCS64 6.4.6 frame record
+            elif size != 8 and role != "pad":
                 self.err(path + ("size",), f"only a pad may have a size ({role} is 8 bytes)")
                 continue
             if size % 8:
@@ -340,7 +342,10 @@ class _Resolver:
         self.check_args(("syscall", "args"), args)
         return Syscall(Handler(block["handler"], Returns.VOID, args, self.loc.of(("syscall",))), slot, restored)
 
-    def hardening(self) -> Hardening:
+    def hardening(self, frame: Frame) -> Hardening:
+        record = any(s.role == "record" for s in frame.slots)
+        if record and not self.get(("hardening", "frame_record"), False):
+            self.err(("frame", "layout"), "a 'record' slot needs hardening.frame_record: true", at_key=True)
         return Hardening(
             clear_registers=self.get(("hardening", "clear_registers"), False),
             unmask_daif=tuple(self.get(("hardening", "unmask_daif"), [])),
@@ -389,7 +394,7 @@ class _Resolver:
             routes=tuple(routes),
             bad_mode=bad,
             syscall=syscall,
-            hardening=self.hardening(),
+            hardening=self.hardening(frame),
             outputs=tuple(sorted(outputs.items())) if isinstance(outputs, dict) else DEFAULT_OUTPUTS,
         )
         self.check_collisions(spec)

@@ -107,7 +107,8 @@ SCHEMA: dict[str, Any] = {
                     "minItems": 1,
                     "description": "Slots low address first: x0..x30, sp (SP_EL0 for EL0/EL1t entries, the "
                     "interrupted SP_EL1 for EL1h ones), elr, spsr, esr, far, kind (slot number), pad, fpsimd "
-                    "(q0-q31, fpcr, fpsr; 16-aligned), or {name, holds, size} for a named slot or a second copy "
+                    "(q0-q31, fpcr, fpsr; 16-aligned), record (a 16-byte {x29, elr} frame record; needs "
+                    "hardening.frame_record), or {name, holds, size} for a named slot or a second copy "
                     "of a register (Linux's orig_x0).",
                     "items": {
                         "oneOf": [
@@ -204,7 +205,8 @@ SCHEMA: dict[str, Any] = {
                 },
                 "frame_record": {
                     "type": "boolean",
-                    "description": "A {x29, elr} frame record below the frame, x29 pointing at it.",
+                    "description": "A {x29, elr} frame record, x29 pointing at it: in the frame's 'record' slot "
+                    "if the layout has one (Linux's stackframe), else just below the frame.",
                 },
                 "cfi": {"type": "boolean", "description": ".cfi directives: signal frame, return column ELR."},
             },
