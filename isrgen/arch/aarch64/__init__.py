@@ -1,0 +1,45 @@
+"""AArch64 (Armv8-A, exceptions taken to EL1): everything isrgen knows and generates for it.
+
+The pipeline, one module per stage::
+
+    spec text --resolve.load_aarch64_spec--> options.Aarch64Spec
+              --layout.compute_layout-->     layout.FrameLayout
+              --codegen.build_program-->     isrgen.codegen.ir.Program
+              --syntax.render_gas-->         the .S file
+    cview.render_c_header / cview.c_view     the C header (frame struct, prototypes, VBAR helper)
+    rustview.render_rust_module              the Rust module (#[repr(C)] struct, global_asm!)
+    gdbview.render_gdb_script                the gdb script (frame printer, ESR decoding, restore)
+    outputs.render_outputs                   every file the spec's ``outputs`` names
+    prove.prove / prove.prove_program        run the glue under unicorn and check it
+    verify.verify_image                      check a linked kernel image
+
+:mod:`~isrgen.arch.aarch64.facts` holds the architecture's numbers (vector offsets,
+ESR classes, SPSR modes, DWARF numbers, AAPCS64 registers), each written once.
+"""
+
+from __future__ import annotations
+
+from .codegen import build_program
+from .cview import c_view, render_c_header
+from .layout import FrameLayout, compute_layout
+from .options import Aarch64Spec
+from .outputs import render_outputs
+from .resolve import load_aarch64_spec, resolve_aarch64
+from .rustview import render_rust_module
+from .schema import SCHEMA
+from .syntax import render_gas
+
+__all__ = [
+    "SCHEMA",
+    "Aarch64Spec",
+    "FrameLayout",
+    "build_program",
+    "c_view",
+    "compute_layout",
+    "load_aarch64_spec",
+    "render_c_header",
+    "render_gas",
+    "render_outputs",
+    "render_rust_module",
+    "resolve_aarch64",
+]

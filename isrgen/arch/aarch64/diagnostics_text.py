@@ -1,0 +1,13 @@
+"""Messages for requests the aarch64 generator cannot serve."""
+
+from __future__ import annotations
+
+from ...diagnostics import UsageError
+
+
+def unsupported_backend(backend: str, available: tuple[str, ...]) -> UsageError:
+    """``nasm`` (x86 only) or a backend not written for aarch64 yet."""
+    why = "NASM assembles x86 only" if backend == "nasm" else "not available for aarch64"
+    return UsageError(
+        f"backend {backend!r} cannot be used with arch: aarch64 ({why}); available: {', '.join(available)}"
+    )

@@ -1,0 +1,420 @@
+"""Located YAML data -> :class:`~isrgen.arch.aarch64.options.Aarch64Spec`.
+
+Two passes, both collecting every problem: the JSON Schema (types, enums, unknown
+keys) and the semantic checks below (registers, duplicates, sizes, routing).  Each
+problem is a :class:`~isrgen.diagnostics.Diagnostic` at the key or value that
+causes it; nothing is built when there is one.
+"""
+
+from __future__ import annotations
+
+import re
+import string
+from typing import Any
+
+import jsonschema
+
+from ...diagnostics import Diagnostic, SpecError
+from ...yamlsource import Locations, Path, format_path, parse_yaml
+from .facts import GPRS, SLOT_BY_NAME, SLOTS, Origin, VectorSlot
+from .layout import compute_layout
+from .options import (
+    Aarch64Spec,
+    Arg,
+    ExitBarrier,
+    Frame,
+    FrameSlot,
+    Handler,
+    Hardening,
+    Returns,
+    Route,
+    Sections,
+    Stack,
+    Symbols,
+    Syscall,
+    TableStyle,
+    Use,
+    Visibility,
+)
+from .schema import SCHEMA
+
+DEFAULT_OUTPUTS = (("gas", "isr.S"), ("c", "isr.h"))
+#: roles a frame slot may hold besides the GPRs
+SPECIAL_ROLES = ("sp", "elr", "spsr", "esr", "far", "kind", "pad", "fpsimd", "record")
+#: what the exit routine restores: the frame must hold all of it
+REQUIRED_ROLES = (*GPRS, "sp", "elr", "spsr")
+#: section names the toolchain gives non-executable attributes
+_NOT_CODE_PREFIXES = (".rodata", ".data", ".bss", ".tbss", ".tdata", ".note", ".debug", ".comment")
+_IDENT = re.compile(r"[A-Za-z_.$][A-Za-z0-9_.$]*\Z")
+
+
+def _schema_diagnostics(data: Any, loc: Locations) -> tuple[list[Diagnostic], set[str]]:
+    diags: list[Diagnostic] = []
+    bad: set[str] = set()
+    validator = jsonschema.Draft202012Validator(SCHEMA)
+    for error in validator.iter_errors(data):
+        path: Path = tuple(error.absolute_path)
+        bad.add(format_path(path))
+        if error.validator == "additionalProperties" and isinstance(error.instance, dict):
+            known = error.schema.get("properties", {})
+            for key in error.instance:
+                if key not in known:
+                    allowed = ", ".join(sorted(known))
+                    diags.append(loc.error(path + (key,), f"unknown key '{key}' (allowed: {allowed})", at_key=True))
+            continue
+        if error.validator == "oneOf":
+            hint = error.schema.get("description", "")
+            diags.append(loc.error(path, f"{error.instance!r} is not valid here: {hint}"))
+            continue
+        if error.validator == "enum":
+            choices = ", ".join(str(c) for c in error.validator_value)
+            diags.append(loc.error(path, f"{error.instance!r} is not one of: {choices}"))
+            continue
+        diags.append(loc.error(path, error.message))
+    return diags, bad
+
+
+class _Resolver:
+    def __init__(self, data: dict[str, Any], loc: Locations, bad: set[str]):
+        self.data = data
+        self.loc = loc
+        self.bad = bad
+        self.diags: list[Diagnostic] = []
+
+    # -- helpers ---------------------------------------------------------------------
+    def err(self, path: Path, message: str, *, at_key: bool = False) -> None:
+        self.diags.append(self.loc.error(path, message, at_key=at_key))
+
+    def ok(self, path: Path) -> bool:
+        text = format_path(path)
+        return not any(b == text or b.startswith(text + ".") or b.startswith(text + "[") for b in self.bad)
+
+    def get(self, path: Path, default: Any) -> Any:
+        node: Any = self.data
+        for key in path:
+            if not isinstance(node, dict) or key not in node:
+                return default
+            node = node[key]
+        return node if self.ok(path) else default
+
+    def expand(self, path: Path, pattern: str, fields: dict[str, Any]) -> str:
+        try:
+            names = [f for _, f, _, _ in string.Formatter().parse(pattern) if f is not None]
+        except ValueError as exc:
+            self.err(path, f"bad pattern {pattern!r}: {exc}")
+            return pattern
+        unknown = [n for n in names if n not in fields]
+        if unknown:
+            allowed = ", ".join("{" + f + "}" for f in fields)
+            self.err(path, f"unknown field {{{unknown[0]}}} in {pattern!r} (allowed: {allowed})")
+            return pattern
+        value = pattern.format(**fields)
+        if not _IDENT.match(value):
+            self.err(path, f"{value!r} is not a valid symbol name")
+        return value
+
+    # -- blocks ----------------------------------------------------------------------
+    def symbols(self) -> Symbols:
+        prefix = self.get(("symbols", "prefix"), "isr_")
+
+        def one(key: str, default: str) -> str:
+            return self.expand(("symbols", key), self.get(("symbols", key), default), {"prefix": prefix})
+
+        entry_pattern = self.get(("symbols", "entry"), "{prefix}entry_{name}")
+        before = len(self.diags)
+        self.expand(("symbols", "entry"), entry_pattern, {"prefix": prefix, "name": "x", "n": 0})
+        if len(self.diags) == before:
+            names = {entry_pattern.format(prefix=prefix, name=s.name, n=s.number) for s in SLOTS}
+            if len(names) != len(SLOTS):
+                self.err(("symbols", "entry"), f"{entry_pattern!r} gives two slots one entry symbol: use {{name}}")
+
+        def vis(key: str, default: Visibility) -> Visibility:
+            return Visibility(self.get(("symbols", "visibility", key), default.value))
+
+        return Symbols(
+            prefix=prefix,
+            table=one("table", "{prefix}vectors"),
+            entry=entry_pattern.replace("{prefix}", prefix),
+            exit=one("exit", "{prefix}return"),
+            halt=one("halt", "{prefix}halt"),
+            exit_sp=one("exit_sp", "") if self.get(("symbols", "exit_sp"), None) else None,
+            table_visibility=vis("table", Visibility.GLOBAL),
+            entry_visibility=vis("entry", Visibility.LOCAL),
+            exit_visibility=vis("exit", Visibility.GLOBAL),
+        )
+
+    def sections(self) -> Sections:
+        align = self.get(("sections", "code_align"), 16)
+        if align & (align - 1):
+            self.err(("sections", "code_align"), f"{align} is not a power of two")
+        sections = Sections(
+            code=self.get(("sections", "code"), ".text.isr"),
+            table=self.get(("sections", "table"), ".text.isr.vectors"),
+            code_align=align,
+        )
+        for key in ("code", "table"):
+            name = getattr(sections, key)
+            if name.startswith(_NOT_CODE_PREFIXES):
+                self.err(("sections", key), f'{name} cannot hold code: the {key} is executed (emitted "ax")')
+        return sections
+
+    def frame(self, prefix: str) -> Frame:
+        raw = self.get(("frame", "layout"), [])
+        renames = self.get(("frame", "renames"), {})
+        slots: list[FrameSlot] = []
+        first: dict[str, Path] = {}
+        pads = 0
+        for i, item in enumerate(raw if isinstance(raw, list) else []):
+            path: Path = ("frame", "layout", i)
+            if not self.ok(path):
+                continue
+            name: str | None = None
+            size = 8
+            if isinstance(item, dict):
+                role, name, size = item["holds"], item["name"], item.get("size", 8)
+            else:
+                role = item
+            if role not in GPRS and role not in SPECIAL_ROLES:
+                hint = " (x31 is not a register: it encodes sp or xzr)" if role == "x31" else ""
+                self.err(path, f"unknown register or slot {role!r}{hint}; allowed: x0..x30, {', '.join(SPECIAL_ROLES)}")
+                continue
+            if role == "record":
+                size = 16  # {x29, elr}: AAPCS64 6.4.6 frame record
+            elif size != 8 and role != "pad":
+                self.err(path + ("size",), f"only a pad may have a size ({role} is 8 bytes)")
+                continue
+            if size % 8:
+                self.err(path + ("size",), f"pad size {size} is not a multiple of 8")
+                continue
+            copy = False
+            if role in first and role != "pad":
+                prev = self.loc.of(first[role])
+                if isinstance(item, dict) and role in GPRS:
+                    copy = True
+                else:
+                    self.err(
+                        path,
+                        f"duplicate slot {role!r} (first at line {prev.line}, column {prev.col}); "
+                        "a second copy of a register needs a {name, holds} entry",
+                    )
+                    continue
+            first.setdefault(role, path)
+            field = name or renames.get(role, role)
+            if role == "pad" and name is None:
+                pads += 1
+                field = "pad" if pads == 1 else f"pad{pads - 1}"
+            slots.append(FrameSlot(role, field, size, copy, self.loc.of(path)))
+        if not self.ok(("frame", "layout")) or not isinstance(self.data.get("frame"), dict):
+            return Frame("frame", tuple(slots))
+        for role in renames if isinstance(renames, dict) else []:
+            if role not in first:
+                self.err(("frame", "renames", role), f"{role!r} is not in frame.layout", at_key=True)
+        missing = [r for r in REQUIRED_ROLES if r not in first]
+        if missing:
+            self.err(
+                ("frame", "layout"),
+                f"the frame must hold {', '.join(missing)}: the exit routine restores "
+                "every general-purpose register, sp, elr and spsr",
+                at_key=True,
+            )
+        names: dict[str, int] = {}
+        for s in slots:
+            if s.role != "fpsimd" and s.name in names:
+                self.err(("frame", "layout"), f"two fields are named {s.name!r}", at_key=True)
+            names[s.name] = 1
+        frame = Frame(
+            self.expand(("frame", "struct"), self.get(("frame", "struct"), "{prefix}frame"), {"prefix": prefix}),
+            tuple(slots),
+            self.loc.of(("frame",)),
+        )
+        layout = compute_layout(frame)
+        if frame.has_fpsimd and layout.offset("q0") % 16:
+            self.err(
+                ("frame", "layout", self._index_of("fpsimd")),
+                f"the fpsimd area starts at offset {layout.offset('q0')}: it must be 16-byte aligned (add a pad)",
+            )
+        if layout.size % 16:
+            self.err(
+                ("frame", "layout"),
+                f"frame size {layout.size} is not a multiple of 16 (AAPCS64 6.4.5.1: "
+                "the stack pointer is 16-byte aligned; add a pad)",
+                at_key=True,
+            )
+        return frame
+
+    def _index_of(self, role: str) -> int:
+        raw = self.data.get("frame", {}).get("layout", [])
+        return raw.index(role) if role in raw else 0
+
+    def stack(self) -> Stack:
+        sp_el0 = self.get(("stack", "sp_el0"), "user")
+        return Stack(self.get(("stack", "source"), "sp_el1"), None if sp_el0 == "user" else sp_el0)
+
+    def handler(self, key: str, *, noreturn: bool = False) -> Handler | None:
+        block = self.get((key,), None)
+        if not isinstance(block, dict) or "symbol" not in block:
+            return None
+        args = tuple(Arg(a) for a in block.get("args", ["frame"]))
+        self.check_args((key, "args"), args)
+        returns = Returns.NORETURN if noreturn else Returns(block.get("returns", "void"))
+        return Handler(block["symbol"], returns, args, self.loc.of((key,)))
+
+    def check_args(self, path: Path, args: tuple[Arg, ...]) -> None:
+        if args and args[0] is not Arg.FRAME:
+            self.err(path, "the first argument must be 'frame' (x0 = the frame, as the exit routine takes it)")
+        if len(set(args)) != len(args):
+            self.err(path, "an argument is listed twice")
+
+    def routes(self, handler: Handler | None, kernel: Handler | None, bad: Handler | None, frame: Frame) -> list[Route]:
+        uses: dict[int, Use] = {}
+        no_fp: set[int] = set()
+        where: dict[int, Path] = {}
+        raw = self.get(("slots",), [])
+        for i, item in enumerate(raw if isinstance(raw, list) else []):
+            path: Path = ("slots", i)
+            if not self.ok(path):
+                continue
+            slot = self.slot(item["slot"])
+            if slot.number in where:
+                prev = self.loc.of(where[slot.number])
+                self.err(path + ("slot",), f"duplicate slot {slot.name} (first at line {prev.line}, column {prev.col})")
+                continue
+            use = Use(item.get("use", "handler"))
+            if use is Use.KERNEL_HANDLER and kernel is None:
+                self.err(path + ("use",), "uses kernel_handler, but the spec declares no kernel_handler")
+            if slot.origin is Origin.EL0_32 and use is not Use.BAD_MODE:
+                self.err(
+                    path + ("slot",),
+                    f"{slot.name}: AArch32 EL0 is not supported by the glue (its registers "
+                    "are the AArch32 view); route it to bad_mode",
+                )
+            uses[slot.number] = use
+            where[slot.number] = path
+            if item.get("fpsimd", True) is False:
+                chosen = {Use.HANDLER: handler, Use.KERNEL_HANDLER: kernel, Use.BAD_MODE: bad}[use]
+                if not frame.has_fpsimd:
+                    self.err(path + ("fpsimd",), "the frame has no fpsimd area to skip")
+                elif chosen is not None and chosen.returns is Returns.FRAME:
+                    self.err(
+                        path + ("fpsimd",),
+                        f"{chosen.symbol} returns a frame to resume (maybe another "
+                        "task's): its FP/SIMD registers must be saved",
+                    )
+                no_fp.add(slot.number)
+        out: list[Route] = []
+        fallback = bad or Handler("bad_mode", Returns.NORETURN)
+        for slot in SLOTS:
+            use = uses.get(slot.number, Use.BAD_MODE)
+            chosen = {Use.HANDLER: handler, Use.KERNEL_HANDLER: kernel, Use.BAD_MODE: bad}[use] or fallback
+            out.append(Route(slot, use, chosen, slot.number not in no_fp))
+        return out
+
+    @staticmethod
+    def slot(value: str | int) -> VectorSlot:
+        return SLOTS[value] if isinstance(value, int) else SLOT_BY_NAME[value]
+
+    def syscall(self, routes: list[Route]) -> Syscall | None:
+        block = self.get(("syscall",), None)
+        if not isinstance(block, dict):
+            return None
+        slot = self.slot(block.get("slot", "el0_64_sync"))
+        path: Path = ("syscall", "slot") if "slot" in block else ("syscall",)
+        if slot.origin is not Origin.EL0_64 or slot.type.value != "sync":
+            self.err(path, f"SVC from AArch64 EL0 arrives at el0_64_sync, not {slot.name} (Arm ARM D1.10.2)")
+        elif not routes[slot.number].fpsimd:
+            self.err(
+                path,
+                f"the syscall slot {slot.name} must save the FP/SIMD area (the syscall exit restores it)",
+                at_key="slot" in block,
+            )
+        elif not routes[slot.number].used:
+            self.err(
+                path,
+                f"the syscall slot {slot.name} must be listed in 'slots' (non-SVC exceptions from it "
+                "reach that slot's handler)",
+                at_key="slot" in block,
+            )
+        restored = tuple(block.get("restored", ["x0"]))
+        for i, reg in enumerate(restored):
+            if reg not in GPRS:
+                self.err(("syscall", "restored", i), f"{reg!r} is not a general-purpose register (x0..x30)")
+        args = tuple(Arg(a) for a in block.get("args", ["frame"]))
+        self.check_args(("syscall", "args"), args)
+        return Syscall(Handler(block["handler"], Returns.VOID, args, self.loc.of(("syscall",))), slot, restored)
+
+    def hardening(self, frame: Frame) -> Hardening:
+        record = any(s.role == "record" for s in frame.slots)
+        if record and not self.get(("hardening", "frame_record"), False):
+            self.err(("frame", "layout"), "a 'record' slot needs hardening.frame_record: true", at_key=True)
+        return Hardening(
+            clear_registers=self.get(("hardening", "clear_registers"), False),
+            unmask_daif=tuple(self.get(("hardening", "unmask_daif"), [])),
+            exit_barrier=ExitBarrier(self.get(("hardening", "exit_barrier"), "none")),
+            frame_record=self.get(("hardening", "frame_record"), False),
+            cfi=self.get(("hardening", "cfi"), False),
+        )
+
+    def check_collisions(self, spec: Aarch64Spec) -> None:
+        generated = {
+            spec.symbols.table: "symbols.table",
+            spec.symbols.exit: "symbols.exit",
+            spec.symbols.halt: "symbols.halt",
+        }
+        if spec.symbols.exit_sp:
+            generated.setdefault(spec.symbols.exit_sp, "symbols.exit_sp")
+        for slot in SLOTS:
+            generated.setdefault(spec.symbols.entry_symbol(slot), "symbols.entry")
+        if len(generated) != 3 + len(SLOTS) + (1 if spec.symbols.exit_sp else 0):
+            self.err(("symbols",), "two generated symbols have the same name", at_key=True)
+        for key in ("handler", "kernel_handler", "bad_mode", "syscall"):
+            block = self.data.get(key)
+            sym = block.get("symbol" if key != "syscall" else "handler") if isinstance(block, dict) else None
+            if isinstance(sym, str) and sym in generated:
+                sub = "symbol" if key != "syscall" else "handler"
+                self.err((key, sub), f"{sym!r} is also the generated {generated[sym]} symbol")
+
+    def resolve(self) -> Aarch64Spec | None:
+        symbols = self.symbols()
+        sections = self.sections()
+        frame = self.frame(symbols.prefix)
+        handler = self.handler("handler")
+        kernel = self.handler("kernel_handler")
+        bad = self.handler("bad_mode", noreturn=True)
+        routes = self.routes(handler, kernel, bad, frame)
+        syscall = self.syscall(routes)
+        outputs = self.get(("outputs",), None)
+        if self.diags or handler is None or bad is None:
+            return None
+        spec = Aarch64Spec(
+            symbols=symbols,
+            sections=sections,
+            style=TableStyle(self.get(("table", "style"), "branch")),
+            frame=frame,
+            stack=self.stack(),
+            routes=tuple(routes),
+            bad_mode=bad,
+            syscall=syscall,
+            hardening=self.hardening(frame),
+            outputs=tuple(sorted(outputs.items())) if isinstance(outputs, dict) else DEFAULT_OUTPUTS,
+        )
+        self.check_collisions(spec)
+        return None if self.diags else spec
+
+
+def resolve_aarch64(data: Any, locations: Locations) -> Aarch64Spec:
+    """Validate located YAML ``data`` and build the model; raise :class:`SpecError` with every problem."""
+    diags, bad = _schema_diagnostics(data, locations)
+    if not isinstance(data, dict):
+        raise SpecError(diags or [locations.error((), "the spec must be a mapping")])
+    resolver = _Resolver(data, locations, bad)
+    spec = resolver.resolve()
+    diags += resolver.diags
+    if diags or spec is None:
+        raise SpecError(diags or [locations.error((), "invalid spec")])
+    return spec
+
+
+def load_aarch64_spec(text: str, filename: str) -> Aarch64Spec:
+    """Parse and resolve the YAML ``text`` of an aarch64 spec (``filename`` is used in messages)."""
+    document = parse_yaml(text, filename)
+    return resolve_aarch64(document.data, document.locations)
