@@ -246,7 +246,6 @@ class _Builder:
                 _i("addi", "t1", "zero", ECALL_FROM_U),
                 _i("bne", "t0", "t1", Sym(not_sys)),
             )
-            self.clear_registers()
             self.syscall_path(frame)
             self.emit(Label(not_sys))
         self.clear_registers()
@@ -271,6 +270,7 @@ class _Builder:
             _i("addi", "t0", "t0", ECALL_SIZE),
             _i("sd", "t0", Mem("sp", epc.offset)),
         )
+        self.clear_registers()
         self.call(o.syscall.handler, ("frame",), "sp")
         self.emit(_i("csrci", self.csr.status, self.csr.status_ie))
         self.restore_fp(frame, "sp")
