@@ -50,6 +50,8 @@ _CSR_ROLE = {"epc": Role.EPC, "status": Role.STATUS, "tval": Role.TVAL, "cause":
 _TRAMPOLINE_ROLES = (Role.KERNEL_SATP, Role.KERNEL_SP, Role.KERNEL_TRAP, Role.KERNEL_HARTID)
 #: the registers the trampoline's user entry itself loads (from the kernel_* words)
 _DEFAULT_PREFIX = "trap_"
+#: addi sp, sp, -size and sd reg, offset(sp) take 12-bit signed immediates (unprivileged spec 2.4)
+MAX_FRAME = 2048
 
 
 def _schema_diagnostics(data: Any, loc: Locations) -> tuple[list[Diagnostic], set[Path]]:
@@ -163,6 +165,9 @@ class _Resolver:
                 self.err(path + ("size",), f"size {declared} is not a multiple of {align} ({why})")
             else:
                 size = declared
+        if size > MAX_FRAME:
+            self.err(path + ("layout",), f"the frame takes {size} bytes; at most {MAX_FRAME} (the entry reaches "
+                     "every slot with a 12-bit signed offset)")
         return Frame(struct, tuple(slots), size, fp)
 
     def slot(self, p: Path, raw: Any, offset: int, *, trampoline: bool) -> Slot | None:
@@ -256,6 +261,9 @@ class _Resolver:
             self.err(("handler",), "the trampoline jumps to the handler: returns: noreturn, args: [] "
                      "(it leaves through userret)", at_key=True)
         hardening = self.hardening(frame)
+        if trampoline is not None and hardening.gp_reload:
+            self.err(("entry", "gp_reload"), "the trampoline cannot reload gp: lla is pc-relative and the "
+                     "trampoline runs at its alias (load gp in the kernel handler)")
         tp_offsets = self.tp_offsets(protocol, frame)
         syscall = self.syscall(frame, protocol, trampoline)
         kernel_entry = self.kernel_entry(protocol)
