@@ -15,6 +15,8 @@ from isrgen.arch.riscv64.codegen import build_program
 from isrgen.arch.riscv64.gas import render_gas
 from isrgen.arch.riscv64.resolve import load_riscv64_spec
 
+DISPATCH = "dispatch: {interrupts: 6, exceptions: 13}"
+
 
 def _masked(data: bytes, offsets: set[int]) -> bytes:
     out = bytearray(data)
@@ -120,3 +122,15 @@ def test_trampoline_larger_than_a_page_fails_to_assemble(tmp_path: Path) -> None
     text = text.replace("    sret\n    .size userret", "    sret\n    .fill 1024, 4, 0x13\n    .size userret")
     with pytest.raises(AssertionError, match="larger than one 4096-byte page"):
         assemble(text, tmp_path / "big.o", GNU_AS)
+
+
+def test_dispatch_and_vectored_agree(tmp_path: Path) -> None:
+    require_tool("riscv64-linux-gnu-as", "llvm-mc")
+    text = SPECS[0].read_text().replace("  args: [frame, cause]", "  args: [frame, cause]\n  " + DISPATCH)
+    text = text.replace("  mode: direct ", "  mode: vectored\n  interrupts: {5: timer_entry}\n  #")
+    text = text.replace("fp: false", "fp: true")
+    glue = render_gas(build_program(load_riscv64_spec(text, "d.yaml")))
+    gnu = sections(assemble(glue, tmp_path / "gnu.o", GNU_AS))[".text.trap"]
+    llvm = sections(assemble(glue, tmp_path / "llvm.o", LLVM_MC))[".text.trap"]
+    relocs = gnu[1] | llvm[1]
+    assert _masked(gnu[0][: len(llvm[0])], relocs) == _masked(llvm[0], relocs)

@@ -44,6 +44,9 @@ XV6_KERNELVEC = "struct xv6_kernelvec_frame {\n" + "".join(f"    uint64 {r};\n" 
 )
 
 
+DISPATCH = "dispatch: {interrupts: 6, exceptions: 13}"
+
+
 def _compile(tmp_path: Path, header: str, body: str) -> None:
     (tmp_path / "glue.h").write_text(header)
     src = tmp_path / "check.c"
@@ -100,4 +103,20 @@ def test_vectored_stvec_value(tmp_path: Path) -> None:
     text = SPECS[0].read_text().replace("  mode: direct ", "  mode: vectored #")
     options = load_riscv64_spec(text, "v.yaml")
     body = '_Static_assert(TRAP_TVEC_VALUE(0x80001000ul) == 0x80001001ul, "vectored mode is 1");\n'
+    _compile(tmp_path, render_c_header(options), body)
+
+
+def test_dispatch_tables_declared(tmp_path: Path) -> None:
+    """The header declares the handler tables with the handler's type: a kernel's table of
+    real handlers compiles against it."""
+    require_tool("riscv64-linux-gnu-gcc")
+    from isrgen.arch.riscv64.resolve import load_riscv64_spec
+
+    text = SPECS[0].read_text().replace("  args: [frame, cause]", "  args: [frame, cause]\n  " + DISPATCH)
+    options = load_riscv64_spec(text, "d.yaml")
+    body = (
+        "static void h(struct trap_frame *f, unsigned long c) { (void)f; (void)c; }\n"
+        "void (*const trap_interrupt_handlers[6])(struct trap_frame *, unsigned long) = {h, h, h, h, h, h};\n"
+        "void (*const trap_exception_handlers[13])(struct trap_frame *, unsigned long) = {h};\n"
+    )
     _compile(tmp_path, render_c_header(options), body)

@@ -125,3 +125,26 @@ def test_trampoline_mutations_are_caught(what: str) -> None:
     assert n, f"the mutation of {what} matched nothing"
     with pytest.raises((ProofError, EmulationError)):
         prove(options, glue)
+
+
+DISPATCH = BASE.replace("  args: [frame, cause]", "  args: [frame, cause]\n  dispatch: {interrupts: 6, exceptions: 13}")
+
+
+def test_prove_table_dispatch() -> None:
+    """Interrupt causes 0-5 and exception causes 0-12 reach their table entries; 9 (SEI),
+    13 and 15 are past the tables and reach the handler (the bounds check)."""
+    require_tool("riscv64-linux-gnu-as", "riscv64-linux-gnu-ld")
+    require_module("unicorn")
+    assert len(prove(load_riscv64_spec(DISPATCH, "dispatch.yaml")).cases) == 34
+
+
+@pytest.mark.parametrize("what", ["the bounds check", "the interrupt bit strip"])
+def test_dispatch_mutations_are_caught(what: str) -> None:
+    require_tool("riscv64-linux-gnu-as", "riscv64-linux-gnu-ld")
+    require_module("unicorn")
+    options = load_riscv64_spec(DISPATCH, "dispatch.yaml")
+    pattern = {"the bounds check": r"    bgeu t0, t1, .*\n", "the interrupt bit strip": r"    srli t0, t0, 1\n"}[what]
+    glue, n = re.subn(pattern, "", assembly(options))
+    assert n
+    with pytest.raises((ProofError, EmulationError)):
+        prove(options, glue)

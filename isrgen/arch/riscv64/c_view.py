@@ -77,6 +77,11 @@ def render_c_header(options: Riscv64Options) -> str:
         lines.append(f"void {o.symbols.entry}(void);")
         lines.append(f"__attribute__((noreturn)) void {o.symbols.exit}(struct {o.frame.struct} *frame);")
     lines.append(_prototype(o.handler, o.frame, csr.cause))
+    d = o.handler.dispatch
+    if d is not None:
+        pointer = _prototype(o.handler, o.frame, csr.cause).replace(f"{o.handler.symbol}(", "(*const {table}[{n}])(")
+        for table, n in ((d.interrupt_table, d.interrupts), (d.exception_table, d.exceptions)):
+            lines.append("extern " + pointer.replace("{table}", table).replace("{n}", str(n)))
     if o.syscall is not None:
         lines.append(f"void {o.syscall.handler}(struct {o.frame.struct} *frame);")
     if o.kernel_entry is not None:

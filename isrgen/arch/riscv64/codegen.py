@@ -27,7 +27,7 @@ from .facts import (
     TvecMode,
     dwarf_number,
 )
-from .options import Frame, Returns, Riscv64Options, Role, StackProtocol, Trampoline
+from .options import Frame, Handler, Returns, Riscv64Options, Role, StackProtocol, Trampoline
 from .rvir import AsmOption, RvItem, RvProgram, RvSection, SizeCheck
 
 _INSN_SIZE = 4
@@ -168,13 +168,46 @@ class _Builder:
             self.emit(Cfi("endproc"))
 
     def call(self, symbol: str, args: tuple[str, ...], frame_reg: str) -> None:
+        self.arguments(args, frame_reg)
+        self.externs.add(symbol)
+        self.emit(_i("call", Sym(symbol)))
+
+    def dispatch(self, handler: Handler, frame_reg: str) -> None:
+        """Call through the cause's table entry; a cause past its table calls ``handler.symbol``."""
+        d = handler.dispatch
+        assert d is not None
+        irq, index, fallback, done = (self.local(n) for n in ("irq", "index", "no_entry", "dispatched"))
+        self.externs.update((d.interrupt_table, d.exception_table))
+        self.emit(
+            Comment(f"{self.csr.cause}: the sign bit is set for interrupts (priv 4.1.9)"),
+            _i("csrr", "t0", self.csr.cause),
+            _i("bltz", "t0", Sym(irq)),
+            _i("addi", "t1", "zero", d.exceptions),
+            _i("bgeu", "t0", "t1", Sym(fallback)),
+            _i("lla", "t2", Sym(d.exception_table)),
+            _i("j", Sym(index)),
+            Label(irq),
+            _i("slli", "t0", "t0", 1),
+            _i("srli", "t0", "t0", 1),
+            _i("addi", "t1", "zero", d.interrupts),
+            _i("bgeu", "t0", "t1", Sym(fallback)),
+            _i("lla", "t2", Sym(d.interrupt_table)),
+            Label(index),
+            _i("slli", "t0", "t0", 3),
+            _i("add", "t2", "t2", "t0"),
+            _i("ld", "t2", Mem("t2", 0)),
+        )
+        self.arguments(handler.args, frame_reg)
+        self.emit(_i("jalr", "t2"), _i("j", Sym(done)), Label(fallback))
+        self.call(handler.symbol, handler.args, frame_reg)
+        self.emit(Label(done))
+
+    def arguments(self, args: tuple[str, ...], frame_reg: str) -> None:
         for reg, arg in zip(("a0", "a1", "a2"), args, strict=False):
             if arg == "frame":
                 self.emit(_i("mv", reg, frame_reg))
             else:
                 self.emit(_i("csrr", reg, self.csr.cause))
-        self.externs.add(symbol)
-        self.emit(_i("call", Sym(symbol)))
 
     # --- the stack-protocol entry (scratch_sp, thread_pointer) ---------------------------
 
@@ -318,7 +351,10 @@ class _Builder:
         self.save_fp(frame, "sp")
         self.clear_status()
         self.user_only(frame)
-        self.call(o.handler.symbol, o.handler.args, "sp")
+        if o.handler.dispatch is not None:
+            self.dispatch(o.handler, "sp")
+        else:
+            self.call(o.handler.symbol, o.handler.args, "sp")
         if o.handler.returns is Returns.NORETURN:
             self.emit(_i("unimp"))
         elif o.handler.returns is Returns.VOID:

@@ -106,13 +106,25 @@ class Frame:
 
 
 @attrs.frozen
+class Dispatch:
+    """Handler tables indexed by cause: the sign bit of scause picks the table, a cause past
+    its table's length goes to the handler's ``symbol``."""
+
+    interrupt_table: str
+    interrupts: int
+    exception_table: str
+    exceptions: int
+
+
+@attrs.frozen
 class Handler:
-    """The C function an entry calls."""
+    """The C function an entry calls (or, with ``dispatch``, the one for causes past the tables)."""
 
     symbol: str
     returns: Returns = Returns.VOID
     #: what goes in a0, a1, ...: "frame" (the frame address) or "cause"
     args: tuple[str, ...] = ("frame",)
+    dispatch: Dispatch | None = None
 
 
 @attrs.frozen

@@ -89,14 +89,27 @@ def harness_source(options: Riscv64Options) -> str:
             lines.append("    ret")
 
     stub(options.handler.symbol, options.handler.returns, "frame" in options.handler.args)
+    d = options.handler.dispatch
+    tables: list[str] = []
+    if d is not None:
+        for table, kind, count in ((d.interrupt_table, "irq", d.interrupts), (d.exception_table, "exc", d.exceptions)):
+            tables.extend(["    .globl " + table, f"{table}:"])
+            for n in range(count):
+                stub(table_stub(kind, n), options.handler.returns, True)
+                tables.append(f"    .8byte {table_stub(kind, n)}")
     if options.syscall is not None:
         stub(options.syscall.handler, Returns.VOID, True)
     if options.kernel_entry is not None:
         stub(options.kernel_entry.handler.symbol, options.kernel_entry.handler.returns, True)
     for _, target in options.vector.targets:
         lines.extend([f"    .globl {target}", f"{target}:", f"    j {options.symbols.entry}"])
-    lines.extend(["    .section .sdata, \"aw\"", "    .8byte 0"])
+    lines.extend(["    .section .sdata, \"aw\"", "    .8byte 0", "    .section .rodata, \"a\"", *tables])
     return "\n".join(lines) + "\n"
+
+
+def table_stub(kind: str, n: int) -> str:
+    """The harness's handler for table entry ``n`` ("irq" or "exc")."""
+    return f"isrgen_{kind}_{n}"
 
 
 def build_image(options: Riscv64Options, glue: str | None = None) -> Image:
@@ -186,6 +199,12 @@ class _StackProof:
         if self.is_syscall:
             assert self.o.syscall is not None
             return self.o.syscall.handler
+        d = self.o.handler.dispatch
+        if d is not None:
+            n = self.case.cause & ~CAUSE_INTERRUPT_BIT
+            interrupt = bool(self.case.cause & CAUSE_INTERRUPT_BIT)
+            if n < (d.interrupts if interrupt else d.exceptions):
+                return table_stub("irq" if interrupt else "exc", n)
         return self.o.handler.symbol
 
     def run(self) -> None:
@@ -264,6 +283,8 @@ class _StackProof:
         if o.hardening.clear_registers:
             args = ("frame",) if self.is_syscall else o.handler.args
             keep = {"sp", "gp", "tp", "ra", *("a0", "a1")[: len(args)]}
+            if o.handler.dispatch is not None and not self.is_syscall:
+                keep |= {"t0", "t1", "t2"}  # the dispatch's own index and entry address
             for r in GPRS:
                 if r not in keep:
                     self.expect(f"{r} in the handler (cleared)", h.reg(r), 0)

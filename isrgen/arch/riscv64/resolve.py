@@ -25,6 +25,7 @@ from .facts import (
     TvecMode,
 )
 from .options import (
+    Dispatch,
     FpArea,
     Frame,
     Handler,
@@ -225,7 +226,16 @@ class _Resolver:
             self.err(path + ("returns",), "returns: frame needs the frame among the args")
         if len(set(args)) != len(args):
             self.err(path + ("args",), "an argument is listed twice")
-        return Handler(symbol, returns, args)
+        dispatch = None
+        if self.has(path + ("dispatch",)):
+            d = path + ("dispatch",)
+            dispatch = Dispatch(
+                self.symbol(d + ("interrupt_table",), "{prefix}interrupt_handlers"),
+                self.get(d + ("interrupts",), 0),
+                self.symbol(d + ("exception_table",), "{prefix}exception_handlers"),
+                self.get(d + ("exceptions",), 0),
+            )
+        return Handler(symbol, returns, args, dispatch)
 
     def regs(self, path: Path, frame: Frame) -> tuple[str, ...]:
         regs = tuple(self.get(path, []))
@@ -257,6 +267,9 @@ class _Resolver:
             if frame.size > trampoline.page_size:
                 self.err(("frame",), f"the trampoline frame ({frame.size} bytes) does not fit its page")
         handler = self.handler(("handler",), () if trampoline is not None else ("frame",))
+        if trampoline is not None and handler.dispatch is not None:
+            self.err(("handler", "dispatch"), "the trampoline jumps to the frame's kernel_trap (no tables)",
+                     at_key=True)
         if trampoline is not None and (handler.returns is not Returns.NORETURN or handler.args):
             self.err(("handler",), "the trampoline jumps to the handler: returns: noreturn, args: [] "
                      "(it leaves through userret)", at_key=True)
@@ -376,6 +389,8 @@ class _Resolver:
         handler = self.handler(path + ("handler",), ("frame",))
         if handler.returns is Returns.NORETURN:
             self.err(path + ("handler", "returns"), "the kernel entry returns to the trapped kernel code")
+        if handler.dispatch is not None:
+            self.err(path + ("handler", "dispatch"), "handler tables are for the main entry", at_key=True)
         return KernelEntry(self.symbol(path + ("symbol",), "{prefix}kernelvec"), frame, handler,
                            self.regs(path + ("no_restore",), frame))
 

@@ -48,6 +48,19 @@ _HANDLER = {
     "required": ["symbol"],
     "properties": {
         "symbol": _SYMBOL,
+        "dispatch": {
+            "type": "object",
+            "additionalProperties": False,
+            "required": ["interrupts", "exceptions"],
+            "description": "call through handler tables indexed by the cause (bounds-checked); "
+            "causes past a table go to symbol",
+            "properties": {
+                "interrupt_table": _SYMBOL | {"description": "array of handler pointers for interrupts"},
+                "exception_table": _SYMBOL | {"description": "array of handler pointers for exceptions"},
+                "interrupts": {"type": "integer", "minimum": 0, "maximum": 2047, "description": "entries"},
+                "exceptions": {"type": "integer", "minimum": 0, "maximum": 2047, "description": "entries"},
+            },
+        },
         "returns": {
             "enum": ["void", "frame", "noreturn"],
             "description": "void: the entry restores its frame; frame: it restores the frame returned in a0; "
