@@ -100,7 +100,7 @@ def test_prove_trampoline_across_sv39() -> None:
     require_tool("riscv64-linux-gnu-as", "riscv64-linux-gnu-ld")
     require_module("unicorn")
     report = prove(load(TRAMPOLINE))
-    assert len(report.cases) == 2 * (14 + 3)
+    assert len(report.cases) == 2 * (14 + 3) + 2  # + xv6's timervec from U and S
 
 
 TRAMPOLINE_MUTATIONS = {
@@ -145,6 +145,29 @@ def test_dispatch_mutations_are_caught(what: str) -> None:
     options = load_riscv64_spec(DISPATCH, "dispatch.yaml")
     pattern = {"the bounds check": r"    bgeu t0, t1, .*\n", "the interrupt bit strip": r"    srli t0, t0, 1\n"}[what]
     glue, n = re.subn(pattern, "", assembly(options))
+    assert n
+    with pytest.raises((ProofError, EmulationError)):
+        prove(options, glue)
+
+
+TIMER = BASE.replace("outputs:", "machine_timer: {forward: ssip}\n\noutputs:")
+
+
+def test_prove_machine_timer_forwarding() -> None:
+    require_tool("riscv64-linux-gnu-as", "riscv64-linux-gnu-ld")
+    require_module("unicorn")
+    report = prove(load_riscv64_spec(TIMER, "timer.yaml"))
+    assert [c for c in report.cases if "machine timer" in c] == [
+        "interrupt 7 from U (machine timer)", "interrupt 7 from S (machine timer)"]
+
+
+@pytest.mark.parametrize("pattern", [r"    csrs sip, a1\n", r"    sd a3, 0\(a1\)\n", r"    ld a2, 8\(a0\)\n",
+                                     r"    csrrw a0, mscratch, a0\n    mret"])
+def test_machine_timer_mutations_are_caught(pattern: str) -> None:
+    require_tool("riscv64-linux-gnu-as", "riscv64-linux-gnu-ld")
+    require_module("unicorn")
+    options = load_riscv64_spec(TIMER, "timer.yaml")
+    glue, n = re.subn(pattern, "    mret" if "mret" in pattern else "", assembly(options))
     assert n
     with pytest.raises((ProofError, EmulationError)):
         prove(options, glue)

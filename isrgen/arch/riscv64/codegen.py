@@ -19,8 +19,10 @@ from .facts import (
     GPRS,
     PCREL_HI_REACH,
     SATP,
+    SIP_SSIP,
     SSTATUS_FS_INITIAL,
     STATUS_BITS,
+    TVEC_BASE_ALIGN,
     TVEC_SLOT_SIZE,
     CsrSet,
     Mode,
@@ -492,6 +494,34 @@ class _Builder:
         self.items = saved
         return items
 
+    def machine_timer(self) -> None:
+        t = self.o.machine_timer
+        assert t is not None
+        pending = "sip" if t.forward_bit == SIP_SSIP else "mip"
+        self.emit(
+            Align(TVEC_BASE_ALIGN, 0),
+            Label(t.symbol, Visibility.GLOBAL, "function"),
+            Comment("mscratch = this hart's scratch area: a1-a3, &mtimecmp, interval"),
+            _i("csrrw", "a0", "mscratch", "a0"),
+            _i("sd", "a1", Mem("a0", 0)),
+            _i("sd", "a2", Mem("a0", 8)),
+            _i("sd", "a3", Mem("a0", 16)),
+            _i("ld", "a1", Mem("a0", t.mtimecmp_offset)),
+            _i("ld", "a2", Mem("a0", t.interval_offset)),
+            _i("ld", "a3", Mem("a1", 0)),
+            _i("add", "a3", "a3", "a2"),
+            _i("sd", "a3", Mem("a1", 0)),
+            Comment(f"forward the tick: a pending supervisor interrupt in {pending}"),
+            _i("addi", "a1", "zero", t.forward_bit),
+            _i("csrs", pending, "a1"),
+            _i("ld", "a3", Mem("a0", 16)),
+            _i("ld", "a2", Mem("a0", 8)),
+            _i("ld", "a1", Mem("a0", 0)),
+            _i("csrrw", "a0", "mscratch", "a0"),
+            _i("mret"),
+            EndSymbol(t.symbol),
+        )
+
     def clear_status_with(self, reg: str) -> None:
         mask = 0
         for bit in self.o.hardening.clear_status:
@@ -529,6 +559,8 @@ def build_program(options: Riscv64Options) -> RvProgram:
         b.emit(Align(o.vector.align, 0))
         b.stack_entry()
         b.stack_exit()
+    if o.machine_timer is not None:
+        b.machine_timer()
     b.emit(AsmOption("pop"))
     sections.append(RvSection(o.code_section, SectionKind.CODE, o.vector.align, tuple(b.items)))
     if o.trampoline is not None:

@@ -28,7 +28,7 @@ PAGE = 0x1000
 PRIV_U, PRIV_S, PRIV_M = 0, 1, 3
 _PP_SHIFT = {Mode.SUPERVISOR: 8, Mode.MACHINE: 11}
 _CSR_NAMES = ("sstatus", "sscratch", "sepc", "scause", "stval", "stvec", "satp",
-              "mstatus", "mscratch", "mepc", "mcause", "mtval", "mtvec")
+              "mstatus", "mscratch", "mepc", "mcause", "mtval", "mtvec", "mip", "mideleg")
 
 
 def _unicorn(module: str = "unicorn") -> Any:

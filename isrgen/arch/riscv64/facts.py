@@ -144,6 +144,10 @@ CSRS: dict[Mode, CsrSet] = {
     ),
 }
 
+#: sip/mip pending bits (priv 3.1.9, 4.1.3): supervisor software and timer interrupts
+SIP_SSIP = 1 << SSI
+MIP_STIP = 1 << STI
+
 #: satp holds the root page table of the current address space (priv 4.1.11)
 SATP = "satp"
 #: satp MODE for Sv39 (priv 4.1.11, table 4.4)

@@ -186,6 +186,22 @@ class KernelEntry:
 
 
 @attrs.frozen
+class MachineTimer:
+    """An M-mode timer entry (mtvec target) that re-arms mtimecmp and forwards the tick to
+    S-mode as a pending supervisor interrupt, as small kernels running under no SBI do.
+
+    mscratch holds the address of a per-hart scratch area: three words the entry saves a1-a3
+    in, then the address of the hart's mtimecmp and the timer interval (bytes from the start).
+    """
+
+    symbol: str
+    mtimecmp_offset: int
+    interval_offset: int
+    #: the sip/mip bit it sets: 1 << 1 (SSIP) or 1 << 5 (STIP)
+    forward_bit: int
+
+
+@attrs.frozen
 class Vector:
     """stvec mode and, in vectored mode, which interrupt slots go where."""
 
@@ -223,4 +239,5 @@ class Riscv64Options:
     syscall: Syscall | None = None
     trampoline: Trampoline | None = None
     kernel_entry: KernelEntry | None = None
+    machine_timer: MachineTimer | None = None
     outputs: tuple[tuple[str, str], ...] = ()

@@ -29,10 +29,14 @@ from .facts import (
     FPRS,
     GPRS,
     INTERRUPTS,
+    MTI,
+    SEI,
+    SSI,
     SSTATUS_FS,
     SSTATUS_SUM,
     STACK_ALIGN,
     STATUS_BITS,
+    STI,
     Mode,
     TvecMode,
 )
@@ -318,6 +322,47 @@ class _StackProof:
             self.expect(f"{self.csr.scratch} after the return to the kernel", h.csr(self.csr.scratch), 0)
 
 
+def prove_machine_timer(options: Riscv64Options, image: Image, rng: random.Random) -> list[str]:
+    """The M-mode timer entry from U- and S-mode: mtimecmp advanced by the interval, the
+    supervisor interrupt pending, every register and mscratch as they were, back in the
+    interrupted mode (priv 3.1.6.1, 3.1.9, 3.2.1)."""
+    t = options.machine_timer
+    assert t is not None
+    done = []
+    scratch, mtimecmp = TASK + 0x800, TASK + 0xF00
+    for origin in (PRIV_U, PRIV_S):
+        case = Case(CAUSE_INTERRUPT_BIT | MTI, origin)
+        h = Hart(image, ((TASK, PAGE), (CODE_PAGE, PAGE)))
+        regs = {r: rng.getrandbits(64) for r in GPRS}
+        now, interval = rng.getrandbits(48), rng.getrandbits(24)
+        h.write64(scratch + t.mtimecmp_offset, mtimecmp)
+        h.write64(scratch + t.interval_offset, interval)
+        h.write64(mtimecmp, now)
+        h.set_csr("mtvec", image.symbols[t.symbol])
+        h.set_csr("mscratch", scratch)
+        # sip.SSIP is writable only while delegated (priv 4.1.3); boot code delegates S interrupts
+        h.set_csr("mideleg", (1 << SSI) | (1 << STI) | (1 << SEI))
+        h.set_priv(origin)
+        for r, v in regs.items():
+            h.set_reg(r, v)
+        pc = CODE_PAGE + 4 * rng.randrange(PAGE // 4)
+        h.take_trap(Mode.MACHINE, case.cause, 0, pc)
+        h.run(pc)
+
+        def expect(what: str, got: int, want: int, case: Case = case) -> None:
+            if got != want:
+                raise ProofError(f"{case} (machine timer): {what} is {got:#x}, expected {want:#x}")
+
+        expect("the privilege after mret", h.priv, origin)
+        for r in GPRS:
+            expect(r, h.reg(r), regs[r])
+        expect("mscratch", h.csr("mscratch"), scratch)
+        expect("mtimecmp", h.read64(mtimecmp), now + interval)
+        expect("the forwarded pending bit", h.csr("mip") & t.forward_bit, t.forward_bit)
+        done.append(f"{case} (machine timer)")
+    return done
+
+
 def prove(options: Riscv64Options, glue: str | None = None, *, seed: int = 0) -> ProofReport:
     """Run every case against ``glue`` (default: generated); raise :class:`ProofError` on the first
     difference from what the spec declares."""
@@ -331,4 +376,6 @@ def prove(options: Riscv64Options, glue: str | None = None, *, seed: int = 0) ->
     for case in cases(options):
         _StackProof(options, image, case, rng).run()
         done.append(str(case))
+    if options.machine_timer is not None:
+        done += prove_machine_timer(options, image, rng)
     return ProofReport(tuple(done))

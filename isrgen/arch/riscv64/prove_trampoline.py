@@ -16,7 +16,18 @@ import random
 from .emulate import PAGE, PRIV_S, PRIV_U, Hart, Image
 from .facts import CSRS, GPRS, SATP, SATP_MODE_SV39, SSTATUS_SUM, STACK_ALIGN, STATUS_BITS, Mode
 from .options import Frame, Riscv64Options, Role
-from .prove import KSTACK_BASE, KSTACK_SIZE, KSTACK_TOP, Case, ProofError, ProofReport, build_image, cases, clobber
+from .prove import (
+    KSTACK_BASE,
+    KSTACK_SIZE,
+    KSTACK_TOP,
+    Case,
+    ProofError,
+    ProofReport,
+    build_image,
+    cases,
+    clobber,
+    prove_machine_timer,
+)
 
 #: Sv39 PTE bits (priv 4.3.1, figure 4.18)
 PTE_V, PTE_R, PTE_W, PTE_X, PTE_U, PTE_A, PTE_D = 1, 2, 4, 8, 16, 64, 128
@@ -196,4 +207,6 @@ def prove_trampoline(options: Riscv64Options, glue: str | None = None, *, seed: 
         else:
             proof.run_kernel()
         done.append(str(case))
+    if options.machine_timer is not None:
+        done += prove_machine_timer(options, image, rng)
     return ProofReport(tuple(done))

@@ -17,7 +17,9 @@ from ...yamlsource import Document, Locations, Path, parse_yaml
 from .facts import (
     GLOBAL_POINTER_SYMBOL,
     GPRS,
+    MIP_STIP,
     PAGE_SIZE,
+    SIP_SSIP,
     STACK_ALIGN,
     TVEC_BASE_ALIGN,
     WORD,
@@ -31,6 +33,7 @@ from .options import (
     Handler,
     Hardening,
     KernelEntry,
+    MachineTimer,
     Returns,
     Riscv64Options,
     Role,
@@ -290,8 +293,25 @@ class _Resolver:
         outputs = tuple(sorted((str(k), str(v)) for k, v in raw_outputs.items()))
         return Riscv64Options(
             self.mode, symbols, code, vector, protocol, frame, handler, hardening,
-            tp_offsets, syscall, trampoline, kernel_entry, outputs,
+            tp_offsets, syscall, trampoline, kernel_entry, self.machine_timer(), outputs,
         )
+
+    def machine_timer(self) -> MachineTimer | None:
+        if not self.has(("machine_timer",)):
+            return None
+        p: Path = ("machine_timer",)
+        if self.mode is Mode.MACHINE:
+            self.err(p, "machine_timer forwards the tick to a supervisor-mode kernel (mode: supervisor)", at_key=True)
+        offsets = []
+        for key, default in (("mtimecmp_offset", 24), ("interval_offset", 32)):
+            value = self.get(p + (key,), default)
+            if value % WORD:
+                self.err(p + (key,), f"{key} {value} is not {WORD}-byte aligned")
+            offsets.append(value)
+        if offsets[0] == offsets[1]:
+            self.err(p + ("interval_offset",), "the interval and mtimecmp's address share a word")
+        bit = SIP_SSIP if self.get(p + ("forward",), "ssip") == "ssip" else MIP_STIP
+        return MachineTimer(self.symbol(p + ("symbol",), "{prefix}timervec"), offsets[0], offsets[1], bit)
 
     def hardening(self, frame: Frame) -> Hardening:
         gp = self.get(("entry", "gp_reload"), False)

@@ -192,6 +192,20 @@ SCHEMA: dict[str, Any] = {
                 "compressed": {"type": "boolean", "description": "allow RVC instructions in the entry"},
             },
         },
+        "machine_timer": {
+            "type": "object",
+            "additionalProperties": False,
+            "description": "an M-mode timer entry that re-arms mtimecmp and forwards the tick to S-mode",
+            "properties": {
+                "symbol": _SYMBOL | {"description": "the entry (mtvec, direct mode)"},
+                "mtimecmp_offset": {"type": "integer", "minimum": 24, "maximum": 2040,
+                                    "description": "where the scratch area (at mscratch) holds mtimecmp's address"},
+                "interval_offset": {"type": "integer", "minimum": 24, "maximum": 2040,
+                                    "description": "where the scratch area holds the interval in timer ticks"},
+                "forward": {"enum": ["ssip", "stip"],
+                            "description": "raise a supervisor software (sip.SSIP) or timer (mip.STIP) interrupt"},
+            },
+        },
         "outputs": {
             "type": "object",
             "additionalProperties": False,
