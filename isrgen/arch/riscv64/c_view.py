@@ -88,11 +88,11 @@ def render_c_header(options: Riscv64Options) -> str:
         lines.append(f"void {o.kernel_entry.symbol}(void);")
         lines.append(_prototype(o.kernel_entry.handler, o.kernel_entry.frame, csr.cause))
     if o.machine_timer is not None:
-        t = o.machine_timer
+        mt = o.machine_timer
         lines += [
-            f"/* mtvec = {t.symbol}; mscratch = a per-hart area of uint64_t: [0..2] scratch, "
-            f"[{t.mtimecmp_offset // 8}] &mtimecmp, [{t.interval_offset // 8}] interval */",
-            f"void {t.symbol}(void);",
+            f"/* mtvec = {mt.symbol}; mscratch = a per-hart area of uint64_t: [0..2] scratch, "
+            f"[{mt.mtimecmp_offset // 8}] &mtimecmp, [{mt.interval_offset // 8}] interval */",
+            f"void {mt.symbol}(void);",
         ]
     lines += ["", f"#endif /* {guard} */", ""]
     return "\n".join(lines)
