@@ -120,3 +120,16 @@ def test_dispatch_tables_declared(tmp_path: Path) -> None:
         "void (*const trap_exception_handlers[13])(struct trap_frame *, unsigned long) = {h};\n"
     )
     _compile(tmp_path, render_c_header(options), body)
+
+
+#: seL4 include/arch/riscv/arch/machine/registerset.h: the register enum indexing
+#: user_context.registers[] (ra = 0 ... t6 = 30, then SCAUSE, SSTATUS, FaultIP, NextIP)
+SEL4_REGISTERS = [*_X, "scause_reg", "sstatus_reg", "fault_ip", "next_ip"]
+
+
+def test_sel4_like_user_context(tmp_path: Path) -> None:
+    require_tool("riscv64-linux-gnu-gcc")
+    options = load(next(s for s in SPECS if "sel4" in s.name))
+    body = "".join(f'_Static_assert(offsetof(struct user_context, {name}) == {i} * 8, "{name}");\n'
+                   for i, name in enumerate(SEL4_REGISTERS))
+    _compile(tmp_path, render_c_header(options), body)

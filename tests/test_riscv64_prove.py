@@ -171,3 +171,20 @@ def test_machine_timer_mutations_are_caught(pattern: str) -> None:
     assert n
     with pytest.raises((ProofError, EmulationError)):
         prove(options, glue)
+
+
+SEL4 = next(s for s in SPECS if "sel4" in s.name)
+
+
+@pytest.mark.parametrize("pattern", [r"    csrw sscratch, a0\n", r"    csrrw a0, sscratch, a0\n",
+                                     r"    ld tp, \d+\(a0\)\n", r"    sd t0, 72\(a0\)\n"])
+def test_scratch_frame_mutations_are_caught(pattern: str) -> None:
+    """seL4-like (sscratch = the thread's frame): re-arming sscratch, finding the frame, loading
+    the hart id, saving the user a0."""
+    require_tool("riscv64-linux-gnu-as", "riscv64-linux-gnu-ld")
+    require_module("unicorn")
+    options = load(SEL4)
+    glue, n = re.subn(pattern, "", assembly(options))
+    assert n
+    with pytest.raises((ProofError, EmulationError)):
+        prove(options, glue)

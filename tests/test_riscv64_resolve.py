@@ -72,7 +72,7 @@ def test_all_errors_at_once_with_locations() -> None:
         ("  fp: false ", "  size: 296 #", "size: 296", "not a multiple of 16"),
         ("restore: [a0, a1,", "restore: [a0, f1,", "restore:", "is not one of"),
         ("  mode: direct ", "  mode: direct\n  interrupts: {5: t}\n  #", "interrupts: {5", "mode: vectored"),
-        ("  protocol: scratch_sp", "  protocol: kernel_switch", "protocol: kernel_switch", "needs a trampoline"),
+        ("  protocol: scratch_sp", "  protocol: kernel_switch", "protocol: kernel_switch", "needs a kernel_entry"),
         ("gp_reload: true", "gp_reload: 'not a symbol'", "gp_reload", "is not a symbol"),
         ("  entry: \"{prefix}entry\"", "  entry: \"{vector}entry\"", "{vector}entry", "only {prefix}"),
     ],

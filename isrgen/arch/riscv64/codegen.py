@@ -434,47 +434,67 @@ class _Builder:
         self.cfi_end()
         self.emit(EndSymbol(k.symbol))
 
-    def trampoline(self, t: Trampoline) -> list[RvItem]:
+    def user_entry(self, t: Trampoline | None) -> list[RvItem]:
+        """kernel_switch: the U-mode entry and ``userret``.  With a trampoline they live in its
+        page (returned as that section's items), find the frame at its fixed address and switch
+        satp; without one the frame's address is in sscratch (and ``userret`` takes it in a0)."""
         o = self.o
         frame = o.frame
         start = f"{o.symbols.prefix}trampoline"
         items: list[RvItem] = []
-        words = {r: frame.slot_of_role(r) for r in (Role.KERNEL_SATP, Role.KERNEL_SP, Role.KERNEL_TRAP,
-                                                     Role.KERNEL_HARTID)}
         a0 = frame.slot_of_register("a0")
-        assert a0 is not None and all(w is not None for w in words.values())
-        saved, self.items = self.items, items
-        self.emit(AsmOption("push"), AsmOption("norvc"), AsmOption("norelax"), Align(t.page_size, 0),
-                  Label(start, Visibility.GLOBAL),
-                  Comment(f"mapped at {t.address:#x} in every address space; the frame at {t.frame_address:#x}"),
-                  Label(o.symbols.entry, Visibility.GLOBAL, "function"),
-                  _i("csrw", self.csr.scratch, "a0"), *load_immediate("a0", t.frame_address))
+        ksp, ktrap = frame.slot_of_role(Role.KERNEL_SP), frame.slot_of_role(Role.KERNEL_TRAP)
+        khart, ksatp = frame.slot_of_role(Role.KERNEL_HARTID), frame.slot_of_role(Role.KERNEL_SATP)
+        assert a0 is not None and ksp is not None and ktrap is not None
+        saved = self.items
+        if t is not None:
+            self.items = items
+            self.emit(AsmOption("push"), AsmOption("norvc"), AsmOption("norelax"), Align(t.page_size, 0),
+                      Label(start, Visibility.GLOBAL),
+                      Comment(f"mapped at {t.address:#x} in every address space; the frame at {t.frame_address:#x}"),
+                      Label(o.symbols.entry, Visibility.GLOBAL, "function"),
+                      _i("csrw", self.csr.scratch, "a0"), *load_immediate("a0", t.frame_address))
+        else:
+            self.emit(Align(o.vector.align, 0), Label(o.symbols.entry, Visibility.GLOBAL, "function"),
+                      Comment(f"{self.csr.scratch} = this thread's frame while U-mode runs"),
+                      _i("csrrw", "a0", self.csr.scratch, "a0"))
         self.save_regs(frame, "a0", ("a0",))
         self.emit(_i("csrr", "t0", self.csr.scratch), _i("sd", "t0", Mem("a0", a0.offset)))
         self.save_csrs(frame, "a0")
-        ksp, khart, ktrap, ksatp = (words[r] for r in (Role.KERNEL_SP, Role.KERNEL_HARTID, Role.KERNEL_TRAP,
-                                                       Role.KERNEL_SATP))
-        assert ksp and khart and ktrap and ksatp
-        self.emit(_i("ld", "sp", Mem("a0", ksp.offset)), _i("ld", "tp", Mem("a0", khart.offset)),
-                  _i("ld", "t0", Mem("a0", ktrap.offset)), _i("ld", "t1", Mem("a0", ksatp.offset)))
+        self.emit(_i("ld", "sp", Mem("a0", ksp.offset)))
+        if khart is not None:
+            self.emit(_i("ld", "tp", Mem("a0", khart.offset)))
+        self.emit(_i("ld", "t0", Mem("a0", ktrap.offset)))
         self.clear_status_with("t2")
-        self.emit(Comment("the kernel page table; the trampoline is mapped at the same address there"),
-                  _i("sfence.vma", "zero", "zero"), _i("csrw", SATP, "t1"), _i("sfence.vma", "zero", "zero"))
+        if t is not None:
+            assert ksatp is not None
+            self.emit(_i("ld", "t1", Mem("a0", ksatp.offset)),
+                      Comment("the kernel page table; the trampoline is mapped at the same address there"),
+                      _i("sfence.vma", "zero", "zero"), _i("csrw", SATP, "t1"), _i("sfence.vma", "zero", "zero"))
         if o.hardening.clear_registers:
             for r in GPRS:
                 if r not in ("sp", "tp", "t0"):
                     self.emit(_i("mv", r, "zero"))
+        userret = t.userret if t is not None else o.symbols.exit
         self.emit(Comment("absolute jump: no pc-relative reference survives the alias"), _i("jr", "t0"),
                   EndSymbol(o.symbols.entry),
-                  Label(t.userret, Visibility.GLOBAL, "function"),
-                  Comment("userret(satp): a0 = the user page table"),
-                  _i("sfence.vma", "zero", "zero"), _i("csrw", SATP, "a0"), _i("sfence.vma", "zero", "zero"),
-                  *load_immediate("a0", t.frame_address))
+                  Label(userret, Visibility.GLOBAL, "function"))
+        if t is not None:
+            self.emit(Comment("userret(satp): a0 = the user page table"),
+                      _i("sfence.vma", "zero", "zero"), _i("csrw", SATP, "a0"), _i("sfence.vma", "zero", "zero"),
+                      *load_immediate("a0", t.frame_address))
+        else:
+            self.emit(Comment(f"{userret}(frame): a0 = the frame to resume"),
+                      _i("csrci", self.csr.status, self.csr.status_ie))
         self.restore_csrs(frame, "a0")
         for slot in frame.slots:
             if slot.register not in (None, "a0"):
                 self.emit(_i("ld", slot.register, Mem("a0", slot.offset)))
-        self.emit(_i("ld", "a0", Mem("a0", a0.offset)), _i(self.csr.ret), EndSymbol(t.userret))
+        if t is None:
+            self.emit(_i("csrw", self.csr.scratch, "a0"))
+        self.emit(_i("ld", "a0", Mem("a0", a0.offset)), _i(self.csr.ret), EndSymbol(userret))
+        if t is None:
+            return items
         # (assembly-time check first: after a jump to an undefined symbol GNU as no longer
         # knows the offset of ".")
         tail = _INSN_SIZE if t.link_check else 0
@@ -549,8 +569,8 @@ def build_program(options: Riscv64Options) -> RvProgram:
     if not o.hardening.compressed:
         b.emit(AsmOption("norvc"))
     sections: list[RvSection] = []
-    if o.trampoline is not None:
-        trampoline_items = b.trampoline(o.trampoline)
+    if o.protocol is StackProtocol.KERNEL_SWITCH:
+        trampoline_items = b.user_entry(o.trampoline)
         b.kernel_entry()
     else:
         trampoline_items = []

@@ -86,7 +86,8 @@ def harness_source(options: Riscv64Options) -> str:
     def stub(symbol: str, returns: Returns, takes_frame: bool) -> None:
         lines.extend([f"    .globl {symbol}", f"{symbol}:"])
         if returns is Returns.NORETURN:
-            lines.append(f"    j {symbol}" if options.trampoline else f"    mv a0, sp\n    j {options.symbols.exit}")
+            switch = options.protocol is StackProtocol.KERNEL_SWITCH
+            lines.append(f"    j {symbol}" if switch else f"    mv a0, sp\n    j {options.symbols.exit}")
         elif returns is Returns.FRAME:
             lines.extend(["    mv a0, sp", "    ret"])
         else:
@@ -366,7 +367,7 @@ def prove_machine_timer(options: Riscv64Options, image: Image, rng: random.Rando
 def prove(options: Riscv64Options, glue: str | None = None, *, seed: int = 0) -> ProofReport:
     """Run every case against ``glue`` (default: generated); raise :class:`ProofError` on the first
     difference from what the spec declares."""
-    if options.trampoline is not None:
+    if options.protocol is StackProtocol.KERNEL_SWITCH:
         from .prove_trampoline import prove_trampoline
 
         return prove_trampoline(options, glue, seed=seed)

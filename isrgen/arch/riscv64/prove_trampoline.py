@@ -1,4 +1,4 @@
-"""Prove a trampoline design under unicorn with real Sv39 translation.
+"""Prove a kernel_switch design under unicorn; a trampoline with real Sv39 translation.
 
 Two address spaces are built (priv 4.3-4.4, Sv39): the kernel's (its image identity-mapped)
 and a process's (its code, the frame page, no kernel), both mapping the trampoline page at
@@ -6,7 +6,8 @@ the same virtual address and without the U bit.  A trap from U-mode enters the t
 under the process's satp; the proof stops at the kernel handler (reached through the
 frame's kernel_trap word after the satp switch), checks the frame, then calls
 ``userret(user satp)`` at the trampoline's alias and checks the process resumes with every
-register.  Traps from S-mode go through the kernel entry with paging on.
+register.  Traps from S-mode go through the kernel entry with paging on.  Without a
+trampoline the frame's address is in sscratch, paging stays off and userret takes the frame.
 """
 
 from __future__ import annotations
@@ -74,7 +75,7 @@ def _satp(root: int) -> int:
 
 class _TrampolineProof:
     def __init__(self, options: Riscv64Options, image: Image, case: Case, rng: random.Random):
-        assert options.trampoline is not None and options.kernel_entry is not None
+        assert options.kernel_entry is not None
         self.o = options
         self.t = options.trampoline
         self.case = case
@@ -85,6 +86,10 @@ class _TrampolineProof:
                                  (USER_CODE_PHYS, PAGE)))
         self.regs = {r: rng.getrandbits(64) for r in GPRS}
         self.tval = rng.getrandbits(64)
+        self.user_code = USER_CODE_VA
+        if self.t is None:
+            self.user_code = USER_CODE_PHYS
+            return
         self.trampoline_phys = self.syms[f"{options.symbols.prefix}trampoline"]
         pts = _PageTables(self.hart)
         self.kernel_root = pts.new_table()
@@ -108,7 +113,15 @@ class _TrampolineProof:
 
     def alias(self, symbol: str) -> int:
         """A trampoline symbol's address in the alias every address space maps."""
+        if self.t is None:
+            return self.syms[symbol]
         return self.t.address + self.syms[symbol] - self.trampoline_phys
+
+    def satp(self, root: str) -> int:
+        """The satp value of an address space (0: bare, without a trampoline)."""
+        if self.t is None:
+            return 0
+        return _satp(self.kernel_root if root == "kernel" else self.user_root)
 
     def check_frame(self, frame: Frame, base: int, want: dict[Role, int], sp: int) -> None:
         for slot in frame.slots:
@@ -132,38 +145,44 @@ class _TrampolineProof:
         frame = o.frame
         hartid = self.rng.randrange(8)
         kernel_words = {
-            Role.KERNEL_SATP: _satp(self.kernel_root),
+            Role.KERNEL_SATP: self.satp("kernel"),
             Role.KERNEL_SP: KSTACK_TOP,
             Role.KERNEL_TRAP: self.syms[o.handler.symbol],
             Role.KERNEL_HARTID: hartid,
         }
         for role, value in kernel_words.items():
             slot = frame.slot_of_role(role)
-            assert slot is not None
-            h.write64(FRAME_PHYS + slot.offset, value)
+            if slot is not None:
+                h.write64(FRAME_PHYS + slot.offset, value)
         h.set_csr(self.csr.tvec, self.alias(o.symbols.entry))
-        h.set_csr(SATP, _satp(self.user_root))
+        h.set_csr(SATP, self.satp("user"))
+        if self.t is None:
+            h.set_csr(self.csr.scratch, FRAME_PHYS)
         h.set_csr(self.csr.status, SSTATUS_SUM)
         h.set_priv(PRIV_U)
         for r, v in self.regs.items():
             h.set_reg(r, v)
-        pc = USER_CODE_VA + 4 * self.rng.randrange(PAGE // 4)
+        pc = self.user_code + 4 * self.rng.randrange(PAGE // 4)
         h.take_trap(Mode.SUPERVISOR, self.case.cause, self.tval, pc)
         status_at_trap = h.csr(self.csr.status)
         h.run(self.syms[o.handler.symbol])
-        self.expect("satp in the handler", h.csr(SATP), _satp(self.kernel_root))
+        self.expect("satp in the handler", h.csr(SATP), self.satp("kernel"))
         self.expect("sp in the handler", h.reg("sp"), KSTACK_TOP)
-        self.expect("tp in the handler (hart id)", h.reg("tp"), hartid)
+        if frame.slot_of_role(Role.KERNEL_HARTID) is not None:
+            self.expect("tp in the handler (hart id)", h.reg("tp"), hartid)
         want = {Role.EPC: pc, Role.STATUS: status_at_trap, Role.TVAL: self.tval, Role.CAUSE: self.case.cause,
                 **kernel_words}
         self.check_frame(frame, FRAME_PHYS, want, self.regs["sp"])
         self.cleared_status()
-        # the kernel runs, then usertrapret calls userret(user satp) at its alias
+        # the kernel runs, then calls userret(user satp) at its alias (or userret(frame))
         clobber(h, self.rng, ())
-        h.set_reg("a0", _satp(self.user_root))
-        h.run(pc, start=self.alias(self.t.userret))
+        h.set_csr(self.csr.scratch, self.rng.getrandbits(64))
+        h.set_reg("a0", self.satp("user") if self.t is not None else FRAME_PHYS)
+        h.run(pc, start=self.alias(self.t.userret if self.t is not None else o.symbols.exit))
         self.expect("the privilege after userret", h.priv, PRIV_U)
-        self.expect("satp after userret", h.csr(SATP), _satp(self.user_root))
+        self.expect("satp after userret", h.csr(SATP), self.satp("user"))
+        if self.t is None:
+            self.expect("sscratch after userret (the frame)", h.csr(self.csr.scratch), FRAME_PHYS)
         for r in GPRS:
             self.expect(f"{r} after userret", h.reg(r), self.regs[r])
 
@@ -172,7 +191,7 @@ class _TrampolineProof:
         k = o.kernel_entry
         assert k is not None
         h.set_csr(self.csr.tvec, self.syms[k.symbol])
-        h.set_csr(SATP, _satp(self.kernel_root))
+        h.set_csr(SATP, self.satp("kernel"))
         h.set_priv(PRIV_S)
         self.regs["sp"] = KSTACK_TOP - 0x400 - STACK_ALIGN * self.rng.randrange(16)
         for r, v in self.regs.items():

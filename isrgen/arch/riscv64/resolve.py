@@ -217,7 +217,7 @@ class _Resolver:
                      f"{csr_prefix}tval, {csr_prefix}cause, orig_a0, pad or a trampoline word)")
             return None
         if role in _TRAMPOLINE_ROLES and not trampoline:
-            self.err(p, f"'{what}' belongs in a trampoline frame (trampoline: is not declared)")
+            self.err(p, f"'{what}' belongs in a kernel_switch frame (the user entry loads it)")
             return None
         return Slot(name, offset, role=role, source=src)
 
@@ -258,30 +258,34 @@ class _Resolver:
         )
         protocol = StackProtocol(self.get(("stack", "protocol"), "scratch_sp"))
         trampoline = self.trampoline(protocol)
-        main_on_stack = trampoline is None
-        frame = self.frame(("frame",), "{prefix}frame", on_stack=main_on_stack, trampoline=trampoline is not None)
+        switch = protocol is StackProtocol.KERNEL_SWITCH
+        frame = self.frame(("frame",), "{prefix}frame", on_stack=not switch, trampoline=switch)
         if frame.slots and frame.slot_of_role(Role.EPC) is None:
             epc = "sepc" if self.mode is Mode.SUPERVISOR else "mepc"
             self.err(("frame", "layout"), f"the frame must hold the trap pc ({epc})")
-        if trampoline is not None:
-            missing = [str(r) for r in _TRAMPOLINE_ROLES if frame.slot_of_role(r) is None]
+        if switch:
+            needed = _TRAMPOLINE_ROLES if trampoline is not None else (Role.KERNEL_SP, Role.KERNEL_TRAP)
+            missing = [str(r) for r in needed if frame.slot_of_role(r) is None]
             if missing and frame.slots:
-                self.err(("frame", "layout"), f"a trampoline frame holds {', '.join(missing)} for the user entry")
+                self.err(("frame", "layout"), f"a kernel_switch frame holds {', '.join(missing)} for the user entry")
+            if trampoline is None and frame.slot_of_role(Role.KERNEL_SATP) is not None:
+                self.err(("frame", "layout"), "kernel_satp needs a trampoline (only a trampoline switches satp)")
+        if trampoline is not None:
             if frame.size > trampoline.page_size:
                 self.err(("frame",), f"the trampoline frame ({frame.size} bytes) does not fit its page")
-        handler = self.handler(("handler",), () if trampoline is not None else ("frame",))
-        if trampoline is not None and handler.dispatch is not None:
+        handler = self.handler(("handler",), () if switch else ("frame",))
+        if switch and handler.dispatch is not None:
             self.err(("handler", "dispatch"), "the trampoline jumps to the frame's kernel_trap (no tables)",
                      at_key=True)
-        if trampoline is not None and (handler.returns is not Returns.NORETURN or handler.args):
-            self.err(("handler",), "the trampoline jumps to the handler: returns: noreturn, args: [] "
+        if switch and (handler.returns is not Returns.NORETURN or handler.args):
+            self.err(("handler",), "the user entry jumps to the handler: returns: noreturn, args: [] "
                      "(it leaves through userret)", at_key=True)
         hardening = self.hardening(frame)
-        if trampoline is not None and hardening.gp_reload:
-            self.err(("entry", "gp_reload"), "the trampoline cannot reload gp: lla is pc-relative and the "
-                     "trampoline runs at its alias (load gp in the kernel handler)")
+        if switch and hardening.gp_reload:
+            self.err(("entry", "gp_reload"), "a kernel_switch user entry does not reload gp (lla is pc-relative "
+                     "and a trampoline runs at its alias): load gp in the kernel handler")
         tp_offsets = self.tp_offsets(protocol, frame)
-        syscall = self.syscall(frame, protocol, trampoline)
+        syscall = self.syscall(frame, protocol)
         kernel_entry = self.kernel_entry(protocol)
         vector = self.vector(protocol)
         code = self.get(("sections", "code"), ".text.trap")
@@ -351,11 +355,11 @@ class _Resolver:
             self.err(("stack", "user_sp_offset"), "user_sp_offset and kernel_sp_offset are the same word")
         return ThreadPointerOffsets(values[0], values[1])
 
-    def syscall(self, frame: Frame, protocol: StackProtocol, trampoline: Trampoline | None) -> Syscall | None:
+    def syscall(self, frame: Frame, protocol: StackProtocol) -> Syscall | None:
         if not self.has(("syscall",)):
             return None
-        if trampoline is not None:
-            self.err(("syscall",), "with a trampoline the handler reads scause itself (no syscall: block)",
+        if protocol is StackProtocol.KERNEL_SWITCH:
+            self.err(("syscall",), "with kernel_switch the handler reads scause itself (no syscall: block)",
                      at_key=True)
         if self.mode is Mode.MACHINE:
             self.err(("syscall",), "system calls are taken in supervisor mode", at_key=True)
@@ -366,9 +370,6 @@ class _Resolver:
 
     def trampoline(self, protocol: StackProtocol) -> Trampoline | None:
         if not self.has(("trampoline",)):
-            if protocol is StackProtocol.KERNEL_SWITCH:
-                self.err(("stack", "protocol"), "kernel_switch needs a trampoline: block (where the user entry "
-                         "finds its frame)")
             return None
         if protocol is not StackProtocol.KERNEL_SWITCH:
             self.err(("trampoline",), "a trampoline needs stack.protocol: kernel_switch", at_key=True)
