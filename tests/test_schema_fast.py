@@ -22,7 +22,12 @@ from isrgen.schema_fast import fast_validator_source, passes_fast_check
 from isrgen.testing import spec_texts
 from isrgen.yamlsource import parse_yaml
 
-SHIPPED = sorted(SPECS.rglob("*.yaml")) + sorted(TEST_SPECS.glob("*.yaml"))
+#: riscv64 specs have their own schema (isrgen.arch.riscv64.schema, tested in test_riscv64_resolve.py)
+SHIPPED = [
+    p
+    for p in sorted(SPECS.rglob("*.yaml")) + sorted(TEST_SPECS.glob("*.yaml"))
+    if "\narch: riscv64" not in p.read_text()
+]
 
 #: values and keys the mutations below put in random places: every JSON type, floats that
 #: look like integers, booleans where integers go, strings with a trailing newline
