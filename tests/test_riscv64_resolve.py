@@ -114,3 +114,16 @@ def test_frame_too_large_for_immediates() -> None:
 def test_yaml_errors_are_located() -> None:
     errors = _errors(BASE.replace("arch: riscv64", "arch: riscv64\narch: riscv64"))
     assert any("duplicate key 'arch'" in e for e in errors)
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        ("  symbol: trap_handler ", "  symbol: sscratch #", "'sscratch' is a register name"),
+        ("  struct: \"{prefix}frame\"", "  struct: int", "'int' is a C keyword"),
+        ("sepc, sstatus", "{name: type, holds: sepc}, sstatus", "'type' is a Rust keyword"),
+    ],
+)
+def test_reserved_names(old: str, new: str, message: str) -> None:
+    assert old in BASE
+    assert any(message in e for e in _errors(BASE.replace(old, new)))

@@ -10,11 +10,17 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import attrs
 import jsonschema
 
 from ...diagnostics import Diagnostic, SpecError
+from ...identifiers import reserved_reason
 from ...yamlsource import Document, Locations, Path, parse_yaml
 from .facts import (
+    ABI_NAMES,
+    ALIASES,
+    CSRS,
+    FPRS,
     GLOBAL_POINTER_SYMBOL,
     GPRS,
     MIP_STIP,
@@ -54,6 +60,9 @@ _CSR_ROLE = {"epc": Role.EPC, "status": Role.STATUS, "tval": Role.TVAL, "cause":
 _TRAMPOLINE_ROLES = (Role.KERNEL_SATP, Role.KERNEL_SP, Role.KERNEL_TRAP, Role.KERNEL_HARTID)
 #: the registers the trampoline's user entry itself loads (from the kernel_* words)
 _DEFAULT_PREFIX = "trap_"
+#: names an assembler reads as registers or CSRs, never as symbols
+_ASM_NAMES = frozenset((*ABI_NAMES, *ALIASES, *FPRS, "fcsr", "satp", "sip", "mip", "mideleg", "medeleg",
+                        *(name for csrs in CSRS.values() for name in attrs.astuple(csrs) if isinstance(name, str))))
 #: addi sp, sp, -size and sd reg, offset(sp) take 12-bit signed immediates (unprivileged spec 2.4)
 MAX_FRAME = 2048
 
@@ -123,6 +132,10 @@ class _Resolver:
             return default.format(prefix=self.prefix)
         if not _SYMBOL.fullmatch(name):
             self.err(path, f"{name!r} is not a valid symbol name")
+        else:
+            reason = reserved_reason(name, _ASM_NAMES)
+            if reason:
+                self.err(path, f"invalid symbol name: {reason}")
         return name
 
     # --- frame -------------------------------------------------------------------------
@@ -132,6 +145,8 @@ class _Resolver:
         struct = self.symbol(path + ("struct",), default_struct)
         if not _C_IDENT.fullmatch(struct):
             self.err(path + ("struct",), f"{struct!r} is not a C identifier")
+        elif reason := reserved_reason(struct, frozenset()):
+            self.err(path + ("struct",), f"invalid struct name: {reason}")
         slots: list[Slot] = []
         offset = 0
         names: dict[str, Path] = {}
@@ -196,6 +211,10 @@ class _Resolver:
             return None
         if not _C_IDENT.fullmatch(name):
             self.err(p, f"field name {name!r} is not a C identifier")
+            return None
+        reason = reserved_reason(name, frozenset())
+        if reason:
+            self.err(p, f"invalid field name: {reason}")
             return None
         if what == "pad":
             return Slot(name, offset, WORD, role=Role.PAD, source=src)

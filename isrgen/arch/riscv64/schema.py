@@ -209,7 +209,8 @@ SCHEMA: dict[str, Any] = {
         "outputs": {
             "type": "object",
             "additionalProperties": False,
-            "properties": {"gas": {"type": "string"}, "c": {"type": "string"}},
+            "description": "backend -> file name",
+            "properties": {"gas": {"type": "string"}, "c": {"type": "string"}, "rust": {"type": "string"}},
         },
     },
 }
