@@ -1,0 +1,484 @@
+"""Located YAML -> :class:`~.options.Riscv64Options`, every problem reported at its key.
+
+Two passes, both collecting: the JSON schema (:mod:`.schema`) checks shapes and names, then the
+semantic pass checks what a schema cannot (registers saved once, offsets inside the frame,
+protocols and the options they need).  All problems are raised together as one ``SpecError``.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import attrs
+import jsonschema
+
+from ...diagnostics import Diagnostic, SpecError
+from ...identifiers import reserved_reason
+from ...yamlsource import Document, Locations, Path, parse_yaml
+from .facts import (
+    ABI_NAMES,
+    ALIASES,
+    CSRS,
+    FPRS,
+    GLOBAL_POINTER_SYMBOL,
+    GPRS,
+    MIP_STIP,
+    PAGE_SIZE,
+    SIP_SSIP,
+    STACK_ALIGN,
+    TVEC_BASE_ALIGN,
+    WORD,
+    Mode,
+    TvecMode,
+)
+from .options import (
+    Dispatch,
+    FpArea,
+    Frame,
+    Handler,
+    Hardening,
+    KernelEntry,
+    MachineTimer,
+    Returns,
+    Riscv64Options,
+    Role,
+    Slot,
+    StackProtocol,
+    Symbols,
+    Syscall,
+    ThreadPointerOffsets,
+    Trampoline,
+    Vector,
+)
+from .schema import SCHEMA
+
+_C_IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_SYMBOL = re.compile(r"[A-Za-z_.$][A-Za-z0-9_.$]*")
+_SECTION = re.compile(r"\.?[A-Za-z_][A-Za-z0-9_.$-]*")
+_CSR_ROLE = {"epc": Role.EPC, "status": Role.STATUS, "tval": Role.TVAL, "cause": Role.CAUSE}
+_TRAMPOLINE_ROLES = (Role.KERNEL_SATP, Role.KERNEL_SP, Role.KERNEL_TRAP, Role.KERNEL_HARTID)
+#: the registers the trampoline's user entry itself loads (from the kernel_* words)
+_DEFAULT_PREFIX = "trap_"
+#: names an assembler reads as registers or CSRs, never as symbols
+_ASM_NAMES = frozenset((*ABI_NAMES, *ALIASES, *FPRS, "fcsr", "satp", "sip", "mip", "mideleg", "medeleg",
+                        *(name for csrs in CSRS.values() for name in attrs.astuple(csrs) if isinstance(name, str))))
+#: addi sp, sp, -size and sd reg, offset(sp) take 12-bit signed immediates (unprivileged spec 2.4)
+MAX_FRAME = 2048
+
+
+def _schema_diagnostics(data: Any, loc: Locations) -> tuple[list[Diagnostic], set[Path]]:
+    diags: list[Diagnostic] = []
+    bad: set[Path] = set()
+    validator = jsonschema.Draft202012Validator(SCHEMA)
+    for error in validator.iter_errors(data):
+        path: Path = tuple(error.absolute_path)
+        at_key = False
+        message = error.message
+        if error.validator == "additionalProperties" and isinstance(error.instance, dict):
+            allowed = error.schema.get("properties", {})
+            for key in error.instance:
+                if key not in allowed:
+                    diags.append(loc.error(path + (key,), f"unknown key '{key}' (allowed: {', '.join(allowed)})",
+                                           at_key=True))
+                    bad.add(path + (key,))
+            continue
+        if error.validator == "required":
+            at_key = bool(path)
+        if error.validator == "oneOf":
+            message = f"{error.instance!r} is not a valid slot (a name or a mapping with name/holds or pad)"
+        diags.append(loc.error(path, message, at_key=at_key))
+        bad.add(path)
+    return diags, bad
+
+
+class _Resolver:
+    def __init__(self, data: dict[str, Any], loc: Locations, bad: set[Path]):
+        self.data = data
+        self.loc = loc
+        self.bad = bad
+        self.diags: list[Diagnostic] = []
+        self.mode = Mode(data.get("mode", "supervisor")) if ("mode",) not in bad else Mode.SUPERVISOR
+        self.prefix = self.get(("symbols", "prefix"), _DEFAULT_PREFIX)
+
+    def err(self, path: Path, message: str, *, at_key: bool = False) -> None:
+        self.diags.append(self.loc.error(path, message, at_key=at_key))
+
+    def has(self, path: Path) -> bool:
+        node: Any = self.data
+        for key in path:
+            if not isinstance(node, dict) or key not in node:
+                return False
+            node = node[key]
+        return True
+
+    def get(self, path: Path, default: Any) -> Any:
+        """The value at ``path`` if present and accepted by the schema, else ``default``."""
+        if any(path[: len(b)] == b for b in self.bad):
+            return default
+        node: Any = self.data
+        for key in path:
+            if not isinstance(node, dict) or key not in node:
+                return default
+            node = node[key]
+        return node
+
+    def symbol(self, path: Path, default: str) -> str:
+        pattern = self.get(path, default)
+        try:
+            name = str(pattern).format(prefix=self.prefix)
+        except (KeyError, ValueError, IndexError):
+            self.err(path, f"bad pattern {pattern!r}: only {{prefix}} may be used")
+            return default.format(prefix=self.prefix)
+        if not _SYMBOL.fullmatch(name):
+            self.err(path, f"{name!r} is not a valid symbol name")
+        else:
+            reason = reserved_reason(name, _ASM_NAMES)
+            if reason:
+                self.err(path, f"invalid symbol name: {reason}")
+        return name
+
+    # --- frame -------------------------------------------------------------------------
+
+    def frame(self, path: Path, default_struct: str, *, on_stack: bool, trampoline: bool) -> Frame:
+        layout = self.get(path + ("layout",), [])
+        struct = self.symbol(path + ("struct",), default_struct)
+        if not _C_IDENT.fullmatch(struct):
+            self.err(path + ("struct",), f"{struct!r} is not a C identifier")
+        elif reason := reserved_reason(struct, frozenset()):
+            self.err(path + ("struct",), f"invalid struct name: {reason}")
+        slots: list[Slot] = []
+        offset = 0
+        names: dict[str, Path] = {}
+        holds: dict[str, Path] = {}
+        for i, raw in enumerate(layout if isinstance(layout, list) else []):
+            p = path + ("layout", i)
+            slot = self.slot(p, raw, offset, trampoline=trampoline)
+            if slot is None:
+                continue
+            if slot.name in names:
+                self.err(p, f"field name '{slot.name}' is used twice (first at {self.loc.of(names[slot.name])})")
+            names[slot.name] = p
+            if slot.role is not Role.PAD:
+                if slot.holds in holds:
+                    self.err(p, f"'{slot.holds}' is saved twice (first at {self.loc.of(holds[slot.holds])})")
+                holds[slot.holds] = p
+            slots.append(slot)
+            offset += slot.size
+        missing = [r for r in GPRS if r not in holds]
+        if layout and missing:
+            self.err(path + ("layout",), "the frame must hold every register x1-x31 (the trapped code resumes "
+                     f"with all of them); missing: {', '.join(missing)}")
+        fp: FpArea | None = None
+        if self.get(path + ("fp",), False):
+            fp = FpArea(offset)
+            offset += FpArea.size
+        align = STACK_ALIGN if on_stack else WORD
+        size = -(-offset // align) * align
+        if self.has(path + ("size",)):
+            declared = self.get(path + ("size",), size)
+            if declared < offset:
+                self.err(path + ("size",), f"size {declared} is smaller than the {offset} bytes the slots take")
+            elif declared % align:
+                why = "the psABI keeps sp 16-byte aligned" if on_stack else "slots are 8 bytes"
+                self.err(path + ("size",), f"size {declared} is not a multiple of {align} ({why})")
+            else:
+                size = declared
+        if size > MAX_FRAME:
+            self.err(path + ("layout",), f"the frame takes {size} bytes; at most {MAX_FRAME} (the entry reaches "
+                     "every slot with a 12-bit signed offset)")
+        return Frame(struct, tuple(slots), size, fp)
+
+    def slot(self, p: Path, raw: Any, offset: int, *, trampoline: bool) -> Slot | None:
+        src = self.loc.of(p)
+        if isinstance(raw, str):
+            name, what = raw, raw
+        elif isinstance(raw, dict):
+            if "pad" in raw:
+                size = raw["pad"]
+                if set(raw) - {"pad", "name"}:
+                    self.err(p, "a pad takes only 'pad' and 'name'")
+                    return None
+                if not isinstance(size, int) or size % WORD:
+                    self.err(p + ("pad",), f"a pad is a multiple of {WORD} bytes")
+                    return None
+                return Slot(str(raw.get("name", f"pad{offset}")), offset, size, role=Role.PAD, source=src)
+            if "name" not in raw or "holds" not in raw:
+                self.err(p, "a renamed slot needs both 'name' and 'holds'")
+                return None
+            name, what = str(raw["name"]), str(raw["holds"])
+        else:
+            return None
+        if not _C_IDENT.fullmatch(name):
+            self.err(p, f"field name {name!r} is not a C identifier")
+            return None
+        reason = reserved_reason(name, frozenset())
+        if reason:
+            self.err(p, f"invalid field name: {reason}")
+            return None
+        if what == "pad":
+            return Slot(name, offset, WORD, role=Role.PAD, source=src)
+        if what in GPRS:
+            return Slot(name, offset, register=what, source=src)
+        csr_prefix = "s" if self.mode is Mode.SUPERVISOR else "m"
+        if what[:1] in "sm" and what[1:] in _CSR_ROLE:
+            if what[0] != csr_prefix:
+                self.err(p, f"'{what}' is a {'machine' if what[0] == 'm' else 'supervisor'}-mode CSR; this "
+                         f"spec traps into {self.mode} mode ({csr_prefix}{what[1:]})")
+                return None
+            what = what[1:]
+        if what in _CSR_ROLE:
+            return Slot(name, offset, role=_CSR_ROLE[what], source=src)
+        try:
+            role = Role(what)
+        except ValueError:
+            self.err(p, f"unknown slot '{what}' (a register ra..t6, {csr_prefix}epc, {csr_prefix}status, "
+                     f"{csr_prefix}tval, {csr_prefix}cause, orig_a0, pad or a trampoline word)")
+            return None
+        if role in _TRAMPOLINE_ROLES and not trampoline:
+            self.err(p, f"'{what}' belongs in a kernel_switch frame (the user entry loads it)")
+            return None
+        return Slot(name, offset, role=role, source=src)
+
+    def handler(self, path: Path, default_args: tuple[str, ...]) -> Handler:
+        symbol = self.symbol(path + ("symbol",), "trap_handler")
+        returns = Returns(self.get(path + ("returns",), "void"))
+        args = tuple(self.get(path + ("args",), list(default_args)))
+        if returns is Returns.FRAME and "frame" not in args:
+            self.err(path + ("returns",), "returns: frame needs the frame among the args")
+        if len(set(args)) != len(args):
+            self.err(path + ("args",), "an argument is listed twice")
+        dispatch = None
+        if self.has(path + ("dispatch",)):
+            d = path + ("dispatch",)
+            dispatch = Dispatch(
+                self.symbol(d + ("interrupt_table",), "{prefix}interrupt_handlers"),
+                self.get(d + ("interrupts",), 0),
+                self.symbol(d + ("exception_table",), "{prefix}exception_handlers"),
+                self.get(d + ("exceptions",), 0),
+            )
+        return Handler(symbol, returns, args, dispatch)
+
+    def regs(self, path: Path, frame: Frame) -> tuple[str, ...]:
+        regs = tuple(self.get(path, []))
+        for i, r in enumerate(regs):
+            if frame.slot_of_register(r) is None:
+                self.err(path + (i,), f"'{r}' is not in the frame")
+        return regs
+
+    # --- the whole spec ----------------------------------------------------------------
+
+    def resolve(self) -> Riscv64Options:
+        symbols = Symbols(
+            self.prefix,
+            self.symbol(("symbols", "entry"), "{prefix}entry"),
+            self.symbol(("symbols", "exit"), "{prefix}return"),
+            self.symbol(("symbols", "vector"), "{prefix}vector"),
+        )
+        protocol = StackProtocol(self.get(("stack", "protocol"), "scratch_sp"))
+        trampoline = self.trampoline(protocol)
+        switch = protocol is StackProtocol.KERNEL_SWITCH
+        frame = self.frame(("frame",), "{prefix}frame", on_stack=not switch, trampoline=switch)
+        if frame.slots and frame.slot_of_role(Role.EPC) is None:
+            epc = "sepc" if self.mode is Mode.SUPERVISOR else "mepc"
+            self.err(("frame", "layout"), f"the frame must hold the trap pc ({epc})")
+        if switch:
+            needed = _TRAMPOLINE_ROLES if trampoline is not None else (Role.KERNEL_SP, Role.KERNEL_TRAP)
+            missing = [str(r) for r in needed if frame.slot_of_role(r) is None]
+            if missing and frame.slots:
+                self.err(("frame", "layout"), f"a kernel_switch frame holds {', '.join(missing)} for the user entry")
+            if trampoline is None and frame.slot_of_role(Role.KERNEL_SATP) is not None:
+                self.err(("frame", "layout"), "kernel_satp needs a trampoline (only a trampoline switches satp)")
+        if trampoline is not None:
+            if frame.size > trampoline.page_size:
+                self.err(("frame",), f"the trampoline frame ({frame.size} bytes) does not fit its page")
+        handler = self.handler(("handler",), () if switch else ("frame",))
+        if switch and handler.dispatch is not None:
+            self.err(("handler", "dispatch"), "the trampoline jumps to the frame's kernel_trap (no tables)",
+                     at_key=True)
+        if switch and (handler.returns is not Returns.NORETURN or handler.args):
+            self.err(("handler",), "the user entry jumps to the handler: returns: noreturn, args: [] "
+                     "(it leaves through userret)", at_key=True)
+        hardening = self.hardening(frame)
+        if switch and hardening.gp_reload:
+            self.err(("entry", "gp_reload"), "a kernel_switch user entry does not reload gp (lla is pc-relative "
+                     "and a trampoline runs at its alias): load gp in the kernel handler")
+        tp_offsets = self.tp_offsets(protocol, frame)
+        syscall = self.syscall(frame, protocol)
+        kernel_entry = self.kernel_entry(protocol)
+        vector = self.vector(protocol)
+        code = self.get(("sections", "code"), ".text.trap")
+        if not _SECTION.fullmatch(code):
+            self.err(("sections", "code"), f"{code!r} is not a section name")
+        if self.mode is Mode.MACHINE and protocol is not StackProtocol.SCRATCH_SP:
+            self.err(("stack", "protocol"), "machine mode supports the scratch_sp protocol (mscratch)")
+        raw_outputs = self.get(("outputs",), {"gas": "trap.S", "c": "trap.h"})
+        outputs = tuple(sorted((str(k), str(v)) for k, v in raw_outputs.items()))
+        return Riscv64Options(
+            self.mode, symbols, code, vector, protocol, frame, handler, hardening,
+            tp_offsets, syscall, trampoline, kernel_entry, self.machine_timer(), outputs,
+        )
+
+    def machine_timer(self) -> MachineTimer | None:
+        if not self.has(("machine_timer",)):
+            return None
+        p: Path = ("machine_timer",)
+        if self.mode is Mode.MACHINE:
+            self.err(p, "machine_timer forwards the tick to a supervisor-mode kernel (mode: supervisor)", at_key=True)
+        offsets = []
+        for key, default in (("mtimecmp_offset", 24), ("interval_offset", 32)):
+            value = self.get(p + (key,), default)
+            if value % WORD:
+                self.err(p + (key,), f"{key} {value} is not {WORD}-byte aligned")
+            offsets.append(value)
+        if offsets[0] == offsets[1]:
+            self.err(p + ("interval_offset",), "the interval and mtimecmp's address share a word")
+        bit = SIP_SSIP if self.get(p + ("forward",), "ssip") == "ssip" else MIP_STIP
+        return MachineTimer(self.symbol(p + ("symbol",), "{prefix}timervec"), offsets[0], offsets[1], bit)
+
+    def hardening(self, frame: Frame) -> Hardening:
+        gp = self.get(("entry", "gp_reload"), False)
+        gp_symbol = GLOBAL_POINTER_SYMBOL if gp is True else (gp or None)
+        if isinstance(gp_symbol, str) and not _SYMBOL.fullmatch(gp_symbol):
+            self.err(("entry", "gp_reload"), f"{gp_symbol!r} is not a symbol")
+        no_restore = self.regs(("entry", "no_restore"), frame)
+        for i, r in enumerate(no_restore):
+            if r == "sp":
+                self.err(("entry", "no_restore", i), "sp is always restored (it is how the entry finds the frame)")
+        return Hardening(
+            clear_registers=bool(self.get(("entry", "clear_registers"), False)),
+            gp_reload=gp_symbol,
+            clear_status=tuple(self.get(("entry", "clear_status"), [])),
+            clear_reservation=bool(self.get(("entry", "clear_reservation"), False)),
+            no_restore=no_restore,
+            cfi=bool(self.get(("entry", "cfi"), True)),
+            compressed=bool(self.get(("entry", "compressed"), False)),
+        )
+
+    def tp_offsets(self, protocol: StackProtocol, frame: Frame) -> ThreadPointerOffsets | None:
+        keys = ("kernel_sp_offset", "user_sp_offset")
+        if protocol is not StackProtocol.THREAD_POINTER:
+            for k in keys:
+                if self.has(("stack", k)):
+                    self.err(("stack", k), f"{k} belongs to the thread_pointer protocol", at_key=True)
+            return None
+        values = []
+        for k in keys:
+            if not self.has(("stack", k)):
+                self.err(("stack", "protocol"), f"the thread_pointer protocol needs stack.{k}")
+            v = self.get(("stack", k), 0)
+            if v % WORD:
+                self.err(("stack", k), f"{k} {v} is not {WORD}-byte aligned")
+            values.append(v)
+        if values[0] == values[1] and all(self.has(("stack", k)) for k in keys):
+            self.err(("stack", "user_sp_offset"), "user_sp_offset and kernel_sp_offset are the same word")
+        return ThreadPointerOffsets(values[0], values[1])
+
+    def syscall(self, frame: Frame, protocol: StackProtocol) -> Syscall | None:
+        if not self.has(("syscall",)):
+            return None
+        if protocol is StackProtocol.KERNEL_SWITCH:
+            self.err(("syscall",), "with kernel_switch the handler reads scause itself (no syscall: block)",
+                     at_key=True)
+        if self.mode is Mode.MACHINE:
+            self.err(("syscall",), "system calls are taken in supervisor mode", at_key=True)
+        return Syscall(
+            self.symbol(("syscall", "handler"), "syscall_handler"),
+            self.regs(("syscall", "restore"), frame) if self.has(("syscall", "restore")) else ("a0",),
+        )
+
+    def trampoline(self, protocol: StackProtocol) -> Trampoline | None:
+        if not self.has(("trampoline",)):
+            return None
+        if protocol is not StackProtocol.KERNEL_SWITCH:
+            self.err(("trampoline",), "a trampoline needs stack.protocol: kernel_switch", at_key=True)
+        if self.mode is Mode.MACHINE:
+            self.err(("trampoline",), "a trampoline switches satp: supervisor mode only", at_key=True)
+        page = self.get(("trampoline", "page_size"), PAGE_SIZE)
+        if page < PAGE_SIZE or page & (page - 1):
+            self.err(("trampoline", "page_size"), f"page_size {page} is not a power of two >= {PAGE_SIZE}")
+            page = PAGE_SIZE
+        address = self.get(("trampoline", "address"), 0)
+        frame_address = self.get(("trampoline", "frame_address"), 0)
+        for key, value in (("address", address), ("frame_address", frame_address)):
+            if value % page:
+                self.err(("trampoline", key), f"{value:#x} is not aligned to the {page}-byte page")
+            if value >= 1 << 64:
+                self.err(("trampoline", key), f"{value:#x} is not a 64-bit address")
+        if address == frame_address and self.has(("trampoline", "address")):
+            self.err(("trampoline", "frame_address"), "the frame and the trampoline share a page")
+        section = self.get(("trampoline", "section"), "trampsec")
+        if not _SECTION.fullmatch(section):
+            self.err(("trampoline", "section"), f"{section!r} is not a section name")
+        link_check = bool(self.get(("trampoline", "link_check"), True))
+        if link_check and not _C_IDENT.fullmatch(section):
+            self.err(("trampoline", "section"), f"link_check needs a section name that is a C identifier "
+                     f"(the linker then defines __stop_{section}); set link_check: false otherwise")
+        return Trampoline(section, address, frame_address, page,
+                          self.symbol(("trampoline", "userret"), "{prefix}userret"), link_check)
+
+    def kernel_entry(self, protocol: StackProtocol) -> KernelEntry | None:
+        if not self.has(("kernel_entry",)):
+            if protocol is StackProtocol.KERNEL_SWITCH:
+                self.err(("stack", "protocol"), "kernel_switch needs a kernel_entry: block")
+            return None
+        if protocol is not StackProtocol.KERNEL_SWITCH:
+            self.err(("kernel_entry",), "kernel_entry belongs to stack.protocol: kernel_switch", at_key=True)
+        path: Path = ("kernel_entry",)
+        frame = self.frame(path + ("frame",), "{prefix}kernel_frame", on_stack=True, trampoline=False)
+        handler = self.handler(path + ("handler",), ("frame",))
+        if handler.returns is Returns.NORETURN:
+            self.err(path + ("handler", "returns"), "the kernel entry returns to the trapped kernel code")
+        if handler.dispatch is not None:
+            self.err(path + ("handler", "dispatch"), "handler tables are for the main entry", at_key=True)
+        return KernelEntry(self.symbol(path + ("symbol",), "{prefix}kernelvec"), frame, handler,
+                           self.regs(path + ("no_restore",), frame))
+
+    def vector(self, protocol: StackProtocol) -> Vector:
+        mode = TvecMode.VECTORED if self.get(("vector", "mode"), "direct") == "vectored" else TvecMode.DIRECT
+        align = self.get(("sections", "align"), TVEC_BASE_ALIGN)
+        if align < TVEC_BASE_ALIGN or align & (align - 1):
+            self.err(("sections", "align"), f"align {align} is not a power of two >= {TVEC_BASE_ALIGN} "
+                     "(stvec BASE, priv 4.1.2)")
+            align = TVEC_BASE_ALIGN
+        slots = self.get(("vector", "slots"), 16)
+        targets: list[tuple[int, str]] = []
+        raw = self.get(("vector", "interrupts"), {})
+        if raw and mode is TvecMode.DIRECT:
+            self.err(("vector", "interrupts"), "per-interrupt slots need vector.mode: vectored", at_key=True)
+        if protocol is StackProtocol.KERNEL_SWITCH and mode is TvecMode.VECTORED:
+            self.err(("vector", "mode"), "kernel_switch entries are direct-mode (the trampoline is one entry)")
+        for key, target in sorted(raw.items()):
+            p: Path = ("vector", "interrupts", key)
+            if not str(key).isdigit() or int(key) >= slots or int(key) == 0:
+                self.err(p, f"'{key}' is not an interrupt cause 1..{slots - 1} (slot 0 takes every exception)",
+                         at_key=True)
+                continue
+            if not _SYMBOL.fullmatch(target):
+                self.err(p, f"{target!r} is not a symbol")
+                continue
+            targets.append((int(key), target))
+        return Vector(mode, slots, tuple(targets), align)
+
+
+def resolve_document(doc: Document) -> Riscv64Options:
+    """Validate a parsed riscv64 spec; raise ``SpecError`` listing every problem."""
+    if not isinstance(doc.data, dict):
+        raise SpecError([doc.locations.error((), "a spec is a mapping")])
+    diags, bad = _schema_diagnostics(doc.data, doc.locations)
+    resolver = _Resolver(doc.data, doc.locations, bad)
+    try:
+        options = resolver.resolve()
+    except (TypeError, ValueError, AttributeError) as exc:  # a shape the schema already reported
+        if not diags:
+            raise SpecError([doc.locations.error((), f"cannot read the spec: {exc}")]) from None
+        raise SpecError(diags) from None
+    diags += resolver.diags
+    if diags:
+        raise SpecError(diags)
+    return options
+
+
+def load_riscv64_spec(text: str, filename: str) -> Riscv64Options:
+    """Parse and validate a riscv64 spec given as text (``filename`` names it in messages)."""
+    return resolve_document(parse_yaml(text, filename))

@@ -1,0 +1,109 @@
+"""Check a linked riscv64 kernel ELF against its spec: the glue's symbols are where stvec can
+point (priv 4.1.2 alignment), in executable sections, vectored slots jump where the spec says,
+and the trampoline section starts a page and fits in it."""
+
+from __future__ import annotations
+
+import io
+
+import attrs
+from elftools.elf.elffile import ELFFile
+from elftools.elf.sections import Section, SymbolTableSection
+
+from ...diagnostics import IsrgenError
+from .facts import TVEC_BASE_ALIGN, TVEC_SLOT_SIZE, TvecMode
+from .options import Riscv64Options
+
+_SHF_ALLOC, _SHF_EXECINSTR = 0x2, 0x4
+_JAL_X0_MASK, _JAL_X0 = 0xFFF, 0x06F
+
+
+class VerifyError(IsrgenError):
+    """The kernel image does not hold the glue the spec describes."""
+
+
+@attrs.frozen
+class _Symbol:
+    value: int
+    section: Section
+
+
+def jal_target(word: int, pc: int) -> int | None:
+    """Where ``jal x0, imm`` at ``pc`` goes (J-type immediate, unprivileged spec 2.5); None if not one."""
+    if word & _JAL_X0_MASK != _JAL_X0:
+        return None
+    imm = ((word >> 31) << 20) | (((word >> 21) & 0x3FF) << 1) | (((word >> 20) & 1) << 11) | (word & 0xFF000)
+    imm -= (imm & (1 << 20)) << 1
+    return pc + imm
+
+
+def verify_elf(options: Riscv64Options, data: bytes) -> tuple[str, ...]:
+    """The checks that passed; raise :class:`VerifyError` listing every problem."""
+    elf = ELFFile(io.BytesIO(data))
+    table = elf.get_section_by_name(".symtab")
+    if not isinstance(table, SymbolTableSection):
+        raise VerifyError("the ELF has no symbol table")
+    symbols: dict[str, _Symbol] = {}
+    for entry in table.iter_symbols():
+        index = entry["st_shndx"]
+        if entry.name and isinstance(index, int):
+            symbols[entry.name] = _Symbol(entry["st_value"], elf.get_section(index))
+    problems: list[str] = []
+    passed: list[str] = []
+
+    def code_symbol(name: str, align: int) -> _Symbol | None:
+        sym = symbols.get(name)
+        if sym is None:
+            problems.append(f"{name}: not defined in the image")
+            return None
+        flags = sym.section["sh_flags"]
+        if flags & (_SHF_ALLOC | _SHF_EXECINSTR) != _SHF_ALLOC | _SHF_EXECINSTR:
+            problems.append(f"{name}: in {sym.section.name}, which is not allocated and executable")
+        elif sym.value % align:
+            problems.append(f"{name}: at {sym.value:#x}, not {align}-byte aligned")
+        else:
+            passed.append(f"{name} at {sym.value:#x}: executable, {align}-byte aligned")
+        return sym
+
+    def word_at(sym: _Symbol, address: int) -> int:
+        offset = address - sym.section["sh_addr"]
+        return int.from_bytes(sym.section.data()[offset : offset + 4], "little")
+
+    o = options
+    v = o.vector
+    if v.mode is TvecMode.VECTORED:
+        table_sym = code_symbol(o.symbols.vector, max(v.align, TVEC_BASE_ALIGN))
+        targets = dict(v.targets)
+        if table_sym is not None:
+            for n in range(v.slots):
+                pc = table_sym.value + TVEC_SLOT_SIZE * n
+                want_name = targets.get(n, o.symbols.entry)
+                want = symbols.get(want_name)
+                got = jal_target(word_at(table_sym, pc), pc)
+                if want is None or got != want.value:
+                    problems.append(f"{o.symbols.vector} slot {n} at {pc:#x}: does not jump to {want_name}")
+            passed.append(f"{v.slots} vector slots jump to their entries")
+    elif o.trampoline is None:
+        code_symbol(o.symbols.entry, max(v.align, TVEC_BASE_ALIGN))
+    if o.trampoline is not None:
+        t = o.trampoline
+        start = code_symbol(f"{o.symbols.prefix}trampoline", t.page_size)
+        for name in (o.symbols.entry, t.userret):
+            sym = code_symbol(name, TVEC_BASE_ALIGN)
+            if sym is not None and start is not None and not 0 <= sym.value - start.value < t.page_size:
+                problems.append(f"{name}: outside the trampoline page")
+        if start is not None:
+            size = start.section["sh_size"]
+            if size > t.page_size:
+                problems.append(f"{start.section.name}: {size} bytes, larger than its {t.page_size}-byte page")
+            else:
+                passed.append(f"{start.section.name}: {size} bytes, within one page")
+    elif o.kernel_entry is not None:
+        code_symbol(o.symbols.entry, TVEC_BASE_ALIGN)
+    if o.kernel_entry is not None:
+        code_symbol(o.kernel_entry.symbol, TVEC_BASE_ALIGN)
+    if o.machine_timer is not None:
+        code_symbol(o.machine_timer.symbol, TVEC_BASE_ALIGN)
+    if problems:
+        raise VerifyError("\n".join(problems))
+    return tuple(passed)
