@@ -17,7 +17,7 @@ from isrgen.diagnostics import IsrgenError, SpecError, UsageError, render
 from isrgen.output.build import input_files, outputs_current, plan_outputs, render_outputs, stale_outputs, write_outputs
 from isrgen.output.depfile import cargo_rerun_lines, check_build_paths, write_depfile
 from isrgen.output.files import prepare_output_dir
-from isrgen.spec.loader import load_spec
+from isrgen.spec.loader import describe_spec, load_spec
 from isrgen.spec.schema_check import schema_text
 
 #: exit status for a spec with errors
@@ -199,7 +199,7 @@ def _check_build_flags(out_dir: str, depfile: Path | None, check: bool, list_out
 def check_spec_cmd(spec: Path) -> None:
     """Validate SPEC and report every problem; writes nothing."""
     model = load_spec(spec)
-    click.echo(f"{spec}: ok ({len(model.vectors)} vectors)")
+    click.echo(f"{spec}: ok ({describe_spec(model)})")
 
 
 @main.command("schema")

@@ -12,7 +12,7 @@ from isrgen.arch.riscv64.options import Riscv64Options
 from isrgen.arch.riscv64.prove import ASFLAGS, harness_source
 from isrgen.arch.riscv64.resolve import load_riscv64_spec
 from isrgen.arch.riscv64.verify import VerifyError, jal_target, verify_elf
-from isrgen.toolchain import run_tool
+from isrgen.proof.toolchain import run_tool
 
 
 def _link(options: Riscv64Options, glue: str, tmp_path: Path) -> bytes:

@@ -55,7 +55,7 @@ from isrgen.arch.facts import ArchFacts
 from isrgen.codegen.ir import Program, Section
 
 #: every ISA package isrgen knows, by module name; each exports ``ISAS``
-ISA_PACKAGES: tuple[str, ...] = ("isrgen.arch.x86",)
+ISA_PACKAGES: tuple[str, ...] = ("isrgen.arch.x86", "isrgen.arch.aarch64", "isrgen.arch.riscv64")
 
 
 @attrs.frozen
@@ -242,15 +242,71 @@ class Isa(Protocol):
         ...
 
 
+@attrs.frozen
+class PipelineResult:
+    """What a :class:`SpecPipeline` proved or verified: one line per property that held, one per failure."""
+
+    checked: tuple[str, ...]
+    failures: tuple[str, ...]
+
+
+class SpecPipeline(Protocol):
+    """An ISA package that owns its spec model end to end.
+
+    The x86 package shares the core's spec model (vectors, gates, stubs), so the core
+    resolves its specs and its backends render them.  An ISA whose glue has another
+    shape (an exception table of fixed slots, trap vectors with scratch-register
+    protocols) resolves its own keys into its own frozen model and builds that
+    model's views; the core still reads the file, keeps the locations, owns
+    ``outputs``, writes the files and runs ``prove``/``verify`` through it.
+    """
+
+    #: the spec's ``arch:`` value
+    name: str
+    #: built-in backends the package renders, in listing order (``nasm`` is not among them)
+    backends: tuple[str, ...]
+
+    def resolve(self, document: Any) -> Any:
+        """The package's model of the parsed spec (an :class:`isrgen.spec.yamlsource.Document`);
+        :class:`~isrgen.diagnostics.SpecError` with every problem, each at its key."""
+        ...
+
+    def outputs(self, options: Any) -> tuple[tuple[str, str], ...]:
+        """``(backend, file name)`` pairs the spec's ``outputs`` section asks for."""
+        ...
+
+    def render(self, options: Any, backend: str, banner: str) -> str:
+        """The text of ``backend``'s output; ``banner`` is the first-line notice."""
+        ...
+
+    def prove(self, options: Any, seed: int) -> PipelineResult:
+        """Assemble the glue and run it under emulation (see ``isrgen prove``)."""
+        ...
+
+    def verify(self, options: Any, kernel: Path) -> PipelineResult:
+        """Check a linked kernel ELF against the spec (see ``isrgen verify``)."""
+        ...
+
+
 _REGISTRY: dict[str, Isa] = {}
+_PIPELINES: dict[str, SpecPipeline] = {}
 
 
 def _registry() -> dict[str, Isa]:
     if not _REGISTRY:
         for package in ISA_PACKAGES:
-            for isa in importlib.import_module(package).ISAS:
+            module = importlib.import_module(package)
+            for isa in getattr(module, "ISAS", ()):
                 _REGISTRY[isa.name] = isa
+            for pipeline in getattr(module, "PIPELINES", ()):
+                _PIPELINES[pipeline.name] = pipeline
     return _REGISTRY
+
+
+def get_pipeline(name: str) -> SpecPipeline | None:
+    """The pipeline of an ISA package that owns its spec model (see :class:`SpecPipeline`), or None."""
+    _registry()
+    return _PIPELINES.get(name)
 
 
 def get_isa(name: str) -> Isa | None:
@@ -260,7 +316,7 @@ def get_isa(name: str) -> Isa | None:
 
 def known_isas() -> tuple[str, ...]:
     """Every ``arch:`` value isrgen knows, in registration order."""
-    return tuple(_registry())
+    return (*_registry(), *_PIPELINES)
 
 
 __all__ = [
@@ -270,11 +326,14 @@ __all__ = [
     "HelperField",
     "Isa",
     "MachineProver",
+    "PipelineResult",
     "RustSupport",
     "SectionText",
+    "SpecPipeline",
     "TableEmulator",
     "TableHelper",
     "Tally",
     "get_isa",
+    "get_pipeline",
     "known_isas",
 ]

@@ -15,8 +15,9 @@ from pathlib import Path
 import attrs
 
 from isrgen.backends import builtin_backend, discover, get_backend, unsupported_reason
-from isrgen.backends.base import GenerationContext
+from isrgen.backends.base import GenerationContext, banner
 from isrgen.diagnostics import IsrgenError, UsageError
+from isrgen.model.package_spec import PackageSpec
 from isrgen.model.spec import Spec
 from isrgen.output.files import prepare_output_dir, write_if_changed
 
@@ -51,7 +52,7 @@ class StaleOutput:
     diff: str
 
 
-def select_outputs(spec: Spec, backends: Sequence[str] | None = None) -> list[tuple[str, str]]:
+def select_outputs(spec: Spec | PackageSpec, backends: Sequence[str] | None = None) -> list[tuple[str, str]]:
     """(backend, filename) pairs to generate: the spec's outputs, or the named backends
     (using the spec's file name for a backend it lists, else the backend's default)."""
     if not backends:
@@ -64,7 +65,7 @@ def select_outputs(spec: Spec, backends: Sequence[str] | None = None) -> list[tu
     return out
 
 
-def render_outputs(spec: Spec, backends: Sequence[str] | None = None) -> list[RenderedOutput]:
+def render_outputs(spec: Spec | PackageSpec, backends: Sequence[str] | None = None) -> list[RenderedOutput]:
     """Render every selected output in memory, without touching the file system."""
     selected = select_outputs(spec, backends)
     seen: dict[str, str] = {}
@@ -72,11 +73,25 @@ def render_outputs(spec: Spec, backends: Sequence[str] | None = None) -> list[Re
         if filename in seen:
             raise UsageError(f"backends {seen[filename]!r} and {name!r} would both write {filename!r}")
         seen[filename] = name
+    if isinstance(spec, PackageSpec):
+        return _render_package(spec, selected)
+    for name, _ in selected:
         reason = unsupported_reason(name, get_backend(name), spec.isa)
         if reason is not None:
             raise UsageError(reason)
     ctx = GenerationContext.from_spec(spec)
     return [RenderedOutput(name, filename, _render(name, ctx, filename)) for name, filename in selected]
+
+
+def _render_package(spec: PackageSpec, selected: list[tuple[str, str]]) -> list[RenderedOutput]:
+    pipeline = spec.pipeline
+    for name, _ in selected:
+        if name not in pipeline.backends:
+            raise UsageError(
+                f"backend {name!r} does not generate for {spec.arch_name} (only {', '.join(pipeline.backends)})"
+            )
+    notice = banner(spec.source_file, spec.source_sha256)
+    return [RenderedOutput(name, filename, pipeline.render(spec.options, name, notice)) for name, filename in selected]
 
 
 def _render(name: str, ctx: GenerationContext, filename: str) -> str:
@@ -96,14 +111,14 @@ def _render(name: str, ctx: GenerationContext, filename: str) -> str:
 
 
 def plan_outputs(
-    spec: Spec, out_dir: str | os.PathLike[str], backends: Sequence[str] | None = None
+    spec: Spec | PackageSpec, out_dir: str | os.PathLike[str], backends: Sequence[str] | None = None
 ) -> list[PlannedOutput]:
     """Every output of a build into ``out_dir``, rendered, in output order; writes nothing."""
     directory = Path(out_dir)
     return [PlannedOutput(r.backend, directory / r.filename, r.content) for r in render_outputs(spec, backends)]
 
 
-def input_files(spec: Spec) -> list[str]:
+def input_files(spec: Spec | PackageSpec) -> list[str]:
     """Every file the loader read to make ``spec`` (today: the spec file itself)."""
     return [] if spec.source_file == _NO_FILE else [spec.source_file]
 
@@ -150,7 +165,7 @@ def write_outputs(planned: Sequence[PlannedOutput]) -> list[Path]:
 
 
 def build(
-    spec: Spec,
+    spec: Spec | PackageSpec,
     out_dir: str | os.PathLike[str],
     backends: Sequence[str] | None = None,
 ) -> list[Path]:

@@ -32,6 +32,7 @@ from elftools.elf.elffile import ELFFile
 from isrgen.codegen.ir import Label, SectionKind, Visibility
 from isrgen.diagnostics import UsageError
 from isrgen.model.layout import FrameLayout, compute_layout
+from isrgen.model.package_spec import PackageSpec
 from isrgen.model.spec import Spec
 
 
@@ -376,7 +377,7 @@ def _verify_elf(spec: Spec, stream: BinaryIO, name: str, idt: str | None) -> Ver
     return VerifyReport(name, tuple(findings), tuple(checked))
 
 
-def verify_kernel(spec: Spec, kernel: str | os.PathLike[str], idt: str | None = None) -> VerifyReport:
+def verify_kernel(spec: Spec | PackageSpec, kernel: str | os.PathLike[str], idt: str | None = None) -> VerifyReport:
     """Check the linked kernel ELF at ``kernel`` against ``spec``.
 
     ``idt`` names a statically initialised IDT image in the kernel to check gate
@@ -385,6 +386,14 @@ def verify_kernel(spec: Spec, kernel: str | os.PathLike[str], idt: str | None = 
     problems with the kernel itself are returned as findings.
     """
     path = Path(kernel)
+    if isinstance(spec, PackageSpec):
+        if idt is not None:
+            raise UsageError(f"--idt checks an x86 IDT image; a {spec.arch_name} kernel has none")
+        if not path.is_file():
+            raise UsageError(f"cannot read kernel {os.fspath(kernel)}: no such file")
+        result = spec.pipeline.verify(spec.options, path)
+        findings = tuple(Finding(spec.arch_name, message) for message in result.failures)
+        return VerifyReport(os.fspath(kernel), findings, result.checked)
     try:
         with path.open("rb") as fh:
             return verify_elf(spec, fh, os.fspath(kernel), idt)

@@ -13,7 +13,9 @@ import os
 from pathlib import Path as FsPath
 
 from isrgen.arch import ArchFacts, get_arch, get_isa
+from isrgen.arch.isa import SpecPipeline, get_pipeline, known_isas
 from isrgen.diagnostics import Diagnostic, SourceRef, SpecError, UsageError
+from isrgen.model.package_spec import PackageSpec
 from isrgen.model.spec import (
     Debug,
     Entry,
@@ -42,7 +44,7 @@ from isrgen.spec.resolve.entry import EntryResolver
 from isrgen.spec.resolve.frame import FrameResolver
 from isrgen.spec.resolve.vectors import VectorResolver
 from isrgen.spec.schema_check import check_schema
-from isrgen.spec.yamlsource import Path, parse_yaml
+from isrgen.spec.yamlsource import Document, Path, parse_yaml
 
 
 def read_spec_text(path: str | os.PathLike[str]) -> str:
@@ -60,7 +62,7 @@ def read_spec_text(path: str | os.PathLike[str]) -> str:
         raise UsageError(f"{p}: cannot read: {exc.strerror}") from None
 
 
-def load_spec(path: str | os.PathLike[str]) -> Spec:
+def load_spec(path: str | os.PathLike[str]) -> Spec | PackageSpec:
     """Load, validate and resolve the spec at ``path``.
 
     Raises :class:`SpecError` listing every problem (each with file:line:col),
@@ -70,9 +72,21 @@ def load_spec(path: str | os.PathLike[str]) -> Spec:
     return loads_spec(text, os.fspath(path))
 
 
-def loads_spec(text: str, filename: str = "<string>") -> Spec:
-    """Like :func:`load_spec` for a spec given as text; ``filename`` names it in messages."""
+def loads_spec(text: str, filename: str = "<string>") -> Spec | PackageSpec:
+    """Like :func:`load_spec` for a spec given as text; ``filename`` names it in messages.
+
+    An ``arch`` whose ISA package owns its spec model (:class:`~isrgen.arch.isa.SpecPipeline`)
+    is resolved by that package into a :class:`~isrgen.model.package_spec.PackageSpec`.
+    """
     doc = parse_yaml(text, filename)
+    arch = doc.data.get("arch") if isinstance(doc.data, dict) else None
+    pipeline = get_pipeline(arch) if isinstance(arch, str) else None
+    if pipeline is not None:
+        return _package_spec(pipeline, doc, filename, text)
+    if isinstance(arch, str) and arch not in known_isas():
+        # what the other keys must say depends on the ISA: nothing else can be checked
+        message = f"unknown architecture {arch!r} (isrgen knows: {', '.join(known_isas())})"
+        raise SpecError([doc.locations.error(("arch",), message)])
     diags = check_schema(doc.data, doc.locations)
     bad = {_path_of(d) for d in diags}
     resolver = _Resolver(doc.data, doc.locations, bad)
@@ -81,6 +95,20 @@ def loads_spec(text: str, filename: str = "<string>") -> Spec:
     if diags or spec is None:
         raise SpecError(diags or [Diagnostic(SourceRef(filename, 1, 1), "invalid spec")])
     return spec
+
+
+def describe_spec(spec: Spec | PackageSpec) -> str:
+    """A few words on what a valid spec defines (``check-spec``'s verdict)."""
+    if isinstance(spec, PackageSpec):
+        return f"arch {spec.arch_name}, {len(spec.outputs)} outputs"
+    return f"{len(spec.vectors)} vectors"
+
+
+def _package_spec(pipeline: SpecPipeline, doc: Document, filename: str, text: str) -> PackageSpec:
+    options = pipeline.resolve(doc)
+    outputs = tuple(Output(backend, name) for backend, name in pipeline.outputs(options))
+    sha256 = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return PackageSpec(pipeline.name, options, outputs, filename, sha256)
 
 
 def _path_of(d: Diagnostic) -> str:

@@ -13,7 +13,7 @@ from ruamel.yaml import YAML
 
 from isrgen.arch.aarch64.resolve import load_aarch64_spec
 from isrgen.diagnostics import SpecError
-from isrgen.yamlsource import parse_yaml
+from isrgen.spec.yamlsource import parse_yaml
 
 VALUES: list[Any] = [
     None, True, False, 0, 1, -1, 15, 16, 17, 4096, 2**64, 1.5, "", "x", "x31", "sp", "pad", "fpsimd",

@@ -19,27 +19,6 @@ ESR classes, SPSR modes, DWARF numbers, AAPCS64 registers), each written once.
 
 from __future__ import annotations
 
-from .codegen import build_program
-from .cview import c_view, render_c_header
-from .layout import FrameLayout, compute_layout
-from .options import Aarch64Spec
-from .outputs import render_outputs
-from .resolve import load_aarch64_spec, resolve_aarch64
-from .rustview import render_rust_module
-from .schema import SCHEMA
-from .syntax import render_gas
+from isrgen.arch.aarch64.pipeline import PIPELINES
 
-__all__ = [
-    "SCHEMA",
-    "Aarch64Spec",
-    "FrameLayout",
-    "build_program",
-    "c_view",
-    "compute_layout",
-    "load_aarch64_spec",
-    "render_c_header",
-    "render_gas",
-    "render_outputs",
-    "render_rust_module",
-    "resolve_aarch64",
-]
+__all__ = ["PIPELINES"]

@@ -145,7 +145,7 @@ class EntryBuilder:
             # AAPCS64 6.4.6: a frame record is {previous x29, return address}; x29 points at it.
             rec = self.layout.offset("record")
             items += [
-                Comment("frame record {x29, elr} in the frame so frame-pointer unwinders cross the exception"),
+                Comment("frame record (x29, elr) in the frame so frame-pointer unwinders cross the exception"),
                 insn("mrs", "x0", "elr_el1"),
                 *store([(rec, "x29"), (rec + 8, "x0")]),
                 *add_imm("add", "x29", "sp", rec),

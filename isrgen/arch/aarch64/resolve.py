@@ -15,7 +15,7 @@ from typing import Any
 import jsonschema
 
 from ...diagnostics import Diagnostic, SpecError
-from ...yamlsource import Locations, Path, format_path, parse_yaml
+from ...spec.yamlsource import Locations, Path, format_path, parse_yaml
 from .facts import GPRS, SLOT_BY_NAME, SLOTS, Origin, VectorSlot
 from .layout import compute_layout
 from .options import (

@@ -10,7 +10,7 @@ import os
 from collections.abc import Sequence
 from pathlib import Path
 
-from ...toolchain import run_tool
+from ...proof.toolchain import run_tool
 
 GNU_AS = "aarch64-linux-gnu-as"
 GNU_LD = "aarch64-linux-gnu-ld"

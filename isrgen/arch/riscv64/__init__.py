@@ -18,3 +18,9 @@ Modules: :mod:`.facts` (cause codes, CSRs, status bits, ABI names, DWARF numbers
 privileged spec says), :mod:`.prove`, :mod:`.prove_trampoline` (kernel_switch designs, Sv39),
 :mod:`.verify`.
 """
+
+from __future__ import annotations
+
+from isrgen.arch.riscv64.pipeline import PIPELINES
+
+__all__ = ["PIPELINES"]

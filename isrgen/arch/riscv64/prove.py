@@ -17,7 +17,7 @@ from pathlib import Path
 import attrs
 
 from ...diagnostics import IsrgenError
-from ...toolchain import run_tool
+from ...proof.toolchain import run_tool
 from .codegen import build_program
 from .emulate import PAGE, PRIV_M, PRIV_S, PRIV_U, Hart, Image
 from .facts import (

@@ -14,8 +14,8 @@ import attrs
 import jsonschema
 
 from ...diagnostics import Diagnostic, SpecError
-from ...identifiers import reserved_reason
-from ...yamlsource import Document, Locations, Path, parse_yaml
+from ...spec.identifiers import reserved_reason
+from ...spec.yamlsource import Document, Locations, Path, parse_yaml
 from .facts import (
     ABI_NAMES,
     ALIASES,

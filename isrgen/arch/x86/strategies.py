@@ -485,7 +485,10 @@ def specs(
         debug=dropin.debug,
     )
     # the loader resolves what the model derives (and checks the draw is valid)
-    return loads_spec(dump_spec(drawn), "<drawn>")
+    loaded = loads_spec(dump_spec(drawn), "<drawn>")
+    if not isinstance(loaded, Spec):  # pragma: no cover - an x86 spec stays in the core model
+        raise TypeError(f"an x86 spec resolved into {type(loaded).__name__}")
+    return loaded
 
 
 @st.composite
