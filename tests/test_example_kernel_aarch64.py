@@ -128,6 +128,7 @@ def test_kernel_boots_and_passes_every_check(glue: str, tmp_path: Path) -> None:
     status, log = boot(build, glue=glue)
     lines = assert_passed(status, log)
     assert f"(glue {glue}), entered at EL1" in lines[0], lines[0]
+    assert any(re.match(r"ok kernel-irq: \d+ virtual timer interrupts \(PPI 27, GICv2\)", line) for line in lines)
 
     # the undefined-instruction dump shows exactly what fault_undef loaded, in slot 4 (EL1h sync)
     start = lines.index("kernel fault: undefined instruction")
@@ -152,12 +153,22 @@ def test_kernel_boots_and_passes_every_check(glue: str, tmp_path: Path) -> None:
     assert f"isr_vectors at 0x{vectors:x}" in log
 
 
-def test_kernel_entered_at_el2_drops_to_el1_and_passes(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("machine", "cpu", "entry_el", "gic"),
+    [("virt,virtualization=on", "cortex-a57", 2, 2), ("virt,gic-version=3", "max", 1, 3)],
+    ids=["el2-entry-gicv2", "gicv3-cpu-max"],
+)
+def test_kernel_passes_on_other_machine_configurations(
+    machine: str, cpu: str, entry_el: int, gic: int, tmp_path: Path
+) -> None:
+    """Entered at EL2 (virtualization=on), boot.S drops to EL1; with gic-version=3 the
+    kernel drives the GICv3 redistributor and system-register CPU interface."""
     require_kernel_tools()
-    status, log = boot(tmp_path / "el2", "MACHINE=virt,virtualization=on")
+    status, log = boot(tmp_path / "machine", f"MACHINE={machine}", f"CPU={cpu}")
     lines = assert_passed(status, log)
-    assert "entered at EL2" in lines[0], lines[0]
+    assert f"entered at EL{entry_el}" in lines[0], lines[0]
     assert lines[1].startswith("ok mmu: at EL1,"), lines[1]
+    assert any(re.match(rf"ok kernel-irq: \d+ virtual timer interrupts \(PPI 27, GICv{gic}\)", line) for line in lines)
 
 
 def test_without_semihosting_the_success_line_alone_does_not_pass(tmp_path: Path) -> None:

@@ -28,6 +28,14 @@ _start:
     mov x0, #0x33ff         /* CPTR_EL2: RES1 bits, TFP clear */
     msr cptr_el2, x0
     msr hstr_el2, xzr
+    /* a GICv3 system-register interface: let EL1 use it (ICC_SRE_EL2.Enable, SRE) */
+    mrs x0, id_aa64pfr0_el1
+    ubfx x0, x0, #24, #4
+    cbz x0, 1f
+    mov x0, #9
+    msr S3_4_C12_C9_5, x0   /* ICC_SRE_EL2 */
+    isb
+1:
     mov x0, #(SCTLR_EL1_RES1 & 0xffff)
     movk x0, #(SCTLR_EL1_RES1 >> 16), lsl #16
     msr sctlr_el1, x0

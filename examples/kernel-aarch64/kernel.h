@@ -49,10 +49,10 @@ void mmu_init(void);
 int mmu_enabled(void);
 u64 translate_el1_read(u64 va); /* PAR_EL1 after AT S1E1R */
 
-/* gic.c: GICv2 distributor/CPU interface and the EL1 virtual timer (PPI 27) */
+/* gic.c: GICv2 or GICv3 and the EL1 virtual timer (PPI 27) */
 #define TIMER_PPI 27
 #define GIC_SPURIOUS 1023
-void gic_init(void);
+int gic_init(void); /* returns the GIC architecture version */
 u32 gic_ack(void);
 void gic_eoi(u32 iar);
 void timer_start(u32 hz);

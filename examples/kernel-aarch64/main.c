@@ -325,14 +325,15 @@ static void kernel_faults(void)
 
 static void el1_interrupts(void)
 {
-    gic_init();
+    int gic = gic_init();
     timer_start(TICK_HZ);
     __asm__ volatile("msr daifclr, #2" : : : "memory");
     while (el1_ticks < 5)
         __asm__ volatile("wfi" : : : "memory");
     __asm__ volatile("msr daifset, #2" : : : "memory");
     check(el1_ticks >= 5 && kind_counts[SLOT_EL1H_IRQ] >= 5 && unexpected_irqs == 0, "kernel-irq",
-          "%lu virtual timer interrupts (PPI %d) taken at EL1 through slot 5, resumed", el1_ticks, TIMER_PPI);
+          "%lu virtual timer interrupts (PPI %d, GICv%d) taken at EL1 through slot 5, resumed", el1_ticks, TIMER_PPI,
+          gic);
 }
 
 /* ---- the end ---- */
