@@ -70,6 +70,7 @@ static volatile struct {
 
 static u64 kind_counts[16];
 static u64 ticks, el1_ticks, spurious, unexpected_irqs, syscalls, switches_ab;
+static u64 frames_off_task_stack; /* EL0 entries whose frame was not at the top of the task's EL1 stack */
 
 static const char *slot_name(u64 kind)
 {
@@ -177,9 +178,18 @@ static struct isr_frame *irq(struct isr_frame *f)
     return schedule(f);
 }
 
+/* The glue pops an EL0 frame on resume (SP_EL1 = frame + sizeof), so every entry
+ * from a task saves its frame at the top of that task's EL1 stack. */
+static void check_frame_place(const struct isr_frame *f)
+{
+    frames_off_task_stack += (const u8 *)(f + 1) != kstacks[current] + KSTACK;
+}
+
 struct isr_frame *isr_dispatch(struct isr_frame *f)
 {
     kind_counts[f->kind & 15]++;
+    if (f->kind == SLOT_EL0_IRQ || f->kind == SLOT_EL0_SYNC)
+        check_frame_place(f);
     if (f->kind == 1 || f->kind == SLOT_EL1H_IRQ || f->kind == SLOT_EL0_IRQ)
         return irq(f);
     if (f->kind == SLOT_EL0_SYNC) {
@@ -201,6 +211,7 @@ void isr_syscall(struct isr_frame *f)
 {
     syscalls++;
     kind_counts[f->kind & 15]++;
+    check_frame_place(f);
     switch (f->x8) {
     case SYS_SUM:
         f->x0 = f->x0 + f->x1 + f->x2 + f->x3 + f->x4 + f->x5;
@@ -359,9 +370,11 @@ static void task_checks(void)
         eid[10] = (char)('a' + i);
         check(t->state == EXITED && t->status == 0, eid, "state %d, exit status %lu", t->state, t->status);
     }
-    check(switches_ab >= 2 * REGCHECK_MIN_INTERRUPTS && kind_counts[SLOT_EL0_IRQ] >= 2 * REGCHECK_MIN_INTERRUPTS,
-          "timer-switch", "%lu switches between task-a and task-b, %lu EL0 interrupts through slot 9, %lu ticks",
-          switches_ab, kind_counts[SLOT_EL0_IRQ], ticks);
+    check(switches_ab >= 2 * REGCHECK_MIN_INTERRUPTS && kind_counts[SLOT_EL0_IRQ] >= 2 * REGCHECK_MIN_INTERRUPTS &&
+              frames_off_task_stack == 0,
+          "timer-switch", "%lu switches between task-a and task-b, %lu EL0 interrupts through slot 9, %lu ticks; "
+          "frames not at the top of the task's EL1 stack: %lu",
+          switches_ab, kind_counts[SLOT_EL0_IRQ], ticks, frames_off_task_stack);
 
     static const struct {
         int task;
@@ -390,8 +403,12 @@ static void task_checks(void)
 static _Noreturn void finish(void)
 {
     timer_stop();
-    check(current >= 0 && SPSR_M(read_sysreg(spsr_el1)) != M_EL1T, "finish",
-          "every task ended; resumed at EL1h through isr_dispatch's frame");
+    u64 sp;
+    __asm__ volatile("mov %0, sp" : "=r"(sp));
+    u64 el = (read_sysreg(CurrentEL) >> 2) & 3, spsel = read_sysreg(spsel);
+    check(el == 1 && spsel == 1 && sp > (u64)finish_stack && sp <= (u64)(finish_stack + KSTACK), "finish",
+          "every task ended; isr_dispatch's EL1h frame resumed here: EL%lu, SPSel %lu, SP 0x%lx on the finish stack",
+          el, spsel, sp);
     task_checks();
     if (check_failures() == 0) {
         kprintf("ALL CHECKS PASSED\n");
