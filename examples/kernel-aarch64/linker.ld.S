@@ -21,7 +21,7 @@ PHDRS
 }
 
 #ifdef MISPLACE_ISR
-#define MISPLACED *(.text.isr)
+#define MISPLACED *(.text.isr .text.isr.*)
 #else
 #define MISPLACED
 #endif
@@ -39,12 +39,12 @@ SECTIONS
     __kernel_start = .;
 
 #ifdef MISPLACE_ISR
-    RODATA    /* first, so that its *(.text.isr) wins over .text's *(.text.*) */
+    RODATA    /* first, so that its *(.text.isr .text.isr.*) wins over .text's *(.text.*) */
 #endif
 
     . = ALIGN(4096);
     __text_start = .;
-    .text : { KEEP(*(.boot.text)) *(.text.isr) *(EXCLUDE_FILE(*user.o) .text EXCLUDE_FILE(*user.o) .text.*) } :text
+    .text : { KEEP(*(.boot.text)) *(.text.isr .text.isr.*) *(EXCLUDE_FILE(*user.o) .text EXCLUDE_FILE(*user.o) .text.*) } :text
     . = ALIGN(4096);
     __text_end = .;
 

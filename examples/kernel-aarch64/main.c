@@ -463,4 +463,5 @@ _Noreturn void kmain(void)
     kprintf("starting %d EL0 tasks; task-a and task-b switch on every timer tick (%d Hz)\n", NTASKS, TICK_HZ);
     current = 0;
     isr_return(tasks[0].frame);
+    __builtin_unreachable(); /* whether or not isr.h declares isr_return noreturn */
 }

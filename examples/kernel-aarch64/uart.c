@@ -159,4 +159,5 @@ _Noreturn void psci_system_off(void)
     else
         __asm__ volatile("hvc #0" : "+r"(fn) : : "memory");
     isr_halt();
+    __builtin_unreachable(); /* whether or not isr.h declares isr_halt noreturn */
 }
