@@ -45,6 +45,7 @@ EXPECTED_OK = [
     "kernel-data-abort-write",
     "kernel-undef",
     "kernel-el1t",
+    "kernel-pc-align",
     "kernel-xn",
     "kernel-pxn-user",
     "kernel-irq",

@@ -28,6 +28,7 @@ typedef uint64_t u64;
 #define EC_SVC64 0x15
 #define EC_IABT_LOWER 0x20
 #define EC_IABT_CUR 0x21
+#define EC_PC_ALIGN 0x22
 #define EC_DABT_LOWER 0x24
 #define EC_DABT_CUR 0x25
 #define EC_SP_ALIGN 0x26

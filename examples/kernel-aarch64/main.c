@@ -88,6 +88,7 @@ static const char *ec_name(u64 ec)
     case EC_SVC64: return "SVC";
     case EC_IABT_LOWER: return "instruction abort from EL0";
     case EC_IABT_CUR: return "instruction abort";
+    case EC_PC_ALIGN: return "PC alignment fault";
     case EC_DABT_LOWER: return "data abort from EL0";
     case EC_DABT_CUR: return "data abort";
     case EC_SP_ALIGN: return "SP alignment fault";
@@ -326,6 +327,12 @@ static void kernel_faults(void)
     check(r.taken && esr_ec(r.esr) == EC_IABT_CUR && DFSC(r.esr) == FSC_PERMISSION_L3 && r.far == data && r.elr == data,
           "kernel-xn", "branch to a data page 0x%lx: EC 0x%02lx IFSC 0x%02lx FAR 0x%lx, resumed at the caller", data,
           esr_ec(r.esr), DFSC(r.esr), r.far);
+
+    u64 odd = (u64)fault_read + 2;
+    r = run_fault(call_address, odd, 1);
+    check(r.taken && esr_ec(r.esr) == EC_PC_ALIGN && r.far == odd && r.elr == odd && r.kind == SLOT_EL1H_SYNC,
+          "kernel-pc-align", "branch to 0x%lx: EC 0x%02lx FAR 0x%lx ELR 0x%lx, resumed at the caller", odd,
+          esr_ec(r.esr), r.far, r.elr);
 
     u64 user = (u64)user_fault_undef;
     r = run_fault(call_address, user, 1);
