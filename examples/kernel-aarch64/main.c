@@ -16,6 +16,7 @@
 #define M_EL1T 4
 #define M_EL1H 5
 #define SLOT_EL1T_SYNC 0
+#define SLOT_EL1T_IRQ 1
 #define SLOT_EL1H_SYNC 4
 #define SLOT_EL1H_IRQ 5
 #define SLOT_EL0_SYNC 8
@@ -191,7 +192,7 @@ struct isr_frame *isr_dispatch(struct isr_frame *f)
     kind_counts[f->kind & 15]++;
     if (f->kind == SLOT_EL0_IRQ || f->kind == SLOT_EL0_SYNC)
         check_frame_place(f);
-    if (f->kind == 1 || f->kind == SLOT_EL1H_IRQ || f->kind == SLOT_EL0_IRQ)
+    if (f->kind == SLOT_EL1T_IRQ || f->kind == SLOT_EL1H_IRQ || f->kind == SLOT_EL0_IRQ)
         return irq(f);
     if (f->kind == SLOT_EL0_SYNC) {
         struct task *t = &tasks[current];
@@ -199,7 +200,7 @@ struct isr_frame *isr_dispatch(struct isr_frame *f)
         t->esr = f->esr;
         t->far = f->far;
         t->elr = f->elr;
-        kprintf("%s killed: %s at EL0, ESR=0x%08lx FAR=0x%016lx ELR=0x%016lx\n", t->name, ec_name(esr_ec(f->esr)),
+        kprintf("%s killed: %s, ESR=0x%08lx FAR=0x%016lx ELR=0x%016lx\n", t->name, ec_name(esr_ec(f->esr)),
                 f->esr, f->far, f->elr);
         return schedule(f);
     }
