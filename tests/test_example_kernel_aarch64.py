@@ -61,6 +61,7 @@ EXPECTED_OK = [
     "user-undef",
     "user-exec-kernel",
     "svc-count",
+    "bad-mode",
 ]
 #: checks the emulator may be unable to perform: "ok" or an explicit "skip"
 #: (QEMU's TCG does not implement the SP alignment check of SCTLR_EL1.SA)

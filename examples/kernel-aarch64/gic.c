@@ -20,6 +20,7 @@
 #define GICC_PMR 0x004
 #define GICC_IAR 0x00c
 #define GICC_EOIR 0x010
+#define GICC_CTLR_FIQEN (1u << 3)
 #define GICR_WAKER 0x0014
 #define GICR_IGROUPR0 0x0080
 #define GICR_ISENABLER0 0x0100
@@ -93,6 +94,18 @@ void gic_eoi(u32 iar)
     } else {
         *reg(GICC, GICC_EOIR) = iar;
     }
+}
+
+void gic_timer_as_fiq(void)
+{
+    if (version >= 3) {
+        *reg(GICD, GICD_CTLR) = GICD_CTLR_V3 | 1u;    /* EnableGrp0 too */
+        *reg(GICR_SGI, GICR_IGROUPR0) = 0;            /* group 0: FIQ */
+        write_sysreg(S3_0_C12_C12_6, 1);              /* ICC_IGRPEN0_EL1 */
+    } else {
+        *reg(GICC, GICC_CTLR) = 3u | GICC_CTLR_FIQEN; /* group 0 (the default group) as FIQ */
+    }
+    isb();
 }
 
 void timer_start(u32 hz)

@@ -56,6 +56,7 @@ u64 translate_el1_read(u64 va); /* PAR_EL1 after AT S1E1R */
 int gic_init(void); /* returns the GIC architecture version */
 u32 gic_ack(void);
 void gic_eoi(u32 iar);
+void gic_timer_as_fiq(void); /* the timer PPI in group 0, signalled as FIQ */
 void timer_start(u32 hz);
 void timer_rearm(void);
 void timer_stop(void);

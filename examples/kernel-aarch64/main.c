@@ -19,6 +19,7 @@
 #define SLOT_EL1T_IRQ 1
 #define SLOT_EL1H_SYNC 4
 #define SLOT_EL1H_IRQ 5
+#define SLOT_EL1H_FIQ 6
 #define SLOT_EL0_SYNC 8
 #define SLOT_EL0_IRQ 9
 #define DFSC(esr) ((esr) & 0x3f)
@@ -233,8 +234,17 @@ void isr_syscall(struct isr_frame *f)
         x[n] = (u64)&kernel_secret + (u64)n;
 }
 
+static volatile int bad_mode_expected;
+static _Noreturn void verdict(void);
+
 _Noreturn void isr_bad_mode(struct isr_frame *f)
 {
+    if (bad_mode_expected) {
+        timer_stop();
+        check(f->kind == SLOT_EL1H_FIQ && SPSR_M(f->spsr) == M_EL1H, "bad-mode",
+              "the timer signalled as FIQ at EL1h: slot %lu (%s) reached isr_bad_mode", f->kind, slot_name(f->kind));
+        verdict();
+    }
     kprintf("FAIL bad-mode: exception through slot %lu (%s)\n", f->kind, slot_name(f->kind));
     dump_frame(f);
     system_exit(EXIT_STATUS_FAILED);
@@ -418,6 +428,22 @@ static _Noreturn void finish(void)
           "every task ended; isr_dispatch's EL1h frame resumed here: EL%lu, SPSel %lu, SP 0x%lx on the finish stack",
           el, spsel, sp);
     task_checks();
+
+    /* Last: a slot the spec routes nowhere else. The timer becomes an FIQ (GIC group 0
+     * signalled as FIQ), unmasked at EL1h: slot 6 goes to isr_bad_mode, which ends the run. */
+    bad_mode_expected = 1;
+    gic_timer_as_fiq();
+    timer_start(TICK_HZ);
+    __asm__ volatile("msr daifclr, #1" : : : "memory");
+    for (int spins = 0; spins < 100000; spins++)
+        __asm__ volatile("wfi" : : : "memory");
+    __asm__ volatile("msr daifset, #1" : : : "memory");
+    check(0, "bad-mode", "no FIQ arrived");
+    verdict();
+}
+
+static _Noreturn void verdict(void)
+{
     if (check_failures() == 0) {
         kprintf("ALL CHECKS PASSED\n");
         system_exit(EXIT_STATUS_PASSED);
