@@ -246,6 +246,37 @@ def test_a_glue_without_the_guarantee_fails_its_check(broken: str, tmp_path: Pat
     assert re.search(failure, log), f"expected a line matching {failure!r}\n--- log\n{log}"
 
 
+#: kernel.yaml edits that break one guarantee each, and the check that must then fail
+BROKEN_SPECS = {
+    # no FP/SIMD area in the frame: q0-q31, FPCR and FPSR leak between the tasks (fields 33-103)
+    "no-fpsimd": (
+        "           fpsimd]",
+        "           ]",
+        r"FAIL regs-task-[ab]: .*first: round \d+ field (3[34]|4\d|[5-9]\d|10[0-3]) ",
+    ),
+    # x1 restored from the frame after a system call: the handler's kernel value reaches EL0
+    "syscall-restores-x1": (
+        "  restored: [x0]",
+        "  restored: [x0, x1]",
+        r"FAIL svc-task-[ab]: .*nonzero x1-x30 after svc: mask 0x2,",
+    ),
+}
+
+
+@NOT_INTEGRATED
+@pytest.mark.parametrize("broken", sorted(BROKEN_SPECS))
+def test_a_spec_without_the_guarantee_fails_its_check(broken: str, tmp_path: Path) -> None:
+    require_kernel_tools()
+    old, new, failure = BROKEN_SPECS[broken]
+    text = (KERNEL_DIR / "kernel.yaml").read_text()
+    assert text.count(old) == 1, f"kernel.yaml no longer contains {old!r} once"
+    spec = tmp_path / "broken.yaml"
+    spec.write_text(text.replace(old, new))
+    status, log = boot(tmp_path / "build", f"SPEC={spec}", glue="isrgen")
+    assert status != SUCCESS_STATUS and SUCCESS_LINE not in log, log
+    assert re.search(failure, log), f"expected a line matching {failure!r}\n--- log\n{log}"
+
+
 def test_the_default_build_generates_the_glue_with_isrgen(tmp_path: Path) -> None:
     """Without GLUE=..., the Makefile runs isrgen on the spec (gas + c, with a depfile)."""
     require_tool("make")
