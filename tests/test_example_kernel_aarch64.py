@@ -18,7 +18,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, require_tool, run
+from conftest import ROOT, isrgen_cmd, require_tool, run
 from elftools.elf.elffile import ELFFile
 from elftools.elf.sections import SymbolTableSection
 
@@ -300,3 +300,14 @@ def test_build_regenerates_the_glue_from_the_spec(tmp_path: Path) -> None:
     assert not [t for t in tracked if Path(t).name in {"isr.S", "isr.h"}], tracked
     depfile = (build / "gen" / "isr.d").read_text()
     assert "kernel.yaml" in depfile
+
+
+@NOT_INTEGRATED
+def test_isrgen_verify_accepts_the_kernel_and_rejects_the_misplaced_glue(tmp_path: Path) -> None:
+    require_kernel_tools()
+    spec = str(KERNEL_DIR / "kernel.yaml")
+    make(tmp_path / "good", "kernel", glue="isrgen")
+    run(isrgen_cmd("verify", "-s", spec, str(tmp_path / "good" / "kernel.elf")))
+    make(tmp_path / "misplaced", "kernel", "MISPLACE_ISR=1", glue="isrgen")
+    verify = run(isrgen_cmd("verify", "-s", spec, str(tmp_path / "misplaced" / "kernel.elf")), check=False)
+    assert verify.returncode != 0 and "isr_vectors" in verify.stdout + verify.stderr, verify.stdout + verify.stderr
