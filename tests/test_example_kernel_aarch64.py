@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import re
 import shutil
+import socket
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -211,6 +213,60 @@ def test_glue_in_a_no_execute_section_faults_and_never_passes(tmp_path: Path) ->
     kind, esr, far, pc = events[1]
     assert kind == "Prefetch Abort" and int(esr, 16) == ESR_IABT_EL1_PERMISSION_L3, events[1]
     assert int(far, 16) == vectors + VECTOR_EL1H_SYNC == int(pc, 16), events[1]
+
+
+def monitor_read(sock: socket.socket) -> str:
+    """Read the QEMU monitor's output up to its next prompt."""
+    answer = b""
+    deadline = time.monotonic() + 10
+    while not answer.rstrip().endswith(b"(qemu)") and time.monotonic() < deadline:
+        chunk = sock.recv(65536)
+        if not chunk:
+            break
+        answer += chunk
+    return answer.decode(errors="replace")
+
+
+def test_the_halted_cpu_has_cleared_registers_and_never_passes(tmp_path: Path) -> None:
+    """HALT=1 ends in isr_halt instead of exiting; QEMU's own register dump (monitor
+    ``info registers``) shows the CPU there with x0-x30 zero and D, A, I, F masked."""
+    require_kernel_tools()
+    build = tmp_path / "halt"
+    make(build, "kernel", "HALT=1")
+    log_file, sock_path = build / "serial.log", build / "monitor.sock"
+    qemu = subprocess.Popen(
+        ["qemu-system-aarch64", "-M", "virt", "-accel", "tcg", "-cpu", "cortex-a57", "-m", "128M",
+         "-display", "none", "-serial", f"file:{log_file}", "-monitor", f"unix:{sock_path},server=on,wait=off",
+         "-semihosting-config", "enable=on,target=native", "-kernel", str(build / "kernel.elf")],
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 20
+        while "halting in isr_halt" not in (log_file.read_text(errors="replace") if log_file.exists() else ""):
+            assert qemu.poll() is None and time.monotonic() < deadline, "the kernel never reached isr_halt"
+            time.sleep(0.1)
+        time.sleep(0.2)  # the last instructions before wfi
+        with socket.socket(socket.AF_UNIX) as sock:
+            sock.connect(str(sock_path))
+            sock.settimeout(10)
+            monitor_read(sock)  # the banner
+            sock.sendall(b"info registers\n")
+            dump = monitor_read(sock)
+            sock.sendall(b"quit\n")
+            status = qemu.wait(timeout=20)
+    finally:
+        if qemu.poll() is None:
+            qemu.kill()
+            qemu.wait()
+    log = log_file.read_text(errors="replace")
+    assert "0 checks failed; halting in isr_halt" in log and SUCCESS_LINE not in log, log
+    assert status != SUCCESS_STATUS
+    regs = {int(n): int(v, 16) for n, v in re.findall(r"\bX(\d\d)=([0-9a-f]{16})\b", dump)}
+    assert sorted(regs) == list(range(31)) and not any(regs.values()), dump
+    pstate = re.search(r"PSTATE=([0-9a-f]+) \S+ EL1h", dump)
+    assert pstate and int(pstate.group(1), 16) & 0x3C0 == 0x3C0, dump  # D, A, I, F masked
+    pc = re.search(r"\bPC=([0-9a-f]{16})", dump)
+    halt = symbol_address(build / "kernel.elf", "isr_halt")
+    assert pc and halt <= int(pc.group(1), 16) < halt + 0x100, (hex(halt), dump)
 
 
 #: stand-in edits that break one guarantee each, and the check that must then fail

@@ -444,6 +444,10 @@ static _Noreturn void finish(void)
 
 static _Noreturn void verdict(void)
 {
+#ifdef HALT_AT_END
+    kprintf("%d checks failed; halting in isr_halt\n", check_failures());
+    isr_halt();
+#endif
     if (check_failures() == 0) {
         kprintf("ALL CHECKS PASSED\n");
         system_exit(EXIT_STATUS_PASSED);
