@@ -1,4 +1,4 @@
-/* What the kernel (EL1) and the tasks (EL0, user.c and user.S) agree on; C and assembler. */
+/* What the kernel (EL1) and the tasks (EL0, user.c and user_asm.S) agree on; C and assembler. */
 #ifndef ABI_H
 #define ABI_H
 

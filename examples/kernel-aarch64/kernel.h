@@ -73,7 +73,7 @@ u64 fault_el1t_sp_align(u64 sp_el0);    /* returns the SP in use after resuming 
 u64 fault_el1t_undef(u64 sp_el0);
 #define UNDEF_PATTERN(n) (0x1111111111111111ull * ((n) + 1))
 
-/* user.S / user.c: EL0 entry points (in the user text) */
+/* user_asm.S / user.c: EL0 entry points (in the user text) */
 void user_task_main(u64 id);
 void user_fault_read(u64 address);
 void user_fault_undef(u64 unused);

@@ -1,5 +1,5 @@
 /* EL0 code of the two timer-switched tasks. Linked into the user text and user
- * data (linker.ld.S takes every section of user.o), so it can only call user.S. */
+ * data (linker.ld.S takes every section of user.o), so it can only call user_asm.S. */
 #include "abi.h"
 
 typedef uint64_t u64;
