@@ -160,3 +160,18 @@ def test_table_section_must_be_code() -> None:
         load_aarch64_spec(text, "a.yaml")
     (diag,) = info.value.diagnostics
     assert diag.path == "$.sections.table" and "cannot hold code" in diag.message
+
+
+def test_names_an_assembler_or_compiler_would_misread() -> None:
+    text = BASE_SPEC.read_text()
+    text = text.replace("  symbol: isr_dispatch ", "  symbol: x9 ")
+    text = text.replace("  renames: {} ", "  renames: {elr: int, spsr: q3} ")
+    text = text.replace('  halt: "{prefix}halt" ', '  halt: "lr" ')
+    with pytest.raises(SpecError) as info:
+        load_aarch64_spec(text, "a.yaml")
+    found = [(d.path, d.message) for d in info.value.diagnostics]
+    assert any(p == "$.handler.symbol" and "aarch64 register name" in m for p, m in found), found
+    assert any(p == "$.symbols.halt" and "aarch64 register name" in m for p, m in found), found
+    messages = " ".join(m for _, m in found)
+    assert "'int' is a C or Rust keyword" in messages
+    assert "two fields are named 'q3'" in messages
