@@ -146,3 +146,17 @@ def test_oversized_inline_slot_fails_to_assemble(assembler: str, tmp_path: Path)
         assemble_spec(load_aarch64_spec(text, "big.yaml"), tmp_path, assembler, stem="big")
     out = str(info.value).lower()
     assert "org" in out or "backwards" in out, out
+
+
+@pytest.mark.parametrize("name", ["base", "hardened"])
+def test_preprocessed_build_is_the_same(name: str, tmp_path: Path) -> None:
+    """Kernels build .S files through the C preprocessor (gcc -c isr.S): same bytes."""
+    from isrgen.arch.aarch64.toolchain import GNU_CC
+
+    require_tool(GNU_AS, GNU_CC)
+    spec = variant(name)
+    plain = read_obj(assemble_spec(spec, tmp_path, "gnu"))
+    run([GNU_CC, "-c", "-Wall", "-Werror", str(tmp_path / "isr.S"), "-o", str(tmp_path / "cpp.o")])
+    cpp = read_obj(tmp_path / "cpp.o")
+    for sec in (spec.sections.table, spec.sections.code):
+        assert cpp.masked(sec) == plain.masked(sec)
