@@ -25,6 +25,7 @@ VARIANTS: dict[str, tuple[tuple[str, str], ...]] = {
     "base": (),
     "linux": (("  style: branch", "  style: linux"),),
     "inline": (("  style: branch", "  style: inline"), NO_FPSIMD),
+    "inline_fp": (("  style: branch", "  style: inline"),),
     "tpidr": (
         ("  source: sp_el1 ", "  source: tpidr_el1 "),
         ("  sp_el0: user ", "  sp_el0: tpidr_el1 "),

@@ -1,5 +1,5 @@
 """The generated C header against structs written by hand from each convention
-(the kernel contract, Linux's pt_regs, Zircon's iframe_t, a teaching kernel's
+(the example kernel's frame, Linux's pt_regs, Zircon's iframe_t, a teaching kernel's
 trapframe, a per-thread save block), compiled with aarch64-linux-gnu-gcc -Werror."""
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ QS = [(f"q{i}", f"q[{i}]") for i in range(32)]
 
 # (spec, hand-written struct, [(generated field, hand-written member designator)], sizeof)
 CONVENTIONS = {
-    "kernel contract": (
+    "example kernel": (
         KERNEL_SPEC,
         """struct hand { uint64_t x[31]; uint64_t sp, elr, spsr, esr, far, kind, pad;
                          uint64_t q[32][2]; uint64_t fpcr, fpsr; };""",
@@ -116,7 +116,7 @@ def test_a_wrong_offset_fails_to_compile(tmp_path: Path) -> None:
     assert proc.returncode != 0 and "elr" in proc.stderr
 
 
-def test_header_declares_the_contract(tmp_path: Path) -> None:
+def test_header_declares_what_the_kernel_uses(tmp_path: Path) -> None:
     spec = load_aarch64_spec(KERNEL_SPEC.read_text(), str(KERNEL_SPEC))
     text = render_c_header(spec)
     for decl in (

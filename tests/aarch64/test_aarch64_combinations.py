@@ -6,7 +6,7 @@ from __future__ import annotations
 import itertools
 
 import pytest
-from a64_helpers import BASE_SPEC, NO_FPSIMD
+from a64_helpers import BASE_SPEC
 from conftest import require_module, require_tool
 
 from isrgen.arch.aarch64.prove import prove
@@ -28,8 +28,6 @@ def spec_text(style: str, source: str, returns: str, hardening: str) -> str:
         ("  source: sp_el1 ", f"  source: {source} "),
         ("  returns: frame ", f"  returns: {returns} "),
     ]
-    if style == "inline":
-        edits.append(NO_FPSIMD)  # 16 more STPs of q registers never fit in a slot
     if hardening == "on":
         edits += [
             ("  clear_registers: false", "  clear_registers: true"),

@@ -37,6 +37,9 @@ def test_kernel_spec_proves() -> None:
     _tools()
     report = prove(kernel_spec(), seed=2, rounds=3)
     assert report.ok, "\n".join(map(str, report.findings[:20]))
+    lines = report.summary()
+    assert lines[0] == f"aarch64 proof: {report.cases} cases, all promises hold"
+    assert any(line.startswith("  slot 8 (el0_64_sync) svc: ") for line in lines)
 
 
 # -- mutations: each breaks one generated instruction; the prover must say so -------------

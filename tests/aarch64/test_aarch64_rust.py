@@ -1,5 +1,5 @@
 """The Rust view: the frame struct's layout checked by rustc on the host against the
-contract's offsets (written here), and the global_asm! glue compiled for
+offsets the example kernel relies on (written here), and the global_asm! glue compiled for
 aarch64-unknown-none by a #![no_core] crate to the same bytes llvm-mc makes."""
 
 from __future__ import annotations
@@ -24,13 +24,23 @@ NO_CORE_PRELUDE = """#![feature(no_core, lang_items, rustc_attrs, decl_macro)]
 #[rustc_builtin_macro] macro global_asm($($t:tt)*) { /* compiler built-in */ }
 """
 
-CONTRACT = {"x0": 0, "x30": 240, "sp": 248, "elr": 256, "spsr": 264, "esr": 272, "far": 280, "kind": 288, "pad": 296}
+KERNEL_OFFSETS = {
+    "x0": 0,
+    "x30": 240,
+    "sp": 248,
+    "elr": 256,
+    "spsr": 264,
+    "esr": 272,
+    "far": 280,
+    "kind": 288,
+    "pad": 296,
+}
 
 
 def test_struct_layout_on_the_host(tmp_path: Path) -> None:
     require_tool("rustc")
     src = tmp_path / "frame.rs"
-    checks = [f"const _: () = assert!(core::mem::offset_of!(IsrFrame, {k}) == {v});" for k, v in CONTRACT.items()]
+    checks = [f"const _: () = assert!(core::mem::offset_of!(IsrFrame, {k}) == {v});" for k, v in KERNEL_OFFSETS.items()]
     checks.append("const _: () = assert!(core::mem::size_of::<IsrFrame>() == 832);")
     src.write_text("#![no_std]\n" + render_rust_struct(kernel_spec()) + "\n".join(checks) + "\n")
     run(["rustc", "--edition", "2021", "--crate-type", "lib", "-o", str(tmp_path / "f.rlib"), str(src)])

@@ -1,4 +1,5 @@
-"""Loading aarch64 specs: the example kernel's contract, routing, and bad input at file:line:col."""
+"""Loading aarch64 specs: the frame and routing the example kernel (examples/kernel-aarch64)
+relies on, and bad input reported at file:line:col."""
 
 from __future__ import annotations
 
@@ -10,19 +11,19 @@ from isrgen.arch.aarch64.options import Returns, Use
 from isrgen.arch.aarch64.resolve import load_aarch64_spec
 from isrgen.diagnostics import SpecError
 
-# The kernel's contract: offsets of struct isr_frame, low address first.
-CONTRACT_OFFSETS = {
+# What the example kernel relies on: offsets of struct isr_frame, low address first.
+KERNEL_OFFSETS = {
     **{f"x{i}": 8 * i for i in range(31)},
     "sp": 248, "elr": 256, "spsr": 264, "esr": 272, "far": 280, "kind": 288, "pad": 296,
 }  # fmt: skip
-CONTRACT_SIZE = 832
+KERNEL_FRAME_SIZE = 832
 
 
-def test_kernel_spec_is_the_contract() -> None:
+def test_kernel_spec_gives_the_kernel_its_frame() -> None:
     spec = kernel_spec()
     lay = compute_layout(spec.frame)
-    assert {f.name: f.offset for f in lay.fields if f.name in CONTRACT_OFFSETS} == CONTRACT_OFFSETS
-    assert lay.size == CONTRACT_SIZE
+    assert {f.name: f.offset for f in lay.fields if f.name in KERNEL_OFFSETS} == KERNEL_OFFSETS
+    assert lay.size == KERNEL_FRAME_SIZE
     q = [f for f in lay.fields if f.role.startswith("q")]
     assert [f.offset for f in q] == [304 + 16 * i for i in range(32)]
     assert (lay.offset("fpcr"), lay.offset("fpsr")) == (816, 824)
@@ -159,3 +160,18 @@ def test_table_section_must_be_code() -> None:
         load_aarch64_spec(text, "a.yaml")
     (diag,) = info.value.diagnostics
     assert diag.path == "$.sections.table" and "cannot hold code" in diag.message
+
+
+def test_names_an_assembler_or_compiler_would_misread() -> None:
+    text = BASE_SPEC.read_text()
+    text = text.replace("  symbol: isr_dispatch ", "  symbol: x9 ")
+    text = text.replace("  renames: {} ", "  renames: {elr: int, spsr: q3} ")
+    text = text.replace('  halt: "{prefix}halt" ', '  halt: "lr" ')
+    with pytest.raises(SpecError) as info:
+        load_aarch64_spec(text, "a.yaml")
+    found = [(d.path, d.message) for d in info.value.diagnostics]
+    assert any(p == "$.handler.symbol" and "aarch64 register name" in m for p, m in found), found
+    assert any(p == "$.symbols.halt" and "aarch64 register name" in m for p, m in found), found
+    messages = " ".join(m for _, m in found)
+    assert "'int' is a C or Rust keyword" in messages
+    assert "two fields are named 'q3'" in messages

@@ -45,8 +45,10 @@ class _Generator:
             if self.spec.style is TableStyle.LINUX:
                 items += self.entry.prologue(slot)
             elif self.spec.style is TableStyle.INLINE:
+                # the GPR and system-register save; the FP/SIMD area (17+ instructions) is
+                # stored by the entry the slot branches to
                 items += self.entry.prologue(slot)
-                items += self.entry.save(slot, self.spec.route(slot).fpsimd)
+                items += self.entry.save_core(slot)
             items.append(branch("b", target))
             items.append(PadTo(sym.table, slot.offset + SLOT_SIZE, _FILL))
         items.append(EndSymbol(sym.table))
@@ -72,6 +74,8 @@ class _Generator:
                 items += self.entry.save(slot, route.fpsimd)
                 if self.cfi:
                     items += self.entry.cfi_saved()
+            elif route.fpsimd:
+                items += self.entry.save_fpsimd()
             items += self.entry.body(route)
             if self.cfi:
                 items.append(_cfi("endproc"))

@@ -69,6 +69,10 @@ class EntryBuilder:
 
     def save(self, slot: VectorSlot, fpsimd: bool = True) -> list[Item]:
         """Store every frame field (sp points at the frame); the FP/SIMD area only if ``fpsimd``."""
+        return self.save_core(slot) + (self.save_fpsimd() if fpsimd else [])
+
+    def save_core(self, slot: VectorSlot) -> list[Item]:
+        """Store the GPRs and the system-register, kind and pad fields (what an inline slot holds)."""
         gprs = [(f.offset, f.role) for f in self.layout.fields if f.role in GPRS]
         items: list[Item] = [Comment(f"save the frame: slot {slot.number} ({slot.name})"), *store(gprs)]
         values: list[tuple[int, str]] = []
@@ -81,11 +85,18 @@ class EntryBuilder:
                 items += self.special_value(f.role, slot, reg)
                 values.append((f.offset, reg))
         items += store(values)
-        if fpsimd and self.layout.has("q0"):
-            items += store([(self.layout.offset(q), q) for q in QREGS])
-            items += [insn("mrs", "x0", "fpcr"), insn("mrs", "x1", "fpsr")]
-            items += store([(self.layout.offset("fpcr"), "x0"), (self.layout.offset("fpsr"), "x1")])
         return items
+
+    def save_fpsimd(self) -> list[Item]:
+        """Store q0-q31, FPCR and FPSR, if the frame has them (x0, x1 are free: already saved)."""
+        if not self.layout.has("q0"):
+            return []
+        return [
+            *store([(self.layout.offset(q), q) for q in QREGS]),
+            insn("mrs", "x0", "fpcr"),
+            insn("mrs", "x1", "fpsr"),
+            *store([(self.layout.offset("fpcr"), "x0"), (self.layout.offset("fpsr"), "x1")]),
+        ]
 
     # -- call -------------------------------------------------------------------------
     def frame_in(self, reg: str) -> list[Item]:

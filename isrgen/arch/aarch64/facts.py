@@ -8,6 +8,7 @@ call standard (AAPCS64).  Nothing else in the aarch64 package writes them again.
 from __future__ import annotations
 
 import enum
+import re
 
 import attrs
 
@@ -151,6 +152,16 @@ DWARF_GPR_BASE = 0
 DWARF_SP = 31
 DWARF_ELR = 33
 DWARF_V_BASE = 64
+
+
+#: names an assembler reads as registers, never as symbols (Arm ARM C1.2.5 and C1.2.6: general-purpose,
+#: SIMD&FP views, sp/wsp/xzr/wzr, and the lr/fp aliases GNU as and LLVM accept)
+_REGISTER_NAME = re.compile(r"([xwvqdshb]([0-9]|[12][0-9]|3[01])|sp|wsp|xzr|wzr|lr|fp|ip0|ip1)\Z", re.IGNORECASE)
+
+
+def is_register_name(name: str) -> bool:
+    """Whether an aarch64 assembler would read ``name`` as a register."""
+    return bool(_REGISTER_NAME.match(name))
 
 
 def dwarf_number(register: str) -> int:

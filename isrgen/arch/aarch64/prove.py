@@ -98,6 +98,16 @@ class ProofReport:
         """No finding."""
         return not self.findings
 
+    def summary(self) -> list[str]:
+        """Human-readable lines: the verdict, each finding, the instruction count of each path."""
+        verdict = "all promises hold" if self.ok else f"{len(self.findings)} broken promise(s)"
+        lines = [f"aarch64 proof: {self.cases} cases, {verdict}"]
+        lines += [f"  FAIL {f}" for f in self.findings]
+        for c in self.costs:
+            back = "noreturn" if c.back is None else f"{c.back} back to eret"
+            lines.append(f"  {c.case}: {c.to_handler} instructions to the handler, {back}")
+        return lines
+
 
 def handler_stub_source(spec: Aarch64Spec) -> str:
     """GAS for stand-in handlers: each symbol is a branch-to-self the harness stops at."""

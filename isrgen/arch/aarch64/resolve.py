@@ -15,8 +15,9 @@ from typing import Any
 import jsonschema
 
 from ...diagnostics import Diagnostic, SpecError
+from ...spec.identifiers import C_KEYWORDS, RUST_KEYWORDS
 from ...spec.yamlsource import Locations, Path, format_path, parse_yaml
-from .facts import GPRS, SLOT_BY_NAME, SLOTS, Origin, VectorSlot
+from .facts import GPRS, SLOT_BY_NAME, SLOTS, Origin, VectorSlot, is_register_name
 from .layout import compute_layout
 from .options import (
     Aarch64Spec,
@@ -111,6 +112,8 @@ class _Resolver:
         value = pattern.format(**fields)
         if not _IDENT.match(value):
             self.err(path, f"{value!r} is not a valid symbol name")
+        elif is_register_name(value):
+            self.err(path, f"{value!r} is an aarch64 register name: an assembler reads it as the register")
         return value
 
     # -- blocks ----------------------------------------------------------------------
@@ -217,17 +220,21 @@ class _Resolver:
                 "every general-purpose register, sp, elr and spsr",
                 at_key=True,
             )
-        names: dict[str, int] = {}
-        for s in slots:
-            if s.role != "fpsimd" and s.name in names:
-                self.err(("frame", "layout"), f"two fields are named {s.name!r}", at_key=True)
-            names[s.name] = 1
         frame = Frame(
             self.expand(("frame", "struct"), self.get(("frame", "struct"), "{prefix}frame"), {"prefix": prefix}),
             tuple(slots),
             self.loc.of(("frame",)),
         )
         layout = compute_layout(frame)
+        names: set[str] = set()
+        for f in layout.fields:
+            if f.name in names:
+                self.err(("frame", "layout"), f"two fields are named {f.name!r}", at_key=True)
+            if f.name in C_KEYWORDS or f.name in RUST_KEYWORDS:
+                self.err(("frame", "layout"), f"field name {f.name!r} is a C or Rust keyword", at_key=True)
+            names.add(f.name)
+        if frame.struct_name in C_KEYWORDS or frame.struct_name in RUST_KEYWORDS:
+            self.err(("frame", "struct"), f"{frame.struct_name!r} is a C or Rust keyword")
         if frame.has_fpsimd and layout.offset("q0") % 16:
             self.err(
                 ("frame", "layout", self._index_of("fpsimd")),
@@ -256,6 +263,8 @@ class _Resolver:
             return None
         args = tuple(Arg(a) for a in block.get("args", ["frame"]))
         self.check_args((key, "args"), args)
+        if is_register_name(block["symbol"]):
+            self.err((key, "symbol"), f"{block['symbol']!r} is an aarch64 register name: `bl` would not call it")
         returns = Returns.NORETURN if noreturn else Returns(block.get("returns", "void"))
         return Handler(block["symbol"], returns, args, self.loc.of((key,)))
 
