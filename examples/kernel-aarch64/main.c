@@ -3,10 +3,6 @@
  * exit status agrees. */
 #include "kernel.h"
 
-#ifndef GLUE_SOURCE
-#define GLUE_SOURCE "unknown"
-#endif
-
 #define TICK_HZ 5000        /* virtual timer rate: a task switch every 200 us */
 #define KSTACK 8192         /* per-task EL1 stack: the glue's frame sits at its top */
 #define USTACK 4096
@@ -479,7 +475,7 @@ static void tasks_init(void)
 
 _Noreturn void kmain(void)
 {
-    kprintf("isrgen aarch64 example kernel (glue %s), entered at EL%lu\n", GLUE_SOURCE, boot_el);
+    kprintf("isrgen aarch64 example kernel, entered at EL%lu\n", boot_el);
     mmu_init();
     u64 el = (read_sysreg(CurrentEL) >> 2) & 3;
     check(el == 1 && mmu_enabled(), "mmu", "at EL%lu, SCTLR_EL1=0x%lx: MMU on, 4 KiB identity map, execute-never "

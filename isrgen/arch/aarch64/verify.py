@@ -56,11 +56,11 @@ def verify_image(path: str | os.PathLike[str], spec: Aarch64Spec) -> list[str]:
             addr = base + slot.offset
             found = next((s for s in loads if s["p_vaddr"] <= addr < s["p_vaddr"] + s["p_memsz"]), None)
             if found is None:
-                problems.append(f"slot {slot.number} ({slot.name}) at {addr:#x} is not in a loaded segment")
+                problems.append(f"{table} slot {slot.number} ({slot.name}) at {addr:#x} is not in a loaded segment")
                 continue
             seg = found
             if not int(seg["p_flags"]) & P_FLAGS.PF_X:
-                problems.append(f"slot {slot.number} ({slot.name}) at {addr:#x} is not executable")
+                problems.append(f"{table} slot {slot.number} ({slot.name}) at {addr:#x} is not executable")
             if spec.style is TableStyle.BRANCH:
                 off = addr - int(seg["p_vaddr"])
                 data = seg.data()[off : off + 4]
