@@ -40,6 +40,7 @@ VARIANTS = {
     .replace("clear_status: [SUM, FS, VS]", "clear_status: []")
     .replace("clear_reservation: true", "clear_reservation: false"),
     "tp_not_restored": BASE.replace("  cfi: true ", "  no_restore: [tp]\n  cfi: true "),
+    "compressed": BASE.replace("compressed: false", "compressed: true"),
     "machine_mode": re.sub(r"syscall:\n(  .*\n)+", "", BASE.replace("mode: supervisor ", "mode: machine #"))
     .replace("sepc, sstatus, stval, scause", "mepc, mstatus, mtval, mcause"),
 }
@@ -72,8 +73,8 @@ MUTATIONS = {
     "sepc += 4": r"    addi t0, t0, 4\n",
     "re-arming sscratch": r"    csrw sscratch, t0\n",
     "the gp reload": r"    lla gp, .*\n",
-    "register clearing": r"    mv t3, zero\n",
-    "system-call zeroing": r"    mv a2, zero\n",
+    "register clearing": r"    li t3, 0\n",
+    "system-call zeroing": r"    li a2, 0\n",
     "the scause save": r"    csrr t0, scause\n    sd t0, \d+\(sp\)\n",
     "the sepc restore": r"    csrw sepc, t0\n",
     "the frame argument": r"    mv a0, sp\n(?=    csrr a1)",

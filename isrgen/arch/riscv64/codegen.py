@@ -292,7 +292,7 @@ class _Builder:
         self.emit(Comment("no user value reaches the kernel in a register"))
         for r in GPRS:
             if r not in ("sp", "gp", "tp"):
-                self.emit(_i("mv", r, "zero"))
+                self.emit(_i("li", r, 0))
 
     def syscall_path(self, frame: Frame) -> None:
         o = self.o
@@ -319,7 +319,7 @@ class _Builder:
             if r in o.syscall.restore and slot is not None:
                 self.emit(_i("ld", r, Mem("sp", slot.offset)))
             else:
-                self.emit(_i("mv", r, "zero"))
+                self.emit(_i("li", r, 0))
         self.restore_sp(frame)
 
     def to_user(self, frame: Frame) -> None:
@@ -474,7 +474,7 @@ class _Builder:
         if o.hardening.clear_registers:
             for r in GPRS:
                 if r not in ("sp", "tp", "t0"):
-                    self.emit(_i("mv", r, "zero"))
+                    self.emit(_i("li", r, 0))
         userret = t.userret if t is not None else o.symbols.exit
         self.emit(Comment("absolute jump: no pc-relative reference survives the alias"), _i("jr", "t0"),
                   EndSymbol(o.symbols.entry),
