@@ -49,9 +49,9 @@ def load_immediate(reg: str, value: int) -> list[Insn]:
     if -2048 <= value < 2048:
         return [_i("addi", reg, "zero", value)]
     if -(1 << 31) <= value < 1 << 31:
-        hi = ((value + 0x800) >> 12) & 0xFFFFF
-        lo = value - (((hi << 12) ^ 0x80000000) - 0x80000000 if hi & 0x80000 else hi << 12)
-        lo = ((lo + 0x800) & 0xFFF) - 0x800
+        # lui sets bits 31:12 (sign-extended), addiw adds a sign-extended 12-bit value in 32 bits
+        lo = ((value & 0xFFF) ^ 0x800) - 0x800
+        hi = ((value - lo) >> 12) & 0xFFFFF
         out = [_i("lui", reg, hi)]
         return out + ([_i("addiw", reg, reg, lo)] if lo else [])
     lo12 = ((value & 0xFFF) ^ 0x800) - 0x800
