@@ -189,3 +189,30 @@ def test_scratch_frame_mutations_are_caught(pattern: str) -> None:
     assert n
     with pytest.raises((ProofError, EmulationError)):
         prove(options, glue)
+
+
+def test_path_costs_against_the_minimum() -> None:
+    """Each path's instruction count against the least any entry could do for this frame:
+    one store per slot, one read per trap CSR, the frame allocation, the call (auipc + jalr)
+    and its two arguments; on the way out one load per register, ld + csrw for sepc and
+    sstatus, and sret.  The default spec's extras (scratch swap and test, sstatus clearing,
+    reservation clear, re-arming sscratch) stay within a dozen instructions per path; from
+    U-mode the entry also zeroes 28 registers, reloads gp (2) and tests for ecall (3)."""
+    require_tool("riscv64-linux-gnu-as", "riscv64-linux-gnu-ld")
+    require_module("unicorn")
+    options = load(SPECS[0])
+    slots = len(options.frame.slots)  # 31 registers, 4 CSRs, orig_a0
+    csrs = 4
+    entry_min = slots + csrs + 1 + 2 + 2
+    exit_min = 31 + 2 * 2 + 1
+    report = prove(options)
+    assert len(report.costs) == len(report.cases) == 34
+    for cost in report.costs:
+        user_extras = 28 + 2 + 3 if cost.case.endswith("from U") else 0
+        if cost.case == "exception 8 from U":
+            continue  # the system call path: checked below
+        assert entry_min <= cost.entry <= entry_min + 12 + user_extras, cost
+        assert exit_min <= cost.exit <= exit_min + 12, cost
+    syscall = next(c for c in report.costs if c.case == "exception 8 from U")
+    # + sepc += 4 (3); the exit zeroes instead of loading, same count
+    assert syscall.entry <= entry_min + 12 + 28 + 2 + 3 + 3 and syscall.exit <= exit_min + 12, syscall
