@@ -55,7 +55,7 @@ def test_mutated_specs_fail_cleanly_or_render() -> None:
     yaml = YAML(typ="safe")
     texts = [p.read_text() for p in SPECS]
     accepted = rejected = 0
-    for _ in range(400):
+    for _ in range(150):
         data = yaml.load(rng.choice(texts))
         _mutate(rng, data)
         buf = io.StringIO()
