@@ -134,3 +134,16 @@ def test_dispatch_and_vectored_agree(tmp_path: Path) -> None:
     llvm = sections(assemble(glue, tmp_path / "llvm.o", LLVM_MC))[".text.trap"]
     relocs = gnu[1] | llvm[1]
     assert _masked(gnu[0][: len(llvm[0])], relocs) == _masked(llvm[0], relocs)
+
+
+def test_compressed_entry_agrees(tmp_path: Path) -> None:
+    """With compressed instructions allowed both assemblers pick the same RVC forms."""
+    require_tool("riscv64-linux-gnu-as", "llvm-mc")
+    text = SPECS[0].read_text().replace("compressed: false", "compressed: true")
+    glue = render_gas(build_program(load_riscv64_spec(text, "c.yaml")))
+    gnu = sections(assemble(glue, tmp_path / "gnu.o", GNU_AS))[".text.trap"]
+    llvm = sections(assemble(glue, tmp_path / "llvm.o", LLVM_MC))[".text.trap"]
+    relocs = gnu[1] | llvm[1]
+    assert _masked(gnu[0][: len(llvm[0])], relocs) == _masked(llvm[0], relocs)
+    # some instruction is compressed (low two bits != 0b11, unprivileged spec 1.5)
+    assert any(gnu[0][i] & 3 != 3 for i in range(0, len(llvm[0]), 2) if int.from_bytes(gnu[0][i : i + 2], "little"))

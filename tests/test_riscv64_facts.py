@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 from conftest import require_module, require_tool, run
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from riscv64_tools import GNU_AS, SPECS, assemble, assembly, load
 
@@ -75,6 +75,13 @@ def test_csr_encodings(tmp_path: Path) -> None:
 
 @settings(max_examples=25, derandomize=True, deadline=None)
 @given(st.integers(min_value=0, max_value=(1 << 64) - 1))
+@example(0x7FFFF800)
+@example(0x7FFFFFFF)
+@example(0xFFFF_FFFF_8000_0000)
+@example(0x8000_0000)
+@example(0x3F_FFFF_E000)
+@example(0xFFFF_FFFF_FFFF_F7FF)
+@example(0x8000_0000_0000_0000)
 def test_load_immediate_executes_to_the_value(value: int) -> None:
     require_module("unicorn")
     import unicorn

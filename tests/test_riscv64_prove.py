@@ -40,6 +40,7 @@ VARIANTS = {
     .replace("clear_status: [SUM, FS, VS]", "clear_status: []")
     .replace("clear_reservation: true", "clear_reservation: false"),
     "tp_not_restored": BASE.replace("  cfi: true ", "  no_restore: [tp]\n  cfi: true "),
+    "compressed": BASE.replace("compressed: false", "compressed: true"),
     "machine_mode": re.sub(r"syscall:\n(  .*\n)+", "", BASE.replace("mode: supervisor ", "mode: machine #"))
     .replace("sepc, sstatus, stval, scause", "mepc, mstatus, mtval, mcause"),
 }
@@ -72,8 +73,8 @@ MUTATIONS = {
     "sepc += 4": r"    addi t0, t0, 4\n",
     "re-arming sscratch": r"    csrw sscratch, t0\n",
     "the gp reload": r"    lla gp, .*\n",
-    "register clearing": r"    mv t3, zero\n",
-    "system-call zeroing": r"    mv a2, zero\n",
+    "register clearing": r"    li t3, 0\n",
+    "system-call zeroing": r"    li a2, 0\n",
     "the scause save": r"    csrr t0, scause\n    sd t0, \d+\(sp\)\n",
     "the sepc restore": r"    csrw sepc, t0\n",
     "the frame argument": r"    mv a0, sp\n(?=    csrr a1)",
@@ -188,3 +189,30 @@ def test_scratch_frame_mutations_are_caught(pattern: str) -> None:
     assert n
     with pytest.raises((ProofError, EmulationError)):
         prove(options, glue)
+
+
+def test_path_costs_against_the_minimum() -> None:
+    """Each path's instruction count against the least any entry could do for this frame:
+    one store per slot, one read per trap CSR, the frame allocation, the call (auipc + jalr)
+    and its two arguments; on the way out one load per register, ld + csrw for sepc and
+    sstatus, and sret.  The default spec's extras (scratch swap and test, sstatus clearing,
+    reservation clear, re-arming sscratch) stay within a dozen instructions per path; from
+    U-mode the entry also zeroes 28 registers, reloads gp (2) and tests for ecall (3)."""
+    require_tool("riscv64-linux-gnu-as", "riscv64-linux-gnu-ld")
+    require_module("unicorn")
+    options = load(SPECS[0])
+    slots = len(options.frame.slots)  # 31 registers, 4 CSRs, orig_a0
+    csrs = 4
+    entry_min = slots + csrs + 1 + 2 + 2
+    exit_min = 31 + 2 * 2 + 1
+    report = prove(options)
+    assert len(report.costs) == len(report.cases) == 34
+    for cost in report.costs:
+        user_extras = 28 + 2 + 3 if cost.case.endswith("from U") else 0
+        if cost.case == "exception 8 from U":
+            continue  # the system call path: checked below
+        assert entry_min <= cost.entry <= entry_min + 12 + user_extras, cost
+        assert exit_min <= cost.exit <= exit_min + 12, cost
+    syscall = next(c for c in report.costs if c.case == "exception 8 from U")
+    # + sepc += 4 (3); the exit zeroes instead of loading, same count
+    assert syscall.entry <= entry_min + 12 + 28 + 2 + 3 + 3 and syscall.exit <= exit_min + 12, syscall

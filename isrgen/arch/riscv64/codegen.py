@@ -49,9 +49,9 @@ def load_immediate(reg: str, value: int) -> list[Insn]:
     if -2048 <= value < 2048:
         return [_i("addi", reg, "zero", value)]
     if -(1 << 31) <= value < 1 << 31:
-        hi = ((value + 0x800) >> 12) & 0xFFFFF
-        lo = value - (((hi << 12) ^ 0x80000000) - 0x80000000 if hi & 0x80000 else hi << 12)
-        lo = ((lo + 0x800) & 0xFFF) - 0x800
+        # lui sets bits 31:12 (sign-extended), addiw adds a sign-extended 12-bit value in 32 bits
+        lo = ((value & 0xFFF) ^ 0x800) - 0x800
+        hi = ((value - lo) >> 12) & 0xFFFFF
         out = [_i("lui", reg, hi)]
         return out + ([_i("addiw", reg, reg, lo)] if lo else [])
     lo12 = ((value & 0xFFF) ^ 0x800) - 0x800
@@ -292,7 +292,7 @@ class _Builder:
         self.emit(Comment("no user value reaches the kernel in a register"))
         for r in GPRS:
             if r not in ("sp", "gp", "tp"):
-                self.emit(_i("mv", r, "zero"))
+                self.emit(_i("li", r, 0))
 
     def syscall_path(self, frame: Frame) -> None:
         o = self.o
@@ -319,7 +319,7 @@ class _Builder:
             if r in o.syscall.restore and slot is not None:
                 self.emit(_i("ld", r, Mem("sp", slot.offset)))
             else:
-                self.emit(_i("mv", r, "zero"))
+                self.emit(_i("li", r, 0))
         self.restore_sp(frame)
 
     def to_user(self, frame: Frame) -> None:
@@ -474,7 +474,7 @@ class _Builder:
         if o.hardening.clear_registers:
             for r in GPRS:
                 if r not in ("sp", "tp", "t0"):
-                    self.emit(_i("mv", r, "zero"))
+                    self.emit(_i("li", r, 0))
         userret = t.userret if t is not None else o.symbols.exit
         self.emit(Comment("absolute jump: no pc-relative reference survives the alias"), _i("jr", "t0"),
                   EndSymbol(o.symbols.entry),

@@ -73,10 +73,21 @@ class Case:
 
 
 @attrs.frozen
+class PathCost:
+    """Instructions one trap took: from the trap to the handler's first instruction, and from
+    the handler's return (its ``ret``) to the trapped code."""
+
+    case: str
+    entry: int
+    exit: int
+
+
+@attrs.frozen
 class ProofReport:
-    """What was proven: one line per case."""
+    """What was proven: one line per case, and what each stack-protocol path cost."""
 
     cases: tuple[str, ...]
+    costs: tuple[PathCost, ...] = ()
 
 
 def harness_source(options: Riscv64Options) -> str:
@@ -212,7 +223,7 @@ class _StackProof:
                 return table_stub("irq" if interrupt else "exc", n)
         return self.o.handler.symbol
 
-    def run(self) -> None:
+    def run(self) -> PathCost:
         o, h = self.o, self.hart
         frame: Frame = o.frame
         self.setup()
@@ -220,7 +231,14 @@ class _StackProof:
         entered = h.take_trap(o.mode, self.case.cause, self.tval, pc)
         status_at_trap = h.csr(self.csr.status)
         self.check_entry_point(entered)
+        counted = [0]
+
+        def count(uc: object, address: int, size: int, user: object) -> None:
+            counted[0] += 1
+
+        counter = h.uc.hook_add(h.unicorn.UC_HOOK_CODE, count)
         h.run(self.syms[self.handler_symbol()])
+        entry_cost = counted[0]
         base = h.reg("sp")
         from_user = self.case.origin == PRIV_U
         interrupted_sp = self.regs["sp"]
@@ -259,11 +277,16 @@ class _StackProof:
                 sc_seen.append(address)
 
         hook = h.uc.hook_add(h.unicorn.UC_HOOK_CODE, on_insn)
+        counted[0] = 0
         h.run(resume)
         h.uc.hook_del(hook)
+        h.uc.hook_del(counter)
+        # the harness's handler runs one instruction (ret) or two (mv a0, sp; ret / j exit)
+        exit_cost = counted[0] - (1 if o.handler.returns is Returns.VOID or self.is_syscall else 2)
         if o.hardening.clear_reservation and not sc_seen:
             raise self.fail("no sc.d on the way back: an LR reservation of the kernel could survive the sret")
         self.check_resumed(from_user, status_at_trap)
+        return PathCost(str(self.case), entry_cost, exit_cost)
 
     def check_entry_point(self, entered: int) -> None:
         o = self.o
@@ -374,9 +397,10 @@ def prove(options: Riscv64Options, glue: str | None = None, *, seed: int = 0) ->
     image = build_image(options, glue)
     rng = random.Random(seed)
     done = []
+    costs = []
     for case in cases(options):
-        _StackProof(options, image, case, rng).run()
+        costs.append(_StackProof(options, image, case, rng).run())
         done.append(str(case))
     if options.machine_timer is not None:
         done += prove_machine_timer(options, image, rng)
-    return ProofReport(tuple(done))
+    return ProofReport(tuple(done), tuple(costs))
