@@ -1,0 +1,54 @@
+/* Linker script of the riscv64 example kernel (QEMU virt: RAM at 0x80000000, where
+ * -bios none starts hart 0 in M-mode). Run through the C preprocessor.
+ *
+ * -DMISPLACE_ISR builds the negative variant: the glue's .text.trap lands in .data, which the
+ * kernel maps readable and writable but not executable, so the first trap cannot fetch its
+ * entry and the run never passes. */
+OUTPUT_ARCH(riscv)
+ENTRY(_start)
+
+SECTIONS
+{
+    . = 0x80000000;
+    _text_start = .;
+    .text : {
+        KEEP(*(.text.boot))
+#ifdef MISPLACE_ISR
+        EXCLUDE_FILE(*isr.o) *(.text .text.*)
+#else
+        *(.text .text.*)
+#endif
+    }
+    /* the trampoline: one page of its own, mapped again at the trampoline address */
+    . = ALIGN(4096);
+    trampsec : { KEEP(*(trampsec)) }
+    . = ALIGN(4096);
+    _text_end = .;
+
+    _rodata_start = .;
+    .rodata : {
+        *(.rodata .rodata.* .srodata .srodata.*)
+        . = ALIGN(4096);
+        /* the user tasks' code: mapped U+R+X at USER_TEXT_VA in their address spaces */
+        KEEP(*(.user.text))
+    }
+    . = ALIGN(4096);
+    _rodata_end = .;
+
+    _data_start = .;
+    .data : {
+        *(.data .data.*)
+#ifdef MISPLACE_ISR
+        *(.text.trap)
+#endif
+    }
+    .sdata : {
+        __global_pointer$ = . + 0x800;
+        *(.sdata .sdata.*)
+    }
+    .bss : { *(.sbss .sbss.* .bss .bss.* COMMON) }
+    . = ALIGN(4096);
+    _kernel_end = .;
+
+    /DISCARD/ : { *(.eh_frame .eh_frame_hdr .note .note.* .comment .riscv.attributes) }
+}

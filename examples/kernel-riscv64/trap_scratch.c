@@ -1,0 +1,72 @@
+/* The scratch variant: while a task runs in U-mode, sscratch holds the top of its kernel
+ * stack (0 while the kernel runs); the generated isr_entry swaps it into sp, saves x1-x31,
+ * the trap CSRs and f0-f31/fcsr in a frame there and calls trap_handler(frame, scause),
+ * which returns the frame to resume: the same one, or (a task switch) the other task's,
+ * kept at the top of that task's kernel stack. ecall from U-mode goes to syscall_handler;
+ * the glue zeroes the registers its restore list leaves out. The kernel is mapped
+ * (supervisor-only) in every task's address space, so satp is switched here in C. */
+#include "kernel.h"
+#include "isr.h"
+
+const char VARIANT_NAME[] = "scratch";
+
+#define KSTACK_SIZE 8192
+static uint8_t kernel_stacks[NTASKS][KSTACK_SIZE] __attribute__((aligned(16)));
+
+uint64_t variant_stvec(void)
+{
+    return ISR_TVEC_VALUE(isr_entry);
+}
+
+void variant_map_kernel(pte_t *kernel_root)
+{
+    (void)kernel_root;
+}
+
+void variant_init_task(struct task *t)
+{
+    /* the frame the entry builds on this stack when the task traps (sscratch = stack top) */
+    struct trap_frame *f = (struct trap_frame *)(kernel_stacks[t - tasks] + KSTACK_SIZE) - 1;
+    vm_map_kernel(t->pagetable);
+    t->frame = f;
+    f->sepc = t->entry;
+    f->sstatus = SSTATUS_SPIE | SSTATUS_FS_INITIAL;   /* sret to U-mode, interrupts on, FP usable */
+}
+
+static struct trap_frame *switch_to(struct task *t)
+{
+    current = t;
+    vm_switch(make_satp(t->pagetable));
+    return t->frame;
+}
+
+struct trap_frame *trap_handler(struct trap_frame *frame, unsigned long scause)
+{
+    if (frame->sstatus & SSTATUS_SPP) {
+        uint64_t x[32];
+        FRAME_TO_X(frame, x);
+        kernel_trap(scause, frame->stval, &frame->sepc, x);
+        return frame;
+    }
+    struct task *t = current;
+    if (scause == (SCAUSE_INTERRUPT | IRQ_S_SOFT)) {
+        timer_tick(t);
+        return switch_to(schedule());
+    }
+    if (scause & SCAUSE_INTERRUPT) {
+        print("FAIL user-irq: unexpected interrupt scause=", scause);
+        finish(1);
+    }
+    user_fault(t, scause, frame->stval, frame->sepc);
+    return switch_to(schedule());
+}
+
+void syscall_handler(struct trap_frame *frame)
+{
+    frame->a0 = do_syscall(current, frame->a7, frame->a0, frame->a1);
+}
+
+void variant_start(struct task *t)
+{
+    isr_return(switch_to(t));
+}
