@@ -87,12 +87,14 @@ __attribute__((noreturn)) void finish(int failed);
 __attribute__((noreturn)) void panic(const char *why);
 void ok(const char *id, const char *what);
 void fail(const char *id, const char *what);
+void check(int good, const char *id, const char *what);
 
 /* variant (trap_trampoline.c / trap_scratch.c) */
 extern const char VARIANT_NAME[];
 uint64_t variant_stvec(void);          /* the stvec value while the kernel runs */
 void variant_map_kernel(pte_t *kernel_root);
 void variant_init_task(struct task *t);
+void variant_check(pte_t *kernel_root);   /* reports the variant's own check */
 __attribute__((noreturn)) void variant_start(struct task *t);
 
 /* start.S */

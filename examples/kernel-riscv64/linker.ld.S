@@ -7,6 +7,13 @@
 OUTPUT_ARCH(riscv)
 ENTRY(_start)
 
+PHDRS
+{
+    text PT_LOAD FLAGS(5);      /* R X */
+    rodata PT_LOAD FLAGS(4);    /* R */
+    data PT_LOAD FLAGS(6);      /* R W */
+}
+
 SECTIONS
 {
     . = 0x80000000;
@@ -18,10 +25,10 @@ SECTIONS
 #else
         *(.text .text.*)
 #endif
-    }
+    } :text
     /* the trampoline: one page of its own, mapped again at the trampoline address */
     . = ALIGN(4096);
-    trampsec : { KEEP(*(trampsec)) }
+    trampsec : { KEEP(*(trampsec)) } :text
     . = ALIGN(4096);
     _text_end = .;
 
@@ -31,7 +38,7 @@ SECTIONS
         . = ALIGN(4096);
         /* the user tasks' code: mapped U+R+X at USER_TEXT_VA in their address spaces */
         KEEP(*(.user.text))
-    }
+    } :rodata
     . = ALIGN(4096);
     _rodata_end = .;
 
@@ -41,7 +48,7 @@ SECTIONS
 #ifdef MISPLACE_ISR
         *(.text.trap)
 #endif
-    }
+    } :data
     .sdata : {
         __global_pointer$ = . + 0x800;
         *(.sdata .sdata.*)

@@ -29,7 +29,7 @@ void fail(const char *id, const char *what)
     putc_('\n');
 }
 
-static void check(int good, const char *id, const char *what)
+void check(int good, const char *id, const char *what)
 {
     if (good)
         ok(id, what);
@@ -301,6 +301,7 @@ void supervisor_main(void)
     kernel_irq_check();
 
     tasks_init();
+    variant_check(kernel_pagetable);
     current = &tasks[0];
     variant_start(current);
 }

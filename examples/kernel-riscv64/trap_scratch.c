@@ -66,6 +66,18 @@ void syscall_handler(struct trap_frame *frame)
     frame->a0 = do_syscall(current, frame->a7, frame->a0, frame->a1);
 }
 
+/* the kernel runs with sscratch = 0 (the entry's "trap from S-mode" test); every task's
+ * address space maps the entry supervisor-only and executable at the kernel's address */
+void variant_check(pte_t *kernel_root)
+{
+    uint64_t entry = (uint64_t)isr_entry;
+    pte_t k = vm_lookup(kernel_root, entry);
+    int good = csr_read(sscratch) == 0 && (k & PTE_X) && !(k & PTE_U);
+    for (int i = 0; i < NTASKS; i++)
+        good = good && vm_lookup(tasks[i].pagetable, entry) == k;
+    check(good, "scratch-protocol", "sscratch = 0 in the kernel; isr_entry mapped S-only R+X in every address space");
+}
+
 void variant_start(struct task *t)
 {
     isr_return(switch_to(t));

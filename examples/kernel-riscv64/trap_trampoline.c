@@ -86,6 +86,24 @@ void variant_map_kernel(pte_t *kernel_root)
     vm_map(kernel_root, ISR_TRAMPOLINE, (uint64_t)isr_trampoline, PAGE_SIZE, PTE_R | PTE_X);
 }
 
+/* the same physical trampoline page at ISR_TRAMPOLINE in the kernel and in both tasks,
+ * executable and supervisor-only; each task's own trapframe page at ISR_TRAPFRAME */
+void variant_check(pte_t *kernel_root)
+{
+    uint64_t want = ((uint64_t)isr_trampoline >> 12) << 10;
+    pte_t k = vm_lookup(kernel_root, ISR_TRAMPOLINE);
+    int good = (k & ~0x3fful) == want && (k & PTE_X) && !(k & PTE_U) && !(k & PTE_W);
+    for (int i = 0; i < NTASKS; i++) {
+        pte_t u = vm_lookup(tasks[i].pagetable, ISR_TRAMPOLINE);
+        pte_t f = vm_lookup(tasks[i].pagetable, ISR_TRAPFRAME);
+        good = good && u == k && (f & ~0x3fful) == (((uint64_t)tasks[i].frame >> 12) << 10) &&
+               (f & PTE_W) && !(f & (PTE_U | PTE_X));
+    }
+    good = good && (uint64_t)isr_trampoline % PAGE_SIZE == 0 && (uint64_t)(userret - isr_trampoline) < PAGE_SIZE;
+    check(good, "trampoline-alias", "uservec/userret page at 0x3ffffff000 in the kernel and both tasks "
+                                    "(R+X, no U), each trapframe at 0x3fffffe000 (R+W, no U, no X)");
+}
+
 void variant_start(struct task *t)
 {
     usertrapret(t);
