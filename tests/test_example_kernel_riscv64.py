@@ -17,11 +17,12 @@ from __future__ import annotations
 
 import os
 import re
+import shlex
 import time
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, require_tool, run
+from conftest import ROOT, isrgen_cmd, require_tool, run
 from elftools.elf.elffile import ELFFile
 from elftools.elf.sections import SymbolTableSection
 
@@ -255,3 +256,23 @@ def test_build_regenerates_the_glue_from_the_spec(tmp_path: Path) -> None:
     tracked = run(["git", "ls-files", "examples/kernel-riscv64"], cwd=ROOT).stdout.split()
     assert not [t for t in tracked if Path(t).name in {"isr.S", "isr.h"}], tracked
     assert "kernel.yaml" in (build / "gen" / "isr.d").read_text()
+
+
+def isrgen(*args: str) -> list[str]:
+    """The isrgen command the Makefile runs too: $ISRGEN if set, else this repository's CLI."""
+    override = os.environ.get("ISRGEN")
+    return [*shlex.split(override), *args] if override else isrgen_cmd(*args)
+
+
+@NOT_INTEGRATED
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_isrgen_verify_accepts_the_kernel_and_rejects_the_misplaced_glue(variant: str, tmp_path: Path) -> None:
+    require_kernel_tools()
+    spec = str(KERNEL_DIR / ("kernel.yaml" if variant == "scratch" else "kernel-trampoline.yaml"))
+    make(tmp_path / "good", f"VARIANT={variant}", "kernel")
+    good = run(isrgen("verify", str(tmp_path / "good" / "kernel.elf"), "-s", spec))
+    assert KERNEL_STVEC[variant] in good.stdout and "timervec" in good.stdout, good.stdout
+    make(tmp_path / "misplaced", f"VARIANT={variant}", "MISPLACE_ISR=1", "kernel")
+    verify = run(isrgen("verify", str(tmp_path / "misplaced" / "kernel.elf"), "-s", spec), check=False)
+    output = verify.stdout + verify.stderr
+    assert verify.returncode != 0 and f"{KERNEL_STVEC[variant]}: in .data" in output, output

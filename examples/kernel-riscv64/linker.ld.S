@@ -1,9 +1,9 @@
 /* Linker script of the riscv64 example kernel (QEMU virt: RAM at 0x80000000, where
  * -bios none starts hart 0 in M-mode). Run through the C preprocessor.
  *
- * -DMISPLACE_ISR builds the negative variant: the glue's .text.trap lands in .data, which the
- * kernel maps readable and writable but not executable, so the first trap cannot fetch its
- * entry and the run never passes. */
+ * The negative build (make MISPLACE_ISR=1) renames the glue's .text.trap to a data section,
+ * .data.trap: it lands in .data, which the kernel maps readable and writable but not
+ * executable, so the first trap cannot fetch its entry and the run never passes. */
 OUTPUT_ARCH(riscv)
 ENTRY(_start)
 
@@ -20,11 +20,7 @@ SECTIONS
     _text_start = .;
     .text : {
         KEEP(*(.text.boot))
-#ifdef MISPLACE_ISR
-        EXCLUDE_FILE(*isr.o) *(.text .text.*)
-#else
         *(.text .text.*)
-#endif
     } :text
     /* the trampoline: one page of its own, mapped again at the trampoline address */
     . = ALIGN(4096);
@@ -45,9 +41,6 @@ SECTIONS
     _data_start = .;
     .data : {
         *(.data .data.*)
-#ifdef MISPLACE_ISR
-        *(.text.trap)
-#endif
     } :data
     .sdata : {
         __global_pointer$ = . + 0x800;
