@@ -54,7 +54,7 @@ EXPECTED_OK = [
     "user-fault-task-a",
     "user-fault-task-b",
 ]
-VARIANT_OK = {"scratch": "scratch-protocol", "trampoline": "trampoline-alias"}
+VARIANT_OK = {"scratch": ["scratch-protocol", "gp-reload"], "trampoline": ["trampoline-alias", "user-entry-registers"]}
 
 # privileged spec table 4.2 (scause exception codes)
 ILLEGAL_INSTRUCTION = 2
@@ -106,7 +106,7 @@ def assert_passed(status: int, log: str, variant: str) -> list[str]:
     failed = [line for line in lines if line.startswith("FAIL")]
     assert not failed, "kernel checks failed:\n" + "\n".join(failed) + "\n--- log\n" + log
     ok_ids = {m.group(1) for line in lines if (m := re.match(r"ok (\S+): ", line))}
-    missing = [i for i in [*EXPECTED_OK, VARIANT_OK[variant]] if i not in ok_ids]
+    missing = [i for i in [*EXPECTED_OK, *VARIANT_OK[variant]] if i not in ok_ids]
     assert not missing, f"checks not reported ok: {missing}\n--- log\n{log}"
     assert lines[-2] == "exit status: 0 (test finisher 0x0000000000005555)", log
     assert lines[-1] == SUCCESS_LINE, f"last line is not the success line\n--- log\n{log}"
@@ -197,15 +197,34 @@ def test_glue_in_a_no_execute_section_faults_and_never_passes(variant: str, tmp_
 
 
 REPORT = r"task [ab]: \d+ interrupts, \d+ system calls, report "
-#: kernel.yaml edits that break one guarantee each, and the check that must then fail
+SPECS = {"scratch": "kernel.yaml", "trampoline": "kernel-trampoline.yaml"}
+#: spec edits that break one guarantee each: (variant, old, new, the FAIL line, a log line to match)
 BROKEN_SPECS = {
     # no FP area in the frame: f0-f31 and fcsr leak between the tasks (user_asm.S checks 32-64)
-    "no-fp-area": ("  fp: true", "  fp: false", rf"{REPORT}(3[2-9]|[4-5]\d|6[0-4])$"),
+    "no-fp-area": ("scratch", "  fp: true", "  fp: false", "regs-task-[ab]", rf"{REPORT}(3[2-9]|[4-5]\d|6[0-4])$"),
     # s5 (x21) left out of the syscall restore list: zeroed, the task sees it (check 100 + 21)
     "syscall-drops-s5": (
+        "scratch",
         "[a0, ra, sp, gp, tp, s0, s1, s2, s3, s4, s5,",
         "[a0, ra, sp, gp, tp, s0, s1, s2, s3, s4,",
+        "regs-task-[ab]",
         rf"{REPORT}121$",
+    ),
+    # gp not reloaded: the handler runs with the task's gp pattern
+    "no-gp-reload": (
+        "scratch",
+        "  gp_reload: true",
+        "  gp_reload: false",
+        "gp-reload",
+        r"traps from U-mode: (\d+), gp not __global_pointer\$ in \1$",
+    ),
+    # the user entry leaves the task's registers live: usertrap finds the task's gp
+    "trampoline-keeps-user-registers": (
+        "trampoline",
+        "  clear_registers: true",
+        "  clear_registers: false",
+        "user-entry-registers",
+        r"traps from U-mode: \d+, gp or tp not the kernel's in [1-9]\d*$",
     ),
 }
 
@@ -214,20 +233,21 @@ BROKEN_SPECS = {
 @pytest.mark.parametrize("broken", sorted(BROKEN_SPECS))
 def test_a_spec_without_the_guarantee_fails_its_check(broken: str, tmp_path: Path) -> None:
     require_kernel_tools()
-    old, new, report = BROKEN_SPECS[broken]
-    text = (KERNEL_DIR / "kernel.yaml").read_text()
-    assert text.count(old) == 1, f"kernel.yaml no longer contains {old!r} once"
+    variant, old, new, check, line = BROKEN_SPECS[broken]
+    text = (KERNEL_DIR / SPECS[variant]).read_text()
+    assert text.count(old) == 1, f"{SPECS[variant]} no longer contains {old!r} once"
     spec = tmp_path / "broken.yaml"
     spec.write_text(text.replace(old, new))
     build = tmp_path / "build"
-    verdict = run(["make", "-s", "-C", str(KERNEL_DIR), f"BUILD={build}", f"SPEC={spec}", "run"], check=False)
+    make_run = ["make", "-s", "-C", str(KERNEL_DIR), f"BUILD={build}", f"VARIANT={variant}", f"SPEC={spec}", "run"]
+    verdict = run(make_run, check=False)
     log = verdict.stdout
     assert verdict.returncode != 0 and SUCCESS_LINE not in log, log
     # the finisher's failure code (1 << 16 | 0x3333) makes QEMU exit 1
     assert "exit status: 1 (test finisher 0x0000000000013333)" in log, log
-    assert "kernel-riscv64 (scratch): FAILED (exit status 1, want 0)" in log, log
-    assert re.search(r"^FAIL regs-task-[ab]: ", log, re.M), log
-    assert re.search(report, log, re.M), f"expected a line matching {report!r}\n--- log\n{log}"
+    assert f"kernel-riscv64 ({variant}): FAILED (exit status 1, want 0)" in log, log
+    assert re.search(rf"^FAIL {check}: ", log, re.M), log
+    assert re.search(line, log, re.M), f"expected a line matching {line!r}\n--- log\n{log}"
 
 
 def test_the_build_generates_the_glue_with_isrgen(tmp_path: Path) -> None:
@@ -268,7 +288,7 @@ def isrgen(*args: str) -> list[str]:
 @pytest.mark.parametrize("variant", VARIANTS)
 def test_isrgen_verify_accepts_the_kernel_and_rejects_the_misplaced_glue(variant: str, tmp_path: Path) -> None:
     require_kernel_tools()
-    spec = str(KERNEL_DIR / ("kernel.yaml" if variant == "scratch" else "kernel-trampoline.yaml"))
+    spec = str(KERNEL_DIR / SPECS[variant])
     make(tmp_path / "good", f"VARIANT={variant}", "kernel")
     good = run(isrgen("verify", str(tmp_path / "good" / "kernel.elf"), "-s", spec))
     assert KERNEL_STVEC[variant] in good.stdout and "timervec" in good.stdout, good.stdout

@@ -95,6 +95,7 @@ uint64_t variant_stvec(void);          /* the stvec value while the kernel runs 
 void variant_map_kernel(pte_t *kernel_root);
 void variant_init_task(struct task *t);
 void variant_check(pte_t *kernel_root);   /* reports the variant's own check */
+void variant_verdict(void);               /* reports what the variant saw on traps from U-mode */
 __attribute__((noreturn)) void variant_start(struct task *t);
 
 /* start.S */
@@ -107,6 +108,11 @@ extern char user_code_start[], user_code_end[], task_a[], task_b[];
 extern char _text_start[], _text_end[], _rodata_start[], _rodata_end[], _data_start[], _kernel_end[];
 extern char exec_probe[];
 extern const uint64_t rodata_probe;
+
+/* gp and tp as the C code found them (the psABI reserves both: the compiler never uses them) */
+#define read_gp() ({ uint64_t v_; __asm__ volatile("mv %0, gp" : "=r"(v_)); v_; })
+#define read_tp() ({ uint64_t v_; __asm__ volatile("mv %0, tp" : "=r"(v_)); v_; })
+extern char __global_pointer$[];
 
 /* the 31 registers of a frame as x[0..31] (x[0] = 0), by ABI name */
 #define FRAME_TO_X(f, x) do { \

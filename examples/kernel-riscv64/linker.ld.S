@@ -42,11 +42,13 @@ SECTIONS
     .data : {
         *(.data .data.*)
     } :data
+    /* __global_pointer$: what the scratch variant's glue loads into gp on entry from U-mode */
     .sdata : {
         __global_pointer$ = . + 0x800;
         *(.sdata .sdata.*)
-    }
-    .bss : { *(.sbss .sbss.* .bss .bss.* COMMON) }
+    } :data
+    .sbss : { *(.sbss .sbss.*) } :data
+    .bss : { *(.bss .bss.* COMMON) } :data
     . = ALIGN(4096);
     _kernel_end = .;
 

@@ -40,8 +40,13 @@ static struct trap_frame *switch_to(struct task *t)
     return t->frame;
 }
 
+/* traps from U-mode, and how many of them reached C with gp other than __global_pointer$
+ * (the tasks run with gp = a pattern of their own; the glue reloads it: entry.gp_reload) */
+static uint64_t user_traps, bad_gp;
+
 struct trap_frame *trap_handler(struct trap_frame *frame, unsigned long scause)
 {
+    uint64_t gp = read_gp();
     if (frame->sstatus & SSTATUS_SPP) {
         uint64_t x[32];
         FRAME_TO_X(frame, x);
@@ -49,6 +54,8 @@ struct trap_frame *trap_handler(struct trap_frame *frame, unsigned long scause)
         return frame;
     }
     struct task *t = current;
+    user_traps++;
+    bad_gp += gp != (uint64_t)__global_pointer$;
     if (scause == (SCAUSE_INTERRUPT | IRQ_S_SOFT)) {
         timer_tick(t);
         return switch_to(schedule());
@@ -63,6 +70,8 @@ struct trap_frame *trap_handler(struct trap_frame *frame, unsigned long scause)
 
 void syscall_handler(struct trap_frame *frame)
 {
+    user_traps++;
+    bad_gp += read_gp() != (uint64_t)__global_pointer$;
     frame->a0 = do_syscall(current, frame->a7, frame->a0, frame->a1);
 }
 
@@ -76,6 +85,16 @@ void variant_check(pte_t *kernel_root)
     for (int i = 0; i < NTASKS; i++)
         good = good && vm_lookup(tasks[i].pagetable, entry) == k;
     check(good, "scratch-protocol", "sscratch = 0 in the kernel; isr_entry mapped S-only R+X in every address space");
+}
+
+void variant_verdict(void)
+{
+    puts_("traps from U-mode: ");
+    put_dec(user_traps);
+    puts_(", gp not __global_pointer$ in ");
+    put_dec(bad_gp);
+    putc_('\n');
+    check(user_traps > 2000 && bad_gp == 0, "gp-reload", "every trap from U-mode reached C with gp = __global_pointer$");
 }
 
 void variant_start(struct task *t)

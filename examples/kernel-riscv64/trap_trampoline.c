@@ -38,8 +38,16 @@ void kerneltrap(struct kernel_regs *f)
     kernel_trap(f->cause, f->tval, &f->epc, x);
 }
 
+/* traps from U-mode, and how many reached usertrap with a user value in gp or tp (the tasks
+ * run with patterns in both; uservec zeroes gp (entry.clear_registers) and loads tp from the
+ * trapframe's kernel_hartid) */
+static uint64_t user_traps, bad_gp_tp;
+
 void usertrap(void)
 {
+    uint64_t gp = read_gp(), tp = read_tp();
+    user_traps++;
+    bad_gp_tp += gp != 0 || tp != 0;
     csr_write(stvec, ISR_TVEC_VALUE(kernelvec));
     struct task *t = current;
     struct trapframe *tf = t->frame;
@@ -102,6 +110,17 @@ void variant_check(pte_t *kernel_root)
     good = good && (uint64_t)isr_trampoline % PAGE_SIZE == 0 && (uint64_t)(userret - isr_trampoline) < PAGE_SIZE;
     check(good, "trampoline-alias", "uservec/userret page at 0x3ffffff000 in the kernel and both tasks "
                                     "(R+X, no U), each trapframe at 0x3fffffe000 (R+W, no U, no X)");
+}
+
+void variant_verdict(void)
+{
+    puts_("traps from U-mode: ");
+    put_dec(user_traps);
+    puts_(", gp or tp not the kernel's in ");
+    put_dec(bad_gp_tp);
+    putc_('\n');
+    check(user_traps > 2000 && bad_gp_tp == 0, "user-entry-registers",
+          "every trap from U-mode reached usertrap with gp zeroed and tp = the trapframe's kernel_hartid");
 }
 
 void variant_start(struct task *t)
