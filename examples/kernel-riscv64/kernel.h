@@ -101,7 +101,7 @@ __attribute__((noreturn)) void variant_start(struct task *t);
 /* start.S */
 void fp_save(uint64_t *area);
 void fp_restore(const uint64_t *area);
-uint64_t probe_load_fault(void);       /* returns s2 after the fault */
+void probe_load_fault(void);
 void probe_store_fault(volatile uint64_t *p);
 void probe_illegal(void);
 extern char user_code_start[], user_code_end[], task_a[], task_b[];

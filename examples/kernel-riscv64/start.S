@@ -100,7 +100,6 @@ probe_load_fault:
     probe_values
     li a0, 0x8
     ld a0, 0(a0)                /* nothing is mapped at 0: load page fault */
-    mv a0, s2
     probe_done
 
     .globl probe_store_fault
