@@ -8,7 +8,11 @@
 #define KERNEL_VARIANT "unknown"
 #endif
 
-#define TIMER_INITIAL_COUNT 100000 /* LAPIC timer period, in bus clocks (divide by 1) */
+/* LAPIC timer period per CPU, in bus clocks (divide by 1): 100 us under QEMU (1 GHz),
+ * times the number of CPUs. Under TCG every CPU shares one host thread: a shorter
+ * period lets the interrupts alone use up a loaded host, and a ring-3 task would
+ * then never run between two of them (tick count reached, but no loop pass to see it). */
+#define TIMER_INITIAL_COUNT_PER_CPU 100000
 
 extern void fault_de(void), fault_db(void), fault_br(void), fault_ud(void), fault_nm(void), fault_ts(void);
 extern void fault_np(void), fault_ss(void), fault_gp(void), fault_pf_write(void), fault_pf_nx(void);
@@ -215,7 +219,7 @@ void timer_tasks(void)
         tasks_setup(&workers[t], t ? "B" : "A", u_regcheck, 0, (u64)block);
         workers[t].tick_slot = &block[16];
     }
-    lapic_start_timer(ISR_VEC_LAPIC_TIMER, TIMER_INITIAL_COUNT);
+    lapic_start_timer(ISR_VEC_LAPIC_TIMER, TIMER_INITIAL_COUNT_PER_CPU * (u32)cpu_count());
     tasks_run(workers, 2);
     lapic_stop_timer();
     for (int t = 0; t < 2; t++) {
