@@ -13,10 +13,11 @@ IST 1 and IST 2 stacks, its kernel stack overflow hit its own guard page.
 from __future__ import annotations
 
 import re
+import sys
 from pathlib import Path
 
 import pytest
-from conftest import isrgen_cmd, run
+from conftest import ROOT, isrgen_cmd, run
 from test_example_kernel import (
     BROKEN_SPECS,
     KERNEL_DIR,
@@ -150,3 +151,15 @@ def test_a_broken_guarantee_fails_on_every_cpu(broken: str, tmp_path: Path) -> N
     failing = {cpu for cpu in range(CPUS) if any(re.search(failure, line) for line in log.splitlines()
                                                   if line.startswith(f"[cpu{cpu}] "))}  # fmt: skip
     assert failing == set(range(CPUS)), f"CPUs failing {failure!r}: {sorted(failing)}\n--- log\n{log}"
+
+
+def test_the_boot_time_benchmark_prints_its_table(tmp_path: Path) -> None:
+    # benchmarks/smp_boot.py is informative; here it must boot and print one row per CPU count
+    require_kernel_tools("gas")
+    proc = run([sys.executable, str(ROOT / "benchmarks" / "smp_boot.py"), "--cpus", "1", "--runs", "1"])
+    rows = [line for line in proc.stdout.splitlines() if line.startswith("| 1 |")]
+    assert len(rows) == 1, proc.stdout
+    seconds = [float(cell) for cell in rows[0].strip("|").split("|")[2:]]
+    assert len(seconds) == 3 and 0 < seconds[1] <= seconds[0] <= seconds[2], rows
+    bad = run([sys.executable, str(ROOT / "benchmarks" / "smp_boot.py"), "--cpus", "9"], check=False)
+    assert bad.returncode == 2 and "--cpus takes 1..8" in bad.stderr
