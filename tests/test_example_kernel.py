@@ -68,6 +68,7 @@ EXPECTED_OK = [
     "tlb-probe",
     "tlb-shootdown",
     "swapgs-kernel",
+    "own-stacks",
     "privilege-split",
 ]
 #: checks the emulator may be unable to perform: "ok" or an explicit "skip"

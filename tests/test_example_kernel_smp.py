@@ -61,6 +61,7 @@ AP_OK = [
     "kernel-nmi",
     "tlb-shootdown",
     "swapgs-kernel",
+    "own-stacks",
     "privilege-split",
 ]
 #: what the bootstrap processor reports once per application processor

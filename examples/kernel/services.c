@@ -167,6 +167,8 @@ static struct {
     u64 bad_gs;
     u64 bad_gs_seen; /* the first wrong gs:[0] */
     u64 wrong_side;  /* a kernel handler for ring 3, or a user handler for ring 0 */
+    u64 own_stack;   /* frames on this CPU's own RSP0 or IST stack, where the CPU had to switch */
+    u64 wrong_stack; /* ... on any other stack */
 } seen[MAX_CPUS];
 static u64 unknown_cpu_calls;
 
@@ -195,6 +197,15 @@ void handler_entered(const struct isr_frame *f, int kernel_handler, int syscall)
     }
     if (f->vector < 32 && kernel_handler == user)
         seen[cpu].wrong_side++;
+    /* where the CPU put the frame: the gate's IST stack, else (from ring 3, and for
+     * SYSCALL through gs:[8]) RSP0; from ring 0 without IST it stays where it was */
+    int ist = !syscall && f->vector < ISR_VECTOR_COUNT ? isr_gate_attrs[f->vector][1] : 0;
+    if (ist || user || syscall) {
+        if (ist ? on_ist_stack(f, ist) : on_trap_stack(f))
+            seen[cpu].own_stack++;
+        else
+            seen[cpu].wrong_stack++;
+    }
 }
 
 void handler_report(void)
@@ -214,6 +225,9 @@ void handler_report(void)
           "SYSCALL %lu",
           total, percpu_va(cpu), seen[cpu].bad_gs, seen[cpu].bad_gs_seen, unknown_cpu_calls, c[0][0], c[0][1],
           c[1][0], c[1][1], seen[cpu].syscalls);
+    check(seen[cpu].own_stack && seen[cpu].wrong_stack == 0, "own-stacks",
+          "%lu frames on this CPU's own RSP0 (ring 3, SYSCALL) or IST stacks (the gate's), %lu elsewhere",
+          seen[cpu].own_stack, seen[cpu].wrong_stack);
     check(seen[cpu].wrong_side == 0, "privilege-split",
           "the generated entries sent every ring-0 exception to isr_kernel_fault and every ring-3 one to "
           "isr_user_fault (mismatches: %lu)",
