@@ -156,14 +156,17 @@ void smp_boot(void)
         ap_boot_cr3 = kernel_cr3();
         ap_boot_stack = ap_kstack_top(c);
         ap_boot_cpu = (u64)c;
+        /* INIT, 10 ms, STARTUP, and a second STARTUP only if the AP has not arrived
+         * (SDM Vol. 3A 10.4.4.1; the TSC runs at roughly 2.5 GHz here) */
         lapic_send_init(c);
-        for (int i = 0; i < 10000; i++) /* INIT, then ~10 ms before STARTUP (SDM Vol. 3A 10.4.4.1) */
+        u64 until = rdtsc() + 25000000ull;
+        while (rdtsc() < until)
             cpu_relax();
         int sipis = 0;
         for (; sipis < 2 && !__atomic_load_n(&cpus[c].online, __ATOMIC_ACQUIRE); sipis++) {
             lapic_send_startup(c, TRAMPOLINE_PA >> 12);
-            u64 end = rdtsc() + 200000000ull;
-            while (!__atomic_load_n(&cpus[c].online, __ATOMIC_ACQUIRE) && rdtsc() < end)
+            until = rdtsc() + 250000000ull; /* 100 ms */
+            while (!__atomic_load_n(&cpus[c].online, __ATOMIC_ACQUIRE) && rdtsc() < until)
                 cpu_relax();
         }
         int online = wait_for(&cpus[c].online, 1, 0); /* it copied ap_boot_*: the next AP may use them */
