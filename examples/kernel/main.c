@@ -8,10 +8,11 @@
 #define KERNEL_VARIANT "unknown"
 #endif
 
-/* LAPIC timer period per CPU, in bus clocks (divide by 1): 100 us under QEMU (1 GHz),
- * times the number of CPUs. Under TCG every CPU shares one host thread: a shorter
- * period lets the interrupts alone use up a loaded host, and a ring-3 task would
- * then never run between two of them (tick count reached, but no loop pass to see it). */
+/* Each CPU's LAPIC timer period, in bus clocks (divide by 1; QEMU counts at 1 GHz:
+ * 100 us), times the number of CPUs: the machine takes as many timer interrupts per
+ * second as one CPU would. Under TCG every CPU shares one host thread; on a loaded
+ * host a faster rate leaves a ring-3 task no time to run between two interrupts
+ * (its tick count reached, but no loop pass to see it). */
 #define TIMER_INITIAL_COUNT_PER_CPU 100000
 
 extern void fault_de(void), fault_db(void), fault_br(void), fault_ud(void), fault_nm(void), fault_ts(void);
