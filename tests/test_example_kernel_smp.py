@@ -33,10 +33,12 @@ CPUS = 4
 #: abi.h: CPU n's kernel GS base is PERCPU_VA + n * PERCPU_STRIDE
 PERCPU_VA = 0xFFFFFF8000000000
 PERCPU_STRIDE = 0x1000
-#: cpu.c: each CPU's interrupt stacks are 16 KiB each, RSP0 then IST 1-4 (`stacks`);
-#: an AP's kernel stack is 16 KiB above a 4 KiB guard page (`ap_kstacks`)
+#: cpu.c: per CPU (`stacks`) the 104-byte TSS (SDM Vol. 3A 7.7), then at the next 16-byte
+#: boundary IST 1-4 and RSP0, 16 KiB each; an AP's kernel stack is 16 KiB above a 4 KiB
+#: guard page (`ap_kstacks`)
 STACK = 16384
-CPU_STACKS = 5 * STACK
+IST_BASE = 112
+CPU_STACKS = IST_BASE + 5 * STACK
 PAGE = 4096
 AP_KSTACK = PAGE + STACK
 #: the register-checking tasks must survive this many timer interrupts each (abi.h)
@@ -113,7 +115,7 @@ def test_every_cpu_runs_the_glue_on_its_own_state(variant: str, tmp_path: Path) 
             assert ticks >= REGCHECK_TICKS, f"cpu{cpu} {task}: {ticks} interrupts"
         own = stacks + cpu * CPU_STACKS
         df = one(ok, "kernel-df-ist", log)
-        assert in_stack(number(r"frame (0x[0-9a-f]+)", df), own + 1 * STACK), f"cpu{cpu}: #DF not on its IST 1: {df}"
+        assert in_stack(number(r"frame (0x[0-9a-f]+)", df), own + IST_BASE), f"cpu{cpu}: #DF not on its IST 1: {df}"
         guard = number(r"guard page (0x[0-9a-f]+)", df)
         if cpu:
             assert guard == ap_kstacks + cpu * AP_KSTACK, f"cpu{cpu}: {df}"
@@ -123,7 +125,7 @@ def test_every_cpu_runs_the_glue_on_its_own_state(variant: str, tmp_path: Path) 
         nmi = [line for line in lines if line.startswith(f"[cpu{cpu}] NMI: ")]
         assert len(nmi) == 1, f"cpu{cpu}: NMI lines {nmi}"
         frame = number(r"frame=(0x[0-9a-f]+)", nmi[0])
-        assert in_stack(frame, own + 2 * STACK), f"cpu{cpu}: NMI frame {frame:#x} not on its IST 2"
+        assert in_stack(frame, own + IST_BASE + STACK), f"cpu{cpu}: NMI frame {frame:#x} not on its IST 2"
     assert len(gs_bases) == CPUS
 
     bsp = checks(log, "ok", cpu=0)

@@ -45,19 +45,6 @@ static u64 tlb_pages[2][512] __attribute__((aligned(4096)));
 #define IA32_GS_BASE 0xc0000101
 #define IA32_KERNEL_GS_BASE 0xc0000102
 
-/* Each CPU's interrupt stacks: RSP0 (ring-3 interrupts and SYSCALL) and IST 1-4. */
-static struct {
-    u8 trap[STACK_SIZE];
-    u8 ist[4][STACK_SIZE];
-} stacks[MAX_CPUS] __attribute__((aligned(16)));
-
-/* The application processors' kernel stacks, each above an unmapped guard page
- * (CPU 0 runs on boot.S's __kstack_*; its slot stays unused). */
-static struct {
-    u8 guard[PAGE];
-    u8 stack[STACK_SIZE];
-} ap_kstacks[MAX_CPUS] __attribute__((aligned(4096)));
-
 struct tss {
     u32 reserved0;
     u64 rsp[3];
@@ -67,7 +54,24 @@ struct tss {
     u16 reserved3;
     u16 iomap_base;
 } __attribute__((packed));
-static struct tss tss[MAX_CPUS];
+/* Each CPU's TSS and interrupt stacks: IST 1-4, then RSP0 (ring-3 interrupts and
+ * SYSCALL). The TSS lies right below IST 1: in the negative build (stubs not
+ * executable) the nested #PFs that follow a #DF run down IST 1 into the TSS and
+ * overwrite its IST pointers, so the next #DF cannot be delivered (triple fault)
+ * instead of restarting at the top of IST 1 forever. */
+static struct {
+    struct tss tss;
+    u8 ist[4][STACK_SIZE] __attribute__((aligned(16)));
+    u8 trap[STACK_SIZE];
+} stacks[MAX_CPUS] __attribute__((aligned(16)));
+
+/* The application processors' kernel stacks, each above an unmapped guard page
+ * (CPU 0 runs on boot.S's __kstack_*; its slot stays unused). */
+static struct {
+    u8 guard[PAGE];
+    u8 stack[STACK_SIZE];
+} ap_kstacks[MAX_CPUS] __attribute__((aligned(4096)));
+
 /* Each CPU's GDT: boot.S's template with that CPU's TSS descriptor (LTR marks it busy). */
 static u64 gdts[MAX_CPUS][GDT_QUADS] __attribute__((aligned(16)));
 
@@ -169,7 +173,7 @@ u64 percpu_va(int cpu)
 
 void gdt_tss_init(int cpu)
 {
-    struct tss *t = &tss[cpu];
+    struct tss *t = &stacks[cpu].tss;
     u64 *g = gdts[cpu];
     t->rsp[0] = (u64)(stacks[cpu].trap + STACK_SIZE);
     for (int i = 0; i < 4; i++)
@@ -201,7 +205,7 @@ void percpu_init(int cpu, u64 user_gs_base)
     u64 va = percpu_va(cpu);
     struct percpu *p = (struct percpu *)va;
     p->self = va;
-    p->kernel_stack = tss[cpu].rsp[0]; /* the syscall entry's stack: the same as ring-3 interrupts' */
+    p->kernel_stack = stacks[cpu].tss.rsp[0]; /* the syscall entry's stack: the same as ring-3 interrupts' */
     p->user_rsp = 0;
     p->cpu = (u64)cpu;
     wrmsr(IA32_GS_BASE, va);
