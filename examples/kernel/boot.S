@@ -121,7 +121,7 @@ ap_long_entry:
 
 /* The real-mode trampoline. smp.c copies [ap_trampoline, ap_trampoline_end) to
  * TRAMPOLINE_PA; a startup IPI with vector TRAMPOLINE_PA >> 12 starts an AP
- * there with CS = TRAMPOLINE_PA >> 4, IP = 0 (SDM Vol. 3A 10.6.1, 10.4.4.1).
+ * there with CS = TRAMPOLINE_PA >> 4, IP = 0 (SDM Vol. 3A 10.6.1, 8.4.4.1).
  * It only reaches 32-bit protected mode and jumps to ap_entry32 in the image. */
     .pushsection .rodata.trampoline, "a", @progbits
     .balign 16

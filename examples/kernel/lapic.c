@@ -257,7 +257,7 @@ void lapic_send_nmi(int cpu)
     icr_send(cpu, ICR_NMI | ICR_ASSERT);
 }
 
-/* INIT and STARTUP: the INIT-SIPI-SIPI sequence (SDM Vol. 3A 10.4.4.1). */
+/* INIT and STARTUP: the INIT-SIPI-SIPI sequence (SDM Vol. 3A 8.4.4.1). */
 void lapic_send_init(int cpu)
 {
     icr_send(cpu, ICR_INIT | ICR_ASSERT);

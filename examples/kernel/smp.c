@@ -157,7 +157,7 @@ void smp_boot(void)
         ap_boot_stack = ap_kstack_top(c);
         ap_boot_cpu = (u64)c;
         /* INIT, 10 ms, STARTUP, and a second STARTUP only if the AP has not arrived
-         * (SDM Vol. 3A 10.4.4.1; the TSC runs at roughly 2.5 GHz here) */
+         * (SDM Vol. 3A 8.4.4.1; the TSC runs at roughly 2.5 GHz here) */
         lapic_send_init(c);
         u64 until = rdtsc() + 25000000ull;
         while (rdtsc() < until)
