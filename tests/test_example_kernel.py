@@ -4,6 +4,8 @@ glue with isrgen) and boot it in QEMU (TCG); every checked behaviour is one log 
 A pass needs QEMU's exit status for the success value AND the final success line:
 a triple fault exits 0 and never passes. The negative build links the stubs into
 a no-execute section and must fail with the #PF (error 0x11) on the first stub.
+Every log line but the verdict names the CPU that printed it ("[cpu0] ok <id>: ...");
+these boots use one CPU (tests/test_example_kernel_smp.py boots several).
 """
 
 from __future__ import annotations
@@ -62,13 +64,29 @@ EXPECTED_OK = [
     "timer-task-a",
     "timer-task-b",
     "timer-eoi",
+    "smp-cpus",
+    "tlb-probe",
+    "tlb-shootdown",
     "swapgs-kernel",
+    "own-stacks",
     "privilege-split",
 ]
 #: checks the emulator may be unable to perform: "ok" or an explicit "skip"
 OK_OR_SKIP = ["user-ac"]
 
 VARIANT_TOOLS = {"gas": ["gcc"], "nasm": ["nasm"], "rust": ["rustc"]}
+#: a check line: the CPU that printed it, the outcome, the check id, the rest
+CHECK_LINE = re.compile(r"\[cpu(\d)\] (ok|FAIL|skip) (\S+): (.*)")
+
+
+def checks(log: str, outcome: str, cpu: int | None = None) -> dict[str, list[str]]:
+    """The check lines of ``log`` with ``outcome`` (printed by ``cpu``, or by any CPU): id -> their texts."""
+    found: dict[str, list[str]] = {}
+    for line in log.splitlines():
+        m = CHECK_LINE.fullmatch(line)
+        if m and m.group(2) == outcome and (cpu is None or int(m.group(1)) == cpu):
+            found.setdefault(m.group(3), []).append(m.group(4))
+    return found
 
 
 def make(build: Path, *args: str, variant: str = "gas") -> subprocess.CompletedProcess[str]:
@@ -123,10 +141,11 @@ def test_kernel_boots_and_passes_every_check(variant: str, tmp_path: Path) -> No
     status, log = boot(build, variant=variant)
     lines = log.splitlines()
     assert lines, "no serial output at all"
-    failed = [line for line in lines if line.startswith("FAIL ")]
-    assert not failed, "kernel checks failed:\n" + "\n".join(failed) + "\n--- log\n" + log
-    ok_ids = {m.group(1) for line in lines if (m := re.match(r"ok (\S+): ", line))}
-    skip_ids = {m.group(1) for line in lines if (m := re.match(r"skip (\S+): ", line))}
+    failed = checks(log, "FAIL")
+    assert not failed, f"kernel checks failed: {failed}\n--- log\n{log}"
+    assert all(line.startswith("[cpu0] ") for line in lines[:-1]), log
+    ok_ids = set(checks(log, "ok", cpu=0))
+    skip_ids = set(checks(log, "skip", cpu=0))
     missing = [i for i in EXPECTED_OK if i not in ok_ids]
     assert not missing, f"checks not reported ok: {missing}\n--- log\n{log}"
     unsettled = [i for i in OK_OR_SKIP if i not in ok_ids | skip_ids]

@@ -14,14 +14,25 @@
 #define SYS_PROBE 1
 #define SYS_PROBE_RESULT 42
 
-/* The kernel's GS base: struct percpu (kernel.h), mapped in the high half. The
- * paranoid entries tell kernel from user GS by the sign of MSR_GS_BASE. */
+/* The kernel's GS base on CPU n: its struct percpu (kernel.h), mapped in the
+ * high half at PERCPU_VA + n * PERCPU_STRIDE. The paranoid entries tell kernel
+ * from user GS by the sign of MSR_GS_BASE. */
 #define PERCPU_VA 0xffffff8000000000
+#define PERCPU_STRIDE 0x1000
+/* CPUs the kernel brings up (the bootstrap processor is CPU 0). */
+#define MAX_CPUS 8
+/* Where the application processors' real-mode trampoline is copied: a startup
+ * IPI with vector v starts an AP at v * 4096 in real mode (SDM Vol. 3A 10.6.1). */
+#define TRAMPOLINE_PA 0x8000
+/* The TLB-shootdown probe: one page the BSP remaps while every CPU has used it. */
+#define TLB_PROBE_VA (PERCPU_VA + 0x100000)
+#define TLB_PROBE_OLD 0x7fb0000000000000 /* what each of the two pages holds */
+#define TLB_PROBE_NEW 0x7fb1000000000000
 /* What ring 3 finds at gs:[0] (its own GS base, in user memory). */
 #define USER_GS_MAGIC 0x7573657267730001
 
 /* Timer ticks each register-checking task must survive. */
-#define REGCHECK_TICKS 1500
+#define REGCHECK_TICKS 1000
 /* Byte offsets in the register-checking task's block (user.S): expected XMM values, and where the task stores them. */
 #define REGCHECK_XMM 160
 #define REGCHECK_XMM_SEEN 416

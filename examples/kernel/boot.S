@@ -1,5 +1,6 @@
 /* Boot code of the example kernel: PVH entry (32-bit), switch to long mode,
- * the GDT, and two tiny helpers (kcatch, the deliberate ring-0 faults). */
+ * the application processors' real-mode trampoline and entry, the GDT
+ * template, and two tiny helpers (kcatch, the deliberate ring-0 faults). */
 #include "abi.h"
     .intel_syntax noprefix
 
@@ -70,6 +71,84 @@ long_entry:
 2:  cli
     hlt
     jmp 2b
+
+/* An application processor, from the trampoline: 32-bit protected mode, paging
+ * off, the trampoline's flat segments. The same steps as pvh_start, but on the
+ * kernel's own page tables (ap_boot_cr3: the image is identity-mapped there)
+ * and on the stack smp.c prepared for this CPU. */
+    .code32
+ap_entry32:
+    mov ax, 0x10
+    mov ds, ax
+    mov es, ax
+    mov ss, ax
+    mov eax, cr4
+    or eax, (1 << 5) | (1 << 9) | (1 << 10)     /* PAE, OSFXSR, OSXMMEXCPT */
+    mov cr4, eax
+    mov eax, [ap_boot_cr3]
+    mov cr3, eax
+    mov ecx, 0xC0000080                 /* IA32_EFER */
+    rdmsr
+    or eax, (1 << 8) | (1 << 11)        /* LME, NXE: the kernel's tables set XD bits */
+    wrmsr
+    mov eax, cr0
+    and eax, ~(1 << 2)
+    or eax, (1 << 31) | (1 << 16) | (1 << 1) | 1    /* PG, WP, MP, PE */
+    mov cr0, eax
+    lgdt [gdt_ptr]
+    mov esp, [ap_boot_stack]            /* below 4 GiB: the image is linked at 1 MiB */
+    push KCODE
+    push offset ap_long_entry
+    retf
+
+    .code64
+ap_long_entry:
+    mov ax, KDATA
+    mov ds, ax
+    mov es, ax
+    mov ss, ax
+    xor eax, eax
+    mov fs, ax
+    mov gs, ax
+    mov rsp, [ap_boot_stack]
+    xor ebp, ebp
+    mov edi, [ap_boot_cpu]
+    call ap_main
+3:  cli
+    hlt
+    jmp 3b
+    .popsection
+
+/* The real-mode trampoline. smp.c copies [ap_trampoline, ap_trampoline_end) to
+ * TRAMPOLINE_PA; a startup IPI with vector TRAMPOLINE_PA >> 12 starts an AP
+ * there with CS = TRAMPOLINE_PA >> 4, IP = 0 (SDM Vol. 3A 10.6.1, 8.4.4.1).
+ * It only reaches 32-bit protected mode and jumps to ap_entry32 in the image. */
+    .pushsection .rodata.trampoline, "a", @progbits
+    .balign 16
+    .code16
+    .globl ap_trampoline, ap_trampoline_end
+ap_trampoline:
+    cli
+    cld
+    mov ax, cs
+    mov ds, ax
+    lgdt [tramp_gdt_ptr - ap_trampoline]    /* DS-relative: the copy's own GDT */
+    mov eax, cr0
+    or eax, 1                               /* PE */
+    mov cr0, eax
+    .byte 0x66, 0xea                        /* jmp far ptr16:32 (operand-size prefix in 16-bit code) */
+    .long ap_entry32
+    .word 0x08                              /* tramp_gdt's 32-bit code segment */
+    .balign 8
+tramp_gdt:
+    .quad 0
+    .quad 0x00CF9A000000FFFF                /* 0x08 code, 32-bit, flat */
+    .quad 0x00CF92000000FFFF                /* 0x10 data, flat */
+tramp_gdt_ptr:
+    .word tramp_gdt_ptr - tramp_gdt - 1
+    .long TRAMPOLINE_PA + (tramp_gdt - ap_trampoline)
+ap_trampoline_end:
+    .code64
     .popsection
 
     .pushsection .text, "ax", @progbits
@@ -162,6 +241,9 @@ gdt:
     .quad 0, 0                          /* 0x28 TSS, filled by gdt_tss_init */
     .quad 0x00CF12000000FFFF            /* 0x38 data, not present: #NP / #SS probes */
 gdt_end:
+    .if gdt_end - gdt != 64
+    .error "cpu.c copies 8 GDT entries (GDT_QUADS)"
+    .endif
     .globl gdt_ptr
 gdt_ptr:
     .word gdt_end - gdt - 1

@@ -12,25 +12,31 @@
 #define PAGE 4096ull
 #define LAPIC_PHYS 0xfee00000ull
 #define STACK_SIZE 16384
+#define LOW_TABLES 4 /* 4 KiB page tables for the kernel image: 8 MiB from 0 */
+#define GDT_QUADS 8  /* gdt .. gdt_end in boot.S */
 
 extern char __kernel_start[], __kernel_end[], __text_start[], __text_end[];
 extern char __rodata_start[], __rodata_end[], __user_text_start[], __user_text_end[];
 extern char __user_data_start[], __user_data_end[], __kstack_guard[];
-extern char gdt[];
-extern struct {
-    u16 limit;
-    u64 base;
-} __attribute__((packed)) gdt_ptr;
+extern u64 gdt[GDT_QUADS];
 
 static u64 pml4[512] __attribute__((aligned(4096)));
 static u64 pdpt[512] __attribute__((aligned(4096)));
 static u64 pd_low[512] __attribute__((aligned(4096)));
 static u64 pd_apic[512] __attribute__((aligned(4096)));
-static u64 pt_low[512] __attribute__((aligned(4096)));
+static u64 pt_low[LOW_TABLES][512] __attribute__((aligned(4096)));
 static u64 pdpt_high[512] __attribute__((aligned(4096)));
 static u64 pd_high[512] __attribute__((aligned(4096)));
 static u64 pt_high[512] __attribute__((aligned(4096)));
-static struct percpu percpu_page __attribute__((aligned(4096)));
+
+/* One page per CPU, mapped again at percpu_va(cpu): that CPU's kernel GS base. */
+static union {
+    struct percpu p;
+    u8 page[PAGE];
+} percpu_pages[MAX_CPUS] __attribute__((aligned(4096)));
+
+/* The page TLB_PROBE_VA maps: first tlb_pages[0], after the shootdown tlb_pages[1]. */
+static u64 tlb_pages[2][512] __attribute__((aligned(4096)));
 
 #define IA32_EFER 0xc0000080
 #define IA32_STAR 0xc0000081
@@ -38,9 +44,6 @@ static struct percpu percpu_page __attribute__((aligned(4096)));
 #define IA32_FMASK 0xc0000084
 #define IA32_GS_BASE 0xc0000101
 #define IA32_KERNEL_GS_BASE 0xc0000102
-
-static u8 trap_stack[STACK_SIZE] __attribute__((aligned(16)));
-static u8 ist_stacks[4][STACK_SIZE] __attribute__((aligned(16)));
 
 struct tss {
     u32 reserved0;
@@ -51,7 +54,26 @@ struct tss {
     u16 reserved3;
     u16 iomap_base;
 } __attribute__((packed));
-static struct tss tss;
+/* Each CPU's TSS and interrupt stacks: IST 1-4, then RSP0 (ring-3 interrupts and
+ * SYSCALL). The TSS lies right below IST 1: in the negative build (stubs not
+ * executable) the nested #PFs that follow a #DF run down IST 1 into the TSS and
+ * overwrite its IST pointers, so the next #DF cannot be delivered (triple fault)
+ * instead of restarting at the top of IST 1 forever. */
+static struct {
+    struct tss tss;
+    u8 ist[4][STACK_SIZE] __attribute__((aligned(16)));
+    u8 trap[STACK_SIZE];
+} stacks[MAX_CPUS] __attribute__((aligned(16)));
+
+/* The application processors' kernel stacks, each above an unmapped guard page
+ * (CPU 0 runs on boot.S's __kstack_*; its slot stays unused). */
+static struct {
+    u8 guard[PAGE];
+    u8 stack[STACK_SIZE];
+} ap_kstacks[MAX_CPUS] __attribute__((aligned(4096)));
+
+/* Each CPU's GDT: boot.S's template with that CPU's TSS descriptor (LTR marks it busy). */
+static u64 gdts[MAX_CPUS][GDT_QUADS] __attribute__((aligned(16)));
 
 static struct isr_idt_gate idt[ISR_VECTOR_COUNT] __attribute__((aligned(16)));
 
@@ -60,9 +82,27 @@ static int in_range(u64 a, const char *lo, const char *hi)
     return a >= (u64)lo && a < (u64)hi;
 }
 
+u64 kstack_guard(int cpu)
+{
+    return cpu ? (u64)ap_kstacks[cpu].guard : (u64)__kstack_guard;
+}
+
+u64 ap_kstack_top(int cpu)
+{
+    return (u64)(ap_kstacks[cpu].stack + STACK_SIZE);
+}
+
+static int guard_page(u64 a)
+{
+    for (int c = 0; c < MAX_CPUS; c++)
+        if (a == kstack_guard(c))
+            return 1;
+    return 0;
+}
+
 static u64 page_flags(u64 a)
 {
-    if (a == (u64)__kstack_guard)
+    if (guard_page(a))
         return 0; /* guard page: a kernel stack overflow faults here */
     if (in_range(a, __text_start, __text_end))
         return PTE_P;
@@ -77,62 +117,106 @@ static u64 page_flags(u64 a)
 
 void paging_init(void)
 {
-    if ((u64)__kernel_end > 0x200000) {
-        kprintf("PANIC: kernel image ends at %lx, beyond the 2 MiB the page table covers\n", (u64)__kernel_end);
+    if ((u64)__kernel_end > LOW_TABLES * 512 * PAGE) {
+        kprintf("PANIC: kernel image ends at %lx, beyond the %llu MiB the page tables cover\n", (u64)__kernel_end,
+                LOW_TABLES * 2ull);
         qemu_exit(EXIT_FAILURE_VALUE);
     }
     /* Upper levels allow everything; the 4 KiB leaves decide. */
     pml4[0] = (u64)pdpt | PTE_P | PTE_W | PTE_U;
     pdpt[0] = (u64)pd_low | PTE_P | PTE_W | PTE_U;
     pdpt[LAPIC_PHYS >> 30] = (u64)pd_apic | PTE_P | PTE_W;
-    pd_low[0] = (u64)pt_low | PTE_P | PTE_W | PTE_U;
+    for (int t = 0; t < LOW_TABLES; t++)
+        pd_low[t] = (u64)pt_low[t] | PTE_P | PTE_W | PTE_U;
     for (u64 a = (u64)__kernel_start; a < (u64)__kernel_end; a += PAGE) {
         u64 f = page_flags(a);
-        pt_low[a / PAGE] = f ? (a | f) : 0;
+        pt_low[a / (512 * PAGE)][(a / PAGE) % 512] = f ? (a | f) : 0;
     }
     pd_apic[(LAPIC_PHYS >> 21) & 511] = LAPIC_PHYS | PTE_P | PTE_W | PTE_PS | PTE_PCD | PTE_PWT | PTE_XD;
-    /* The per-CPU page again at PERCPU_VA (high half, kernel only). */
+    /* Each CPU's per-CPU page again at percpu_va(cpu) (high half, kernel only). */
     pml4[(PERCPU_VA >> 39) & 511] = (u64)pdpt_high | PTE_P | PTE_W;
     pdpt_high[(PERCPU_VA >> 30) & 511] = (u64)pd_high | PTE_P | PTE_W;
     pd_high[(PERCPU_VA >> 21) & 511] = (u64)pt_high | PTE_P | PTE_W;
-    pt_high[(PERCPU_VA >> 12) & 511] = (u64)&percpu_page | PTE_P | PTE_W | PTE_XD;
+    for (int c = 0; c < MAX_CPUS; c++)
+        pt_high[(percpu_va(c) >> 12) & 511] = (u64)&percpu_pages[c] | PTE_P | PTE_W | PTE_XD;
+    tlb_pages[0][0] = TLB_PROBE_OLD;
+    tlb_pages[1][0] = TLB_PROBE_NEW;
+    tlb_probe_remap(0);
     __asm__ volatile("mov %0, %%cr3" : : "r"((u64)pml4) : "memory");
+    lapic_mapped();
 }
 
-void gdt_tss_init(void)
+u64 kernel_cr3(void)
 {
-    tss.rsp[0] = (u64)(trap_stack + STACK_SIZE);
+    return (u64)pml4;
+}
+
+void tlb_probe_remap(int second)
+{
+    pt_high[(TLB_PROBE_VA >> 12) & 511] = (u64)tlb_pages[second] | PTE_P | PTE_W | PTE_XD;
+}
+
+u64 tlb_probe_read(void)
+{
+    return *(volatile u64 *)TLB_PROBE_VA;
+}
+
+void invlpg(u64 va)
+{
+    __asm__ volatile("invlpg (%0)" : : "r"(va) : "memory");
+}
+
+u64 percpu_va(int cpu)
+{
+    return PERCPU_VA + (u64)cpu * PERCPU_STRIDE;
+}
+
+void gdt_tss_init(int cpu)
+{
+    struct tss *t = &stacks[cpu].tss;
+    u64 *g = gdts[cpu];
+    t->rsp[0] = (u64)(stacks[cpu].trap + STACK_SIZE);
     for (int i = 0; i < 4; i++)
-        tss.ist[i] = (u64)(ist_stacks[i] + STACK_SIZE);
-    tss.ist[6] = (u64)(ist_stacks[3] + STACK_SIZE); /* present, but beyond the limit below */
-    tss.iomap_base = sizeof(tss);
+        t->ist[i] = (u64)(stacks[cpu].ist[i] + STACK_SIZE);
+    t->ist[6] = (u64)(stacks[cpu].ist[3] + STACK_SIZE); /* present, but beyond the limit below */
+    t->iomap_base = sizeof(*t);
     /* The limit ends right before ist[6] (IST 7): delivering a vector whose gate
      * selects IST 7 raises #TS(TSS selector) -- the kernel's #TS probe. */
     u64 limit = __builtin_offsetof(struct tss, ist) + 6 * 8 - 1;
-    u64 base = (u64)&tss;
-    u64 *desc = (u64 *)(gdt + TSS_SEL);
-    desc[0] = (limit & 0xffff) | ((base & 0xffffff) << 16) | (0x89ull << 40) | (((limit >> 16) & 0xf) << 48) |
-              (((base >> 24) & 0xff) << 56);
-    desc[1] = base >> 32;
-    __asm__ volatile("lgdt %0" : : "m"(gdt_ptr));
+    u64 base = (u64)t;
+    for (int i = 0; i < GDT_QUADS; i++)
+        g[i] = gdt[i];
+    g[TSS_SEL / 8] = (limit & 0xffff) | ((base & 0xffffff) << 16) | (0x89ull << 40) | (((limit >> 16) & 0xf) << 48) |
+                     (((base >> 24) & 0xff) << 56);
+    g[TSS_SEL / 8 + 1] = base >> 32;
+    struct {
+        u16 limit;
+        u64 base;
+    } __attribute__((packed)) gdtr = {sizeof(gdts[cpu]) - 1, (u64)g};
+    __asm__ volatile("lgdt %0" : : "m"(gdtr));
     __asm__ volatile("ltr %w0" : : "r"((u16)TSS_SEL));
 }
 
-/* GS: the kernel's base is the per-CPU block (a negative address: the paranoid
- * entries rely on it), and IA32_KERNEL_GS_BASE holds the user's until the first
- * swapgs into ring 3 exchanges them. */
-void percpu_init(u64 user_gs_base)
+/* GS: the kernel's base is this CPU's per-CPU block (a negative address: the
+ * paranoid entries rely on it), and IA32_KERNEL_GS_BASE holds the user's until
+ * the first swapgs into ring 3 exchanges them. */
+void percpu_init(int cpu, u64 user_gs_base)
 {
-    struct percpu *p = (struct percpu *)PERCPU_VA;
-    p->self = PERCPU_VA;
-    p->kernel_stack = tss.rsp[0]; /* the syscall entry's stack: the same as ring-3 interrupts' */
+    u64 va = percpu_va(cpu);
+    struct percpu *p = (struct percpu *)va;
+    p->self = va;
+    p->kernel_stack = stacks[cpu].tss.rsp[0]; /* the syscall entry's stack: the same as ring-3 interrupts' */
     p->user_rsp = 0;
-    wrmsr(IA32_GS_BASE, PERCPU_VA);
+    p->cpu = (u64)cpu;
+    wrmsr(IA32_GS_BASE, va);
     wrmsr(IA32_KERNEL_GS_BASE, user_gs_base);
     u64 self = gs_self();
-    check(self == PERCPU_VA && (i64)rdmsr(IA32_GS_BASE) < 0 && rdmsr(IA32_KERNEL_GS_BASE) == user_gs_base, "percpu-gs",
-          "kernel GS base 0x%lx (negative: high half), gs:[0]=0x%lx, user GS base 0x%lx parked in KERNEL_GS_BASE",
-          rdmsr(IA32_GS_BASE), self, rdmsr(IA32_KERNEL_GS_BASE));
+    check(self == va && this_cpu() == cpu && (i64)rdmsr(IA32_GS_BASE) < 0 &&
+              rdmsr(IA32_KERNEL_GS_BASE) == user_gs_base,
+          "percpu-gs",
+          "kernel GS base 0x%lx (negative: high half, this CPU's), gs:[0]=0x%lx, gs:[24]=cpu %d, user GS base 0x%lx "
+          "parked in KERNEL_GS_BASE",
+          rdmsr(IA32_GS_BASE), self, this_cpu(), rdmsr(IA32_KERNEL_GS_BASE));
 }
 
 u64 gs_self(void)
@@ -156,23 +240,45 @@ void syscall_init(void)
           rdmsr(IA32_LSTAR), rdmsr(IA32_FMASK));
 }
 
+int this_cpu(void)
+{
+    u64 v;
+    __asm__ volatile("mov %%gs:24, %0" : "=r"(v));
+    return (int)v;
+}
+
+/* Whether p lies on IST stack `ist` of the CPU that runs this (its LAPIC ID says which). */
 int on_ist_stack(const void *p, int ist)
 {
-    return in_range((u64)p, (const char *)ist_stacks[ist - 1], (const char *)ist_stacks[ist - 1] + STACK_SIZE);
+    int cpu = lapic_cpu();
+    if (cpu < 0)
+        return 0;
+    const char *lo = (const char *)stacks[cpu].ist[ist - 1];
+    return in_range((u64)p, lo, lo + STACK_SIZE);
 }
 
 int on_trap_stack(const void *p)
 {
-    return in_range((u64)p, (const char *)trap_stack, (const char *)trap_stack + STACK_SIZE);
+    int cpu = lapic_cpu();
+    if (cpu < 0)
+        return 0;
+    const char *lo = (const char *)stacks[cpu].trap;
+    return in_range((u64)p, lo, lo + STACK_SIZE);
 }
 
+/* One IDT, shared by every CPU: filled once by the BSP, loaded by each CPU. */
 void idt_init(void)
+{
+    isr_idt_fill(idt, KCODE);
+    idt_load();
+}
+
+void idt_load(void)
 {
     struct {
         u16 limit;
         u64 base;
     } __attribute__((packed)) idtr = {sizeof(idt) - 1, (u64)idt};
-    isr_idt_fill(idt, KCODE);
     __asm__ volatile("lidt %0" : : "m"(idtr));
 }
 

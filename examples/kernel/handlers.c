@@ -123,6 +123,8 @@ struct isr_frame *isr_irq(struct isr_frame *f)
     case ISR_VEC_SELF_IPI:
         return self_ipi(f);
     default:
+        if (smp_irq(f)) /* ping, reply, TLB shootdown, wake-up */
+            return f;
         core_dump(f, 0);
         kprintf("PANIC: unexpected interrupt\n");
         qemu_exit(EXIT_FAILURE_VALUE);

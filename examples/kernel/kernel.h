@@ -13,31 +13,44 @@ typedef uint32_t u32;
 typedef uint64_t u64;
 typedef int64_t i64;
 
-/* serial.c: COM1 output and the check log */
+/* serial.c: COM1 output and the check log (serialized by a lock; each line
+ * names the CPU that printed it) */
 void serial_init(void);
 void kprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void log_verdict(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void check(int ok, const char *id, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 int check_failures(void);
 _Noreturn void qemu_exit(u32 value);
 
-/* The per-CPU block the kernel reaches through GS (kernel GS base = PERCPU_VA).
- * kernel.yaml's syscall entry reads the kernel stack top at gs:[8] and keeps
- * the user rsp at gs:[16] (syscall.kernel_stack_gs / user_stack_gs). */
+/* The per-CPU block the kernel reaches through GS: CPU n's kernel GS base is
+ * PERCPU_VA + n * PERCPU_STRIDE. kernel.yaml's syscall entry reads the kernel
+ * stack top at gs:[8] and keeps the user rsp at gs:[16]
+ * (syscall.kernel_stack_gs / user_stack_gs). */
 struct percpu {
-    u64 self;         /* gs:[0] = PERCPU_VA: proves GS is the kernel's */
+    u64 self;         /* gs:[0] = this block's own GS base: proves GS is this CPU's kernel GS */
     u64 kernel_stack; /* gs:[8] */
     u64 user_rsp;     /* gs:[16] */
+    u64 cpu;          /* gs:[24] = n: indexes the kernel's per-CPU arrays */
 };
 
 /* cpu.c: descriptor tables, paging, port and MSR access */
 void paging_init(void);
-void gdt_tss_init(void);
+u64 kernel_cr3(void);
+void gdt_tss_init(int cpu);
 void idt_init(void);
-void percpu_init(u64 user_gs_base);
+void idt_load(void);
+void percpu_init(int cpu, u64 user_gs_base);
 void syscall_init(void);
 u64 gs_self(void);
+int this_cpu(void); /* through GS (gs:[24]) */
+u64 percpu_va(int cpu);
 int on_ist_stack(const void *p, int ist);
 int on_trap_stack(const void *p);
+u64 kstack_guard(int cpu);
+u64 ap_kstack_top(int cpu);
+void tlb_probe_remap(int second);
+u64 tlb_probe_read(void);
+void invlpg(u64 va);
 u64 read_cr0(void);
 u64 read_cr2(void);
 void write_cr0(u64 v);
@@ -56,14 +69,32 @@ void kjmp_resume_frame(struct isr_frame *f, const struct kjmp *j);
 
 /* lapic.c: legacy PIC, IMCR, local APIC */
 void pic_disable(void);
+void lapic_mapped(void);
+int lapic_cpu(void); /* through the LAPIC ID and the ACPI MADT: independent of GS; -1 = unknown */
+u32 lapic_id(void);
+int cpu_count(void);
+u32 cpu_apic_id(int cpu);
 void lapic_init_spurious(void);
 void lapic_start_timer(u32 vector, u32 initial_count);
 void lapic_stop_timer(void);
 void lapic_self_ipi(u32 vector);
 void lapic_self_nmi(void);
+void lapic_send_ipi(int cpu, u32 vector);
+void lapic_send_ipi_others(u32 vector);
+void lapic_send_nmi(int cpu);
+void lapic_send_init(int cpu);
+void lapic_send_startup(int cpu, u32 page);
 void lapic_eoi(void);
 int lapic_in_service(u32 vector);
 u64 lapic_eoi_count(void);
+
+/* smp.c: the application processors and the checks between CPUs */
+void smp_install_trampoline(void);
+void smp_boot(void);
+void smp_cross_checks(void);
+void smp_report(void);
+int smp_irq(struct isr_frame *f); /* 1: an inter-processor vector, handled (EOI sent) */
+void cpu_relax(void);
 
 /* services.c: what the handlers call (from C or from Rust) */
 extern const char *const vector_mnemonic[32];
@@ -110,6 +141,11 @@ void handler_report(void);
 /* services.c, used by main.c */
 void tasks_setup(struct task *t, const char *name, void (*entry)(void), u64 rdi, u64 user_rsp);
 void tasks_run(struct task *t, int n);
+
+/* main.c: the checks each CPU runs on itself */
+void kernel_overflow_check(void);
+void syscalls(void);
+void timer_tasks(void);
 
 /* handlers.c or rust/handlers.rs define the handlers isr.h declares:
  * isr_user_fault, isr_kernel_fault, isr_irq, isr_spurious, isr_software, isr_syscall. */

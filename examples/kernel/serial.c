@@ -1,4 +1,7 @@
-/* COM1 output, a small printf, the check log and the QEMU exit port. */
+/* COM1 output, a small printf, the check log and the QEMU exit port. Every
+ * line is written under one spinlock (taken with interrupts off), so lines from
+ * different CPUs never interleave; each starts with "[cpuN] ", N from the LAPIC
+ * ID of the CPU that printed it. */
 #include <stdarg.h>
 
 #include "kernel.h"
@@ -6,6 +9,25 @@
 #define COM1 0x3f8
 
 static int failures;
+static int log_lock;
+
+/* Lock the log; returns the caller's RFLAGS (interrupts are off while it is held). */
+static u64 log_acquire(void)
+{
+    u64 flags;
+    __asm__ volatile("pushfq; pop %0; cli" : "=r"(flags) : : "memory");
+    while (__atomic_exchange_n(&log_lock, 1, __ATOMIC_ACQUIRE))
+        while (__atomic_load_n(&log_lock, __ATOMIC_RELAXED))
+            cpu_relax();
+    return flags;
+}
+
+static void log_release(u64 flags)
+{
+    __atomic_store_n(&log_lock, 0, __ATOMIC_RELEASE);
+    if (flags & 0x200)
+        __asm__ volatile("sti" : : : "memory");
+}
 
 void serial_init(void)
 {
@@ -93,29 +115,67 @@ static void vkprintf(const char *fmt, va_list ap)
     }
 }
 
-void kprintf(const char *fmt, ...)
+static void put_cpu_prefix(void)
+{
+    int cpu = lapic_cpu();
+    kputc('[');
+    kputc('c');
+    kputc('p');
+    kputc('u');
+    kputc(cpu < 0 ? '?' : (char)('0' + cpu));
+    kputc(']');
+    kputc(' ');
+}
+
+static void fmt_line(const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
     vkprintf(fmt, ap);
     va_end(ap);
+}
+
+/* One line (fmt ends with a newline), prefixed with the CPU. */
+void kprintf(const char *fmt, ...)
+{
+    va_list ap;
+    u64 flags = log_acquire();
+    put_cpu_prefix();
+    va_start(ap, fmt);
+    vkprintf(fmt, ap);
+    va_end(ap);
+    log_release(flags);
+}
+
+/* The run's last line, without a CPU prefix (the Makefile and the tests look for it). */
+void log_verdict(const char *fmt, ...)
+{
+    va_list ap;
+    u64 flags = log_acquire();
+    va_start(ap, fmt);
+    vkprintf(fmt, ap);
+    va_end(ap);
+    log_release(flags);
 }
 
 void check(int ok, const char *id, const char *fmt, ...)
 {
     va_list ap;
-    kprintf("%s %s: ", ok ? "ok" : "FAIL", id);
+    u64 flags = log_acquire();
+    put_cpu_prefix();
+    fmt_line("%s %s: ", ok ? "ok" : "FAIL", id);
     va_start(ap, fmt);
     vkprintf(fmt, ap);
     va_end(ap);
     kputc('\n');
+    log_release(flags);
     if (!ok)
-        failures++;
+        __atomic_fetch_add(&failures, 1, __ATOMIC_SEQ_CST);
 }
 
 int check_failures(void)
 {
-    return failures;
+    return __atomic_load_n(&failures, __ATOMIC_SEQ_CST);
 }
 
 _Noreturn void qemu_exit(u32 value)

@@ -7,22 +7,26 @@ const char *const vector_mnemonic[32] = {
     "#MF", "#AC", "#MC", "#XM", "#VE", "#CP", "#22", "#23", "#24", "#25", "#26", "#27", "#HV", "#VC", "#SX", "#31",
 };
 
-static struct fault_info last = {.vector = 256};
+/* Per CPU, indexed through GS: the last kernel fault, and the armed fault test. */
+static struct fault_info last[MAX_CPUS] = {[0 ... MAX_CPUS - 1] = {.vector = 256}};
+static struct kjmp *armed[MAX_CPUS];
 
 void fault_record(const struct isr_frame *f, u64 cr2)
 {
-    last.vector = f->vector;
-    last.error = f->error_code;
-    last.cr2 = cr2;
-    last.cs = f->cs;
-    last.rsp = f->rsp;
-    last.frame = (u64)f;
+    struct fault_info *l = &last[this_cpu()];
+    l->vector = f->vector;
+    l->error = f->error_code;
+    l->cr2 = cr2;
+    l->cs = f->cs;
+    l->rsp = f->rsp;
+    l->frame = (u64)f;
 }
 
 struct fault_info fault_take(void)
 {
-    struct fault_info r = last;
-    last.vector = 256;
+    struct fault_info *l = &last[this_cpu()];
+    struct fault_info r = *l;
+    l->vector = 256;
     return r;
 }
 
@@ -39,36 +43,37 @@ void core_dump(const struct isr_frame *f, u64 cr2)
     kprintf("  r13=%16lx r14=%16lx r15=%16lx\n", f->r13, f->r14, f->r15);
 }
 
-static struct kjmp *armed;
-
 void catch_arm(struct kjmp *j)
 {
-    armed = j;
+    armed[this_cpu()] = j;
 }
 
 void catch_disarm(void)
 {
-    armed = 0;
+    armed[this_cpu()] = 0;
 }
 
 struct isr_frame *kernel_fault_recover(struct isr_frame *f)
 {
-    struct kjmp *j = armed;
+    struct kjmp *j = armed[this_cpu()];
     if (!j) {
         kprintf("PANIC: unexpected kernel fault\n");
         qemu_exit(EXIT_FAILURE_VALUE);
     }
-    armed = 0;
+    armed[this_cpu()] = 0;
     kjmp_resume_frame(f, j);
     return f;
 }
 
 /* ---- ring-3 tasks: entered with the generated exit routine, switched by the timer ---- */
 
-static struct task *tasks;
-static int ntasks, cur;
-static struct kjmp tasks_done;
-static u64 kernel_ticks;
+/* Each CPU schedules its own tasks (indexed through GS). */
+static struct sched {
+    struct task *tasks;
+    int ntasks, cur;
+    struct kjmp done;
+    u64 kernel_ticks;
+} sched[MAX_CPUS];
 
 void tasks_setup(struct task *t, const char *name, void (*entry)(void), u64 rdi, u64 user_rsp)
 {
@@ -86,42 +91,46 @@ void tasks_setup(struct task *t, const char *name, void (*entry)(void), u64 rdi,
 
 void tasks_run(struct task *t, int n)
 {
-    tasks = t;
-    ntasks = n;
-    cur = 0;
-    if (kcatch(&tasks_done) == 0)
+    struct sched *s = &sched[this_cpu()];
+    s->tasks = t;
+    s->ntasks = n;
+    s->cur = 0;
+    if (kcatch(&s->done) == 0)
         isr_return(&t[0].frame); /* first entry into ring 3: a fabricated frame */
-    tasks = 0;
+    s->tasks = 0;
 }
 
 struct task *task_current(void)
 {
-    return tasks ? &tasks[cur] : 0;
+    struct sched *s = &sched[this_cpu()];
+    return s->tasks ? &s->tasks[s->cur] : 0;
 }
 
-static struct isr_frame *switch_from(struct isr_frame *f)
+static struct isr_frame *switch_from(struct sched *s, struct isr_frame *f)
 {
-    for (int k = 1; k <= ntasks; k++) {
-        int i = (cur + k) % ntasks;
-        if (tasks[i].alive) {
-            cur = i;
-            return &tasks[i].frame;
+    for (int k = 1; k <= s->ntasks; k++) {
+        int i = (s->cur + k) % s->ntasks;
+        if (s->tasks[i].alive) {
+            s->cur = i;
+            return &s->tasks[i].frame;
         }
     }
-    kjmp_resume_frame(f, &tasks_done); /* every task ended: back to tasks_run */
+    kjmp_resume_frame(f, &s->done); /* every task ended: back to tasks_run */
     return f;
 }
 
 struct isr_frame *task_exit(struct isr_frame *f, u64 code)
 {
-    tasks[cur].alive = 0;
-    tasks[cur].exit_code = code;
-    return switch_from(f);
+    struct sched *s = &sched[this_cpu()];
+    s->tasks[s->cur].alive = 0;
+    s->tasks[s->cur].exit_code = code;
+    return switch_from(s, f);
 }
 
 struct isr_frame *task_tick(struct isr_frame *f)
 {
-    struct task *t = &tasks[cur];
+    struct sched *s = &sched[this_cpu()];
+    struct task *t = &s->tasks[s->cur];
     t->ticks++;
     if (t->tick_slot)
         *t->tick_slot = t->ticks;
@@ -136,27 +145,32 @@ struct isr_frame *task_tick(struct isr_frame *f)
             to[i] = from[i];
         t->frame.simd_area = (u64)t->simd;
     }
-    return switch_from(f);
+    return switch_from(s, f);
 }
 
 void note_kernel_tick(void)
 {
-    kernel_ticks++;
+    sched[this_cpu()].kernel_ticks++;
 }
 
 u64 timer_ticks_in_kernel(void)
 {
-    return kernel_ticks;
+    return sched[this_cpu()].kernel_ticks;
 }
 
 /* ---- GS and privilege bookkeeping of every handler call ---- */
 
+/* Per CPU, indexed by the LAPIC ID (not through GS, which is what is checked). */
 static struct {
     u64 calls[2][2]; /* [ring 3?][paranoid entry?] */
     u64 syscalls;
     u64 bad_gs;
-    u64 wrong_side; /* a kernel handler for ring 3, or a user handler for ring 0 */
-} seen;
+    u64 bad_gs_seen; /* the first wrong gs:[0] */
+    u64 wrong_side;  /* a kernel handler for ring 3, or a user handler for ring 0 */
+    u64 own_stack;   /* frames on this CPU's own RSP0 or IST stack, where the CPU had to switch */
+    u64 wrong_stack; /* ... on any other stack */
+} seen[MAX_CPUS];
+static u64 unknown_cpu_calls;
 
 static int paranoid_vector(u64 v)
 {
@@ -165,61 +179,96 @@ static int paranoid_vector(u64 v)
 
 void handler_entered(const struct isr_frame *f, int kernel_handler, int syscall)
 {
+    int cpu = lapic_cpu();
+    if (cpu < 0) {
+        __atomic_fetch_add(&unknown_cpu_calls, 1, __ATOMIC_SEQ_CST);
+        return;
+    }
     int user = (f->cs & 3) == 3;
     if (syscall)
-        seen.syscalls++;
+        seen[cpu].syscalls++;
     else
-        seen.calls[user][paranoid_vector(f->vector)]++;
-    if (gs_self() != PERCPU_VA)
-        seen.bad_gs++;
+        seen[cpu].calls[user][paranoid_vector(f->vector)]++;
+    /* this CPU's own block: not another CPU's, not the user's GS base */
+    u64 gs = gs_self();
+    if (gs != percpu_va(cpu) || this_cpu() != cpu) {
+        if (!seen[cpu].bad_gs++)
+            seen[cpu].bad_gs_seen = gs;
+    }
     if (f->vector < 32 && kernel_handler == user)
-        seen.wrong_side++;
+        seen[cpu].wrong_side++;
+    /* where the CPU put the frame: the gate's IST stack, else (from ring 3, and for
+     * SYSCALL through gs:[8]) RSP0; from ring 0 without IST it stays where it was */
+    int ist = !syscall && f->vector < ISR_VECTOR_COUNT ? isr_gate_attrs[f->vector][1] : 0;
+    if (ist || user || syscall) {
+        if (ist ? on_ist_stack(f, ist) : on_trap_stack(f))
+            seen[cpu].own_stack++;
+        else
+            seen[cpu].wrong_stack++;
+    }
 }
 
 void handler_report(void)
 {
-    u64 total = seen.calls[0][0] + seen.calls[0][1] + seen.calls[1][0] + seen.calls[1][1] + seen.syscalls;
-    check(seen.bad_gs == 0 && seen.calls[0][0] && seen.calls[0][1] && seen.calls[1][0] && seen.calls[1][1] &&
-              seen.syscalls,
+    int cpu = lapic_cpu();
+    if (cpu < 0) {
+        check(0, "swapgs-kernel", "this CPU's LAPIC ID is not in the ACPI MADT");
+        return;
+    }
+    const u64(*c)[2] = seen[cpu].calls;
+    u64 total = c[0][0] + c[0][1] + c[1][0] + c[1][1] + seen[cpu].syscalls;
+    check(seen[cpu].bad_gs == 0 && unknown_cpu_calls == 0 && c[0][0] && c[0][1] && c[1][0] && c[1][1] &&
+              seen[cpu].syscalls,
           "swapgs-kernel",
-          "%lu handler calls read the kernel per-CPU block at gs:[0] (wrong: %lu): from ring 0 %lu (+%lu paranoid), "
-          "from ring 3 %lu (+%lu paranoid), SYSCALL %lu",
-          total, seen.bad_gs, seen.calls[0][0], seen.calls[0][1], seen.calls[1][0], seen.calls[1][1], seen.syscalls);
-    check(seen.wrong_side == 0, "privilege-split",
+          "%lu handler calls on this CPU read its own per-CPU block at gs:[0]=0x%lx (wrong: %lu, first 0x%lx; calls "
+          "from CPUs outside the MADT: %lu): from ring 0 %lu (+%lu paranoid), from ring 3 %lu (+%lu paranoid), "
+          "SYSCALL %lu",
+          total, percpu_va(cpu), seen[cpu].bad_gs, seen[cpu].bad_gs_seen, unknown_cpu_calls, c[0][0], c[0][1],
+          c[1][0], c[1][1], seen[cpu].syscalls);
+    check(seen[cpu].own_stack && seen[cpu].wrong_stack == 0, "own-stacks",
+          "%lu frames on this CPU's own RSP0 (ring 3, SYSCALL) or IST stacks (the gate's), %lu elsewhere",
+          seen[cpu].own_stack, seen[cpu].wrong_stack);
+    check(seen[cpu].wrong_side == 0, "privilege-split",
           "the generated entries sent every ring-0 exception to isr_kernel_fault and every ring-3 one to "
           "isr_user_fault (mismatches: %lu)",
-          seen.wrong_side);
+          seen[cpu].wrong_side);
 }
 
-static u64 nmi_count, nmi_on_ist;
+/* NMIs handled per CPU, and how many of them ran on that CPU's IST 2 (indexed through GS). */
+static u64 nmi_count[MAX_CPUS], nmi_on_ist[MAX_CPUS];
 
 void nmi_seen(const struct isr_frame *f)
 {
-    nmi_count++;
-    nmi_on_ist += on_ist_stack(f, 2);
-    kprintf("NMI: rip=0x%lx cs=0x%lx frame=0x%lx on IST2=%d -> resumed\n", f->rip, f->cs, (u64)f, on_ist_stack(f, 2));
+    int cpu = this_cpu();
+    nmi_on_ist[cpu] += on_ist_stack(f, 2);
+    kprintf("NMI: rip=0x%lx cs=0x%lx frame=0x%lx on this CPU's IST2=%d -> resumed\n", f->rip, f->cs, (u64)f,
+            on_ist_stack(f, 2));
+    __atomic_store_n(&nmi_count[cpu], nmi_count[cpu] + 1, __ATOMIC_RELEASE);
 }
 
 u64 nmi_seen_count(void)
 {
-    return nmi_count == nmi_on_ist ? nmi_count : 0;
+    int cpu = this_cpu();
+    u64 n = __atomic_load_n(&nmi_count[cpu], __ATOMIC_ACQUIRE);
+    return n == nmi_on_ist[cpu] ? n : 0;
 }
 
-static u64 spurious_count;
+static u64 spurious_count[MAX_CPUS];
 
 void spurious_seen(void)
 {
-    spurious_count++;
+    spurious_count[this_cpu()]++;
 }
 
 u64 spurious_seen_count(void)
 {
-    return spurious_count;
+    return spurious_count[this_cpu()];
 }
 
 void self_ipi_seen(int in_service_before, int in_service_after, u64 eoi_before, u64 eoi_after)
 {
-    check(in_service_before && in_service_after && eoi_before == eoi_after && spurious_count == 1, "spurious-no-eoi",
+    check(in_service_before && in_service_after && eoi_before == eoi_after && spurious_seen_count() == 1,
+          "spurious-no-eoi",
           "spurious vector 255 ran inside the self-IPI handler: vector 64 in service before=%d after=%d, "
           "EOIs before=%lu after=%lu",
           in_service_before, in_service_after, eoi_before, eoi_after);

@@ -51,6 +51,7 @@ unsafe extern "C" {
     fn nmi_seen(f: *const IsrFrame);
     fn self_ipi_seen(before: c_int, after: c_int, eoi_before: u64, eoi_after: u64);
     fn handler_entered(f: *const IsrFrame, kernel_handler: c_int, syscall: c_int);
+    fn smp_irq(f: *mut IsrFrame) -> c_int;
     fn lapic_eoi();
     fn lapic_eoi_count() -> u64;
     fn lapic_in_service(vector: u32) -> c_int;
@@ -230,6 +231,10 @@ pub unsafe extern "C" fn isr_irq(f: *mut IsrFrame) -> *mut IsrFrame {
         }
         if v == VEC_SELF_IPI as u64 {
             return self_ipi(f);
+        }
+        if smp_irq(f) != 0 {
+            // ping, reply, TLB shootdown, wake-up (smp.c)
+            return f;
         }
         core_dump(f, 0);
         kprintf(c"PANIC: unexpected interrupt\n".as_ptr());
