@@ -26,11 +26,6 @@ from conftest import ROOT, isrgen_cmd, require_tool, run
 from elftools.elf.elffile import ELFFile
 from elftools.elf.sections import SymbolTableSection
 
-#: The one line to change at integration: True builds with the plain `isrgen build`.
-GENERATOR_INTEGRATED = False
-
-NOT_INTEGRATED = pytest.mark.skipif(not GENERATOR_INTEGRATED, reason="riscv64 generator not integrated yet")
-
 KERNEL_DIR = ROOT / "examples" / "kernel-riscv64"
 SUCCESS_LINE = "ALL CHECKS PASSED"
 VARIANTS = ["scratch", "trampoline"]
@@ -119,7 +114,6 @@ def dump_registers(lines: list[str], start: int) -> dict[int, int]:
     return {int(n): int(v, 16) for n, v in re.findall(r"\b(\d\d)/[a-z0-9]+=([0-9a-f]{16})\b", dump)}
 
 
-@NOT_INTEGRATED
 @pytest.mark.parametrize("variant", VARIANTS)
 def test_kernel_boots_and_passes_every_check(variant: str, tmp_path: Path) -> None:
     require_kernel_tools()
@@ -173,7 +167,6 @@ def test_kernel_boots_and_passes_every_check(variant: str, tmp_path: Path) -> No
         assert page <= symbol_address(elf, "uservec") < symbol_address(elf, "userret") < page + 4096
 
 
-@NOT_INTEGRATED
 @pytest.mark.parametrize("variant", VARIANTS)
 def test_glue_in_a_no_execute_section_faults_and_never_passes(variant: str, tmp_path: Path) -> None:
     require_kernel_tools()
@@ -233,7 +226,6 @@ BROKEN_SPECS = {
 }
 
 
-@NOT_INTEGRATED
 @pytest.mark.parametrize("broken", sorted(BROKEN_SPECS))
 def test_a_spec_without_the_guarantee_fails_its_check(broken: str, tmp_path: Path) -> None:
     require_kernel_tools()
@@ -270,7 +262,6 @@ def test_the_build_generates_the_glue_with_isrgen(tmp_path: Path) -> None:
     assert "my-isrgen build kernel.yaml -o" in custom.stdout, custom.stdout
 
 
-@NOT_INTEGRATED
 def test_build_regenerates_the_glue_from_the_spec(tmp_path: Path) -> None:
     require_kernel_tools()
     build = tmp_path / "regen"
@@ -288,7 +279,6 @@ def isrgen(*args: str) -> list[str]:
     return [*shlex.split(override), *args] if override else isrgen_cmd(*args)
 
 
-@NOT_INTEGRATED
 @pytest.mark.parametrize("variant", VARIANTS)
 def test_isrgen_verify_accepts_the_kernel_and_rejects_the_misplaced_glue(variant: str, tmp_path: Path) -> None:
     require_kernel_tools()

@@ -21,6 +21,8 @@ from isrgen.output.build import RenderedOutput
 BACKENDS_BY_ARCH: dict[str, tuple[str, ...]] = {
     "x86_64": ("gas", "nasm", "c", "rust", "gdb"),
     "i386": ("gas", "nasm", "c"),
+    "aarch64": ("gas", "c", "rust", "gdb"),
+    "riscv64": ("gas", "c", "rust"),
 }
 
 
@@ -33,7 +35,9 @@ def _spec_files() -> dict[str, Path]:
             assert path.stem not in found, f"two specs share the golden key {path.stem}"
             found[path.stem] = path
     for path in sorted((ROOT / "examples").glob("*/*.yaml")):
-        found[f"example-{path.parent.name}"] = path
+        alone = len(list(path.parent.glob("*.yaml"))) == 1
+        suffix = "" if alone or path.stem == "kernel" else f"-{path.stem}"
+        found[f"example-{path.parent.name}{suffix}"] = path
     return found
 
 

@@ -54,7 +54,7 @@ def test_aarch64_build_assembles_with_gnu_as_and_llvm_mc(spec: Path, tmp_path: P
         symbols = _symbols(obj)
         tables = [s for s in symbols.values() if s[1] == 16 * 0x80]
         assert tables, f"no 2 KiB vector table symbol in {obj.name}"
-        for value, _, _, flags in tables:
+        for _, _, _, flags in tables:
             assert flags & SH_FLAGS.SHF_ALLOC and flags & SH_FLAGS.SHF_EXECINSTR
         with obj.open("rb") as fh:
             elf = ELFFile(fh)
