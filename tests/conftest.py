@@ -71,3 +71,8 @@ def run(
 def isrgen_cmd(*args: str) -> list[str]:
     """The isrgen CLI as a subprocess command (independent of PATH)."""
     return [sys.executable, "-m", "isrgen", *args]
+
+
+def make_vars() -> list[str]:
+    """``make`` variables that point an example's Makefile at this interpreter's isrgen."""
+    return [f"ISRGEN={sys.executable} -m isrgen", f"PYTHON={sys.executable}"]

@@ -14,7 +14,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, isrgen_cmd, require_tool, run
+from conftest import ROOT, isrgen_cmd, make_vars, require_tool, run
 from elftools.elf.elffile import ELFFile
 
 import isrgen
@@ -72,7 +72,7 @@ VARIANT_TOOLS = {"gas": ["gcc"], "nasm": ["nasm"], "rust": ["rustc"]}
 
 
 def make(build: Path, *args: str, variant: str = "gas") -> subprocess.CompletedProcess[str]:
-    return run(["make", "-s", "-C", str(KERNEL_DIR), f"VARIANT={variant}", f"BUILD={build}", *args])
+    return run(["make", "-s", "-C", str(KERNEL_DIR), *make_vars(), f"VARIANT={variant}", f"BUILD={build}", *args])
 
 
 def boot(build: Path, *args: str, variant: str = "gas") -> tuple[int, str]:
