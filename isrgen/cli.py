@@ -16,6 +16,7 @@ from .backends import discover
 from .build import input_files, outputs_current, plan_outputs, render_outputs, stale_outputs, write_outputs
 from .depfile import cargo_rerun_lines, check_build_paths, write_depfile
 from .diagnostics import IsrgenError, SpecError, UsageError, render
+from .extras import require_extra
 from .loader import load_spec
 from .output import prepare_output_dir
 from .schema_check import schema_text
@@ -232,6 +233,7 @@ def verify_cmd(kernel: Path, spec: Path, idt: str | None) -> None:
     """Check a linked KERNEL ELF: generated code executable, no W+X segment, vector
     table, stub alignment/stride, frame struct size (DWARF), and with --idt a static
     IDT image (offset, type, DPL, IST per gate). Exit 0 only if all hold."""
+    require_extra("verify", "verify")
     from .verify import verify_kernel
 
     result = verify_kernel(load_spec(spec), kernel, idt)
@@ -264,6 +266,7 @@ EXIT_PROOF_FAILED = 5
 def prove_cmd(spec: Path, backends: tuple[str, ...], seed: int) -> None:
     """Prove SPEC's generated glue with the real tools: C/Rust struct offsets, the
     machine code under emulation for every vector, and identical bytes across backends."""
+    require_extra("prove", "prove")
     from .prove import prove
 
     report = prove(load_spec(spec), list(backends) or None, seed=seed)
@@ -279,7 +282,7 @@ def run() -> None:
 
     The process ends right after, so the garbage collector is kept out of it: with
     every object frozen, the interpreter's final collections have nothing to scan,
-    which saves about as much time as loading a spec (issue #10).  Memory is not
+    which saves about as much time as loading a spec.  Memory is not
     at stake in a process this short; the rare reference cycle is freed at exit.
     """
     gc.disable()
