@@ -203,6 +203,36 @@ def check_spec_cmd(spec: Path) -> None:
     click.echo(f"{spec}: ok ({len(model.vectors)} vectors)")
 
 
+def _complete_examples(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[str]:
+    from .init_project import example_names
+
+    return [n for n in example_names() if n.startswith(incomplete)]
+
+
+@main.command("init")
+@click.argument("directory", type=click.Path(path_type=Path), default=".")
+@click.option(
+    "--example",
+    metavar="NAME",
+    shell_complete=_complete_examples,
+    help="Start from this shipped spec instead of the starter (e.g. x86_64, i386, linux_pt_regs).",
+)
+@click.option("--list-examples", is_flag=True, help="Print the names --example accepts and exit.")
+@click.option("--force", is_flag=True, help="Overwrite files that already exist.")
+@handles_errors
+def init_cmd(directory: Path, example: str | None, list_examples: bool, force: bool) -> None:
+    """Write a commented starter spec (isr.yaml) into DIRECTORY (default: here), with
+    the Make and CMake snippets that regenerate the glue from it."""
+    from .init_project import example_names, init_project
+
+    if list_examples:
+        for name in example_names():
+            click.echo(name)
+        return
+    for path in init_project(directory, example, force=force):
+        _echo_path(str(path))
+
+
 @main.command("schema")
 @handles_errors
 def schema_cmd() -> None:

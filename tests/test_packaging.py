@@ -200,3 +200,13 @@ def test_sdist_omits_the_repository_only_tests(dists: dict[str, Path]) -> None:
     assert "LICENSE" in names and "README.md" in names and "pyproject.toml" in names
     assert "isrgen/cli.py" in names
     assert not [n for n in names if n.startswith(("tests/", "examples/", "benchmarks/", ".ci/"))]
+
+
+def test_wheel_ships_the_specs_and_init_templates(dists: dict[str, Path]) -> None:
+    """``isrgen init --example`` copies shipped specs: the wheel must hold every one."""
+    with zipfile.ZipFile(dists["wheel"]) as zf:
+        names = set(zf.namelist())
+    specs = sorted(p.relative_to(ROOT / "specs").as_posix() for p in (ROOT / "specs").rglob("*.yaml"))
+    assert specs and all(f"isrgen/shipped_specs/{s}" in names for s in specs)
+    for template in ("isr.yaml", "isrgen.mk", "isrgen.cmake"):
+        assert f"isrgen/templates/init/{template}" in names

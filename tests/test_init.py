@@ -1,0 +1,134 @@
+"""``isrgen init``: the starter spec passes check-spec unchanged, the shipped examples are
+copied byte for byte, and the Make and CMake snippets build the glue with the real tools."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import ROOT, SPECS, isrgen_cmd, require_tool, run
+
+#: every spec isrgen ships, by the name --example takes
+SHIPPED = {p.stem: p for p in [*SPECS.glob("*.yaml"), *(SPECS / "examples").glob("*.yaml")]}
+
+HANDLER_C = """\
+#include "isr.h"
+static unsigned long counts[256];
+void isr_dispatch(struct isr_frame *frame) { counts[frame->vector & 0xff]++; }
+"""
+
+
+def _env() -> dict[str, str]:
+    env = dict(os.environ)
+    env.pop("MAKEFLAGS", None)
+    return env
+
+
+def test_init_writes_a_commented_spec_that_passes_check_spec(tmp_path: Path) -> None:
+    proc = run(isrgen_cmd("init", str(tmp_path / "k")))
+    written = [Path(line) for line in proc.stdout.splitlines()]
+    assert [p.name for p in written] == ["isr.yaml", "isrgen.mk", "isrgen.cmake"]
+    spec = tmp_path / "k" / "isr.yaml"
+    text = spec.read_text()
+    assert sum(line.lstrip().startswith("#") for line in text.splitlines()) >= 20  # explained, not bare
+    ok = run(isrgen_cmd("check-spec", str(spec)))
+    # 0-31 exceptions, IRQs 32-47, the spurious vector 255
+    assert ok.stdout.strip() == f"{spec}: ok (49 vectors)"
+
+
+def test_init_in_the_current_folder_by_default(tmp_path: Path) -> None:
+    run(isrgen_cmd("init"), cwd=tmp_path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["isr.yaml", "isrgen.cmake", "isrgen.mk"]
+
+
+@pytest.mark.parametrize("name", sorted(SHIPPED))
+def test_init_example_copies_the_shipped_spec(tmp_path: Path, name: str) -> None:
+    run(isrgen_cmd("init", "--example", name, str(tmp_path)))
+    assert (tmp_path / "isr.yaml").read_bytes() == SHIPPED[name].read_bytes()
+    run(isrgen_cmd("check-spec", str(tmp_path / "isr.yaml")))
+
+
+def test_list_examples_names_every_shipped_spec() -> None:
+    assert run(isrgen_cmd("init", "--list-examples")).stdout.split() == sorted(SHIPPED)
+
+
+def test_unknown_example_is_a_usage_error_and_writes_nothing(tmp_path: Path) -> None:
+    proc = run(isrgen_cmd("init", "--example", "x86-64", str(tmp_path / "k")), check=False)
+    assert proc.returncode == 2
+    assert "no such example" in proc.stderr and "x86_64" in proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert not (tmp_path / "k").exists()
+
+
+def test_existing_files_are_kept_unless_forced(tmp_path: Path) -> None:
+    (tmp_path / "isrgen.mk").write_text("mine\n")
+    proc = run(isrgen_cmd("init", str(tmp_path)), check=False)
+    assert proc.returncode == 2
+    assert "isrgen.mk" in proc.stderr and "--force" in proc.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["isrgen.mk"]  # nothing written
+    assert (tmp_path / "isrgen.mk").read_text() == "mine\n"
+    run(isrgen_cmd("init", "--force", str(tmp_path)))
+    assert (tmp_path / "isrgen.mk").read_text().startswith("# isrgen from GNU make")
+
+
+def test_make_snippet_builds_and_tracks_the_spec(tmp_path: Path) -> None:
+    require_tool("make", "cc", "ar", "nm")
+    run(isrgen_cmd("init", str(tmp_path)))
+    (tmp_path / "handler.c").write_text(HANDLER_C)
+    (tmp_path / "Makefile").write_text(
+        "all: libisr.a\n"
+        "include isrgen.mk\n"
+        "CFLAGS := -std=c11 -ffreestanding -Wall -Wextra -Werror -I$(ISR_GEN)\n"
+        "handler.o: handler.c | $(ISR_OUTPUTS)\n"
+        "\t$(CC) $(CFLAGS) -c $< -o $@\n"
+        "libisr.a: $(ISR_OBJ) handler.o\n"
+        "\t$(AR) rcs $@ $^\n"
+    )
+    isrgen = f"ISRGEN={sys.executable} -m isrgen"
+    first = run(["make", isrgen], cwd=tmp_path, env=_env())
+    assert "--depfile" in first.stdout
+    symbols = run(["nm", str(tmp_path / "libisr.a")]).stdout
+    # the stubs of the starter spec's vectors, and the table, are in the library
+    for sym in ("isr_stub_0", "isr_stub_8", "isr_stub_47", "isr_stub_255", "isr_table", "isr_dispatch"):
+        assert f" {sym}\n" in symbols, sym
+    assert " isr_stub_48\n" not in symbols
+    assert "Nothing to be done" in run(["make", isrgen], cwd=tmp_path, env=_env()).stdout
+    # a change to the spec regenerates the glue (a new vector: a new stub)
+    spec = tmp_path / "isr.yaml"
+    spec.write_text(spec.read_text().replace("- {vector: 255,", "- {vector: 200, name: ipi}\n  - {vector: 255,"))
+    again = run(["make", isrgen], cwd=tmp_path, env=_env())
+    assert "isrgen build" in again.stdout or "-m isrgen build" in again.stdout
+    assert " isr_stub_200\n" in run(["nm", str(tmp_path / "libisr.a")]).stdout
+
+
+def test_cmake_snippet_builds_with_ninja(tmp_path: Path) -> None:
+    require_tool("cmake", "ninja", "cc", "nm")
+    src = tmp_path / "src"
+    run(isrgen_cmd("init", str(src)))
+    (src / "handler.c").write_text(HANDLER_C)
+    (src / "CMakeLists.txt").write_text(
+        "cmake_minimum_required(VERSION 3.20)\n"
+        "project(initdemo C ASM)\n"
+        "include(isrgen.cmake)\n"
+        "add_library(isr STATIC ${ISR_OUTPUTS} handler.c)\n"
+        "target_include_directories(isr PRIVATE ${ISR_GEN})\n"
+    )
+    build = tmp_path / "build"
+    isrgen = ";".join([sys.executable, "-m", "isrgen"])
+    run(["cmake", "-S", str(src), "-B", str(build), "-G", "Ninja", f"-DISRGEN={isrgen}"], env=_env())
+    run(["cmake", "--build", str(build)], env=_env())
+    symbols = run(["nm", str(build / "libisr.a")]).stdout
+    for sym in ("isr_stub_0", "isr_stub_255", "isr_table", "isr_dispatch"):
+        assert f" {sym}\n" in symbols, sym
+    assert "no work to do" in run(["cmake", "--build", str(build)], env=_env()).stdout
+    assert (build / "isr" / "isr.h").is_file()
+
+
+def test_starter_spec_is_the_shipped_template() -> None:
+    """The package data ``isrgen init`` reads is the file in the repository."""
+    from isrgen.init_project import plan_init
+
+    planned = plan_init(Path("k"))
+    assert planned[0].text == (ROOT / "isrgen" / "templates" / "init" / "isr.yaml").read_text()
