@@ -233,6 +233,39 @@ def init_cmd(directory: Path, example: str | None, list_examples: bool, force: b
         _echo_path(str(path))
 
 
+@main.command("layout")
+@click.argument("spec", type=click.Path(path_type=Path))
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "svg"]),
+    default="text",
+    show_default=True,
+    help="text: tables; json: the same data (format isrgen-layout/1); svg: a diagram of the frame on the stack.",
+)
+@handles_errors
+def layout_cmd(spec: Path, fmt: str) -> None:
+    """Show SPEC's frame (offsets, sizes, fields, roles, who writes each slot), the stack
+    alignment at the call, and every vector's stub, handler, gate and entry."""
+    from .layout_report import layout_report
+
+    report = layout_report(load_spec(spec))
+    if fmt == "json":
+        import json
+
+        from .layout_render import report_json
+
+        click.echo(json.dumps(report_json(report), indent=2))
+    elif fmt == "svg":
+        from .layout_svg import render_svg
+
+        click.echo(render_svg(report), nl=False)
+    else:
+        from .layout_render import render_text
+
+        click.echo(render_text(report), nl=False)
+
+
 @main.command("schema")
 @handles_errors
 def schema_cmd() -> None:

@@ -148,7 +148,7 @@ def _build(kind: str, src: Path, out: Path) -> str:
 def dists(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """The sdist and wheel that setuptools builds from a copy of this tree."""
     require_module("setuptools")
-    import setuptools
+    import setuptools  # type: ignore[import-untyped]
 
     if tuple(int(p) for p in setuptools.__version__.split(".")[:2]) < (77, 0):
         msg = f"setuptools {setuptools.__version__} is older than pyproject.toml's build requirement (77)"
