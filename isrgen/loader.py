@@ -42,6 +42,7 @@ from .resolve.entry import EntryResolver
 from .resolve.frame import FrameResolver
 from .resolve.vectors import VectorResolver
 from .schema_check import check_schema
+from .suggest import did_you_mean
 from .yamlsource import Path, parse_yaml
 
 
@@ -271,7 +272,8 @@ class _Resolver(FrameResolver, VectorResolver, EntryResolver):
             path = ("outputs", backend)
             # plugins are only scanned for a name that is not built in
             if backend not in builtin_names() and backend not in (known := available_backends()):
-                self.err(path, f"unknown backend {backend!r} (available: {', '.join(sorted(known))})", at_key=True)
+                hint = f"{did_you_mean(backend, known)} (available: {', '.join(sorted(known))})"
+                self.err(path, f"unknown backend {backend!r}{hint}", at_key=True)
                 continue
             supported = getattr(get_backend(backend), "architectures", None)
             arch_name = self.data.get("arch")
