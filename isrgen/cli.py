@@ -22,6 +22,7 @@ from .extras import require_extra
 from .loader import load_spec
 from .model import Spec
 from .output import prepare_output_dir
+from .results_json import backends_json, prove_json, verify_json
 from .schema_check import schema_text
 
 #: exit status for a spec with errors
@@ -340,11 +341,28 @@ def schema_cmd() -> None:
 
 
 @main.command("backends")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="text, or json (one document on stdout; see README.md).",
+)
 @handles_errors
-def backends_cmd() -> None:
+def backends_cmd(fmt: str) -> None:
     """List the available backends and where each comes from."""
+    if fmt == "json":
+        _echo_json(backends_json(discover()))
+        return
     for name, info in discover().items():
         click.echo(f"{name}\t{info.backend.description}\t[{info.origin}]")
+
+
+def _echo_json(data: object) -> None:
+    import json
+
+    click.echo(json.dumps(data, indent=2))
 
 
 #: exit status of ``verify`` when the kernel breaks a property the spec requires
@@ -357,9 +375,17 @@ EXIT_VERIFY_FAILED = 4
     "-s", "--spec", "spec", type=click.Path(path_type=Path), required=True, help="The spec the glue came from."
 )
 @click.option("--idt", "idt", metavar="SYMBOL", help="Also check this statically initialised IDT image, gate by gate.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="text, or json (one document on stdout; see README.md).",
+)
 @output_options
 @handles_errors
-def verify_cmd(kernel: Path, spec: Path, idt: str | None) -> None:
+def verify_cmd(kernel: Path, spec: Path, idt: str | None, fmt: str) -> None:
     """Check a linked KERNEL ELF: generated code executable, no W+X segment, vector
     table, stub alignment/stride, frame struct size (DWARF), and with --idt a static
     IDT image (offset, type, DPL, IST per gate). Exit 0 only if all hold."""
@@ -367,6 +393,9 @@ def verify_cmd(kernel: Path, spec: Path, idt: str | None) -> None:
     from .verify import verify_kernel
 
     result = verify_kernel(load_spec(spec), kernel, idt)
+    if fmt == "json":
+        _echo_json(verify_json(result))
+        raise SystemExit(0 if result.ok else EXIT_VERIFY_FAILED)
     for finding in result.findings:
         click.echo(f"{kernel}: error: [{finding.check}] {finding.describe()}", err=True)
     if not result.ok:
@@ -392,15 +421,26 @@ EXIT_PROOF_FAILED = 5
     help="Backend to prove (repeatable: gas, nasm, rust, c); default: the provable outputs the spec lists.",
 )
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the random register values.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="text, or json (one document on stdout; see README.md).",
+)
 @output_options
 @handles_errors
-def prove_cmd(spec: Path, backends: tuple[str, ...], seed: int) -> None:
+def prove_cmd(spec: Path, backends: tuple[str, ...], seed: int, fmt: str) -> None:
     """Prove SPEC's generated glue with the real tools: C/Rust struct offsets, the
     machine code under emulation for every vector, and identical bytes across backends."""
     require_extra("prove", "prove")
     from .prove import prove
 
     report = prove(load_spec(spec), list(backends) or None, seed=seed)
+    if fmt == "json":
+        _echo_json(prove_json(report))
+        raise SystemExit(0 if report.ok else EXIT_PROOF_FAILED)
     click.echo(report.table())
     for failure in report.failures:
         click.echo(f"{spec}: error: {failure}", err=True)
