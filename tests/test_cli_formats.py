@@ -190,3 +190,29 @@ def test_use_color_on_a_terminal() -> None:
     assert use_color("auto", _Tty(), {"NO_COLOR": ""}) is True  # only a non-empty NO_COLOR counts
     assert use_color("never", _Tty(), {}) is False
     assert use_color("always", _Pipe(), {"NO_COLOR": "1"}) is True
+
+
+def test_a_vector_inside_a_range_says_how_to_split_it(tmp_path: Path) -> None:
+    spec = tmp_path / "overlap.yaml"
+    spec.write_text(
+        "isrgen: 1\narch: x86_64\nhandler: {symbol: h}\nvectors:\n"
+        '  - {range: [0, 7], name: "e{n}"}\n'
+        "  - {vector: 2, name: nmi}\n"
+        "  - {vector: 7, name: last}\n"
+    )
+    proc = run(isrgen_cmd("check-spec", str(spec)), check=False)
+    assert proc.returncode == 1
+    heads = [line for line in proc.stderr.splitlines() if line.startswith(str(spec))]
+    assert heads == [
+        f"{spec}:6:5: error: $.vectors[1]: vector 2 is defined twice (first at line 5); "
+        "to give vector 2 its own entry, split the range: [0, 1] and [3, 7]",
+        f"{spec}:7:5: error: $.vectors[2]: vector 7 is defined twice (first at line 5); "
+        "to give vector 7 its own entry, split the range: [0, 6]",
+    ]
+    # the split the hint gives is accepted
+    spec.write_text(
+        spec.read_text()
+        .replace("[0, 7]", "[0, 1]")
+        .replace("  - {vector: 2", '  - {range: [3, 6], name: "e{n}"}\n  - {vector: 2')
+    )
+    run(isrgen_cmd("check-spec", str(spec)))
