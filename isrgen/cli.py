@@ -109,6 +109,11 @@ def handles_errors(fn: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
+def _complete_backends(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[str]:
+    # backends are plugins, so they are listed only when a shell asks (startup stays lean)
+    return [name for name in discover() if name.startswith(incomplete)]
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, "-V", "--version", prog_name="isrgen")
 @output_options
@@ -130,7 +135,8 @@ def main() -> None:
     "--backend",
     "backends",
     multiple=True,
-    help="Backend to run (repeatable); default: the outputs the spec lists.",
+    shell_complete=_complete_backends,
+    help="Backend to run (repeatable; `isrgen backends` lists them); default: the outputs the spec lists.",
 )
 @click.option(
     "--depfile",
@@ -418,6 +424,7 @@ EXIT_PROOF_FAILED = 5
     "--backend",
     "backends",
     multiple=True,
+    shell_complete=_complete_backends,
     help="Backend to prove (repeatable: gas, nasm, rust, c); default: the provable outputs the spec lists.",
 )
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the random register values.")

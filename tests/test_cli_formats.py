@@ -216,3 +216,25 @@ def test_a_vector_inside_a_range_says_how_to_split_it(tmp_path: Path) -> None:
         .replace("  - {vector: 2", '  - {range: [3, 6], name: "e{n}"}\n  - {vector: 2')
     )
     run(isrgen_cmd("check-spec", str(spec)))
+
+
+def _complete(words: str) -> list[str]:
+    env = _env(_ISRGEN_COMPLETE="bash_complete", COMP_WORDS=words, COMP_CWORD=str(len(words.split()) - 1))
+    out = run(isrgen_cmd(), env=env).stdout
+    return [line.split(",", 1)[1] for line in out.splitlines()]
+
+
+def test_shell_completion_of_backends_and_examples() -> None:
+    assert _complete("isrgen build x.yaml -b n") == ["nasm"]
+    assert {"gas", "gdb"} <= set(_complete("isrgen build x.yaml -b g"))
+    assert _complete("isrgen init --example linu") == ["linux_pt_regs"]
+    assert "layout" in _complete("isrgen la")
+    # the script a shell sources
+    script = run(isrgen_cmd(), env=_env(_ISRGEN_COMPLETE="bash_source")).stdout
+    assert "_isrgen_completion()" in script
+
+
+def test_unknown_backend_gets_a_hint() -> None:
+    proc = run(isrgen_cmd("build", str(DEFAULT_SPEC), "-o", "-", "-b", "nsam"), check=False)
+    assert proc.returncode == 2
+    assert "unknown backend 'nsam'; did you mean 'nasm'?" in proc.stderr

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 import attrs
 
 from ..diagnostics import UsageError
+from ..suggest import did_you_mean
 from .base import Backend, GenerationContext, render_template
 
 if TYPE_CHECKING:
@@ -116,7 +117,7 @@ def get_backend(name: str) -> Backend:
         return builtin
     backends = discover()
     if name not in backends:
-        raise UsageError(f"unknown backend {name!r} (available: {', '.join(backends)})")
+        raise UsageError(f"unknown backend {name!r}{did_you_mean(name, backends)} (available: {', '.join(backends)})")
     return backends[name].backend
 
 
