@@ -4,8 +4,10 @@ copied byte for byte, and the Make and CMake snippets build the glue with the re
 from __future__ import annotations
 
 import os
+import re
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import ROOT, SPECS, isrgen_cmd, require_tool, run
@@ -132,3 +134,39 @@ def test_starter_spec_is_the_shipped_template() -> None:
 
     planned = plan_init(Path("k"))
     assert planned[0].text == (ROOT / "isrgen" / "templates" / "init" / "isr.yaml").read_text()
+
+
+def _hook_command(hook: dict[str, Any], filenames: list[str]) -> list[str]:
+    """The command pre-commit runs for ``hook``: entry, args, then the file names."""
+    entry = hook["entry"].split()
+    assert entry[0] == "isrgen"
+    return isrgen_cmd(*entry[1:], *hook.get("args", []), *(filenames if hook.get("pass_filenames", True) else []))
+
+
+def test_pre_commit_hooks_run_check_spec_and_build_check(tmp_path: Path) -> None:
+    from ruamel.yaml import YAML
+
+    hooks = {h["id"]: h for h in YAML(typ="safe").load((ROOT / ".pre-commit-hooks.yaml").read_text())}
+    assert set(hooks) == {"isrgen-check-spec", "isrgen-build-check"}
+    for hook in hooks.values():
+        assert {"id", "name", "entry", "language"} <= set(hook) and hook["language"] == "python"
+    check = hooks["isrgen-check-spec"]
+    # the default file pattern matches what `isrgen init` writes, and nothing else
+    pattern = re.compile(check["files"])
+    assert pattern.search("isr.yaml") and pattern.search("kernel/isr.yml")
+    assert not pattern.search("ci.yaml") and not pattern.search("misr.yaml")
+
+    run(isrgen_cmd("init", str(tmp_path)))
+    spec = tmp_path / "isr.yaml"
+    run(_hook_command(check, [str(spec)]))
+    bad = tmp_path / "bad" / "isr.yaml"
+    bad.parent.mkdir()
+    bad.write_text(spec.read_text().replace("ist: 1}", "ist: 9}"))
+    failed = run(_hook_command(check, [str(spec), str(bad)]), check=False)
+    assert failed.returncode == 1 and f"{bad}:" in failed.stderr
+
+    build_check = {**hooks["isrgen-build-check"], "args": [str(spec), "-o", str(tmp_path / "gen")]}
+    stale = run(_hook_command(build_check, [str(spec)]), check=False)
+    assert stale.returncode == 3  # nothing generated yet
+    run(isrgen_cmd("build", str(spec), "-o", str(tmp_path / "gen")))
+    run(_hook_command(build_check, [str(spec)]))
