@@ -20,7 +20,7 @@ from .diagnostics import UsageError
 #: the spec's file name; the snippets refer to it
 SPEC_NAME = "isr.yaml"
 #: the build-system snippets written next to the spec
-SNIPPETS = ("isrgen.mk", "isrgen.cmake")
+SNIPPETS = ("isrgen.mk", "isrgen.cmake", "isrgen.meson")
 
 
 def _templates() -> Traversable:

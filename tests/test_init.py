@@ -31,7 +31,7 @@ def _env() -> dict[str, str]:
 def test_init_writes_a_commented_spec_that_passes_check_spec(tmp_path: Path) -> None:
     proc = run(isrgen_cmd("init", str(tmp_path / "k")))
     written = [Path(line) for line in proc.stdout.splitlines()]
-    assert [p.name for p in written] == ["isr.yaml", "isrgen.mk", "isrgen.cmake"]
+    assert [p.name for p in written] == ["isr.yaml", "isrgen.mk", "isrgen.cmake", "isrgen.meson"]
     spec = tmp_path / "k" / "isr.yaml"
     text = spec.read_text()
     assert sum(line.lstrip().startswith("#") for line in text.splitlines()) >= 20  # explained, not bare
@@ -42,7 +42,7 @@ def test_init_writes_a_commented_spec_that_passes_check_spec(tmp_path: Path) -> 
 
 def test_init_in_the_current_folder_by_default(tmp_path: Path) -> None:
     run(isrgen_cmd("init"), cwd=tmp_path)
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["isr.yaml", "isrgen.cmake", "isrgen.mk"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["isr.yaml", "isrgen.cmake", "isrgen.meson", "isrgen.mk"]
 
 
 @pytest.mark.parametrize("name", sorted(SHIPPED))
@@ -105,7 +105,8 @@ def test_make_snippet_builds_and_tracks_the_spec(tmp_path: Path) -> None:
     assert " isr_stub_200\n" in run(["nm", str(tmp_path / "libisr.a")]).stdout
 
 
-def test_cmake_snippet_builds_with_ninja(tmp_path: Path) -> None:
+def test_cmake_module_builds_with_ninja(tmp_path: Path) -> None:
+    """isrgen_generate(TARGET SPEC ...): sources and include folder come from the spec."""
     require_tool("cmake", "ninja", "cc", "nm")
     src = tmp_path / "src"
     run(isrgen_cmd("init", str(src)))
@@ -114,18 +115,61 @@ def test_cmake_snippet_builds_with_ninja(tmp_path: Path) -> None:
         "cmake_minimum_required(VERSION 3.20)\n"
         "project(initdemo C ASM)\n"
         "include(isrgen.cmake)\n"
-        "add_library(isr STATIC ${ISR_OUTPUTS} handler.c)\n"
-        "target_include_directories(isr PRIVATE ${ISR_GEN})\n"
+        "add_library(isr STATIC handler.c)\n"
+        "isrgen_generate(isr SPEC isr.yaml OUTPUT_DIR gen OUTPUTS_VAR isr_outputs)\n"
+        "add_library(nasm_only STATIC)\n"
+        "isrgen_generate(nasm_only SPEC isr.yaml OUTPUT_DIR gen-nasm BACKENDS nasm OUTPUTS_VAR nasm_outputs)\n"
+        "set_target_properties(nasm_only PROPERTIES EXCLUDE_FROM_ALL ON)\n"
+        'file(WRITE ${CMAKE_BINARY_DIR}/outputs.txt "${isr_outputs}|${nasm_outputs}")\n'
     )
     build = tmp_path / "build"
     isrgen = ";".join([sys.executable, "-m", "isrgen"])
     run(["cmake", "-S", str(src), "-B", str(build), "-G", "Ninja", f"-DISRGEN={isrgen}"], env=_env())
-    run(["cmake", "--build", str(build)], env=_env())
+    # the outputs the spec lists (gas isr.S, c isr.h), and with BACKENDS only those
+    isr_outputs, nasm_outputs = (build / "outputs.txt").read_text().split("|")
+    assert isr_outputs.split(";") == [str(build / "gen" / "isr.S"), str(build / "gen" / "isr.h")]
+    assert nasm_outputs.split(";") == [str(build / "gen-nasm" / "isr.asm")]
+    run(["cmake", "--build", str(build), "--target", "isr"], env=_env())
     symbols = run(["nm", str(build / "libisr.a")]).stdout
     for sym in ("isr_stub_0", "isr_stub_255", "isr_table", "isr_dispatch"):
         assert f" {sym}\n" in symbols, sym
-    assert "no work to do" in run(["cmake", "--build", str(build)], env=_env()).stdout
-    assert (build / "isr" / "isr.h").is_file()
+    assert "no work to do" in run(["cmake", "--build", str(build), "--target", "isr"], env=_env()).stdout
+    # a spec change regenerates the glue
+    spec = src / "isr.yaml"
+    spec.write_text(spec.read_text().replace("- {vector: 255,", "- {vector: 200, name: ipi}\n  - {vector: 255,"))
+    run(["cmake", "--build", str(build), "--target", "isr"], env=_env())
+    assert " isr_stub_200\n" in run(["nm", str(build / "libisr.a")]).stdout
+
+
+def test_meson_snippet_builds(tmp_path: Path) -> None:
+    """The pasted snippet reads the output names from isrgen; a spec change is rebuilt."""
+    require_tool("meson", "ninja", "cc", "nm")
+    src = tmp_path / "src"
+    run(isrgen_cmd("init", "--example", "linux_pt_regs", str(src)))  # outputs entry.S, entry.h
+    (src / "meson.build").write_text(
+        "project('initdemo', 'c', meson_version: '>=1.0.0')\n"
+        + (src / "isrgen.meson").read_text()
+        + "static_library('isr', isr_glue)\n"
+    )
+    # find_program('isrgen') finds this interpreter's isrgen first on PATH
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    wrapper = bin_dir / "isrgen"
+    wrapper.write_text(f'#!/bin/sh\nexec "{sys.executable}" -m isrgen "$@"\n')
+    wrapper.chmod(0o755)
+    env = _env() | {"PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}"}
+    build = tmp_path / "build"
+    run(["meson", "setup", str(build), str(src)], env=env)
+    run(["meson", "compile", "-C", str(build)], env=env)
+    assert sorted(p.name for p in build.iterdir() if p.name.startswith("entry")) == ["entry.S", "entry.h"]
+    symbols = run(["nm", str(build / "libisr.a")]).stdout
+    assert " idt_stub_table\n" in symbols  # the table's name in this spec
+    assert "no work to do" in run(["ninja", "-C", str(build)], env=env).stdout
+    spec = src / "isr.yaml"
+    spec.write_text(spec.read_text() + "\n# a comment changes nothing generated\n")
+    again = run(["meson", "compile", "-C", str(build)], env=env).stdout
+    # Meson configures again (the output list may have changed) and isrgen runs again
+    assert "Generating isr_glue" in again and "meson" in again.lower()
 
 
 def test_starter_spec_is_the_shipped_template() -> None:

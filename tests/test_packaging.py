@@ -208,5 +208,5 @@ def test_wheel_ships_the_specs_and_init_templates(dists: dict[str, Path]) -> Non
         names = set(zf.namelist())
     specs = sorted(p.relative_to(ROOT / "specs").as_posix() for p in (ROOT / "specs").rglob("*.yaml"))
     assert specs and all(f"isrgen/shipped_specs/{s}" in names for s in specs)
-    for template in ("isr.yaml", "isrgen.mk", "isrgen.cmake"):
+    for template in ("isr.yaml", "isrgen.mk", "isrgen.cmake", "isrgen.meson"):
         assert f"isrgen/templates/init/{template}" in names

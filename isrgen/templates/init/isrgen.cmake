@@ -2,31 +2,57 @@
 # written by `isrgen init`.  In your CMakeLists.txt (project languages C and ASM):
 #
 #   include(isrgen.cmake)
-#   add_executable(kernel ${ISR_OUTPUTS} main.c ...)   # or add_library
-#   target_include_directories(kernel PRIVATE ${ISR_GEN})
+#   add_executable(kernel main.c ...)                     # or add_library
+#   isrgen_generate(kernel SPEC isr.yaml)                 # glue sources + include dir
 #
-# -DISRGEN="python3;-m;isrgen" picks another isrgen command, -DISR_SPEC=... another spec.
+#   isrgen_generate(<target> SPEC <spec> [OUTPUT_DIR <dir>] [BACKENDS <name>...]
+#                   [OUTPUTS_VAR <var>])
+#
+# adds the files isrgen writes for <spec> to <target>'s sources and OUTPUT_DIR
+# (default: ${CMAKE_CURRENT_BINARY_DIR}/isrgen) to its include directories;
+# OUTPUTS_VAR receives the list of outputs.  The list comes from
+# `isrgen build --list-outputs` at configure time (CMake configures again when the
+# spec changes); the build reruns isrgen when the spec or anything it read changes
+# (--depfile).  -DISRGEN="python3;-m;isrgen" picks another isrgen command.
 
 set(ISRGEN isrgen CACHE STRING "The isrgen command, as a CMake list (e.g. python3;-m;isrgen)")
-set(ISR_SPEC "${CMAKE_CURRENT_LIST_DIR}/isr.yaml" CACHE FILEPATH "The isrgen spec")
-set(ISR_GEN "${CMAKE_CURRENT_BINARY_DIR}/isr")
 
-# Ask isrgen at configure time which files a build writes (one per line), and
-# configure again if the spec changes, since that may change the list.
-execute_process(
-  COMMAND ${ISRGEN} build ${ISR_SPEC} -o ${ISR_GEN} --list-outputs
-  OUTPUT_VARIABLE ISR_OUTPUTS
-  OUTPUT_STRIP_TRAILING_WHITESPACE
-  COMMAND_ERROR_IS_FATAL ANY)
-string(REPLACE "\n" ";" ISR_OUTPUTS "${ISR_OUTPUTS}")
-set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS "${ISR_SPEC}")
-
-# The depfile lists every input isrgen read; its first target is the first
-# OUTPUT, as Ninja requires.  Unchanged outputs keep their mtime (restat).
-add_custom_command(
-  OUTPUT ${ISR_OUTPUTS}
-  COMMAND ${ISRGEN} build ${ISR_SPEC} -o ${ISR_GEN} --depfile ${ISR_GEN}.d
-  DEPENDS ${ISR_SPEC}
-  DEPFILE ${ISR_GEN}.d
-  COMMENT "isrgen: interrupt glue from ${ISR_SPEC}"
-  VERBATIM)
+function(isrgen_generate target)
+  cmake_parse_arguments(PARSE_ARGV 1 ARG "" "SPEC;OUTPUT_DIR;OUTPUTS_VAR" "BACKENDS")
+  if(NOT ARG_SPEC)
+    message(FATAL_ERROR "isrgen_generate(${target}): SPEC is required")
+  endif()
+  get_filename_component(spec "${ARG_SPEC}" ABSOLUTE)
+  if(ARG_OUTPUT_DIR)
+    get_filename_component(out "${ARG_OUTPUT_DIR}" ABSOLUTE BASE_DIR "${CMAKE_CURRENT_BINARY_DIR}")
+  else()
+    set(out "${CMAKE_CURRENT_BINARY_DIR}/isrgen")
+  endif()
+  set(backend_args "")
+  foreach(backend IN LISTS ARG_BACKENDS)
+    list(APPEND backend_args -b ${backend})
+  endforeach()
+  execute_process(
+    COMMAND ${ISRGEN} build ${spec} -o ${out} ${backend_args} --list-outputs
+    OUTPUT_VARIABLE outputs
+    OUTPUT_STRIP_TRAILING_WHITESPACE
+    COMMAND_ERROR_IS_FATAL ANY)
+  string(REPLACE "\n" ";" outputs "${outputs}")
+  set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS "${spec}")
+  # the depfile's first target is the first OUTPUT, as Ninja requires; unchanged
+  # outputs keep their mtime (restat)
+  string(MAKE_C_IDENTIFIER "${target}" depname)
+  set(depfile "${CMAKE_CURRENT_BINARY_DIR}/${depname}.isrgen.d")
+  add_custom_command(
+    OUTPUT ${outputs}
+    COMMAND ${ISRGEN} build ${spec} -o ${out} ${backend_args} --depfile ${depfile}
+    DEPENDS ${spec}
+    DEPFILE ${depfile}
+    COMMENT "isrgen: interrupt glue from ${ARG_SPEC}"
+    VERBATIM)
+  target_sources(${target} PRIVATE ${outputs})
+  target_include_directories(${target} PRIVATE ${out})
+  if(ARG_OUTPUTS_VAR)
+    set(${ARG_OUTPUTS_VAR} ${outputs} PARENT_SCOPE)
+  endif()
+endfunction()
