@@ -214,3 +214,25 @@ def test_pre_commit_hooks_run_check_spec_and_build_check(tmp_path: Path) -> None
     assert stale.returncode == 3  # nothing generated yet
     run(isrgen_cmd("build", str(spec), "-o", str(tmp_path / "gen")))
     run(_hook_command(build_check, [str(spec)]))
+
+
+def test_commented_syscall_section_of_the_default_spec_is_valid(tmp_path: Path) -> None:
+    """specs/x86_64.yaml shows a commented syscall section; uncommented, it loads."""
+    lines = (SPECS / "x86_64.yaml").read_text().splitlines()
+    start = lines.index("# syscall:")
+    block = [start]
+    while lines[block[-1] + 1].startswith("#   "):
+        block.append(block[-1] + 1)
+    for i in block:
+        lines[i] = lines[i][2:]
+    spec = tmp_path / "syscall.yaml"
+    spec.write_text("\n".join(lines) + "\nentry: {swapgs: true}\n")  # as the comment says
+    run(isrgen_cmd("check-spec", str(spec)))
+    import isrgen
+
+    syscall = isrgen.load_spec(spec).syscall
+    assert syscall is not None
+    # SYSRET: CS = IA32_STAR[63:48] + 16 and SS = IA32_STAR[63:48] + 8, both with RPL 3
+    # (SDM Vol. 2B SYSRET); with kernel CS 0x08 and STAR[63:48] = 0x10: 0x23 and 0x1b
+    assert (syscall.user_cs, syscall.user_ss) == (0x10 + 16 | 3, 0x10 + 8 | 3)
+    assert syscall.entry == "isr_syscall_entry" and syscall.handler == "isr_syscall"
