@@ -339,6 +339,15 @@ def layout_cmd(spec: Path, fmt: str) -> None:
         click.echo(render_text(report), nl=False)
 
 
+@main.command("manpage")
+@handles_errors
+def manpage_cmd() -> None:
+    """Print the isrgen(1) man page (roff), generated from this CLI: isrgen manpage > isrgen.1"""
+    from .manpage import manpage
+
+    click.echo(manpage(main), nl=False)
+
+
 @main.command("schema")
 @handles_errors
 def schema_cmd() -> None:
