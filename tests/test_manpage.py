@@ -16,7 +16,11 @@ def _rendered() -> str:
     require_tool("groff")
     source = run(isrgen_cmd("manpage")).stdout
     rendered = subprocess.run(
-        ["groff", "-man", "-Tutf8", "-ww", "-rHY=0", "-rLL=200n", "-P-cbou"], input=source, capture_output=True, text=True, check=False
+        ["groff", "-man", "-Tutf8", "-ww", "-rHY=0", "-rLL=200n", "-P-cbou"],
+        input=source,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert rendered.returncode == 0 and rendered.stderr == "", rendered.stderr
     return rendered.stdout
