@@ -101,3 +101,8 @@ def expected_gate_attr(spec: Spec, v: Vector) -> int:
     """The byte a vector's gate must hold: a trap gate stays one unless ``entry.swapgs``
     (a trap gate could take an interrupt before the swapgs, so the entry gets an interrupt gate)."""
     return sdm_gate_attr(v.dpl, trap=v.gate.value == "trap" and not spec.entry.swapgs)
+
+
+def make_vars() -> list[str]:
+    """``make`` variables that point an example's Makefile at this interpreter's isrgen."""
+    return [f"ISRGEN={sys.executable} -m isrgen", f"PYTHON={sys.executable}"]

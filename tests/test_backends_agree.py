@@ -201,5 +201,6 @@ def test_unknown_backend_lists_the_available_ones(tmp_path: Path) -> None:
     for name in ("c", "gas", "nasm", "rust"):
         assert f" {name}" in line.split("available:", 1)[1], line
     assert not (tmp_path / "o").exists()
-    with pytest.raises(isrgen.UsageError, match=r"unknown backend 'masm' \(available: .*nasm.*rust"):
+    hint = r"unknown backend 'masm'; did you mean 'nasm'\? \(available: .*nasm.*rust"
+    with pytest.raises(isrgen.UsageError, match=hint):
         isrgen.build(isrgen.load_spec(DEFAULT_SPEC), tmp_path / "o2", ["masm"])

@@ -16,7 +16,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, isrgen_cmd, require_tool, run
+from conftest import ROOT, isrgen_cmd, make_vars, require_tool, run
 from elftools.elf.elffile import ELFFile
 
 import isrgen
@@ -90,7 +90,7 @@ def checks(log: str, outcome: str, cpu: int | None = None) -> dict[str, list[str
 
 
 def make(build: Path, *args: str, variant: str = "gas") -> subprocess.CompletedProcess[str]:
-    return run(["make", "-s", "-C", str(KERNEL_DIR), f"VARIANT={variant}", f"BUILD={build}", *args])
+    return run(["make", "-s", "-C", str(KERNEL_DIR), *make_vars(), f"VARIANT={variant}", f"BUILD={build}", *args])
 
 
 def boot(build: Path, *args: str, variant: str = "gas") -> tuple[int, str]:

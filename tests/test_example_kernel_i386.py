@@ -12,10 +12,11 @@ from __future__ import annotations
 import os
 import re
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, isrgen_cmd, require_tool, run
+from conftest import ROOT, isrgen_cmd, make_vars, require_tool, run
 
 KERNEL_DIR = ROOT / "examples" / "kernel-i386"
 SUCCESS_STATUS = (0x2A << 1) | 1  # kernel.h EXIT_SUCCESS_VALUE through isa-debug-exit
@@ -49,7 +50,7 @@ VARIANT_TOOLS = {"gas": ["gcc"], "nasm": ["nasm"]}
 
 
 def make(build: Path, *args: str, variant: str = "gas") -> subprocess.CompletedProcess[str]:
-    return run(["make", "-s", "-C", str(KERNEL_DIR), f"VARIANT={variant}", f"BUILD={build}", *args])
+    return run(["make", "-s", "-C", str(KERNEL_DIR), *make_vars(), f"VARIANT={variant}", f"BUILD={build}", *args])
 
 
 def boot(build: Path, *args: str, variant: str = "gas") -> tuple[int, str]:
@@ -108,7 +109,7 @@ def test_the_halted_cpu_has_cleared_registers_and_never_passes(tmp_path: Path) -
     build = tmp_path / "halted"
     make(build, "kernel")
     dump_file = build / "registers.txt"
-    run(["python3", str(KERNEL_DIR / "boot.py"), str(build / "kernel.elf"), "--no-nmi", "--registers",
+    run([sys.executable, str(KERNEL_DIR / "boot.py"), str(build / "kernel.elf"), "--no-nmi", "--registers",
          str(dump_file), "--log", str(build / "serial.log"), "--status", str(build / "qemu.status")])  # fmt: skip
     log = (build / "serial.log").read_text(errors="replace")
     assert "panic: clearing registers and halting" in log, log

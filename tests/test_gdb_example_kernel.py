@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, isrgen_cmd, require_tool, run
+from conftest import ROOT, isrgen_cmd, make_vars, require_tool, run
 
 KERNEL_DIR = ROOT / "examples" / "kernel"
 SPEC = KERNEL_DIR / "kernel.yaml"
@@ -49,7 +49,7 @@ class Build:
 def _build(work: Path, *make_args: str) -> Build:
     """The GAS variant of examples/kernel built into ``work``, and the generated gdb script."""
     require_tool("make", "gcc", "ld", "qemu-system-x86_64", "gdb")
-    run(["make", "-s", "-C", str(KERNEL_DIR), "VARIANT=gas", f"BUILD={work}", *make_args, "kernel"])
+    run(["make", "-s", "-C", str(KERNEL_DIR), *make_vars(), "VARIANT=gas", f"BUILD={work}", *make_args, "kernel"])
     run(isrgen_cmd("build", str(SPEC), "-o", str(work / "gdb"), "-b", "gdb"))
     return Build(work / "kernel.elf", work / "gdb" / "isr-gdb.py")
 

@@ -205,6 +205,11 @@ class Isa(Protocol):
         """The table-install helper for the C header and Rust module, or None."""
         ...
 
+    def vector_gate(self, spec: Any, vector: Any) -> str:
+        """What the table entry of ``vector`` must say about its gate (x86: ``interrupt`` or
+        ``trap``, as the IDT gate type); "" for an ISA without gates."""
+        ...
+
     def stub_stride(self, spec: Any) -> int | None:
         """The fixed distance between stubs, or None when stubs are not at a fixed stride."""
         ...

@@ -17,6 +17,7 @@ import attrs
 
 from isrgen.backends.base import Backend, GenerationContext, render_template
 from isrgen.diagnostics import UsageError
+from isrgen.spec.suggest import did_you_mean
 
 if TYPE_CHECKING:
     from importlib.metadata import EntryPoint
@@ -127,7 +128,7 @@ def get_backend(name: str) -> Backend:
         return builtin
     backends = discover()
     if name not in backends:
-        raise UsageError(f"unknown backend {name!r} (available: {', '.join(backends)})")
+        raise UsageError(f"unknown backend {name!r}{did_you_mean(name, backends)} (available: {', '.join(backends)})")
     return backends[name].backend
 
 

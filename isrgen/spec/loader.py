@@ -44,6 +44,7 @@ from isrgen.spec.resolve.entry import EntryResolver
 from isrgen.spec.resolve.frame import FrameResolver
 from isrgen.spec.resolve.vectors import VectorResolver
 from isrgen.spec.schema_check import check_schema
+from isrgen.spec.suggest import did_you_mean
 from isrgen.spec.yamlsource import Document, Path, parse_yaml
 
 
@@ -299,7 +300,8 @@ class _Resolver(FrameResolver, VectorResolver, EntryResolver):
             path = ("outputs", backend)
             # plugins are only scanned for a name that is not built in
             if backend not in builtin_names() and backend not in (known := available_backends()):
-                self.err(path, f"unknown backend {backend!r} (available: {', '.join(sorted(known))})", at_key=True)
+                hint = f"{did_you_mean(backend, known)} (available: {', '.join(sorted(known))})"
+                self.err(path, f"unknown backend {backend!r}{hint}", at_key=True)
                 continue
             isa = get_isa(arch_name) if isinstance(arch_name := self.data.get("arch"), str) else None
             reason = unsupported_reason(backend, get_backend(backend), isa) if isa is not None else None

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from isrgen.diagnostics import Diagnostic
 from isrgen.spec.schema_fast import passes_fast_check
+from isrgen.spec.suggest import did_you_mean
 from isrgen.spec.yamlsource import Locations, Path
 
 if TYPE_CHECKING:
@@ -73,7 +74,7 @@ def _message(err: ValidationError) -> tuple[str, bool, Path | None]:
     if v == "enum":
         values: Any = err.validator_value
         choices = ", ".join(str(c) for c in values)
-        return f"must be one of: {choices} (got {_describe(inst)})", False, None
+        return f"must be one of: {choices} (got {_describe(inst)}){did_you_mean(inst, values)}", False, None
     if v == "const":
         return f"must be {err.validator_value!r} (got {_describe(inst)})", False, None
     if v == "minimum":
@@ -109,7 +110,7 @@ def _unknown_keys(err: ValidationError, schema: dict[str, Any]) -> list[tuple[st
     for key in inst:
         if key not in allowed:
             hint = f" (expected one of: {', '.join(allowed)})" if allowed else ""
-            out.append((key, f"unknown key {key!r}{hint}"))
+            out.append((key, f"unknown key {key!r}{did_you_mean(key, allowed)}{hint}"))
     return out
 
 

@@ -105,6 +105,11 @@ class X86Isa:
 
         return idt_helper(spec, self.facts.gate_size, "ist" in self.facts.features)
 
+    def vector_gate(self, spec: Any, vector: Any) -> str:
+        from isrgen.arch.x86.gates import gate_type
+
+        return str(gate_type(spec, vector))
+
     def stub_stride(self, spec: Any) -> int | None:
         from isrgen.arch.x86.codegen import stub_stride
 

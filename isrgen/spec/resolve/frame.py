@@ -18,6 +18,7 @@ from isrgen.model.spec import (
 )
 from isrgen.spec.identifiers import reserved_reason
 from isrgen.spec.resolve.base import ResolverBase
+from isrgen.spec.suggest import did_you_mean
 from isrgen.spec.yamlsource import Path
 
 
@@ -237,7 +238,8 @@ class _SlotBuilder:
             if role == self.arch.stack_pointer or role in self.arch.cpu_frame:
                 self.r.err(path, f"{role!r} is saved by the CPU, not by the entry code; it is always part of the frame")
             else:
-                self.r.err(path, f"unknown frame slot {role!r} (expected one of: {self.choices()})")
+                hint = did_you_mean(role, self.choices().split(", "))
+                self.r.err(path, f"unknown frame slot {role!r}{hint} (expected one of: {self.choices()})")
             return
         name = self.field_name(path, role if rename is None else rename)
         if name is None:

@@ -15,6 +15,7 @@ from isrgen.model.spec import (
     VectorClass,
 )
 from isrgen.spec.resolve.base import ResolverBase
+from isrgen.spec.suggest import split_hint
 from isrgen.spec.yamlsource import Path
 
 
@@ -26,6 +27,7 @@ class VectorResolver(ResolverBase):
         if not isinstance(raw, list):
             return ()
         by_number: dict[int, Vector] = {}
+        entry_of: dict[int, int] = {}  # vector number -> index of the entry that defined it
         names: dict[str, SourceRef] = {}
         for i, entry in enumerate(raw):
             path: Path = ("vectors", i)
@@ -34,8 +36,10 @@ class VectorResolver(ResolverBase):
             for v in self.vector_entry(arch, symbols, handler, entry, path):
                 prev = by_number.get(v.number)
                 if prev is not None:
-                    self.err(path, f"vector {v.number} is defined twice (first at line {prev.source.line})")
+                    hint = split_hint(v.number, raw[entry_of[v.number]], entry)
+                    self.err(path, f"vector {v.number} is defined twice (first at line {prev.source.line}){hint}")
                     continue
+                entry_of[v.number] = i
                 upper = v.name.upper()
                 if upper in names:
                     self.err(

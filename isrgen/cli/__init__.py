@@ -13,7 +13,13 @@ import click
 
 from isrgen._version import __version__
 from isrgen.backends import discover
-from isrgen.diagnostics import IsrgenError, SpecError, UsageError, render
+from isrgen.cli.diag_format import ErrorFormat, format_diagnostic, github_data
+from isrgen.cli.extras import require_extra
+from isrgen.cli.options import output_options, settings, use_color
+from isrgen.cli.results_json import backends_json, prove_json, verify_json
+from isrgen.diagnostics import IsrgenError, SpecError, UsageError
+from isrgen.model.package_spec import PackageSpec
+from isrgen.model.spec import Spec
 from isrgen.output.build import input_files, outputs_current, plan_outputs, render_outputs, stale_outputs, write_outputs
 from isrgen.output.depfile import cargo_rerun_lines, check_build_paths, write_depfile
 from isrgen.output.files import prepare_output_dir
@@ -32,13 +38,6 @@ EXIT_BROKEN_PIPE = 141
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-def _use_color(stream: Any) -> bool:
-    # https://no-color.org: any non-empty NO_COLOR turns colour off
-    if os.environ.get("NO_COLOR") or os.environ.get("TERM") == "dumb":
-        return False
-    return hasattr(stream, "isatty") and stream.isatty()
-
-
 def _source(file: str) -> str | None:
     try:
         return Path(file).read_text("utf-8")
@@ -47,20 +46,33 @@ def _source(file: str) -> str | None:
 
 
 def report(exc: IsrgenError) -> int:
-    """Print ``exc`` to stderr the way compilers do; return the exit status."""
-    color = _use_color(sys.stderr)
+    """Print ``exc`` to stderr the way compilers do (in the chosen ``--error-format``);
+    return the exit status."""
+    opts = settings()
+    color = use_color(opts.color, sys.stderr)
     if isinstance(exc, SpecError):
-        texts: dict[str, str | None] = {}
-        for d in exc.diagnostics:
-            if d.source.file not in texts:
-                texts[d.source.file] = _source(d.source.file)
-            click.echo(render(d, texts[d.source.file], color=color), err=True)
-        n = len(exc.diagnostics)
-        click.echo(f"{n} error{'s' if n != 1 else ''}", err=True)
+        _print_diagnostics(exc)
+        if not opts.quiet:
+            n = len(exc.diagnostics)
+            click.echo(f"{n} error{'s' if n != 1 else ''}", err=True)
         return EXIT_SPEC_ERROR
+    if opts.error_format is ErrorFormat.GITHUB:
+        click.echo(f"::error title=isrgen::{github_data(str(exc))}", err=True)
+        return EXIT_USAGE
     prefix = "\x1b[1;31merror:\x1b[0m" if color else "error:"
-    click.echo(f"isrgen: {prefix} {exc}", err=True)
+    click.echo(f"isrgen: {prefix} {exc}", err=True, color=color)
     return EXIT_USAGE
+
+
+def _print_diagnostics(exc: SpecError) -> None:
+    opts = settings()
+    color = use_color(opts.color, sys.stderr)
+    texts: dict[str, str | None] = {}
+    for d in exc.diagnostics:
+        if d.source.file not in texts:
+            texts[d.source.file] = _source(d.source.file)
+        # click would strip the escapes again on a pipe: it is told what was decided
+        click.echo(format_diagnostic(d, opts.error_format, texts[d.source.file], color=color), err=True, color=color)
 
 
 def _silence_stdout() -> None:
@@ -68,11 +80,12 @@ def _silence_stdout() -> None:
     os.dup2(devnull, sys.stdout.fileno())
 
 
-def _echo_path(text: str) -> None:
+def _echo_path(text: str, err: bool = False) -> None:
     """Print a path (or a line holding one) as the bytes it was given: a path need not be UTF-8."""
-    sys.stdout.flush()
-    sys.stdout.buffer.write(text.encode("utf-8", "surrogateescape") + b"\n")
-    sys.stdout.buffer.flush()
+    stream = sys.stderr if err else sys.stdout
+    stream.flush()
+    stream.buffer.write(text.encode("utf-8", "surrogateescape") + b"\n")
+    stream.buffer.flush()
 
 
 def handles_errors(fn: F) -> F:
@@ -97,8 +110,14 @@ def handles_errors(fn: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
+def _complete_backends(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[str]:
+    # backends are plugins, so they are listed only when a shell asks (startup stays lean)
+    return [name for name in discover() if name.startswith(incomplete)]
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, "-V", "--version", prog_name="isrgen")
+@output_options
 def main() -> None:
     """Generate interrupt glue (stubs, entry code, tables, frame structs) from a spec."""
 
@@ -117,7 +136,8 @@ def main() -> None:
     "--backend",
     "backends",
     multiple=True,
-    help="Backend to run (repeatable); default: the outputs the spec lists.",
+    shell_complete=_complete_backends,
+    help="Backend to run (repeatable; `isrgen backends` lists them); default: the outputs the spec lists.",
 )
 @click.option(
     "--depfile",
@@ -131,6 +151,7 @@ def main() -> None:
 )
 @click.option("--list-outputs", is_flag=True, help="Print the files a build would write, one per line; write nothing.")
 @click.option("--cargo", is_flag=True, help="Print cargo:rerun-if-changed= lines for every input (for build.rs).")
+@output_options
 @handles_errors
 def build_cmd(
     spec: Path,
@@ -173,12 +194,17 @@ def build_cmd(
     # everything that can fail is checked before the first file is written
     depfile_text = check_build_paths(planned, inputs, depfile)
     cargo_lines = cargo_rerun_lines(inputs) if cargo else []
+    written: list[Path] = []
     if not outputs_current(planned):  # a build with nothing to change needs no writable folder
         prepare_output_dir(Path(out_dir))
-        write_outputs(planned)
+        written = write_outputs(planned)
     if depfile is not None and depfile_text is not None:
         write_depfile(depfile, depfile_text)
-    for line in cargo_lines if cargo else [str(p.path) for p in planned]:
+    opts = settings()
+    if opts.verbose:
+        for p in planned:
+            _echo_path(f"isrgen: {'written' if p.path in written else 'unchanged'}: {p.path}", err=True)
+    for line in cargo_lines if cargo else [] if opts.quiet else [str(p.path) for p in planned]:
         _echo_path(line)
 
 
@@ -194,12 +220,138 @@ def _check_build_flags(out_dir: str, depfile: Path | None, check: bool, list_out
 
 
 @main.command("check-spec")
-@click.argument("spec", type=click.Path(path_type=Path))
+@click.argument("specs", nargs=-1, required=True, type=click.Path(path_type=Path), metavar="SPEC...")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="text: diagnostics on stderr; json: one document on stdout (format isrgen-diagnostics/1).",
+)
+@output_options
 @handles_errors
-def check_spec_cmd(spec: Path) -> None:
-    """Validate SPEC and report every problem; writes nothing."""
+def check_spec_cmd(specs: tuple[Path, ...], fmt: str) -> None:
+    """Validate each SPEC and report every problem of every file; writes nothing.
+    Exit status: 0 all valid, 1 a spec has errors, 2 a file cannot be read."""
+    from isrgen.cli.check_specs import check_files, results_json
+
+    results = check_files(specs)
+    status = max((EXIT_USAGE if r.unreadable else EXIT_SPEC_ERROR if r.diagnostics else 0 for r in results), default=0)
+    if fmt == "json":
+        import json
+
+        click.echo(json.dumps(results_json(results), indent=2))
+        raise SystemExit(status)
+    opts = settings()
+    failed = 0
+    for r in results:
+        if r.spec is not None:
+            if not opts.quiet:
+                _echo_path(f"{r.file}: ok ({describe_spec(r.spec)})")
+            if opts.verbose:
+                _echo_path(f"  {_spec_summary(r.spec)}")
+            continue
+        failed += 1
+        if r.unreadable:
+            report(UsageError(f"{r.file}: {r.diagnostics[0].message}"))
+        else:
+            _print_diagnostics(SpecError(r.diagnostics))
+    if failed and not opts.quiet:
+        n = sum(len(r.diagnostics) for r in results)
+        where = f" in {failed} of {len(results)} files" if len(results) > 1 else ""
+        click.echo(f"{n} error{'s' if n != 1 else ''}{where}", err=True)
+    raise SystemExit(status)
+
+
+def _spec_summary(spec: Spec | PackageSpec) -> str:
+    from isrgen.model.layout import compute_layout
+
+    if isinstance(spec, PackageSpec):
+        return f"arch {spec.arch_name}, outputs: {', '.join(f'{o.backend} {o.filename}' for o in spec.outputs)}"
+    entries = len(spec.entry_groups)
+    outputs = ", ".join(f"{o.backend} {o.filename}" for o in spec.outputs) or "none"
+    return (
+        f"arch {spec.arch_name}, frame {compute_layout(spec).size} bytes, "
+        f"{entries} common entr{'ies' if entries != 1 else 'y'}, outputs: {outputs}"
+    )
+
+
+def _complete_examples(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[str]:
+    from isrgen.cli.init_project import example_names
+
+    return [n for n in example_names() if n.startswith(incomplete)]
+
+
+@main.command("init")
+@click.argument("directory", type=click.Path(path_type=Path), default=".")
+@click.option(
+    "--example",
+    metavar="NAME",
+    shell_complete=_complete_examples,
+    help="Start from this shipped spec instead of the starter (e.g. x86_64, i386, linux_pt_regs).",
+)
+@click.option("--list-examples", is_flag=True, help="Print the names --example accepts and exit.")
+@click.option("--force", is_flag=True, help="Overwrite files that already exist.")
+@output_options
+@handles_errors
+def init_cmd(directory: Path, example: str | None, list_examples: bool, force: bool) -> None:
+    """Write a commented starter spec (isr.yaml) into DIRECTORY (default: here), with
+    the Make and CMake snippets that regenerate the glue from it."""
+    from isrgen.cli.init_project import example_names, init_project
+
+    if list_examples:
+        for name in example_names():
+            click.echo(name)
+        return
+    for path in init_project(directory, example, force=force):
+        _echo_path(str(path))
+
+
+@main.command("layout")
+@click.argument("spec", type=click.Path(path_type=Path))
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "svg"]),
+    default="text",
+    show_default=True,
+    help="text: tables; json: the same data (format isrgen-layout/1); svg: a diagram of the frame on the stack.",
+)
+@output_options
+@handles_errors
+def layout_cmd(spec: Path, fmt: str) -> None:
+    """Show SPEC's frame (offsets, sizes, fields, roles, who writes each slot), the stack
+    alignment at the call, and every vector's stub, handler, gate and entry."""
+    from isrgen.report.layout import layout_report
+
     model = load_spec(spec)
-    click.echo(f"{spec}: ok ({describe_spec(model)})")
+    if isinstance(model, PackageSpec):
+        raise UsageError(f"{spec}: isrgen layout describes x86 frames; arch {model.arch_name} is not supported yet")
+    report = layout_report(model)
+    if fmt == "json":
+        import json
+
+        from isrgen.report.render import report_json
+
+        click.echo(json.dumps(report_json(report), indent=2))
+    elif fmt == "svg":
+        from isrgen.report.svg import render_svg
+
+        click.echo(render_svg(report), nl=False)
+    else:
+        from isrgen.report.render import render_text
+
+        click.echo(render_text(report), nl=False)
+
+
+@main.command("manpage")
+@handles_errors
+def manpage_cmd() -> None:
+    """Print the isrgen(1) man page (roff), generated from this CLI: isrgen manpage > isrgen.1"""
+    from isrgen.cli.manpage import manpage
+
+    click.echo(manpage(main), nl=False)
 
 
 @main.command("schema")
@@ -210,11 +362,28 @@ def schema_cmd() -> None:
 
 
 @main.command("backends")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="text, or json (one document on stdout; see README.md).",
+)
 @handles_errors
-def backends_cmd() -> None:
+def backends_cmd(fmt: str) -> None:
     """List the available backends and where each comes from."""
+    if fmt == "json":
+        _echo_json(backends_json(discover()))
+        return
     for name, info in discover().items():
         click.echo(f"{name}\t{info.backend.description}\t[{info.origin}]")
+
+
+def _echo_json(data: object) -> None:
+    import json
+
+    click.echo(json.dumps(data, indent=2))
 
 
 #: exit status of ``verify`` when the kernel breaks a property the spec requires
@@ -227,14 +396,27 @@ EXIT_VERIFY_FAILED = 4
     "-s", "--spec", "spec", type=click.Path(path_type=Path), required=True, help="The spec the glue came from."
 )
 @click.option("--idt", "idt", metavar="SYMBOL", help="Also check this statically initialised IDT image, gate by gate.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="text, or json (one document on stdout; see README.md).",
+)
+@output_options
 @handles_errors
-def verify_cmd(kernel: Path, spec: Path, idt: str | None) -> None:
+def verify_cmd(kernel: Path, spec: Path, idt: str | None, fmt: str) -> None:
     """Check a linked KERNEL ELF: generated code executable, no W+X segment, vector
     table, stub alignment/stride, frame struct size (DWARF), and with --idt a static
     IDT image (offset, type, DPL, IST per gate). Exit 0 only if all hold."""
+    require_extra("verify", "verify")
     from isrgen.proof.verify import verify_kernel
 
     result = verify_kernel(load_spec(spec), kernel, idt)
+    if fmt == "json":
+        _echo_json(verify_json(result))
+        raise SystemExit(0 if result.ok else EXIT_VERIFY_FAILED)
     for finding in result.findings:
         click.echo(f"{kernel}: error: [{finding.check}] {finding.describe()}", err=True)
     if not result.ok:
@@ -257,16 +439,30 @@ EXIT_PROOF_FAILED = 5
     "--backend",
     "backends",
     multiple=True,
+    shell_complete=_complete_backends,
     help="Backend to prove (repeatable: gas, nasm, rust, c); default: the provable outputs the spec lists.",
 )
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the random register values.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="text, or json (one document on stdout; see README.md).",
+)
+@output_options
 @handles_errors
-def prove_cmd(spec: Path, backends: tuple[str, ...], seed: int) -> None:
+def prove_cmd(spec: Path, backends: tuple[str, ...], seed: int, fmt: str) -> None:
     """Prove SPEC's generated glue with the real tools: C/Rust struct offsets, the
     machine code under emulation for every vector, and identical bytes across backends."""
+    require_extra("prove", "prove")
     from isrgen.proof.prove import prove
 
     report = prove(load_spec(spec), list(backends) or None, seed=seed)
+    if fmt == "json":
+        _echo_json(prove_json(report))
+        raise SystemExit(0 if report.ok else EXIT_PROOF_FAILED)
     click.echo(report.table())
     for failure in report.failures:
         click.echo(f"{spec}: error: {failure}", err=True)
@@ -279,7 +475,7 @@ def run() -> None:
 
     The process ends right after, so the garbage collector is kept out of it: with
     every object frozen, the interpreter's final collections have nothing to scan,
-    which saves about as much time as loading a spec (issue #10).  Memory is not
+    which saves about as much time as loading a spec.  Memory is not
     at stake in a process this short; the rare reference cycle is freed at exit.
     """
     gc.disable()

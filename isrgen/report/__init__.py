@@ -1,0 +1,1 @@
+"""Reports about a spec for people: the frame as a table, JSON and an SVG diagram (``isrgen layout``)."""

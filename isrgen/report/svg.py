@@ -1,0 +1,86 @@
+"""``isrgen layout --format svg``: the frame on the stack as a diagram for documentation.
+
+Drawn as stacks usually are: the highest address (the first thing the CPU pushed)
+at the top, the frame's start, where the handler's pointer points, at the bottom.
+Each slot is a box as tall as its size, coloured by who writes it.
+"""
+
+from __future__ import annotations
+
+from xml.sax.saxutils import escape
+
+from isrgen.report.layout import CallAlignment, LayoutReport, SlotRow, Writer
+from isrgen.report.render import writers_text
+
+#: fill colour of a slot by its first writer (light tints: the text stays readable in print)
+FILL = {Writer.CPU: "#dbe9f6", Writer.STUB: "#fde8c8", Writer.ENTRY: "#e3f1dc"}
+ROW = 22  # pixels per word
+LEFT = 90  # offset column
+BOX = 300  # slot box width
+WIDTH = LEFT + BOX + 230
+
+
+def _box(slot: SlotRow, y: int, height: int) -> list[str]:
+    label = slot.field if slot.role == slot.field else f"{slot.field} ({slot.role})"
+    mid = y + height // 2 + 5
+    # a slot with several writers (the CPU on some vectors, the stub on others) is split
+    part = BOX // len(slot.writers)
+    fills = [
+        f'<rect x="{LEFT + i * part}" y="{y}" width="{part if i < len(slot.writers) - 1 else BOX - i * part}" '
+        f'height="{height}" fill="{FILL[w]}"/>'
+        for i, w in enumerate(slot.writers)
+    ]
+    return [
+        *fills,
+        f'<rect x="{LEFT}" y="{y}" width="{BOX}" height="{height}" fill="none" stroke="#333" stroke-width="1"/>',
+        f'<text x="{LEFT - 8}" y="{mid}" text-anchor="end" class="off">+{slot.offset}</text>',
+        f'<text x="{LEFT + BOX // 2}" y="{mid}" text-anchor="middle">{escape(label)}</text>',
+        f'<text x="{LEFT + BOX + 10}" y="{mid}" class="who">{escape(writers_text(slot))}</text>',
+    ]
+
+
+def call_note(call: CallAlignment) -> str:
+    """The call alignment, short enough for a caption."""
+    if call.dynamic:
+        return f"at the call: {call.alignment}-byte aligned at run time" if call.aligned else "at the call: not aligned"
+    below = f", {call.adjust} bytes reserved below the frame" if call.adjust else ""
+    return f"at the call: stack {call.alignment}-byte aligned{below}"
+
+
+def render_svg(report: LayoutReport) -> str:
+    """A standalone SVG document of ``report``'s frame."""
+    heights = [max(ROW, ROW * s.size // report.word_size) for s in report.slots]
+    top = 56
+    body: list[str] = []
+    y = top
+    # highest address first
+    for slot, height in zip(reversed(report.slots), reversed(heights), strict=True):
+        body += _box(slot, y, height)
+        y += height
+    bottom = y
+    legend_y = bottom + 56
+    legend: list[str] = []
+    for i, writer in enumerate(Writer):
+        x = LEFT + i * 100
+        legend += [
+            f'<rect x="{x}" y="{legend_y - 12}" width="14" height="14" fill="{FILL[writer]}" stroke="#333"/>',
+            f'<text x="{x + 20}" y="{legend_y}">{writer}</text>',
+        ]
+    height = legend_y + 40
+    title = f"struct {report.struct}: {report.frame_size} bytes ({report.arch})"
+    lines = [
+        '<?xml version="1.0" encoding="UTF-8"?>',
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{height}" '
+        f'viewBox="0 0 {WIDTH} {height}" font-family="DejaVu Sans Mono, monospace" font-size="13">',
+        f"<title>{escape(title)}</title>",
+        "<style>.off{fill:#555}.who{fill:#333;font-style:italic}.note{font-size:11px;fill:#444}</style>",
+        f'<rect x="0" y="0" width="{WIDTH}" height="{height}" fill="#ffffff"/>',
+        f'<text x="{LEFT}" y="24" font-weight="bold">{escape(title)}</text>',
+        f'<text x="{LEFT}" y="44" class="note">higher addresses ^ (the CPU pushes first)</text>',
+        *body,
+        f'<text x="{LEFT}" y="{bottom + 16}" class="note">+0: the frame the handler gets (the stack grows down)</text>',
+        f'<text x="{LEFT}" y="{bottom + 30}" class="note">{escape(call_note(report.call))}</text>',
+        *legend,
+        "</svg>",
+    ]
+    return "\n".join(lines) + "\n"

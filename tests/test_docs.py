@@ -1,0 +1,40 @@
+"""The documentation site builds from the repository with Sphinx, warnings as errors;
+its generated pages (spec reference, frame diagrams, CLI help) come from isrgen itself."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from conftest import ROOT, require_module
+from isrgen.schema_check import spec_schema
+
+
+def test_docs_build_without_warnings(tmp_path: Path) -> None:
+    require_module("sphinx")
+    out = tmp_path / "html"
+    proc = subprocess.run(
+        [sys.executable, "-m", "sphinx", "-W", "--keep-going", "-q", "-b", "html",
+         "-d", str(tmp_path / "doctrees"), str(ROOT / "docs"), str(out)],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    pages = {p.relative_to(out).as_posix() for p in out.rglob("*.html")}
+    for page in ("index", "getting-started", "frames", "build-systems", "debugging", "proof", "dropin", "cli", "api"):
+        assert f"{page}.html" in pages, page
+    for backend in ("gas", "nasm", "rust", "c", "gdb"):
+        assert f"backends/{backend}.html" in pages, backend
+    # the spec reference lists every key of the schema, nested ones included
+    reference = (out / "_generated" / "spec-reference.html").read_text()
+    for key in spec_schema()["properties"]:
+        assert f">{key}<" in reference, key
+    assert ">vectors[].ist<" in reference and ">syscall.user_cs<" in reference
+    # the frame diagrams are the layout command's SVGs
+    for arch in ("x86_64", "i386"):
+        svg = (out / "_images" / f"frame-{arch}.svg").read_text()
+        assert svg.startswith("<?xml") and "<svg" in svg and f"({arch})" in svg
+    api = (out / "api.html").read_text()
+    for name in ("load_spec", "compute_layout", "layout_report", "init_project"):
+        assert name in api, name
+    assert "isrgen layout" in (out / "cli.html").read_text()
