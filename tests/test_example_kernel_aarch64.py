@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, isrgen_cmd, require_tool, run
+from conftest import ROOT, isrgen_cmd, make_vars, require_tool, run
 from elftools.elf.elffile import ELFFile
 from elftools.elf.sections import SymbolTableSection
 
@@ -67,7 +67,7 @@ VECTOR_EL1H_SYNC = 0x200  # Arm ARM D1.10.2: current EL with SP_ELx, synchronous
 
 
 def make(build: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return run(["make", "-s", "-C", str(KERNEL_DIR), f"BUILD={build}", *args])
+    return run(["make", "-s", *make_vars(), "-C", str(KERNEL_DIR), f"BUILD={build}", *args])
 
 
 def boot(build: Path, *args: str) -> tuple[int, str]:
@@ -171,7 +171,7 @@ def test_without_semihosting_the_success_line_alone_does_not_pass(tmp_path: Path
     status, log = boot(build, "SEMIHOSTING=")
     assert SUCCESS_LINE in log.splitlines() and status == 0, log
     assert log.splitlines()[-1].endswith("PSCI SYSTEM_OFF"), log
-    verdict = run(["make", "-s", "-C", str(KERNEL_DIR), f"BUILD={build}", "SEMIHOSTING=", "run"],
+    verdict = run(["make", "-s", *make_vars(), "-C", str(KERNEL_DIR), f"BUILD={build}", "SEMIHOSTING=", "run"],
                   check=False)  # fmt: skip
     assert verdict.returncode != 0 and "FAILED (exit status 0, want 42)" in verdict.stdout, verdict.stdout
 
@@ -292,7 +292,9 @@ def test_the_default_build_generates_the_glue_with_isrgen(tmp_path: Path) -> Non
     require_tool("make")
     spec = tmp_path / "kernel.yaml"
     spec.write_text("isrgen: 1\n")
-    dry = run(["make", "-n", "-C", str(KERNEL_DIR), f"BUILD={tmp_path / 'b'}", f"SPEC={spec}", "kernel"]).stdout
+    dry = run(
+        ["make", "-n", *make_vars(), "-C", str(KERNEL_DIR), f"BUILD={tmp_path / 'b'}", f"SPEC={spec}", "kernel"]
+    ).stdout
     m = re.search(r"-m isrgen build (\S+) -o (\S+) -b gas -b c --depfile (\S+)", dry)
     assert m, dry
     assert m.group(1) == str(spec) and m.group(2) == f"{tmp_path / 'b'}/gen" and m.group(3).endswith("/gen/isr.d")

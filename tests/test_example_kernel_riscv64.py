@@ -17,12 +17,11 @@ from __future__ import annotations
 
 import os
 import re
-import shlex
 import time
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, isrgen_cmd, require_tool, run
+from conftest import ROOT, isrgen_cmd, make_vars, require_tool, run
 from elftools.elf.elffile import ELFFile
 from elftools.elf.sections import SymbolTableSection
 
@@ -64,7 +63,7 @@ PF_X = 1  # ELF program header flag: executable
 
 
 def make(build: Path, *args: str) -> None:
-    run(["make", "-s", "-C", str(KERNEL_DIR), f"BUILD={build}", *args])
+    run(["make", "-s", *make_vars(), "-C", str(KERNEL_DIR), f"BUILD={build}", *args])
 
 
 def boot(build: Path, *args: str) -> tuple[int, str]:
@@ -120,7 +119,7 @@ def test_kernel_boots_and_passes_every_check(variant: str, tmp_path: Path) -> No
     build = tmp_path / variant
     make(build, f"VARIANT={variant}", "kernel")
     started = time.monotonic()
-    verdict = run(["make", "-s", "-C", str(KERNEL_DIR), f"BUILD={build}", f"VARIANT={variant}", "run"])
+    verdict = run(["make", "-s", *make_vars(), "-C", str(KERNEL_DIR), f"BUILD={build}", f"VARIANT={variant}", "run"])
     elapsed = time.monotonic() - started
     assert verdict.stdout.splitlines()[-1] == SUCCESS_LINE, verdict.stdout
     status = int((build / "qemu.status").read_text().strip())
@@ -235,7 +234,17 @@ def test_a_spec_without_the_guarantee_fails_its_check(broken: str, tmp_path: Pat
     spec = tmp_path / "broken.yaml"
     spec.write_text(text.replace(old, new))
     build = tmp_path / "build"
-    make_run = ["make", "-s", "-C", str(KERNEL_DIR), f"BUILD={build}", f"VARIANT={variant}", f"SPEC={spec}", "run"]
+    make_run = [
+        "make",
+        "-s",
+        *make_vars(),
+        "-C",
+        str(KERNEL_DIR),
+        f"BUILD={build}",
+        f"VARIANT={variant}",
+        f"SPEC={spec}",
+        "run",
+    ]
     verdict = run(make_run, check=False)
     log = verdict.stdout
     assert verdict.returncode != 0 and SUCCESS_LINE not in log, log
@@ -252,7 +261,10 @@ def test_the_build_generates_the_glue_with_isrgen(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if k != "ISRGEN"}
     for variant, spec in (("scratch", "kernel.yaml"), ("trampoline", "kernel-trampoline.yaml")):
         build = tmp_path / variant
-        dry = run(["make", "-n", "-C", str(KERNEL_DIR), f"BUILD={build}", f"VARIANT={variant}", "kernel"], env=env)
+        dry = run(
+            ["make", "-n", *make_vars(), "-C", str(KERNEL_DIR), f"BUILD={build}", f"VARIANT={variant}", "kernel"],
+            env=env,
+        )
         dry_out = dry.stdout
         m = re.search(r"-m isrgen build (\S+) -o (\S+) -b gas -b c --depfile (\S+)", dry_out)
         assert m, dry_out
@@ -273,21 +285,15 @@ def test_build_regenerates_the_glue_from_the_spec(tmp_path: Path) -> None:
     assert "kernel.yaml" in (build / "gen" / "isr.d").read_text()
 
 
-def isrgen(*args: str) -> list[str]:
-    """The isrgen command the Makefile runs too: $ISRGEN if set, else this repository's CLI."""
-    override = os.environ.get("ISRGEN")
-    return [*shlex.split(override), *args] if override else isrgen_cmd(*args)
-
-
 @pytest.mark.parametrize("variant", VARIANTS)
 def test_isrgen_verify_accepts_the_kernel_and_rejects_the_misplaced_glue(variant: str, tmp_path: Path) -> None:
     require_kernel_tools()
     spec = str(KERNEL_DIR / SPECS[variant])
     make(tmp_path / "good", f"VARIANT={variant}", "kernel")
-    good = run(isrgen("verify", str(tmp_path / "good" / "kernel.elf"), "-s", spec))
+    good = run(isrgen_cmd("verify", str(tmp_path / "good" / "kernel.elf"), "-s", spec))
     assert KERNEL_STVEC[variant] in good.stdout and "timervec" in good.stdout, good.stdout
     make(tmp_path / "misplaced", f"VARIANT={variant}", "MISPLACE_ISR=1", "kernel")
-    verify = run(isrgen("verify", str(tmp_path / "misplaced" / "kernel.elf"), "-s", spec), check=False)
+    verify = run(isrgen_cmd("verify", str(tmp_path / "misplaced" / "kernel.elf"), "-s", spec), check=False)
     output = verify.stdout + verify.stderr
     # the finding names the entry and the non-executable section it landed in
     assert verify.returncode != 0 and re.search(rf"{KERNEL_STVEC[variant]}\b.*\.data\b", output), output
