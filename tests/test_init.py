@@ -177,7 +177,7 @@ def test_starter_spec_is_the_shipped_template() -> None:
     from isrgen.cli.init_project import plan_init
 
     planned = plan_init(Path("k"))
-    assert planned[0].text == (ROOT / "isrgen" / "templates" / "init" / "isr.yaml").read_text()
+    assert planned[0].text == (ROOT / "isrgen" / "cli" / "templates" / "init" / "isr.yaml").read_text()
 
 
 def _hook_command(hook: dict[str, Any], filenames: list[str]) -> list[str]:

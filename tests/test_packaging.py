@@ -209,4 +209,4 @@ def test_wheel_ships_the_specs_and_init_templates(dists: dict[str, Path]) -> Non
     specs = sorted(p.relative_to(ROOT / "specs").as_posix() for p in (ROOT / "specs").rglob("*.yaml"))
     assert specs and all(f"isrgen/shipped_specs/{s}" in names for s in specs)
     for template in ("isr.yaml", "isrgen.mk", "isrgen.cmake", "isrgen.meson"):
-        assert f"isrgen/templates/init/{template}" in names
+        assert f"isrgen/cli/templates/init/{template}" in names

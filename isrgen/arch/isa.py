@@ -280,6 +280,10 @@ class SpecPipeline(Protocol):
         """``(backend, file name)`` pairs the spec's ``outputs`` section asks for."""
         ...
 
+    def schema(self) -> dict[str, Any]:
+        """The JSON Schema of a spec for this ISA (``isrgen schema`` joins it to the others)."""
+        ...
+
     def render(self, options: Any, backend: str, banner: str) -> str:
         """The text of ``backend``'s output; ``banner`` is the first-line notice."""
         ...
@@ -306,6 +310,12 @@ def _registry() -> dict[str, Isa]:
             for pipeline in getattr(module, "PIPELINES", ()):
                 _PIPELINES[pipeline.name] = pipeline
     return _REGISTRY
+
+
+def pipelines() -> tuple[SpecPipeline, ...]:
+    """Every ISA package that owns its spec model, in registration order."""
+    _registry()
+    return tuple(_PIPELINES.values())
 
 
 def get_pipeline(name: str) -> SpecPipeline | None:
@@ -340,5 +350,6 @@ __all__ = [
     "Tally",
     "get_isa",
     "get_pipeline",
+    "pipelines",
     "known_isas",
 ]

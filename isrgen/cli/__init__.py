@@ -289,7 +289,7 @@ def _complete_examples(ctx: click.Context, param: click.Parameter, incomplete: s
     "--example",
     metavar="NAME",
     shell_complete=_complete_examples,
-    help="Start from this shipped spec instead of the starter (e.g. x86_64, i386, linux_pt_regs).",
+    help="Start from this shipped spec instead of the starter (names: --list-examples).",
 )
 @click.option("--list-examples", is_flag=True, help="Print the names --example accepts and exit.")
 @click.option("--force", is_flag=True, help="Overwrite files that already exist.")

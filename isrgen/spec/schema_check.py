@@ -39,9 +39,24 @@ def spec_schema() -> dict[str, Any]:
     return schema
 
 
+def full_schema() -> dict[str, Any]:
+    """The schema of every spec isrgen reads: the core's (x86 family) and, chosen by
+    ``arch``, that of each ISA package owning its spec model (``if``/``then``/``else``)."""
+    from isrgen.arch.isa import pipelines
+
+    core = spec_schema()
+    rest: dict[str, Any] = {k: v for k, v in core.items() if k not in ("$schema", "$id")}
+    for pipeline in reversed(pipelines()):
+        branch = {k: v for k, v in pipeline.schema().items() if k != "$schema"}
+        chosen = {"required": ["arch"], "properties": {"arch": {"const": pipeline.name}}}
+        rest = {"if": chosen, "then": branch, "else": rest}
+    head: dict[str, Any] = {k: core[k] for k in ("$schema", "$id", "title", "description") if k in core}
+    return {**head, **rest}
+
+
 def schema_text() -> str:
-    """The JSON Schema, pretty-printed with sorted keys (stable output)."""
-    return json.dumps(spec_schema(), indent=2, sort_keys=True) + "\n"
+    """The JSON Schema of every spec (:func:`full_schema`), pretty-printed with sorted keys."""
+    return json.dumps(full_schema(), indent=2, sort_keys=True) + "\n"
 
 
 def _describe(value: Any) -> str:

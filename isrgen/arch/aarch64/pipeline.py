@@ -30,6 +30,11 @@ class Aarch64Pipeline:
     def outputs(self, options: Any) -> tuple[tuple[str, str], ...]:
         return tuple(options.outputs)
 
+    def schema(self) -> dict[str, Any]:
+        from isrgen.arch.aarch64.schema import SCHEMA
+
+        return dict(SCHEMA)
+
     def render(self, options: Any, backend: str, banner: str) -> str:
         from isrgen.arch.aarch64.outputs import RENDERERS
 

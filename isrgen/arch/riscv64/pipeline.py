@@ -30,6 +30,11 @@ class Riscv64Pipeline:
     def outputs(self, options: Any) -> tuple[tuple[str, str], ...]:
         return tuple(options.outputs)
 
+    def schema(self) -> dict[str, Any]:
+        from isrgen.arch.riscv64.schema import SCHEMA
+
+        return dict(SCHEMA)
+
     def render(self, options: Any, backend: str, banner: str) -> str:
         from isrgen.arch.riscv64.outputs import render_output
 
