@@ -279,7 +279,7 @@ def run() -> None:
 
     The process ends right after, so the garbage collector is kept out of it: with
     every object frozen, the interpreter's final collections have nothing to scan,
-    which saves about as much time as loading a spec (issue #10).  Memory is not
+    which saves about as much time as loading a spec.  Memory is not
     at stake in a process this short; the rare reference cycle is freed at exit.
     """
     gc.disable()

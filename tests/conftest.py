@@ -23,6 +23,16 @@ DEFAULT_SPEC = SPECS / "x86_64.yaml"
 TEST_SPECS = ROOT / "tests" / "specs"
 GOLDEN = ROOT / "tests" / "golden"
 
+try:
+    from hypothesis import settings as _hypothesis_settings
+except ImportError:  # pragma: no cover - the property tests skip themselves
+    pass
+else:
+    # Under CI every property test draws the same examples on every run (no flaky seeds).
+    _hypothesis_settings.register_profile("ci", derandomize=True, database=None)
+    if os.environ.get("CI"):
+        _hypothesis_settings.load_profile("ci")
+
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption(

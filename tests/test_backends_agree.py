@@ -17,10 +17,10 @@ from conftest import DEFAULT_SPEC, TEST_SPECS, isrgen_cmd, require_tool, run
 
 import isrgen
 from isrgen.backends import GenerationContext
-from isrgen.backends.rust import rust_type_name
 from isrgen.model.spec import ReturnModel, Spec
 from isrgen.proof import toolchain
 from isrgen.proof.elf import ElfObject, read_elf
+from isrgen.spec.identifiers import rust_type_name
 
 SPECS = [DEFAULT_SPEC, *sorted(TEST_SPECS.glob("*.yaml"))]
 ASM_BACKENDS = ("gas", "nasm", "rust")
@@ -120,8 +120,8 @@ def test_code_in_alloc_exec_sections(built: tuple[Spec, dict[str, ElfObject]]) -
         assert not obj.section(".note.GNU-stack").executable, backend
         for sym in obj.defined_symbols().values():
             if sym.type == "STT_FUNC":
-                section = obj.section(sym.section or "")
-                assert section.alloc and section.executable, f"{backend}: {sym.name} in {section}"
+                home = obj.section(sym.section or "")
+                assert home.alloc and home.executable, f"{backend}: {sym.name} in {home}"
     for section in (spec.sections.code, spec.sections.table):
         alignments = {b: o.section(section).addralign for b, o in objs.items()}
         assert len(set(alignments.values())) == 1, f"{section} alignment differs: {alignments}"

@@ -11,6 +11,7 @@ gdb does) must give the same answers.
 
 from __future__ import annotations
 
+import importlib
 import struct
 from collections.abc import Callable
 from pathlib import Path
@@ -19,6 +20,7 @@ from typing import Any
 import pytest
 from conftest import DEFAULT_SPEC, require_module, require_tool, run
 from elftools.elf.elffile import ELFFile
+from elftools.elf.sections import SymbolTableSection
 
 import isrgen
 
@@ -66,15 +68,15 @@ class _Cfi:
 class _Run:
     def __init__(self, path: Path):
         require_module("unicorn")
-        from unicorn import UC_ARCH_X86, UC_HOOK_CODE, UC_MODE_64, Uc
-        from unicorn import x86_const as x
-
-        self.x = x
+        unicorn: Any = importlib.import_module("unicorn")
+        self.x: Any = importlib.import_module("unicorn.x86_const")
         with path.open("rb") as fh:
             elf = ELFFile(fh)
             self.cfi = _Cfi(elf)
-            self.symbols = {s.name: s["st_value"] for s in elf.get_section_by_name(".symtab").iter_symbols()}
-            self.uc = Uc(UC_ARCH_X86, UC_MODE_64)
+            symtab = elf.get_section_by_name(".symtab")
+            assert isinstance(symtab, SymbolTableSection)
+            self.symbols = {s.name: s["st_value"] for s in symtab.iter_symbols()}
+            self.uc: Any = unicorn.Uc(unicorn.UC_ARCH_X86, unicorn.UC_MODE_64)
             for seg in elf.iter_segments():
                 if seg["p_type"] != "PT_LOAD":
                     continue
@@ -84,7 +86,7 @@ class _Run:
                 self.uc.mem_write(seg["p_vaddr"], seg.data())
         self.uc.mem_map(STACK_BASE, 0x10000)
         self.uc.mem_map(HANDLER, 0x1000)
-        self.uc.hook_add(UC_HOOK_CODE, self._hook)
+        self.uc.hook_add(unicorn.UC_HOOK_CODE, self._hook)
         self.checked = 0
         self.failures: list[str] = []
 

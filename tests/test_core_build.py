@@ -35,8 +35,9 @@ def test_default_spec_model() -> None:
     assert layout.size % 16 == 0 and layout.call_adjust == 0
     assert layout.offset("rip") == layout.offset("error_code") + 8
     assert [f.name for f in layout.fields if f.kind is FieldKind.CPU] == ["rip", "cs", "rflags", "rsp", "ss"]
-    assert spec.vector(3) is not None and spec.vector(3).dpl == 3
-    assert spec.vector(8) is not None and spec.vector(8).ist == 1
+    v3, v8 = spec.vector(3), spec.vector(8)
+    assert v3 is not None and v3.dpl == 3
+    assert v8 is not None and v8.ist == 1
 
 
 def test_cli_build_version_help(tmp_path: Path) -> None:

@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 from conftest import ROOT, isrgen_cmd, require_tool, run
 from elftools.elf.elffile import ELFFile
+from elftools.elf.sections import SymbolTableSection
 
 import isrgen
 from isrgen.model.spec import ReturnModel, SimdPolicy, StubStyle
@@ -89,6 +90,7 @@ def require_kernel_tools(variant: str) -> None:
 def symbol_address(elf_path: Path, name: str) -> int:
     with elf_path.open("rb") as f:
         symtab = ELFFile(f).get_section_by_name(".symtab")
+        assert isinstance(symtab, SymbolTableSection), f"{elf_path} has no symbol table"
         syms = symtab.get_symbol_by_name(name)
         assert syms, f"{name} not in {elf_path}"
         return int(syms[0]["st_value"])

@@ -11,6 +11,7 @@ from click.testing import CliRunner
 from conftest import DEFAULT_SPEC, SPECS, isrgen_cmd, require_module, require_tool, run
 
 import isrgen
+import isrgen.output.build
 import isrgen.proof.prove
 from isrgen.cli import main
 from isrgen.model.layout import FieldKind
@@ -44,7 +45,7 @@ def test_library_report_counts_what_it_checked() -> None:
 def test_a_mismatch_exits_with_the_proof_status(monkeypatch: pytest.MonkeyPatch) -> None:
     require_tool("as", "ld")
     require_module("unicorn")
-    real = isrgen.proof.prove.render_outputs
+    real = isrgen.output.build.render_outputs
 
     def misaligned(spec: isrgen.Spec, backends: list[str] | None = None) -> list[RenderedOutput]:
         # corrupt the generated assembly the way a hand edit would: one extra push before the call

@@ -56,6 +56,7 @@ def test_verify_catches_seed000_stubs_in_rodata(spec: isrgen.Spec, tmp_path: Pat
         elf = ELFFile(fh)
         sym = elf.get_section_by_name(".symtab").get_symbol_by_name("isr_stub_32")[0]  # type: ignore[union-attr]
         rodata = elf.get_section_by_name(".rodata")
+        assert rodata is not None
         assert rodata["sh_addr"] <= sym["st_value"] < rodata["sh_addr"] + rodata["sh_size"]
     report = verify_kernel(spec, kernel)
     assert not report.ok

@@ -6,8 +6,8 @@ It defines three commands, named after the spec's symbol prefix (``isr_`` gives
 - ``isr-frame EXPR``: print the frame at address EXPR with named fields, the
   vector's name and the error code decoded (page-fault bits, selector error codes);
 - ``isr-restore EXPR``: load the registers saved in the frame into the CPU, so
-  ``bt``, ``frame`` and ``info locals`` show the interrupted context (seed 001's
-  ``restore_env``); the handler's registers are kept;
+  ``bt``, ``frame`` and ``info locals`` show the interrupted context; the
+  handler's registers are kept;
 - ``isr-unrestore``: put the handler's registers back.
 
 Every value is decided here; the template only prints them.
@@ -105,4 +105,4 @@ class GdbBackend:
         return isa.gdb is not None
 
     def render(self, ctx: GenerationContext, filename: str) -> str:
-        return render_template("gdb.py.mako", view=gdb_view(ctx))
+        return render_template("gdb.py.tmpl", view=gdb_view(ctx))

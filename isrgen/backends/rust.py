@@ -234,4 +234,4 @@ class RustBackend:
         return isa.rust is not None
 
     def render(self, ctx: GenerationContext, filename: str) -> str:
-        return render_template("rust.rs.mako", view=rust_view(ctx))
+        return render_template("rust.rs.tmpl", view=rust_view(ctx))

@@ -111,7 +111,7 @@ class ErrorCodeFiller(enum.StrEnum):
 
     #: nothing
     NONE = "none"
-    #: a ``nop`` (seed 001's script), so every stub has the same instruction count
+    #: a ``nop`` (as some tutorial kernels' stubs do), so every stub has the same instruction count
     NOP = "nop"
 
 
