@@ -16,7 +16,7 @@ from elftools.elf.elffile import ELFFile
 from minikernel_build import KERNEL_SRC, build_kernel
 
 import isrgen
-from isrgen.arch.x86.codegen import stub_stride
+from isrgen.arch.x86.codegen.base import stub_stride
 from isrgen.diagnostics import UsageError
 from isrgen.proof.verify import verify_kernel
 

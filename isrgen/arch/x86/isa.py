@@ -76,7 +76,7 @@ class X86Isa:
         return self.facts.word_size == 8
 
     def build_program(self, spec: Any, layout: Any) -> Program:
-        from isrgen.arch.x86.codegen import build_program
+        from isrgen.arch.x86.codegen.program import build_program
 
         return build_program(spec, layout)
 
@@ -106,7 +106,7 @@ class X86Isa:
         return idt_helper(spec, self.facts.gate_size, "ist" in self.facts.features)
 
     def stub_stride(self, spec: Any) -> int | None:
-        from isrgen.arch.x86.codegen import stub_stride
+        from isrgen.arch.x86.codegen.base import stub_stride
 
         return stub_stride(spec)
 
