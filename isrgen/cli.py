@@ -11,13 +11,13 @@ from typing import Any, TypeVar
 
 import click
 
+from isrgen import load_spec
 from isrgen._version import __version__
 from isrgen.backends import discover
 from isrgen.diagnostics import IsrgenError, SpecError, UsageError, render
 from isrgen.output.build import input_files, outputs_current, plan_outputs, render_outputs, stale_outputs, write_outputs
 from isrgen.output.depfile import cargo_rerun_lines, check_build_paths, write_depfile
 from isrgen.output.files import prepare_output_dir
-from isrgen.spec.loader import load_spec
 from isrgen.spec.schema_check import schema_text
 
 #: exit status for a spec with errors

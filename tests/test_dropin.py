@@ -19,11 +19,11 @@ import pytest
 from conftest import SPECS, run
 
 import isrgen
+from isrgen import loads_spec
 from isrgen.diagnostics import SpecError
 from isrgen.model.layout import FieldKind
 from isrgen.output.build import render_outputs
 from isrgen.proof.elf import ElfObject, read_elf
-from isrgen.spec.loader import loads_spec
 
 EXAMPLES = SPECS / "examples"
 DROPIN = Path(__file__).resolve().parent / "dropin"
