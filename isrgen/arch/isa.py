@@ -123,7 +123,9 @@ class RustSupport:
 
     #: the rustc target triple the layout checker builds for
     target: str
-    #: text placed before the assembly in ``global_asm!`` (e.g. an ``options(...)``), or ""
+    #: comment lines the module's header says about the assembly's syntax
+    asm_note: tuple[str, ...] = ()
+    #: the ``options(...)`` argument ``global_asm!`` ends with, or "" for none
     asm_options: str = ""
 
 

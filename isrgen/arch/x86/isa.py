@@ -167,7 +167,13 @@ class X86Isa:
 
 X86_64_ISA = X86Isa(
     X86_64,
-    rust=RustSupport(target="x86_64-unknown-linux-gnu"),
+    rust=RustSupport(
+        target="x86_64-unknown-linux-gnu",
+        asm_note=(
+            "The assembly is Intel syntax, rustc's default for `global_asm!` (the GAS and NASM",
+            "outputs use Intel syntax too, so all three spell the same instructions).",
+        ),
+    ),
     gdb=_GDB_LONG_MODE,
     elf_machine="EM_X86_64",
 )
