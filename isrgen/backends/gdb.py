@@ -38,9 +38,9 @@ class GdbView:
     vector_names: str
     #: repr of the vectors whose CPU pushes an error code
     cpu_error_vectors: str
-    selector_vectors: str
-    page_fault_vector: int
-    page_fault_bits: str
+    #: the ISA's error-code decoders and the constants they read (Python source lines)
+    decoder_constants: tuple[str, ...]
+    decoders: tuple[str, ...]
     #: repr of [(frame field, gdb register), ...]
     restore: str
     vector_field: str
@@ -79,9 +79,8 @@ def gdb_view(ctx: GenerationContext) -> GdbView:
         fields=repr(fields),
         vector_names=repr({v.number: v.name for v in spec.vectors}),
         cpu_error_vectors=repr(sorted(v.number for v in spec.vectors if v.error_code)),
-        selector_vectors=repr(list(gdb.selector_vectors)),
-        page_fault_vector=gdb.page_fault_vector,
-        page_fault_bits=repr(list(gdb.page_fault_bits)),
+        decoder_constants=gdb.decoder_constants,
+        decoders=gdb.decoders,
         restore=repr(restore),
         vector_field=repr(vector_field),
         privilege_field=repr(by_role.get(gdb.privilege_role)),
