@@ -16,6 +16,7 @@ from isrgen.model.spec import (
     SlotKind,
     Syscall,
     Vector,
+    default,
 )
 from isrgen.spec.resolve.base import ResolverBase
 from isrgen.spec.yamlsource import Path
@@ -30,9 +31,9 @@ class EntryResolver(ResolverBase):
         halt_pattern = self.get("entry", "halt", "{prefix}halt", str)
         halt = self.expand(("entry", "halt"), halt_pattern, {"prefix": prefix}, ("prefix",)) or "invalid"
         self.check_ident(("entry", "halt"), halt, arch, "halt symbol")
-        kernel_fault = KernelFault(self.get("entry", "kernel_fault", "resume", str))
+        kernel_fault = KernelFault(self.get("entry", "kernel_fault", str(default(Entry, "kernel_fault")), str))
         data_segments = tuple(self.get("entry", "data_segments", [], list))
-        data_selector = self.get("entry", "data_selector", 0x10, int)
+        data_selector = self.get("entry", "data_selector", default(Entry, "data_selector"), int)
         if data_segments and not arch.segment_registers:
             self.err(("entry", "data_segments"), f"{arch.name} entries do not load data segments", at_key=True)
         if flags["segments_from_ds"] and not arch.segment_registers:
@@ -41,7 +42,7 @@ class EntryResolver(ResolverBase):
         for key, feature in feature_keys.items():
             if flags.get(key) and feature not in arch.features:
                 self.err(("entry", key), f"{key} is not available on {arch.name}", at_key=True)
-        exit_frame = ExitFrame(self.get("entry", "exit_frame", "argument", str))
+        exit_frame = ExitFrame(self.get("entry", "exit_frame", str(default(Entry, "exit_frame")), str))
         if exit_frame is ExitFrame.STACK and flags["exit_loads_cr3"]:
             self.err(("entry", "exit_frame"), "exit_frame: stack takes no arguments, so it cannot load CR3 from one")
         return Entry(
@@ -108,11 +109,11 @@ class EntryResolver(ResolverBase):
         return Syscall(
             entry=entry_sym or "invalid",
             handler=handler,
-            marker=raw.get("marker", -1),
-            kernel_stack_gs=raw.get("kernel_stack_gs", 8),
-            user_stack_gs=raw.get("user_stack_gs", 16),
-            user_cs=raw.get("user_cs", 0x23),
-            user_ss=raw.get("user_ss", 0x1B),
+            marker=raw.get("marker", default(Syscall, "marker")),
+            kernel_stack_gs=raw.get("kernel_stack_gs", default(Syscall, "kernel_stack_gs")),
+            user_stack_gs=raw.get("user_stack_gs", default(Syscall, "user_stack_gs")),
+            user_cs=raw.get("user_cs", default(Syscall, "user_cs")),
+            user_ss=raw.get("user_ss", default(Syscall, "user_ss")),
             restored=restored,
             source=self.src(base),
         )
