@@ -86,6 +86,26 @@ def isrgen_cmd(*args: str) -> list[str]:
     return [sys.executable, "-m", "isrgen", *args]
 
 
+def run_isrgen(
+    *args: str, cwd: Path | None = None, env: dict[str, str] | None = None, check: bool = True
+) -> subprocess.CompletedProcess[str]:
+    """Run the isrgen CLI in a fresh process (the one way tests run it as a program)."""
+    return run(isrgen_cmd(*args), cwd=cwd, env=env, check=check)
+
+
+def make_kernel(kernel_dir: Path, build: Path, *args: str, variant: str = "gas") -> subprocess.CompletedProcess[str]:
+    """``make`` in an example kernel's folder, building into ``build``."""
+    return run(["make", "-s", "-C", str(kernel_dir), f"VARIANT={variant}", f"BUILD={build}", *args])
+
+
+def boot_kernel(kernel_dir: Path, build: Path, *args: str, variant: str = "gas") -> tuple[int, str]:
+    """Build and boot an example kernel under QEMU: its exit status and serial log."""
+    make_kernel(kernel_dir, build, "boot", *args, variant=variant)
+    status = int((build / "qemu.status").read_text().strip())
+    log = (build / "serial.log").read_text(errors="replace") if (build / "serial.log").exists() else ""
+    return status, log
+
+
 def check_golden(golden: Path, content: str, update: bool) -> None:
     """Compare ``content`` with the golden file (or rewrite it with --update-golden)."""
     if update:

@@ -11,13 +11,12 @@ from __future__ import annotations
 import csv
 import io
 import os
-import sys
 import textwrap
 from importlib.metadata import PackageNotFoundError, distribution
 from pathlib import Path
 
 import pytest
-from conftest import DEFAULT_SPEC, ROOT, run
+from conftest import DEFAULT_SPEC, ROOT, run_isrgen
 
 import isrgen
 
@@ -39,7 +38,7 @@ def _isrgen(*args: str, site: Path | None = None) -> tuple[int, str, str]:
     env = dict(os.environ)
     paths = [str(ROOT), *([str(site)] if site else []), *filter(None, [env.get("PYTHONPATH")])]
     env["PYTHONPATH"] = os.pathsep.join(paths)
-    proc = run([sys.executable, "-m", "isrgen", *args], env=env, check=False)
+    proc = run_isrgen(*args, env=env, check=False)
     return proc.returncode, proc.stdout, proc.stderr
 
 
