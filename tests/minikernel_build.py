@@ -41,5 +41,6 @@ def build_kernel(
     script = work / "kernel.ld"
     script.write_text(linker_script if linker_script is not None else (KERNEL_SRC / "kernel.ld").read_text())
     elf = work / "kernel.elf"
-    run(["ld", "-nostdlib", "-static", "-no-pie", "-z", "max-page-size=4096", "-T", str(script), "-o", str(elf), *objs])
+    flags = ["-nostdlib", "-static", "-no-pie", "-z", "max-page-size=4096"]
+    run(["ld", *flags, "-T", str(script), "-o", str(elf), *map(str, objs)])
     return elf

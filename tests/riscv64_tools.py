@@ -8,6 +8,7 @@ from pathlib import Path
 
 from elftools.elf.elffile import ELFFile
 from elftools.elf.relocation import RelocationSection
+from elftools.elf.sections import SymbolTableSection
 
 from isrgen.arch.riscv64.codegen import build_program
 from isrgen.arch.riscv64.gas import render_gas
@@ -56,4 +57,5 @@ def sections(obj: Path) -> dict[str, tuple[bytes, set[int]]]:
 def symbols(obj: Path) -> dict[str, int]:
     elf = ELFFile(io.BytesIO(obj.read_bytes()))
     table = elf.get_section_by_name(".symtab")
+    assert isinstance(table, SymbolTableSection), f"{obj} has no symbol table"
     return {s.name: s["st_value"] for s in table.iter_symbols() if s.name}

@@ -67,3 +67,29 @@ def test_x86_facts_and_dialects(name: str) -> None:
     assert isa.facts.error_code_vectors == {8, 10, 11, 12, 13, 14, 17, 21, 29, 30}
     # only long mode has the Rust and gdb backends
     assert (isa.rust is not None, isa.gdb is not None) == (name == "x86_64", name == "x86_64")
+
+
+#: what each stage may import from isrgen (the pipeline only looks upstream)
+_STAGE_MAY_NOT_IMPORT = {
+    "spec": ("isrgen.backends", "isrgen.output", "isrgen.proof", "isrgen.codegen"),
+    "model": ("isrgen.spec", "isrgen.backends", "isrgen.output", "isrgen.proof"),
+    "codegen": ("isrgen.spec", "isrgen.backends", "isrgen.output", "isrgen.proof"),
+}
+
+
+def _imports(path: Path) -> set[str]:
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        if isinstance(node, ast.ImportFrom) and node.module:
+            found.add(node.module)
+        elif isinstance(node, ast.Import):
+            found.update(a.name for a in node.names)
+    return found
+
+
+@pytest.mark.parametrize("stage", sorted(_STAGE_MAY_NOT_IMPORT))
+def test_stages_only_import_upstream(stage: str) -> None:
+    banned = _STAGE_MAY_NOT_IMPORT[stage]
+    for path in sorted((PACKAGE / stage).rglob("*.py")):
+        bad = sorted(m for m in _imports(path) if m.startswith(banned))
+        assert not bad, f"{path.relative_to(ROOT)} imports {bad}"

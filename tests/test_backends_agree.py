@@ -13,14 +13,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import DEFAULT_SPEC, TEST_SPECS, isrgen_cmd, require_tool, run
+from conftest import DEFAULT_SPEC, TEST_SPECS, isrgen_cmd, load_x86, require_tool, run
 
 import isrgen
 from isrgen.backends import GenerationContext
-from isrgen.backends.rust import rust_type_name
 from isrgen.model.spec import ReturnModel, Spec
 from isrgen.proof import toolchain
 from isrgen.proof.elf import ElfObject, read_elf
+from isrgen.spec.identifiers import rust_type_name
 
 SPECS = [DEFAULT_SPEC, *sorted(TEST_SPECS.glob("*.yaml"))]
 ASM_BACKENDS = ("gas", "nasm", "rust")
@@ -60,7 +60,7 @@ def _relocations(obj: ElfObject, section: str) -> list[tuple[int, int, tuple[str
 def built(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> tuple[Spec, dict[str, ElfObject]]:
-    spec = isrgen.load_spec(request.param)
+    spec = load_x86(request.param)
     return spec, build_objects(spec, tmp_path_factory.mktemp(request.param.stem))
 
 
@@ -120,8 +120,8 @@ def test_code_in_alloc_exec_sections(built: tuple[Spec, dict[str, ElfObject]]) -
         assert not obj.section(".note.GNU-stack").executable, backend
         for sym in obj.defined_symbols().values():
             if sym.type == "STT_FUNC":
-                section = obj.section(sym.section or "")
-                assert section.alloc and section.executable, f"{backend}: {sym.name} in {section}"
+                home = obj.section(sym.section or "")
+                assert home.alloc and home.executable, f"{backend}: {sym.name} in {home}"
     for section in (spec.sections.code, spec.sections.table):
         alignments = {b: o.section(section).addralign for b, o in objs.items()}
         assert len(set(alignments.values())) == 1, f"{section} alignment differs: {alignments}"
@@ -168,7 +168,7 @@ def _rust_layout_program(spec: Spec, module: Path) -> str:
 @pytest.mark.parametrize("spec_path", SPECS, ids=_spec_id)
 def test_c_and_rust_frame_layouts_match_the_model(spec_path: Path, tmp_path: Path) -> None:
     require_tool("gcc", "rustc")
-    spec = isrgen.load_spec(spec_path)
+    spec = load_x86(spec_path)
     header, module = isrgen.build(spec, tmp_path, ["c", "rust"])
     layout = isrgen.compute_layout(spec)
     expected = [f"size {layout.size}", *(f"{f.name} {f.offset} {f.size}" for f in layout.fields)]
@@ -203,4 +203,4 @@ def test_unknown_backend_lists_the_available_ones(tmp_path: Path) -> None:
     assert not (tmp_path / "o").exists()
     hint = r"unknown backend 'masm'; did you mean 'nasm'\? \(available: .*nasm.*rust"
     with pytest.raises(isrgen.UsageError, match=hint):
-        isrgen.build(isrgen.load_spec(DEFAULT_SPEC), tmp_path / "o2", ["masm"])
+        isrgen.build(load_x86(DEFAULT_SPEC), tmp_path / "o2", ["masm"])

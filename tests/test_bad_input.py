@@ -6,7 +6,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from conftest import isrgen_cmd, run
+from conftest import isrgen_cmd, load_x86, loads_x86, run
 
 import isrgen
 
@@ -115,7 +115,7 @@ def test_error_code_contradicting_architecture(tmp_path: Path) -> None:
 def test_error_code_override_is_recorded(tmp_path: Path) -> None:
     spec = tmp_path / "ok.yaml"
     spec.write_text(GOOD + "  - {vector: 21, name: cp, error_code: false, error_code_override: true}\n")
-    model = isrgen.load_spec(spec)
+    model = load_x86(spec)
     v = model.vector(21)
     assert v is not None and v.error_code is False and v.error_code_overridden
 
@@ -158,7 +158,7 @@ def test_unwritable_output_folder(tmp_path: Path) -> None:
 
 def test_library_raises_spec_error_with_all_diagnostics(tmp_path: Path) -> None:
     with pytest.raises(isrgen.SpecError) as info:
-        isrgen.loads_spec(GOOD.replace("rax, vector", "rax, rax, vector") + "  - {vector: 0}\n", "mem.yaml")
+        loads_x86(GOOD.replace("rax, vector", "rax, rax, vector") + "  - {vector: 0}\n", "mem.yaml")
     paths = [d.path for d in info.value.diagnostics]
     assert "$.frame.layout[15]" in paths and "$.vectors[2]" in paths
 

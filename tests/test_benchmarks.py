@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import ROOT, require_module, require_tool, run
+from conftest import ROOT, load_x86, loads_x86, require_module, require_tool, run
 
 import isrgen
 from isrgen.proof import toolchain
@@ -77,7 +77,7 @@ def test_density_matches_an_independent_measurement(bench: tuple[str, str, dict[
     _, _, data = bench
     text = (ROOT / "specs" / "x86_64.yaml").read_text(encoding="utf-8")
     for name, style in (("default", "dense"), ("classic", "classic")):
-        spec = isrgen.loads_spec(text.replace("  style: dense", f"  style: {style}", 1), f"{name}.yaml")
+        spec = loads_x86(text.replace("  style: dense", f"  style: {style}", 1), f"{name}.yaml")
         (source,) = isrgen.build(spec, tmp_path / name, ["gas"])
         obj = read_elf(toolchain.assemble_gas(source))
         addrs = sorted(obj.symbol(v.stub_symbol).value for v in spec.vectors)
@@ -95,7 +95,7 @@ def test_instruction_counts_follow_the_code(bench: tuple[str, str, dict[str, Any
     import capstone
 
     _, written, data = bench
-    spec = isrgen.load_spec(ROOT / "specs" / "x86_64.yaml")
+    spec = load_x86(ROOT / "specs" / "x86_64.yaml")
     (source,) = isrgen.build(spec, tmp_path, ["gas"])
     obj = read_elf(toolchain.assemble_gas(source))
     default = _by_name(data["paths"], "default")

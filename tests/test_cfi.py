@@ -11,14 +11,16 @@ gdb does) must give the same answers.
 
 from __future__ import annotations
 
+import importlib
 import struct
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import DEFAULT_SPEC, require_module, require_tool, run
+from conftest import DEFAULT_SPEC, load_x86, loads_x86, require_module, require_tool, run
 from elftools.elf.elffile import ELFFile
+from elftools.elf.sections import SymbolTableSection
 
 import isrgen
 
@@ -66,15 +68,15 @@ class _Cfi:
 class _Run:
     def __init__(self, path: Path):
         require_module("unicorn")
-        from unicorn import UC_ARCH_X86, UC_HOOK_CODE, UC_MODE_64, Uc
-        from unicorn import x86_const as x
-
-        self.x = x
+        unicorn: Any = importlib.import_module("unicorn")
+        self.x: Any = importlib.import_module("unicorn.x86_const")
         with path.open("rb") as fh:
             elf = ELFFile(fh)
             self.cfi = _Cfi(elf)
-            self.symbols = {s.name: s["st_value"] for s in elf.get_section_by_name(".symtab").iter_symbols()}
-            self.uc = Uc(UC_ARCH_X86, UC_MODE_64)
+            symtab = elf.get_section_by_name(".symtab")
+            assert isinstance(symtab, SymbolTableSection)
+            self.symbols = {s.name: s["st_value"] for s in symtab.iter_symbols()}
+            self.uc: Any = unicorn.Uc(unicorn.UC_ARCH_X86, unicorn.UC_MODE_64)
             for seg in elf.iter_segments():
                 if seg["p_type"] != "PT_LOAD":
                     continue
@@ -84,7 +86,7 @@ class _Run:
                 self.uc.mem_write(seg["p_vaddr"], seg.data())
         self.uc.mem_map(STACK_BASE, 0x10000)
         self.uc.mem_map(HANDLER, 0x1000)
-        self.uc.hook_add(UC_HOOK_CODE, self._hook)
+        self.uc.hook_add(unicorn.UC_HOOK_CODE, self._hook)
         self.checked = 0
         self.failures: list[str] = []
 
@@ -171,7 +173,7 @@ def _spec_variants() -> dict[str, str]:
 def test_cfi_matches_the_stack_at_every_instruction(variant: str, tmp_path: Path) -> None:
     text = _spec_variants()[variant]
     assert variant == "default" or text != DEFAULT_SPEC.read_text()
-    spec = isrgen.loads_spec(text, f"{variant}.yaml")
+    spec = loads_x86(text, f"{variant}.yaml")
     emu = _Run(_link(spec, tmp_path))
     for vector in (0, 14, 200):
         emu.interrupt(spec, vector)
@@ -181,7 +183,7 @@ def test_cfi_matches_the_stack_at_every_instruction(variant: str, tmp_path: Path
 
 def test_cfi_check_catches_a_wrong_offset(tmp_path: Path) -> None:
     """Control: one damaged directive in the assembly is detected."""
-    spec = isrgen.load_spec(DEFAULT_SPEC)
+    spec = load_x86(DEFAULT_SPEC)
 
     def damage(text: str) -> str:
         assert ".cfi_offset rbx, -72" in text
@@ -198,7 +200,7 @@ def test_cfi_can_go_to_debug_frame(tmp_path: Path) -> None:
     from isrgen.proof import toolchain
 
     text = DEFAULT_SPEC.read_text() + "\ndebug: {cfi_sections: debug_frame}\n"
-    spec = isrgen.loads_spec(text, "dbg.yaml")
+    spec = loads_x86(text, "dbg.yaml")
     (source,) = isrgen.build(spec, tmp_path, ["gas"])
     with toolchain.assemble_gas(source).open("rb") as fh:
         names = {s.name for s in ELFFile(fh).iter_sections()}

@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import DEFAULT_SPEC, ROOT, require_tool, run
+from conftest import DEFAULT_SPEC, ROOT, require_tool, run, run_isrgen
 
 from isrgen.diagnostics import UsageError
 from isrgen.output.depfile import escape_path, format_depfile
@@ -31,7 +31,7 @@ def _env(**extra: str) -> dict[str, str]:
 
 
 def isrgen(*args: str, cwd: Path | None = None, check: bool = True, **env: str) -> subprocess.CompletedProcess[str]:
-    return run([sys.executable, "-m", "isrgen", *args], cwd=cwd, env=_env(**env), check=check)
+    return run_isrgen(*args, cwd=cwd, env=_env(**env), check=check)
 
 
 def _spec_copy(folder: Path) -> Path:

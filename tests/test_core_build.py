@@ -7,7 +7,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import DEFAULT_SPEC, ROOT, isrgen_cmd, require_tool, run
+from conftest import DEFAULT_SPEC, ROOT, isrgen_cmd, load_x86, require_tool, run
 from elftools.elf.constants import SH_FLAGS
 from elftools.elf.elffile import ELFFile
 
@@ -16,7 +16,7 @@ from isrgen.model.layout import FieldKind
 
 
 def test_library_api_builds_and_returns_paths(tmp_path: Path) -> None:
-    spec = isrgen.load_spec(DEFAULT_SPEC)
+    spec = load_x86(DEFAULT_SPEC)
     paths = isrgen.build(spec, tmp_path / "out")
     assert sorted(p.name for p in paths) == ["isr.S", "isr.h"]
     for p in paths:
@@ -27,7 +27,7 @@ def test_library_api_builds_and_returns_paths(tmp_path: Path) -> None:
 
 
 def test_default_spec_model() -> None:
-    spec = isrgen.load_spec(DEFAULT_SPEC)
+    spec = load_x86(DEFAULT_SPEC)
     assert [v.number for v in spec.vectors] == list(range(256))
     pushes = {v.number for v in spec.vectors if v.error_code}
     assert pushes == {8, 10, 11, 12, 13, 14, 17, 21, 29, 30}
@@ -35,8 +35,9 @@ def test_default_spec_model() -> None:
     assert layout.size % 16 == 0 and layout.call_adjust == 0
     assert layout.offset("rip") == layout.offset("error_code") + 8
     assert [f.name for f in layout.fields if f.kind is FieldKind.CPU] == ["rip", "cs", "rflags", "rsp", "ss"]
-    assert spec.vector(3) is not None and spec.vector(3).dpl == 3
-    assert spec.vector(8) is not None and spec.vector(8).ist == 1
+    v3, v8 = spec.vector(3), spec.vector(8)
+    assert v3 is not None and v3.dpl == 3
+    assert v8 is not None and v8.ist == 1
 
 
 def test_cli_build_version_help(tmp_path: Path) -> None:
@@ -63,7 +64,7 @@ def _flags(section: object) -> int:
 
 def test_gas_output_assembles_with_sections_executable(tmp_path: Path) -> None:
     require_tool("as")
-    isrgen.build(isrgen.load_spec(DEFAULT_SPEC), tmp_path)
+    isrgen.build(load_x86(DEFAULT_SPEC), tmp_path)
     obj = tmp_path / "isr.o"
     run(["as", "--64", "--fatal-warnings", "-o", str(obj), str(tmp_path / "isr.S")])
     with obj.open("rb") as fh:
@@ -89,7 +90,7 @@ def test_gas_output_assembles_with_sections_executable(tmp_path: Path) -> None:
 
 def test_header_compiles_with_hand_written_offset_checks(tmp_path: Path) -> None:
     require_tool("gcc")
-    isrgen.build(isrgen.load_spec(DEFAULT_SPEC), tmp_path)
+    isrgen.build(load_x86(DEFAULT_SPEC), tmp_path)
     check = ROOT / "tests" / "c" / "check_default_frame.c"
     run(
         [
@@ -112,7 +113,7 @@ def test_header_compiles_with_hand_written_offset_checks(tmp_path: Path) -> None
 def test_header_and_stubs_link_into_a_program(tmp_path: Path) -> None:
     """Link the assembled stubs with a C handler and run the IDT fill helper for real."""
     require_tool("as", "gcc")
-    isrgen.build(isrgen.load_spec(DEFAULT_SPEC), tmp_path)
+    isrgen.build(load_x86(DEFAULT_SPEC), tmp_path)
     main = tmp_path / "main.c"
     main.write_text(
         '#include <stdio.h>\n#include "isr.h"\n'
@@ -161,7 +162,7 @@ def test_build_is_deterministic_across_hash_seeds(tmp_path: Path) -> None:
 
 
 def test_unchanged_output_is_not_rewritten(tmp_path: Path) -> None:
-    spec = isrgen.load_spec(DEFAULT_SPEC)
+    spec = load_x86(DEFAULT_SPEC)
     isrgen.build(spec, tmp_path)
     header = tmp_path / "isr.h"
     os.utime(header, (1_000_000, 1_000_000))

@@ -8,7 +8,8 @@ import sys
 from pathlib import Path
 
 from conftest import ROOT, require_module
-from isrgen.schema_check import spec_schema
+
+from isrgen.spec.schema_check import spec_schema
 
 
 def test_docs_build_without_warnings(tmp_path: Path) -> None:

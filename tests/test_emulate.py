@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import DEFAULT_SPEC, require_module, require_tool, run
+from conftest import DEFAULT_SPEC, load_x86, require_module, require_tool, run
 
 import isrgen
 from isrgen.arch.x86.emulation import long_mode as emulate
@@ -17,7 +17,7 @@ def default_emu(tmp_path_factory: pytest.TempPathFactory) -> emulate.Emulator:
     require_tool("as", "ld")
     require_module("unicorn")
     work = tmp_path_factory.mktemp("emu")
-    spec = isrgen.load_spec(DEFAULT_SPEC)
+    spec = load_x86(DEFAULT_SPEC)
     isrgen.build(spec, work, ["gas"])
     run(["as", "--64", "-o", str(work / "isr.o"), str(work / "isr.S")])
     image = emulate.link_for_emulation([work / "isr.o"], work)
@@ -29,7 +29,7 @@ def _regs(seed: int) -> dict[str, int]:
 
 
 def test_every_vector_reaches_the_handler_with_the_frame_the_layout_describes(default_emu: emulate.Emulator) -> None:
-    spec = isrgen.load_spec(DEFAULT_SPEC)
+    spec = load_x86(DEFAULT_SPEC)
     layout = isrgen.compute_layout(spec)
     assert default_emu.image.markers.keys() == {emulate.INTERRUPTED, emulate.RETURNED, "isr_dispatch"}
     for v in spec.vectors:
@@ -55,7 +55,7 @@ def test_every_vector_reaches_the_handler_with_the_frame_the_layout_describes(de
 
 
 def test_user_mode_frame_and_handler_changes_reach_the_interrupted_code(default_emu: emulate.Emulator) -> None:
-    layout = isrgen.compute_layout(isrgen.load_spec(DEFAULT_SPEC))
+    layout = isrgen.compute_layout(load_x86(DEFAULT_SPEC))
     stop = default_emu.interrupt(128, cs=emulate.USER_CS, rsp=0x7FFF_0000_1238, regs=_regs(1))
     assert stop.symbol == "isr_dispatch"
     assert stop.frame_top == emulate.DEFAULT_STACK_TOP & ~0xF  # the TSS stack, not the user's

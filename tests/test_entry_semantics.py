@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import require_module, require_tool
+from conftest import loads_x86, require_module, require_tool
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -100,7 +100,7 @@ def _image(name: str, workdir: str) -> tuple[Spec, Any]:
     from isrgen.arch.x86.emulation import long_mode as emulate
     from isrgen.proof import toolchain
 
-    spec = isrgen.loads_spec(spec_text(name), f"{name}.yaml")
+    spec = loads_x86(spec_text(name), f"{name}.yaml")
     out = Path(workdir) / name
     paths = isrgen.build(spec, out, ["gas"])
     obj = toolchain.assemble_gas(paths[0])
@@ -376,12 +376,12 @@ def test_dense_stubs_fixed_stride_and_size_guard(tmp_path: Path) -> None:
     from isrgen.proof import toolchain
     from isrgen.proof.elf import read_elf as read_object
 
-    spec = isrgen.loads_spec(spec_text("dense-frame-clear-ibt"), "d.yaml")
+    spec = loads_x86(spec_text("dense-frame-clear-ibt"), "d.yaml")
     paths = isrgen.build(spec, tmp_path, ["gas"])
     obj = read_object(toolchain.assemble_gas(paths[0]))
     addrs = sorted(s.value for s in obj.symbols if s.name.startswith("t_stub_"))
     assert len(addrs) == 256 and {b - a for a, b in pairwise(addrs)} == {16}
-    plain = isrgen.loads_spec(spec_text("dense-frame-clear-ibt").replace("endbr64: true", "endbr64: false"), "p.yaml")
+    plain = loads_x86(spec_text("dense-frame-clear-ibt").replace("endbr64: true", "endbr64: false"), "p.yaml")
     paths = isrgen.build(plain, tmp_path / "plain", ["gas"])
     obj = read_object(toolchain.assemble_gas(paths[0]))
     addrs = sorted(s.value for s in obj.symbols if s.name.startswith("t_stub_"))
@@ -407,7 +407,7 @@ def test_dense_stubs_fixed_stride_and_size_guard(tmp_path: Path) -> None:
 def test_entry_option_errors(extra: str, message: str) -> None:
     text = BASE.format(returns="void", layout=LINUX_ORDER, extra=extra)
     with pytest.raises(isrgen.SpecError) as info:
-        isrgen.loads_spec(text, "bad.yaml")
+        loads_x86(text, "bad.yaml")
     assert any(message in d.message for d in info.value.diagnostics), info.value.diagnostics
 
 
@@ -423,7 +423,7 @@ def test_entry_option_errors(extra: str, message: str) -> None:
 def test_frame_pointer_slot_errors(layout: str, extra: str, message: str) -> None:
     text = BASE.format(returns="frame", layout=layout, extra=extra)
     with pytest.raises(isrgen.SpecError) as info:
-        isrgen.loads_spec(text, "bad.yaml")
+        loads_x86(text, "bad.yaml")
     assert any(message in d.message for d in info.value.diagnostics), info.value.diagnostics
     assert all(d.source.line > 0 for d in info.value.diagnostics)
 
@@ -432,7 +432,7 @@ def test_frame_pointer_stubs_move_a_cpu_error_code_down(tmp_path: Path) -> None:
     """The two stub forms: without a CPU error code the stub pushes rbp and the synthetic
     code; with one, it copies the code down a word and stores rbp in its place."""
     text = BASE.format(returns="void", layout=LINUX_ORDER[:-1] + ", frame_pointer]", extra="")
-    spec = isrgen.loads_spec(text, "fp.yaml")
+    spec = loads_x86(text, "fp.yaml")
     text = isrgen.render_outputs(spec, ["gas"])[0].content
     asm = "\n".join(line for line in text.splitlines() if not line.startswith("    .cfi_")) + "\n"
     assert "t_stub_13:\n    push qword ptr [rsp]\n    mov qword ptr [rsp + 8], rbp\n    push 13\n" in asm
@@ -443,14 +443,14 @@ def test_frame_pointer_stubs_move_a_cpu_error_code_down(tmp_path: Path) -> None:
 def test_layout_missing_caller_saved_register_is_rejected() -> None:
     text = BASE.format(returns="void", layout=LINUX_ORDER.replace("r10, ", ""), extra="")
     with pytest.raises(isrgen.SpecError) as info:
-        isrgen.loads_spec(text, "bad.yaml")
+        loads_x86(text, "bad.yaml")
     assert "caller-saved" in str(info.value)
 
 
 def test_idt_helper_reflects_ist_gate_dpl(tmp_path: Path) -> None:
     """Gate data as the IDT initialiser sees it (IST off-by-one handled once, in the helper)."""
     require_tool("gcc")
-    spec = isrgen.loads_spec(
+    spec = loads_x86(
         textwrap.dedent(spec_text("classic-void")).replace(
             '  - {range: [0, 31], name: "exc_{n}"}',
             '  - {range: [0, 1], name: "exc_{n}"}\n  - {vector: 2, name: nmi, ist: 2}\n'
@@ -519,7 +519,7 @@ def test_dense_error_code_vector_above_127_is_widened(tmp_path: Path) -> None:
         "  - {vector: 200, name: odd, class: irq, error_code: true, error_code_override: true}\n"
         '  - {range: [201, 255], name: "irq_{n}", class: irq}',
     )
-    spec = isrgen.loads_spec(text, "w.yaml")
+    spec = loads_x86(text, "w.yaml")
     layout = isrgen.compute_layout(spec)
     obj = toolchain.assemble_gas(isrgen.build(spec, tmp_path, ["gas"])[0])
     emu = emulate.Emulator(emulate.link_for_emulation([obj], tmp_path), table_symbol=spec.symbols.table)
@@ -543,7 +543,7 @@ def test_handler_receives_vector_and_error_code_arguments(tmp_path: Path, simd: 
         "handler: {symbol: t_handler, returns: void}",
         "handler: {symbol: t_handler, returns: void, args: [frame, vector, error_code]}",
     )
-    spec = isrgen.loads_spec(text, "args.yaml")
+    spec = loads_x86(text, "args.yaml")
     (header,) = (p for p in isrgen.build(spec, tmp_path) if p.suffix == ".h")
     assert "void t_handler(struct t_frame *frame, uint64_t vector, uint64_t error_code);" in header.read_text()
     obj = toolchain.assemble_gas(tmp_path / "isr.S")
@@ -564,7 +564,7 @@ def test_handler_args_need_the_slots() -> None:
         "returns: void}", "returns: void, args: [frame, vector]}"
     )
     with pytest.raises(isrgen.SpecError) as info:
-        isrgen.loads_spec(text, "bad.yaml")
+        loads_x86(text, "bad.yaml")
     assert "cannot receive the vector" in str(info.value)
 
 
@@ -617,6 +617,6 @@ frame: {{layout: {LINUX_ORDER}}}
 vectors: [{{vector: 0}}, {{vector: 3, gate: trap, dpl: 3}}]
 """
     with pytest.raises(isrgen.SpecError) as info:
-        isrgen.loads_spec(text, "collide.yaml")
+        loads_x86(text, "collide.yaml")
     assert any("entry symbol 't_isr_0' collides with the stub of vector 0" in d.message for d in info.value.diagnostics)
-    assert isrgen.loads_spec(text.replace('"t_isr_{n}"', '"t_stub_{n}"'), "ok.yaml").entry_groups[1].symbol == "t_isr_1"
+    assert loads_x86(text.replace('"t_isr_{n}"', '"t_stub_{n}"'), "ok.yaml").entry_groups[1].symbol == "t_isr_1"

@@ -16,10 +16,10 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, isrgen_cmd, make_vars, require_tool, run
+from conftest import ROOT, boot_kernel, isrgen_cmd, load_x86, make_kernel, require_tool, run
 from elftools.elf.elffile import ELFFile
+from elftools.elf.sections import SymbolTableSection
 
-import isrgen
 from isrgen.model.spec import ReturnModel, SimdPolicy, StubStyle
 
 KERNEL_DIR = ROOT / "examples" / "kernel"
@@ -90,14 +90,11 @@ def checks(log: str, outcome: str, cpu: int | None = None) -> dict[str, list[str
 
 
 def make(build: Path, *args: str, variant: str = "gas") -> subprocess.CompletedProcess[str]:
-    return run(["make", "-s", "-C", str(KERNEL_DIR), *make_vars(), f"VARIANT={variant}", f"BUILD={build}", *args])
+    return make_kernel(KERNEL_DIR, build, *args, variant=variant)
 
 
 def boot(build: Path, *args: str, variant: str = "gas") -> tuple[int, str]:
-    make(build, "boot", *args, variant=variant)
-    status = int((build / "qemu.status").read_text().strip())
-    log = (build / "serial.log").read_text(errors="replace") if (build / "serial.log").exists() else ""
-    return status, log
+    return boot_kernel(KERNEL_DIR, build, *args, variant=variant)
 
 
 def require_kernel_tools(variant: str) -> None:
@@ -107,6 +104,7 @@ def require_kernel_tools(variant: str) -> None:
 def symbol_address(elf_path: Path, name: str) -> int:
     with elf_path.open("rb") as f:
         symtab = ELFFile(f).get_section_by_name(".symtab")
+        assert isinstance(symtab, SymbolTableSection), f"{elf_path} has no symbol table"
         syms = symtab.get_symbol_by_name(name)
         assert syms, f"{name} not in {elf_path}"
         return int(syms[0]["st_value"])
@@ -122,7 +120,7 @@ def segment_flags(elf_path: Path, address: int) -> int:
 
 def test_spec_uses_the_entry_semantics_the_log_checks() -> None:
     # the log lines above prove these options on a machine: the spec must keep asking for them
-    spec = isrgen.load_spec(KERNEL_DIR / "kernel.yaml")
+    spec = load_x86(KERNEL_DIR / "kernel.yaml")
     assert spec.entry.swapgs and spec.entry.clear_registers
     assert spec.stub_style is StubStyle.DENSE
     assert spec.handler.returns is ReturnModel.FRAME

@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, isrgen_cmd, make_vars, require_tool, run
+from conftest import ROOT, boot_kernel, isrgen_cmd, make_kernel, require_tool, run
 
 KERNEL_DIR = ROOT / "examples" / "kernel-i386"
 SUCCESS_STATUS = (0x2A << 1) | 1  # kernel.h EXIT_SUCCESS_VALUE through isa-debug-exit
@@ -50,14 +50,11 @@ VARIANT_TOOLS = {"gas": ["gcc"], "nasm": ["nasm"]}
 
 
 def make(build: Path, *args: str, variant: str = "gas") -> subprocess.CompletedProcess[str]:
-    return run(["make", "-s", "-C", str(KERNEL_DIR), *make_vars(), f"VARIANT={variant}", f"BUILD={build}", *args])
+    return make_kernel(KERNEL_DIR, build, *args, variant=variant)
 
 
 def boot(build: Path, *args: str, variant: str = "gas") -> tuple[int, str]:
-    make(build, "boot", *args, variant=variant)
-    status = int((build / "qemu.status").read_text().strip())
-    log = (build / "serial.log").read_text(errors="replace") if (build / "serial.log").exists() else ""
-    return status, log
+    return boot_kernel(KERNEL_DIR, build, *args, variant=variant)
 
 
 def require_kernel_tools(variant: str) -> None:

@@ -16,7 +16,7 @@ from pathlib import Path
 from types import ModuleType
 
 import pytest
-from conftest import DEFAULT_SPEC, require_tool
+from conftest import DEFAULT_SPEC, load_x86, require_tool
 from minikernel_build import build_kernel
 
 import isrgen
@@ -57,7 +57,7 @@ def _debug_session(kernel: Path, script: Path, commands: list[str]) -> str:
 
 @pytest.fixture(scope="module")
 def debug_build(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    spec = isrgen.load_spec(DEFAULT_SPEC)
+    spec = load_x86(DEFAULT_SPEC)
     work = tmp_path_factory.mktemp("gdbkernel")
     kernel = build_kernel(spec, work)
     (script,) = isrgen.build(spec, work, ["gdb"])
@@ -115,7 +115,7 @@ def test_backtrace_and_gdb_commands_in_qemu(debug_build: tuple[Path, Path]) -> N
 
 
 def test_backtrace_without_cfi_does_not_reach_interrupted_code(tmp_path: Path) -> None:
-    spec = isrgen.load_spec(DEFAULT_SPEC)
+    spec = load_x86(DEFAULT_SPEC)
 
     def strip_cfi(text: str) -> str:
         stripped = "\n".join(ln for ln in text.splitlines() if not ln.strip().startswith(".cfi_"))
@@ -139,9 +139,9 @@ def _load_script(path: Path) -> ModuleType:
 
 
 def test_generated_decoders_outside_gdb(tmp_path: Path) -> None:
-    (script,) = isrgen.build(isrgen.load_spec(DEFAULT_SPEC), tmp_path, ["gdb"])
+    (script,) = isrgen.build(load_x86(DEFAULT_SPEC), tmp_path, ["gdb"])
     m = _load_script(script)
-    assert m.FRAME_SIZE == isrgen.compute_layout(isrgen.load_spec(DEFAULT_SPEC)).size
+    assert m.FRAME_SIZE == isrgen.compute_layout(load_x86(DEFAULT_SPEC)).size
     # Page fault: present, user, instruction fetch (SDM Vol. 3A 6.15).
     assert m.decode_error_code(14, 0x15) == (
         "P=1 (protection violation), W=0 (read), U=1 (user mode), I=1 (instruction fetch)"

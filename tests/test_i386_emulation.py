@@ -11,7 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import SPECS, require_module, require_tool, run
+from conftest import SPECS, loads_x86, require_module, require_tool, run
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -66,7 +66,7 @@ def _spec_text(variant: str) -> str:
 
 def _build(variant: str, work: Path, *extra_objects: Path) -> tuple[Spec, Path]:
     backend = VARIANTS[variant][0]
-    spec = isrgen.loads_spec(_spec_text(variant), f"{variant}.yaml")
+    spec = loads_x86(_spec_text(variant), f"{variant}.yaml")
     out = {p.suffix: p for p in isrgen.build(spec, work, [backend, "c"])}
     if backend == "nasm":
         return spec, toolchain.assemble_nasm(out[".asm"], work / "isr.o", bits=32)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import SPECS, require_tool, run
+from conftest import SPECS, load_x86, loads_x86, require_tool, run
 
 import isrgen
 from isrgen.proof import toolchain
@@ -24,7 +24,7 @@ HAND_OFFSETS = {
 
 
 def test_i386_model_and_layout() -> None:
-    spec = isrgen.load_spec(I386_SPEC)
+    spec = load_x86(I386_SPEC)
     assert spec.arch.bits == 32 and spec.handler.convention == "cdecl"
     assert {v.number for v in spec.vectors if v.error_code} == {8, 10, 11, 12, 13, 14, 17, 21, 29, 30}
     layout = isrgen.compute_layout(spec)
@@ -36,7 +36,7 @@ def test_i386_model_and_layout() -> None:
 
 def test_i386_gas_and_nasm_agree(tmp_path: Path) -> None:
     require_tool("as", "nasm")
-    spec = isrgen.load_spec(I386_SPEC)
+    spec = load_x86(I386_SPEC)
     paths = {p.suffix: p for p in isrgen.build(spec, tmp_path)}
     gas = read_elf(toolchain.assemble_gas(paths[".S"], tmp_path / "gas.o", bits=32))
     nasm = read_elf(toolchain.assemble_nasm(paths[".asm"], tmp_path / "nasm.o", bits=32))
@@ -52,7 +52,7 @@ def test_i386_gas_and_nasm_agree(tmp_path: Path) -> None:
 
 def test_i386_header_compiles_with_hand_written_checks(tmp_path: Path) -> None:
     require_tool("gcc")
-    isrgen.build(isrgen.load_spec(I386_SPEC), tmp_path)
+    isrgen.build(load_x86(I386_SPEC), tmp_path)
     checks = "".join(
         f'_Static_assert(offsetof(struct isr_frame, {name}) == {off}, "{name}");\n'
         for name, off in HAND_OFFSETS.items()
@@ -85,7 +85,7 @@ def _spec_with(extra: str) -> str:
 )
 def test_x86_64_only_features_are_rejected(extra: str, message: str) -> None:
     with pytest.raises(isrgen.SpecError) as info:
-        isrgen.loads_spec(_spec_with(extra), "i386.yaml")
+        loads_x86(_spec_with(extra), "i386.yaml")
     assert any(message in d.message for d in info.value.diagnostics), info.value.diagnostics
 
 
@@ -93,7 +93,7 @@ def test_swapgs_and_rust_are_rejected_with_locations() -> None:
     text = I386_SPEC.read_text().replace("  data_selector: 0x10\n", "  data_selector: 0x10\n  swapgs: true\n")
     text = text.replace("  c: isr.h\n", "  c: isr.h\n  rust: isr.rs\n")
     with pytest.raises(isrgen.SpecError) as info:
-        isrgen.loads_spec(text, "i386.yaml")
+        loads_x86(text, "i386.yaml")
     messages = {d.message for d in info.value.diagnostics}
     assert any("swapgs is not available on i386" in m for m in messages)
     assert any("backend 'rust' does not generate for i386" in m for m in messages)
@@ -103,7 +103,7 @@ def test_swapgs_and_rust_are_rejected_with_locations() -> None:
 def test_xv6_style_unaligned_cdecl_call(tmp_path: Path) -> None:
     """align_stack: false pushes the frame pointer on the unaligned stack, as xv6 does."""
     text = I386_SPEC.read_text().replace("  returns: void\n", "  returns: void\n  align_stack: false\n")
-    spec = isrgen.loads_spec(text, "x.yaml")
+    spec = loads_x86(text, "x.yaml")
     gas = next(r for r in isrgen.render_outputs(spec, ["gas"]))
     assert "    mov ebx, esp\n    push ebx\n    call isr_dispatch\n" in gas.content
     assert "and esp, -16" not in gas.content
@@ -119,7 +119,7 @@ def test_frame_passed_by_value_is_the_handlers_argument(tmp_path: Path) -> None:
     from isrgen.arch.x86.emulation import protected_mode as emulate32
 
     text = I386_SPEC.read_text().replace("  returns: void\n", "  returns: void\n  frame_arg: value\n")
-    spec = isrgen.loads_spec(text, "v.yaml")
+    spec = loads_x86(text, "v.yaml")
     assert not spec.handler.align_stack  # follows from frame_arg: value
     layout = isrgen.compute_layout(spec)
     paths = {p.suffix: p for p in isrgen.build(spec, tmp_path)}
@@ -140,7 +140,7 @@ def test_frame_by_value_cannot_be_realigned() -> None:
         "  returns: void\n", "  returns: void\n  frame_arg: value\n  align_stack: true\n"
     )
     with pytest.raises(isrgen.SpecError) as info:
-        isrgen.loads_spec(text, "v.yaml")
+        loads_x86(text, "v.yaml")
     assert "align_stack cannot be true" in str(info.value)
 
 
@@ -159,7 +159,7 @@ JAMESM_ENTRY = "entry: {data_segments: [ds, es, fs, gs], data_selector: 0x10, se
 def test_segments_from_ds_needs_the_ds_slot(layout: str, entry: str, message: str) -> None:
     text = f"isrgen: 1\narch: i386\nhandler: {{symbol: h, convention: cdecl}}\n{entry}frame: {{layout: {layout}}}\n"
     with pytest.raises(isrgen.SpecError) as info:
-        isrgen.loads_spec(text + "vectors: [{range: [0, 47]}]\n", "jm.yaml")
+        loads_x86(text + "vectors: [{range: [0, 47]}]\n", "jm.yaml")
     assert any(message in d.message for d in info.value.diagnostics), info.value.diagnostics
 
 
@@ -168,5 +168,5 @@ def test_segments_from_ds_copies_the_restored_ds() -> None:
     is used (popad follows), so the copy goes through the stack."""
     text = f"isrgen: 1\narch: i386\nhandler: {{symbol: h, convention: cdecl}}\n{JAMESM_ENTRY}"
     text += "frame: {layout: [ds, pushal, vector, error_code]}\nvectors: [{range: [0, 47]}]\n"
-    asm = isrgen.render_outputs(isrgen.loads_spec(text, "jm.yaml"), ["gas"])[0].content
+    asm = isrgen.render_outputs(loads_x86(text, "jm.yaml"), ["gas"])[0].content
     assert "    pop ds\n    push ds\n    pop es\n    push ds\n    pop fs\n    push ds\n    pop gs\n    popad\n" in asm

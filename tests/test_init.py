@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import ROOT, SPECS, isrgen_cmd, require_tool, run
+from conftest import ROOT, SPECS, isrgen_cmd, load_x86, require_tool, run
 
 #: every spec isrgen ships, by the name --example takes
 SHIPPED = {p.stem: p for p in [*SPECS.glob("*.yaml"), *(SPECS / "examples").glob("*.yaml")]}
@@ -228,9 +228,8 @@ def test_commented_syscall_section_of_the_default_spec_is_valid(tmp_path: Path) 
     spec = tmp_path / "syscall.yaml"
     spec.write_text("\n".join(lines) + "\nentry: {swapgs: true}\n")  # as the comment says
     run(isrgen_cmd("check-spec", str(spec)))
-    import isrgen
 
-    syscall = isrgen.load_spec(spec).syscall
+    syscall = load_x86(spec).syscall
     assert syscall is not None
     # SYSRET: CS = IA32_STAR[63:48] + 16 and SS = IA32_STAR[63:48] + 8, both with RPL 3
     # (SDM Vol. 2B SYSRET); with kernel CS 0x08 and STAR[63:48] = 0x10: 0x23 and 0x1b

@@ -59,6 +59,7 @@ def test_aarch64_build_assembles_with_gnu_as_and_llvm_mc(spec: Path, tmp_path: P
         with obj.open("rb") as fh:
             elf = ELFFile(fh)
             section = elf.get_section_by_name(tables[0][2])
+            assert section is not None
             assert section["sh_addralign"] % 2048 == 0, "VBAR_EL1 bits [10:0] are RES0: the table is 2 KiB aligned"
             assert tables[0][0] % 2048 == 0
 
@@ -94,7 +95,9 @@ def test_riscv64_entry_is_a_valid_stvec_base(tmp_path: Path) -> None:
     run(["riscv64-linux-gnu-as", "-march=rv64gc", "-o", str(obj), str(asm)])
     value, _, section, _ = _symbols(obj)["trap_entry"]
     with obj.open("rb") as fh:
-        align = ELFFile(fh).get_section_by_name(section)["sh_addralign"]
+        found = ELFFile(fh).get_section_by_name(section)
+        assert found is not None
+        align = found["sh_addralign"]
     assert value % 4 == 0 and align % 4 == 0, "stvec BASE[63:2]: the entry is 4-byte aligned"
 
 

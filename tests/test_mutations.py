@@ -6,7 +6,7 @@ import re
 from collections.abc import Callable
 
 import pytest
-from conftest import DEFAULT_SPEC, require_module, require_tool
+from conftest import DEFAULT_SPEC, load_x86, loads_x86, require_module, require_tool
 
 import isrgen
 from isrgen.proof.prove import ProofReport, prove
@@ -43,7 +43,7 @@ def _code_in_rodata(text: str) -> str:
 
 
 def _run(transform: Callable[[str, str], str], backends: list[str]) -> ProofReport:
-    return prove(isrgen.load_spec(DEFAULT_SPEC), backends, transform=transform)
+    return prove(load_x86(DEFAULT_SPEC), backends, transform=transform)
 
 
 @pytest.fixture(autouse=True)
@@ -158,7 +158,7 @@ def _after(marker: str, old: str, new: str = "") -> Callable[[str], str]:
     ],
 )
 def test_prove_reports_each_entry_option_corruption(edit: Callable[[str], str], expected: str) -> None:
-    spec = isrgen.loads_spec(ENTRY_SPEC, "entry.yaml")
+    spec = loads_x86(ENTRY_SPEC, "entry.yaml")
     assert prove(spec, ["gas"]).ok
     report = prove(spec, ["gas"], transform=_gas(edit))
     assert not report.ok
@@ -195,7 +195,7 @@ def test_prove_reports_an_exit_path_with_interrupts_enabled(
     spec_text: str, edit: Callable[[str], str], expected: str
 ) -> None:
     """The exit path must disable interrupts before the stack pointer moves to the frame."""
-    spec = isrgen.loads_spec(spec_text, "exit.yaml")
+    spec = loads_x86(spec_text, "exit.yaml")
     assert prove(spec, ["gas"]).ok
     report = prove(spec, ["gas"], transform=_gas(edit))
     assert not report.ok
@@ -206,7 +206,7 @@ def test_prove_reports_a_halt_path_that_keeps_a_register() -> None:
     text = ENTRY_SPEC.replace("entry: {", "entry: {kernel_fault: halt, ").replace(
         "handler: {symbol: t_handler}", "handler: {symbol: t_handler}\nclasses: {exception: {kernel_handler: t_oops}}"
     )
-    spec = isrgen.loads_spec(text, "halt.yaml")
+    spec = loads_x86(text, "halt.yaml")
     assert prove(spec, ["gas"]).ok
     report = prove(spec, ["gas"], transform=_gas(_after("t_halt:", "    xor eax, eax\n")))
     assert any(
@@ -220,7 +220,7 @@ EXAMPLES = SPECS / "examples"
 
 
 def _spec(path: str) -> isrgen.Spec:
-    return isrgen.load_spec(SPECS / path)
+    return load_x86(SPECS / path)
 
 
 def _without_cfi(label: str) -> Callable[[str], str]:
@@ -303,7 +303,7 @@ def test_prove_reports_i386_and_dropin_corruptions(spec: str, edit: Callable[[st
 def test_prove_reports_corrupted_x86_64_options(old: str, new: str, edit: Callable[[str], str], expected: str) -> None:
     text = DEFAULT_SPEC.read_text()
     assert old in text
-    spec = isrgen.loads_spec(text.replace(old, new, 1), "x86_64.yaml")
+    spec = loads_x86(text.replace(old, new, 1), "x86_64.yaml")
     assert prove(spec, ["gas"]).ok
     report = prove(spec, ["gas"], transform=_gas(edit))
     assert not report.ok
@@ -312,7 +312,7 @@ def test_prove_reports_corrupted_x86_64_options(old: str, new: str, edit: Callab
 
 def test_prove_reports_interrupts_enabled_before_the_entry_swapgs() -> None:
     """A trap gate under swapgs: the entry may set IF again only after the swapgs."""
-    spec = isrgen.loads_spec(ENTRY_SPEC.replace("vectors: [", "vectors: [{vector: 3, gate: trap, dpl: 3}, "), "t.yaml")
+    spec = loads_x86(ENTRY_SPEC.replace("vectors: [", "vectors: [{vector: 3, gate: trap, dpl: 3}, "), "t.yaml")
     assert prove(spec, ["gas"]).ok
     report = prove(spec, ["gas"], transform=_gas(_after("t_common_1:", "    swapgs\n", "    sti\n    swapgs\n")))
     assert not report.ok
@@ -337,7 +337,7 @@ TRAP_SPEC = ENTRY_SPEC.replace("vectors: [", "vectors: [{vector: 3, gate: trap, 
     ids=["unconditional-sti", "syscall-return-without-cli"],
 )  # fmt: skip
 def test_prove_reports_interrupt_flag_corruptions(edit: Callable[[str], str], expected: str) -> None:
-    spec = isrgen.loads_spec(TRAP_SPEC, "trap.yaml")
+    spec = loads_x86(TRAP_SPEC, "trap.yaml")
     assert prove(spec, ["gas"]).ok
     report = prove(spec, ["gas"], transform=_gas(edit))
     assert not report.ok

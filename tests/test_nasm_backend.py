@@ -7,7 +7,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from conftest import DEFAULT_SPEC, isrgen_cmd, require_tool, run
+from conftest import DEFAULT_SPEC, isrgen_cmd, load_x86, loads_x86, require_tool, run
 
 import isrgen
 from isrgen.arch.x86.syntax import NasmSyntax
@@ -18,7 +18,7 @@ from isrgen.proof.elf import read_elf
 
 def test_linked_stubs_are_in_an_executable_segment_and_the_table_is_not(tmp_path: Path) -> None:
     require_tool("nasm", "ld")
-    spec = isrgen.load_spec(DEFAULT_SPEC)
+    spec = load_x86(DEFAULT_SPEC)
     (asm,) = isrgen.build(spec, tmp_path, ["nasm"])
     handler = tmp_path / "handler.asm"
     handler.write_text(
@@ -76,7 +76,7 @@ vectors:
 def test_nasm_keywords_are_rejected_at_load_with_location(handler: str, name: str, col: int, fragment: str) -> None:
     text = NASM_RESERVED.format(handler=handler, name=name)
     with pytest.raises(isrgen.SpecError) as info:
-        isrgen.loads_spec(text, "nasm_reserved.yaml")
+        loads_x86(text, "nasm_reserved.yaml")
     lines = [d for d in info.value.diagnostics if fragment in d.message]
     assert lines, [d.headline() for d in info.value.diagnostics]
     line = 4 if handler != "isr_dispatch" else 6

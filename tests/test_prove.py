@@ -8,9 +8,10 @@ from pathlib import Path
 import attrs
 import pytest
 from click.testing import CliRunner
-from conftest import DEFAULT_SPEC, SPECS, isrgen_cmd, require_module, require_tool, run
+from conftest import DEFAULT_SPEC, SPECS, isrgen_cmd, load_x86, require_module, require_tool, run
 
 import isrgen
+import isrgen.output.build
 import isrgen.proof.prove
 from isrgen.cli import main
 from isrgen.model.layout import FieldKind
@@ -32,7 +33,7 @@ def test_cli_proves_the_default_spec_with_every_backend() -> None:
 def test_library_report_counts_what_it_checked() -> None:
     require_tool("as", "ld", "gcc")
     require_module("unicorn")
-    spec = isrgen.load_spec(DEFAULT_SPEC)
+    spec = load_x86(DEFAULT_SPEC)
     report = prove(spec, ["gas", "c"], seed=7)
     assert report.ok, report.failures
     machine = next(r for r in report.rows if r.name == "machine code")
@@ -44,7 +45,7 @@ def test_library_report_counts_what_it_checked() -> None:
 def test_a_mismatch_exits_with_the_proof_status(monkeypatch: pytest.MonkeyPatch) -> None:
     require_tool("as", "ld")
     require_module("unicorn")
-    real = isrgen.proof.prove.render_outputs
+    real = isrgen.output.build.render_outputs
 
     def misaligned(spec: isrgen.Spec, backends: list[str] | None = None) -> list[RenderedOutput]:
         # corrupt the generated assembly the way a hand edit would: one extra push before the call
@@ -71,7 +72,7 @@ def test_a_missing_tool_is_named(tmp_path: Path) -> None:
 
 def test_an_unprovable_backend_is_a_usage_error() -> None:
     with pytest.raises(isrgen.UsageError, match=r"cannot prove backend 'gdb' \(provable: gas, nasm, rust, c\)"):
-        prove(isrgen.load_spec(DEFAULT_SPEC), ["gdb"])
+        prove(load_x86(DEFAULT_SPEC), ["gdb"])
 
 
 EXAMPLES = SPECS / "examples"
@@ -111,7 +112,7 @@ def test_cli_proves_each_dropin_example(name: str) -> None:
 def test_i386_glue_is_executed_for_every_vector_from_both_rings() -> None:
     require_tool("as", "ld", "nasm", "gcc")
     require_module("unicorn")
-    spec = isrgen.load_spec(I386_SPEC)
+    spec = load_x86(I386_SPEC)
     report = prove(spec, ["gas", "nasm", "c"], seed=3)
     assert report.ok, report.failures
     assert [r.outcome for r in report.rows] == ["proven", "skipped", "proven", "proven"]
@@ -129,7 +130,7 @@ def test_a_table_the_spec_puts_in_data_must_be_writable() -> None:
     """The table's memory must be as the spec's section says: .data* writable, others read-only."""
     require_tool("as", "ld")
     require_module("unicorn")
-    spec = isrgen.load_spec(EXAMPLES / "mittos64.yaml")
+    spec = load_x86(EXAMPLES / "mittos64.yaml")
 
     def to_rodata(backend: str, text: str) -> str:
         return text.replace('.pushsection .data,"aw",@progbits', '.pushsection .rodata.table,"a",@progbits')

@@ -9,10 +9,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import DEFAULT_SPEC, isrgen_cmd, require_tool, run
+from conftest import DEFAULT_SPEC, isrgen_cmd, load_x86, require_tool, run
 from minikernel_build import build_kernel
-
-import isrgen
 
 
 def _json(*args: str, status: int = 0) -> Any:
@@ -38,7 +36,7 @@ def test_backends_json_lists_the_builtins() -> None:
 
 @pytest.fixture(scope="module")
 def kernel(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return build_kernel(isrgen.load_spec(DEFAULT_SPEC), tmp_path_factory.mktemp("kernel"))
+    return build_kernel(load_x86(DEFAULT_SPEC), tmp_path_factory.mktemp("kernel"))
 
 
 def test_verify_json_on_a_good_kernel(kernel: Path) -> None:

@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any, cast
 
 from conftest import require_module, require_tool, run
 from hypothesis import example, given, settings
@@ -68,7 +69,9 @@ def test_csr_encodings(tmp_path: Path) -> None:
     from elftools.elf.elffile import ELFFile
 
     with obj.open("rb") as f:
-        data = ELFFile(f).get_section_by_name(".text").data()
+        text_section = ELFFile(f).get_section_by_name(".text")
+        assert text_section is not None
+        data = text_section.data()
     words = [int.from_bytes(data[i : i + 4], "little") for i in range(0, len(data), 4)]
     assert [w >> 20 for w in words] == [want[n] for n in names]
 
@@ -91,7 +94,7 @@ def test_load_immediate_executes_to_the_value(value: int) -> None:
     text = "".join(f"    {i.op} " + ", ".join(o.name if isinstance(o, Reg) else str(o.value) for o in i.operands
                                               if isinstance(o, Reg | Imm)) + "\n" for i in insns)
     code = _assemble_text(text)
-    uc = unicorn.Uc(unicorn.UC_ARCH_RISCV, unicorn.UC_MODE_RISCV64)
+    uc: Any = cast(Any, unicorn).Uc(unicorn.UC_ARCH_RISCV, unicorn.UC_MODE_RISCV64)
     uc.mem_map(0x10000, 0x1000)
     uc.mem_write(0x10000, code)
     uc.emu_start(0x10000, 0x10000 + len(code))
@@ -111,7 +114,9 @@ def _assemble_text(text: str) -> bytes:
 
         from elftools.elf.elffile import ELFFile
 
-        _CACHE[text] = ELFFile(BytesIO(proc.stdout)).get_section_by_name(".text").data()
+        section = ELFFile(BytesIO(proc.stdout)).get_section_by_name(".text")
+        assert section is not None
+        _CACHE[text] = section.data()
     return _CACHE[text]
 
 
@@ -146,4 +151,4 @@ def test_output_is_deterministic() -> None:
         env = {**os.environ, "PYTHONHASHSEED": seed}
         outputs.add(run([sys.executable, "-c", code, *map(str, SPECS)], env=env).stdout)
     assert len(outputs) == 1
-    assert render_gas  # the module the subprocess uses
+    assert callable(render_gas)  # the module the subprocess uses

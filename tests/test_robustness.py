@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from conftest import ROOT
+from conftest import ROOT, loads_x86
 from ruamel.yaml import YAML
 
 import isrgen
@@ -75,7 +75,7 @@ def _mutate(rng: random.Random, data: Any) -> Any:
 
 def _survives(text: str) -> None:
     try:
-        spec = isrgen.loads_spec(text, "fuzzed.yaml")
+        spec = loads_x86(text, "fuzzed.yaml")
         isrgen.render_outputs(spec, [o.backend for o in spec.outputs])
     except SpecError as exc:
         assert exc.diagnostics and all(d.source.file == "fuzzed.yaml" for d in exc.diagnostics)
@@ -117,13 +117,13 @@ def test_text_mutations_never_crash(seed: int) -> None:
 def test_a_float_is_not_an_integer() -> None:
     text = "isrgen: 1\narch: x86_64\nhandler: {symbol: h}\nvectors: [{vector: 3.0}]\n"
     with pytest.raises(SpecError) as info:
-        isrgen.loads_spec(text, "f.yaml")
+        loads_x86(text, "f.yaml")
     (diag,) = info.value.diagnostics
     assert (diag.source.line, diag.source.col) == (4, 20) and "expected an integer" in diag.message
 
 
 def test_i386_spec_without_a_layout_uses_pushal_and_segments() -> None:
-    spec = isrgen.loads_spec("isrgen: 1\narch: i386\nhandler: {symbol: h}\nvectors: [{vector: 3}]\n", "d.yaml")
+    spec = loads_x86("isrgen: 1\narch: i386\nhandler: {symbol: h}\nvectors: [{vector: 3}]\n", "d.yaml")
     roles = [s.role for s in spec.frame.slots]
     assert roles[:8] == ["edi", "esi", "ebp", "pushal_esp", "ebx", "edx", "ecx", "eax"]
     assert roles[8:12] == ["gs", "fs", "es", "ds"]
@@ -135,7 +135,7 @@ def test_an_alias_bomb_is_stopped_with_a_located_error() -> None:
     for i in range(1, 9):
         lines.append(f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 9)}]")
     with pytest.raises(SpecError) as info:
-        isrgen.loads_spec("\n".join(lines) + "\n", "bomb.yaml")
+        loads_x86("\n".join(lines) + "\n", "bomb.yaml")
     (diag,) = info.value.diagnostics
     assert "expands to more than" in diag.message and diag.source.file == "bomb.yaml" and diag.source.line >= 1
 
@@ -143,7 +143,7 @@ def test_an_alias_bomb_is_stopped_with_a_located_error() -> None:
 @pytest.mark.parametrize("depth", [100, 5000])
 def test_deep_nesting_is_a_clean_error(depth: int) -> None:
     with pytest.raises(SpecError) as info:
-        isrgen.loads_spec("isrgen: " + "[" * depth + "]" * depth + "\n", "deep.yaml")
+        loads_x86("isrgen: " + "[" * depth + "]" * depth + "\n", "deep.yaml")
     assert any("nested" in d.message for d in info.value.diagnostics), info.value.diagnostics
 
 
@@ -157,6 +157,6 @@ def test_deep_nesting_is_a_clean_error(depth: int) -> None:
 def test_absurd_integers_are_clean_errors(value: str, message: str) -> None:
     text = f"isrgen: 1\narch: x86_64\nhandler: {{symbol: h}}\nvectors: [{{vector: {value}}}]\n"
     with pytest.raises(SpecError) as info:
-        isrgen.loads_spec(text, "big.yaml")
+        loads_x86(text, "big.yaml")
     (diag,) = info.value.diagnostics
     assert message in diag.message and (diag.source.line, diag.path) == (4, "$.vectors[0].vector")

@@ -13,7 +13,7 @@ import re
 from pathlib import Path
 from types import ModuleType
 
-from conftest import SPECS
+from conftest import SPECS, load_x86
 
 import isrgen
 
@@ -30,7 +30,7 @@ PT_REGS = {
 
 
 def _script(tmp_path: Path) -> ModuleType:
-    (path,) = isrgen.build(isrgen.load_spec(LINUX), tmp_path, ["gdb"])
+    (path,) = isrgen.build(load_x86(LINUX), tmp_path, ["gdb"])
     loader_spec = importlib.util.spec_from_file_location("linux_gdb_script", path)
     assert loader_spec is not None and loader_spec.loader is not None
     module = importlib.util.module_from_spec(loader_spec)
@@ -56,7 +56,7 @@ def test_gdb_frame_notes_follow_the_role(tmp_path: Path) -> None:
 
 
 def test_rust_docs_say_what_each_renamed_slot_holds() -> None:
-    (out,) = isrgen.render_outputs(isrgen.load_spec(LINUX), ["rust"])
+    (out,) = isrgen.render_outputs(load_x86(LINUX), ["rust"])
     docs = re.findall(r"/// ([^\n]*)\n    pub (\w+): u64,", out.content)
     by_field = {field: doc for doc, field in docs}
     assert by_field["bx"] == "rbx, saved by the common entry"
@@ -68,7 +68,7 @@ def test_rust_docs_say_what_each_renamed_slot_holds() -> None:
 
 
 def test_rust_and_c_describe_cpu_slots_alike() -> None:
-    spec = isrgen.load_spec(LINUX)
+    spec = load_x86(LINUX)
     c, rust = (o.content for o in isrgen.render_outputs(spec, ["c", "rust"]))
     c_notes = dict(re.findall(r"uint64_t (\w+);  /\* ([^*]+) \*/", c))
     rust_notes = {field: doc for doc, field in re.findall(r"/// ([^\n]*)\n    pub (\w+): u64,", rust)}

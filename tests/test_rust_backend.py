@@ -8,7 +8,7 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import DEFAULT_SPEC, TEST_SPECS, expected_gate_attr, require_tool, run
+from conftest import DEFAULT_SPEC, TEST_SPECS, expected_gate_attr, load_x86, loads_x86, require_tool, run
 
 import isrgen
 from isrgen.proof import toolchain
@@ -16,7 +16,7 @@ from isrgen.proof.elf import read_elf
 
 
 def _module(tmp_path: Path, spec_path: Path = DEFAULT_SPEC) -> Path:
-    (path,) = isrgen.build(isrgen.load_spec(spec_path), tmp_path, ["rust"])
+    (path,) = isrgen.build(load_x86(spec_path), tmp_path, ["rust"])
     return path
 
 
@@ -90,12 +90,12 @@ def test_frame_accessors_constants_and_table(tmp_path: Path) -> None:
     src.write_text(ACCESSORS.format(module=module))
     exe = tmp_path / "accessors"
     run(["rustc", "--edition", "2021", "-C", "relocation-model=static", "-D", "warnings", "-o", str(exe), str(src)])
-    layout = isrgen.compute_layout(isrgen.load_spec(DEFAULT_SPEC))
+    layout = isrgen.compute_layout(load_x86(DEFAULT_SPEC))
     assert run([str(exe)]).stdout.splitlines() == ["14 6 3 true", "0 false", f"14 {layout.size} 256", "true"]
 
 
 def test_frame_returning_handler_signature(tmp_path: Path) -> None:
-    spec = isrgen.load_spec(TEST_SPECS / "linux_order.yaml")
+    spec = load_x86(TEST_SPECS / "linux_order.yaml")
     (out,) = isrgen.render_outputs(spec, ["rust"])
     decls = re.findall(r"pub fn (k_\w+)\(frame: \*mut KRegs\)( -> [^;]+)?;", out.content)
     assert dict(decls) == {
@@ -126,7 +126,7 @@ vectors:
 )
 def test_rust_and_c_keywords_are_rejected_at_load_with_location(handler: str, fragment: str) -> None:
     with pytest.raises(isrgen.SpecError) as info:
-        isrgen.loads_spec(RESERVED.format(handler=handler), "reserved.yaml")
+        loads_x86(RESERVED.format(handler=handler), "reserved.yaml")
     found = [d for d in info.value.diagnostics if fragment in d.message]
     assert found, [d.headline() for d in info.value.diagnostics]
     assert (found[0].source.file, found[0].source.line, found[0].source.col) == ("reserved.yaml", 4, 11)
@@ -160,7 +160,7 @@ def test_rust_idt_fill_builds_every_gate_from_the_table_and_attributes(tmp_path:
     if narrow:  # a static executable is linked below 4 GiB
         text = text.replace("\noutputs:\n", "\ntable: {width: 4, align: 64}\noutputs:\n", 1)
         text = text.replace("  table: .rodata.isr ", "  table: .data.isr_table ", 1)
-    spec = isrgen.loads_spec(text, "spec.yaml")
+    spec = loads_x86(text, "spec.yaml")
     assert spec.table.writable is narrow and spec.table_width == (4 if narrow else 8)
     (module,) = isrgen.build(spec, tmp_path, ["rust"])
     src = tmp_path / "main.rs"
@@ -187,7 +187,7 @@ def test_rust_idt_fill_builds_every_gate_from_the_table_and_attributes(tmp_path:
 
 def test_a_local_table_gets_the_gate_struct_but_no_fill_helper() -> None:
     text = DEFAULT_SPEC.read_text().replace("symbols:\n", "symbols:\n  visibility: {table: local}\n", 1)
-    (out,) = isrgen.render_outputs(isrgen.loads_spec(text, "local.yaml"), ["rust"])
+    (out,) = isrgen.render_outputs(loads_x86(text, "local.yaml"), ["rust"])
     assert "pub struct IsrIdtGate {" in out.content
     assert "assert!(core::mem::size_of::<IsrIdtGate>() == 16);" in out.content
     assert "isr_idt_fill" not in out.content

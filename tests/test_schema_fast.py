@@ -11,10 +11,9 @@ from typing import Any
 
 import fastjsonschema
 import pytest
-from conftest import ROOT, SPECS, TEST_SPECS
+from conftest import ROOT, SPECS, TEST_SPECS, loads_x86
 from hypothesis import HealthCheck, given, settings
 
-from isrgen import loads_spec
 from isrgen.diagnostics import SpecError
 from isrgen.spec.schema import fast_validator
 from isrgen.spec.schema_check import _validator_class, check_schema, spec_schema
@@ -138,5 +137,5 @@ def test_an_invalid_spec_still_gets_every_located_error() -> None:
     messages = sorted(d.message for d in diags)
     assert any("unknown key 'bogus_key'" in m for m in messages), messages
     with pytest.raises(SpecError) as info:
-        loads_spec(text, "bad.yaml")
+        loads_x86(text, "bad.yaml")
     assert all(d.source.file == "bad.yaml" and d.source.line > 0 for d in info.value.diagnostics)

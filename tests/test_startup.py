@@ -1,9 +1,9 @@
-"""What a cold ``isrgen build`` imports (issue #10): the parts left out for start-up
-speed stay out, and leaving them out changes nothing else in the process."""
+"""What a cold ``isrgen build`` imports: the parts left out for start-up speed stay out,
+and using isrgen as a library changes nothing else in the process (no module replaced
+in ``sys.modules``, the garbage collector as it was)."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import subprocess
 import sys
@@ -12,7 +12,6 @@ from pathlib import Path
 import pytest
 from conftest import DEFAULT_SPEC
 
-import isrgen
 from isrgen.backends import builtin_backend, builtin_names, discover
 
 
@@ -23,50 +22,35 @@ def _in_fresh_python(code: str, *args: str) -> dict[str, object]:
 
 
 _BUILD_AND_REPORT = """
-import json, sys
+import gc, json, sys
+before = (gc.isenabled(), gc.get_threshold(), {k: id(v) for k, v in sys.modules.items()})
 import isrgen
 isrgen.build(isrgen.load_spec(sys.argv[1]), sys.argv[2])
-loaded = sorted(m for m in sys.modules if m.split(".")[0] in ("pygments", "jsonschema", "fastjsonschema", "isrgen"))
-metadata = sys.modules.get("importlib.metadata")
-report = {"modules": loaded, "metadata_lazy": type(metadata).__name__ == "_LazyModule"}
-# everything left out still works for whoever needs it afterwards
-from importlib.metadata import version
-report["mako_version"] = version("mako")
-report["metadata_real"] = type(sys.modules["importlib.metadata"]).__name__
-try:
-    import pygments.lexers
-    report["pygments"] = "imported"
-except ImportError as exc:
-    report["pygments"] = f"missing: {exc}"
+watched = ("pygments", "jsonschema", "fastjsonschema", "mako", "isrgen")
+loaded = sorted(m for m in sys.modules if m.split(".")[0] in watched)
+replaced = sorted(k for k, i in before[2].items() if k in sys.modules and id(sys.modules[k]) != i)
+lazy = sorted(k for k, v in sys.modules.items() if type(v).__name__ == "_LazyModule")
+report = {"modules": loaded, "replaced": replaced, "lazy": lazy,
+          "gc_same": (gc.isenabled(), gc.get_threshold()) == before[:2]}
 print(json.dumps(report))
 """
 
 
-def test_a_cold_build_leaves_out_jsonschema_pygments_and_unused_backends(tmp_path: Path) -> None:
+def test_a_cold_build_leaves_out_jsonschema_pygments_mako_and_unused_backends(tmp_path: Path) -> None:
     report = _in_fresh_python(_BUILD_AND_REPORT, str(DEFAULT_SPEC), str(tmp_path / "out"))
     modules = report["modules"]
     assert isinstance(modules, list)
-    assert not [m for m in modules if m.startswith(("pygments", "jsonschema", "fastjsonschema"))], modules
+    assert not [m for m in modules if m.startswith(("pygments", "jsonschema", "fastjsonschema", "mako"))], modules
     # specs/x86_64.yaml writes gas and c only
     assert "isrgen.backends.gas" in modules and "isrgen.backends.c_header" in modules
     assert not {"isrgen.backends.rust", "isrgen.backends.nasm", "isrgen.backends.gdb"} & set(modules)
-    assert report["metadata_lazy"] is True
-    assert report["metadata_real"] == "module"
-    assert report["mako_version"]
-    if importlib.util.find_spec("pygments") is not None:
-        assert report["pygments"] == "imported"
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["isr.S", "isr.h"]
 
 
-def test_output_is_the_same_when_pygments_and_metadata_were_imported_first(tmp_path: Path) -> None:
-    code = (
-        "import sys, importlib.metadata, mako.exceptions, isrgen; "
-        "isrgen.build(isrgen.load_spec(sys.argv[1]), sys.argv[2]); print('{}')"
-    )
-    _in_fresh_python(code, str(DEFAULT_SPEC), str(tmp_path / "eager"))
-    isrgen.build(isrgen.load_spec(DEFAULT_SPEC), tmp_path / "here")
-    for name in ("isr.S", "isr.h"):
-        assert (tmp_path / "eager" / name).read_bytes() == (tmp_path / "here" / name).read_bytes()
+def test_the_library_has_no_process_global_side_effects(tmp_path: Path) -> None:
+    report = _in_fresh_python(_BUILD_AND_REPORT, str(DEFAULT_SPEC), str(tmp_path / "out"))
+    assert report["replaced"] == [] and report["lazy"] == []
+    assert report["gc_same"] is True
 
 
 def test_builtin_backends_load_one_at_a_time() -> None:
@@ -96,8 +80,29 @@ def test_builtin_names_match_the_entry_points_in_pyproject() -> None:
 def test_every_builtin_renders_in_a_fresh_process(name: str, tmp_path: Path) -> None:
     code = (
         "import sys, isrgen; isrgen.build(isrgen.load_spec(sys.argv[1]), sys.argv[2], [sys.argv[3]]); "
-        "import json, sys; print(json.dumps({'pygments': 'pygments' in sys.modules}))"
+        "import json, sys; print(json.dumps({'mako': 'mako' in sys.modules}))"
     )
     report = _in_fresh_python(code, str(DEFAULT_SPEC), str(tmp_path), name)
-    assert report == {"pygments": False}
+    assert report == {"mako": False}
     assert len(list(tmp_path.iterdir())) == 1
+
+
+def test_templates_refuse_what_they_cannot_do() -> None:
+    from isrgen.backends.templating import TemplateError, translate
+
+    with pytest.raises(TemplateError, match="unknown control line"):
+        translate("% while True:\nx\n% endwhile\n", ("view",))
+    with pytest.raises(TemplateError, match="not closed"):
+        translate("% for x in view:\n${x}\n", ("view",))
+    with pytest.raises(TemplateError, match="unterminated"):
+        translate("a ${view.b\n", ("view",))
+
+
+def test_template_text_is_interpolated_and_looped() -> None:
+    from isrgen.backends.templating import translate
+
+    namespace: dict[str, object] = {}
+    exec(translate("head ${view[0]}\n% for x in view:\n% if x % 2:\n  ${'{' + str(x) + '}'}\n% else:\n  even\n% endif\n% endfor\n", ("view",)), namespace)  # noqa: E501
+    out: list[str] = []
+    namespace["render"](out, view=[1, 2, 3])  # type: ignore[operator]
+    assert "".join(out) == "head 1\n  {1}\n  even\n  {3}\n"

@@ -11,12 +11,12 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import DEFAULT_SPEC, isrgen_cmd, run
+from conftest import DEFAULT_SPEC, isrgen_cmd, load_x86, loads_x86, run
 from elftools.elf.elffile import ELFFile
 from minikernel_build import KERNEL_SRC, build_kernel
 
 import isrgen
-from isrgen.arch.x86.codegen import stub_stride
+from isrgen.arch.x86.codegen.base import stub_stride
 from isrgen.diagnostics import UsageError
 from isrgen.proof.verify import verify_kernel
 
@@ -25,7 +25,7 @@ EXIT_VERIFY_FAILED = 4
 
 @pytest.fixture(scope="module")
 def spec() -> isrgen.Spec:
-    return isrgen.load_spec(DEFAULT_SPEC)
+    return load_x86(DEFAULT_SPEC)
 
 
 @pytest.fixture(scope="module")
@@ -56,6 +56,7 @@ def test_verify_catches_seed000_stubs_in_rodata(spec: isrgen.Spec, tmp_path: Pat
         elf = ELFFile(fh)
         sym = elf.get_section_by_name(".symtab").get_symbol_by_name("isr_stub_32")[0]  # type: ignore[union-attr]
         rodata = elf.get_section_by_name(".rodata")
+        assert rodata is not None
         assert rodata["sh_addr"] <= sym["st_value"] < rodata["sh_addr"] + rodata["sh_size"]
     report = verify_kernel(spec, kernel)
     assert not report.ok
@@ -118,20 +119,20 @@ def test_verify_catches_stub_stride(spec: isrgen.Spec, tmp_path: Path) -> None:
 def test_verify_catches_frame_struct_mismatch(good_kernel: Path) -> None:
     text = DEFAULT_SPEC.read_text().replace("rbp, rdi, rsi,", "rbp, rsi, rdi,")
     assert text != DEFAULT_SPEC.read_text()
-    other = isrgen.loads_spec(text, "swapped.yaml")
+    other = loads_x86(text, "swapped.yaml")
     findings = verify_kernel(other, good_kernel).findings
     assert sorted((f.check, f.message.split(" is at")[0]) for f in findings) == [
         ("frame-offset", "struct isr_frame member rdi"),
         ("frame-offset", "struct isr_frame member rsi"),
     ]
-    padded = isrgen.loads_spec(DEFAULT_SPEC.read_text().replace("rbx, rax,", "rbx, rax, pad,"), "padded.yaml")
+    padded = loads_x86(DEFAULT_SPEC.read_text().replace("rbx, rax,", "rbx, rax, pad,"), "padded.yaml")
     checks = {f.check for f in verify_kernel(padded, good_kernel).findings}
     assert "frame-size" in checks
 
 
 def test_verify_reports_missing_symbols(good_kernel: Path) -> None:
     text = DEFAULT_SPEC.read_text().replace('stub: "{prefix}stub_{n}"', 'stub: "{prefix}vec_{n}"')
-    findings = verify_kernel(isrgen.loads_spec(text, "renamed.yaml"), good_kernel).findings
+    findings = verify_kernel(loads_x86(text, "renamed.yaml"), good_kernel).findings
     missing = {f.symbol for f in findings if f.check == "missing-symbol"}
     assert missing == {f"isr_vec_{n}" for n in range(256)}
 
@@ -174,4 +175,4 @@ def test_verify_checks_the_architecture_both_ways(good_kernel: Path) -> None:
     from conftest import SPECS
 
     with pytest.raises(UsageError, match=r"a 64-bit EM_X86_64 ELF file, the spec is for i386 \(32-bit EM_386\)"):
-        verify_kernel(isrgen.load_spec(SPECS / "i386.yaml"), good_kernel)
+        verify_kernel(load_x86(SPECS / "i386.yaml"), good_kernel)

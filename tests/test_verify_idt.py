@@ -14,7 +14,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import DEFAULT_SPEC, expected_gate_attr, isrgen_cmd, run
+from conftest import DEFAULT_SPEC, expected_gate_attr, isrgen_cmd, load_x86, run
 from elftools.elf.elffile import ELFFile
 from minikernel_build import KERNEL_SRC, build_kernel
 
@@ -59,7 +59,7 @@ def _linker_script(spec: isrgen.Spec, edits: dict[int, dict[str, object]] | None
 
 @pytest.fixture(scope="module")
 def spec() -> isrgen.Spec:
-    return isrgen.load_spec(DEFAULT_SPEC)
+    return load_x86(DEFAULT_SPEC)
 
 
 @pytest.fixture(scope="module")

@@ -54,6 +54,17 @@ class ArchFacts:
     features: frozenset[str] = frozenset()
     #: size of one IDT gate descriptor in bytes
     gate_size: int = 16
+    #: registers the generated entry relies on, by purpose ("cdecl_frame", "simd_frame",
+    #: "paranoid_flag"): a layout using that purpose must save the register
+    reserved_registers: tuple[tuple[str, str], ...] = ()
+    #: registers a syscall return overwrites (they cannot be restored from the frame)
+    syscall_clobbered: tuple[str, ...] = ()
+    #: registers a syscall entry restores when the spec lists none
+    syscall_restored: tuple[str, ...] = ()
+
+    def reserved_register(self, purpose: str) -> str:
+        """The register the generated code uses for ``purpose`` ("" when it has none)."""
+        return dict(self.reserved_registers).get(purpose, "")
 
     @property
     def bits(self) -> int:

@@ -123,7 +123,9 @@ class RustSupport:
 
     #: the rustc target triple the layout checker builds for
     target: str
-    #: text placed before the assembly in ``global_asm!`` (e.g. an ``options(...)``), or ""
+    #: comment lines the module's header says about the assembly's syntax
+    asm_note: tuple[str, ...] = ()
+    #: the ``options(...)`` argument ``global_asm!`` ends with, or "" for none
     asm_options: str = ""
 
 
@@ -135,11 +137,11 @@ class GdbSupport:
     restore_registers: Mapping[str, str]
     #: the frame roles restored besides the saved general-purpose registers, in frame order
     restored_cpu_roles: frozenset[str]
-    #: ``(bit, short name, set text, clear text)`` of the page-fault error code, low bit first
-    page_fault_bits: tuple[tuple[int, str, str, str], ...]
-    page_fault_vector: int
-    #: vectors whose error code is a segment selector
-    selector_vectors: tuple[int, ...]
+    #: Python lines defining the constants the decoders read
+    decoder_constants: tuple[str, ...]
+    #: Python source lines defining ``decode_error_code(vector, code)`` (it may read
+    #: ``CPU_ERROR_CODE_VECTORS``, the vectors whose CPU pushes an error code)
+    decoders: tuple[str, ...]
     #: the frame role whose low bits give the interrupted privilege level, and the role
     #: holding the interrupted program counter (printed with its symbol)
     privilege_role: str

@@ -121,6 +121,23 @@ def unsupported_reason(name: str, backend: Backend, isa: Isa) -> str | None:
     return f"backend {name!r} does not generate for {isa.name}"
 
 
+class Catalogue:
+    """The backends as the loader sees them (see :class:`isrgen.spec.loader.BackendCatalogue`)."""
+
+    def unknown_reason(self, name: str) -> str | None:
+        # plugins are only scanned for a name that is not built in
+        if name in builtin_names() or name in (known := available_backends()):
+            return None
+        return f"unknown backend {name!r}{did_you_mean(name, known)} (available: {', '.join(sorted(known))})"
+
+    def unsupported_reason(self, name: str, isa: Isa) -> str | None:
+        return unsupported_reason(name, get_backend(name), isa)
+
+
+#: the catalogue :func:`isrgen.load_spec` checks a spec's outputs against
+CATALOGUE = Catalogue()
+
+
 def get_backend(name: str) -> Backend:
     """The backend called ``name``; a :class:`UsageError` listing the others if there is none."""
     builtin = builtin_backend(name)
@@ -133,7 +150,9 @@ def get_backend(name: str) -> Backend:
 
 
 __all__ = [
+    "CATALOGUE",
     "ENTRY_POINT_GROUP",
+    "Catalogue",
     "Backend",
     "BackendInfo",
     "GenerationContext",

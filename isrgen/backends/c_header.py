@@ -162,4 +162,4 @@ class CHeaderBackend:
     default_filename: ClassVar[str] = "isr.h"
 
     def render(self, ctx: GenerationContext, filename: str) -> str:
-        return render_template("c_header.h.mako", view=c_header_view(ctx, filename))
+        return render_template("c_header.h.tmpl", view=c_header_view(ctx, filename))

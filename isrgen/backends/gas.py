@@ -47,4 +47,4 @@ class GasBackend:
     default_filename: ClassVar[str] = "isr.S"
 
     def render(self, ctx: GenerationContext, filename: str) -> str:
-        return render_template("gas.S.mako", view=ctx.shared(gas_view))
+        return render_template("gas.S.tmpl", view=ctx.shared(gas_view))

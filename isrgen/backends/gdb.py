@@ -6,8 +6,8 @@ It defines three commands, named after the spec's symbol prefix (``isr_`` gives
 - ``isr-frame EXPR``: print the frame at address EXPR with named fields, the
   vector's name and the error code decoded (page-fault bits, selector error codes);
 - ``isr-restore EXPR``: load the registers saved in the frame into the CPU, so
-  ``bt``, ``frame`` and ``info locals`` show the interrupted context (seed 001's
-  ``restore_env``); the handler's registers are kept;
+  ``bt``, ``frame`` and ``info locals`` show the interrupted context; the
+  handler's registers are kept;
 - ``isr-unrestore``: put the handler's registers back.
 
 Every value is decided here; the template only prints them.
@@ -38,9 +38,9 @@ class GdbView:
     vector_names: str
     #: repr of the vectors whose CPU pushes an error code
     cpu_error_vectors: str
-    selector_vectors: str
-    page_fault_vector: int
-    page_fault_bits: str
+    #: the ISA's error-code decoders and the constants they read (Python source lines)
+    decoder_constants: tuple[str, ...]
+    decoders: tuple[str, ...]
     #: repr of [(frame field, gdb register), ...]
     restore: str
     vector_field: str
@@ -79,9 +79,8 @@ def gdb_view(ctx: GenerationContext) -> GdbView:
         fields=repr(fields),
         vector_names=repr({v.number: v.name for v in spec.vectors}),
         cpu_error_vectors=repr(sorted(v.number for v in spec.vectors if v.error_code)),
-        selector_vectors=repr(list(gdb.selector_vectors)),
-        page_fault_vector=gdb.page_fault_vector,
-        page_fault_bits=repr(list(gdb.page_fault_bits)),
+        decoder_constants=gdb.decoder_constants,
+        decoders=gdb.decoders,
         restore=repr(restore),
         vector_field=repr(vector_field),
         privilege_field=repr(by_role.get(gdb.privilege_role)),
@@ -105,4 +104,4 @@ class GdbBackend:
         return isa.gdb is not None
 
     def render(self, ctx: GenerationContext, filename: str) -> str:
-        return render_template("gdb.py.mako", view=gdb_view(ctx))
+        return render_template("gdb.py.tmpl", view=gdb_view(ctx))

@@ -48,4 +48,4 @@ class NasmBackend:
         return "nasm" in isa.dialects
 
     def render(self, ctx: GenerationContext, filename: str) -> str:
-        return render_template("nasm.asm.mako", view=nasm_view(ctx))
+        return render_template("nasm.asm.tmpl", view=nasm_view(ctx))

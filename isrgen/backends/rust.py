@@ -1,9 +1,8 @@
 """Rust backend: the stubs in ``global_asm!``, a ``#[repr(C)]`` frame struct, constants, externs.
 
-The assembly is the GAS backend's text, unchanged except for quoting: rustc's
-``global_asm!`` assembles with LLVM in Intel syntax by default, and isrgen writes
-Intel syntax for every dialect, so no ``.intel_syntax`` directive (and no
-``options(att_syntax)``) is needed.  Every section is opened with
+The assembly is the GAS backend's text without its prologue, unchanged except for
+quoting; the ISA says which ``options(...)`` ``global_asm!`` needs for it (x86:
+none, rustc's default Intel syntax is what isrgen writes).  Every section is opened with
 ``.pushsection`` and closed with ``.popsection``, so the block leaves the
 assembler's section state as it found it (Rust Reference, inline assembly
 rules; rust-lang/rust#138247).
@@ -66,6 +65,9 @@ class RustView:
     functions: tuple[str, ...]
     statics: tuple[str, ...]
     asm_lines: tuple[str, ...]
+    #: what the header says about the assembly, and ``global_asm!``'s options (from the ISA)
+    asm_note: tuple[str, ...]
+    asm_options: str
     gate: RustTableHelper | None
 
 
@@ -218,6 +220,8 @@ def rust_view(ctx: GenerationContext) -> RustView:
         functions=tuple(functions),
         statics=statics,
         asm_lines=_asm_lines(ctx),
+        asm_note=ctx.isa.rust.asm_note if ctx.isa.rust else (),
+        asm_options=ctx.isa.rust.asm_options if ctx.isa.rust else "",
         gate=_table_helper(ctx),
     )
 
@@ -234,4 +238,4 @@ class RustBackend:
         return isa.rust is not None
 
     def render(self, ctx: GenerationContext, filename: str) -> str:
-        return render_template("rust.rs.mako", view=rust_view(ctx))
+        return render_template("rust.rs.tmpl", view=rust_view(ctx))

@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 
 import click
 
+from isrgen import load_spec
 from isrgen._version import __version__
 from isrgen.backends import discover
 from isrgen.cli.diag_format import ErrorFormat, format_diagnostic, github_data
@@ -23,7 +24,7 @@ from isrgen.model.spec import Spec
 from isrgen.output.build import input_files, outputs_current, plan_outputs, render_outputs, stale_outputs, write_outputs
 from isrgen.output.depfile import cargo_rerun_lines, check_build_paths, write_depfile
 from isrgen.output.files import prepare_output_dir
-from isrgen.spec.loader import describe_spec, load_spec
+from isrgen.spec.loader import describe_spec
 from isrgen.spec.schema_check import schema_text
 
 #: exit status for a spec with errors

@@ -13,7 +13,6 @@ from isrgen.cli.diag_format import JSON_FORMAT, check_result_json
 from isrgen.diagnostics import Diagnostic, SourceRef, SpecError, UsageError
 from isrgen.model.package_spec import PackageSpec
 from isrgen.model.spec import Spec
-from isrgen.spec.loader import load_spec
 
 
 @attrs.frozen
@@ -33,6 +32,8 @@ def check_file(path: str | os.PathLike[str]) -> CheckResult:
     """Load and validate one spec; never raises for a problem with the spec or the file."""
     name = os.fspath(path)
     try:
+        from isrgen import load_spec
+
         return CheckResult(name, spec=load_spec(path))
     except SpecError as exc:
         return CheckResult(name, exc.diagnostics)

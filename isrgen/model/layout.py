@@ -91,11 +91,6 @@ class FrameLayout:
         return any(f.role == key or f.name == key for f in self.fields)
 
     @property
-    def software_fields(self) -> tuple[Field, ...]:
-        """Fields written by the stub and the entry code (everything below the CPU frame)."""
-        return tuple(f for f in self.fields if f.kind is not FieldKind.CPU)
-
-    @property
     def saved_below_stub(self) -> tuple[Field, ...]:
         """Fields the common entry saves: everything below the vector/error-code slots."""
         return tuple(

@@ -11,6 +11,7 @@ from __future__ import annotations
 import enum
 import functools
 from collections.abc import Callable
+from typing import Any
 
 import attrs
 
@@ -111,7 +112,7 @@ class ErrorCodeFiller(enum.StrEnum):
 
     #: nothing
     NONE = "none"
-    #: a ``nop`` (seed 001's script), so every stub has the same instruction count
+    #: a ``nop`` (as some tutorial kernels' stubs do), so every stub has the same instruction count
     NOP = "nop"
 
 
@@ -392,6 +393,13 @@ class Simd:
     source: SourceRef = _src()
 
 
+def default(cls: type, name: str) -> Any:
+    """The model's default for attribute ``name`` of ``cls``: the one place a default is
+    written (the loader fills an absent key with it)."""
+    value: Any = attrs.fields_dict(cls)[name].default
+    return value.factory() if isinstance(value, attrs.Factory) else value  # type: ignore[arg-type]
+
+
 @attrs.frozen
 class Syscall:
     """A SYSCALL/SYSRET entry that builds the same frame as an interrupt."""
@@ -407,8 +415,9 @@ class Syscall:
     user_cs: int = 0x23
     user_ss: int = 0x1B
     #: registers restored from the frame on sysret; every other saved GPR is zeroed
-    #: (rcx and r11 always carry the return RIP and RFLAGS)
-    restored: tuple[str, ...] = ("rax", "rdx", "rbx", "rbp", "r12", "r13", "r14", "r15")
+    #: (rcx and r11 always carry the return RIP and RFLAGS).  When a spec lists none, the
+    #: loader picks the architecture's ``syscall_restored`` that the frame saves.
+    restored: tuple[str, ...] = ()
     source: SourceRef = _src()
 
 

@@ -11,8 +11,9 @@ from __future__ import annotations
 import hashlib
 import os
 from pathlib import Path as FsPath
+from typing import Protocol
 
-from isrgen.arch import ArchFacts, get_arch, get_isa
+from isrgen.arch import ArchFacts, Isa, get_arch, get_isa
 from isrgen.arch.isa import SpecPipeline, get_pipeline, known_isas
 from isrgen.diagnostics import Diagnostic, SourceRef, SpecError, UsageError
 from isrgen.model.package_spec import PackageSpec
@@ -44,7 +45,6 @@ from isrgen.spec.resolve.entry import EntryResolver
 from isrgen.spec.resolve.frame import FrameResolver
 from isrgen.spec.resolve.vectors import VectorResolver
 from isrgen.spec.schema_check import check_schema
-from isrgen.spec.suggest import did_you_mean
 from isrgen.spec.yamlsource import Document, Path, parse_yaml
 
 
@@ -63,17 +63,33 @@ def read_spec_text(path: str | os.PathLike[str]) -> str:
         raise UsageError(f"{p}: cannot read: {exc.strerror}") from None
 
 
-def load_spec(path: str | os.PathLike[str]) -> Spec | PackageSpec:
-    """Load, validate and resolve the spec at ``path``.
+class BackendCatalogue(Protocol):
+    """What the loader asks about the backends an ``outputs:`` block names (the spec stage
+    does not import the backends: :func:`isrgen.load_spec` passes the real catalogue)."""
+
+    def unknown_reason(self, name: str) -> str | None:
+        """Why ``name`` is not a backend (None when it is one)."""
+        ...
+
+    def unsupported_reason(self, name: str, isa: Isa) -> str | None:
+        """Why backend ``name`` does not generate for ``isa`` (None when it does)."""
+        ...
+
+
+def load_spec(path: str | os.PathLike[str], *, backends: BackendCatalogue | None = None) -> Spec | PackageSpec:
+    """Load, validate and resolve the spec at ``path``; with ``backends``, the backends the
+    spec's outputs name are checked too.
 
     Raises :class:`SpecError` listing every problem (each with file:line:col),
     or :class:`UsageError` when the file cannot be read.
     """
     text = read_spec_text(path)
-    return loads_spec(text, os.fspath(path))
+    return loads_spec(text, os.fspath(path), backends=backends)
 
 
-def loads_spec(text: str, filename: str = "<string>") -> Spec | PackageSpec:
+def loads_spec(
+    text: str, filename: str = "<string>", *, backends: BackendCatalogue | None = None
+) -> Spec | PackageSpec:
     """Like :func:`load_spec` for a spec given as text; ``filename`` names it in messages.
 
     An ``arch`` whose ISA package owns its spec model (:class:`~isrgen.arch.isa.SpecPipeline`)
@@ -91,6 +107,7 @@ def loads_spec(text: str, filename: str = "<string>") -> Spec | PackageSpec:
     diags = check_schema(doc.data, doc.locations)
     bad = {_path_of(d) for d in diags}
     resolver = _Resolver(doc.data, doc.locations, bad)
+    resolver.catalogue = backends
     spec = resolver.resolve(filename, hashlib.sha256(text.encode("utf-8")).hexdigest())
     diags.extend(resolver.diags)
     if diags or spec is None:
@@ -118,6 +135,8 @@ def _path_of(d: Diagnostic) -> str:
 
 class _Resolver(FrameResolver, VectorResolver, EntryResolver):
     """The semantic pass: defaults, expansion, cross-checks."""
+
+    catalogue: BackendCatalogue | None = None
 
     def resolve(self, filename: str, sha256: str) -> Spec | None:
         arch_name = self.data.get("arch")
@@ -289,8 +308,6 @@ class _Resolver(FrameResolver, VectorResolver, EntryResolver):
         return Handler(symbol, convention, returns, align, frame_arg, args or ("frame",), self.src(("handler",)))
 
     def outputs(self) -> tuple[Output, ...]:
-        from isrgen.backends import available_backends, builtin_names, get_backend, unsupported_reason
-
         raw = self.data.get("outputs")
         if not isinstance(raw, dict) or not self.ok(("outputs",)):
             return tuple(Output(b, f) for b, f in DEFAULT_OUTPUTS.items())
@@ -298,16 +315,16 @@ class _Resolver(FrameResolver, VectorResolver, EntryResolver):
         files: dict[str, str] = {}
         for backend, filename in raw.items():
             path = ("outputs", backend)
-            # plugins are only scanned for a name that is not built in
-            if backend not in builtin_names() and backend not in (known := available_backends()):
-                hint = f"{did_you_mean(backend, known)} (available: {', '.join(sorted(known))})"
-                self.err(path, f"unknown backend {backend!r}{hint}", at_key=True)
-                continue
-            isa = get_isa(arch_name) if isinstance(arch_name := self.data.get("arch"), str) else None
-            reason = unsupported_reason(backend, get_backend(backend), isa) if isa is not None else None
-            if reason is not None:
-                self.err(path, reason, at_key=True)
-                continue
+            if self.catalogue is not None:
+                unknown = self.catalogue.unknown_reason(backend)
+                if unknown is not None:
+                    self.err(path, unknown, at_key=True)
+                    continue
+                isa = get_isa(arch_name) if isinstance(arch_name := self.data.get("arch"), str) else None
+                reason = self.catalogue.unsupported_reason(backend, isa) if isa is not None else None
+                if reason is not None:
+                    self.err(path, reason, at_key=True)
+                    continue
             if filename in (".", ".."):
                 self.err(path, f"output file name {filename!r} names a folder, not a file")
                 continue

@@ -2,7 +2,7 @@
 
 jsonschema reports every problem with its path, which is what a spec with
 mistakes needs, but importing it costs about 30 ms, more than the rest of a
-cold ``isrgen build`` spends on the spec (issue #10).  A valid spec is therefore
+cold ``isrgen build`` spends on the spec.  A valid spec is therefore
 first checked by a validator that fastjsonschema generated from the same schema
 ahead of time (``isrgen/spec/schema/fast_validator.py``, kept in step with
 :func:`fast_validator_source` by a test; it runs without fastjsonschema).  Only when that check fails does
@@ -20,9 +20,6 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from typing import Any
-
-#: the module :func:`fast_validator_source` writes
-FAST_VALIDATOR_MODULE = "isrgen.spec.schema.fast_validator"
 
 _HEADER = (
     "# Generated from isrgen/spec/schema/spec.schema.json by fastjsonschema; do not edit.\n"

@@ -135,12 +135,13 @@ def read_obj(path: Path) -> Obj:
                     sym["st_info"]["type"],
                 )
         relocations: dict[str, tuple[tuple[int, int, tuple[str, int]], ...]] = {}
-        for sec in elf.iter_sections():
-            if not isinstance(sec, RelocationSection):
+        for relsec in elf.iter_sections():
+            if not isinstance(relsec, RelocationSection):
                 continue
-            table = elf.get_section(sec["sh_link"])
+            table = elf.get_section(relsec["sh_link"])
+            assert isinstance(table, SymbolTableSection)
             rows = []
-            for rel in sec.iter_relocations():
+            for rel in relsec.iter_relocations():
                 sym = table.get_symbol(rel["r_info_sym"])
                 shndx = sym["st_shndx"]
                 if isinstance(shndx, int) and shndx in names:
@@ -148,5 +149,5 @@ def read_obj(path: Path) -> Obj:
                 else:
                     target = (sym.name, int(rel["r_addend"]))
                 rows.append((int(rel["r_offset"]), int(rel["r_info_type"]), target))
-            relocations[names[sec["sh_info"]]] = tuple(sorted(rows))
+            relocations[names[relsec["sh_info"]]] = tuple(sorted(rows))
     return Obj(sections, relocations, symbols)

@@ -13,6 +13,7 @@ import pytest
 from a64_helpers import VARIANTS, assemble_spec, kernel_spec, read_obj, variant, variant_text
 from conftest import require_tool, run
 from elftools.elf.constants import SH_FLAGS
+from elftools.elf.sections import SymbolTableSection
 
 from isrgen.arch.aarch64.options import Aarch64Spec
 from isrgen.arch.aarch64.prove import handler_stub_source
@@ -90,6 +91,7 @@ def linked(spec: Aarch64Spec, tmp: Path) -> tuple[dict[str, int], bytes, int]:
         elf = ELFFile(fh)
         text = elf.get_section_by_name(".text")
         symtab = elf.get_section_by_name(".symtab")
+        assert isinstance(symtab, SymbolTableSection) and text is not None
         syms = {s.name: int(s["st_value"]) for s in symtab.iter_symbols() if s.name}
         return syms, bytes(text.data()), int(text["sh_addr"])
 

@@ -41,7 +41,9 @@ def test_rules_at_the_call(name: str, record: int, assembler: str, tmp_path: Pat
     obj = assemble_spec(spec, tmp_path, assembler)
     with open(obj, "rb") as fh:
         elf = ELFFile(fh)
-        code = bytes(elf.get_section_by_name(spec.sections.code).data())
+        code_section = elf.get_section_by_name(spec.sections.code)
+        assert code_section is not None
+        code = bytes(code_section.data())
         entries = elf.get_dwarf_info().EH_CFI_entries()
         cies = [e for e in entries if isinstance(e, CIE)]
         fdes = [e for e in entries if isinstance(e, FDE)]

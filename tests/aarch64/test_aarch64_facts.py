@@ -33,10 +33,10 @@ def test_slot_origins() -> None:
 
 def test_exception_classes() -> None:
     # Arm ARM D17.2, ESR_EL1.EC
-    assert facts.Ec.SVC64 == 0x15
-    assert facts.Ec.DATA_ABORT_LOWER == 0x24 and facts.Ec.DATA_ABORT_SAME == 0x25
-    assert facts.Ec.INSN_ABORT_LOWER == 0x20 and facts.Ec.INSN_ABORT_SAME == 0x21
-    assert facts.Ec.UNKNOWN == 0x00 and facts.Ec.SP_ALIGNMENT == 0x26 and facts.Ec.PC_ALIGNMENT == 0x22
+    assert int(facts.Ec.SVC64) == 0x15
+    assert int(facts.Ec.DATA_ABORT_LOWER) == 0x24 and int(facts.Ec.DATA_ABORT_SAME) == 0x25
+    assert int(facts.Ec.INSN_ABORT_LOWER) == 0x20 and int(facts.Ec.INSN_ABORT_SAME) == 0x21
+    assert int(facts.Ec.UNKNOWN) == 0x00 and int(facts.Ec.SP_ALIGNMENT) == 0x26 and int(facts.Ec.PC_ALIGNMENT) == 0x22
     assert facts.ESR_EC_SHIFT == 26 and facts.ESR_IL == 0x0200_0000
 
 

@@ -4,6 +4,13 @@ i386 / IA-32 protected mode (Intel SDM Vol. 3A ch. 6)."""
 from __future__ import annotations
 
 from isrgen.arch.facts import ArchFacts, ExceptionInfo
+from isrgen.arch.x86.codegen.registers import (
+    CDECL_FRAME_REGISTER,
+    PARANOID_FLAG_REGISTER,
+    SIMD_FRAME_REGISTER,
+    SYSCALL_RESTORED,
+    SYSRET_REGISTERS,
+)
 
 _E = ExceptionInfo
 
@@ -78,6 +85,9 @@ X86_64 = ArchFacts(
     frame_pointer="rbp",
     features=frozenset({"swapgs", "syscall", "ist", "simd", "paranoid"}),
     gate_size=16,
+    reserved_registers=(("simd_frame", SIMD_FRAME_REGISTER), ("paranoid_flag", PARANOID_FLAG_REGISTER)),
+    syscall_clobbered=SYSRET_REGISTERS,
+    syscall_restored=SYSCALL_RESTORED,
 )
 
 I386 = ArchFacts(
@@ -106,4 +116,5 @@ I386 = ArchFacts(
     cpu_aligns_stack=False,
     features=frozenset(),
     gate_size=8,
+    reserved_registers=(("cdecl_frame", CDECL_FRAME_REGISTER),),
 )

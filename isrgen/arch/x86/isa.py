@@ -44,14 +44,58 @@ FIELD_NOTES = {
     "frame_pointer": "interrupted frame pointer, stored by the stub; the handler's frame pointer points here",
 }
 
+#: the gdb script's error-code decoders (Python source run inside gdb): page-fault bits
+#: (SDM Vol. 3A 6.15, interrupt 14) and selector error codes (SDM Vol. 3A 6.13)
+GDB_DECODERS = '''\
+def decode_page_fault(code):
+    """Page-fault error code (SDM Vol. 3A 6.15, interrupt 14) as flag names."""
+    parts = []
+    for bit, name, set_text, clear_text in PAGE_FAULT_BITS:
+        on = (code >> bit) & 1
+        text = set_text if on else clear_text
+        if on or text:
+            parts.append("%s=%d (%s)" % (name, on, text))
+    return ", ".join(parts)
+
+
+def decode_selector(code):
+    """Selector error code (SDM Vol. 3A 6.13): EXT, IDT, TI and the index."""
+    ext, idt, ti, index = code & 1, (code >> 1) & 1, (code >> 2) & 1, (code >> 3) & 0x1FFF
+    if idt:
+        where = "IDT vector %d" % index
+    else:
+        where = "%s index %d (selector %#x)" % ("LDT" if ti else "GDT", index, code & 0xFFFC)
+    return "EXT=%d (%s), IDT=%d, TI=%d: %s" % (
+        ext,
+        "external event" if ext else "not external",
+        idt,
+        ti,
+        where,
+    )
+
+
+def decode_error_code(vector, code):
+    """The error code of `vector` in words; empty when it has no defined meaning."""
+    if vector == PAGE_FAULT_VECTOR:
+        return decode_page_fault(code)
+    if vector in SELECTOR_ERROR_VECTORS:
+        return "null selector / not selector related" if code == 0 else decode_selector(code)
+    if vector not in CPU_ERROR_CODE_VECTORS:
+        return "synthetic (the CPU pushes none for this vector)"
+    return ""
+'''
+
 #: gdb's names for the 64-bit registers a frame slot restores, by role (gdb calls RFLAGS
 #: ``eflags``; ``$ax``, ``$bx``... would be the 16-bit pseudo-registers)
 _GDB_LONG_MODE = GdbSupport(
     restore_registers={**{r: r for r in (*X86_64.gprs, "rip", "rsp")}, "rflags": "eflags"},
     restored_cpu_roles=frozenset({"rip", "rsp", "rflags"}),
-    page_fault_bits=PAGE_FAULT_BITS,
-    page_fault_vector=PAGE_FAULT_VECTOR,
-    selector_vectors=SELECTOR_ERROR_VECTORS,
+    decoder_constants=(
+        f"SELECTOR_ERROR_VECTORS = frozenset({list(SELECTOR_ERROR_VECTORS)!r})",
+        f"PAGE_FAULT_VECTOR = {PAGE_FAULT_VECTOR}",
+        f"PAGE_FAULT_BITS = {list(PAGE_FAULT_BITS)!r}",
+    ),
+    decoders=tuple(GDB_DECODERS.splitlines()),
     privilege_role="cs",
     pc_role="rip",
 )
@@ -76,7 +120,7 @@ class X86Isa:
         return self.facts.word_size == 8
 
     def build_program(self, spec: Any, layout: Any) -> Program:
-        from isrgen.arch.x86.codegen import build_program
+        from isrgen.arch.x86.codegen.program import build_program
 
         return build_program(spec, layout)
 
@@ -111,7 +155,7 @@ class X86Isa:
         return str(gate_type(spec, vector))
 
     def stub_stride(self, spec: Any) -> int | None:
-        from isrgen.arch.x86.codegen import stub_stride
+        from isrgen.arch.x86.codegen.base import stub_stride
 
         return stub_stride(spec)
 
@@ -172,7 +216,13 @@ class X86Isa:
 
 X86_64_ISA = X86Isa(
     X86_64,
-    rust=RustSupport(target="x86_64-unknown-linux-gnu"),
+    rust=RustSupport(
+        target="x86_64-unknown-linux-gnu",
+        asm_note=(
+            "The assembly is Intel syntax, rustc's default for `global_asm!` (the GAS and NASM",
+            "outputs use Intel syntax too, so all three spell the same instructions).",
+        ),
+    ),
     gdb=_GDB_LONG_MODE,
     elf_machine="EM_X86_64",
 )

@@ -23,8 +23,9 @@ alignment and a writable ``.data*`` section, ``stubs.cli`` and
 slot (each vector then identified by its error-code slot or its own handler),
 ``entry.exit_frame`` and ``debug`` (``cfi``, ``cfi_sections``), a
 ``frame_pointer`` slot (classic stubs) and ``entry.segments_from_ds`` (i386).
-Every drawn model is one the loader accepts: written out with
-:func:`isrgen.spec.dump.dump_spec` it loads back equal.  :func:`spec_texts` draws
+Models are drawn directly (not through the loader); every drawn model is one the
+loader accepts: written out with :func:`isrgen.spec.dump.dump_spec` it loads back
+equal (a property test checks it).  :func:`spec_texts` draws
 that YAML text directly (sometimes with ``classes:`` defaults).
 
 Each option family has its own strategy (:func:`frames`, :func:`entry_options`,
@@ -71,7 +72,6 @@ from isrgen.model.spec import (
 )
 from isrgen.spec.dump import dump_spec
 from isrgen.spec.identifiers import reserved_reason
-from isrgen.spec.loader import loads_spec
 
 #: backends whose output a drawn spec may list (filtered by what is installed)
 DEFAULT_FILENAMES = {"gas": "isr.S", "c": "isr.h", "nasm": "isr.asm", "rust": "isr.rs"}
@@ -119,12 +119,12 @@ class FrameNeeds:
     frame_pointer: bool = False
 
 
-def _gpr_slots(draw: st.DrawFn, arch: ArchFacts, needs: FrameNeeds, renames: bool) -> list[Slot]:
+def _gpr_slots(draw: st.DrawFn, arch: ArchFacts, needs: FrameNeeds) -> list[Slot]:
     """Saved registers in a random order: all of them, or (x86_64) the required ones and some others."""
     required = set(arch.caller_saved) | set(needs.registers)
     regs = [r for r in arch.gprs if needs.every_register or r in required or draw(st.integers(0, 3)) > 0]
     order = draw(st.permutations(regs))
-    rename = renames and draw(st.integers(0, 5)) == 0
+    rename = draw(st.integers(0, 5)) == 0
     slots = []
     for r in order:
         name = r
@@ -134,17 +134,19 @@ def _gpr_slots(draw: st.DrawFn, arch: ArchFacts, needs: FrameNeeds, renames: boo
     return slots
 
 
-def _i386_slots(draw: st.DrawFn, arch: ArchFacts, renames: bool) -> list[Slot]:
+def _i386_slots(draw: st.DrawFn, arch: ArchFacts) -> list[Slot]:
     """pushal (default or renamed fields) or separate pushes, plus some segment registers."""
     slots: list[Slot] = []
     if draw(st.booleans()):
         default = [("o" + r if r == arch.stack_pointer else r) for r in arch.pushal_order]
         names = default
-        if renames and draw(st.integers(0, 3)) == 0:
+        if draw(st.integers(0, 3)) == 0:
             names = [f"p_{r}" for r in arch.pushal_order]
         for reg, name in zip(arch.pushal_order, names, strict=True):
-            kind = SlotKind.PAD if reg == arch.stack_pointer else SlotKind.GPR
-            slots.append(Slot(kind, name, arch.word_size, reg, 0, "pushal"))
+            if reg == arch.stack_pointer:  # pushad's copy of esp: popad skips it
+                slots.append(Slot(SlotKind.PAD, name, arch.word_size, "pushal_esp", 0, "pushal"))
+            else:
+                slots.append(Slot(SlotKind.GPR, name, arch.word_size, reg, 0, "pushal"))
     else:
         slots += [Slot(SlotKind.GPR, r, arch.word_size, r) for r in draw(st.permutations(arch.gprs))]
     segments = draw(st.lists(st.sampled_from(arch.segment_registers), unique=True, max_size=4))
@@ -168,7 +170,6 @@ def frames(
     struct_prefix: str = "isr_",
     needs: FrameNeeds = FrameNeeds(),
     pad_words: Sequence[int] = PAD_WORDS,
-    renames: bool = True,
     vector_slot: bool = True,
     vector_in_error_slot: tuple[VectorClass, ...] = (),
 ) -> Frame:
@@ -178,7 +179,7 @@ def frames(
     ``frame_pointer`` slot when ``needs`` asks for one, and sometimes renamed CPU-pushed
     fields."""
     arch = _arch(arch_name)
-    body = _i386_slots(draw, arch, renames) if arch.pushal_order else _gpr_slots(draw, arch, needs, renames)
+    body = _i386_slots(draw, arch) if arch.pushal_order else _gpr_slots(draw, arch, needs)
     if needs.simd_area or ("simd" in arch.features and draw(st.integers(0, 5)) == 0):
         body.insert(draw(st.integers(0, len(body))), Slot(SlotKind.SIMD_AREA, "simd_area", arch.word_size, "simd_area"))
     for _ in range(draw(st.integers(0, 3))):
@@ -193,7 +194,7 @@ def frames(
             slot = attrs.evolve(slot, name=f"_pad{count}")
             count += 1
         numbered.append(slot)
-    renamed = renames and draw(st.integers(0, 4)) == 0
+    renamed = draw(st.integers(0, 4)) == 0
     vector = "trapno" if renamed and draw(st.booleans()) else "vector"
     error = "err" if renamed and draw(st.booleans()) else "error_code"
     if vector_slot:
@@ -203,7 +204,7 @@ def frames(
         name = "fp" if renamed and draw(st.booleans()) else "frame_pointer"
         numbered.append(Slot(SlotKind.FRAME_POINTER, name, arch.word_size, "frame_pointer"))
     cpu_names: tuple[tuple[str, str], ...] = ()
-    if renames and draw(st.integers(0, 4)) == 0:
+    if draw(st.integers(0, 4)) == 0:
         picked = draw(st.lists(st.sampled_from(arch.cpu_frame), unique=True, min_size=1, max_size=3))
         cpu_names = tuple((cpu, f"cpu_{cpu}") for cpu in arch.cpu_frame if cpu in picked)
     struct = draw(st.sampled_from(("frame", "regs", "trap_frame", "int_ctx")))
@@ -302,7 +303,7 @@ def syscalls(draw: st.DrawFn, prefix: str, frame: Frame, vectors: Sequence[int])
 
 @attrs.frozen
 class DropIn:
-    """The drop-in (issue 11) options of one drawn spec."""
+    """The drop-in options of one drawn spec."""
 
     visibility: Visibilities
     table: Table
@@ -417,12 +418,10 @@ def specs(
     max_vectors: int = 256,
     arch_name: str | None = "x86_64",
     pad_words: Sequence[int] = PAD_WORDS,
-    renames: bool = True,
 ) -> Spec:
     """A valid spec (see the module docstring); its outputs are drawn from ``backends``
     (those that generate for the architecture).  ``arch_name=None`` draws the architecture;
-    ``pad_words`` are the sizes of pad slots in words; ``renames=False`` keeps every
-    field's default name (the Rust backend's accessors assume them: a known bug)."""
+    ``pad_words`` are the sizes of pad slots in words."""
     if arch_name is None:
         arch_name = draw(st.sampled_from(tuple(ARCH_BACKENDS)))
     arch = _arch(arch_name)
@@ -456,7 +455,7 @@ def specs(
     )
     numbers = draw(vector_sets(max_vectors))
     dropin = draw(dropin_options(arch_name, sections.table, style, not want_syscall and len(numbers) <= 48))
-    frame = draw(frames(arch_name, prefix, needs, pad_words, renames, dropin.vector_slot, dropin.vector_in_error_slot))
+    frame = draw(frames(arch_name, prefix, needs, pad_words, dropin.vector_slot, dropin.vector_in_error_slot))
     entry = draw(entry_options(arch_name, prefix, frame))
     if options.paranoid or want_syscall:
         entry = attrs.evolve(entry, swapgs=True)
@@ -484,11 +483,7 @@ def specs(
         stubs=dropin.stubs,
         debug=dropin.debug,
     )
-    # the loader resolves what the model derives (and checks the draw is valid)
-    loaded = loads_spec(dump_spec(drawn), "<drawn>")
-    if not isinstance(loaded, Spec):  # pragma: no cover - an x86 spec stays in the core model
-        raise TypeError(f"an x86 spec resolved into {type(loaded).__name__}")
-    return loaded
+    return drawn
 
 
 @st.composite

@@ -61,17 +61,24 @@ def _renderers(syntax: _ItemRenderers) -> dict[type, Callable[[Any], list[str]]]
     }
 
 
-class GasSyntax:
-    """GNU as (and the LLVM integrated assembler) in ``.intel_syntax noprefix`` mode."""
+class IntelSyntax:
+    """What GAS and NASM spell alike (Intel operand order): registers, immediates, memory
+    addresses, instructions, data words and comments.  A dialect sets its local-label
+    prefix, data directives, mnemonic spellings and comment form, and spells labels,
+    symbol operands, memory sizes and sections its own way."""
 
-    data_words: ClassVar[dict[int, str]] = {1: ".byte", 2: ".short", 4: ".long", 8: ".quad"}
+    #: prefix that makes an internal label local to the object
+    local_prefix: ClassVar[str]
+    data_words: ClassVar[dict[int, str]]
+    #: mnemonics the dialect spells differently
+    mnemonics: ClassVar[dict[str, str]] = {}
 
     def __init__(self, internal_labels: set[str]):
         self.internal = internal_labels
         self._renderers = _renderers(self)
 
     def label_name(self, name: str) -> str:
-        return f".L{name}" if name in self.internal else name
+        return f"{self.local_prefix}{name}" if name in self.internal else name
 
     def operand(self, op: Operand) -> str:
         if isinstance(op, Reg):
@@ -79,10 +86,14 @@ class GasSyntax:
         if isinstance(op, Imm):
             return str(op.value)
         if isinstance(op, Sym):
-            return self.label_name(op.name)
-        seg = f"{op.segment}:" if op.segment else ""
-        size = f"{_SIZE_WORD[op.size]} ptr " if op.size else ""
-        return f"{size}{seg}{self.address(op)}"
+            return self.symbol_operand(op)
+        return self.memory_operand(op)
+
+    def symbol_operand(self, op: Sym) -> str:
+        return self.label_name(op.name)
+
+    def memory_operand(self, op: Mem) -> str:
+        raise NotImplementedError
 
     @staticmethod
     def address(op: Mem, segment: str = "") -> str:
@@ -95,16 +106,67 @@ class GasSyntax:
         return f"[{segment}{op.base} {sign} {abs(op.disp)}]"
 
     def comment(self, text: str) -> str:
-        return f"{INDENT}/* {text} */"
+        raise NotImplementedError
+
+    def branch_prefix(self, item: Insn) -> str:
+        """Text before the mnemonic (GAS forces rel32 branches with it)."""
+        return ""
 
     def item(self, item: Item) -> list[str]:
         return self._renderers[type(item)](item)
 
+    def body(self, section: Section) -> list[str]:
+        """Every item of ``section``, rendered."""
+        lines: list[str] = []
+        for item in section.items:
+            lines += self.item(item)
+        return lines
+
     def _insn(self, item: Insn) -> list[str]:
         ops = ", ".join(self.operand(o) for o in item.operands)
+        return [f"{INDENT}{self.branch_prefix(item)}{self.mnemonics.get(item.op, item.op)} {ops}".rstrip()]
+
+    def _data(self, item: Data) -> list[str]:
+        value = self.label_name(item.value) if isinstance(item.value, str) else str(item.value)
+        return [f"{INDENT}{self.data_words[item.width]} {value}"]
+
+    def _comment(self, item: Comment) -> list[str]:
+        return [self.comment(item.text)]
+
+    # each dialect spells these its own way
+    def _label(self, item: Label) -> list[str]:
+        raise NotImplementedError
+
+    def _end_symbol(self, item: EndSymbol) -> list[str]:
+        raise NotImplementedError
+
+    def _align(self, item: Align) -> list[str]:
+        raise NotImplementedError
+
+    def _pad_to(self, item: PadTo) -> list[str]:
+        raise NotImplementedError
+
+    def _cfi(self, item: Cfi) -> list[str]:
+        raise NotImplementedError
+
+
+class GasSyntax(IntelSyntax):
+    """GNU as (and the LLVM integrated assembler) in ``.intel_syntax noprefix`` mode."""
+
+    local_prefix: ClassVar[str] = ".L"
+    data_words: ClassVar[dict[int, str]] = {1: ".byte", 2: ".short", 4: ".long", 8: ".quad"}
+
+    def memory_operand(self, op: Mem) -> str:
+        seg = f"{op.segment}:" if op.segment else ""
+        size = f"{_SIZE_WORD[op.size]} ptr " if op.size else ""
+        return f"{size}{seg}{self.address(op)}"
+
+    def comment(self, text: str) -> str:
+        return f"{INDENT}/* {text} */"
+
+    def branch_prefix(self, item: Insn) -> str:
         # {disp32}: a rel32 branch whatever the distance (GAS >= 2.31 and LLVM agree on it)
-        near = "{disp32} " if any(isinstance(o, Sym) and o.near for o in item.operands) else ""
-        return [f"{INDENT}{near}{item.op} {ops}".rstrip()]
+        return "{disp32} " if any(isinstance(o, Sym) and o.near for o in item.operands) else ""
 
     def _label(self, item: Label) -> list[str]:
         name = self.label_name(item.name)
@@ -125,13 +187,6 @@ class GasSyntax:
     def _pad_to(self, item: PadTo) -> list[str]:
         return [f"{INDENT}.org {self.label_name(item.start)} + {item.size}, {item.fill:#04x}"]
 
-    def _data(self, item: Data) -> list[str]:
-        value = self.label_name(item.value) if isinstance(item.value, str) else str(item.value)
-        return [f"{INDENT}{self.data_words[item.width]} {value}"]
-
-    def _comment(self, item: Comment) -> list[str]:
-        return [self.comment(item.text)]
-
     def _cfi(self, item: Cfi) -> list[str]:
         args = ", ".join(str(a) for a in item.args)
         return [f"{INDENT}.cfi_{item.op} {args}".rstrip()]
@@ -142,17 +197,15 @@ class GasSyntax:
             SectionKind.RODATA: '"a",@progbits',
             SectionKind.DATA: '"aw",@progbits',
         }[section.kind]
-        body: list[str] = [f"{INDENT}.balign {section.align}"]
-        for item in section.items:
-            body += self.item(item)
+        body = [f"{INDENT}.balign {section.align}", *self.body(section)]
         return SectionText(f"{INDENT}.pushsection {section.name},{flags}", tuple(body), f"{INDENT}.popsection")
 
     def note_gnu_stack(self) -> SectionText:
-        # Without this ld marks the stack executable (toolchain-facts.md).
+        # Without this note ld marks the stack executable (GNU ld manual, -z execstack).
         return SectionText(f'{INDENT}.pushsection .note.GNU-stack,"",@progbits', (), f"{INDENT}.popsection")
 
 
-class NasmSyntax:
+class NasmSyntax(IntelSyntax):
     """NASM (``nasm -f elf64``): the same instructions, NASM directives and label forms.
 
     Internal labels become ``..@name`` (NASM's form that neither starts nor joins a
@@ -160,35 +213,28 @@ class NasmSyntax:
     used by the size expression of its ``global`` directive.
     """
 
+    local_prefix: ClassVar[str] = "..@"
     #: mnemonics NASM spells differently (it has no ``sysretq``: REX.W comes from ``o64``)
     mnemonics: ClassVar[dict[str, str]] = {"sysretq": "o64 sysret"}
-
     data_words: ClassVar[dict[int, str]] = {1: "db", 2: "dw", 4: "dd", 8: "dq"}
     #: NASM spells the ELF symbol type ``object`` as ``data``
     symbol_types: ClassVar[dict[str, str]] = {"function": "function", "object": "data"}
 
     def __init__(self, internal_labels: set[str], sized_symbols: set[str]):
-        self.internal = internal_labels
+        super().__init__(internal_labels)
         self.sized = sized_symbols
-        self._renderers = _renderers(self)
-
-    def label_name(self, name: str) -> str:
-        return f"..@{name}" if name in self.internal else name
 
     @staticmethod
     def end_label(name: str) -> str:
         """The internal label marking the end of sized symbol ``name``."""
         return f"..@{name}.end"
 
-    def operand(self, op: Operand) -> str:
-        if isinstance(op, Reg):
-            return op.name
-        if isinstance(op, Imm):
-            return str(op.value)
-        if isinstance(op, Sym):
-            return f"near {self.label_name(op.name)}" if op.near else self.label_name(op.name)
+    def symbol_operand(self, op: Sym) -> str:
+        return f"near {self.label_name(op.name)}" if op.near else self.label_name(op.name)
+
+    def memory_operand(self, op: Mem) -> str:
         size = f"{_SIZE_WORD[op.size]} " if op.size else ""
-        return f"{size}{GasSyntax.address(op, f'{op.segment}:' if op.segment else '')}"
+        return f"{size}{self.address(op, f'{op.segment}:' if op.segment else '')}"
 
     def comment(self, text: str) -> str:
         return f"{INDENT}; {text}"
@@ -200,13 +246,6 @@ class NasmSyntax:
             if item.name in self.sized:
                 decl += f" ({self.end_label(item.name)} - {item.name})"
         return decl
-
-    def item(self, item: Item) -> list[str]:
-        return self._renderers[type(item)](item)
-
-    def _insn(self, item: Insn) -> list[str]:
-        ops = ", ".join(self.operand(o) for o in item.operands)
-        return [f"{INDENT}{self.mnemonics.get(item.op, item.op)} {ops}".rstrip()]
 
     def _label(self, item: Label) -> list[str]:
         out = [self._declare(item)] if item.visibility is Visibility.GLOBAL else []
@@ -223,13 +262,6 @@ class NasmSyntax:
         # A negative TIMES count is an assembly error: the code did not fit.
         return [f"{INDENT}times {item.size} - ($ - {self.label_name(item.start)}) db {item.fill:#04x}"]
 
-    def _data(self, item: Data) -> list[str]:
-        value = self.label_name(item.value) if isinstance(item.value, str) else str(item.value)
-        return [f"{INDENT}{self.data_words[item.width]} {value}"]
-
-    def _comment(self, item: Comment) -> list[str]:
-        return [self.comment(item.text)]
-
     def _cfi(self, item: Cfi) -> list[str]:
         return []  # NASM has no CFI directives (isrgen.arch.x86.cfi)
 
@@ -240,17 +272,14 @@ class NasmSyntax:
             SectionKind.RODATA: "progbits alloc noexec nowrite",
             SectionKind.DATA: "progbits alloc noexec write",
         }[section.kind]
-        body: list[str] = []
-        for item in section.items:
-            body += self.item(item)
         return SectionText(
             f"section {section.name} {flags} align={section.align}",
-            tuple(body),
+            tuple(self.body(section)),
             f"; end of section {section.name}",
         )
 
     def note_gnu_stack(self) -> SectionText:
-        # Without this ld marks the stack executable (toolchain-facts.md).
+        # Without this note ld marks the stack executable (GNU ld manual, -z execstack).
         return SectionText("section .note.GNU-stack noalloc noexec nowrite progbits", (), "")
 
 

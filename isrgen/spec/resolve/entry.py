@@ -16,6 +16,7 @@ from isrgen.model.spec import (
     SlotKind,
     Syscall,
     Vector,
+    default,
 )
 from isrgen.spec.resolve.base import ResolverBase
 from isrgen.spec.yamlsource import Path
@@ -30,9 +31,9 @@ class EntryResolver(ResolverBase):
         halt_pattern = self.get("entry", "halt", "{prefix}halt", str)
         halt = self.expand(("entry", "halt"), halt_pattern, {"prefix": prefix}, ("prefix",)) or "invalid"
         self.check_ident(("entry", "halt"), halt, arch, "halt symbol")
-        kernel_fault = KernelFault(self.get("entry", "kernel_fault", "resume", str))
+        kernel_fault = KernelFault(self.get("entry", "kernel_fault", str(default(Entry, "kernel_fault")), str))
         data_segments = tuple(self.get("entry", "data_segments", [], list))
-        data_selector = self.get("entry", "data_selector", 0x10, int)
+        data_selector = self.get("entry", "data_selector", default(Entry, "data_selector"), int)
         if data_segments and not arch.segment_registers:
             self.err(("entry", "data_segments"), f"{arch.name} entries do not load data segments", at_key=True)
         if flags["segments_from_ds"] and not arch.segment_registers:
@@ -41,7 +42,7 @@ class EntryResolver(ResolverBase):
         for key, feature in feature_keys.items():
             if flags.get(key) and feature not in arch.features:
                 self.err(("entry", key), f"{key} is not available on {arch.name}", at_key=True)
-        exit_frame = ExitFrame(self.get("entry", "exit_frame", "argument", str))
+        exit_frame = ExitFrame(self.get("entry", "exit_frame", str(default(Entry, "exit_frame")), str))
         if exit_frame is ExitFrame.STACK and flags["exit_loads_cr3"]:
             self.err(("entry", "exit_frame"), "exit_frame: stack takes no arguments, so it cannot load CR3 from one")
         return Entry(
@@ -93,11 +94,12 @@ class EntryResolver(ResolverBase):
         handler = raw["handler"]
         ok = entry_sym is not None and self.check_ident(base + ("entry",), entry_sym, arch, "syscall entry symbol")
         ok = self.check_ident(base + ("handler",), handler, arch, "syscall handler symbol") and ok
-        default_restored = ("rax", "rdx", "rbx", "rbp", "r12", "r13", "r14", "r15")
+        default_restored = arch.syscall_restored
         restored = tuple(raw.get("restored", [r for r in default_restored if r in frame.saved_registers]))
+        clobbered = "/".join(arch.syscall_clobbered)
         for i, reg in enumerate(restored):
-            if reg in ("rcx", "r11"):
-                self.err(base + ("restored", i), f"{reg} cannot be restored: sysretq takes RIP/RFLAGS from rcx/r11")
+            if reg in arch.syscall_clobbered:
+                self.err(base + ("restored", i), f"{reg} cannot be restored: sysretq takes RIP/RFLAGS from {clobbered}")
             elif reg not in frame.saved_registers:
                 self.err(base + ("restored", i), f"{reg!r} is not a register the frame saves")
         if not entry.swapgs:
@@ -107,11 +109,11 @@ class EntryResolver(ResolverBase):
         return Syscall(
             entry=entry_sym or "invalid",
             handler=handler,
-            marker=raw.get("marker", -1),
-            kernel_stack_gs=raw.get("kernel_stack_gs", 8),
-            user_stack_gs=raw.get("user_stack_gs", 16),
-            user_cs=raw.get("user_cs", 0x23),
-            user_ss=raw.get("user_ss", 0x1B),
+            marker=raw.get("marker", default(Syscall, "marker")),
+            kernel_stack_gs=raw.get("kernel_stack_gs", default(Syscall, "kernel_stack_gs")),
+            user_stack_gs=raw.get("user_stack_gs", default(Syscall, "user_stack_gs")),
+            user_cs=raw.get("user_cs", default(Syscall, "user_cs")),
+            user_ss=raw.get("user_ss", default(Syscall, "user_ss")),
             restored=restored,
             source=self.src(base),
         )
@@ -141,8 +143,12 @@ class EntryResolver(ResolverBase):
                 if on and feature not in arch.features:
                     self.err(self.vector_path(v), f"vector {v.number} asks for {what}, which {arch.name} does not have")
                     return
-        if handler.convention == "cdecl" and "ebx" not in saved:
-            self.err(layout_path, "the cdecl entry keeps the frame address in ebx: the layout must save ebx")
+        cdecl_frame = arch.reserved_register("cdecl_frame")
+        if handler.convention == "cdecl" and cdecl_frame and cdecl_frame not in saved:
+            self.err(
+                layout_path,
+                f"the cdecl entry keeps the frame address in {cdecl_frame}: the layout must save {cdecl_frame}",
+            )
         roles = {s.role for s in frame.slots}
         if entry.segments_from_ds and "ds" not in roles:
             self.err(("entry", "segments_from_ds"), "segments_from_ds restores from the saved ds: add ds to the layout")
@@ -161,10 +167,15 @@ class EntryResolver(ResolverBase):
             self.err(("vectors",), "vectors mix fxsave and xsave: choose one SIMD save instruction per spec")
         if kinds and not any(s.kind is SlotKind.SIMD_AREA for s in frame.slots):
             self.err(layout_path, "some vectors save SIMD state: add 'simd_area' to the frame layout")
-        if kinds and "r12" not in saved:
-            self.err(layout_path, "saving SIMD state keeps the frame address in r12: the layout must save r12")
-        if any(v.paranoid for v in vectors) and "rbx" not in saved:
-            self.err(layout_path, "paranoid entries keep the swapgs decision in rbx: the layout must save rbx")
+        simd_frame = arch.reserved_register("simd_frame")
+        if kinds and simd_frame not in saved:
+            self.err(
+                layout_path,
+                f"saving SIMD state keeps the frame address in {simd_frame}: the layout must save {simd_frame}",
+            )
+        flag = arch.reserved_register("paranoid_flag")
+        if any(v.paranoid for v in vectors) and flag not in saved:
+            self.err(layout_path, f"paranoid entries keep the swapgs decision in {flag}: the layout must save {flag}")
         if any(v.paranoid for v in vectors) and not entry.swapgs:
             self.err(("entry",), "paranoid vectors only make sense with entry.swapgs: true")
         # A C handler may clobber every caller-saved register (SysV ABI 3.2.1): the entry must save them.

@@ -1,7 +1,4 @@
 """x86 instruction selection: a spec and its frame layout -> the glue program as IR,
-split by concern (stubs, common entry, exit, syscall, halt, tables)."""
-
-from isrgen.arch.x86.codegen.base import DENSE_STRIDE, DENSE_STRIDE_IBT, stub_stride
-from isrgen.arch.x86.codegen.program import build_program
-
-__all__ = ["DENSE_STRIDE", "DENSE_STRIDE_IBT", "build_program", "stub_stride"]
+split by concern: ``stubs``, ``entry`` (common entries), ``exit``, ``syscall``,
+``halt`` and ``tables``, put together by ``program``; ``registers`` lists the
+registers the generated code reserves (the spec checks read them)."""

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import attrs
 
+from isrgen.arch.x86.codegen.registers import CDECL_FRAME_REGISTER
 from isrgen.codegen.ir import (
     Imm,
     Insn,
@@ -231,7 +232,7 @@ class BuilderBase:
 
     def frame_register(self) -> str:
         """The register holding the frame address at the call."""
-        return "rdi" if self.spec.handler.convention == "sysv" else "ebx"
+        return "rdi" if self.spec.handler.convention == "sysv" else CDECL_FRAME_REGISTER
 
     def pass_frame(self) -> list[Item]:
         """Hand the frame (the stack pointer now) to the handler and align for the call."""
@@ -244,15 +245,15 @@ class BuilderBase:
         # the frame, because a cdecl callee may overwrite its own argument slot.
         if self.spec.handler.frame_arg == "value":
             # the frame itself is the by-value argument: call with esp at the frame
-            return [insn("mov", Reg("ebx"), Reg(self.sp))]
-        pushed = self.extra_args("ebx") + [insn("push", Reg("ebx"))]
+            return [insn("mov", Reg(CDECL_FRAME_REGISTER), Reg(self.sp))]
+        pushed = self.extra_args(CDECL_FRAME_REGISTER) + [insn("push", Reg(CDECL_FRAME_REGISTER))]
         if not self.spec.handler.align_stack:
-            return [insn("mov", Reg("ebx"), Reg(self.sp)), *pushed]
+            return [insn("mov", Reg(CDECL_FRAME_REGISTER), Reg(self.sp)), *pushed]
         # The CPU does not align the stack on i386: align at run time so that esp % 16 == 0
         # at the call (i386 SysV ABI as gcc uses it).
         pad = -(self.word * len(pushed)) % 16
         return [
-            insn("mov", Reg("ebx"), Reg(self.sp)),
+            insn("mov", Reg(CDECL_FRAME_REGISTER), Reg(self.sp)),
             insn("and", Reg(self.sp), Imm(-16)),
             *([insn("sub", Reg(self.sp), Imm(pad))] if pad else []),
             *pushed,

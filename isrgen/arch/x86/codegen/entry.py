@@ -10,6 +10,12 @@ from isrgen.arch.x86.codegen.base import (
     insn,
 )
 from isrgen.arch.x86.codegen.exit import ExitBuilder
+from isrgen.arch.x86.codegen.registers import (
+    CDECL_FRAME_REGISTER,
+    PARANOID_FLAG_REGISTER,
+    PARANOID_FLAG_REGISTER32,
+    SIMD_FRAME_REGISTER,
+)
 from isrgen.codegen.ir import (
     Align,
     EndSymbol,
@@ -62,15 +68,15 @@ class EntryBuilder(ExitBuilder):
             items += [
                 insn("mov", Reg("ecx"), Imm(MSR_GS_BASE)),
                 insn("rdmsr"),
-                insn("xor", Reg("ebx"), Reg("ebx")),
+                insn("xor", Reg(PARANOID_FLAG_REGISTER32), Reg(PARANOID_FLAG_REGISTER32)),
                 insn("test", Reg("edx"), Reg("edx")),
                 insn("js", Sym(f"{group.symbol}_gs_done")),
                 insn("swapgs"),
-                insn("mov", Reg("ebx"), Imm(1)),
+                insn("mov", Reg(PARANOID_FLAG_REGISTER32), Imm(1)),
                 Label(f"{group.symbol}_gs_done"),
                 insn("lfence"),
             ]
-            keep.add("rbx")
+            keep.add(PARANOID_FLAG_REGISTER)
         items += self.clear(keep)
         items += self.load_data_segments()
         items.append(insn("cld"))  # SysV: DF clear on function entry
@@ -119,7 +125,7 @@ class EntryBuilder(ExitBuilder):
         xsave = group.simd is SimdPolicy.XSAVE
         size, align = (spec.simd.area_size, 64) if xsave else (512, 16)
         items: list[Item] = [
-            insn("mov", Reg("r12"), Reg(SP)),
+            insn("mov", Reg(SIMD_FRAME_REGISTER), Reg(SP)),
             insn("sub", Reg(SP), Imm(size)),
             insn("and", Reg(SP), Imm(-align)),
         ]
@@ -133,9 +139,9 @@ class EntryBuilder(ExitBuilder):
         else:
             items.append(insn("fxsave64", Mem(SP, 0, 0)))
         items += [
-            insn("mov", Mem("r12", self.off("simd_area")), Reg(SP)),
-            insn("mov", Reg("rdi"), Reg("r12")),
-            *self.extra_args("r12"),
+            insn("mov", Mem(SIMD_FRAME_REGISTER, self.off("simd_area")), Reg(SP)),
+            insn("mov", Reg("rdi"), Reg(SIMD_FRAME_REGISTER)),
+            *self.extra_args(SIMD_FRAME_REGISTER),
         ]
         return items
 
@@ -174,15 +180,15 @@ class EntryBuilder(ExitBuilder):
         if returns is ReturnModel.FRAME:
             items.append(insn("mov", Reg(self.sp), Reg(self.ret)))
         elif group.simd is not SimdPolicy.NONE:
-            items.append(insn("mov", Reg(SP), Reg("r12")))
+            items.append(insn("mov", Reg(SP), Reg(SIMD_FRAME_REGISTER)))
         elif self.spec.handler.convention == "cdecl":
-            items.append(insn("mov", Reg(self.sp), Reg("ebx")))
+            items.append(insn("mov", Reg(self.sp), Reg(CDECL_FRAME_REGISTER)))
         elif self.call_adjust():
             items.append(insn("add", Reg(SP), Imm(self.call_adjust())))
         if group.paranoid:
             items += self.simd_restore(f"{group.symbol}_simd_done")
             items += [
-                insn("test", Reg("ebx"), Reg("ebx")),
+                insn("test", Reg(PARANOID_FLAG_REGISTER32), Reg(PARANOID_FLAG_REGISTER32)),
                 insn("jz", Sym(f"{group.symbol}_no_swapgs")),
                 insn("swapgs"),
                 Label(f"{group.symbol}_no_swapgs"),

@@ -7,6 +7,7 @@ from isrgen.arch.x86.codegen.base import (
     insn,
     zero,
 )
+from isrgen.arch.x86.codegen.registers import SYSRET_REGISTERS
 from isrgen.arch.x86.codegen.stubs import StubBuilder
 from isrgen.codegen.ir import (
     Align,
@@ -50,7 +51,7 @@ class SyscallBuilder(StubBuilder):
         ]
         items += self.restore()
         # Registers the syscall ABI does not return must not leak kernel values.
-        restored = set(spec.syscall.restored) | {"rcx", "r11"}
+        restored = set(spec.syscall.restored) | set(SYSRET_REGISTERS)
         items += [zero(r) for r in spec.frame.saved_registers if r not in restored]
         base = self.off("rip")
         items += [

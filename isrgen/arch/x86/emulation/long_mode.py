@@ -305,7 +305,7 @@ class Emulator(EmulatorBase[CpuState, Stop]):
         top = rsp if frame_top is None else frame_top
         return self._jump(address, sp=sp, flags=rflags | RFLAGS_FIXED, frame_top=top, resume_at=resume_at, regs=regs)
 
-    # -- entry paths beyond interrupts (issue 4) ----------------------------------
+    # -- entry paths beyond interrupts ------------------------------------
     def enable_simd(self, xcr0: int = 0x3) -> None:
         """Turn on SSE and XSAVE as a kernel would: CR0.MP, CR4.OSFXSR/OSXMMEXCPT/OSXSAVE, XCR0."""
         x, uc = self._x, self.uc

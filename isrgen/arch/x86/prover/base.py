@@ -22,7 +22,7 @@ from typing import Any, ClassVar, Generic, Protocol, TypeVar
 
 import attrs
 
-from isrgen.arch.x86.codegen import stub_stride
+from isrgen.arch.x86.codegen.base import stub_stride
 from isrgen.arch.x86.emulation.cpu import EFLAGS_DF, EFLAGS_FIXED, EFLAGS_IF, EmulationError, EmulatorBase
 from isrgen.arch.x86.gates import gate_type
 from isrgen.model.layout import Field, FieldKind, FrameLayout
