@@ -213,3 +213,29 @@ def test_aarch64_and_riscv64_paths_are_measured_above_their_minimum(bench: tuple
                 total = p["to_handler"] + p["back"]
                 minimum = f"(min {p['minimum_to_handler']} + {p['minimum_back']})"
                 assert cell == f"{p['to_handler']} + {p['back']} = {total} {minimum}"
+
+
+def test_straight_line_riscv64_path_is_counted_exactly(bench: tuple[str, str, dict[str, Any]], tmp_path: Path) -> None:
+    """xv6's kernelvec has no branch: saves, ``call kerneltrap`` (auipc + jalr), restores, ``sret``.
+    Its disassembly (objdump) gives both counts of the S-mode paths without running anything."""
+    from isrgen.arch.riscv64.codegen import build_program
+    from isrgen.arch.riscv64.gas import render_gas
+    from isrgen.arch.riscv64.resolve import load_riscv64_spec
+
+    require_tool("riscv64-linux-gnu-as", "riscv64-linux-gnu-objdump")
+    _, _, data = bench
+    path = ROOT / "specs" / "examples" / "riscv64_xv6_trampoline.yaml"
+    source = tmp_path / "xv6.S"
+    source.write_text(render_gas(build_program(load_riscv64_spec(path.read_text(encoding="utf-8"), str(path)))))
+    run(["riscv64-linux-gnu-as", "-march=rv64gc", "-mabi=lp64d", "-o", str(tmp_path / "xv6.o"), str(source)])
+    listing = run(["riscv64-linux-gnu-objdump", "-d", "--no-show-raw-insn", str(tmp_path / "xv6.o")]).stdout
+    body = listing[listing.index("<kernelvec>:") :].split("\n\n")[0].splitlines()[1:]
+    mnemonics = [line.split("\t")[1] for line in body if "\t" in line]
+    call = mnemonics.index("jalr") + 1
+    sret = mnemonics.index("sret") + 1
+    assert mnemonics[call - 2] == "auipc"
+    assert not [m for m in mnemonics[:sret] if m.startswith("b") or m in ("j", "jr", "jal")], mnemonics
+    spec = _by_name([{"name": s["spec"], **s} for s in data["isa_paths"]], path.relative_to(ROOT).as_posix())
+    for label in ("S sync", "S irq"):
+        p = next(p for p in spec["paths"] if p["path"] == label)
+        assert (p["to_handler"], p["back"]) == (call, sret - call), p
