@@ -10,6 +10,7 @@ from typing import Any
 import attrs
 
 from .density import Density
+from .isa_paths import A64_LABELS, RV_LABELS, IsaPath, IsaSpecPaths
 from .paths import PATHS, PLAIN, SLACK, PathCount, VariantPaths
 from .speed import COLD_RATIO_TARGET, WARM_TARGET_MS, Speed
 
@@ -25,6 +26,8 @@ class Results:
     density: tuple[Density, ...]
     paths: tuple[VariantPaths, ...]
     speed: Speed
+    #: aarch64 and riscv64 paths, one entry per shipped spec
+    isa_paths: tuple[IsaSpecPaths, ...] = ()
 
 
 @attrs.frozen
@@ -199,7 +202,50 @@ def markdown(r: Results) -> str:
             ["variant", "entry + exit", "other instructions"], [(n, c.total, _beyond(c)) for n, c in syscalls]
         )
     lines += _speed(s)
+    lines += isa_section(r.isa_paths)
     return "\n".join(lines).rstrip() + "\n"
+
+
+ISA_HEADING = "## Instructions per path, aarch64 and riscv64"
+
+
+def _isa_cell(p: IsaPath | None) -> str:
+    if p is None:
+        return "-"
+    if p.back is None or p.minimum_back is None:
+        return f"{p.to_handler} + noreturn (min {p.minimum_to_handler})"
+    total = p.to_handler + p.back
+    return f"{p.to_handler} + {p.back} = {total} (min {p.minimum_to_handler} + {p.minimum_back})"
+
+
+def isa_section(specs: Sequence[IsaSpecPaths]) -> list[str]:
+    """The aarch64/riscv64 path tables (empty when nothing was measured)."""
+    if not specs:
+        return []
+    lines = [
+        ISA_HEADING,
+        "",
+        "Executed under unicorn by the ISA packages' provers, one case per path: to the handler = from the "
+        "vector slot (aarch64: VBAR_EL1 + 0x80 * slot) or the `stvec` target (riscv64) to the handler's "
+        "first instruction, the `bl`/call included; back = from the handler's return to the `eret`/`sret` "
+        "(included). A riscv64 trap from U-mode into a `kernel_switch` design is counted back from the exit "
+        "routine the kernel calls (`userret`, or the routine taking the frame). Minimum = what the frame "
+        "forces: aarch64 (`isrgen.arch.aarch64.bench`): one `stp`/`ldp` per two 8-byte fields and per two q "
+        "registers, one instruction per system-register or constant field stored and one `msr` per system "
+        "register restored, the stack adjustments, the handler arguments, the branch out of the 0x80-byte "
+        "slot, `bl`, `eret`; riscv64 (`benchmarks/isa_paths.py`): one `sd`/`ld` per register slot (no store "
+        "pair), `csrr` + `sd` per trap-CSR slot, `ld` + `csrw` for epc and status when the glue restores "
+        "them, one `ld` per trampoline kernel word (and `csrw satp`), locating the frame, the handler "
+        "arguments, the jump, `sret`. Cells: to the handler + back = total (min to the handler + min back).",
+        "",
+    ]
+    for isa, labels in (("aarch64", A64_LABELS), ("riscv64", RV_LABELS)):
+        rows = [s for s in specs if s.isa == isa]
+        if rows:
+            lines += [f"### {isa}", ""]
+            cells = [(f"`{s.spec}`", *(_isa_cell(s.get(lb)) for lb in labels)) for s in rows]
+            lines += _table(["spec", *labels], cells)
+    return lines
 
 
 def _speed(s: Speed) -> list[str]:

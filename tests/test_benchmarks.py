@@ -30,12 +30,16 @@ SECTIONS = (
     "## Generator speed",
     "### Where a cold build's time goes",
     "### Warm build time by number of vectors and backends",
+    "## Instructions per path, aarch64 and riscv64",
+    "### aarch64",
+    "### riscv64",
 )
 
 
 @pytest.fixture(scope="module")
 def bench(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, str, dict[str, Any]]:
     require_tool("as", "ld")
+    require_tool("aarch64-linux-gnu-as", "aarch64-linux-gnu-ld", "riscv64-linux-gnu-as", "riscv64-linux-gnu-ld")
     require_module("unicorn")
     require_module("capstone")
     tmp = tmp_path_factory.mktemp("bench")
@@ -147,3 +151,91 @@ def test_readme_block_is_replaced_between_the_markers() -> None:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     block = readme[readme.index(BEGIN) + len(BEGIN) : readme.index(END)]
     assert "| plain ring-3 path (default spec)" in block
+
+
+def _a64_bounds(path: Path, label: str) -> tuple[int, int]:
+    """Lower bounds from the frame alone: an stp stores two 8-byte fields or two q registers,
+    an ldp loads two GPRs (Arm ARM C6.2 STP/LDP); plus the ``bl`` and the ``eret``.  A system
+    call loads or zeroes every GPR x0-x30, at best two at a time."""
+    from isrgen.arch.aarch64.layout import compute_layout
+    from isrgen.arch.aarch64.resolve import load_aarch64_spec
+
+    layout = compute_layout(load_aarch64_spec(path.read_text(encoding="utf-8"), str(path)).frame)
+    qs = sum(1 for f in layout.fields if f.role.startswith("q") and f.role[1:].isdigit())
+    words = sum(f.size // 8 for f in layout.fields) - 2 * qs
+    gprs = 31 if label.endswith("svc") else sum(1 for f in layout.fields if f.role in {f"x{i}" for i in range(31)})
+    return math.ceil(words / 2) + math.ceil(qs / 2) + 1, math.ceil(gprs / 2) + 1
+
+
+def _rv_bounds(path: Path, label: str) -> tuple[int, int]:
+    """Lower bounds from the frame alone: RV64 stores and loads one register per ``sd``/``ld``
+    (no store pair); plus the jump to the handler and the ``sret``.  Registers a kernel path
+    declares not restored (``no_restore``) are not counted back."""
+    from isrgen.arch.riscv64.resolve import load_riscv64_spec
+
+    options = load_riscv64_spec(path.read_text(encoding="utf-8"), str(path))
+    frame, skipped = options.frame, set(options.hardening.no_restore)
+    if label.startswith("S") and options.kernel_entry is not None:
+        frame, skipped = options.kernel_entry.frame, set(options.kernel_entry.no_restore)
+    if label.startswith("U"):
+        skipped = set()
+    registers = [s.register for s in frame.slots if s.register is not None]
+    return len(registers) + 1, sum(r not in skipped for r in registers) + 1
+
+
+def test_aarch64_and_riscv64_paths_are_measured_above_their_minimum(bench: tuple[str, str, dict[str, Any]]) -> None:
+    _, written, data = bench
+    section = written[written.index("## Instructions per path, aarch64 and riscv64") :]
+    measured = {s["spec"]: s for s in data["isa_paths"]}
+    for isa, bounds in (("aarch64", _a64_bounds), ("riscv64", _rv_bounds)):
+        files = [ROOT / "specs" / f"{isa}.yaml", *sorted((ROOT / "specs" / "examples").glob(f"{isa}_*.yaml"))]
+        assert len(files) >= 3
+        table = next(t for t in _tables(section[section.index(f"### {isa}") :]))
+        assert [row[0] for row in table[2:]] == [f"`{f.relative_to(ROOT).as_posix()}`" for f in files]
+        for f in files:
+            spec = measured[f.relative_to(ROOT).as_posix()]
+            assert spec["isa"] == isa
+            labels = [p["path"] for p in spec["paths"]]
+            has_syscall = "\nsyscall:" in f.read_text(encoding="utf-8")
+            kernel, user = ("EL1h", "EL0") if isa == "aarch64" else ("S", "U")
+            call = "EL0 svc" if isa == "aarch64" else "U ecall"
+            assert {f"{kernel} sync", f"{kernel} irq", f"{user} sync", f"{user} irq"} <= set(labels), labels
+            assert (call in labels) == has_syscall, (f.name, labels)
+            for p in spec["paths"]:
+                low_to, low_back = bounds(f, p["path"])
+                assert p["to_handler"] >= p["minimum_to_handler"] >= low_to, (f.name, p)
+                row = next(r for r in table[2:] if r[0] == f"`{spec['spec']}`")
+                cell = row[table[0].index(p["path"])]
+                if p["back"] is None:
+                    assert cell == f"{p['to_handler']} + noreturn (min {p['minimum_to_handler']})"
+                    continue
+                assert p["back"] >= p["minimum_back"] >= low_back, (f.name, p)
+                total = p["to_handler"] + p["back"]
+                minimum = f"(min {p['minimum_to_handler']} + {p['minimum_back']})"
+                assert cell == f"{p['to_handler']} + {p['back']} = {total} {minimum}"
+
+
+def test_straight_line_riscv64_path_is_counted_exactly(bench: tuple[str, str, dict[str, Any]], tmp_path: Path) -> None:
+    """xv6's kernelvec has no branch: saves, ``call kerneltrap`` (auipc + jalr), restores, ``sret``.
+    Its disassembly (objdump) gives both counts of the S-mode paths without running anything."""
+    from isrgen.arch.riscv64.codegen import build_program
+    from isrgen.arch.riscv64.gas import render_gas
+    from isrgen.arch.riscv64.resolve import load_riscv64_spec
+
+    require_tool("riscv64-linux-gnu-as", "riscv64-linux-gnu-objdump")
+    _, _, data = bench
+    path = ROOT / "specs" / "examples" / "riscv64_xv6_trampoline.yaml"
+    source = tmp_path / "xv6.S"
+    source.write_text(render_gas(build_program(load_riscv64_spec(path.read_text(encoding="utf-8"), str(path)))))
+    run(["riscv64-linux-gnu-as", "-march=rv64gc", "-mabi=lp64d", "-o", str(tmp_path / "xv6.o"), str(source)])
+    listing = run(["riscv64-linux-gnu-objdump", "-d", "--no-show-raw-insn", str(tmp_path / "xv6.o")]).stdout
+    body = listing[listing.index("<kernelvec>:") :].split("\n\n")[0].splitlines()[1:]
+    mnemonics = [line.split("\t")[1] for line in body if "\t" in line]
+    call = mnemonics.index("jalr") + 1
+    sret = mnemonics.index("sret") + 1
+    assert mnemonics[call - 2] == "auipc"
+    assert not [m for m in mnemonics[:sret] if m.startswith("b") or m in ("j", "jr", "jal")], mnemonics
+    spec = _by_name([{"name": s["spec"], **s} for s in data["isa_paths"]], path.relative_to(ROOT).as_posix())
+    for label in ("S sync", "S irq"):
+        p = next(p for p in spec["paths"] if p["path"] == label)
+        assert (p["to_handler"], p["back"]) == (call, sret - call), p
