@@ -17,6 +17,7 @@ import attrs
 from .backends import builtin_backend, discover, get_backend
 from .backends.base import GenerationContext
 from .diagnostics import IsrgenError, UsageError
+from .fileguard import MAX_OUTPUT_BYTES, check_destination, holds, read_regular_file
 from .model import Spec
 from .output import prepare_output_dir, write_if_changed
 
@@ -112,9 +113,9 @@ def outputs_current(planned: Sequence[PlannedOutput]) -> bool:
     """Whether every planned output's file already holds exactly its content."""
     for p in planned:
         try:
-            if p.path.read_bytes() != p.content.encode("utf-8", "surrogateescape"):
+            if not holds(p.path, p.content.encode("utf-8", "surrogateescape"), "generated file"):
                 return False
-        except OSError:
+        except UsageError:
             return False
     return True
 
@@ -124,11 +125,13 @@ def stale_outputs(planned: Sequence[PlannedOutput]) -> list[StaleOutput]:
     stale: list[StaleOutput] = []
     for p in planned:
         try:
-            old: str | None = p.path.read_bytes().decode("utf-8", errors="replace")
-        except FileNotFoundError:
+            old: str | None = read_regular_file(p.path, "generated file", MAX_OUTPUT_BYTES).decode(
+                "utf-8", errors="replace"
+            )
+        except UsageError:
+            if p.path.exists() or p.path.is_symlink():
+                raise
             old = None
-        except OSError as exc:
-            raise UsageError(f"{p.path}: cannot read: {exc.strerror}") from None
         if old == p.content:
             continue
         diff = difflib.unified_diff(
@@ -143,7 +146,12 @@ def stale_outputs(planned: Sequence[PlannedOutput]) -> list[StaleOutput]:
 
 def write_outputs(planned: Sequence[PlannedOutput]) -> list[Path]:
     """Write the planned outputs, creating folders as needed; returns the paths actually
-    written (a file whose content is unchanged keeps its mtime and is not listed)."""
+    written (a file whose content is unchanged keeps its mtime and is not listed).
+
+    Every destination is checked first (:func:`~isrgen.fileguard.check_destination`),
+    so a build that cannot write one of its files writes none of them."""
+    for p in planned:
+        check_destination(p.path, p.content.encode("utf-8", "surrogateescape"), f"{p.backend} output")
     for folder in dict.fromkeys(p.path.parent for p in planned):
         prepare_output_dir(folder)
     return [p.path for p in planned if write_if_changed(p.path, p.content)]

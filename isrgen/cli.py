@@ -16,6 +16,7 @@ from .backends import discover
 from .build import input_files, outputs_current, plan_outputs, render_outputs, stale_outputs, write_outputs
 from .depfile import cargo_rerun_lines, check_build_paths, write_depfile
 from .diagnostics import IsrgenError, SpecError, UsageError, render
+from .fileguard import MAX_SPEC_BYTES, read_regular_file
 from .loader import load_spec
 from .output import prepare_output_dir
 from .schema_check import schema_text
@@ -41,8 +42,8 @@ def _use_color(stream: Any) -> bool:
 
 def _source(file: str) -> str | None:
     try:
-        return Path(file).read_text("utf-8")
-    except (OSError, UnicodeDecodeError):
+        return read_regular_file(Path(file), "spec file", MAX_SPEC_BYTES).decode("utf-8")
+    except (IsrgenError, UnicodeDecodeError):
         return None
 
 

@@ -14,6 +14,7 @@ from pathlib import Path as FsPath
 
 from .arch import ArchFacts, get_arch
 from .diagnostics import Diagnostic, SourceRef, SpecError, UsageError
+from .fileguard import MAX_SPEC_BYTES, read_regular_file
 from .model import (
     Debug,
     Entry,
@@ -46,18 +47,14 @@ from .yamlsource import Path, parse_yaml
 
 
 def read_spec_text(path: str | os.PathLike[str]) -> str:
-    """Read a spec file, turning OS errors into one-line :class:`UsageError`s."""
+    """Read a spec file (a regular file of at most MAX_SPEC_BYTES), turning OS errors into
+    one-line :class:`UsageError`s."""
     p = FsPath(path)
-    if p.is_dir():
-        raise UsageError(f"{p}: is a directory, not a spec file")
+    data = read_regular_file(p, "spec file", MAX_SPEC_BYTES)
     try:
-        return p.read_bytes().decode("utf-8")
-    except FileNotFoundError:
-        raise UsageError(f"{p}: no such spec file") from None
+        return data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise UsageError(f"{p}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
-    except OSError as exc:
-        raise UsageError(f"{p}: cannot read: {exc.strerror}") from None
 
 
 def load_spec(path: str | os.PathLike[str]) -> Spec:

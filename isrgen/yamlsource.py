@@ -84,6 +84,9 @@ MAX_VALUES = 200_000
 #: the widest integer a spec value takes is 64 bits (simd.xsave_mask); far wider ones are rejected
 #: while reading, before any message tries to print them
 MAX_INT_BITS = 128
+#: the longest list a spec holds: a vector list names each of at most 256 vectors once, and
+#: ranges make it shorter; a longer list only makes every later pass slower
+MAX_ITEMS = 1024
 
 
 class _Builder:
@@ -116,6 +119,10 @@ class _Builder:
         if isinstance(node, MappingNode):
             return self._mapping(node, path)
         if isinstance(node, SequenceNode):
+            if len(node.value) > MAX_ITEMS:
+                problem = f"a list of {len(node.value)} items; no list in a spec has more than {MAX_ITEMS}"
+                self.diagnostics.append(Diagnostic(_ref(self.locations.file, node), problem, format_path(path)))
+                return None
             return [self.build(item, path + (i,)) for i, item in enumerate(node.value)]
         if isinstance(node, ScalarNode):
             try:
