@@ -41,6 +41,7 @@ from .model import (
 from .resolve.base import _NON_EXEC_PREFIXES, _NOT_TABLE_PREFIXES, _VISIBLE, DEFAULT_OUTPUTS, DEFAULT_PREFIX
 from .resolve.entry import EntryResolver
 from .resolve.frame import FrameResolver
+from .resolve.names import NameResolver
 from .resolve.vectors import VectorResolver
 from .schema_check import check_schema
 from .yamlsource import Path, parse_yaml
@@ -84,7 +85,7 @@ def _path_of(d: Diagnostic) -> str:
     return d.path
 
 
-class _Resolver(FrameResolver, VectorResolver, EntryResolver):
+class _Resolver(FrameResolver, VectorResolver, EntryResolver, NameResolver):
     """The semantic pass: defaults, expansion, cross-checks."""
 
     def resolve(self, filename: str, sha256: str) -> Spec | None:
@@ -117,6 +118,8 @@ class _Resolver(FrameResolver, VectorResolver, EntryResolver):
         self.cross_check(symbols, handler, vectors, entry, syscall, stubs)
         self.check_entry_options(arch, frame, handler, vectors, syscall, entry)
         self.check_frame_identifies_vectors(frame, vectors, style, syscall)
+        named = self.named_symbols(symbols, handler, frame, vectors, entry, syscall)
+        self.check_generated_names(symbols.prefix, frame, vectors, named)
         if self.diags:
             return None
         return Spec(

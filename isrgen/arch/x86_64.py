@@ -55,6 +55,13 @@ _ALIASES = frozenset(
     + [f"mm{i}" for i in range(8)]
     + [f"k{i}" for i in range(8)]
     + [f"st{i}" for i in range(8)]
+    # control, debug, test, bound and tile registers and the pseudo index registers the
+    # assemblers accept (SDM Vol. 3A 2.5, 18.2; Vol. 1 17.3; AMX) even where the mode lacks them
+    + [f"{k}{i}" for k in ("cr", "dr") for i in range(16)]
+    + [f"tr{i}" for i in range(8)]
+    + [f"bnd{i}" for i in range(4)]
+    + [f"tmm{i}" for i in range(8)]
+    + ["riz", "eiz", "mxcsr"]
 )
 
 X86_64 = ArchFacts(

@@ -6,6 +6,7 @@ from typing import Any
 
 from ..arch import ArchFacts
 from ..diagnostics import SourceRef
+from ..identifiers import identifier_reason
 from ..model import (
     GateType,
     Handler,
@@ -96,7 +97,9 @@ class VectorResolver(ResolverBase):
                 if not name:
                     self.err(path + ("name",), "a vector name cannot be empty")
                     return []
-            if not self.check_ident(path + ("name",) if name_pattern else path, name, arch, "vector name"):
+            bad_name = identifier_reason(name)
+            if bad_name:
+                self.err(path + ("name",) if name_pattern else path, f"invalid vector name: {bad_name}")
                 return []
             error_code = self.error_code(arch, n, entry, path)
             if error_code is None:
