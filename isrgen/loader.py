@@ -42,6 +42,7 @@ from .resolve.base import _NON_EXEC_PREFIXES, _NOT_TABLE_PREFIXES, _VISIBLE, DEF
 from .resolve.entry import EntryResolver
 from .resolve.frame import FrameResolver
 from .resolve.names import NameResolver
+from .resolve.special_sections import special_section_reason
 from .resolve.vectors import VectorResolver
 from .schema_check import check_schema
 from .yamlsource import Path, parse_yaml
@@ -209,12 +210,19 @@ class _Resolver(FrameResolver, VectorResolver, EntryResolver, NameResolver):
         for key, value in (("code_align", code_align), ("stub_align", stub_align)):
             if value & (value - 1):
                 self.err(("sections", key), f"impossible alignment {value}: must be a power of two")
-        if code.startswith(_NON_EXEC_PREFIXES):
+        special: dict[str, str | None] = {}
+        for key, name in (("code", code), ("table", table)):
+            special[key] = special_section_reason(name)
+            if special[key] is not None:
+                self.err(("sections", key), f"{key} section {name!r} cannot be used: {special[key]}")
+        if code.startswith(_NON_EXEC_PREFIXES) and special["code"] is None:
             self.err(
                 ("sections", "code"),
                 f"code section {code!r} would not be executable (a data section name); use a .text.* name",
             )
-        if table.startswith(".text"):
+        if special["table"] is not None:
+            pass
+        elif table.startswith(".text"):
             self.err(
                 ("sections", "table"),
                 f"table section {table!r} is a code section; the vector table belongs in read-only data",
