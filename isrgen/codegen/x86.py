@@ -141,7 +141,7 @@ class _Builder:
 
     # -- shared sequences -----------------------------------------------------
     def endbr(self) -> list[Item]:
-        return [_i("endbr64")] if self.spec.entry.endbr64 else []
+        return [_i("endbr64" if self.word == 8 else "endbr32")] if self.spec.entry.endbr64 else []
 
     def save(self) -> list[Item]:
         """Push the saved slots from the highest down; pads become one ``sub``."""

@@ -19,6 +19,7 @@ from ..model import (
 )
 from ..yamlsource import Path
 from .base import ResolverBase
+from .bounds import frame_size_problems
 
 
 class FrameResolver(ResolverBase):
@@ -39,6 +40,7 @@ class FrameResolver(ResolverBase):
         for i, item in enumerate(layout):
             builder.add(base + (i,) if base[-1] == "layout" else base, item)
         slots = builder.slots
+        self.diags += frame_size_problems(slots, arch)
         kinds = [s.kind for s in slots]
         if base[-1] == "layout" and not any(d.path.startswith("$.frame.layout") for d in self.diags):
             self.check_stub_slots(base, builder, kinds, arch)
