@@ -41,6 +41,7 @@ from .model import (
 from .resolve.base import _NON_EXEC_PREFIXES, _NOT_TABLE_PREFIXES, _VISIBLE, DEFAULT_OUTPUTS, DEFAULT_PREFIX
 from .resolve.entry import EntryResolver
 from .resolve.frame import FrameResolver
+from .resolve.machine_values import MachineValueChecks
 from .resolve.names import NameResolver
 from .resolve.special_sections import special_section_reason
 from .resolve.vectors import VectorResolver
@@ -86,7 +87,7 @@ def _path_of(d: Diagnostic) -> str:
     return d.path
 
 
-class _Resolver(FrameResolver, VectorResolver, EntryResolver, NameResolver):
+class _Resolver(FrameResolver, VectorResolver, EntryResolver, NameResolver, MachineValueChecks):
     """The semantic pass: defaults, expansion, cross-checks."""
 
     def resolve(self, filename: str, sha256: str) -> Spec | None:
@@ -114,6 +115,7 @@ class _Resolver(FrameResolver, VectorResolver, EntryResolver, NameResolver):
             self.get("debug", "cfi_sections", "eh_frame", str),
             self.src(("debug",)),
         )
+        self.check_machine_values()
         if self.diags:
             return None
         self.cross_check(symbols, handler, vectors, entry, syscall, stubs)
