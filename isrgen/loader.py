@@ -350,8 +350,11 @@ class _Resolver(FrameResolver, VectorResolver, EntryResolver, NameResolver, Mach
                 )
                 return
             if v.stub_symbol in handlers:
+                by_syscall = syscall is not None and v.stub_symbol == syscall.handler
                 self.err(
-                    self._written_or(("symbols", "stub"), self._handler_path(v.stub_symbol, handler, vectors)),
+                    ("syscall", "handler")
+                    if by_syscall
+                    else self._written_or(("symbols", "stub"), self._handler_path(v.stub_symbol, handler, vectors)),
                     f"stub symbol {v.stub_symbol!r} of vector {v.number} collides with a handler symbol",
                 )
                 return

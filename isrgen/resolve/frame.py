@@ -20,9 +20,10 @@ from ..model import (
 from ..yamlsource import Path
 from .base import ResolverBase
 from .bounds import frame_size_problems
+from .option_paths import OptionPaths
 
 
-class FrameResolver(ResolverBase):
+class FrameResolver(OptionPaths):
     """Resolves the ``frame`` section."""
 
     def frame(self, arch: ArchFacts, prefix: str, uses_simd: bool = False) -> Frame:
@@ -123,7 +124,10 @@ class FrameResolver(ResolverBase):
             self.err(("frame", "vector_in_error_slot"), "vector_in_error_slot needs classic stubs", at_key=True)
         if frame.has_frame_pointer and style is not StubStyle.CLASSIC:
             # a dense stub has room for the vector push and the jump only
-            self.err(fpath, "a 'frame_pointer' slot needs classic stubs (stubs: {style: classic})")
+            self.err(
+                self.layout_item_path("frame_pointer") or fpath,
+                "a 'frame_pointer' slot needs classic stubs (stubs: {style: classic})",
+            )
         if frame.has_vector:
             return
         if style is not StubStyle.CLASSIC:
