@@ -46,7 +46,7 @@ from .resolve.names import NameResolver
 from .resolve.special_sections import special_section_reason
 from .resolve.vectors import VectorResolver
 from .schema_check import check_schema
-from .yamlsource import Path, parse_yaml
+from .yamlsource import Path, parse_yaml_collecting
 
 
 def read_spec_text(path: str | os.PathLike[str]) -> str:
@@ -72,8 +72,10 @@ def load_spec(path: str | os.PathLike[str]) -> Spec:
 
 def loads_spec(text: str, filename: str = "<string>") -> Spec:
     """Like :func:`load_spec` for a spec given as text; ``filename`` names it in messages."""
-    doc = parse_yaml(text, filename)
-    diags = check_schema(doc.data, doc.locations)
+    doc, yaml_diags = parse_yaml_collecting(text, filename)
+    # a value the YAML pass refused is None from here on: only its own error is reported
+    yaml_bad = {_path_of(d) for d in yaml_diags}
+    diags = yaml_diags + [d for d in check_schema(doc.data, doc.locations) if not _under(d.path, yaml_bad)]
     bad = {_path_of(d) for d in diags}
     resolver = _Resolver(doc.data, doc.locations, bad)
     spec = resolver.resolve(filename, hashlib.sha256(text.encode("utf-8")).hexdigest())
@@ -85,6 +87,11 @@ def loads_spec(text: str, filename: str = "<string>") -> Spec:
 
 def _path_of(d: Diagnostic) -> str:
     return d.path
+
+
+def _under(path: str, roots: set[str]) -> bool:
+    """Whether ``path`` is one of ``roots`` or lies below one."""
+    return any(path == r or path.startswith((r + ".", r + "[")) for r in roots)
 
 
 class _Resolver(FrameResolver, VectorResolver, EntryResolver, NameResolver, MachineValueChecks):
@@ -116,13 +123,23 @@ class _Resolver(FrameResolver, VectorResolver, EntryResolver, NameResolver, Mach
             self.src(("debug",)),
         )
         self.check_machine_values()
-        if self.diags:
-            return None
-        self.cross_check(symbols, handler, vectors, entry, syscall, stubs)
-        self.check_entry_options(arch, frame, handler, vectors, syscall, entry)
-        self.check_frame_identifies_vectors(frame, vectors, style, syscall)
-        named = self.named_symbols(symbols, handler, frame, vectors, entry, syscall)
-        self.check_generated_names(symbols.prefix, frame, vectors, named)
+        # The cross-checks run despite earlier errors, each unless one of the sections it
+        # reads had an error (its value would be a placeholder): an independent mistake is
+        # reported in the same run.
+        first = {d.path for d in self.diags}
+
+        def clean(*sections: str) -> bool:
+            return not any(_under(p, {f"$.{s}" for s in sections}) or p == "$" for p in first)
+
+        if clean("symbols", "handler", "entry", "syscall", "stubs", "classes"):
+            self.cross_check(symbols, handler, vectors, entry, syscall, stubs)
+        if clean("frame", "handler", "entry", "syscall", "classes"):
+            self.check_entry_options(arch, frame, handler, vectors, syscall, entry)
+        if clean("frame", "stubs", "syscall", "classes"):
+            self.check_frame_identifies_vectors(frame, vectors, style, syscall)
+        if clean("symbols", "frame", "handler", "entry", "syscall", "classes"):
+            named = self.named_symbols(symbols, handler, frame, vectors, entry, syscall)
+            self.check_generated_names(symbols.prefix, frame, vectors, named)
         if self.diags:
             return None
         return Spec(
