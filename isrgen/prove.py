@@ -362,7 +362,12 @@ class _Prover:
                 placed = self.placement(label, image, emu64)
                 tally = MachineProver(self.spec, self.layout, emu64, self.fail, self.rng, label).run_all()
             else:
-                emu32 = emulate32.Emulator32(image, table_symbol=table)
+                try:
+                    emulator = emulate32.emulator_with_selectors([self.spec.entry.data_selector])
+                except ValueError as exc:
+                    self.fail(f"{label}: entry.data_selector cannot be emulated: {exc}")
+                    continue
+                emu32 = emulator(image, table_symbol=table)
                 placed = self.placement(label, image, emu32)
                 tally = MachineProver32(self.spec, self.layout, emu32, self.fail, self.rng, label).run_all()
             bound = self.visibility(label, obj)
