@@ -1,5 +1,5 @@
 """The acceptance rule, as a property: for a drawn spec (options drawn by
-:func:`isrgen.testing.specs`, then a handler, a vector and a stub named from a pool that
+:func:`isrgen.testing.specs`, then a handler, a vector, a frame field and a stub named from a pool that
 mixes ordinary identifiers with C/C++ keywords, standard macros, x86 registers and
 prefixes), either the loader refuses it with every error located in the file, or every
 output of every backend valid for its arch assembles and compiles with every tool
@@ -35,7 +35,7 @@ PROVABLE = {"x86_64": ("gas", "nasm", "rust", "c"), "i386": ("gas", "nasm", "c")
 HOSTILE = (
     "delete this class new template NULL INT64_MAX UINT8_C offsetof size_t bool linux unix i386 "
     "bnd0 cr9 dr4 tmm0 riz eiz mxcsr tr6 lock rep repnz o16 a32 xacquire bnd wait db bp ss "
-    "times resq section ptr offset rax eax isr_idt_fill isr_idt_gate ISR_FRAME_SIZE"
+    "times resq section ptr offset rax eax isr_idt_fill isr_idt_gate ISR_FRAME_SIZE VEC_DE FRAME_SIZE"
 ).split()
 ORDINARY = st.from_regex(r"[a-z][a-z0-9_]{0,12}", fullmatch=True)
 NAMES = st.one_of(st.sampled_from(HOSTILE), ORDINARY)
@@ -49,13 +49,21 @@ def _yaml() -> YAML:
 
 @st.composite
 def named_spec_texts(draw: st.DrawFn) -> str:
-    """A drawn spec's text with a drawn handler name, first vector name and stub pattern."""
+    """A drawn spec's text with a drawn handler name, first vector name, renamed frame field
+    and stub pattern."""
     spec = draw(specs(backends=("gas",), max_vectors=12, arch_name=None))
     data: Any = _yaml().load(dump_spec(spec))
     data["handler"]["symbol"] = draw(NAMES)
     first = data["vectors"][0]
     if "range" not in first:
         first["name"] = draw(NAMES)
+    layout = data.get("frame", {}).get("layout", [])
+    renamed = [
+        i for i, item in enumerate(layout) if isinstance(item, dict) and isinstance(next(iter(item.values())), str)
+    ]
+    if renamed:
+        item = layout[draw(st.sampled_from(renamed))]
+        item[next(iter(item))] = draw(NAMES)
     if draw(st.booleans()):
         data.setdefault("symbols", {})["stub"] = draw(st.sampled_from(("{name}", "{prefix}{name}", "x_{n}")))
     out = io.StringIO()

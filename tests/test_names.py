@@ -38,7 +38,8 @@ def _text(arch: str, handler: str = "isr_dispatch", extra: str = "", **names: st
 HOSTILE = (
     "delete this class new template INT64_MAX UINT8_C offsetof size_t uint_least16_t linux unix i386 "
     "bnd0 bnd3 cr9 cr15 dr4 dr15 tmm0 riz eiz mxcsr tr6 lock rep repe repnz o16 o64 a32 xacquire "
-    "xrelease bnd wait isr_idt_fill isr_idt_gate ISR_FRAME_SIZE ISRGEN_ISR_H_"
+    "xrelease bnd wait isr_idt_fill isr_idt_gate ISR_FRAME_SIZE ISRGEN_ISR_H_ VEC_DE FRAME_SIZE VECTOR_COUNT "
+    "SYNTHETIC_ERROR_CODE SYSCALL_MARKER"
 ).split()
 
 

@@ -4,7 +4,8 @@ A vector name becomes the constant ``<PREFIX>VEC_<NAME>`` and a frame field the
 constant ``<PREFIX>FRAME_OFFSET_<FIELD>``: two names that differ only in case
 give the same constant.  The C header also declares names of its own from the
 prefix (``<prefix>idt_fill``, ``struct <prefix>idt_gate``, ``<PREFIX>...`` and
-``ISRGEN_...`` macros); a symbol the spec names must not be one of them.
+``ISRGEN_...`` macros), and the Rust module its constants (``VEC_<NAME>``,
+``FRAME_SIZE``, ...); a symbol the spec names must not be one of them.
 """
 
 from __future__ import annotations
@@ -19,6 +20,11 @@ from .base import ResolverBase
 def macro_spelling(text: str) -> str:
     """How a name is spelled inside a generated C constant (upper case, '_' for others)."""
     return re.sub(r"[^A-Za-z0-9_]", "_", text).upper()
+
+
+#: the Rust module's own constants (unprefixed: the module is the namespace); a symbol the
+#: Rust module declares as a function or static must differ from them
+RUST_CONSTANTS = ("VECTOR_COUNT", "FRAME_SIZE", "SYNTHETIC_ERROR_CODE", "SYSCALL_MARKER")
 
 
 def header_names(prefix: str) -> dict[str, str]:
@@ -94,6 +100,11 @@ class NameResolver(ResolverBase):
             reported.add(name)
             if name in own:
                 self.err(path, f"symbol {name!r} is {own[name]}")
+            elif name in RUST_CONSTANTS or name.startswith("VEC_"):
+                self.err(
+                    path,
+                    f"symbol {name!r} is spelled like the Rust module's constants (VEC_*, {RUST_CONSTANTS[0]}, ...)",
+                )
             elif name == name.upper() and name.startswith(macro_prefixes):
                 self.err(
                     path, f"symbol {name!r} is spelled like the C header's own macros ({', '.join(macro_prefixes)}...)"
