@@ -23,6 +23,7 @@ import attrs
 
 import isrgen
 from isrgen.backends import builtin_names
+from isrgen.model.package_spec import PackageSpec
 
 from .variants import DEFAULT_SPEC, with_vectors
 
@@ -212,7 +213,9 @@ def cold_phases(workdir: Path, runs: int) -> tuple[Phase, ...]:
     return tuple(Phase(name, statistics.median(values)) for name, values in samples.items())
 
 
-def warm_hotspots(spec: isrgen.Spec, out: Path, backends: Sequence[str], top: int = 8) -> tuple[Hotspot, ...]:
+def warm_hotspots(
+    spec: isrgen.Spec | PackageSpec, out: Path, backends: Sequence[str], top: int = 8
+) -> tuple[Hotspot, ...]:
     """The functions with the most own time in one warm build (cProfile)."""
     import cProfile
     import pstats

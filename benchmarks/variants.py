@@ -52,7 +52,10 @@ class Variant:
 
     def load(self) -> Spec:
         """The variant's validated model."""
-        return isrgen.loads_spec(self.text(), f"{self.name}.yaml")
+        spec = isrgen.loads_spec(self.text(), f"{self.name}.yaml")
+        if not isinstance(spec, Spec):
+            raise TypeError(f"variant {self.name} is not an x86-family spec")
+        return spec
 
 
 VARIANTS: tuple[Variant, ...] = (

@@ -8,6 +8,7 @@ together, once, as a :class:`SpecError`; the CLI prints them as
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Sequence
 
 import attrs
@@ -75,17 +76,41 @@ def sorted_diagnostics(diags: Iterable[Diagnostic]) -> list[Diagnostic]:
     return out
 
 
+#: the widest part of a source line a diagnostic echoes (a window around the column)
+MAX_ECHOED_COLUMNS = 160
+
+
+@functools.lru_cache(maxsize=4)
+def _lines(source_text: str) -> list[str]:
+    # one split per text, not per diagnostic: a spec with many errors stays linear
+    return source_text.splitlines()
+
+
+def _window(src: str, col: int) -> tuple[str, int]:
+    """At most MAX_ECHOED_COLUMNS characters of ``src`` around 1-based ``col``, and the
+    caret's 0-based offset in them."""
+    at = max(col, 1) - 1
+    if len(src) <= MAX_ECHOED_COLUMNS:
+        return src, at
+    start = max(0, min(at - MAX_ECHOED_COLUMNS // 2, len(src) - MAX_ECHOED_COLUMNS))
+    end = start + MAX_ECHOED_COLUMNS
+    head = "..." if start > 0 else ""
+    tail = "..." if end < len(src) else ""
+    return head + src[start:end] + tail, at - start + len(head)
+
+
 def render(diag: Diagnostic, source_text: str | None, *, color: bool = False) -> str:
-    """Render a diagnostic with the offending line and a caret under the column."""
+    """Render a diagnostic with the offending line (a window of it when long) and a caret
+    under the column."""
     head = diag.headline()
     if color:
         head = head.replace(f" {diag.severity}: ", f" \x1b[1;31m{diag.severity}:\x1b[0m ", 1)
     lines = [head]
     if source_text is not None and diag.source.line > 0:
-        text_lines = source_text.splitlines()
+        text_lines = _lines(source_text)
         if diag.source.line <= len(text_lines):
-            src = text_lines[diag.source.line - 1].rstrip("\n").expandtabs(1)
+            line = text_lines[diag.source.line - 1].rstrip("\n")
+            src, at = _window(line.expandtabs(1), diag.source.col)
             lines.append(f"    {src}")
-            caret = " " * (max(diag.source.col, 1) - 1) + "^"
-            lines.append(f"    {caret}")
+            lines.append(f"    {' ' * at}^")
     return "\n".join(lines)

@@ -69,7 +69,7 @@ vectors:
     ("handler", "name", "col", "fragment"),
     [
         ("times", "divide_error", 11, "'times' is a NASM keyword"),
-        ("isr_dispatch", "resq", 23, "'resq' is a NASM keyword"),
+        ("resq", "divide_error", 11, "'resq' is a NASM keyword"),
         ("incbin", "divide_error", 11, "'incbin' is a NASM keyword"),
     ],
 )

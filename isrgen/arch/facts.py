@@ -61,6 +61,9 @@ class ArchFacts:
     syscall_clobbered: tuple[str, ...] = ()
     #: registers a syscall entry restores when the spec lists none
     syscall_restored: tuple[str, ...] = ()
+    #: macros GCC predefines for this ISA in its GNU dialects (-std=gnu11) outside the
+    #: reserved namespace: a symbol or field spelled like one is replaced by the preprocessor
+    c_predefined_macros: frozenset[str] = frozenset()
 
     def reserved_register(self, purpose: str) -> str:
         """The register the generated code uses for ``purpose`` ("" when it has none)."""

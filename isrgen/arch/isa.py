@@ -229,7 +229,8 @@ class Isa(Protocol):
         ...
 
     def emulator(self, spec: Any, image: Any) -> TableEmulator:
-        """A unicorn harness loaded with ``image``."""
+        """A unicorn harness loaded with ``image``.  Raises :class:`ValueError` when the
+        spec asks for a machine the emulator cannot model (the message names the key)."""
         ...
 
     def machine_prover(

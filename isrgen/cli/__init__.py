@@ -25,6 +25,7 @@ from isrgen.output.build import input_files, outputs_current, plan_outputs, rend
 from isrgen.output.depfile import cargo_rerun_lines, check_build_paths, write_depfile
 from isrgen.output.files import prepare_output_dir
 from isrgen.spec.loader import describe_spec
+from isrgen.spec.regular_file import MAX_SPEC_BYTES, read_regular_file
 from isrgen.spec.schema_check import schema_text
 
 #: exit status for a spec with errors
@@ -41,8 +42,8 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 def _source(file: str) -> str | None:
     try:
-        return Path(file).read_text("utf-8")
-    except (OSError, UnicodeDecodeError):
+        return read_regular_file(Path(file), "spec file", MAX_SPEC_BYTES).decode("utf-8")
+    except (IsrgenError, UnicodeDecodeError):
         return None
 
 

@@ -19,7 +19,9 @@ from isrgen.backends.base import GenerationContext, banner
 from isrgen.diagnostics import IsrgenError, UsageError
 from isrgen.model.package_spec import PackageSpec
 from isrgen.model.spec import Spec
+from isrgen.output.fileguard import MAX_OUTPUT_BYTES, check_destination, holds
 from isrgen.output.files import prepare_output_dir, write_if_changed
+from isrgen.spec.regular_file import read_regular_file
 
 #: ``source_file`` of a spec that was not read from a file
 _NO_FILE = "<memory>"
@@ -127,9 +129,9 @@ def outputs_current(planned: Sequence[PlannedOutput]) -> bool:
     """Whether every planned output's file already holds exactly its content."""
     for p in planned:
         try:
-            if p.path.read_bytes() != p.content.encode("utf-8", "surrogateescape"):
+            if not holds(p.path, p.content.encode("utf-8", "surrogateescape"), "generated file"):
                 return False
-        except OSError:
+        except UsageError:
             return False
     return True
 
@@ -139,11 +141,13 @@ def stale_outputs(planned: Sequence[PlannedOutput]) -> list[StaleOutput]:
     stale: list[StaleOutput] = []
     for p in planned:
         try:
-            old: str | None = p.path.read_bytes().decode("utf-8", errors="replace")
-        except FileNotFoundError:
+            old: str | None = read_regular_file(p.path, "generated file", MAX_OUTPUT_BYTES).decode(
+                "utf-8", errors="replace"
+            )
+        except UsageError:
+            if p.path.exists() or p.path.is_symlink():
+                raise
             old = None
-        except OSError as exc:
-            raise UsageError(f"{p.path}: cannot read: {exc.strerror}") from None
         if old == p.content:
             continue
         diff = difflib.unified_diff(
@@ -158,7 +162,12 @@ def stale_outputs(planned: Sequence[PlannedOutput]) -> list[StaleOutput]:
 
 def write_outputs(planned: Sequence[PlannedOutput]) -> list[Path]:
     """Write the planned outputs, creating folders as needed; returns the paths actually
-    written (a file whose content is unchanged keeps its mtime and is not listed)."""
+    written (a file whose content is unchanged keeps its mtime and is not listed).
+
+    Every destination is checked first (:func:`~isrgen.output.fileguard.check_destination`),
+    so a build that cannot write one of its files writes none of them."""
+    for p in planned:
+        check_destination(p.path, p.content.encode("utf-8", "surrogateescape"), f"{p.backend} output")
     for folder in dict.fromkeys(p.path.parent for p in planned):
         prepare_output_dir(folder)
     return [p.path for p in planned if write_if_changed(p.path, p.content)]

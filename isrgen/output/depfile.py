@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from isrgen.diagnostics import UsageError
+from isrgen.output.fileguard import check_destination
 from isrgen.output.files import prepare_output_dir, write_if_changed
 
 if TYPE_CHECKING:
@@ -94,7 +95,11 @@ def check_build_paths(planned: Sequence[PlannedOutput], inputs: Sequence[str], d
     for other in [*(p.path for p in planned), *(Path(s) for s in inputs)]:
         if same(depfile, other):
             raise UsageError(f"--depfile {depfile}: would overwrite {other}")
-    return format_depfile([str(p.path) for p in planned], inputs)
+    for p in planned:
+        check_destination(p.path, p.content.encode("utf-8", "surrogateescape"), f"{p.backend} output")
+    text = format_depfile([str(p.path) for p in planned], inputs)
+    check_destination(depfile, text.encode("utf-8", "surrogateescape"), "depfile")
+    return text
 
 
 def cargo_rerun_lines(inputs: Sequence[str]) -> list[str]:

@@ -7,21 +7,15 @@ import tempfile
 from pathlib import Path
 
 from isrgen.diagnostics import UsageError
+from isrgen.output.fileguard import holds
 
 
 def write_if_changed(path: Path, content: str) -> bool:
     """Write ``content`` to ``path`` atomically; leave the file (and its mtime) alone
     when it already holds exactly that.  Returns whether the file was written."""
     data = content.encode("utf-8", "surrogateescape")  # a path in a depfile need not be UTF-8
-    try:
-        if path.read_bytes() == data:
-            return False
-    except FileNotFoundError:
-        pass
-    except IsADirectoryError:
-        raise UsageError(f"{path}: is a directory, cannot write output there") from None
-    except OSError as exc:
-        raise UsageError(f"{path}: cannot read existing output: {exc.strerror}") from None
+    if holds(path, data, "generated file"):
+        return False
     fd = -1
     tmp = ""
     try:

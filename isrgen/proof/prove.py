@@ -363,7 +363,11 @@ class _Prover:
                 self.fail(f"{label}: the object does not link: {exc.output.strip()[:600]}")
                 continue
             width = self.spec.table_width
-            emulator = isa.emulator(self.spec, image)
+            try:
+                emulator = isa.emulator(self.spec, image)
+            except ValueError as exc:
+                self.fail(f"{label}: {exc}")
+                continue
             placed = self.placement(label, image, emulator)
             tally = isa.machine_prover(self.spec, self.layout, emulator, self.fail, self.rng, label).run_all()
             bound = self.visibility(label, obj)

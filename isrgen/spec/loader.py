@@ -40,27 +40,27 @@ from isrgen.model.spec import (
     group_vectors,
     reenables_interrupts,
 )
+from isrgen.spec.regular_file import MAX_SPEC_BYTES, read_regular_file
 from isrgen.spec.resolve.base import _NON_EXEC_PREFIXES, _NOT_TABLE_PREFIXES, _VISIBLE, DEFAULT_OUTPUTS, DEFAULT_PREFIX
 from isrgen.spec.resolve.entry import EntryResolver
 from isrgen.spec.resolve.frame import FrameResolver
+from isrgen.spec.resolve.machine_values import MachineValueChecks
+from isrgen.spec.resolve.names import NameResolver
+from isrgen.spec.resolve.special_sections import special_section_reason
 from isrgen.spec.resolve.vectors import VectorResolver
 from isrgen.spec.schema_check import check_schema
-from isrgen.spec.yamlsource import Document, Path, parse_yaml
+from isrgen.spec.yamlsource import Document, Path, parse_yaml_collecting
 
 
 def read_spec_text(path: str | os.PathLike[str]) -> str:
-    """Read a spec file, turning OS errors into one-line :class:`UsageError`s."""
+    """Read a spec file (a regular file of at most MAX_SPEC_BYTES), turning OS errors into
+    one-line :class:`UsageError`s."""
     p = FsPath(path)
-    if p.is_dir():
-        raise UsageError(f"{p}: is a directory, not a spec file")
+    data = read_regular_file(p, "spec file", MAX_SPEC_BYTES)
     try:
-        return p.read_bytes().decode("utf-8")
-    except FileNotFoundError:
-        raise UsageError(f"{p}: no such spec file") from None
+        return data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise UsageError(f"{p}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
-    except OSError as exc:
-        raise UsageError(f"{p}: cannot read: {exc.strerror}") from None
 
 
 class BackendCatalogue(Protocol):
@@ -95,16 +95,20 @@ def loads_spec(
     An ``arch`` whose ISA package owns its spec model (:class:`~isrgen.arch.isa.SpecPipeline`)
     is resolved by that package into a :class:`~isrgen.model.package_spec.PackageSpec`.
     """
-    doc = parse_yaml(text, filename)
+    doc, yaml_diags = parse_yaml_collecting(text, filename)
     arch = doc.data.get("arch") if isinstance(doc.data, dict) else None
     pipeline = get_pipeline(arch) if isinstance(arch, str) else None
     if pipeline is not None:
+        if yaml_diags:
+            raise SpecError(yaml_diags)
         return _package_spec(pipeline, doc, filename, text)
     if isinstance(arch, str) and arch not in known_isas():
         # what the other keys must say depends on the ISA: nothing else can be checked
         message = f"unknown architecture {arch!r} (isrgen knows: {', '.join(known_isas())})"
-        raise SpecError([doc.locations.error(("arch",), message)])
-    diags = check_schema(doc.data, doc.locations)
+        raise SpecError([*yaml_diags, doc.locations.error(("arch",), message)])
+    # a value the YAML pass refused is None from here on: only its own error is reported
+    yaml_bad = {_path_of(d) for d in yaml_diags}
+    diags = yaml_diags + [d for d in check_schema(doc.data, doc.locations) if not _under(d.path, yaml_bad)]
     bad = {_path_of(d) for d in diags}
     resolver = _Resolver(doc.data, doc.locations, bad)
     resolver.catalogue = backends
@@ -133,7 +137,12 @@ def _path_of(d: Diagnostic) -> str:
     return d.path
 
 
-class _Resolver(FrameResolver, VectorResolver, EntryResolver):
+def _under(path: str, roots: set[str]) -> bool:
+    """Whether ``path`` is one of ``roots`` or lies below one."""
+    return any(path == r or path.startswith((r + ".", r + "[")) for r in roots)
+
+
+class _Resolver(FrameResolver, VectorResolver, EntryResolver, NameResolver, MachineValueChecks):
     """The semantic pass: defaults, expansion, cross-checks."""
 
     catalogue: BackendCatalogue | None = None
@@ -163,11 +172,24 @@ class _Resolver(FrameResolver, VectorResolver, EntryResolver):
             self.get("debug", "cfi_sections", "eh_frame", str),
             self.src(("debug",)),
         )
-        if self.diags:
-            return None
-        self.cross_check(symbols, handler, vectors, entry, syscall, stubs)
-        self.check_entry_options(arch, frame, handler, vectors, syscall, entry)
-        self.check_frame_identifies_vectors(frame, vectors, style, syscall)
+        self.check_machine_values()
+        # The cross-checks run despite earlier errors, each unless one of the sections it
+        # reads had an error (its value would be a placeholder): an independent mistake is
+        # reported in the same run.
+        first = {d.path for d in self.diags}
+
+        def clean(*sections: str) -> bool:
+            return not any(_under(p, {f"$.{s}" for s in sections}) or p == "$" for p in first)
+
+        if clean("symbols", "handler", "entry", "syscall", "stubs", "classes"):
+            self.cross_check(symbols, handler, vectors, entry, syscall, stubs)
+        if clean("frame", "handler", "entry", "syscall", "classes"):
+            self.check_entry_options(arch, frame, handler, vectors, syscall, entry)
+        if clean("frame", "stubs", "syscall", "classes"):
+            self.check_frame_identifies_vectors(frame, vectors, style, syscall)
+        if clean("symbols", "frame", "handler", "entry", "syscall", "classes"):
+            named = self.named_symbols(symbols, handler, frame, vectors, entry, syscall)
+            self.check_generated_names(symbols.prefix, frame, vectors, named)
         if self.diags:
             return None
         return Spec(
@@ -257,12 +279,19 @@ class _Resolver(FrameResolver, VectorResolver, EntryResolver):
         for key, value in (("code_align", code_align), ("stub_align", stub_align)):
             if value & (value - 1):
                 self.err(("sections", key), f"impossible alignment {value}: must be a power of two")
-        if code.startswith(_NON_EXEC_PREFIXES):
+        special: dict[str, str | None] = {}
+        for key, name in (("code", code), ("table", table)):
+            special[key] = special_section_reason(name)
+            if special[key] is not None:
+                self.err(("sections", key), f"{key} section {name!r} cannot be used: {special[key]}")
+        if code.startswith(_NON_EXEC_PREFIXES) and special["code"] is None:
             self.err(
                 ("sections", "code"),
                 f"code section {code!r} would not be executable (a data section name); use a .text.* name",
             )
-        if table.startswith(".text"):
+        if special["table"] is not None:
+            pass
+        elif table.startswith(".text"):
             self.err(
                 ("sections", "table"),
                 f"table section {table!r} is a code section; the vector table belongs in read-only data",
@@ -383,8 +412,11 @@ class _Resolver(FrameResolver, VectorResolver, EntryResolver):
                 )
                 return
             if v.stub_symbol in handlers:
+                by_syscall = syscall is not None and v.stub_symbol == syscall.handler
                 self.err(
-                    self._written_or(("symbols", "stub"), self._handler_path(v.stub_symbol, handler, vectors)),
+                    ("syscall", "handler")
+                    if by_syscall
+                    else self._written_or(("symbols", "stub"), self._handler_path(v.stub_symbol, handler, vectors)),
                     f"stub symbol {v.stub_symbol!r} of vector {v.number} collides with a handler symbol",
                 )
                 return

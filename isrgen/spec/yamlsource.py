@@ -84,6 +84,9 @@ MAX_VALUES = 200_000
 #: the widest integer a spec value takes is 64 bits (simd.xsave_mask); far wider ones are rejected
 #: while reading, before any message tries to print them
 MAX_INT_BITS = 128
+#: the longest list a spec holds: a vector list names each of at most 256 vectors once, and
+#: ranges make it shorter; a longer list only makes every later pass slower
+MAX_ITEMS = 1024
 
 
 class _Builder:
@@ -116,6 +119,10 @@ class _Builder:
         if isinstance(node, MappingNode):
             return self._mapping(node, path)
         if isinstance(node, SequenceNode):
+            if len(node.value) > MAX_ITEMS:
+                problem = f"a list of {len(node.value)} items; no list in a spec has more than {MAX_ITEMS}"
+                self.diagnostics.append(Diagnostic(_ref(self.locations.file, node), problem, format_path(path)))
+                return None
             return [self.build(item, path + (i,)) for i, item in enumerate(node.value)]
         if isinstance(node, ScalarNode):
             try:
@@ -168,6 +175,18 @@ class _Builder:
 
 def parse_yaml(text: str, file: str) -> Document:
     """Parse ``text`` (named ``file`` in messages); raise :class:`SpecError` on any problem."""
+    doc, diagnostics = parse_yaml_collecting(text, file)
+    if diagnostics:
+        raise SpecError(diagnostics)
+    return doc
+
+
+def parse_yaml_collecting(text: str, file: str) -> tuple[Document, list[Diagnostic]]:
+    """Like :func:`parse_yaml`, but a problem inside a well-formed document (a duplicate key,
+    a control character, a bad scalar) is returned with the document instead of raised, so
+    that later passes can report their own, independent problems too.  The document keeps
+    the first of duplicate keys and None for a bad value.  A text that is not YAML at all
+    still raises :class:`SpecError`."""
     # The safe loader composes with libyaml (ruamel.yaml.clib) when installed: same nodes,
     # marks and tags as the pure-Python composer, several times faster.
     yaml = YAML(typ="safe")
@@ -186,6 +205,6 @@ def parse_yaml(text: str, file: str) -> Document:
         raise SpecError([Diagnostic(SourceRef(file, 1, 1), "the spec is empty")])
     builder = _Builder(file)
     data = builder.build(node, ())
-    if builder.diagnostics:
+    if builder._over:  # a nesting or size limit: later passes would only repeat the work
         raise SpecError(builder.diagnostics)
-    return Document(data, builder.locations, text)
+    return Document(data, builder.locations, text), builder.diagnostics

@@ -53,6 +53,10 @@ EXCEPTIONS = (
 
 _GPRS = ("rax", "rbx", "rcx", "rdx", "rsi", "rdi", "rbp", "r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15")
 
+# gcc predefines ``i386`` for 32-bit x86 targets in GNU dialects (``gcc -m32 -std=gnu11 -dM -E``);
+# x86 kernels often compile one header in both modes, so neither mode may use the name
+_GNU_MACROS = frozenset({"i386"})
+
 _ALIASES = frozenset(
     "rax eax ax al ah rbx ebx bx bl bh rcx ecx cx cl ch rdx edx dx dl dh "
     "rsi esi si sil rdi edi di dil rbp ebp bp bpl rsp esp sp spl rip eip ip "
@@ -63,6 +67,13 @@ _ALIASES = frozenset(
     + [f"mm{i}" for i in range(8)]
     + [f"k{i}" for i in range(8)]
     + [f"st{i}" for i in range(8)]
+    # control, debug, test, bound and tile registers and the pseudo index registers the
+    # assemblers accept (SDM Vol. 3A 2.5, 18.2; Vol. 1 17.3; AMX) even where the mode lacks them
+    + [f"{k}{i}" for k in ("cr", "dr") for i in range(16)]
+    + [f"tr{i}" for i in range(8)]
+    + [f"bnd{i}" for i in range(4)]
+    + [f"tmm{i}" for i in range(8)]
+    + ["riz", "eiz", "mxcsr"]
 )
 
 X86_64 = ArchFacts(
@@ -88,6 +99,7 @@ X86_64 = ArchFacts(
     reserved_registers=(("simd_frame", SIMD_FRAME_REGISTER), ("paranoid_flag", PARANOID_FLAG_REGISTER)),
     syscall_clobbered=SYSRET_REGISTERS,
     syscall_restored=SYSCALL_RESTORED,
+    c_predefined_macros=_GNU_MACROS,
 )
 
 I386 = ArchFacts(
@@ -117,4 +129,5 @@ I386 = ArchFacts(
     features=frozenset(),
     gate_size=8,
     reserved_registers=(("cdecl_frame", CDECL_FRAME_REGISTER),),
+    c_predefined_macros=_GNU_MACROS,
 )

@@ -189,7 +189,12 @@ class X86Isa:
             return long_mode.Emulator(image, table_symbol=spec.symbols.table, table_width=spec.table_width)
         from isrgen.arch.x86.emulation import protected_mode
 
-        return protected_mode.Emulator32(image, table_symbol=spec.symbols.table)
+        # the kernel's GDT holds the data selector the entry loads (Linux i386: 0x7b)
+        try:
+            emulator = protected_mode.emulator_with_selectors([spec.entry.data_selector])
+        except ValueError as exc:
+            raise ValueError(f"entry.data_selector cannot be emulated: {exc}") from exc
+        return emulator(image, table_symbol=spec.symbols.table)
 
     def machine_prover(
         self,

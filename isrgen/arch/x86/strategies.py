@@ -94,7 +94,8 @@ _CODE_ALIGN = (*_POW2, 256, 4096)
 PAD_WORDS = (1,)
 WIDE_PAD_WORDS = (1, 2, 3)
 #: XCR0 masks the emulator's CPU supports (x87, SSE, AVX) and the area each needs
-_XSAVE_MASKS = {0x1: 576, 0x3: 576, 0x7: 832}
+# XCR0 always has x87 and SSE set for a kernel that saves SIMD state (SDM Vol. 1 13.3)
+_XSAVE_MASKS = {0x3: 576, 0x7: 832}
 
 
 def _arch(name: str) -> ArchFacts:
@@ -105,7 +106,7 @@ def _arch(name: str) -> ArchFacts:
 
 
 def _valid(arch: ArchFacts, *names: str) -> bool:
-    return all(reserved_reason(n, arch.register_aliases) is None for n in names)
+    return all(reserved_reason(n, arch.register_aliases, arch.c_predefined_macros) is None for n in names)
 
 
 @attrs.frozen

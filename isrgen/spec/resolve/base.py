@@ -66,7 +66,7 @@ class ResolverBase:
         return ("vectors",)
 
     def check_ident(self, path: Path, name: str, arch: ArchFacts, what: str) -> bool:
-        reason = reserved_reason(name, arch.register_aliases)
+        reason = reserved_reason(name, arch.register_aliases, arch.c_predefined_macros)
         if reason:
             self.err(path, f"invalid {what}: {reason}")
             return False
@@ -111,8 +111,9 @@ class ResolverBase:
             node = node[key]
         return node if self.ok(path) else default
 
-    def check_field_name(self, path: Path, name: Any) -> bool:
-        reason = reserved_reason(name, frozenset()) if isinstance(name, str) else f"{name!r} is not a string"
+    def check_field_name(self, path: Path, name: Any, macros: frozenset[str] = frozenset()) -> bool:
+        """Whether ``name`` may name a frame field (``macros``: the ISA's predefined C macros)."""
+        reason = reserved_reason(name, frozenset(), macros) if isinstance(name, str) else f"{name!r} is not a string"
         if reason:
             self.err(path, f"invalid field name: {reason}")
             return False

@@ -18,11 +18,11 @@ from isrgen.model.spec import (
     Vector,
     default,
 )
-from isrgen.spec.resolve.base import ResolverBase
+from isrgen.spec.resolve.option_paths import OptionPaths
 from isrgen.spec.yamlsource import Path
 
 
-class EntryResolver(ResolverBase):
+class EntryResolver(OptionPaths):
     """Resolves ``entry``, ``simd`` and ``syscall``."""
 
     def entry(self, arch: ArchFacts, prefix: str) -> Entry:
@@ -141,7 +141,10 @@ class EntryResolver(ResolverBase):
             ]
             for on, feature, what in used:
                 if on and feature not in arch.features:
-                    self.err(self.vector_path(v), f"vector {v.number} asks for {what}, which {arch.name} does not have")
+                    self.err(
+                        self.option_path(v, feature),
+                        f"vector {v.number} asks for {what}, which {arch.name} does not have",
+                    )
                     return
         cdecl_frame = arch.reserved_register("cdecl_frame")
         if handler.convention == "cdecl" and cdecl_frame and cdecl_frame not in saved:
@@ -164,7 +167,13 @@ class EntryResolver(ResolverBase):
             )
         kinds = {v.simd for v in vectors} - {SimdPolicy.NONE}
         if len(kinds) > 1:
-            self.err(("vectors",), "vectors mix fxsave and xsave: choose one SIMD save instruction per spec")
+            first = next(v for v in vectors if v.simd is not SimdPolicy.NONE)
+            other = next(v for v in vectors if v.simd not in (SimdPolicy.NONE, first.simd))
+            self.err(
+                self.option_path(other, "simd"),
+                f"vectors mix fxsave and xsave (vector {other.number}: {other.simd.value}, vector {first.number}: "
+                f"{first.simd.value}): choose one SIMD save instruction per spec",
+            )
         if kinds and not any(s.kind is SlotKind.SIMD_AREA for s in frame.slots):
             self.err(layout_path, "some vectors save SIMD state: add 'simd_area' to the frame layout")
         simd_frame = arch.reserved_register("simd_frame")
@@ -176,8 +185,12 @@ class EntryResolver(ResolverBase):
         flag = arch.reserved_register("paranoid_flag")
         if any(v.paranoid for v in vectors) and flag not in saved:
             self.err(layout_path, f"paranoid entries keep the swapgs decision in {flag}: the layout must save {flag}")
-        if any(v.paranoid for v in vectors) and not entry.swapgs:
-            self.err(("entry",), "paranoid vectors only make sense with entry.swapgs: true")
+        paranoid = next((v for v in vectors if v.paranoid), None)
+        if paranoid is not None and not entry.swapgs:
+            self.err(
+                self.option_path(paranoid, "paranoid"),
+                f"paranoid vectors only make sense with entry.swapgs: true (vector {paranoid.number} is paranoid)",
+            )
         # A C handler may clobber every caller-saved register (SysV ABI 3.2.1): the entry must save them.
         missing = [r for r in arch.caller_saved if r not in saved]
         if missing:

@@ -18,11 +18,13 @@ from isrgen.model.spec import (
 )
 from isrgen.spec.identifiers import reserved_reason
 from isrgen.spec.resolve.base import ResolverBase
+from isrgen.spec.resolve.bounds import frame_size_problems
+from isrgen.spec.resolve.option_paths import OptionPaths
 from isrgen.spec.suggest import did_you_mean
 from isrgen.spec.yamlsource import Path
 
 
-class FrameResolver(ResolverBase):
+class FrameResolver(OptionPaths):
     """Resolves the ``frame`` section."""
 
     def frame(self, arch: ArchFacts, prefix: str, uses_simd: bool = False) -> Frame:
@@ -40,6 +42,7 @@ class FrameResolver(ResolverBase):
         for i, item in enumerate(layout):
             builder.add(base + (i,) if base[-1] == "layout" else base, item)
         slots = builder.slots
+        self.diags += frame_size_problems(slots, arch)
         kinds = [s.kind for s in slots]
         if base[-1] == "layout" and not any(d.path.startswith("$.frame.layout") for d in self.diags):
             self.check_stub_slots(base, builder, kinds, arch)
@@ -108,7 +111,7 @@ class FrameResolver(ResolverBase):
                 self.err(
                     path, f"{cpu!r} is not a CPU-pushed field on {arch.name} ({', '.join(arch.cpu_frame)})", at_key=True
                 )
-            elif self.check_field_name(path, field):
+            elif self.check_field_name(path, field, arch.c_predefined_macros):
                 out.append((cpu, field))
         return tuple(out)
 
@@ -122,7 +125,10 @@ class FrameResolver(ResolverBase):
             self.err(("frame", "vector_in_error_slot"), "vector_in_error_slot needs classic stubs", at_key=True)
         if frame.has_frame_pointer and style is not StubStyle.CLASSIC:
             # a dense stub has room for the vector push and the jump only
-            self.err(fpath, "a 'frame_pointer' slot needs classic stubs (stubs: {style: classic})")
+            self.err(
+                self.layout_item_path("frame_pointer") or fpath,
+                "a 'frame_pointer' slot needs classic stubs (stubs: {style: classic})",
+            )
         if frame.has_vector:
             return
         if style is not StubStyle.CLASSIC:
@@ -181,7 +187,7 @@ class _SlotBuilder:
         if not isinstance(name, str):
             self.r.err(path, f"a field name must be a string, got {name!r}")
             return None
-        reason = reserved_reason(name, frozenset())
+        reason = reserved_reason(name, frozenset(), self.arch.c_predefined_macros)
         if reason:
             self.r.err(path, f"invalid field name: {reason}")
             return None

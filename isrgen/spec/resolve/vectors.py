@@ -14,6 +14,7 @@ from isrgen.model.spec import (
     Vector,
     VectorClass,
 )
+from isrgen.spec.identifiers import identifier_reason
 from isrgen.spec.resolve.base import ResolverBase
 from isrgen.spec.suggest import split_hint
 from isrgen.spec.yamlsource import Path
@@ -100,7 +101,9 @@ class VectorResolver(ResolverBase):
                 if not name:
                     self.err(path + ("name",), "a vector name cannot be empty")
                     return []
-            if not self.check_ident(path + ("name",) if name_pattern else path, name, arch, "vector name"):
+            bad_name = identifier_reason(name)
+            if bad_name:
+                self.err(path + ("name",) if name_pattern else path, f"invalid vector name: {bad_name}")
                 return []
             error_code = self.error_code(arch, n, entry, path)
             if error_code is None:

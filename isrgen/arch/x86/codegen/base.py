@@ -130,7 +130,7 @@ class BuilderBase:
         return self.layout.saved_below_stub
 
     def endbr(self) -> list[Item]:
-        return [insn("endbr64")] if self.spec.entry.endbr64 else []
+        return [insn("endbr64" if self.word == 8 else "endbr32")] if self.spec.entry.endbr64 else []
 
     def save(self) -> list[Item]:
         """Push the saved slots from the highest down; pads become one ``sub``."""

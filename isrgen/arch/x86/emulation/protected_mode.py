@@ -76,7 +76,7 @@ USER_LOADABLE: tuple[int, ...] = (0, 3, USER_DS, USER_TLS)
 
 # Flat 32-bit descriptors, G=1 D=1 (SDM Vol. 3A 3.4.5).  The accessed bit is preset
 # so loading a selector never needs to write the descriptor back.
-_GDT = (
+_GDT: tuple[int, ...] = (
     0,
     0x00CF9B000000FFFF,  # 0x08 kernel code, DPL 0, execute/read
     0x00CF93000000FFFF,  # 0x10 kernel data, DPL 0
@@ -87,8 +87,44 @@ _GDT = (
 )
 
 
-def _descriptor_dpl(selector: int) -> int:
-    return (_GDT[selector >> 3] >> 45) & 3
+def _descriptor_dpl(selector: int, gdt: tuple[int, ...] = _GDT) -> int:
+    return (gdt[selector >> 3] >> 45) & 3
+
+
+#: the GDT is one page: 512 descriptors, selectors up to 0xFFF
+_GDT_ENTRIES = 512
+#: a flat 32-bit data descriptor with DPL 0; the DPL sits in bits 45-46 (SDM Vol. 3A 3.4.5)
+_FLAT_DATA = 0x00CF93000000FFFF
+
+
+def gdt_with(selectors: Sequence[int]) -> tuple[int, ...]:
+    """The emulator's GDT plus a flat data descriptor for each of ``selectors`` it lacks, with
+    the selector's RPL as DPL (as a kernel's GDT has for the data selector it loads on entry:
+    Linux i386 loads 0x7b, a DPL 3 descriptor).  Raises :class:`ValueError` for a selector
+    beyond the emulator's one-page GDT or one that names a code descriptor."""
+    gdt = list(_GDT)
+    for sel in selectors:
+        index = sel >> 3
+        if sel & 4 or index >= _GDT_ENTRIES:
+            raise ValueError(f"selector {sel:#x} is outside the emulated GDT (index < {_GDT_ENTRIES}, TI = 0)")
+        if index == 0:
+            continue  # the null selector
+        gdt += [0] * (index + 1 - len(gdt))
+        if gdt[index] == 0:
+            gdt[index] = _FLAT_DATA | (sel & 3) << 45
+        elif (gdt[index] >> 43) & 1:
+            raise ValueError(f"selector {sel:#x} names a code descriptor in the emulated GDT")
+    return tuple(gdt)
+
+
+def emulator_with_selectors(selectors: Sequence[int]) -> type[Emulator32]:
+    """An :class:`Emulator32` whose GDT also holds a data descriptor for each of ``selectors``."""
+    table = gdt_with(selectors)
+
+    class _SpecEmulator32(Emulator32):
+        GDT = table
+
+    return _SpecEmulator32
 
 
 def link32(
@@ -186,7 +222,7 @@ class Emulator32(EmulatorBase[CpuState32, Stop32]):
             sel = uc.reg_read(reg) & 0xFFFF
             # A data segment the outer level may not use is nulled (SDM Vol. 2A IRET,
             # RETURN-TO-OUTER-PRIVILEGE-LEVEL).
-            segments[name] = 0 if sel & ~3 and _descriptor_dpl(sel) < new_cpl else sel
+            segments[name] = 0 if sel & ~3 and _descriptor_dpl(sel, self.GDT) < new_cpl else sel
         self._outer = CpuState32(
             gprs={n: uc.reg_read(r) for n, r in self._reg.items()},
             segments=segments,
@@ -340,5 +376,7 @@ __all__ = [
     "CpuState32",
     "Emulator32",
     "Stop32",
+    "emulator_with_selectors",
+    "gdt_with",
     "link32",
 ]
