@@ -19,7 +19,7 @@ import pytest
 from conftest import DEFAULT_SPEC, ROOT, require_module
 
 #: what build, check-spec, schema and backends may pull in, as distribution names
-CORE_DISTRIBUTIONS = {"attrs", "click", "jsonschema", "mako", "ruamel.yaml", "ruamel.yaml.clib"}
+CORE_DISTRIBUTIONS = {"attrs", "click", "jsonschema", "ruamel.yaml", "ruamel.yaml.clib"}
 #: the heavy, optional stacks and the extras that bring them
 OPTIONAL = {"unicorn": "prove", "pyelftools": "prove", "capstone": None}
 
