@@ -20,7 +20,7 @@ import isrgen
 from isrgen.cli import main
 from isrgen.report.layout import layout_report
 from isrgen.report.svg import render_svg
-from isrgen.schema_check import spec_schema
+from isrgen.spec.schema_check import spec_schema
 
 ROOT = Path(__file__).resolve().parents[2]
 #: the specs whose frames are drawn: file stem -> title
