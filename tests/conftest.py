@@ -151,3 +151,27 @@ def loads_x86(text: str, filename: str = "<string>") -> Spec:
     spec = isrgen.loads_spec(text, filename)
     assert isinstance(spec, Spec), f"{filename} is not an x86-family spec"
     return spec
+
+
+def symbol_address(elf_path: Path, name: str) -> int:
+    """The value of symbol ``name`` in the ELF at ``elf_path``."""
+    from elftools.elf.elffile import ELFFile
+    from elftools.elf.sections import SymbolTableSection
+
+    with elf_path.open("rb") as f:
+        symtab = ELFFile(f).get_section_by_name(".symtab")
+        assert isinstance(symtab, SymbolTableSection), f"{elf_path} has no symbol table"
+        syms = symtab.get_symbol_by_name(name)
+        assert syms, f"{name} not in {elf_path}"
+        return int(syms[0]["st_value"])
+
+
+def segment_flags(elf_path: Path, address: int) -> int:
+    """``p_flags`` of the PT_LOAD segment that holds ``address``."""
+    from elftools.elf.elffile import ELFFile
+
+    with elf_path.open("rb") as f:
+        for seg in ELFFile(f).iter_segments():
+            if seg["p_type"] == "PT_LOAD" and seg["p_vaddr"] <= address < seg["p_vaddr"] + seg["p_memsz"]:
+                return int(seg["p_flags"])
+    raise AssertionError(f"0x{address:x} is in no PT_LOAD segment of {elf_path}")

@@ -16,9 +16,17 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, boot_kernel, isrgen_cmd, load_x86, make_kernel, require_tool, run
-from elftools.elf.elffile import ELFFile
-from elftools.elf.sections import SymbolTableSection
+from conftest import (
+    ROOT,
+    boot_kernel,
+    isrgen_cmd,
+    load_x86,
+    make_kernel,
+    require_tool,
+    run,
+    segment_flags,
+    symbol_address,
+)
 
 from isrgen.model.spec import ReturnModel, SimdPolicy, StubStyle
 
@@ -101,21 +109,6 @@ def require_kernel_tools(variant: str) -> None:
     require_tool("make", "gcc", "ld", "qemu-system-x86_64", "timeout", *VARIANT_TOOLS[variant])
 
 
-def symbol_address(elf_path: Path, name: str) -> int:
-    with elf_path.open("rb") as f:
-        symtab = ELFFile(f).get_section_by_name(".symtab")
-        assert isinstance(symtab, SymbolTableSection), f"{elf_path} has no symbol table"
-        syms = symtab.get_symbol_by_name(name)
-        assert syms, f"{name} not in {elf_path}"
-        return int(syms[0]["st_value"])
-
-
-def segment_flags(elf_path: Path, address: int) -> int:
-    with elf_path.open("rb") as f:
-        for seg in ELFFile(f).iter_segments():
-            if seg["p_type"] == "PT_LOAD" and seg["p_vaddr"] <= address < seg["p_vaddr"] + seg["p_memsz"]:
-                return int(seg["p_flags"])
-    raise AssertionError(f"0x{address:x} is in no PT_LOAD segment of {elf_path}")
 
 
 def test_spec_uses_the_entry_semantics_the_log_checks() -> None:

@@ -18,9 +18,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, isrgen_cmd, make_vars, require_tool, run
-from elftools.elf.elffile import ELFFile
-from elftools.elf.sections import SymbolTableSection
+from conftest import ROOT, isrgen_cmd, make_vars, require_tool, run, segment_flags, symbol_address
 
 KERNEL_DIR = ROOT / "examples" / "kernel-aarch64"
 SUCCESS_STATUS = 42  # kernel.h EXIT_STATUS_PASSED through semihosting SYS_EXIT
@@ -81,21 +79,6 @@ def require_kernel_tools() -> None:
     require_tool("make", "timeout", "aarch64-linux-gnu-gcc", "aarch64-linux-gnu-ld", "qemu-system-aarch64")
 
 
-def symbol_address(elf_path: Path, name: str) -> int:
-    with elf_path.open("rb") as f:
-        symtab = ELFFile(f).get_section_by_name(".symtab")
-        assert isinstance(symtab, SymbolTableSection), f"{elf_path} has no symbol table"
-        syms = symtab.get_symbol_by_name(name)
-        assert syms, f"{name} not in {elf_path}"
-        return int(syms[0]["st_value"])
-
-
-def segment_flags(elf_path: Path, address: int) -> int:
-    with elf_path.open("rb") as f:
-        for seg in ELFFile(f).iter_segments():
-            if seg["p_type"] == "PT_LOAD" and seg["p_vaddr"] <= address < seg["p_vaddr"] + seg["p_memsz"]:
-                return int(seg["p_flags"])
-    raise AssertionError(f"0x{address:x} is in no PT_LOAD segment of {elf_path}")
 
 
 def assert_passed(status: int, log: str) -> list[str]:

@@ -20,7 +20,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, isrgen_cmd, run
+from conftest import ROOT, isrgen_cmd, run, symbol_address
 from test_example_kernel import (
     BROKEN_SPECS,
     KERNEL_DIR,
@@ -29,7 +29,6 @@ from test_example_kernel import (
     boot,
     checks,
     require_kernel_tools,
-    symbol_address,
 )
 
 CPUS = 4

@@ -154,3 +154,41 @@ def test_check_spec_accepts_every_shipped_spec() -> None:
         proc = run(isrgen_cmd("check-spec", str(spec)))
         assert proc.stdout.startswith(f"{spec}: ok"), proc.stdout
     assert ROOT.is_dir()
+
+
+#: specs/aarch64.yaml's frame, as AARCH64_CONTRACT-style C: x0-x30, sp, elr, spsr, esr,
+#: far, kind, pad (8 bytes each, offsets 0-296), then q0-q31 (16 each) + fpcr, fpsr = 832 bytes
+GOOD_FRAME = """
+struct isr_frame {
+    unsigned long x[31]; unsigned long sp, elr, spsr, esr, far, kind, pad;
+    __uint128_t q[32]; unsigned long fpcr, fpsr;
+};
+"""
+#: the same with spsr and elr swapped: what a kernel whose struct drifted from the glue has
+BAD_FRAME = GOOD_FRAME.replace("sp, elr, spsr,", "sp, spsr, elr,")
+
+
+@pytest.mark.parametrize("frame", ["good", "bad"])
+def test_aarch64_verify_compares_the_frame_struct_with_dwarf(frame: str, tmp_path: Path) -> None:
+    require_tool("aarch64-linux-gnu-as", "aarch64-linux-gnu-gcc", "aarch64-linux-gnu-ld")
+    paths = _build(SPECS / "aarch64.yaml", tmp_path / "gen", "gas")
+    asm = next(p for p in paths if p.suffix == ".S")
+    run(["aarch64-linux-gnu-as", "-o", str(tmp_path / "isr.o"), str(asm)])
+    handlers = "".join(
+        f"void {h}(struct isr_frame *f) {{ (void)f; for (;;) {{}} }}\n"
+        for h in ("isr_dispatch", "isr_kernel_fault", "isr_syscall", "isr_bad_mode")
+    )
+    src = tmp_path / "kernel.c"
+    src.write_text((GOOD_FRAME if frame == "good" else BAD_FRAME) + handlers + "void _start(void) { for (;;) {} }\n")
+    cc = ["aarch64-linux-gnu-gcc", "-g", "-O1", "-ffreestanding", "-nostdlib", "-c"]
+    run([*cc, "-o", str(tmp_path / "k.o"), str(src)])
+    elf = tmp_path / "kernel.elf"
+    run(["aarch64-linux-gnu-ld", "-Ttext=0x40080000", "-e", "_start", "-o", str(elf), str(tmp_path / "k.o"),
+         str(tmp_path / "isr.o")])  # fmt: skip
+    proc = run(isrgen_cmd("verify", str(elf), "-s", str(SPECS / "aarch64.yaml")), check=False)
+    if frame == "good":
+        assert proc.returncode == 0, proc.stderr
+        assert "struct isr_frame size 832 and offsets (DWARF)" in proc.stdout
+    else:
+        assert proc.returncode == 4, proc.stdout + proc.stderr
+        assert "member elr is at offset 264 in the kernel, spec says 256" in proc.stderr

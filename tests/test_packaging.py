@@ -190,7 +190,7 @@ def test_wheel_is_pure_python_with_lean_requirements(dists: dict[str, Path]) -> 
     assert meta["License-Expression"] == "MIT"
     assert any(n.endswith(".dist-info/licenses/LICENSE") for n in names)
     assert meta["Keywords"] and len(meta.get_all("Classifier", [])) >= 5
-    assert "isrgen/schema/spec.schema.json" in names
+    assert "isrgen/spec/schema/spec.schema.json" in names
     assert not any(n.startswith(("tests/", "examples/", "benchmarks/")) for n in names)
 
 
@@ -198,7 +198,7 @@ def test_sdist_omits_the_repository_only_tests(dists: dict[str, Path]) -> None:
     with tarfile.open(dists["sdist"]) as tf:
         names = [n.split("/", 1)[1] for n in tf.getnames() if "/" in n]
     assert "LICENSE" in names and "README.md" in names and "pyproject.toml" in names
-    assert "isrgen/cli.py" in names
+    assert "isrgen/cli/__init__.py" in names
     assert not [n for n in names if n.startswith(("tests/", "examples/", "benchmarks/", ".ci/"))]
 
 

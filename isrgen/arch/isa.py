@@ -258,6 +258,15 @@ class PipelineResult:
     failures: tuple[str, ...]
 
 
+@attrs.frozen
+class FrameStruct:
+    """A frame struct as the generated header declares it: its size and member offsets."""
+
+    name: str
+    size: int
+    offsets: tuple[tuple[str, int], ...]
+
+
 class SpecPipeline(Protocol):
     """An ISA package that owns its spec model end to end.
 
@@ -289,6 +298,10 @@ class SpecPipeline(Protocol):
 
     def render(self, options: Any, backend: str, banner: str) -> str:
         """The text of ``backend``'s output; ``banner`` is the first-line notice."""
+        ...
+
+    def frame_structs(self, options: Any) -> tuple[FrameStruct, ...]:
+        """The frame structs the generated header declares (``verify`` compares them with DWARF)."""
         ...
 
     def prove(self, options: Any, seed: int) -> PipelineResult:
@@ -342,6 +355,7 @@ __all__ = [
     "AsmPrinter",
     "GdbSupport",
     "HelperField",
+    "FrameStruct",
     "Isa",
     "MachineProver",
     "PipelineResult",

@@ -29,6 +29,7 @@ from elftools.common.exceptions import ELFError
 from elftools.elf.constants import P_FLAGS, SH_FLAGS
 from elftools.elf.elffile import ELFFile
 
+from isrgen.arch.isa import FrameStruct
 from isrgen.codegen.ir import Label, SectionKind, Visibility
 from isrgen.diagnostics import UsageError
 from isrgen.model.layout import FrameLayout, compute_layout
@@ -292,19 +293,28 @@ def _struct_dies(elf: Any, name: str) -> Iterator[Any]:
 
 def _check_dwarf_frame(k: Kernel, spec: Spec, layout: FrameLayout) -> tuple[list[Finding], bool]:
     """(findings, whether a struct definition was found)."""
-    if not k.elf.has_dwarf_info():
+    offsets = tuple((f.name, f.offset) for f in layout.fields)
+    return dwarf_struct_findings(k.elf, FrameStruct(spec.frame.struct_name, layout.size, offsets))
+
+
+def dwarf_struct_findings(elf: Any, frame: FrameStruct) -> tuple[list[Finding], bool]:
+    """Compare every DWARF definition of ``frame`` in ``elf`` with its size and member
+    offsets: (findings, whether a definition was found).  Members the struct does not
+    list (a kernel's own additions after the frame) are not compared."""
+    if not elf.has_dwarf_info():
         return [], False
-    name = spec.frame.struct_name
+    name = frame.name
+    want = dict(frame.offsets)
     findings: list[Finding] = []
     found = False
-    for die in _struct_dies(k.elf, name):
+    for die in _struct_dies(elf, name):
         found = True
         size_attr = die.attributes.get("DW_AT_byte_size")
         size = int(size_attr.value) if size_attr is not None else None
         where = f"DWARF of {die.cu.get_top_DIE().get_full_path()}"
-        if size != layout.size:
+        if size != frame.size:
             findings.append(
-                Finding("frame-size", f"struct {name} is {size} bytes in the kernel, spec says {layout.size} ({where})")
+                Finding("frame-size", f"struct {name} is {size} bytes in the kernel, spec says {frame.size} ({where})")
             )
         for member in die.iter_children():
             mname = member.attributes.get("DW_AT_name")
@@ -312,15 +322,36 @@ def _check_dwarf_frame(k: Kernel, spec: Spec, layout: FrameLayout) -> tuple[list
             if member.tag != "DW_TAG_member" or mname is None or loc is None or not isinstance(loc.value, int):
                 continue
             field = mname.value.decode("utf-8", "replace")
-            if layout.has(field) and layout.offset(field) != loc.value:
+            if field in want and want[field] != loc.value:
                 findings.append(
                     Finding(
                         "frame-offset",
                         f"struct {name} member {field} is at offset {loc.value} in the kernel, "
-                        f"spec says {layout.offset(field)} ({where})",
+                        f"spec says {want[field]} ({where})",
                     )
                 )
     return findings, found
+
+
+def _verify_package(spec: PackageSpec, path: Path) -> VerifyReport:
+    """``verify`` for a spec whose ISA package owns its model: the package checks its table,
+    the core checks the frame structs against the kernel's DWARF."""
+    result = spec.pipeline.verify(spec.options, path)
+    findings = [Finding(spec.arch_name, message) for message in result.failures]
+    checked = list(result.checked)
+    try:
+        with path.open("rb") as fh:
+            elf = ELFFile(fh)
+            for frame in spec.pipeline.frame_structs(spec.options):
+                struct_findings, found = dwarf_struct_findings(elf, frame)
+                findings += struct_findings
+                if found:
+                    checked.append(f"struct {frame.name} size {frame.size} and offsets (DWARF)")
+                else:
+                    checked.append(f"struct {frame.name}: no DWARF definition in the kernel, size not checked")
+    except (ELFError, struct.error, ValueError, KeyError, IndexError, EOFError) as exc:
+        raise UsageError(f"{path}: not a readable ELF file ({exc})") from None
+    return VerifyReport(os.fspath(path), tuple(findings), tuple(checked) if not findings else ())
 
 
 def verify_elf(spec: Spec, stream: BinaryIO, name: str = "<kernel>", idt: str | None = None) -> VerifyReport:
@@ -391,9 +422,7 @@ def verify_kernel(spec: Spec | PackageSpec, kernel: str | os.PathLike[str], idt:
             raise UsageError(f"--idt checks an x86 IDT image; a {spec.arch_name} kernel has none")
         if not path.is_file():
             raise UsageError(f"cannot read kernel {os.fspath(kernel)}: no such file")
-        result = spec.pipeline.verify(spec.options, path)
-        findings = tuple(Finding(spec.arch_name, message) for message in result.failures)
-        return VerifyReport(os.fspath(kernel), findings, result.checked)
+        return _verify_package(spec, path)
     try:
         with path.open("rb") as fh:
             return verify_elf(spec, fh, os.fspath(kernel), idt)

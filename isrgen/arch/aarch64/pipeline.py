@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from isrgen.arch.isa import PipelineResult
+from isrgen.arch.isa import FrameStruct, PipelineResult
 from isrgen.arch.pipeline_text import with_banner
 
 #: comment leader and trailer of each output's first line
@@ -40,6 +40,12 @@ class Aarch64Pipeline:
 
         leader, trailer = _COMMENT[backend]
         return with_banner(RENDERERS[backend](options), leader, trailer, banner)
+
+    def frame_structs(self, options: Any) -> tuple[FrameStruct, ...]:
+        from isrgen.arch.aarch64.cview import c_view
+
+        view = c_view(options)
+        return (FrameStruct(options.frame.struct_name, view.size, tuple((f.name, f.offset) for f in view.fields)),)
 
     def prove(self, options: Any, seed: int) -> PipelineResult:
         from isrgen.arch.aarch64.prove import prove

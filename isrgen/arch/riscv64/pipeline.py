@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from isrgen.arch.isa import PipelineResult
+from isrgen.arch.isa import FrameStruct, PipelineResult
 from isrgen.arch.pipeline_text import with_banner
 
 #: comment leader and trailer of each output's first line
@@ -40,6 +40,10 @@ class Riscv64Pipeline:
 
         leader, trailer = _COMMENT[backend]
         return with_banner(render_output(options, backend), leader, trailer, banner)
+
+    def frame_structs(self, options: Any) -> tuple[FrameStruct, ...]:
+        frames = [options.frame] + ([options.kernel_entry.frame] if options.kernel_entry is not None else [])
+        return tuple(FrameStruct(f.struct, f.size, tuple((s.name, s.offset) for s in f.slots)) for f in frames)
 
     def prove(self, options: Any, seed: int) -> PipelineResult:
         from isrgen.arch.riscv64.prove import ProofError, prove
