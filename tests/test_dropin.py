@@ -1,4 +1,4 @@
-"""Drop-in (issue 11): a spec alone reproduces an existing kernel's interrupt glue conventions.
+"""Drop-in: a spec alone reproduces an existing kernel's interrupt glue conventions.
 
 For each example in specs/examples/ the kernel's own header (tests/dropin/) is
 compiled together with the generated one: gcc asserts identical offsets and size,

@@ -255,7 +255,7 @@ def _swap_lines(first: str, second: str) -> Callable[[str], str]:
         ("i386.yaml", _after("isr_stub_3:", "    push 3\n", "    push 4\n"),
          r"vector 3 from ring 0: frame field vector \(offset 48\) holds 0x4, expected 0x3"),
         ("i386.yaml", _after("isr_halt:", "    xor ebx, ebx\n"), r"isr_halt\(\): ebx not cleared before hlt"),
-        # issue 11 options
+        # drop-in options
         ("examples/xv6_trapframe.yaml", _after("trapret:", "    jmp", "    add esp, 4\n    jmp"),
          r"trapret with esp = frame \(exit_frame: stack\): (no handler reached|\w+ = 0x)"),
         ("examples/xv6_trapframe.yaml", _after("vectors:", "    .long vector1\n", "    .long vector2\n"),

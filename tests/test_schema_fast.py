@@ -1,4 +1,4 @@
-"""The quick schema check (issue #10) agrees with jsonschema where it matters: it
+"""The quick schema check agrees with jsonschema where it matters: it
 never accepts a spec jsonschema rejects, it accepts the specs isrgen ships and
 generates, and its generated source matches the schema."""
 

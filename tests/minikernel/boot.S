@@ -1,5 +1,5 @@
 /* Minimal PVH-booted x86_64 kernel used by isrgen's verify/gdb tests.
- * QEMU's -kernel enters at the 32-bit PVH entry (toolchain-facts.md); we build
+ * QEMU's -kernel enters at the 32-bit PVH entry; we build
  * identity-mapped 2 MiB pages for the first GiB, enable long mode and call kmain. */
     .section .note.Xen, "a", @note
     .p2align 2
