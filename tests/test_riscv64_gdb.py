@@ -4,6 +4,7 @@ layouts), and the script loaded and run by the host's real gdb (no riscv target 
 
 from __future__ import annotations
 
+import re
 import struct
 from collections.abc import Callable
 from pathlib import Path
@@ -13,6 +14,7 @@ from conftest import ROOT, require_tool, run
 from riscv64_tools import load
 
 from isrgen.arch.riscv64.gdbview import render_gdb_script
+from isrgen.arch.riscv64.resolve import load_riscv64_spec
 
 SPEC = ROOT / "specs" / "riscv64.yaml"
 PT_REGS = ROOT / "specs" / "examples" / "riscv64_linux_pt_regs.yaml"
@@ -143,3 +145,21 @@ def test_script_loads_and_prints_in_gdb(tmp_path: Path) -> None:
     assert "scause   0x8000000000000005  interrupt 5: supervisor timer interrupt" in lines
     assert "sstatus  0x0000000000000120  SPP=S, SPIE=1, SIE=0" in lines
     assert any("Load the registers saved in the trap frame" in line for line in lines)
+
+
+def test_machine_mode_frame_decodes_mstatus_mpp() -> None:
+    text = SPEC.read_text().replace("mode: supervisor ", "mode: machine #")
+    text = re.sub(r"syscall:\n(  .*\n)+", "", text)
+    text = text.replace("sepc, sstatus, stval, scause", "mepc, mstatus, mtval, mcause")
+    ns: dict[str, Any] = {}
+    exec(compile(render_gdb_script(load_riscv64_spec(text, "machine.yaml")), "isr-gdb.py", "exec"), ns)
+    # mstatus: MPP bits 12:11 (3 = M, 1 = S, 0 = U), MPIE bit 7, MIE bit 3 (priv 3.1.6.1)
+    assert ns["decode_status"]((3 << 11) | (1 << 7)) == "MPP=M, MPIE=1, MIE=0"
+    assert ns["decode_status"]((1 << 11) | (1 << 3)) == "MPP=S, MPIE=0, MIE=1"
+    assert ns["decode_status"](0) == "MPP=U, MPIE=0, MIE=0"
+    assert ns["decode_cause"](0x8000_0000_0000_0007) == "interrupt 7: machine timer interrupt"
+    assert ns["decode_cause"](11) == "exception 11: environment call from M-mode"
+    (table,) = ns["FRAMES"]
+    labels = [label for label, _, _, _ in table["fields"]]
+    assert labels[31:35] == ["mepc", "mstatus", "mtval", "mcause"]
+    assert table["restore"][-1] == ("pc", "mepc")
