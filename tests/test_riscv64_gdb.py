@@ -163,3 +163,23 @@ def test_machine_mode_frame_decodes_mstatus_mpp() -> None:
     labels = [label for label, _, _, _ in table["fields"]]
     assert labels[31:35] == ["mepc", "mstatus", "mtval", "mcause"]
     assert table["restore"][-1] == ("pc", "mepc")
+
+
+def test_restore_command_sets_registers_in_gdb(tmp_path: Path) -> None:
+    # a stopped host process: $sp and $pc are real registers there, the other riscv64 names
+    # become gdb convenience variables; both show what trap-restore wrote
+    require_tool("gdb", "as", "ld")
+    image = spec_image(8)
+    (tmp_path / "frame.s").write_text(
+        ".data\n.globl test_frame\ntest_frame:\n"
+        + "".join(f".quad {v:#x}\n" for v in struct.unpack(f"<{SIZE // 8}Q", image))
+        + ".text\n.globl _start\n_start:\nret\n"
+    )
+    run(["as", "-o", str(tmp_path / "frame.o"), str(tmp_path / "frame.s")])
+    run(["ld", "-o", str(tmp_path / "frame.elf"), str(tmp_path / "frame.o")])
+    (tmp_path / "isr-gdb.py").write_text(render_gdb_script(load(SPEC)))
+    prints = [arg for name in ("ra", "sp", "a0", "s11", "t6", "pc") for arg in ("-ex", f"printf \"%#lx\\n\", ${name}")]
+    out = run(["gdb", "-nx", "-batch", str(tmp_path / "frame.elf"), "-ex", f"source {tmp_path / 'isr-gdb.py'}",
+               "-ex", "starti", "-ex", "trap-restore &test_frame", *prints]).stdout  # fmt: skip
+    # x1 ra at 0, x2 sp at 8, a0 at 72, s11 at 208, t6 at 240, sepc at 248 (specs/riscv64.yaml)
+    assert out.splitlines()[-6:] == ["0x1000", "0x1001", "0x1009", "0x101a", "0x101e", "0x80201234"]
