@@ -66,12 +66,17 @@ def _restore(frame: Frame, epc_name: str) -> list[tuple[str, str]]:
     return pairs
 
 
-def frame_tables(options: Riscv64Options) -> list[dict[str, object]]:
-    """One table per frame struct: its commands, size, fields and restore list."""
-    stem = options.symbols.prefix.replace("_", "-").rstrip("-") or "isr"
+def _frames(options: Riscv64Options) -> list[tuple[str, Frame]]:
+    """(command infix, frame) of the main frame and the kernel-entry frame, if any."""
     frames = [("", options.frame)]
     if options.kernel_entry is not None:
         frames.append(("kernel-", options.kernel_entry.frame))
+    return frames
+
+
+def frame_tables(options: Riscv64Options) -> list[dict[str, object]]:
+    """One table per frame struct: its commands, size, fields and restore list."""
+    stem = options.symbols.prefix.replace("_", "-").rstrip("-") or "isr"
     return [
         {
             "struct": frame.struct,
@@ -81,7 +86,7 @@ def frame_tables(options: Riscv64Options) -> list[dict[str, object]]:
             "fields": _fields(frame, options),
             "restore": _restore(frame, CSRS[options.mode].epc),
         }
-        for infix, frame in frames
+        for infix, frame in _frames(options)
     ]
 
 
@@ -191,11 +196,15 @@ if gdb is not None:
 '''
 
 
-def _usage(tables: list[dict[str, object]]) -> str:
+def _usage(tables: list[dict[str, object]], options: Riscv64Options) -> str:
     lines = []
-    for t in tables:
-        lines.append(f"  {t['frame_command']} EXPR    print the struct {t['struct']} at address EXPR")
-        lines.append(f"  {t['restore_command']} EXPR  load its registers and pc so `bt` shows the trapped code")
+    for table, (_, frame) in zip(tables, _frames(options), strict=True):
+        epc = CSRS[options.mode].epc
+        what = "its registers (no epc: pc stays)"
+        if frame.slot_of_role(Role.EPC) is not None:
+            what = f"its registers and pc (from {epc})"
+        lines.append(f"  {table['frame_command']} EXPR  print the struct {frame.struct} at address EXPR")
+        lines.append(f"  {table['restore_command']} EXPR  load {what} so `bt` shows the trapped code")
     return "\n".join(lines)
 
 
@@ -204,7 +213,7 @@ def render_gdb_script(options: Riscv64Options) -> str:
     csr = CSRS[options.mode]
     tables = frame_tables(options)
     body = _SCRIPT.format(
-        usage=_usage(tables),
+        usage=_usage(tables, options),
         frames=pprint.pformat(tables, width=110, sort_dicts=False),
         interrupt_bit=CAUSE_INTERRUPT_BIT,
         interrupts=repr({code: cause_text(name, True) for code, name in sorted(INTERRUPTS.items())}),
