@@ -22,7 +22,7 @@ BACKENDS_BY_ARCH: dict[str, tuple[str, ...]] = {
     "x86_64": ("gas", "nasm", "c", "rust", "gdb"),
     "i386": ("gas", "nasm", "c"),
     "aarch64": ("gas", "c", "rust", "gdb"),
-    "riscv64": ("gas", "c", "rust"),
+    "riscv64": ("gas", "c", "rust", "gdb"),
 }
 
 

@@ -19,7 +19,7 @@ def test_rust_output() -> None:
     assert "core::arch::global_asm!(" in render_output(load(SPECS[0]), "rust")
 
 
-@pytest.mark.parametrize("backend", ["nasm", "gdb"])
+@pytest.mark.parametrize("backend", ["nasm", "verilog"])
 def test_backends_without_riscv64_output(backend: str) -> None:
     with pytest.raises(UsageError, match=backend):
         render_output(load(SPECS[0]), backend)

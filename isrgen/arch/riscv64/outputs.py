@@ -8,6 +8,7 @@ from ...diagnostics import UsageError
 from .c_view import render_c_header
 from .codegen import build_program
 from .gas import render_gas
+from .gdbview import render_gdb_script
 from .options import Riscv64Options
 from .rust_view import render_rust
 
@@ -15,6 +16,7 @@ _RENDERERS: dict[str, Callable[[Riscv64Options], str]] = {
     "gas": lambda o: render_gas(build_program(o)),
     "c": render_c_header,
     "rust": render_rust,
+    "gdb": render_gdb_script,
 }
 
 

@@ -13,14 +13,14 @@ from isrgen.arch.isa import FrameStruct, PipelineResult
 from isrgen.arch.pipeline_text import with_banner
 
 #: comment leader and trailer of each output's first line
-_COMMENT = {"gas": ("#", ""), "c": ("/*", " */"), "rust": ("//", "")}
+_COMMENT = {"gas": ("#", ""), "c": ("/*", " */"), "rust": ("//", ""), "gdb": ("#", "")}
 
 
 class Riscv64Pipeline:
     """``arch: riscv64``: traps through stvec (or mtvec) with a scratch-register stack protocol."""
 
     name = "riscv64"
-    backends = ("gas", "c", "rust")
+    backends = ("gas", "c", "rust", "gdb")
 
     def resolve(self, document: Any) -> Any:
         from isrgen.arch.riscv64.resolve import resolve_document

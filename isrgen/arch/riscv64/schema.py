@@ -210,7 +210,8 @@ SCHEMA: dict[str, Any] = {
             "type": "object",
             "additionalProperties": False,
             "description": "backend -> file name",
-            "properties": {"gas": {"type": "string"}, "c": {"type": "string"}, "rust": {"type": "string"}},
+            "properties": {"gas": {"type": "string"}, "c": {"type": "string"}, "rust": {"type": "string"},
+                           "gdb": {"type": "string"}},
         },
     },
 }
