@@ -5,7 +5,7 @@ Run after changing the schema; tests/test_schema_fast.py fails until the two agr
 
 from pathlib import Path
 
-from isrgen.schema_fast import fast_validator_source
+from isrgen.spec.schema_fast import fast_validator_source
 
 target = Path(__file__).resolve().parent.parent / "isrgen" / "spec" / "schema" / "fast_validator.py"
 target.write_text(fast_validator_source(), encoding="utf-8")

@@ -31,6 +31,8 @@ class CConstant:
 
     name: str
     value: str
+    #: printed after the value as a C comment ("" for none)
+    comment: str = ""
 
 
 @attrs.frozen
@@ -102,6 +104,14 @@ def c_header_view(ctx: GenerationContext, filename: str) -> CHeaderView:
         constants.append(CConstant(f"{mp}XSAVE_MASK", f"{spec.simd.xsave_mask:#x}ULL"))
     if spec.syscall is not None:
         constants.append(CConstant(f"{mp}SYSCALL_MARKER", f"((uint64_t){spec.syscall.marker})"))
+        # SDM Vol. 2B SYSRET: SS = IA32_STAR[63:48] + 8, CS = IA32_STAR[63:48] + 16 (both RPL 3)
+        constants.append(
+            CConstant(
+                f"{mp}STAR_SYSRET_BASE",
+                f"{spec.syscall.user_ss - 8:#x}",
+                "IA32_STAR bits 63:48: SYSRET loads SS = base + 8, CS = base + 16, RPL 3",
+            )
+        )
     ret = {
         ReturnModel.VOID: "void ",
         ReturnModel.FRAME: f"{struct} *",

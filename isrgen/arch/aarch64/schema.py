@@ -51,6 +51,7 @@ SCHEMA: dict[str, Any] = {
     "additionalProperties": False,
     "required": ["isrgen", "arch", "frame", "handler", "bad_mode"],
     "properties": {
+        "$schema": {"type": "string", "description": "URL or path of this JSON Schema, for editors; ignored."},
         "isrgen": {"const": 1, "description": "Spec format version."},
         "arch": {"const": "aarch64"},
         "symbols": {

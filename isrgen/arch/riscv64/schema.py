@@ -81,6 +81,7 @@ SCHEMA: dict[str, Any] = {
     "additionalProperties": False,
     "required": ["isrgen", "arch", "frame", "handler"],
     "properties": {
+        "$schema": {"type": "string", "description": "URL or path of this JSON Schema, for editors; ignored."},
         "isrgen": {"const": 1, "description": "spec format version"},
         "arch": {"const": "riscv64"},
         "mode": {

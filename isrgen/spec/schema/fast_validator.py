@@ -33,6 +33,11 @@ def validate_https___isrgen_invalid_schema_spec_1_json(data, custom_formats={}, 
         if data__missing_keys:
             raise JsonSchemaValueException("" + (name_prefix or "data") + " must contain ")
         data_keys = set(data.keys())
+        if "$schema" in data_keys:
+            data_keys.remove("$schema")
+            data__schema = data["$schema"]
+            if not isinstance(data__schema, (str)):
+                raise JsonSchemaValueException("" + (name_prefix or "data") + ".$schema must be string")
         if "isrgen" in data_keys:
             data_keys.remove("isrgen")
             data__isrgen = data["isrgen"]

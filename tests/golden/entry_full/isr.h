@@ -46,6 +46,7 @@ extern "C" {
 #define K_SIMD_AREA_SIZE 576
 #define K_XSAVE_MASK 0x3ULL
 #define K_SYSCALL_MARKER ((uint64_t)-1)
+#define K_STAR_SYSRET_BASE 0x13  /* IA32_STAR bits 63:48: SYSRET loads SS = base + 8, CS = base + 16, RPL 3 */
 
 /* Vector numbers */
 #define K_VEC_EXC_0 0

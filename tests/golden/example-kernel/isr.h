@@ -45,6 +45,7 @@ extern "C" {
 #define ISR_SIMD_AREA_SIZE 576
 #define ISR_XSAVE_MASK 0x3ULL
 #define ISR_SYSCALL_MARKER ((uint64_t)-1)
+#define ISR_STAR_SYSRET_BASE 0x13  /* IA32_STAR bits 63:48: SYSRET loads SS = base + 8, CS = base + 16, RPL 3 */
 
 /* Vector numbers */
 #define ISR_VEC_DIVIDE_ERROR 0
