@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from isrgen.model.spec import Syscall, default
 from isrgen.spec.resolve.base import ResolverBase
 
 #: XCR0 bits: x87, SSE, AVX, and the AVX-512 opmask / ZMM_Hi256 / Hi16_ZMM triple
@@ -41,8 +42,8 @@ class MachineValueChecks(ResolverBase):
         return ("syscall", key) if key in raw else ("syscall",)
 
     def _check_syscall(self, raw: dict[str, Any]) -> None:
-        cs = raw.get("user_cs", 0x23)
-        ss = raw.get("user_ss", 0x1B)
+        cs = raw.get("user_cs", default(Syscall, "user_cs"))
+        ss = raw.get("user_ss", default(Syscall, "user_ss"))
         if isinstance(cs, int) and cs & 3 != 3:
             self.err(
                 self._at(raw, "user_cs"),
