@@ -21,12 +21,9 @@ from elftools.elf.elffile import ELFFile
 from elftools.elf.sections import SymbolTableSection
 
 from ...diagnostics import IsrgenError, UsageError
-from .facts import ABI_NAMES, CSRS, FPRS, Mode, TvecMode, trap_target
+from .facts import ABI_NAMES, CSRS, FPRS, MODE_PRIV, PRIV_M, Mode, TvecMode, trap_target
 
 PAGE = 0x1000
-#: privilege levels as unicorn's PRIV register (and mstatus.MPP) encodes them (priv 1.2)
-PRIV_U, PRIV_S, PRIV_M = 0, 1, 3
-_PP_SHIFT = {Mode.SUPERVISOR: 8, Mode.MACHINE: 11}
 _CSR_NAMES = ("sstatus", "sscratch", "sepc", "scause", "stval", "stvec", "satp",
               "mstatus", "mscratch", "mepc", "mcause", "mtval", "mtvec", "mip", "mideleg")
 
@@ -149,14 +146,14 @@ class Hart:
         ie = 1 if status & csr.status_ie else 0
         pp_mask = csr.status_pp
         status &= ~(csr.status_ie | csr.status_pie | pp_mask)
-        status |= (ie * csr.status_pie) | (previous << _PP_SHIFT[mode]) & pp_mask
+        status |= (ie * csr.status_pie) | (previous << csr.status_pp_shift) & pp_mask
         self.set_csr(csr.status, status)
         self.set_csr(csr.epc, pc)
         self.set_csr(csr.cause, cause)
         self.set_csr(csr.tval, tval)
         tvec = self.csr(csr.tvec)
         target = trap_target(tvec & ~3, TvecMode(tvec & 3), cause)
-        self.set_priv(PRIV_S if mode is Mode.SUPERVISOR else PRIV_M)
+        self.set_priv(MODE_PRIV[mode])
         self.uc.reg_write(_register_ids()["pc"], target)
         return target
 

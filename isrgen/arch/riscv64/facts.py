@@ -113,6 +113,13 @@ class Mode(enum.StrEnum):
     MACHINE = "machine"
 
 
+#: privilege levels as encoded in mstatus.MPP (and unicorn's PRIV register); 2 is reserved
+#: (priv 1.2, table 1.1)
+PRIV_U, PRIV_S, PRIV_M = 0, 1, 3
+#: the privilege level of each trap-handling mode
+MODE_PRIV: dict[Mode, int] = {Mode.SUPERVISOR: PRIV_S, Mode.MACHINE: PRIV_M}
+
+
 @attrs.frozen
 class CsrSet:
     """The CSRs and return instruction of one trap-handling privilege mode."""
@@ -130,6 +137,11 @@ class CsrSet:
     status_ie: int
     status_pie: int
     status_pp: int
+
+    @property
+    def status_pp_shift(self) -> int:
+        """The bit position of the previous-privilege field (SPP: 8, MPP: 11)."""
+        return (self.status_pp & -self.status_pp).bit_length() - 1
 
 
 #: priv chapter 4 (supervisor) and chapter 3 (machine)

@@ -12,8 +12,7 @@ from __future__ import annotations
 
 import pprint
 
-from .emulate import PRIV_M, PRIV_S, PRIV_U
-from .facts import CAUSE_INTERRUPT_BIT, CSRS, EXCEPTIONS, FPRS, GPRS, INTERRUPTS, WORD
+from .facts import CAUSE_INTERRUPT_BIT, CSRS, EXCEPTIONS, FPRS, GPRS, INTERRUPTS, PRIV_M, PRIV_S, PRIV_U, WORD
 from .options import Frame, Riscv64Options, Role
 
 #: the order CSR slots print in, and how each is decoded

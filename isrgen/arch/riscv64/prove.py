@@ -19,7 +19,7 @@ import attrs
 from ...diagnostics import IsrgenError
 from ...proof.toolchain import run_tool
 from .codegen import build_program
-from .emulate import PAGE, PRIV_M, PRIV_S, PRIV_U, Hart, Image
+from .emulate import PAGE, Hart, Image
 from .facts import (
     CAUSE_INTERRUPT_BIT,
     CSRS,
@@ -30,6 +30,9 @@ from .facts import (
     GPRS,
     INTERRUPTS,
     MTI,
+    PRIV_M,
+    PRIV_S,
+    PRIV_U,
     SEI,
     SSI,
     SSTATUS_FS,

@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import random
 
-from .emulate import PAGE, PRIV_S, PRIV_U, Hart, Image
-from .facts import CSRS, GPRS, SATP, SATP_MODE_SV39, SSTATUS_SUM, STACK_ALIGN, STATUS_BITS, Mode
+from .emulate import PAGE, Hart, Image
+from .facts import CSRS, GPRS, PRIV_S, PRIV_U, SATP, SATP_MODE_SV39, SSTATUS_SUM, STACK_ALIGN, STATUS_BITS, Mode
 from .options import Frame, Riscv64Options, Role
 from .prove import (
     KSTACK_BASE,
