@@ -92,7 +92,9 @@ def test_header_compiles_and_stvec_value(spec: Path, tmp_path: Path) -> None:
     require_tool("riscv64-linux-gnu-gcc")
     options = load(spec)
     prefix = options.symbols.prefix.upper()
-    body = f'_Static_assert({prefix}TVEC_VALUE(0x80001000ul) == 0x80001000ul, "direct mode is 0");\n'
+    vectored = "mode: vectored" in spec.read_text()
+    want, what = (0x80001001, "vectored mode is 1") if vectored else (0x80001000, "direct mode is 0")
+    body = f'_Static_assert({prefix}TVEC_VALUE(0x80001000ul) == {want:#x}ul, "{what}");\n'
     _compile(tmp_path, render_c_header(options), body)
 
 

@@ -43,6 +43,9 @@ VARIANTS = {
     "compressed": BASE.replace("compressed: false", "compressed: true"),
     "machine_mode": re.sub(r"syscall:\n(  .*\n)+", "", BASE.replace("mode: supervisor ", "mode: machine #"))
     .replace("sepc, sstatus, stval, scause", "mepc, mstatus, mtval, mcause"),
+    # an SBI-like firmware: ecall from U (mcause 8) and from S (mcause 9) are system calls
+    "machine_mode_syscall": BASE.replace("mode: supervisor ", "mode: machine #")
+    .replace("sepc, sstatus, stval, scause", "mepc, mstatus, mtval, mcause"),
 }
 
 
@@ -51,9 +54,10 @@ def test_prove_variants(name: str) -> None:
     require_tool("riscv64-linux-gnu-as", "riscv64-linux-gnu-ld")
     require_module("unicorn")
     report = prove(load_riscv64_spec(VARIANTS[name], f"{name}.yaml"))
-    machine = name == "machine_mode"
-    # 14 exceptions + 3 interrupts of the mode, from two origins (priv 4.1.9 / 3.1.15)
-    assert len(report.cases) == 2 * (14 + 3)
+    machine = name.startswith("machine_mode")
+    # 14 exceptions + 3 interrupts of the mode, from U and S (and M, for an M-mode entry)
+    # (priv 4.1.9 / 3.1.15)
+    assert len(report.cases) == (3 if machine else 2) * (14 + 3)
     assert ("exception 8 from U" in report.cases) and (("from M" in report.cases[-1]) == machine)
 
 

@@ -3,12 +3,12 @@
 Pipeline for an ``arch: riscv64`` spec::
 
     options = resolve.load_riscv64_spec(text, filename)    # or resolve.resolve_document(doc)
-    program = codegen.build_program(options)              # RvProgram (shared IR + AsmOption/SizeCheck)
+    program = codegen.build_program(options)              # RvProgram (shared IR + AsmOption)
     text    = gas.render_gas(program)                     # GNU as / llvm-mc source
     header  = c_view.render_c_header(options)             # frame structs, static asserts, stvec value
     module  = rust_view.render_rust(options)              # repr(C) structs + global_asm!(..., options(raw))
     files   = outputs.render_outputs(options)             # file name -> text, per the spec's outputs
-    report  = prove.prove(options)                        # unicorn, every cause from U and S (or M)
+    report  = prove.prove(options)                        # unicorn, every cause from U, S (and M for M-mode)
     passed  = verify.verify_elf(options, elf_bytes)       # a linked kernel image
 
 Modules: :mod:`.facts` (cause codes, CSRs, status bits, ABI names, DWARF numbers, psABI),

@@ -38,6 +38,20 @@ def _prototype(handler: Handler, frame: Frame, cause_csr: str) -> str:
     return f"{noreturn}{ret}{handler.symbol}({', '.join(params) or 'void'});"
 
 
+def _user_tvec(o: Riscv64Options, macro: str, tvec: str) -> list[str]:
+    """``PREFIX_USER_TVEC``: the trampoline's entry (or vector table, with the MODE bits) in the alias."""
+    start = f"{o.symbols.prefix}trampoline"
+    if o.vector.mode is not TvecMode.VECTORED:
+        return [f"/* {tvec} for U-mode: the entry's address in the alias */",
+                f"#define {macro}USER_TVEC ({macro}TRAMPOLINE + (uintptr_t)({o.symbols.entry} - {start}))"]
+    assert o.kernel_entry is not None
+    return [f"/* {tvec} for U-mode: the vector table's address in the alias, vectored; the kernel entry is "
+            f"direct: {tvec} = {macro}KERNEL_TVEC */",
+            f"#define {macro}USER_TVEC (({macro}TRAMPOLINE + (uintptr_t)({o.symbols.vector} - {start})) | "
+            f"{macro}TVEC_MODE)",
+            f"#define {macro}KERNEL_TVEC ((uintptr_t){o.kernel_entry.symbol})"]
+
+
 def render_c_header(options: Riscv64Options) -> str:
     """A C header for the glue: compiles with -Wall -Wextra -Werror (C11)."""
     o = options
@@ -61,16 +75,15 @@ def render_c_header(options: Riscv64Options) -> str:
     lines.append(f"#define {macro}TVEC_MODE {int(o.vector.mode)}u")
     lines.append(f"#define {macro}TVEC_VALUE(base) ((uintptr_t)(base) | {macro}TVEC_MODE)")
     if vectored:
-        lines.append(f"extern char {o.symbols.vector}[];  /* stvec = {macro}TVEC_VALUE({o.symbols.vector}) */")
+        use = f"{macro}USER_TVEC" if o.trampoline is not None else f"{macro}TVEC_VALUE({o.symbols.vector})"
+        lines.append(f"extern char {o.symbols.vector}[];  /* {csr.tvec} = {use} */")
     if o.trampoline is not None:
         t = o.trampoline
         lines += [
             f"#define {macro}TRAMPOLINE {t.address:#x}ul",
             f"#define {macro}TRAPFRAME {t.frame_address:#x}ul",
             f"extern char {o.symbols.prefix}trampoline[], {o.symbols.entry}[], {t.userret}[];",
-            f"/* {csr.tvec} for U-mode: the entry's address in the alias */",
-            f"#define {macro}USER_TVEC ({macro}TRAMPOLINE + (uintptr_t)({o.symbols.entry} - "
-            f"{o.symbols.prefix}trampoline))",
+            *_user_tvec(o, macro, csr.tvec),
             f"#define {macro}USERRET ({macro}TRAMPOLINE + (uintptr_t)({t.userret} - {o.symbols.prefix}trampoline))",
         ]
     else:
@@ -82,7 +95,7 @@ def render_c_header(options: Riscv64Options) -> str:
         pointer = _prototype(o.handler, o.frame, csr.cause).replace(f"{o.handler.symbol}(", "(*const {table}[{n}])(")
         for table, n in ((d.interrupt_table, d.interrupts), (d.exception_table, d.exceptions)):
             lines.append("extern " + pointer.replace("{table}", table).replace("{n}", str(n)))
-    if o.syscall is not None:
+    if o.syscall is not None and o.syscall.handler is not None:
         lines.append(f"void {o.syscall.handler}(struct {o.frame.struct} *frame);")
     if o.kernel_entry is not None:
         lines.append(f"void {o.kernel_entry.symbol}(void);")

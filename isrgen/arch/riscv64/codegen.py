@@ -9,12 +9,26 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from ...codegen.ir import Align, Cfi, Comment, EndSymbol, Imm, Insn, Label, Mem, Reg, SectionKind, Sym, Visibility
+from ...codegen.ir import (
+    Align,
+    Cfi,
+    Comment,
+    EndSymbol,
+    Imm,
+    Insn,
+    Label,
+    Mem,
+    PadTo,
+    Reg,
+    SectionKind,
+    Sym,
+    Visibility,
+)
 from .facts import (
     CSRS,
     DWARF_ALT_RETURN_COLUMN,
-    ECALL_FROM_U,
     ECALL_SIZE,
+    EXCEPTIONS,
     FPRS,
     GPRS,
     PCREL_HI_REACH,
@@ -22,19 +36,17 @@ from .facts import (
     SIP_SSIP,
     SSTATUS_FS_INITIAL,
     STATUS_BITS,
+    SYSCALL_CAUSES,
     TVEC_BASE_ALIGN,
     TVEC_SLOT_SIZE,
     CsrSet,
-    Mode,
     TvecMode,
     dwarf_number,
 )
 from .options import Frame, Handler, Returns, Riscv64Options, Role, StackProtocol, Trampoline
-from .rvir import AsmOption, RvItem, RvProgram, RvSection, SizeCheck
+from .rvir import AsmOption, RvItem, RvProgram, RvSection
 
 _INSN_SIZE = 4
-#: where the previous privilege lives in the status register: (shift, mask) of SPP / MPP
-_PREVIOUS_PRIVILEGE = {Mode.SUPERVISOR: (8, 0x1), Mode.MACHINE: (11, 0x3)}
 _CSR_OF_ROLE = {Role.EPC: "epc", Role.STATUS: "status", Role.TVAL: "tval", Role.CAUSE: "cause"}
 
 
@@ -145,8 +157,31 @@ class _Builder:
         self.emit(_i("sc.d", "zero", "t0", Mem(addr, 0)))
 
     def previous_privilege(self, src: str, dst: str) -> None:
-        shift, mask = _PREVIOUS_PRIVILEGE[self.o.mode]
-        self.emit(_i("srli", dst, src, shift), _i("andi", dst, dst, mask))
+        """``dst`` = 0 for a trap from a lower privilege, 1 from the handling mode itself."""
+        self.emit(_i("srli", dst, src, self.csr.status_pp_top), _i("andi", dst, dst, 1))
+
+    def branch_unless_syscall(self, cause: str, scratch: str, target: str) -> None:
+        """Branch to ``target`` unless ``cause`` is one of the mode's ecall causes (a contiguous run)."""
+        causes = SYSCALL_CAUSES[self.o.mode]
+        if len(causes) == 1:
+            self.emit(_i("addi", scratch, "zero", causes[0]), _i("bne", cause, scratch, Sym(target)))
+            return
+        self.emit(_i("addi", cause, cause, -causes[0]), _i("addi", scratch, "zero", len(causes)),
+                  _i("bgeu", cause, scratch, Sym(target)))
+
+    def syscall_return(self, frame: Frame, base: str) -> None:
+        """Only the declared registers come back (and sp); every other GPR is zeroed."""
+        o = self.o
+        assert o.syscall is not None
+        self.emit(Comment("only the declared registers come back; the others are zeroed"))
+        for r in GPRS:
+            if r in ("sp", base):
+                continue
+            slot = frame.slot_of_register(r)
+            if r in o.syscall.restore and slot is not None:
+                self.emit(_i("ld", r, Mem(base, slot.offset)))
+            else:
+                self.emit(_i("li", r, 0))
 
     def cfi_frame(self, frame: Frame) -> None:
         if not self.o.hardening.cfi:
@@ -276,11 +311,8 @@ class _Builder:
                       _i("lla", "gp", Sym(h.gp_reload)), AsmOption("pop"))
         if o.syscall is not None:
             not_sys = self.local("not_syscall")
-            self.emit(
-                _i("csrr", "t0", self.csr.cause),
-                _i("addi", "t1", "zero", ECALL_FROM_U),
-                _i("bne", "t0", "t1", Sym(not_sys)),
-            )
+            self.emit(_i("csrr", "t0", self.csr.cause))
+            self.branch_unless_syscall("t0", "t1", not_sys)
             self.syscall_path(frame)
             self.emit(Label(not_sys))
         self.clear_registers()
@@ -297,30 +329,28 @@ class _Builder:
     def syscall_path(self, frame: Frame) -> None:
         o = self.o
         assert o.syscall is not None
-        epc = frame.slot_of_role(Role.EPC)
-        assert epc is not None
-        self.emit(
-            Comment(f"ecall from U-mode: resume after it ({self.csr.epc} += {ECALL_SIZE})"),
-            _i("ld", "t0", Mem("sp", epc.offset)),
-            _i("addi", "t0", "t0", ECALL_SIZE),
-            _i("sd", "t0", Mem("sp", epc.offset)),
-        )
+        assert o.syscall.handler is not None
+        self.skip_ecall(frame, "sp")
         self.clear_registers()
         self.call(o.syscall.handler, ("frame",), "sp")
         self.emit(_i("csrci", self.csr.status, self.csr.status_ie))
         self.restore_fp(frame, "sp")
         self.restore_csrs(frame, "sp")
         self.to_user(frame)
-        self.emit(Comment("only the declared registers come back; the others are zeroed"))
-        for r in GPRS:
-            if r == "sp":
-                continue
-            slot = frame.slot_of_register(r)
-            if r in o.syscall.restore and slot is not None:
-                self.emit(_i("ld", r, Mem("sp", slot.offset)))
-            else:
-                self.emit(_i("li", r, 0))
+        self.syscall_return(frame, "sp")
         self.restore_sp(frame)
+
+    def skip_ecall(self, frame: Frame, base: str) -> None:
+        epc = frame.slot_of_role(Role.EPC)
+        assert epc is not None
+        whence = " or ".join(EXCEPTIONS[c].rsplit("_", 1)[1].upper() for c in SYSCALL_CAUSES[self.o.mode])
+        self.emit(
+            Comment(f"ecall from {whence}-mode: resume after it ({self.csr.epc} += {ECALL_SIZE})"),
+            _i("ld", "t0", Mem(base, epc.offset)),
+            _i("addi", "t0", "t0", ECALL_SIZE),
+            _i("sd", "t0", Mem(base, epc.offset)),
+        )
+
 
     def to_user(self, frame: Frame) -> None:
         """Re-arm the scratch register for the next trap from U-mode."""
@@ -398,6 +428,8 @@ class _Builder:
         self.emit(Comment(f"{self.csr.tvec} = {o.symbols.vector} | 1: interrupt n enters at +{TVEC_SLOT_SIZE}n"),
                   AsmOption("push"), AsmOption("norvc"), Align(v.align, 0),
                   Label(o.symbols.vector, Visibility.GLOBAL, "function"))
+        if o.trampoline is not None:
+            self.emit(Comment("every slot jumps within the trampoline page (pc-relative, so the alias works)"))
         for n in range(v.slots):
             target = targets.get(n, o.symbols.entry)
             if target != o.symbols.entry:
@@ -447,20 +479,32 @@ class _Builder:
         khart, ksatp = frame.slot_of_role(Role.KERNEL_HARTID), frame.slot_of_role(Role.KERNEL_SATP)
         assert a0 is not None and ksp is not None and ktrap is not None
         saved = self.items
+        vectored = o.vector.mode is TvecMode.VECTORED
         if t is not None:
             self.items = items
             self.emit(AsmOption("push"), AsmOption("norvc"), AsmOption("norelax"), Align(t.page_size, 0),
                       Label(start, Visibility.GLOBAL),
-                      Comment(f"mapped at {t.address:#x} in every address space; the frame at {t.frame_address:#x}"),
-                      Label(o.symbols.entry, Visibility.GLOBAL, "function"),
+                      Comment(f"mapped at {t.address:#x} in every address space; the frame at {t.frame_address:#x}"))
+            if vectored:
+                self.vector_table()
+            self.emit(Label(o.symbols.entry, Visibility.GLOBAL, "function"),
                       _i("csrw", self.csr.scratch, "a0"), *load_immediate("a0", t.frame_address))
         else:
+            if vectored:
+                self.vector_table()
             self.emit(Align(o.vector.align, 0), Label(o.symbols.entry, Visibility.GLOBAL, "function"),
                       Comment(f"{self.csr.scratch} = this thread's frame while U-mode runs"),
                       _i("csrrw", "a0", self.csr.scratch, "a0"))
         self.save_regs(frame, "a0", ("a0",))
         self.emit(_i("csrr", "t0", self.csr.scratch), _i("sd", "t0", Mem("a0", a0.offset)))
         self.save_csrs(frame, "a0")
+        if o.syscall is not None:
+            not_sys = self.local("not_syscall")
+            self.emit(_i("csrr", "t0", self.csr.cause))
+            self.branch_unless_syscall("t0", "t1", not_sys)
+            self.skip_ecall(frame, "a0")
+            self.emit(Label(not_sys))
+        self.save_fp(frame, "a0")
         self.emit(_i("ld", "sp", Mem("a0", ksp.offset)))
         if khart is not None:
             self.emit(_i("ld", "tp", Mem("a0", khart.offset)))
@@ -486,26 +530,45 @@ class _Builder:
         else:
             self.emit(Comment(f"{userret}(frame): a0 = the frame to resume"),
                       _i("csrci", self.csr.status, self.csr.status_ie))
+        self.restore_fp(frame, "a0")
         self.restore_csrs(frame, "a0")
+        syscall_return = self.local("syscall_return")
+        if o.syscall is not None:
+            cause = frame.slot_of_role(Role.CAUSE)
+            assert cause is not None
+            self.emit(Comment(f"the frame's {self.csr.cause} says whether a system call returns"),
+                      _i("ld", "t0", Mem("a0", cause.offset)))
+            self.branch_unless_syscall("t0", "t1", self.local("full_return"))
+            self.emit(_i("j", Sym(syscall_return)), Label(self.local("full_return")))
         for slot in frame.slots:
             if slot.register not in (None, "a0"):
                 self.emit(_i("ld", slot.register, Mem("a0", slot.offset)))
-        if t is None:
-            self.emit(_i("csrw", self.csr.scratch, "a0"))
-        self.emit(_i("ld", "a0", Mem("a0", a0.offset)), _i(self.csr.ret), EndSymbol(userret))
+        self.user_return_tail(t, _i("ld", "a0", Mem("a0", a0.offset)))
+        if o.syscall is not None:
+            self.emit(Label(syscall_return))
+            self.syscall_return(frame, "a0")
+            sp = frame.slot_of_register("sp")
+            assert sp is not None
+            self.emit(_i("ld", "sp", Mem("a0", sp.offset)))
+            keep = "a0" in o.syscall.restore
+            self.user_return_tail(t, _i("ld", "a0", Mem("a0", a0.offset)) if keep else _i("li", "a0", 0))
+        self.emit(EndSymbol(userret))
         if t is None:
             return items
-        # (assembly-time check first: after a jump to an undefined symbol GNU as no longer
-        # knows the offset of ".")
+        # The assembly-time check: pad to the page's end (less the link check's word); .org
+        # fails ("attempt to move .org backwards") once the code is larger.  (An .if on
+        # ". - start" is no check here: after a jump or branch to a label GNU as no longer
+        # knows the offset of "." while it reads the file.)
         tail = _INSN_SIZE if t.link_check else 0
-        self.emit(SizeCheck(start, t.page_size - tail, f"{t.section} is larger than one {t.page_size}-byte page"))
+        self.emit(Comment(f"{t.section} fills its {t.page_size}-byte page: assembling fails if it is larger"),
+                  PadTo(start, t.page_size - tail, 0))
         if t.link_check:
             # Dead code: auipc reaches pc + 0x7ffff7ff at most (the 20-bit %pcrel_hi rounds its
             # low 12 bits, psABI "PC-relative symbol addresses").  Aimed at the end of the linked
             # output section, shifted by its own offset and the page size, it overflows (ld:
             # "relocation truncated to fit: R_RISCV_PCREL_HI20") once the section outgrows the page.
             # (LLVM 14 takes no addend on a branch relocation; on %pcrel_hi it does.)
-            offset = self.code_size(items)
+            offset = t.page_size - tail
             target = f"%pcrel_hi(__stop_{t.section} + {offset + PCREL_HI_REACH - t.page_size:#x})"
             self.externs.add(f"__stop_{t.section}")
             self.emit(Comment(f"link-time check: {t.section} fits in {t.page_size} bytes (never executed)"),
@@ -513,6 +576,12 @@ class _Builder:
         self.emit(AsmOption("pop"))
         self.items = saved
         return items
+
+    def user_return_tail(self, t: Trampoline | None, last: Insn) -> None:
+        """Re-arm sscratch with the frame (no trampoline), load a0 with ``last``, return."""
+        if t is None:
+            self.emit(_i("csrw", self.csr.scratch, "a0"))
+        self.emit(last, _i(self.csr.ret))
 
     def machine_timer(self) -> None:
         t = self.o.machine_timer
@@ -548,15 +617,6 @@ class _Builder:
             mask |= STATUS_BITS[bit]
         if mask:
             self.emit(*load_immediate(reg, mask), _i("csrc", self.csr.status, reg))
-
-    @staticmethod
-    def code_size(items: list[RvItem]) -> int:
-        """Bytes since the trampoline label (every instruction 4 bytes under norvc)."""
-        size = 0
-        for item in items:
-            if isinstance(item, Insn):
-                size += 2 * _INSN_SIZE if item.op in ("call", "lla") else _INSN_SIZE
-        return size
 
 
 def build_program(options: Riscv64Options) -> RvProgram:

@@ -25,7 +25,7 @@ from .facts import ABI_NAMES, CSRS, FPRS, MODE_PRIV, PRIV_M, Mode, TvecMode, tra
 
 PAGE = 0x1000
 _CSR_NAMES = ("sstatus", "sscratch", "sepc", "scause", "stval", "stvec", "satp",
-              "mstatus", "mscratch", "mepc", "mcause", "mtval", "mtvec", "mip", "mideleg")
+              "mstatus", "mscratch", "mepc", "mcause", "mtval", "mtvec", "mip", "mideleg", "fcsr")
 
 
 def _unicorn(module: str = "unicorn") -> Any:

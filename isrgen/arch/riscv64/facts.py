@@ -118,6 +118,13 @@ class Mode(enum.StrEnum):
 PRIV_U, PRIV_S, PRIV_M = 0, 1, 3
 #: the privilege level of each trap-handling mode
 MODE_PRIV: dict[Mode, int] = {Mode.SUPERVISOR: PRIV_S, Mode.MACHINE: PRIV_M}
+#: the system calls a mode takes: ecall from every lower privilege (priv 3.3.1: the cause
+#: says where the ecall came from); an S-mode kernel sees U-mode's, M-mode firmware also
+#: S-mode's (the SBI's calling convention)
+SYSCALL_CAUSES: dict[Mode, tuple[int, ...]] = {
+    Mode.SUPERVISOR: (ECALL_FROM_U,),
+    Mode.MACHINE: (ECALL_FROM_U, ECALL_FROM_S),
+}
 
 
 @attrs.frozen
@@ -142,6 +149,13 @@ class CsrSet:
     def status_pp_shift(self) -> int:
         """The bit position of the previous-privilege field (SPP: 8, MPP: 11)."""
         return (self.status_pp & -self.status_pp).bit_length() - 1
+
+    @property
+    def status_pp_top(self) -> int:
+        """The top bit of the previous-privilege field (SPP: 8, MPP: 12): set exactly when the
+        trap came from the handling mode itself, U (0) and S (1) having it clear (MPP = 2 is
+        reserved, priv 3.1.6.1)."""
+        return self.status_pp.bit_length() - 1
 
 
 #: priv chapter 4 (supervisor) and chapter 3 (machine)

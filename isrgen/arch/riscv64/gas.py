@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ...codegen.ir import Align, Cfi, Comment, Data, EndSymbol, Imm, Insn, Label, Mem, PadTo, Reg, SectionKind, Sym
 from ...codegen.ir import Visibility as Vis
-from .rvir import AsmOption, RvItem, RvProgram, RvSection, SizeCheck
+from .rvir import AsmOption, RvItem, RvProgram, RvSection
 
 INDENT = "    "
 _FLAGS = {SectionKind.CODE: '"ax",@progbits', SectionKind.RODATA: '"a",@progbits', SectionKind.DATA: '"aw",@progbits'}
@@ -42,8 +42,6 @@ def _item(item: RvItem) -> list[str]:
         return [f"{INDENT}.cfi_{item.op} {', '.join(str(a) for a in item.args)}".rstrip()]
     if isinstance(item, AsmOption):
         return [f"{INDENT}.option {item.name}"]
-    if isinstance(item, SizeCheck):
-        return [f"{INDENT}.if . - {item.start} > {item.limit}", f'{INDENT}.error "{item.message}"', f"{INDENT}.endif"]
     if isinstance(item, Data):
         return [f"{INDENT}{_DATA[item.width]} {item.value}"]
     if isinstance(item, PadTo):

@@ -129,11 +129,14 @@ class Handler:
 
 @attrs.frozen
 class Syscall:
-    """``ecall`` from U-mode (cause 8) goes to its own handler; sepc advances by 4."""
+    """``ecall`` from a lower privilege (cause 8, and 9 in machine mode) resumes after the
+    ecall (epc += 4) with only the declared registers; a stack-protocol entry calls its own
+    handler for it, a kernel_switch user entry leaves that to the kernel's trap handler."""
 
-    handler: str
+    #: the C function a stack-protocol entry calls (a0 = frame); None with kernel_switch
+    handler: str | None
     #: registers the handler's result lands in (restored from the frame); every other GPR
-    #: except sp, gp and tp is zeroed on the way back to U-mode
+    #: except sp is zeroed on the way back to the lower privilege
     restore: tuple[str, ...] = ("a0",)
 
 

@@ -23,12 +23,12 @@ from .emulate import PAGE, Hart, Image
 from .facts import (
     CAUSE_INTERRUPT_BIT,
     CSRS,
-    ECALL_FROM_U,
     ECALL_SIZE,
     EXCEPTIONS,
     FPRS,
     GPRS,
     INTERRUPTS,
+    MODE_PRIV,
     MTI,
     PRIV_M,
     PRIV_S,
@@ -40,6 +40,7 @@ from .facts import (
     STACK_ALIGN,
     STATUS_BITS,
     STI,
+    SYSCALL_CAUSES,
     Mode,
     TvecMode,
 )
@@ -116,7 +117,7 @@ def harness_source(options: Riscv64Options) -> str:
             for n in range(count):
                 stub(table_stub(kind, n), options.handler.returns, True)
                 tables.append(f"    .8byte {table_stub(kind, n)}")
-    if options.syscall is not None:
+    if options.syscall is not None and options.syscall.handler is not None:
         stub(options.syscall.handler, Returns.VOID, True)
     if options.kernel_entry is not None:
         stub(options.kernel_entry.handler.symbol, options.kernel_entry.handler.returns, True)
@@ -147,7 +148,7 @@ def build_image(options: Riscv64Options, glue: str | None = None) -> Image:
 
 def cases(options: Riscv64Options) -> Iterator[Case]:
     """Every architectural cause (interrupts the mode handles, all exceptions) from each origin."""
-    origins = (PRIV_U, PRIV_S) if options.mode is Mode.SUPERVISOR else (PRIV_U, PRIV_M)
+    origins = (PRIV_U, PRIV_S) if options.mode is Mode.SUPERVISOR else (PRIV_U, PRIV_S, PRIV_M)
     machine = options.mode is Mode.MACHINE
     interrupts = [n for n in INTERRUPTS if (n % 4 == 3) == machine]
     for origin in origins:
@@ -189,13 +190,18 @@ class _StackProof:
 
     @property
     def is_syscall(self) -> bool:
-        return self.o.syscall is not None and self.case.cause == ECALL_FROM_U and self.case.origin == PRIV_U
+        return self.o.syscall is not None and self.case.cause in SYSCALL_CAUSES[self.o.mode] and self.from_lower
+
+    @property
+    def from_lower(self) -> bool:
+        """The trap came from a privilege below the handling mode (U, or S under M)."""
+        return self.case.origin < MODE_PRIV[self.o.mode]
 
     def setup(self) -> None:
         o, h = self.o, self.hart
         vector = self.syms[o.symbols.vector] if o.vector.mode is TvecMode.VECTORED else self.syms[o.symbols.entry]
         h.set_csr(self.csr.tvec, vector | int(o.vector.mode))
-        from_user = self.case.origin == PRIV_U
+        from_user = self.from_lower
         if from_user:
             h.set_csr(self.csr.scratch, KSTACK_TOP if o.protocol is StackProtocol.SCRATCH_SP else TASK)
         else:
@@ -216,7 +222,7 @@ class _StackProof:
 
     def handler_symbol(self) -> str:
         if self.is_syscall:
-            assert self.o.syscall is not None
+            assert self.o.syscall is not None and self.o.syscall.handler is not None
             return self.o.syscall.handler
         d = self.o.handler.dispatch
         if d is not None:
@@ -243,7 +249,7 @@ class _StackProof:
         h.run(self.syms[self.handler_symbol()])
         entry_cost = counted[0]
         base = h.reg("sp")
-        from_user = self.case.origin == PRIV_U
+        from_user = self.from_lower
         interrupted_sp = self.regs["sp"]
         want_base = (KSTACK_TOP if from_user else interrupted_sp) - frame.size
         self.expect("the frame address (sp in the handler)", base, want_base)

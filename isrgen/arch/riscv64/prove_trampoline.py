@@ -15,7 +15,25 @@ from __future__ import annotations
 import random
 
 from .emulate import PAGE, Hart, Image
-from .facts import CSRS, GPRS, PRIV_S, PRIV_U, SATP, SATP_MODE_SV39, SSTATUS_SUM, STACK_ALIGN, STATUS_BITS, Mode
+from .facts import (
+    CAUSE_INTERRUPT_BIT,
+    CSRS,
+    ECALL_SIZE,
+    FPRS,
+    GPRS,
+    PRIV_S,
+    PRIV_U,
+    SATP,
+    SATP_MODE_SV39,
+    SSTATUS_FS,
+    SSTATUS_SUM,
+    STACK_ALIGN,
+    STATUS_BITS,
+    SYSCALL_CAUSES,
+    TVEC_SLOT_SIZE,
+    Mode,
+    TvecMode,
+)
 from .options import Frame, Riscv64Options, Role
 from .prove import (
     KSTACK_BASE,
@@ -85,6 +103,9 @@ class _TrampolineProof:
         self.hart = Hart(image, ((KSTACK_BASE, KSTACK_SIZE), (PT_REGION, PT_PAGES * PAGE), (FRAME_PHYS, PAGE),
                                  (USER_CODE_PHYS, PAGE)))
         self.regs = {r: rng.getrandbits(64) for r in GPRS}
+        self.fprs = {f: rng.getrandbits(64) for f in FPRS}
+        #: fflags (bits 4:0) and a valid rounding mode (bits 7:5, 0-4: unprivileged spec 11.2)
+        self.fcsr = rng.randrange(5) << 5 | rng.getrandbits(5)
         self.tval = rng.getrandbits(64)
         self.user_code = USER_CODE_VA
         if self.t is None:
@@ -140,6 +161,46 @@ class _TrampolineProof:
         if self.hart.csr(self.csr.status) & mask:
             raise self.fail(f"sstatus bits {', '.join(self.o.hardening.clear_status)} are not clear")
 
+    @property
+    def is_syscall(self) -> bool:
+        return self.o.syscall is not None and self.case.cause in SYSCALL_CAUSES[Mode.SUPERVISOR]
+
+    def user_tvec(self) -> int:
+        """stvec for U-mode: the entry, or the vector table with MODE = vectored (priv 4.1.2)."""
+        o = self.o
+        if o.vector.mode is TvecMode.VECTORED:
+            return self.alias(o.symbols.vector) | int(TvecMode.VECTORED)
+        return self.alias(o.symbols.entry)
+
+    def expected_target(self) -> int:
+        """Where the hart must enter: BASE + 4 * cause for an interrupt in vectored mode."""
+        o = self.o
+        if o.vector.mode is not TvecMode.VECTORED:
+            return self.alias(o.symbols.entry)
+        base = self.alias(o.symbols.vector)
+        if self.case.cause & CAUSE_INTERRUPT_BIT:
+            return base + TVEC_SLOT_SIZE * (self.case.cause & ~CAUSE_INTERRUPT_BIT)
+        return base
+
+    def set_fp(self, fprs: dict[str, int], fcsr: int) -> None:
+        for f, v in fprs.items():
+            self.hart.set_fpr(f, v)
+        self.hart.set_csr("fcsr", fcsr)
+
+    def check_fp_area(self, frame: Frame, base: int) -> None:
+        if frame.fp is None:
+            return
+        for i, f in enumerate(FPRS):
+            self.expect(f"frame {f}", self.hart.read64(base + frame.fp.offset + 8 * i), self.fprs[f])
+        self.expect("frame fcsr", self.hart.read64(base + frame.fp.fcsr_offset), self.fcsr)
+
+    def check_fp_restored(self, frame: Frame) -> None:
+        if frame.fp is None:
+            return
+        for f in FPRS:
+            self.expect(f"{f} after userret", self.hart.fpr(f), self.fprs[f])
+        self.expect("fcsr after userret", self.hart.csr("fcsr"), self.fcsr)
+
     def run_user(self) -> None:
         h, o = self.hart, self.o
         frame = o.frame
@@ -154,37 +215,49 @@ class _TrampolineProof:
             slot = frame.slot_of_role(role)
             if slot is not None:
                 h.write64(FRAME_PHYS + slot.offset, value)
-        h.set_csr(self.csr.tvec, self.alias(o.symbols.entry))
+        h.set_csr(self.csr.tvec, self.user_tvec())
         h.set_csr(SATP, self.satp("user"))
         if self.t is None:
             h.set_csr(self.csr.scratch, FRAME_PHYS)
-        h.set_csr(self.csr.status, SSTATUS_SUM)
+        h.set_csr(self.csr.status, SSTATUS_SUM | SSTATUS_FS)
+        self.set_fp(self.fprs, self.fcsr)
         h.set_priv(PRIV_U)
         for r, v in self.regs.items():
             h.set_reg(r, v)
-        pc = self.user_code + 4 * self.rng.randrange(PAGE // 4)
-        h.take_trap(Mode.SUPERVISOR, self.case.cause, self.tval, pc)
+        pc = self.user_code + 4 * self.rng.randrange(PAGE // 4 - 1)
+        self.expect("the entry point", h.take_trap(Mode.SUPERVISOR, self.case.cause, self.tval, pc),
+                    self.expected_target())
         status_at_trap = h.csr(self.csr.status)
         h.run(self.syms[o.handler.symbol])
         self.expect("satp in the handler", h.csr(SATP), self.satp("kernel"))
         self.expect("sp in the handler", h.reg("sp"), KSTACK_TOP)
         if frame.slot_of_role(Role.KERNEL_HARTID) is not None:
             self.expect("tp in the handler (hart id)", h.reg("tp"), hartid)
-        want = {Role.EPC: pc, Role.STATUS: status_at_trap, Role.TVAL: self.tval, Role.CAUSE: self.case.cause,
+        resume = pc + (ECALL_SIZE if self.is_syscall else 0)
+        want = {Role.EPC: resume, Role.STATUS: status_at_trap, Role.TVAL: self.tval, Role.CAUSE: self.case.cause,
                 **kernel_words}
         self.check_frame(frame, FRAME_PHYS, want, self.regs["sp"])
+        self.check_fp_area(frame, FRAME_PHYS)
         self.cleared_status()
-        # the kernel runs, then calls userret(user satp) at its alias (or userret(frame))
+        # the kernel runs (and may use the FP registers), then calls userret(user satp) at its
+        # alias (or userret(frame))
         clobber(h, self.rng, ())
+        self.set_fp({f: self.rng.getrandbits(64) for f in FPRS}, self.rng.getrandbits(5))
         h.set_csr(self.csr.scratch, self.rng.getrandbits(64))
         h.set_reg("a0", self.satp("user") if self.t is not None else FRAME_PHYS)
-        h.run(pc, start=self.alias(self.t.userret if self.t is not None else o.symbols.exit))
+        h.run(resume, start=self.alias(self.t.userret if self.t is not None else o.symbols.exit))
         self.expect("the privilege after userret", h.priv, PRIV_U)
         self.expect("satp after userret", h.csr(SATP), self.satp("user"))
         if self.t is None:
             self.expect("sscratch after userret (the frame)", h.csr(self.csr.scratch), FRAME_PHYS)
         for r in GPRS:
-            self.expect(f"{r} after userret", h.reg(r), self.regs[r])
+            if self.is_syscall:
+                assert o.syscall is not None
+                kept = r == "sp" or r in o.syscall.restore
+                self.expect(f"{r} after the system call", h.reg(r), self.regs[r] if kept else 0)
+            else:
+                self.expect(f"{r} after userret", h.reg(r), self.regs[r])
+        self.check_fp_restored(frame)
 
     def run_kernel(self) -> None:
         h, o = self.hart, self.o

@@ -377,13 +377,20 @@ class _Resolver:
     def syscall(self, frame: Frame, protocol: StackProtocol) -> Syscall | None:
         if not self.has(("syscall",)):
             return None
+        handler: str | None = None
         if protocol is StackProtocol.KERNEL_SWITCH:
-            self.err(("syscall",), "with kernel_switch the handler reads scause itself (no syscall: block)",
-                     at_key=True)
-        if self.mode is Mode.MACHINE:
-            self.err(("syscall",), "system calls are taken in supervisor mode", at_key=True)
+            if self.has(("syscall", "handler")):
+                self.err(("syscall", "handler"), "with kernel_switch every trap from U-mode reaches the frame's "
+                         "kernel_trap, which tells a system call by scause (no syscall handler)", at_key=True)
+            if frame.slots and frame.slot_of_role(Role.CAUSE) is None:
+                self.err(("syscall",), "a kernel_switch syscall: block needs scause in the frame (the return "
+                         "path tells a system call's return by it)", at_key=True)
+        elif not self.has(("syscall", "handler")):
+            self.err(("syscall",), "a syscall: block needs a handler (the function the entry calls)", at_key=True)
+        else:
+            handler = self.symbol(("syscall", "handler"), "syscall_handler")
         return Syscall(
-            self.symbol(("syscall", "handler"), "syscall_handler"),
+            handler,
             self.regs(("syscall", "restore"), frame) if self.has(("syscall", "restore")) else ("a0",),
         )
 
@@ -446,8 +453,9 @@ class _Resolver:
         raw = self.get(("vector", "interrupts"), {})
         if raw and mode is TvecMode.DIRECT:
             self.err(("vector", "interrupts"), "per-interrupt slots need vector.mode: vectored", at_key=True)
-        if protocol is StackProtocol.KERNEL_SWITCH and mode is TvecMode.VECTORED:
-            self.err(("vector", "mode"), "kernel_switch entries are direct-mode (the trampoline is one entry)")
+        if raw and protocol is StackProtocol.KERNEL_SWITCH:
+            self.err(("vector", "interrupts"), "with kernel_switch every slot jumps to the user entry (a jump "
+                     "out of the trampoline page would not survive its alias)", at_key=True)
         for key, target in sorted(raw.items()):
             p: Path = ("vector", "interrupts", key)
             if not str(key).isdigit() or int(key) >= slots or int(key) == 0:

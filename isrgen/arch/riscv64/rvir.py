@@ -1,8 +1,7 @@
 """The riscv64 additions to the shared assembly IR (:mod:`isrgen.codegen.ir`).
 
 RISC-V code needs assembler options (``.option norvc`` for fixed-size slots,
-``.option norelax`` around the gp reload) and an assembly-time size check; the
-rest is the shared IR.
+``.option norelax`` around the gp reload); the rest is the shared IR.
 """
 
 from __future__ import annotations
@@ -19,16 +18,7 @@ class AsmOption:
     name: str
 
 
-@attrs.frozen
-class SizeCheck:
-    """Fail the assembly when the code since ``start`` is longer than ``limit`` bytes."""
-
-    start: str
-    limit: int
-    message: str
-
-
-RvItem = Item | AsmOption | SizeCheck
+RvItem = Item | AsmOption
 
 
 @attrs.frozen

@@ -115,7 +115,8 @@ SCHEMA: dict[str, Any] = {
                           "description": "vectored: 4-byte jump slots, one per interrupt cause"},
                 "interrupts": {
                     "type": "object",
-                    "description": "vectored: interrupt cause number -> symbol its slot jumps to",
+                    "description": "vectored: interrupt cause number -> symbol its slot jumps to "
+                    "(not with kernel_switch: every slot jumps to the user entry)",
                     "additionalProperties": {"type": "string"},
                 },
             },
@@ -170,11 +171,14 @@ SCHEMA: dict[str, Any] = {
         "syscall": {
             "type": "object",
             "additionalProperties": False,
-            "required": ["handler"],
+            "description": "ecall from U-mode (and S-mode, in machine mode): epc += 4, then only the restore "
+            "list comes back",
             "properties": {
-                "handler": _SYMBOL | {"description": "called (a0 = frame) for ecall from U-mode; sepc += 4"},
-                "restore": {"type": "array", "items": _REG,
-                            "description": "registers restored on return to U-mode; the rest are zeroed"},
+                "handler": _SYMBOL | {"description": "called (a0 = frame) for an ecall; required by scratch_sp "
+                                      "and thread_pointer, refused by kernel_switch (its handler reads scause)"},
+                "restore": {"type": "array", "items": _REG, "default": ["a0"],
+                            "description": "registers restored on the return from an ecall; every other one "
+                            "but sp is zeroed"},
             },
         },
         "entry": {
