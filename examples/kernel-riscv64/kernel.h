@@ -69,8 +69,7 @@ struct task {
     uint64_t report_result, report_interrupts;
     uint64_t fault_cause, fault_tval, fault_epc;
     uint64_t expected_cause, expected_tval;
-    void *frame;               /* the variant's saved user context */
-    uint64_t fp[33];           /* f0-f31, fcsr (saved by the kernel where the glue does not) */
+    void *frame;               /* the variant's saved user context (f0-f31, fcsr included) */
 };
 #define NTASKS 2
 extern struct task tasks[NTASKS];
@@ -99,8 +98,6 @@ void variant_verdict(void);               /* reports what the variant saw on tra
 __attribute__((noreturn)) void variant_start(struct task *t);
 
 /* start.S */
-void fp_save(uint64_t *area);
-void fp_restore(const uint64_t *area);
 void probe_load_fault(void);
 void probe_store_fault(volatile uint64_t *p);
 void probe_illegal(void);
@@ -123,11 +120,5 @@ extern char __global_pointer$[];
     (x)[20] = (f)->s4; (x)[21] = (f)->s5; (x)[22] = (f)->s6; (x)[23] = (f)->s7; (x)[24] = (f)->s8; \
     (x)[25] = (f)->s9; (x)[26] = (f)->s10; (x)[27] = (f)->s11; (x)[28] = (f)->t3; (x)[29] = (f)->t4; \
     (x)[30] = (f)->t5; (x)[31] = (f)->t6; } while (0)
-
-/* zero every GPR of a frame except those a system call returns (a0) or the task keeps
- * (ra, sp, gp, tp, s0-s11): the same list as the scratch variant's syscall.restore */
-#define SYSCALL_ZERO(f) do { \
-    (f)->t0 = (f)->t1 = (f)->t2 = (f)->t3 = (f)->t4 = (f)->t5 = (f)->t6 = 0; \
-    (f)->a1 = (f)->a2 = (f)->a3 = (f)->a4 = (f)->a5 = (f)->a6 = (f)->a7 = 0; } while (0)
 
 #endif

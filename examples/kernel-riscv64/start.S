@@ -40,35 +40,6 @@ machine_fatal:
     call machine_trap           /* reports mcause/mepc/mtval, exits through the finisher */
 1:  j 1b
 
-/* f0-f31 and fcsr to/from area[0..32]; sstatus.FS is Off in the kernel (the glue clears it
- * on entry), so turn it on around the accesses and off again. */
-    .text
-    .globl fp_save
-fp_save:
-    li t0, 1 << 13
-    csrs sstatus, t0
-    .irp n, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
-    fsd f\n, \n*8(a0)
-    .endr
-    frcsr t1
-    sd t1, 256(a0)
-    li t0, 3 << 13
-    csrc sstatus, t0
-    ret
-
-    .globl fp_restore
-fp_restore:
-    li t0, 1 << 13
-    csrs sstatus, t0
-    .irp n, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
-    fld f\n, \n*8(a0)
-    .endr
-    ld t1, 256(a0)
-    fscsr t1
-    li t0, 3 << 13
-    csrc sstatus, t0
-    ret
-
 /* S-mode fault probes: each loads known values into s2-s11 so the handler's register dump
  * shows them, faults on one instruction, and is resumed at the next. */
 .macro probe_values

@@ -1,7 +1,8 @@
 /* The trampoline variant (xv6-like): uservec/userret live in the glue's trampoline page,
  * mapped at ISR_TRAMPOLINE in the kernel's and every task's address space; each task's
  * trapframe sits at ISR_TRAPFRAME in its own address space. While the kernel runs, stvec
- * points at the generated kernelvec. FP registers are saved here (fp_save/fp_restore). */
+ * points at the generated kernelvec. The glue saves f0-f31/fcsr in the trapframe, advances
+ * sepc past an ecall and, returning from one, zeroes the registers syscall.restore leaves out. */
 #include "kernel.h"
 #include "isr.h"
 
@@ -51,16 +52,13 @@ void usertrap(void)
     csr_write(stvec, ISR_TVEC_VALUE(kernelvec));
     struct task *t = current;
     struct trapframe *tf = t->frame;
-    fp_save(t->fp);
     uint64_t cause = tf->cause;
     if (cause == (SCAUSE_INTERRUPT | IRQ_S_SOFT)) {
         timer_tick(t);
         usertrapret(schedule());
     }
     if (cause == EXC_ECALL_U) {
-        tf->epc += 4;
         tf->a0 = do_syscall(t, tf->a7, tf->a0, tf->a1);
-        SYSCALL_ZERO(tf);
         usertrapret(t);
     }
     if (cause & SCAUSE_INTERRUPT) {
@@ -83,7 +81,6 @@ static void usertrapret(struct task *t)
     tf->kernel_hartid = 0;
     /* sret to U-mode with interrupts on and the FP unit usable */
     tf->status = SSTATUS_SPIE | SSTATUS_FS_INITIAL;
-    fp_restore(t->fp);
     ((void (*)(uint64_t))ISR_USERRET)(make_satp(t->pagetable));
     __builtin_unreachable();
 }

@@ -395,11 +395,10 @@ userret:
     ld a0, 112(a0)
     sret
     .size userret, . - userret
-    .if . - xv6_trampoline > 4092
-    .error "trampsec is larger than one 4096-byte page"
-    .endif
+    # trampsec fills its 4096-byte page: assembling fails if it is larger
+    .org xv6_trampoline + 4092, 0x00
     # link-time check: trampsec fits in 4096 bytes (never executed)
-    auipc t0, %pcrel_hi(__stop_trampsec + 0x7fffe957)
+    auipc t0, %pcrel_hi(__stop_trampsec + 0x7ffff7fb)
     .option pop
     .popsection
 
