@@ -183,9 +183,13 @@ class _TrampolineProof:
         return base
 
     def set_fp(self, fprs: dict[str, int], fcsr: int) -> None:
+        """The FP registers and fcsr, written with the FP unit on whatever sstatus.FS is."""
+        status = self.hart.csr(self.csr.status)
+        self.hart.set_csr(self.csr.status, status | SSTATUS_FS)
         for f, v in fprs.items():
             self.hart.set_fpr(f, v)
         self.hart.set_csr("fcsr", fcsr)
+        self.hart.set_csr(self.csr.status, status)
 
     def check_fp_area(self, frame: Frame, base: int) -> None:
         if frame.fp is None:
@@ -199,7 +203,10 @@ class _TrampolineProof:
             return
         for f in FPRS:
             self.expect(f"{f} after userret", self.hart.fpr(f), self.fprs[f])
+        status = self.hart.csr(self.csr.status)
+        self.hart.set_csr(self.csr.status, status | SSTATUS_FS)
         self.expect("fcsr after userret", self.hart.csr("fcsr"), self.fcsr)
+        self.hart.set_csr(self.csr.status, status)
 
     def run_user(self) -> None:
         h, o = self.hart, self.o
@@ -219,7 +226,10 @@ class _TrampolineProof:
         h.set_csr(SATP, self.satp("user"))
         if self.t is None:
             h.set_csr(self.csr.scratch, FRAME_PHYS)
-        h.set_csr(self.csr.status, SSTATUS_SUM | SSTATUS_FS)
+        # FS Off, Initial, Clean or Dirty (priv 3.1.6.6): the entry must turn the FP unit on
+        # itself before it saves the registers
+        fs = self.rng.randrange(4) * (SSTATUS_FS & -SSTATUS_FS)
+        h.set_csr(self.csr.status, SSTATUS_SUM | fs)
         self.set_fp(self.fprs, self.fcsr)
         h.set_priv(PRIV_U)
         for r, v in self.regs.items():
