@@ -46,9 +46,10 @@ if [ "$mode" = "--test" ]; then
     # A fresh Debian 12 has none of the assemblers, emulators or cross toolchains the
     # tests run.  /usr/bin/llvm-mc comes with the `llvm` package, ld.lld with `lld`,
     # rsvg-convert (renders `isrgen layout --format svg` to PNG) with `librsvg2-bin`,
-    # groff (renders `isrgen manpage`) with `groff-base`.
+    # groff (renders `isrgen manpage`) with `groff-base`; gdb-multiarch debugs the riscv64
+    # example kernel through QEMU's gdb stub.
     want_apt nasm qemu-system-x86 qemu-system-arm qemu-system-misc \
-        binutils gcc g++ make gdb cmake ninja-build meson \
+        binutils gcc g++ make gdb gdb-multiarch cmake ninja-build meson \
         binutils-aarch64-linux-gnu gcc-aarch64-linux-gnu \
         binutils-riscv64-linux-gnu gcc-riscv64-linux-gnu \
         lld llvm librsvg2-bin groff-base

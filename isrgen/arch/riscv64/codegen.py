@@ -387,10 +387,14 @@ class _Builder:
             self.dispatch(o.handler, "sp")
         else:
             self.call(o.handler.symbol, o.handler.args, "sp")
+        # One more instruction of the entry after the call: the return address a debugger unwinds
+        # from must lie inside the entry's CFI (a signal frame's pc is looked up unadjusted).
         if o.handler.returns is Returns.NORETURN:
             self.emit(_i("unimp"))
         elif o.handler.returns is Returns.VOID:
             self.emit(_i("mv", "a0", "sp"))
+        else:
+            self.emit(Comment(f"a0 = the frame to resume: on to {s.exit}"), _i("j", Sym(s.exit)))
         self.cfi_end()
         self.emit(EndSymbol(s.entry))
 

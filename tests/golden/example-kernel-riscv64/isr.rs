@@ -376,6 +376,8 @@ isr_entry:
     mv a0, sp
     csrr a1, scause
     call trap_handler
+    # a0 = the frame to resume: on to isr_return
+    j isr_return
     .cfi_endproc
     .size isr_entry, . - isr_entry
     .globl isr_return
