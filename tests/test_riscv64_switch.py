@@ -16,6 +16,7 @@ from elftools.elf.relocation import RelocationSection
 from riscv64_tools import GNU_AS, LLVM_MC, ROOT, SPECS, assemble, assembly, load
 
 from isrgen.arch.riscv64.emulate import EmulationError
+from isrgen.arch.riscv64.facts import TvecMode
 from isrgen.arch.riscv64.prove import ProofError, build_image, prove
 from isrgen.arch.riscv64.resolve import load_riscv64_spec
 from isrgen.diagnostics import SpecError
@@ -44,6 +45,7 @@ SWITCH_SPECS = {
     "vectored trampoline": VECTORED.read_text(),
     "example kernel trampoline": EXAMPLE_KERNEL.read_text(),
     "no trampoline (sscratch = frame)": _sel4_with_syscall_and_fp(),
+    "no trampoline, vectored": _sel4_with_syscall_and_fp().replace("stack:\n", "vector:\n  mode: vectored\n\nstack:\n"),
 }
 
 
@@ -52,6 +54,7 @@ def test_kernel_switch_syscall_and_fp_proven(name: str) -> None:
     _tools()
     options = load_riscv64_spec(SWITCH_SPECS[name], f"{name}.yaml")
     assert options.syscall is not None and options.frame.fp is not None
+    assert (options.vector.mode is TvecMode.VECTORED) == ("vectored" in name or "vector:" in SWITCH_SPECS[name])
     report = prove(options)
     # 14 exceptions + the 3 supervisor interrupts, from U (the trampoline) and S (kernel entry)
     assert len(report.cases) >= 2 * (14 + 3)

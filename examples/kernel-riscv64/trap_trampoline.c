@@ -20,7 +20,7 @@ __attribute__((noreturn)) static void usertrapret(struct task *t);
 
 uint64_t variant_stvec(void)
 {
-    return ISR_TVEC_VALUE(kernelvec);
+    return ISR_KERNEL_TVEC;
 }
 
 void variant_init_task(struct task *t)
@@ -49,7 +49,7 @@ void usertrap(void)
     uint64_t gp = read_gp(), tp = read_tp();
     user_traps++;
     bad_gp_tp += gp != 0 || tp != 0;
-    csr_write(stvec, ISR_TVEC_VALUE(kernelvec));
+    csr_write(stvec, ISR_KERNEL_TVEC);
     struct task *t = current;
     struct trapframe *tf = t->frame;
     uint64_t cause = tf->cause;
