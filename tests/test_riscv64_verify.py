@@ -65,3 +65,17 @@ def test_glue_in_a_data_section_is_reported(tmp_path: Path) -> None:
     glue = assembly(options).replace('.text.trap, "ax",@progbits', '.data.trap, "aw",@progbits')
     with pytest.raises(VerifyError, match="not allocated and executable"):
         verify_elf(options, _link(options, glue, tmp_path))
+
+
+def test_vector_table_outside_the_trampoline_page_is_reported(tmp_path: Path) -> None:
+    """A trampoline's vector table moved to another section: its slots still reach the entry
+    after the link, but not at the alias, where only the trampoline page is mapped."""
+    require_tool("riscv64-linux-gnu-as", "riscv64-linux-gnu-ld")
+    options = load(next(s for s in SPECS if "switch_vectored" in s.name))
+    glue = assembly(options)
+    start, end = "    .balign 4\n    .globl uservec_table\n", "    .size uservec_table, . - uservec_table\n"
+    assert start in glue and end in glue
+    glue = glue.replace(start, '    .pushsection .text.elsewhere, "ax",@progbits\n' + start)
+    glue = glue.replace(end, end + "    .popsection\n")
+    with pytest.raises(VerifyError, match=r"uservec_table: outside the trampoline page"):
+        verify_elf(options, _link(options, glue, tmp_path))

@@ -1,6 +1,7 @@
 """Check a linked riscv64 kernel ELF against its spec: the glue's symbols are where stvec can
 point (priv 4.1.2 alignment), in executable sections, vectored slots jump where the spec says,
-and the trampoline section starts a page and fits in it."""
+and the trampoline section starts a page and fits in it, with its entry, userret and (vectored)
+vector table inside."""
 
 from __future__ import annotations
 
@@ -88,7 +89,10 @@ def verify_elf(options: Riscv64Options, data: bytes) -> tuple[str, ...]:
     if o.trampoline is not None:
         t = o.trampoline
         start = code_symbol(f"{o.symbols.prefix}trampoline", t.page_size)
-        for name in (o.symbols.entry, t.userret):
+        in_page = (o.symbols.entry, t.userret)
+        if v.mode is TvecMode.VECTORED:
+            in_page = (o.symbols.vector, *in_page)  # its slots jump pc-relative: only in the alias
+        for name in in_page:
             sym = code_symbol(name, TVEC_BASE_ALIGN)
             if sym is not None and start is not None and not 0 <= sym.value - start.value < t.page_size:
                 problems.append(f"{name}: outside the trampoline page")
