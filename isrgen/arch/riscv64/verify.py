@@ -89,7 +89,7 @@ def verify_elf(options: Riscv64Options, data: bytes) -> tuple[str, ...]:
     if o.trampoline is not None:
         t = o.trampoline
         start = code_symbol(f"{o.symbols.prefix}trampoline", t.page_size)
-        in_page = (o.symbols.entry, t.userret)
+        in_page: tuple[str, ...] = (o.symbols.entry, t.userret)
         if v.mode is TvecMode.VECTORED:
             in_page = (o.symbols.vector, *in_page)  # its slots jump pc-relative: only in the alias
         for name in in_page:
