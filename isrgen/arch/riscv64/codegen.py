@@ -2,7 +2,7 @@
 
 Every instruction is a real 4-byte instruction or a pseudo-instruction with one fixed
 expansion (mv, csrr, csrw, bnez, j, jr, call, lla), so GNU as and LLVM produce the same
-bytes and the trampoline's size is known here (the link-time page check needs it).
+bytes.
 """
 
 from __future__ import annotations
@@ -341,6 +341,7 @@ class _Builder:
         self.restore_sp(frame)
 
     def skip_ecall(self, frame: Frame, base: str) -> None:
+        """Advance the frame's epc past the ecall (priv 3.3.1: epc holds the ecall's own address)."""
         epc = frame.slot_of_role(Role.EPC)
         assert epc is not None
         whence = " or ".join(EXCEPTIONS[c].rsplit("_", 1)[1].upper() for c in SYSCALL_CAUSES[self.o.mode])
@@ -350,7 +351,6 @@ class _Builder:
             _i("addi", "t0", "t0", ECALL_SIZE),
             _i("sd", "t0", Mem(base, epc.offset)),
         )
-
 
     def to_user(self, frame: Frame) -> None:
         """Re-arm the scratch register for the next trap from U-mode."""
@@ -473,7 +473,9 @@ class _Builder:
     def user_entry(self, t: Trampoline | None) -> list[RvItem]:
         """kernel_switch: the U-mode entry and ``userret``.  With a trampoline they live in its
         page (returned as that section's items), find the frame at its fixed address and switch
-        satp; without one the frame's address is in sscratch (and ``userret`` takes it in a0)."""
+        satp; without one the frame's address is in sscratch (and ``userret`` takes it in a0).
+        A vectored table comes first; the entry saves the FP area and skips an ecall in the
+        frame; after an ecall (the frame's cause) ``userret`` brings back the restore list only."""
         o = self.o
         frame = o.frame
         start = f"{o.symbols.prefix}trampoline"
