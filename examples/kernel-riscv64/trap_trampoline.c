@@ -105,8 +105,12 @@ void variant_check(pte_t *kernel_root)
                (f & PTE_W) && !(f & (PTE_U | PTE_X));
     }
     good = good && (uint64_t)isr_trampoline % PAGE_SIZE == 0 && (uint64_t)(userret - isr_trampoline) < PAGE_SIZE;
-    check(good, "trampoline-alias", "uservec/userret page at 0x3ffffff000 in the kernel and both tasks "
-                                    "(R+X, no U), each trapframe at 0x3fffffe000 (R+W, no U, no X)");
+    /* stvec for U-mode: the vector table's alias, MODE = vectored (priv 4.1.2) */
+    good = good && (uint64_t)(uservec_table - isr_trampoline) < PAGE_SIZE && (ISR_USER_TVEC & 3) == 1 &&
+           (ISR_USER_TVEC & ~3ul) == ISR_TRAMPOLINE + (uint64_t)(uservec_table - isr_trampoline);
+    check(good, "trampoline-alias", "uservec_table/uservec/userret page at 0x3ffffff000 in the kernel and both "
+                                    "tasks (R+X, no U), stvec vectored at its alias, each trapframe at "
+                                    "0x3fffffe000 (R+W, no U, no X)");
 }
 
 void variant_verdict(void)
