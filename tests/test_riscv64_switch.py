@@ -49,6 +49,22 @@ SWITCH_SPECS = {
 }
 
 
+KERNEL_FP = VECTORED.read_text().replace("{name: epc, holds: sepc}, {name: status, holds: sstatus}]",
+                                        "{name: epc, holds: sepc}, {name: status, holds: sstatus}]\n    fp: true")
+
+
+def test_kernel_entry_fp_area_proven() -> None:
+    """kernel_entry.frame.fp: the kernel entry saves f0-f31/fcsr on the kernel stack and
+    restores them; without an fld the proof fails."""
+    _tools()
+    options = load_riscv64_spec(KERNEL_FP, "kernel_fp.yaml")
+    assert options.kernel_entry is not None and options.kernel_entry.frame.fp is not None
+    assert "exception 13 from S" in prove(options).cases
+    glue = _nop_nth(assembly(options), r"    fld f7, \d+\(sp\)\n", 0, "")
+    with pytest.raises(ProofError, match="f7 after the kernel entry's return"):
+        prove(options, glue)
+
+
 @pytest.mark.parametrize("name", sorted(SWITCH_SPECS))
 def test_kernel_switch_syscall_and_fp_proven(name: str) -> None:
     _tools()

@@ -198,14 +198,14 @@ class _TrampolineProof:
             self.expect(f"frame {f}", self.hart.read64(base + frame.fp.offset + 8 * i), self.fprs[f])
         self.expect("frame fcsr", self.hart.read64(base + frame.fp.fcsr_offset), self.fcsr)
 
-    def check_fp_restored(self, frame: Frame) -> None:
+    def check_fp_restored(self, frame: Frame, when: str = "after userret") -> None:
         if frame.fp is None:
             return
         for f in FPRS:
-            self.expect(f"{f} after userret", self.hart.fpr(f), self.fprs[f])
+            self.expect(f"{f} {when}", self.hart.fpr(f), self.fprs[f])
         status = self.hart.csr(self.csr.status)
         self.hart.set_csr(self.csr.status, status | SSTATUS_FS)
-        self.expect("fcsr after userret", self.hart.csr("fcsr"), self.fcsr)
+        self.expect(f"fcsr {when}", self.hart.csr("fcsr"), self.fcsr)
         self.hart.set_csr(self.csr.status, status)
 
     def run_user(self) -> None:
@@ -279,6 +279,8 @@ class _TrampolineProof:
         self.regs["sp"] = KSTACK_TOP - 0x400 - STACK_ALIGN * self.rng.randrange(16)
         for r, v in self.regs.items():
             h.set_reg(r, v)
+        if k.frame.fp is not None:
+            self.set_fp(self.fprs, self.fcsr)
         pc = self.syms["_start"]
         h.take_trap(Mode.SUPERVISOR, self.case.cause, self.tval, pc)
         status_at_trap = h.csr(self.csr.status)
@@ -287,14 +289,18 @@ class _TrampolineProof:
         self.expect("the kernel frame address", base, self.regs["sp"] - k.frame.size)
         want = {Role.EPC: pc, Role.STATUS: status_at_trap, Role.TVAL: self.tval, Role.CAUSE: self.case.cause}
         self.check_frame(k.frame, base, want, self.regs["sp"])
+        self.check_fp_area(k.frame, base)
         if "frame" in k.handler.args:
             self.expect("a0 (frame)", h.reg("a0"), base)
         clobber(h, self.rng, ("sp", "ra", "tp"))
+        if k.frame.fp is not None:
+            self.set_fp({f: self.rng.getrandbits(64) for f in FPRS}, self.rng.getrandbits(5))
         h.run(pc)
         self.expect("the privilege after the return", h.priv, PRIV_S)
         for r in GPRS:
             if r not in k.no_restore:
                 self.expect(f"{r} after the return", h.reg(r), self.regs[r])
+        self.check_fp_restored(k.frame, "after the kernel entry's return")
 
 
 def prove_trampoline(options: Riscv64Options, glue: str | None = None, *, seed: int = 0) -> ProofReport:
