@@ -220,3 +220,27 @@ def test_path_costs_against_the_minimum() -> None:
     syscall = next(c for c in report.costs if c.case == "exception 8 from U")
     # + sepc += 4 (3); the exit zeroes instead of loading, same count
     assert syscall.entry <= entry_min + 12 + 28 + 2 + 3 + 3 and syscall.exit <= exit_min + 12, syscall
+
+
+#: an FP frame on the kernel stack: what a mutation removes from the glue
+FP_MUTATIONS = {
+    "FS on before the saves": r"    lui t0, 2\n    csrs sstatus, t0\n(?=    fsd)",
+    "an FP save": r"    fsd f9, \d+\(sp\)\n",
+    "the fcsr save": r"    csrr t0, fcsr\n",
+    "an FP restore": r"    fld f9, \d+\(sp\)\n",
+    "the fcsr restore": r"    csrw fcsr, t0\n",
+}
+
+
+@pytest.mark.parametrize("what", sorted(FP_MUTATIONS))
+def test_fp_mutations_are_caught(what: str) -> None:
+    """frame.fp on a stack protocol: the user's sstatus.FS takes every state (Off included),
+    the handler changes the FP registers and fcsr; each save and restore shows."""
+    require_tool("riscv64-linux-gnu-as", "riscv64-linux-gnu-ld")
+    require_module("unicorn")
+    options = load_riscv64_spec(VARIANTS["fp_and_frame_return"], "fp.yaml")
+    assert options.frame.fp is not None
+    glue, n = re.subn(FP_MUTATIONS[what], "", assembly(options))
+    assert n, f"the mutation of {what} matched nothing"
+    with pytest.raises((ProofError, EmulationError)):
+        prove(options, glue)

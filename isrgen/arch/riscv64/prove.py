@@ -178,7 +178,8 @@ class _StackProof:
         self.rng = rng
         self.regs = {r: rng.getrandbits(64) for r in GPRS}
         self.fprs = {f: rng.getrandbits(64) for f in FPRS}
-        self.fcsr = rng.getrandbits(8)
+        #: fflags (bits 4:0) and a valid rounding mode (bits 7:5, 0-4: unprivileged spec 11.2)
+        self.fcsr_value = rng.randrange(5) << 5 | rng.getrandbits(5)
         self.tval = rng.getrandbits(64)
 
     def fail(self, message: str) -> ProofError:
@@ -213,12 +214,31 @@ class _StackProof:
             h.write64(TASK + o.tp_offsets.kernel_sp, KSTACK_TOP)
             h.write64(TASK + o.tp_offsets.user_sp, 0)
         ie = self.csr.status_ie * self.rng.randrange(2)
-        h.set_csr(self.csr.status, ie | SSTATUS_SUM | SSTATUS_FS)
-        for f, v in self.fprs.items():
-            h.set_fpr(f, v)
+        fs = SSTATUS_FS
+        if o.frame.fp is not None and o.frame.slot_of_role(Role.STATUS) is not None:
+            # FS Off, Initial, Clean or Dirty (priv 3.1.6.6): the entry turns the FP unit on itself
+            fs = self.rng.randrange(4) * (SSTATUS_FS & -SSTATUS_FS)
+        self.set_fp(self.fprs, self.fcsr_value)
+        h.set_csr(self.csr.status, ie | SSTATUS_SUM | fs)
         h.set_priv(self.case.origin)
         for r, v in self.regs.items():
             h.set_reg(r, v)
+
+    def set_fp(self, fprs: dict[str, int], fcsr: int) -> None:
+        """The FP registers and fcsr, written with the FP unit on whatever the status says."""
+        status = self.hart.csr(self.csr.status)
+        self.hart.set_csr(self.csr.status, status | SSTATUS_FS)
+        for f, v in fprs.items():
+            self.hart.set_fpr(f, v)
+        self.hart.set_csr("fcsr", fcsr)
+        self.hart.set_csr(self.csr.status, status)
+
+    def fcsr(self) -> int:
+        status = self.hart.csr(self.csr.status)
+        self.hart.set_csr(self.csr.status, status | SSTATUS_FS)
+        value = self.hart.csr("fcsr")
+        self.hart.set_csr(self.csr.status, status)
+        return value
 
     def handler_symbol(self) -> str:
         if self.is_syscall:
@@ -274,8 +294,11 @@ class _StackProof:
         if frame.fp is not None:
             for i, f in enumerate(FPRS):
                 self.expect(f"frame {f}", h.read64(base + frame.fp.offset + 8 * i), self.fprs[f])
+            self.expect("frame fcsr", h.read64(base + frame.fp.fcsr_offset), self.fcsr_value)
         self.check_kernel_state(from_user)
         clobber(h, self.rng, ("sp", "ra", "tp"))
+        if frame.fp is not None:  # the handler may use the FP registers too
+            self.set_fp({f: self.rng.getrandbits(64) for f in FPRS}, self.rng.getrandbits(5))
         resume = pc + (ECALL_SIZE if self.is_syscall else 0)
         # QEMU (so unicorn) drops every reservation on a privilege change, sret included, so a
         # surviving reservation cannot be observed: check that an sc.d runs on the way out.
@@ -341,6 +364,8 @@ class _StackProof:
                 self.expect(f"{r} after the return", got, self.regs[r])
         for f in FPRS:
             self.expect(f"{f} after the return", h.fpr(f), self.fprs[f])
+        if o.frame.fp is not None:
+            self.expect("fcsr after the return", self.fcsr(), self.fcsr_value)
         status = h.csr(self.csr.status)
         pie = 1 if status_at_trap & self.csr.status_pie else 0
         self.expect(f"{self.csr.status} IE after the return", (status & self.csr.status_ie) != 0, pie)
