@@ -10,6 +10,7 @@ import attrs
 from isrgen._version import __version__
 from isrgen.arch.isa import Isa
 from isrgen.backends.templating import render_template
+from isrgen.codegen.interface import Interface, build_interface
 from isrgen.codegen.ir import Program
 from isrgen.model.layout import FrameLayout, compute_layout
 from isrgen.model.spec import EntryGroup, Spec
@@ -37,6 +38,11 @@ class GenerationContext:
         return cls(spec, layout, spec.isa.build_program(spec, layout), spec.entry_groups)
 
     @property
+    def interface(self) -> Interface:
+        """The declarations C and Rust both print (computed once per build)."""
+        return self.shared(_interface)
+
+    @property
     def isa(self) -> Isa:
         """The ISA the spec targets."""
         return self.spec.isa
@@ -51,6 +57,10 @@ class GenerationContext:
     def banner(self) -> str:
         """The first-line notice every generated file carries (no timestamps)."""
         return banner(self.spec.source_file, self.spec.source_sha256)
+
+
+def _interface(ctx: GenerationContext) -> Interface:
+    return build_interface(ctx.spec, ctx.groups)
 
 
 def banner(source_file: str, source_sha256: str) -> str:
