@@ -28,10 +28,10 @@ class FrameResolver(OptionPaths):
     """Resolves the ``frame`` section."""
 
     def frame(self, arch: ArchFacts, prefix: str, uses_simd: bool = False) -> Frame:
-        struct_pattern = self.get("frame", "struct", "{prefix}frame", str)
+        struct_pattern = self.option("frame", "struct", str)
         struct = self.expand(("frame", "struct"), struct_pattern, {"prefix": prefix}, ("prefix",)) or "invalid"
         self.check_ident(("frame", "struct"), struct, arch, "struct name")
-        synthetic = self.get("frame", "synthetic_error_code", 0, int)
+        synthetic = self.option("frame", "synthetic_error_code", int)
         layout = self.get("frame", "layout", None, list)
         if layout is None:
             layout = (["simd_area"] if uses_simd else []) + self.default_registers(arch) + ["vector", "error_code"]
@@ -58,7 +58,7 @@ class FrameResolver(OptionPaths):
                 where: Path = ("frame", "cpu_fields", cpu) if cpu in renamed else slot
                 self.err(where, f"field name {field!r} is used by the {names[field]} slot and the CPU-pushed {cpu}")
             names[field] = cpu
-        in_slot = tuple(VectorClass(c) for c in self.get("frame", "vector_in_error_slot", [], list))
+        in_slot = tuple(VectorClass(c) for c in self.option("frame", "vector_in_error_slot", list))
         return Frame(struct, tuple(slots), synthetic, self.src(("frame",)), cpu_names, in_slot)
 
     def _slot_path(self, base: Path, builder: _SlotBuilder, role: str) -> Path:
