@@ -1,4 +1,4 @@
-"""The C header and the Rust module declare the same symbols, for every shipped spec.
+"""The C header and the Rust module declare the same symbols and vector constants, for every shipped spec.
 
 Both backends print their declarations from one list (:mod:`isrgen.codegen.interface`);
 this test reads the two outputs back the way their compilers would see them (the C
@@ -95,9 +95,16 @@ def test_c_and_rust_declare_the_same_symbols(path: Path, tmp_path: Path) -> None
     ctx = GenerationContext.from_spec(spec)
     c_names = c_declared(get_backend("c").render(ctx, "isr.h"), tmp_path)
     assert c_names == _expected(spec)
+    header = get_backend("c").render(ctx, "isr.h")
+    prefix = re.sub(r"[^A-Za-z0-9_]", "_", spec.symbols.prefix).upper()
+    c_vectors = {(m[0], int(m[1])) for m in re.findall(rf"^#define {prefix}(VEC_\w+) (\d+)$", header, re.M)}
+    assert sorted(n for _, n in c_vectors) == sorted(v.number for v in spec.vectors)
     rust = get_backend("rust")
     if unsupported_reason("rust", rust, spec.isa) is None:  # no Rust target for i386
-        assert rust_declared(rust.render(ctx, "isr.rs")) == c_names
+        module = rust.render(ctx, "isr.rs")
+        assert rust_declared(module) == c_names
+        rust_vectors = {(m[0], int(m[1])) for m in re.findall(r"^pub const (VEC_\w+): u8 = (\d+);$", module, re.M)}
+        assert rust_vectors == c_vectors
 
 
 def test_a_local_table_is_declared_by_neither(tmp_path: Path) -> None:

@@ -8,7 +8,7 @@ from typing import ClassVar, Protocol, TypeVar, cast, runtime_checkable
 import attrs
 
 from isrgen._version import __version__
-from isrgen.arch.isa import Isa
+from isrgen.arch.isa import Isa, TableHelper
 from isrgen.backends.templating import render_template
 from isrgen.codegen.interface import Interface, build_interface
 from isrgen.codegen.ir import Program
@@ -43,6 +43,11 @@ class GenerationContext:
         return self.shared(_interface)
 
     @property
+    def table_helper(self) -> TableHelper | None:
+        """The ISA's table-install helper (gate layout, C and Rust fill code), or None; computed once."""
+        return self.shared(_table_helper)
+
+    @property
     def isa(self) -> Isa:
         """The ISA the spec targets."""
         return self.spec.isa
@@ -61,6 +66,10 @@ class GenerationContext:
 
 def _interface(ctx: GenerationContext) -> Interface:
     return build_interface(ctx.spec, ctx.groups)
+
+
+def _table_helper(ctx: GenerationContext) -> TableHelper | None:
+    return ctx.isa.table_helper(ctx.spec)
 
 
 def banner(source_file: str, source_sha256: str) -> str:

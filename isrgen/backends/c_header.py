@@ -123,10 +123,10 @@ def c_header_view(ctx: GenerationContext, filename: str) -> CHeaderView:
         CConstant(f"{mp}SYNTHETIC_ERROR_CODE", str(spec.frame.synthetic_error_code)),
     ]
     constants += [CConstant(f"{mp}FRAME_OFFSET_{_macro(f.name)}", str(f.offset)) for f in layout.fields]
-    helper = ctx.isa.table_helper(spec)
+    helper = ctx.table_helper
     if helper is not None:
         constants += [CConstant(name, value) for name, value in helper.c_constants]
-    vector_constants = tuple(CConstant(f"{mp}VEC_{_macro(v.name)}", str(v.number)) for v in spec.vectors)
+    vector_constants = tuple(CConstant(f"{mp}{c.name}", str(c.number)) for c in ctx.interface.vectors)
     if spec.simd.xsave_mask and any(g.simd.value != "none" for g in ctx.groups):
         constants.append(CConstant(f"{mp}SIMD_AREA_SIZE", str(spec.simd.area_size)))
         constants.append(CConstant(f"{mp}XSAVE_MASK", f"{spec.simd.xsave_mask:#x}ULL"))

@@ -139,7 +139,7 @@ def _methods(ctx: GenerationContext, word: str) -> tuple[RustMethod, ...]:
 
 
 def _table_helper(ctx: GenerationContext) -> RustTableHelper | None:
-    helper = ctx.isa.table_helper(ctx.spec)
+    helper = ctx.table_helper
     if helper is None:
         return None
     return RustTableHelper(
@@ -202,7 +202,7 @@ def rust_view(ctx: GenerationContext) -> RustView:
         constants.append(
             RustConst("SYSCALL_MARKER", word, f"{marker:#x}", "Vector slot value of frames built by the syscall entry.")
         )
-    vector_constants = tuple(RustConst(f"VEC_{v.name.upper()}", "u8", str(v.number)) for v in spec.vectors)
+    vector_constants = tuple(RustConst(c.name, "u8", str(c.number)) for c in ctx.interface.vectors)
     functions, statics = rust_declarations(ctx.interface, struct, word)
     return RustView(
         banner=ctx.banner(),

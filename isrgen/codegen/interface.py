@@ -4,7 +4,8 @@ Which generated symbols a kernel may name (the handler it must define, the exit
 and halt routines, the syscall entry, the common entries, the stubs, the vector
 table and the gate attributes), what each takes and returns, and whether it may
 be called at all: the C header and the Rust module both print these
-declarations, each in its own syntax, from this one list.  A symbol the spec
+declarations, each in its own syntax, from this one list, and the vector-number
+constants, named once (``VEC_`` and the name as the resolver checks it for clashes).  A symbol the spec
 keeps local (``symbols.visibility``) gets no declaration in either: nothing
 outside the object can link to it.
 """
@@ -16,6 +17,7 @@ import enum
 import attrs
 
 from isrgen.model.spec import EntryGroup, ExitFrame, ReturnModel, Spec, SymbolVisibility
+from isrgen.spec.resolve.names import macro_spelling
 
 
 class Role(enum.StrEnum):
@@ -89,11 +91,20 @@ class Array:
 
 
 @attrs.frozen
+class VectorConstant:
+    """A vector's number as a named constant: ``VEC_<NAME>`` (the C header adds its macro prefix)."""
+
+    name: str
+    number: int
+
+
+@attrs.frozen
 class Interface:
     """Every declaration the C header and the Rust module print, in printing order."""
 
     functions: tuple[Function, ...]
     arrays: tuple[Array, ...]
+    vectors: tuple[VectorConstant, ...] = ()
 
     def names(self) -> frozenset[str]:
         """Every declared symbol."""
@@ -137,4 +148,5 @@ def build_interface(spec: Spec, groups: tuple[EntryGroup, ...]) -> Interface:
     if vis.table is SymbolVisibility.GLOBAL:
         arrays.append(Array(Role.TABLE, spec.symbols.table, spec.table_width, count, writable))
     arrays.append(Array(Role.GATES, spec.symbols.gates, 1, count, writable, inner=2))
-    return Interface(tuple(functions), tuple(arrays))
+    vector_constants = tuple(VectorConstant(f"VEC_{macro_spelling(v.name)}", v.number) for v in spec.vectors)
+    return Interface(tuple(functions), tuple(arrays), vector_constants)
