@@ -36,6 +36,10 @@ What an ISA answers (the members of :class:`Isa`):
   :meth:`Isa.machine_prover` (the unicorn harness that delivers an interrupt as
   that CPU would, and property 3 of ``isrgen prove``); :attr:`Isa.elf_machine`
   and :meth:`Isa.verify_table_image` for ``isrgen verify``.
+- **ELF relocations**: each package's ``relocations`` module maps its
+  ``e_machine`` to the bytes each relocation type patches
+  (``ELF_RELOCATION_SIZES``); :func:`relocation_sizes` looks one up for
+  :mod:`isrgen.proof.elf`.
 
 Spec keys only one ISA has are declared by its package (schema fragment and
 resolution); the core passes them through untouched.
@@ -43,6 +47,7 @@ resolution); the core passes them through untouched.
 
 from __future__ import annotations
 
+import functools
 import importlib
 import random
 from collections.abc import Callable, Mapping, Sequence
@@ -345,6 +350,18 @@ def get_isa(name: str) -> Isa | None:
     return _registry().get(name)
 
 
+@functools.cache
+def relocation_sizes(machine: str) -> Mapping[int, int]:
+    """Bytes patched by each relocation type of ELF ``e_machine`` ``machine``, from the ISA
+    package that knows it (empty when none does)."""
+    for package in ISA_PACKAGES:
+        module = importlib.import_module(f"{package}.relocations")
+        table: Mapping[str, Mapping[int, int]] = module.ELF_RELOCATION_SIZES
+        if machine in table:
+            return table[machine]
+    return {}
+
+
 def known_isas() -> tuple[str, ...]:
     """Every ``arch:`` value isrgen knows, in registration order."""
     return (*_registry(), *_PIPELINES)
@@ -358,6 +375,7 @@ __all__ = [
     "FrameStruct",
     "Isa",
     "MachineProver",
+    "relocation_sizes",
     "PipelineResult",
     "RustSupport",
     "SectionText",

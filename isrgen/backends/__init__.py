@@ -36,36 +36,39 @@ class BackendInfo:
     origin: str
 
 
-#: isrgen's own backends, in listing order: name -> (module, class).  A build imports
-#: only the backends it runs.
-_BUILTINS: dict[str, tuple[str, str]] = {
-    "gas": ("gas", "GasBackend"),
-    "c": ("c_header", "CHeaderBackend"),
-    "nasm": ("nasm", "NasmBackend"),
-    "rust": ("rust", "RustBackend"),
-    "gdb": ("gdb", "GdbBackend"),
+#: isrgen's own backends, in listing order: name -> ``module:Class``, exactly as the
+#: ``isrgen.backends`` entry points in pyproject.toml say (tests/test_backend_registry.py
+#: proves the two equal).  The table is read here rather than from the installed
+#: metadata so that a source tree on PYTHONPATH, with no metadata, has the same
+#: backends; a build imports only the backends it runs.
+BUILTIN_ENTRY_POINTS: dict[str, str] = {
+    "gas": "isrgen.backends.gas:GasBackend",
+    "c": "isrgen.backends.c_header:CHeaderBackend",
+    "nasm": "isrgen.backends.nasm:NasmBackend",
+    "rust": "isrgen.backends.rust:RustBackend",
+    "gdb": "isrgen.backends.gdb:GdbBackend",
 }
 
 
 def builtin_names() -> tuple[str, ...]:
     """Names of isrgen's own backends (nothing is imported)."""
-    return tuple(_BUILTINS)
+    return tuple(BUILTIN_ENTRY_POINTS)
 
 
 @functools.cache
 def builtin_backend(name: str) -> Backend | None:
     """isrgen's own backend called ``name``, or None when no built-in has that name."""
-    where = _BUILTINS.get(name)
+    where = BUILTIN_ENTRY_POINTS.get(name)
     if where is None:
         return None
-    module, cls = where
-    backend: Backend = getattr(importlib.import_module(f"{__name__}.{module}"), cls)()
+    module, cls = where.split(":")
+    backend: Backend = getattr(importlib.import_module(module), cls)()
     return backend
 
 
 def builtin_backends() -> dict[str, Backend]:
     """isrgen's own backends by name (no plugin scan)."""
-    found = {name: builtin_backend(name) for name in _BUILTINS}
+    found = {name: builtin_backend(name) for name in BUILTIN_ENTRY_POINTS}
     return {name: b for name, b in found.items() if b is not None}
 
 
@@ -150,6 +153,7 @@ def get_backend(name: str) -> Backend:
 
 
 __all__ = [
+    "BUILTIN_ENTRY_POINTS",
     "CATALOGUE",
     "ENTRY_POINT_GROUP",
     "Catalogue",

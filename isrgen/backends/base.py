@@ -8,8 +8,9 @@ from typing import ClassVar, Protocol, TypeVar, cast, runtime_checkable
 import attrs
 
 from isrgen._version import __version__
-from isrgen.arch.isa import Isa
+from isrgen.arch.isa import Isa, TableHelper
 from isrgen.backends.templating import render_template
+from isrgen.codegen.interface import Interface, build_interface
 from isrgen.codegen.ir import Program
 from isrgen.model.layout import FrameLayout, compute_layout
 from isrgen.model.spec import EntryGroup, Spec
@@ -37,6 +38,16 @@ class GenerationContext:
         return cls(spec, layout, spec.isa.build_program(spec, layout), spec.entry_groups)
 
     @property
+    def interface(self) -> Interface:
+        """The declarations C and Rust both print (computed once per build)."""
+        return self.shared(_interface)
+
+    @property
+    def table_helper(self) -> TableHelper | None:
+        """The ISA's table-install helper (gate layout, C and Rust fill code), or None; computed once."""
+        return self.shared(_table_helper)
+
+    @property
     def isa(self) -> Isa:
         """The ISA the spec targets."""
         return self.spec.isa
@@ -51,6 +62,14 @@ class GenerationContext:
     def banner(self) -> str:
         """The first-line notice every generated file carries (no timestamps)."""
         return banner(self.spec.source_file, self.spec.source_sha256)
+
+
+def _interface(ctx: GenerationContext) -> Interface:
+    return build_interface(ctx.spec, ctx.groups)
+
+
+def _table_helper(ctx: GenerationContext) -> TableHelper | None:
+    return ctx.isa.table_helper(ctx.spec)
 
 
 def banner(source_file: str, source_sha256: str) -> str:

@@ -8,8 +8,8 @@ from typing import ClassVar
 import attrs
 
 from isrgen.backends.base import GenerationContext, render_template
+from isrgen.codegen.interface import Interface, Param, ParamKind, Returns
 from isrgen.model.layout import FieldKind
-from isrgen.model.spec import ExitFrame, ReturnModel, SymbolVisibility
 
 
 @attrs.frozen
@@ -66,6 +66,34 @@ def _macro(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9_]", "_", text).upper()
 
 
+def _c_param(param: Param, struct: str, uint: str) -> str:
+    return {
+        ParamKind.FRAME_POINTER: f"{struct} *{param.name}",
+        ParamKind.FRAME_VALUE: f"{struct} {param.name}",
+        ParamKind.WORD: f"{uint} {param.name}",
+        ParamKind.U64: f"uint64_t {param.name}",
+    }[param.kind]
+
+
+def c_declarations(interface: Interface, struct: str, uint: str, mp: str) -> list[str]:
+    """The header's prototypes and ``extern`` arrays for ``interface`` (``mp``: the macro prefix)."""
+    returns = {Returns.NOTHING: "void ", Returns.FRAME: f"{struct} *", Returns.NEVER: f"{mp}NORETURN void "}
+    decls = []
+    for f in interface.functions:
+        if not f.callable:  # only its address is of use
+            decls.append(f"void {f.name}(void);")
+            continue
+        params = ", ".join(_c_param(p, struct, uint) for p in f.params) or "void"
+        decls.append(f"{returns[f.returns]}{f.name}({params});")
+    for a in interface.arrays:
+        const = "" if a.writable else "const "
+        if a.inner:
+            decls.append(f"extern {const}uint8_t {a.name}[{mp}VECTOR_COUNT][{a.inner}];")
+        else:
+            decls.append(f"extern {const}uint{a.entry_bytes * 8}_t {a.name}[{mp}VECTOR_COUNT];")
+    return decls
+
+
 def c_header_view(ctx: GenerationContext, filename: str) -> CHeaderView:
     """Derive the C header's contents from the model."""
     spec, layout = ctx.spec, ctx.layout
@@ -95,10 +123,10 @@ def c_header_view(ctx: GenerationContext, filename: str) -> CHeaderView:
         CConstant(f"{mp}SYNTHETIC_ERROR_CODE", str(spec.frame.synthetic_error_code)),
     ]
     constants += [CConstant(f"{mp}FRAME_OFFSET_{_macro(f.name)}", str(f.offset)) for f in layout.fields]
-    helper = ctx.isa.table_helper(spec)
+    helper = ctx.table_helper
     if helper is not None:
         constants += [CConstant(name, value) for name, value in helper.c_constants]
-    vector_constants = tuple(CConstant(f"{mp}VEC_{_macro(v.name)}", str(v.number)) for v in spec.vectors)
+    vector_constants = tuple(CConstant(f"{mp}{c.name}", str(c.number)) for c in ctx.interface.vectors)
     if spec.simd.xsave_mask and any(g.simd.value != "none" for g in ctx.groups):
         constants.append(CConstant(f"{mp}SIMD_AREA_SIZE", str(spec.simd.area_size)))
         constants.append(CConstant(f"{mp}XSAVE_MASK", f"{spec.simd.xsave_mask:#x}ULL"))
@@ -112,34 +140,7 @@ def c_header_view(ctx: GenerationContext, filename: str) -> CHeaderView:
                 "IA32_STAR bits 63:48: SYSRET loads SS = base + 8, CS = base + 16, RPL 3",
             )
         )
-    ret = {
-        ReturnModel.VOID: "void ",
-        ReturnModel.FRAME: f"{struct} *",
-        ReturnModel.NORETURN: f"{mp}NORETURN void ",
-    }[spec.handler.returns]
-    param = f"{struct} frame" if spec.handler.frame_arg == "value" else f"{struct} *frame"
-    param += "".join(f", {uint} {arg}" for arg in spec.handler.args[1:])
-    decls = [f"{ret}{h}({param});" for h in spec.handlers]
-    cr3 = ", uint64_t page_table_root" if spec.entry.exit_loads_cr3 else ""
-    # local (non-exported) symbols get no declaration: nothing outside the object can use them
-    vis = spec.symbols.visibility
-    if vis.exit is SymbolVisibility.GLOBAL:
-        if spec.entry.exit_frame is ExitFrame.STACK:  # entered with the stack pointer at the frame
-            decls.append(f"void {spec.symbols.exit}(void);")
-        else:
-            decls.append(f"{mp}NORETURN void {spec.symbols.exit}({struct} *frame{cr3});")
-    decls.append(f"{mp}NORETURN void {spec.entry.halt}(void);")
-    if spec.syscall is not None:
-        decls.append(f"void {spec.syscall.entry}(void);")
-    if vis.entry is SymbolVisibility.GLOBAL:
-        decls += [f"void {g.symbol}(void);" for g in ctx.groups]
-    if vis.stubs is SymbolVisibility.GLOBAL:
-        decls += [f"void {v.stub_symbol}(void);" for v in spec.vectors]
-    const = "" if spec.table.writable else "const "
-    table_visible = vis.table is SymbolVisibility.GLOBAL
-    if table_visible:
-        decls.append(f"extern {const}uint{spec.table_width * 8}_t {spec.symbols.table}[{mp}VECTOR_COUNT];")
-    decls.append(f"extern {const}uint8_t {spec.symbols.gates}[{mp}VECTOR_COUNT][2];")
+    decls = c_declarations(ctx.interface, struct, uint, mp)
     return CHeaderView(
         banner=ctx.banner(),
         guard=f"ISRGEN_{_macro(filename)}_",

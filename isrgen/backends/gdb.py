@@ -23,6 +23,7 @@ from isrgen.arch.isa import Isa
 from isrgen.backends.base import GenerationContext, render_template
 from isrgen.diagnostics import UsageError
 from isrgen.model.layout import FieldKind
+from isrgen.spec.defaults import DEFAULT_PREFIX
 
 
 @attrs.frozen
@@ -71,7 +72,8 @@ def gdb_view(ctx: GenerationContext) -> GdbView:
     by_role = {f.role: f.name for f in layout.fields}
     vector_field = next((f.name for f in layout.fields if f.kind is FieldKind.VECTOR), None)
     error_field = next((f.name for f in layout.fields if f.kind is FieldKind.ERROR_CODE), None)
-    stem = spec.symbols.prefix.rstrip("_") or "isr"
+    # an empty prefix: the gdb commands take the stem of the default prefix
+    stem = spec.symbols.prefix.rstrip("_") or DEFAULT_PREFIX.rstrip("_")
     return GdbView(
         banner=ctx.banner(),
         struct=spec.frame.struct_name,

@@ -17,8 +17,8 @@ import attrs
 from isrgen.arch.isa import Isa
 from isrgen.backends.base import GenerationContext, render_template
 from isrgen.backends.gas import gas_view
+from isrgen.codegen.interface import Interface, ParamKind, Returns
 from isrgen.model.layout import Field, FieldKind
-from isrgen.model.spec import ExitFrame, ReturnModel, SymbolVisibility
 from isrgen.spec.identifiers import rust_type_name
 
 
@@ -139,7 +139,7 @@ def _methods(ctx: GenerationContext, word: str) -> tuple[RustMethod, ...]:
 
 
 def _table_helper(ctx: GenerationContext) -> RustTableHelper | None:
-    helper = ctx.isa.table_helper(ctx.spec)
+    helper = ctx.table_helper
     if helper is None:
         return None
     return RustTableHelper(
@@ -152,6 +152,24 @@ def _table_helper(ctx: GenerationContext) -> RustTableHelper | None:
         fill_setup=helper.rust_fill_setup,
         fill_lines=helper.rust_fill_body,
     )
+
+
+def rust_declarations(interface: Interface, struct: str, word: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The module's ``extern "C"`` functions and statics for ``interface``."""
+    ptr = f"*mut {struct}"
+    kinds = {ParamKind.FRAME_POINTER: ptr, ParamKind.FRAME_VALUE: ptr, ParamKind.WORD: word, ParamKind.U64: "u64"}
+    returns = {Returns.NOTHING: "", Returns.FRAME: f" -> {ptr}", Returns.NEVER: " -> !"}
+    functions = tuple(
+        f"pub fn {f.name}({', '.join(f'{p.name}: {kinds[p.kind]}' for p in f.params)}){returns[f.returns]};"
+        for f in interface.functions
+    )
+    statics = tuple(
+        f"pub static {a.name}: [[u8; {a.inner}]; {a.count}];"
+        if a.inner
+        else f"pub static {a.name}: [u{a.entry_bytes * 8}; {a.count}];"
+        for a in interface.arrays
+    )
+    return functions, statics
 
 
 def rust_view(ctx: GenerationContext) -> RustView:
@@ -184,31 +202,8 @@ def rust_view(ctx: GenerationContext) -> RustView:
         constants.append(
             RustConst("SYSCALL_MARKER", word, f"{marker:#x}", "Vector slot value of frames built by the syscall entry.")
         )
-    vector_constants = tuple(RustConst(f"VEC_{v.name.upper()}", "u8", str(v.number)) for v in spec.vectors)
-    ptr = f"*mut {struct}"
-    ret = {ReturnModel.VOID: "", ReturnModel.FRAME: f" -> {ptr}", ReturnModel.NORETURN: " -> !"}[spec.handler.returns]
-    extra = "".join(f", {arg}: {word}" for arg in spec.handler.args[1:])
-    functions = [f"pub fn {h}(frame: {ptr}{extra}){ret};" for h in spec.handlers]
-    # local (non-exported) symbols get no declaration: nothing outside the object can use them
-    vis = spec.symbols.visibility
-    if vis.exit is SymbolVisibility.GLOBAL:
-        # exit_frame: stack is entered with the stack pointer at the frame (by `ret`), no argument
-        exit_args = "" if spec.entry.exit_frame is ExitFrame.STACK else f"frame: {ptr}"
-        if spec.entry.exit_loads_cr3 and exit_args:
-            exit_args += ", page_table_root: u64"
-        functions.append(f"pub fn {spec.symbols.exit}({exit_args}) -> !;")
-    functions.append(f"pub fn {spec.entry.halt}() -> !;")
-    if spec.syscall is not None:
-        functions.append(f"pub fn {spec.syscall.entry}();")
-    if vis.entry is SymbolVisibility.GLOBAL:
-        functions += [f"pub fn {g.symbol}();" for g in ctx.groups]
-    if vis.stubs is SymbolVisibility.GLOBAL:
-        functions += [f"pub fn {v.stub_symbol}();" for v in spec.vectors]
-    count = spec.arch.vector_count
-    statics = (
-        f"pub static {spec.symbols.table}: [u{spec.table_width * 8}; {count}];",
-        f"pub static {spec.symbols.gates}: [[u8; 2]; {count}];",
-    )
+    vector_constants = tuple(RustConst(c.name, "u8", str(c.number)) for c in ctx.interface.vectors)
+    functions, statics = rust_declarations(ctx.interface, struct, word)
     return RustView(
         banner=ctx.banner(),
         struct=struct,
@@ -217,7 +212,7 @@ def rust_view(ctx: GenerationContext) -> RustView:
         methods=_methods(ctx, word),
         constants=tuple(constants),
         vector_constants=vector_constants,
-        functions=tuple(functions),
+        functions=functions,
         statics=statics,
         asm_lines=_asm_lines(ctx),
         asm_note=ctx.isa.rust.asm_note if ctx.isa.rust else (),

@@ -15,10 +15,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
 import attrs
-from elftools.elf.elffile import ELFFile
-from elftools.elf.sections import SymbolTableSection
 
 from isrgen.diagnostics import UsageError
+from isrgen.proof.elf import ElfSegment, read_elf
 from isrgen.proof.toolchain import run_tool
 
 #: the size of a page: the unit of every mapping the harnesses make
@@ -32,24 +31,8 @@ INTERRUPTED = "<interrupted>"
 RETURNED = "<returned>"
 
 
-@attrs.frozen
-class Segment:
-    """One ``PT_LOAD`` segment of the linked image."""
-
-    vaddr: int
-    memsz: int
-    data: bytes
-    #: ELF p_flags: 1 = executable, 2 = writable, 4 = readable
-    flags: int
-
-    @property
-    def executable(self) -> bool:
-        """Whether the segment is mapped executable."""
-        return bool(self.flags & 1)
-
-    def holds(self, address: int) -> bool:
-        """Whether ``address`` lies inside the segment."""
-        return self.vaddr <= address < self.vaddr + self.memsz
+#: one ``PT_LOAD`` segment of the linked image (vaddr, memsz, data, flags)
+Segment = ElfSegment
 
 
 @attrs.frozen
@@ -65,7 +48,7 @@ class LinkedImage:
     def segment_of(self, address: int) -> Segment | None:
         """The loaded segment holding ``address``."""
         for seg in self.segments:
-            if seg.holds(address):
+            if seg.contains(address):
                 return seg
         return None
 
@@ -88,18 +71,9 @@ def _undefined_symbols(objects: Iterable[Path]) -> list[str]:
     names: dict[str, None] = {}
     defined: set[str] = set()
     for obj in objects:
-        with obj.open("rb") as fh:
-            elf = ELFFile(fh)
-            for section in elf.iter_sections():
-                if not isinstance(section, SymbolTableSection):
-                    continue
-                for sym in section.iter_symbols():
-                    if not sym.name or sym["st_info"]["bind"] == "STB_LOCAL":
-                        continue
-                    if sym["st_shndx"] == "SHN_UNDEF":
-                        names.setdefault(sym.name, None)
-                    else:
-                        defined.add(sym.name)
+        elf = read_elf(obj)
+        names.update(dict.fromkeys(elf.undefined_in_order()))
+        defined.update(s.name for s in elf.symbols if s.name and s.defined and s.binding != "STB_LOCAL")
     return [n for n in names if n not in defined]
 
 
@@ -133,16 +107,10 @@ def link_for_emulation(
 
 def read_image(path: Path, markers: Mapping[str, int]) -> LinkedImage:
     """Load a linked executable's symbols and ``PT_LOAD`` segments."""
+    elf = read_elf(path)
+    segments = tuple(seg for seg in elf.load_segments() if seg.memsz)
     symbols: dict[str, int] = {}
-    segments: list[Segment] = []
-    with path.open("rb") as fh:
-        elf = ELFFile(fh)
-        for seg in elf.iter_segments():
-            if seg["p_type"] == "PT_LOAD" and seg["p_memsz"]:
-                segments.append(Segment(seg["p_vaddr"], seg["p_memsz"], seg.data(), seg["p_flags"]))
-        symtab = elf.get_section_by_name(".symtab")
-        if isinstance(symtab, SymbolTableSection):
-            for sym in symtab.iter_symbols():
-                if sym.name and sym["st_info"]["type"] in ("STT_FUNC", "STT_OBJECT", "STT_NOTYPE"):
-                    symbols.setdefault(sym.name, sym["st_value"])
-    return LinkedImage(path, symbols, tuple(segments), dict(markers))
+    for sym in elf.symbols:
+        if sym.name and sym.type in ("STT_FUNC", "STT_OBJECT", "STT_NOTYPE"):
+            symbols.setdefault(sym.name, sym.value)
+    return LinkedImage(path, symbols, segments, dict(markers))

@@ -1,6 +1,6 @@
 """Check a linked kernel against the spec its interrupt glue was generated from.
 
-:func:`verify_kernel` reads the kernel ELF with pyelftools and checks that
+:func:`verify_kernel` reads the kernel ELF (:mod:`isrgen.proof.elf`) and checks that
 every code symbol the spec generates is present and executable (section
 ALLOC+EXECINSTR, inside a PT_LOAD segment with PF_X), that no loadable segment
 is both writable and executable, that the vector table points at the right
@@ -8,8 +8,12 @@ stub for each vector, that the stubs sit at the spec's alignment and stride,
 and, when the kernel has DWARF for the frame struct, that its size and member
 offsets match the layout.  When the kernel keeps a statically initialised IDT
 image (``idt=SYMBOL``), each gate's offset, present bit, type, DPL, IST and
-selector are checked against the stub and the spec's gate attributes.  Each problem is a :class:`Finding` naming the
-symbol, address, section and segment involved.
+selector are checked against the stub and the spec's gate attributes.  Each
+problem is a :class:`Finding` naming the symbol, address, section and segment
+involved.  A stub symbol without a size was not written by isrgen: it is checked
+for what delivery needs (present, executable, not writable, in the table) and
+extends to the next symbol or its section's end; its alignment and stride are
+not isrgen's to check.
 
 The expected symbols come from the same IR program the assembly backends
 render, so whatever the generator emits is what gets checked.
@@ -19,15 +23,11 @@ from __future__ import annotations
 
 import itertools
 import os
-import struct
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, BinaryIO, Literal
+from typing import BinaryIO, Literal
 
 import attrs
-from elftools.common.exceptions import ELFError
-from elftools.elf.constants import P_FLAGS, SH_FLAGS
-from elftools.elf.elffile import ELFFile
 
 from isrgen.arch.isa import FrameStruct
 from isrgen.codegen.ir import Label, SectionKind, Visibility
@@ -35,6 +35,7 @@ from isrgen.diagnostics import UsageError
 from isrgen.model.layout import FrameLayout, compute_layout
 from isrgen.model.package_spec import PackageSpec
 from isrgen.model.spec import Spec
+from isrgen.proof.elf import ElfObject, ElfSection, ElfSegment, ElfSymbol, read_elf, read_elf_stream
 
 
 @attrs.frozen
@@ -78,88 +79,38 @@ class VerifyReport:
         return not self.findings
 
 
-@attrs.frozen
-class _Segment:
-    index: int
-    vaddr: int
-    memsz: int
-    flags: int
-
-    def contains(self, addr: int) -> bool:
-        return self.vaddr <= addr < self.vaddr + self.memsz
-
-    def describe(self) -> str:
-        r = "R" if self.flags & P_FLAGS.PF_R else "-"
-        w = "W" if self.flags & P_FLAGS.PF_W else "-"
-        x = "X" if self.flags & P_FLAGS.PF_X else "-"
-        return f"segment {self.index} PT_LOAD {r}{w}{x} {self.vaddr:#x}-{self.vaddr + self.memsz:#x}"
-
-
-@attrs.frozen
-class _Section:
-    name: str
-    addr: int
-    size: int
-    flags: int
-    data: bytes
-
-    def contains(self, addr: int) -> bool:
-        return self.addr <= addr < self.addr + max(self.size, 1)
-
-    def flag_text(self) -> str:
-        names = ((SH_FLAGS.SHF_WRITE, "W"), (SH_FLAGS.SHF_ALLOC, "A"), (SH_FLAGS.SHF_EXECINSTR, "X"))
-        return "".join(c for bit, c in names if self.flags & bit) or "none"
-
-
-@attrs.frozen
-class _Symbol:
-    name: str
-    value: int
-    size: int
-
-
 class Kernel:
-    """The parts of a linked ELF the checks need, read once."""
+    """The parts of a linked ELF the checks need: a view of the :class:`ElfObject` read once."""
 
-    def __init__(self, elf: Any):
-        self.elf = elf
-        self.little = elf.little_endian
-        self.segments = [
-            _Segment(i, int(s["p_vaddr"]), int(s["p_memsz"]), int(s["p_flags"]))
-            for i, s in enumerate(elf.iter_segments())
-            if s["p_type"] == "PT_LOAD"
-        ]
-        self.sections = [
-            _Section(
-                s.name,
-                int(s["sh_addr"]),
-                int(s["sh_size"]),
-                int(s["sh_flags"]),
-                s.data() if s["sh_type"] != "SHT_NOBITS" and int(s["sh_flags"]) & SH_FLAGS.SHF_ALLOC else b"",
-            )
-            for s in elf.iter_sections()
-            if s.name
-        ]
-        self.symbols: dict[str, _Symbol] = {}
-        symtab = elf.get_section_by_name(".symtab")
-        if symtab is not None:
-            for sym in symtab.iter_symbols():
-                if sym.name and sym["st_shndx"] != "SHN_UNDEF":
-                    self.symbols.setdefault(sym.name, _Symbol(sym.name, int(sym["st_value"]), int(sym["st_size"])))
+    def __init__(self, obj: ElfObject):
+        self.obj = obj
+        self.little = obj.little_endian
+        self.segments = obj.load_segments()
+        self.sections = tuple(s for s in obj.sections if s.name)
+        self.symbols: dict[str, ElfSymbol] = obj.symbol_table()
 
-    def segment_at(self, addr: int) -> _Segment | None:
-        return next((s for s in self.segments if s.contains(addr)), None)
+    def segment_at(self, addr: int) -> ElfSegment | None:
+        return self.obj.segment_for(addr)
 
-    def section_at(self, addr: int) -> _Section | None:
-        alloc = [s for s in self.sections if s.flags & SH_FLAGS.SHF_ALLOC and s.contains(addr)]
-        return alloc[0] if alloc else None
+    def section_at(self, addr: int) -> ElfSection | None:
+        return self.obj.section_at(addr)
 
     def read(self, addr: int, size: int) -> bytes | None:
-        sec = self.section_at(addr)
-        if sec is None or not sec.data or addr + size > sec.addr + len(sec.data):
-            return None
-        start = addr - sec.addr
-        return sec.data[start : start + size]
+        return self.obj.read(addr, size)
+
+    def extent(self, sym: ElfSymbol) -> int:
+        """``sym``'s size; for a symbol without ``st_size``, the bytes up to the next
+        symbol of its section or the section's end."""
+        if sym.size or sym.section is None:
+            return sym.size
+        section = self.obj.section(sym.section)
+        end = section.addr + section.size
+        following = (
+            s.value
+            for s in self.obj.symbols
+            if s.section == sym.section and s.value > sym.value and s.type not in ("STT_SECTION", "STT_FILE")
+        )
+        return min(following, default=end) - sym.value
 
     def where(self, addr: int) -> tuple[str | None, str | None]:
         sec = self.section_at(addr)
@@ -182,8 +133,8 @@ def _code_symbols(spec: Spec) -> tuple[list[str], list[str]]:
 
 def _check_segments(k: Kernel) -> Iterator[Finding]:
     for seg in k.segments:
-        if seg.flags & P_FLAGS.PF_W and seg.flags & P_FLAGS.PF_X:
-            sections = ", ".join(s.name for s in k.sections if s.flags & SH_FLAGS.SHF_ALLOC and seg.contains(s.addr))
+        if seg.writable and seg.executable:
+            sections = ", ".join(s.name for s in k.sections if s.alloc and seg.contains(s.addr))
             yield Finding(
                 "wx-segment",
                 f"segment is both writable and executable (holds {sections or 'no sections'})",
@@ -205,14 +156,15 @@ def _check_code_symbol(k: Kernel, name: str) -> Iterator[Finding]:
     def finding(check: str, message: str) -> Finding:
         return Finding(check, message, name, sym.value, sec_name, seg_text)
 
-    need = SH_FLAGS.SHF_ALLOC | SH_FLAGS.SHF_EXECINSTR
     if sec is None:
         yield finding("section", "not inside any allocated section")
-    elif sec.flags & need != need:
+    elif not (sec.alloc and sec.executable):
         yield finding("section", f"section flags are {sec.flag_text()}, need ALLOC+EXECINSTR (AX)")
+    elif sec.writable:
+        yield finding("section", f"section flags are {sec.flag_text()}: code must not be writable (AX without W)")
     if seg is None:
         yield finding("segment", "not inside any PT_LOAD segment: it is never loaded")
-    elif not seg.flags & P_FLAGS.PF_X:
+    elif not seg.executable:
         yield finding("segment", "segment is not executable (no PF_X): the first interrupt faults on fetch")
 
 
@@ -258,17 +210,22 @@ def _check_table(k: Kernel, spec: Spec) -> Iterator[Finding]:
 
 
 def _check_stub_placement(k: Kernel, spec: Spec) -> Iterator[Finding]:
+    """Alignment and stride of the stubs isrgen made.  A stub symbol without ``st_size``
+    was not made by isrgen (a hand-written ``isr0:`` label without ``.size``): where it
+    sits is its author's choice, only :func:`_check_stub_extent` applies to it."""
     stride = spec.isa.stub_stride(spec)
     align = stride or spec.sections.stub_align
     present = [(v, k.symbols[v.stub_symbol]) for v in spec.vectors if v.stub_symbol in k.symbols]
     for v, sym in present:
-        if sym.value % align:
+        if sym.size and sym.value % align:
             sec, seg = k.where(sym.value)
             yield Finding("alignment", f"stub is not {align}-byte aligned", v.stub_symbol, sym.value, sec, seg)
     # Dense stubs sit at a fixed stride; classic stubs are emitted back to back, each aligned
     # to stub_align: the next starts at this one's start plus its size rounded up.
     for (v, sym), (nv, nsym) in itertools.pairwise(present):
-        step = stride or -(-max(sym.size, 1) // align) * align
+        if not (sym.size and nsym.size):
+            continue
+        step = stride or -(-sym.size // align) * align
         if nsym.value != sym.value + step:
             sec, seg = k.where(nsym.value)
             yield Finding(
@@ -281,56 +238,67 @@ def _check_stub_placement(k: Kernel, spec: Spec) -> Iterator[Finding]:
             )
 
 
-def _struct_dies(elf: Any, name: str) -> Iterator[Any]:
-    for cu in elf.get_dwarf_info().iter_CUs():
-        for die in cu.get_top_DIE().iter_children():
-            if die.tag != "DW_TAG_structure_type" or "DW_AT_declaration" in die.attributes:
-                continue
-            attr = die.attributes.get("DW_AT_name")
-            if attr is not None and attr.value.decode("utf-8", "replace") == name:
-                yield die
+def _check_stub_extent(k: Kernel, spec: Spec) -> Iterator[Finding]:
+    """Every byte of each stub (``st_size`` bytes, or up to the next symbol or the end of
+    its section when the symbol has no size) lies in the executable section and segment
+    its first byte is in.  Stubs whose first byte is misplaced are reported by
+    :func:`_check_code_symbol` already."""
+    for v in spec.vectors:
+        sym = k.symbols.get(v.stub_symbol)
+        if sym is None:
+            continue
+        sec, seg = k.section_at(sym.value), k.segment_at(sym.value)
+        if sec is None or seg is None or not (sec.executable and seg.executable):
+            continue
+        size = k.extent(sym)
+
+        def finding(message: str, sym: ElfSymbol = sym, sec: ElfSection = sec, seg: ElfSegment = seg) -> Finding:
+            return Finding("stub-extent", message, sym.name, sym.value, sec.name, seg.describe())
+
+        if size <= 0:
+            yield finding("no code at the stub: it is the last symbol of its section, which ends there")
+            continue
+        last = sym.value + size - 1
+        if not sec.contains(last):
+            yield finding(f"stub is {size} bytes and runs past the end of section {sec.name}")
+        elif not seg.contains(last):
+            yield finding(f"stub is {size} bytes and runs past the end of its segment")
 
 
 def _check_dwarf_frame(k: Kernel, spec: Spec, layout: FrameLayout) -> tuple[list[Finding], bool]:
     """(findings, whether a struct definition was found)."""
     offsets = tuple((f.name, f.offset) for f in layout.fields)
-    return dwarf_struct_findings(k.elf, FrameStruct(spec.frame.struct_name, layout.size, offsets))
+    return dwarf_struct_findings(k.obj, FrameStruct(spec.frame.struct_name, layout.size, offsets))
 
 
-def dwarf_struct_findings(elf: Any, frame: FrameStruct) -> tuple[list[Finding], bool]:
-    """Compare every DWARF definition of ``frame`` in ``elf`` with its size and member
-    offsets: (findings, whether a definition was found).  Members the struct does not
-    list (a kernel's own additions after the frame) are not compared."""
-    if not elf.has_dwarf_info():
-        return [], False
+def dwarf_struct_findings(obj: ElfObject, frame: FrameStruct) -> tuple[list[Finding], bool]:
+    """Compare every DWARF definition of ``frame`` in ``obj`` (read with ``structs``
+    naming it) with its size and member offsets: (findings, whether a definition was
+    found).  Members the struct does not list (a kernel's own additions after the
+    frame) are not compared."""
     name = frame.name
     want = dict(frame.offsets)
     findings: list[Finding] = []
-    found = False
-    for die in _struct_dies(elf, name):
-        found = True
-        size_attr = die.attributes.get("DW_AT_byte_size")
-        size = int(size_attr.value) if size_attr is not None else None
-        where = f"DWARF of {die.cu.get_top_DIE().get_full_path()}"
-        if size != frame.size:
+    definitions = obj.struct_definitions(name)
+    for definition in definitions:
+        where = f"DWARF of {definition.unit}"
+        if definition.size != frame.size:
             findings.append(
-                Finding("frame-size", f"struct {name} is {size} bytes in the kernel, spec says {frame.size} ({where})")
+                Finding(
+                    "frame-size",
+                    f"struct {name} is {definition.size} bytes in the kernel, spec says {frame.size} ({where})",
+                )
             )
-        for member in die.iter_children():
-            mname = member.attributes.get("DW_AT_name")
-            loc = member.attributes.get("DW_AT_data_member_location")
-            if member.tag != "DW_TAG_member" or mname is None or loc is None or not isinstance(loc.value, int):
-                continue
-            field = mname.value.decode("utf-8", "replace")
-            if field in want and want[field] != loc.value:
+        for field, offset in definition.members:
+            if field in want and want[field] != offset:
                 findings.append(
                     Finding(
                         "frame-offset",
-                        f"struct {name} member {field} is at offset {loc.value} in the kernel, "
+                        f"struct {name} member {field} is at offset {offset} in the kernel, "
                         f"spec says {want[field]} ({where})",
                     )
                 )
-    return findings, found
+    return findings, bool(definitions)
 
 
 def _verify_package(spec: PackageSpec, path: Path) -> VerifyReport:
@@ -339,48 +307,33 @@ def _verify_package(spec: PackageSpec, path: Path) -> VerifyReport:
     result = spec.pipeline.verify(spec.options, path)
     findings = [Finding(spec.arch_name, message) for message in result.failures]
     checked = list(result.checked)
-    try:
-        with path.open("rb") as fh:
-            elf = ELFFile(fh)
-            for frame in spec.pipeline.frame_structs(spec.options):
-                struct_findings, found = dwarf_struct_findings(elf, frame)
-                findings += struct_findings
-                if found:
-                    checked.append(f"struct {frame.name} size {frame.size} and offsets (DWARF)")
-                else:
-                    checked.append(f"struct {frame.name}: no DWARF definition in the kernel, size not checked")
-    except (ELFError, struct.error, ValueError, KeyError, IndexError, EOFError) as exc:
-        raise UsageError(f"{path}: not a readable ELF file ({exc})") from None
+    frames = spec.pipeline.frame_structs(spec.options)
+    obj = read_elf(path, structs=[frame.name for frame in frames])
+    for frame in frames:
+        struct_findings, found = dwarf_struct_findings(obj, frame)
+        findings += struct_findings
+        if found:
+            checked.append(f"struct {frame.name} size {frame.size} and offsets (DWARF)")
+        else:
+            checked.append(f"struct {frame.name}: no DWARF definition in the kernel, size not checked")
     return VerifyReport(os.fspath(path), tuple(findings), tuple(checked) if not findings else ())
 
 
 def verify_elf(spec: Spec, stream: BinaryIO, name: str = "<kernel>", idt: str | None = None) -> VerifyReport:
     """Check the ELF read from ``stream`` against ``spec`` (and the IDT image ``idt``); see the module docstring."""
-    try:
-        return _verify_elf(spec, stream, name, idt)
-    except (ELFError, struct.error, ValueError, KeyError, IndexError, EOFError) as exc:
-        # pyelftools reads lazily: a truncated or damaged file fails wherever its bad part is read
-        why = f"{type(exc).__name__}: {exc}"
-        raise UsageError(f"{name}: not a readable ELF file, truncated or damaged? ({why})") from None
-
-
-def _verify_elf(spec: Spec, stream: BinaryIO, name: str, idt: str | None) -> VerifyReport:
-    try:
-        elf = ELFFile(stream)
-    except ELFError as exc:
-        raise UsageError(f"{name}: not an ELF file ({exc})") from None
+    obj = read_elf_stream(stream, name, structs=[spec.frame.struct_name])
     machine, bits = spec.isa.elf_machine
-    if elf["e_machine"] != machine or elf.elfclass != bits:
+    if obj.machine != machine or obj.elfclass != bits:
         raise UsageError(
-            f"{name}: a {elf.elfclass}-bit {elf['e_machine']} ELF file, the spec is for {spec.arch_name} "
+            f"{name}: a {obj.elfclass}-bit {obj.machine} ELF file, the spec is for {spec.arch_name} "
             f"({bits}-bit {machine})"
         )
-    if elf["e_type"] == "ET_REL":
+    if obj.file_type == "ET_REL":
         raise UsageError(
             f"{name}: a relocatable object (ET_REL), not a linked kernel: verify checks where the linker "
             "put the glue (segments, addresses), so link the kernel first"
         )
-    k = Kernel(elf)
+    k = Kernel(obj)
     if not k.symbols:
         raise UsageError(f"{name}: has no symbol table (verify needs an unstripped kernel)")
     layout = compute_layout(spec)
@@ -390,6 +343,7 @@ def _verify_elf(spec: Spec, stream: BinaryIO, name: str, idt: str | None) -> Ver
         findings += _check_code_symbol(k, sym)
     findings += _check_table(k, spec)
     findings += _check_stub_placement(k, spec)
+    findings += _check_stub_extent(k, spec)
     dwarf_findings, dwarf_found = _check_dwarf_frame(k, spec, layout)
     findings += dwarf_findings
     if idt is not None:
@@ -403,6 +357,12 @@ def _verify_elf(spec: Spec, stream: BinaryIO, name: str, idt: str | None) -> Ver
         if dwarf_found
         else f"struct {spec.frame.struct_name}: no DWARF definition in the kernel, size not checked",
     ]
+    unsized = sum(1 for v in spec.vectors if v.stub_symbol in k.symbols and not k.symbols[v.stub_symbol].size)
+    if unsized:
+        checked.append(
+            f"{unsized} stubs without a symbol size (not made by isrgen): extent up to the next symbol, "
+            "alignment and stride not checked"
+        )
     if idt is not None:
         checked.append(f"IDT image {idt} ({spec.arch.vector_count} gates: offset, P, type, DPL, IST, selector)")
     return VerifyReport(name, tuple(findings), tuple(checked))

@@ -40,8 +40,9 @@ from isrgen.model.spec import (
     group_vectors,
     reenables_interrupts,
 )
+from isrgen.spec.defaults import DEFAULT_OUTPUTS, spec_default
 from isrgen.spec.regular_file import MAX_SPEC_BYTES, read_regular_file
-from isrgen.spec.resolve.base import _NON_EXEC_PREFIXES, _NOT_TABLE_PREFIXES, _VISIBLE, DEFAULT_OUTPUTS, DEFAULT_PREFIX
+from isrgen.spec.resolve.base import _NON_EXEC_PREFIXES, _NOT_TABLE_PREFIXES, _VISIBLE
 from isrgen.spec.resolve.entry import EntryResolver
 from isrgen.spec.resolve.frame import FrameResolver
 from isrgen.spec.resolve.machine_values import MachineValueChecks
@@ -161,15 +162,15 @@ class _Resolver(FrameResolver, VectorResolver, EntryResolver, NameResolver, Mach
         vectors = self.vectors(arch, symbols, handler)
         uses_simd = any(v.simd is not SimdPolicy.NONE for v in vectors)
         frame = self.frame(arch, symbols.prefix, uses_simd)
-        style = StubStyle(self.get("stubs", "style", "classic", str))
+        style = StubStyle(self.option("stubs", "style", str))
         entry = self.entry(arch, symbols.prefix)
         simd = self.simd()
         syscall = self.syscall(arch, symbols.prefix, frame, entry)
         table = self.table(arch, sections)
         stubs = self.stubs(style)
         debug = Debug(
-            self.get("debug", "cfi", True, bool),
-            self.get("debug", "cfi_sections", "eh_frame", str),
+            self.option("debug", "cfi", bool),
+            self.option("debug", "cfi_sections", str),
             self.src(("debug",)),
         )
         self.check_machine_values()
@@ -212,28 +213,25 @@ class _Resolver(FrameResolver, VectorResolver, EntryResolver, NameResolver, Mach
         )
 
     def symbols(self, arch: ArchFacts) -> Symbols:
-        prefix = self.get("symbols", "prefix", DEFAULT_PREFIX, str)
+        prefix = self.option("symbols", "prefix", str)
         names: dict[str, str] = {}
-        defaults = {
-            "table": "{prefix}table",
-            "entry": "{prefix}common",
-            "exit": "{prefix}return",
-            "gates": "{prefix}gate_attrs",
-        }
-        for key, default in defaults.items():
-            pattern = self.get("symbols", key, default, str)
+        for key in ("table", "entry", "exit", "gates"):
+            pattern = self.option("symbols", key, str)
             name = self.expand(("symbols", key), pattern, {"prefix": prefix}, ("prefix",))
             if name is not None and self.check_ident(("symbols", key), name, arch, f"{key} symbol"):
                 names[key] = name
             else:
                 names[key] = "invalid"
-        stub = self.get("symbols", "stub", "{prefix}stub_{n}", str)
+        stub = self.option("symbols", "stub", str)
         if "{n}" not in stub and "{n:" not in stub and "{name}" not in stub:
             self.err(
                 ("symbols", "stub"),
                 f"stub pattern {stub!r} must contain {{n}} or {{name}} so that each stub gets its own symbol",
             )
-        vis = {k: SymbolVisibility(self.get_in(("symbols", "visibility", k), "global")) for k in _VISIBLE}
+        vis = {
+            k: SymbolVisibility(self.get_in(("symbols", "visibility", k), spec_default("symbols", "visibility", k)))
+            for k in _VISIBLE
+        }
         return Symbols(
             prefix,
             stub,
@@ -249,7 +247,7 @@ class _Resolver(FrameResolver, VectorResolver, EntryResolver, NameResolver, Mach
         """The vector table's format; writable exactly when its section is ``.data``/``.data.*``."""
         width = self.get("table", "width", arch.word_size, int)
         align = self.get("table", "align", width, int)
-        contents = self.get("table", "contents", "stubs", str)
+        contents = self.option("table", "contents", str)
         if width > arch.word_size:
             self.err(("table", "width"), f"a {width}-byte entry cannot hold a {arch.name} address relocation")
         if align & (align - 1):
@@ -265,17 +263,17 @@ class _Resolver(FrameResolver, VectorResolver, EntryResolver, NameResolver, Mach
         return Table(width, align, TableContents.STUBS, writable, self.src(("table",)))
 
     def stubs(self, style: StubStyle) -> Stubs:
-        cli = StubCli(self.get("stubs", "cli", "never", str))
-        filler = ErrorCodeFiller(self.get("stubs", "error_code_filler", "none", str))
+        cli = StubCli(self.option("stubs", "cli", str))
+        filler = ErrorCodeFiller(self.option("stubs", "error_code_filler", str))
         if filler is not ErrorCodeFiller.NONE and style is not StubStyle.CLASSIC:
             self.err(("stubs", "error_code_filler"), "error_code_filler applies to classic stubs only", at_key=True)
         return Stubs(cli, filler, self.src(("stubs",)))
 
     def sections(self) -> Sections:
-        code = self.get("sections", "code", ".text.isr", str)
-        table = self.get("sections", "table", ".rodata.isr", str)
-        code_align = self.get("sections", "code_align", 16, int)
-        stub_align = self.get("sections", "stub_align", 16, int)
+        code = self.option("sections", "code", str)
+        table = self.option("sections", "table", str)
+        code_align = self.option("sections", "code_align", int)
+        stub_align = self.option("sections", "stub_align", int)
         for key, value in (("code_align", code_align), ("stub_align", stub_align)):
             if value & (value - 1):
                 self.err(("sections", key), f"impossible alignment {value}: must be a power of two")
@@ -307,7 +305,7 @@ class _Resolver(FrameResolver, VectorResolver, EntryResolver, NameResolver, Mach
         return Sections(code, table, code_align, stub_align, self.src(("sections",)))
 
     def handler(self, arch: ArchFacts) -> Handler:
-        symbol = self.get("handler", "symbol", "isr_handler", str)
+        symbol = self.option("handler", "symbol", str)
         if self.ok(("handler", "symbol")):
             self.check_ident(("handler", "symbol"), symbol, arch, "handler symbol")
         convention = self.get("handler", "convention", arch.conventions[0], str)
@@ -317,8 +315,8 @@ class _Resolver(FrameResolver, VectorResolver, EntryResolver, NameResolver, Mach
                 f"calling convention {convention!r} is not available on {arch.name} "
                 f"(use {', '.join(arch.conventions)})",
             )
-        returns = ReturnModel(self.get("handler", "returns", "void", str))
-        frame_arg = self.get("handler", "frame_arg", "pointer", str)
+        returns = ReturnModel(self.option("handler", "returns", str))
+        frame_arg = self.option("handler", "frame_arg", str)
         align = self.get("handler", "align_stack", frame_arg != "value", bool)
         for key in ("align_stack", "frame_arg"):
             if key in self.block("handler") and convention != "cdecl":
@@ -329,7 +327,7 @@ class _Resolver(FrameResolver, VectorResolver, EntryResolver, NameResolver, Mach
                 "a frame passed by value must stay where the CPU and the stubs put it: align_stack cannot be true",
                 at_key=True,
             )
-        args = tuple(self.get("handler", "args", ["frame"], list))
+        args = tuple(self.option("handler", "args", list))
         if (args and args[0] != "frame") or len(set(args)) != len(args):
             self.err(("handler", "args"), "handler.args starts with 'frame' and names each argument once")
         if len(args) > 1 and frame_arg == "value":

@@ -16,10 +16,9 @@ from typing import Any
 
 import attrs
 import unicorn
-from elftools.elf.constants import SH_FLAGS
-from elftools.elf.elffile import ELFFile
-from elftools.elf.sections import SymbolTableSection
 from unicorn import arm64_const as a64
+
+from isrgen.proof.elf import read_elf
 
 from .facts import GPRS, SLOT_SIZE, SLOTS
 
@@ -66,19 +65,14 @@ class Image:
 
 def load_image(path: str) -> Image:
     """Read the allocated sections and symbols of the executable at ``path``."""
-    with open(path, "rb") as fh:
-        elf = ELFFile(fh)
-        sections = tuple(
-            (int(s["sh_addr"]), bytes(s.data()))
-            for s in elf.iter_sections()
-            if int(s["sh_flags"]) & SH_FLAGS.SHF_ALLOC and s["sh_type"] != "SHT_NOBITS"
-        )
-        symtab = elf.get_section_by_name(".symtab")
-        symbols: dict[str, tuple[int, int]] = {}
-        if isinstance(symtab, SymbolTableSection):
-            for sym in symtab.iter_symbols():
-                if sym.name and not sym.name.startswith("$"):
-                    symbols.setdefault(sym.name, (int(sym["st_value"]), int(sym["st_size"])))
+    elf = read_elf(path)
+    sections = tuple(
+        (s.addr, elf.contents[s.name]) for s in elf.sections if s.alloc and s.type not in ("SHT_NOBITS", "SHT_NULL")
+    )
+    symbols: dict[str, tuple[int, int]] = {}
+    for sym in elf.symbols:
+        if sym.name and not sym.name.startswith("$"):
+            symbols.setdefault(sym.name, (sym.value, sym.size))
     return Image(sections, symbols)
 
 

@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import os
 
-from elftools.elf.constants import P_FLAGS
-from elftools.elf.elffile import ELFFile
-from elftools.elf.sections import SymbolTableSection
+from isrgen.proof.elf import read_elf
 
 from .facts import SLOT_SIZE, SLOTS, TABLE_ALIGN
 from .options import Aarch64Spec, TableStyle
@@ -33,39 +31,36 @@ def _branch_target(word: int, pc: int) -> int | None:
 def verify_image(path: str | os.PathLike[str], spec: Aarch64Spec) -> list[str]:
     """Problems found in the linked ELF at ``path`` (empty when it is right)."""
     problems: list[str] = []
-    with open(path, "rb") as fh:
-        elf = ELFFile(fh)
-        symtab = elf.get_section_by_name(".symtab")
-        if not isinstance(symtab, SymbolTableSection):
-            return [f"{path}: no symbol table"]
-        symbols = {s.name: (int(s["st_value"]), int(s["st_size"])) for s in symtab.iter_symbols() if s.name}
-        table = spec.symbols.table
-        if table not in symbols:
-            return [f"{path}: no symbol {table}"]
-        base, size = symbols[table]
-        if base % TABLE_ALIGN:
-            problems.append(f"{table} at {base:#x} is not {TABLE_ALIGN}-byte aligned (VBAR_EL1 bits [10:0] are RES0)")
-        if size != SLOT_SIZE * len(SLOTS):
-            problems.append(f"{table} is {size} bytes, not {SLOT_SIZE * len(SLOTS)}")
-        loads = [s for s in elf.iter_segments() if s["p_type"] == "PT_LOAD"]
-        for seg in loads:
-            flags = int(seg["p_flags"])
-            if flags & P_FLAGS.PF_W and flags & P_FLAGS.PF_X:
-                problems.append(f"segment at {int(seg['p_vaddr']):#x} is writable and executable")
-        for slot in SLOTS:
-            addr = base + slot.offset
-            found = next((s for s in loads if s["p_vaddr"] <= addr < s["p_vaddr"] + s["p_memsz"]), None)
-            if found is None:
-                problems.append(f"{table} slot {slot.number} ({slot.name}) at {addr:#x} is not in a loaded segment")
-                continue
-            seg = found
-            if not int(seg["p_flags"]) & P_FLAGS.PF_X:
-                problems.append(f"{table} slot {slot.number} ({slot.name}) at {addr:#x} is not executable")
-            if spec.style is TableStyle.BRANCH:
-                off = addr - int(seg["p_vaddr"])
-                data = seg.data()[off : off + 4]
-                entry = spec.symbols.entry_symbol(slot)
-                target = _branch_target(int.from_bytes(data, "little"), addr) if len(data) == 4 else None
-                if entry in symbols and target != symbols[entry][0]:
-                    problems.append(f"slot {slot.number} ({slot.name}) does not branch to {entry}")
+    elf = read_elf(path)
+    if not elf.has_section(".symtab"):
+        return [f"{path}: no symbol table"]
+    symbols = {s.name: (s.value, s.size) for s in elf.symbols if s.name}
+    table = spec.symbols.table
+    if table not in symbols:
+        return [f"{path}: no symbol {table}"]
+    base, size = symbols[table]
+    if base % TABLE_ALIGN:
+        problems.append(f"{table} at {base:#x} is not {TABLE_ALIGN}-byte aligned (VBAR_EL1 bits [10:0] are RES0)")
+    if size != SLOT_SIZE * len(SLOTS):
+        problems.append(f"{table} is {size} bytes, not {SLOT_SIZE * len(SLOTS)}")
+    loads = elf.load_segments()
+    for seg in loads:
+        if seg.writable and seg.executable:
+            problems.append(f"segment at {seg.vaddr:#x} is writable and executable")
+    for slot in SLOTS:
+        addr = base + slot.offset
+        found = next((s for s in loads if s.contains(addr)), None)
+        if found is None:
+            problems.append(f"{table} slot {slot.number} ({slot.name}) at {addr:#x} is not in a loaded segment")
+            continue
+        seg = found
+        if not seg.executable:
+            problems.append(f"{table} slot {slot.number} ({slot.name}) at {addr:#x} is not executable")
+        if spec.style is TableStyle.BRANCH:
+            off = addr - seg.vaddr
+            data = seg.data[off : off + 4]
+            entry = spec.symbols.entry_symbol(slot)
+            target = _branch_target(int.from_bytes(data, "little"), addr) if len(data) == 4 else None
+            if entry in symbols and target != symbols[entry][0]:
+                problems.append(f"slot {slot.number} ({slot.name}) does not branch to {entry}")
     return problems

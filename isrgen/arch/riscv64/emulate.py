@@ -17,10 +17,9 @@ from collections.abc import Mapping
 from typing import Any
 
 import attrs
-from elftools.elf.elffile import ELFFile
-from elftools.elf.sections import SymbolTableSection
 
 from ...diagnostics import IsrgenError, UsageError
+from ...proof.elf import read_elf_stream
 from .facts import ABI_NAMES, CSRS, FPRS, MODE_PRIV, PRIV_M, Mode, TvecMode, trap_target
 
 PAGE = 0x1000
@@ -58,14 +57,10 @@ class Image:
 
     @classmethod
     def from_elf(cls, data: bytes) -> Image:
-        elf = ELFFile(io.BytesIO(data))
-        segs = tuple(
-            (seg["p_paddr"], seg.data(), seg["p_memsz"]) for seg in elf.iter_segments() if seg["p_type"] == "PT_LOAD"
-        )
-        table = elf.get_section_by_name(".symtab")
-        syms = {s.name: s["st_value"] for s in table.iter_symbols() if s.name} \
-            if isinstance(table, SymbolTableSection) else {}
-        return cls(segs, syms)
+        """The PT_LOAD segments (at their physical addresses) and symbols of the ELF ``data``."""
+        elf = read_elf_stream(io.BytesIO(data), "the image")
+        segs = tuple((seg.paddr, seg.data, seg.memsz) for seg in elf.load_segments())
+        return cls(segs, {s.name: s.value for s in elf.symbols if s.name})
 
 
 class Hart:

@@ -8,14 +8,12 @@ from __future__ import annotations
 import io
 
 import attrs
-from elftools.elf.elffile import ELFFile
-from elftools.elf.sections import Section, SymbolTableSection
 
 from ...diagnostics import IsrgenError
+from ...proof.elf import ElfSection, read_elf_stream
 from .facts import TVEC_BASE_ALIGN, TVEC_SLOT_SIZE, TvecMode
 from .options import Riscv64Options
 
-_SHF_ALLOC, _SHF_EXECINSTR = 0x2, 0x4
 _JAL_X0_MASK, _JAL_X0 = 0xFFF, 0x06F
 
 
@@ -26,7 +24,8 @@ class VerifyError(IsrgenError):
 @attrs.frozen
 class _Symbol:
     value: int
-    section: Section
+    section: ElfSection
+    data: bytes
 
 
 def jal_target(word: int, pc: int) -> int | None:
@@ -40,15 +39,14 @@ def jal_target(word: int, pc: int) -> int | None:
 
 def verify_elf(options: Riscv64Options, data: bytes) -> tuple[str, ...]:
     """The checks that passed; raise :class:`VerifyError` listing every problem."""
-    elf = ELFFile(io.BytesIO(data))
-    table = elf.get_section_by_name(".symtab")
-    if not isinstance(table, SymbolTableSection):
+    elf = read_elf_stream(io.BytesIO(data), "the kernel")
+    if not elf.has_section(".symtab"):
         raise VerifyError("the ELF has no symbol table")
     symbols: dict[str, _Symbol] = {}
-    for entry in table.iter_symbols():
-        index = entry["st_shndx"]
-        if entry.name and isinstance(index, int):
-            symbols[entry.name] = _Symbol(entry["st_value"], elf.get_section(index))
+    for entry in elf.symbols:
+        if entry.name and entry.section is not None:
+            section = elf.section(entry.section)
+            symbols[entry.name] = _Symbol(entry.value, section, elf.contents.get(entry.section, b""))
     problems: list[str] = []
     passed: list[str] = []
 
@@ -57,8 +55,7 @@ def verify_elf(options: Riscv64Options, data: bytes) -> tuple[str, ...]:
         if sym is None:
             problems.append(f"{name}: not defined in the image")
             return None
-        flags = sym.section["sh_flags"]
-        if flags & (_SHF_ALLOC | _SHF_EXECINSTR) != _SHF_ALLOC | _SHF_EXECINSTR:
+        if not (sym.section.alloc and sym.section.executable):
             problems.append(f"{name}: in {sym.section.name}, which is not allocated and executable")
         elif sym.value % align:
             problems.append(f"{name}: at {sym.value:#x}, not {align}-byte aligned")
@@ -67,8 +64,8 @@ def verify_elf(options: Riscv64Options, data: bytes) -> tuple[str, ...]:
         return sym
 
     def word_at(sym: _Symbol, address: int) -> int:
-        offset = address - sym.section["sh_addr"]
-        return int.from_bytes(sym.section.data()[offset : offset + 4], "little")
+        offset = address - sym.section.addr
+        return int.from_bytes(sym.data[offset : offset + 4], "little")
 
     o = options
     v = o.vector
@@ -97,7 +94,7 @@ def verify_elf(options: Riscv64Options, data: bytes) -> tuple[str, ...]:
             if sym is not None and start is not None and not 0 <= sym.value - start.value < t.page_size:
                 problems.append(f"{name}: outside the trampoline page")
         if start is not None:
-            size = start.section["sh_size"]
+            size = start.section.size
             if size > t.page_size:
                 problems.append(f"{start.section.name}: {size} bytes, larger than its {t.page_size}-byte page")
             else:

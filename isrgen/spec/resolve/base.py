@@ -10,11 +10,10 @@ from typing import Any
 from isrgen.arch import ArchFacts
 from isrgen.diagnostics import Diagnostic, SourceRef
 from isrgen.model.spec import Vector
+from isrgen.spec.defaults import spec_default
 from isrgen.spec.identifiers import reserved_reason
 from isrgen.spec.yamlsource import Locations, Path, format_path
 
-DEFAULT_PREFIX = "isr_"
-DEFAULT_OUTPUTS = {"gas": "isr.S", "c": "isr.h"}
 _VISIBLE = ("stubs", "table", "entry", "exit")
 _NON_EXEC_PREFIXES = (".rodata", ".data", ".bss", ".tbss", ".tdata", ".note", ".debug", ".comment")
 #: sections that cannot hold the table's initialised, loaded words (no file contents, TLS, not loaded)
@@ -53,6 +52,10 @@ class ResolverBase:
         if not self.ok((section, key)) or not isinstance(value, kind) or isinstance(value, bool) != (kind is bool):
             return default
         return value
+
+    def option(self, section: str, key: str, kind: type | tuple[type, ...]) -> Any:
+        """``section.key`` as written, or its default (:mod:`isrgen.spec.defaults`)."""
+        return self.get(section, key, spec_default(section, key), kind)
 
     def src(self, path: Path) -> SourceRef:
         return self.loc.of(path)

@@ -16,8 +16,8 @@ from isrgen.model.spec import (
     SlotKind,
     Syscall,
     Vector,
-    default,
 )
+from isrgen.spec.defaults import spec_default
 from isrgen.spec.resolve.option_paths import OptionPaths
 from isrgen.spec.yamlsource import Path
 
@@ -27,13 +27,13 @@ class EntryResolver(OptionPaths):
 
     def entry(self, arch: ArchFacts, prefix: str) -> Entry:
         keys = ("swapgs", "clear_registers", "endbr64", "exit_loads_cr3", "segments_from_ds")
-        flags = {k: self.get("entry", k, False, bool) for k in keys}
-        halt_pattern = self.get("entry", "halt", "{prefix}halt", str)
+        flags = {k: self.option("entry", k, bool) for k in keys}
+        halt_pattern = self.option("entry", "halt", str)
         halt = self.expand(("entry", "halt"), halt_pattern, {"prefix": prefix}, ("prefix",)) or "invalid"
         self.check_ident(("entry", "halt"), halt, arch, "halt symbol")
-        kernel_fault = KernelFault(self.get("entry", "kernel_fault", str(default(Entry, "kernel_fault")), str))
-        data_segments = tuple(self.get("entry", "data_segments", [], list))
-        data_selector = self.get("entry", "data_selector", default(Entry, "data_selector"), int)
+        kernel_fault = KernelFault(self.option("entry", "kernel_fault", str))
+        data_segments = tuple(self.option("entry", "data_segments", list))
+        data_selector = self.option("entry", "data_selector", int)
         if data_segments and not arch.segment_registers:
             self.err(("entry", "data_segments"), f"{arch.name} entries do not load data segments", at_key=True)
         if flags["segments_from_ds"] and not arch.segment_registers:
@@ -42,7 +42,7 @@ class EntryResolver(OptionPaths):
         for key, feature in feature_keys.items():
             if flags.get(key) and feature not in arch.features:
                 self.err(("entry", key), f"{key} is not available on {arch.name}", at_key=True)
-        exit_frame = ExitFrame(self.get("entry", "exit_frame", str(default(Entry, "exit_frame")), str))
+        exit_frame = ExitFrame(self.option("entry", "exit_frame", str))
         if exit_frame is ExitFrame.STACK and flags["exit_loads_cr3"]:
             self.err(("entry", "exit_frame"), "exit_frame: stack takes no arguments, so it cannot load CR3 from one")
         return Entry(
@@ -60,7 +60,7 @@ class EntryResolver(OptionPaths):
         )
 
     def simd(self) -> Simd:
-        mask = self.get("simd", "xsave_mask", 0x3, int)
+        mask = self.option("simd", "xsave_mask", int)
         given = self.get("simd", "area_size", None, int)
         # XSAVE standard format (SDM Vol. 1 13.4): legacy area 512 + header 64; AVX (bit 2)
         # state sits at offset 576 and is 256 bytes.  Other components' offsets are
@@ -89,7 +89,7 @@ class EntryResolver(OptionPaths):
         if "syscall" not in arch.features:
             self.err(base, f"SYSCALL/SYSRET entries are not available on {arch.name}")
             return None
-        pattern = raw.get("entry", "{prefix}syscall_entry")
+        pattern = raw.get("entry", spec_default("syscall", "entry"))
         entry_sym = self.expand(base + ("entry",), pattern, {"prefix": prefix}, ("prefix",))
         handler = raw["handler"]
         ok = entry_sym is not None and self.check_ident(base + ("entry",), entry_sym, arch, "syscall entry symbol")
@@ -109,11 +109,11 @@ class EntryResolver(OptionPaths):
         return Syscall(
             entry=entry_sym or "invalid",
             handler=handler,
-            marker=raw.get("marker", default(Syscall, "marker")),
-            kernel_stack_gs=raw.get("kernel_stack_gs", default(Syscall, "kernel_stack_gs")),
-            user_stack_gs=raw.get("user_stack_gs", default(Syscall, "user_stack_gs")),
-            user_cs=raw.get("user_cs", default(Syscall, "user_cs")),
-            user_ss=raw.get("user_ss", default(Syscall, "user_ss")),
+            marker=raw.get("marker", spec_default("syscall", "marker")),
+            kernel_stack_gs=raw.get("kernel_stack_gs", spec_default("syscall", "kernel_stack_gs")),
+            user_stack_gs=raw.get("user_stack_gs", spec_default("syscall", "user_stack_gs")),
+            user_cs=raw.get("user_cs", spec_default("syscall", "user_cs")),
+            user_ss=raw.get("user_ss", spec_default("syscall", "user_ss")),
             restored=restored,
             source=self.src(base),
         )

@@ -28,10 +28,10 @@ class FrameResolver(OptionPaths):
     """Resolves the ``frame`` section."""
 
     def frame(self, arch: ArchFacts, prefix: str, uses_simd: bool = False) -> Frame:
-        struct_pattern = self.get("frame", "struct", "{prefix}frame", str)
+        struct_pattern = self.option("frame", "struct", str)
         struct = self.expand(("frame", "struct"), struct_pattern, {"prefix": prefix}, ("prefix",)) or "invalid"
         self.check_ident(("frame", "struct"), struct, arch, "struct name")
-        synthetic = self.get("frame", "synthetic_error_code", 0, int)
+        synthetic = self.option("frame", "synthetic_error_code", int)
         layout = self.get("frame", "layout", None, list)
         if layout is None:
             layout = (["simd_area"] if uses_simd else []) + self.default_registers(arch) + ["vector", "error_code"]
@@ -54,11 +54,19 @@ class FrameResolver(OptionPaths):
         for cpu in arch.cpu_frame:
             field = renamed.get(cpu, cpu)
             if field in names:
-                where: Path = ("frame", "cpu_fields", cpu) if cpu in renamed else base
+                slot = self._slot_path(base, builder, names[field])
+                where: Path = ("frame", "cpu_fields", cpu) if cpu in renamed else slot
                 self.err(where, f"field name {field!r} is used by the {names[field]} slot and the CPU-pushed {cpu}")
             names[field] = cpu
-        in_slot = tuple(VectorClass(c) for c in self.get("frame", "vector_in_error_slot", [], list))
+        in_slot = tuple(VectorClass(c) for c in self.option("frame", "vector_in_error_slot", list))
         return Frame(struct, tuple(slots), synthetic, self.src(("frame",)), cpu_names, in_slot)
+
+    def _slot_path(self, base: Path, builder: _SlotBuilder, role: str) -> Path:
+        """Where the layout names the slot ``role``: its item (its new name when renamed), else ``base``."""
+        if base[-1] != "layout" or role not in builder.indexes:
+            return base
+        item = base + (builder.indexes[role],)
+        return item + (role,) if item + (role,) in self.loc.values else item
 
     def check_stub_slots(self, base: Path, builder: _SlotBuilder, kinds: list[SlotKind], arch: ArchFacts) -> None:
         """The slots the stub writes sit right below the CPU frame, in push order:

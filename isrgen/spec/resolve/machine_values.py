@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from isrgen.model.spec import Syscall, default
+from isrgen.spec.defaults import spec_default
 from isrgen.spec.resolve.base import ResolverBase
 
 #: XCR0 bits: x87, SSE, AVX, and the AVX-512 opmask / ZMM_Hi256 / Hi16_ZMM triple
@@ -42,8 +42,8 @@ class MachineValueChecks(ResolverBase):
         return ("syscall", key) if key in raw else ("syscall",)
 
     def _check_syscall(self, raw: dict[str, Any]) -> None:
-        cs = raw.get("user_cs", default(Syscall, "user_cs"))
-        ss = raw.get("user_ss", default(Syscall, "user_ss"))
+        cs = raw.get("user_cs", spec_default("syscall", "user_cs"))
+        ss = raw.get("user_ss", spec_default("syscall", "user_ss"))
         if isinstance(cs, int) and cs & 3 != 3:
             self.err(
                 self._at(raw, "user_cs"),
@@ -55,8 +55,8 @@ class MachineValueChecks(ResolverBase):
                 f"user_ss {ss:#x} must be user_cs - 8 = {cs - 8:#x}: SYSRET loads SS from IA32_STAR[63:48] + 8 "
                 "and CS from IA32_STAR[63:48] + 16",
             )
-        kernel = raw.get("kernel_stack_gs", 8)
-        user = raw.get("user_stack_gs", 16)
+        kernel = raw.get("kernel_stack_gs", spec_default("syscall", "kernel_stack_gs"))
+        user = raw.get("user_stack_gs", spec_default("syscall", "user_stack_gs"))
         if isinstance(kernel, int) and isinstance(user, int) and abs(kernel - user) < _SLOT:
             key = "user_stack_gs" if "user_stack_gs" in raw else "kernel_stack_gs"
             self.err(

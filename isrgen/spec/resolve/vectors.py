@@ -14,6 +14,7 @@ from isrgen.model.spec import (
     Vector,
     VectorClass,
 )
+from isrgen.spec.defaults import spec_default
 from isrgen.spec.identifiers import identifier_reason
 from isrgen.spec.resolve.base import ResolverBase
 from isrgen.spec.suggest import split_hint
@@ -76,20 +77,20 @@ class VectorResolver(ResolverBase):
             vclass = VectorClass(entry.get("class", "exception" if n < 32 else "irq"))
             defaults = self.class_defaults(vclass)
 
-            def pick(key: str, default: Any, entry: dict[str, Any] = entry, defaults: dict[str, Any] = defaults) -> Any:
-                return entry[key] if key in entry else defaults.get(key, default)
+            def pick(key: str, entry: dict[str, Any] = entry, defaults: dict[str, Any] = defaults) -> Any:
+                return entry[key] if key in entry else defaults.get(key, spec_default("vectors", key))
 
-            handler_symbol = pick("handler", handler.symbol)
-            kernel_handler = pick("kernel_handler", None)
+            handler_symbol = entry.get("handler", defaults.get("handler", handler.symbol))
+            kernel_handler = pick("kernel_handler")
             for key, sym in (("handler", handler_symbol), ("kernel_handler", kernel_handler)):
                 if sym is None or sym == handler.symbol:
                     continue
                 where = path + (key,) if key in entry else ("classes", vclass.value, key)
                 if not self.check_ident(where, sym, arch, f"{key.replace('_', ' ')} symbol"):
                     return []
-            ist = pick("ist", None)
-            gate = GateType(pick("gate", "interrupt"))
-            dpl = pick("dpl", 0)
+            ist = pick("ist")
+            gate = GateType(pick("gate"))
+            dpl = pick("dpl")
             info = arch.exception(n)
             if name_pattern is None:
                 name = info.name if info else f"vector_{n}"
@@ -131,8 +132,8 @@ class VectorResolver(ResolverBase):
                     gate=gate,
                     dpl=dpl,
                     kernel_handler=kernel_handler,
-                    paranoid=pick("paranoid", False),
-                    simd=SimdPolicy(pick("simd", "none")),
+                    paranoid=pick("paranoid"),
+                    simd=SimdPolicy(pick("simd")),
                     source=src,
                 )
             )
@@ -140,7 +141,7 @@ class VectorResolver(ResolverBase):
 
     def error_code(self, arch: ArchFacts, n: int, entry: dict[str, Any], path: Path) -> tuple[bool, bool] | None:
         fact = arch.pushes_error_code(n)
-        override = entry.get("error_code_override", False)
+        override = entry.get("error_code_override", spec_default("vectors", "error_code_override"))
         if "error_code" not in entry:
             if override:
                 self.err(
