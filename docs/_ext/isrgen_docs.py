@@ -18,7 +18,7 @@ from sphinx.application import Sphinx
 
 import isrgen
 from isrgen.cli import main
-from isrgen.report.layout import layout_report
+from isrgen.report.layout import layout_view
 from isrgen.report.svg import render_svg
 from isrgen.spec.schema_check import spec_schema
 
@@ -110,7 +110,7 @@ def generate(app: Sphinx) -> None:
     _write(out / "cli.txt", _cli_help())
     for stem in FRAMES:
         spec = isrgen.load_spec(ROOT / "specs" / f"{stem}.yaml")
-        _write(out / f"frame-{stem}.svg", render_svg(layout_report(spec)))
+        _write(out / f"frame-{stem}.svg", render_svg(layout_view(spec)))
     spec = isrgen.load_spec(ROOT / "specs" / "x86_64.yaml")
     for rendered in isrgen.render_outputs(spec, ["gas", "nasm", "rust", "c", "gdb"]):
         _write(out / f"x86_64-{rendered.backend}.txt", rendered.content)

@@ -324,27 +324,24 @@ def init_cmd(directory: Path, example: str | None, list_examples: bool, force: b
 @handles_errors
 def layout_cmd(spec: Path, fmt: str) -> None:
     """Show SPEC's frame (offsets, sizes, fields, roles, who writes each slot), the stack
-    alignment at the call, and every vector's stub, handler, gate and entry."""
-    from isrgen.report.layout import layout_report
+    alignment at the call, and how every vector (x86), vector-table slot (aarch64) or
+    trap cause (riscv64) reaches its handler."""
+    from isrgen.report.layout import layout_view
 
     model = load_spec(spec)
-    if isinstance(model, PackageSpec):
-        raise UsageError(f"{spec}: isrgen layout describes x86 frames; arch {model.arch_name} is not supported yet")
-    report = layout_report(model)
+    view = layout_view(model)
     if fmt == "json":
-        import json
-
         from isrgen.report.render import report_json
 
-        click.echo(json.dumps(report_json(report), indent=2))
+        _echo_json(report_json(view, model.source_file))
     elif fmt == "svg":
         from isrgen.report.svg import render_svg
 
-        click.echo(render_svg(report), nl=False)
+        click.echo(render_svg(view), nl=False)
     else:
         from isrgen.report.render import render_text
 
-        click.echo(render_text(report), nl=False)
+        click.echo(render_text(view, model.source_file), nl=False)
 
 
 @main.command("manpage")

@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from isrgen.arch.isa import FrameStruct, PipelineResult
+from isrgen.arch.isa import FrameStruct, LayoutView, PipelineResult
 from isrgen.arch.pipeline_text import with_banner
 
 #: comment leader and trailer of each output's first line
@@ -63,6 +63,11 @@ class Aarch64Pipeline:
             "no segment is both writable and executable",
         )
         return PipelineResult(() if problems else checked, tuple(problems))
+
+    def layout(self, options: Any) -> LayoutView:
+        from isrgen.arch.aarch64.layout_view import layout_view
+
+        return layout_view(options)
 
 
 PIPELINES = (Aarch64Pipeline(),)

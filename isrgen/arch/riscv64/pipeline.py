@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from isrgen.arch.isa import FrameStruct, PipelineResult
+from isrgen.arch.isa import FrameStruct, LayoutView, PipelineResult
 from isrgen.arch.pipeline_text import with_banner
 
 #: comment leader and trailer of each output's first line
@@ -61,6 +61,11 @@ class Riscv64Pipeline:
             return PipelineResult(verify_elf(options, kernel.read_bytes()), ())
         except VerifyError as exc:
             return PipelineResult((), tuple(str(exc).splitlines()))
+
+    def layout(self, options: Any) -> LayoutView:
+        from isrgen.arch.riscv64.layout_view import layout_view
+
+        return layout_view(options)
 
 
 PIPELINES = (Riscv64Pipeline(),)
