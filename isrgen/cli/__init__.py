@@ -14,6 +14,7 @@ import click
 from isrgen import load_spec
 from isrgen._version import __version__
 from isrgen.backends import discover
+from isrgen.cli.backend_choice import BackendChoice
 from isrgen.cli.diag_format import ErrorFormat, format_diagnostic, github_data
 from isrgen.cli.extras import require_extra
 from isrgen.cli.options import output_options, settings, use_color
@@ -112,11 +113,6 @@ def handles_errors(fn: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
-def _complete_backends(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[str]:
-    # backends are plugins, so they are listed only when a shell asks (startup stays lean)
-    return [name for name in discover() if name.startswith(incomplete)]
-
-
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, "-V", "--version", prog_name="isrgen")
 @output_options
@@ -138,7 +134,7 @@ def main() -> None:
     "--backend",
     "backends",
     multiple=True,
-    shell_complete=_complete_backends,
+    type=BackendChoice(),
     help="Backend to run (repeatable; `isrgen backends` lists them); default: the outputs the spec lists.",
 )
 @click.option(
@@ -438,8 +434,8 @@ EXIT_PROOF_FAILED = 5
     "--backend",
     "backends",
     multiple=True,
-    shell_complete=_complete_backends,
-    help="Backend to prove (repeatable: gas, nasm, rust, c); default: the provable outputs the spec lists.",
+    type=BackendChoice(),
+    help="Backend to prove (repeatable); default: the provable outputs the spec lists.",
 )
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the random register values.")
 @click.option(
