@@ -31,9 +31,9 @@ class Aarch64Pipeline:
         return tuple(options.outputs)
 
     def schema(self) -> dict[str, Any]:
-        from isrgen.arch.aarch64.schema import SCHEMA
+        from isrgen.arch.aarch64.schema import EDITOR_SCHEMA
 
-        return dict(SCHEMA)
+        return dict(EDITOR_SCHEMA)
 
     def render(self, options: Any, backend: str, banner: str) -> str:
         from isrgen.arch.aarch64.outputs import RENDERERS

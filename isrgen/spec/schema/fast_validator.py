@@ -266,28 +266,22 @@ def validate_https___isrgen_invalid_schema_spec_1_json(data, custom_formats={}, 
                         if data__frame__layout_len < 1:
                             raise JsonSchemaValueException("" + (name_prefix or "data") + ".frame.layout must contain at least 1 items")
                         for data__frame__layout_x, data__frame__layout_item in enumerate(data__frame__layout):
-                            data__frame__layout_item_one_of_count1 = 0
-                            if data__frame__layout_item_one_of_count1 < 2:
-                                try:
-                                    if not isinstance(data__frame__layout_item, (str)):
-                                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".frame.layout[{data__frame__layout_x}]".format(**locals()) + " must be string")
-                                    data__frame__layout_item_one_of_count1 += 1
-                                except (JsonSchemaValueException, JsonSchemaValuesException): pass
-                            if data__frame__layout_item_one_of_count1 < 2:
-                                try:
-                                    if not isinstance(data__frame__layout_item, (dict)):
-                                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".frame.layout[{data__frame__layout_x}]".format(**locals()) + " must be object")
-                                    data__frame__layout_item_is_dict = isinstance(data__frame__layout_item, dict)
-                                    if data__frame__layout_item_is_dict:
-                                        data__frame__layout_item_len = len(data__frame__layout_item)
-                                        if data__frame__layout_item_len < 1:
-                                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".frame.layout[{data__frame__layout_x}]".format(**locals()) + " must contain at least 1 properties")
-                                        if data__frame__layout_item_len > 1:
-                                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".frame.layout[{data__frame__layout_x}]".format(**locals()) + " must contain less than or equal to 1 properties")
-                                    data__frame__layout_item_one_of_count1 += 1
-                                except (JsonSchemaValueException, JsonSchemaValuesException): pass
-                            if data__frame__layout_item_one_of_count1 != 1:
-                                raise JsonSchemaValueException("" + (name_prefix or "data") + ".frame.layout[{data__frame__layout_x}]".format(**locals()) + " must be valid exactly by one definition")
+                            try:
+                                if not isinstance(data__frame__layout_item, (str)):
+                                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".frame.layout[{data__frame__layout_x}]".format(**locals()) + " must be string")
+                            except (JsonSchemaValueException, JsonSchemaValuesException):
+                                if not isinstance(data__frame__layout_item, (dict)):
+                                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".frame.layout[{data__frame__layout_x}]".format(**locals()) + " must be object")
+                                data__frame__layout_item_is_dict = isinstance(data__frame__layout_item, dict)
+                                if data__frame__layout_item_is_dict:
+                                    data__frame__layout_item_len = len(data__frame__layout_item)
+                                    if data__frame__layout_item_len < 1:
+                                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".frame.layout[{data__frame__layout_x}]".format(**locals()) + " must contain at least 1 properties")
+                                    if data__frame__layout_item_len > 1:
+                                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".frame.layout[{data__frame__layout_x}]".format(**locals()) + " must contain less than or equal to 1 properties")
+                            else:
+                                if not (isinstance(data__frame__layout_item, str) and data__frame__layout_item == 'rax' or isinstance(data__frame__layout_item, str) and data__frame__layout_item == 'rbx' or isinstance(data__frame__layout_item, str) and data__frame__layout_item == 'rcx' or isinstance(data__frame__layout_item, str) and data__frame__layout_item == 'rdx' or isinstance(data__frame__layout_item, str) and data__frame__layout_item == 'rsi' or isinstance(data__frame__layout_item, str) and data__frame__layout_item == 'rdi' or isinstance(data__frame__layout_item, str) and data__frame__layout_item == 'rbp' or isinstance(data__frame__layout_item, str) and data__frame__layout_item == 'r8' or isinstance(data__frame__layout_item, str) and data__frame__layout_item == 'r9' or isinstance(data__frame__layout_item, str) and data__frame__layout_item == 'r10' or isinstance(data__frame__layout_item, str) and data__frame__layout_item == 'r11' or isinstance(data__frame__layout_item, str) and data__frame__layout_item == 'r12' or isinstance(data__frame__layout_item, str) and data__frame__layout_item == 'r13' or isinstance(data__frame__layout_item, str) and data__frame__layout_item == 'r14' or isinstance(data__frame__layout_item, str) and data__frame__layout_item == 'r15' or isinstance(data__frame__layout_item, str) and data__frame__layout_item == 'eax' or isinstance(data__frame__layout_item, str) and data__frame__layout_item == 'ebx' or isinstance(data__frame__layout_item, str) and data__frame__layout_item == 'ecx' or isinstance(data__frame__layout_item, str) and data__frame__layout_item == 'edx' or isinstance(data__frame__layout_item, str) and data__frame__layout_item == 'esi' or isinstance(data__frame__layout_item, str) and data__frame__layout_item == 'edi' or isinstance(data__frame__layout_item, str) and data__frame__layout_item == 'ebp' or isinstance(data__frame__layout_item, str) and data__frame__layout_item == 'ds' or isinstance(data__frame__layout_item, str) and data__frame__layout_item == 'es' or isinstance(data__frame__layout_item, str) and data__frame__layout_item == 'fs' or isinstance(data__frame__layout_item, str) and data__frame__layout_item == 'gs' or isinstance(data__frame__layout_item, str) and data__frame__layout_item == 'pushal' or isinstance(data__frame__layout_item, str) and data__frame__layout_item == 'pad' or isinstance(data__frame__layout_item, str) and data__frame__layout_item == 'simd_area' or isinstance(data__frame__layout_item, str) and data__frame__layout_item == 'vector' or isinstance(data__frame__layout_item, str) and data__frame__layout_item == 'error_code' or isinstance(data__frame__layout_item, str) and data__frame__layout_item == 'frame_pointer' or isinstance(data__frame__layout_item, str) and data__frame__layout_item == 'rip' or isinstance(data__frame__layout_item, str) and data__frame__layout_item == 'cs' or isinstance(data__frame__layout_item, str) and data__frame__layout_item == 'rflags' or isinstance(data__frame__layout_item, str) and data__frame__layout_item == 'rsp' or isinstance(data__frame__layout_item, str) and data__frame__layout_item == 'ss' or isinstance(data__frame__layout_item, str) and data__frame__layout_item == 'eip' or isinstance(data__frame__layout_item, str) and data__frame__layout_item == 'eflags' or isinstance(data__frame__layout_item, str) and data__frame__layout_item == 'esp'):
+                                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".frame.layout[{data__frame__layout_x}]".format(**locals()) + " must be one of ['rax', 'rbx', 'rcx', 'rdx', 'rsi', 'rdi', 'rbp', 'r8', 'r9', 'r10', 'r11', 'r12', 'r13', 'r14', 'r15', 'eax', 'ebx', 'ecx', 'edx', 'esi', 'edi', 'ebp', 'ds', 'es', 'fs', 'gs', 'pushal', 'pad', 'simd_area', 'vector', 'error_code', 'frame_pointer', 'rip', 'cs', 'rflags', 'rsp', 'ss', 'eip', 'eflags', 'esp']")
                 if "synthetic_error_code" in data__frame_keys:
                     data__frame_keys.remove("synthetic_error_code")
                     data__frame__syntheticerrorcode = data__frame["synthetic_error_code"]
@@ -774,8 +768,8 @@ def validate_https___isrgen_invalid_schema_spec_1_json(data, custom_formats={}, 
                     if data__syscall__restored_is_list:
                         data__syscall__restored_len = len(data__syscall__restored)
                         for data__syscall__restored_x, data__syscall__restored_item in enumerate(data__syscall__restored):
-                            if not isinstance(data__syscall__restored_item, (str)):
-                                raise JsonSchemaValueException("" + (name_prefix or "data") + ".syscall.restored[{data__syscall__restored_x}]".format(**locals()) + " must be string")
+                            if not (isinstance(data__syscall__restored_item, str) and data__syscall__restored_item == 'rax' or isinstance(data__syscall__restored_item, str) and data__syscall__restored_item == 'rbx' or isinstance(data__syscall__restored_item, str) and data__syscall__restored_item == 'rcx' or isinstance(data__syscall__restored_item, str) and data__syscall__restored_item == 'rdx' or isinstance(data__syscall__restored_item, str) and data__syscall__restored_item == 'rsi' or isinstance(data__syscall__restored_item, str) and data__syscall__restored_item == 'rdi' or isinstance(data__syscall__restored_item, str) and data__syscall__restored_item == 'rbp' or isinstance(data__syscall__restored_item, str) and data__syscall__restored_item == 'r8' or isinstance(data__syscall__restored_item, str) and data__syscall__restored_item == 'r9' or isinstance(data__syscall__restored_item, str) and data__syscall__restored_item == 'r10' or isinstance(data__syscall__restored_item, str) and data__syscall__restored_item == 'r11' or isinstance(data__syscall__restored_item, str) and data__syscall__restored_item == 'r12' or isinstance(data__syscall__restored_item, str) and data__syscall__restored_item == 'r13' or isinstance(data__syscall__restored_item, str) and data__syscall__restored_item == 'r14' or isinstance(data__syscall__restored_item, str) and data__syscall__restored_item == 'r15' or isinstance(data__syscall__restored_item, str) and data__syscall__restored_item == 'eax' or isinstance(data__syscall__restored_item, str) and data__syscall__restored_item == 'ebx' or isinstance(data__syscall__restored_item, str) and data__syscall__restored_item == 'ecx' or isinstance(data__syscall__restored_item, str) and data__syscall__restored_item == 'edx' or isinstance(data__syscall__restored_item, str) and data__syscall__restored_item == 'esi' or isinstance(data__syscall__restored_item, str) and data__syscall__restored_item == 'edi' or isinstance(data__syscall__restored_item, str) and data__syscall__restored_item == 'ebp'):
+                                raise JsonSchemaValueException("" + (name_prefix or "data") + ".syscall.restored[{data__syscall__restored_x}]".format(**locals()) + " must be one of ['rax', 'rbx', 'rcx', 'rdx', 'rsi', 'rdi', 'rbp', 'r8', 'r9', 'r10', 'r11', 'r12', 'r13', 'r14', 'r15', 'eax', 'ebx', 'ecx', 'edx', 'esi', 'edi', 'ebp']")
                 if data__syscall_keys:
                     raise JsonSchemaValueException("" + (name_prefix or "data") + ".syscall must not contain "+str(data__syscall_keys)+" properties")
         if "outputs" in data_keys:
@@ -819,26 +813,26 @@ def validate_https___isrgen_invalid_schema_spec_1_json(data, custom_formats={}, 
                 for data__vectors_x, data__vectors_item in enumerate(data__vectors):
                     if not isinstance(data__vectors_item, (dict)):
                         raise JsonSchemaValueException("" + (name_prefix or "data") + ".vectors[{data__vectors_x}]".format(**locals()) + " must be object")
-                    data__vectors_item_one_of_count2 = 0
-                    if data__vectors_item_one_of_count2 < 2:
+                    data__vectors_item_one_of_count1 = 0
+                    if data__vectors_item_one_of_count1 < 2:
                         try:
                             data__vectors_item_is_dict = isinstance(data__vectors_item, dict)
                             if data__vectors_item_is_dict:
                                 data__vectors_item__missing_keys = set(['vector']) - data__vectors_item.keys()
                                 if data__vectors_item__missing_keys:
                                     raise JsonSchemaValueException("" + (name_prefix or "data") + ".vectors[{data__vectors_x}]".format(**locals()) + " must contain ")
-                            data__vectors_item_one_of_count2 += 1
+                            data__vectors_item_one_of_count1 += 1
                         except (JsonSchemaValueException, JsonSchemaValuesException): pass
-                    if data__vectors_item_one_of_count2 < 2:
+                    if data__vectors_item_one_of_count1 < 2:
                         try:
                             data__vectors_item_is_dict = isinstance(data__vectors_item, dict)
                             if data__vectors_item_is_dict:
                                 data__vectors_item__missing_keys = set(['range']) - data__vectors_item.keys()
                                 if data__vectors_item__missing_keys:
                                     raise JsonSchemaValueException("" + (name_prefix or "data") + ".vectors[{data__vectors_x}]".format(**locals()) + " must contain ")
-                            data__vectors_item_one_of_count2 += 1
+                            data__vectors_item_one_of_count1 += 1
                         except (JsonSchemaValueException, JsonSchemaValuesException): pass
-                    if data__vectors_item_one_of_count2 != 1:
+                    if data__vectors_item_one_of_count1 != 1:
                         raise JsonSchemaValueException("" + (name_prefix or "data") + ".vectors[{data__vectors_x}]".format(**locals()) + " must be valid exactly by one definition")
                     data__vectors_item_is_dict = isinstance(data__vectors_item, dict)
                     if data__vectors_item_is_dict:
