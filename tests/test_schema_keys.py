@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator
+from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
@@ -140,6 +141,15 @@ def _vector(spec: Any, n: int) -> Any:
     return next(v for v in spec.vectors if v.number == n)
 
 
+def _vector_attr(n: int, key: str) -> Callable[[Any], Any]:
+    """Reads ``key`` of vector ``n``."""
+
+    def read(spec: Any) -> Any:
+        return getattr(_vector(spec, n), key)
+
+    return read
+
+
 def _class_vector(name: str) -> int:
     return {"exception": 0, "software": 3, "irq": 32, "spurious": 39}[name]
 
@@ -149,7 +159,7 @@ def _class_rules() -> dict[tuple[str, ...], tuple[str, Callable[[Any], Any]]]:
     for cls in ("exception", "irq", "spurious", "software"):
         n = _class_vector(cls)
         for key in ("ist", "gate", "dpl", "paranoid", "simd"):
-            rules[("classes", cls, key)] = (X86, lambda s, n=n, key=key: getattr(_vector(s, n), key))
+            rules[("classes", cls, key)] = (X86, _vector_attr(n, key))
     return rules
 
 
@@ -163,7 +173,7 @@ RULES: dict[str, dict[tuple[str, ...], tuple[str, Callable[[Any], Any]]]] = {
         ("symbols", "gates"): (X86, lambda s: s.symbols.gates),
         ("symbols", "exit"): (X86, lambda s: s.symbols.exit),
         **{
-            ("symbols", "visibility", k): (X86, lambda s, k=k: getattr(s.symbols.visibility, k))
+            ("symbols", "visibility", k): (X86, attrgetter(f"symbols.visibility.{k}"))
             for k in ("stubs", "table", "entry", "exit")
         },
         ("sections", "code"): (X86, lambda s: s.sections.code),
@@ -179,7 +189,7 @@ RULES: dict[str, dict[tuple[str, ...], tuple[str, Callable[[Any], Any]]]] = {
         ("frame", "cpu_fields"): (X86, lambda s: dict(s.frame.cpu_names)),
         ("frame", "vector_in_error_slot"): (X86, lambda s: s.frame.vector_in_error_slot),
         **{
-            ("entry", k): (X86, lambda s, k=k: getattr(s.entry, k))
+            ("entry", k): (X86, attrgetter(f"entry.{k}"))
             for k in (
                 "swapgs",
                 "clear_registers",
@@ -199,14 +209,11 @@ RULES: dict[str, dict[tuple[str, ...], tuple[str, Callable[[Any], Any]]]] = {
         ("stubs", "error_code_filler"): (X86, lambda s: s.stubs.error_code_filler),
         **_class_rules(),
         **{
-            ("syscall", k): (X86_SYSCALL, lambda s, k=k: getattr(s.syscall, k))
+            ("syscall", k): (X86_SYSCALL, attrgetter(f"syscall.{k}"))
             for k in ("entry", "marker", "kernel_stack_gs", "user_stack_gs", "user_cs", "user_ss")
         },
         ("outputs",): (X86, lambda s: {o.backend: o.filename for o in s.outputs}),
-        **{
-            ("vectors", "[]", k): (X86, lambda s, k=k: getattr(_vector(s, 0), k))
-            for k in ("ist", "gate", "dpl", "paranoid", "simd")
-        },
+        **{("vectors", "[]", k): (X86, _vector_attr(0, k)) for k in ("ist", "gate", "dpl", "paranoid", "simd")},
         ("vectors", "[]", "error_code_override"): (X86, lambda s: _vector(s, 0).error_code_overridden),
         ("table", "contents"): (X86, lambda s: s.table.contents),
         ("debug", "cfi"): (X86, lambda s: s.debug.cfi),
@@ -219,7 +226,7 @@ RULES: dict[str, dict[tuple[str, ...], tuple[str, Callable[[Any], Any]]]] = {
         ("symbols", "exit"): (AARCH64, lambda s: s.options.symbols.exit),
         ("symbols", "halt"): (AARCH64, lambda s: s.options.symbols.halt),
         **{
-            ("symbols", "visibility", k): (AARCH64, lambda s, k=k: getattr(s.options.symbols, f"{k}_visibility"))
+            ("symbols", "visibility", k): (AARCH64, attrgetter(f"options.symbols.{k}_visibility"))
             for k in ("table", "entry", "exit")
         },
         ("sections", "code"): (AARCH64, lambda s: s.options.sections.code),
@@ -246,7 +253,7 @@ RULES: dict[str, dict[tuple[str, ...], tuple[str, Callable[[Any], Any]]]] = {
         ("syscall", "slot"): (AARCH64, lambda s: s.options.syscall.slot.name),
         ("syscall", "restored"): (AARCH64, lambda s: s.options.syscall.restored),
         **{
-            ("hardening", k): (AARCH64, lambda s, k=k: getattr(s.options.hardening, k))
+            ("hardening", k): (AARCH64, attrgetter(f"options.hardening.{k}"))
             for k in ("clear_registers", "unmask_daif", "exit_barrier", "frame_record", "cfi")
         },
         ("outputs",): (AARCH64, lambda s: {o.backend: o.filename for o in s.outputs}),
