@@ -3,6 +3,9 @@
 - ``_generated/spec-reference.rst``: every key of the spec's JSON Schema (type,
   allowed values, bounds, description), so the reference cannot drift from the schema;
 - ``_generated/frame-*.svg``: ``isrgen layout --format svg`` for the shipped specs;
+- ``_generated/dropin/<example>.svg`` and ``<example>-frame.txt``: the frame diagram and
+  the frame table (``isrgen layout``) of every spec under ``specs/examples``, for the
+  drop-in guide pages;
 - ``_generated/<spec>-<backend>.txt``: the outputs the backend pages quote;
 - ``_generated/cli.txt``: ``isrgen --help`` and each command's ``--help``.
 """
@@ -19,6 +22,7 @@ from sphinx.application import Sphinx
 import isrgen
 from isrgen.cli import main
 from isrgen.report.layout import layout_view
+from isrgen.report.render import render_text
 from isrgen.report.svg import render_svg
 from isrgen.spec.schema_check import spec_schema
 
@@ -111,9 +115,29 @@ def generate(app: Sphinx) -> None:
     for stem in FRAMES:
         spec = isrgen.load_spec(ROOT / "specs" / f"{stem}.yaml")
         _write(out / f"frame-{stem}.svg", render_svg(layout_view(spec)))
+    generate_dropin(out)
     spec = isrgen.load_spec(ROOT / "specs" / "x86_64.yaml")
     for rendered in isrgen.render_outputs(spec, ["gas", "nasm", "rust", "c", "gdb"]):
         _write(out / f"x86_64-{rendered.backend}.txt", rendered.content)
+
+
+def frame_text(spec: Any) -> str:
+    """``isrgen layout``'s text up to the per-vector table: the frames and the call alignment."""
+    view = layout_view(spec)
+    text = render_text(view, Path(spec.source_file).relative_to(ROOT).as_posix())
+    head, _, _ = text.partition("\nstack at the call")
+    call = next(line for line in text.splitlines() if line.startswith("stack at the call"))
+    return head + "\n" + call + "\n"
+
+
+def generate_dropin(out: Path) -> None:
+    """The diagram and frame table of every example spec."""
+    folder = out / "dropin"
+    folder.mkdir(exist_ok=True)
+    for path in sorted((ROOT / "specs" / "examples").glob("*.yaml")):
+        spec = isrgen.load_spec(path)
+        _write(folder / f"{path.stem}.svg", render_svg(layout_view(spec)))
+        _write(folder / f"{path.stem}-frame.txt", frame_text(spec))
 
 
 def setup(app: Sphinx) -> dict[str, Any]:

@@ -25,7 +25,8 @@ FILL = {
 ROW = 22  # pixels per word
 LEFT = 90  # offset column
 BOX = 300  # slot box width
-WIDTH = LEFT + BOX + 230
+NOTE = 230  # the writer column, at least
+CHAR = 8  # pixels per character of the 13 px monospace font, rounded up
 
 
 def _box(slot: LayoutSlot, y: int, height: int) -> list[str]:
@@ -43,8 +44,14 @@ def _box(slot: LayoutSlot, y: int, height: int) -> list[str]:
         f'<rect x="{LEFT}" y="{y}" width="{BOX}" height="{height}" fill="none" stroke="#333" stroke-width="1"/>',
         f'<text x="{LEFT - 8}" y="{mid}" text-anchor="end" class="off">+{slot.offset}</text>',
         f'<text x="{LEFT + BOX // 2}" y="{mid}" text-anchor="middle">{escape(label)}</text>',
-        f'<text x="{LEFT + BOX + 10}" y="{mid}" class="who">{escape(writers_text(slot))}</text>',
+        f'<text x="{LEFT + BOX + 10}" y="{mid}" class="who">{escape(who_text(slot))}</text>',
     ]
+
+
+def who_text(slot: LayoutSlot) -> str:
+    """Who writes the slot, and the system register it is copied from."""
+    text = writers_text(slot)
+    return f"{text}, from {slot.source}" if slot.source else text
 
 
 def call_note(call: LayoutCall) -> str:
@@ -90,13 +97,19 @@ def render_svg(view: LayoutView) -> str:
         ]
     height = legend_y + 40
     title = f"struct {main.struct}: {main.size} bytes ({view.arch})"
+    notes = [len(who_text(s)) for f in view.frames for s in f.slots]
+    captions = [title, *(f"{f.title}: struct {f.struct}, {f.size} bytes" for f in others)]
+    width = max(
+        LEFT + BOX + max(NOTE, 10 + CHAR * max(notes, default=0)),
+        LEFT + 10 + CHAR * max(len(c) for c in captions),
+    )
     lines = [
         '<?xml version="1.0" encoding="UTF-8"?>',
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{height}" '
-        f'viewBox="0 0 {WIDTH} {height}" font-family="DejaVu Sans Mono, monospace" font-size="13">',
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+        f'viewBox="0 0 {width} {height}" font-family="DejaVu Sans Mono, monospace" font-size="13">',
         f"<title>{escape(title)}</title>",
         "<style>.off{fill:#555}.who{fill:#333;font-style:italic}.note{font-size:11px;fill:#444}</style>",
-        f'<rect x="0" y="0" width="{WIDTH}" height="{height}" fill="#ffffff"/>',
+        f'<rect x="0" y="0" width="{width}" height="{height}" fill="#ffffff"/>',
         f'<text x="{LEFT}" y="24" font-weight="bold">{escape(title)}</text>',
         f'<text x="{LEFT}" y="44" class="note">higher addresses ^</text>',
         *body,
