@@ -28,7 +28,12 @@ from isrgen.spec.schema_check import spec_schema
 
 ROOT = Path(__file__).resolve().parents[2]
 #: the specs whose frames are drawn: file stem -> title
-FRAMES = {"x86_64": "x86_64 (specs/x86_64.yaml)", "i386": "i386 (specs/i386.yaml)"}
+FRAMES = {
+    "x86_64": "x86_64 (specs/x86_64.yaml)",
+    "i386": "i386 (specs/i386.yaml)",
+    "aarch64": "aarch64 (specs/aarch64.yaml)",
+    "riscv64": "riscv64 (specs/riscv64.yaml)",
+}
 
 
 def _rst_text(text: str) -> str:
