@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 from typing import Any
@@ -61,12 +62,17 @@ def _type(node: dict[str, Any]) -> str:
 def _walk(node: dict[str, Any], path: str, rows: list[tuple[str, str, str]]) -> None:
     for key, sub in node.get("properties", {}).items():
         here = f"{path}.{key}" if path else key
-        rows.append((here, _type(sub), _rst_text(" ".join(sub.get("description", "").split()))))
+        text = _rst_text(" ".join(sub.get("description", "").split()))
+        if "default" in sub:
+            text += f" Default: ``{json.dumps(sub['default'])}``."
+        rows.append((here, _type(sub), text.strip()))
         if sub.get("type") == "object" or "properties" in sub:
             _walk(sub, here, rows)
         items = sub.get("items")
         if isinstance(items, dict) and "properties" in items:
             _walk(items, here + "[]", rows)
+        if isinstance(items, dict) and isinstance(items.get("else"), dict) and "properties" in items["else"]:
+            _walk(items["else"], here + "[]", rows)
         extra = sub.get("additionalProperties")
         if isinstance(extra, dict) and "properties" in extra:
             _walk(extra, here + ".<name>", rows)
