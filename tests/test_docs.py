@@ -43,10 +43,10 @@ def test_docs_build_without_warnings(tmp_path: Path) -> None:
     # diagram as `isrgen layout --format svg` draws it today and the frame table
     overview = (out / "dropin.html").read_text()
     for spec in sorted((SPECS / "examples").glob("*.yaml")):
-        page = out / "dropin" / f"{spec.stem}.html"
-        assert page.is_file(), spec.stem
+        guide = out / "dropin" / f"{spec.stem}.html"
+        assert guide.is_file(), spec.stem
         assert f'href="dropin/{spec.stem}.html"' in overview, spec.stem
-        html = page.read_text()
+        html = guide.read_text()
         for section in ("What goes away", "What the kernel still provides", "Build", "The frame"):
             assert section in html, (spec.stem, section)
         assert f'--example</span> <span class="pre">{spec.stem}</span>' in html  # isrgen init --example NAME
