@@ -74,7 +74,11 @@ def _frame(description: str, struct: str) -> dict[str, Any]:
 
 def _handler(description: str, args: list[str], *, tables: bool = True) -> dict[str, Any]:
     """A handler block; ``tables``: the handler may dispatch through tables (the main entry's)."""
-    defaults = ("{prefix}interrupt_handlers", "{prefix}exception_handlers") if tables else (None, None)
+
+    def table(what: str, default: str) -> dict[str, Any]:
+        node = _SYMBOL | {"description": f"array of handler pointers for {what}"}
+        return node | {"default": default} if tables else node
+
     return {
         "type": "object",
         "additionalProperties": False,
@@ -89,16 +93,8 @@ def _handler(description: str, args: list[str], *, tables: bool = True) -> dict[
                 "description": "call through handler tables indexed by the cause (bounds-checked); "
                 "causes past a table go to symbol",
                 "properties": {
-                    "interrupt_table": _SYMBOL
-                    | {
-                        "description": "array of handler pointers for interrupts",
-                        **({"default": defaults[0]} if tables else {}),
-                    },
-                    "exception_table": _SYMBOL
-                    | {
-                        "description": "array of handler pointers for exceptions",
-                        **({"default": defaults[1]} if tables else {}),
-                    },
+                    "interrupt_table": table("interrupts", "{prefix}interrupt_handlers"),
+                    "exception_table": table("exceptions", "{prefix}exception_handlers"),
                     "interrupts": {"type": "integer", "minimum": 0, "maximum": 2047, "description": "entries"},
                     "exceptions": {"type": "integer", "minimum": 0, "maximum": 2047, "description": "entries"},
                 },
