@@ -189,7 +189,11 @@ def test_riscv64_kernel_switch_has_two_frames() -> None:
     assert kernel["struct"] == "kernel_regs" and kernel["size"] == 256
     rows = {(r["interrupt"], r["code"]): r for r in data["vectors"]}
     assert rows[(True, 5)]["kernel_entry"] == "kernelvec" and rows[(True, 5)]["user_entry"] == "uservec"
-    assert [e["symbol"] for e in data["entries"]] == ["uservec", "kernelvec"]
+    assert [e["symbol"] for e in data["entries"]] == ["uservec", "kernelvec", "timervec"]
+    # priv 3.1.9: the machine timer interrupt is cause 7; xv6's timervec takes it through mtvec
+    timer = rows[(True, 7)]
+    assert timer["vector"] == INTERRUPT | 7 and timer["user_entry"] == timer["kernel_entry"] == "timervec"
+    assert "sip.SSIP" in timer["user_handler"]
 
 
 @pytest.mark.parametrize(

@@ -27,6 +27,8 @@ from .facts import (
     ECALL_FROM_U,
     EXCEPTIONS,
     INTERRUPTS,
+    MTI,
+    SIP_SSIP,
     STACK_ALIGN,
     TVEC_SLOT_SIZE,
     WORD,
@@ -156,6 +158,31 @@ def _row(o: Riscv64Options, csr: CsrSet, cause: int, name: str) -> tuple[LayoutC
     )
 
 
+def _timer_row(o: Riscv64Options) -> tuple[LayoutCell, ...] | None:
+    """The M-mode timer entry's row: the machine timer interrupt enters it through mtvec from
+    any mode (priv 3.1.7) and it forwards the tick to S-mode."""
+    mt = o.machine_timer
+    if mt is None:
+        return None
+    cause = CAUSE_INTERRUPT_BIT | MTI
+    forward = "sip.SSIP" if mt.forward_bit == SIP_SSIP else "mip.STIP"
+    work = f"re-arms mtimecmp, sets {forward}"
+    stack = "scratch area at mscratch"
+    return (
+        cell(cause, f"{cause:#x}"),
+        cell(True, "interrupt"),
+        cell(MTI),
+        cell(INTERRUPTS[MTI]),
+        cell(0, "0x0"),
+        cell(mt.symbol),
+        cell(work),
+        cell(stack),
+        cell(mt.symbol),
+        cell(work),
+        cell(stack),
+    )
+
+
 def _call_note(o: Riscv64Options) -> str:
     aligned = f"{STACK_ALIGN}-byte aligned (psABI integer calling convention)"
     if o.protocol is StackProtocol.KERNEL_SWITCH:
@@ -172,7 +199,10 @@ def layout_view(o: Riscv64Options) -> LayoutView:
         frames.append(_frame(o.kernel_entry.frame, csr, f"frame of {o.kernel_entry.symbol} (traps in the kernel)"))
     call = LayoutCall("lp64", STACK_ALIGN, 0, False, True, _call_note(o))
     causes = _causes(o.mode)
-    rows = tuple(_row(o, csr, cause, name) for cause, name in causes)
+    rows = [_row(o, csr, cause, name) for cause, name in causes]
+    timer = _timer_row(o)
+    if timer is not None:
+        rows.append(timer)
     entries = [LayoutEntry(o.symbols.entry, o.handler.symbol, tuple(c for c, _ in causes))]
     if o.kernel_entry is not None:
         entries.append(
@@ -182,4 +212,6 @@ def layout_view(o: Riscv64Options) -> LayoutView:
                 tuple(c for c, _ in causes if c != ECALL_FROM_U),
             )
         )
-    return LayoutView("riscv64", WORD, tuple(frames), call, "cause", COLUMNS, rows, tuple(entries))
+    if o.machine_timer is not None:
+        entries.append(LayoutEntry(o.machine_timer.symbol, "", (CAUSE_INTERRUPT_BIT | MTI,)))
+    return LayoutView("riscv64", WORD, tuple(frames), call, "cause", COLUMNS, tuple(rows), tuple(entries))
