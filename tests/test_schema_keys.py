@@ -430,3 +430,16 @@ def test_the_schema_flags_a_misspelt_register(
 def test_every_shipped_spec_validates(schema: dict[str, Any], path: Path) -> None:
     validator = jsonschema.Draft202012Validator(schema)
     assert [e.message for e in _errors(validator, path.read_text())] == []
+
+
+def test_the_loader_reports_a_misspelt_slot_at_its_place(tmp_path: Path) -> None:
+    spec = tmp_path / "typo.yaml"
+    spec.write_text(
+        "isrgen: 1\narch: x86_64\nhandler: {symbol: h}\n"
+        "frame:\n  layout: [rax, raxx, {rbxx: b}, vector, error_code]\n"
+        "vectors:\n  - {vector: 0}\n"
+    )
+    proc = run(isrgen_cmd("check-spec", str(spec)), check=False)
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr
+    assert f"{spec}:5:17: error: $.frame.layout[1]:" in proc.stderr and "did you mean 'rax'?" in proc.stderr
+    assert f"{spec}:5:24: error: $.frame.layout[2].rbxx: unknown key 'rbxx'; did you mean 'rbx'?" in proc.stderr
