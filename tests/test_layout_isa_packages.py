@@ -235,3 +235,30 @@ def test_bad_aarch64_spec_reports_at_the_key(tmp_path: Path) -> None:
     line = AARCH64.read_text().splitlines().index("  style: branch") + 1
     assert proc.returncode == 1 and proc.stdout == ""
     assert f"{spec}:{line}:" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_the_report_never_names_an_isa() -> None:
+    # the renderers print whatever LayoutView an ISA describes: no branch on a name
+    import ast
+
+    from conftest import ROOT
+
+    names = ("x86", "i386", "aarch64", "riscv")
+    for path in sorted((ROOT / "isrgen" / "report").glob("*.py")):
+        tree = ast.parse(path.read_text())
+        docstrings = {
+            id(node.body[0].value)
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef)
+            and node.body
+            and isinstance(node.body[0], ast.Expr)
+        }
+        found = [
+            node.value
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Constant)
+            and isinstance(node.value, str)
+            and id(node) not in docstrings
+            and any(n in node.value for n in names)
+        ]
+        assert found == [], (path.name, found)
