@@ -349,15 +349,55 @@ def test_every_schema_default_is_the_loaders(schema: dict[str, Any], arch: str, 
         )
 
 
-def test_the_x86_model_defaults_match_the_schema(schema: dict[str, Any]) -> None:
-    # the attrs defaults of the model agree with the schema where both state one
-    from isrgen.model.spec import Entry, Syscall, default
+#: x86 model defaults that stand for "depends on the spec": the schema states none and
+#: its description says what the default is
+CONTEXT_DEFAULTS = {
+    ("handler", "convention"),  # sysv on x86_64, cdecl on i386
+    ("syscall", "restored"),  # the return and callee-saved registers the frame holds
+    ("simd", "area_size"),  # computed from xsave_mask
+    ("table", "width"),  # the word size
+    ("table", "align"),  # the entry width
+}
 
-    props = _branch(schema, "x86_64")["properties"]
-    for key in ("kernel_fault", "data_selector", "exit_frame", "swapgs", "endbr64"):
-        assert props["entry"]["properties"][key]["default"] == _plain(default(Entry, key), "")
-    for key in ("marker", "kernel_stack_gs", "user_stack_gs", "user_cs", "user_ss"):
-        assert props["syscall"]["properties"][key]["default"] == default(Syscall, key)
+
+def test_every_x86_model_default_is_in_the_schema(schema: dict[str, Any]) -> None:
+    import attrs
+
+    from isrgen.model import spec as model
+
+    blocks = [
+        (model.Entry, ("entry",), {}),
+        (model.Syscall, ("syscall",), {}),
+        (model.Sections, ("sections",), {}),
+        (model.Stubs, ("stubs",), {}),
+        (model.Debug, ("debug",), {}),
+        (model.Simd, ("simd",), {}),
+        (model.Table, ("table",), {}),
+        (model.Handler, ("handler",), {}),
+        (model.Visibilities, ("symbols", "visibility"), {}),
+        (model.Frame, ("frame",), {"cpu_names": "cpu_fields"}),
+        (model.Vector, ("vectors", "[]"), {"error_code_overridden": "error_code_override"}),
+    ]
+    nodes = dict(_properties(_branch(schema, "x86_64")))
+    checked = 0
+    for cls, where, renamed in blocks:
+        for field in attrs.fields(cls):
+            key = (*where, renamed.get(field.name, field.name))
+            if field.default is attrs.NOTHING or key not in nodes:
+                continue  # required, or not a spec key (source locations, derived flags)
+            node = nodes[key]
+            if key in CONTEXT_DEFAULTS:
+                assert "default" not in node and "default" in node["description"].lower(), key
+                continue
+            if field.default is None and "null" not in str(node.get("type")):
+                continue  # None: the key is simply absent (a kernel_handler nobody names)
+            stated = node.get("default", "<none>")
+            # a mapping the model keeps as (key, value) pairs (cpu_fields)
+            pairs = isinstance(stated, dict) and isinstance(field.default, tuple)
+            expected = dict(field.default) if pairs else _plain(field.default, "isr_")
+            assert expected in (stated, stated.replace("{prefix}", "isr_") if isinstance(stated, str) else stated), key
+            checked += 1
+    assert checked >= 35
 
 
 # -- register and slot names -----------------------------------------------------------
