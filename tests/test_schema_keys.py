@@ -400,6 +400,60 @@ def test_every_x86_model_default_is_in_the_schema(schema: dict[str, Any]) -> Non
     assert checked >= 35
 
 
+def _model_default(cls: type, name: str) -> Any:
+    import attrs
+
+    value = attrs.fields_dict(cls)[name].default
+    assert value is not attrs.NOTHING, (cls, name)
+    return value
+
+
+def test_the_isa_package_model_defaults_are_the_schemas(schema: dict[str, Any]) -> None:
+    from isrgen.arch.aarch64 import options as a64
+    from isrgen.arch.riscv64 import options as rv
+
+    pairs: dict[str, list[tuple[tuple[str, ...], Any]]] = {
+        "aarch64": [
+            (("sections", "code"), _model_default(a64.Sections, "code")),
+            (("sections", "table"), _model_default(a64.Sections, "table")),
+            (("sections", "code_align"), _model_default(a64.Sections, "code_align")),
+            (("stack", "source"), _model_default(a64.Stack, "source")),
+            (("syscall", "restored"), _model_default(a64.Syscall, "restored")),
+            (("handler", "returns"), _model_default(a64.Handler, "returns")),
+            (("handler", "args"), _model_default(a64.Handler, "args")),
+            (("frame", "layout", "[]", "size"), _model_default(a64.FrameSlot, "size")),
+            *(
+                (("symbols", "visibility", k), _model_default(a64.Symbols, f"{k}_visibility"))
+                for k in ("table", "entry", "exit")
+            ),
+            *(
+                (("hardening", k), _model_default(a64.Hardening, k))
+                for k in ("clear_registers", "unmask_daif", "exit_barrier", "frame_record", "cfi")
+            ),
+        ],
+        "riscv64": [
+            (("vector", "slots"), _model_default(rv.Vector, "slots")),
+            (("vector", "mode"), _model_default(rv.Vector, "mode").name.lower()),
+            (("vector", "interrupts"), dict(_model_default(rv.Vector, "targets"))),
+            (("sections", "align"), _model_default(rv.Vector, "align")),
+            (("syscall", "restore"), _model_default(rv.Syscall, "restore")),
+            (("handler", "returns"), _model_default(rv.Handler, "returns")),
+            (("handler", "args"), _model_default(rv.Handler, "args")),
+            (("trampoline", "link_check"), _model_default(rv.Trampoline, "link_check")),
+            # None: gp is left alone, which the spec says with false
+            (("entry", "gp_reload"), _model_default(rv.Hardening, "gp_reload") or False),
+            *(
+                (("entry", k), _model_default(rv.Hardening, k))
+                for k in ("clear_registers", "clear_status", "clear_reservation", "no_restore", "cfi", "compressed")
+            ),
+        ],
+    }
+    for arch, items in pairs.items():
+        nodes = dict(_properties(_branch(schema, arch)))
+        for path, value in items:
+            assert nodes[path].get("default") == _plain(value, ""), (arch, path)
+
+
 # -- register and slot names -----------------------------------------------------------
 
 
