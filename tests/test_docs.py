@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from conftest import ROOT, require_module
+from conftest import ROOT, SPECS, isrgen_cmd, require_module, run
 
 from isrgen.spec.schema_check import spec_schema
 
@@ -39,3 +39,18 @@ def test_docs_build_without_warnings(tmp_path: Path) -> None:
     for name in ("load_spec", "compute_layout", "layout_report", "init_project"):
         assert name in api, name
     assert "isrgen layout" in (out / "cli.html").read_text()
+    # a drop-in guide per shipped example, linked from the overview, with its frame
+    # diagram as `isrgen layout --format svg` draws it today and the frame table
+    overview = (out / "dropin.html").read_text()
+    for spec in sorted((SPECS / "examples").glob("*.yaml")):
+        guide = out / "dropin" / f"{spec.stem}.html"
+        assert guide.is_file(), spec.stem
+        assert f'href="dropin/{spec.stem}.html"' in overview, spec.stem
+        html = guide.read_text()
+        for section in ("What goes away", "What the kernel still provides", "Build", "The frame"):
+            assert section in html, (spec.stem, section)
+        assert f'--example</span> <span class="pre">{spec.stem}</span>' in html  # isrgen init --example NAME
+        svg = run(isrgen_cmd("layout", str(spec), "--format", "svg")).stdout
+        assert (out / "_images" / f"{spec.stem}.svg").read_text() == svg, spec.stem
+        assert f'src="../_images/{spec.stem}.svg"' in html
+        assert "stack at the call" in html and "offset" in html

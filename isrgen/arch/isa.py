@@ -47,6 +47,7 @@ resolution); the core passes them through untouched.
 
 from __future__ import annotations
 
+import enum
 import functools
 import importlib
 import random
@@ -272,6 +273,124 @@ class FrameStruct:
     offsets: tuple[tuple[str, int], ...]
 
 
+class SlotWriter(enum.StrEnum):
+    """Who stores a frame slot: the CPU on delivery, the per-vector stub (or vector-table
+    slot), the common entry, or the kernel itself (a word the glue only reads)."""
+
+    CPU = "cpu"
+    STUB = "stub"
+    ENTRY = "entry"
+    KERNEL = "kernel"
+
+
+@attrs.frozen
+class LayoutSlot:
+    """One frame slot as ``isrgen layout`` shows it."""
+
+    offset: int
+    size: int
+    #: the struct field's name
+    field: str
+    #: what the slot holds (a register, ``vector``, ``error_code``, ``elr``, ``sepc``, ...)
+    role: str
+    #: the slot's class: ``gpr``, ``segment``, ``vector``, ``error_code``, ``pad``,
+    #: ``simd_area``, ``frame_pointer``, ``cpu`` (pushed by the CPU), ``sysreg`` (a copy of a
+    #: system register or CSR the CPU set when it took the exception), ``fp`` or ``kernel``
+    kind: str
+    #: who stores it, in the order they act
+    writers: tuple[SlotWriter, ...]
+    #: pushed by the CPU only on a privilege-level change
+    ring_change_only: bool = False
+    #: the system register or CSR the value is copied from ("" when the slot holds a register
+    #: or a value the glue computes)
+    source: str = ""
+
+
+@attrs.frozen
+class LayoutFrame:
+    """A frame struct, slot by slot, low address first."""
+
+    struct: str
+    size: int
+    slots: tuple[LayoutSlot, ...]
+    #: what the frame is for, when a spec has several ("" for the main frame)
+    title: str = ""
+
+
+@attrs.frozen
+class LayoutCall:
+    """The stack at the call into the handler."""
+
+    #: the calling convention's name (``sysv``, ``aapcs64``, ``lp64``, ...)
+    convention: str
+    #: the alignment the calling convention wants at the call, in bytes
+    alignment: int
+    #: bytes the entry reserves below the frame
+    adjust: int
+    #: the entry aligns the stack at run time
+    dynamic: bool
+    #: whether the stack is aligned to ``alignment`` at the call
+    aligned: bool
+    #: one sentence saying how the alignment comes about
+    note: str
+
+
+#: a value in the per-vector table (JSON: number, string, boolean or null)
+LayoutValue = int | str | bool | None
+
+
+@attrs.frozen
+class LayoutColumn:
+    """A column of the per-vector table: its JSON key, its heading in the text table."""
+
+    key: str
+    title: str
+    numeric: bool = False
+    #: shown in the text table (False: the JSON carries it, another column's text shows it)
+    in_text: bool = True
+
+
+@attrs.frozen
+class LayoutCell:
+    """One value of the per-vector table and how the text table prints it."""
+
+    value: LayoutValue
+    text: str
+
+
+def cell(value: LayoutValue, text: str | None = None) -> LayoutCell:
+    """A cell printing ``text``, by default the value itself (``-`` for None)."""
+    if text is None:
+        text = "-" if value is None else str(value)
+    return LayoutCell(value, text)
+
+
+@attrs.frozen
+class LayoutEntry:
+    """A common entry routine: its symbol, the handler it calls, the vectors reaching it."""
+
+    symbol: str
+    handler: str
+    vectors: tuple[int, ...]
+
+
+@attrs.frozen
+class LayoutView:
+    """Everything ``isrgen layout`` shows about a spec, with no ISA-specific shape: the frames,
+    the stack at the call, and a table with a row per vector, vector-table slot or trap cause."""
+
+    arch: str
+    word_size: int
+    #: the main frame first
+    frames: tuple[LayoutFrame, ...]
+    call: LayoutCall
+    #: what a row of the vector table is (``vector``, ``slot``, ``cause``)
+    row_kind: str
+    columns: tuple[LayoutColumn, ...]
+    rows: tuple[tuple[LayoutCell, ...], ...]
+    entries: tuple[LayoutEntry, ...]
+
+
 class SpecPipeline(Protocol):
     """An ISA package that owns its spec model end to end.
 
@@ -315,6 +434,10 @@ class SpecPipeline(Protocol):
 
     def verify(self, options: Any, kernel: Path) -> PipelineResult:
         """Check a linked kernel ELF against the spec (see ``isrgen verify``)."""
+        ...
+
+    def layout(self, options: Any) -> LayoutView:
+        """The frame, the call alignment and the vector routing (see ``isrgen layout``)."""
         ...
 
 
@@ -374,15 +497,25 @@ __all__ = [
     "HelperField",
     "FrameStruct",
     "Isa",
+    "LayoutCall",
+    "LayoutCell",
+    "LayoutColumn",
+    "LayoutEntry",
+    "LayoutFrame",
+    "LayoutSlot",
+    "LayoutValue",
+    "LayoutView",
     "MachineProver",
     "relocation_sizes",
     "PipelineResult",
     "RustSupport",
     "SectionText",
+    "SlotWriter",
     "SpecPipeline",
     "TableEmulator",
     "TableHelper",
     "Tally",
+    "cell",
     "get_isa",
     "get_pipeline",
     "pipelines",

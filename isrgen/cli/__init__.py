@@ -14,6 +14,7 @@ import click
 from isrgen import load_spec
 from isrgen._version import __version__
 from isrgen.backends import discover
+from isrgen.cli.backend_choice import BackendChoice
 from isrgen.cli.diag_format import ErrorFormat, format_diagnostic, github_data
 from isrgen.cli.extras import require_extra
 from isrgen.cli.options import output_options, settings, use_color
@@ -112,11 +113,6 @@ def handles_errors(fn: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
-def _complete_backends(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[str]:
-    # backends are plugins, so they are listed only when a shell asks (startup stays lean)
-    return [name for name in discover() if name.startswith(incomplete)]
-
-
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, "-V", "--version", prog_name="isrgen")
 @output_options
@@ -138,7 +134,7 @@ def main() -> None:
     "--backend",
     "backends",
     multiple=True,
-    shell_complete=_complete_backends,
+    type=BackendChoice(),
     help="Backend to run (repeatable; `isrgen backends` lists them); default: the outputs the spec lists.",
 )
 @click.option(
@@ -324,27 +320,24 @@ def init_cmd(directory: Path, example: str | None, list_examples: bool, force: b
 @handles_errors
 def layout_cmd(spec: Path, fmt: str) -> None:
     """Show SPEC's frame (offsets, sizes, fields, roles, who writes each slot), the stack
-    alignment at the call, and every vector's stub, handler, gate and entry."""
-    from isrgen.report.layout import layout_report
+    alignment at the call, and how every vector (x86), vector-table slot (aarch64) or
+    trap cause (riscv64) reaches its handler."""
+    from isrgen.report.layout import layout_view
 
     model = load_spec(spec)
-    if isinstance(model, PackageSpec):
-        raise UsageError(f"{spec}: isrgen layout describes x86 frames; arch {model.arch_name} is not supported yet")
-    report = layout_report(model)
+    view = layout_view(model)
     if fmt == "json":
-        import json
-
         from isrgen.report.render import report_json
 
-        click.echo(json.dumps(report_json(report), indent=2))
+        _echo_json(report_json(view, model.source_file))
     elif fmt == "svg":
         from isrgen.report.svg import render_svg
 
-        click.echo(render_svg(report), nl=False)
+        click.echo(render_svg(view), nl=False)
     else:
         from isrgen.report.render import render_text
 
-        click.echo(render_text(report), nl=False)
+        click.echo(render_text(view, model.source_file), nl=False)
 
 
 @main.command("manpage")
@@ -441,8 +434,8 @@ EXIT_PROOF_FAILED = 5
     "--backend",
     "backends",
     multiple=True,
-    shell_complete=_complete_backends,
-    help="Backend to prove (repeatable: gas, nasm, rust, c); default: the provable outputs the spec lists.",
+    type=BackendChoice(),
+    help="Backend to prove (repeatable); default: the provable outputs the spec lists.",
 )
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the random register values.")
 @click.option(

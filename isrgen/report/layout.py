@@ -1,9 +1,12 @@
 """What ``isrgen layout`` shows: the frame slot by slot with who writes each slot, the
 stack alignment at the call into the handler, and every vector's routing.
 
-:func:`layout_report` derives it from the public model (:func:`isrgen.compute_layout`,
-:attr:`isrgen.Spec.entry_groups`); :mod:`isrgen.report.render` prints it as text,
-JSON or SVG.
+:func:`layout_view` gives it for any spec as an arch-neutral
+:class:`~isrgen.arch.isa.LayoutView`: for a spec of the core model it derives it from
+the public model (:func:`layout_report`: :func:`isrgen.compute_layout`,
+:attr:`isrgen.Spec.entry_groups`); for a spec an ISA package owns, the package's
+pipeline describes it (:meth:`isrgen.arch.isa.SpecPipeline.layout`).
+:mod:`isrgen.report.render` prints it as text or JSON, :mod:`isrgen.report.svg` as SVG.
 """
 
 from __future__ import annotations
@@ -12,16 +15,23 @@ import enum
 
 import attrs
 
+from isrgen.arch.isa import (
+    LayoutCall,
+    LayoutCell,
+    LayoutColumn,
+    LayoutEntry,
+    LayoutFrame,
+    LayoutSlot,
+    LayoutView,
+    SlotWriter,
+    cell,
+)
 from isrgen.model.layout import Field, FieldKind, FrameLayout, compute_layout
+from isrgen.model.package_spec import PackageSpec
 from isrgen.model.spec import Spec, StubStyle, Vector
 
-
-class Writer(enum.StrEnum):
-    """Who stores a frame slot: the CPU on delivery, the per-vector stub, or the common entry."""
-
-    CPU = "cpu"
-    STUB = "stub"
-    ENTRY = "entry"
+#: who stores a frame slot (kept under its first name: the CPU, the stub, the entry, the kernel)
+Writer = SlotWriter
 
 
 class ErrorCodeSource(enum.StrEnum):
@@ -184,3 +194,78 @@ def layout_report(spec: Spec) -> LayoutReport:
         vectors,
         entries,
     )
+
+
+def call_text(call: CallAlignment, frame_size: int) -> str:
+    """The stack's alignment at the call, in words."""
+    if call.dynamic:
+        if call.aligned:
+            return f"{call.alignment}-byte aligned: the entry aligns the stack at run time"
+        return "not aligned by the entry (handler.align_stack: false)"
+    return (
+        f"{call.alignment}-byte aligned: the CPU aligns the stack before it pushes its frame, "
+        f"the frame is {frame_size} bytes and the entry reserves {call.adjust} more below it"
+    )
+
+
+def error_text(v: VectorRow) -> str:
+    """The vector's error-code slot: ``cpu``, or what the glue stores there."""
+    return str(v.error_code) if v.error_value is None else f"{v.error_code} ({v.error_value})"
+
+
+#: the per-vector table of a core-model spec
+VECTOR_COLUMNS = (
+    LayoutColumn("vector", "vector", numeric=True),
+    LayoutColumn("name", "name"),
+    LayoutColumn("stub", "stub"),
+    LayoutColumn("handler", "handler"),
+    LayoutColumn("kernel_handler", "kernel handler"),
+    LayoutColumn("ist", "ist", numeric=True),
+    LayoutColumn("gate", "gate"),
+    LayoutColumn("dpl", "dpl", numeric=True),
+    LayoutColumn("error_code", "error code"),
+    LayoutColumn("error_value", "error value", in_text=False),
+    LayoutColumn("entry", "entry"),
+)
+
+
+def _vector_cells(v: VectorRow) -> tuple[LayoutCell, ...]:
+    return (
+        cell(v.vector),
+        cell(v.name),
+        cell(v.stub),
+        cell(v.handler),
+        cell(v.kernel_handler),
+        cell(v.ist),
+        cell(v.gate),
+        cell(v.dpl),
+        cell(str(v.error_code), error_text(v)),
+        cell(v.error_value),
+        cell(v.entry),
+    )
+
+
+def report_view(report: LayoutReport) -> LayoutView:
+    """``report`` as the arch-neutral view the renderers print."""
+    slots = tuple(
+        LayoutSlot(s.offset, s.size, s.field, s.role, str(s.kind), s.writers, s.ring_change_only) for s in report.slots
+    )
+    c = report.call
+    call = LayoutCall(report.convention, c.alignment, c.adjust, c.dynamic, c.aligned, call_text(c, report.frame_size))
+    return LayoutView(
+        report.arch,
+        report.word_size,
+        (LayoutFrame(report.struct, report.frame_size, slots),),
+        call,
+        "vector",
+        VECTOR_COLUMNS,
+        tuple(_vector_cells(v) for v in report.vectors),
+        tuple(LayoutEntry(symbol, handler, numbers) for symbol, handler, numbers in report.entries),
+    )
+
+
+def layout_view(spec: Spec | PackageSpec) -> LayoutView:
+    """What ``isrgen layout`` shows for ``spec``, whichever model it has."""
+    if isinstance(spec, PackageSpec):
+        return spec.pipeline.layout(spec.options)
+    return report_view(layout_report(spec))

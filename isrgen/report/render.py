@@ -1,7 +1,8 @@
-"""``isrgen layout`` output: a :class:`~isrgen.report.layout.LayoutReport` as text or JSON.
+"""``isrgen layout`` output: a :class:`~isrgen.arch.isa.LayoutView` as text or JSON.
 
 The JSON form is a stable interface (``"format": "isrgen-layout/1"``); its keys
-are documented in README.md.  The SVG diagram is in :mod:`isrgen.report.svg`.
+are documented in README.md and docs/cli.rst.  The SVG diagram is in
+:mod:`isrgen.report.svg`.
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from isrgen.report.layout import CallAlignment, LayoutReport, SlotRow, VectorRow
+from isrgen.arch.isa import LayoutFrame, LayoutSlot, LayoutView
 
 #: the ``format`` value of the JSON output; bumped only for incompatible changes
 JSON_FORMAT = "isrgen-layout/1"
@@ -25,107 +26,82 @@ def _table(header: Sequence[str], rows: Sequence[Sequence[str]], numeric: set[in
     return [line(header), *(line(r) for r in rows)]
 
 
-def writers_text(slot: SlotRow) -> str:
-    """``cpu``, ``stub``, ``entry`` or a combination (``cpu/stub``); marks ring-change-only slots."""
-    text = "/".join(str(w) for w in slot.writers)
+def writers_text(slot: LayoutSlot) -> str:
+    """``cpu``, ``stub``, ``entry``, ``kernel`` or a combination (``cpu/stub``); marks
+    ring-change-only slots; ``-`` for a tail nobody writes."""
+    text = "/".join(str(w) for w in slot.writers) or "-"
     return f"{text} (on a ring change)" if slot.ring_change_only else text
 
 
-def call_text(call: CallAlignment, frame_size: int) -> str:
-    """The stack's alignment at the call, in words."""
-    if call.dynamic:
-        if call.aligned:
-            return f"{call.alignment}-byte aligned: the entry aligns the stack at run time"
-        return "not aligned by the entry (handler.align_stack: false)"
-    return (
-        f"{call.alignment}-byte aligned: the CPU aligns the stack before it pushes its frame, "
-        f"the frame is {frame_size} bytes and the entry reserves {call.adjust} more below it"
-    )
+def _frame_table(frame: LayoutFrame) -> list[str]:
+    sourced = any(s.source for s in frame.slots)
+    header = ["offset", "size", "field", "role", "written by", *(["copied from"] if sourced else [])]
+    rows = [
+        [str(s.offset), str(s.size), s.field, s.role, writers_text(s), *([s.source or "-"] if sourced else [])]
+        for s in frame.slots
+    ]
+    return _table(header, rows, {0, 1})
 
 
-def error_text(v: VectorRow) -> str:
-    """The vector's error-code slot: ``cpu``, or what the glue stores there."""
-    return str(v.error_code) if v.error_value is None else f"{v.error_code} ({v.error_value})"
-
-
-def render_text(report: LayoutReport) -> str:
-    """The report as aligned tables: frame (low address first), call alignment, vectors."""
+def render_text(view: LayoutView, spec_file: str) -> str:
+    """The view as aligned tables: frame (low address first), call alignment, vector routing."""
+    main, *others = view.frames
     lines = [
-        f"{report.spec_file}: struct {report.struct}, {report.frame_size} bytes, "
-        f"{report.arch} ({report.word_size}-byte words), low address first",
+        f"{spec_file}: struct {main.struct}, {main.size} bytes, "
+        f"{view.arch} ({view.word_size}-byte words), low address first",
         "",
+        *_frame_table(main),
     ]
-    slot_rows = [[str(s.offset), str(s.size), s.field, s.role, writers_text(s)] for s in report.slots]
-    lines += _table(["offset", "size", "field", "role", "written by"], slot_rows, {0, 1})
-    lines += ["", f"stack at the call ({report.convention}): {call_text(report.call, report.frame_size)}", ""]
-    vector_rows = [
-        [
-            str(v.vector),
-            v.name,
-            v.stub,
-            v.handler,
-            v.kernel_handler or "-",
-            "-" if v.ist is None else str(v.ist),
-            v.gate,
-            str(v.dpl),
-            error_text(v),
-            v.entry,
-        ]
-        for v in report.vectors
-    ]
-    header = ["vector", "name", "stub", "handler", "kernel handler", "ist", "gate", "dpl", "error code", "entry"]
-    lines += _table(header, vector_rows, {0, 5, 7})
+    for frame in others:
+        lines += ["", f"{frame.title}: struct {frame.struct}, {frame.size} bytes", "", *_frame_table(frame)]
+    lines += ["", f"stack at the call ({view.call.convention}): {view.call.note}", ""]
+    shown = [i for i, c in enumerate(view.columns) if c.in_text]
+    header = [view.columns[i].title for i in shown]
+    numeric = {n for n, i in enumerate(shown) if view.columns[i].numeric}
+    rows = [[row[i].text for i in shown] for row in view.rows]
+    lines += _table(header, rows, numeric)
     return "\n".join(lines) + "\n"
 
 
-def report_json(report: LayoutReport) -> dict[str, Any]:
-    """The report as JSON-ready data (see :data:`JSON_FORMAT`)."""
+def _frame_json(frame: LayoutFrame) -> dict[str, Any]:
+    return {
+        "struct": frame.struct,
+        "size": frame.size,
+        "slots": [
+            {
+                "offset": s.offset,
+                "size": s.size,
+                "field": s.field,
+                "role": s.role,
+                "kind": s.kind,
+                "writers": [str(w) for w in s.writers],
+                "ring_change_only": s.ring_change_only,
+                "source": s.source or None,
+            }
+            for s in frame.slots
+        ],
+    }
+
+
+def report_json(view: LayoutView, spec_file: str) -> dict[str, Any]:
+    """The view as JSON-ready data (see :data:`JSON_FORMAT`)."""
+    main, *others = view.frames
     return {
         "format": JSON_FORMAT,
-        "spec": report.spec_file,
-        "arch": report.arch,
-        "word_size": report.word_size,
-        "frame": {
-            "struct": report.struct,
-            "size": report.frame_size,
-            "slots": [
-                {
-                    "offset": s.offset,
-                    "size": s.size,
-                    "field": s.field,
-                    "role": s.role,
-                    "kind": str(s.kind),
-                    "writers": [str(w) for w in s.writers],
-                    "ring_change_only": s.ring_change_only,
-                }
-                for s in report.slots
-            ],
-        },
+        "spec": spec_file,
+        "arch": view.arch,
+        "word_size": view.word_size,
+        "frame": _frame_json(main),
+        "other_frames": [{"title": f.title, **_frame_json(f)} for f in others],
         "call": {
-            "convention": report.convention,
-            "alignment": report.call.alignment,
-            "adjust": report.call.adjust,
-            "dynamic": report.call.dynamic,
-            "aligned": report.call.aligned,
+            "convention": view.call.convention,
+            "alignment": view.call.alignment,
+            "adjust": view.call.adjust,
+            "dynamic": view.call.dynamic,
+            "aligned": view.call.aligned,
         },
-        "vectors": [
-            {
-                "vector": v.vector,
-                "name": v.name,
-                "stub": v.stub,
-                "handler": v.handler,
-                "kernel_handler": v.kernel_handler,
-                "ist": v.ist,
-                "gate": v.gate,
-                "dpl": v.dpl,
-                "error_code": str(v.error_code),
-                "error_value": v.error_value,
-                "entry": v.entry,
-            }
-            for v in report.vectors
-        ],
-        "entries": [
-            {"symbol": symbol, "handler": handler, "vectors": list(numbers)}
-            for symbol, handler, numbers in report.entries
-        ],
+        "row_kind": view.row_kind,
+        "columns": [{"key": c.key, "title": c.title} for c in view.columns],
+        "vectors": [{c.key: v.value for c, v in zip(view.columns, row, strict=True)} for row in view.rows],
+        "entries": [{"symbol": e.symbol, "handler": e.handler, "vectors": list(e.vectors)} for e in view.entries],
     }

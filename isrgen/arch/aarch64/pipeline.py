@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from isrgen.arch.isa import FrameStruct, PipelineResult
+from isrgen.arch.isa import FrameStruct, LayoutView, PipelineResult
 from isrgen.arch.pipeline_text import with_banner
 
 #: comment leader and trailer of each output's first line
@@ -31,9 +31,9 @@ class Aarch64Pipeline:
         return tuple(options.outputs)
 
     def schema(self) -> dict[str, Any]:
-        from isrgen.arch.aarch64.schema import SCHEMA
+        from isrgen.arch.aarch64.schema import EDITOR_SCHEMA
 
-        return dict(SCHEMA)
+        return dict(EDITOR_SCHEMA)
 
     def render(self, options: Any, backend: str, banner: str) -> str:
         from isrgen.arch.aarch64.outputs import RENDERERS
@@ -63,6 +63,11 @@ class Aarch64Pipeline:
             "no segment is both writable and executable",
         )
         return PipelineResult(() if problems else checked, tuple(problems))
+
+    def layout(self, options: Any) -> LayoutView:
+        from isrgen.arch.aarch64.layout_view import layout_view
+
+        return layout_view(options)
 
 
 PIPELINES = (Aarch64Pipeline(),)

@@ -1,15 +1,32 @@
-"""JSON Schema of the keys an ``arch: aarch64`` spec may use (editors complete from it)."""
+"""JSON Schema of the keys an ``arch: aarch64`` spec may use.
+
+:data:`SCHEMA` checks a spec's structure; register and slot names in it are plain
+strings, so that the resolver reports a wrong one with its own message (which
+register, which role, a hint).  :data:`EDITOR_SCHEMA`, the one ``isrgen schema``
+prints, is the same schema with those names as enums: an editor completes them and
+flags a typo as it is typed.
+"""
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
-from .facts import SLOTS, STACK_SOURCE_REGISTERS
+from .facts import GPRS, SLOTS, STACK_SOURCE_REGISTERS
+
+#: what a frame slot may hold besides x0..x30 (the resolver reads the same list)
+SPECIAL_ROLES = ("sp", "elr", "spsr", "esr", "far", "kind", "pad", "fpsimd", "record")
 
 _IDENT = {"type": "string", "pattern": "^[A-Za-z_][A-Za-z0-9_]*$"}
 _PATTERN = {"type": "string", "minLength": 1}
 _SECTION = {"type": "string", "pattern": "^\\.?[A-Za-z_][A-Za-z0-9_.]*$"}
 _VIS = {"enum": ["global", "local"]}
+_GPR_TEXT = "A general-purpose register x0..x30."
+_ROLE_TEXT = "A register x0..x30 or a slot role: " + ", ".join(SPECIAL_ROLES) + "."
+_GPR_NAME = {"type": "string", "description": _GPR_TEXT}
+_ROLE_NAME = {"type": "string", "description": _ROLE_TEXT}
+_GPR = {"enum": list(GPRS), "description": _GPR_TEXT}
+_ROLE = {"enum": [*GPRS, *SPECIAL_ROLES], "description": _ROLE_TEXT}
 _SLOT = {
     "oneOf": [
         {"enum": [s.name for s in SLOTS]},
@@ -28,12 +45,16 @@ _ARGS = {
 
 
 def _handler(description: str, *, returns: bool = True) -> dict[str, Any]:
-    props: dict[str, Any] = {"symbol": {**_IDENT, "description": "The function's symbol."}, "args": _ARGS}
+    props: dict[str, Any] = {
+        "symbol": {**_IDENT, "description": "The function's symbol."},
+        "args": {**_ARGS, "default": ["frame"]},
+    }
     if returns:
         props["returns"] = {
             "enum": ["void", "frame", "noreturn"],
             "description": "void: the glue resumes the (possibly modified) frame it saved; frame: the handler "
             "returns the frame to resume (another task's: a context switch); noreturn: never returns.",
+            "default": "void",
         }
     return {
         "type": "object",
@@ -53,47 +74,81 @@ SCHEMA: dict[str, Any] = {
     "properties": {
         "$schema": {"type": "string", "description": "URL or path of this JSON Schema, for editors; ignored."},
         "isrgen": {"const": 1, "description": "Spec format version."},
-        "arch": {"const": "aarch64"},
+        "arch": {"const": "aarch64", "description": "Target architecture: Armv8-A, exceptions taken to EL1."},
         "symbols": {
             "type": "object",
             "additionalProperties": False,
+            "description": "Names of the generated symbols; patterns may use {prefix}.",
             "properties": {
-                "prefix": {**_IDENT, "description": "Prefix of every generated symbol and C macro."},
-                "table": {**_PATTERN, "description": "The VBAR_EL1 table; may use {prefix}."},
-                "entry": {**_PATTERN, "description": "Per-slot entry routine; may use {prefix}, {name}, {n}."},
-                "exit": {**_PATTERN, "description": "Exit routine (x0 = frame; restores it and erets); {prefix}."},
+                "prefix": {**_IDENT, "description": "Prefix of every generated symbol and C macro.", "default": "isr_"},
+                "table": {
+                    **_PATTERN,
+                    "description": "The VBAR_EL1 table; may use {prefix}.",
+                    "default": "{prefix}vectors",
+                },
+                "entry": {
+                    **_PATTERN,
+                    "description": "Per-slot entry routine; may use {prefix}, {name}, {n}.",
+                    "default": "{prefix}entry_{name}",
+                },
+                "exit": {
+                    **_PATTERN,
+                    "description": "Exit routine (x0 = frame; restores it and erets); {prefix}.",
+                    "default": "{prefix}return",
+                },
                 "exit_sp": {
                     **_PATTERN,
                     "description": "Optional second entry of the exit routine with the frame in sp, not x0 "
                     "(mov sp, x0; b trapret); may use {prefix}.",
                 },
-                "halt": {**_PATTERN, "description": "Halt routine (clears registers, masks DAIF, wfi loop)."},
+                "halt": {
+                    **_PATTERN,
+                    "description": "Halt routine (clears registers, masks DAIF, wfi loop).",
+                    "default": "{prefix}halt",
+                },
                 "visibility": {
                     "type": "object",
                     "additionalProperties": False,
                     "description": "global (.globl) or local (in the symbol table, not exported).",
-                    "properties": {"table": _VIS, "entry": _VIS, "exit": _VIS},
+                    "properties": {
+                        "table": {**_VIS, "description": "The vector table.", "default": "global"},
+                        "entry": {**_VIS, "description": "The per-slot entry routines.", "default": "local"},
+                        "exit": {**_VIS, "description": "The exit routine.", "default": "global"},
+                    },
                 },
             },
         },
         "sections": {
             "type": "object",
             "additionalProperties": False,
+            "description": "The sections the code and the vector table go to.",
             "properties": {
-                "code": {**_SECTION, "description": 'Section of the entry/exit code ("ax").'},
-                "table": {**_SECTION, "description": 'Section of the vector table ("ax": the table is code).'},
-                "code_align": {"type": "integer", "minimum": 4, "maximum": 4096, "description": "Power of two."},
+                "code": {**_SECTION, "description": 'Section of the entry/exit code ("ax").', "default": ".text.isr"},
+                "table": {
+                    **_SECTION,
+                    "description": 'Section of the vector table ("ax": the table is code).',
+                    "default": ".text.isr.vectors",
+                },
+                "code_align": {
+                    "type": "integer",
+                    "minimum": 4,
+                    "maximum": 4096,
+                    "description": "Alignment of the code section in bytes (a power of two).",
+                    "default": 16,
+                },
             },
         },
         "table": {
             "type": "object",
             "additionalProperties": False,
+            "description": "The VBAR_EL1 table: 16 slots of 0x80 bytes (Arm ARM D1.10.2).",
             "properties": {
                 "style": {
                     "enum": ["branch", "inline", "linux"],
                     "description": "branch: one 'b' per slot; inline: the save sequence inside the slot (the "
                     "assembler fails if it outgrows 0x80 bytes); linux: stack switch + 'sub sp' in the slot, "
                     "then a branch.",
+                    "default": "branch",
                 }
             },
         },
@@ -101,8 +156,9 @@ SCHEMA: dict[str, Any] = {
             "type": "object",
             "additionalProperties": False,
             "required": ["layout"],
+            "description": "The frame the entries store, low address first, and its C struct.",
             "properties": {
-                "struct": {**_PATTERN, "description": "C struct name; may use {prefix}."},
+                "struct": {**_PATTERN, "description": "C struct name; may use {prefix}.", "default": "{prefix}frame"},
                 "layout": {
                     "type": "array",
                     "minItems": 1,
@@ -112,41 +168,50 @@ SCHEMA: dict[str, Any] = {
                     "hardening.frame_record), or {name, holds, size} for a named slot or a second copy "
                     "of a register (Linux's orig_x0).",
                     "items": {
-                        "oneOf": [
-                            {"type": "string"},
-                            {
-                                "type": "object",
-                                "additionalProperties": False,
-                                "required": ["name", "holds"],
-                                "properties": {
-                                    "name": _IDENT,
-                                    "holds": {"type": "string"},
-                                    "size": {"type": "integer", "minimum": 8, "maximum": 4096},
+                        "if": {"type": "string"},
+                        "then": _ROLE_NAME,
+                        "else": {
+                            "type": "object",
+                            "additionalProperties": False,
+                            "required": ["name", "holds"],
+                            "properties": {
+                                "name": {**_IDENT, "description": "The struct field's name."},
+                                "holds": _ROLE_NAME,
+                                "size": {
+                                    "type": "integer",
+                                    "minimum": 8,
+                                    "maximum": 4096,
+                                    "description": "Bytes (a multiple of 8; only a pad may be larger than 8).",
+                                    "default": 8,
                                 },
                             },
-                        ]
+                        },
                     },
                 },
                 "renames": {
                     "type": "object",
                     "additionalProperties": _IDENT,
                     "description": "Struct field names for roles, e.g. {elr: pc, spsr: pstate}.",
+                    "default": {},
                 },
             },
         },
         "stack": {
             "type": "object",
             "additionalProperties": False,
+            "description": "Where entries from EL0 put the frame, and what SP_EL0 holds in the kernel.",
             "properties": {
                 "source": {
                     "enum": ["sp_el1", *STACK_SOURCE_REGISTERS],
                     "description": "Entries from EL0 build the frame below SP_EL1 (sp_el1), or below the address "
                     "held in this system register (a per-thread save block).",
+                    "default": "sp_el1",
                 },
                 "sp_el0": {
                     "enum": ["user", *STACK_SOURCE_REGISTERS],
                     "description": "What SP_EL0 holds in the kernel: the user SP (user), or the value of this "
                     "system register, loaded by entries from EL0 (a current-task pointer).",
+                    "default": "user",
                 },
             },
         },
@@ -162,12 +227,17 @@ SCHEMA: dict[str, Any] = {
                 "required": ["slot"],
                 "properties": {
                     "slot": _SLOT,
-                    "use": {"enum": ["handler", "kernel_handler", "bad_mode"], "description": "Default handler."},
+                    "use": {
+                        "enum": ["handler", "kernel_handler", "bad_mode"],
+                        "description": "Which declared handler the slot reaches.",
+                        "default": "handler",
+                    },
                     "fpsimd": {
                         "type": "boolean",
                         "description": "false: this slot neither saves nor restores the frame's FP/SIMD area "
                         "(its handler must not touch FP/SIMD registers; not for handlers returning a frame, "
                         "nor for the syscall slot).",
+                        "default": True,
                     },
                 },
             },
@@ -179,11 +249,12 @@ SCHEMA: dict[str, Any] = {
             "description": "SVC from AArch64 EL0 (ESR_EL1.EC 0x15) reaches this handler from 'slot'.",
             "properties": {
                 "handler": {**_IDENT, "description": "void handler(frame...); x0 in the frame is the result."},
-                "args": _ARGS,
-                "slot": _SLOT,
+                "args": {**_ARGS, "default": ["frame"]},
+                "slot": {**_SLOT, "default": "el0_64_sync"},
                 "restored": {
                     "type": "array",
-                    "items": {"type": "string"},
+                    "items": _GPR_NAME,
+                    "default": ["x0"],
                     "uniqueItems": True,
                     "description": "GPRs restored from the frame before eret; every other GPR is zeroed.",
                 },
@@ -192,24 +263,36 @@ SCHEMA: dict[str, Any] = {
         "hardening": {
             "type": "object",
             "additionalProperties": False,
+            "description": "Optional entry/exit hardening and debugging aids.",
             "properties": {
-                "clear_registers": {"type": "boolean", "description": "Zero x0-x30 after the save on EL0 entries."},
+                "clear_registers": {
+                    "type": "boolean",
+                    "description": "Zero x0-x30 after the save on EL0 entries.",
+                    "default": False,
+                },
                 "unmask_daif": {
                     "type": "array",
                     "items": {"enum": ["d", "a", "i", "f"]},
                     "uniqueItems": True,
                     "description": "DAIF bits unmasked after the save (masked again before the restore).",
+                    "default": [],
                 },
                 "exit_barrier": {
                     "enum": ["none", "sb", "dsb_isb"],
                     "description": "Speculation barrier after eret: sb (FEAT_SB) or dsb nsh; isb.",
+                    "default": "none",
                 },
                 "frame_record": {
                     "type": "boolean",
                     "description": "A {x29, elr} frame record, x29 pointing at it: in the frame's 'record' slot "
                     "if the layout has one (Linux's stackframe), else just below the frame.",
+                    "default": False,
                 },
-                "cfi": {"type": "boolean", "description": ".cfi directives: signal frame, return column ELR."},
+                "cfi": {
+                    "type": "boolean",
+                    "description": ".cfi directives: signal frame, return column ELR.",
+                    "default": False,
+                },
             },
         },
         "outputs": {
@@ -217,6 +300,21 @@ SCHEMA: dict[str, Any] = {
             "propertyNames": {"pattern": "^[a-z][a-z0-9_-]*$"},
             "additionalProperties": {"type": "string", "pattern": "^[A-Za-z0-9_.+-]+$"},
             "description": "Backends to run by default, mapped to the file each writes.",
+            "default": {"gas": "isr.S", "c": "isr.h"},
         },
     },
 }
+
+
+def _editor_schema() -> dict[str, Any]:
+    schema = copy.deepcopy(SCHEMA)
+    frame = schema["properties"]["frame"]["properties"]
+    frame["layout"]["items"]["then"] = _ROLE
+    frame["layout"]["items"]["else"]["properties"]["holds"] = _ROLE
+    frame["renames"]["propertyNames"] = _ROLE
+    schema["properties"]["syscall"]["properties"]["restored"]["items"] = _GPR
+    return schema
+
+
+#: :data:`SCHEMA` with register and slot names as enums (what ``isrgen schema`` prints)
+EDITOR_SCHEMA: dict[str, Any] = _editor_schema()

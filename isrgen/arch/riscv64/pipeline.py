@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from isrgen.arch.isa import FrameStruct, PipelineResult
+from isrgen.arch.isa import FrameStruct, LayoutView, PipelineResult
 from isrgen.arch.pipeline_text import with_banner
 
 #: comment leader and trailer of each output's first line
@@ -31,9 +31,9 @@ class Riscv64Pipeline:
         return tuple(options.outputs)
 
     def schema(self) -> dict[str, Any]:
-        from isrgen.arch.riscv64.schema import SCHEMA
+        from isrgen.arch.riscv64.schema import EDITOR_SCHEMA
 
-        return dict(SCHEMA)
+        return dict(EDITOR_SCHEMA)
 
     def render(self, options: Any, backend: str, banner: str) -> str:
         from isrgen.arch.riscv64.outputs import render_output
@@ -61,6 +61,11 @@ class Riscv64Pipeline:
             return PipelineResult(verify_elf(options, kernel.read_bytes()), ())
         except VerifyError as exc:
             return PipelineResult((), tuple(str(exc).splitlines()))
+
+    def layout(self, options: Any) -> LayoutView:
+        from isrgen.arch.riscv64.layout_view import layout_view
+
+        return layout_view(options)
 
 
 PIPELINES = (Riscv64Pipeline(),)

@@ -1,7 +1,15 @@
-"""The JSON-schema of a riscv64 spec (every property described, unknown keys rejected)."""
+"""The JSON-schema of a riscv64 spec (every property described, unknown keys rejected).
+
+:data:`SCHEMA` checks a spec's structure; a frame slot written as a string is a plain
+string there, so that the resolver reports a wrong one with its own message (a CSR of
+the other mode, a trampoline word outside a kernel_switch frame).
+:data:`EDITOR_SCHEMA`, the one ``isrgen schema`` prints, lists the slot names as an
+enum: an editor completes them and flags a typo as it is typed.
+"""
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 from .facts import GPRS, STATUS_BITS
@@ -11,10 +19,16 @@ _REG = {"enum": list(GPRS), "description": "an ABI register name (ra, sp, gp, tp
 _ROLES = ["epc", "status", "tval", "cause", "orig_a0", "kernel_satp", "kernel_sp", "kernel_trap", "kernel_hartid"]
 _CSR_ALIASES = ["sepc", "sstatus", "stval", "scause", "mepc", "mstatus", "mtval", "mcause"]
 
+#: what a frame slot written as a string may name
+_SLOT_NAMES = [*GPRS, *_ROLES, *_CSR_ALIASES, "pad"]
+_SLOT_TEXT = (
+    "an ABI register name, sepc/sstatus/stval/scause (mepc/... in machine mode), orig_a0, pad or a trampoline word"
+)
+
 _SLOT = {
     "description": "a frame slot, low address first: a register or CSR name, or a mapping",
     "oneOf": [
-        {"type": "string", "description": "an ABI register name, sepc/sstatus/stval/scause, orig_a0 or pad"},
+        {"type": "string", "description": _SLOT_TEXT},
         {
             "type": "object",
             "additionalProperties": False,
@@ -30,49 +44,76 @@ _SLOT = {
     ],
 }
 
-_FRAME = {
-    "type": "object",
-    "additionalProperties": False,
-    "required": ["layout"],
-    "properties": {
-        "struct": {"type": "string", "description": "the C/Rust struct name (pattern using {prefix})"},
-        "layout": {"type": "array", "minItems": 1, "items": _SLOT, "description": "slots, low address first"},
-        "size": {"type": "integer", "minimum": 8, "description": "total size in bytes (default: slots rounded to 16)"},
-        "fp": {"type": "boolean", "description": "append f0-f31 and fcsr (8 bytes each) after the layout"},
-    },
-}
 
-_HANDLER = {
-    "type": "object",
-    "additionalProperties": False,
-    "required": ["symbol"],
-    "properties": {
-        "symbol": _SYMBOL,
-        "dispatch": {
-            "type": "object",
-            "additionalProperties": False,
-            "required": ["interrupts", "exceptions"],
-            "description": "call through handler tables indexed by the cause (bounds-checked); "
-            "causes past a table go to symbol",
-            "properties": {
-                "interrupt_table": _SYMBOL | {"description": "array of handler pointers for interrupts"},
-                "exception_table": _SYMBOL | {"description": "array of handler pointers for exceptions"},
-                "interrupts": {"type": "integer", "minimum": 0, "maximum": 2047, "description": "entries"},
-                "exceptions": {"type": "integer", "minimum": 0, "maximum": 2047, "description": "entries"},
+def _frame(description: str, struct: str) -> dict[str, Any]:
+    return {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["layout"],
+        "description": description,
+        "properties": {
+            "struct": {
+                "type": "string",
+                "description": "the C/Rust struct name (pattern using {prefix})",
+                "default": struct,
+            },
+            "layout": {"type": "array", "minItems": 1, "items": _SLOT, "description": "slots, low address first"},
+            "size": {
+                "type": "integer",
+                "minimum": 8,
+                "description": "total size in bytes (default: the slots, rounded up to 16 for a frame on a stack)",
+            },
+            "fp": {
+                "type": "boolean",
+                "description": "append f0-f31 and fcsr (8 bytes each) after the layout",
+                "default": False,
             },
         },
-        "returns": {
-            "enum": ["void", "frame", "noreturn"],
-            "description": "void: the entry restores its frame; frame: it restores the frame returned in a0; "
-            "noreturn: the handler never returns (it leaves through the exit routine)",
+    }
+
+
+def _handler(description: str, args: list[str], *, tables: bool = True) -> dict[str, Any]:
+    """A handler block; ``tables``: the handler may dispatch through tables (the main entry's)."""
+
+    def table(what: str, default: str) -> dict[str, Any]:
+        node = _SYMBOL | {"description": f"array of handler pointers for {what}"}
+        return node | {"default": default} if tables else node
+
+    return {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["symbol"],
+        "description": description,
+        "properties": {
+            "symbol": _SYMBOL | {"description": "the handler's symbol"},
+            "dispatch": {
+                "type": "object",
+                "additionalProperties": False,
+                "required": ["interrupts", "exceptions"],
+                "description": "call through handler tables indexed by the cause (bounds-checked); "
+                "causes past a table go to symbol",
+                "properties": {
+                    "interrupt_table": table("interrupts", "{prefix}interrupt_handlers"),
+                    "exception_table": table("exceptions", "{prefix}exception_handlers"),
+                    "interrupts": {"type": "integer", "minimum": 0, "maximum": 2047, "description": "entries"},
+                    "exceptions": {"type": "integer", "minimum": 0, "maximum": 2047, "description": "entries"},
+                },
+            },
+            "returns": {
+                "enum": ["void", "frame", "noreturn"],
+                "description": "void: the entry restores its frame; frame: it restores the frame returned in a0; "
+                "noreturn: the handler never returns (it leaves through the exit routine)",
+                "default": "void",
+            },
+            "args": {
+                "type": "array",
+                "items": {"enum": ["frame", "cause"]},
+                "description": "what a0, a1, ... hold at the call (the frame address, the cause register)",
+                "default": args,
+            },
         },
-        "args": {
-            "type": "array",
-            "items": {"enum": ["frame", "cause"]},
-            "description": "what a0, a1, ... hold at the call (the frame address, the cause register)",
-        },
-    },
-}
+    }
+
 
 SCHEMA: dict[str, Any] = {
     "$schema": "https://json-schema.org/draft/2020-12/schema",
@@ -83,41 +124,66 @@ SCHEMA: dict[str, Any] = {
     "properties": {
         "$schema": {"type": "string", "description": "URL or path of this JSON Schema, for editors; ignored."},
         "isrgen": {"const": 1, "description": "spec format version"},
-        "arch": {"const": "riscv64"},
+        "arch": {"const": "riscv64", "description": "target architecture: RV64 with the privileged architecture"},
         "mode": {
             "enum": ["supervisor", "machine"],
             "description": "trap into S-mode (s-CSRs, sret) or M-mode (m-CSRs, mret)",
+            "default": "supervisor",
         },
         "symbols": {
             "type": "object",
             "additionalProperties": False,
+            "description": "names of the generated symbols; patterns may use {prefix}",
             "properties": {
-                "prefix": {"type": "string", "description": "prefix of every generated symbol"},
-                "entry": _SYMBOL | {"description": "the trap entry (stvec target in direct mode)"},
-                "exit": _SYMBOL | {"description": "restores a frame (a0 = frame) and returns from the trap"},
-                "vector": _SYMBOL | {"description": "the vector table (stvec base in vectored mode)"},
+                "prefix": {"type": "string", "description": "prefix of every generated symbol", "default": "trap_"},
+                "entry": _SYMBOL
+                | {"description": "the trap entry (stvec target in direct mode)", "default": "{prefix}entry"},
+                "exit": _SYMBOL
+                | {
+                    "description": "restores a frame (a0 = frame) and returns from the trap",
+                    "default": "{prefix}return",
+                },
+                "vector": _SYMBOL
+                | {"description": "the vector table (stvec base in vectored mode)", "default": "{prefix}vector"},
             },
         },
         "sections": {
             "type": "object",
             "additionalProperties": False,
+            "description": "where the entry code goes",
             "properties": {
-                "code": {"type": "string", "description": "section of the entry code, emitted as \"ax\""},
-                "align": {"type": "integer", "minimum": 4, "description": "alignment of the stvec base"},
+                "code": {
+                    "type": "string",
+                    "description": 'section of the entry code, emitted as "ax"',
+                    "default": ".text.trap",
+                },
+                "align": {
+                    "type": "integer",
+                    "minimum": 4,
+                    "description": "alignment of the stvec base (priv 4.1.2: at least 4)",
+                    "default": 4,
+                },
             },
         },
         "vector": {
             "type": "object",
             "additionalProperties": False,
+            "description": "stvec MODE and, in vectored mode, the interrupt slots",
             "properties": {
-                "mode": {"enum": ["direct", "vectored"], "description": "stvec MODE (priv 4.1.2)"},
-                "slots": {"type": "integer", "minimum": 1, "maximum": 64,
-                          "description": "vectored: 4-byte jump slots, one per interrupt cause"},
+                "mode": {"enum": ["direct", "vectored"], "description": "stvec MODE (priv 4.1.2)", "default": "direct"},
+                "slots": {
+                    "type": "integer",
+                    "minimum": 1,
+                    "maximum": 64,
+                    "description": "vectored: 4-byte jump slots, one per interrupt cause",
+                    "default": 16,
+                },
                 "interrupts": {
                     "type": "object",
                     "description": "vectored: interrupt cause number -> symbol its slot jumps to "
                     "(not with kernel_switch: every slot jumps to the user entry)",
                     "additionalProperties": {"type": "string"},
+                    "default": {},
                 },
             },
         },
@@ -125,6 +191,7 @@ SCHEMA: dict[str, Any] = {
             "type": "object",
             "additionalProperties": False,
             "required": ["protocol"],
+            "description": "how the trap entry finds a kernel stack (or frame)",
             "properties": {
                 "protocol": {
                     "enum": ["scratch_sp", "thread_pointer", "kernel_switch"],
@@ -132,10 +199,18 @@ SCHEMA: dict[str, Any] = {
                     "sscratch = tp in U-mode, 0 in S-mode, stacks at offsets from tp; kernel_switch: the "
                     "kernel switches stvec between a user entry and a kernel entry itself",
                 },
-                "kernel_sp_offset": {"type": "integer", "minimum": 0, "maximum": 2040,
-                                     "description": "thread_pointer: kernel sp at tp+n"},
-                "user_sp_offset": {"type": "integer", "minimum": 0, "maximum": 2040,
-                                   "description": "thread_pointer: user sp parked at tp+n"},
+                "kernel_sp_offset": {
+                    "type": "integer",
+                    "minimum": 0,
+                    "maximum": 2040,
+                    "description": "thread_pointer: kernel sp at tp+n",
+                },
+                "user_sp_offset": {
+                    "type": "integer",
+                    "minimum": 0,
+                    "maximum": 2040,
+                    "description": "thread_pointer: user sp parked at tp+n",
+                },
             },
         },
         "trampoline": {
@@ -144,14 +219,21 @@ SCHEMA: dict[str, Any] = {
             "required": ["address", "frame_address"],
             "description": "kernel_switch: user entry/exit in one page mapped at the same address everywhere",
             "properties": {
-                "section": {"type": "string", "description": "the trampoline's own section"},
+                "section": {"type": "string", "description": "the trampoline's own section", "default": "trampsec"},
                 "address": {"type": "integer", "minimum": 0, "description": "virtual address of the page"},
-                "frame_address": {"type": "integer", "minimum": 0,
-                                  "description": "fixed virtual address of the per-process frame"},
-                "page_size": {"type": "integer", "description": "the page the section must fit in"},
-                "userret": _SYMBOL | {"description": "userret(satp): switch to the user space and sret"},
-                "link_check": {"type": "boolean", "description": "a relocation that fails the link if "
-                               "the output section outgrows its page"},
+                "frame_address": {
+                    "type": "integer",
+                    "minimum": 0,
+                    "description": "fixed virtual address of the per-process frame",
+                },
+                "page_size": {"type": "integer", "description": "the page the section must fit in", "default": 4096},
+                "userret": _SYMBOL
+                | {"description": "userret(satp): switch to the user space and sret", "default": "{prefix}userret"},
+                "link_check": {
+                    "type": "boolean",
+                    "description": "a relocation that fails the link if the output section outgrows its page",
+                    "default": True,
+                },
             },
         },
         "kernel_entry": {
@@ -160,14 +242,20 @@ SCHEMA: dict[str, Any] = {
             "required": ["symbol", "frame", "handler"],
             "description": "kernel_switch: the entry used while the kernel runs",
             "properties": {
-                "symbol": _SYMBOL,
-                "frame": _FRAME,
-                "handler": _HANDLER,
-                "no_restore": {"type": "array", "items": _REG, "description": "saved but not restored"},
+                "symbol": _SYMBOL | {"description": "the entry stvec points at while the kernel runs"},
+                "frame": _frame("the frame of a trap taken in the kernel", "{prefix}kernel_frame"),
+                "handler": _handler(
+                    "the C function the kernel entry calls (no handler tables)", ["frame"], tables=False
+                ),
+                "no_restore": {"type": "array", "items": _REG, "description": "saved but not restored", "default": []},
             },
         },
-        "frame": _FRAME,
-        "handler": _HANDLER,
+        "frame": _frame("the frame the trap entry stores", "{prefix}frame"),
+        "handler": _handler(
+            "the C function the trap entry calls (kernel_switch: the one the user entry jumps to; its args "
+            "default to none there)",
+            ["frame"],
+        ),
         "syscall": {
             "type": "object",
             "additionalProperties": False,
@@ -184,17 +272,45 @@ SCHEMA: dict[str, Any] = {
         "entry": {
             "type": "object",
             "additionalProperties": False,
+            "description": "what the entry does besides saving and restoring",
             "properties": {
-                "clear_registers": {"type": "boolean", "description": "zero user values after saving them"},
-                "gp_reload": {"type": ["string", "boolean"],
-                              "description": "reload gp from this symbol (true: __global_pointer$) on U entry"},
-                "clear_status": {"type": "array", "items": {"enum": list(STATUS_BITS)},
-                                 "description": "status bits cleared on entry, after saving it"},
-                "clear_reservation": {"type": "boolean", "description": "sc to a dummy slot before returning"},
-                "no_restore": {"type": "array", "items": _REG,
-                               "description": "saved, not restored on a return to the kernel (tp = hart id)"},
-                "cfi": {"type": "boolean", "description": "emit CFI so debuggers unwind into the trapped code"},
-                "compressed": {"type": "boolean", "description": "allow RVC instructions in the entry"},
+                "clear_registers": {
+                    "type": "boolean",
+                    "description": "zero user values after saving them",
+                    "default": False,
+                },
+                "gp_reload": {
+                    "type": ["string", "boolean"],
+                    "description": "reload gp from this symbol (true: __global_pointer$) on U entry",
+                    "default": False,
+                },
+                "clear_status": {
+                    "type": "array",
+                    "items": {"enum": list(STATUS_BITS)},
+                    "description": "status bits cleared on entry, after saving it",
+                    "default": [],
+                },
+                "clear_reservation": {
+                    "type": "boolean",
+                    "description": "sc to a dummy slot before returning",
+                    "default": False,
+                },
+                "no_restore": {
+                    "type": "array",
+                    "items": _REG,
+                    "description": "saved, not restored on a return to the kernel (tp = hart id)",
+                    "default": [],
+                },
+                "cfi": {
+                    "type": "boolean",
+                    "description": "emit CFI so debuggers unwind into the trapped code",
+                    "default": True,
+                },
+                "compressed": {
+                    "type": "boolean",
+                    "description": "allow RVC instructions in the entry",
+                    "default": False,
+                },
             },
         },
         "machine_timer": {
@@ -202,21 +318,51 @@ SCHEMA: dict[str, Any] = {
             "additionalProperties": False,
             "description": "an M-mode timer entry that re-arms mtimecmp and forwards the tick to S-mode",
             "properties": {
-                "symbol": _SYMBOL | {"description": "the entry (mtvec, direct mode)"},
-                "mtimecmp_offset": {"type": "integer", "minimum": 24, "maximum": 2040,
-                                    "description": "where the scratch area (at mscratch) holds mtimecmp's address"},
-                "interval_offset": {"type": "integer", "minimum": 24, "maximum": 2040,
-                                    "description": "where the scratch area holds the interval in timer ticks"},
-                "forward": {"enum": ["ssip", "stip"],
-                            "description": "raise a supervisor software (sip.SSIP) or timer (mip.STIP) interrupt"},
+                "symbol": _SYMBOL | {"description": "the entry (mtvec, direct mode)", "default": "{prefix}timervec"},
+                "mtimecmp_offset": {
+                    "type": "integer",
+                    "minimum": 24,
+                    "maximum": 2040,
+                    "description": "where the scratch area (at mscratch) holds mtimecmp's address",
+                    "default": 24,
+                },
+                "interval_offset": {
+                    "type": "integer",
+                    "minimum": 24,
+                    "maximum": 2040,
+                    "description": "where the scratch area holds the interval in timer ticks",
+                    "default": 32,
+                },
+                "forward": {
+                    "enum": ["ssip", "stip"],
+                    "description": "raise a supervisor software (sip.SSIP) or timer (mip.STIP) interrupt",
+                    "default": "ssip",
+                },
             },
         },
         "outputs": {
             "type": "object",
             "additionalProperties": False,
             "description": "backend -> file name",
-            "properties": {"gas": {"type": "string"}, "c": {"type": "string"}, "rust": {"type": "string"},
-                           "gdb": {"type": "string"}},
+            "default": {"gas": "trap.S", "c": "trap.h"},
+            "properties": {
+                "gas": {"type": "string", "description": "the assembly (GNU as)"},
+                "c": {"type": "string", "description": "the C header: frame structs, stvec value, prototypes"},
+                "rust": {"type": "string", "description": "the Rust module: global_asm! and #[repr(C)] structs"},
+                "gdb": {"type": "string", "description": "the gdb Python script: frame printer and unwinder"},
+            },
         },
     },
 }
+
+
+def _editor_schema() -> dict[str, Any]:
+    schema = copy.deepcopy(SCHEMA)
+    frames = [schema["properties"]["frame"], schema["properties"]["kernel_entry"]["properties"]["frame"]]
+    for frame in frames:
+        frame["properties"]["layout"]["items"]["oneOf"][0] = {"enum": _SLOT_NAMES, "description": _SLOT_TEXT}
+    return schema
+
+
+#: :data:`SCHEMA` with the frame slots' names as an enum (what ``isrgen schema`` prints)
+EDITOR_SCHEMA: dict[str, Any] = _editor_schema()

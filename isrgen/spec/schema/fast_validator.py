@@ -266,28 +266,145 @@ def validate_https___isrgen_invalid_schema_spec_1_json(data, custom_formats={}, 
                         if data__frame__layout_len < 1:
                             raise JsonSchemaValueException("" + (name_prefix or "data") + ".frame.layout must contain at least 1 items")
                         for data__frame__layout_x, data__frame__layout_item in enumerate(data__frame__layout):
-                            data__frame__layout_item_one_of_count1 = 0
-                            if data__frame__layout_item_one_of_count1 < 2:
-                                try:
-                                    if not isinstance(data__frame__layout_item, (str)):
-                                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".frame.layout[{data__frame__layout_x}]".format(**locals()) + " must be string")
-                                    data__frame__layout_item_one_of_count1 += 1
-                                except (JsonSchemaValueException, JsonSchemaValuesException): pass
-                            if data__frame__layout_item_one_of_count1 < 2:
-                                try:
-                                    if not isinstance(data__frame__layout_item, (dict)):
-                                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".frame.layout[{data__frame__layout_x}]".format(**locals()) + " must be object")
-                                    data__frame__layout_item_is_dict = isinstance(data__frame__layout_item, dict)
-                                    if data__frame__layout_item_is_dict:
-                                        data__frame__layout_item_len = len(data__frame__layout_item)
-                                        if data__frame__layout_item_len < 1:
-                                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".frame.layout[{data__frame__layout_x}]".format(**locals()) + " must contain at least 1 properties")
-                                        if data__frame__layout_item_len > 1:
-                                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".frame.layout[{data__frame__layout_x}]".format(**locals()) + " must contain less than or equal to 1 properties")
-                                    data__frame__layout_item_one_of_count1 += 1
-                                except (JsonSchemaValueException, JsonSchemaValuesException): pass
-                            if data__frame__layout_item_one_of_count1 != 1:
-                                raise JsonSchemaValueException("" + (name_prefix or "data") + ".frame.layout[{data__frame__layout_x}]".format(**locals()) + " must be valid exactly by one definition")
+                            try:
+                                if not isinstance(data__frame__layout_item, (str)):
+                                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".frame.layout[{data__frame__layout_x}]".format(**locals()) + " must be string")
+                            except (JsonSchemaValueException, JsonSchemaValuesException):
+                                if not isinstance(data__frame__layout_item, (dict)):
+                                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".frame.layout[{data__frame__layout_x}]".format(**locals()) + " must be object")
+                                data__frame__layout_item_is_dict = isinstance(data__frame__layout_item, dict)
+                                if data__frame__layout_item_is_dict:
+                                    data__frame__layout_item_len = len(data__frame__layout_item)
+                                    if data__frame__layout_item_len < 1:
+                                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".frame.layout[{data__frame__layout_x}]".format(**locals()) + " must contain at least 1 properties")
+                                    if data__frame__layout_item_len > 1:
+                                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".frame.layout[{data__frame__layout_x}]".format(**locals()) + " must contain less than or equal to 1 properties")
+                                    data__frame__layout_item_keys = set(data__frame__layout_item.keys())
+                                    if "rax" in data__frame__layout_item_keys:
+                                        data__frame__layout_item_keys.remove("rax")
+                                        data__frame__layout_item__rax = data__frame__layout_item["rax"]
+                                    if "rbx" in data__frame__layout_item_keys:
+                                        data__frame__layout_item_keys.remove("rbx")
+                                        data__frame__layout_item__rbx = data__frame__layout_item["rbx"]
+                                    if "rcx" in data__frame__layout_item_keys:
+                                        data__frame__layout_item_keys.remove("rcx")
+                                        data__frame__layout_item__rcx = data__frame__layout_item["rcx"]
+                                    if "rdx" in data__frame__layout_item_keys:
+                                        data__frame__layout_item_keys.remove("rdx")
+                                        data__frame__layout_item__rdx = data__frame__layout_item["rdx"]
+                                    if "rsi" in data__frame__layout_item_keys:
+                                        data__frame__layout_item_keys.remove("rsi")
+                                        data__frame__layout_item__rsi = data__frame__layout_item["rsi"]
+                                    if "rdi" in data__frame__layout_item_keys:
+                                        data__frame__layout_item_keys.remove("rdi")
+                                        data__frame__layout_item__rdi = data__frame__layout_item["rdi"]
+                                    if "rbp" in data__frame__layout_item_keys:
+                                        data__frame__layout_item_keys.remove("rbp")
+                                        data__frame__layout_item__rbp = data__frame__layout_item["rbp"]
+                                    if "r8" in data__frame__layout_item_keys:
+                                        data__frame__layout_item_keys.remove("r8")
+                                        data__frame__layout_item__r8 = data__frame__layout_item["r8"]
+                                    if "r9" in data__frame__layout_item_keys:
+                                        data__frame__layout_item_keys.remove("r9")
+                                        data__frame__layout_item__r9 = data__frame__layout_item["r9"]
+                                    if "r10" in data__frame__layout_item_keys:
+                                        data__frame__layout_item_keys.remove("r10")
+                                        data__frame__layout_item__r10 = data__frame__layout_item["r10"]
+                                    if "r11" in data__frame__layout_item_keys:
+                                        data__frame__layout_item_keys.remove("r11")
+                                        data__frame__layout_item__r11 = data__frame__layout_item["r11"]
+                                    if "r12" in data__frame__layout_item_keys:
+                                        data__frame__layout_item_keys.remove("r12")
+                                        data__frame__layout_item__r12 = data__frame__layout_item["r12"]
+                                    if "r13" in data__frame__layout_item_keys:
+                                        data__frame__layout_item_keys.remove("r13")
+                                        data__frame__layout_item__r13 = data__frame__layout_item["r13"]
+                                    if "r14" in data__frame__layout_item_keys:
+                                        data__frame__layout_item_keys.remove("r14")
+                                        data__frame__layout_item__r14 = data__frame__layout_item["r14"]
+                                    if "r15" in data__frame__layout_item_keys:
+                                        data__frame__layout_item_keys.remove("r15")
+                                        data__frame__layout_item__r15 = data__frame__layout_item["r15"]
+                                    if "eax" in data__frame__layout_item_keys:
+                                        data__frame__layout_item_keys.remove("eax")
+                                        data__frame__layout_item__eax = data__frame__layout_item["eax"]
+                                    if "ebx" in data__frame__layout_item_keys:
+                                        data__frame__layout_item_keys.remove("ebx")
+                                        data__frame__layout_item__ebx = data__frame__layout_item["ebx"]
+                                    if "ecx" in data__frame__layout_item_keys:
+                                        data__frame__layout_item_keys.remove("ecx")
+                                        data__frame__layout_item__ecx = data__frame__layout_item["ecx"]
+                                    if "edx" in data__frame__layout_item_keys:
+                                        data__frame__layout_item_keys.remove("edx")
+                                        data__frame__layout_item__edx = data__frame__layout_item["edx"]
+                                    if "esi" in data__frame__layout_item_keys:
+                                        data__frame__layout_item_keys.remove("esi")
+                                        data__frame__layout_item__esi = data__frame__layout_item["esi"]
+                                    if "edi" in data__frame__layout_item_keys:
+                                        data__frame__layout_item_keys.remove("edi")
+                                        data__frame__layout_item__edi = data__frame__layout_item["edi"]
+                                    if "ebp" in data__frame__layout_item_keys:
+                                        data__frame__layout_item_keys.remove("ebp")
+                                        data__frame__layout_item__ebp = data__frame__layout_item["ebp"]
+                                    if "ds" in data__frame__layout_item_keys:
+                                        data__frame__layout_item_keys.remove("ds")
+                                        data__frame__layout_item__ds = data__frame__layout_item["ds"]
+                                    if "es" in data__frame__layout_item_keys:
+                                        data__frame__layout_item_keys.remove("es")
+                                        data__frame__layout_item__es = data__frame__layout_item["es"]
+                                    if "fs" in data__frame__layout_item_keys:
+                                        data__frame__layout_item_keys.remove("fs")
+                                        data__frame__layout_item__fs = data__frame__layout_item["fs"]
+                                    if "gs" in data__frame__layout_item_keys:
+                                        data__frame__layout_item_keys.remove("gs")
+                                        data__frame__layout_item__gs = data__frame__layout_item["gs"]
+                                    if "pushal" in data__frame__layout_item_keys:
+                                        data__frame__layout_item_keys.remove("pushal")
+                                        data__frame__layout_item__pushal = data__frame__layout_item["pushal"]
+                                    if "pad" in data__frame__layout_item_keys:
+                                        data__frame__layout_item_keys.remove("pad")
+                                        data__frame__layout_item__pad = data__frame__layout_item["pad"]
+                                    if "simd_area" in data__frame__layout_item_keys:
+                                        data__frame__layout_item_keys.remove("simd_area")
+                                        data__frame__layout_item__simdarea = data__frame__layout_item["simd_area"]
+                                    if "vector" in data__frame__layout_item_keys:
+                                        data__frame__layout_item_keys.remove("vector")
+                                        data__frame__layout_item__vector = data__frame__layout_item["vector"]
+                                    if "error_code" in data__frame__layout_item_keys:
+                                        data__frame__layout_item_keys.remove("error_code")
+                                        data__frame__layout_item__errorcode = data__frame__layout_item["error_code"]
+                                    if "frame_pointer" in data__frame__layout_item_keys:
+                                        data__frame__layout_item_keys.remove("frame_pointer")
+                                        data__frame__layout_item__framepointer = data__frame__layout_item["frame_pointer"]
+                                    if "rip" in data__frame__layout_item_keys:
+                                        data__frame__layout_item_keys.remove("rip")
+                                        data__frame__layout_item__rip = data__frame__layout_item["rip"]
+                                    if "cs" in data__frame__layout_item_keys:
+                                        data__frame__layout_item_keys.remove("cs")
+                                        data__frame__layout_item__cs = data__frame__layout_item["cs"]
+                                    if "rflags" in data__frame__layout_item_keys:
+                                        data__frame__layout_item_keys.remove("rflags")
+                                        data__frame__layout_item__rflags = data__frame__layout_item["rflags"]
+                                    if "rsp" in data__frame__layout_item_keys:
+                                        data__frame__layout_item_keys.remove("rsp")
+                                        data__frame__layout_item__rsp = data__frame__layout_item["rsp"]
+                                    if "ss" in data__frame__layout_item_keys:
+                                        data__frame__layout_item_keys.remove("ss")
+                                        data__frame__layout_item__ss = data__frame__layout_item["ss"]
+                                    if "eip" in data__frame__layout_item_keys:
+                                        data__frame__layout_item_keys.remove("eip")
+                                        data__frame__layout_item__eip = data__frame__layout_item["eip"]
+                                    if "eflags" in data__frame__layout_item_keys:
+                                        data__frame__layout_item_keys.remove("eflags")
+                                        data__frame__layout_item__eflags = data__frame__layout_item["eflags"]
+                                    if "esp" in data__frame__layout_item_keys:
+                                        data__frame__layout_item_keys.remove("esp")
+                                        data__frame__layout_item__esp = data__frame__layout_item["esp"]
+                                    if data__frame__layout_item_keys:
+                                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".frame.layout[{data__frame__layout_x}]".format(**locals()) + " must not contain "+str(data__frame__layout_item_keys)+" properties")
+                            else:
+                                if not (isinstance(data__frame__layout_item, str) and data__frame__layout_item == 'rax' or isinstance(data__frame__layout_item, str) and data__frame__layout_item == 'rbx' or isinstance(data__frame__layout_item, str) and data__frame__layout_item == 'rcx' or isinstance(data__frame__layout_item, str) and data__frame__layout_item == 'rdx' or isinstance(data__frame__layout_item, str) and data__frame__layout_item == 'rsi' or isinstance(data__frame__layout_item, str) and data__frame__layout_item == 'rdi' or isinstance(data__frame__layout_item, str) and data__frame__layout_item == 'rbp' or isinstance(data__frame__layout_item, str) and data__frame__layout_item == 'r8' or isinstance(data__frame__layout_item, str) and data__frame__layout_item == 'r9' or isinstance(data__frame__layout_item, str) and data__frame__layout_item == 'r10' or isinstance(data__frame__layout_item, str) and data__frame__layout_item == 'r11' or isinstance(data__frame__layout_item, str) and data__frame__layout_item == 'r12' or isinstance(data__frame__layout_item, str) and data__frame__layout_item == 'r13' or isinstance(data__frame__layout_item, str) and data__frame__layout_item == 'r14' or isinstance(data__frame__layout_item, str) and data__frame__layout_item == 'r15' or isinstance(data__frame__layout_item, str) and data__frame__layout_item == 'eax' or isinstance(data__frame__layout_item, str) and data__frame__layout_item == 'ebx' or isinstance(data__frame__layout_item, str) and data__frame__layout_item == 'ecx' or isinstance(data__frame__layout_item, str) and data__frame__layout_item == 'edx' or isinstance(data__frame__layout_item, str) and data__frame__layout_item == 'esi' or isinstance(data__frame__layout_item, str) and data__frame__layout_item == 'edi' or isinstance(data__frame__layout_item, str) and data__frame__layout_item == 'ebp' or isinstance(data__frame__layout_item, str) and data__frame__layout_item == 'ds' or isinstance(data__frame__layout_item, str) and data__frame__layout_item == 'es' or isinstance(data__frame__layout_item, str) and data__frame__layout_item == 'fs' or isinstance(data__frame__layout_item, str) and data__frame__layout_item == 'gs' or isinstance(data__frame__layout_item, str) and data__frame__layout_item == 'pushal' or isinstance(data__frame__layout_item, str) and data__frame__layout_item == 'pad' or isinstance(data__frame__layout_item, str) and data__frame__layout_item == 'simd_area' or isinstance(data__frame__layout_item, str) and data__frame__layout_item == 'vector' or isinstance(data__frame__layout_item, str) and data__frame__layout_item == 'error_code' or isinstance(data__frame__layout_item, str) and data__frame__layout_item == 'frame_pointer' or isinstance(data__frame__layout_item, str) and data__frame__layout_item == 'rip' or isinstance(data__frame__layout_item, str) and data__frame__layout_item == 'cs' or isinstance(data__frame__layout_item, str) and data__frame__layout_item == 'rflags' or isinstance(data__frame__layout_item, str) and data__frame__layout_item == 'rsp' or isinstance(data__frame__layout_item, str) and data__frame__layout_item == 'ss' or isinstance(data__frame__layout_item, str) and data__frame__layout_item == 'eip' or isinstance(data__frame__layout_item, str) and data__frame__layout_item == 'eflags' or isinstance(data__frame__layout_item, str) and data__frame__layout_item == 'esp'):
+                                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".frame.layout[{data__frame__layout_x}]".format(**locals()) + " must be one of ['rax', 'rbx', 'rcx', 'rdx', 'rsi', 'rdi', 'rbp', 'r8', 'r9', 'r10', 'r11', 'r12', 'r13', 'r14', 'r15', 'eax', 'ebx', 'ecx', 'edx', 'esi', 'edi', 'ebp', 'ds', 'es', 'fs', 'gs', 'pushal', 'pad', 'simd_area', 'vector', 'error_code', 'frame_pointer', 'rip', 'cs', 'rflags', 'rsp', 'ss', 'eip', 'eflags', 'esp']")
                 if "synthetic_error_code" in data__frame_keys:
                     data__frame_keys.remove("synthetic_error_code")
                     data__frame__syntheticerrorcode = data__frame["synthetic_error_code"]
@@ -774,8 +891,8 @@ def validate_https___isrgen_invalid_schema_spec_1_json(data, custom_formats={}, 
                     if data__syscall__restored_is_list:
                         data__syscall__restored_len = len(data__syscall__restored)
                         for data__syscall__restored_x, data__syscall__restored_item in enumerate(data__syscall__restored):
-                            if not isinstance(data__syscall__restored_item, (str)):
-                                raise JsonSchemaValueException("" + (name_prefix or "data") + ".syscall.restored[{data__syscall__restored_x}]".format(**locals()) + " must be string")
+                            if not (isinstance(data__syscall__restored_item, str) and data__syscall__restored_item == 'rax' or isinstance(data__syscall__restored_item, str) and data__syscall__restored_item == 'rbx' or isinstance(data__syscall__restored_item, str) and data__syscall__restored_item == 'rcx' or isinstance(data__syscall__restored_item, str) and data__syscall__restored_item == 'rdx' or isinstance(data__syscall__restored_item, str) and data__syscall__restored_item == 'rsi' or isinstance(data__syscall__restored_item, str) and data__syscall__restored_item == 'rdi' or isinstance(data__syscall__restored_item, str) and data__syscall__restored_item == 'rbp' or isinstance(data__syscall__restored_item, str) and data__syscall__restored_item == 'r8' or isinstance(data__syscall__restored_item, str) and data__syscall__restored_item == 'r9' or isinstance(data__syscall__restored_item, str) and data__syscall__restored_item == 'r10' or isinstance(data__syscall__restored_item, str) and data__syscall__restored_item == 'r11' or isinstance(data__syscall__restored_item, str) and data__syscall__restored_item == 'r12' or isinstance(data__syscall__restored_item, str) and data__syscall__restored_item == 'r13' or isinstance(data__syscall__restored_item, str) and data__syscall__restored_item == 'r14' or isinstance(data__syscall__restored_item, str) and data__syscall__restored_item == 'r15' or isinstance(data__syscall__restored_item, str) and data__syscall__restored_item == 'eax' or isinstance(data__syscall__restored_item, str) and data__syscall__restored_item == 'ebx' or isinstance(data__syscall__restored_item, str) and data__syscall__restored_item == 'ecx' or isinstance(data__syscall__restored_item, str) and data__syscall__restored_item == 'edx' or isinstance(data__syscall__restored_item, str) and data__syscall__restored_item == 'esi' or isinstance(data__syscall__restored_item, str) and data__syscall__restored_item == 'edi' or isinstance(data__syscall__restored_item, str) and data__syscall__restored_item == 'ebp'):
+                                raise JsonSchemaValueException("" + (name_prefix or "data") + ".syscall.restored[{data__syscall__restored_x}]".format(**locals()) + " must be one of ['rax', 'rbx', 'rcx', 'rdx', 'rsi', 'rdi', 'rbp', 'r8', 'r9', 'r10', 'r11', 'r12', 'r13', 'r14', 'r15', 'eax', 'ebx', 'ecx', 'edx', 'esi', 'edi', 'ebp']")
                 if data__syscall_keys:
                     raise JsonSchemaValueException("" + (name_prefix or "data") + ".syscall must not contain "+str(data__syscall_keys)+" properties")
         if "outputs" in data_keys:
@@ -819,26 +936,26 @@ def validate_https___isrgen_invalid_schema_spec_1_json(data, custom_formats={}, 
                 for data__vectors_x, data__vectors_item in enumerate(data__vectors):
                     if not isinstance(data__vectors_item, (dict)):
                         raise JsonSchemaValueException("" + (name_prefix or "data") + ".vectors[{data__vectors_x}]".format(**locals()) + " must be object")
-                    data__vectors_item_one_of_count2 = 0
-                    if data__vectors_item_one_of_count2 < 2:
+                    data__vectors_item_one_of_count1 = 0
+                    if data__vectors_item_one_of_count1 < 2:
                         try:
                             data__vectors_item_is_dict = isinstance(data__vectors_item, dict)
                             if data__vectors_item_is_dict:
                                 data__vectors_item__missing_keys = set(['vector']) - data__vectors_item.keys()
                                 if data__vectors_item__missing_keys:
                                     raise JsonSchemaValueException("" + (name_prefix or "data") + ".vectors[{data__vectors_x}]".format(**locals()) + " must contain ")
-                            data__vectors_item_one_of_count2 += 1
+                            data__vectors_item_one_of_count1 += 1
                         except (JsonSchemaValueException, JsonSchemaValuesException): pass
-                    if data__vectors_item_one_of_count2 < 2:
+                    if data__vectors_item_one_of_count1 < 2:
                         try:
                             data__vectors_item_is_dict = isinstance(data__vectors_item, dict)
                             if data__vectors_item_is_dict:
                                 data__vectors_item__missing_keys = set(['range']) - data__vectors_item.keys()
                                 if data__vectors_item__missing_keys:
                                     raise JsonSchemaValueException("" + (name_prefix or "data") + ".vectors[{data__vectors_x}]".format(**locals()) + " must contain ")
-                            data__vectors_item_one_of_count2 += 1
+                            data__vectors_item_one_of_count1 += 1
                         except (JsonSchemaValueException, JsonSchemaValuesException): pass
-                    if data__vectors_item_one_of_count2 != 1:
+                    if data__vectors_item_one_of_count1 != 1:
                         raise JsonSchemaValueException("" + (name_prefix or "data") + ".vectors[{data__vectors_x}]".format(**locals()) + " must be valid exactly by one definition")
                     data__vectors_item_is_dict = isinstance(data__vectors_item, dict)
                     if data__vectors_item_is_dict:
