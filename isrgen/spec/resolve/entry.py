@@ -18,6 +18,7 @@ from isrgen.model.spec import (
     Vector,
     default,
 )
+from isrgen.spec.resolve.machine_values import marker_value
 from isrgen.spec.resolve.option_paths import OptionPaths
 from isrgen.spec.yamlsource import Path
 
@@ -109,7 +110,7 @@ class EntryResolver(OptionPaths):
         return Syscall(
             entry=entry_sym or "invalid",
             handler=handler,
-            marker=raw.get("marker", default(Syscall, "marker")),
+            marker=marker_value(raw.get("marker", default(Syscall, "marker"))) or 0,
             kernel_stack_gs=raw.get("kernel_stack_gs", default(Syscall, "kernel_stack_gs")),
             user_stack_gs=raw.get("user_stack_gs", default(Syscall, "user_stack_gs")),
             user_cs=raw.get("user_cs", default(Syscall, "user_cs")),

@@ -723,8 +723,8 @@ def validate_https___isrgen_invalid_schema_spec_1_json(data, custom_formats={}, 
                     if isinstance(data__syscall__marker, (int, float, Decimal)) and not isinstance(data__syscall__marker, bool):
                         if data__syscall__marker < -2147483648:
                             raise JsonSchemaValueException("" + (name_prefix or "data") + ".syscall.marker must be bigger than or equal to -2147483648")
-                        if data__syscall__marker > 2147483647:
-                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".syscall.marker must be smaller than or equal to 2147483647")
+                        if data__syscall__marker > 18446744073709551615:
+                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".syscall.marker must be smaller than or equal to 18446744073709551615")
                 if "kernel_stack_gs" in data__syscall_keys:
                     data__syscall_keys.remove("kernel_stack_gs")
                     data__syscall__kernelstackgs = data__syscall["kernel_stack_gs"]
