@@ -120,14 +120,16 @@ def c_header_view(ctx: GenerationContext, filename: str) -> CHeaderView:
     param = f"{struct} frame" if spec.handler.frame_arg == "value" else f"{struct} *frame"
     param += "".join(f", {uint} {arg}" for arg in spec.handler.args[1:])
     decls = [f"{ret}{h}({param});" for h in spec.handlers]
-    cr3 = ", uint64_t page_table_root" if spec.entry.exit_loads_cr3 else ""
+    # the root is a word-size argument: a uint64_t would take two cdecl stack slots on i386
+    exit_params = {"frame": f"{struct} *frame", "cr3": f"{uint} page_table_root"}
+    exit_args = ", ".join(exit_params[a] for a in spec.entry.exit_args)
     # local (non-exported) symbols get no declaration: nothing outside the object can use them
     vis = spec.symbols.visibility
     if vis.exit is SymbolVisibility.GLOBAL:
         if spec.entry.exit_frame is ExitFrame.STACK:  # entered with the stack pointer at the frame
             decls.append(f"void {spec.symbols.exit}(void);")
         else:
-            decls.append(f"{mp}NORETURN void {spec.symbols.exit}({struct} *frame{cr3});")
+            decls.append(f"{mp}NORETURN void {spec.symbols.exit}({exit_args});")
     decls.append(f"{mp}NORETURN void {spec.entry.halt}(void);")
     if spec.syscall is not None:
         decls.append(f"void {spec.syscall.entry}(void);")

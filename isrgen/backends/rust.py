@@ -193,9 +193,9 @@ def rust_view(ctx: GenerationContext) -> RustView:
     vis = spec.symbols.visibility
     if vis.exit is SymbolVisibility.GLOBAL:
         # exit_frame: stack is entered with the stack pointer at the frame (by `ret`), no argument
-        exit_args = "" if spec.entry.exit_frame is ExitFrame.STACK else f"frame: {ptr}"
-        if spec.entry.exit_loads_cr3 and exit_args:
-            exit_args += ", page_table_root: u64"
+        exit_params = {"frame": f"frame: {ptr}", "cr3": f"page_table_root: {word}"}
+        on_stack = spec.entry.exit_frame is ExitFrame.STACK
+        exit_args = "" if on_stack else ", ".join(exit_params[a] for a in spec.entry.exit_args)
         functions.append(f"pub fn {spec.symbols.exit}({exit_args}) -> !;")
     functions.append(f"pub fn {spec.entry.halt}() -> !;")
     if spec.syscall is not None:

@@ -345,8 +345,9 @@ class Entry:
     kernel_fault: KernelFault = KernelFault.RESUME
     #: symbol of the generated halt routine (clears registers, then halts forever)
     halt: str = "isr_halt"
-    #: the exit routine loads CR3 from its second argument when that is non-zero
-    exit_loads_cr3: bool = False
+    #: the exit routine's arguments in calling-convention order, by role: "frame" (the
+    #: frame to resume) and optionally "cr3" (a page-table root loaded when non-zero)
+    exit_args: tuple[str, ...] = ("frame",)
     #: segment registers loaded with ``data_selector`` after saving (i386 kernels)
     data_segments: tuple[str, ...] = ()
     data_selector: int = 0x10
@@ -356,6 +357,11 @@ class Entry:
     #: i386: the layout saves ds only; on exit every other register in ``data_segments``
     #: gets the saved ds value too (JamesM's tutorial kernel and its many descendants)
     segments_from_ds: bool = False
+
+    @property
+    def exit_loads_cr3(self) -> bool:
+        """Whether the exit routine takes a page-table root (and loads CR3 when it is non-zero)."""
+        return "cr3" in self.exit_args
 
     def restored_from_ds(self, saved: frozenset[str] | set[str]) -> tuple[str, ...]:
         """Data segments the exit path loads from the restored ds (those not saved themselves)."""

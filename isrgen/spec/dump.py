@@ -204,7 +204,7 @@ def _entry_data(spec: Spec) -> dict[str, Any]:
         "endbr64": e.endbr64,
         "kernel_fault": str(e.kernel_fault),
         "halt": e.halt,
-        "exit_loads_cr3": e.exit_loads_cr3,
+        "exit_args": list(e.exit_args),
         "exit_frame": str(e.exit_frame),
     }
     if e.data_segments:

@@ -46,6 +46,7 @@ class EntryResolver(OptionPaths):
         exit_frame = ExitFrame(self.get("entry", "exit_frame", str(default(Entry, "exit_frame")), str))
         if exit_frame is ExitFrame.STACK and flags["exit_loads_cr3"]:
             self.err(("entry", "exit_frame"), "exit_frame: stack takes no arguments, so it cannot load CR3 from one")
+        exit_args = self.exit_args(exit_frame, flags["exit_loads_cr3"])
         return Entry(
             exit_frame=exit_frame,
             swapgs=flags["swapgs"],
@@ -53,12 +54,33 @@ class EntryResolver(OptionPaths):
             endbr64=flags["endbr64"],
             kernel_fault=kernel_fault,
             halt=halt,
-            exit_loads_cr3=flags["exit_loads_cr3"],
+            exit_args=exit_args,
             data_segments=data_segments,
             data_selector=data_selector,
             source=self.src(("entry",)),
             segments_from_ds=flags["segments_from_ds"],
         )
+
+    def exit_args(self, exit_frame: ExitFrame, loads_cr3: bool) -> tuple[str, ...]:
+        """``entry.exit_args``: the exit routine's arguments by role, in order (``exit_loads_cr3:
+        true`` is the older spelling of ``[frame, cr3]``)."""
+        path: Path = ("entry", "exit_args")
+        plain: tuple[str, ...] = default(Entry, "exit_args")
+        if "exit_args" not in self.block("entry"):
+            return (*plain, "cr3") if loads_cr3 else plain
+        args = tuple(self.get("entry", "exit_args", [], list))
+        if not self.ok(path):
+            return plain
+        if loads_cr3:
+            self.err(("entry", "exit_loads_cr3"), "give exit_args or exit_loads_cr3, not both", at_key=True)
+        for i, arg in enumerate(args):
+            if arg in args[:i]:
+                self.err(path + (i,), f"{arg!r} is listed twice in exit_args")
+        if "frame" not in args:
+            self.err(path, "exit_args must include 'frame': the exit routine resumes the frame it is given")
+        if exit_frame is ExitFrame.STACK:
+            self.err(path, "exit_frame: stack takes no arguments (the stack pointer is at the frame)", at_key=True)
+        return args
 
     def simd(self) -> Simd:
         mask = self.get("simd", "xsave_mask", 0x3, int)

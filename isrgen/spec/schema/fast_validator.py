@@ -369,6 +369,21 @@ def validate_https___isrgen_invalid_schema_spec_1_json(data, custom_formats={}, 
                     data__entry__exitloadscr3 = data__entry["exit_loads_cr3"]
                     if not isinstance(data__entry__exitloadscr3, (bool)):
                         raise JsonSchemaValueException("" + (name_prefix or "data") + ".entry.exit_loads_cr3 must be boolean")
+                if "exit_args" in data__entry_keys:
+                    data__entry_keys.remove("exit_args")
+                    data__entry__exitargs = data__entry["exit_args"]
+                    if not isinstance(data__entry__exitargs, (list, tuple)):
+                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".entry.exit_args must be array")
+                    data__entry__exitargs_is_list = isinstance(data__entry__exitargs, (list, tuple))
+                    if data__entry__exitargs_is_list:
+                        data__entry__exitargs_len = len(data__entry__exitargs)
+                        if data__entry__exitargs_len < 1:
+                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".entry.exit_args must contain at least 1 items")
+                        if data__entry__exitargs_len > 2:
+                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".entry.exit_args must contain less than or equal to 2 items")
+                        for data__entry__exitargs_x, data__entry__exitargs_item in enumerate(data__entry__exitargs):
+                            if not (isinstance(data__entry__exitargs_item, str) and data__entry__exitargs_item == 'frame' or isinstance(data__entry__exitargs_item, str) and data__entry__exitargs_item == 'cr3'):
+                                raise JsonSchemaValueException("" + (name_prefix or "data") + ".entry.exit_args[{data__entry__exitargs_x}]".format(**locals()) + " must be one of ['frame', 'cr3']")
                 if "data_segments" in data__entry_keys:
                     data__entry_keys.remove("data_segments")
                     data__entry__datasegments = data__entry["data_segments"]

@@ -467,6 +467,15 @@ class MachineProverBase(ABC, Generic[EmuT, StopT]):
         ``address`` on it: with ESP/RSP at the frame when ``on_stack``, else with the
         frame and the page-table root ``root`` as its arguments."""
 
+    def exit_arguments(self, frame: int, root: int) -> tuple[tuple[int, ...], str]:
+        """The exit routine's arguments in ``entry.exit_args`` order (a root the routine
+        does not take follows them, where it must be ignored), and how the call reads."""
+        args = self.spec.entry.exit_args
+        values = {"frame": frame, "cr3": root}
+        shown = {"frame": "frame", "cr3": f"{root:#x}"}
+        order = args if "cr3" in args else (*args, "cr3")
+        return tuple(values[a] for a in order), ", ".join(shown[a] for a in order)
+
     def exit_routine(self, cr3: int) -> None:
         """Call the exit routine on a frame built by hand (a new thread's first switch);
         ``cr3`` is its second argument (a page-table root, 0 = keep)."""

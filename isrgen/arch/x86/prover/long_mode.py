@@ -28,7 +28,7 @@ instructions that produce it:
   zero and interrupts off (the halt routine is also called directly).
 - SIMD policies: the frame's ``simd_area`` slot is 0 or an aligned area holding the
   interrupted XMM registers, and the XMM registers are restored on return.
-- ``entry.exit_loads_cr3``: the exit routine loads CR3 from its second argument
+- ``entry.exit_args``: the exit routine loads CR3 from its ``cr3`` argument
   when it is non-zero, and never otherwise.
 - ``syscall:``: SYSCALL reaches the handler on the kernel stack and GS with the
   frame the model describes; ``sysretq`` returns the restored registers, zeroes
@@ -365,9 +365,9 @@ class MachineProver(MachineProverBase[emulate.Emulator, emulate.Stop]):
         for f in self.layout.fields:
             self.emu.write_u64(frame + f.offset, values.get(f.role, 0))
         scratch = {r: self.rng.getrandbits(64) for r in emulate.GPRS}
-        scratch["rdi"] = frame
-        scratch["rsi"] = root
-        what = f"{name}(frame, {root:#x})"
+        args, shown = self.exit_arguments(frame, root)
+        scratch.update(zip(("rdi", "rsi"), args, strict=True))  # SysV ABI 3.2.3
+        what = f"{name}({shown})"
         if on_stack:
             scratch["rdi"] = self.rng.getrandbits(64)  # no argument: the frame is where rsp points
             what = f"{name} with rsp = frame (exit_frame: stack)"
