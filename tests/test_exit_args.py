@@ -158,3 +158,10 @@ def test_bad_exit_args_are_located(tmp_path: Path, entry: str, line: int, col: i
     assert proc.returncode == 1 and "Traceback" not in proc.stderr and not (tmp_path / "out").exists()
     head = f"{spec}:{line}:{col}: error: "
     assert any(ln.startswith(head) and message in ln for ln in proc.stderr.splitlines()), proc.stderr
+
+
+def test_dump_loads_back_equal() -> None:
+    from isrgen.spec.dump import dump_spec
+
+    spec = load_x86(EXAMPLE)
+    assert isrgen.loads_spec(dump_spec(spec), "again.yaml") == spec

@@ -425,6 +425,16 @@ class Syscall:
     #: loader picks the architecture's ``syscall_restored`` that the frame saves.
     restored: tuple[str, ...] = ()
     source: SourceRef = _src()
+    #: the kernel stack top and the user-RSP scratch slot at fixed addresses instead of
+    #: GS-relative: each a data symbol (reached RIP-relative) or an absolute address.
+    #: Both or neither; with them the entry needs no swapgs (a single-CPU kernel).
+    kernel_stack: str | int | None = None
+    user_stack: str | int | None = None
+
+    @property
+    def fixed_stack_slots(self) -> bool:
+        """Whether the entry finds its stack at fixed addresses rather than through GS."""
+        return self.kernel_stack is not None
 
 
 @attrs.frozen

@@ -24,7 +24,7 @@ from typing import Any
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
-from isrgen.model.spec import SPEC_VERSION, Slot, SlotKind, Spec, Vector, VectorClass
+from isrgen.model.spec import SPEC_VERSION, ExitFrame, Slot, SlotKind, Spec, Vector, VectorClass
 
 #: per-vector keys that a ``classes:`` block can supply, with the loader's default
 _CLASS_KEYS: dict[str, Any] = {
@@ -204,9 +204,10 @@ def _entry_data(spec: Spec) -> dict[str, Any]:
         "endbr64": e.endbr64,
         "kernel_fault": str(e.kernel_fault),
         "halt": e.halt,
-        "exit_args": list(e.exit_args),
         "exit_frame": str(e.exit_frame),
     }
+    if e.exit_frame is not ExitFrame.STACK:  # a routine entered by ret takes no arguments
+        data["exit_args"] = list(e.exit_args)
     if e.data_segments:
         data["data_segments"] = list(e.data_segments)
     data["data_selector"] = e.data_selector
@@ -219,12 +220,14 @@ def _syscall_data(spec: Spec) -> dict[str, Any] | None:
     sc = spec.syscall
     if sc is None:
         return None
+    slots: dict[str, Any] = {"kernel_stack_gs": sc.kernel_stack_gs, "user_stack_gs": sc.user_stack_gs}
+    if sc.fixed_stack_slots:
+        slots = {"kernel_stack": sc.kernel_stack, "user_stack": sc.user_stack}
     return {
         "entry": sc.entry,
         "handler": sc.handler,
         "marker": sc.marker,
-        "kernel_stack_gs": sc.kernel_stack_gs,
-        "user_stack_gs": sc.user_stack_gs,
+        **slots,
         "user_cs": sc.user_cs,
         "user_ss": sc.user_ss,
         "restored": list(sc.restored),

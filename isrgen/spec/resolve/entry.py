@@ -125,8 +125,13 @@ class EntryResolver(OptionPaths):
                 self.err(base + ("restored", i), f"{reg} cannot be restored: sysretq takes RIP/RFLAGS from {clobbered}")
             elif reg not in frame.saved_registers:
                 self.err(base + ("restored", i), f"{reg!r} is not a register the frame saves")
-        if not entry.swapgs:
-            self.err(base, "a syscall entry needs entry.swapgs: true (it reaches the kernel stack through GS)")
+        slots = self.fixed_slots(arch, raw)
+        if not entry.swapgs and slots is None:
+            self.err(
+                base,
+                "a syscall entry needs entry.swapgs: true (it reaches the kernel stack through GS), or "
+                "syscall.kernel_stack and syscall.user_stack at fixed addresses",
+            )
         if not ok:
             return None
         return Syscall(
@@ -139,7 +144,42 @@ class EntryResolver(OptionPaths):
             user_ss=raw.get("user_ss", default(Syscall, "user_ss")),
             restored=restored,
             source=self.src(base),
+            kernel_stack=slots[0] if slots else None,
+            user_stack=slots[1] if slots else None,
         )
+
+    def fixed_slots(self, arch: ArchFacts, raw: dict[str, object]) -> tuple[str | int, str | int] | None:
+        """``syscall.kernel_stack`` / ``user_stack``: both a symbol or an address, or neither."""
+        base: Path = ("syscall",)
+        given = [k for k in ("kernel_stack", "user_stack") if k in raw]
+        if not given:
+            return None
+        if len(given) == 1:
+            other = "user_stack" if given[0] == "kernel_stack" else "kernel_stack"
+            self.err(base + (given[0],), f"{given[0]} needs {other} too: the entry stores the user rsp there")
+            return None
+        for key in ("kernel_stack_gs", "user_stack_gs"):
+            if key in raw:
+                self.err(base + (key,), f"{key} is GS-relative: it cannot go with kernel_stack/user_stack", at_key=True)
+        out: list[str | int] = []
+        for key in given:
+            value = raw[key]
+            if isinstance(value, str):
+                self.check_ident(base + (key,), value, arch, f"{key} symbol")
+                out.append(value)
+            elif isinstance(value, int) and not isinstance(value, bool):
+                signed = value - (1 << 64) if value >= 1 << 63 else value
+                # mov with an absolute address takes a sign-extended disp32 (SDM Vol. 2A 2.2.1.6)
+                if not -(1 << 31) <= signed < 1 << 31:
+                    self.err(
+                        base + (key,),
+                        f"{key} {value:#x} is not reachable by a sign-extended 32-bit address "
+                        "(the low 2 GiB or the top 2 GiB): name a symbol instead",
+                    )
+                out.append(signed)
+        if len(out) == 2 and out[0] == out[1]:
+            self.err(base + ("user_stack",), "user_stack and kernel_stack must be different slots")
+        return (out[0], out[1]) if len(out) == 2 else None
 
     def check_entry_options(
         self,

@@ -123,12 +123,6 @@ class FrameResolver(OptionPaths):
         fpath: Path = ("frame", "layout") if "layout" in self.block("frame") else ("frame",)
         if frame.vector_in_error_slot and style is not StubStyle.CLASSIC:
             self.err(("frame", "vector_in_error_slot"), "vector_in_error_slot needs classic stubs", at_key=True)
-        if frame.has_frame_pointer and style is not StubStyle.CLASSIC:
-            # a dense stub has room for the vector push and the jump only
-            self.err(
-                self.layout_item_path("frame_pointer") or fpath,
-                "a 'frame_pointer' slot needs classic stubs (stubs: {style: classic})",
-            )
         if frame.has_vector:
             return
         if style is not StubStyle.CLASSIC:

@@ -780,6 +780,26 @@ def validate_https___isrgen_invalid_schema_spec_1_json(data, custom_formats={}, 
                             raise JsonSchemaValueException("" + (name_prefix or "data") + ".syscall.user_ss must be bigger than or equal to 0")
                         if data__syscall__userss > 65535:
                             raise JsonSchemaValueException("" + (name_prefix or "data") + ".syscall.user_ss must be smaller than or equal to 65535")
+                if "kernel_stack" in data__syscall_keys:
+                    data__syscall_keys.remove("kernel_stack")
+                    data__syscall__kernelstack = data__syscall["kernel_stack"]
+                    if not isinstance(data__syscall__kernelstack, (str, int)) and not (isinstance(data__syscall__kernelstack, float) and data__syscall__kernelstack.is_integer()) or isinstance(data__syscall__kernelstack, bool):
+                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".syscall.kernel_stack must be string or integer")
+                    if isinstance(data__syscall__kernelstack, (int, float, Decimal)) and not isinstance(data__syscall__kernelstack, bool):
+                        if data__syscall__kernelstack < -2147483648:
+                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".syscall.kernel_stack must be bigger than or equal to -2147483648")
+                        if data__syscall__kernelstack > 18446744073709551615:
+                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".syscall.kernel_stack must be smaller than or equal to 18446744073709551615")
+                if "user_stack" in data__syscall_keys:
+                    data__syscall_keys.remove("user_stack")
+                    data__syscall__userstack = data__syscall["user_stack"]
+                    if not isinstance(data__syscall__userstack, (str, int)) and not (isinstance(data__syscall__userstack, float) and data__syscall__userstack.is_integer()) or isinstance(data__syscall__userstack, bool):
+                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".syscall.user_stack must be string or integer")
+                    if isinstance(data__syscall__userstack, (int, float, Decimal)) and not isinstance(data__syscall__userstack, bool):
+                        if data__syscall__userstack < -2147483648:
+                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".syscall.user_stack must be bigger than or equal to -2147483648")
+                        if data__syscall__userstack > 18446744073709551615:
+                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".syscall.user_stack must be smaller than or equal to 18446744073709551615")
                 if "restored" in data__syscall_keys:
                     data__syscall_keys.remove("restored")
                     data__syscall__restored = data__syscall["restored"]

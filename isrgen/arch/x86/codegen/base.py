@@ -71,12 +71,18 @@ class GroupLabels:
     widen: str
     widen_err: str
     body: str
+    #: dense stubs with a frame-pointer slot: where a CPU error code is moved down a word
+    err: str = ""
 
 
 def group_labels(group: EntryGroup) -> GroupLabels:
     """Where stubs jump into a group's entry (internal labels: no relocations in stubs)."""
     return GroupLabels(
-        f"{group.symbol}_noerr", f"{group.symbol}_widen", f"{group.symbol}_widen_err", f"{group.symbol}_body"
+        f"{group.symbol}_noerr",
+        f"{group.symbol}_widen",
+        f"{group.symbol}_widen_err",
+        f"{group.symbol}_body",
+        f"{group.symbol}_err",
     )
 
 
@@ -273,8 +279,10 @@ class BuilderBase:
         - with swapgs, an interrupt between the exit's swapgs and iretq would arrive from
           ring 0 with the user GS base live, so its entry would not swap;
         - with a SIMD area, an interrupt on the same stack would push its frame over the
-          area below the frame before fxrstor/xrstor reads it."""
-        if self.spec.entry.swapgs or self.simd_kind is not SimdPolicy.NONE:
+          area below the frame before fxrstor/xrstor reads it;
+        - with a syscall entry, the sysretq path loads the user rsp while still in ring 0:
+          an interrupt there would push its frame on the user stack."""
+        if self.spec.entry.swapgs or self.simd_kind is not SimdPolicy.NONE or self.spec.syscall is not None:
             return [insn("cli")]
         return []
 

@@ -41,21 +41,7 @@ class EntryBuilder(ExitBuilder):
         spec, labels = self.spec, group_labels(group)
         vis = VISIBILITY[spec.symbols.visibility.entry]
         items: list[Item] = [Align(16), Label(group.symbol, vis, "function")]
-        widen = insn("and", Mem(self.sp, 0, self.word), Imm(0xFF))
-        if self.needs_widen(group, error_code=False):
-            items += [Label(labels.widen), widen]
-        if self.dense and any(not v.error_code for v in group.vectors):
-            # The stub's push landed in the error-code slot: copy it down to the vector
-            # slot and store the synthetic error code in its place.
-            items += [
-                Label(labels.noerr),
-                insn("push", Mem(self.sp, 0, self.word)),
-                insn("mov", Mem(self.sp, self.word, self.word), Imm(spec.frame.synthetic_error_code)),
-            ]
-        if self.needs_widen(group, error_code=True):
-            if self.dense and any(not v.error_code for v in group.vectors):
-                items.append(insn("jmp", Sym(labels.body)))
-            items += [Label(labels.widen_err), widen]
+        items += self.dense_fixups(group)
         items.append(Label(labels.body))
         if spec.entry.swapgs and not group.paranoid:
             items += self.swapgs_if_user(f"{group.symbol}_gs_done", self.rel_stub("cs"), fence=True)
@@ -93,6 +79,51 @@ class EntryBuilder(ExitBuilder):
         else:
             items.append(EndSymbol(group.symbol))
         return items
+
+    def dense_fixups(self, group: EntryGroup) -> list[Item]:
+        """What a dense stub (``push imm8; jmp``) leaves to the entry: widening a vector
+        >= 128, the synthetic error code, and the frame-pointer slot, so that every
+        path reaches the body with [vector] error_code [frame_pointer] below the CPU frame."""
+        if not self.dense:
+            return []
+        labels, w, sp = group_labels(group), self.word, self.sp
+        fp = self.spec.frame.has_frame_pointer
+        widen = insn("and", Mem(sp, 0, w), Imm(0xFF))
+        items: list[Item] = []
+        if self.needs_widen(group, error_code=False):
+            items += [Label(labels.widen), widen]
+        noerr = any(not v.error_code for v in group.vectors)
+        fp_err = fp and any(v.error_code for v in group.vectors)
+        if noerr:
+            # The stub's push landed in the error-code slot (or, with a frame-pointer
+            # slot, in that slot): copy it down to the vector slot and fill the slots above.
+            items += [Label(labels.noerr), insn("push", Mem(sp, 0, w))]
+            if fp:
+                items += [insn("push", Mem(sp, 0, w)), insn("mov", Mem(sp, 2 * w, w), Reg(self.arch.frame_pointer))]
+            items.append(insn("mov", Mem(sp, w, w), Imm(self.spec.frame.synthetic_error_code)))
+            if self.needs_widen(group, error_code=True) or fp_err:
+                items.append(insn("jmp", Sym(labels.body)))
+        if self.needs_widen(group, error_code=True):
+            items += [Label(labels.widen_err), widen]
+        if fp_err:
+            items += self.frame_pointer_over_error_code(labels.err)
+        return items
+
+    def frame_pointer_over_error_code(self, label: str) -> list[Item]:
+        """Dense stubs: the CPU's error code sits right below its frame, where the
+        frame-pointer slot goes, and the vector below it.  Move both down a word and
+        store the interrupted frame pointer in the error code's place; the frame
+        pointer register itself is the only scratch (pushed and popped around it)."""
+        fp, w, sp = self.arch.frame_pointer, self.word, self.sp
+        return [
+            Label(label),
+            insn("push", Mem(sp, 0, w)),  # the vector, a word lower
+            insn("push", Reg(fp)),
+            insn("mov", Reg(fp), Mem(sp, 3 * w, w)),  # the CPU's error code
+            insn("mov", Mem(sp, 2 * w, w), Reg(fp)),
+            insn("pop", Reg(fp)),
+            insn("mov", Mem(sp, 2 * w, w), Reg(fp)),  # the interrupted frame pointer
+        ]
 
     def reenable_interrupts(self, group: EntryGroup) -> list[Item]:
         """A trap gate under swapgs is delivered through an interrupt gate: set IF again,

@@ -220,6 +220,16 @@ class Emulator(EmulatorBase[CpuState, Stop]):
             self._scratch_mapped = True
         return scratch
 
+    def make_writable(self, address: int) -> None:
+        """Let the kernel's code write the 8-byte word at ``address`` (a fixed per-CPU
+        slot): its page keeps its other permissions, or is mapped read-write."""
+        page = address & ~(PAGE - 1)
+        for begin, end, perms in self.uc.mem_regions():
+            if begin <= address <= end:
+                self.uc.mem_protect(page, PAGE, perms | self._u.UC_PROT_WRITE)
+                return
+        self.uc.mem_map(page, PAGE, self._u.UC_PROT_READ | self._u.UC_PROT_WRITE)
+
     # -- registers -------------------------------------------------------------
     def state(self) -> CpuState:
         """The current register state."""

@@ -400,9 +400,11 @@ class MachineProverBase(ABC, Generic[EmuT, StopT]):
 
     def exit_disables_interrupts(self) -> bool:
         """Whether the exit path must disable interrupts before it moves the stack pointer:
-        with swapgs (an interrupt after the exit's swapgs would see the user GS base) or a
-        SIMD area (an interrupt would push its frame over the area below the frame)."""
-        return self.spec.entry.swapgs or any(v.simd is not SimdPolicy.NONE for v in self.spec.vectors)
+        with swapgs (an interrupt after the exit's swapgs would see the user GS base), a
+        SIMD area (an interrupt would push its frame over the area below the frame) or a
+        syscall entry (sysretq's path runs in ring 0 on the user stack)."""
+        simd = any(v.simd is not SimdPolicy.NONE for v in self.spec.vectors)
+        return self.spec.entry.swapgs or simd or self.spec.syscall is not None
 
     def _exit_ran_with_interrupts_disabled(self, trace: list[bool] | None, where: str, first: int = 0) -> bool:
         """Entered with IF set, the exit path must clear it at its first instruction

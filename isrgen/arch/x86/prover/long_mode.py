@@ -54,7 +54,7 @@ from isrgen.arch.x86.prover.base import (
     if_clear_at_handler,
 )
 from isrgen.model.layout import Field
-from isrgen.model.spec import GateType, ReturnModel, SimdPolicy, Vector
+from isrgen.model.spec import GateType, ReturnModel, SimdPolicy, Syscall, Vector
 
 _MASK = 2**64 - 1
 _USER_RSP = 0x7FFF_FFFF_E000
@@ -420,7 +420,7 @@ class MachineProver(MachineProverBase[emulate.Emulator, emulate.Stop]):
             regs = self._regs()
             percpu = emulate.STACK_BASE + 0x1000
             kstack = emulate.DEFAULT_STACK_TOP - 0x100
-            self.emu.write_u64(percpu + sc.kernel_stack_gs, kstack)
+            self.emu.write_u64(self._kernel_stack_slot(sc, percpu), kstack)
             user_rsp = emulate.DEFAULT_STACK_TOP - 0x5000
             where = "syscall" + (" returning to a non-canonical RIP" if noncanonical else "")
             try:
@@ -440,8 +440,10 @@ class MachineProver(MachineProverBase[emulate.Emulator, emulate.Stop]):
                 return
             entered = dict(regs, rcx=emulate.MARKER_BASE, r11=0x246)
             ok = self._at_call(stop, where, sc.handler)
+            gs_at_handler = percpu if self.spec.entry.swapgs else USER_GS
             ok = ok and self._check(
-                stop.state.gs_base == percpu, f"{where}: the GS base at the handler is not the kernel's"
+                stop.state.gs_base == gs_at_handler,
+                f"{where}: the GS base at the handler is {stop.state.gs_base:#x}, expected {gs_at_handler:#x}",
             )
             ok = ok and self._cleared(
                 stop, where, sc.handler, {r: v for r, v in regs.items() if r not in ("rcx", "r11")}
@@ -482,6 +484,20 @@ class MachineProver(MachineProverBase[emulate.Emulator, emulate.Stop]):
             self._sysret_registers(back, new, where)
             self._check(back.state.gs_base == USER_GS, f"{where}: the user GS base is not restored by sysret")
             self._check(back.state.rsp == user_rsp, f"{where}: rsp after sysret is {back.state.rsp:#x}")
+
+    def _kernel_stack_slot(self, sc: Syscall, percpu: int) -> int:
+        """The address the entry reads the kernel stack top from: GS-relative per-CPU data,
+        or a fixed slot.  A data symbol the glue leaves undefined is linked as a marker:
+        its slot on the marker page is made writable to stand for the kernel's word; an
+        absolute address gets a page mapped."""
+        if not sc.fixed_stack_slots:
+            return percpu + sc.kernel_stack_gs
+        addresses = []
+        for slot in (sc.kernel_stack, sc.user_stack):
+            address = self.emu.image.symbols[slot] if isinstance(slot, str) else (slot or 0) % (1 << 64)
+            self.emu.make_writable(address)
+            addresses.append(address)
+        return addresses[0]
 
     def _sysret_registers(self, back: emulate.Stop, new: dict[str, int], where: str) -> None:
         sc = self.spec.syscall
