@@ -9,6 +9,7 @@ import attrs
 
 from isrgen.backends.base import GenerationContext, render_template
 from isrgen.model.layout import FieldKind
+from isrgen.model.narrow import members
 from isrgen.model.spec import ExitFrame, ReturnModel, SymbolVisibility
 
 
@@ -78,7 +79,14 @@ def c_header_view(ctx: GenerationContext, filename: str) -> CHeaderView:
             comment = "the stack pointer pushad found; popad skips it"
         if f.ring_change_only:
             comment = "pushed by the CPU only when the interrupt came from another privilege level"
-        if f.value_size and f.value_size < f.size:
+        if f.narrow is not None:
+            # the kernel's declaration: the selector, then its named padding (same slot)
+            for m in members(f.name, f.offset, f.narrow):
+                size = m.bits // 8 * m.count
+                suffix = f"[{m.count}]" if m.count > 1 else ""
+                note = "" if m.padding else comment or "segment selector"
+                fields.append(CField(f"uint{m.bits}_t", m.name, m.offset, size, note, suffix))
+        elif f.value_size and f.value_size < f.size:
             # a 16-bit selector in a word-size slot (SDM Vol. 2B PUSH: the upper bytes are not written)
             fields.append(CField(f"uint{f.value_size * 8}_t", f.name, f.offset, f.value_size, "segment selector"))
             rest = f.size - f.value_size

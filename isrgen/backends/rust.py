@@ -18,6 +18,7 @@ from isrgen.arch.isa import Isa
 from isrgen.backends.base import GenerationContext, render_template
 from isrgen.backends.gas import gas_view
 from isrgen.model.layout import Field, FieldKind
+from isrgen.model.narrow import members
 from isrgen.model.spec import ExitFrame, ReturnModel, SymbolVisibility
 from isrgen.spec.identifiers import rust_type_name
 
@@ -159,15 +160,17 @@ def rust_view(ctx: GenerationContext) -> RustView:
     spec, layout = ctx.spec, ctx.layout
     word = f"u{layout.word_size * 8}"
     struct = rust_type_name(spec.frame.struct_name)
-    fields = tuple(
-        RustField(
-            f.name,
-            word if f.size <= layout.word_size else f"[{word}; {f.size // layout.word_size}]",
-            f.offset,
-            _field_doc(ctx, f),
-        )
-        for f in layout.fields
-    )
+    fields: list[RustField] = []
+    for f in layout.fields:
+        if f.narrow is None:
+            rtype = word if f.size <= layout.word_size else f"[{word}; {f.size // layout.word_size}]"
+            fields.append(RustField(f.name, rtype, f.offset, _field_doc(ctx, f)))
+            continue
+        # the kernel's declaration: the selector, then its named padding (same slot)
+        for m in members(f.name, f.offset, f.narrow):
+            rtype = f"u{m.bits}" if m.count == 1 else f"[u{m.bits}; {m.count}]"
+            doc = f"padding of {f.name}" if m.padding else _field_doc(ctx, f)
+            fields.append(RustField(m.name, rtype, m.offset, doc))
     synthetic = spec.frame.synthetic_error_code % (1 << (layout.word_size * 8))
     constants = [
         RustConst("VECTOR_COUNT", "usize", str(spec.arch.vector_count), "Number of IDT vectors."),
@@ -212,7 +215,7 @@ def rust_view(ctx: GenerationContext) -> RustView:
     return RustView(
         banner=ctx.banner(),
         struct=struct,
-        fields=fields,
+        fields=tuple(fields),
         frame_size=layout.size,
         methods=_methods(ctx, word),
         constants=tuple(constants),

@@ -10,6 +10,7 @@ import enum
 
 import attrs
 
+from isrgen.model.narrow import NarrowField
 from isrgen.model.spec import SlotKind, Spec
 
 
@@ -42,6 +43,8 @@ class Field:
     block: str = ""
     #: pushed by the CPU only when the interrupt changes privilege level (i386 esp/ss)
     ring_change_only: bool = False
+    #: the C/Rust struct declares the value narrower, with explicit padding
+    narrow: NarrowField | None = None
 
     def __attrs_post_init__(self) -> None:
         if not self.role:
@@ -116,12 +119,18 @@ def compute_layout(spec: Spec) -> FrameLayout:
     offset = 0
     for slot in spec.frame.slots:
         kind = _SLOT_TO_FIELD[slot.kind]
-        fields.append(Field(slot.name, offset, slot.size, kind, slot.role or slot.name, slot.value_size, slot.block))
+        value_size = slot.narrow.value_size if slot.narrow else slot.value_size
+        role = slot.role or slot.name
+        fields.append(Field(slot.name, offset, slot.size, kind, role, value_size, slot.block, narrow=slot.narrow))
         offset += slot.size
     renames = dict(spec.frame.cpu_names)
+    narrowed = dict(spec.frame.cpu_narrow)
     for name in arch.cpu_frame:
         ring = name in arch.ring_change_only
-        fields.append(Field(renames.get(name, name), offset, arch.word_size, FieldKind.CPU, name, 0, "", ring))
+        narrow = narrowed.get(name)
+        value_size = narrow.value_size if narrow else 0
+        word = arch.word_size
+        fields.append(Field(renames.get(name, name), offset, word, FieldKind.CPU, name, value_size, "", ring, narrow))
         offset += arch.word_size
     if not arch.cpu_aligns_stack:
         return FrameLayout(tuple(fields), arch.word_size, 0, dynamic_align=True)

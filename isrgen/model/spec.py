@@ -17,6 +17,7 @@ import attrs
 
 from isrgen.arch import ArchFacts, Isa, get_isa
 from isrgen.diagnostics import UNKNOWN_SOURCE, SourceRef
+from isrgen.model.narrow import NarrowField
 
 SPEC_VERSION = 1
 
@@ -156,6 +157,8 @@ class Slot:
     #: "pushal" for the eight slots one pushad stores
     block: str = ""
     source: SourceRef = _src()
+    #: the C/Rust struct declares the value narrower, with explicit padding (``width:``)
+    narrow: NarrowField | None = None
 
 
 @attrs.frozen
@@ -173,6 +176,8 @@ class Frame:
     #: pushes no error code (Linux's orig_ax for IRQs); other such vectors get
     #: ``synthetic_error_code``.  See :meth:`error_slot_value`.
     vector_in_error_slot: tuple[VectorClass, ...] = ()
+    #: CPU-pushed fields the struct declares narrower: (cpu field, declaration)
+    cpu_narrow: tuple[tuple[str, NarrowField], ...] = ()
 
     def error_slot_value(self, vector: Vector) -> int | None:
         """What the stub stores in the error-code slot for ``vector``: None when the CPU

@@ -84,6 +84,7 @@ X86_64 = ArchFacts(
     # SDM Vol. 3A 6.14.2: in 64-bit mode the CPU aligns RSP to 16 bytes, then pushes
     # SS, RSP, RFLAGS, CS, RIP (and the error code), 8 bytes each.
     cpu_frame=("rip", "cs", "rflags", "rsp", "ss"),
+    selector_fields=("cs", "ss"),
     exceptions=EXCEPTIONS,
     vector_count=256,
     call_alignment=16,
@@ -110,6 +111,7 @@ I386 = ArchFacts(
     # SDM Vol. 3A 6.12.1 figure 6-4: EFLAGS, CS, EIP (and the error code) are pushed;
     # SS and ESP first, only when the interrupt changes the privilege level.
     cpu_frame=("eip", "cs", "eflags", "esp", "ss"),
+    selector_fields=("cs", "ss"),
     # Which vectors push an error code is the same in protected mode (SDM table 6-1).
     exceptions=EXCEPTIONS,
     vector_count=256,

@@ -7,6 +7,7 @@ from typing import Any
 
 from isrgen.arch import ArchFacts
 from isrgen.diagnostics import SourceRef
+from isrgen.model.narrow import NarrowField
 from isrgen.model.spec import (
     Frame,
     Slot,
@@ -19,6 +20,7 @@ from isrgen.model.spec import (
 from isrgen.spec.identifiers import reserved_reason
 from isrgen.spec.resolve.base import ResolverBase
 from isrgen.spec.resolve.bounds import frame_size_problems
+from isrgen.spec.resolve.narrow import parse_declaration
 from isrgen.spec.resolve.option_paths import OptionPaths
 from isrgen.spec.suggest import did_you_mean
 from isrgen.spec.yamlsource import Path
@@ -46,10 +48,13 @@ class FrameResolver(OptionPaths):
         kinds = [s.kind for s in slots]
         if base[-1] == "layout" and not any(d.path.startswith("$.frame.layout") for d in self.diags):
             self.check_stub_slots(base, builder, kinds, arch)
-        cpu_names = self.cpu_names(arch)
+        cpu_names, cpu_narrow = self.cpu_declarations(arch)
         names: dict[str, str] = {}
         for s in slots:
             names.setdefault(s.name, s.role)
+        for s in slots:
+            for pad in s.narrow.padding if s.narrow else ():
+                names.setdefault(pad.name, f"{s.role} padding")
         renamed = dict(cpu_names)
         for cpu in arch.cpu_frame:
             field = renamed.get(cpu, cpu)
@@ -57,8 +62,13 @@ class FrameResolver(OptionPaths):
                 where: Path = ("frame", "cpu_fields", cpu) if cpu in renamed else base
                 self.err(where, f"field name {field!r} is used by the {names[field]} slot and the CPU-pushed {cpu}")
             names[field] = cpu
+        for cpu, narrow in cpu_narrow:
+            for pad in narrow.padding:
+                if pad.name in names:
+                    self.err(("frame", "cpu_fields", cpu), f"padding member {pad.name!r} is also a field of the frame")
+                names[pad.name] = f"{cpu} padding"
         in_slot = tuple(VectorClass(c) for c in self.get("frame", "vector_in_error_slot", [], list))
-        return Frame(struct, tuple(slots), synthetic, self.src(("frame",)), cpu_names, in_slot)
+        return Frame(struct, tuple(slots), synthetic, self.src(("frame",)), cpu_names, in_slot, cpu_narrow)
 
     def check_stub_slots(self, base: Path, builder: _SlotBuilder, kinds: list[SlotKind], arch: ArchFacts) -> None:
         """The slots the stub writes sit right below the CPU frame, in push order:
@@ -100,20 +110,34 @@ class FrameResolver(OptionPaths):
             return ["pushal", *reversed(arch.segment_registers)]
         return list(reversed(arch.gprs))
 
-    def cpu_names(self, arch: ArchFacts) -> tuple[tuple[str, str], ...]:
+    def cpu_declarations(
+        self, arch: ArchFacts
+    ) -> tuple[tuple[tuple[str, str], ...], tuple[tuple[str, NarrowField], ...]]:
+        """``frame.cpu_fields``: CPU-pushed fields renamed (``{rip: ip}``) and selector
+        fields declared narrower (``{cs: {name: cs, width: 16, padding: [...]}}``)."""
         raw = self.block("frame").get("cpu_fields")
         if not isinstance(raw, dict) or not self.ok(("frame", "cpu_fields")):
-            return ()
+            return (), ()
         out = []
+        narrow_out = []
         for cpu, field in raw.items():
             path = ("frame", "cpu_fields", cpu)
             if cpu not in arch.cpu_frame:
                 self.err(
                     path, f"{cpu!r} is not a CPU-pushed field on {arch.name} ({', '.join(arch.cpu_frame)})", at_key=True
                 )
+            elif isinstance(field, dict):
+                if cpu not in arch.selector_fields:
+                    self.err(path, f"only {', '.join(arch.selector_fields)} take a width: {cpu} is a full word")
+                    continue
+                name, narrow = parse_declaration(self, path, field, cpu, arch.word_size, arch.c_predefined_macros)
+                if name is not None:
+                    out.append((cpu, name))
+                if narrow is not None:
+                    narrow_out.append((cpu, narrow))
             elif self.check_field_name(path, field, arch.c_predefined_macros):
                 out.append((cpu, field))
-        return tuple(out)
+        return tuple(out), tuple(narrow_out)
 
     def check_frame_identifies_vectors(
         self, frame: Frame, vectors: tuple[Vector, ...], style: StubStyle, syscall: Syscall | None
@@ -241,6 +265,21 @@ class _SlotBuilder:
                 hint = did_you_mean(role, self.choices().split(", "))
                 self.r.err(path, f"unknown frame slot {role!r}{hint} (expected one of: {self.choices()})")
             return
+        narrow = None
+        if isinstance(rename, dict):
+            if kind is not SlotKind.SEGMENT:
+                self.r.err(
+                    path,
+                    f"a declaration with width/padding is for segment-register slots (and the CPU's selectors in "
+                    f"frame.cpu_fields); {role!r} takes a field name",
+                )
+                return
+            rename, narrow = parse_declaration(self.r, path, rename, role, word, self.arch.c_predefined_macros)
+            if rename is None:
+                return
+            for pad in narrow.padding if narrow else ():
+                if self.field_name(path, pad.name) is None:
+                    return
         name = self.field_name(path, role if rename is None else rename)
         if name is None:
             return
@@ -248,7 +287,7 @@ class _SlotBuilder:
         if kind is SlotKind.GPR and any(s.block == "pushal" and s.role == role for s in self.slots):
             self.r.err(path, f"{role!r} is already saved by pushal")
             return
-        self.slots.append(Slot(kind, name, word, role, value_size, "", src))
+        self.slots.append(Slot(kind, name, word, role, value_size, "", src, narrow))
 
     def pushal(self, path: Path, rename: Any, src: SourceRef) -> None:
         order = self.arch.pushal_order

@@ -309,8 +309,8 @@ def validate_https___isrgen_invalid_schema_spec_1_json(data, custom_formats={}, 
                         for data__frame__cpufields_key in data__frame__cpufields_keys:
                             if data__frame__cpufields_key not in []:
                                 data__frame__cpufields_value = data__frame__cpufields.get(data__frame__cpufields_key)
-                                if not isinstance(data__frame__cpufields_value, (str)):
-                                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".frame.cpu_fields.{data__frame__cpufields_key}".format(**locals()) + " must be string")
+                                if not isinstance(data__frame__cpufields_value, (str, dict)):
+                                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".frame.cpu_fields.{data__frame__cpufields_key}".format(**locals()) + " must be string or object")
                 if "vector_in_error_slot" in data__frame_keys:
                     data__frame_keys.remove("vector_in_error_slot")
                     data__frame__vectorinerrorslot = data__frame["vector_in_error_slot"]
