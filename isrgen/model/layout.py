@@ -24,6 +24,7 @@ class FieldKind(enum.StrEnum):
     PAD = "pad"
     SIMD_AREA = "simd_area"
     FRAME_POINTER = "frame_pointer"
+    SEGMENT_BASE = "segment_base"
     CPU = "cpu"
 
 
@@ -97,7 +98,10 @@ class FrameLayout:
     def saved_below_stub(self) -> tuple[Field, ...]:
         """Fields the common entry saves: everything below the vector/error-code slots."""
         return tuple(
-            f for f in self.fields if f.kind in (FieldKind.GPR, FieldKind.SEGMENT, FieldKind.PAD, FieldKind.SIMD_AREA)
+            f
+            for f in self.fields
+            if f.kind
+            in (FieldKind.GPR, FieldKind.SEGMENT, FieldKind.PAD, FieldKind.SIMD_AREA, FieldKind.SEGMENT_BASE)
         )
 
 
@@ -109,6 +113,7 @@ _SLOT_TO_FIELD = {
     SlotKind.PAD: FieldKind.PAD,
     SlotKind.SIMD_AREA: FieldKind.SIMD_AREA,
     SlotKind.FRAME_POINTER: FieldKind.FRAME_POINTER,
+    SlotKind.SEGMENT_BASE: FieldKind.SEGMENT_BASE,
 }
 
 

@@ -53,6 +53,9 @@ class SlotKind(enum.StrEnum):
     #: code and the CPU frame; the entry points rbp/ebp at it, so that a frame-pointer
     #: backtrace walks from the handler into the interrupted code (Pintos' intr_frame)
     FRAME_POINTER = "frame_pointer"
+    #: the interrupted context's FS or GS base (role ``fs_base`` / ``gs_base``): saved by
+    #: the entry, written back by the exit (see :mod:`isrgen.arch.x86.codegen.segment_bases`)
+    SEGMENT_BASE = "segment_base"
 
 
 class ReturnModel(enum.StrEnum):
@@ -362,6 +365,8 @@ class Entry:
     #: i386: the layout saves ds only; on exit every other register in ``data_segments``
     #: gets the saved ds value too (JamesM's tutorial kernel and its many descendants)
     segments_from_ds: bool = False
+    #: CR4.FSGSBASE is set: fs_base/gs_base slots use rd/wr{fs,gs}base instead of rdmsr/wrmsr
+    fsgsbase: bool = False
 
     @property
     def exit_loads_cr3(self) -> bool:

@@ -24,6 +24,7 @@ from typing import Any
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
+from isrgen.model.narrow import NarrowField
 from isrgen.model.spec import SPEC_VERSION, ExitFrame, Slot, SlotKind, Spec, Vector, VectorClass
 
 #: per-vector keys that a ``classes:`` block can supply, with the loader's default
@@ -66,7 +67,15 @@ def layout_items(spec: Spec) -> list[Any]:
 def _slot_item(spec: Spec, slot: Slot) -> Any:
     if slot.kind is SlotKind.PAD:
         return "pad" if slot.size == spec.arch.word_size else {"pad": slot.size}
+    if slot.narrow is not None:
+        return {slot.role or slot.name: _declaration(slot.name, slot.narrow)}
     return _item(slot.role or slot.name, slot.name)
+
+
+def _declaration(name: str, narrow: NarrowField) -> dict[str, Any]:
+    """``{name, width, padding}``: a selector field declared narrower than its slot."""
+    padding = [{p.name: p.bits if p.count == 1 else [p.bits, p.count]} for p in narrow.padding]
+    return {"name": name, "width": narrow.bits, "padding": padding}
 
 
 def _vector_entry(spec: Spec, v: Vector) -> dict[str, Any]:
@@ -190,7 +199,10 @@ def _frame_data(spec: Spec) -> dict[str, Any]:
         "synthetic_error_code": f.synthetic_error_code,
     }
     if f.cpu_names:
-        data["cpu_fields"] = dict(f.cpu_names)
+        narrow = dict(f.cpu_narrow)
+        data["cpu_fields"] = {
+            cpu: _declaration(name, narrow[cpu]) if cpu in narrow else name for cpu, name in f.cpu_names
+        }
     if f.vector_in_error_slot:
         data["vector_in_error_slot"] = [str(c) for c in f.vector_in_error_slot]
     return data
@@ -213,6 +225,8 @@ def _entry_data(spec: Spec) -> dict[str, Any]:
     data["data_selector"] = e.data_selector
     if e.segments_from_ds:
         data["segments_from_ds"] = True
+    if e.fsgsbase:
+        data["fsgsbase"] = True
     return data
 
 

@@ -27,7 +27,7 @@ class EntryResolver(OptionPaths):
     """Resolves ``entry``, ``simd`` and ``syscall``."""
 
     def entry(self, arch: ArchFacts, prefix: str) -> Entry:
-        keys = ("swapgs", "clear_registers", "endbr64", "exit_loads_cr3", "segments_from_ds")
+        keys = ("swapgs", "clear_registers", "endbr64", "exit_loads_cr3", "segments_from_ds", "fsgsbase")
         flags = {k: self.get("entry", k, False, bool) for k in keys}
         halt_pattern = self.get("entry", "halt", "{prefix}halt", str)
         halt = self.expand(("entry", "halt"), halt_pattern, {"prefix": prefix}, ("prefix",)) or "invalid"
@@ -39,7 +39,7 @@ class EntryResolver(OptionPaths):
             self.err(("entry", "data_segments"), f"{arch.name} entries do not load data segments", at_key=True)
         if flags["segments_from_ds"] and not arch.segment_registers:
             self.err(("entry", "segments_from_ds"), f"{arch.name} entries do not load data segments", at_key=True)
-        feature_keys = {"swapgs": "swapgs"}
+        feature_keys = {"swapgs": "swapgs", "fsgsbase": "segment_bases"}
         for key, feature in feature_keys.items():
             if flags.get(key) and feature not in arch.features:
                 self.err(("entry", key), f"{key} is not available on {arch.name}", at_key=True)
@@ -59,6 +59,7 @@ class EntryResolver(OptionPaths):
             data_selector=data_selector,
             source=self.src(("entry",)),
             segments_from_ds=flags["segments_from_ds"],
+            fsgsbase=flags["fsgsbase"],
         )
 
     def exit_args(self, exit_frame: ExitFrame, loads_cr3: bool) -> tuple[str, ...]:

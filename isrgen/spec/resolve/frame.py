@@ -25,6 +25,9 @@ from isrgen.spec.resolve.option_paths import OptionPaths
 from isrgen.spec.suggest import did_you_mean
 from isrgen.spec.yamlsource import Path
 
+#: the slots that hold a segment base (x86_64: IA32_FS_BASE, the user GS base)
+SEGMENT_BASES = ("fs_base", "gs_base")
+
 
 class FrameResolver(OptionPaths):
     """Resolves the ``frame`` section."""
@@ -199,7 +202,8 @@ class _SlotBuilder:
         words = [*self.arch.gprs, *self.arch.segment_registers]
         if self.arch.pushal_order:
             words.append("pushal")
-        return ", ".join([*words, "vector", "error_code", "frame_pointer", "simd_area", "pad"])
+        bases = list(SEGMENT_BASES) if "segment_bases" in self.arch.features else []
+        return ", ".join([*words, "vector", "error_code", "frame_pointer", "simd_area", *bases, "pad"])
 
     def field_name(self, path: Path, name: Any) -> str | None:
         if not isinstance(name, str):
@@ -254,6 +258,8 @@ class _SlotBuilder:
             "simd_area": SlotKind.SIMD_AREA,
             "frame_pointer": SlotKind.FRAME_POINTER,
         }.get(role)
+        if kind is None and role in SEGMENT_BASES and "segment_bases" in self.arch.features:
+            kind = SlotKind.SEGMENT_BASE
         if kind is None and role in self.arch.gprs:
             kind = SlotKind.GPR
         if kind is None and role in self.arch.segment_registers:

@@ -369,6 +369,11 @@ def validate_https___isrgen_invalid_schema_spec_1_json(data, custom_formats={}, 
                     data__entry__exitloadscr3 = data__entry["exit_loads_cr3"]
                     if not isinstance(data__entry__exitloadscr3, (bool)):
                         raise JsonSchemaValueException("" + (name_prefix or "data") + ".entry.exit_loads_cr3 must be boolean")
+                if "fsgsbase" in data__entry_keys:
+                    data__entry_keys.remove("fsgsbase")
+                    data__entry__fsgsbase = data__entry["fsgsbase"]
+                    if not isinstance(data__entry__fsgsbase, (bool)):
+                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".entry.fsgsbase must be boolean")
                 if "exit_args" in data__entry_keys:
                     data__entry_keys.remove("exit_args")
                     data__entry__exitargs = data__entry["exit_args"]

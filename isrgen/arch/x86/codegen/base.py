@@ -156,8 +156,10 @@ class BuilderBase:
             if pad:
                 items.append(insn("sub", Reg(self.sp), Imm(pad)))
                 pad = 0
-            if f.kind is FieldKind.SIMD_AREA:
-                items.append(insn("push", Imm(0)))  # no SIMD area until an entry saves one
+            if f.kind in (FieldKind.SIMD_AREA, FieldKind.SEGMENT_BASE):
+                # no SIMD area until an entry saves one; a segment base is read once the
+                # registers rdmsr needs are saved (isrgen.arch.x86.codegen.segment_bases)
+                items.append(insn("push", Imm(0)))
             else:
                 items.append(insn("push", Reg(f.role)))
         if pad:

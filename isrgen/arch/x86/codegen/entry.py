@@ -16,6 +16,7 @@ from isrgen.arch.x86.codegen.registers import (
     PARANOID_FLAG_REGISTER32,
     SIMD_FRAME_REGISTER,
 )
+from isrgen.arch.x86.codegen.segment_bases import restore_segment_bases, save_segment_bases
 from isrgen.codegen.ir import (
     Align,
     EndSymbol,
@@ -63,6 +64,7 @@ class EntryBuilder(ExitBuilder):
                 insn("lfence"),
             ]
             keep.add(PARANOID_FLAG_REGISTER)
+        items += save_segment_bases(spec, self.layout)
         items += self.clear(keep)
         items += self.load_data_segments()
         items.append(insn("cld"))  # SysV: DF clear on function entry
@@ -218,6 +220,7 @@ class EntryBuilder(ExitBuilder):
             items.append(insn("add", Reg(SP), Imm(self.call_adjust())))
         if group.paranoid:
             items += self.simd_restore(f"{group.symbol}_simd_done")
+            items += restore_segment_bases(self.spec, self.layout)
             items += [
                 insn("test", Reg(PARANOID_FLAG_REGISTER32), Reg(PARANOID_FLAG_REGISTER32)),
                 insn("jz", Sym(f"{group.symbol}_no_swapgs")),

@@ -7,6 +7,7 @@ from isrgen.arch.x86.codegen.base import (
     VISIBILITY,
     insn,
 )
+from isrgen.arch.x86.codegen.segment_bases import restore_segment_bases
 from isrgen.arch.x86.codegen.syscall import SyscallBuilder
 from isrgen.codegen.ir import (
     Align,
@@ -36,6 +37,7 @@ class ExitBuilder(SyscallBuilder):
         spec = self.spec
         items: list[Item] = [Label(self.resume)]
         items += self.simd_restore(f"{spec.symbols.exit}_simd_done")
+        items += restore_segment_bases(spec, self.layout)
         if spec.syscall is not None:
             items += [
                 insn("cmp", Mem(SP, self.off("vector")), Imm(spec.syscall.marker)),

@@ -8,6 +8,7 @@ from isrgen.arch.x86.codegen.base import (
     zero,
 )
 from isrgen.arch.x86.codegen.registers import SYSRET_REGISTERS
+from isrgen.arch.x86.codegen.segment_bases import save_segment_bases
 from isrgen.arch.x86.codegen.stubs import StubBuilder
 from isrgen.codegen.ir import (
     Align,
@@ -106,6 +107,7 @@ class SyscallBuilder(StubBuilder):
             insn("push", Imm(sc.marker)),
         ]
         items += self.save()
+        items += save_segment_bases(spec, self.layout)
         items += self.clear(set())
         items.append(insn("cld"))
         items += self.point_frame_pointer()

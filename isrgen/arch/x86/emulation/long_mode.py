@@ -92,6 +92,7 @@ RFLAGS_NT = _cpu.EFLAGS_NT
 RFLAGS_RF = _cpu.EFLAGS_RF
 RFLAGS_VM = _cpu.EFLAGS_VM
 
+MSR_FS_BASE = 0xC0000100
 MSR_GS_BASE = 0xC0000101
 MSR_KERNEL_GS_BASE = 0xC0000102
 
@@ -329,6 +330,11 @@ class Emulator(EmulatorBase[CpuState, Stop]):
         self._set_gprs({"rcx": 0, "rax": xcr0 & 0xFFFFFFFF, "rdx": xcr0 >> 32})
         uc.emu_start(scratch, scratch + 3)
 
+    def enable_fsgsbase(self) -> None:
+        """Set CR4.FSGSBASE (bit 16), which RDFSBASE/WRFSBASE and RDGSBASE/WRGSBASE need (SDM Vol. 2C)."""
+        cr4 = self.uc.reg_read(self._x.UC_X86_REG_CR4)
+        self.uc.reg_write(self._x.UC_X86_REG_CR4, cr4 | (1 << 16))
+
     def xmm(self, index: int) -> int:
         """The 128-bit value of ``xmm<index>``."""
         value: int = self.uc.reg_read(getattr(self._x, f"UC_X86_REG_XMM{index}"))
@@ -384,6 +390,7 @@ __all__ = [
     "KERNEL_SS",
     "MARKER_BASE",
     "MARKER_SLOT",
+    "MSR_FS_BASE",
     "MSR_GS_BASE",
     "MSR_KERNEL_GS_BASE",
     "RETURNED",

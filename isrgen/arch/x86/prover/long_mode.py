@@ -94,6 +94,8 @@ class MachineProver(MachineProverBase[emulate.Emulator, emulate.Stop]):
         if self.simd is not SimdPolicy.NONE:
             # a kernel enables what its save instruction needs (x87, SSE, AVX components)
             self.emu.enable_simd(0x3 | (self.spec.simd.xsave_mask & 0x4))
+        if self.spec.entry.fsgsbase:
+            self.emu.enable_fsgsbase()
 
     def _other_entries(self) -> bool:
         """Paranoid vectors with the user GS base live in ring 0, then the syscall entry."""
@@ -155,6 +157,7 @@ class MachineProver(MachineProverBase[emulate.Emulator, emulate.Stop]):
         where += "" if interrupted_if else " with IF clear"
         self.emu.trace = [] if self.spec.entry.swapgs else None
         self.emu.swapgs_with_if = [] if self.spec.entry.swapgs else None
+        fs = self._set_fs_base()
         try:
             stop = self.emu.interrupt(
                 v.number,
@@ -193,6 +196,9 @@ class MachineProver(MachineProverBase[emulate.Emulator, emulate.Stop]):
         expected["error_code"] = expected_error_slot(self.spec, v, error, _MASK)
         expected.update(rip=emulate.MARKER_BASE, cs=cs, rflags=rflags, rsp=rsp)
         expected["ss"] = emulate.KERNEL_SS if kernel else emulate.USER_SS
+        # gs_base: the user GS base (IA32_KERNEL_GS_BASE after the entry's swapgs), or
+        # the one GS base kernel and user share without swapgs
+        expected.update(fs_base=fs, gs_base=USER_GS if self.spec.entry.swapgs else gs)
         if not self._frame_fields(stop, frame, expected, regs, where):
             return False
         if not self._simd_area(v, stop, frame, xmm, where):
@@ -360,6 +366,7 @@ class MachineProver(MachineProverBase[emulate.Emulator, emulate.Stop]):
         resume_rsp = _USER_RSP if user else top + 0x100
         values = dict(regs, vector=0, error_code=0, rip=emulate.MARKER_BASE, cs=cs)
         values.update(rflags=INTERRUPTED_FLAGS, rsp=resume_rsp, ss=ss)
+        values.update(fs_base=0x0000_7F00_0000_0000, gs_base=USER_GS if user else KERNEL_GS)
         if self.layout.has("simd_area"):
             values["simd_area"] = 0
         for f in self.layout.fields:
@@ -421,6 +428,7 @@ class MachineProver(MachineProverBase[emulate.Emulator, emulate.Stop]):
             percpu = emulate.STACK_BASE + 0x1000
             kstack = emulate.DEFAULT_STACK_TOP - 0x100
             self.emu.write_u64(self._kernel_stack_slot(sc, percpu), kstack)
+            fs = self._set_fs_base()
             user_rsp = emulate.DEFAULT_STACK_TOP - 0x5000
             where = "syscall" + (" returning to a non-canonical RIP" if noncanonical else "")
             try:
@@ -451,6 +459,7 @@ class MachineProver(MachineProverBase[emulate.Emulator, emulate.Stop]):
             frame = stop.first_argument
             expected = dict(entered, vector=sc.marker & _MASK, error_code=self.spec.frame.synthetic_error_code & _MASK)
             expected.update(rip=emulate.MARKER_BASE, cs=sc.user_cs, rflags=0x246, rsp=user_rsp, ss=sc.user_ss)
+            expected.update(fs_base=fs, gs_base=USER_GS)
             if not ok or not self._frame_fields(stop, frame, expected, entered, where):
                 return
             self.tally.saw("syscall")
@@ -484,6 +493,12 @@ class MachineProver(MachineProverBase[emulate.Emulator, emulate.Stop]):
             self._sysret_registers(back, new, where)
             self._check(back.state.gs_base == USER_GS, f"{where}: the user GS base is not restored by sysret")
             self._check(back.state.rsp == user_rsp, f"{where}: rsp after sysret is {back.state.rsp:#x}")
+
+    def _set_fs_base(self) -> int:
+        """A distinctive, canonical FS base for the interrupted code (fs_base slots)."""
+        fs = 0x0000_5A5A_0000_0000 | self.rng.getrandbits(32) << 4
+        self.emu.uc.msr_write(emulate.MSR_FS_BASE, fs)
+        return fs
 
     def _kernel_stack_slot(self, sc: Syscall, percpu: int) -> int:
         """The address the entry reads the kernel stack top from: GS-relative per-CPU data,
