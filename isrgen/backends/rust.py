@@ -70,6 +70,8 @@ class RustView:
     asm_note: tuple[str, ...]
     asm_options: str
     gate: RustTableHelper | None
+    #: the frame struct's representation: "C", or "C, align(64)" with a SIMD area inside
+    repr: str = "C"
 
 
 @attrs.frozen
@@ -162,6 +164,9 @@ def rust_view(ctx: GenerationContext) -> RustView:
     struct = rust_type_name(spec.frame.struct_name)
     fields: list[RustField] = []
     for f in layout.fields:
+        if f.kind is FieldKind.SIMD_STATE:
+            fields.append(RustField(f.name, f"[u8; {f.size}]", f.offset, "SIMD save area (XSAVE/FXSAVE image)."))
+            continue
         if f.narrow is None:
             rtype = word if f.size <= layout.word_size else f"[{word}; {f.size // layout.word_size}]"
             fields.append(RustField(f.name, rtype, f.offset, _field_doc(ctx, f)))
@@ -226,6 +231,7 @@ def rust_view(ctx: GenerationContext) -> RustView:
         asm_note=ctx.isa.rust.asm_note if ctx.isa.rust else (),
         asm_options=ctx.isa.rust.asm_options if ctx.isa.rust else "",
         gate=_table_helper(ctx),
+        repr="C, align(64)" if spec.frame.simd_inline else "C",
     )
 
 

@@ -25,6 +25,8 @@ class FieldKind(enum.StrEnum):
     SIMD_AREA = "simd_area"
     FRAME_POINTER = "frame_pointer"
     SEGMENT_BASE = "segment_base"
+    SIMD_STATE = "simd_state"
+    FRAME_SHIFT = "frame_shift"
     CPU = "cpu"
 
 
@@ -101,7 +103,15 @@ class FrameLayout:
             f
             for f in self.fields
             if f.kind
-            in (FieldKind.GPR, FieldKind.SEGMENT, FieldKind.PAD, FieldKind.SIMD_AREA, FieldKind.SEGMENT_BASE)
+            in (
+                FieldKind.GPR,
+                FieldKind.SEGMENT,
+                FieldKind.PAD,
+                FieldKind.SIMD_AREA,
+                FieldKind.SEGMENT_BASE,
+                FieldKind.SIMD_STATE,
+                FieldKind.FRAME_SHIFT,
+            )
         )
 
 
@@ -114,6 +124,8 @@ _SLOT_TO_FIELD = {
     SlotKind.SIMD_AREA: FieldKind.SIMD_AREA,
     SlotKind.FRAME_POINTER: FieldKind.FRAME_POINTER,
     SlotKind.SEGMENT_BASE: FieldKind.SEGMENT_BASE,
+    SlotKind.SIMD_STATE: FieldKind.SIMD_STATE,
+    SlotKind.FRAME_SHIFT: FieldKind.FRAME_SHIFT,
 }
 
 

@@ -56,6 +56,11 @@ class SlotKind(enum.StrEnum):
     #: the interrupted context's FS or GS base (role ``fs_base`` / ``gs_base``): saved by
     #: the entry, written back by the exit (see :mod:`isrgen.arch.x86.codegen.segment_bases`)
     SEGMENT_BASE = "segment_base"
+    #: the SIMD save area itself, inside the frame at a 64-byte aligned offset (``{simd_state: N}``)
+    SIMD_STATE = "simd_state"
+    #: with a ``simd_state`` slot: bytes the entry moved the frame down to align it to 64
+    #: (the frame's end minus this is where the CPU pushed its frame; the original RSP)
+    FRAME_SHIFT = "frame_shift"
 
 
 class ReturnModel(enum.StrEnum):
@@ -200,6 +205,11 @@ class Frame:
     def has_vector(self) -> bool:
         """Whether the frame records the vector number."""
         return any(s.kind is SlotKind.VECTOR for s in self.slots)
+
+    @property
+    def simd_inline(self) -> bool:
+        """Whether the SIMD save area is inside the frame (which the entry aligns to 64)."""
+        return any(s.kind is SlotKind.SIMD_STATE for s in self.slots)
 
     @property
     def has_frame_pointer(self) -> bool:

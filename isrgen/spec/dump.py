@@ -67,6 +67,8 @@ def layout_items(spec: Spec) -> list[Any]:
 def _slot_item(spec: Spec, slot: Slot) -> Any:
     if slot.kind is SlotKind.PAD:
         return "pad" if slot.size == spec.arch.word_size else {"pad": slot.size}
+    if slot.kind is SlotKind.SIMD_STATE:
+        return {"simd_state": slot.size}
     if slot.narrow is not None:
         return {slot.role or slot.name: _declaration(slot.name, slot.narrow)}
     return _item(slot.role or slot.name, slot.name)

@@ -182,6 +182,46 @@ class EntryResolver(OptionPaths):
             self.err(base + ("user_stack",), "user_stack and kernel_stack must be different slots")
         return (out[0], out[1]) if len(out) == 2 else None
 
+    def check_inline_simd(
+        self, arch: ArchFacts, frame: Frame, vectors: tuple[Vector, ...], syscall: Syscall | None, at: Path
+    ) -> None:
+        """A ``simd_state`` area inside the frame: the entry aligns the frame base to 64
+        (XSAVE needs a 64-byte aligned area, SDM Vol. 1 13.4; FXSAVE 16) and records
+        how far it moved it in ``frame_shift``; every vector saves SIMD state."""
+        if "simd" not in arch.features:
+            self.err(at, f"{arch.name} entries do not save SIMD state: no simd_state or frame_shift slots")
+            return
+        kinds = {s.kind for s in frame.slots}
+        if SlotKind.FRAME_SHIFT not in kinds:
+            self.err(at, "a simd_state slot needs a 'frame_shift' slot: the entry records how far it moved the frame")
+            return
+        if SlotKind.SIMD_STATE not in kinds:
+            self.err(at, "'frame_shift' goes with a {simd_state: N} slot (the SIMD area inside the frame)")
+            return
+        plain = next((v for v in vectors if v.simd is SimdPolicy.NONE), None)
+        if plain is not None:
+            self.err(
+                self.vector_path(plain),
+                f"with simd_state in the frame every vector saves SIMD state; vector {plain.number} does not "
+                "(give it simd: fxsave or xsave, e.g. in classes)",
+            )
+        if syscall is not None:
+            self.err(("syscall",), "a syscall entry cannot build a frame with simd_state (it saves no SIMD state)")
+        if any(s.kind is SlotKind.SIMD_AREA for s in frame.slots):
+            self.err(at, "simd_state and simd_area both name a SIMD area: keep one")
+        size = sum(s.size for s in frame.slots) + arch.word_size * len(arch.cpu_frame)
+        if size % 64:
+            self.err(
+                at,
+                f"with simd_state the frame is 64-byte aligned, so its size must be a multiple of 64: it is {size}; "
+                f"add {{pad: {64 - size % 64}}}",
+            )
+        area = next(s.size for s in frame.slots if s.kind is SlotKind.SIMD_STATE)
+        mask = self.get("simd", "xsave_mask", default(Simd, "xsave_mask"), int)
+        need = self.get("simd", "area_size", 832 if mask & 0x4 else 576, int)
+        if any(v.simd is SimdPolicy.XSAVE for v in vectors) and area < need:
+            self.err(at, f"simd_state has {area} bytes; XSAVE with mask {mask:#x} needs {need} (simd.area_size)")
+
     def check_entry_options(
         self,
         arch: ArchFacts,
@@ -238,10 +278,12 @@ class EntryResolver(OptionPaths):
                 f"vectors mix fxsave and xsave (vector {other.number}: {other.simd.value}, vector {first.number}: "
                 f"{first.simd.value}): choose one SIMD save instruction per spec",
             )
-        if kinds and not any(s.kind is SlotKind.SIMD_AREA for s in frame.slots):
+        if frame.simd_inline or any(s.kind is SlotKind.FRAME_SHIFT for s in frame.slots):
+            self.check_inline_simd(arch, frame, vectors, syscall, layout_path)
+        elif kinds and not any(s.kind is SlotKind.SIMD_AREA for s in frame.slots):
             self.err(layout_path, "some vectors save SIMD state: add 'simd_area' to the frame layout")
         simd_frame = arch.reserved_register("simd_frame")
-        if kinds and simd_frame not in saved:
+        if kinds and simd_frame not in saved and not frame.simd_inline:
             self.err(
                 layout_path,
                 f"saving SIMD state keeps the frame address in {simd_frame}: the layout must save {simd_frame}",

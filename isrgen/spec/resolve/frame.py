@@ -203,7 +203,8 @@ class _SlotBuilder:
         if self.arch.pushal_order:
             words.append("pushal")
         bases = list(SEGMENT_BASES) if "segment_bases" in self.arch.features else []
-        return ", ".join([*words, "vector", "error_code", "frame_pointer", "simd_area", *bases, "pad"])
+        inline = ["simd_state", "frame_shift"] if "simd" in self.arch.features else []
+        return ", ".join([*words, "vector", "error_code", "frame_pointer", "simd_area", *inline, *bases, "pad"])
 
     def field_name(self, path: Path, name: Any) -> str | None:
         if not isinstance(name, str):
@@ -234,6 +235,9 @@ class _SlotBuilder:
             return
         word = self.arch.word_size
         src = self.r.src(path)
+        if role == "simd_state":
+            self.simd_state(path, rename, index, src)
+            return
         if role == "pad":
             size = word
             if rename is not None:
@@ -257,6 +261,7 @@ class _SlotBuilder:
             "error_code": SlotKind.ERROR_CODE,
             "simd_area": SlotKind.SIMD_AREA,
             "frame_pointer": SlotKind.FRAME_POINTER,
+            "frame_shift": SlotKind.FRAME_SHIFT,
         }.get(role)
         if kind is None and role in SEGMENT_BASES and "segment_bases" in self.arch.features:
             kind = SlotKind.SEGMENT_BASE
@@ -294,6 +299,26 @@ class _SlotBuilder:
             self.r.err(path, f"{role!r} is already saved by pushal")
             return
         self.slots.append(Slot(kind, name, word, role, value_size, "", src, narrow))
+
+    def simd_state(self, path: Path, size: Any, index: int, src: SourceRef) -> None:
+        """``{simd_state: N}``: the SIMD save area inside the frame, N bytes, first in the
+        layout (the entry aligns the frame base, and so the area, to 64 bytes)."""
+        if "simd_state" in self.seen:
+            first = self.seen["simd_state"]
+            self.r.err(path, f"'simd_state' is listed twice in the frame layout (first at index {first})")
+            return
+        self.seen["simd_state"] = self.indexes["simd_state"] = index
+        if not isinstance(size, int) or isinstance(size, bool) or size < 512 or size % 64:
+            self.r.err(
+                path,
+                "simd_state takes the save area's size in bytes: {simd_state: N}, N a multiple of 64 and at least "
+                f"512 (FXSAVE; XSAVE: simd.area_size), got {size!r}",
+            )
+            return
+        if self.slots:
+            self.r.err(path, "'simd_state' must be the first slot: the entry aligns the frame base to 64 for it")
+            return
+        self.slots.append(Slot(SlotKind.SIMD_STATE, "simd_state", size, "simd_state", 0, "", src))
 
     def pushal(self, path: Path, rename: Any, src: SourceRef) -> None:
         order = self.arch.pushal_order

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import attrs
 
+from isrgen.arch.x86.codegen.inline_simd import restore_inline
 from isrgen.arch.x86.codegen.registers import CDECL_FRAME_REGISTER
 from isrgen.codegen.ir import (
     Imm,
@@ -150,13 +151,13 @@ class BuilderBase:
                         pad = 0
                     items.append(insn("pushad"))
                 continue
-            if f.kind is FieldKind.PAD:
+            if f.kind in (FieldKind.PAD, FieldKind.SIMD_STATE):
                 pad += f.size
                 continue
             if pad:
                 items.append(insn("sub", Reg(self.sp), Imm(pad)))
                 pad = 0
-            if f.kind in (FieldKind.SIMD_AREA, FieldKind.SEGMENT_BASE):
+            if f.kind in (FieldKind.SIMD_AREA, FieldKind.SEGMENT_BASE, FieldKind.FRAME_SHIFT):
                 # no SIMD area until an entry saves one; a segment base is read once the
                 # registers rdmsr needs are saved (isrgen.arch.x86.codegen.segment_bases)
                 items.append(insn("push", Imm(0)))
@@ -292,6 +293,8 @@ class BuilderBase:
         """Restore SIMD state from the area the frame points at (if any); rsp = frame."""
         if self.simd_kind is SimdPolicy.NONE:
             return []
+        if self.spec.frame.simd_inline:
+            return restore_inline(self.spec, self.layout, self.simd_kind)
         items: list[Item] = [
             insn("mov", Reg("rcx"), Mem(SP, self.off("simd_area"))),
             insn("test", Reg("rcx"), Reg("rcx")),

@@ -10,6 +10,7 @@ from isrgen.arch.x86.codegen.base import (
     insn,
 )
 from isrgen.arch.x86.codegen.exit import ExitBuilder
+from isrgen.arch.x86.codegen.inline_simd import realign_frame, save_inline
 from isrgen.arch.x86.codegen.registers import (
     CDECL_FRAME_REGISTER,
     PARANOID_FLAG_REGISTER,
@@ -47,6 +48,8 @@ class EntryBuilder(ExitBuilder):
         if spec.entry.swapgs and not group.paranoid:
             items += self.swapgs_if_user(f"{group.symbol}_gs_done", self.rel_stub("cs"), fence=True)
         items += self.save()
+        if spec.frame.simd_inline:
+            items += realign_frame(self.layout)
         keep: set[str] = set()
         if group.paranoid:
             # NMI/#MC/#DB/#DF may arrive between a ring-3 entry and its swapgs, so CS cannot
@@ -69,7 +72,10 @@ class EntryBuilder(ExitBuilder):
         items += self.load_data_segments()
         items.append(insn("cld"))  # SysV: DF clear on function entry
         items += self.point_frame_pointer()
-        if group.simd is not SimdPolicy.NONE:
+        if group.simd is not SimdPolicy.NONE and spec.frame.simd_inline:
+            items += save_inline(spec, self.layout, group.simd)
+            items += self.pass_frame()
+        elif group.simd is not SimdPolicy.NONE:
             items += self.simd_save(group)
         else:
             items += self.pass_frame()
@@ -212,7 +218,7 @@ class EntryBuilder(ExitBuilder):
         items: list[Item] = []
         if returns is ReturnModel.FRAME:
             items.append(insn("mov", Reg(self.sp), Reg(self.ret)))
-        elif group.simd is not SimdPolicy.NONE:
+        elif group.simd is not SimdPolicy.NONE and not self.spec.frame.simd_inline:
             items.append(insn("mov", Reg(SP), Reg(SIMD_FRAME_REGISTER)))
         elif self.spec.handler.convention == "cdecl":
             items.append(insn("mov", Reg(self.sp), Reg(CDECL_FRAME_REGISTER)))

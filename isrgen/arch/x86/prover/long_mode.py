@@ -53,7 +53,7 @@ from isrgen.arch.x86.prover.base import (
     expected_error_slot,
     if_clear_at_handler,
 )
-from isrgen.model.layout import Field
+from isrgen.model.layout import Field, FieldKind
 from isrgen.model.spec import GateType, ReturnModel, SimdPolicy, Syscall, Vector
 
 _MASK = 2**64 - 1
@@ -212,11 +212,21 @@ class MachineProver(MachineProverBase[emulate.Emulator, emulate.Stop]):
         )
         ok &= self._check(not stop.state.df, f"{where}: DF is set at the call into {want} (SysV needs it clear)")
         frame = stop.first_argument
+        expected = stop.frame_top - self.layout.size
+        if self.spec.frame.simd_inline:
+            expected &= -64  # the entry moves the frame down to a 64-byte boundary
         ok &= self._check(
-            frame + self.layout.size == stop.frame_top,
+            frame == expected,
             f"{where}: rdi = {frame:#x} but the frame the model describes starts at "
-            f"{stop.frame_top - self.layout.size:#x} ({self.layout.size} bytes below the CPU frame's top)",
+            f"{expected:#x} ({self.layout.size} bytes below the CPU frame's top"
+            f"{', aligned down to 64' if self.spec.frame.simd_inline else ''})",
         )
+        if ok and self.spec.frame.simd_inline:
+            shift = stop.u64(frame + self.layout.offset("frame_shift"))
+            ok &= self._check(
+                frame + self.layout.size + shift == stop.frame_top,
+                f"{where}: frame_shift is {shift}, but the frame moved {stop.frame_top - self.layout.size - frame}",
+            )
         # handler.args: the vector / error code after the frame, as the slot holds them
         for reg, arg in zip(("rsi", "rdx"), self.spec.handler.args[1:], strict=False):
             if not ok:
@@ -264,6 +274,14 @@ class MachineProver(MachineProverBase[emulate.Emulator, emulate.Stop]):
         return True
 
     def _simd_area(self, v: Vector, stop: emulate.Stop, frame: int, xmm: list[int], where: str) -> bool:
+        if self.spec.frame.simd_inline:
+            # the area inside the frame, 64-byte aligned with it
+            saved = int.from_bytes(self.emu.read(frame + self.layout.offset("simd_state") + _XMM0_OFFSET, 16), "little")
+            ok = self._check(frame % 64 == 0, f"{where}: the frame at {frame:#x} is not 64-byte aligned")
+            ok = ok and self._check(saved == xmm[0], f"{where}: {v.simd}: simd_state does not hold XMM0")
+            if ok:
+                self.tally.saw(f"simd {v.simd} in the frame")
+            return ok
         if not self.layout.has("simd_area"):
             return True
         f = self.layout.field("simd_area")
@@ -370,6 +388,9 @@ class MachineProver(MachineProverBase[emulate.Emulator, emulate.Stop]):
         if self.layout.has("simd_area"):
             values["simd_area"] = 0
         for f in self.layout.fields:
+            if f.kind is FieldKind.SIMD_STATE:  # a new thread's area: all zeros is the initial state
+                self.emu.write(frame + f.offset, bytes(f.size))
+                continue
             self.emu.write_u64(frame + f.offset, values.get(f.role, 0))
         scratch = {r: self.rng.getrandbits(64) for r in emulate.GPRS}
         args, shown = self.exit_arguments(frame, root)
