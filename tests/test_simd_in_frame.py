@@ -180,3 +180,32 @@ vectors:
         loads_x86(text, "bad.yaml")
     found = [(d.source.line, d.message) for d in info.value.diagnostics]
     assert any(message in m and line > 0 for line, m in found), found
+
+
+def test_stale_stack_bytes_do_not_reach_xrstor(tmp_path: Path) -> None:
+    """XSAVE leaves XSTATE_BV bits of components outside its mask as memory had them, and
+    XRSTOR faults on a bit outside XCR0 (SDM Vol. 1 13.7, 13.8.1): an area carved from a
+    stack full of old data (here all ones) must still restore.  Both placements."""
+    require_tool("as", "ld")
+    require_module("unicorn")
+    from isrgen.arch.x86.emulation import long_mode as emulate
+    from isrgen.proof import toolchain
+
+    below = (
+        "isrgen: 1\narch: x86_64\nhandler: {symbol: isr_dispatch}\nsimd: {xsave_mask: 0x3}\n"
+        "classes: {irq: {simd: xsave}}\nvectors: [{range: [0, 31]}, {range: [32, 47], class: irq}]\n"
+    )
+    for name, text in (("below", below), ("inline", EXAMPLE.read_text())):
+        spec = loads_x86(text, f"{name}.yaml")
+        out = tmp_path / name
+        obj = toolchain.assemble_gas(isrgen.build(spec, out, ["gas"])[0])
+        emu = emulate.Emulator(emulate.link_for_emulation([obj], out), table_symbol=spec.symbols.table)
+        emu.enable_simd(0x3)
+        top = emulate.DEFAULT_STACK_TOP - 0x1000
+        emu.write(top - 0x1000, b"\xff" * 0x1000)
+        emu.set_xmm(3, 0x77)
+        stop = emu.interrupt(40, rsp=top, regs={"rbx": 9})
+        assert stop.symbol == "isr_dispatch"
+        emu.set_xmm(3, 0)
+        back = emu.return_from_handler()
+        assert back.resumed and back.state.gprs["rbx"] == 9 and emu.xmm(3) == 0x77, name

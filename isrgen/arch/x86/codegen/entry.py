@@ -169,10 +169,11 @@ class EntryBuilder(ExitBuilder):
             insn("and", Reg(SP), Imm(-align)),
         ]
         if xsave:
-            # XRSTOR faults unless header bytes 8-63 are zero; XSAVE writes only bytes 0-7
-            # (SDM Vol. 1 13.4.2, 13.8.1).
+            # XRSTOR faults unless header bytes 8-63 are zero and XSTATE_BV (bytes 0-7) has
+            # no bit outside XCR0; XSAVE writes only the XSTATE_BV bits of the components it
+            # saves (SDM Vol. 1 13.4.2, 13.7, 13.8.1): stale stack bits must not survive.
             items.append(insn("xor", Reg("eax"), Reg("eax")))
-            items += [insn("mov", Mem(SP, 512 + off), Reg("rax")) for off in range(8, 64, 8)]
+            items += [insn("mov", Mem(SP, 512 + off), Reg("rax")) for off in range(0, 64, 8)]
             items += self.xsave_mask()
             items.append(insn("xsave64", Mem(SP, 0, 0)))
         else:
