@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import SPECS, isrgen_cmd, load_x86, require_module, require_tool, run
+from conftest import SPECS, isrgen_cmd, load_x86, loads_x86, require_module, require_tool, run
 
 import isrgen
 from isrgen.model.spec import Spec
@@ -91,3 +91,29 @@ def test_prove_accepts_the_example() -> None:
     machine = next(line for line in proc.stdout.splitlines() if line.startswith("  machine code"))
     assert "frame_pointer x512" in machine and "dense stride" in machine
     assert proc.stdout.splitlines()[-1] == "all properties hold"
+
+
+@pytest.mark.parametrize(("vector", "error_code"), [(13, 0x10), (3, None), (200, None)])
+def test_i386_dense_stubs_link_ebp(tmp_path: Path, vector: int, error_code: int | None) -> None:
+    """Pintos' frame with dense stubs: [ebp] = the interrupted ebp, [ebp + 4] = eip."""
+    require_tool("as", "ld")
+    require_module("unicorn")
+    from isrgen.arch.x86.emulation import protected_mode as e32
+    from isrgen.proof import toolchain
+
+    text = (SPECS / "examples" / "pintos_intr_frame.yaml").read_text()
+    spec = loads_x86(text.replace("  style: classic ", "  style: dense   "), "pintos_dense.yaml")
+    obj = toolchain.assemble_gas(isrgen.build(spec, tmp_path, ["gas"])[0], tmp_path / "isr.o", bits=32)
+    emu = e32.Emulator32(e32.link32([obj], tmp_path), table_symbol=spec.symbols.table)
+    layout = isrgen.compute_layout(spec)
+    regs = {r: 0x5100 + i for i, r in enumerate(e32.GPRS32) if r != "esp"}
+    regs["ebp"] = 0x7000_1230
+    stop = emu.interrupt(vector, regs=regs, error_code=error_code)
+    assert stop.symbol == spec.handler.symbol
+    frame = stop.first_argument
+    ebp = stop.state.gprs["ebp"]
+    assert ebp == frame + layout.offset("frame_pointer")
+    assert (stop.u32(ebp), stop.u32(ebp + 4)) == (0x7000_1230, e32.MARKER_BASE)
+    assert stop.u32(frame + layout.offset("vec_no")) == vector
+    assert stop.u32(frame + layout.offset("error_code")) == (error_code or 0)
+    assert emu.stub_address(1) - emu.stub_address(0) == 8
