@@ -165,3 +165,17 @@ def test_dump_loads_back_equal() -> None:
 
     spec = load_x86(EXAMPLE)
     assert isrgen.loads_spec(dump_spec(spec), "again.yaml") == spec
+
+
+def test_prove_catches_arguments_taken_in_the_old_order() -> None:
+    """The exit routine reading the frame from rdi (the [frame, cr3] order) must not pass."""
+    require_tool("as", "ld", "gcc")
+    require_module("unicorn")
+    from isrgen.proof.prove import prove
+
+    def transform(backend: str, out: str) -> str:
+        assert "    mov rsp, rsi\n" in out
+        return out.replace("    mov rsp, rsi\n", "    mov rsp, rdi\n", 1)
+
+    report = prove(load_x86(EXAMPLE), ["gas"], transform=transform)
+    assert not report.ok and any("trapret" in f for f in report.failures), report.failures[:3]

@@ -142,3 +142,25 @@ vectors: [{range: [0, 31]}]
     messages = [(d.source.line, d.message) for d in info.value.diagnostics]
     assert any(line == 4 and "unknown frame slot 'fs_base'" in m for line, m in messages), messages
     assert any(line == 5 and "fsgsbase is not available on i386" in m for line, m in messages), messages
+
+
+@pytest.mark.parametrize(
+    ("fsgsbase", "line"),
+    [(True, "    wrfsbase rax\n"), (False, "    wrmsr\n")],
+)
+def test_prove_catches_a_missing_restore(fsgsbase: bool, line: str) -> None:
+    """Drop the exit's first write of a base: prove must report the MSR left as the handler had it."""
+    require_tool("as", "ld", "gcc")
+    require_module("unicorn")
+    from isrgen.proof.prove import prove
+
+    text = EXAMPLE.read_text().replace("fsgsbase: true", f"fsgsbase: {str(fsgsbase).lower()}")
+    spec = loads_x86(text.replace("swapgs: true", "swapgs: false"), "m.yaml")
+
+    def transform(backend: str, out: str) -> str:
+        assert line in out
+        return out.replace(line, "", 1) if backend == "gas" else out
+
+    report = prove(spec, ["gas"], transform=transform)
+    assert not report.ok
+    assert any("(exit restore)" in f for f in report.failures), report.failures[:3]

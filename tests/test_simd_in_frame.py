@@ -209,3 +209,18 @@ def test_stale_stack_bytes_do_not_reach_xrstor(tmp_path: Path) -> None:
         emu.set_xmm(3, 0)
         back = emu.return_from_handler()
         assert back.resumed and back.state.gprs["rbx"] == 9 and emu.xmm(3) == 0x77, name
+
+
+def test_prove_catches_a_missing_xrstor() -> None:
+    require_tool("as", "ld", "gcc")
+    require_module("unicorn")
+    from isrgen.proof.prove import prove
+
+    def transform(backend: str, out: str) -> str:
+        if backend != "gas":
+            return out
+        assert "    xrstor64 [rsp]\n" in out
+        return out.replace("    xrstor64 [rsp]\n", "", 1)
+
+    report = prove(load_x86(EXAMPLE), ["gas"], transform=transform)
+    assert not report.ok and any("is not restored" in f for f in report.failures), report.failures[:3]

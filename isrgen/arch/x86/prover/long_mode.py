@@ -317,11 +317,15 @@ class MachineProver(MachineProverBase[emulate.Emulator, emulate.Stop]):
         (and resume rsp, rflags and cs as in ``context``)."""
         rsp, rflags, cs = context
 
+        bases = self._segment_base_msrs()
+
         def rewrite(frame: int) -> None:
             self.emu.swapgs_with_if = []
             if xmm:
                 for i in range(16):
                     self.emu.set_xmm(i, 0xDEAD_0000 + i)  # the handler may use SIMD registers
+            for msr, _ in bases:  # the kernel changes the bases the frame keeps
+                self.emu.uc.msr_write(msr, 0x0000_0BAD_0000_0000 | msr)
 
         def check(back: emulate.Stop, want: dict[str, int]) -> bool:
             swaps, self.emu.swapgs_with_if = self.emu.swapgs_with_if, None
@@ -341,6 +345,12 @@ class MachineProver(MachineProverBase[emulate.Emulator, emulate.Stop]):
                 )
                 if ok:
                     self.tally.saw("exit swapgs with IF clear")
+            for msr, slot in bases:
+                got, want_base = self.emu.uc.msr_read(msr), self.emu.read_u64(stop.first_argument + slot)
+                ok = ok and self._check(
+                    got == want_base,
+                    f"{where}, returning: MSR {msr:#x} is {got:#x}, not the frame's {want_base:#x} (exit restore)",
+                )
             if ok and v.simd is not SimdPolicy.NONE and self.saves_xmm:
                 got = [self.emu.xmm(i) for i in range(16)]
                 bad = [i for i in range(16) if got[i] != xmm[i]]
@@ -514,6 +524,18 @@ class MachineProver(MachineProverBase[emulate.Emulator, emulate.Stop]):
             self._sysret_registers(back, new, where)
             self._check(back.state.gs_base == USER_GS, f"{where}: the user GS base is not restored by sysret")
             self._check(back.state.rsp == user_rsp, f"{where}: rsp after sysret is {back.state.rsp:#x}")
+
+    def _segment_base_msrs(self) -> list[tuple[int, int]]:
+        """(MSR, frame offset) of the segment-base slots whose MSR must equal the slot
+        after the return: IA32_FS_BASE, and IA32_GS_BASE for gs_base without swapgs.  (With
+        swapgs the user GS base is live after a return to ring 3 and inactive after one to
+        ring 0; the GS checks of :meth:`resume` and tests/test_segment_bases.py cover it.)"""
+        out = []
+        if self.layout.has("fs_base"):
+            out.append((emulate.MSR_FS_BASE, self.layout.offset("fs_base")))
+        if self.layout.has("gs_base") and not self.spec.entry.swapgs:
+            out.append((emulate.MSR_GS_BASE, self.layout.offset("gs_base")))
+        return out
 
     def _set_fs_base(self) -> int:
         """A distinctive, canonical FS base for the interrupted code (fs_base slots)."""
