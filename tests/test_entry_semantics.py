@@ -416,7 +416,6 @@ def test_entry_option_errors(extra: str, message: str) -> None:
     [
         ("[frame_pointer, " + LINUX_ORDER[1:], "", "'frame_pointer' must be the last slot"),
         (LINUX_ORDER.replace("rbp, ", "")[:-1] + ", frame_pointer]", "", "needs rbp saved in the layout too"),
-        (LINUX_ORDER[:-1] + ", frame_pointer]", "stubs: {style: dense}", "needs classic stubs"),
         (LINUX_ORDER.replace("vector, error_code", "error_code, vector"), "", "'vector' must come directly before"),
     ],
 )

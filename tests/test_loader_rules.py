@@ -55,9 +55,13 @@ CASES: dict[str, tuple[str, str]] = {
         + "stubs: {style: classic}\n",
         "'frame_pointer' must be the last slot",
     ),
-    "frame_pointer needs classic stubs": (
-        _spec(layout=X86_64_LAYOUT + ", frame_pointer") + "stubs: {style: dense}\n",
-        "needs classic stubs",
+    "fixed syscall stack slots come in pairs": (
+        _spec() + "syscall: {handler: s, kernel_stack: kernel_stack_top}\n",
+        "needs user_stack too",
+    ),
+    "the exit routine is given its frame": (
+        _spec() + "entry: {exit_args: [cr3]}\n",
+        "exit_args must include 'frame'",
     ),
     "caller-saved registers are saved": (
         _spec(layout="r15, r14, r13, r12, rbp, rbx, vector, error_code"),

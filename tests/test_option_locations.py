@@ -42,11 +42,11 @@ def test_a_syscall_handler_named_like_a_stub_points_at_the_syscall_handler() -> 
     assert _where(text) == [(9, 12)]
 
 
-def test_a_frame_pointer_slot_with_dense_stubs_points_at_the_slot() -> None:
-    regs = "r15, r14, r13, r12, r11, r10, r9, r8, rbp, rdi, rsi, rdx, rcx, rbx, rax"
-    text = f"stubs: {{style: dense}}\nframe:\n  layout: [{regs}, vector, error_code, frame_pointer]\n"
+def test_a_width_on_a_register_slot_points_at_its_declaration() -> None:
+    regs = "r14, r13, r12, r11, r10, r9, r8, rbp, rdi, rsi, rdx, rcx, rbx, rax"
+    text = f"frame:\n  layout: [{{r15: {{width: 16}}}}, {regs}, vector, error_code]\n"
     text += "vectors:\n  - {vector: 0, name: de}\n"
-    assert _where(text) == [(7, 12 + len(regs) + len(", vector, error_code, "))]
+    assert _where(text) == [(6, 12 + len("{r15: "))]
 
 
 def test_a_feature_the_arch_lacks_points_at_the_option() -> None:

@@ -46,6 +46,9 @@ class ArchFacts:
     segment_registers: tuple[str, ...] = ()
     #: CPU frame fields pushed only when the privilege level changes (i386: esp, ss)
     ring_change_only: tuple[str, ...] = ()
+    #: CPU frame fields holding a 16-bit selector in a word-size slot (a struct may
+    #: declare them narrower, with explicit padding: ``width:``)
+    selector_fields: tuple[str, ...] = ()
     #: memory order (low address first) of the registers pushad stores; empty if none
     pushal_order: tuple[str, ...] = ()
     #: whether the CPU aligns the stack before pushing its frame (to call_alignment)

@@ -10,6 +10,7 @@ import attrs
 from isrgen.backends.base import GenerationContext, render_template
 from isrgen.codegen.interface import Interface, Param, ParamKind, Returns
 from isrgen.model.layout import FieldKind
+from isrgen.model.narrow import members
 
 
 @attrs.frozen
@@ -60,6 +61,8 @@ class CHeaderView:
     #: macros that spell C11's _Static_assert and _Noreturn, or C++'s static_assert and [[noreturn]]
     static_assert_macro: str
     noreturn_macro: str
+    #: the macro spelling C11's _Alignas / C++'s alignas ("" when no member needs it)
+    alignas_macro: str = ""
 
 
 def _macro(text: str) -> str:
@@ -106,7 +109,18 @@ def c_header_view(ctx: GenerationContext, filename: str) -> CHeaderView:
             comment = "the stack pointer pushad found; popad skips it"
         if f.ring_change_only:
             comment = "pushed by the CPU only when the interrupt came from another privilege level"
-        if f.value_size and f.value_size < f.size:
+        if f.kind is FieldKind.SIMD_STATE:
+            # the XSAVE/FXSAVE area: the entry aligns the frame to 64 so that it is too
+            ctype = f"{mp}ALIGNAS(64) uint8_t"
+            fields.append(CField(ctype, f.name, f.offset, f.size, "SIMD save area (XSAVE/FXSAVE image)", f"[{f.size}]"))
+        elif f.narrow is not None:
+            # the kernel's declaration: the selector, then its named padding (same slot)
+            for m in members(f.name, f.offset, f.narrow):
+                size = m.bits // 8 * m.count
+                suffix = f"[{m.count}]" if m.count > 1 else ""
+                note = "" if m.padding else comment or "segment selector"
+                fields.append(CField(f"uint{m.bits}_t", m.name, m.offset, size, note, suffix))
+        elif f.value_size and f.value_size < f.size:
             # a 16-bit selector in a word-size slot (SDM Vol. 2B PUSH: the upper bytes are not written)
             fields.append(CField(f"uint{f.value_size * 8}_t", f.name, f.offset, f.value_size, "segment selector"))
             rest = f.size - f.value_size
@@ -162,6 +176,7 @@ def c_header_view(ctx: GenerationContext, filename: str) -> CHeaderView:
         vector_count_macro=f"{mp}VECTOR_COUNT",
         static_assert_macro=f"{mp}STATIC_ASSERT",
         noreturn_macro=f"{mp}NORETURN",
+        alignas_macro=f"{mp}ALIGNAS" if spec.frame.simd_inline else "",
     )
 
 

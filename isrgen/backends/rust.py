@@ -19,6 +19,7 @@ from isrgen.backends.base import GenerationContext, render_template
 from isrgen.backends.gas import gas_view
 from isrgen.codegen.interface import Interface, ParamKind, Returns
 from isrgen.model.layout import Field, FieldKind
+from isrgen.model.narrow import members
 from isrgen.spec.identifiers import rust_type_name
 
 
@@ -69,6 +70,8 @@ class RustView:
     asm_note: tuple[str, ...]
     asm_options: str
     gate: RustTableHelper | None
+    #: the frame struct's representation: "C", or "C, align(64)" with a SIMD area inside
+    repr: str = "C"
 
 
 @attrs.frozen
@@ -177,15 +180,20 @@ def rust_view(ctx: GenerationContext) -> RustView:
     spec, layout = ctx.spec, ctx.layout
     word = f"u{layout.word_size * 8}"
     struct = rust_type_name(spec.frame.struct_name)
-    fields = tuple(
-        RustField(
-            f.name,
-            word if f.size <= layout.word_size else f"[{word}; {f.size // layout.word_size}]",
-            f.offset,
-            _field_doc(ctx, f),
-        )
-        for f in layout.fields
-    )
+    fields: list[RustField] = []
+    for f in layout.fields:
+        if f.kind is FieldKind.SIMD_STATE:
+            fields.append(RustField(f.name, f"[u8; {f.size}]", f.offset, "SIMD save area (XSAVE/FXSAVE image)."))
+            continue
+        if f.narrow is None:
+            rtype = word if f.size <= layout.word_size else f"[{word}; {f.size // layout.word_size}]"
+            fields.append(RustField(f.name, rtype, f.offset, _field_doc(ctx, f)))
+            continue
+        # the kernel's declaration: the selector, then its named padding (same slot)
+        for m in members(f.name, f.offset, f.narrow):
+            rtype = f"u{m.bits}" if m.count == 1 else f"[u{m.bits}; {m.count}]"
+            doc = f"padding of {f.name}" if m.padding else _field_doc(ctx, f)
+            fields.append(RustField(m.name, rtype, m.offset, doc))
     synthetic = spec.frame.synthetic_error_code % (1 << (layout.word_size * 8))
     constants = [
         RustConst("VECTOR_COUNT", "usize", str(spec.arch.vector_count), "Number of IDT vectors."),
@@ -207,7 +215,7 @@ def rust_view(ctx: GenerationContext) -> RustView:
     return RustView(
         banner=ctx.banner(),
         struct=struct,
-        fields=fields,
+        fields=tuple(fields),
         frame_size=layout.size,
         methods=_methods(ctx, word),
         constants=tuple(constants),
@@ -218,6 +226,7 @@ def rust_view(ctx: GenerationContext) -> RustView:
         asm_note=ctx.isa.rust.asm_note if ctx.isa.rust else (),
         asm_options=ctx.isa.rust.asm_options if ctx.isa.rust else "",
         gate=_table_helper(ctx),
+        repr="C, align(64)" if spec.frame.simd_inline else "C",
     )
 
 

@@ -123,10 +123,10 @@ def _handler(spec: Spec, name: str) -> Function:
 def _exit(spec: Spec) -> Function:
     if spec.entry.exit_frame is ExitFrame.STACK:  # entered with the stack pointer at the frame
         return Function(Role.EXIT, spec.symbols.exit, (), Returns.NEVER, callable=False)
-    params = [Param("frame", ParamKind.FRAME_POINTER)]
-    if spec.entry.exit_loads_cr3:
-        params.append(Param("page_table_root", ParamKind.U64))
-    return Function(Role.EXIT, spec.symbols.exit, tuple(params), Returns.NEVER)
+    # the root is a word-size argument: a 64-bit one would take two cdecl stack slots on i386
+    by_role = {"frame": Param("frame", ParamKind.FRAME_POINTER), "cr3": Param("page_table_root", ParamKind.WORD)}
+    params = tuple(by_role[a] for a in spec.entry.exit_args)
+    return Function(Role.EXIT, spec.symbols.exit, params, Returns.NEVER)
 
 
 def build_interface(spec: Spec, groups: tuple[EntryGroup, ...]) -> Interface:

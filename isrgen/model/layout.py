@@ -10,6 +10,7 @@ import enum
 
 import attrs
 
+from isrgen.model.narrow import NarrowField
 from isrgen.model.spec import SlotKind, Spec
 
 
@@ -23,6 +24,9 @@ class FieldKind(enum.StrEnum):
     PAD = "pad"
     SIMD_AREA = "simd_area"
     FRAME_POINTER = "frame_pointer"
+    SEGMENT_BASE = "segment_base"
+    SIMD_STATE = "simd_state"
+    FRAME_SHIFT = "frame_shift"
     CPU = "cpu"
 
 
@@ -42,6 +46,8 @@ class Field:
     block: str = ""
     #: pushed by the CPU only when the interrupt changes privilege level (i386 esp/ss)
     ring_change_only: bool = False
+    #: the C/Rust struct declares the value narrower, with explicit padding
+    narrow: NarrowField | None = None
 
     def __attrs_post_init__(self) -> None:
         if not self.role:
@@ -94,7 +100,18 @@ class FrameLayout:
     def saved_below_stub(self) -> tuple[Field, ...]:
         """Fields the common entry saves: everything below the vector/error-code slots."""
         return tuple(
-            f for f in self.fields if f.kind in (FieldKind.GPR, FieldKind.SEGMENT, FieldKind.PAD, FieldKind.SIMD_AREA)
+            f
+            for f in self.fields
+            if f.kind
+            in (
+                FieldKind.GPR,
+                FieldKind.SEGMENT,
+                FieldKind.PAD,
+                FieldKind.SIMD_AREA,
+                FieldKind.SEGMENT_BASE,
+                FieldKind.SIMD_STATE,
+                FieldKind.FRAME_SHIFT,
+            )
         )
 
 
@@ -106,6 +123,9 @@ _SLOT_TO_FIELD = {
     SlotKind.PAD: FieldKind.PAD,
     SlotKind.SIMD_AREA: FieldKind.SIMD_AREA,
     SlotKind.FRAME_POINTER: FieldKind.FRAME_POINTER,
+    SlotKind.SEGMENT_BASE: FieldKind.SEGMENT_BASE,
+    SlotKind.SIMD_STATE: FieldKind.SIMD_STATE,
+    SlotKind.FRAME_SHIFT: FieldKind.FRAME_SHIFT,
 }
 
 
@@ -116,12 +136,18 @@ def compute_layout(spec: Spec) -> FrameLayout:
     offset = 0
     for slot in spec.frame.slots:
         kind = _SLOT_TO_FIELD[slot.kind]
-        fields.append(Field(slot.name, offset, slot.size, kind, slot.role or slot.name, slot.value_size, slot.block))
+        value_size = slot.narrow.value_size if slot.narrow else slot.value_size
+        role = slot.role or slot.name
+        fields.append(Field(slot.name, offset, slot.size, kind, role, value_size, slot.block, narrow=slot.narrow))
         offset += slot.size
     renames = dict(spec.frame.cpu_names)
+    narrowed = dict(spec.frame.cpu_narrow)
     for name in arch.cpu_frame:
         ring = name in arch.ring_change_only
-        fields.append(Field(renames.get(name, name), offset, arch.word_size, FieldKind.CPU, name, 0, "", ring))
+        narrow = narrowed.get(name)
+        value_size = narrow.value_size if narrow else 0
+        word = arch.word_size
+        fields.append(Field(renames.get(name, name), offset, word, FieldKind.CPU, name, value_size, "", ring, narrow))
         offset += arch.word_size
     if not arch.cpu_aligns_stack:
         return FrameLayout(tuple(fields), arch.word_size, 0, dynamic_align=True)

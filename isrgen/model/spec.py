@@ -17,6 +17,7 @@ import attrs
 
 from isrgen.arch import ArchFacts, Isa, get_isa
 from isrgen.diagnostics import UNKNOWN_SOURCE, SourceRef
+from isrgen.model.narrow import NarrowField
 
 SPEC_VERSION = 1
 
@@ -52,6 +53,14 @@ class SlotKind(enum.StrEnum):
     #: code and the CPU frame; the entry points rbp/ebp at it, so that a frame-pointer
     #: backtrace walks from the handler into the interrupted code (Pintos' intr_frame)
     FRAME_POINTER = "frame_pointer"
+    #: the interrupted context's FS or GS base (role ``fs_base`` / ``gs_base``): saved by
+    #: the entry, written back by the exit (see :mod:`isrgen.arch.x86.codegen.segment_bases`)
+    SEGMENT_BASE = "segment_base"
+    #: the SIMD save area itself, inside the frame at a 64-byte aligned offset (``{simd_state: N}``)
+    SIMD_STATE = "simd_state"
+    #: with a ``simd_state`` slot: bytes the entry moved the frame down to align it to 64
+    #: (the frame's end minus this is where the CPU pushed its frame; the original RSP)
+    FRAME_SHIFT = "frame_shift"
 
 
 class ReturnModel(enum.StrEnum):
@@ -156,6 +165,8 @@ class Slot:
     #: "pushal" for the eight slots one pushad stores
     block: str = ""
     source: SourceRef = _src()
+    #: the C/Rust struct declares the value narrower, with explicit padding (``width:``)
+    narrow: NarrowField | None = None
 
 
 @attrs.frozen
@@ -173,6 +184,8 @@ class Frame:
     #: pushes no error code (Linux's orig_ax for IRQs); other such vectors get
     #: ``synthetic_error_code``.  See :meth:`error_slot_value`.
     vector_in_error_slot: tuple[VectorClass, ...] = ()
+    #: CPU-pushed fields the struct declares narrower: (cpu field, declaration)
+    cpu_narrow: tuple[tuple[str, NarrowField], ...] = ()
 
     def error_slot_value(self, vector: Vector) -> int | None:
         """What the stub stores in the error-code slot for ``vector``: None when the CPU
@@ -192,6 +205,11 @@ class Frame:
     def has_vector(self) -> bool:
         """Whether the frame records the vector number."""
         return any(s.kind is SlotKind.VECTOR for s in self.slots)
+
+    @property
+    def simd_inline(self) -> bool:
+        """Whether the SIMD save area is inside the frame (which the entry aligns to 64)."""
+        return any(s.kind is SlotKind.SIMD_STATE for s in self.slots)
 
     @property
     def has_frame_pointer(self) -> bool:
@@ -345,8 +363,9 @@ class Entry:
     kernel_fault: KernelFault = KernelFault.RESUME
     #: symbol of the generated halt routine (clears registers, then halts forever)
     halt: str = "isr_halt"
-    #: the exit routine loads CR3 from its second argument when that is non-zero
-    exit_loads_cr3: bool = False
+    #: the exit routine's arguments in calling-convention order, by role: "frame" (the
+    #: frame to resume) and optionally "cr3" (a page-table root loaded when non-zero)
+    exit_args: tuple[str, ...] = ("frame",)
     #: segment registers loaded with ``data_selector`` after saving (i386 kernels)
     data_segments: tuple[str, ...] = ()
     data_selector: int = 0x10
@@ -356,6 +375,13 @@ class Entry:
     #: i386: the layout saves ds only; on exit every other register in ``data_segments``
     #: gets the saved ds value too (JamesM's tutorial kernel and its many descendants)
     segments_from_ds: bool = False
+    #: CR4.FSGSBASE is set: fs_base/gs_base slots use rd/wr{fs,gs}base instead of rdmsr/wrmsr
+    fsgsbase: bool = False
+
+    @property
+    def exit_loads_cr3(self) -> bool:
+        """Whether the exit routine takes a page-table root (and loads CR3 when it is non-zero)."""
+        return "cr3" in self.exit_args
 
     def restored_from_ds(self, saved: frozenset[str] | set[str]) -> tuple[str, ...]:
         """Data segments the exit path loads from the restored ds (those not saved themselves)."""
@@ -419,6 +445,16 @@ class Syscall:
     #: loader picks the architecture's ``syscall_restored`` that the frame saves.
     restored: tuple[str, ...] = ()
     source: SourceRef = _src()
+    #: the kernel stack top and the user-RSP scratch slot at fixed addresses instead of
+    #: GS-relative: each a data symbol (reached RIP-relative) or an absolute address.
+    #: Both or neither; with them the entry needs no swapgs (a single-CPU kernel).
+    kernel_stack: str | int | None = None
+    user_stack: str | int | None = None
+
+    @property
+    def fixed_stack_slots(self) -> bool:
+        """Whether the entry finds its stack at fixed addresses rather than through GS."""
+        return self.kernel_stack is not None
 
 
 @attrs.frozen

@@ -140,7 +140,8 @@ def slot_writers(spec: Spec, field: Field) -> tuple[Writer, ...]:
     if field.kind is FieldKind.CPU:
         return (Writer.CPU,)
     if field.kind is FieldKind.FRAME_POINTER:
-        return (Writer.STUB,)
+        # a dense stub has no room for it: the common entry stores it
+        return (Writer.ENTRY,) if dense else (Writer.STUB,)
     if field.kind is FieldKind.ERROR_CODE:
         by_cpu = [Writer.CPU if v.error_code else (Writer.ENTRY if dense else Writer.STUB) for v in spec.vectors]
         return _ordered(by_cpu)

@@ -24,7 +24,8 @@ from typing import Any
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
-from isrgen.model.spec import SPEC_VERSION, Slot, SlotKind, Spec, Vector, VectorClass
+from isrgen.model.narrow import NarrowField
+from isrgen.model.spec import SPEC_VERSION, ExitFrame, Slot, SlotKind, Spec, Vector, VectorClass
 
 #: per-vector keys that a ``classes:`` block can supply, with the loader's default
 _CLASS_KEYS: dict[str, Any] = {
@@ -66,7 +67,17 @@ def layout_items(spec: Spec) -> list[Any]:
 def _slot_item(spec: Spec, slot: Slot) -> Any:
     if slot.kind is SlotKind.PAD:
         return "pad" if slot.size == spec.arch.word_size else {"pad": slot.size}
+    if slot.kind is SlotKind.SIMD_STATE:
+        return {"simd_state": slot.size}
+    if slot.narrow is not None:
+        return {slot.role or slot.name: _declaration(slot.name, slot.narrow)}
     return _item(slot.role or slot.name, slot.name)
+
+
+def _declaration(name: str, narrow: NarrowField) -> dict[str, Any]:
+    """``{name, width, padding}``: a selector field declared narrower than its slot."""
+    padding = [{p.name: p.bits if p.count == 1 else [p.bits, p.count]} for p in narrow.padding]
+    return {"name": name, "width": narrow.bits, "padding": padding}
 
 
 def _vector_entry(spec: Spec, v: Vector) -> dict[str, Any]:
@@ -190,7 +201,10 @@ def _frame_data(spec: Spec) -> dict[str, Any]:
         "synthetic_error_code": f.synthetic_error_code,
     }
     if f.cpu_names:
-        data["cpu_fields"] = dict(f.cpu_names)
+        narrow = dict(f.cpu_narrow)
+        data["cpu_fields"] = {
+            cpu: _declaration(name, narrow[cpu]) if cpu in narrow else name for cpu, name in f.cpu_names
+        }
     if f.vector_in_error_slot:
         data["vector_in_error_slot"] = [str(c) for c in f.vector_in_error_slot]
     return data
@@ -204,14 +218,17 @@ def _entry_data(spec: Spec) -> dict[str, Any]:
         "endbr64": e.endbr64,
         "kernel_fault": str(e.kernel_fault),
         "halt": e.halt,
-        "exit_loads_cr3": e.exit_loads_cr3,
         "exit_frame": str(e.exit_frame),
     }
+    if e.exit_frame is not ExitFrame.STACK:  # a routine entered by ret takes no arguments
+        data["exit_args"] = list(e.exit_args)
     if e.data_segments:
         data["data_segments"] = list(e.data_segments)
     data["data_selector"] = e.data_selector
     if e.segments_from_ds:
         data["segments_from_ds"] = True
+    if e.fsgsbase:
+        data["fsgsbase"] = True
     return data
 
 
@@ -219,12 +236,14 @@ def _syscall_data(spec: Spec) -> dict[str, Any] | None:
     sc = spec.syscall
     if sc is None:
         return None
+    slots: dict[str, Any] = {"kernel_stack_gs": sc.kernel_stack_gs, "user_stack_gs": sc.user_stack_gs}
+    if sc.fixed_stack_slots:
+        slots = {"kernel_stack": sc.kernel_stack, "user_stack": sc.user_stack}
     return {
         "entry": sc.entry,
         "handler": sc.handler,
         "marker": sc.marker,
-        "kernel_stack_gs": sc.kernel_stack_gs,
-        "user_stack_gs": sc.user_stack_gs,
+        **slots,
         "user_cs": sc.user_cs,
         "user_ss": sc.user_ss,
         "restored": list(sc.restored),

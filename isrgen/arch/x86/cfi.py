@@ -134,7 +134,7 @@ class _Pass:
             and len(ops) == 2
             and ops[0] == Reg(self.sp)
             and isinstance(ops[1], Mem)
-            and ops[1].segment
+            and (ops[1].segment or ops[1].symbol or ops[1].base is None)
             and self.spec.syscall is not None
         ):
             # the syscall entry's switch to the kernel stack: its top is the frame's top

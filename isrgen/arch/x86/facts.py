@@ -84,6 +84,7 @@ X86_64 = ArchFacts(
     # SDM Vol. 3A 6.14.2: in 64-bit mode the CPU aligns RSP to 16 bytes, then pushes
     # SS, RSP, RFLAGS, CS, RIP (and the error code), 8 bytes each.
     cpu_frame=("rip", "cs", "rflags", "rsp", "ss"),
+    selector_fields=("cs", "ss"),
     exceptions=EXCEPTIONS,
     vector_count=256,
     call_alignment=16,
@@ -94,7 +95,7 @@ X86_64 = ArchFacts(
     conventions=("sysv",),
     return_register="rax",
     frame_pointer="rbp",
-    features=frozenset({"swapgs", "syscall", "ist", "simd", "paranoid"}),
+    features=frozenset({"swapgs", "syscall", "ist", "simd", "paranoid", "segment_bases"}),
     gate_size=16,
     reserved_registers=(("simd_frame", SIMD_FRAME_REGISTER), ("paranoid_flag", PARANOID_FLAG_REGISTER)),
     syscall_clobbered=SYSRET_REGISTERS,
@@ -110,6 +111,7 @@ I386 = ArchFacts(
     # SDM Vol. 3A 6.12.1 figure 6-4: EFLAGS, CS, EIP (and the error code) are pushed;
     # SS and ESP first, only when the interrupt changes the privilege level.
     cpu_frame=("eip", "cs", "eflags", "esp", "ss"),
+    selector_fields=("cs", "ss"),
     # Which vectors push an error code is the same in protected mode (SDM table 6-1).
     exceptions=EXCEPTIONS,
     vector_count=256,

@@ -270,7 +270,7 @@ def entry_options(draw: st.DrawFn, arch_name: str, prefix: str, frame: Frame) ->
         endbr64=arch.word_size == 8 and draw(st.booleans()),
         kernel_fault=draw(st.sampled_from(tuple(KernelFault))),
         halt=prefix + draw(st.sampled_from(("halt", "die", "panic_halt"))),
-        exit_loads_cr3=draw(st.booleans()),
+        exit_args=draw(st.sampled_from((("frame",), ("frame", "cr3"), ("cr3", "frame")))),
         data_segments=data_segments,
         data_selector=draw(st.sampled_from((0x10, 0x18))) if arch.segment_registers else 0x10,
         segments_from_ds=from_ds,

@@ -98,6 +98,8 @@ class IntelSyntax:
     @staticmethod
     def address(op: Mem, segment: str = "") -> str:
         """``[base + disp]`` (with ``segment:`` inside the brackets when given, NASM style)."""
+        if op.symbol is not None:
+            return f"[{segment}{op.base} + {op.symbol}]"
         if op.base is None:
             return f"[{segment}{op.disp}]"
         if op.disp == 0:
@@ -234,6 +236,8 @@ class NasmSyntax(IntelSyntax):
 
     def memory_operand(self, op: Mem) -> str:
         size = f"{_SIZE_WORD[op.size]} " if op.size else ""
+        if op.symbol is not None:  # NASM spells a RIP-relative reference [rel sym]
+            return f"{size}[rel {op.symbol}]"
         return f"{size}{self.address(op, f'{op.segment}:' if op.segment else '')}"
 
     def comment(self, text: str) -> str:

@@ -18,6 +18,7 @@ from isrgen.model.spec import (
     Vector,
 )
 from isrgen.spec.defaults import spec_default
+from isrgen.spec.resolve.machine_values import marker_value
 from isrgen.spec.resolve.option_paths import OptionPaths
 from isrgen.spec.yamlsource import Path
 
@@ -26,7 +27,7 @@ class EntryResolver(OptionPaths):
     """Resolves ``entry``, ``simd`` and ``syscall``."""
 
     def entry(self, arch: ArchFacts, prefix: str) -> Entry:
-        keys = ("swapgs", "clear_registers", "endbr64", "exit_loads_cr3", "segments_from_ds")
+        keys = ("swapgs", "clear_registers", "endbr64", "exit_loads_cr3", "segments_from_ds", "fsgsbase")
         flags = {k: self.option("entry", k, bool) for k in keys}
         halt_pattern = self.option("entry", "halt", str)
         halt = self.expand(("entry", "halt"), halt_pattern, {"prefix": prefix}, ("prefix",)) or "invalid"
@@ -38,13 +39,14 @@ class EntryResolver(OptionPaths):
             self.err(("entry", "data_segments"), f"{arch.name} entries do not load data segments", at_key=True)
         if flags["segments_from_ds"] and not arch.segment_registers:
             self.err(("entry", "segments_from_ds"), f"{arch.name} entries do not load data segments", at_key=True)
-        feature_keys = {"swapgs": "swapgs"}
+        feature_keys = {"swapgs": "swapgs", "fsgsbase": "segment_bases"}
         for key, feature in feature_keys.items():
             if flags.get(key) and feature not in arch.features:
                 self.err(("entry", key), f"{key} is not available on {arch.name}", at_key=True)
         exit_frame = ExitFrame(self.option("entry", "exit_frame", str))
         if exit_frame is ExitFrame.STACK and flags["exit_loads_cr3"]:
             self.err(("entry", "exit_frame"), "exit_frame: stack takes no arguments, so it cannot load CR3 from one")
+        exit_args = self.exit_args(exit_frame, flags["exit_loads_cr3"])
         return Entry(
             exit_frame=exit_frame,
             swapgs=flags["swapgs"],
@@ -52,12 +54,34 @@ class EntryResolver(OptionPaths):
             endbr64=flags["endbr64"],
             kernel_fault=kernel_fault,
             halt=halt,
-            exit_loads_cr3=flags["exit_loads_cr3"],
+            exit_args=exit_args,
             data_segments=data_segments,
             data_selector=data_selector,
             source=self.src(("entry",)),
             segments_from_ds=flags["segments_from_ds"],
+            fsgsbase=flags["fsgsbase"],
         )
+
+    def exit_args(self, exit_frame: ExitFrame, loads_cr3: bool) -> tuple[str, ...]:
+        """``entry.exit_args``: the exit routine's arguments by role, in order (``exit_loads_cr3:
+        true`` is the older spelling of ``[frame, cr3]``)."""
+        path: Path = ("entry", "exit_args")
+        plain: tuple[str, ...] = tuple(spec_default("entry", "exit_args"))
+        if "exit_args" not in self.block("entry"):
+            return (*plain, "cr3") if loads_cr3 else plain
+        args = tuple(self.get("entry", "exit_args", [], list))
+        if not self.ok(path):
+            return plain
+        if loads_cr3:
+            self.err(("entry", "exit_loads_cr3"), "give exit_args or exit_loads_cr3, not both", at_key=True)
+        for i, arg in enumerate(args):
+            if arg in args[:i]:
+                self.err(path + (i,), f"{arg!r} is listed twice in exit_args")
+        if "frame" not in args:
+            self.err(path, "exit_args must include 'frame': the exit routine resumes the frame it is given")
+        if exit_frame is ExitFrame.STACK:
+            self.err(path, "exit_frame: stack takes no arguments (the stack pointer is at the frame)", at_key=True)
+        return args
 
     def simd(self) -> Simd:
         mask = self.option("simd", "xsave_mask", int)
@@ -102,21 +126,101 @@ class EntryResolver(OptionPaths):
                 self.err(base + ("restored", i), f"{reg} cannot be restored: sysretq takes RIP/RFLAGS from {clobbered}")
             elif reg not in frame.saved_registers:
                 self.err(base + ("restored", i), f"{reg!r} is not a register the frame saves")
-        if not entry.swapgs:
-            self.err(base, "a syscall entry needs entry.swapgs: true (it reaches the kernel stack through GS)")
+        slots = self.fixed_slots(arch, raw)
+        if not entry.swapgs and slots is None:
+            self.err(
+                base,
+                "a syscall entry needs entry.swapgs: true (it reaches the kernel stack through GS), or "
+                "syscall.kernel_stack and syscall.user_stack at fixed addresses",
+            )
         if not ok:
             return None
         return Syscall(
             entry=entry_sym or "invalid",
             handler=handler,
-            marker=raw.get("marker", spec_default("syscall", "marker")),
+            marker=marker_value(raw.get("marker", spec_default("syscall", "marker"))) or 0,
             kernel_stack_gs=raw.get("kernel_stack_gs", spec_default("syscall", "kernel_stack_gs")),
             user_stack_gs=raw.get("user_stack_gs", spec_default("syscall", "user_stack_gs")),
             user_cs=raw.get("user_cs", spec_default("syscall", "user_cs")),
             user_ss=raw.get("user_ss", spec_default("syscall", "user_ss")),
             restored=restored,
             source=self.src(base),
+            kernel_stack=slots[0] if slots else None,
+            user_stack=slots[1] if slots else None,
         )
+
+    def fixed_slots(self, arch: ArchFacts, raw: dict[str, object]) -> tuple[str | int, str | int] | None:
+        """``syscall.kernel_stack`` / ``user_stack``: both a symbol or an address, or neither."""
+        base: Path = ("syscall",)
+        given = [k for k in ("kernel_stack", "user_stack") if k in raw]
+        if not given:
+            return None
+        if len(given) == 1:
+            other = "user_stack" if given[0] == "kernel_stack" else "kernel_stack"
+            self.err(base + (given[0],), f"{given[0]} needs {other} too: the entry stores the user rsp there")
+            return None
+        for key in ("kernel_stack_gs", "user_stack_gs"):
+            if key in raw:
+                self.err(base + (key,), f"{key} is GS-relative: it cannot go with kernel_stack/user_stack", at_key=True)
+        out: list[str | int] = []
+        for key in given:
+            value = raw[key]
+            if isinstance(value, str):
+                self.check_ident(base + (key,), value, arch, f"{key} symbol")
+                out.append(value)
+            elif isinstance(value, int) and not isinstance(value, bool):
+                signed = value - (1 << 64) if value >= 1 << 63 else value
+                # mov with an absolute address takes a sign-extended disp32 (SDM Vol. 2A 2.2.1.6)
+                if not -(1 << 31) <= signed < 1 << 31:
+                    self.err(
+                        base + (key,),
+                        f"{key} {value:#x} is not reachable by a sign-extended 32-bit address "
+                        "(the low 2 GiB or the top 2 GiB): name a symbol instead",
+                    )
+                out.append(signed)
+        if len(out) == 2 and out[0] == out[1]:
+            self.err(base + ("user_stack",), "user_stack and kernel_stack must be different slots")
+        return (out[0], out[1]) if len(out) == 2 else None
+
+    def check_inline_simd(
+        self, arch: ArchFacts, frame: Frame, vectors: tuple[Vector, ...], syscall: Syscall | None, at: Path
+    ) -> None:
+        """A ``simd_state`` area inside the frame: the entry aligns the frame base to 64
+        (XSAVE needs a 64-byte aligned area, SDM Vol. 1 13.4; FXSAVE 16) and records
+        how far it moved it in ``frame_shift``; every vector saves SIMD state."""
+        if "simd" not in arch.features:
+            self.err(at, f"{arch.name} entries do not save SIMD state: no simd_state or frame_shift slots")
+            return
+        kinds = {s.kind for s in frame.slots}
+        if SlotKind.FRAME_SHIFT not in kinds:
+            self.err(at, "a simd_state slot needs a 'frame_shift' slot: the entry records how far it moved the frame")
+            return
+        if SlotKind.SIMD_STATE not in kinds:
+            self.err(at, "'frame_shift' goes with a {simd_state: N} slot (the SIMD area inside the frame)")
+            return
+        plain = next((v for v in vectors if v.simd is SimdPolicy.NONE), None)
+        if plain is not None:
+            self.err(
+                self.vector_path(plain),
+                f"with simd_state in the frame every vector saves SIMD state; vector {plain.number} does not "
+                "(give it simd: fxsave or xsave, e.g. in classes)",
+            )
+        if syscall is not None:
+            self.err(("syscall",), "a syscall entry cannot build a frame with simd_state (it saves no SIMD state)")
+        if any(s.kind is SlotKind.SIMD_AREA for s in frame.slots):
+            self.err(at, "simd_state and simd_area both name a SIMD area: keep one")
+        size = sum(s.size for s in frame.slots) + arch.word_size * len(arch.cpu_frame)
+        if size % 64:
+            self.err(
+                at,
+                f"with simd_state the frame is 64-byte aligned, so its size must be a multiple of 64: it is {size}; "
+                f"add {{pad: {64 - size % 64}}}",
+            )
+        area = next(s.size for s in frame.slots if s.kind is SlotKind.SIMD_STATE)
+        mask = self.get("simd", "xsave_mask", spec_default("simd", "xsave_mask"), int)
+        need = self.get("simd", "area_size", 832 if mask & 0x4 else 576, int)
+        if any(v.simd is SimdPolicy.XSAVE for v in vectors) and area < need:
+            self.err(at, f"simd_state has {area} bytes; XSAVE with mask {mask:#x} needs {need} (simd.area_size)")
 
     def check_entry_options(
         self,
@@ -174,10 +278,12 @@ class EntryResolver(OptionPaths):
                 f"vectors mix fxsave and xsave (vector {other.number}: {other.simd.value}, vector {first.number}: "
                 f"{first.simd.value}): choose one SIMD save instruction per spec",
             )
-        if kinds and not any(s.kind is SlotKind.SIMD_AREA for s in frame.slots):
+        if frame.simd_inline or any(s.kind is SlotKind.FRAME_SHIFT for s in frame.slots):
+            self.check_inline_simd(arch, frame, vectors, syscall, layout_path)
+        elif kinds and not any(s.kind is SlotKind.SIMD_AREA for s in frame.slots):
             self.err(layout_path, "some vectors save SIMD state: add 'simd_area' to the frame layout")
         simd_frame = arch.reserved_register("simd_frame")
-        if kinds and simd_frame not in saved:
+        if kinds and simd_frame not in saved and not frame.simd_inline:
             self.err(
                 layout_path,
                 f"saving SIMD state keeps the frame address in {simd_frame}: the layout must save {simd_frame}",

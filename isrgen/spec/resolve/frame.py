@@ -7,6 +7,7 @@ from typing import Any
 
 from isrgen.arch import ArchFacts
 from isrgen.diagnostics import SourceRef
+from isrgen.model.narrow import NarrowField
 from isrgen.model.spec import (
     Frame,
     Slot,
@@ -19,9 +20,13 @@ from isrgen.model.spec import (
 from isrgen.spec.identifiers import reserved_reason
 from isrgen.spec.resolve.base import ResolverBase
 from isrgen.spec.resolve.bounds import frame_size_problems
+from isrgen.spec.resolve.narrow import parse_declaration
 from isrgen.spec.resolve.option_paths import OptionPaths
 from isrgen.spec.suggest import did_you_mean
 from isrgen.spec.yamlsource import Path
+
+#: the slots that hold a segment base (x86_64: IA32_FS_BASE, the user GS base)
+SEGMENT_BASES = ("fs_base", "gs_base")
 
 
 class FrameResolver(OptionPaths):
@@ -46,10 +51,13 @@ class FrameResolver(OptionPaths):
         kinds = [s.kind for s in slots]
         if base[-1] == "layout" and not any(d.path.startswith("$.frame.layout") for d in self.diags):
             self.check_stub_slots(base, builder, kinds, arch)
-        cpu_names = self.cpu_names(arch)
+        cpu_names, cpu_narrow = self.cpu_declarations(arch)
         names: dict[str, str] = {}
         for s in slots:
             names.setdefault(s.name, s.role)
+        for s in slots:
+            for pad in s.narrow.padding if s.narrow else ():
+                names.setdefault(pad.name, f"{s.role} padding")
         renamed = dict(cpu_names)
         for cpu in arch.cpu_frame:
             field = renamed.get(cpu, cpu)
@@ -58,8 +66,13 @@ class FrameResolver(OptionPaths):
                 where: Path = ("frame", "cpu_fields", cpu) if cpu in renamed else slot
                 self.err(where, f"field name {field!r} is used by the {names[field]} slot and the CPU-pushed {cpu}")
             names[field] = cpu
+        for cpu, narrow in cpu_narrow:
+            for pad in narrow.padding:
+                if pad.name in names:
+                    self.err(("frame", "cpu_fields", cpu), f"padding member {pad.name!r} is also a field of the frame")
+                names[pad.name] = f"{cpu} padding"
         in_slot = tuple(VectorClass(c) for c in self.option("frame", "vector_in_error_slot", list))
-        return Frame(struct, tuple(slots), synthetic, self.src(("frame",)), cpu_names, in_slot)
+        return Frame(struct, tuple(slots), synthetic, self.src(("frame",)), cpu_names, in_slot, cpu_narrow)
 
     def _slot_path(self, base: Path, builder: _SlotBuilder, role: str) -> Path:
         """Where the layout names the slot ``role``: its item (its new name when renamed), else ``base``."""
@@ -108,20 +121,34 @@ class FrameResolver(OptionPaths):
             return ["pushal", *reversed(arch.segment_registers)]
         return list(reversed(arch.gprs))
 
-    def cpu_names(self, arch: ArchFacts) -> tuple[tuple[str, str], ...]:
+    def cpu_declarations(
+        self, arch: ArchFacts
+    ) -> tuple[tuple[tuple[str, str], ...], tuple[tuple[str, NarrowField], ...]]:
+        """``frame.cpu_fields``: CPU-pushed fields renamed (``{rip: ip}``) and selector
+        fields declared narrower (``{cs: {name: cs, width: 16, padding: [...]}}``)."""
         raw = self.block("frame").get("cpu_fields")
         if not isinstance(raw, dict) or not self.ok(("frame", "cpu_fields")):
-            return ()
+            return (), ()
         out = []
+        narrow_out = []
         for cpu, field in raw.items():
             path = ("frame", "cpu_fields", cpu)
             if cpu not in arch.cpu_frame:
                 self.err(
                     path, f"{cpu!r} is not a CPU-pushed field on {arch.name} ({', '.join(arch.cpu_frame)})", at_key=True
                 )
+            elif isinstance(field, dict):
+                if cpu not in arch.selector_fields:
+                    self.err(path, f"only {', '.join(arch.selector_fields)} take a width: {cpu} is a full word")
+                    continue
+                name, narrow = parse_declaration(self, path, field, cpu, arch.word_size, arch.c_predefined_macros)
+                if name is not None:
+                    out.append((cpu, name))
+                if narrow is not None:
+                    narrow_out.append((cpu, narrow))
             elif self.check_field_name(path, field, arch.c_predefined_macros):
                 out.append((cpu, field))
-        return tuple(out)
+        return tuple(out), tuple(narrow_out)
 
     def check_frame_identifies_vectors(
         self, frame: Frame, vectors: tuple[Vector, ...], style: StubStyle, syscall: Syscall | None
@@ -131,12 +158,6 @@ class FrameResolver(OptionPaths):
         fpath: Path = ("frame", "layout") if "layout" in self.block("frame") else ("frame",)
         if frame.vector_in_error_slot and style is not StubStyle.CLASSIC:
             self.err(("frame", "vector_in_error_slot"), "vector_in_error_slot needs classic stubs", at_key=True)
-        if frame.has_frame_pointer and style is not StubStyle.CLASSIC:
-            # a dense stub has room for the vector push and the jump only
-            self.err(
-                self.layout_item_path("frame_pointer") or fpath,
-                "a 'frame_pointer' slot needs classic stubs (stubs: {style: classic})",
-            )
         if frame.has_vector:
             return
         if style is not StubStyle.CLASSIC:
@@ -189,7 +210,9 @@ class _SlotBuilder:
         words = [*self.arch.gprs, *self.arch.segment_registers]
         if self.arch.pushal_order:
             words.append("pushal")
-        return ", ".join([*words, "vector", "error_code", "frame_pointer", "simd_area", "pad"])
+        bases = list(SEGMENT_BASES) if "segment_bases" in self.arch.features else []
+        inline = ["simd_state", "frame_shift"] if "simd" in self.arch.features else []
+        return ", ".join([*words, "vector", "error_code", "frame_pointer", "simd_area", *inline, *bases, "pad"])
 
     def field_name(self, path: Path, name: Any) -> str | None:
         if not isinstance(name, str):
@@ -220,6 +243,9 @@ class _SlotBuilder:
             return
         word = self.arch.word_size
         src = self.r.src(path)
+        if role == "simd_state":
+            self.simd_state(path, rename, index, src)
+            return
         if role == "pad":
             size = word
             if rename is not None:
@@ -243,7 +269,10 @@ class _SlotBuilder:
             "error_code": SlotKind.ERROR_CODE,
             "simd_area": SlotKind.SIMD_AREA,
             "frame_pointer": SlotKind.FRAME_POINTER,
+            "frame_shift": SlotKind.FRAME_SHIFT,
         }.get(role)
+        if kind is None and role in SEGMENT_BASES and "segment_bases" in self.arch.features:
+            kind = SlotKind.SEGMENT_BASE
         if kind is None and role in self.arch.gprs:
             kind = SlotKind.GPR
         if kind is None and role in self.arch.segment_registers:
@@ -255,6 +284,21 @@ class _SlotBuilder:
                 hint = did_you_mean(role, self.choices().split(", "))
                 self.r.err(path, f"unknown frame slot {role!r}{hint} (expected one of: {self.choices()})")
             return
+        narrow = None
+        if isinstance(rename, dict):
+            if kind is not SlotKind.SEGMENT:
+                self.r.err(
+                    path,
+                    f"a declaration with width/padding is for segment-register slots (and the CPU's selectors in "
+                    f"frame.cpu_fields); {role!r} takes a field name",
+                )
+                return
+            rename, narrow = parse_declaration(self.r, path, rename, role, word, self.arch.c_predefined_macros)
+            if rename is None:
+                return
+            for pad in narrow.padding if narrow else ():
+                if self.field_name(path, pad.name) is None:
+                    return
         name = self.field_name(path, role if rename is None else rename)
         if name is None:
             return
@@ -262,7 +306,27 @@ class _SlotBuilder:
         if kind is SlotKind.GPR and any(s.block == "pushal" and s.role == role for s in self.slots):
             self.r.err(path, f"{role!r} is already saved by pushal")
             return
-        self.slots.append(Slot(kind, name, word, role, value_size, "", src))
+        self.slots.append(Slot(kind, name, word, role, value_size, "", src, narrow))
+
+    def simd_state(self, path: Path, size: Any, index: int, src: SourceRef) -> None:
+        """``{simd_state: N}``: the SIMD save area inside the frame, N bytes, first in the
+        layout (the entry aligns the frame base, and so the area, to 64 bytes)."""
+        if "simd_state" in self.seen:
+            first = self.seen["simd_state"]
+            self.r.err(path, f"'simd_state' is listed twice in the frame layout (first at index {first})")
+            return
+        self.seen["simd_state"] = self.indexes["simd_state"] = index
+        if not isinstance(size, int) or isinstance(size, bool) or size < 512 or size % 64:
+            self.r.err(
+                path,
+                "simd_state takes the save area's size in bytes: {simd_state: N}, N a multiple of 64 and at least "
+                f"512 (FXSAVE; XSAVE: simd.area_size), got {size!r}",
+            )
+            return
+        if self.slots:
+            self.r.err(path, "'simd_state' must be the first slot: the entry aligns the frame base to 64 for it")
+            return
+        self.slots.append(Slot(SlotKind.SIMD_STATE, "simd_state", size, "simd_state", 0, "", src))
 
     def pushal(self, path: Path, rename: Any, src: SourceRef) -> None:
         order = self.arch.pushal_order

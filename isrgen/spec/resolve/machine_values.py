@@ -6,6 +6,9 @@
   be ``user_cs - 8``.
 - The SYSCALL entry stores the user stack pointer in one per-CPU (GS-relative)
   word and loads the kernel's from another: the two 8-byte slots must not overlap.
+- The SYSCALL entry pushes the marker as a 32-bit immediate that the CPU
+  sign-extends to 64 bits (SDM Vol. 2B PUSH): -1 and 0xFFFFFFFFFFFFFFFF are the
+  same frame value; 0xFFFFFFFF is not (it would need a 64-bit immediate).
 - XCR0 bit 0 (x87) is always set and the SSE bit 1 is required by AVX; a kernel
   that saves SIMD state must save x87 and SSE, the registers any handler compiled
   with SSE clobbers; the three AVX-512 bits go together and need AVX
@@ -23,6 +26,17 @@ from isrgen.spec.resolve.base import ResolverBase
 _X87, _SSE, _AVX, _AVX512 = 0x1, 0x2, 0x4, 0xE0
 #: the size of a GS-relative stack-pointer slot
 _SLOT = 8
+_IMM32 = 1 << 31
+_U64 = 1 << 64
+
+
+def marker_value(value: int) -> int | None:
+    """The signed value of a syscall marker as the frame holds it (an unsigned 64-bit
+    spelling of a negative value becomes that value), or None when a sign-extended
+    32-bit immediate cannot produce it."""
+    if value >= _U64 - _IMM32:
+        value -= _U64
+    return value if -_IMM32 <= value < _IMM32 else None
 
 
 class MachineValueChecks(ResolverBase):
@@ -54,6 +68,13 @@ class MachineValueChecks(ResolverBase):
                 self._at(raw, "user_ss" if "user_ss" in raw else "user_cs"),
                 f"user_ss {ss:#x} must be user_cs - 8 = {cs - 8:#x}: SYSRET loads SS from IA32_STAR[63:48] + 8 "
                 "and CS from IA32_STAR[63:48] + 16",
+            )
+        marker = raw.get("marker")
+        if isinstance(marker, int) and not isinstance(marker, bool) and marker_value(marker) is None:
+            self.err(
+                ("syscall", "marker"),
+                f"marker {marker:#x} does not fit the sign-extended 32-bit immediate the entry pushes: "
+                "use -2147483648..2147483647 (write -1, or 0xFFFFFFFFFFFFFFFF, for all ones)",
             )
         kernel = raw.get("kernel_stack_gs", spec_default("syscall", "kernel_stack_gs"))
         user = raw.get("user_stack_gs", spec_default("syscall", "user_stack_gs"))

@@ -376,6 +376,18 @@ def validate_https___isrgen_invalid_schema_spec_1_json(data, custom_formats={}, 
                                     if "frame_pointer" in data__frame__layout_item_keys:
                                         data__frame__layout_item_keys.remove("frame_pointer")
                                         data__frame__layout_item__framepointer = data__frame__layout_item["frame_pointer"]
+                                    if "simd_state" in data__frame__layout_item_keys:
+                                        data__frame__layout_item_keys.remove("simd_state")
+                                        data__frame__layout_item__simdstate = data__frame__layout_item["simd_state"]
+                                    if "frame_shift" in data__frame__layout_item_keys:
+                                        data__frame__layout_item_keys.remove("frame_shift")
+                                        data__frame__layout_item__frameshift = data__frame__layout_item["frame_shift"]
+                                    if "fs_base" in data__frame__layout_item_keys:
+                                        data__frame__layout_item_keys.remove("fs_base")
+                                        data__frame__layout_item__fsbase = data__frame__layout_item["fs_base"]
+                                    if "gs_base" in data__frame__layout_item_keys:
+                                        data__frame__layout_item_keys.remove("gs_base")
+                                        data__frame__layout_item__gsbase = data__frame__layout_item["gs_base"]
                                     if "rip" in data__frame__layout_item_keys:
                                         data__frame__layout_item_keys.remove("rip")
                                         data__frame__layout_item__rip = data__frame__layout_item["rip"]
@@ -403,8 +415,8 @@ def validate_https___isrgen_invalid_schema_spec_1_json(data, custom_formats={}, 
                                     if data__frame__layout_item_keys:
                                         raise JsonSchemaValueException("" + (name_prefix or "data") + ".frame.layout[{data__frame__layout_x}]".format(**locals()) + " must not contain "+str(data__frame__layout_item_keys)+" properties")
                             else:
-                                if not (isinstance(data__frame__layout_item, str) and data__frame__layout_item == 'rax' or isinstance(data__frame__layout_item, str) and data__frame__layout_item == 'rbx' or isinstance(data__frame__layout_item, str) and data__frame__layout_item == 'rcx' or isinstance(data__frame__layout_item, str) and data__frame__layout_item == 'rdx' or isinstance(data__frame__layout_item, str) and data__frame__layout_item == 'rsi' or isinstance(data__frame__layout_item, str) and data__frame__layout_item == 'rdi' or isinstance(data__frame__layout_item, str) and data__frame__layout_item == 'rbp' or isinstance(data__frame__layout_item, str) and data__frame__layout_item == 'r8' or isinstance(data__frame__layout_item, str) and data__frame__layout_item == 'r9' or isinstance(data__frame__layout_item, str) and data__frame__layout_item == 'r10' or isinstance(data__frame__layout_item, str) and data__frame__layout_item == 'r11' or isinstance(data__frame__layout_item, str) and data__frame__layout_item == 'r12' or isinstance(data__frame__layout_item, str) and data__frame__layout_item == 'r13' or isinstance(data__frame__layout_item, str) and data__frame__layout_item == 'r14' or isinstance(data__frame__layout_item, str) and data__frame__layout_item == 'r15' or isinstance(data__frame__layout_item, str) and data__frame__layout_item == 'eax' or isinstance(data__frame__layout_item, str) and data__frame__layout_item == 'ebx' or isinstance(data__frame__layout_item, str) and data__frame__layout_item == 'ecx' or isinstance(data__frame__layout_item, str) and data__frame__layout_item == 'edx' or isinstance(data__frame__layout_item, str) and data__frame__layout_item == 'esi' or isinstance(data__frame__layout_item, str) and data__frame__layout_item == 'edi' or isinstance(data__frame__layout_item, str) and data__frame__layout_item == 'ebp' or isinstance(data__frame__layout_item, str) and data__frame__layout_item == 'ds' or isinstance(data__frame__layout_item, str) and data__frame__layout_item == 'es' or isinstance(data__frame__layout_item, str) and data__frame__layout_item == 'fs' or isinstance(data__frame__layout_item, str) and data__frame__layout_item == 'gs' or isinstance(data__frame__layout_item, str) and data__frame__layout_item == 'pushal' or isinstance(data__frame__layout_item, str) and data__frame__layout_item == 'pad' or isinstance(data__frame__layout_item, str) and data__frame__layout_item == 'simd_area' or isinstance(data__frame__layout_item, str) and data__frame__layout_item == 'vector' or isinstance(data__frame__layout_item, str) and data__frame__layout_item == 'error_code' or isinstance(data__frame__layout_item, str) and data__frame__layout_item == 'frame_pointer' or isinstance(data__frame__layout_item, str) and data__frame__layout_item == 'rip' or isinstance(data__frame__layout_item, str) and data__frame__layout_item == 'cs' or isinstance(data__frame__layout_item, str) and data__frame__layout_item == 'rflags' or isinstance(data__frame__layout_item, str) and data__frame__layout_item == 'rsp' or isinstance(data__frame__layout_item, str) and data__frame__layout_item == 'ss' or isinstance(data__frame__layout_item, str) and data__frame__layout_item == 'eip' or isinstance(data__frame__layout_item, str) and data__frame__layout_item == 'eflags' or isinstance(data__frame__layout_item, str) and data__frame__layout_item == 'esp'):
-                                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".frame.layout[{data__frame__layout_x}]".format(**locals()) + " must be one of ['rax', 'rbx', 'rcx', 'rdx', 'rsi', 'rdi', 'rbp', 'r8', 'r9', 'r10', 'r11', 'r12', 'r13', 'r14', 'r15', 'eax', 'ebx', 'ecx', 'edx', 'esi', 'edi', 'ebp', 'ds', 'es', 'fs', 'gs', 'pushal', 'pad', 'simd_area', 'vector', 'error_code', 'frame_pointer', 'rip', 'cs', 'rflags', 'rsp', 'ss', 'eip', 'eflags', 'esp']")
+                                if not (isinstance(data__frame__layout_item, str) and data__frame__layout_item == 'rax' or isinstance(data__frame__layout_item, str) and data__frame__layout_item == 'rbx' or isinstance(data__frame__layout_item, str) and data__frame__layout_item == 'rcx' or isinstance(data__frame__layout_item, str) and data__frame__layout_item == 'rdx' or isinstance(data__frame__layout_item, str) and data__frame__layout_item == 'rsi' or isinstance(data__frame__layout_item, str) and data__frame__layout_item == 'rdi' or isinstance(data__frame__layout_item, str) and data__frame__layout_item == 'rbp' or isinstance(data__frame__layout_item, str) and data__frame__layout_item == 'r8' or isinstance(data__frame__layout_item, str) and data__frame__layout_item == 'r9' or isinstance(data__frame__layout_item, str) and data__frame__layout_item == 'r10' or isinstance(data__frame__layout_item, str) and data__frame__layout_item == 'r11' or isinstance(data__frame__layout_item, str) and data__frame__layout_item == 'r12' or isinstance(data__frame__layout_item, str) and data__frame__layout_item == 'r13' or isinstance(data__frame__layout_item, str) and data__frame__layout_item == 'r14' or isinstance(data__frame__layout_item, str) and data__frame__layout_item == 'r15' or isinstance(data__frame__layout_item, str) and data__frame__layout_item == 'eax' or isinstance(data__frame__layout_item, str) and data__frame__layout_item == 'ebx' or isinstance(data__frame__layout_item, str) and data__frame__layout_item == 'ecx' or isinstance(data__frame__layout_item, str) and data__frame__layout_item == 'edx' or isinstance(data__frame__layout_item, str) and data__frame__layout_item == 'esi' or isinstance(data__frame__layout_item, str) and data__frame__layout_item == 'edi' or isinstance(data__frame__layout_item, str) and data__frame__layout_item == 'ebp' or isinstance(data__frame__layout_item, str) and data__frame__layout_item == 'ds' or isinstance(data__frame__layout_item, str) and data__frame__layout_item == 'es' or isinstance(data__frame__layout_item, str) and data__frame__layout_item == 'fs' or isinstance(data__frame__layout_item, str) and data__frame__layout_item == 'gs' or isinstance(data__frame__layout_item, str) and data__frame__layout_item == 'pushal' or isinstance(data__frame__layout_item, str) and data__frame__layout_item == 'pad' or isinstance(data__frame__layout_item, str) and data__frame__layout_item == 'simd_area' or isinstance(data__frame__layout_item, str) and data__frame__layout_item == 'vector' or isinstance(data__frame__layout_item, str) and data__frame__layout_item == 'error_code' or isinstance(data__frame__layout_item, str) and data__frame__layout_item == 'frame_pointer' or isinstance(data__frame__layout_item, str) and data__frame__layout_item == 'frame_shift' or isinstance(data__frame__layout_item, str) and data__frame__layout_item == 'fs_base' or isinstance(data__frame__layout_item, str) and data__frame__layout_item == 'gs_base' or isinstance(data__frame__layout_item, str) and data__frame__layout_item == 'rip' or isinstance(data__frame__layout_item, str) and data__frame__layout_item == 'cs' or isinstance(data__frame__layout_item, str) and data__frame__layout_item == 'rflags' or isinstance(data__frame__layout_item, str) and data__frame__layout_item == 'rsp' or isinstance(data__frame__layout_item, str) and data__frame__layout_item == 'ss' or isinstance(data__frame__layout_item, str) and data__frame__layout_item == 'eip' or isinstance(data__frame__layout_item, str) and data__frame__layout_item == 'eflags' or isinstance(data__frame__layout_item, str) and data__frame__layout_item == 'esp'):
+                                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".frame.layout[{data__frame__layout_x}]".format(**locals()) + " must be one of ['rax', 'rbx', 'rcx', 'rdx', 'rsi', 'rdi', 'rbp', 'r8', 'r9', 'r10', 'r11', 'r12', 'r13', 'r14', 'r15', 'eax', 'ebx', 'ecx', 'edx', 'esi', 'edi', 'ebp', 'ds', 'es', 'fs', 'gs', 'pushal', 'pad', 'simd_area', 'vector', 'error_code', 'frame_pointer', 'frame_shift', 'fs_base', 'gs_base', 'rip', 'cs', 'rflags', 'rsp', 'ss', 'eip', 'eflags', 'esp']")
                 if "synthetic_error_code" in data__frame_keys:
                     data__frame_keys.remove("synthetic_error_code")
                     data__frame__syntheticerrorcode = data__frame["synthetic_error_code"]
@@ -426,8 +438,8 @@ def validate_https___isrgen_invalid_schema_spec_1_json(data, custom_formats={}, 
                         for data__frame__cpufields_key in data__frame__cpufields_keys:
                             if data__frame__cpufields_key not in []:
                                 data__frame__cpufields_value = data__frame__cpufields.get(data__frame__cpufields_key)
-                                if not isinstance(data__frame__cpufields_value, (str)):
-                                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".frame.cpu_fields.{data__frame__cpufields_key}".format(**locals()) + " must be string")
+                                if not isinstance(data__frame__cpufields_value, (str, dict)):
+                                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".frame.cpu_fields.{data__frame__cpufields_key}".format(**locals()) + " must be string or object")
                 if "vector_in_error_slot" in data__frame_keys:
                     data__frame_keys.remove("vector_in_error_slot")
                     data__frame__vectorinerrorslot = data__frame["vector_in_error_slot"]
@@ -486,6 +498,26 @@ def validate_https___isrgen_invalid_schema_spec_1_json(data, custom_formats={}, 
                     data__entry__exitloadscr3 = data__entry["exit_loads_cr3"]
                     if not isinstance(data__entry__exitloadscr3, (bool)):
                         raise JsonSchemaValueException("" + (name_prefix or "data") + ".entry.exit_loads_cr3 must be boolean")
+                if "fsgsbase" in data__entry_keys:
+                    data__entry_keys.remove("fsgsbase")
+                    data__entry__fsgsbase = data__entry["fsgsbase"]
+                    if not isinstance(data__entry__fsgsbase, (bool)):
+                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".entry.fsgsbase must be boolean")
+                if "exit_args" in data__entry_keys:
+                    data__entry_keys.remove("exit_args")
+                    data__entry__exitargs = data__entry["exit_args"]
+                    if not isinstance(data__entry__exitargs, (list, tuple)):
+                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".entry.exit_args must be array")
+                    data__entry__exitargs_is_list = isinstance(data__entry__exitargs, (list, tuple))
+                    if data__entry__exitargs_is_list:
+                        data__entry__exitargs_len = len(data__entry__exitargs)
+                        if data__entry__exitargs_len < 1:
+                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".entry.exit_args must contain at least 1 items")
+                        if data__entry__exitargs_len > 2:
+                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".entry.exit_args must contain less than or equal to 2 items")
+                        for data__entry__exitargs_x, data__entry__exitargs_item in enumerate(data__entry__exitargs):
+                            if not (isinstance(data__entry__exitargs_item, str) and data__entry__exitargs_item == 'frame' or isinstance(data__entry__exitargs_item, str) and data__entry__exitargs_item == 'cr3'):
+                                raise JsonSchemaValueException("" + (name_prefix or "data") + ".entry.exit_args[{data__entry__exitargs_x}]".format(**locals()) + " must be one of ['frame', 'cr3']")
                 if "data_segments" in data__entry_keys:
                     data__entry_keys.remove("data_segments")
                     data__entry__datasegments = data__entry["data_segments"]
@@ -840,8 +872,8 @@ def validate_https___isrgen_invalid_schema_spec_1_json(data, custom_formats={}, 
                     if isinstance(data__syscall__marker, (int, float, Decimal)) and not isinstance(data__syscall__marker, bool):
                         if data__syscall__marker < -2147483648:
                             raise JsonSchemaValueException("" + (name_prefix or "data") + ".syscall.marker must be bigger than or equal to -2147483648")
-                        if data__syscall__marker > 2147483647:
-                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".syscall.marker must be smaller than or equal to 2147483647")
+                        if data__syscall__marker > 18446744073709551615:
+                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".syscall.marker must be smaller than or equal to 18446744073709551615")
                 if "kernel_stack_gs" in data__syscall_keys:
                     data__syscall_keys.remove("kernel_stack_gs")
                     data__syscall__kernelstackgs = data__syscall["kernel_stack_gs"]
@@ -882,6 +914,26 @@ def validate_https___isrgen_invalid_schema_spec_1_json(data, custom_formats={}, 
                             raise JsonSchemaValueException("" + (name_prefix or "data") + ".syscall.user_ss must be bigger than or equal to 0")
                         if data__syscall__userss > 65535:
                             raise JsonSchemaValueException("" + (name_prefix or "data") + ".syscall.user_ss must be smaller than or equal to 65535")
+                if "kernel_stack" in data__syscall_keys:
+                    data__syscall_keys.remove("kernel_stack")
+                    data__syscall__kernelstack = data__syscall["kernel_stack"]
+                    if not isinstance(data__syscall__kernelstack, (str, int)) and not (isinstance(data__syscall__kernelstack, float) and data__syscall__kernelstack.is_integer()) or isinstance(data__syscall__kernelstack, bool):
+                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".syscall.kernel_stack must be string or integer")
+                    if isinstance(data__syscall__kernelstack, (int, float, Decimal)) and not isinstance(data__syscall__kernelstack, bool):
+                        if data__syscall__kernelstack < -2147483648:
+                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".syscall.kernel_stack must be bigger than or equal to -2147483648")
+                        if data__syscall__kernelstack > 18446744073709551615:
+                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".syscall.kernel_stack must be smaller than or equal to 18446744073709551615")
+                if "user_stack" in data__syscall_keys:
+                    data__syscall_keys.remove("user_stack")
+                    data__syscall__userstack = data__syscall["user_stack"]
+                    if not isinstance(data__syscall__userstack, (str, int)) and not (isinstance(data__syscall__userstack, float) and data__syscall__userstack.is_integer()) or isinstance(data__syscall__userstack, bool):
+                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".syscall.user_stack must be string or integer")
+                    if isinstance(data__syscall__userstack, (int, float, Decimal)) and not isinstance(data__syscall__userstack, bool):
+                        if data__syscall__userstack < -2147483648:
+                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".syscall.user_stack must be bigger than or equal to -2147483648")
+                        if data__syscall__userstack > 18446744073709551615:
+                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".syscall.user_stack must be smaller than or equal to 18446744073709551615")
                 if "restored" in data__syscall_keys:
                     data__syscall_keys.remove("restored")
                     data__syscall__restored = data__syscall["restored"]

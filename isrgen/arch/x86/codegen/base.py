@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import attrs
 
+from isrgen.arch.x86.codegen.inline_simd import restore_inline
 from isrgen.arch.x86.codegen.registers import CDECL_FRAME_REGISTER
 from isrgen.codegen.ir import (
     Imm,
@@ -71,12 +72,18 @@ class GroupLabels:
     widen: str
     widen_err: str
     body: str
+    #: dense stubs with a frame-pointer slot: where a CPU error code is moved down a word
+    err: str = ""
 
 
 def group_labels(group: EntryGroup) -> GroupLabels:
     """Where stubs jump into a group's entry (internal labels: no relocations in stubs)."""
     return GroupLabels(
-        f"{group.symbol}_noerr", f"{group.symbol}_widen", f"{group.symbol}_widen_err", f"{group.symbol}_body"
+        f"{group.symbol}_noerr",
+        f"{group.symbol}_widen",
+        f"{group.symbol}_widen_err",
+        f"{group.symbol}_body",
+        f"{group.symbol}_err",
     )
 
 
@@ -144,14 +151,16 @@ class BuilderBase:
                         pad = 0
                     items.append(insn("pushad"))
                 continue
-            if f.kind is FieldKind.PAD:
+            if f.kind in (FieldKind.PAD, FieldKind.SIMD_STATE):
                 pad += f.size
                 continue
             if pad:
                 items.append(insn("sub", Reg(self.sp), Imm(pad)))
                 pad = 0
-            if f.kind is FieldKind.SIMD_AREA:
-                items.append(insn("push", Imm(0)))  # no SIMD area until an entry saves one
+            if f.kind in (FieldKind.SIMD_AREA, FieldKind.SEGMENT_BASE, FieldKind.FRAME_SHIFT):
+                # no SIMD area until an entry saves one; a segment base is read once the
+                # registers rdmsr needs are saved (isrgen.arch.x86.codegen.segment_bases)
+                items.append(insn("push", Imm(0)))
             else:
                 items.append(insn("push", Reg(f.role)))
         if pad:
@@ -273,8 +282,10 @@ class BuilderBase:
         - with swapgs, an interrupt between the exit's swapgs and iretq would arrive from
           ring 0 with the user GS base live, so its entry would not swap;
         - with a SIMD area, an interrupt on the same stack would push its frame over the
-          area below the frame before fxrstor/xrstor reads it."""
-        if self.spec.entry.swapgs or self.simd_kind is not SimdPolicy.NONE:
+          area below the frame before fxrstor/xrstor reads it;
+        - with a syscall entry, the sysretq path loads the user rsp while still in ring 0:
+          an interrupt there would push its frame on the user stack."""
+        if self.spec.entry.swapgs or self.simd_kind is not SimdPolicy.NONE or self.spec.syscall is not None:
             return [insn("cli")]
         return []
 
@@ -282,6 +293,8 @@ class BuilderBase:
         """Restore SIMD state from the area the frame points at (if any); rsp = frame."""
         if self.simd_kind is SimdPolicy.NONE:
             return []
+        if self.spec.frame.simd_inline:
+            return restore_inline(self.spec, self.layout, self.simd_kind)
         items: list[Item] = [
             insn("mov", Reg("rcx"), Mem(SP, self.off("simd_area"))),
             insn("test", Reg("rcx"), Reg("rcx")),

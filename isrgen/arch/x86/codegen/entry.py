@@ -10,12 +10,14 @@ from isrgen.arch.x86.codegen.base import (
     insn,
 )
 from isrgen.arch.x86.codegen.exit import ExitBuilder
+from isrgen.arch.x86.codegen.inline_simd import realign_frame, save_inline
 from isrgen.arch.x86.codegen.registers import (
     CDECL_FRAME_REGISTER,
     PARANOID_FLAG_REGISTER,
     PARANOID_FLAG_REGISTER32,
     SIMD_FRAME_REGISTER,
 )
+from isrgen.arch.x86.codegen.segment_bases import restore_segment_bases, save_segment_bases
 from isrgen.codegen.ir import (
     Align,
     EndSymbol,
@@ -41,25 +43,13 @@ class EntryBuilder(ExitBuilder):
         spec, labels = self.spec, group_labels(group)
         vis = VISIBILITY[spec.symbols.visibility.entry]
         items: list[Item] = [Align(16), Label(group.symbol, vis, "function")]
-        widen = insn("and", Mem(self.sp, 0, self.word), Imm(0xFF))
-        if self.needs_widen(group, error_code=False):
-            items += [Label(labels.widen), widen]
-        if self.dense and any(not v.error_code for v in group.vectors):
-            # The stub's push landed in the error-code slot: copy it down to the vector
-            # slot and store the synthetic error code in its place.
-            items += [
-                Label(labels.noerr),
-                insn("push", Mem(self.sp, 0, self.word)),
-                insn("mov", Mem(self.sp, self.word, self.word), Imm(spec.frame.synthetic_error_code)),
-            ]
-        if self.needs_widen(group, error_code=True):
-            if self.dense and any(not v.error_code for v in group.vectors):
-                items.append(insn("jmp", Sym(labels.body)))
-            items += [Label(labels.widen_err), widen]
+        items += self.dense_fixups(group)
         items.append(Label(labels.body))
         if spec.entry.swapgs and not group.paranoid:
             items += self.swapgs_if_user(f"{group.symbol}_gs_done", self.rel_stub("cs"), fence=True)
         items += self.save()
+        if spec.frame.simd_inline:
+            items += realign_frame(self.layout)
         keep: set[str] = set()
         if group.paranoid:
             # NMI/#MC/#DB/#DF may arrive between a ring-3 entry and its swapgs, so CS cannot
@@ -77,11 +67,15 @@ class EntryBuilder(ExitBuilder):
                 insn("lfence"),
             ]
             keep.add(PARANOID_FLAG_REGISTER)
+        items += save_segment_bases(spec, self.layout)
         items += self.clear(keep)
         items += self.load_data_segments()
         items.append(insn("cld"))  # SysV: DF clear on function entry
         items += self.point_frame_pointer()
-        if group.simd is not SimdPolicy.NONE:
+        if group.simd is not SimdPolicy.NONE and spec.frame.simd_inline:
+            items += save_inline(spec, self.layout, group.simd)
+            items += self.pass_frame()
+        elif group.simd is not SimdPolicy.NONE:
             items += self.simd_save(group)
         else:
             items += self.pass_frame()
@@ -93,6 +87,51 @@ class EntryBuilder(ExitBuilder):
         else:
             items.append(EndSymbol(group.symbol))
         return items
+
+    def dense_fixups(self, group: EntryGroup) -> list[Item]:
+        """What a dense stub (``push imm8; jmp``) leaves to the entry: widening a vector
+        >= 128, the synthetic error code, and the frame-pointer slot, so that every
+        path reaches the body with [vector] error_code [frame_pointer] below the CPU frame."""
+        if not self.dense:
+            return []
+        labels, w, sp = group_labels(group), self.word, self.sp
+        fp = self.spec.frame.has_frame_pointer
+        widen = insn("and", Mem(sp, 0, w), Imm(0xFF))
+        items: list[Item] = []
+        if self.needs_widen(group, error_code=False):
+            items += [Label(labels.widen), widen]
+        noerr = any(not v.error_code for v in group.vectors)
+        fp_err = fp and any(v.error_code for v in group.vectors)
+        if noerr:
+            # The stub's push landed in the error-code slot (or, with a frame-pointer
+            # slot, in that slot): copy it down to the vector slot and fill the slots above.
+            items += [Label(labels.noerr), insn("push", Mem(sp, 0, w))]
+            if fp:
+                items += [insn("push", Mem(sp, 0, w)), insn("mov", Mem(sp, 2 * w, w), Reg(self.arch.frame_pointer))]
+            items.append(insn("mov", Mem(sp, w, w), Imm(self.spec.frame.synthetic_error_code)))
+            if self.needs_widen(group, error_code=True) or fp_err:
+                items.append(insn("jmp", Sym(labels.body)))
+        if self.needs_widen(group, error_code=True):
+            items += [Label(labels.widen_err), widen]
+        if fp_err:
+            items += self.frame_pointer_over_error_code(labels.err)
+        return items
+
+    def frame_pointer_over_error_code(self, label: str) -> list[Item]:
+        """Dense stubs: the CPU's error code sits right below its frame, where the
+        frame-pointer slot goes, and the vector below it.  Move both down a word and
+        store the interrupted frame pointer in the error code's place; the frame
+        pointer register itself is the only scratch (pushed and popped around it)."""
+        fp, w, sp = self.arch.frame_pointer, self.word, self.sp
+        return [
+            Label(label),
+            insn("push", Mem(sp, 0, w)),  # the vector, a word lower
+            insn("push", Reg(fp)),
+            insn("mov", Reg(fp), Mem(sp, 3 * w, w)),  # the CPU's error code
+            insn("mov", Mem(sp, 2 * w, w), Reg(fp)),
+            insn("pop", Reg(fp)),
+            insn("mov", Mem(sp, 2 * w, w), Reg(fp)),  # the interrupted frame pointer
+        ]
 
     def reenable_interrupts(self, group: EntryGroup) -> list[Item]:
         """A trap gate under swapgs is delivered through an interrupt gate: set IF again,
@@ -130,10 +169,11 @@ class EntryBuilder(ExitBuilder):
             insn("and", Reg(SP), Imm(-align)),
         ]
         if xsave:
-            # XRSTOR faults unless header bytes 8-63 are zero; XSAVE writes only bytes 0-7
-            # (SDM Vol. 1 13.4.2, 13.8.1).
+            # XRSTOR faults unless header bytes 8-63 are zero and XSTATE_BV (bytes 0-7) has
+            # no bit outside XCR0; XSAVE writes only the XSTATE_BV bits of the components it
+            # saves (SDM Vol. 1 13.4.2, 13.7, 13.8.1): stale stack bits must not survive.
             items.append(insn("xor", Reg("eax"), Reg("eax")))
-            items += [insn("mov", Mem(SP, 512 + off), Reg("rax")) for off in range(8, 64, 8)]
+            items += [insn("mov", Mem(SP, 512 + off), Reg("rax")) for off in range(0, 64, 8)]
             items += self.xsave_mask()
             items.append(insn("xsave64", Mem(SP, 0, 0)))
         else:
@@ -179,7 +219,7 @@ class EntryBuilder(ExitBuilder):
         items: list[Item] = []
         if returns is ReturnModel.FRAME:
             items.append(insn("mov", Reg(self.sp), Reg(self.ret)))
-        elif group.simd is not SimdPolicy.NONE:
+        elif group.simd is not SimdPolicy.NONE and not self.spec.frame.simd_inline:
             items.append(insn("mov", Reg(SP), Reg(SIMD_FRAME_REGISTER)))
         elif self.spec.handler.convention == "cdecl":
             items.append(insn("mov", Reg(self.sp), Reg(CDECL_FRAME_REGISTER)))
@@ -187,6 +227,7 @@ class EntryBuilder(ExitBuilder):
             items.append(insn("add", Reg(SP), Imm(self.call_adjust())))
         if group.paranoid:
             items += self.simd_restore(f"{group.symbol}_simd_done")
+            items += restore_segment_bases(self.spec, self.layout)
             items += [
                 insn("test", Reg(PARANOID_FLAG_REGISTER32), Reg(PARANOID_FLAG_REGISTER32)),
                 insn("jz", Sym(f"{group.symbol}_no_swapgs")),

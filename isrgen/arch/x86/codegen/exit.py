@@ -7,6 +7,7 @@ from isrgen.arch.x86.codegen.base import (
     VISIBILITY,
     insn,
 )
+from isrgen.arch.x86.codegen.segment_bases import restore_segment_bases
 from isrgen.arch.x86.codegen.syscall import SyscallBuilder
 from isrgen.codegen.ir import (
     Align,
@@ -22,6 +23,9 @@ from isrgen.model.spec import (
     ExitFrame,
 )
 
+#: SysV AMD64 integer argument registers, in order (SysV ABI 3.2.3)
+_SYSV_ARGS = ("rdi", "rsi")
+
 
 class ExitBuilder(SyscallBuilder):
     """The resume path (restore the frame, ``iret``) and the exit routine that resumes a given frame."""
@@ -33,6 +37,7 @@ class ExitBuilder(SyscallBuilder):
         spec = self.spec
         items: list[Item] = [Label(self.resume)]
         items += self.simd_restore(f"{spec.symbols.exit}_simd_done")
+        items += restore_segment_bases(spec, self.layout)
         if spec.syscall is not None:
             items += [
                 insn("cmp", Mem(SP, self.off("vector")), Imm(spec.syscall.marker)),
@@ -49,8 +54,9 @@ class ExitBuilder(SyscallBuilder):
         return items
 
     def exit_routine(self) -> list[Item]:
-        """The exit routine: resume the frame in rdi (a new thread's, too), or the frame
-        the stack pointer points at (``entry.exit_frame: stack``)."""
+        """The exit routine: resume the frame it is given (a new thread's, too; with a
+        page-table root in the position ``entry.exit_args`` gives it), or the frame the
+        stack pointer points at (``entry.exit_frame: stack``)."""
         spec = self.spec
         vis = VISIBILITY[spec.symbols.visibility.exit]
         items: list[Item] = [Align(16), Label(spec.symbols.exit, vis, "function")]
@@ -58,20 +64,24 @@ class ExitBuilder(SyscallBuilder):
         items += self.exit_cli()
         if spec.entry.exit_frame is ExitFrame.STACK:
             return [*items, insn("jmp", Sym(self.resume)), EndSymbol(spec.symbols.exit)]
+        args = spec.entry.exit_args
+        cdecl = spec.handler.convention == "cdecl"
         if spec.entry.exit_loads_cr3:
-            root = "rsi"
-            if spec.handler.convention == "cdecl":  # second stack argument
+            position = args.index("cr3")
+            root = _SYSV_ARGS[position]
+            if cdecl:  # a stack argument, above the return address
                 root = "eax"
-                items.append(insn("mov", Reg(root), Mem(self.sp, 2 * self.word, self.word)))
+                items.append(insn("mov", Reg(root), Mem(self.sp, (position + 1) * self.word, self.word)))
             items += [
                 insn("test", Reg(root), Reg(root)),
                 insn("jz", Sym(f"{spec.symbols.exit}_same_cr3")),
                 insn("mov", Reg("cr3"), Reg(root)),
                 Label(f"{spec.symbols.exit}_same_cr3"),
             ]
-        if spec.handler.convention == "cdecl":
-            items.append(insn("mov", Reg(self.sp), Mem(self.sp, self.word, self.word)))
+        position = args.index("frame")
+        if cdecl:
+            items.append(insn("mov", Reg(self.sp), Mem(self.sp, (position + 1) * self.word, self.word)))
         else:
-            items.append(insn("mov", Reg(SP), Reg("rdi")))
+            items.append(insn("mov", Reg(SP), Reg(_SYSV_ARGS[position])))
         items += [insn("jmp", Sym(self.resume)), EndSymbol(spec.symbols.exit)]
         return items

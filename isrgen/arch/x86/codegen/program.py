@@ -66,7 +66,10 @@ class ProgramBuilder(HaltBuilder):
                 tuple(tables(spec)),
             ),
         )
-        return Program(bits=spec.arch.word_size * 8, sections=sections, externs=tuple(sorted(spec.handlers)))
+        # data the glue reads but does not define: a syscall entry's fixed stack slots
+        data = [] if spec.syscall is None else [spec.syscall.kernel_stack, spec.syscall.user_stack]
+        externs = {*spec.handlers, *(s for s in data if isinstance(s, str))}
+        return Program(bits=spec.arch.word_size * 8, sections=sections, externs=tuple(sorted(externs)))
 
 
 def build_program(spec: Spec, layout: FrameLayout | None = None) -> Program:

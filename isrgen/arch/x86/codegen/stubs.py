@@ -78,5 +78,7 @@ class StubBuilder(BuilderBase):
         """Where a dense stub jumps: only the paths its vector needs (widening, synthetic code)."""
         labels = group_labels(group)
         if v.error_code:
-            return labels.widen_err if v.number >= 128 else labels.body
+            if v.number >= 128:
+                return labels.widen_err
+            return labels.err if self.spec.frame.has_frame_pointer else labels.body
         return labels.widen if v.number >= 128 else labels.noerr

@@ -8,6 +8,7 @@ from isrgen.arch.x86.codegen.base import (
     zero,
 )
 from isrgen.arch.x86.codegen.registers import SYSRET_REGISTERS
+from isrgen.arch.x86.codegen.segment_bases import save_segment_bases
 from isrgen.arch.x86.codegen.stubs import StubBuilder
 from isrgen.codegen.ir import (
     Align,
@@ -22,6 +23,7 @@ from isrgen.codegen.ir import (
 )
 from isrgen.model.spec import (
     ReturnModel,
+    Syscall,
 )
 
 
@@ -58,10 +60,23 @@ class SyscallBuilder(StubBuilder):
             insn("mov", Reg("rcx"), Mem(SP, 0)),
             insn("mov", Reg("r11"), Mem(SP, self.off("rflags") - base)),
             insn("mov", Reg(SP), Mem(SP, self.off("rsp") - base)),
-            insn("swapgs"),
+            *([insn("swapgs")] if spec.entry.swapgs else []),
             insn("sysretq"),
         ]
         return items
+
+    @staticmethod
+    def stack_slots(sc: Syscall) -> tuple[Mem, Mem]:
+        """Where the entry finds the kernel stack top and keeps the user rsp: GS-relative
+        per-CPU words (after swapgs), or fixed addresses (a data symbol RIP-relative, or an
+        absolute address: a sign-extended disp32, SDM Vol. 2A 2.2.1.6)."""
+        if not sc.fixed_stack_slots:
+            return Mem(None, sc.kernel_stack_gs, 8, "gs"), Mem(None, sc.user_stack_gs, 8, "gs")
+        kernel, user = (
+            Mem("rip", 0, 8, None, slot) if isinstance(slot, str) else Mem(None, slot or 0, 8)
+            for slot in (sc.kernel_stack, sc.user_stack)
+        )
+        return kernel, user
 
     def syscall_entry(self) -> list[Item]:
         """SYSCALL: switch to the kernel stack and build the same frame as an interrupt."""
@@ -71,14 +86,16 @@ class SyscallBuilder(StubBuilder):
             return []
         items: list[Item] = [Align(16), Label(sc.entry, Visibility.GLOBAL, "function")]
         items += self.endbr()
+        kernel_stack, user_stack = self.stack_slots(sc)
+        # SYSCALL comes only from ring 3 and pushes nothing: RCX = user RIP,
+        # R11 = user RFLAGS, RSP is still the user's (SDM Vol. 2B SYSCALL).
+        if spec.entry.swapgs:
+            items.append(insn("swapgs"))
         items += [
-            # SYSCALL comes only from ring 3 and pushes nothing: RCX = user RIP,
-            # R11 = user RFLAGS, RSP is still the user's (SDM Vol. 2B SYSCALL).
-            insn("swapgs"),
-            insn("mov", Mem(None, sc.user_stack_gs, 8, "gs"), Reg(SP)),
-            insn("mov", Reg(SP), Mem(None, sc.kernel_stack_gs, 8, "gs")),
+            insn("mov", user_stack, Reg(SP)),
+            insn("mov", Reg(SP), kernel_stack),
             insn("push", Imm(sc.user_ss)),
-            insn("push", Mem(None, sc.user_stack_gs, 8, "gs")),
+            insn("push", user_stack),
             insn("push", Reg("r11")),
             insn("push", Imm(sc.user_cs)),
             insn("push", Reg("rcx")),
@@ -90,6 +107,7 @@ class SyscallBuilder(StubBuilder):
             insn("push", Imm(sc.marker)),
         ]
         items += self.save()
+        items += save_segment_bases(spec, self.layout)
         items += self.clear(set())
         items.append(insn("cld"))
         items += self.point_frame_pointer()

@@ -92,6 +92,7 @@ RFLAGS_NT = _cpu.EFLAGS_NT
 RFLAGS_RF = _cpu.EFLAGS_RF
 RFLAGS_VM = _cpu.EFLAGS_VM
 
+MSR_FS_BASE = 0xC0000100
 MSR_GS_BASE = 0xC0000101
 MSR_KERNEL_GS_BASE = 0xC0000102
 
@@ -220,6 +221,16 @@ class Emulator(EmulatorBase[CpuState, Stop]):
             self._scratch_mapped = True
         return scratch
 
+    def make_writable(self, address: int) -> None:
+        """Let the kernel's code write the 8-byte word at ``address`` (a fixed per-CPU
+        slot): its page keeps its other permissions, or is mapped read-write."""
+        page = address & ~(PAGE - 1)
+        for begin, end, perms in self.uc.mem_regions():
+            if begin <= address <= end:
+                self.uc.mem_protect(page, PAGE, perms | self._u.UC_PROT_WRITE)
+                return
+        self.uc.mem_map(page, PAGE, self._u.UC_PROT_READ | self._u.UC_PROT_WRITE)
+
     # -- registers -------------------------------------------------------------
     def state(self) -> CpuState:
         """The current register state."""
@@ -319,6 +330,11 @@ class Emulator(EmulatorBase[CpuState, Stop]):
         self._set_gprs({"rcx": 0, "rax": xcr0 & 0xFFFFFFFF, "rdx": xcr0 >> 32})
         uc.emu_start(scratch, scratch + 3)
 
+    def enable_fsgsbase(self) -> None:
+        """Set CR4.FSGSBASE (bit 16), which RDFSBASE/WRFSBASE and RDGSBASE/WRGSBASE need (SDM Vol. 2C)."""
+        cr4 = self.uc.reg_read(self._x.UC_X86_REG_CR4)
+        self.uc.reg_write(self._x.UC_X86_REG_CR4, cr4 | (1 << 16))
+
     def xmm(self, index: int) -> int:
         """The 128-bit value of ``xmm<index>``."""
         value: int = self.uc.reg_read(getattr(self._x, f"UC_X86_REG_XMM{index}"))
@@ -374,6 +390,7 @@ __all__ = [
     "KERNEL_SS",
     "MARKER_BASE",
     "MARKER_SLOT",
+    "MSR_FS_BASE",
     "MSR_GS_BASE",
     "MSR_KERNEL_GS_BASE",
     "RETURNED",

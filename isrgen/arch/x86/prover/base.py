@@ -400,9 +400,11 @@ class MachineProverBase(ABC, Generic[EmuT, StopT]):
 
     def exit_disables_interrupts(self) -> bool:
         """Whether the exit path must disable interrupts before it moves the stack pointer:
-        with swapgs (an interrupt after the exit's swapgs would see the user GS base) or a
-        SIMD area (an interrupt would push its frame over the area below the frame)."""
-        return self.spec.entry.swapgs or any(v.simd is not SimdPolicy.NONE for v in self.spec.vectors)
+        with swapgs (an interrupt after the exit's swapgs would see the user GS base), a
+        SIMD area (an interrupt would push its frame over the area below the frame) or a
+        syscall entry (sysretq's path runs in ring 0 on the user stack)."""
+        simd = any(v.simd is not SimdPolicy.NONE for v in self.spec.vectors)
+        return self.spec.entry.swapgs or simd or self.spec.syscall is not None
 
     def _exit_ran_with_interrupts_disabled(self, trace: list[bool] | None, where: str, first: int = 0) -> bool:
         """Entered with IF set, the exit path must clear it at its first instruction
@@ -466,6 +468,15 @@ class MachineProverBase(ABC, Generic[EmuT, StopT]):
         """Build a frame by hand and say how to call the exit routine ``name`` at
         ``address`` on it: with ESP/RSP at the frame when ``on_stack``, else with the
         frame and the page-table root ``root`` as its arguments."""
+
+    def exit_arguments(self, frame: int, root: int) -> tuple[tuple[int, ...], str]:
+        """The exit routine's arguments in ``entry.exit_args`` order (a root the routine
+        does not take follows them, where it must be ignored), and how the call reads."""
+        args = self.spec.entry.exit_args
+        values = {"frame": frame, "cr3": root}
+        shown = {"frame": "frame", "cr3": f"{root:#x}"}
+        order = args if "cr3" in args else (*args, "cr3")
+        return tuple(values[a] for a in order), ", ".join(shown[a] for a in order)
 
     def exit_routine(self, cr3: int) -> None:
         """Call the exit routine on a frame built by hand (a new thread's first switch);

@@ -28,7 +28,7 @@ instructions that produce it:
   zero and interrupts off (the halt routine is also called directly).
 - SIMD policies: the frame's ``simd_area`` slot is 0 or an aligned area holding the
   interrupted XMM registers, and the XMM registers are restored on return.
-- ``entry.exit_loads_cr3``: the exit routine loads CR3 from its second argument
+- ``entry.exit_args``: the exit routine loads CR3 from its ``cr3`` argument
   when it is non-zero, and never otherwise.
 - ``syscall:``: SYSCALL reaches the handler on the kernel stack and GS with the
   frame the model describes; ``sysretq`` returns the restored registers, zeroes
@@ -53,8 +53,8 @@ from isrgen.arch.x86.prover.base import (
     expected_error_slot,
     if_clear_at_handler,
 )
-from isrgen.model.layout import Field
-from isrgen.model.spec import GateType, ReturnModel, SimdPolicy, Vector
+from isrgen.model.layout import Field, FieldKind
+from isrgen.model.spec import GateType, ReturnModel, SimdPolicy, Syscall, Vector
 
 _MASK = 2**64 - 1
 _USER_RSP = 0x7FFF_FFFF_E000
@@ -94,6 +94,8 @@ class MachineProver(MachineProverBase[emulate.Emulator, emulate.Stop]):
         if self.simd is not SimdPolicy.NONE:
             # a kernel enables what its save instruction needs (x87, SSE, AVX components)
             self.emu.enable_simd(0x3 | (self.spec.simd.xsave_mask & 0x4))
+        if self.spec.entry.fsgsbase:
+            self.emu.enable_fsgsbase()
 
     def _other_entries(self) -> bool:
         """Paranoid vectors with the user GS base live in ring 0, then the syscall entry."""
@@ -155,6 +157,7 @@ class MachineProver(MachineProverBase[emulate.Emulator, emulate.Stop]):
         where += "" if interrupted_if else " with IF clear"
         self.emu.trace = [] if self.spec.entry.swapgs else None
         self.emu.swapgs_with_if = [] if self.spec.entry.swapgs else None
+        fs = self._set_fs_base()
         try:
             stop = self.emu.interrupt(
                 v.number,
@@ -193,6 +196,9 @@ class MachineProver(MachineProverBase[emulate.Emulator, emulate.Stop]):
         expected["error_code"] = expected_error_slot(self.spec, v, error, _MASK)
         expected.update(rip=emulate.MARKER_BASE, cs=cs, rflags=rflags, rsp=rsp)
         expected["ss"] = emulate.KERNEL_SS if kernel else emulate.USER_SS
+        # gs_base: the user GS base (IA32_KERNEL_GS_BASE after the entry's swapgs), or
+        # the one GS base kernel and user share without swapgs
+        expected.update(fs_base=fs, gs_base=USER_GS if self.spec.entry.swapgs else gs)
         if not self._frame_fields(stop, frame, expected, regs, where):
             return False
         if not self._simd_area(v, stop, frame, xmm, where):
@@ -206,11 +212,21 @@ class MachineProver(MachineProverBase[emulate.Emulator, emulate.Stop]):
         )
         ok &= self._check(not stop.state.df, f"{where}: DF is set at the call into {want} (SysV needs it clear)")
         frame = stop.first_argument
+        expected = stop.frame_top - self.layout.size
+        if self.spec.frame.simd_inline:
+            expected &= -64  # the entry moves the frame down to a 64-byte boundary
         ok &= self._check(
-            frame + self.layout.size == stop.frame_top,
+            frame == expected,
             f"{where}: rdi = {frame:#x} but the frame the model describes starts at "
-            f"{stop.frame_top - self.layout.size:#x} ({self.layout.size} bytes below the CPU frame's top)",
+            f"{expected:#x} ({self.layout.size} bytes below the CPU frame's top"
+            f"{', aligned down to 64' if self.spec.frame.simd_inline else ''})",
         )
+        if ok and self.spec.frame.simd_inline:
+            shift = stop.u64(frame + self.layout.offset("frame_shift"))
+            ok &= self._check(
+                frame + self.layout.size + shift == stop.frame_top,
+                f"{where}: frame_shift is {shift}, but the frame moved {stop.frame_top - self.layout.size - frame}",
+            )
         # handler.args: the vector / error code after the frame, as the slot holds them
         for reg, arg in zip(("rsi", "rdx"), self.spec.handler.args[1:], strict=False):
             if not ok:
@@ -258,6 +274,14 @@ class MachineProver(MachineProverBase[emulate.Emulator, emulate.Stop]):
         return True
 
     def _simd_area(self, v: Vector, stop: emulate.Stop, frame: int, xmm: list[int], where: str) -> bool:
+        if self.spec.frame.simd_inline:
+            # the area inside the frame, 64-byte aligned with it
+            saved = int.from_bytes(self.emu.read(frame + self.layout.offset("simd_state") + _XMM0_OFFSET, 16), "little")
+            ok = self._check(frame % 64 == 0, f"{where}: the frame at {frame:#x} is not 64-byte aligned")
+            ok = ok and self._check(saved == xmm[0], f"{where}: {v.simd}: simd_state does not hold XMM0")
+            if ok:
+                self.tally.saw(f"simd {v.simd} in the frame")
+            return ok
         if not self.layout.has("simd_area"):
             return True
         f = self.layout.field("simd_area")
@@ -293,11 +317,15 @@ class MachineProver(MachineProverBase[emulate.Emulator, emulate.Stop]):
         (and resume rsp, rflags and cs as in ``context``)."""
         rsp, rflags, cs = context
 
+        bases = self._segment_base_msrs()
+
         def rewrite(frame: int) -> None:
             self.emu.swapgs_with_if = []
             if xmm:
                 for i in range(16):
                     self.emu.set_xmm(i, 0xDEAD_0000 + i)  # the handler may use SIMD registers
+            for msr, _ in bases:  # the kernel changes the bases the frame keeps
+                self.emu.uc.msr_write(msr, 0x0000_0BAD_0000_0000 | msr)
 
         def check(back: emulate.Stop, want: dict[str, int]) -> bool:
             swaps, self.emu.swapgs_with_if = self.emu.swapgs_with_if, None
@@ -317,6 +345,12 @@ class MachineProver(MachineProverBase[emulate.Emulator, emulate.Stop]):
                 )
                 if ok:
                     self.tally.saw("exit swapgs with IF clear")
+            for msr, slot in bases:
+                got, want_base = self.emu.uc.msr_read(msr), self.emu.read_u64(stop.first_argument + slot)
+                ok = ok and self._check(
+                    got == want_base,
+                    f"{where}, returning: MSR {msr:#x} is {got:#x}, not the frame's {want_base:#x} (exit restore)",
+                )
             if ok and v.simd is not SimdPolicy.NONE and self.saves_xmm:
                 got = [self.emu.xmm(i) for i in range(16)]
                 bad = [i for i in range(16) if got[i] != xmm[i]]
@@ -360,14 +394,18 @@ class MachineProver(MachineProverBase[emulate.Emulator, emulate.Stop]):
         resume_rsp = _USER_RSP if user else top + 0x100
         values = dict(regs, vector=0, error_code=0, rip=emulate.MARKER_BASE, cs=cs)
         values.update(rflags=INTERRUPTED_FLAGS, rsp=resume_rsp, ss=ss)
+        values.update(fs_base=0x0000_7F00_0000_0000, gs_base=USER_GS if user else KERNEL_GS)
         if self.layout.has("simd_area"):
             values["simd_area"] = 0
         for f in self.layout.fields:
+            if f.kind is FieldKind.SIMD_STATE:  # a new thread's area: all zeros is the initial state
+                self.emu.write(frame + f.offset, bytes(f.size))
+                continue
             self.emu.write_u64(frame + f.offset, values.get(f.role, 0))
         scratch = {r: self.rng.getrandbits(64) for r in emulate.GPRS}
-        scratch["rdi"] = frame
-        scratch["rsi"] = root
-        what = f"{name}(frame, {root:#x})"
+        args, shown = self.exit_arguments(frame, root)
+        scratch.update(zip(("rdi", "rsi"), args, strict=True))  # SysV ABI 3.2.3
+        what = f"{name}({shown})"
         if on_stack:
             scratch["rdi"] = self.rng.getrandbits(64)  # no argument: the frame is where rsp points
             what = f"{name} with rsp = frame (exit_frame: stack)"
@@ -420,7 +458,8 @@ class MachineProver(MachineProverBase[emulate.Emulator, emulate.Stop]):
             regs = self._regs()
             percpu = emulate.STACK_BASE + 0x1000
             kstack = emulate.DEFAULT_STACK_TOP - 0x100
-            self.emu.write_u64(percpu + sc.kernel_stack_gs, kstack)
+            self.emu.write_u64(self._kernel_stack_slot(sc, percpu), kstack)
+            fs = self._set_fs_base()
             user_rsp = emulate.DEFAULT_STACK_TOP - 0x5000
             where = "syscall" + (" returning to a non-canonical RIP" if noncanonical else "")
             try:
@@ -440,8 +479,10 @@ class MachineProver(MachineProverBase[emulate.Emulator, emulate.Stop]):
                 return
             entered = dict(regs, rcx=emulate.MARKER_BASE, r11=0x246)
             ok = self._at_call(stop, where, sc.handler)
+            gs_at_handler = percpu if self.spec.entry.swapgs else USER_GS
             ok = ok and self._check(
-                stop.state.gs_base == percpu, f"{where}: the GS base at the handler is not the kernel's"
+                stop.state.gs_base == gs_at_handler,
+                f"{where}: the GS base at the handler is {stop.state.gs_base:#x}, expected {gs_at_handler:#x}",
             )
             ok = ok and self._cleared(
                 stop, where, sc.handler, {r: v for r, v in regs.items() if r not in ("rcx", "r11")}
@@ -449,6 +490,7 @@ class MachineProver(MachineProverBase[emulate.Emulator, emulate.Stop]):
             frame = stop.first_argument
             expected = dict(entered, vector=sc.marker & _MASK, error_code=self.spec.frame.synthetic_error_code & _MASK)
             expected.update(rip=emulate.MARKER_BASE, cs=sc.user_cs, rflags=0x246, rsp=user_rsp, ss=sc.user_ss)
+            expected.update(fs_base=fs, gs_base=USER_GS)
             if not ok or not self._frame_fields(stop, frame, expected, entered, where):
                 return
             self.tally.saw("syscall")
@@ -482,6 +524,38 @@ class MachineProver(MachineProverBase[emulate.Emulator, emulate.Stop]):
             self._sysret_registers(back, new, where)
             self._check(back.state.gs_base == USER_GS, f"{where}: the user GS base is not restored by sysret")
             self._check(back.state.rsp == user_rsp, f"{where}: rsp after sysret is {back.state.rsp:#x}")
+
+    def _segment_base_msrs(self) -> list[tuple[int, int]]:
+        """(MSR, frame offset) of the segment-base slots whose MSR must equal the slot
+        after the return: IA32_FS_BASE, and IA32_GS_BASE for gs_base without swapgs.  (With
+        swapgs the user GS base is live after a return to ring 3 and inactive after one to
+        ring 0; the GS checks of :meth:`resume` and tests/test_segment_bases.py cover it.)"""
+        out = []
+        if self.layout.has("fs_base"):
+            out.append((emulate.MSR_FS_BASE, self.layout.offset("fs_base")))
+        if self.layout.has("gs_base") and not self.spec.entry.swapgs:
+            out.append((emulate.MSR_GS_BASE, self.layout.offset("gs_base")))
+        return out
+
+    def _set_fs_base(self) -> int:
+        """A distinctive, canonical FS base for the interrupted code (fs_base slots)."""
+        fs = 0x0000_5A5A_0000_0000 | self.rng.getrandbits(32) << 4
+        self.emu.uc.msr_write(emulate.MSR_FS_BASE, fs)
+        return fs
+
+    def _kernel_stack_slot(self, sc: Syscall, percpu: int) -> int:
+        """The address the entry reads the kernel stack top from: GS-relative per-CPU data,
+        or a fixed slot.  A data symbol the glue leaves undefined is linked as a marker:
+        its slot on the marker page is made writable to stand for the kernel's word; an
+        absolute address gets a page mapped."""
+        if not sc.fixed_stack_slots:
+            return percpu + sc.kernel_stack_gs
+        addresses = []
+        for slot in (sc.kernel_stack, sc.user_stack):
+            address = self.emu.image.symbols[slot] if isinstance(slot, str) else (slot or 0) % (1 << 64)
+            self.emu.make_writable(address)
+            addresses.append(address)
+        return addresses[0]
 
     def _sysret_registers(self, back: emulate.Stop, new: dict[str, int], where: str) -> None:
         sc = self.spec.syscall

@@ -25,8 +25,8 @@ The handler then rewrites every saved register and segment slot and clobbers the
 cdecl scratch registers; after ``iretd`` each register and segment register must
 hold its slot's value and EIP/CS/EFLAGS/ESP/SS the interrupted context.  The exit
 routine resumes a hand-built ring-3 frame (given as its argument, or with ESP at
-the frame for ``entry.exit_frame: stack``; CR3 from the second argument with
-``exit_loads_cr3``), and the halt routine clears every register and halts.
+the frame for ``entry.exit_frame: stack``; CR3 from the ``cr3`` argument of
+``entry.exit_args``), and the halt routine clears every register and halts.
 """
 
 from __future__ import annotations
@@ -235,12 +235,13 @@ class MachineProver32(MachineProverBase[e32.Emulator32, e32.Stop32]):
         values.update(eip=MARKER_BASE, cs=e32.USER_CS, eflags=INTERRUPTED_FLAGS, esp=_USER_ESP, ss=e32.USER_DS)
         for f in self.layout.fields:
             self.emu.write_u32(frame + f.offset, values.get(f.role, 0))
-        what = f"{name} with esp = frame (exit_frame: stack)" if on_stack else f"{name}(frame, {root:#x})"
+        args, shown = self.exit_arguments(frame, root)
+        what = f"{name} with esp = frame (exit_frame: stack)" if on_stack else f"{name}({shown})"
 
         def run() -> e32.Stop32:
             if on_stack:
                 return self.emu.call(address, regs=self._regs(), esp=frame, push_return=False)
-            return self.emu.call(address, args=[frame, root], regs=self._regs(), esp=frame - 0x40)
+            return self.emu.call(address, args=args, regs=self._regs(), esp=frame - 0x40)
 
         want = {r: v for r, v in regs.items() if r in self.saved}
         want_segs = {f.role: segs[f.role] for f in self.seg_fields}
