@@ -148,7 +148,10 @@ ENUMS: dict[tuple[str, ...], list[Any]] = {p: list(s["enum"]) for p, s in PROPER
 
 
 def _defaults_under(path: tuple[str, ...]) -> list[Any]:
-    """The table's default at ``path``, or those of every key below it."""
+    """The table's default at ``path``, or those of every key below it (a vector class's
+    keys default as a vector's)."""
+    if path[0] == "classes" and len(path) == 3:
+        path = ("vectors", path[2])
     if path in SPEC_DEFAULTS:
         return [SPEC_DEFAULTS[path]]
     return [v for p, v in SPEC_DEFAULTS.items() if p[: len(path)] == path]

@@ -201,6 +201,8 @@ RULES: dict[str, dict[tuple[str, ...], tuple[str, Callable[[Any], Any]]]] = {
                 "data_selector",
                 "segments_from_ds",
                 "exit_frame",
+                "exit_args",
+                "fsgsbase",
             )
         },
         ("simd", "xsave_mask"): (X86, lambda s: s.simd.xsave_mask),

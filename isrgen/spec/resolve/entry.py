@@ -69,7 +69,7 @@ class EntryResolver(OptionPaths):
         plain: tuple[str, ...] = tuple(spec_default("entry", "exit_args"))
         if "exit_args" not in self.block("entry"):
             return (*plain, "cr3") if loads_cr3 else plain
-        args = tuple(self.get("entry", "exit_args", [], list))
+        args = tuple(self.option("entry", "exit_args", list))
         if not self.ok(path):
             return plain
         if loads_cr3:

@@ -274,11 +274,6 @@ def validate_https___isrgen_invalid_schema_spec_1_json(data, custom_formats={}, 
                                     raise JsonSchemaValueException("" + (name_prefix or "data") + ".frame.layout[{data__frame__layout_x}]".format(**locals()) + " must be object")
                                 data__frame__layout_item_is_dict = isinstance(data__frame__layout_item, dict)
                                 if data__frame__layout_item_is_dict:
-                                    data__frame__layout_item_len = len(data__frame__layout_item)
-                                    if data__frame__layout_item_len < 1:
-                                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".frame.layout[{data__frame__layout_x}]".format(**locals()) + " must contain at least 1 properties")
-                                    if data__frame__layout_item_len > 1:
-                                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".frame.layout[{data__frame__layout_x}]".format(**locals()) + " must contain less than or equal to 1 properties")
                                     data__frame__layout_item_keys = set(data__frame__layout_item.keys())
                                     if "rax" in data__frame__layout_item_keys:
                                         data__frame__layout_item_keys.remove("rax")
