@@ -9,7 +9,7 @@ import attrs
 
 from isrgen.backends.base import GenerationContext, render_template
 from isrgen.model.layout import FieldKind
-from isrgen.model.spec import ExitFrame, ReturnModel, SymbolVisibility
+from isrgen.model.spec import ExitFrame, ReturnModel, SymbolVisibility, percpu_constants
 
 
 @attrs.frozen
@@ -112,6 +112,7 @@ def c_header_view(ctx: GenerationContext, filename: str) -> CHeaderView:
                 "IA32_STAR bits 63:48: SYSRET loads SS = base + 8, CS = base + 16, RPL 3",
             )
         )
+    constants += [CConstant(f"{mp}{c.name}", f"{c.value:#x}", c.doc) for c in percpu_constants(spec)]
     ret = {
         ReturnModel.VOID: "void ",
         ReturnModel.FRAME: f"{struct} *",
@@ -140,6 +141,9 @@ def c_header_view(ctx: GenerationContext, filename: str) -> CHeaderView:
     if table_visible:
         decls.append(f"extern {const}uint{spec.table_width * 8}_t {spec.symbols.table}[{mp}VECTOR_COUNT];")
     decls.append(f"extern {const}uint8_t {spec.symbols.gates}[{mp}VECTOR_COUNT][2];")
+    if spec.paranoid_gs.reads_gs_base:
+        # what the paranoid entries index by CPU number: each CPU's GS base
+        decls.append(f"extern uint64_t {spec.paranoid_gs.offsets}[];")
     return CHeaderView(
         banner=ctx.banner(),
         guard=f"ISRGEN_{_macro(filename)}_",

@@ -18,7 +18,7 @@ from isrgen.arch.isa import Isa
 from isrgen.backends.base import GenerationContext, render_template
 from isrgen.backends.gas import gas_view
 from isrgen.model.layout import Field, FieldKind
-from isrgen.model.spec import ExitFrame, ReturnModel, SymbolVisibility
+from isrgen.model.spec import ExitFrame, ReturnModel, SymbolVisibility, percpu_constants
 from isrgen.spec.identifiers import rust_type_name
 
 
@@ -184,6 +184,9 @@ def rust_view(ctx: GenerationContext) -> RustView:
         constants.append(
             RustConst("SYSCALL_MARKER", word, f"{marker:#x}", "Vector slot value of frames built by the syscall entry.")
         )
+    constants += [
+        RustConst(c.name, "u64", f"{c.value:#x}", f"{c.doc[0].upper()}{c.doc[1:]}.") for c in percpu_constants(spec)
+    ]
     vector_constants = tuple(RustConst(f"VEC_{v.name.upper()}", "u8", str(v.number)) for v in spec.vectors)
     ptr = f"*mut {struct}"
     ret = {ReturnModel.VOID: "", ReturnModel.FRAME: f" -> {ptr}", ReturnModel.NORETURN: " -> !"}[spec.handler.returns]
@@ -205,10 +208,13 @@ def rust_view(ctx: GenerationContext) -> RustView:
     if vis.stubs is SymbolVisibility.GLOBAL:
         functions += [f"pub fn {v.stub_symbol}();" for v in spec.vectors]
     count = spec.arch.vector_count
-    statics = (
+    statics: tuple[str, ...] = (
         f"pub static {spec.symbols.table}: [u{spec.table_width * 8}; {count}];",
         f"pub static {spec.symbols.gates}: [[u8; 2]; {count}];",
     )
+    if spec.paranoid_gs.reads_gs_base:
+        # each CPU's GS base, indexed by CPU number (its length is the kernel's)
+        statics += (f"pub static {spec.paranoid_gs.offsets}: [u64; 0];",)
     return RustView(
         banner=ctx.banner(),
         struct=struct,

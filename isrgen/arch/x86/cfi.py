@@ -140,6 +140,10 @@ class _Pass:
             # the syscall entry's switch to the kernel stack: its top is the frame's top
             new = _State(0, building=True)
             return new, [Cfi("def_cfa", (self.sp, 0))]
+        if insn.op == "pop" and ops == (Reg(self.sp),):
+            # leaving the IRQ stack: rsp is the frame again, whatever the state before
+            new = _State(self.layout.size)
+            return new, self.frame_rules(new, all_gprs=True)
         if state is None:
             return None, []
         if state.base:

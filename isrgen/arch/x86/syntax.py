@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import Any, ClassVar, Protocol
 
 from isrgen.arch.isa import SectionText
+from isrgen.arch.x86.operands import IndexedMem, SymbolMem
 from isrgen.codegen.ir import (
     Align,
     Cfi,
@@ -95,9 +96,13 @@ class IntelSyntax:
     def memory_operand(self, op: Mem) -> str:
         raise NotImplementedError
 
-    @staticmethod
-    def address(op: Mem, segment: str = "") -> str:
+    def address(self, op: Mem, segment: str = "") -> str:
         """``[base + disp]`` (with ``segment:`` inside the brackets when given, NASM style)."""
+        if isinstance(op, SymbolMem):
+            return self.rip_relative(op.symbol)
+        if isinstance(op, IndexedMem):
+            disp = f" + {op.disp}" if op.disp else ""
+            return f"[{segment}{op.base} + {op.index}*{op.scale}{disp}]"
         if op.base is None:
             return f"[{segment}{op.disp}]"
         if op.disp == 0:
@@ -107,6 +112,10 @@ class IntelSyntax:
 
     def comment(self, text: str) -> str:
         raise NotImplementedError
+
+    def rip_relative(self, symbol: str) -> str:
+        """The RIP-relative address of ``symbol``."""
+        return f"[rip + {symbol}]"
 
     def branch_prefix(self, item: Insn) -> str:
         """Text before the mnemonic (GAS forces rel32 branches with it)."""
@@ -238,6 +247,9 @@ class NasmSyntax(IntelSyntax):
 
     def comment(self, text: str) -> str:
         return f"{INDENT}; {text}"
+
+    def rip_relative(self, symbol: str) -> str:
+        return f"[rel {symbol}]"
 
     def _declare(self, item: Label) -> str:
         decl = f"{INDENT}global {item.name}"

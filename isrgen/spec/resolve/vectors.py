@@ -134,6 +134,9 @@ class VectorResolver(ResolverBase):
                     paranoid=pick("paranoid", False),
                     simd=SimdPolicy(pick("simd", "none")),
                     source=src,
+                    irq_stack=pick(
+                        "irq_stack", vclass is VectorClass.IRQ and isinstance(self.data.get("irq_stack"), dict)
+                    ),
                 )
             )
         return out

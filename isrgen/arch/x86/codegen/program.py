@@ -66,7 +66,17 @@ class ProgramBuilder(HaltBuilder):
                 tuple(tables(spec)),
             ),
         )
-        return Program(bits=spec.arch.word_size * 8, sections=sections, externs=tuple(sorted(spec.handlers)))
+        return Program(
+            bits=spec.arch.word_size * 8,
+            sections=sections,
+            externs=tuple(sorted({*spec.handlers, *self.data_externs()})),
+        )
+
+    def data_externs(self) -> tuple[str, ...]:
+        """Data symbols the glue reads that the kernel defines (the per-CPU offset table)."""
+        pg = self.spec.paranoid_gs
+        uses = pg.reads_gs_base and any(g.paranoid for g in self.groups)
+        return (pg.offsets,) if uses else ()
 
 
 def build_program(spec: Spec, layout: FrameLayout | None = None) -> Program:
