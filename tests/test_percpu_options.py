@@ -94,3 +94,22 @@ def test_independent_errors_are_reported_together_and_nothing_is_written(tmp_pat
     assert f"{spec}:6:12: error: $.irq_stack: irq_stack needs entry.swapgs" in proc.stderr
     assert "Traceback" not in proc.stderr
     assert not out.exists()
+
+
+@pytest.mark.parametrize("classes", [False, True])
+@pytest.mark.parametrize(
+    "block",
+    [
+        "paranoid_gs: {method: lsl, offsets: pcpu, cpunode_selector: 0xe3}\n",
+        "paranoid_gs: {method: rdtscp, offsets: pcpu}\n",
+        "",
+    ],
+)
+def test_dump_writes_the_options_back(block: str, classes: bool) -> None:
+    from isrgen.spec.dump import dump_spec
+
+    text = HEAD + SWAPGS + block + "irq_stack: {top_gs: 24, depth_gs: 32}\n" + VECTORS
+    text += "  - {range: [48, 50], class: irq, irq_stack: false}\n  - {vector: 51, class: software, irq_stack: true}\n"
+    spec = loads_x86(text, "p.yaml")
+    assert [v.number for v in spec.vectors if v.irq_stack] == [*range(32, 48), 51]
+    assert loads_x86(dump_spec(spec, classes=classes), "dumped.yaml") == spec
