@@ -223,8 +223,6 @@ class Emulator(EmulatorBase[CpuState, Stop]):
         reg = (body[2] & 7) | (8 if rex & 1 else 0)
         uc.reg_write(self._reg[GPRS[reg]], uc.msr_read(MSR_TSC_AUX))
         uc.reg_write(x.UC_X86_REG_RIP, rip + (5 if rex else 4))
-        if self.trace is not None:
-            self.trace.append((rip, code[:4]))
         return True
 
     def enable_fsgsbase(self) -> None:
