@@ -68,8 +68,11 @@ def test_irq_vectors_default_to_the_irq_stack() -> None:
         ("void", ODD_LAYOUT, "stubs: {style: classic}\n"),
         # a trap gate under swapgs: the entry sets IF again after the switch
         ("void", LAYOUT, "classes: {irq: {gate: trap}}\n"),
+        # the fxsave area stays below the frame on the interrupted stack
+        ("frame", "[simd_area, pad, " + LAYOUT[1:], "classes: {irq: {simd: fxsave}}\n"),
+        ("void", "[simd_area, " + LAYOUT[1:], "simd: {xsave_mask: 7}\nclasses: {irq: {simd: xsave}}\n"),
     ],
-    ids=["void", "frame", "odd-frame", "trap-gate"],
+    ids=["void", "frame", "odd-frame", "trap-gate", "fxsave", "xsave"],
 )
 def test_prove_runs_the_irq_stack_and_nested_interrupts(returns: str, layout: str, extra: str) -> None:
     report = _prove(spec_text(returns, layout, extra))

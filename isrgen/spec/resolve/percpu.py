@@ -11,7 +11,6 @@ from isrgen.model.spec import (
     ParanoidGs,
     ParanoidGsMethod,
     ReturnModel,
-    SimdPolicy,
     Syscall,
     Vector,
     default,
@@ -92,7 +91,7 @@ class PercpuResolver(OptionPaths):
 
     def check_irq_stack_vectors(self, vectors: tuple[Vector, ...], irq: IrqStack | None, handler: Handler) -> None:
         """Each vector on the IRQ stack can use it: the block exists, and the entry has no
-        other stack business (an IST stack, a SIMD area, a paranoid GS switch)."""
+        other stack business (an IST stack, a paranoid GS switch)."""
         users = [v for v in vectors if v.irq_stack]
         if not users:
             return
@@ -111,7 +110,6 @@ class PercpuResolver(OptionPaths):
             clash = [
                 (v.paranoid, "paranoid", "a paranoid entry"),
                 (v.ist is not None, "ist", "an IST stack"),
-                (v.simd is not SimdPolicy.NONE, "simd", "a SIMD save area below its frame"),
             ]
             for on, key, what in clash:
                 if on:

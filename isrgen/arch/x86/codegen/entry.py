@@ -67,7 +67,9 @@ class EntryBuilder(IrqStackBuilder):
         items.append(insn("cld"))  # SysV: DF clear on function entry
         items += self.point_frame_pointer()
         if group.simd is not SimdPolicy.NONE:
+            # the SIMD area stays below the frame on the interrupted stack; r12 keeps the frame
             items += self.simd_save(group)
+            items += self.enter_irq_stack() if group.irq_stack else []
         elif group.irq_stack:
             items += [insn("mov", Reg("rdi"), Reg(SP)), *self.extra_args("rdi"), *self.enter_irq_stack()]
         else:
