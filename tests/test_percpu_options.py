@@ -113,3 +113,17 @@ def test_dump_writes_the_options_back(block: str, classes: bool) -> None:
     spec = loads_x86(text, "p.yaml")
     assert [v.number for v in spec.vectors if v.irq_stack] == [*range(32, 48), 51]
     assert loads_x86(dump_spec(spec, classes=classes), "dumped.yaml") == spec
+
+
+def test_i386_has_neither_option() -> None:
+    from conftest import SPECS
+
+    text = (SPECS / "i386.yaml").read_text(encoding="utf-8")
+    lines = text.count("\n")
+    text += "paranoid_gs: {method: rdpid, offsets: pcpu}\nirq_stack: {top_gs: 8, depth_gs: 16}\n"
+    with pytest.raises(isrgen.SpecError) as info:
+        isrgen.loads_spec(text, "i386.yaml")
+    assert [(d.source.line, d.source.col, d.message) for d in info.value.diagnostics] == [
+        (lines + 1, 1, "paranoid_gs is not available on i386"),
+        (lines + 2, 1, "irq_stack is not available on i386"),
+    ]
