@@ -127,3 +127,9 @@ def test_i386_has_neither_option() -> None:
         (lines + 1, 1, "paranoid_gs is not available on i386"),
         (lines + 2, 1, "irq_stack is not available on i386"),
     ]
+
+
+def test_the_offset_table_cannot_be_a_generated_symbol_or_a_handler() -> None:
+    for name in ("isr_table", "isr_dispatch", "isr_common"):
+        (err,) = _errors(SWAPGS + f"paranoid_gs: {{method: rdtscp, offsets: {name}}}\n" + VECTORS)
+        assert err[:2] == (6, 40) and f"symbol {name!r} is also the symbol" in err[2]

@@ -195,6 +195,8 @@ class _Resolver(FrameResolver, VectorResolver, EntryResolver, NameResolver, Mach
         if clean("symbols", "frame", "handler", "entry", "syscall", "classes"):
             named = self.named_symbols(symbols, handler, frame, vectors, entry, syscall)
             self.check_generated_names(symbols.prefix, frame, vectors, named)
+            if clean("paranoid_gs"):
+                self.check_offsets_symbol(paranoid_gs, named)
         if self.diags:
             return None
         return Spec(

@@ -89,6 +89,20 @@ class PercpuResolver(OptionPaths):
             slots.append((f"irq_stack.{key}", value, base + (key,)))
         return IrqStack(top, depth, self.src(base))
 
+    def check_offsets_symbol(self, pg: ParanoidGs, named: list[tuple[str, Path]]) -> None:
+        """The per-CPU offset table is the kernel's data: no generated symbol or handler
+        may have its name (``named``: every symbol the spec names, with its key)."""
+        if not pg.reads_gs_base:
+            return
+        for name, path in named:
+            if name == pg.offsets:
+                where = ".".join(str(p) for p in path)
+                self.err(
+                    ("paranoid_gs", "offsets"),
+                    f"per-CPU offset table symbol {name!r} is also the symbol {where} names",
+                )
+                return
+
     def check_irq_stack_vectors(self, vectors: tuple[Vector, ...], irq: IrqStack | None, handler: Handler) -> None:
         """Each vector on the IRQ stack can use it: the block exists, and the entry has no
         other stack business (an IST stack, a paranoid GS switch)."""
