@@ -19,6 +19,16 @@ instructions that produce it:
   an ``lfence`` runs after the swapgs decision (the first conditional branch)
   before the handler; paranoid vectors also decide right when the user GS base is
   live in ring 0 (an NMI before the entry's swapgs).
+- ``paranoid_gs`` (``rdpid``, ``rdtscp``, ``lsl``): with CR4.FSGSBASE set, CPU
+  ``CPU_NUMBER`` on node ``CPU_NODE`` published in IA32_TSC_AUX (and for ``lsl`` as a
+  GDT limit) and the per-CPU offset table written at its symbol, every paranoid vector
+  arrives with a negative user GS base (ring 3, and ring 0 before a swapgs) and with
+  the kernel's: the handler must see the table's entry for this CPU as GS base, no
+  conditional branch may run before the ``wrgsbase``, and both GS base MSRs must hold
+  the interrupted values after ``iretq``.
+- ``irq_stack``: the handler runs at the top of the IRQ stack with the counter at 1;
+  delivered while a handler already runs on it (counter 1), it stays below the
+  interrupted one; the counter is back after ``iretq``.
 - ``entry.clear_registers``: no interrupted value of a saved register is left in
   any register at the call.
 - ``entry.endbr64``: every stub and exported entry point starts with ENDBR64.
