@@ -11,7 +11,7 @@ from pathlib import Path
 
 from isrgen.diagnostics import IsrgenError
 
-from . import density, isa_paths, paths, speed
+from . import density, isa_paths, paths, percpu_paths, speed
 from .report import Results, as_json, markdown, summary
 from .variants import ROOT, select
 
@@ -41,8 +41,9 @@ def measure(quick: bool) -> Results:
         work = Path(tmp)
         sizes = (*(density.measure_variant(v, work / "density") for v in chosen), density.measure_baseline(work))
         counts = (*(paths.measure_variant(v, work / "paths") for v in chosen), paths.measure_baseline(work))
+        percpu = percpu_paths.measure(work / "percpu")
     timing = speed.measure(runs=3, warm_runs=5) if quick else speed.measure(runs=9, warm_runs=21)
-    return Results(quick, sizes, counts, timing, isa_paths.measure())
+    return Results(quick, sizes, counts, timing, isa_paths.measure(), percpu)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -12,6 +12,7 @@ import attrs
 from .density import Density
 from .isa_paths import A64_LABELS, RV_LABELS, IsaPath, IsaSpecPaths
 from .paths import PATHS, PLAIN, SLACK, PathCount, VariantPaths
+from .percpu_paths import PercpuPath
 from .speed import COLD_RATIO_TARGET, WARM_TARGET_MS, Speed
 
 MET = "met"
@@ -28,6 +29,8 @@ class Results:
     speed: Speed
     #: aarch64 and riscv64 paths, one entry per shipped spec
     isa_paths: tuple[IsaSpecPaths, ...] = ()
+    #: the paranoid GS methods' NMI paths and the IRQ-stack path
+    percpu: tuple[PercpuPath, ...] = ()
 
 
 @attrs.frozen
@@ -201,12 +204,35 @@ def markdown(r: Results) -> str:
         lines += _table(
             ["variant", "entry + exit", "other instructions"], [(n, c.total, _beyond(c)) for n, c in syscalls]
         )
+    lines += percpu_section(r.percpu)
     lines += _speed(s)
     lines += isa_section(r.isa_paths)
     return "\n".join(lines).rstrip() + "\n"
 
 
 ISA_HEADING = "## Instructions per path, aarch64 and riscv64"
+PERCPU_HEADING = "## Paranoid GS methods and the IRQ stack"
+
+
+def percpu_section(rows: Sequence[PercpuPath]) -> list[str]:
+    """The NMI path per ``paranoid_gs.method`` and the irq path with and without ``irq_stack``."""
+    if not rows:
+        return []
+    lines = [
+        PERCPU_HEADING,
+        "",
+        "`benchmarks/percpu_paths.py`: the default spec with `entry.swapgs`. Paranoid rows: every exception "
+        "paranoid, the NMI (IST 2) delivered from ring 3 and from ring 0 with the user GS base live; with an "
+        "FSGSBASE method (`rdpid`, `rdtscp`, `lsl`) that base is negative. IRQ rows: irq 32 without and with "
+        "`irq_stack`, and nested while a handler runs on the IRQ stack. Entry and exit are counted as above; "
+        "RDPID (not decoded by unicorn 2.1.4) is carried out by the emulator and counted as one instruction.",
+        "",
+    ]
+    lines += _table(
+        ["variant", "delivered from", "entry", "exit", "total", "entry instructions other than push/pop"],
+        [(p.variant, p.path, p.entry, p.exit, p.total, ", ".join(p.notable)) for p in rows],
+    )
+    return lines
 
 
 def _isa_cell(p: IsaPath | None) -> str:

@@ -28,7 +28,9 @@ ROOT = Path(__file__).resolve().parent.parent
 KERNEL_DIR = ROOT / "examples" / "kernel"
 SUCCESS_STATUS = (0x21 << 1) | 1  # examples/kernel/abi.h EXIT_SUCCESS_VALUE through isa-debug-exit
 SUCCESS_LINE = "ALL CHECKS PASSED"
-QEMU_FLAGS = ["-M", "q35", "-accel", "tcg", "-m", "64M", "-display", "none", "-no-reboot", "-monitor", "none",
+#: examples/kernel/Makefile's CPU: FSGSBASE and RDTSCP for its paranoid entries
+QEMU_FLAGS = ["-M", "q35", "-cpu", "qemu64,+fsgsbase,+rdtscp", "-accel", "tcg", "-m", "64M",
+              "-display", "none", "-no-reboot", "-monitor", "none",
               "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"]  # fmt: skip
 TIMEOUT = 120.0
 

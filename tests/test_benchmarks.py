@@ -33,6 +33,7 @@ SECTIONS = (
     "## Instructions per path, aarch64 and riscv64",
     "### aarch64",
     "### riscv64",
+    "## Paranoid GS methods and the IRQ stack",
 )
 
 
@@ -121,6 +122,25 @@ def test_instruction_counts_follow_the_code(bench: tuple[str, str, dict[str, Any
     syscall = _by_name(data["paths"], "syscall")
     sc = next(c for c in syscall["counts"] if c["path"] == "syscall")
     assert "swapgs" in sc["entry"] and sc["entry"][-1] == "call" and sc["exit"][-1] == "sysretq"
+
+
+def test_paranoid_methods_and_the_irq_stack_are_measured(bench: tuple[str, str, dict[str, Any]]) -> None:
+    _, written, data = bench
+    rows = {(r["variant"], r["path"]): r for r in data["percpu"]}
+    for method in ("rdpid", "rdtscp", "lsl"):
+        for path in ("ring 3", "ring 0, user GS live"):
+            notable = rows[(f"paranoid {method}", path)]["notable"]
+            # save the interrupted base, read the CPU number, load the table's entry; never swapgs
+            assert notable.index("rdgsbase") < notable.index(method) < notable.index("wrgsbase")
+            assert "swapgs" not in notable and "rdmsr" not in notable
+    assert {"rdmsr", "swapgs", "lfence"} <= set(rows[("paranoid msr_sign", "ring 3")]["notable"])
+    # the switch to the IRQ stack: cmp, cmove, add, and, and two pushes of the frame address
+    plain, stacked = rows[("irq", "ring 0")], rows[("irq on the IRQ stack", "ring 0")]
+    assert stacked["entry"] - plain["entry"] == 6
+    assert {"cmp", "cmove", "add", "and"} <= set(stacked["notable"]) - set(plain["notable"])
+    nested = rows[("irq on the IRQ stack", "ring 0, nested on the IRQ stack")]
+    assert (nested["entry"], nested["exit"]) == (stacked["entry"], stacked["exit"])
+    assert f"| paranoid lsl | ring 3 | {rows[('paranoid lsl', 'ring 3')]['entry']} |" in written
 
 
 def test_verdicts_are_not_fudged(bench: tuple[str, str, dict[str, Any]]) -> None:

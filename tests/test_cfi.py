@@ -33,6 +33,8 @@ DWARF_REGS = {
     16: "rip", 49: "rflags", 51: "cs", 52: "ss",
 }  # fmt: skip
 GPRS = ("rax", "rbx", "rcx", "rdx", "rsi", "rdi", "rbp", *(f"r{n}" for n in range(8, 16)))
+PERCPU = 0x5000_0000
+IRQ_TOP_GS, IRQ_DEPTH_GS = 24, 32
 CPU = {"rip": 0xDEAD_0000, "cs": 0x8, "rflags": 0x202, "rsp": 0xBEEF_0000, "ss": 0x10}
 
 
@@ -86,6 +88,11 @@ class _Run:
                 self.uc.mem_write(seg["p_vaddr"], seg.data())
         self.uc.mem_map(STACK_BASE, 0x10000)
         self.uc.mem_map(HANDLER, 0x1000)
+        # the kernel GS base: a per-CPU block whose IRQ stack (irq_stack variants) lies
+        # below the interrupt frames, with its in-use counter at 0
+        self.uc.mem_map(PERCPU, 0x1000)
+        self.uc.mem_write(PERCPU + IRQ_TOP_GS, struct.pack("<Q", STACK_BASE + 0x4000))
+        self.uc.msr_write(0xC0000101, PERCPU)
         self.uc.hook_add(unicorn.UC_HOOK_CODE, self._hook)
         self.checked = 0
         self.failures: list[str] = []
@@ -166,6 +173,10 @@ def _spec_variants() -> dict[str, str]:
         # the IRQ entry realigns rsp for an fxsave area: the CFA must follow r12 meanwhile
         "fxsave-irqs": base.replace("layout: [r15,", "layout: [simd_area, pad, r15,")
         + "\nclasses: {irq: {simd: fxsave}}\n",
+        # ... and moves to the IRQ stack after the save: the CFA still follows r12
+        "fxsave-irq-stack": base.replace("layout: [r15,", "layout: [simd_area, pad, r15,")
+        + "\nclasses: {irq: {simd: fxsave}}\nentry: {swapgs: true}\n"
+        + f"irq_stack: {{top_gs: {IRQ_TOP_GS}, depth_gs: {IRQ_DEPTH_GS}}}\n",
     }
 
 

@@ -28,7 +28,7 @@ from conftest import (
     symbol_address,
 )
 
-from isrgen.model.spec import ReturnModel, SimdPolicy, StubStyle
+from isrgen.model.spec import ParanoidGsMethod, ReturnModel, SimdPolicy, StubStyle
 
 KERNEL_DIR = ROOT / "examples" / "kernel"
 SUCCESS_STATUS = (0x21 << 1) | 1  # abi.h EXIT_SUCCESS_VALUE through isa-debug-exit
@@ -69,6 +69,7 @@ EXPECTED_OK = [
     "spurious-vector",
     "lapic-timer-order",
     "kernel-nmi",
+    "user-nmi-negative-gs",
     "timer-task-a",
     "timer-task-b",
     "timer-eoi",
@@ -77,6 +78,7 @@ EXPECTED_OK = [
     "tlb-shootdown",
     "swapgs-kernel",
     "own-stacks",
+    "irq-stack",
     "privilege-split",
 ]
 #: checks the emulator may be unable to perform: "ok" or an explicit "skip"
@@ -121,8 +123,11 @@ def test_spec_uses_the_entry_semantics_the_log_checks() -> None:
     exceptions = [v for v in spec.vectors if v.number < 32]
     assert {(v.handler, v.kernel_handler) for v in exceptions} == {("isr_user_fault", "isr_kernel_fault")}
     assert {v.number for v in spec.vectors if v.paranoid} == {1, 2, 8, 18}
+    # user-nmi-negative-gs: the paranoid entries must not trust the sign of the GS base
+    assert spec.paranoid_gs.method is ParanoidGsMethod.RDTSCP and spec.paranoid_gs.offsets == "percpu_offset"
     timer = spec.vector(32)
-    assert timer is not None and timer.simd is SimdPolicy.FXSAVE
+    assert timer is not None and timer.simd is SimdPolicy.FXSAVE and timer.irq_stack
+    assert spec.irq_stack is not None and (spec.irq_stack.top_gs, spec.irq_stack.depth_gs) == (32, 40)
 
 
 @pytest.mark.parametrize("variant", ["gas", "nasm", "rust"])

@@ -36,11 +36,11 @@ CPUS = 4
 PERCPU_VA = 0xFFFFFF8000000000
 PERCPU_STRIDE = 0x1000
 #: cpu.c: per CPU (`stacks`) the 104-byte TSS (SDM Vol. 3A 7.7), then at the next 16-byte
-#: boundary IST 1-4 and RSP0, 16 KiB each; an AP's kernel stack is 16 KiB above a 4 KiB
-#: guard page (`ap_kstacks`)
+#: boundary IST 1-4, RSP0 and the IRQ stack, 16 KiB each; an AP's kernel stack is 16 KiB
+#: above a 4 KiB guard page (`ap_kstacks`)
 STACK = 16384
 IST_BASE = 112
-CPU_STACKS = IST_BASE + 5 * STACK
+CPU_STACKS = IST_BASE + 6 * STACK
 PAGE = 4096
 AP_KSTACK = PAGE + STACK
 #: the register-checking tasks must survive this many timer interrupts each (abi.h)
@@ -66,6 +66,7 @@ AP_OK = [
     "tlb-shootdown",
     "swapgs-kernel",
     "own-stacks",
+    "irq-stack",
     "privilege-split",
 ]
 #: what the bootstrap processor reports once per application processor

@@ -36,8 +36,9 @@ KERNEL_DIR = ROOT / "examples" / "kernel"
 SPEC = KERNEL_DIR / "kernel.yaml"
 #: the address fault_pf_write (boot.S) writes to: not mapped
 PF_ADDRESS = 0x40000000
-QEMU_FLAGS = ["-M", "q35", "-accel", "tcg", "-m", "64M", "-display", "none", "-no-reboot", "-monitor", "none",
-              "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"]  # fmt: skip
+#: examples/kernel/Makefile's machine and CPU (FSGSBASE and RDTSCP for the paranoid entries)
+QEMU_FLAGS = ["-M", "q35", "-cpu", "qemu64,+fsgsbase,+rdtscp", "-accel", "tcg", "-m", "64M", "-display", "none",
+              "-no-reboot", "-monitor", "none", "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"]  # fmt: skip
 
 
 @dataclass(frozen=True)

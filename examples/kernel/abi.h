@@ -15,8 +15,9 @@
 #define SYS_PROBE_RESULT 42
 
 /* The kernel's GS base on CPU n: its struct percpu (kernel.h), mapped in the
- * high half at PERCPU_VA + n * PERCPU_STRIDE. The paranoid entries tell kernel
- * from user GS by the sign of MSR_GS_BASE. */
+ * high half at PERCPU_VA + n * PERCPU_STRIDE (percpu_offset[n], which the
+ * paranoid entries load: a negative GS base does not mean the kernel's, since
+ * ring 3 may load one with wrgsbase). */
 #define PERCPU_VA 0xffffff8000000000
 #define PERCPU_STRIDE 0x1000
 /* CPUs the kernel brings up (the bootstrap processor is CPU 0). */
@@ -30,6 +31,12 @@
 #define TLB_PROBE_NEW 0x7fb1000000000000
 /* What ring 3 finds at gs:[0] (its own GS base, in user memory). */
 #define USER_GS_MAGIC 0x7573657267730001
+
+/* The negative (kernel-half, canonical) GS base a ring-3 task loads with
+ * wrgsbase, and how many NMIs must hit it (the kernel's NMI handler counts them
+ * in the word at the task's rsp). */
+#define USER_NEGATIVE_GS 0xffff900000000000
+#define USER_NMI_TARGET 3
 
 /* Timer ticks each register-checking task must survive. */
 #define REGCHECK_TICKS 1000

@@ -11,6 +11,7 @@
 
 #define PAGE 4096ull
 #define LAPIC_PHYS 0xfee00000ull
+#define IOAPIC_PHYS 0xfec00000ull
 #define STACK_SIZE 16384
 #define LOW_TABLES 4 /* 4 KiB page tables for the kernel image: 8 MiB from 0 */
 #define GDT_QUADS 8  /* gdt .. gdt_end in boot.S */
@@ -44,6 +45,11 @@ static u64 tlb_pages[2][512] __attribute__((aligned(4096)));
 #define IA32_FMASK 0xc0000084
 #define IA32_GS_BASE 0xc0000101
 #define IA32_KERNEL_GS_BASE 0xc0000102
+#define IA32_TSC_AUX 0xc0000103
+
+/* Each CPU's kernel GS base, indexed by the CPU number RDTSCP reads from
+ * IA32_TSC_AUX: what the generated paranoid entries load (isr.h declares it). */
+u64 percpu_offset[MAX_CPUS];
 
 struct tss {
     u32 reserved0;
@@ -63,6 +69,7 @@ static struct {
     struct tss tss;
     u8 ist[4][STACK_SIZE] __attribute__((aligned(16)));
     u8 trap[STACK_SIZE];
+    u8 irq[STACK_SIZE] __attribute__((aligned(16))); /* the IRQ stack (kernel.yaml irq_stack) */
 } stacks[MAX_CPUS] __attribute__((aligned(16)));
 
 /* The application processors' kernel stacks, each above an unmapped guard page
@@ -133,6 +140,7 @@ void paging_init(void)
         pt_low[a / (512 * PAGE)][(a / PAGE) % 512] = f ? (a | f) : 0;
     }
     pd_apic[(LAPIC_PHYS >> 21) & 511] = LAPIC_PHYS | PTE_P | PTE_W | PTE_PS | PTE_PCD | PTE_PWT | PTE_XD;
+    pd_apic[(IOAPIC_PHYS >> 21) & 511] = IOAPIC_PHYS | PTE_P | PTE_W | PTE_PS | PTE_PCD | PTE_PWT | PTE_XD;
     /* Each CPU's per-CPU page again at percpu_va(cpu) (high half, kernel only). */
     pml4[(PERCPU_VA >> 39) & 511] = (u64)pdpt_high | PTE_P | PTE_W;
     pdpt_high[(PERCPU_VA >> 30) & 511] = (u64)pd_high | PTE_P | PTE_W;
@@ -208,15 +216,36 @@ void percpu_init(int cpu, u64 user_gs_base)
     p->kernel_stack = stacks[cpu].tss.rsp[0]; /* the syscall entry's stack: the same as ring-3 interrupts' */
     p->user_rsp = 0;
     p->cpu = (u64)cpu;
+    p->irq_stack_top = (u64)(stacks[cpu].irq + STACK_SIZE);
+    p->irq_stack_depth = 0;
+    /* What the paranoid entries need (kernel.yaml paranoid_gs: rdtscp): this CPU's
+     * block in the offset table, the CPU number in IA32_TSC_AUX (node 0 above bit
+     * ISR_CPUNODE_NODE_SHIFT), and CR4.FSGSBASE for rdgsbase/wrgsbase, which also
+     * lets ring 3 load any GS base. */
+    u32 a, b, c, d;
+    __asm__ volatile("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d) : "a"(7), "c"(0));
+    int fsgsbase = b & 1; /* CPUID.(EAX=7,ECX=0):EBX[0] */
+    __asm__ volatile("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d) : "a"(0x80000001u), "c"(0));
+    int rdtscp = (d >> 27) & 1; /* CPUID.80000001H:EDX[27] */
+    if (!fsgsbase || !rdtscp) {
+        check(0, "percpu-gs", "the CPU lacks %s%s (QEMU: -cpu qemu64,+fsgsbase,+rdtscp)", fsgsbase ? "" : "FSGSBASE ",
+              rdtscp ? "" : "RDTSCP");
+        qemu_exit(EXIT_FAILURE_VALUE);
+    }
+    percpu_offset[cpu] = va;
+    wrmsr(IA32_TSC_AUX, (u64)cpu);
+    u64 cr4;
+    __asm__ volatile("mov %%cr4, %0" : "=r"(cr4));
+    __asm__ volatile("mov %0, %%cr4" : : "r"(cr4 | ISR_CR4_FSGSBASE));
     wrmsr(IA32_GS_BASE, va);
     wrmsr(IA32_KERNEL_GS_BASE, user_gs_base);
     u64 self = gs_self();
-    check(self == va && this_cpu() == cpu && (i64)rdmsr(IA32_GS_BASE) < 0 &&
-              rdmsr(IA32_KERNEL_GS_BASE) == user_gs_base,
+    check(self == va && this_cpu() == cpu && rdmsr(IA32_KERNEL_GS_BASE) == user_gs_base &&
+              (rdmsr(IA32_TSC_AUX) & ISR_CPUNODE_CPU_MASK) == (u64)cpu,
           "percpu-gs",
-          "kernel GS base 0x%lx (negative: high half, this CPU's), gs:[0]=0x%lx, gs:[24]=cpu %d, user GS base 0x%lx "
-          "parked in KERNEL_GS_BASE",
-          rdmsr(IA32_GS_BASE), self, this_cpu(), rdmsr(IA32_KERNEL_GS_BASE));
+          "kernel GS base 0x%lx (this CPU's, = percpu_offset[%d]), gs:[0]=0x%lx, gs:[24]=cpu %d, user GS base 0x%lx "
+          "parked in KERNEL_GS_BASE, IA32_TSC_AUX=%lu, CR4.FSGSBASE on",
+          rdmsr(IA32_GS_BASE), cpu, self, this_cpu(), rdmsr(IA32_KERNEL_GS_BASE), rdmsr(IA32_TSC_AUX));
 }
 
 u64 gs_self(void)
@@ -240,11 +269,28 @@ void syscall_init(void)
           rdmsr(IA32_LSTAR), rdmsr(IA32_FMASK));
 }
 
+u64 this_cpu_irq_depth(void)
+{
+    u64 v;
+    __asm__ volatile("mov %%gs:%c1, %0" : "=r"(v) : "i"(ISR_GS_IRQ_STACK_DEPTH));
+    return v;
+}
+
 int this_cpu(void)
 {
     u64 v;
     __asm__ volatile("mov %%gs:24, %0" : "=r"(v));
     return (int)v;
+}
+
+/* Whether p lies on the IRQ stack of the CPU that runs this (its LAPIC ID says which). */
+int on_irq_stack(const void *p)
+{
+    int cpu = lapic_cpu();
+    if (cpu < 0)
+        return 0;
+    const char *lo = (const char *)stacks[cpu].irq;
+    return in_range((u64)p, lo, lo + STACK_SIZE);
 }
 
 /* Whether p lies on IST stack `ist` of the CPU that runs this (its LAPIC ID says which). */

@@ -10,6 +10,10 @@
 struct isr_frame *isr_user_fault(struct isr_frame *f)
 {
     handler_entered(f, 0, 0);
+    if (f->vector == ISR_VEC_NMI) {
+        nmi_seen(f); /* an NMI that hit ring 3: not a fault, the task continues */
+        return f;
+    }
     u64 cr2 = f->vector == ISR_VEC_PAGE_FAULT ? read_cr2() : 0;
     struct task *t = task_current();
     const char *name = vector_mnemonic[f->vector];

@@ -25,13 +25,20 @@ _Noreturn void qemu_exit(u32 value);
 /* The per-CPU block the kernel reaches through GS: CPU n's kernel GS base is
  * PERCPU_VA + n * PERCPU_STRIDE. kernel.yaml's syscall entry reads the kernel
  * stack top at gs:[8] and keeps the user rsp at gs:[16]
- * (syscall.kernel_stack_gs / user_stack_gs). */
+ * (syscall.kernel_stack_gs / user_stack_gs); its IRQ entries read gs:[32] and
+ * count in gs:[40] (irq_stack). The generated header names each offset. */
 struct percpu {
-    u64 self;         /* gs:[0] = this block's own GS base: proves GS is this CPU's kernel GS */
-    u64 kernel_stack; /* gs:[8] */
-    u64 user_rsp;     /* gs:[16] */
-    u64 cpu;          /* gs:[24] = n: indexes the kernel's per-CPU arrays */
+    u64 self;            /* gs:[0] = this block's own GS base: proves GS is this CPU's kernel GS */
+    u64 kernel_stack;    /* gs:[8] */
+    u64 user_rsp;        /* gs:[16] */
+    u64 cpu;             /* gs:[24] = n: indexes the kernel's per-CPU arrays */
+    u64 irq_stack_top;   /* gs:[32] */
+    u64 irq_stack_depth; /* gs:[40] */
 };
+ISR_STATIC_ASSERT(__builtin_offsetof(struct percpu, kernel_stack) == ISR_GS_KERNEL_STACK, "syscall.kernel_stack_gs");
+ISR_STATIC_ASSERT(__builtin_offsetof(struct percpu, user_rsp) == ISR_GS_USER_STACK, "syscall.user_stack_gs");
+ISR_STATIC_ASSERT(__builtin_offsetof(struct percpu, irq_stack_top) == ISR_GS_IRQ_STACK_TOP, "irq_stack.top_gs");
+ISR_STATIC_ASSERT(__builtin_offsetof(struct percpu, irq_stack_depth) == ISR_GS_IRQ_STACK_DEPTH, "irq_stack.depth_gs");
 
 /* cpu.c: descriptor tables, paging, port and MSR access */
 void paging_init(void);
@@ -45,6 +52,7 @@ u64 gs_self(void);
 int this_cpu(void); /* through GS (gs:[24]) */
 u64 percpu_va(int cpu);
 int on_ist_stack(const void *p, int ist);
+int on_irq_stack(const void *p);
 int on_trap_stack(const void *p);
 u64 kstack_guard(int cpu);
 u64 ap_kstack_top(int cpu);
@@ -130,6 +138,9 @@ u64 timer_ticks_in_kernel(void);
 void note_kernel_tick(void);
 void nmi_seen(const struct isr_frame *f);
 u64 nmi_seen_count(void);
+u64 user_nmi_count(void);
+u64 this_cpu_irq_depth(void); /* gs:[ISR_GS_IRQ_STACK_DEPTH] */
+void ioapic_nmi_from_pit(int on);
 void spurious_seen(void);
 u64 spurious_seen_count(void);
 void self_ipi_seen(int in_service_before, int in_service_after, u64 eoi_before, u64 eoi_after);

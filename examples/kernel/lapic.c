@@ -283,3 +283,33 @@ int lapic_in_service(u32 vector)
 {
     return (REG(LAPIC_ISR + (vector / 32) * 0x10) >> (vector % 32)) & 1;
 }
+
+/* The PIT (channel 0, mode 2 at about 1 kHz) through I/O APIC input 2 (ISA IRQ 0 on
+ * the q35 machine) with delivery mode NMI, edge-triggered, to this CPU: NMIs that
+ * arrive whatever the CPU runs, ring 3 included (82093AA I/O APIC datasheet 3.2.4,
+ * redirection table; 8254 PIT mode 2). `on` 0 masks the input again. */
+#define IOAPIC ((volatile u32 *)0xfec00000ull)
+#define IOAPIC_REDIR_PIT 0x14 /* redirection entry 2, low dword (the high one follows) */
+#define IOAPIC_DM_NMI (4u << 8)
+#define IOAPIC_MASKED (1u << 16)
+#define PIT_HZ 1193182u
+
+static void ioapic_write(u32 reg, u32 value)
+{
+    IOAPIC[0] = reg;        /* IOREGSEL */
+    IOAPIC[0x10 / 4] = value; /* IOWIN */
+}
+
+void ioapic_nmi_from_pit(int on)
+{
+    if (!on) {
+        ioapic_write(IOAPIC_REDIR_PIT, IOAPIC_MASKED);
+        return;
+    }
+    u32 divisor = PIT_HZ / 1000;
+    outb(0x43, 0x34); /* channel 0, lobyte/hibyte, mode 2 (rate generator), binary */
+    outb(0x40, (u8)divisor);
+    outb(0x40, (u8)(divisor >> 8));
+    ioapic_write(IOAPIC_REDIR_PIT + 1, lapic_id() << 24); /* physical destination: this CPU */
+    ioapic_write(IOAPIC_REDIR_PIT, IOAPIC_DM_NMI);         /* NMI, edge, active high, unmasked */
+}

@@ -20,7 +20,7 @@ extern void fault_np(void), fault_ss(void), fault_gp(void), fault_pf_write(void)
 extern void fault_overflow(void);
 extern char nx_probe[], __text_start[], __text_end[];
 extern void u_int3(void), u_int4(void), u_div0(void), u_ud(void), u_gp(void), u_pf(void), u_ac(void);
-extern void u_syscall(void), u_regcheck(void), u_db(void), u_sysret(void), u_gs(void);
+extern void u_syscall(void), u_regcheck(void), u_db(void), u_sysret(void), u_gs(void), u_neg_gs(void);
 extern u64 user_gs_area[];
 
 #define USER_STACK 8192
@@ -202,6 +202,27 @@ static void kernel_nmi(void)
           nmi_seen_count(), gs_self());
 }
 
+/* NMIs (the PIT through the I/O APIC) hitting a ring-3 task that loaded a negative
+ * GS base with wrgsbase: the paranoid entry must find the kernel's GS base anyway
+ * (handler_entered counts any handler call that reads another gs:[0]: swapgs-kernel)
+ * and give the task its base back. */
+static void user_nmi_negative_gs(void)
+{
+    struct task *probe = &probes[this_cpu()];
+    u64 rsp = user_stack_top(0) - 64;
+    *(volatile u64 *)rsp = 0;
+    tasks_setup(probe, "neg-gs", u_neg_gs, 0, rsp);
+    ioapic_nmi_from_pit(1);
+    tasks_run(probe, 1);
+    ioapic_nmi_from_pit(0);
+    check(probe->exit_code == 0 && probe->fault_vector == 256 && user_nmi_count() >= USER_NMI_TARGET,
+          "user-nmi-negative-gs",
+          "ring 3 ran with GS base 0x%lx (wrgsbase, CR4.FSGSBASE) while %lu NMIs hit it on IST 2; the paranoid entry "
+          "loaded this CPU's percpu_offset entry (RDTSCP) and restored the task's base (exit %lu: 0 = ok, 1 = base changed, "
+          "2 = too few NMIs)",
+          (u64)USER_NEGATIVE_GS, user_nmi_count(), probe->exit_code);
+}
+
 static struct task workers_of[MAX_CPUS][2];
 
 /* Two ring-3 tasks on this CPU, switched by this CPU's LAPIC timer. */
@@ -252,6 +273,7 @@ void kmain(void)
     lapic_init_spurious();
     spurious_vector();
     kernel_nmi();
+    user_nmi_negative_gs();
     timer_tasks();
     smp_boot();
     smp_cross_checks();

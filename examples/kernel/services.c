@@ -169,8 +169,16 @@ static struct {
     u64 wrong_side;  /* a kernel handler for ring 3, or a user handler for ring 0 */
     u64 own_stack;   /* frames on this CPU's own RSP0 or IST stack, where the CPU had to switch */
     u64 wrong_stack; /* ... on any other stack */
+    u64 irq_stack;   /* IRQ handlers that ran on this CPU's IRQ stack */
+    u64 irq_off;     /* ... elsewhere */
 } seen[MAX_CPUS];
 static u64 unknown_cpu_calls;
+
+/* kernel.yaml's class irq: the vectors whose handlers run on the IRQ stack */
+static int irq_vector(u64 v)
+{
+    return v >= 32 && v < ISR_VEC_SPURIOUS && v != ISR_VEC_BAD_IST_PROBE && v != ISR_VEC_SYSCALL;
+}
 
 static int paranoid_vector(u64 v)
 {
@@ -199,6 +207,14 @@ void handler_entered(const struct isr_frame *f, int kernel_handler, int syscall)
         seen[cpu].wrong_side++;
     /* where the CPU put the frame: the gate's IST stack, else (from ring 3, and for
      * SYSCALL through gs:[8]) RSP0; from ring 0 without IST it stays where it was */
+    if (!syscall && irq_vector(f->vector)) {
+        /* the handler's own stack (this function's frame): the IRQ stack, while the
+         * frame the CPU and the entry built stays where the checks below find it */
+        if (on_irq_stack(__builtin_frame_address(0)) && this_cpu_irq_depth() >= 1)
+            seen[cpu].irq_stack++;
+        else
+            seen[cpu].irq_off++;
+    }
     int ist = !syscall && f->vector < ISR_VECTOR_COUNT ? isr_gate_attrs[f->vector][1] : 0;
     if (ist || user || syscall) {
         if (ist ? on_ist_stack(f, ist) : on_trap_stack(f))
@@ -228,6 +244,9 @@ void handler_report(void)
     check(seen[cpu].own_stack && seen[cpu].wrong_stack == 0, "own-stacks",
           "%lu frames on this CPU's own RSP0 (ring 3, SYSCALL) or IST stacks (the gate's), %lu elsewhere",
           seen[cpu].own_stack, seen[cpu].wrong_stack);
+    check(seen[cpu].irq_off == 0 && (cpu != 0 || seen[cpu].irq_stack), "irq-stack",
+          "%lu IRQ handler calls ran on this CPU's IRQ stack (kernel.yaml irq_stack, counter at gs:[%d]), %lu elsewhere",
+          seen[cpu].irq_stack, ISR_GS_IRQ_STACK_DEPTH, seen[cpu].irq_off);
     check(seen[cpu].wrong_side == 0, "privilege-split",
           "the generated entries sent every ring-0 exception to isr_kernel_fault and every ring-3 one to "
           "isr_user_fault (mismatches: %lu)",
@@ -237,13 +256,27 @@ void handler_report(void)
 /* NMIs handled per CPU, and how many of them ran on that CPU's IST 2 (indexed through GS). */
 static u64 nmi_count[MAX_CPUS], nmi_on_ist[MAX_CPUS];
 
+/* NMIs that hit ring 3 (the negative-GS task), per CPU. */
+static u64 user_nmis[MAX_CPUS];
+
 void nmi_seen(const struct isr_frame *f)
 {
     int cpu = this_cpu();
+    if ((f->cs & 3) == 3) {
+        /* the task spins until the word at its rsp counts enough of them */
+        user_nmis[cpu] += on_ist_stack(f, 2);
+        *(volatile u64 *)f->rsp = user_nmis[cpu];
+        return;
+    }
     nmi_on_ist[cpu] += on_ist_stack(f, 2);
     kprintf("NMI: rip=0x%lx cs=0x%lx frame=0x%lx on this CPU's IST2=%d -> resumed\n", f->rip, f->cs, (u64)f,
             on_ist_stack(f, 2));
     __atomic_store_n(&nmi_count[cpu], nmi_count[cpu] + 1, __ATOMIC_RELEASE);
+}
+
+u64 user_nmi_count(void)
+{
+    return user_nmis[this_cpu()];
 }
 
 u64 nmi_seen_count(void)

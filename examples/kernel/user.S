@@ -16,7 +16,7 @@
 
     .pushsection .user_text, "ax", @progbits
     .globl u_int3, u_int4, u_div0, u_ud, u_gp, u_pf, u_ac, u_syscall, u_regcheck
-    .globl u_db, u_sysret, u_gs
+    .globl u_db, u_sysret, u_gs, u_neg_gs
 
 u_int3:                         /* #BP through a DPL-3 gate, then resumed */
     int3
@@ -177,6 +177,33 @@ u_gs:
     .irp n, 1, 2, 3, 4, 5
 .Lgs_bad_\n: exit_with \n
     .endr
+
+    /* A negative GS base in ring 3 (CR4.FSGSBASE): wrgsbase a kernel-half address and
+     * spin while NMIs hit, until the kernel's NMI handler has counted USER_NMI_TARGET of
+     * them in the word at rsp; rdgsbase must give the same base on every pass (the
+     * paranoid entry restores it). The task's own base is put back before it exits.
+     * Exit 0, 1 = the base changed, 2 = too few NMIs in time. */
+u_neg_gs:
+    rdgsbase r12
+    movabs rax, USER_NEGATIVE_GS
+    wrgsbase rax
+    mov rdx, 0x10000000
+.Lneg_gs_loop:
+    rdgsbase rbx
+    cmp rbx, rax
+    jne .Lneg_gs_bad
+    cmp qword ptr [rsp], USER_NMI_TARGET
+    jae .Lneg_gs_done
+    dec rdx
+    jnz .Lneg_gs_loop
+    wrgsbase r12
+    exit_with 2
+.Lneg_gs_bad:
+    wrgsbase r12
+    exit_with 1
+.Lneg_gs_done:
+    wrgsbase r12
+    exit_with 0
 
     /* The timer test: rsp points at a block the kernel prepared (REGCHECK_* in abi.h):
      * [rsp + 8 * i] for i = 0..14: the value of rax, rbx, rcx, rdx, rsi, rdi,

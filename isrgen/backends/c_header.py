@@ -11,6 +11,7 @@ from isrgen.backends.base import GenerationContext, render_template
 from isrgen.codegen.interface import Interface, Param, ParamKind, Returns
 from isrgen.model.layout import FieldKind
 from isrgen.model.narrow import members
+from isrgen.model.spec import percpu_constants
 
 
 @attrs.frozen
@@ -92,6 +93,8 @@ def c_declarations(interface: Interface, struct: str, uint: str, mp: str) -> lis
         const = "" if a.writable else "const "
         if a.inner:
             decls.append(f"extern {const}uint8_t {a.name}[{mp}VECTOR_COUNT][{a.inner}];")
+        elif not a.count:  # as long as the kernel makes it
+            decls.append(f"extern {const}uint{a.entry_bytes * 8}_t {a.name}[];")
         else:
             decls.append(f"extern {const}uint{a.entry_bytes * 8}_t {a.name}[{mp}VECTOR_COUNT];")
     return decls
@@ -154,6 +157,7 @@ def c_header_view(ctx: GenerationContext, filename: str) -> CHeaderView:
                 "IA32_STAR bits 63:48: SYSRET loads SS = base + 8, CS = base + 16, RPL 3",
             )
         )
+    constants += [CConstant(f"{mp}{c.name}", f"{c.value:#x}", c.doc) for c in percpu_constants(spec)]
     decls = c_declarations(ctx.interface, struct, uint, mp)
     return CHeaderView(
         banner=ctx.banner(),

@@ -20,6 +20,7 @@ from isrgen.backends.gas import gas_view
 from isrgen.codegen.interface import Interface, ParamKind, Returns
 from isrgen.model.layout import Field, FieldKind
 from isrgen.model.narrow import members
+from isrgen.model.spec import percpu_constants
 from isrgen.spec.identifiers import rust_type_name
 
 
@@ -210,6 +211,9 @@ def rust_view(ctx: GenerationContext) -> RustView:
         constants.append(
             RustConst("SYSCALL_MARKER", word, f"{marker:#x}", "Vector slot value of frames built by the syscall entry.")
         )
+    constants += [
+        RustConst(c.name, "u64", f"{c.value:#x}", f"{c.doc[0].upper()}{c.doc[1:]}.") for c in percpu_constants(spec)
+    ]
     vector_constants = tuple(RustConst(c.name, "u8", str(c.number)) for c in ctx.interface.vectors)
     functions, statics = rust_declarations(ctx.interface, struct, word)
     return RustView(

@@ -31,6 +31,8 @@ class Role(enum.StrEnum):
     STUB = "stub"
     TABLE = "table"
     GATES = "gates"
+    #: the per-CPU GS bases a paranoid entry indexes by CPU number (the kernel fills it)
+    PERCPU_OFFSETS = "percpu_offsets"
 
 
 class Returns(enum.StrEnum):
@@ -80,7 +82,8 @@ class Function:
 @attrs.frozen
 class Array:
     """A generated per-vector data symbol: ``count`` (the vector count) entries, each an
-    ``entry_bytes``-byte integer, or an array of ``inner`` bytes when ``inner`` is set."""
+    ``entry_bytes``-byte integer, or an array of ``inner`` bytes when ``inner`` is set;
+    ``count`` 0 when the kernel decides the length."""
 
     role: Role
     name: str
@@ -148,5 +151,7 @@ def build_interface(spec: Spec, groups: tuple[EntryGroup, ...]) -> Interface:
     if vis.table is SymbolVisibility.GLOBAL:
         arrays.append(Array(Role.TABLE, spec.symbols.table, spec.table_width, count, writable))
     arrays.append(Array(Role.GATES, spec.symbols.gates, 1, count, writable, inner=2))
+    if spec.paranoid_gs.reads_gs_base:
+        arrays.append(Array(Role.PERCPU_OFFSETS, spec.paranoid_gs.offsets, 8, 0, True))
     vector_constants = tuple(VectorConstant(f"VEC_{macro_spelling(v.name)}", v.number) for v in spec.vectors)
     return Interface(tuple(functions), tuple(arrays), vector_constants)

@@ -32,15 +32,13 @@ class Mem:
     """A memory operand ``size ptr seg:[base + disp]``.
 
     ``base`` None is an absolute address (used with a segment: ``gs:[16]``);
-    ``size`` 0 omits the size keyword (fxsave64/xsave64 operands); ``symbol`` with
-    base ``rip`` is a RIP-relative reference to a data symbol (``[rip + sym]``).
+    ``size`` 0 omits the size keyword (fxsave64/xsave64 operands).
     """
 
     base: str | None
     disp: int = 0
     size: int = 8
     segment: str | None = None
-    symbol: str | None = None
 
 
 @attrs.frozen

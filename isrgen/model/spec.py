@@ -235,6 +235,8 @@ class Vector:
     paranoid: bool = False
     simd: SimdPolicy = SimdPolicy.NONE
     source: SourceRef = _src()
+    #: the entry runs the handler on the per-CPU IRQ stack (:class:`IrqStack`)
+    irq_stack: bool = False
 
 
 @attrs.frozen
@@ -250,6 +252,8 @@ class EntryGroup:
     vectors: tuple[Vector, ...]
     #: the entry enables interrupts again once swapgs is done (see :func:`reenables_interrupts`)
     reenables_interrupts: bool = False
+    #: the handler runs on the per-CPU IRQ stack (:class:`IrqStack`)
+    irq_stack: bool = False
 
 
 def reenables_interrupts(swapgs: bool, cli: StubCli, v: Vector) -> bool:
@@ -271,13 +275,13 @@ def group_vectors(
 
     A single group's entry symbol is ``entry``; with several, ``{entry}_{index}``.
     """
-    keys: dict[tuple[str, str | None, SimdPolicy, bool, bool], list[Vector]] = {}
+    keys: dict[tuple[str, str | None, SimdPolicy, bool, bool, bool], list[Vector]] = {}
     for v in vectors:
-        keys.setdefault((v.handler, v.kernel_handler, v.simd, v.paranoid, reenables(v)), []).append(v)
+        keys.setdefault((v.handler, v.kernel_handler, v.simd, v.paranoid, reenables(v), v.irq_stack), []).append(v)
     groups = []
-    for i, ((handler, kernel, simd, paranoid, sti), vecs) in enumerate(keys.items()):
+    for i, ((handler, kernel, simd, paranoid, sti, irq_stack), vecs) in enumerate(keys.items()):
         symbol = entry if len(keys) == 1 else f"{entry}_{i}"
-        groups.append(EntryGroup(i, symbol, handler, kernel, simd, paranoid, tuple(vecs), sti))
+        groups.append(EntryGroup(i, symbol, handler, kernel, simd, paranoid, tuple(vecs), sti, irq_stack))
     return tuple(groups)
 
 
@@ -457,6 +461,102 @@ class Syscall:
         return self.kernel_stack is not None
 
 
+class ParanoidGsMethod(enum.StrEnum):
+    """How a paranoid entry (NMI, #MC, #DB, #DF) makes the kernel GS base live."""
+
+    #: read IA32_GS_BASE and swapgs when it is not negative (a kernel base is in the high
+    #: half); sound only while ring 3 cannot load a negative GS base (CR4.FSGSBASE clear)
+    MSR_SIGN = "msr_sign"
+    #: rdgsbase the interrupted GS base, take the CPU number from RDPID (IA32_TSC_AUX),
+    #: wrgsbase the per-CPU table's entry; restore the saved base on exit (no swapgs)
+    RDPID = "rdpid"
+    #: as ``rdpid``, with the CPU number from RDTSCP (ecx = IA32_TSC_AUX)
+    RDTSCP = "rdtscp"
+    #: as ``rdpid``, with the CPU number from the segment limit of a GDT descriptor (LSL)
+    LSL = "lsl"
+
+
+#: the CPU number is the low 12 bits of IA32_TSC_AUX or of the CPUNODE segment limit; the
+#: NUMA node sits above them (Linux ``vdso_encode_cpunode``, ``VDSO_CPUNODE_MASK``)
+CPUNODE_CPU_MASK = 0xFFF
+#: IA32_TSC_AUX, what RDPID and RDTSCP read (SDM Vol. 4 table 2-2)
+MSR_TSC_AUX = 0xC0000103
+
+
+@attrs.frozen
+class ParanoidGs:
+    """How paranoid entries find the kernel GS base (spec key ``paranoid_gs``)."""
+
+    method: ParanoidGsMethod = ParanoidGsMethod.MSR_SIGN
+    #: symbol of the kernel's per-CPU offset table: one u64 per CPU, the CPU's GS base
+    offsets: str = ""
+    #: ``lsl``: the GDT selector whose segment limit holds the CPU number in bits 11:0
+    cpunode_selector: int = 0
+    source: SourceRef = _src()
+
+    @property
+    def reads_gs_base(self) -> bool:
+        """Whether the entry saves and writes the GS base with rdgsbase/wrgsbase
+        (CR4.FSGSBASE) instead of deciding a swapgs."""
+        return self.method is not ParanoidGsMethod.MSR_SIGN
+
+
+@attrs.frozen
+class IrqStack:
+    """The per-CPU IRQ stack (spec key ``irq_stack``): GS-relative offsets (kernel GS base)."""
+
+    #: the per-CPU word holding the IRQ stack's top (16-byte aligned)
+    top_gs: int
+    #: the per-CPU word counting entries on the IRQ stack (0: not in use)
+    depth_gs: int
+    source: SourceRef = _src()
+
+
+@attrs.frozen
+class PercpuConstant:
+    """A per-CPU fact a kernel lays its per-CPU block out by (C macro, Rust const): the
+    name after the prefix, the value and what it is."""
+
+    name: str
+    value: int
+    doc: str
+
+
+#: the number each paranoid GS method has in the generated constants
+PARANOID_GS_NUMBERS = {m: i for i, m in enumerate(ParanoidGsMethod)}
+
+
+def percpu_constants(spec: Spec) -> tuple[PercpuConstant, ...]:
+    """The per-CPU offsets the glue reads through the kernel GS base, and what a kernel
+    must set up for the paranoid GS method (none for ``msr_sign``)."""
+    out = [
+        PercpuConstant(f"GS_{name}", offset, f"GS-relative (kernel GS base): {doc}")
+        for name, offset, doc in spec.gs_slots()
+    ]
+    pg = spec.paranoid_gs
+    if not pg.reads_gs_base:
+        return tuple(out)
+    out += [
+        PercpuConstant(f"PARANOID_GS_{m.name}", n, f"paranoid_gs.method {m.value}")
+        for m, n in PARANOID_GS_NUMBERS.items()
+    ]
+    out += [
+        PercpuConstant("PARANOID_GS_METHOD", PARANOID_GS_NUMBERS[pg.method], f"this glue's method: {pg.method.value}"),
+        PercpuConstant("CR4_FSGSBASE", 1 << 16, "CR4 bit 16: the paranoid entries use rdgsbase/wrgsbase"),
+        PercpuConstant("CPUNODE_CPU_MASK", CPUNODE_CPU_MASK, "the CPU number: bits 11:0 of (node << 12) | cpu"),
+        PercpuConstant("CPUNODE_NODE_SHIFT", 12, "the NUMA node sits above the CPU number"),
+    ]
+    if pg.method is ParanoidGsMethod.LSL:
+        out.append(
+            PercpuConstant(
+                "CPUNODE_SELECTOR", pg.cpunode_selector, "GDT selector whose segment limit is (node << 12) | cpu"
+            )
+        )
+    else:
+        out.append(PercpuConstant("MSR_TSC_AUX", MSR_TSC_AUX, "IA32_TSC_AUX: holds (node << 12) | cpu"))
+    return tuple(out)
+
+
 @attrs.frozen
 class Output:
     """One output a spec asks for: a backend name and the file it writes."""
@@ -484,6 +584,8 @@ class Spec:
     table: Table = Table()
     stubs: Stubs = Stubs()
     debug: Debug = Debug()
+    paranoid_gs: ParanoidGs = ParanoidGs()
+    irq_stack: IrqStack | None = None
     source_file: str = attrs.field(default="<memory>", eq=False)
     source_sha256: str = attrs.field(default="", eq=False)
 
@@ -545,6 +647,18 @@ class Spec:
     def entry_groups(self) -> tuple[EntryGroup, ...]:
         """The common entries the glue has, each with its vectors."""
         return group_vectors(self.symbols.entry, self.vectors, self.reenables_interrupts)
+
+    def gs_slots(self) -> tuple[tuple[str, int, str], ...]:
+        """Every per-CPU word the glue reads or writes through the kernel GS base:
+        (name, offset, what it holds), by offset."""
+        slots: list[tuple[str, int, str]] = []
+        if self.syscall is not None:
+            slots.append(("KERNEL_STACK", self.syscall.kernel_stack_gs, "syscall: the kernel stack top"))
+            slots.append(("USER_STACK", self.syscall.user_stack_gs, "syscall: scratch slot for the user rsp"))
+        if self.irq_stack is not None:
+            slots.append(("IRQ_STACK_TOP", self.irq_stack.top_gs, "the IRQ stack top (16-byte aligned)"))
+            slots.append(("IRQ_STACK_DEPTH", self.irq_stack.depth_gs, "entries on the IRQ stack (0: not in use)"))
+        return tuple(sorted(slots, key=lambda s: s[1]))
 
     def output_for(self, backend: str) -> Output | None:
         """The spec's output entry for ``backend``."""

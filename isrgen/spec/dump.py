@@ -13,7 +13,7 @@ syscall entry, stub style, renamed frame fields, ``{pad: N}`` slots, ``pushal``
 blocks, segment registers and renamed CPU-pushed fields (i386), and the drop-in
 options: symbol visibility, the table's width/alignment/contents, ``stubs.cli``
 and ``error_code_filler``, ``frame.vector_in_error_slot``, ``entry.exit_frame``
-and ``debug`` (``cfi``, ``cfi_sections``).
+and ``debug`` (``cfi``, ``cfi_sections``), ``paranoid_gs`` and ``irq_stack``.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from isrgen.model.narrow import NarrowField
-from isrgen.model.spec import SPEC_VERSION, ExitFrame, Slot, SlotKind, Spec, Vector, VectorClass
+from isrgen.model.spec import SPEC_VERSION, ExitFrame, ParanoidGsMethod, Slot, SlotKind, Spec, Vector, VectorClass
 
 #: per-vector keys that a ``classes:`` block can supply, with the loader's default
 _CLASS_KEYS: dict[str, Any] = {
@@ -90,10 +90,17 @@ def _vector_entry(spec: Spec, v: Vector) -> dict[str, Any]:
                 entry[key] = value
         elif key in ("gate", "dpl") or value != default:
             entry[key] = value
+    if v.irq_stack != _irq_stack_default(spec, v.vector_class):
+        entry["irq_stack"] = v.irq_stack
     if v.error_code_overridden:
         entry["error_code"] = v.error_code
         entry["error_code_override"] = True
     return entry
+
+
+def _irq_stack_default(spec: Spec, vclass: VectorClass) -> bool:
+    """What the loader gives a vector that does not say ``irq_stack``."""
+    return vclass is VectorClass.IRQ and spec.irq_stack is not None
 
 
 def _class_values(spec: Spec, v: Vector) -> dict[str, Any]:
@@ -124,6 +131,9 @@ def class_defaults(spec: Spec) -> dict[str, dict[str, Any]]:
                 default = spec.handler.symbol
             if len(values) == 1 and value is not None and value != default:
                 shared[key] = value
+        stacks = {v.irq_stack for v in spec.vectors if v.vector_class is vclass}
+        if len(stacks) == 1 and (stack := stacks.pop()) != _irq_stack_default(spec, vclass):
+            shared["irq_stack"] = stack
         if shared:
             out[str(vclass)] = shared
     return out
@@ -290,6 +300,13 @@ def spec_data(spec: Spec, *, classes: bool = False) -> dict[str, Any]:
     syscall = _syscall_data(spec)
     if syscall is not None:
         data["syscall"] = syscall
+    pg = spec.paranoid_gs
+    if pg.reads_gs_base:
+        data["paranoid_gs"] = {"method": str(pg.method), "offsets": pg.offsets}
+        if pg.method is ParanoidGsMethod.LSL:
+            data["paranoid_gs"]["cpunode_selector"] = pg.cpunode_selector
+    if spec.irq_stack is not None:
+        data["irq_stack"] = {"top_gs": spec.irq_stack.top_gs, "depth_gs": spec.irq_stack.depth_gs}
     data["outputs"] = {o.backend: o.filename for o in spec.outputs}
     shared = class_defaults(spec) if classes else {}
     if shared:

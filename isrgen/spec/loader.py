@@ -47,6 +47,7 @@ from isrgen.spec.resolve.entry import EntryResolver
 from isrgen.spec.resolve.frame import FrameResolver
 from isrgen.spec.resolve.machine_values import MachineValueChecks
 from isrgen.spec.resolve.names import NameResolver
+from isrgen.spec.resolve.percpu import PercpuResolver
 from isrgen.spec.resolve.special_sections import special_section_reason
 from isrgen.spec.resolve.vectors import VectorResolver
 from isrgen.spec.schema_check import check_schema
@@ -143,7 +144,7 @@ def _under(path: str, roots: set[str]) -> bool:
     return any(path == r or path.startswith((r + ".", r + "[")) for r in roots)
 
 
-class _Resolver(FrameResolver, VectorResolver, EntryResolver, NameResolver, MachineValueChecks):
+class _Resolver(FrameResolver, VectorResolver, EntryResolver, NameResolver, MachineValueChecks, PercpuResolver):
     """The semantic pass: defaults, expansion, cross-checks."""
 
     catalogue: BackendCatalogue | None = None
@@ -166,6 +167,8 @@ class _Resolver(FrameResolver, VectorResolver, EntryResolver, NameResolver, Mach
         entry = self.entry(arch, symbols.prefix)
         simd = self.simd()
         syscall = self.syscall(arch, symbols.prefix, frame, entry)
+        paranoid_gs = self.paranoid_gs(arch)
+        irq_stack = self.irq_stack(arch, entry, syscall)
         table = self.table(arch, sections)
         stubs = self.stubs(style)
         debug = Debug(
@@ -186,11 +189,15 @@ class _Resolver(FrameResolver, VectorResolver, EntryResolver, NameResolver, Mach
             self.cross_check(symbols, handler, vectors, entry, syscall, stubs)
         if clean("frame", "handler", "entry", "syscall", "classes"):
             self.check_entry_options(arch, frame, handler, vectors, syscall, entry)
+        if clean("handler", "irq_stack", "classes", "frame"):
+            self.check_irq_stack_vectors(vectors, irq_stack, handler, frame)
         if clean("frame", "stubs", "syscall", "classes"):
             self.check_frame_identifies_vectors(frame, vectors, style, syscall)
         if clean("symbols", "frame", "handler", "entry", "syscall", "classes"):
             named = self.named_symbols(symbols, handler, frame, vectors, entry, syscall)
             self.check_generated_names(symbols.prefix, frame, vectors, named)
+            if clean("paranoid_gs"):
+                self.check_offsets_symbol(paranoid_gs, named)
         if self.diags:
             return None
         return Spec(
@@ -208,6 +215,8 @@ class _Resolver(FrameResolver, VectorResolver, EntryResolver, NameResolver, Mach
             table=table,
             stubs=stubs,
             debug=debug,
+            paranoid_gs=paranoid_gs,
+            irq_stack=irq_stack,
             source_file=filename,
             source_sha256=sha256,
         )

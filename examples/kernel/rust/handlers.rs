@@ -74,6 +74,10 @@ unsafe fn fault_cr2(f: *const IsrFrame) -> u64 {
 pub unsafe extern "C" fn isr_user_fault(f: *mut IsrFrame) -> *mut IsrFrame {
     unsafe {
         handler_entered(f, 0, 0);
+        if (*f).vector == VEC_NMI as u64 {
+            nmi_seen(f); // an NMI that hit ring 3: not a fault, the task continues
+            return f;
+        }
         let cr2 = fault_cr2(f);
         let v = (*f).vector;
         let name = vector_mnemonic[v as usize];

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import attrs
 
+from isrgen.arch.x86.operands import SymbolMem
 from isrgen.codegen.ir import (
     Cfi,
     EndSymbol,
@@ -134,12 +135,16 @@ class _Pass:
             and len(ops) == 2
             and ops[0] == Reg(self.sp)
             and isinstance(ops[1], Mem)
-            and (ops[1].segment or ops[1].symbol or ops[1].base is None)
+            and (ops[1].segment or isinstance(ops[1], SymbolMem) or ops[1].base is None)
             and self.spec.syscall is not None
         ):
             # the syscall entry's switch to the kernel stack: its top is the frame's top
             new = _State(0, building=True)
             return new, [Cfi("def_cfa", (self.sp, 0))]
+        if insn.op == "pop" and ops == (Reg(self.sp),):
+            # leaving the IRQ stack: rsp is the frame again, whatever the state before
+            new = _State(self.layout.size)
+            return new, self.frame_rules(new, all_gprs=True)
         if state is None:
             return None, []
         if state.base:

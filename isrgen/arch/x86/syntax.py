@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import Any, ClassVar, Protocol
 
 from isrgen.arch.isa import SectionText
+from isrgen.arch.x86.operands import IndexedMem, SymbolMem
 from isrgen.codegen.ir import (
     Align,
     Cfi,
@@ -95,11 +96,13 @@ class IntelSyntax:
     def memory_operand(self, op: Mem) -> str:
         raise NotImplementedError
 
-    @staticmethod
-    def address(op: Mem, segment: str = "") -> str:
+    def address(self, op: Mem, segment: str = "") -> str:
         """``[base + disp]`` (with ``segment:`` inside the brackets when given, NASM style)."""
-        if op.symbol is not None:
-            return f"[{segment}{op.base} + {op.symbol}]"
+        if isinstance(op, SymbolMem):
+            return self.rip_relative(op.symbol)
+        if isinstance(op, IndexedMem):
+            disp = f" + {op.disp}" if op.disp else ""
+            return f"[{segment}{op.base} + {op.index}*{op.scale}{disp}]"
         if op.base is None:
             return f"[{segment}{op.disp}]"
         if op.disp == 0:
@@ -109,6 +112,10 @@ class IntelSyntax:
 
     def comment(self, text: str) -> str:
         raise NotImplementedError
+
+    def rip_relative(self, symbol: str) -> str:
+        """The RIP-relative address of ``symbol``."""
+        return f"[rip + {symbol}]"
 
     def branch_prefix(self, item: Insn) -> str:
         """Text before the mnemonic (GAS forces rel32 branches with it)."""
@@ -236,12 +243,13 @@ class NasmSyntax(IntelSyntax):
 
     def memory_operand(self, op: Mem) -> str:
         size = f"{_SIZE_WORD[op.size]} " if op.size else ""
-        if op.symbol is not None:  # NASM spells a RIP-relative reference [rel sym]
-            return f"{size}[rel {op.symbol}]"
         return f"{size}{self.address(op, f'{op.segment}:' if op.segment else '')}"
 
     def comment(self, text: str) -> str:
         return f"{INDENT}; {text}"
+
+    def rip_relative(self, symbol: str) -> str:
+        return f"[rel {symbol}]"
 
     def _declare(self, item: Label) -> str:
         decl = f"{INDENT}global {item.name}"

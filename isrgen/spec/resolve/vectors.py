@@ -135,6 +135,13 @@ class VectorResolver(ResolverBase):
                     paranoid=pick("paranoid"),
                     simd=SimdPolicy(pick("simd")),
                     source=src,
+                    # with an irq_stack block, irq-class vectors use it unless they say otherwise
+                    irq_stack=entry.get(
+                        "irq_stack",
+                        defaults.get(
+                            "irq_stack", vclass is VectorClass.IRQ and isinstance(self.data.get("irq_stack"), dict)
+                        ),
+                    ),
                 )
             )
         return out

@@ -635,6 +635,11 @@ def validate_https___isrgen_invalid_schema_spec_1_json(data, custom_formats={}, 
                             data__classes__exception__paranoid = data__classes__exception["paranoid"]
                             if not isinstance(data__classes__exception__paranoid, (bool)):
                                 raise JsonSchemaValueException("" + (name_prefix or "data") + ".classes.exception.paranoid must be boolean")
+                        if "irq_stack" in data__classes__exception_keys:
+                            data__classes__exception_keys.remove("irq_stack")
+                            data__classes__exception__irqstack = data__classes__exception["irq_stack"]
+                            if not isinstance(data__classes__exception__irqstack, (bool)):
+                                raise JsonSchemaValueException("" + (name_prefix or "data") + ".classes.exception.irq_stack must be boolean")
                         if "simd" in data__classes__exception_keys:
                             data__classes__exception_keys.remove("simd")
                             data__classes__exception__simd = data__classes__exception["simd"]
@@ -690,6 +695,11 @@ def validate_https___isrgen_invalid_schema_spec_1_json(data, custom_formats={}, 
                             data__classes__irq__paranoid = data__classes__irq["paranoid"]
                             if not isinstance(data__classes__irq__paranoid, (bool)):
                                 raise JsonSchemaValueException("" + (name_prefix or "data") + ".classes.irq.paranoid must be boolean")
+                        if "irq_stack" in data__classes__irq_keys:
+                            data__classes__irq_keys.remove("irq_stack")
+                            data__classes__irq__irqstack = data__classes__irq["irq_stack"]
+                            if not isinstance(data__classes__irq__irqstack, (bool)):
+                                raise JsonSchemaValueException("" + (name_prefix or "data") + ".classes.irq.irq_stack must be boolean")
                         if "simd" in data__classes__irq_keys:
                             data__classes__irq_keys.remove("simd")
                             data__classes__irq__simd = data__classes__irq["simd"]
@@ -745,6 +755,11 @@ def validate_https___isrgen_invalid_schema_spec_1_json(data, custom_formats={}, 
                             data__classes__spurious__paranoid = data__classes__spurious["paranoid"]
                             if not isinstance(data__classes__spurious__paranoid, (bool)):
                                 raise JsonSchemaValueException("" + (name_prefix or "data") + ".classes.spurious.paranoid must be boolean")
+                        if "irq_stack" in data__classes__spurious_keys:
+                            data__classes__spurious_keys.remove("irq_stack")
+                            data__classes__spurious__irqstack = data__classes__spurious["irq_stack"]
+                            if not isinstance(data__classes__spurious__irqstack, (bool)):
+                                raise JsonSchemaValueException("" + (name_prefix or "data") + ".classes.spurious.irq_stack must be boolean")
                         if "simd" in data__classes__spurious_keys:
                             data__classes__spurious_keys.remove("simd")
                             data__classes__spurious__simd = data__classes__spurious["simd"]
@@ -800,6 +815,11 @@ def validate_https___isrgen_invalid_schema_spec_1_json(data, custom_formats={}, 
                             data__classes__software__paranoid = data__classes__software["paranoid"]
                             if not isinstance(data__classes__software__paranoid, (bool)):
                                 raise JsonSchemaValueException("" + (name_prefix or "data") + ".classes.software.paranoid must be boolean")
+                        if "irq_stack" in data__classes__software_keys:
+                            data__classes__software_keys.remove("irq_stack")
+                            data__classes__software__irqstack = data__classes__software["irq_stack"]
+                            if not isinstance(data__classes__software__irqstack, (bool)):
+                                raise JsonSchemaValueException("" + (name_prefix or "data") + ".classes.software.irq_stack must be boolean")
                         if "simd" in data__classes__software_keys:
                             data__classes__software_keys.remove("simd")
                             data__classes__software__simd = data__classes__software["simd"]
@@ -942,6 +962,73 @@ def validate_https___isrgen_invalid_schema_spec_1_json(data, custom_formats={}, 
                                 raise JsonSchemaValueException("" + (name_prefix or "data") + ".syscall.restored[{data__syscall__restored_x}]".format(**locals()) + " must be one of ['rax', 'rbx', 'rcx', 'rdx', 'rsi', 'rdi', 'rbp', 'r8', 'r9', 'r10', 'r11', 'r12', 'r13', 'r14', 'r15', 'eax', 'ebx', 'ecx', 'edx', 'esi', 'edi', 'ebp']")
                 if data__syscall_keys:
                     raise JsonSchemaValueException("" + (name_prefix or "data") + ".syscall must not contain "+str(data__syscall_keys)+" properties")
+        if "paranoid_gs" in data_keys:
+            data_keys.remove("paranoid_gs")
+            data__paranoidgs = data["paranoid_gs"]
+            if not isinstance(data__paranoidgs, (dict)):
+                raise JsonSchemaValueException("" + (name_prefix or "data") + ".paranoid_gs must be object")
+            data__paranoidgs_is_dict = isinstance(data__paranoidgs, dict)
+            if data__paranoidgs_is_dict:
+                data__paranoidgs_keys = set(data__paranoidgs.keys())
+                if "method" in data__paranoidgs_keys:
+                    data__paranoidgs_keys.remove("method")
+                    data__paranoidgs__method = data__paranoidgs["method"]
+                    if not (isinstance(data__paranoidgs__method, str) and data__paranoidgs__method == 'msr_sign' or isinstance(data__paranoidgs__method, str) and data__paranoidgs__method == 'rdpid' or isinstance(data__paranoidgs__method, str) and data__paranoidgs__method == 'rdtscp' or isinstance(data__paranoidgs__method, str) and data__paranoidgs__method == 'lsl'):
+                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".paranoid_gs.method must be one of ['msr_sign', 'rdpid', 'rdtscp', 'lsl']")
+                if "offsets" in data__paranoidgs_keys:
+                    data__paranoidgs_keys.remove("offsets")
+                    data__paranoidgs__offsets = data__paranoidgs["offsets"]
+                    if not isinstance(data__paranoidgs__offsets, (str)):
+                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".paranoid_gs.offsets must be string")
+                    if isinstance(data__paranoidgs__offsets, str):
+                        data__paranoidgs__offsets_len = len(data__paranoidgs__offsets)
+                        if data__paranoidgs__offsets_len < 1:
+                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".paranoid_gs.offsets must be longer than or equal to 1 characters")
+                if "cpunode_selector" in data__paranoidgs_keys:
+                    data__paranoidgs_keys.remove("cpunode_selector")
+                    data__paranoidgs__cpunodeselector = data__paranoidgs["cpunode_selector"]
+                    if not isinstance(data__paranoidgs__cpunodeselector, (int)) and not (isinstance(data__paranoidgs__cpunodeselector, float) and data__paranoidgs__cpunodeselector.is_integer()) or isinstance(data__paranoidgs__cpunodeselector, bool):
+                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".paranoid_gs.cpunode_selector must be integer")
+                    if isinstance(data__paranoidgs__cpunodeselector, (int, float, Decimal)) and not isinstance(data__paranoidgs__cpunodeselector, bool):
+                        if data__paranoidgs__cpunodeselector < 0:
+                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".paranoid_gs.cpunode_selector must be bigger than or equal to 0")
+                        if data__paranoidgs__cpunodeselector > 65535:
+                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".paranoid_gs.cpunode_selector must be smaller than or equal to 65535")
+                if data__paranoidgs_keys:
+                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".paranoid_gs must not contain "+str(data__paranoidgs_keys)+" properties")
+        if "irq_stack" in data_keys:
+            data_keys.remove("irq_stack")
+            data__irqstack = data["irq_stack"]
+            if not isinstance(data__irqstack, (dict)):
+                raise JsonSchemaValueException("" + (name_prefix or "data") + ".irq_stack must be object")
+            data__irqstack_is_dict = isinstance(data__irqstack, dict)
+            if data__irqstack_is_dict:
+                data__irqstack__missing_keys = set(['top_gs', 'depth_gs']) - data__irqstack.keys()
+                if data__irqstack__missing_keys:
+                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".irq_stack must contain ")
+                data__irqstack_keys = set(data__irqstack.keys())
+                if "top_gs" in data__irqstack_keys:
+                    data__irqstack_keys.remove("top_gs")
+                    data__irqstack__topgs = data__irqstack["top_gs"]
+                    if not isinstance(data__irqstack__topgs, (int)) and not (isinstance(data__irqstack__topgs, float) and data__irqstack__topgs.is_integer()) or isinstance(data__irqstack__topgs, bool):
+                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".irq_stack.top_gs must be integer")
+                    if isinstance(data__irqstack__topgs, (int, float, Decimal)) and not isinstance(data__irqstack__topgs, bool):
+                        if data__irqstack__topgs < 0:
+                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".irq_stack.top_gs must be bigger than or equal to 0")
+                        if data__irqstack__topgs > 2147483647:
+                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".irq_stack.top_gs must be smaller than or equal to 2147483647")
+                if "depth_gs" in data__irqstack_keys:
+                    data__irqstack_keys.remove("depth_gs")
+                    data__irqstack__depthgs = data__irqstack["depth_gs"]
+                    if not isinstance(data__irqstack__depthgs, (int)) and not (isinstance(data__irqstack__depthgs, float) and data__irqstack__depthgs.is_integer()) or isinstance(data__irqstack__depthgs, bool):
+                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".irq_stack.depth_gs must be integer")
+                    if isinstance(data__irqstack__depthgs, (int, float, Decimal)) and not isinstance(data__irqstack__depthgs, bool):
+                        if data__irqstack__depthgs < 0:
+                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".irq_stack.depth_gs must be bigger than or equal to 0")
+                        if data__irqstack__depthgs > 2147483647:
+                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".irq_stack.depth_gs must be smaller than or equal to 2147483647")
+                if data__irqstack_keys:
+                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".irq_stack must not contain "+str(data__irqstack_keys)+" properties")
         if "outputs" in data_keys:
             data_keys.remove("outputs")
             data__outputs = data["outputs"]
@@ -1097,6 +1184,11 @@ def validate_https___isrgen_invalid_schema_spec_1_json(data, custom_formats={}, 
                             data__vectors_item__paranoid = data__vectors_item["paranoid"]
                             if not isinstance(data__vectors_item__paranoid, (bool)):
                                 raise JsonSchemaValueException("" + (name_prefix or "data") + ".vectors[{data__vectors_x}].paranoid".format(**locals()) + " must be boolean")
+                        if "irq_stack" in data__vectors_item_keys:
+                            data__vectors_item_keys.remove("irq_stack")
+                            data__vectors_item__irqstack = data__vectors_item["irq_stack"]
+                            if not isinstance(data__vectors_item__irqstack, (bool)):
+                                raise JsonSchemaValueException("" + (name_prefix or "data") + ".vectors[{data__vectors_x}].irq_stack".format(**locals()) + " must be boolean")
                         if "simd" in data__vectors_item_keys:
                             data__vectors_item_keys.remove("simd")
                             data__vectors_item__simd = data__vectors_item["simd"]

@@ -47,6 +47,8 @@ extern "C" {
 #define K_XSAVE_MASK 0x3ULL
 #define K_SYSCALL_MARKER ((uint64_t)-1)
 #define K_STAR_SYSRET_BASE 0x13  /* IA32_STAR bits 63:48: SYSRET loads SS = base + 8, CS = base + 16, RPL 3 */
+#define K_GS_KERNEL_STACK 0x8  /* GS-relative (kernel GS base): syscall: the kernel stack top */
+#define K_GS_USER_STACK 0x10  /* GS-relative (kernel GS base): syscall: scratch slot for the user rsp */
 
 /* Vector numbers */
 #define K_VEC_EXC_0 0

@@ -20,6 +20,10 @@ pub const FRAME_SIZE: usize = 192;
 pub const SYNTHETIC_ERROR_CODE: u64 = 0x0;
 /// Vector slot value of frames built by the syscall entry.
 pub const SYSCALL_MARKER: u64 = 0xffffffffffffffff;
+/// GS-relative (kernel GS base): syscall: the kernel stack top.
+pub const GS_KERNEL_STACK: u64 = 0x8;
+/// GS-relative (kernel GS base): syscall: scratch slot for the user rsp.
+pub const GS_USER_STACK: u64 = 0x10;
 
 // Vector numbers.
 pub const VEC_EXC_0: u8 = 0;

@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 from isrgen.arch.x86.codegen.base import (
-    MSR_GS_BASE,
     SP,
     VISIBILITY,
     group_labels,
     insn,
 )
-from isrgen.arch.x86.codegen.exit import ExitBuilder
 from isrgen.arch.x86.codegen.inline_simd import realign_frame, save_inline
+from isrgen.arch.x86.codegen.irq_stack import IrqStackBuilder
 from isrgen.arch.x86.codegen.registers import (
     CDECL_FRAME_REGISTER,
     PARANOID_FLAG_REGISTER,
-    PARANOID_FLAG_REGISTER32,
     SIMD_FRAME_REGISTER,
 )
 from isrgen.arch.x86.codegen.segment_bases import restore_segment_bases, save_segment_bases
@@ -36,7 +34,7 @@ from isrgen.model.spec import (
 )
 
 
-class EntryBuilder(ExitBuilder):
+class EntryBuilder(IrqStackBuilder):
     """The common entries."""
 
     def entry(self, group: EntryGroup, falls_through: bool = False) -> list[Item]:
@@ -52,20 +50,7 @@ class EntryBuilder(ExitBuilder):
             items += realign_frame(self.layout)
         keep: set[str] = set()
         if group.paranoid:
-            # NMI/#MC/#DB/#DF may arrive between a ring-3 entry and its swapgs, so CS cannot
-            # tell which GS base is live; a kernel GS base is negative (high half).  ebx
-            # remembers whether we swapped, for the exit (callee-saved across the handler).
-            items += [
-                insn("mov", Reg("ecx"), Imm(MSR_GS_BASE)),
-                insn("rdmsr"),
-                insn("xor", Reg(PARANOID_FLAG_REGISTER32), Reg(PARANOID_FLAG_REGISTER32)),
-                insn("test", Reg("edx"), Reg("edx")),
-                insn("js", Sym(f"{group.symbol}_gs_done")),
-                insn("swapgs"),
-                insn("mov", Reg(PARANOID_FLAG_REGISTER32), Imm(1)),
-                Label(f"{group.symbol}_gs_done"),
-                insn("lfence"),
-            ]
+            items += self.paranoid_entry(group)
             keep.add(PARANOID_FLAG_REGISTER)
         items += save_segment_bases(spec, self.layout)
         items += self.clear(keep)
@@ -76,7 +61,11 @@ class EntryBuilder(ExitBuilder):
             items += save_inline(spec, self.layout, group.simd)
             items += self.pass_frame()
         elif group.simd is not SimdPolicy.NONE:
+            # the SIMD area stays below the frame on the interrupted stack; r12 keeps the frame
             items += self.simd_save(group)
+            items += self.enter_irq_stack() if group.irq_stack else []
+        elif group.irq_stack:
+            items += [insn("mov", Reg("rdi"), Reg(SP)), *self.extra_args("rdi"), *self.enter_irq_stack()]
         else:
             items += self.pass_frame()
         items += self.reenable_interrupts(group)
@@ -216,24 +205,19 @@ class EntryBuilder(ExitBuilder):
         returns = self.spec.handler.returns
         if returns is ReturnModel.NORETURN:
             return [insn("ud2")]
-        items: list[Item] = []
+        items: list[Item] = self.leave_irq_stack() if group.irq_stack else []
         if returns is ReturnModel.FRAME:
             items.append(insn("mov", Reg(self.sp), Reg(self.ret)))
         elif group.simd is not SimdPolicy.NONE and not self.spec.frame.simd_inline:
             items.append(insn("mov", Reg(SP), Reg(SIMD_FRAME_REGISTER)))
         elif self.spec.handler.convention == "cdecl":
             items.append(insn("mov", Reg(self.sp), Reg(CDECL_FRAME_REGISTER)))
-        elif self.call_adjust():
+        elif self.call_adjust() and not group.irq_stack:
             items.append(insn("add", Reg(SP), Imm(self.call_adjust())))
         if group.paranoid:
             items += self.simd_restore(f"{group.symbol}_simd_done")
             items += restore_segment_bases(self.spec, self.layout)
-            items += [
-                insn("test", Reg(PARANOID_FLAG_REGISTER32), Reg(PARANOID_FLAG_REGISTER32)),
-                insn("jz", Sym(f"{group.symbol}_no_swapgs")),
-                insn("swapgs"),
-                Label(f"{group.symbol}_no_swapgs"),
-            ]
+            items += self.paranoid_exit(group)
             items += self.restore()
             items.append(insn(self.arch.interrupt_return))
         else:

@@ -66,10 +66,17 @@ class ProgramBuilder(HaltBuilder):
                 tuple(tables(spec)),
             ),
         )
-        # data the glue reads but does not define: a syscall entry's fixed stack slots
+        # data the glue reads but does not define: a syscall entry's fixed stack slots, the
+        # per-CPU offset table
         data = [] if spec.syscall is None else [spec.syscall.kernel_stack, spec.syscall.user_stack]
-        externs = {*spec.handlers, *(s for s in data if isinstance(s, str))}
+        externs = {*spec.handlers, *(s for s in data if isinstance(s, str)), *self.data_externs()}
         return Program(bits=spec.arch.word_size * 8, sections=sections, externs=tuple(sorted(externs)))
+
+    def data_externs(self) -> tuple[str, ...]:
+        """Data symbols the glue reads that the kernel defines (the per-CPU offset table)."""
+        pg = self.spec.paranoid_gs
+        uses = pg.reads_gs_base and any(g.paranoid for g in self.groups)
+        return (pg.offsets,) if uses else ()
 
 
 def build_program(spec: Spec, layout: FrameLayout | None = None) -> Program:

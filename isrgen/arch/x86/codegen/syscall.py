@@ -10,6 +10,7 @@ from isrgen.arch.x86.codegen.base import (
 from isrgen.arch.x86.codegen.registers import SYSRET_REGISTERS
 from isrgen.arch.x86.codegen.segment_bases import save_segment_bases
 from isrgen.arch.x86.codegen.stubs import StubBuilder
+from isrgen.arch.x86.operands import SymbolMem
 from isrgen.codegen.ir import (
     Align,
     EndSymbol,
@@ -73,7 +74,7 @@ class SyscallBuilder(StubBuilder):
         if not sc.fixed_stack_slots:
             return Mem(None, sc.kernel_stack_gs, 8, "gs"), Mem(None, sc.user_stack_gs, 8, "gs")
         kernel, user = (
-            Mem("rip", 0, 8, None, slot) if isinstance(slot, str) else Mem(None, slot or 0, 8)
+            SymbolMem(None, 0, 8, symbol=slot) if isinstance(slot, str) else Mem(None, slot or 0, 8)
             for slot in (sc.kernel_stack, sc.user_stack)
         )
         return kernel, user

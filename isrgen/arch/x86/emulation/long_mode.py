@@ -95,6 +95,11 @@ RFLAGS_VM = _cpu.EFLAGS_VM
 MSR_FS_BASE = 0xC0000100
 MSR_GS_BASE = 0xC0000101
 MSR_KERNEL_GS_BASE = 0xC0000102
+#: what RDPID and RDTSCP return (SDM Vol. 4 table 2-2)
+MSR_TSC_AUX = 0xC0000103
+_PHYSICAL_MASK = (1 << 52) - 1
+#: CR4.FSGSBASE: RDGSBASE/WRGSBASE allowed (SDM Vol. 3A 2.5)
+CR4_FSGSBASE = 1 << 16
 
 #: where ld places the image (the default for x86_64 executables)
 IMAGE_BASE = 0x400000
@@ -168,6 +173,8 @@ class Emulator(EmulatorBase[CpuState, Stop]):
         #: the last return instruction reached ("iretq" or "sysretq")
         self.last_return: str | None = None
         self._scratch_mapped = False
+        self._gdt_limit = len(self.GDT) * 8 - 1
+        self.uc.hook_add(self._u.UC_HOOK_INSN_INVALID, self._on_invalid)
 
     read_u64 = EmulatorBase.read_word
     write_u64 = EmulatorBase.write_word
@@ -202,6 +209,61 @@ class Emulator(EmulatorBase[CpuState, Stop]):
             return
         self._ring3 = (rip, cs, rflags, rsp, ss)
         uc.emu_stop()
+
+    def _on_invalid(self, uc: Any, user_data: Any) -> bool:
+        """Carry out RDPID, which unicorn 2.1.4 does not decode, as the SDM defines it
+        (Vol. 2B RDPID: F3 [REX] 0F C7 /7 with a register operand; the register gets
+        IA32_TSC_AUX).  Any other invalid instruction stays a fault."""
+        x = self._x
+        rip = uc.reg_read(x.UC_X86_REG_RIP)
+        code = bytes(uc.mem_read(rip, 5))
+        rex = code[1] if 0x40 <= code[1] <= 0x4F else 0
+        body = code[2:] if rex else code[1:]
+        if code[0] != 0xF3 or body[:2] != b"\x0f\xc7" or body[2] >> 3 != 0xF8 >> 3:
+            return False
+        reg = (body[2] & 7) | (8 if rex & 1 else 0)
+        uc.reg_write(self._reg[GPRS[reg]], uc.msr_read(MSR_TSC_AUX))
+        uc.reg_write(x.UC_X86_REG_RIP, rip + (5 if rex else 4))
+        return True
+
+    def enable_fsgsbase(self) -> None:
+        """Set CR4.FSGSBASE (bit 16), which RDFSBASE/WRFSBASE and RDGSBASE/WRGSBASE need
+        (SDM Vol. 2C), as a kernel that lets ring 3 use WRGSBASE does."""
+        x = self._x
+        self.uc.reg_write(x.UC_X86_REG_CR4, self.uc.reg_read(x.UC_X86_REG_CR4) | CR4_FSGSBASE)
+
+    def set_cpu_number(self, value: int, selector: int | None = None) -> None:
+        """Publish ``value`` ((node << 12) | cpu) where RDPID/RDTSCP read it (IA32_TSC_AUX)
+        and, with ``selector``, as the byte-granular limit of a DPL-3 read-only data
+        descriptor at that GDT selector, where LSL reads it (Linux's CPUNODE segment;
+        SDM Vol. 3A 3.4.5)."""
+        self.uc.msr_write(MSR_TSC_AUX, value)
+        if selector is None:
+            return
+        limit = value & 0xFFFFF
+        # limit 15:0, type 5 (read-only, expand-down, accessed), S, DPL 3, P; limit 19:16
+        descriptor = (limit & 0xFFFF) | (0xF5 << 40) | ((limit >> 16) << 48)
+        index = selector >> 3
+        self.write(GDT_BASE + 8 * index, struct.pack("<Q", descriptor))
+        self._gdt_limit = max(self._gdt_limit, 8 * index + 7)
+        self.uc.reg_write(self._x.UC_X86_REG_GDTR, (0, GDT_BASE, self._gdt_limit, 0))
+
+    @staticmethod
+    def physical(address: int) -> int:
+        """Where unicorn puts a linear address: without paging it keeps the low 52 bits (the
+        physical address width), so a high-half address such as a kernel GS base lands there.
+        The ``read``/``write`` methods take these addresses."""
+        return address & _PHYSICAL_MASK
+
+    def map_data(self, address: int, size: int) -> None:
+        """Map zeroed read-write pages covering linear ``[address, address + size)`` (a
+        kernel's per-CPU block) at :meth:`physical`; pages already mapped stay as they are."""
+        address = self.physical(address)
+        mapped = {(begin, end) for begin, end, _ in self.uc.mem_regions()}
+        for page in range(address & ~(PAGE - 1), address + size, PAGE):
+            if not any(begin <= page <= end for begin, end in mapped):
+                self.uc.mem_map(page, PAGE, self._u.UC_PROT_READ | self._u.UC_PROT_WRITE)
+                mapped.add((page, page + PAGE - 1))
 
     def _final_state(self) -> tuple[CpuState, int, int]:
         st = self.state()
@@ -330,11 +392,6 @@ class Emulator(EmulatorBase[CpuState, Stop]):
         self._set_gprs({"rcx": 0, "rax": xcr0 & 0xFFFFFFFF, "rdx": xcr0 >> 32})
         uc.emu_start(scratch, scratch + 3)
 
-    def enable_fsgsbase(self) -> None:
-        """Set CR4.FSGSBASE (bit 16), which RDFSBASE/WRFSBASE and RDGSBASE/WRGSBASE need (SDM Vol. 2C)."""
-        cr4 = self.uc.reg_read(self._x.UC_X86_REG_CR4)
-        self.uc.reg_write(self._x.UC_X86_REG_CR4, cr4 | (1 << 16))
-
     def xmm(self, index: int) -> int:
         """The 128-bit value of ``xmm<index>``."""
         value: int = self.uc.reg_read(getattr(self._x, f"UC_X86_REG_XMM{index}"))
@@ -393,6 +450,7 @@ __all__ = [
     "MSR_FS_BASE",
     "MSR_GS_BASE",
     "MSR_KERNEL_GS_BASE",
+    "MSR_TSC_AUX",
     "RETURNED",
     "RFLAGS_DF",
     "RFLAGS_FIXED",

@@ -19,6 +19,16 @@ instructions that produce it:
   an ``lfence`` runs after the swapgs decision (the first conditional branch)
   before the handler; paranoid vectors also decide right when the user GS base is
   live in ring 0 (an NMI before the entry's swapgs).
+- ``paranoid_gs`` (``rdpid``, ``rdtscp``, ``lsl``): with CR4.FSGSBASE set, CPU
+  ``CPU_NUMBER`` on node ``CPU_NODE`` published in IA32_TSC_AUX (and for ``lsl`` as a
+  GDT limit) and the per-CPU offset table written at its symbol, every paranoid vector
+  arrives with a negative user GS base (ring 3, and ring 0 before a swapgs) and with
+  the kernel's: the handler must see the table's entry for this CPU as GS base, no
+  conditional branch may run before the ``wrgsbase``, and both GS base MSRs must hold
+  the interrupted values after ``iretq``.
+- ``irq_stack``: the handler runs at the top of the IRQ stack with the counter at 1;
+  delivered while a handler already runs on it (counter 1), it stays below the
+  interrupted one; the counter is back after ``iretq``.
 - ``entry.clear_registers``: no interrupted value of a saved register is left in
   any register at the call.
 - ``entry.endbr64``: every stub and exported entry point starts with ENDBR64.
@@ -54,15 +64,28 @@ from isrgen.arch.x86.prover.base import (
     if_clear_at_handler,
 )
 from isrgen.model.layout import Field, FieldKind
-from isrgen.model.spec import GateType, ReturnModel, SimdPolicy, Syscall, Vector
+from isrgen.model.spec import GateType, KernelFault, ReturnModel, SimdPolicy, Syscall, Vector
 
 _MASK = 2**64 - 1
 _USER_RSP = 0x7FFF_FFFF_E000
 #: GS bases: a user one (low half) and a kernel one (high half, what paranoid entries test)
 USER_GS = 0x0000_1111_2222_0000
 KERNEL_GS = 0xFFFF_8000_0000_1000
+#: with CR4.FSGSBASE ring 3 may load any canonical GS base with wrgsbase, a negative one too
+NEGATIVE_USER_GS = 0xFFFF_C0DE_0000_0000
+#: the CPU the paranoid entries run on, and the NUMA node above it: (node << 12) | cpu is what
+#: IA32_TSC_AUX and the CPUNODE segment limit hold (the entry must mask the node away)
+CPU_NUMBER = 5
+CPU_NODE = 1
+#: the per-CPU offset table: CPU_NUMBER's entry is KERNEL_GS, every other one a wrong base
+TABLE_CPUS = 8
+#: the IRQ stack's top (16-byte aligned, inside the emulator's stack area, below the frames)
+IRQ_STACK_TOP = emulate.STACK_BASE + 0xA000
+IRQ_STACK_SIZE = 0x2000
 _ENDBR64 = b"\xf3\x0f\x1e\xfa"
 _LFENCE = b"\x0f\xae\xe8"
+#: the first four bytes of RDGSBASE/WRGSBASE with a 64-bit register (SDM Vol. 2B/2C)
+_FSGSBASE = b"\xf3\x48\x0f\xae"
 #: FXSAVE/XSAVE legacy area: XMM0 at byte 160 (SDM Vol. 1 10.5.1, table 10-2)
 _XMM0_OFFSET = 160
 
@@ -90,17 +113,55 @@ class MachineProver(MachineProverBase[emulate.Emulator, emulate.Stop]):
             self.simd is SimdPolicy.XSAVE and bool(self.spec.simd.xsave_mask & 0x2)
         )
 
+    @cached_property
+    def fsgsbase(self) -> bool:
+        """Whether paranoid entries switch the GS base with rdgsbase/wrgsbase: the kernel
+        then enables CR4.FSGSBASE, and ring 3 may load a negative GS base."""
+        return self.spec.paranoid_gs.reads_gs_base and any(v.paranoid for v in self.spec.vectors)
+
+    @property
+    def user_gs(self) -> int:
+        """The GS base of interrupted user code."""
+        return NEGATIVE_USER_GS if self.fsgsbase else USER_GS
+
     def _prepare(self) -> None:
         if self.simd is not SimdPolicy.NONE:
             # a kernel enables what its save instruction needs (x87, SSE, AVX components)
             self.emu.enable_simd(0x3 | (self.spec.simd.xsave_mask & 0x4))
         if self.spec.entry.fsgsbase:
             self.emu.enable_fsgsbase()
+        if self.fsgsbase:
+            self._prepare_percpu_table()
+        irq = self.spec.irq_stack
+        if irq is not None:
+            for offset in (irq.top_gs, irq.depth_gs):
+                self.emu.map_data(KERNEL_GS + offset, 8)
+            self.emu.write_u64(self.emu.physical(KERNEL_GS + irq.top_gs), IRQ_STACK_TOP)
+            self.emu.write_u64(self.emu.physical(KERNEL_GS + irq.depth_gs), 0)
+
+    def _prepare_percpu_table(self) -> None:
+        """CR4.FSGSBASE, this CPU's number where the spec's method reads it, and the
+        per-CPU offset table at its symbol (a marker address the glue only reads)."""
+        pg = self.spec.paranoid_gs
+        self.emu.enable_fsgsbase()
+        selector = pg.cpunode_selector if pg.method.value == "lsl" else None
+        self.emu.set_cpu_number(CPU_NODE << 12 | CPU_NUMBER, selector)
+        table = self.emu.image.symbols.get(pg.offsets)
+        if table is None:
+            self._check(False, f"the per-CPU offset table {pg.offsets} is not in the image")
+            return
+        for cpu in range(TABLE_CPUS):
+            base = KERNEL_GS if cpu == CPU_NUMBER else KERNEL_GS + (cpu + 1) * 0x1_0000_0000
+            self.emu.write_u64(table + 8 * cpu, base)
 
     def _other_entries(self) -> bool:
         """Paranoid vectors with the user GS base live in ring 0, then the syscall entry."""
         for v in [v for v in self.spec.vectors if v.paranoid][:8]:
             self.interrupt(v, True, user_gs_live=True)
+        if self.failures >= self.max_failures:
+            return False
+        for v in [v for v in self.spec.vectors if v.irq_stack][:4]:
+            self.interrupt(v, True, on_irq_stack=True)
         if self.failures >= self.max_failures:
             return False
         if self.spec.syscall is not None:
@@ -139,17 +200,24 @@ class MachineProver(MachineProverBase[emulate.Emulator, emulate.Stop]):
             self.emu.set_xmm(i, value)
         return values
 
-    def interrupt(self, v: Vector, kernel: bool, *, user_gs_live: bool = False) -> bool:
+    def interrupt(self, v: Vector, kernel: bool, *, user_gs_live: bool = False, on_irq_stack: bool = False) -> bool:
         """One delivery of ``v``; False after the first mismatch.  ``user_gs_live``:
-        a ring-0 interruption that arrives while the user GS base is live."""
+        a ring-0 interruption that arrives while the user GS base is live;
+        ``on_irq_stack``: one that interrupts a handler running on the IRQ stack."""
         regs = self._regs()
         error = self.rng.getrandbits(32) if v.error_code else None
         rsp = emulate.DEFAULT_STACK_TOP - 8 * self.rng.randrange(4) if kernel else _USER_RSP
+        depth = 0
+        if on_irq_stack:
+            rsp, depth = IRQ_STACK_TOP - 0x300 - 8 * self.rng.randrange(4), 1
+        if v.irq_stack and self.spec.irq_stack is not None:
+            self.emu.write_u64(self.emu.physical(KERNEL_GS + self.spec.irq_stack.depth_gs), depth)
         cs = emulate.KERNEL_CS if kernel else emulate.USER_CS
         gs_user = not kernel or user_gs_live
-        gs, kgs = (USER_GS, KERNEL_GS) if gs_user else (KERNEL_GS, USER_GS)
+        gs, kgs = (self.user_gs, KERNEL_GS) if gs_user else (KERNEL_GS, self.user_gs)
         ring = "ring 0" if kernel else "ring 3"
         where = f"vector {v.number} from {ring}" + (" with the user GS base live" if user_gs_live else "")
+        where += " on the IRQ stack" if on_irq_stack else ""
         xmm = self._set_xmm() if self.simd is not SimdPolicy.NONE else []
         # ring-0 code may run with interrupts disabled: a trap gate under swapgs must then not enable them
         interrupted_if = not (kernel and self.spec.reenables_interrupts(v))
@@ -187,6 +255,7 @@ class MachineProver(MachineProverBase[emulate.Emulator, emulate.Stop]):
         ok = self._at_call(stop, where, want)
         ok = ok and self._interrupt_flag(v, stop.state.rflags, where, want, interrupted_if=interrupted_if)
         ok = ok and self._swapgs_at_handler(v, stop, where, gs_user, trace)
+        ok = ok and self._irq_stack_at_handler(v, stop, where, rsp, depth)
         ok = ok and self._cleared(stop, where, want, regs)
         frame = stop.first_argument
         if not ok:
@@ -203,7 +272,46 @@ class MachineProver(MachineProverBase[emulate.Emulator, emulate.Stop]):
             return False
         if not self._simd_area(v, stop, frame, xmm, where):
             return False
-        return self.resume(v, stop, where, (rsp, rflags, cs), regs, gs, xmm, kernel)
+        if not self.resume(v, stop, where, (rsp, rflags, cs), regs, (gs, kgs), xmm, kernel):
+            return False
+        return self._irq_stack_after(v, where, depth, halts=kernel and v.kernel_handler is not None)
+
+    def _irq_stack_at_handler(self, v: Vector, stop: emulate.Stop, where: str, rsp: int, depth: int) -> bool:
+        """On the IRQ stack at the call: at its top when the CPU was not on it, below the
+        interrupted handler's stack when it was (nested); the counter one higher."""
+        irq = self.spec.irq_stack
+        if irq is None or not v.irq_stack:
+            return True
+        count = self.emu.read_u64(self.emu.physical(KERNEL_GS + irq.depth_gs))
+        sp = stop.state.rsp
+        if not self._check(
+            count == depth + 1, f"{where}: the IRQ stack counter is {count} at the handler, not {depth + 1}"
+        ):
+            return False
+        if depth == 0:
+            ok = self._check(
+                IRQ_STACK_TOP - 0x100 <= sp < IRQ_STACK_TOP,
+                f"{where}: rsp = {sp:#x} at the handler is not at the top of the IRQ stack ({IRQ_STACK_TOP:#x})",
+            )
+        else:
+            # the interrupted handler's data lies at and above rsp: the nested entry must stay below
+            ok = self._check(
+                IRQ_STACK_TOP - IRQ_STACK_SIZE <= sp < rsp - self.layout.size,
+                f"{where}: rsp = {sp:#x} at the nested handler is not below the interrupted IRQ-stack rsp {rsp:#x}",
+            )
+        if ok:
+            self.tally.saw("irq stack nested" if depth else "irq stack")
+        return ok
+
+    def _irq_stack_after(self, v: Vector, where: str, depth: int, *, halts: bool) -> bool:
+        """After the return the counter is back where it was."""
+        irq = self.spec.irq_stack
+        if irq is None or not v.irq_stack or self.spec.handler.returns is ReturnModel.NORETURN:
+            return True
+        if halts and self.spec.entry.kernel_fault is KernelFault.HALT:
+            return True
+        count = self.emu.read_u64(self.emu.physical(KERNEL_GS + irq.depth_gs))
+        return self._check(count == depth, f"{where}, returning: the IRQ stack counter is {count}, not {depth}")
 
     def _at_call(self, stop: emulate.Stop, where: str, want: str) -> bool:
         ok = self._check(
@@ -251,15 +359,20 @@ class MachineProver(MachineProverBase[emulate.Emulator, emulate.Stop]):
         self, v: Vector, stop: emulate.Stop, where: str, gs_user: bool, trace: list[tuple[int, bytes]] | None
     ) -> bool:
         if not self.spec.entry.swapgs:
-            want = USER_GS if gs_user else KERNEL_GS
+            want = self.user_gs if gs_user else KERNEL_GS
             return self._check(stop.state.gs_base == want, f"{where}: GS base changed without entry.swapgs")
-        how = "the GS base MSR (paranoid)" if v.paranoid else "the saved CS"
+        fsgsbase = v.paranoid and self.fsgsbase
+        how = "the saved CS"
+        if v.paranoid:
+            how = f"the per-CPU offset table ({self.spec.paranoid_gs.method})" if fsgsbase else "the GS base MSR"
         if not self._check(
             stop.state.gs_base == KERNEL_GS,
             f"{where}: swapgs: the GS base at the handler is {stop.state.gs_base:#x}, not the kernel's "
             f"{KERNEL_GS:#x} (decided from {how})",
         ):
             return False
+        if fsgsbase:
+            return self._gs_base_written(trace or [], where)
         self.tally.saw("swapgs")
         codes = [code for _, code in trace or []]
         branch = next((i for i, code in enumerate(codes) if _is_jcc(code)), None)
@@ -272,6 +385,25 @@ class MachineProver(MachineProverBase[emulate.Emulator, emulate.Stop]):
             return False
         self.tally.saw("lfence")
         return True
+
+    def _gs_base_written(self, trace: list[tuple[int, bytes]], where: str) -> bool:
+        """A paranoid entry that loads the GS base from the per-CPU table writes it on every
+        path (the reason it needs no lfence): no conditional branch before its WRGSBASE."""
+        wrgsbase = None
+        for i, (address, code) in enumerate(trace):
+            # WRGSBASE r64: F3 REX.W 0F AE /3 (ModRM 11 011 rrr); RDGSBASE shares the opcode (/1)
+            if code == _FSGSBASE and (self.emu.read(address + 4, 1)[0] >> 3) == 0b11011:
+                wrgsbase = i
+                break
+        ok = self._check(wrgsbase is not None, f"{where}: the paranoid entry never runs wrgsbase")
+        ok = ok and self._check(
+            not any(_is_jcc(code) for _, code in trace[:wrgsbase]),
+            f"{where}: a conditional branch runs before the paranoid entry's wrgsbase: the GS base it "
+            "loads could be bypassed speculatively",
+        )
+        if ok:
+            self.tally.saw(f"paranoid gs base from {self.spec.paranoid_gs.method}")
+        return ok
 
     def _simd_area(self, v: Vector, stop: emulate.Stop, frame: int, xmm: list[int], where: str) -> bool:
         if self.spec.frame.simd_inline:
@@ -309,13 +441,14 @@ class MachineProver(MachineProverBase[emulate.Emulator, emulate.Stop]):
         where: str,
         context: tuple[int, int, int],
         regs: dict[str, int],
-        gs: int,
+        gs_bases: tuple[int, int],
         xmm: list[int],
         kernel: bool,
     ) -> bool:
         """The handler rewrites every saved register; the exit path must restore exactly those
         (and resume rsp, rflags and cs as in ``context``)."""
         rsp, rflags, cs = context
+        gs, kgs = gs_bases
 
         bases = self._segment_base_msrs()
 
@@ -334,6 +467,12 @@ class MachineProver(MachineProverBase[emulate.Emulator, emulate.Stop]):
                 ok = self._check(
                     back.state.gs_base == gs,
                     f"{where}, returning: swapgs: the GS base is {back.state.gs_base:#x}, not the interrupted {gs:#x}",
+                )
+            if ok and self.spec.entry.swapgs:
+                ok = self._check(
+                    back.state.kernel_gs_base == kgs,
+                    f"{where}, returning: IA32_KERNEL_GS_BASE is {back.state.kernel_gs_base:#x}, "
+                    f"not the interrupted {kgs:#x}",
                 )
             if ok and swaps:
                 # an interrupt between the exit's swapgs and iretq would arrive from ring 0 with
@@ -416,7 +555,7 @@ class MachineProver(MachineProverBase[emulate.Emulator, emulate.Stop]):
             # called from C with interrupts enabled where the exit must disable them
             flags = emulate.RFLAGS_IF if guarded else 0
             if user:
-                self.emu.set_gs_bases(gs_base=KERNEL_GS, kernel_gs_base=USER_GS)
+                self.emu.set_gs_bases(gs_base=KERNEL_GS, kernel_gs_base=self.user_gs)
             self.emu.swapgs_with_if = []
             self.emu.if_trace = [] if guarded else None
             if on_stack:
@@ -434,7 +573,7 @@ class MachineProver(MachineProverBase[emulate.Emulator, emulate.Stop]):
             if not user:
                 return True
             ok = self._check(
-                back.state.gs_base == USER_GS,
+                back.state.gs_base == self.user_gs,
                 f"{what}: entering a ring-3 frame left the GS base at {back.state.gs_base:#x}, not the user's",
             )
             return ok and self._check(
@@ -468,7 +607,7 @@ class MachineProver(MachineProverBase[emulate.Emulator, emulate.Stop]):
                     regs=regs,
                     user_rsp=user_rsp,
                     kernel_gs_base=percpu,
-                    user_gs_base=USER_GS,
+                    user_gs_base=self.user_gs,
                     kernel_stack_top=kstack,
                     user_rflags=0x246,
                 )
@@ -522,7 +661,7 @@ class MachineProver(MachineProverBase[emulate.Emulator, emulate.Stop]):
             ):
                 return
             self._sysret_registers(back, new, where)
-            self._check(back.state.gs_base == USER_GS, f"{where}: the user GS base is not restored by sysret")
+            self._check(back.state.gs_base == self.user_gs, f"{where}: the user GS base is not restored by sysret")
             self._check(back.state.rsp == user_rsp, f"{where}: rsp after sysret is {back.state.rsp:#x}")
 
     def _segment_base_msrs(self) -> list[tuple[int, int]]:
