@@ -206,6 +206,7 @@ RULES: dict[str, dict[tuple[str, ...], tuple[str, Callable[[Any], Any]]]] = {
             )
         },
         ("simd", "xsave_mask"): (X86, lambda s: s.simd.xsave_mask),
+        ("paranoid_gs", "method"): (X86, lambda s: s.paranoid_gs.method),
         ("stubs", "style"): (X86, lambda s: s.stub_style),
         ("stubs", "cli"): (X86, lambda s: s.stubs.cli),
         ("stubs", "error_code_filler"): (X86, lambda s: s.stubs.error_code_filler),
@@ -359,6 +360,7 @@ CONTEXT_DEFAULTS = {
     ("simd", "area_size"),  # computed from xsave_mask
     ("table", "width"),  # the word size
     ("table", "align"),  # the entry width
+    ("vectors", "[]", "irq_stack"),  # true for class irq once an irq_stack block is given
 }
 
 

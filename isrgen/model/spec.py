@@ -652,7 +652,8 @@ class Spec:
         """Every per-CPU word the glue reads or writes through the kernel GS base:
         (name, offset, what it holds), by offset."""
         slots: list[tuple[str, int, str]] = []
-        if self.syscall is not None:
+        # (a syscall entry with fixed-address stack slots reads nothing through GS)
+        if self.syscall is not None and self.syscall.kernel_stack is None:
             slots.append(("KERNEL_STACK", self.syscall.kernel_stack_gs, "syscall: the kernel stack top"))
             slots.append(("USER_STACK", self.syscall.user_stack_gs, "syscall: scratch slot for the user rsp"))
         if self.irq_stack is not None:

@@ -14,8 +14,8 @@ from isrgen.model.spec import (
     ReturnModel,
     Syscall,
     Vector,
-    default,
 )
+from isrgen.spec.defaults import spec_default
 from isrgen.spec.resolve.option_paths import OptionPaths
 from isrgen.spec.yamlsource import Path
 
@@ -34,9 +34,10 @@ class PercpuResolver(OptionPaths):
         if "swapgs" not in arch.features:
             self.err(base, f"paranoid_gs is not available on {arch.name}", at_key=True)
             return ParanoidGs()
-        method = ParanoidGsMethod(raw.get("method", str(default(ParanoidGs, "method"))))
-        offsets = raw.get("offsets", "")
-        selector = raw.get("cpunode_selector", 0)
+        method = ParanoidGsMethod(raw.get("method", spec_default("paranoid_gs", "method")))
+        # no default: the methods that read them require them (checked below)
+        offsets = raw["offsets"] if "offsets" in raw else ParanoidGs().offsets
+        selector = raw["cpunode_selector"] if "cpunode_selector" in raw else ParanoidGs().cpunode_selector
         if method is ParanoidGsMethod.MSR_SIGN:
             for key in ("offsets", "cpunode_selector"):
                 if key in raw:
