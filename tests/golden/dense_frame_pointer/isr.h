@@ -320,7 +320,7 @@ struct fp_frame {
     uint64_t rax;
     uint64_t vector;  /* vector number, pushed by the stub */
     uint64_t error_code;  /* CPU error code, or the synthetic value for vectors without one */
-    uint64_t frame_pointer;  /* interrupted frame pointer, stored by the stub; the handler's frame pointer points here */
+    uint64_t frame_pointer;  /* interrupted frame pointer (classic stubs store it, dense ones the common entry); the handler's frame pointer points here */
     uint64_t rip;  /* pushed by the CPU: interrupted instruction pointer */
     uint64_t cs;  /* pushed by the CPU: interrupted code segment (low 2 bits = privilege level) */
     uint64_t rflags;  /* pushed by the CPU */

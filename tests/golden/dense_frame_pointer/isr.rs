@@ -315,7 +315,7 @@ pub struct FpFrame {
     pub vector: u64,
     /// CPU error code, or the synthetic value for vectors without one
     pub error_code: u64,
-    /// interrupted frame pointer, stored by the stub; the handler's frame pointer points here
+    /// interrupted frame pointer (classic stubs store it, dense ones the common entry); the handler's frame pointer points here
     pub frame_pointer: u64,
     /// pushed by the CPU: interrupted instruction pointer
     pub rip: u64,

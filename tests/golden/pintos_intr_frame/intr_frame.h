@@ -317,7 +317,7 @@ struct intr_frame {
     uint16_t _ds_pad;
     uint32_t vec_no;  /* vector number, pushed by the stub */
     uint32_t error_code;  /* CPU error code, or the synthetic value for vectors without one */
-    uint32_t frame_pointer;  /* interrupted frame pointer, stored by the stub; the handler's frame pointer points here */
+    uint32_t frame_pointer;  /* interrupted frame pointer (classic stubs store it, dense ones the common entry); the handler's frame pointer points here */
     uint32_t eip;
     uint32_t cs;  /* pushed by the CPU: interrupted code segment (low 2 bits = privilege level) */
     uint32_t eflags;
