@@ -208,7 +208,7 @@ def _object_globals(spec: Any, arch: str, tmp_path: Path) -> set[str]:
         return {sym.name for sym in table.iter_symbols() if sym["st_info"]["bind"] == "STB_GLOBAL"}
 
 
-@pytest.mark.parametrize("path", SPECS, ids=lambda p: p.stem)
+@pytest.mark.parametrize("path", SPECS, ids=lambda p: str(p.relative_to(ROOT)))
 def test_rust_declares_what_the_header_declares(path: Path, tmp_path: Path) -> None:
     spec = isrgen.load_spec(path)
     arch = spec.arch_name
