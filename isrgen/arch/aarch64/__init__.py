@@ -6,8 +6,9 @@ The pipeline, one module per stage::
               --layout.compute_layout-->     layout.FrameLayout
               --codegen.build_program-->     isrgen.codegen.ir.Program
               --syntax.render_gas-->         the .S file
+    interface.declarations                   what the C header and the Rust module both declare
     cview.render_c_header / cview.c_view     the C header (frame struct, prototypes, VBAR helper)
-    rustview.render_rust_module              the Rust module (#[repr(C)] struct, global_asm!)
+    rustview.render_rust_module              the Rust module (#[repr(C)] struct, extern "C", global_asm!)
     gdbview.render_gdb_script                the gdb script (frame printer, ESR decoding, restore)
     outputs.render_outputs                   every file the spec's ``outputs`` names
     prove.prove / prove.prove_program        run the glue under unicorn and check it

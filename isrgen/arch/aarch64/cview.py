@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import attrs
 
+from ...codegen.declarations import c_declarations
+from .interface import declarations, table_declared
 from .layout import FrameLayout, compute_layout
-from .options import Aarch64Spec, Arg, Handler, Returns
+from .options import Aarch64Spec
 
 
 @attrs.frozen
@@ -36,20 +38,10 @@ class CHeaderView:
     fields: tuple[CField, ...]
     size: int
     table: str
-    exit: str
-    halt: str
-    prototypes: tuple[str, ...]
+    #: the functions and labels the glue offers, as C declarations (:mod:`.interface`)
+    declarations: tuple[str, ...]
+    #: the VBAR_EL1 install helper ("" when the table is local)
     install: str
-
-
-def _prototype(struct: str, handler: Handler) -> str:
-    names = {Arg.FRAME: f"struct {struct} *frame", Arg.KIND: "uint64_t kind", Arg.ESR: "uint64_t esr"}
-    params = ", ".join(names[a] for a in handler.args)
-    if handler.returns is Returns.FRAME:
-        return f"struct {struct} *{handler.symbol}({params});"
-    if handler.returns is Returns.NORETURN:
-        return f"__attribute__((noreturn)) void {handler.symbol}({params});"
-    return f"void {handler.symbol}({params});"
 
 
 def c_view(spec: Aarch64Spec, layout: FrameLayout | None = None) -> CHeaderView:
@@ -63,11 +55,21 @@ def c_view(spec: Aarch64Spec, layout: FrameLayout | None = None) -> CHeaderView:
         fields=tuple(CField(f.name, f.offset, f.size // 8) for f in lay.fields),
         size=lay.size,
         table=spec.symbols.table,
-        exit=spec.symbols.exit,
-        halt=spec.symbols.halt,
-        prototypes=tuple(_prototype(struct, h) for h in spec.handlers),
-        install=f"{spec.symbols.prefix}install_vbar",
+        declarations=tuple(c_declarations(declarations(spec))),
+        install=f"{spec.symbols.prefix}install_vbar" if table_declared(spec) else "",
     )
+
+
+def _install(v: CHeaderView) -> list[str]:
+    if not v.install:
+        return []
+    return [
+        f"static inline void {v.install}(void)",
+        "{",
+        f'    __asm__ volatile("msr vbar_el1, %0\\n\\tisb" : : "r"({v.table}) : "memory");',
+        "}",
+        "",
+    ]
 
 
 def render_c_header(spec: Aarch64Spec) -> str:
@@ -95,19 +97,9 @@ def render_c_header(spec: Aarch64Spec) -> str:
         f'ISRGEN_STATIC_ASSERT(sizeof(struct {v.struct}) == {v.size}, "frame size");',
         *[f'ISRGEN_STATIC_ASSERT(offsetof(struct {v.struct}, {f.name}) == {f.offset}, "{f.name}");' for f in v.fields],
         "",
-        "/* the VBAR_EL1 table: 2 KiB aligned, 16 slots of 0x80 bytes (an assembly label) */",
-        f"extern char {v.table}[];",
-        f"__attribute__((noreturn)) void {v.exit}(struct {v.struct} *frame);",
-        f"__attribute__((noreturn)) void {v.halt}(void);",
+        *v.declarations,
         "",
-        "/* handlers the kernel defines (AAPCS64: the frame in x0) */",
-        *v.prototypes,
-        "",
-        f"static inline void {v.install}(void)",
-        "{",
-        f'    __asm__ volatile("msr vbar_el1, %0\\n\\tisb" : : "r"({v.table}) : "memory");',
-        "}",
-        "",
+        *_install(v),
         "#ifdef __cplusplus",
         "}",
         "#endif",

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from ...codegen.declarations import c_declarations
 from .facts import CSRS, TVEC_BASE_ALIGN, TvecMode
-from .options import Frame, Handler, Returns, Riscv64Options
+from .interface import declarations
+from .options import Frame, Riscv64Options
 
 
 def _struct(frame: Frame) -> list[str]:
@@ -29,13 +31,6 @@ def _struct(frame: Frame) -> list[str]:
         lines.append(f"_Static_assert(offsetof(struct {frame.struct}, f) == {frame.fp.offset}, \"{frame.struct}.f\");")
     lines.append(f'_Static_assert(sizeof(struct {frame.struct}) == {frame.size}, "sizeof(struct {frame.struct})");')
     return lines
-
-
-def _prototype(handler: Handler, frame: Frame, cause_csr: str) -> str:
-    params = [f"struct {frame.struct} *frame" if a == "frame" else f"unsigned long {cause_csr}" for a in handler.args]
-    ret = f"struct {frame.struct} *" if handler.returns is Returns.FRAME else "void "
-    noreturn = "__attribute__((noreturn)) " if handler.returns is Returns.NORETURN else ""
-    return f"{noreturn}{ret}{handler.symbol}({', '.join(params) or 'void'});"
 
 
 def _user_tvec(o: Riscv64Options, macro: str, tvec: str) -> list[str]:
@@ -70,42 +65,17 @@ def render_c_header(options: Riscv64Options) -> str:
     ]
     if o.kernel_entry is not None:
         lines += [*_struct(o.kernel_entry.frame), ""]
-    vectored = o.vector.mode is TvecMode.VECTORED
     lines.append(f"/* {csr.tvec}: BASE is {TVEC_BASE_ALIGN}-byte aligned, MODE in bits 1:0 (priv 4.1.2) */")
     lines.append(f"#define {macro}TVEC_MODE {int(o.vector.mode)}u")
     lines.append(f"#define {macro}TVEC_VALUE(base) ((uintptr_t)(base) | {macro}TVEC_MODE)")
-    if vectored:
-        use = f"{macro}USER_TVEC" if o.trampoline is not None else f"{macro}TVEC_VALUE({o.symbols.vector})"
-        lines.append(f"extern char {o.symbols.vector}[];  /* {csr.tvec} = {use} */")
     if o.trampoline is not None:
         t = o.trampoline
         lines += [
             f"#define {macro}TRAMPOLINE {t.address:#x}ul",
             f"#define {macro}TRAPFRAME {t.frame_address:#x}ul",
-            f"extern char {o.symbols.prefix}trampoline[], {o.symbols.entry}[], {t.userret}[];",
             *_user_tvec(o, macro, csr.tvec),
             f"#define {macro}USERRET ({macro}TRAMPOLINE + (uintptr_t)({t.userret} - {o.symbols.prefix}trampoline))",
         ]
-    else:
-        lines.append(f"void {o.symbols.entry}(void);")
-        lines.append(f"__attribute__((noreturn)) void {o.symbols.exit}(struct {o.frame.struct} *frame);")
-    lines.append(_prototype(o.handler, o.frame, csr.cause))
-    d = o.handler.dispatch
-    if d is not None:
-        pointer = _prototype(o.handler, o.frame, csr.cause).replace(f"{o.handler.symbol}(", "(*const {table}[{n}])(")
-        for table, n in ((d.interrupt_table, d.interrupts), (d.exception_table, d.exceptions)):
-            lines.append("extern " + pointer.replace("{table}", table).replace("{n}", str(n)))
-    if o.syscall is not None and o.syscall.handler is not None:
-        lines.append(f"void {o.syscall.handler}(struct {o.frame.struct} *frame);")
-    if o.kernel_entry is not None:
-        lines.append(f"void {o.kernel_entry.symbol}(void);")
-        lines.append(_prototype(o.kernel_entry.handler, o.kernel_entry.frame, csr.cause))
-    if o.machine_timer is not None:
-        mt = o.machine_timer
-        lines += [
-            f"/* mtvec = {mt.symbol}; mscratch = a per-hart area of uint64_t: [0..2] scratch, "
-            f"[{mt.mtimecmp_offset // 8}] &mtimecmp, [{mt.interval_offset // 8}] interval */",
-            f"void {mt.symbol}(void);",
-        ]
+    lines += c_declarations(declarations(o))
     lines += ["", f"#endif /* {guard} */", ""]
     return "\n".join(lines)

@@ -161,12 +161,11 @@ ISRGEN_STATIC_ASSERT(offsetof(struct isr_frame, q31) == 800, "q31");
 ISRGEN_STATIC_ASSERT(offsetof(struct isr_frame, fpcr) == 816, "fpcr");
 ISRGEN_STATIC_ASSERT(offsetof(struct isr_frame, fpsr) == 824, "fpsr");
 
-/* the VBAR_EL1 table: 2 KiB aligned, 16 slots of 0x80 bytes (an assembly label) */
+/* the VBAR_EL1 table: 2 KiB aligned, 16 slots of 0x80 bytes (Arm ARM D1.10.2) */
 extern char isr_vectors[];
 __attribute__((noreturn)) void isr_return(struct isr_frame *frame);
 __attribute__((noreturn)) void isr_halt(void);
-
-/* handlers the kernel defines (AAPCS64: the frame in x0) */
+/* handlers the kernel defines (AAPCS64: x0, x1, x2) */
 void isr_kernel_fault(struct isr_frame *frame);
 struct isr_frame *isr_dispatch(struct isr_frame *frame);
 __attribute__((noreturn)) void isr_bad_mode(struct isr_frame *frame);

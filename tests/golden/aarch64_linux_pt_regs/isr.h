@@ -91,12 +91,11 @@ ISRGEN_STATIC_ASSERT(offsetof(struct pt_regs, orig_x0) == 272, "orig_x0");
 ISRGEN_STATIC_ASSERT(offsetof(struct pt_regs, syscallno) == 280, "syscallno");
 ISRGEN_STATIC_ASSERT(offsetof(struct pt_regs, stackframe) == 288, "stackframe");
 
-/* the VBAR_EL1 table: 2 KiB aligned, 16 slots of 0x80 bytes (an assembly label) */
+/* the VBAR_EL1 table: 2 KiB aligned, 16 slots of 0x80 bytes (Arm ARM D1.10.2) */
 extern char vectors[];
 __attribute__((noreturn)) void ret_to_frame(struct pt_regs *frame);
 __attribute__((noreturn)) void el_halt(void);
-
-/* handlers the kernel defines (AAPCS64: the frame in x0) */
+/* handlers the kernel defines (AAPCS64: x0, x1, x2) */
 __attribute__((noreturn)) void bad_mode(struct pt_regs *frame, uint64_t kind, uint64_t esr);
 void el1_sync_handler(struct pt_regs *frame, uint64_t kind, uint64_t esr);
 void el0_irq_handler(struct pt_regs *frame);

@@ -85,12 +85,13 @@ ISRGEN_STATIC_ASSERT(offsetof(struct trapframe, elr) == 248, "elr");
 ISRGEN_STATIC_ASSERT(offsetof(struct trapframe, spsr) == 256, "spsr");
 ISRGEN_STATIC_ASSERT(offsetof(struct trapframe, sp) == 264, "sp");
 
-/* the VBAR_EL1 table: 2 KiB aligned, 16 slots of 0x80 bytes (an assembly label) */
+/* the VBAR_EL1 table: 2 KiB aligned, 16 slots of 0x80 bytes (Arm ARM D1.10.2) */
 extern char vectors[];
 __attribute__((noreturn)) void usertrapret(struct trapframe *frame);
+/* the exit entered by a branch with sp at the frame: not callable, its address only */
+__attribute__((noreturn)) void trapret(void);
 __attribute__((noreturn)) void tf_halt(void);
-
-/* handlers the kernel defines (AAPCS64: the frame in x0) */
+/* handlers the kernel defines (AAPCS64: x0, x1, x2) */
 __attribute__((noreturn)) void badtrap(struct trapframe *frame);
 void trap(struct trapframe *frame);
 void syscall(struct trapframe *frame);

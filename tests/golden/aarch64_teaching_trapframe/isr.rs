@@ -77,6 +77,20 @@ const _: () = assert!(core::mem::offset_of!(Trapframe, elr) == 248);
 const _: () = assert!(core::mem::offset_of!(Trapframe, spsr) == 256);
 const _: () = assert!(core::mem::offset_of!(Trapframe, sp) == 264);
 
+#[allow(non_upper_case_globals)]
+unsafe extern "C" {
+    /// the VBAR_EL1 table: 2 KiB aligned, 16 slots of 0x80 bytes (Arm ARM D1.10.2)
+    pub static vectors: [u8; 0];
+    pub fn usertrapret(frame: *mut Trapframe) -> !;
+    /// the exit entered by a branch with sp at the frame: not callable, its address only
+    pub fn trapret() -> !;
+    pub fn tf_halt() -> !;
+    /// handlers the kernel defines (AAPCS64: x0, x1, x2)
+    pub fn badtrap(frame: *mut Trapframe) -> !;
+    pub fn trap(frame: *mut Trapframe);
+    pub fn syscall(frame: *mut Trapframe);
+}
+
 use core::arch::global_asm;
 
 global_asm!(r#"

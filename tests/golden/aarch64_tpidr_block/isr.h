@@ -161,12 +161,11 @@ ISRGEN_STATIC_ASSERT(offsetof(struct thread_context, q31) == 800, "q31");
 ISRGEN_STATIC_ASSERT(offsetof(struct thread_context, fpcr) == 816, "fpcr");
 ISRGEN_STATIC_ASSERT(offsetof(struct thread_context, fpsr) == 824, "fpsr");
 
-/* the VBAR_EL1 table: 2 KiB aligned, 16 slots of 0x80 bytes (an assembly label) */
+/* the VBAR_EL1 table: 2 KiB aligned, 16 slots of 0x80 bytes (Arm ARM D1.10.2) */
 extern char thr_vectors[];
 __attribute__((noreturn)) void thr_return(struct thread_context *frame);
 __attribute__((noreturn)) void thr_halt(void);
-
-/* handlers the kernel defines (AAPCS64: the frame in x0) */
+/* handlers the kernel defines (AAPCS64: x0, x1, x2) */
 __attribute__((noreturn)) void thread_bad_exception(struct thread_context *frame);
 __attribute__((noreturn)) void kernel_panic_frame(struct thread_context *frame);
 struct thread_context *thread_trap(struct thread_context *frame);

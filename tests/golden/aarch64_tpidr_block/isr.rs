@@ -153,6 +153,19 @@ const _: () = assert!(core::mem::offset_of!(ThreadContext, q31) == 800);
 const _: () = assert!(core::mem::offset_of!(ThreadContext, fpcr) == 816);
 const _: () = assert!(core::mem::offset_of!(ThreadContext, fpsr) == 824);
 
+#[allow(non_upper_case_globals)]
+unsafe extern "C" {
+    /// the VBAR_EL1 table: 2 KiB aligned, 16 slots of 0x80 bytes (Arm ARM D1.10.2)
+    pub static thr_vectors: [u8; 0];
+    pub fn thr_return(frame: *mut ThreadContext) -> !;
+    pub fn thr_halt() -> !;
+    /// handlers the kernel defines (AAPCS64: x0, x1, x2)
+    pub fn thread_bad_exception(frame: *mut ThreadContext) -> !;
+    pub fn kernel_panic_frame(frame: *mut ThreadContext) -> !;
+    pub fn thread_trap(frame: *mut ThreadContext) -> *mut ThreadContext;
+    pub fn thread_syscall(frame: *mut ThreadContext);
+}
+
 use core::arch::global_asm;
 
 global_asm!(r#"

@@ -89,12 +89,11 @@ ISRGEN_STATIC_ASSERT(offsetof(struct iframe_t, spsr) == 264, "spsr");
 ISRGEN_STATIC_ASSERT(offsetof(struct iframe_t, mdscr) == 272, "mdscr");
 ISRGEN_STATIC_ASSERT(offsetof(struct iframe_t, pad2) == 280, "pad2");
 
-/* the VBAR_EL1 table: 2 KiB aligned, 16 slots of 0x80 bytes (an assembly label) */
+/* the VBAR_EL1 table: 2 KiB aligned, 16 slots of 0x80 bytes (Arm ARM D1.10.2) */
 extern char exception_base[];
 __attribute__((noreturn)) void iframe_resume(struct iframe_t *frame);
 __attribute__((noreturn)) void arm64_halt(void);
-
-/* handlers the kernel defines (AAPCS64: the frame in x0) */
+/* handlers the kernel defines (AAPCS64: x0, x1, x2) */
 __attribute__((noreturn)) void arm64_invalid_exception(struct iframe_t *frame, uint64_t kind);
 void arm64_sync_exc(struct iframe_t *frame, uint64_t esr);
 void arm64_irq(struct iframe_t *frame);

@@ -81,6 +81,18 @@ const _: () = assert!(core::mem::offset_of!(IframeT, spsr) == 264);
 const _: () = assert!(core::mem::offset_of!(IframeT, mdscr) == 272);
 const _: () = assert!(core::mem::offset_of!(IframeT, pad2) == 280);
 
+#[allow(non_upper_case_globals)]
+unsafe extern "C" {
+    /// the VBAR_EL1 table: 2 KiB aligned, 16 slots of 0x80 bytes (Arm ARM D1.10.2)
+    pub static exception_base: [u8; 0];
+    pub fn iframe_resume(frame: *mut IframeT) -> !;
+    pub fn arm64_halt() -> !;
+    /// handlers the kernel defines (AAPCS64: x0, x1, x2)
+    pub fn arm64_invalid_exception(frame: *mut IframeT, kind: u64) -> !;
+    pub fn arm64_sync_exc(frame: *mut IframeT, esr: u64);
+    pub fn arm64_irq(frame: *mut IframeT);
+}
+
 use core::arch::global_asm;
 
 global_asm!(r#"

@@ -153,6 +153,19 @@ const _: () = assert!(core::mem::offset_of!(IsrFrame, q31) == 800);
 const _: () = assert!(core::mem::offset_of!(IsrFrame, fpcr) == 816);
 const _: () = assert!(core::mem::offset_of!(IsrFrame, fpsr) == 824);
 
+#[allow(non_upper_case_globals)]
+unsafe extern "C" {
+    /// the VBAR_EL1 table: 2 KiB aligned, 16 slots of 0x80 bytes (Arm ARM D1.10.2)
+    pub static isr_vectors: [u8; 0];
+    pub fn isr_return(frame: *mut IsrFrame) -> !;
+    pub fn isr_halt() -> !;
+    /// handlers the kernel defines (AAPCS64: x0, x1, x2)
+    pub fn isr_kernel_fault(frame: *mut IsrFrame);
+    pub fn isr_dispatch(frame: *mut IsrFrame) -> *mut IsrFrame;
+    pub fn isr_bad_mode(frame: *mut IsrFrame) -> !;
+    pub fn isr_syscall(frame: *mut IsrFrame);
+}
+
 use core::arch::global_asm;
 
 global_asm!(r#"

@@ -167,18 +167,21 @@ _Static_assert(sizeof(struct kernel_regs) == 288, "sizeof(struct kernel_regs)");
 /* stvec: BASE is 4-byte aligned, MODE in bits 1:0 (priv 4.1.2) */
 #define ISR_TVEC_MODE 1u
 #define ISR_TVEC_VALUE(base) ((uintptr_t)(base) | ISR_TVEC_MODE)
-extern char uservec_table[];  /* stvec = ISR_USER_TVEC */
 #define ISR_TRAMPOLINE 0x3ffffff000ul
 #define ISR_TRAPFRAME 0x3fffffe000ul
-extern char isr_trampoline[], uservec[], userret[];
 /* stvec for U-mode: the vector table's address in the alias, vectored; the kernel entry is direct: stvec = ISR_KERNEL_TVEC */
 #define ISR_USER_TVEC ((ISR_TRAMPOLINE + (uintptr_t)(uservec_table - isr_trampoline)) | ISR_TVEC_MODE)
 #define ISR_KERNEL_TVEC ((uintptr_t)kernelvec)
 #define ISR_USERRET (ISR_TRAMPOLINE + (uintptr_t)(userret - isr_trampoline))
+/* the vectored stvec table (stvec = its address | MODE) */
+extern char uservec_table[];
+extern char isr_trampoline[];
+extern char uservec[];
+extern char userret[];
 __attribute__((noreturn)) void usertrap(void);
 void kernelvec(void);
 void kerneltrap(struct kernel_regs *frame);
-/* mtvec = timervec; mscratch = a per-hart area of uint64_t: [0..2] scratch, [3] &mtimecmp, [4] interval */
+/* mtvec = timervec; mscratch = a per-hart area of 64-bit words: [0..2] scratch, [3] &mtimecmp, [4] interval */
 void timervec(void);
 
 #endif /* ISR_RISCV64_H */

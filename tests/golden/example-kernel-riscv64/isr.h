@@ -88,7 +88,7 @@ void isr_entry(void);
 __attribute__((noreturn)) void isr_return(struct trap_frame *frame);
 struct trap_frame *trap_handler(struct trap_frame *frame, unsigned long scause);
 void syscall_handler(struct trap_frame *frame);
-/* mtvec = timervec; mscratch = a per-hart area of uint64_t: [0..2] scratch, [3] &mtimecmp, [4] interval */
+/* mtvec = timervec; mscratch = a per-hart area of 64-bit words: [0..2] scratch, [3] &mtimecmp, [4] interval */
 void timervec(void);
 
 #endif /* ISR_RISCV64_H */

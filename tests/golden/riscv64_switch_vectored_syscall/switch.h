@@ -163,14 +163,17 @@ _Static_assert(sizeof(struct kernel_regs) == 272, "sizeof(struct kernel_regs)");
 /* stvec: BASE is 4-byte aligned, MODE in bits 1:0 (priv 4.1.2) */
 #define SW_TVEC_MODE 1u
 #define SW_TVEC_VALUE(base) ((uintptr_t)(base) | SW_TVEC_MODE)
-extern char uservec_table[];  /* stvec = SW_USER_TVEC */
 #define SW_TRAMPOLINE 0x3ffffff000ul
 #define SW_TRAPFRAME 0x3fffffe000ul
-extern char sw_trampoline[], uservec[], userret[];
 /* stvec for U-mode: the vector table's address in the alias, vectored; the kernel entry is direct: stvec = SW_KERNEL_TVEC */
 #define SW_USER_TVEC ((SW_TRAMPOLINE + (uintptr_t)(uservec_table - sw_trampoline)) | SW_TVEC_MODE)
 #define SW_KERNEL_TVEC ((uintptr_t)kernelvec)
 #define SW_USERRET (SW_TRAMPOLINE + (uintptr_t)(userret - sw_trampoline))
+/* the vectored stvec table (stvec = its address | MODE) */
+extern char uservec_table[];
+extern char sw_trampoline[];
+extern char uservec[];
+extern char userret[];
 __attribute__((noreturn)) void usertrap(void);
 void kernelvec(void);
 void kerneltrap(struct kernel_regs *frame);

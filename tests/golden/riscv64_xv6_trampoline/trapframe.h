@@ -152,14 +152,16 @@ _Static_assert(sizeof(struct kernel_regs) == 256, "sizeof(struct kernel_regs)");
 #define XV6_TVEC_VALUE(base) ((uintptr_t)(base) | XV6_TVEC_MODE)
 #define XV6_TRAMPOLINE 0x3ffffff000ul
 #define XV6_TRAPFRAME 0x3fffffe000ul
-extern char xv6_trampoline[], uservec[], userret[];
 /* stvec for U-mode: the entry's address in the alias */
 #define XV6_USER_TVEC (XV6_TRAMPOLINE + (uintptr_t)(uservec - xv6_trampoline))
 #define XV6_USERRET (XV6_TRAMPOLINE + (uintptr_t)(userret - xv6_trampoline))
+extern char xv6_trampoline[];
+extern char uservec[];
+extern char userret[];
 __attribute__((noreturn)) void usertrap(void);
 void kernelvec(void);
 void kerneltrap(void);
-/* mtvec = timervec; mscratch = a per-hart area of uint64_t: [0..2] scratch, [3] &mtimecmp, [4] interval */
+/* mtvec = timervec; mscratch = a per-hart area of 64-bit words: [0..2] scratch, [3] &mtimecmp, [4] interval */
 void timervec(void);
 
 #endif /* XV6_RISCV64_H */
