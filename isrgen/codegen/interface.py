@@ -16,8 +16,8 @@ import enum
 
 import attrs
 
+from isrgen.model.names import macro_spelling
 from isrgen.model.spec import EntryGroup, ExitFrame, ReturnModel, Spec, SymbolVisibility
-from isrgen.spec.resolve.names import macro_spelling
 
 
 class Role(enum.StrEnum):

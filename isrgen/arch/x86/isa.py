@@ -41,7 +41,10 @@ FIELD_NOTES = {
     "ss": "pushed by the CPU",
     "error_code": "CPU error code, or the synthetic value for vectors without one",
     "vector": "vector number, pushed by the stub",
-    "frame_pointer": "interrupted frame pointer (classic stubs store it, dense ones the common entry); the handler's frame pointer points here",
+    "frame_pointer": (
+        "interrupted frame pointer (classic stubs store it, dense ones the common entry); "
+        "the handler's frame pointer points here"
+    ),
 }
 
 #: the gdb script's error-code decoders (Python source run inside gdb): page-fault bits

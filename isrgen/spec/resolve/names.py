@@ -10,17 +10,10 @@ prefix (``<prefix>idt_fill``, ``struct <prefix>idt_gate``, ``<PREFIX>...`` and
 
 from __future__ import annotations
 
-import re
-
+from isrgen.model.names import macro_spelling
 from isrgen.model.spec import Entry, Frame, Handler, Symbols, Syscall, Vector
 from isrgen.spec.resolve.base import ResolverBase
 from isrgen.spec.yamlsource import Path
-
-
-def macro_spelling(text: str) -> str:
-    """How a name is spelled inside a generated C constant (upper case, '_' for others)."""
-    return re.sub(r"[^A-Za-z0-9_]", "_", text).upper()
-
 
 #: the Rust module's own constants (unprefixed: the module is the namespace); a symbol the
 #: Rust module declares as a function or static must differ from them
