@@ -213,21 +213,40 @@ def _symbols(elf: ELFFile, names: dict[int, str]) -> tuple[ElfSymbol, ...]:
     return tuple(out)
 
 
+#: bytes patched by each i386 relocation type (System V i386 psABI, table 4.3)
+I386_RELOC_SIZES = {
+    1: 4,  # R_386_32
+    2: 4,  # R_386_PC32
+    20: 2,  # R_386_16
+    21: 2,  # R_386_PC16
+    22: 1,  # R_386_8
+    23: 1,  # R_386_PC8
+}
+
+
 def _relocations(elf: ELFFile, names: dict[int, str], path: str) -> dict[str, tuple[ElfRelocation, ...]]:
     out: dict[str, tuple[ElfRelocation, ...]] = {}
+    sizes = I386_RELOC_SIZES if elf["e_machine"] == "EM_386" else X86_64_RELOC_SIZES
     for sec in elf.iter_sections():
         if not isinstance(sec, RelocationSection) or sec["sh_info"] not in names:
             continue
         symtab = elf.get_section(sec["sh_link"])
+        patched = elf.get_section(sec["sh_info"])
         relocs = []
         for rel in sec.iter_relocations():
             rtype = int(rel["r_info_type"])
-            if rtype not in X86_64_RELOC_SIZES:
+            if rtype not in sizes:
                 raise UsageError(f"{path}: relocation type {rtype} in {sec.name} is not known to isrgen")
             if not isinstance(symtab, SymbolTableSection):
                 raise UsageError(f"{path}: {sec.name} does not link to a symbol table")
             sym = symtab.get_symbol(int(rel["r_info_sym"]))
-            addend = int(rel["r_addend"]) if rel.is_RELA() else 0
+            if rel.is_RELA():
+                addend = int(rel["r_addend"])
+            else:
+                # REL (i386): the addend is what the patched field holds (psABI 4.4)
+                at = int(rel["r_offset"])
+                field = patched.data()[at : at + sizes[rtype]] if patched["sh_type"] != "SHT_NOBITS" else b""
+                addend = int.from_bytes(field, "little", signed=True) if field else 0
             shndx = sym["st_shndx"]
             if isinstance(shndx, int) and shndx in names:
                 target = (names[shndx], int(sym["st_value"]) + addend)
@@ -236,7 +255,7 @@ def _relocations(elf: ELFFile, names: dict[int, str], path: str) -> dict[str, tu
             relocs.append(
                 ElfRelocation(
                     offset=int(rel["r_offset"]),
-                    size=X86_64_RELOC_SIZES[rtype],
+                    size=sizes[rtype],
                     type=rtype,
                     symbol=sym.name,
                     addend=addend,

@@ -112,8 +112,8 @@ class X86Isa:
         self.rust = rust
         self.gdb = gdb
         self.elf_machine = (elf_machine, facts.bits)
-        # the CFI pass encodes long mode's DWARF register numbers and CPU frame
-        self.emits_cfi = facts.word_size == 8
+        # the CFI pass (isrgen.arch.x86.cfi) describes both modes' frames
+        self.emits_cfi = True
 
     @property
     def long_mode(self) -> bool:
