@@ -347,15 +347,28 @@ class Entry:
     halt: str = "isr_halt"
     #: the exit routine loads CR3 from its second argument when that is non-zero
     exit_loads_cr3: bool = False
-    #: segment registers loaded with ``data_selector`` after saving (i386 kernels)
+    #: segment registers loaded after saving (i386 kernels), with ``data_selector`` unless
+    #: ``segment_selectors`` gives the register its own
     data_segments: tuple[str, ...] = ()
     data_selector: int = 0x10
+    #: i386 ``entry.data_selectors``: (register, selector) for each loaded register (Linux
+    #: i386: ds = es = __USER_DS, fs = __KERNEL_PERCPU, gs = the stack canary's)
+    segment_selectors: tuple[tuple[str, int], ...] = ()
     source: SourceRef = _src()
     #: how the exit routine finds the frame to resume
     exit_frame: ExitFrame = ExitFrame.ARGUMENT
     #: i386: the layout saves ds only; on exit every other register in ``data_segments``
     #: gets the saved ds value too (JamesM's tutorial kernel and its many descendants)
     segments_from_ds: bool = False
+
+    def selector_of(self, segment: str) -> int:
+        """The selector the entry loads into ``segment`` (one of ``data_segments``)."""
+        return dict(self.segment_selectors).get(segment, self.data_selector)
+
+    @property
+    def selectors(self) -> tuple[int, ...]:
+        """Every selector the entry loads, each once, in the order first loaded."""
+        return tuple(dict.fromkeys(self.selector_of(s) for s in self.data_segments))
 
     def restored_from_ds(self, saved: frozenset[str] | set[str]) -> tuple[str, ...]:
         """Data segments the exit path loads from the restored ds (those not saved themselves)."""
@@ -430,6 +443,29 @@ class Output:
     source: SourceRef = _src()
 
 
+class NameRole(enum.Enum):
+    """What a name the spec chooses stands for in the generated outputs."""
+
+    #: a symbol the glue defines (a stub, the table, an entry, the exit routine, ...)
+    DEFINED = "defined"
+    #: a symbol the glue calls and the kernel defines (a handler)
+    REFERENCED = "referenced"
+    #: the frame struct's tag
+    TYPE = "type"
+
+
+@attrs.frozen
+class ChosenName:
+    """A name the spec chose (directly or through a pattern), with the key that chose it;
+    :mod:`isrgen.output.declarations` checks it against every rendered output."""
+
+    name: str
+    role: NameRole
+    #: the key's JSON-path-like locator (``$.handler.symbol``)
+    path: str
+    source: SourceRef = _src()
+
+
 @attrs.frozen
 class Spec:
     """A complete, validated isrgen spec."""
@@ -450,6 +486,8 @@ class Spec:
     debug: Debug = Debug()
     source_file: str = attrs.field(default="<memory>", eq=False)
     source_sha256: str = attrs.field(default="", eq=False)
+    #: the names the spec chose, with their keys (empty for a spec built in code)
+    chosen_names: tuple[ChosenName, ...] = attrs.field(default=(), eq=False, repr=False)
 
     @property
     def isa(self) -> Isa:

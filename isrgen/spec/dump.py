@@ -207,9 +207,12 @@ def _entry_data(spec: Spec) -> dict[str, Any]:
         "exit_loads_cr3": e.exit_loads_cr3,
         "exit_frame": str(e.exit_frame),
     }
-    if e.data_segments:
-        data["data_segments"] = list(e.data_segments)
-    data["data_selector"] = e.data_selector
+    if e.segment_selectors:
+        data["data_selectors"] = dict(e.segment_selectors)
+    else:
+        if e.data_segments:
+            data["data_segments"] = list(e.data_segments)
+        data["data_selector"] = e.data_selector
     if e.segments_from_ds:
         data["segments_from_ds"] = True
     return data

@@ -18,6 +18,7 @@ from isrgen.arch.isa import SpecPipeline, get_pipeline, known_isas
 from isrgen.diagnostics import Diagnostic, SourceRef, SpecError, UsageError
 from isrgen.model.package_spec import PackageSpec
 from isrgen.model.spec import (
+    ChosenName,
     Debug,
     Entry,
     ErrorCodeFiller,
@@ -187,9 +188,14 @@ class _Resolver(FrameResolver, VectorResolver, EntryResolver, NameResolver, Mach
             self.check_entry_options(arch, frame, handler, vectors, syscall, entry)
         if clean("frame", "stubs", "syscall", "classes"):
             self.check_frame_identifies_vectors(frame, vectors, style, syscall)
+        chosen: tuple[ChosenName, ...] = ()
         if clean("symbols", "frame", "handler", "entry", "syscall", "classes"):
             named = self.named_symbols(symbols, handler, frame, vectors, entry, syscall)
             self.check_generated_names(symbols.prefix, frame, vectors, named)
+            handlers = {handler.symbol, *(h for v in vectors for h in (v.handler, v.kernel_handler) if h)}
+            if syscall is not None:
+                handlers.add(syscall.handler)
+            chosen = self.chosen_names(named, handlers, frame.struct_name)
         if self.diags:
             return None
         return Spec(
@@ -209,6 +215,7 @@ class _Resolver(FrameResolver, VectorResolver, EntryResolver, NameResolver, Mach
             debug=debug,
             source_file=filename,
             source_sha256=sha256,
+            chosen_names=chosen,
         )
 
     def symbols(self, arch: ArchFacts) -> Symbols:

@@ -189,11 +189,13 @@ class X86Isa:
             return long_mode.Emulator(image, table_symbol=spec.symbols.table, table_width=spec.table_width)
         from isrgen.arch.x86.emulation import protected_mode
 
-        # the kernel's GDT holds the data selector the entry loads (Linux i386: 0x7b)
+        # the kernel's GDT holds every data selector the entry loads (Linux i386: 0x7b, 0xd8, 0xe0)
+        entry = spec.entry
+        key = "entry.data_selectors" if entry.segment_selectors else "entry.data_selector"
         try:
-            emulator = protected_mode.emulator_with_selectors([spec.entry.data_selector])
+            emulator = protected_mode.emulator_with_selectors(list(entry.selectors) or [entry.data_selector])
         except ValueError as exc:
-            raise ValueError(f"entry.data_selector cannot be emulated: {exc}") from exc
+            raise ValueError(f"{key} cannot be emulated: {exc}") from exc
         return emulator(image, table_symbol=spec.symbols.table)
 
     def machine_prover(

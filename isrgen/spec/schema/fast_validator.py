@@ -393,6 +393,59 @@ def validate_https___isrgen_invalid_schema_spec_1_json(data, custom_formats={}, 
                             raise JsonSchemaValueException("" + (name_prefix or "data") + ".entry.data_selector must be bigger than or equal to 0")
                         if data__entry__dataselector > 65535:
                             raise JsonSchemaValueException("" + (name_prefix or "data") + ".entry.data_selector must be smaller than or equal to 65535")
+                if "data_selectors" in data__entry_keys:
+                    data__entry_keys.remove("data_selectors")
+                    data__entry__dataselectors = data__entry["data_selectors"]
+                    if not isinstance(data__entry__dataselectors, (dict)):
+                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".entry.data_selectors must be object")
+                    data__entry__dataselectors_is_dict = isinstance(data__entry__dataselectors, dict)
+                    if data__entry__dataselectors_is_dict:
+                        data__entry__dataselectors_len = len(data__entry__dataselectors)
+                        if data__entry__dataselectors_len < 1:
+                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".entry.data_selectors must contain at least 1 properties")
+                        data__entry__dataselectors_keys = set(data__entry__dataselectors.keys())
+                        if "ds" in data__entry__dataselectors_keys:
+                            data__entry__dataselectors_keys.remove("ds")
+                            data__entry__dataselectors__ds = data__entry__dataselectors["ds"]
+                            if not isinstance(data__entry__dataselectors__ds, (int)) and not (isinstance(data__entry__dataselectors__ds, float) and data__entry__dataselectors__ds.is_integer()) or isinstance(data__entry__dataselectors__ds, bool):
+                                raise JsonSchemaValueException("" + (name_prefix or "data") + ".entry.data_selectors.ds must be integer")
+                            if isinstance(data__entry__dataselectors__ds, (int, float, Decimal)) and not isinstance(data__entry__dataselectors__ds, bool):
+                                if data__entry__dataselectors__ds < 0:
+                                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".entry.data_selectors.ds must be bigger than or equal to 0")
+                                if data__entry__dataselectors__ds > 65535:
+                                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".entry.data_selectors.ds must be smaller than or equal to 65535")
+                        if "es" in data__entry__dataselectors_keys:
+                            data__entry__dataselectors_keys.remove("es")
+                            data__entry__dataselectors__es = data__entry__dataselectors["es"]
+                            if not isinstance(data__entry__dataselectors__es, (int)) and not (isinstance(data__entry__dataselectors__es, float) and data__entry__dataselectors__es.is_integer()) or isinstance(data__entry__dataselectors__es, bool):
+                                raise JsonSchemaValueException("" + (name_prefix or "data") + ".entry.data_selectors.es must be integer")
+                            if isinstance(data__entry__dataselectors__es, (int, float, Decimal)) and not isinstance(data__entry__dataselectors__es, bool):
+                                if data__entry__dataselectors__es < 0:
+                                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".entry.data_selectors.es must be bigger than or equal to 0")
+                                if data__entry__dataselectors__es > 65535:
+                                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".entry.data_selectors.es must be smaller than or equal to 65535")
+                        if "fs" in data__entry__dataselectors_keys:
+                            data__entry__dataselectors_keys.remove("fs")
+                            data__entry__dataselectors__fs = data__entry__dataselectors["fs"]
+                            if not isinstance(data__entry__dataselectors__fs, (int)) and not (isinstance(data__entry__dataselectors__fs, float) and data__entry__dataselectors__fs.is_integer()) or isinstance(data__entry__dataselectors__fs, bool):
+                                raise JsonSchemaValueException("" + (name_prefix or "data") + ".entry.data_selectors.fs must be integer")
+                            if isinstance(data__entry__dataselectors__fs, (int, float, Decimal)) and not isinstance(data__entry__dataselectors__fs, bool):
+                                if data__entry__dataselectors__fs < 0:
+                                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".entry.data_selectors.fs must be bigger than or equal to 0")
+                                if data__entry__dataselectors__fs > 65535:
+                                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".entry.data_selectors.fs must be smaller than or equal to 65535")
+                        if "gs" in data__entry__dataselectors_keys:
+                            data__entry__dataselectors_keys.remove("gs")
+                            data__entry__dataselectors__gs = data__entry__dataselectors["gs"]
+                            if not isinstance(data__entry__dataselectors__gs, (int)) and not (isinstance(data__entry__dataselectors__gs, float) and data__entry__dataselectors__gs.is_integer()) or isinstance(data__entry__dataselectors__gs, bool):
+                                raise JsonSchemaValueException("" + (name_prefix or "data") + ".entry.data_selectors.gs must be integer")
+                            if isinstance(data__entry__dataselectors__gs, (int, float, Decimal)) and not isinstance(data__entry__dataselectors__gs, bool):
+                                if data__entry__dataselectors__gs < 0:
+                                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".entry.data_selectors.gs must be bigger than or equal to 0")
+                                if data__entry__dataselectors__gs > 65535:
+                                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".entry.data_selectors.gs must be smaller than or equal to 65535")
+                        if data__entry__dataselectors_keys:
+                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".entry.data_selectors must not contain "+str(data__entry__dataselectors_keys)+" properties")
                 if "segments_from_ds" in data__entry_keys:
                     data__entry_keys.remove("segments_from_ds")
                     data__entry__segmentsfromds = data__entry["segments_from_ds"]
