@@ -441,6 +441,10 @@ class Output:
     backend: str
     filename: str
     source: SourceRef = _src()
+    #: the parts of the glue this file holds when the spec splits an assembly backend's
+    #: output into several files (``stubs``, ``table``, ``entry``, ``exit``, ``syscall``);
+    #: empty: the whole output
+    parts: tuple[str, ...] = ()
 
 
 class NameRole(enum.Enum):
@@ -547,6 +551,14 @@ class Spec:
     def entry_groups(self) -> tuple[EntryGroup, ...]:
         """The common entries the glue has, each with its vectors."""
         return group_vectors(self.symbols.entry, self.vectors, self.reenables_interrupts)
+
+    def outputs_for(self, backend: str) -> tuple[Output, ...]:
+        """Every file the spec's outputs give ``backend`` (several when it splits the glue)."""
+        return tuple(o for o in self.outputs if o.backend == backend)
+
+    def parts_in(self, backend: str, filename: str) -> tuple[str, ...]:
+        """The parts file ``filename`` of ``backend`` holds (empty: the whole output)."""
+        return next((o.parts for o in self.outputs if o.backend == backend and o.filename == filename), ())
 
     def output_for(self, backend: str) -> Output | None:
         """The spec's output entry for ``backend``."""

@@ -63,8 +63,8 @@ def select_outputs(spec: Spec | PackageSpec, backends: Sequence[str] | None = No
     out: list[tuple[str, str]] = []
     for name in dict.fromkeys(backends):
         backend = get_backend(name)
-        listed = spec.output_for(name)
-        out.append((name, listed.filename if listed else backend.default_filename))
+        listed = [o.filename for o in spec.outputs if o.backend == name]
+        out += [(name, filename) for filename in listed or [backend.default_filename]]
     return out
 
 

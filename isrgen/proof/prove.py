@@ -107,7 +107,7 @@ def choose_backends(spec: Spec, backends: Sequence[str] | None) -> tuple[str, ..
         for b in backends:
             _check_arch(spec, b)
         return tuple(dict.fromkeys(backends))
-    chosen = tuple(o.backend for o in spec.outputs if o.backend in BACKEND_TOOLS)
+    chosen = tuple(dict.fromkeys(o.backend for o in spec.outputs if o.backend in BACKEND_TOOLS))
     if not chosen:
         raise UsageError(
             f"none of the spec's outputs can be proven (provable: {', '.join(BACKEND_TOOLS)}); name some with --backend"
@@ -137,6 +137,8 @@ class _Prover:
         self.rows: list[ProofRow] = []
         self.failures: list[str] = []
         self.files: dict[str, Path] = {}
+        #: every file of a backend (several when the spec splits its output)
+        self.split_files: dict[str, list[Path]] = {}
 
     def fail(self, message: str) -> None:
         self.failures.append(message)
@@ -150,7 +152,8 @@ class _Prover:
             text = self.transform(out.backend, out.content) if self.transform else out.content
             path = self.work / out.filename
             path.write_text(text, encoding="utf-8")
-            self.files[out.backend] = path
+            self.files.setdefault(out.backend, path)
+            self.split_files.setdefault(out.backend, []).append(path)
 
     # -- 1 and 2: struct layouts -------------------------------------------------
     def check_printed_layout(self, lang: str, output: str) -> int:
@@ -246,8 +249,13 @@ class _Prover:
                 try:
                     if b == "rust":
                         objs[b] = toolchain.object_for(b, self.files[b], target=self._rust_target())
-                    else:
+                    elif len(self.split_files[b]) == 1:
                         objs[b] = self.spec.isa.assemble(b, self.files[b])
+                    else:
+                        # each file assembled on its own, then joined as ld -r would for the kernel
+                        pieces = [self.spec.isa.assemble(b, f) for f in self.split_files[b]]
+                        joined = self.work / f"{b}-joined.o"
+                        objs[b] = self.spec.isa.join_objects(pieces, joined)
                 except toolchain.ToolError as exc:
                     self.fail(f"{b}: the generated output does not assemble: {exc.output.strip()[:600]}")
         return objs

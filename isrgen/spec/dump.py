@@ -274,7 +274,14 @@ def spec_data(spec: Spec, *, classes: bool = False) -> dict[str, Any]:
     syscall = _syscall_data(spec)
     if syscall is not None:
         data["syscall"] = syscall
-    data["outputs"] = {o.backend: o.filename for o in spec.outputs}
+    outputs: dict[str, Any] = {}
+    for o in spec.outputs:
+        if o.parts:
+            # a split output: each part with its file; exit and syscall are listed too
+            outputs.setdefault(o.backend, {}).update(dict.fromkeys(o.parts, o.filename))
+        else:
+            outputs[o.backend] = o.filename
+    data["outputs"] = outputs
     shared = class_defaults(spec) if classes else {}
     if shared:
         data["classes"] = shared

@@ -134,6 +134,11 @@ class X86Isa:
             return NasmSyntax(labels, sized_symbols(program.sections))
         raise UsageError(f"{self.name} has no {dialect!r} assembly dialect (only {', '.join(self.dialects)})")
 
+    def part_file_program(self, program: Program, parts: tuple[str, ...]) -> Program:
+        from isrgen.arch.x86.split import part_file_program
+
+        return part_file_program(program, parts)
+
     def gas_prologue(self) -> tuple[str, ...]:
         return ("    .intel_syntax noprefix",)
 
@@ -176,6 +181,12 @@ class X86Isa:
         from isrgen.arch.x86.emulation import protected_mode
 
         return protected_mode.link32(list(objects), workdir, name=name)
+
+    def join_objects(self, objects: Sequence[Path], out: Path) -> Path:
+        from isrgen.proof import toolchain
+
+        # GNU ld's emulation names for the two modes (ld -V lists them)
+        return toolchain.combine_objects(objects, out, "elf_x86_64" if self.long_mode else "elf_i386")
 
     def require_emulator(self) -> None:
         from isrgen.arch.x86.emulation.cpu import require_unicorn

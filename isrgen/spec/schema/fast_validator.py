@@ -842,11 +842,72 @@ def validate_https___isrgen_invalid_schema_spec_1_json(data, custom_formats={}, 
                 for data__outputs_key in data__outputs_keys:
                     if data__outputs_key not in []:
                         data__outputs_value = data__outputs.get(data__outputs_key)
-                        if not isinstance(data__outputs_value, (str)):
-                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".outputs.{data__outputs_key}".format(**locals()) + " must be string")
-                        if isinstance(data__outputs_value, str):
-                            if not REGEX_PATTERNS['^[A-Za-z0-9_.+-]+$'].search(data__outputs_value):
-                                raise JsonSchemaValueException("" + (name_prefix or "data") + ".outputs.{data__outputs_key}".format(**locals()) + " must match pattern ^[A-Za-z0-9_.+-]+$")
+                        data__outputs_value_any_of_count2 = 0
+                        if not data__outputs_value_any_of_count2:
+                            try:
+                                if not isinstance(data__outputs_value, (str)):
+                                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".outputs.{data__outputs_key}".format(**locals()) + " must be string")
+                                if isinstance(data__outputs_value, str):
+                                    if not REGEX_PATTERNS['^[A-Za-z0-9_.+-]+$'].search(data__outputs_value):
+                                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".outputs.{data__outputs_key}".format(**locals()) + " must match pattern ^[A-Za-z0-9_.+-]+$")
+                                data__outputs_value_any_of_count2 += 1
+                            except (JsonSchemaValueException, JsonSchemaValuesException): pass
+                        if not data__outputs_value_any_of_count2:
+                            try:
+                                if not isinstance(data__outputs_value, (dict)):
+                                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".outputs.{data__outputs_key}".format(**locals()) + " must be object")
+                                data__outputs_value_is_dict = isinstance(data__outputs_value, dict)
+                                if data__outputs_value_is_dict:
+                                    data__outputs_value__missing_keys = set(['stubs', 'table', 'entry']) - data__outputs_value.keys()
+                                    if data__outputs_value__missing_keys:
+                                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".outputs.{data__outputs_key}".format(**locals()) + " must contain ")
+                                    data__outputs_value_keys = set(data__outputs_value.keys())
+                                    if "stubs" in data__outputs_value_keys:
+                                        data__outputs_value_keys.remove("stubs")
+                                        data__outputs_value__stubs = data__outputs_value["stubs"]
+                                        if not isinstance(data__outputs_value__stubs, (str)):
+                                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".outputs.{data__outputs_key}.stubs".format(**locals()) + " must be string")
+                                        if isinstance(data__outputs_value__stubs, str):
+                                            if not REGEX_PATTERNS['^[A-Za-z0-9_.+-]+$'].search(data__outputs_value__stubs):
+                                                raise JsonSchemaValueException("" + (name_prefix or "data") + ".outputs.{data__outputs_key}.stubs".format(**locals()) + " must match pattern ^[A-Za-z0-9_.+-]+$")
+                                    if "table" in data__outputs_value_keys:
+                                        data__outputs_value_keys.remove("table")
+                                        data__outputs_value__table = data__outputs_value["table"]
+                                        if not isinstance(data__outputs_value__table, (str)):
+                                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".outputs.{data__outputs_key}.table".format(**locals()) + " must be string")
+                                        if isinstance(data__outputs_value__table, str):
+                                            if not REGEX_PATTERNS['^[A-Za-z0-9_.+-]+$'].search(data__outputs_value__table):
+                                                raise JsonSchemaValueException("" + (name_prefix or "data") + ".outputs.{data__outputs_key}.table".format(**locals()) + " must match pattern ^[A-Za-z0-9_.+-]+$")
+                                    if "entry" in data__outputs_value_keys:
+                                        data__outputs_value_keys.remove("entry")
+                                        data__outputs_value__entry = data__outputs_value["entry"]
+                                        if not isinstance(data__outputs_value__entry, (str)):
+                                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".outputs.{data__outputs_key}.entry".format(**locals()) + " must be string")
+                                        if isinstance(data__outputs_value__entry, str):
+                                            if not REGEX_PATTERNS['^[A-Za-z0-9_.+-]+$'].search(data__outputs_value__entry):
+                                                raise JsonSchemaValueException("" + (name_prefix or "data") + ".outputs.{data__outputs_key}.entry".format(**locals()) + " must match pattern ^[A-Za-z0-9_.+-]+$")
+                                    if "exit" in data__outputs_value_keys:
+                                        data__outputs_value_keys.remove("exit")
+                                        data__outputs_value__exit = data__outputs_value["exit"]
+                                        if not isinstance(data__outputs_value__exit, (str)):
+                                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".outputs.{data__outputs_key}.exit".format(**locals()) + " must be string")
+                                        if isinstance(data__outputs_value__exit, str):
+                                            if not REGEX_PATTERNS['^[A-Za-z0-9_.+-]+$'].search(data__outputs_value__exit):
+                                                raise JsonSchemaValueException("" + (name_prefix or "data") + ".outputs.{data__outputs_key}.exit".format(**locals()) + " must match pattern ^[A-Za-z0-9_.+-]+$")
+                                    if "syscall" in data__outputs_value_keys:
+                                        data__outputs_value_keys.remove("syscall")
+                                        data__outputs_value__syscall = data__outputs_value["syscall"]
+                                        if not isinstance(data__outputs_value__syscall, (str)):
+                                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".outputs.{data__outputs_key}.syscall".format(**locals()) + " must be string")
+                                        if isinstance(data__outputs_value__syscall, str):
+                                            if not REGEX_PATTERNS['^[A-Za-z0-9_.+-]+$'].search(data__outputs_value__syscall):
+                                                raise JsonSchemaValueException("" + (name_prefix or "data") + ".outputs.{data__outputs_key}.syscall".format(**locals()) + " must match pattern ^[A-Za-z0-9_.+-]+$")
+                                    if data__outputs_value_keys:
+                                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".outputs.{data__outputs_key}".format(**locals()) + " must not contain "+str(data__outputs_value_keys)+" properties")
+                                data__outputs_value_any_of_count2 += 1
+                            except (JsonSchemaValueException, JsonSchemaValuesException): pass
+                        if not data__outputs_value_any_of_count2:
+                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".outputs.{data__outputs_key}".format(**locals()) + " cannot be validated by any definition")
                 data__outputs_len = len(data__outputs)
                 if data__outputs_len != 0:
                     data__outputs_property_names = True
@@ -872,26 +933,26 @@ def validate_https___isrgen_invalid_schema_spec_1_json(data, custom_formats={}, 
                 for data__vectors_x, data__vectors_item in enumerate(data__vectors):
                     if not isinstance(data__vectors_item, (dict)):
                         raise JsonSchemaValueException("" + (name_prefix or "data") + ".vectors[{data__vectors_x}]".format(**locals()) + " must be object")
-                    data__vectors_item_one_of_count2 = 0
-                    if data__vectors_item_one_of_count2 < 2:
+                    data__vectors_item_one_of_count3 = 0
+                    if data__vectors_item_one_of_count3 < 2:
                         try:
                             data__vectors_item_is_dict = isinstance(data__vectors_item, dict)
                             if data__vectors_item_is_dict:
                                 data__vectors_item__missing_keys = set(['vector']) - data__vectors_item.keys()
                                 if data__vectors_item__missing_keys:
                                     raise JsonSchemaValueException("" + (name_prefix or "data") + ".vectors[{data__vectors_x}]".format(**locals()) + " must contain ")
-                            data__vectors_item_one_of_count2 += 1
+                            data__vectors_item_one_of_count3 += 1
                         except (JsonSchemaValueException, JsonSchemaValuesException): pass
-                    if data__vectors_item_one_of_count2 < 2:
+                    if data__vectors_item_one_of_count3 < 2:
                         try:
                             data__vectors_item_is_dict = isinstance(data__vectors_item, dict)
                             if data__vectors_item_is_dict:
                                 data__vectors_item__missing_keys = set(['range']) - data__vectors_item.keys()
                                 if data__vectors_item__missing_keys:
                                     raise JsonSchemaValueException("" + (name_prefix or "data") + ".vectors[{data__vectors_x}]".format(**locals()) + " must contain ")
-                            data__vectors_item_one_of_count2 += 1
+                            data__vectors_item_one_of_count3 += 1
                         except (JsonSchemaValueException, JsonSchemaValuesException): pass
-                    if data__vectors_item_one_of_count2 != 1:
+                    if data__vectors_item_one_of_count3 != 1:
                         raise JsonSchemaValueException("" + (name_prefix or "data") + ".vectors[{data__vectors_x}]".format(**locals()) + " must be valid exactly by one definition")
                     data__vectors_item_is_dict = isinstance(data__vectors_item, dict)
                     if data__vectors_item_is_dict:
