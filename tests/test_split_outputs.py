@@ -169,3 +169,23 @@ def test_bad_splits_are_refused_at_the_key(outputs: str, extra: str, where: tupl
     assert any((d.source.line, d.source.col) == where and message in d.message for d in diags), [
         d.headline() for d in diags
     ]
+
+
+def test_verify_checks_a_kernel_linked_from_the_split_files(tmp_path: Path) -> None:
+    """``isrgen verify`` reads the linked kernel: it holds whatever files the glue came from."""
+    require_tool("as", "ld")
+    spec_path = tmp_path / "split.yaml"
+    spec_path.write_text(SPEC.format(arch="i386", **ARCHES["i386"]))
+    paths = isrgen.build(isrgen.load_spec(spec_path), tmp_path, ["gas"])
+    (tmp_path / "kernel.S").write_text(
+        '.globl trap\n.text\ntrap: ret\n.globl _start\n_start: hlt\n.section .note.GNU-stack,"",@progbits\n'
+    )
+    objs = []
+    for p in [tmp_path / "kernel.S", *paths]:
+        run(["as", "--32", "-o", str(p.with_suffix(".o")), str(p)])
+        objs.append(str(p.with_suffix(".o")))
+    kernel = tmp_path / "kernel.elf"
+    run(["ld", "-m", "elf_i386", "-static", "-o", str(kernel), *objs])
+    proc = run(isrgen_cmd("verify", "-s", str(spec_path), str(kernel)), check=False)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "vector table x_table (256 entries)" in proc.stdout
