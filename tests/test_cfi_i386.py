@@ -20,10 +20,13 @@ from __future__ import annotations
 import re
 import socket
 import subprocess
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import pytest
-from conftest import ROOT, loads_x86, make_kernel, require_tool, run
+from conftest import ROOT, loads_x86, make_kernel, require_module, require_tool, run
+from elftools.elf.elffile import ELFFile
 
 import isrgen
 
@@ -209,3 +212,105 @@ def test_gdb_backtrace_crosses_the_i386_interrupt_frame(tmp_path: Path) -> None:
     eip, above_eflags, pc, sp, eax, ecx = frame
     assert pc == eip and sp == above_eflags
     assert (eax, ecx) == (7, 0)
+
+
+# -- every instruction, under unicorn ---------------------------------------------------------
+
+#: psABI DWARF number -> unicorn's general-purpose register name
+_GPR_NUMBERS = {0: "eax", 1: "ecx", 2: "edx", 3: "ebx", 5: "ebp", 6: "esi", 7: "edi"}
+
+
+def _fdes(elf_path: Path) -> list[tuple[int, int, list[dict[Any, Any]]]]:
+    with elf_path.open("rb") as fh:
+        elf = ELFFile(fh)
+        entries: list[Any] = [e for e in elf.get_dwarf_info().EH_CFI_entries() if getattr(e, "cie", None) is not None]
+        return [
+            (e["initial_location"], e["initial_location"] + e["address_range"], e.get_decoded().table) for e in entries
+        ]
+
+
+@pytest.mark.parametrize(("vector", "ring"), [(0, 0), (14, 0), (33, 0), (14, 3)])
+def test_the_cfa_and_every_rule_hold_at_every_instruction(tmp_path: Path, vector: int, ring: int) -> None:
+    """Before each instruction of the stub, the entry and the exit path, the CFA rule gives
+    the address just above the CPU-pushed EFLAGS and every register rule finds the
+    interrupted value; at the handler, one call level up does too (what gdb does)."""
+    failures, checked = _step(tmp_path, vector, ring)
+    assert not failures, "\n".join(failures[:20])
+    assert checked > 20
+
+
+def test_the_stepping_check_catches_a_wrong_rule(tmp_path: Path) -> None:
+    """Control: one damaged directive (eax's slot one word off) is detected."""
+    failures, _ = _step(tmp_path, 14, 0, lambda text: text.replace(".cfi_offset eax, -40", ".cfi_offset eax, -44", 1))
+    assert any("eax rule OFFSET gives" in f for f in failures), failures
+
+
+def _step(tmp_path: Path, vector: int, ring: int, edit: Any = None) -> tuple[list[str], int]:
+    require_tool("as", "ld")
+    require_module("unicorn")
+    from unicorn import UC_HOOK_CODE
+
+    from isrgen.arch.x86.emulation import protected_mode as e32
+    from isrgen.proof import toolchain
+
+    spec = loads_x86(SPEC, "cfi32.yaml")
+    (source,) = isrgen.build(spec, tmp_path, ["gas"])
+    if edit is not None:
+        source.write_text(edit(source.read_text()))
+    image = e32.link32([toolchain.assemble_gas(source, bits=32)], tmp_path)
+    fdes = _fdes(image.path)
+    emu = e32.Emulator32(image, table_symbol=spec.symbols.table)
+    regs = {r: 0x1111 * (i + 1) for i, r in enumerate(e32.GPRS32)}
+    eflags = 0x202 | 0x85
+    cs = e32.USER_CS if ring == 3 else e32.KERNEL_CS
+    v = spec.vector(vector)
+    assert v is not None
+    # the ring-0 CPU frame: EFLAGS, CS, EIP pushed at the interrupted esp (SDM Vol. 3A 6.12.1);
+    # from ring 3 the CPU pushes SS and ESP above EFLAGS first, so the CFA is still above EFLAGS
+    top = e32.DEFAULT_STACK_TOP - (8 if ring == 3 else 0)
+    expect = {"eip": e32.MARKER_BASE, "cs": cs, "eflags": eflags, **regs}
+    failures: list[str] = []
+    checked = [0]
+    glue = image.symbols[spec.symbols.entry] & ~0xFFFFF
+
+    def check(pc: int, esp: int, live: Mapping[str, int]) -> None:
+        fde = next(((s, e, t) for s, e, t in fdes if s <= pc < e), None)
+        if fde is None:
+            failures.append(f"{pc:#x}: no FDE")
+            return
+        row = [r for r in fde[2] if r["pc"] <= pc][-1]
+        base = esp if row["cfa"].reg == 4 else live[_GPR_NUMBERS[row["cfa"].reg]]
+        cfa = base + row["cfa"].offset
+        if cfa != top:
+            failures.append(f"{pc:#x}: CFA {cfa:#x}, expected {top:#x}")
+            return
+        for num, rule in row.items():
+            if num in ("pc", "cfa"):
+                continue
+            name = DWARF[num]
+            if rule.type == "OFFSET":
+                got = emu.read_word(cfa + rule.arg)
+            elif rule.type == "SAME_VALUE":
+                got = live[name]
+            else:
+                continue
+            if got != expect[name]:
+                failures.append(f"{pc:#x}: {name} rule {rule.type} gives {got:#x}, expected {expect[name]:#x}")
+        checked[0] += 1
+
+    def hook(uc: Any, address: int, size: int, data: Any) -> None:
+        if glue <= address < glue + 0x100000 and address < e32.MARKER_BASE:
+            check(address, emu.uc.reg_read(emu._x.UC_X86_REG_ESP), emu.state().gprs)
+
+    emu.uc.hook_add(UC_HOOK_CODE, hook)
+    stop = emu.interrupt(
+        vector, regs=regs, cs=cs, eflags=eflags, error_code=0x10 if v.error_code else None,
+        esp=e32.DEFAULT_STACK_TOP if ring == 0 else 0x7000_8000,
+    )  # fmt: skip
+    assert stop.symbol == "isr_dispatch"
+    # in the handler: its return address and esp + 4 are what gdb unwinds into
+    esp = stop.state.esp
+    check(emu.read_word(esp), esp + 4, stop.state.gprs)
+    back = emu.return_from_handler()
+    assert back.resumed
+    return failures, checked[0]
