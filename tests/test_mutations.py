@@ -16,7 +16,10 @@ def _gas(edit: Callable[[str], str]) -> Callable[[str, str], str]:
     def transform(backend: str, text: str) -> str:
         if backend != "gas":
             return text
-        changed = edit(text)
+        try:
+            changed = edit(text)
+        except ValueError:
+            return text  # the marker is in another file of a split output (xv6's vectors.S, trapasm.S)
         assert changed != text, "the mutation did not apply: the generated code changed shape"
         return changed
 
