@@ -157,7 +157,10 @@ def test_one_file_is_still_the_whole_glue() -> None:
         ("gas: {stubs: v.S, table: v.S, entry: t.S, syscall: s.S}", "", (8, 45), "there is no syscall entry"),
         ("gas: {stubs: v.S, table: t.S, entry: t.S}", "symbols: {visibility: {stubs: local}}\n", (9, 28),
          "put table in 'v.S' too"),
-        ("gas: {stubs: v.S, table: v.S}", "", (8, 8), "is not valid under any of the given schemas"),
+        ("gas: {stubs: v.S, table: v.S}", "", (8, 8), "a split output names a file for every part: missing 'entry'"),
+        ("gas: {stubs: v.S, table: v.S, entry: e.S, exits: e.S}", "", (8, 8),
+         "unknown part 'exits'; did you mean 'exit'? (the parts: stubs, table, entry, exit, syscall)"),
+        ("gas: [v.S]", "", (8, 8), "expected a file name or a mapping of the parts"),
     ],
 )  # fmt: skip
 def test_bad_splits_are_refused_at_the_key(outputs: str, extra: str, where: tuple[int, int], message: str) -> None:
