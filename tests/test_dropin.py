@@ -86,10 +86,17 @@ def build(kernel: Kernel, out: Path) -> Path:
     """Generate the GAS and C outputs and assemble the GAS one."""
     spec = kernel.spec
     isrgen.build(spec, out, ["gas", "c"])
-    out_gas = spec.output_for("gas")
-    assert out_gas is not None
+    files = [out / o.filename for o in spec.outputs_for("gas")]
+    assert files
+    pieces = []
+    for i, source in enumerate(files):
+        pieces.append(out / f"glue{i}.o")
+        run(["as", f"--{kernel.bits}", "-o", str(pieces[-1]), str(source)])
+    if len(pieces) == 1:
+        return pieces[0]
+    # the kernel's own split (xv6: vectors.S and trapasm.S), joined as its link would
     obj = out / "glue.o"
-    run(["as", f"--{kernel.bits}", "-o", str(obj), str(out / out_gas.filename)])
+    run(["ld", "-m", "elf_i386" if kernel.bits == 32 else "elf_x86_64", "-r", "-o", str(obj), *map(str, pieces)])
     return obj
 
 

@@ -81,8 +81,10 @@ I386_SPEC = SPECS / "i386.yaml"
 #: per drop-in spec: what its machine-code row must report having checked
 DROPIN_EVIDENCE = {
     # file-local stubs found through a writable .data table
-    "mittos64.yaml": ("256 vectors", "512 iretq returns", "8-byte table entries", "no CFI"),
-    "mittos64_compatible.yaml": ("256 vectors", "dense stride x1", "8-byte table entries", "an FDE at each of 256"),
+    "mittos64.yaml": ("256 vectors", "512 iretq returns", "8-byte table entries", "no CFI", "swapgs x512"),
+    "mittos64_compatible.yaml": (
+        "256 vectors", "dense stride x1", "8-byte table entries", "an FDE at each of 256", "swapgs x512"
+    ),
     # no vector slot: orig_ax holds -1 or, for the IRQs, the vector number
     "linux_pt_regs.yaml": ("246 vectors", "vector in error slot x448", "swapgs x496", "clear_registers x496"),
     # i386 under emulate32: iretd, ds/es loaded, trapret entered with esp at the frame

@@ -201,6 +201,11 @@ class Isa(Protocol):
         """The printer for ``dialect`` (one of :attr:`dialects`)."""
         ...
 
+    def part_file_program(self, program: Program, parts: tuple[str, ...]) -> Program:
+        """The piece of ``program`` one output file holds when the spec splits the
+        assembly into files (``outputs: {gas: {stubs: ..., entry: ...}}``)."""
+        ...
+
     def gas_prologue(self) -> tuple[str, ...]:
         """Directives a GAS file starts with (never inside Rust's ``global_asm!``)."""
         ...
@@ -224,6 +229,10 @@ class Isa(Protocol):
 
     def assemble(self, dialect: str, source: Path) -> Path:
         """Assemble ``source`` written in ``dialect`` into an object next to it."""
+        ...
+
+    def join_objects(self, objects: Sequence[Path], out: Path) -> Path:
+        """One relocatable object (``ld -r``) from the objects of a split output."""
         ...
 
     def require_emulator(self) -> None:

@@ -8,6 +8,7 @@ import attrs
 
 from isrgen.arch.isa import Isa, SectionText
 from isrgen.backends.base import GenerationContext, render_template
+from isrgen.backends.gas import glue_description
 
 
 @attrs.frozen
@@ -22,13 +23,14 @@ class NasmView:
     note: SectionText
 
 
-def nasm_view(ctx: GenerationContext) -> NasmView:
-    """The NASM rendering of ``ctx``'s program."""
-    program = ctx.program
+def nasm_view(ctx: GenerationContext, parts: tuple[str, ...] = ()) -> NasmView:
+    """The NASM rendering of ``ctx``'s program, or of the ``parts`` of it one file holds
+    (symbols it uses from the other files are declared ``extern``)."""
+    program = ctx.isa.part_file_program(ctx.program, parts) if parts else ctx.program
     syntax = ctx.isa.printer("nasm", program)
     return NasmView(
         banner=ctx.banner(),
-        description=f"interrupt stubs, common entry and vector table for {ctx.spec.arch_name}",
+        description=glue_description(ctx.spec.arch_name, parts),
         bits=program.bits,
         externs=program.externs,
         sections=tuple(syntax.section(s) for s in program.sections),
@@ -48,4 +50,4 @@ class NasmBackend:
         return "nasm" in isa.dialects
 
     def render(self, ctx: GenerationContext, filename: str) -> str:
-        return render_template("nasm.asm.tmpl", view=nasm_view(ctx))
+        return render_template("nasm.asm.tmpl", view=nasm_view(ctx, ctx.spec.parts_in(self.name, filename)))

@@ -370,9 +370,13 @@ class Entry:
     #: the exit routine's arguments in calling-convention order, by role: "frame" (the
     #: frame to resume) and optionally "cr3" (a page-table root loaded when non-zero)
     exit_args: tuple[str, ...] = ("frame",)
-    #: segment registers loaded with ``data_selector`` after saving (i386 kernels)
+    #: segment registers loaded after saving (i386 kernels), with ``data_selector`` unless
+    #: ``segment_selectors`` gives the register its own
     data_segments: tuple[str, ...] = ()
     data_selector: int = 0x10
+    #: i386 ``entry.data_selectors``: (register, selector) for each loaded register (Linux
+    #: i386: ds = es = __USER_DS, fs = __KERNEL_PERCPU, gs = the stack canary's)
+    segment_selectors: tuple[tuple[str, int], ...] = ()
     source: SourceRef = _src()
     #: how the exit routine finds the frame to resume
     exit_frame: ExitFrame = ExitFrame.ARGUMENT
@@ -386,6 +390,15 @@ class Entry:
     def exit_loads_cr3(self) -> bool:
         """Whether the exit routine takes a page-table root (and loads CR3 when it is non-zero)."""
         return "cr3" in self.exit_args
+
+    def selector_of(self, segment: str) -> int:
+        """The selector the entry loads into ``segment`` (one of ``data_segments``)."""
+        return dict(self.segment_selectors).get(segment, self.data_selector)
+
+    @property
+    def selectors(self) -> tuple[int, ...]:
+        """Every selector the entry loads, each once, in the order first loaded."""
+        return tuple(dict.fromkeys(self.selector_of(s) for s in self.data_segments))
 
     def restored_from_ds(self, saved: frozenset[str] | set[str]) -> tuple[str, ...]:
         """Data segments the exit path loads from the restored ds (those not saved themselves)."""
@@ -564,6 +577,33 @@ class Output:
     backend: str
     filename: str
     source: SourceRef = _src()
+    #: the parts of the glue this file holds when the spec splits an assembly backend's
+    #: output into several files (``stubs``, ``table``, ``entry``, ``exit``, ``syscall``);
+    #: empty: the whole output
+    parts: tuple[str, ...] = ()
+
+
+class NameRole(enum.Enum):
+    """What a name the spec chooses stands for in the generated outputs."""
+
+    #: a symbol the glue defines (a stub, the table, an entry, the exit routine, ...)
+    DEFINED = "defined"
+    #: a symbol the glue calls and the kernel defines (a handler)
+    REFERENCED = "referenced"
+    #: the frame struct's tag
+    TYPE = "type"
+
+
+@attrs.frozen
+class ChosenName:
+    """A name the spec chose (directly or through a pattern), with the key that chose it;
+    :mod:`isrgen.output.declarations` checks it against every rendered output."""
+
+    name: str
+    role: NameRole
+    #: the key's JSON-path-like locator (``$.handler.symbol``)
+    path: str
+    source: SourceRef = _src()
 
 
 @attrs.frozen
@@ -588,6 +628,8 @@ class Spec:
     irq_stack: IrqStack | None = None
     source_file: str = attrs.field(default="<memory>", eq=False)
     source_sha256: str = attrs.field(default="", eq=False)
+    #: the names the spec chose, with their keys (empty for a spec built in code)
+    chosen_names: tuple[ChosenName, ...] = attrs.field(default=(), eq=False, repr=False)
 
     @property
     def isa(self) -> Isa:
@@ -660,6 +702,14 @@ class Spec:
             slots.append(("IRQ_STACK_TOP", self.irq_stack.top_gs, "the IRQ stack top (16-byte aligned)"))
             slots.append(("IRQ_STACK_DEPTH", self.irq_stack.depth_gs, "entries on the IRQ stack (0: not in use)"))
         return tuple(sorted(slots, key=lambda s: s[1]))
+
+    def outputs_for(self, backend: str) -> tuple[Output, ...]:
+        """Every file the spec's outputs give ``backend`` (several when it splits the glue)."""
+        return tuple(o for o in self.outputs if o.backend == backend)
+
+    def parts_in(self, backend: str, filename: str) -> tuple[str, ...]:
+        """The parts file ``filename`` of ``backend`` holds (empty: the whole output)."""
+        return next((o.parts for o in self.outputs if o.backend == backend and o.filename == filename), ())
 
     def output_for(self, backend: str) -> Output | None:
         """The spec's output entry for ``backend``."""

@@ -16,9 +16,10 @@ import attrs
 
 from isrgen.backends import builtin_backend, discover, get_backend, unsupported_reason
 from isrgen.backends.base import GenerationContext, banner
-from isrgen.diagnostics import IsrgenError, UsageError
+from isrgen.diagnostics import IsrgenError, SourceRef, SpecError, UsageError
 from isrgen.model.package_spec import PackageSpec
 from isrgen.model.spec import Spec
+from isrgen.output.declarations import name_clashes
 from isrgen.output.fileguard import MAX_OUTPUT_BYTES, check_destination, holds
 from isrgen.output.files import prepare_output_dir, write_if_changed
 from isrgen.spec.regular_file import read_regular_file
@@ -62,8 +63,8 @@ def select_outputs(spec: Spec | PackageSpec, backends: Sequence[str] | None = No
     out: list[tuple[str, str]] = []
     for name in dict.fromkeys(backends):
         backend = get_backend(name)
-        listed = spec.output_for(name)
-        out.append((name, listed.filename if listed else backend.default_filename))
+        listed = [o.filename for o in spec.outputs if o.backend == name]
+        out += [(name, filename) for filename in listed or [backend.default_filename]]
     return out
 
 
@@ -82,7 +83,12 @@ def render_outputs(spec: Spec | PackageSpec, backends: Sequence[str] | None = No
         if reason is not None:
             raise UsageError(reason)
     ctx = GenerationContext.from_spec(spec)
-    return [RenderedOutput(name, filename, _render(name, ctx, filename)) for name, filename in selected]
+    rendered = [RenderedOutput(name, filename, _render(name, ctx, filename)) for name, filename in selected]
+    texts = [(r.backend, r.filename, r.content) for r in rendered]
+    clashes = name_clashes(spec.chosen_names, texts, SourceRef(spec.source_file, 1, 1))
+    if clashes:
+        raise SpecError(clashes)
+    return rendered
 
 
 def _render_package(spec: PackageSpec, selected: list[tuple[str, str]]) -> list[RenderedOutput]:

@@ -306,11 +306,18 @@ def _relocations(elf: ELFFile, names: dict[int, str], path: str) -> dict[str, tu
         symtab = elf.get_section(sec["sh_link"])
         if not isinstance(symtab, SymbolTableSection):
             raise UsageError(f"{path}: {sec.name} does not link to a symbol table")
+        patched = elf.get_section(sec["sh_info"])
         relocs = []
         for rel in sec.iter_relocations():
             rtype = int(rel["r_info_type"])
             sym = symtab.get_symbol(int(rel["r_info_sym"]))
-            addend = int(rel["r_addend"]) if rel.is_RELA() else 0
+            if rel.is_RELA():
+                addend = int(rel["r_addend"])
+            else:
+                # REL (i386): the addend is what the patched field holds (psABI 4.4)
+                at = int(rel["r_offset"])
+                field = patched.data()[at : at + sizes.get(rtype, 0)] if patched["sh_type"] != "SHT_NOBITS" else b""
+                addend = int.from_bytes(field, "little", signed=True) if field else 0
             shndx = sym["st_shndx"]
             if isinstance(shndx, int) and shndx in names:
                 target = (names[shndx], int(sym["st_value"]) + addend)

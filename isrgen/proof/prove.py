@@ -41,7 +41,7 @@ from isrgen.model.package_spec import PackageSpec
 from isrgen.model.spec import Spec, SymbolVisibility
 from isrgen.output.build import render_outputs
 from isrgen.proof import toolchain
-from isrgen.proof.elf import read_elf
+from isrgen.proof.elf import ElfObject, read_elf
 from isrgen.proof.image import LinkedImage
 from isrgen.proof.layout_check import (
     c_checker_source,
@@ -107,7 +107,7 @@ def choose_backends(spec: Spec, backends: Sequence[str] | None) -> tuple[str, ..
         for b in backends:
             _check_arch(spec, b)
         return tuple(dict.fromkeys(backends))
-    chosen = tuple(o.backend for o in spec.outputs if o.backend in BACKEND_TOOLS)
+    chosen = tuple(dict.fromkeys(o.backend for o in spec.outputs if o.backend in BACKEND_TOOLS))
     if not chosen:
         raise UsageError(
             f"none of the spec's outputs can be proven (provable: {', '.join(BACKEND_TOOLS)}); name some with --backend"
@@ -137,6 +137,8 @@ class _Prover:
         self.rows: list[ProofRow] = []
         self.failures: list[str] = []
         self.files: dict[str, Path] = {}
+        #: every file of a backend (several when the spec splits its output)
+        self.split_files: dict[str, list[Path]] = {}
 
     def fail(self, message: str) -> None:
         self.failures.append(message)
@@ -150,7 +152,8 @@ class _Prover:
             text = self.transform(out.backend, out.content) if self.transform else out.content
             path = self.work / out.filename
             path.write_text(text, encoding="utf-8")
-            self.files[out.backend] = path
+            self.files.setdefault(out.backend, path)
+            self.split_files.setdefault(out.backend, []).append(path)
 
     # -- 1 and 2: struct layouts -------------------------------------------------
     def check_printed_layout(self, lang: str, output: str) -> int:
@@ -246,8 +249,13 @@ class _Prover:
                 try:
                     if b == "rust":
                         objs[b] = toolchain.object_for(b, self.files[b], target=self._rust_target())
-                    else:
+                    elif len(self.split_files[b]) == 1:
                         objs[b] = self.spec.isa.assemble(b, self.files[b])
+                    else:
+                        # each file assembled on its own, then joined as ld -r would for the kernel
+                        pieces = [self.spec.isa.assemble(b, f) for f in self.split_files[b]]
+                        joined = self.work / f"{b}-joined.o"
+                        objs[b] = self.spec.isa.join_objects(pieces, joined)
                 except toolchain.ToolError as exc:
                     self.fail(f"{b}: the generated output does not assemble: {exc.output.strip()[:600]}")
         return objs
@@ -386,29 +394,43 @@ class _Prover:
             return
         sections = (self.spec.sections.code, self.spec.sections.table)
         elves = {b: read_elf(p) for b, p in objs.items()}
-        (ref_name, ref), *others = elves.items()
+        # only outputs split into files the same way hold the same bytes and symbols: a split
+        # turns jumps between files into relocations and adds the symbols they need
+        groups: dict[tuple[tuple[str, ...], ...], list[str]] = {}
+        for b in elves:
+            groups.setdefault(tuple(o.parts for o in self.spec.outputs_for(b) if o.parts), []).append(b)
         compared = 0
-        for name, other in others:
-            for sec in sections:
-                if not ref.has_section(sec) or not other.has_section(sec):
-                    self.fail(
-                        f"backends agree: {sec} missing from the {name if ref.has_section(sec) else ref_name} object"
-                    )
-                    continue
-                a, b = ref.masked_bytes(sec), other.masked_bytes(sec)
-                compared += len(a)
-                if a != b:
-                    at = next((i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), min(len(a), len(b)))
-                    self.fail(
-                        f"backends agree: {sec} differs between {ref_name} ({len(a)} bytes) and {name} "
-                        f"({len(b)} bytes) first at offset {at:#x}"
-                    )
-                syms_a = {s: v.value for s, v in ref.defined_symbols(sec).items()}
-                syms_b = {s: v.value for s, v in other.defined_symbols(sec).items()}
-                if syms_a != syms_b:
-                    diff = sorted(set(syms_a.items()) ^ set(syms_b.items()))[:3]
-                    self.fail(f"backends agree: symbols in {sec} differ between {ref_name} and {name}: {diff}")
-        self.row("backends agree", before, f"{' == '.join(elves)}: {compared} bytes of {', '.join(sections)}")
+        for ref_name, *names in groups.values():
+            for name in names:
+                compared += self._agree(sections, ref_name, elves[ref_name], name, elves[name])
+        details = [" == ".join(g) for g in groups.values()]
+        detail = f"{', '.join(details)}: {compared} bytes of {', '.join(sections)}"
+        if len(groups) > 1:
+            detail += " (outputs split into files differently are not compared with each other)"
+        self.row("backends agree", before, detail)
+
+    def _agree(self, sections: tuple[str, str], ref_name: str, ref: ElfObject, name: str, other: ElfObject) -> int:
+        """Compare two objects' sections byte for byte (relocated bytes masked) and their
+        symbols; the number of bytes compared."""
+        compared = 0
+        for sec in sections:
+            if not ref.has_section(sec) or not other.has_section(sec):
+                self.fail(f"backends agree: {sec} missing from the {name if ref.has_section(sec) else ref_name} object")
+                continue
+            a, b = ref.masked_bytes(sec), other.masked_bytes(sec)
+            compared += len(a)
+            if a != b:
+                at = next((i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), min(len(a), len(b)))
+                self.fail(
+                    f"backends agree: {sec} differs between {ref_name} ({len(a)} bytes) and {name} "
+                    f"({len(b)} bytes) first at offset {at:#x}"
+                )
+            syms_a = {s: v.value for s, v in ref.defined_symbols(sec).items()}
+            syms_b = {s: v.value for s, v in other.defined_symbols(sec).items()}
+            if syms_a != syms_b:
+                diff = sorted(set(syms_a.items()) ^ set(syms_b.items()))[:3]
+                self.fail(f"backends agree: symbols in {sec} differ between {ref_name} and {name}: {diff}")
+        return compared
 
 
 def _pflags(flags: int) -> str:

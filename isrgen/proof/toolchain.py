@@ -92,6 +92,14 @@ def assemble_nasm(source: str | os.PathLike[str], out: str | os.PathLike[str] | 
     return obj
 
 
+def combine_objects(objects: Sequence[str | os.PathLike[str]], out: str | os.PathLike[str], emulation: str) -> Path:
+    """``ld -m EMULATION -r``: one relocatable object from ``objects`` (the files a split
+    output was assembled from), so the checks of one object apply to the split glue too."""
+    obj = Path(out)
+    run_tool(["ld", "-m", emulation, "-r", "-o", obj, *objects])
+    return obj
+
+
 def compile_rust(
     source: str | os.PathLike[str],
     out: str | os.PathLike[str] | None = None,

@@ -232,9 +232,12 @@ def _entry_data(spec: Spec) -> dict[str, Any]:
     }
     if e.exit_frame is not ExitFrame.STACK:  # a routine entered by ret takes no arguments
         data["exit_args"] = list(e.exit_args)
-    if e.data_segments:
-        data["data_segments"] = list(e.data_segments)
-    data["data_selector"] = e.data_selector
+    if e.segment_selectors:
+        data["data_selectors"] = dict(e.segment_selectors)
+    else:
+        if e.data_segments:
+            data["data_segments"] = list(e.data_segments)
+        data["data_selector"] = e.data_selector
     if e.segments_from_ds:
         data["segments_from_ds"] = True
     if e.fsgsbase:
@@ -307,7 +310,14 @@ def spec_data(spec: Spec, *, classes: bool = False) -> dict[str, Any]:
             data["paranoid_gs"]["cpunode_selector"] = pg.cpunode_selector
     if spec.irq_stack is not None:
         data["irq_stack"] = {"top_gs": spec.irq_stack.top_gs, "depth_gs": spec.irq_stack.depth_gs}
-    data["outputs"] = {o.backend: o.filename for o in spec.outputs}
+    outputs: dict[str, Any] = {}
+    for o in spec.outputs:
+        if o.parts:
+            # a split output: each part with its file; exit and syscall are listed too
+            outputs.setdefault(o.backend, {}).update(dict.fromkeys(o.parts, o.filename))
+        else:
+            outputs[o.backend] = o.filename
+    data["outputs"] = outputs
     shared = class_defaults(spec) if classes else {}
     if shared:
         data["classes"] = shared

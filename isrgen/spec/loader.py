@@ -18,6 +18,7 @@ from isrgen.arch.isa import SpecPipeline, get_pipeline, known_isas
 from isrgen.diagnostics import Diagnostic, SourceRef, SpecError, UsageError
 from isrgen.model.package_spec import PackageSpec
 from isrgen.model.spec import (
+    ChosenName,
     Debug,
     Entry,
     ErrorCodeFiller,
@@ -47,6 +48,7 @@ from isrgen.spec.resolve.entry import EntryResolver
 from isrgen.spec.resolve.frame import FrameResolver
 from isrgen.spec.resolve.machine_values import MachineValueChecks
 from isrgen.spec.resolve.names import NameResolver
+from isrgen.spec.resolve.outputs import PARTS, SPLITTABLE_BACKENDS
 from isrgen.spec.resolve.percpu import PercpuResolver
 from isrgen.spec.resolve.special_sections import special_section_reason
 from isrgen.spec.resolve.vectors import VectorResolver
@@ -193,9 +195,14 @@ class _Resolver(FrameResolver, VectorResolver, EntryResolver, NameResolver, Mach
             self.check_irq_stack_vectors(vectors, irq_stack, handler, frame)
         if clean("frame", "stubs", "syscall", "classes"):
             self.check_frame_identifies_vectors(frame, vectors, style, syscall)
+        chosen: tuple[ChosenName, ...] = ()
         if clean("symbols", "frame", "handler", "entry", "syscall", "classes"):
             named = self.named_symbols(symbols, handler, frame, vectors, entry, syscall)
             self.check_generated_names(symbols.prefix, frame, vectors, named)
+            handlers = {handler.symbol, *(h for v in vectors for h in (v.handler, v.kernel_handler) if h)}
+            if syscall is not None:
+                handlers.add(syscall.handler)
+            chosen = self.chosen_names(named, handlers, frame.struct_name)
             if clean("paranoid_gs"):
                 self.check_offsets_symbol(paranoid_gs, named)
         if self.diags:
@@ -219,6 +226,7 @@ class _Resolver(FrameResolver, VectorResolver, EntryResolver, NameResolver, Mach
             irq_stack=irq_stack,
             source_file=filename,
             source_sha256=sha256,
+            chosen_names=chosen,
         )
 
     def symbols(self, arch: ArchFacts) -> Symbols:
@@ -361,6 +369,9 @@ class _Resolver(FrameResolver, VectorResolver, EntryResolver, NameResolver, Mach
                 if reason is not None:
                     self.err(path, reason, at_key=True)
                     continue
+            if isinstance(filename, dict):
+                out += self.split_outputs(backend, filename, files)
+                continue
             if filename in (".", ".."):
                 self.err(path, f"output file name {filename!r} names a folder, not a file")
                 continue
@@ -372,6 +383,49 @@ class _Resolver(FrameResolver, VectorResolver, EntryResolver, NameResolver, Mach
         if not out and not self.diags:
             self.err(("outputs",), "no outputs: name at least one backend")
         return tuple(out)
+
+    def split_outputs(self, backend: str, parts: dict[str, str], files: dict[str, str]) -> list[Output]:
+        """An assembly backend's output split into files, one :class:`Output` per file with
+        the parts it holds (see :mod:`isrgen.arch.x86.split`)."""
+        path = ("outputs", backend)
+        if backend not in SPLITTABLE_BACKENDS:
+            one_unit = " (the Rust module is one global_asm!: rustc assembles a crate as one unit)"
+            why = one_unit if backend == "rust" else ""
+            self.err(path, f"only {', '.join(SPLITTABLE_BACKENDS)} split their output into files{why}", at_key=True)
+            return []
+        entry_file = parts["entry"]
+        if parts.get("exit", entry_file) != entry_file:
+            self.err(
+                path + ("exit",),
+                f"the exit routine jumps into the resume path the entry falls into: exit must be {entry_file!r}",
+            )
+            return []
+        if parts["stubs"] != parts["table"] and self.get_in(("symbols", "visibility", "stubs"), "global") == "local":
+            self.err(
+                path + ("table",),
+                "the table refers to every stub, and symbols.visibility.stubs: local keeps them out of "
+                f"other files: put table in {parts['stubs']!r} too",
+            )
+            return []
+        if "syscall" in parts and "syscall" not in self.data:
+            self.err(path + ("syscall",), "there is no syscall entry (the spec has no syscall: section)", at_key=True)
+            return []
+        by_file: dict[str, list[str]] = {}
+        for part in PARTS if "syscall" in self.data else tuple(p for p in PARTS if p != "syscall"):
+            filename = parts.get(part, entry_file)
+            by_file.setdefault(filename, []).append(part)
+        out = []
+        for filename, held in by_file.items():
+            key = next(p for p in PARTS if p in parts and parts[p] == filename)
+            if filename in (".", ".."):
+                self.err(path + (key,), f"output file name {filename!r} names a folder, not a file")
+                continue
+            if filename in files:
+                self.err(path + (key,), f"output file {filename!r} is also written by backend {files[filename]!r}")
+                continue
+            files[filename] = backend
+            out.append(Output(backend, filename, self.src(path + (key,)), tuple(held)))
+        return out
 
     def _written_or(self, path: Path, fallback: Path) -> Path:
         """``path`` if the spec writes it, else ``fallback``: an error about a default value

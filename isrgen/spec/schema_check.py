@@ -13,6 +13,7 @@ from importlib import resources
 from typing import TYPE_CHECKING, Any
 
 from isrgen.diagnostics import Diagnostic
+from isrgen.spec.resolve.outputs import PARTS
 from isrgen.spec.schema_fast import passes_fast_check
 from isrgen.spec.suggest import did_you_mean
 from isrgen.spec.yamlsource import Locations, Path
@@ -108,6 +109,8 @@ def _message(err: ValidationError) -> tuple[str, bool, Path | None]:
         required: Any = err.validator_value
         missing = [k for k in required if isinstance(inst, dict) and k not in inst]
         return f"missing required key {', '.join(repr(k) for k in missing)}", False, None
+    if v == "anyOf" and len(err.absolute_path) == 2 and err.absolute_path[0] == "outputs":
+        return _output_message(inst), False, None
     if v == "oneOf" and "layout" in err.absolute_path:
         return "a layout item is a slot name or a one-key mapping {slot: field_name}", False, None
     if v == "oneOf":
@@ -115,6 +118,20 @@ def _message(err: ValidationError) -> tuple[str, bool, Path | None]:
             return "give either 'vector' or 'range', not both", False, None
         return "each vector entry needs 'vector' (a number) or 'range' ([first, last])", False, None
     return err.message, False, None
+
+
+def _output_message(inst: Any) -> str:
+    """Why an ``outputs`` value is neither a file name nor a split (parts -> file names)."""
+    split = "a mapping of the parts stubs, table, entry (and optionally exit, syscall) to file names"
+    if not isinstance(inst, dict):
+        return f"expected a file name or {split} (got {_describe(inst)})"
+    unknown = [k for k in inst if k not in PARTS]
+    if unknown:
+        return f"unknown part {unknown[0]!r}{did_you_mean(unknown[0], PARTS)} (the parts: {', '.join(PARTS)})"
+    missing = [k for k in ("stubs", "table", "entry") if k not in inst]
+    if missing:
+        return f"a split output names a file for every part: missing {', '.join(repr(k) for k in missing)}"
+    return f"each part's file is a file name (letters, digits, '_', '.', '+', '-'): {split}"
 
 
 def _unknown_keys(err: ValidationError, schema: dict[str, Any]) -> list[tuple[str, str]]:

@@ -4,9 +4,17 @@
 it walks each function's instructions, tracks the stack pointer through every
 ``push``/``pop``/``sub``/``add``, and inserts :class:`~isrgen.codegen.ir.Cfi`
 items.  The canonical frame address (CFA) is the address just above the
-CPU-pushed frame (above ``ss``), so the interrupted ``rip``/``rsp``/``rflags``/
-``cs``/``ss`` are found at fixed offsets below it, and each general-purpose
-register is described once it has been pushed into its layout slot.  Every
+CPU-pushed frame (above ``ss`` in long mode), so the interrupted ``rip``/``rsp``/
+``rflags``/``cs``/``ss`` are found at fixed offsets below it, and each general-purpose
+register is described once it has been pushed into its layout slot (``pushad``
+describes its whole block at once).
+
+i386: the CPU pushes ESP and SS only on a privilege change (SDM Vol. 3A 6.12.1,
+figure 6-4), so the CFA is the address just above EFLAGS.  For an interrupt of
+ring-0 code that address is the interrupted ESP, which is what a debugger takes
+the caller's stack pointer to be (DWARF's CFA); GAS encodes ``eip``, ``eflags``
+and ``cs`` as DWARF registers 8, 9 and 41 (i386 SysV psABI, DWARF register
+mapping).  Every
 function is marked ``.cfi_signal_frame``: the "caller" is interrupted code whose
 saved ``rip`` is exact, not a return address.
 
@@ -44,12 +52,16 @@ from isrgen.model.spec import Spec
 #: conditional and unconditional jumps whose target inherits the current state
 _UNCONDITIONAL = frozenset({"jmp"})
 #: instructions after which execution does not fall through
-_NO_FALLTHROUGH = frozenset({"jmp", "iretq", "iret", "sysretq", "sysret", "ret", "ud2", "hlt"})
+_NO_FALLTHROUGH = frozenset({"jmp", "iretq", "iretd", "iret", "sysretq", "sysret", "ret", "ud2", "hlt"})
 #: instructions whose first operand is only read
 _READS_FIRST = frozenset({"cmp", "test", "bt", "push"})
-#: registers a called handler preserves (SysV AMD64 ABI 3.2.1): one holding the old rsp
-#: can carry the CFA while the entry realigns the stack (SIMD save areas)
-_CALLEE_SAVED = frozenset({"rbx", "rbp", "r12", "r13", "r14", "r15"})
+#: registers a called handler preserves (SysV AMD64 ABI 3.2.1; i386 SysV psABI 2.2.1:
+#: ebx, esi, edi, ebp): one holding the old stack pointer can carry the CFA while the
+#: entry realigns the stack (SIMD save areas, cdecl call alignment)
+_CALLEE_SAVED = frozenset({"rbx", "rbp", "r12", "r13", "r14", "r15", "ebx", "esi", "edi", "ebp"})
+#: push and pop every general-purpose register at once (SDM Vol. 2B PUSHA/PUSHAD, POPA/POPAD)
+_PUSH_ALL = frozenset({"pushad"})
+_POP_ALL = frozenset({"popad"})
 
 
 @attrs.frozen
@@ -71,16 +83,20 @@ class _Pass:
         self.layout = layout
         self.sp = spec.arch.stack_pointer
         self.word = spec.arch.word_size
-        rip = layout.offset("rip")
-        # SDM Vol. 3A 6.14.2: on delivery rsp points at the saved rip, or at the
-        # error code just below it when the CPU pushes one.
+        pc = spec.arch.cpu_frame[0]
+        always = [f for f in layout.fields if f.kind is FieldKind.CPU and not f.ring_change_only]
+        #: the CFA's offset in the frame: just above the part the CPU always pushes
+        self.top = max(f.offset + f.size for f in always)
+        rip = layout.offset(pc)
+        # SDM Vol. 3A 6.14.2 (6.12.1 on i386): on delivery the stack pointer points at the
+        # saved rip/eip, or at the error code just below it when the CPU pushes one.
         self.stub_state = {
-            v.stub_symbol: _State(layout.size - rip + (self.word if v.error_code else 0)) for v in spec.vectors
+            v.stub_symbol: _State(self.top - rip + (self.word if v.error_code else 0)) for v in spec.vectors
         }
         self.jump_states: dict[str, _State | None] = {}
         # keyed by the register a slot holds (its role), not its struct field name (pt_regs' "bx")
-        self.gpr_slots = {f.role: f.offset - layout.size for f in layout.fields if f.kind is FieldKind.GPR}
-        self.cpu_slots = [(f.role, f.offset - layout.size) for f in layout.fields if f.kind is FieldKind.CPU]
+        self.gpr_slots = {f.role: f.offset - self.top for f in layout.fields if f.kind is FieldKind.GPR}
+        self.cpu_slots = [(f.role, f.offset - self.top) for f in always]
 
     # -- directives ------------------------------------------------------------------
     def frame_rules(self, state: _State, all_gprs: bool) -> list[Item]:
@@ -163,6 +179,18 @@ class _Pass:
                 if -new.cfa <= min(off for _, off in self.cpu_slots):
                     new = attrs.evolve(new, building=False)
             return new, out
+        if insn.op in _PUSH_ALL:
+            new = attrs.evolve(state, cfa=state.cfa + 8 * self.word)
+            out = [Cfi("def_cfa_offset", (new.cfa,))]
+            if new.interrupt:
+                out += [Cfi("offset", (r, off)) for r, off in self.gpr_slots.items() if -new.cfa <= off < -state.cfa]
+            return new, out
+        if insn.op in _POP_ALL:
+            new = attrs.evolve(state, cfa=state.cfa - 8 * self.word)
+            out = []
+            if state.interrupt:
+                out = [Cfi("same_value", (r,)) for r, off in self.gpr_slots.items() if -state.cfa <= off < -new.cfa]
+            return new, [*out, Cfi("def_cfa_offset", (new.cfa,))]
         if insn.op == "pop":
             out = []
             if ops and isinstance(ops[0], Reg) and self.gpr_slots.get(ops[0].name) == -state.cfa and state.interrupt:
@@ -179,7 +207,16 @@ class _Pass:
         if insn.op == "mov" and len(ops) == 2 and isinstance(ops[1], Reg):
             # The glue only loads rsp from a register holding a frame pointer (the
             # handler's returned frame, or the exit routine's argument).
-            new = _State(self.layout.size)
+            new = _State(self.top)
+            return new, self.frame_rules(new, all_gprs=True)
+        if (
+            insn.op == "mov"
+            and not state.interrupt
+            and len(ops) == 2
+            and ops[1] == Mem(self.sp, self.word, self.word)
+        ):
+            # the cdecl exit routine loads its argument, the frame to resume, into esp
+            new = _State(self.top)
             return new, self.frame_rules(new, all_gprs=True)
         return None, self.unknown()
 
@@ -192,7 +229,7 @@ class _Pass:
         if ops and ops[0] == Reg(state.base) and insn.op not in _READS_FIRST:
             return None, self.unknown()  # the base register itself changes
         if insn.op == "mov" and len(ops) == 2 and ops[0] == Reg(self.sp):
-            new = _State(self.layout.size)  # rsp loaded with a frame (the handler's return value)
+            new = _State(self.top)  # rsp loaded with a frame (the handler's return value)
             return new, self.frame_rules(new, all_gprs=True)
         return state, []
 
@@ -241,11 +278,10 @@ class _Pass:
 def add_cfi(program: Program, spec: Spec, layout: FrameLayout) -> Program:
     """``program`` with CFI items inserted into its code sections (see the module docstring).
 
-    Only x86_64 glue gets CFI: the DWARF register numbering and CPU frame it encodes
-    are x86_64's; 32-bit glue is returned unchanged, and so is glue whose spec turns
-    CFI off (``debug: {cfi: false}``).
+    Both x86_64 and i386 glue get CFI; glue whose spec turns CFI off
+    (``debug: {cfi: false}``) is returned unchanged.
     """
-    if spec.arch.bits != 64 or not spec.debug.cfi:
+    if not spec.debug.cfi:
         return program
     cfi = _Pass(spec, layout)
     sections = tuple(cfi.section(s) if s.kind is SectionKind.CODE else s for s in program.sections)

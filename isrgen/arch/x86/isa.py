@@ -115,8 +115,8 @@ class X86Isa:
         self.rust = rust
         self.gdb = gdb
         self.elf_machine = (elf_machine, facts.bits)
-        # the CFI pass encodes long mode's DWARF register numbers and CPU frame
-        self.emits_cfi = facts.word_size == 8
+        # the CFI pass (isrgen.arch.x86.cfi) describes both modes' frames
+        self.emits_cfi = True
 
     @property
     def long_mode(self) -> bool:
@@ -136,6 +136,11 @@ class X86Isa:
         if dialect == "nasm":
             return NasmSyntax(labels, sized_symbols(program.sections))
         raise UsageError(f"{self.name} has no {dialect!r} assembly dialect (only {', '.join(self.dialects)})")
+
+    def part_file_program(self, program: Program, parts: tuple[str, ...]) -> Program:
+        from isrgen.arch.x86.split import part_file_program
+
+        return part_file_program(program, parts)
 
     def gas_prologue(self) -> tuple[str, ...]:
         return ("    .intel_syntax noprefix",)
@@ -180,6 +185,12 @@ class X86Isa:
 
         return protected_mode.link32(list(objects), workdir, name=name)
 
+    def join_objects(self, objects: Sequence[Path], out: Path) -> Path:
+        from isrgen.proof import toolchain
+
+        # GNU ld's emulation names for the two modes (ld -V lists them)
+        return toolchain.combine_objects(objects, out, "elf_x86_64" if self.long_mode else "elf_i386")
+
     def require_emulator(self) -> None:
         from isrgen.arch.x86.emulation.cpu import require_unicorn
 
@@ -192,11 +203,13 @@ class X86Isa:
             return long_mode.Emulator(image, table_symbol=spec.symbols.table, table_width=spec.table_width)
         from isrgen.arch.x86.emulation import protected_mode
 
-        # the kernel's GDT holds the data selector the entry loads (Linux i386: 0x7b)
+        # the kernel's GDT holds every data selector the entry loads (Linux i386: 0x7b, 0xd8, 0xe0)
+        entry = spec.entry
+        key = "entry.data_selectors" if entry.segment_selectors else "entry.data_selector"
         try:
-            emulator = protected_mode.emulator_with_selectors([spec.entry.data_selector])
+            emulator = protected_mode.emulator_with_selectors(list(entry.selectors) or [entry.data_selector])
         except ValueError as exc:
-            raise ValueError(f"entry.data_selector cannot be emulated: {exc}") from exc
+            raise ValueError(f"{key} cannot be emulated: {exc}") from exc
         return emulator(image, table_symbol=spec.symbols.table)
 
     def machine_prover(

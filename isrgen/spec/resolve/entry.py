@@ -37,6 +37,21 @@ class EntryResolver(OptionPaths):
         data_selector = self.option("entry", "data_selector", int)
         if data_segments and not arch.segment_registers:
             self.err(("entry", "data_segments"), f"{arch.name} entries do not load data segments", at_key=True)
+        per_register = self.get("entry", "data_selectors", {}, dict)
+        selectors: tuple[tuple[str, int], ...] = ()
+        if per_register and not arch.segment_registers:
+            self.err(("entry", "data_selectors"), f"{arch.name} entries do not load data segments", at_key=True)
+        elif per_register:
+            for other in ("data_segments", "data_selector"):
+                if other in self.block("entry"):
+                    self.err(
+                        ("entry", "data_selectors"),
+                        f"give either data_selectors (each register its selector) or {other}, not both",
+                        at_key=True,
+                    )
+            # in the architecture's order (ds es fs gs), whatever order the mapping has
+            selectors = tuple((s, int(per_register[s])) for s in arch.segment_registers if s in per_register)
+            data_segments = tuple(s for s, _ in selectors)
         if flags["segments_from_ds"] and not arch.segment_registers:
             self.err(("entry", "segments_from_ds"), f"{arch.name} entries do not load data segments", at_key=True)
         feature_keys = {"swapgs": "swapgs", "fsgsbase": "segment_bases"}
@@ -57,6 +72,7 @@ class EntryResolver(OptionPaths):
             exit_args=exit_args,
             data_segments=data_segments,
             data_selector=data_selector,
+            segment_selectors=selectors,
             source=self.src(("entry",)),
             segments_from_ds=flags["segments_from_ds"],
             fsgsbase=flags["fsgsbase"],
@@ -265,7 +281,7 @@ class EntryResolver(OptionPaths):
             if seg in roles or entry.segments_from_ds:
                 continue  # with segments_from_ds, a missing ds is the error above
             self.err(
-                ("entry", "data_segments"),
+                ("entry", "data_selectors", seg) if entry.segment_selectors else ("entry", "data_segments"),
                 f"{seg} is loaded but not saved: add it to the frame layout "
                 "(or set segments_from_ds to give it the saved ds on exit)",
             )

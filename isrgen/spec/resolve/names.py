@@ -11,9 +11,9 @@ prefix (``<prefix>idt_fill``, ``struct <prefix>idt_gate``, ``<PREFIX>...`` and
 from __future__ import annotations
 
 from isrgen.model.names import macro_spelling
-from isrgen.model.spec import Entry, Frame, Handler, Symbols, Syscall, Vector
+from isrgen.model.spec import ChosenName, Entry, Frame, Handler, NameRole, Symbols, Syscall, Vector
 from isrgen.spec.resolve.base import ResolverBase
-from isrgen.spec.yamlsource import Path
+from isrgen.spec.yamlsource import Path, format_path
 
 #: the Rust module's own constants (unprefixed: the module is the namespace); a symbol the
 #: Rust module declares as a function or static must differ from them
@@ -56,6 +56,21 @@ class NameResolver(ResolverBase):
             out.append((v.stub_symbol, ("symbols", "stub")))
             out += [(h, self.vector_path(v)) for h in (v.handler, v.kernel_handler) if h]
         return out
+
+    def chosen_names(self, named: list[tuple[str, Path]], handlers: set[str], struct: str) -> tuple[ChosenName, ...]:
+        """``named`` (from :meth:`named_symbols`) with each name's role and its key's place:
+        the handler symbols are referenced by the glue, the struct is a type, the rest defined."""
+        out: list[ChosenName] = []
+        seen: set[str] = set()
+        for name, path in named:
+            if name in seen:
+                continue
+            seen.add(name)
+            role = NameRole.REFERENCED if name in handlers else NameRole.DEFINED
+            if path == ("frame", "struct") and name == struct:
+                role = NameRole.TYPE
+            out.append(ChosenName(name, role, format_path(path), self.src(path)))
+        return tuple(out)
 
     def check_generated_names(
         self, prefix: str, frame: Frame, vectors: tuple[Vector, ...], symbols: list[tuple[str, Path]]

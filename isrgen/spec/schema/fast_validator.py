@@ -537,6 +537,59 @@ def validate_https___isrgen_invalid_schema_spec_1_json(data, custom_formats={}, 
                             raise JsonSchemaValueException("" + (name_prefix or "data") + ".entry.data_selector must be bigger than or equal to 0")
                         if data__entry__dataselector > 65535:
                             raise JsonSchemaValueException("" + (name_prefix or "data") + ".entry.data_selector must be smaller than or equal to 65535")
+                if "data_selectors" in data__entry_keys:
+                    data__entry_keys.remove("data_selectors")
+                    data__entry__dataselectors = data__entry["data_selectors"]
+                    if not isinstance(data__entry__dataselectors, (dict)):
+                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".entry.data_selectors must be object")
+                    data__entry__dataselectors_is_dict = isinstance(data__entry__dataselectors, dict)
+                    if data__entry__dataselectors_is_dict:
+                        data__entry__dataselectors_len = len(data__entry__dataselectors)
+                        if data__entry__dataselectors_len < 1:
+                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".entry.data_selectors must contain at least 1 properties")
+                        data__entry__dataselectors_keys = set(data__entry__dataselectors.keys())
+                        if "ds" in data__entry__dataselectors_keys:
+                            data__entry__dataselectors_keys.remove("ds")
+                            data__entry__dataselectors__ds = data__entry__dataselectors["ds"]
+                            if not isinstance(data__entry__dataselectors__ds, (int)) and not (isinstance(data__entry__dataselectors__ds, float) and data__entry__dataselectors__ds.is_integer()) or isinstance(data__entry__dataselectors__ds, bool):
+                                raise JsonSchemaValueException("" + (name_prefix or "data") + ".entry.data_selectors.ds must be integer")
+                            if isinstance(data__entry__dataselectors__ds, (int, float, Decimal)) and not isinstance(data__entry__dataselectors__ds, bool):
+                                if data__entry__dataselectors__ds < 0:
+                                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".entry.data_selectors.ds must be bigger than or equal to 0")
+                                if data__entry__dataselectors__ds > 65535:
+                                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".entry.data_selectors.ds must be smaller than or equal to 65535")
+                        if "es" in data__entry__dataselectors_keys:
+                            data__entry__dataselectors_keys.remove("es")
+                            data__entry__dataselectors__es = data__entry__dataselectors["es"]
+                            if not isinstance(data__entry__dataselectors__es, (int)) and not (isinstance(data__entry__dataselectors__es, float) and data__entry__dataselectors__es.is_integer()) or isinstance(data__entry__dataselectors__es, bool):
+                                raise JsonSchemaValueException("" + (name_prefix or "data") + ".entry.data_selectors.es must be integer")
+                            if isinstance(data__entry__dataselectors__es, (int, float, Decimal)) and not isinstance(data__entry__dataselectors__es, bool):
+                                if data__entry__dataselectors__es < 0:
+                                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".entry.data_selectors.es must be bigger than or equal to 0")
+                                if data__entry__dataselectors__es > 65535:
+                                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".entry.data_selectors.es must be smaller than or equal to 65535")
+                        if "fs" in data__entry__dataselectors_keys:
+                            data__entry__dataselectors_keys.remove("fs")
+                            data__entry__dataselectors__fs = data__entry__dataselectors["fs"]
+                            if not isinstance(data__entry__dataselectors__fs, (int)) and not (isinstance(data__entry__dataselectors__fs, float) and data__entry__dataselectors__fs.is_integer()) or isinstance(data__entry__dataselectors__fs, bool):
+                                raise JsonSchemaValueException("" + (name_prefix or "data") + ".entry.data_selectors.fs must be integer")
+                            if isinstance(data__entry__dataselectors__fs, (int, float, Decimal)) and not isinstance(data__entry__dataselectors__fs, bool):
+                                if data__entry__dataselectors__fs < 0:
+                                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".entry.data_selectors.fs must be bigger than or equal to 0")
+                                if data__entry__dataselectors__fs > 65535:
+                                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".entry.data_selectors.fs must be smaller than or equal to 65535")
+                        if "gs" in data__entry__dataselectors_keys:
+                            data__entry__dataselectors_keys.remove("gs")
+                            data__entry__dataselectors__gs = data__entry__dataselectors["gs"]
+                            if not isinstance(data__entry__dataselectors__gs, (int)) and not (isinstance(data__entry__dataselectors__gs, float) and data__entry__dataselectors__gs.is_integer()) or isinstance(data__entry__dataselectors__gs, bool):
+                                raise JsonSchemaValueException("" + (name_prefix or "data") + ".entry.data_selectors.gs must be integer")
+                            if isinstance(data__entry__dataselectors__gs, (int, float, Decimal)) and not isinstance(data__entry__dataselectors__gs, bool):
+                                if data__entry__dataselectors__gs < 0:
+                                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".entry.data_selectors.gs must be bigger than or equal to 0")
+                                if data__entry__dataselectors__gs > 65535:
+                                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".entry.data_selectors.gs must be smaller than or equal to 65535")
+                        if data__entry__dataselectors_keys:
+                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".entry.data_selectors must not contain "+str(data__entry__dataselectors_keys)+" properties")
                 if "segments_from_ds" in data__entry_keys:
                     data__entry_keys.remove("segments_from_ds")
                     data__entry__segmentsfromds = data__entry["segments_from_ds"]
@@ -1040,11 +1093,72 @@ def validate_https___isrgen_invalid_schema_spec_1_json(data, custom_formats={}, 
                 for data__outputs_key in data__outputs_keys:
                     if data__outputs_key not in []:
                         data__outputs_value = data__outputs.get(data__outputs_key)
-                        if not isinstance(data__outputs_value, (str)):
-                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".outputs.{data__outputs_key}".format(**locals()) + " must be string")
-                        if isinstance(data__outputs_value, str):
-                            if not REGEX_PATTERNS['^[A-Za-z0-9_.+-]+$'].search(data__outputs_value):
-                                raise JsonSchemaValueException("" + (name_prefix or "data") + ".outputs.{data__outputs_key}".format(**locals()) + " must match pattern ^[A-Za-z0-9_.+-]+$")
+                        data__outputs_value_any_of_count1 = 0
+                        if not data__outputs_value_any_of_count1:
+                            try:
+                                if not isinstance(data__outputs_value, (str)):
+                                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".outputs.{data__outputs_key}".format(**locals()) + " must be string")
+                                if isinstance(data__outputs_value, str):
+                                    if not REGEX_PATTERNS['^[A-Za-z0-9_.+-]+$'].search(data__outputs_value):
+                                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".outputs.{data__outputs_key}".format(**locals()) + " must match pattern ^[A-Za-z0-9_.+-]+$")
+                                data__outputs_value_any_of_count1 += 1
+                            except (JsonSchemaValueException, JsonSchemaValuesException): pass
+                        if not data__outputs_value_any_of_count1:
+                            try:
+                                if not isinstance(data__outputs_value, (dict)):
+                                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".outputs.{data__outputs_key}".format(**locals()) + " must be object")
+                                data__outputs_value_is_dict = isinstance(data__outputs_value, dict)
+                                if data__outputs_value_is_dict:
+                                    data__outputs_value__missing_keys = set(['stubs', 'table', 'entry']) - data__outputs_value.keys()
+                                    if data__outputs_value__missing_keys:
+                                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".outputs.{data__outputs_key}".format(**locals()) + " must contain ")
+                                    data__outputs_value_keys = set(data__outputs_value.keys())
+                                    if "stubs" in data__outputs_value_keys:
+                                        data__outputs_value_keys.remove("stubs")
+                                        data__outputs_value__stubs = data__outputs_value["stubs"]
+                                        if not isinstance(data__outputs_value__stubs, (str)):
+                                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".outputs.{data__outputs_key}.stubs".format(**locals()) + " must be string")
+                                        if isinstance(data__outputs_value__stubs, str):
+                                            if not REGEX_PATTERNS['^[A-Za-z0-9_.+-]+$'].search(data__outputs_value__stubs):
+                                                raise JsonSchemaValueException("" + (name_prefix or "data") + ".outputs.{data__outputs_key}.stubs".format(**locals()) + " must match pattern ^[A-Za-z0-9_.+-]+$")
+                                    if "table" in data__outputs_value_keys:
+                                        data__outputs_value_keys.remove("table")
+                                        data__outputs_value__table = data__outputs_value["table"]
+                                        if not isinstance(data__outputs_value__table, (str)):
+                                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".outputs.{data__outputs_key}.table".format(**locals()) + " must be string")
+                                        if isinstance(data__outputs_value__table, str):
+                                            if not REGEX_PATTERNS['^[A-Za-z0-9_.+-]+$'].search(data__outputs_value__table):
+                                                raise JsonSchemaValueException("" + (name_prefix or "data") + ".outputs.{data__outputs_key}.table".format(**locals()) + " must match pattern ^[A-Za-z0-9_.+-]+$")
+                                    if "entry" in data__outputs_value_keys:
+                                        data__outputs_value_keys.remove("entry")
+                                        data__outputs_value__entry = data__outputs_value["entry"]
+                                        if not isinstance(data__outputs_value__entry, (str)):
+                                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".outputs.{data__outputs_key}.entry".format(**locals()) + " must be string")
+                                        if isinstance(data__outputs_value__entry, str):
+                                            if not REGEX_PATTERNS['^[A-Za-z0-9_.+-]+$'].search(data__outputs_value__entry):
+                                                raise JsonSchemaValueException("" + (name_prefix or "data") + ".outputs.{data__outputs_key}.entry".format(**locals()) + " must match pattern ^[A-Za-z0-9_.+-]+$")
+                                    if "exit" in data__outputs_value_keys:
+                                        data__outputs_value_keys.remove("exit")
+                                        data__outputs_value__exit = data__outputs_value["exit"]
+                                        if not isinstance(data__outputs_value__exit, (str)):
+                                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".outputs.{data__outputs_key}.exit".format(**locals()) + " must be string")
+                                        if isinstance(data__outputs_value__exit, str):
+                                            if not REGEX_PATTERNS['^[A-Za-z0-9_.+-]+$'].search(data__outputs_value__exit):
+                                                raise JsonSchemaValueException("" + (name_prefix or "data") + ".outputs.{data__outputs_key}.exit".format(**locals()) + " must match pattern ^[A-Za-z0-9_.+-]+$")
+                                    if "syscall" in data__outputs_value_keys:
+                                        data__outputs_value_keys.remove("syscall")
+                                        data__outputs_value__syscall = data__outputs_value["syscall"]
+                                        if not isinstance(data__outputs_value__syscall, (str)):
+                                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".outputs.{data__outputs_key}.syscall".format(**locals()) + " must be string")
+                                        if isinstance(data__outputs_value__syscall, str):
+                                            if not REGEX_PATTERNS['^[A-Za-z0-9_.+-]+$'].search(data__outputs_value__syscall):
+                                                raise JsonSchemaValueException("" + (name_prefix or "data") + ".outputs.{data__outputs_key}.syscall".format(**locals()) + " must match pattern ^[A-Za-z0-9_.+-]+$")
+                                    if data__outputs_value_keys:
+                                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".outputs.{data__outputs_key}".format(**locals()) + " must not contain "+str(data__outputs_value_keys)+" properties")
+                                data__outputs_value_any_of_count1 += 1
+                            except (JsonSchemaValueException, JsonSchemaValuesException): pass
+                        if not data__outputs_value_any_of_count1:
+                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".outputs.{data__outputs_key}".format(**locals()) + " cannot be validated by any definition")
                 data__outputs_len = len(data__outputs)
                 if data__outputs_len != 0:
                     data__outputs_property_names = True
@@ -1070,26 +1184,26 @@ def validate_https___isrgen_invalid_schema_spec_1_json(data, custom_formats={}, 
                 for data__vectors_x, data__vectors_item in enumerate(data__vectors):
                     if not isinstance(data__vectors_item, (dict)):
                         raise JsonSchemaValueException("" + (name_prefix or "data") + ".vectors[{data__vectors_x}]".format(**locals()) + " must be object")
-                    data__vectors_item_one_of_count1 = 0
-                    if data__vectors_item_one_of_count1 < 2:
+                    data__vectors_item_one_of_count2 = 0
+                    if data__vectors_item_one_of_count2 < 2:
                         try:
                             data__vectors_item_is_dict = isinstance(data__vectors_item, dict)
                             if data__vectors_item_is_dict:
                                 data__vectors_item__missing_keys = set(['vector']) - data__vectors_item.keys()
                                 if data__vectors_item__missing_keys:
                                     raise JsonSchemaValueException("" + (name_prefix or "data") + ".vectors[{data__vectors_x}]".format(**locals()) + " must contain ")
-                            data__vectors_item_one_of_count1 += 1
+                            data__vectors_item_one_of_count2 += 1
                         except (JsonSchemaValueException, JsonSchemaValuesException): pass
-                    if data__vectors_item_one_of_count1 < 2:
+                    if data__vectors_item_one_of_count2 < 2:
                         try:
                             data__vectors_item_is_dict = isinstance(data__vectors_item, dict)
                             if data__vectors_item_is_dict:
                                 data__vectors_item__missing_keys = set(['range']) - data__vectors_item.keys()
                                 if data__vectors_item__missing_keys:
                                     raise JsonSchemaValueException("" + (name_prefix or "data") + ".vectors[{data__vectors_x}]".format(**locals()) + " must contain ")
-                            data__vectors_item_one_of_count1 += 1
+                            data__vectors_item_one_of_count2 += 1
                         except (JsonSchemaValueException, JsonSchemaValuesException): pass
-                    if data__vectors_item_one_of_count1 != 1:
+                    if data__vectors_item_one_of_count2 != 1:
                         raise JsonSchemaValueException("" + (name_prefix or "data") + ".vectors[{data__vectors_x}]".format(**locals()) + " must be valid exactly by one definition")
                     data__vectors_item_is_dict = isinstance(data__vectors_item, dict)
                     if data__vectors_item_is_dict:

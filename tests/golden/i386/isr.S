@@ -9,2078 +9,4422 @@
     .globl isr_stub_0
     .type isr_stub_0, @function
 isr_stub_0:
+    .cfi_startproc simple
+    .cfi_signal_frame
+    .cfi_def_cfa esp, 12
+    .cfi_offset eip, -12
+    .cfi_offset cs, -8
+    .cfi_offset eflags, -4
     push 0
+    .cfi_def_cfa_offset 16
     push 0
+    .cfi_def_cfa_offset 20
     {disp32} jmp .Lisr_common_body
+    .cfi_endproc
     .size isr_stub_0, . - isr_stub_0
     .balign 16, 0xcc
     .globl isr_stub_1
     .type isr_stub_1, @function
 isr_stub_1:
+    .cfi_startproc simple
+    .cfi_signal_frame
+    .cfi_def_cfa esp, 12
+    .cfi_offset eip, -12
+    .cfi_offset cs, -8
+    .cfi_offset eflags, -4
     push 0
+    .cfi_def_cfa_offset 16
     push 1
+    .cfi_def_cfa_offset 20
     {disp32} jmp .Lisr_common_body
+    .cfi_endproc
     .size isr_stub_1, . - isr_stub_1
     .balign 16, 0xcc
     .globl isr_stub_2
     .type isr_stub_2, @function
 isr_stub_2:
+    .cfi_startproc simple
+    .cfi_signal_frame
+    .cfi_def_cfa esp, 12
+    .cfi_offset eip, -12
+    .cfi_offset cs, -8
+    .cfi_offset eflags, -4
     push 0
+    .cfi_def_cfa_offset 16
     push 2
+    .cfi_def_cfa_offset 20
     {disp32} jmp .Lisr_common_body
+    .cfi_endproc
     .size isr_stub_2, . - isr_stub_2
     .balign 16, 0xcc
     .globl isr_stub_3
     .type isr_stub_3, @function
 isr_stub_3:
+    .cfi_startproc simple
+    .cfi_signal_frame
+    .cfi_def_cfa esp, 12
+    .cfi_offset eip, -12
+    .cfi_offset cs, -8
+    .cfi_offset eflags, -4
     push 0
+    .cfi_def_cfa_offset 16
     push 3
+    .cfi_def_cfa_offset 20
     {disp32} jmp .Lisr_common_body
+    .cfi_endproc
     .size isr_stub_3, . - isr_stub_3
     .balign 16, 0xcc
     .globl isr_stub_4
     .type isr_stub_4, @function
 isr_stub_4:
+    .cfi_startproc simple
+    .cfi_signal_frame
+    .cfi_def_cfa esp, 12
+    .cfi_offset eip, -12
+    .cfi_offset cs, -8
+    .cfi_offset eflags, -4
     push 0
+    .cfi_def_cfa_offset 16
     push 4
+    .cfi_def_cfa_offset 20
     {disp32} jmp .Lisr_common_body
+    .cfi_endproc
     .size isr_stub_4, . - isr_stub_4
     .balign 16, 0xcc
     .globl isr_stub_5
     .type isr_stub_5, @function
 isr_stub_5:
+    .cfi_startproc simple
+    .cfi_signal_frame
+    .cfi_def_cfa esp, 12
+    .cfi_offset eip, -12
+    .cfi_offset cs, -8
+    .cfi_offset eflags, -4
     push 0
+    .cfi_def_cfa_offset 16
     push 5
+    .cfi_def_cfa_offset 20
     {disp32} jmp .Lisr_common_body
+    .cfi_endproc
     .size isr_stub_5, . - isr_stub_5
     .balign 16, 0xcc
     .globl isr_stub_6
     .type isr_stub_6, @function
 isr_stub_6:
+    .cfi_startproc simple
+    .cfi_signal_frame
+    .cfi_def_cfa esp, 12
+    .cfi_offset eip, -12
+    .cfi_offset cs, -8
+    .cfi_offset eflags, -4
     push 0
+    .cfi_def_cfa_offset 16
     push 6
+    .cfi_def_cfa_offset 20
     {disp32} jmp .Lisr_common_body
+    .cfi_endproc
     .size isr_stub_6, . - isr_stub_6
     .balign 16, 0xcc
     .globl isr_stub_7
     .type isr_stub_7, @function
 isr_stub_7:
+    .cfi_startproc simple
+    .cfi_signal_frame
+    .cfi_def_cfa esp, 12
+    .cfi_offset eip, -12
+    .cfi_offset cs, -8
+    .cfi_offset eflags, -4
     push 0
+    .cfi_def_cfa_offset 16
     push 7
+    .cfi_def_cfa_offset 20
     {disp32} jmp .Lisr_common_body
+    .cfi_endproc
     .size isr_stub_7, . - isr_stub_7
     .balign 16, 0xcc
     .globl isr_stub_8
     .type isr_stub_8, @function
 isr_stub_8:
+    .cfi_startproc simple
+    .cfi_signal_frame
+    .cfi_def_cfa esp, 16
+    .cfi_offset eip, -12
+    .cfi_offset cs, -8
+    .cfi_offset eflags, -4
     push 8
+    .cfi_def_cfa_offset 20
     {disp32} jmp .Lisr_common_body
+    .cfi_endproc
     .size isr_stub_8, . - isr_stub_8
     .balign 16, 0xcc
     .globl isr_stub_9
     .type isr_stub_9, @function
 isr_stub_9:
+    .cfi_startproc simple
+    .cfi_signal_frame
+    .cfi_def_cfa esp, 12
+    .cfi_offset eip, -12
+    .cfi_offset cs, -8
+    .cfi_offset eflags, -4
     push 0
+    .cfi_def_cfa_offset 16
     push 9
+    .cfi_def_cfa_offset 20
     {disp32} jmp .Lisr_common_body
+    .cfi_endproc
     .size isr_stub_9, . - isr_stub_9
     .balign 16, 0xcc
     .globl isr_stub_10
     .type isr_stub_10, @function
 isr_stub_10:
+    .cfi_startproc simple
+    .cfi_signal_frame
+    .cfi_def_cfa esp, 16
+    .cfi_offset eip, -12
+    .cfi_offset cs, -8
+    .cfi_offset eflags, -4
     push 10
+    .cfi_def_cfa_offset 20
     {disp32} jmp .Lisr_common_body
+    .cfi_endproc
     .size isr_stub_10, . - isr_stub_10
     .balign 16, 0xcc
     .globl isr_stub_11
     .type isr_stub_11, @function
 isr_stub_11:
+    .cfi_startproc simple
+    .cfi_signal_frame
+    .cfi_def_cfa esp, 16
+    .cfi_offset eip, -12
+    .cfi_offset cs, -8
+    .cfi_offset eflags, -4
     push 11
+    .cfi_def_cfa_offset 20
     {disp32} jmp .Lisr_common_body
+    .cfi_endproc
     .size isr_stub_11, . - isr_stub_11
     .balign 16, 0xcc
     .globl isr_stub_12
     .type isr_stub_12, @function
 isr_stub_12:
+    .cfi_startproc simple
+    .cfi_signal_frame
+    .cfi_def_cfa esp, 16
+    .cfi_offset eip, -12
+    .cfi_offset cs, -8
+    .cfi_offset eflags, -4
     push 12
+    .cfi_def_cfa_offset 20
     {disp32} jmp .Lisr_common_body
+    .cfi_endproc
     .size isr_stub_12, . - isr_stub_12
     .balign 16, 0xcc
     .globl isr_stub_13
     .type isr_stub_13, @function
 isr_stub_13:
+    .cfi_startproc simple
+    .cfi_signal_frame
+    .cfi_def_cfa esp, 16
+    .cfi_offset eip, -12
+    .cfi_offset cs, -8
+    .cfi_offset eflags, -4
     push 13
+    .cfi_def_cfa_offset 20
     {disp32} jmp .Lisr_common_body
+    .cfi_endproc
     .size isr_stub_13, . - isr_stub_13
     .balign 16, 0xcc
     .globl isr_stub_14
     .type isr_stub_14, @function
 isr_stub_14:
+    .cfi_startproc simple
+    .cfi_signal_frame
+    .cfi_def_cfa esp, 16
+    .cfi_offset eip, -12
+    .cfi_offset cs, -8
+    .cfi_offset eflags, -4
     push 14
+    .cfi_def_cfa_offset 20
     {disp32} jmp .Lisr_common_body
+    .cfi_endproc
     .size isr_stub_14, . - isr_stub_14
     .balign 16, 0xcc
     .globl isr_stub_15
     .type isr_stub_15, @function
 isr_stub_15:
+    .cfi_startproc simple
+    .cfi_signal_frame
+    .cfi_def_cfa esp, 12
+    .cfi_offset eip, -12
+    .cfi_offset cs, -8
+    .cfi_offset eflags, -4
     push 0
+    .cfi_def_cfa_offset 16
     push 15
+    .cfi_def_cfa_offset 20
     {disp32} jmp .Lisr_common_body
+    .cfi_endproc
     .size isr_stub_15, . - isr_stub_15
     .balign 16, 0xcc
     .globl isr_stub_16
     .type isr_stub_16, @function
 isr_stub_16:
+    .cfi_startproc simple
+    .cfi_signal_frame
+    .cfi_def_cfa esp, 12
+    .cfi_offset eip, -12
+    .cfi_offset cs, -8
+    .cfi_offset eflags, -4
     push 0
+    .cfi_def_cfa_offset 16
     push 16
+    .cfi_def_cfa_offset 20
     {disp32} jmp .Lisr_common_body
+    .cfi_endproc
     .size isr_stub_16, . - isr_stub_16
     .balign 16, 0xcc
     .globl isr_stub_17
     .type isr_stub_17, @function
 isr_stub_17:
+    .cfi_startproc simple
+    .cfi_signal_frame
+    .cfi_def_cfa esp, 16
+    .cfi_offset eip, -12
+    .cfi_offset cs, -8
+    .cfi_offset eflags, -4
     push 17
+    .cfi_def_cfa_offset 20
     {disp32} jmp .Lisr_common_body
+    .cfi_endproc
     .size isr_stub_17, . - isr_stub_17
     .balign 16, 0xcc
     .globl isr_stub_18
     .type isr_stub_18, @function
 isr_stub_18:
+    .cfi_startproc simple
+    .cfi_signal_frame
+    .cfi_def_cfa esp, 12
+    .cfi_offset eip, -12
+    .cfi_offset cs, -8
+    .cfi_offset eflags, -4
     push 0
+    .cfi_def_cfa_offset 16
     push 18
+    .cfi_def_cfa_offset 20
     {disp32} jmp .Lisr_common_body
+    .cfi_endproc
     .size isr_stub_18, . - isr_stub_18
     .balign 16, 0xcc
     .globl isr_stub_19
     .type isr_stub_19, @function
 isr_stub_19:
+    .cfi_startproc simple
+    .cfi_signal_frame
+    .cfi_def_cfa esp, 12
+    .cfi_offset eip, -12
+    .cfi_offset cs, -8
+    .cfi_offset eflags, -4
     push 0
+    .cfi_def_cfa_offset 16
     push 19
+    .cfi_def_cfa_offset 20
     {disp32} jmp .Lisr_common_body
+    .cfi_endproc
     .size isr_stub_19, . - isr_stub_19
     .balign 16, 0xcc
     .globl isr_stub_20
     .type isr_stub_20, @function
 isr_stub_20:
+    .cfi_startproc simple
+    .cfi_signal_frame
+    .cfi_def_cfa esp, 12
+    .cfi_offset eip, -12
+    .cfi_offset cs, -8
+    .cfi_offset eflags, -4
     push 0
+    .cfi_def_cfa_offset 16
     push 20
+    .cfi_def_cfa_offset 20
     {disp32} jmp .Lisr_common_body
+    .cfi_endproc
     .size isr_stub_20, . - isr_stub_20
     .balign 16, 0xcc
     .globl isr_stub_21
     .type isr_stub_21, @function
 isr_stub_21:
+    .cfi_startproc simple
+    .cfi_signal_frame
+    .cfi_def_cfa esp, 16
+    .cfi_offset eip, -12
+    .cfi_offset cs, -8
+    .cfi_offset eflags, -4
     push 21
+    .cfi_def_cfa_offset 20
     {disp32} jmp .Lisr_common_body
+    .cfi_endproc
     .size isr_stub_21, . - isr_stub_21
     .balign 16, 0xcc
     .globl isr_stub_22
     .type isr_stub_22, @function
 isr_stub_22:
+    .cfi_startproc simple
+    .cfi_signal_frame
+    .cfi_def_cfa esp, 12
+    .cfi_offset eip, -12
+    .cfi_offset cs, -8
+    .cfi_offset eflags, -4
     push 0
+    .cfi_def_cfa_offset 16
     push 22
+    .cfi_def_cfa_offset 20
     {disp32} jmp .Lisr_common_body
+    .cfi_endproc
     .size isr_stub_22, . - isr_stub_22
     .balign 16, 0xcc
     .globl isr_stub_23
     .type isr_stub_23, @function
 isr_stub_23:
+    .cfi_startproc simple
+    .cfi_signal_frame
+    .cfi_def_cfa esp, 12
+    .cfi_offset eip, -12
+    .cfi_offset cs, -8
+    .cfi_offset eflags, -4
     push 0
+    .cfi_def_cfa_offset 16
     push 23
+    .cfi_def_cfa_offset 20
     {disp32} jmp .Lisr_common_body
+    .cfi_endproc
     .size isr_stub_23, . - isr_stub_23
     .balign 16, 0xcc
     .globl isr_stub_24
     .type isr_stub_24, @function
 isr_stub_24:
+    .cfi_startproc simple
+    .cfi_signal_frame
+    .cfi_def_cfa esp, 12
+    .cfi_offset eip, -12
+    .cfi_offset cs, -8
+    .cfi_offset eflags, -4
     push 0
+    .cfi_def_cfa_offset 16
     push 24
+    .cfi_def_cfa_offset 20
     {disp32} jmp .Lisr_common_body
+    .cfi_endproc
     .size isr_stub_24, . - isr_stub_24
     .balign 16, 0xcc
     .globl isr_stub_25
     .type isr_stub_25, @function
 isr_stub_25:
+    .cfi_startproc simple
+    .cfi_signal_frame
+    .cfi_def_cfa esp, 12
+    .cfi_offset eip, -12
+    .cfi_offset cs, -8
+    .cfi_offset eflags, -4
     push 0
+    .cfi_def_cfa_offset 16
     push 25
+    .cfi_def_cfa_offset 20
     {disp32} jmp .Lisr_common_body
+    .cfi_endproc
     .size isr_stub_25, . - isr_stub_25
     .balign 16, 0xcc
     .globl isr_stub_26
     .type isr_stub_26, @function
 isr_stub_26:
+    .cfi_startproc simple
+    .cfi_signal_frame
+    .cfi_def_cfa esp, 12
+    .cfi_offset eip, -12
+    .cfi_offset cs, -8
+    .cfi_offset eflags, -4
     push 0
+    .cfi_def_cfa_offset 16
     push 26
+    .cfi_def_cfa_offset 20
     {disp32} jmp .Lisr_common_body
+    .cfi_endproc
     .size isr_stub_26, . - isr_stub_26
     .balign 16, 0xcc
     .globl isr_stub_27
     .type isr_stub_27, @function
 isr_stub_27:
+    .cfi_startproc simple
+    .cfi_signal_frame
+    .cfi_def_cfa esp, 12
+    .cfi_offset eip, -12
+    .cfi_offset cs, -8
+    .cfi_offset eflags, -4
     push 0
+    .cfi_def_cfa_offset 16
     push 27
+    .cfi_def_cfa_offset 20
     {disp32} jmp .Lisr_common_body
+    .cfi_endproc
     .size isr_stub_27, . - isr_stub_27
     .balign 16, 0xcc
     .globl isr_stub_28
     .type isr_stub_28, @function
 isr_stub_28:
+    .cfi_startproc simple
+    .cfi_signal_frame
+    .cfi_def_cfa esp, 12
+    .cfi_offset eip, -12
+    .cfi_offset cs, -8
+    .cfi_offset eflags, -4
     push 0
+    .cfi_def_cfa_offset 16
     push 28
+    .cfi_def_cfa_offset 20
     {disp32} jmp .Lisr_common_body
+    .cfi_endproc
     .size isr_stub_28, . - isr_stub_28
     .balign 16, 0xcc
     .globl isr_stub_29
     .type isr_stub_29, @function
 isr_stub_29:
+    .cfi_startproc simple
+    .cfi_signal_frame
+    .cfi_def_cfa esp, 16
+    .cfi_offset eip, -12
+    .cfi_offset cs, -8
+    .cfi_offset eflags, -4
     push 29
+    .cfi_def_cfa_offset 20
     {disp32} jmp .Lisr_common_body
+    .cfi_endproc
     .size isr_stub_29, . - isr_stub_29
     .balign 16, 0xcc
     .globl isr_stub_30
     .type isr_stub_30, @function
 isr_stub_30:
+    .cfi_startproc simple
+    .cfi_signal_frame
+    .cfi_def_cfa esp, 16
+    .cfi_offset eip, -12
+    .cfi_offset cs, -8
+    .cfi_offset eflags, -4
     push 30
+    .cfi_def_cfa_offset 20
     {disp32} jmp .Lisr_common_body
+    .cfi_endproc
     .size isr_stub_30, . - isr_stub_30
     .balign 16, 0xcc
     .globl isr_stub_31
     .type isr_stub_31, @function
 isr_stub_31:
+    .cfi_startproc simple
+    .cfi_signal_frame
+    .cfi_def_cfa esp, 12
+    .cfi_offset eip, -12
+    .cfi_offset cs, -8
+    .cfi_offset eflags, -4
     push 0
+    .cfi_def_cfa_offset 16
     push 31
+    .cfi_def_cfa_offset 20
     {disp32} jmp .Lisr_common_body
+    .cfi_endproc
     .size isr_stub_31, . - isr_stub_31
     .balign 16, 0xcc
     .globl isr_stub_32
     .type isr_stub_32, @function
 isr_stub_32:
+    .cfi_startproc simple
+    .cfi_signal_frame
+    .cfi_def_cfa esp, 12
+    .cfi_offset eip, -12
+    .cfi_offset cs, -8
+    .cfi_offset eflags, -4
     push 0
+    .cfi_def_cfa_offset 16
     push 32
+    .cfi_def_cfa_offset 20
     {disp32} jmp .Lisr_common_body
+    .cfi_endproc
     .size isr_stub_32, . - isr_stub_32
     .balign 16, 0xcc
     .globl isr_stub_33
     .type isr_stub_33, @function
 isr_stub_33:
+    .cfi_startproc simple
+    .cfi_signal_frame
+    .cfi_def_cfa esp, 12
+    .cfi_offset eip, -12
+    .cfi_offset cs, -8
+    .cfi_offset eflags, -4
     push 0
+    .cfi_def_cfa_offset 16
     push 33
+    .cfi_def_cfa_offset 20
     {disp32} jmp .Lisr_common_body
+    .cfi_endproc
     .size isr_stub_33, . - isr_stub_33
     .balign 16, 0xcc
     .globl isr_stub_34
     .type isr_stub_34, @function
 isr_stub_34:
+    .cfi_startproc simple
+    .cfi_signal_frame
+    .cfi_def_cfa esp, 12
+    .cfi_offset eip, -12
+    .cfi_offset cs, -8
+    .cfi_offset eflags, -4
     push 0
+    .cfi_def_cfa_offset 16
     push 34
+    .cfi_def_cfa_offset 20
     {disp32} jmp .Lisr_common_body
+    .cfi_endproc
     .size isr_stub_34, . - isr_stub_34
     .balign 16, 0xcc
     .globl isr_stub_35
     .type isr_stub_35, @function
 isr_stub_35:
+    .cfi_startproc simple
+    .cfi_signal_frame
+    .cfi_def_cfa esp, 12
+    .cfi_offset eip, -12
+    .cfi_offset cs, -8
+    .cfi_offset eflags, -4
     push 0
+    .cfi_def_cfa_offset 16
     push 35
+    .cfi_def_cfa_offset 20
     {disp32} jmp .Lisr_common_body
+    .cfi_endproc
     .size isr_stub_35, . - isr_stub_35
     .balign 16, 0xcc
     .globl isr_stub_36
     .type isr_stub_36, @function
 isr_stub_36:
+    .cfi_startproc simple
+    .cfi_signal_frame
+    .cfi_def_cfa esp, 12
+    .cfi_offset eip, -12
+    .cfi_offset cs, -8
+    .cfi_offset eflags, -4
     push 0
+    .cfi_def_cfa_offset 16
     push 36
+    .cfi_def_cfa_offset 20
     {disp32} jmp .Lisr_common_body
+    .cfi_endproc
     .size isr_stub_36, . - isr_stub_36
     .balign 16, 0xcc
     .globl isr_stub_37
     .type isr_stub_37, @function
 isr_stub_37:
+    .cfi_startproc simple
+    .cfi_signal_frame
+    .cfi_def_cfa esp, 12
+    .cfi_offset eip, -12
+    .cfi_offset cs, -8
+    .cfi_offset eflags, -4
     push 0
+    .cfi_def_cfa_offset 16
     push 37
+    .cfi_def_cfa_offset 20
     {disp32} jmp .Lisr_common_body
+    .cfi_endproc
     .size isr_stub_37, . - isr_stub_37
     .balign 16, 0xcc
     .globl isr_stub_38
     .type isr_stub_38, @function
 isr_stub_38:
+    .cfi_startproc simple
+    .cfi_signal_frame
+    .cfi_def_cfa esp, 12
+    .cfi_offset eip, -12
+    .cfi_offset cs, -8
+    .cfi_offset eflags, -4
     push 0
+    .cfi_def_cfa_offset 16
     push 38
+    .cfi_def_cfa_offset 20
     {disp32} jmp .Lisr_common_body
+    .cfi_endproc
     .size isr_stub_38, . - isr_stub_38
     .balign 16, 0xcc
     .globl isr_stub_39
     .type isr_stub_39, @function
 isr_stub_39:
+    .cfi_startproc simple
+    .cfi_signal_frame
+    .cfi_def_cfa esp, 12
+    .cfi_offset eip, -12
+    .cfi_offset cs, -8
+    .cfi_offset eflags, -4
     push 0
+    .cfi_def_cfa_offset 16
     push 39
+    .cfi_def_cfa_offset 20
     {disp32} jmp .Lisr_common_body
+    .cfi_endproc
     .size isr_stub_39, . - isr_stub_39
     .balign 16, 0xcc
     .globl isr_stub_40
     .type isr_stub_40, @function
 isr_stub_40:
+    .cfi_startproc simple
+    .cfi_signal_frame
+    .cfi_def_cfa esp, 12
+    .cfi_offset eip, -12
+    .cfi_offset cs, -8
+    .cfi_offset eflags, -4
     push 0
+    .cfi_def_cfa_offset 16
     push 40
+    .cfi_def_cfa_offset 20
     {disp32} jmp .Lisr_common_body
+    .cfi_endproc
     .size isr_stub_40, . - isr_stub_40
     .balign 16, 0xcc
     .globl isr_stub_41
     .type isr_stub_41, @function
 isr_stub_41:
+    .cfi_startproc simple
+    .cfi_signal_frame
+    .cfi_def_cfa esp, 12
+    .cfi_offset eip, -12
+    .cfi_offset cs, -8
+    .cfi_offset eflags, -4
     push 0
+    .cfi_def_cfa_offset 16
     push 41
+    .cfi_def_cfa_offset 20
     {disp32} jmp .Lisr_common_body
+    .cfi_endproc
     .size isr_stub_41, . - isr_stub_41
     .balign 16, 0xcc
     .globl isr_stub_42
     .type isr_stub_42, @function
 isr_stub_42:
+    .cfi_startproc simple
+    .cfi_signal_frame
+    .cfi_def_cfa esp, 12
+    .cfi_offset eip, -12
+    .cfi_offset cs, -8
+    .cfi_offset eflags, -4
     push 0
+    .cfi_def_cfa_offset 16
     push 42
+    .cfi_def_cfa_offset 20
     {disp32} jmp .Lisr_common_body
+    .cfi_endproc
     .size isr_stub_42, . - isr_stub_42
     .balign 16, 0xcc
     .globl isr_stub_43
     .type isr_stub_43, @function
 isr_stub_43:
+    .cfi_startproc simple
+    .cfi_signal_frame
+    .cfi_def_cfa esp, 12
+    .cfi_offset eip, -12
+    .cfi_offset cs, -8
+    .cfi_offset eflags, -4
     push 0
+    .cfi_def_cfa_offset 16
     push 43
+    .cfi_def_cfa_offset 20
     {disp32} jmp .Lisr_common_body
+    .cfi_endproc
     .size isr_stub_43, . - isr_stub_43
     .balign 16, 0xcc
     .globl isr_stub_44
     .type isr_stub_44, @function
 isr_stub_44:
+    .cfi_startproc simple
+    .cfi_signal_frame
+    .cfi_def_cfa esp, 12
+    .cfi_offset eip, -12
+    .cfi_offset cs, -8
+    .cfi_offset eflags, -4
     push 0
+    .cfi_def_cfa_offset 16
     push 44
+    .cfi_def_cfa_offset 20
     {disp32} jmp .Lisr_common_body
+    .cfi_endproc
     .size isr_stub_44, . - isr_stub_44
     .balign 16, 0xcc
     .globl isr_stub_45
     .type isr_stub_45, @function
 isr_stub_45:
+    .cfi_startproc simple
+    .cfi_signal_frame
+    .cfi_def_cfa esp, 12
+    .cfi_offset eip, -12
+    .cfi_offset cs, -8
+    .cfi_offset eflags, -4
     push 0
+    .cfi_def_cfa_offset 16
     push 45
+    .cfi_def_cfa_offset 20
     {disp32} jmp .Lisr_common_body
+    .cfi_endproc
     .size isr_stub_45, . - isr_stub_45
     .balign 16, 0xcc
     .globl isr_stub_46
     .type isr_stub_46, @function
 isr_stub_46:
+    .cfi_startproc simple
+    .cfi_signal_frame
+    .cfi_def_cfa esp, 12
+    .cfi_offset eip, -12
+    .cfi_offset cs, -8
+    .cfi_offset eflags, -4
     push 0
+    .cfi_def_cfa_offset 16
     push 46
+    .cfi_def_cfa_offset 20
     {disp32} jmp .Lisr_common_body
+    .cfi_endproc
     .size isr_stub_46, . - isr_stub_46
     .balign 16, 0xcc
     .globl isr_stub_47
     .type isr_stub_47, @function
 isr_stub_47:
+    .cfi_startproc simple
+    .cfi_signal_frame
+    .cfi_def_cfa esp, 12
+    .cfi_offset eip, -12
+    .cfi_offset cs, -8
+    .cfi_offset eflags, -4
     push 0
+    .cfi_def_cfa_offset 16
     push 47
+    .cfi_def_cfa_offset 20
     {disp32} jmp .Lisr_common_body
+    .cfi_endproc
     .size isr_stub_47, . - isr_stub_47
     .balign 16, 0xcc
     .globl isr_stub_48
     .type isr_stub_48, @function
 isr_stub_48:
+    .cfi_startproc simple
+    .cfi_signal_frame
+    .cfi_def_cfa esp, 12
+    .cfi_offset eip, -12
+    .cfi_offset cs, -8
+    .cfi_offset eflags, -4
     push 0
+    .cfi_def_cfa_offset 16
     push 48
+    .cfi_def_cfa_offset 20
     {disp32} jmp .Lisr_common_body
+    .cfi_endproc
     .size isr_stub_48, . - isr_stub_48
     .balign 16, 0xcc
     .globl isr_stub_49
     .type isr_stub_49, @function
 isr_stub_49:
+    .cfi_startproc simple
+    .cfi_signal_frame
+    .cfi_def_cfa esp, 12
+    .cfi_offset eip, -12
+    .cfi_offset cs, -8
+    .cfi_offset eflags, -4
     push 0
+    .cfi_def_cfa_offset 16
     push 49
+    .cfi_def_cfa_offset 20
     {disp32} jmp .Lisr_common_body
+    .cfi_endproc
     .size isr_stub_49, . - isr_stub_49
     .balign 16, 0xcc
     .globl isr_stub_50
     .type isr_stub_50, @function
 isr_stub_50:
+    .cfi_startproc simple
+    .cfi_signal_frame
+    .cfi_def_cfa esp, 12
+    .cfi_offset eip, -12
+    .cfi_offset cs, -8
+    .cfi_offset eflags, -4
     push 0
+    .cfi_def_cfa_offset 16
     push 50
+    .cfi_def_cfa_offset 20
     {disp32} jmp .Lisr_common_body
+    .cfi_endproc
     .size isr_stub_50, . - isr_stub_50
     .balign 16, 0xcc
     .globl isr_stub_51
     .type isr_stub_51, @function
 isr_stub_51:
+    .cfi_startproc simple
+    .cfi_signal_frame
+    .cfi_def_cfa esp, 12
+    .cfi_offset eip, -12
+    .cfi_offset cs, -8
+    .cfi_offset eflags, -4
     push 0
+    .cfi_def_cfa_offset 16
     push 51
+    .cfi_def_cfa_offset 20
     {disp32} jmp .Lisr_common_body
+    .cfi_endproc
     .size isr_stub_51, . - isr_stub_51
     .balign 16, 0xcc
     .globl isr_stub_52
     .type isr_stub_52, @function
 isr_stub_52:
+    .cfi_startproc simple
+    .cfi_signal_frame
+    .cfi_def_cfa esp, 12
+    .cfi_offset eip, -12
+    .cfi_offset cs, -8
+    .cfi_offset eflags, -4
     push 0
+    .cfi_def_cfa_offset 16
     push 52
+    .cfi_def_cfa_offset 20
     {disp32} jmp .Lisr_common_body
+    .cfi_endproc
     .size isr_stub_52, . - isr_stub_52
     .balign 16, 0xcc
     .globl isr_stub_53
     .type isr_stub_53, @function
 isr_stub_53:
+    .cfi_startproc simple
+    .cfi_signal_frame
+    .cfi_def_cfa esp, 12
+    .cfi_offset eip, -12
+    .cfi_offset cs, -8
+    .cfi_offset eflags, -4
     push 0
+    .cfi_def_cfa_offset 16
     push 53
+    .cfi_def_cfa_offset 20
     {disp32} jmp .Lisr_common_body
+    .cfi_endproc
     .size isr_stub_53, . - isr_stub_53
     .balign 16, 0xcc
     .globl isr_stub_54
     .type isr_stub_54, @function
 isr_stub_54:
+    .cfi_startproc simple
+    .cfi_signal_frame
+    .cfi_def_cfa esp, 12
+    .cfi_offset eip, -12
+    .cfi_offset cs, -8
+    .cfi_offset eflags, -4
     push 0
+    .cfi_def_cfa_offset 16
     push 54
+    .cfi_def_cfa_offset 20
     {disp32} jmp .Lisr_common_body
+    .cfi_endproc
     .size isr_stub_54, . - isr_stub_54
     .balign 16, 0xcc
     .globl isr_stub_55
     .type isr_stub_55, @function
 isr_stub_55:
+    .cfi_startproc simple
+    .cfi_signal_frame
+    .cfi_def_cfa esp, 12
+    .cfi_offset eip, -12
+    .cfi_offset cs, -8
+    .cfi_offset eflags, -4
     push 0
+    .cfi_def_cfa_offset 16
     push 55
+    .cfi_def_cfa_offset 20
     {disp32} jmp .Lisr_common_body
+    .cfi_endproc
     .size isr_stub_55, . - isr_stub_55
     .balign 16, 0xcc
     .globl isr_stub_56
     .type isr_stub_56, @function
 isr_stub_56:
+    .cfi_startproc simple
+    .cfi_signal_frame
+    .cfi_def_cfa esp, 12
+    .cfi_offset eip, -12
+    .cfi_offset cs, -8
+    .cfi_offset eflags, -4
     push 0
+    .cfi_def_cfa_offset 16
     push 56
+    .cfi_def_cfa_offset 20
     {disp32} jmp .Lisr_common_body
+    .cfi_endproc
     .size isr_stub_56, . - isr_stub_56
     .balign 16, 0xcc
     .globl isr_stub_57
     .type isr_stub_57, @function
 isr_stub_57:
+    .cfi_startproc simple
+    .cfi_signal_frame
+    .cfi_def_cfa esp, 12
+    .cfi_offset eip, -12
+    .cfi_offset cs, -8
+    .cfi_offset eflags, -4
     push 0
+    .cfi_def_cfa_offset 16
     push 57
+    .cfi_def_cfa_offset 20
     {disp32} jmp .Lisr_common_body
+    .cfi_endproc
     .size isr_stub_57, . - isr_stub_57
     .balign 16, 0xcc
     .globl isr_stub_58
     .type isr_stub_58, @function
 isr_stub_58:
+    .cfi_startproc simple
+    .cfi_signal_frame
+    .cfi_def_cfa esp, 12
+    .cfi_offset eip, -12
+    .cfi_offset cs, -8
+    .cfi_offset eflags, -4
     push 0
+    .cfi_def_cfa_offset 16
     push 58
+    .cfi_def_cfa_offset 20
     {disp32} jmp .Lisr_common_body
+    .cfi_endproc
     .size isr_stub_58, . - isr_stub_58
     .balign 16, 0xcc
     .globl isr_stub_59
     .type isr_stub_59, @function
 isr_stub_59:
+    .cfi_startproc simple
+    .cfi_signal_frame
+    .cfi_def_cfa esp, 12
+    .cfi_offset eip, -12
+    .cfi_offset cs, -8
+    .cfi_offset eflags, -4
     push 0
+    .cfi_def_cfa_offset 16
     push 59
+    .cfi_def_cfa_offset 20
     {disp32} jmp .Lisr_common_body
+    .cfi_endproc
     .size isr_stub_59, . - isr_stub_59
     .balign 16, 0xcc
     .globl isr_stub_60
     .type isr_stub_60, @function
 isr_stub_60:
+    .cfi_startproc simple
+    .cfi_signal_frame
+    .cfi_def_cfa esp, 12
+    .cfi_offset eip, -12
+    .cfi_offset cs, -8
+    .cfi_offset eflags, -4
     push 0
+    .cfi_def_cfa_offset 16
     push 60
+    .cfi_def_cfa_offset 20
     {disp32} jmp .Lisr_common_body
+    .cfi_endproc
     .size isr_stub_60, . - isr_stub_60
     .balign 16, 0xcc
     .globl isr_stub_61
     .type isr_stub_61, @function
 isr_stub_61:
+    .cfi_startproc simple
+    .cfi_signal_frame
+    .cfi_def_cfa esp, 12
+    .cfi_offset eip, -12
+    .cfi_offset cs, -8
+    .cfi_offset eflags, -4
     push 0
+    .cfi_def_cfa_offset 16
     push 61
+    .cfi_def_cfa_offset 20
     {disp32} jmp .Lisr_common_body
+    .cfi_endproc
     .size isr_stub_61, . - isr_stub_61
     .balign 16, 0xcc
     .globl isr_stub_62
     .type isr_stub_62, @function
 isr_stub_62:
+    .cfi_startproc simple
+    .cfi_signal_frame
+    .cfi_def_cfa esp, 12
+    .cfi_offset eip, -12
+    .cfi_offset cs, -8
+    .cfi_offset eflags, -4
     push 0
+    .cfi_def_cfa_offset 16
     push 62
+    .cfi_def_cfa_offset 20
     {disp32} jmp .Lisr_common_body
+    .cfi_endproc
     .size isr_stub_62, . - isr_stub_62
     .balign 16, 0xcc
     .globl isr_stub_63
     .type isr_stub_63, @function
 isr_stub_63:
+    .cfi_startproc simple
+    .cfi_signal_frame
+    .cfi_def_cfa esp, 12
+    .cfi_offset eip, -12
+    .cfi_offset cs, -8
+    .cfi_offset eflags, -4
     push 0
+    .cfi_def_cfa_offset 16
     push 63
+    .cfi_def_cfa_offset 20
     {disp32} jmp .Lisr_common_body
+    .cfi_endproc
     .size isr_stub_63, . - isr_stub_63
     .balign 16, 0xcc
     .globl isr_stub_64
     .type isr_stub_64, @function
 isr_stub_64:
+    .cfi_startproc simple
+    .cfi_signal_frame
+    .cfi_def_cfa esp, 12
+    .cfi_offset eip, -12
+    .cfi_offset cs, -8
+    .cfi_offset eflags, -4
     push 0
+    .cfi_def_cfa_offset 16
     push 64
+    .cfi_def_cfa_offset 20
     {disp32} jmp .Lisr_common_body
+    .cfi_endproc
     .size isr_stub_64, . - isr_stub_64
     .balign 16, 0xcc
     .globl isr_stub_65
     .type isr_stub_65, @function
 isr_stub_65:
+    .cfi_startproc simple
+    .cfi_signal_frame
+    .cfi_def_cfa esp, 12
+    .cfi_offset eip, -12
+    .cfi_offset cs, -8
+    .cfi_offset eflags, -4
     push 0
+    .cfi_def_cfa_offset 16
     push 65
+    .cfi_def_cfa_offset 20
     {disp32} jmp .Lisr_common_body
+    .cfi_endproc
     .size isr_stub_65, . - isr_stub_65
     .balign 16, 0xcc
     .globl isr_stub_66
     .type isr_stub_66, @function
 isr_stub_66:
+    .cfi_startproc simple
+    .cfi_signal_frame
+    .cfi_def_cfa esp, 12
+    .cfi_offset eip, -12
+    .cfi_offset cs, -8
+    .cfi_offset eflags, -4
     push 0
+    .cfi_def_cfa_offset 16
     push 66
+    .cfi_def_cfa_offset 20
     {disp32} jmp .Lisr_common_body
+    .cfi_endproc
     .size isr_stub_66, . - isr_stub_66
     .balign 16, 0xcc
     .globl isr_stub_67
     .type isr_stub_67, @function
 isr_stub_67:
+    .cfi_startproc simple
+    .cfi_signal_frame
+    .cfi_def_cfa esp, 12
+    .cfi_offset eip, -12
+    .cfi_offset cs, -8
+    .cfi_offset eflags, -4
     push 0
+    .cfi_def_cfa_offset 16
     push 67
+    .cfi_def_cfa_offset 20
     {disp32} jmp .Lisr_common_body
+    .cfi_endproc
     .size isr_stub_67, . - isr_stub_67
     .balign 16, 0xcc
     .globl isr_stub_68
     .type isr_stub_68, @function
 isr_stub_68:
+    .cfi_startproc simple
+    .cfi_signal_frame
+    .cfi_def_cfa esp, 12
+    .cfi_offset eip, -12
+    .cfi_offset cs, -8
+    .cfi_offset eflags, -4
     push 0
+    .cfi_def_cfa_offset 16
     push 68
+    .cfi_def_cfa_offset 20
     {disp32} jmp .Lisr_common_body
+    .cfi_endproc
     .size isr_stub_68, . - isr_stub_68
     .balign 16, 0xcc
     .globl isr_stub_69
     .type isr_stub_69, @function
 isr_stub_69:
+    .cfi_startproc simple
+    .cfi_signal_frame
+    .cfi_def_cfa esp, 12
+    .cfi_offset eip, -12
+    .cfi_offset cs, -8
+    .cfi_offset eflags, -4
     push 0
+    .cfi_def_cfa_offset 16
     push 69
+    .cfi_def_cfa_offset 20
     {disp32} jmp .Lisr_common_body
+    .cfi_endproc
     .size isr_stub_69, . - isr_stub_69
     .balign 16, 0xcc
     .globl isr_stub_70
     .type isr_stub_70, @function
 isr_stub_70:
+    .cfi_startproc simple
+    .cfi_signal_frame
+    .cfi_def_cfa esp, 12
+    .cfi_offset eip, -12
+    .cfi_offset cs, -8
+    .cfi_offset eflags, -4
     push 0
+    .cfi_def_cfa_offset 16
     push 70
+    .cfi_def_cfa_offset 20
     {disp32} jmp .Lisr_common_body
+    .cfi_endproc
     .size isr_stub_70, . - isr_stub_70
     .balign 16, 0xcc
     .globl isr_stub_71
     .type isr_stub_71, @function
 isr_stub_71:
+    .cfi_startproc simple
+    .cfi_signal_frame
+    .cfi_def_cfa esp, 12
+    .cfi_offset eip, -12
+    .cfi_offset cs, -8
+    .cfi_offset eflags, -4
     push 0
+    .cfi_def_cfa_offset 16
     push 71
+    .cfi_def_cfa_offset 20
     {disp32} jmp .Lisr_common_body
+    .cfi_endproc
     .size isr_stub_71, . - isr_stub_71
     .balign 16, 0xcc
     .globl isr_stub_72
     .type isr_stub_72, @function
 isr_stub_72:
+    .cfi_startproc simple
+    .cfi_signal_frame
+    .cfi_def_cfa esp, 12
+    .cfi_offset eip, -12
+    .cfi_offset cs, -8
+    .cfi_offset eflags, -4
     push 0
+    .cfi_def_cfa_offset 16
     push 72
+    .cfi_def_cfa_offset 20
     {disp32} jmp .Lisr_common_body
+    .cfi_endproc
     .size isr_stub_72, . - isr_stub_72
     .balign 16, 0xcc
     .globl isr_stub_73
     .type isr_stub_73, @function
 isr_stub_73:
+    .cfi_startproc simple
+    .cfi_signal_frame
+    .cfi_def_cfa esp, 12
+    .cfi_offset eip, -12
+    .cfi_offset cs, -8
+    .cfi_offset eflags, -4
     push 0
+    .cfi_def_cfa_offset 16
     push 73
+    .cfi_def_cfa_offset 20
     {disp32} jmp .Lisr_common_body
+    .cfi_endproc
     .size isr_stub_73, . - isr_stub_73
     .balign 16, 0xcc
     .globl isr_stub_74
     .type isr_stub_74, @function
 isr_stub_74:
+    .cfi_startproc simple
+    .cfi_signal_frame
+    .cfi_def_cfa esp, 12
+    .cfi_offset eip, -12
+    .cfi_offset cs, -8
+    .cfi_offset eflags, -4
     push 0
+    .cfi_def_cfa_offset 16
     push 74
+    .cfi_def_cfa_offset 20
     {disp32} jmp .Lisr_common_body
+    .cfi_endproc
     .size isr_stub_74, . - isr_stub_74
     .balign 16, 0xcc
     .globl isr_stub_75
     .type isr_stub_75, @function
 isr_stub_75:
+    .cfi_startproc simple
+    .cfi_signal_frame
+    .cfi_def_cfa esp, 12
+    .cfi_offset eip, -12
+    .cfi_offset cs, -8
+    .cfi_offset eflags, -4
     push 0
+    .cfi_def_cfa_offset 16
     push 75
+    .cfi_def_cfa_offset 20
     {disp32} jmp .Lisr_common_body
+    .cfi_endproc
     .size isr_stub_75, . - isr_stub_75
     .balign 16, 0xcc
     .globl isr_stub_76
     .type isr_stub_76, @function
 isr_stub_76:
+    .cfi_startproc simple
+    .cfi_signal_frame
+    .cfi_def_cfa esp, 12
+    .cfi_offset eip, -12
+    .cfi_offset cs, -8
+    .cfi_offset eflags, -4
     push 0
+    .cfi_def_cfa_offset 16
     push 76
+    .cfi_def_cfa_offset 20
     {disp32} jmp .Lisr_common_body
+    .cfi_endproc
     .size isr_stub_76, . - isr_stub_76
     .balign 16, 0xcc
     .globl isr_stub_77
     .type isr_stub_77, @function
 isr_stub_77:
+    .cfi_startproc simple
+    .cfi_signal_frame
+    .cfi_def_cfa esp, 12
+    .cfi_offset eip, -12
+    .cfi_offset cs, -8
+    .cfi_offset eflags, -4
     push 0
+    .cfi_def_cfa_offset 16
     push 77
+    .cfi_def_cfa_offset 20
     {disp32} jmp .Lisr_common_body
+    .cfi_endproc
     .size isr_stub_77, . - isr_stub_77
     .balign 16, 0xcc
     .globl isr_stub_78
     .type isr_stub_78, @function
 isr_stub_78:
+    .cfi_startproc simple
+    .cfi_signal_frame
+    .cfi_def_cfa esp, 12
+    .cfi_offset eip, -12
+    .cfi_offset cs, -8
+    .cfi_offset eflags, -4
     push 0
+    .cfi_def_cfa_offset 16
     push 78
+    .cfi_def_cfa_offset 20
     {disp32} jmp .Lisr_common_body
+    .cfi_endproc
     .size isr_stub_78, . - isr_stub_78
     .balign 16, 0xcc
     .globl isr_stub_79
     .type isr_stub_79, @function
 isr_stub_79:
+    .cfi_startproc simple
+    .cfi_signal_frame
+    .cfi_def_cfa esp, 12
+    .cfi_offset eip, -12
+    .cfi_offset cs, -8
+    .cfi_offset eflags, -4
     push 0
+    .cfi_def_cfa_offset 16
     push 79
+    .cfi_def_cfa_offset 20
     {disp32} jmp .Lisr_common_body
+    .cfi_endproc
     .size isr_stub_79, . - isr_stub_79
     .balign 16, 0xcc
     .globl isr_stub_80
     .type isr_stub_80, @function
 isr_stub_80:
+    .cfi_startproc simple
+    .cfi_signal_frame
+    .cfi_def_cfa esp, 12
+    .cfi_offset eip, -12
+    .cfi_offset cs, -8
+    .cfi_offset eflags, -4
     push 0
+    .cfi_def_cfa_offset 16
     push 80
+    .cfi_def_cfa_offset 20
     {disp32} jmp .Lisr_common_body
+    .cfi_endproc
     .size isr_stub_80, . - isr_stub_80
     .balign 16, 0xcc
     .globl isr_stub_81
     .type isr_stub_81, @function
 isr_stub_81:
+    .cfi_startproc simple
+    .cfi_signal_frame
+    .cfi_def_cfa esp, 12
+    .cfi_offset eip, -12
+    .cfi_offset cs, -8
+    .cfi_offset eflags, -4
     push 0
+    .cfi_def_cfa_offset 16
     push 81
+    .cfi_def_cfa_offset 20
     {disp32} jmp .Lisr_common_body
+    .cfi_endproc
     .size isr_stub_81, . - isr_stub_81
     .balign 16, 0xcc
     .globl isr_stub_82
     .type isr_stub_82, @function
 isr_stub_82:
+    .cfi_startproc simple
+    .cfi_signal_frame
+    .cfi_def_cfa esp, 12
+    .cfi_offset eip, -12
+    .cfi_offset cs, -8
+    .cfi_offset eflags, -4
     push 0
+    .cfi_def_cfa_offset 16
     push 82
+    .cfi_def_cfa_offset 20
     {disp32} jmp .Lisr_common_body
+    .cfi_endproc
     .size isr_stub_82, . - isr_stub_82
     .balign 16, 0xcc
     .globl isr_stub_83
     .type isr_stub_83, @function
 isr_stub_83:
+    .cfi_startproc simple
+    .cfi_signal_frame
+    .cfi_def_cfa esp, 12
+    .cfi_offset eip, -12
+    .cfi_offset cs, -8
+    .cfi_offset eflags, -4
     push 0
+    .cfi_def_cfa_offset 16
     push 83
+    .cfi_def_cfa_offset 20
     {disp32} jmp .Lisr_common_body
+    .cfi_endproc
     .size isr_stub_83, . - isr_stub_83
     .balign 16, 0xcc
     .globl isr_stub_84
     .type isr_stub_84, @function
 isr_stub_84:
+    .cfi_startproc simple
+    .cfi_signal_frame
+    .cfi_def_cfa esp, 12
+    .cfi_offset eip, -12
+    .cfi_offset cs, -8
+    .cfi_offset eflags, -4
     push 0
+    .cfi_def_cfa_offset 16
     push 84
+    .cfi_def_cfa_offset 20
     {disp32} jmp .Lisr_common_body
+    .cfi_endproc
     .size isr_stub_84, . - isr_stub_84
     .balign 16, 0xcc
     .globl isr_stub_85
     .type isr_stub_85, @function
 isr_stub_85:
+    .cfi_startproc simple
+    .cfi_signal_frame
+    .cfi_def_cfa esp, 12
+    .cfi_offset eip, -12
+    .cfi_offset cs, -8
+    .cfi_offset eflags, -4
     push 0
+    .cfi_def_cfa_offset 16
     push 85
+    .cfi_def_cfa_offset 20
     {disp32} jmp .Lisr_common_body
+    .cfi_endproc
     .size isr_stub_85, . - isr_stub_85
     .balign 16, 0xcc
     .globl isr_stub_86
     .type isr_stub_86, @function
 isr_stub_86:
+    .cfi_startproc simple
+    .cfi_signal_frame
+    .cfi_def_cfa esp, 12
+    .cfi_offset eip, -12
+    .cfi_offset cs, -8
+    .cfi_offset eflags, -4
     push 0
+    .cfi_def_cfa_offset 16
     push 86
+    .cfi_def_cfa_offset 20
     {disp32} jmp .Lisr_common_body
+    .cfi_endproc
     .size isr_stub_86, . - isr_stub_86
     .balign 16, 0xcc
     .globl isr_stub_87
     .type isr_stub_87, @function
 isr_stub_87:
+    .cfi_startproc simple
+    .cfi_signal_frame
+    .cfi_def_cfa esp, 12
+    .cfi_offset eip, -12
+    .cfi_offset cs, -8
+    .cfi_offset eflags, -4
     push 0
+    .cfi_def_cfa_offset 16
     push 87
+    .cfi_def_cfa_offset 20
     {disp32} jmp .Lisr_common_body
+    .cfi_endproc
     .size isr_stub_87, . - isr_stub_87
     .balign 16, 0xcc
     .globl isr_stub_88
     .type isr_stub_88, @function
 isr_stub_88:
+    .cfi_startproc simple
+    .cfi_signal_frame
+    .cfi_def_cfa esp, 12
+    .cfi_offset eip, -12
+    .cfi_offset cs, -8
+    .cfi_offset eflags, -4
     push 0
+    .cfi_def_cfa_offset 16
     push 88
+    .cfi_def_cfa_offset 20
     {disp32} jmp .Lisr_common_body
+    .cfi_endproc
     .size isr_stub_88, . - isr_stub_88
     .balign 16, 0xcc
     .globl isr_stub_89
     .type isr_stub_89, @function
 isr_stub_89:
+    .cfi_startproc simple
+    .cfi_signal_frame
+    .cfi_def_cfa esp, 12
+    .cfi_offset eip, -12
+    .cfi_offset cs, -8
+    .cfi_offset eflags, -4
     push 0
+    .cfi_def_cfa_offset 16
     push 89
+    .cfi_def_cfa_offset 20
     {disp32} jmp .Lisr_common_body
+    .cfi_endproc
     .size isr_stub_89, . - isr_stub_89
     .balign 16, 0xcc
     .globl isr_stub_90
     .type isr_stub_90, @function
 isr_stub_90:
+    .cfi_startproc simple
+    .cfi_signal_frame
+    .cfi_def_cfa esp, 12
+    .cfi_offset eip, -12
+    .cfi_offset cs, -8
+    .cfi_offset eflags, -4
     push 0
+    .cfi_def_cfa_offset 16
     push 90
+    .cfi_def_cfa_offset 20
     {disp32} jmp .Lisr_common_body
+    .cfi_endproc
     .size isr_stub_90, . - isr_stub_90
     .balign 16, 0xcc
     .globl isr_stub_91
     .type isr_stub_91, @function
 isr_stub_91:
+    .cfi_startproc simple
+    .cfi_signal_frame
+    .cfi_def_cfa esp, 12
+    .cfi_offset eip, -12
+    .cfi_offset cs, -8
+    .cfi_offset eflags, -4
     push 0
+    .cfi_def_cfa_offset 16
     push 91
+    .cfi_def_cfa_offset 20
     {disp32} jmp .Lisr_common_body
+    .cfi_endproc
     .size isr_stub_91, . - isr_stub_91
     .balign 16, 0xcc
     .globl isr_stub_92
     .type isr_stub_92, @function
 isr_stub_92:
+    .cfi_startproc simple
+    .cfi_signal_frame
+    .cfi_def_cfa esp, 12
+    .cfi_offset eip, -12
+    .cfi_offset cs, -8
+    .cfi_offset eflags, -4
     push 0
+    .cfi_def_cfa_offset 16
     push 92
+    .cfi_def_cfa_offset 20
     {disp32} jmp .Lisr_common_body
+    .cfi_endproc
     .size isr_stub_92, . - isr_stub_92
     .balign 16, 0xcc
     .globl isr_stub_93
     .type isr_stub_93, @function
 isr_stub_93:
+    .cfi_startproc simple
+    .cfi_signal_frame
+    .cfi_def_cfa esp, 12
+    .cfi_offset eip, -12
+    .cfi_offset cs, -8
+    .cfi_offset eflags, -4
     push 0
+    .cfi_def_cfa_offset 16
     push 93
+    .cfi_def_cfa_offset 20
     {disp32} jmp .Lisr_common_body
+    .cfi_endproc
     .size isr_stub_93, . - isr_stub_93
     .balign 16, 0xcc
     .globl isr_stub_94
     .type isr_stub_94, @function
 isr_stub_94:
+    .cfi_startproc simple
+    .cfi_signal_frame
+    .cfi_def_cfa esp, 12
+    .cfi_offset eip, -12
+    .cfi_offset cs, -8
+    .cfi_offset eflags, -4
     push 0
+    .cfi_def_cfa_offset 16
     push 94
+    .cfi_def_cfa_offset 20
     {disp32} jmp .Lisr_common_body
+    .cfi_endproc
     .size isr_stub_94, . - isr_stub_94
     .balign 16, 0xcc
     .globl isr_stub_95
     .type isr_stub_95, @function
 isr_stub_95:
+    .cfi_startproc simple
+    .cfi_signal_frame
+    .cfi_def_cfa esp, 12
+    .cfi_offset eip, -12
+    .cfi_offset cs, -8
+    .cfi_offset eflags, -4
     push 0
+    .cfi_def_cfa_offset 16
     push 95
+    .cfi_def_cfa_offset 20
     {disp32} jmp .Lisr_common_body
+    .cfi_endproc
     .size isr_stub_95, . - isr_stub_95
     .balign 16, 0xcc
     .globl isr_stub_96
     .type isr_stub_96, @function
 isr_stub_96:
+    .cfi_startproc simple
+    .cfi_signal_frame
+    .cfi_def_cfa esp, 12
+    .cfi_offset eip, -12
+    .cfi_offset cs, -8
+    .cfi_offset eflags, -4
     push 0
+    .cfi_def_cfa_offset 16
     push 96
+    .cfi_def_cfa_offset 20
     {disp32} jmp .Lisr_common_body
+    .cfi_endproc
     .size isr_stub_96, . - isr_stub_96
     .balign 16, 0xcc
     .globl isr_stub_97
     .type isr_stub_97, @function
 isr_stub_97:
+    .cfi_startproc simple
+    .cfi_signal_frame
+    .cfi_def_cfa esp, 12
+    .cfi_offset eip, -12
+    .cfi_offset cs, -8
+    .cfi_offset eflags, -4
     push 0
+    .cfi_def_cfa_offset 16
     push 97
+    .cfi_def_cfa_offset 20
     {disp32} jmp .Lisr_common_body
+    .cfi_endproc
     .size isr_stub_97, . - isr_stub_97
     .balign 16, 0xcc
     .globl isr_stub_98
     .type isr_stub_98, @function
 isr_stub_98:
+    .cfi_startproc simple
+    .cfi_signal_frame
+    .cfi_def_cfa esp, 12
+    .cfi_offset eip, -12
+    .cfi_offset cs, -8
+    .cfi_offset eflags, -4
     push 0
+    .cfi_def_cfa_offset 16
     push 98
+    .cfi_def_cfa_offset 20
     {disp32} jmp .Lisr_common_body
+    .cfi_endproc
     .size isr_stub_98, . - isr_stub_98
     .balign 16, 0xcc
     .globl isr_stub_99
     .type isr_stub_99, @function
 isr_stub_99:
+    .cfi_startproc simple
+    .cfi_signal_frame
+    .cfi_def_cfa esp, 12
+    .cfi_offset eip, -12
+    .cfi_offset cs, -8
+    .cfi_offset eflags, -4
     push 0
+    .cfi_def_cfa_offset 16
     push 99
+    .cfi_def_cfa_offset 20
     {disp32} jmp .Lisr_common_body
+    .cfi_endproc
     .size isr_stub_99, . - isr_stub_99
     .balign 16, 0xcc
     .globl isr_stub_100
     .type isr_stub_100, @function
 isr_stub_100:
+    .cfi_startproc simple
+    .cfi_signal_frame
+    .cfi_def_cfa esp, 12
+    .cfi_offset eip, -12
+    .cfi_offset cs, -8
+    .cfi_offset eflags, -4
     push 0
+    .cfi_def_cfa_offset 16
     push 100
+    .cfi_def_cfa_offset 20
     {disp32} jmp .Lisr_common_body
+    .cfi_endproc
     .size isr_stub_100, . - isr_stub_100
     .balign 16, 0xcc
     .globl isr_stub_101
     .type isr_stub_101, @function
 isr_stub_101:
+    .cfi_startproc simple
+    .cfi_signal_frame
+    .cfi_def_cfa esp, 12
+    .cfi_offset eip, -12
+    .cfi_offset cs, -8
+    .cfi_offset eflags, -4
     push 0
+    .cfi_def_cfa_offset 16
     push 101
+    .cfi_def_cfa_offset 20
     {disp32} jmp .Lisr_common_body
+    .cfi_endproc
     .size isr_stub_101, . - isr_stub_101
     .balign 16, 0xcc
     .globl isr_stub_102
     .type isr_stub_102, @function
 isr_stub_102:
+    .cfi_startproc simple
+    .cfi_signal_frame
+    .cfi_def_cfa esp, 12
+    .cfi_offset eip, -12
+    .cfi_offset cs, -8
+    .cfi_offset eflags, -4
     push 0
+    .cfi_def_cfa_offset 16
     push 102
+    .cfi_def_cfa_offset 20
     {disp32} jmp .Lisr_common_body
+    .cfi_endproc
     .size isr_stub_102, . - isr_stub_102
     .balign 16, 0xcc
     .globl isr_stub_103
     .type isr_stub_103, @function
 isr_stub_103:
+    .cfi_startproc simple
+    .cfi_signal_frame
+    .cfi_def_cfa esp, 12
+    .cfi_offset eip, -12
+    .cfi_offset cs, -8
+    .cfi_offset eflags, -4
     push 0
+    .cfi_def_cfa_offset 16
     push 103
+    .cfi_def_cfa_offset 20
     {disp32} jmp .Lisr_common_body
+    .cfi_endproc
     .size isr_stub_103, . - isr_stub_103
     .balign 16, 0xcc
     .globl isr_stub_104
     .type isr_stub_104, @function
 isr_stub_104:
+    .cfi_startproc simple
+    .cfi_signal_frame
+    .cfi_def_cfa esp, 12
+    .cfi_offset eip, -12
+    .cfi_offset cs, -8
+    .cfi_offset eflags, -4
     push 0
+    .cfi_def_cfa_offset 16
     push 104
+    .cfi_def_cfa_offset 20
     {disp32} jmp .Lisr_common_body
+    .cfi_endproc
     .size isr_stub_104, . - isr_stub_104
     .balign 16, 0xcc
     .globl isr_stub_105
     .type isr_stub_105, @function
 isr_stub_105:
+    .cfi_startproc simple
+    .cfi_signal_frame
+    .cfi_def_cfa esp, 12
+    .cfi_offset eip, -12
+    .cfi_offset cs, -8
+    .cfi_offset eflags, -4
     push 0
+    .cfi_def_cfa_offset 16
     push 105
+    .cfi_def_cfa_offset 20
     {disp32} jmp .Lisr_common_body
+    .cfi_endproc
     .size isr_stub_105, . - isr_stub_105
     .balign 16, 0xcc
     .globl isr_stub_106
     .type isr_stub_106, @function
 isr_stub_106:
+    .cfi_startproc simple
+    .cfi_signal_frame
+    .cfi_def_cfa esp, 12
+    .cfi_offset eip, -12
+    .cfi_offset cs, -8
+    .cfi_offset eflags, -4
     push 0
+    .cfi_def_cfa_offset 16
     push 106
+    .cfi_def_cfa_offset 20
     {disp32} jmp .Lisr_common_body
+    .cfi_endproc
     .size isr_stub_106, . - isr_stub_106
     .balign 16, 0xcc
     .globl isr_stub_107
     .type isr_stub_107, @function
 isr_stub_107:
+    .cfi_startproc simple
+    .cfi_signal_frame
+    .cfi_def_cfa esp, 12
+    .cfi_offset eip, -12
+    .cfi_offset cs, -8
+    .cfi_offset eflags, -4
     push 0
+    .cfi_def_cfa_offset 16
     push 107
+    .cfi_def_cfa_offset 20
     {disp32} jmp .Lisr_common_body
+    .cfi_endproc
     .size isr_stub_107, . - isr_stub_107
     .balign 16, 0xcc
     .globl isr_stub_108
     .type isr_stub_108, @function
 isr_stub_108:
+    .cfi_startproc simple
+    .cfi_signal_frame
+    .cfi_def_cfa esp, 12
+    .cfi_offset eip, -12
+    .cfi_offset cs, -8
+    .cfi_offset eflags, -4
     push 0
+    .cfi_def_cfa_offset 16
     push 108
+    .cfi_def_cfa_offset 20
     {disp32} jmp .Lisr_common_body
+    .cfi_endproc
     .size isr_stub_108, . - isr_stub_108
     .balign 16, 0xcc
     .globl isr_stub_109
     .type isr_stub_109, @function
 isr_stub_109:
+    .cfi_startproc simple
+    .cfi_signal_frame
+    .cfi_def_cfa esp, 12
+    .cfi_offset eip, -12
+    .cfi_offset cs, -8
+    .cfi_offset eflags, -4
     push 0
+    .cfi_def_cfa_offset 16
     push 109
+    .cfi_def_cfa_offset 20
     {disp32} jmp .Lisr_common_body
+    .cfi_endproc
     .size isr_stub_109, . - isr_stub_109
     .balign 16, 0xcc
     .globl isr_stub_110
     .type isr_stub_110, @function
 isr_stub_110:
+    .cfi_startproc simple
+    .cfi_signal_frame
+    .cfi_def_cfa esp, 12
+    .cfi_offset eip, -12
+    .cfi_offset cs, -8
+    .cfi_offset eflags, -4
     push 0
+    .cfi_def_cfa_offset 16
     push 110
+    .cfi_def_cfa_offset 20
     {disp32} jmp .Lisr_common_body
+    .cfi_endproc
     .size isr_stub_110, . - isr_stub_110
     .balign 16, 0xcc
     .globl isr_stub_111
     .type isr_stub_111, @function
 isr_stub_111:
+    .cfi_startproc simple
+    .cfi_signal_frame
+    .cfi_def_cfa esp, 12
+    .cfi_offset eip, -12
+    .cfi_offset cs, -8
+    .cfi_offset eflags, -4
     push 0
+    .cfi_def_cfa_offset 16
     push 111
+    .cfi_def_cfa_offset 20
     {disp32} jmp .Lisr_common_body
+    .cfi_endproc
     .size isr_stub_111, . - isr_stub_111
     .balign 16, 0xcc
     .globl isr_stub_112
     .type isr_stub_112, @function
 isr_stub_112:
+    .cfi_startproc simple
+    .cfi_signal_frame
+    .cfi_def_cfa esp, 12
+    .cfi_offset eip, -12
+    .cfi_offset cs, -8
+    .cfi_offset eflags, -4
     push 0
+    .cfi_def_cfa_offset 16
     push 112
+    .cfi_def_cfa_offset 20
     {disp32} jmp .Lisr_common_body
+    .cfi_endproc
     .size isr_stub_112, . - isr_stub_112
     .balign 16, 0xcc
     .globl isr_stub_113
     .type isr_stub_113, @function
 isr_stub_113:
+    .cfi_startproc simple
+    .cfi_signal_frame
+    .cfi_def_cfa esp, 12
+    .cfi_offset eip, -12
+    .cfi_offset cs, -8
+    .cfi_offset eflags, -4
     push 0
+    .cfi_def_cfa_offset 16
     push 113
+    .cfi_def_cfa_offset 20
     {disp32} jmp .Lisr_common_body
+    .cfi_endproc
     .size isr_stub_113, . - isr_stub_113
     .balign 16, 0xcc
     .globl isr_stub_114
     .type isr_stub_114, @function
 isr_stub_114:
+    .cfi_startproc simple
+    .cfi_signal_frame
+    .cfi_def_cfa esp, 12
+    .cfi_offset eip, -12
+    .cfi_offset cs, -8
+    .cfi_offset eflags, -4
     push 0
+    .cfi_def_cfa_offset 16
     push 114
+    .cfi_def_cfa_offset 20
     {disp32} jmp .Lisr_common_body
+    .cfi_endproc
     .size isr_stub_114, . - isr_stub_114
     .balign 16, 0xcc
     .globl isr_stub_115
     .type isr_stub_115, @function
 isr_stub_115:
+    .cfi_startproc simple
+    .cfi_signal_frame
+    .cfi_def_cfa esp, 12
+    .cfi_offset eip, -12
+    .cfi_offset cs, -8
+    .cfi_offset eflags, -4
     push 0
+    .cfi_def_cfa_offset 16
     push 115
+    .cfi_def_cfa_offset 20
     {disp32} jmp .Lisr_common_body
+    .cfi_endproc
     .size isr_stub_115, . - isr_stub_115
     .balign 16, 0xcc
     .globl isr_stub_116
     .type isr_stub_116, @function
 isr_stub_116:
+    .cfi_startproc simple
+    .cfi_signal_frame
+    .cfi_def_cfa esp, 12
+    .cfi_offset eip, -12
+    .cfi_offset cs, -8
+    .cfi_offset eflags, -4
     push 0
+    .cfi_def_cfa_offset 16
     push 116
+    .cfi_def_cfa_offset 20
     {disp32} jmp .Lisr_common_body
+    .cfi_endproc
     .size isr_stub_116, . - isr_stub_116
     .balign 16, 0xcc
     .globl isr_stub_117
     .type isr_stub_117, @function
 isr_stub_117:
+    .cfi_startproc simple
+    .cfi_signal_frame
+    .cfi_def_cfa esp, 12
+    .cfi_offset eip, -12
+    .cfi_offset cs, -8
+    .cfi_offset eflags, -4
     push 0
+    .cfi_def_cfa_offset 16
     push 117
+    .cfi_def_cfa_offset 20
     {disp32} jmp .Lisr_common_body
+    .cfi_endproc
     .size isr_stub_117, . - isr_stub_117
     .balign 16, 0xcc
     .globl isr_stub_118
     .type isr_stub_118, @function
 isr_stub_118:
+    .cfi_startproc simple
+    .cfi_signal_frame
+    .cfi_def_cfa esp, 12
+    .cfi_offset eip, -12
+    .cfi_offset cs, -8
+    .cfi_offset eflags, -4
     push 0
+    .cfi_def_cfa_offset 16
     push 118
+    .cfi_def_cfa_offset 20
     {disp32} jmp .Lisr_common_body
+    .cfi_endproc
     .size isr_stub_118, . - isr_stub_118
     .balign 16, 0xcc
     .globl isr_stub_119
     .type isr_stub_119, @function
 isr_stub_119:
+    .cfi_startproc simple
+    .cfi_signal_frame
+    .cfi_def_cfa esp, 12
+    .cfi_offset eip, -12
+    .cfi_offset cs, -8
+    .cfi_offset eflags, -4
     push 0
+    .cfi_def_cfa_offset 16
     push 119
+    .cfi_def_cfa_offset 20
     {disp32} jmp .Lisr_common_body
+    .cfi_endproc
     .size isr_stub_119, . - isr_stub_119
     .balign 16, 0xcc
     .globl isr_stub_120
     .type isr_stub_120, @function
 isr_stub_120:
+    .cfi_startproc simple
+    .cfi_signal_frame
+    .cfi_def_cfa esp, 12
+    .cfi_offset eip, -12
+    .cfi_offset cs, -8
+    .cfi_offset eflags, -4
     push 0
+    .cfi_def_cfa_offset 16
     push 120
+    .cfi_def_cfa_offset 20
     {disp32} jmp .Lisr_common_body
+    .cfi_endproc
     .size isr_stub_120, . - isr_stub_120
     .balign 16, 0xcc
     .globl isr_stub_121
     .type isr_stub_121, @function
 isr_stub_121:
+    .cfi_startproc simple
+    .cfi_signal_frame
+    .cfi_def_cfa esp, 12
+    .cfi_offset eip, -12
+    .cfi_offset cs, -8
+    .cfi_offset eflags, -4
     push 0
+    .cfi_def_cfa_offset 16
     push 121
+    .cfi_def_cfa_offset 20
     {disp32} jmp .Lisr_common_body
+    .cfi_endproc
     .size isr_stub_121, . - isr_stub_121
     .balign 16, 0xcc
     .globl isr_stub_122
     .type isr_stub_122, @function
 isr_stub_122:
+    .cfi_startproc simple
+    .cfi_signal_frame
+    .cfi_def_cfa esp, 12
+    .cfi_offset eip, -12
+    .cfi_offset cs, -8
+    .cfi_offset eflags, -4
     push 0
+    .cfi_def_cfa_offset 16
     push 122
+    .cfi_def_cfa_offset 20
     {disp32} jmp .Lisr_common_body
+    .cfi_endproc
     .size isr_stub_122, . - isr_stub_122
     .balign 16, 0xcc
     .globl isr_stub_123
     .type isr_stub_123, @function
 isr_stub_123:
+    .cfi_startproc simple
+    .cfi_signal_frame
+    .cfi_def_cfa esp, 12
+    .cfi_offset eip, -12
+    .cfi_offset cs, -8
+    .cfi_offset eflags, -4
     push 0
+    .cfi_def_cfa_offset 16
     push 123
+    .cfi_def_cfa_offset 20
     {disp32} jmp .Lisr_common_body
+    .cfi_endproc
     .size isr_stub_123, . - isr_stub_123
     .balign 16, 0xcc
     .globl isr_stub_124
     .type isr_stub_124, @function
 isr_stub_124:
+    .cfi_startproc simple
+    .cfi_signal_frame
+    .cfi_def_cfa esp, 12
+    .cfi_offset eip, -12
+    .cfi_offset cs, -8
+    .cfi_offset eflags, -4
     push 0
+    .cfi_def_cfa_offset 16
     push 124
+    .cfi_def_cfa_offset 20
     {disp32} jmp .Lisr_common_body
+    .cfi_endproc
     .size isr_stub_124, . - isr_stub_124
     .balign 16, 0xcc
     .globl isr_stub_125
     .type isr_stub_125, @function
 isr_stub_125:
+    .cfi_startproc simple
+    .cfi_signal_frame
+    .cfi_def_cfa esp, 12
+    .cfi_offset eip, -12
+    .cfi_offset cs, -8
+    .cfi_offset eflags, -4
     push 0
+    .cfi_def_cfa_offset 16
     push 125
+    .cfi_def_cfa_offset 20
     {disp32} jmp .Lisr_common_body
+    .cfi_endproc
     .size isr_stub_125, . - isr_stub_125
     .balign 16, 0xcc
     .globl isr_stub_126
     .type isr_stub_126, @function
 isr_stub_126:
+    .cfi_startproc simple
+    .cfi_signal_frame
+    .cfi_def_cfa esp, 12
+    .cfi_offset eip, -12
+    .cfi_offset cs, -8
+    .cfi_offset eflags, -4
     push 0
+    .cfi_def_cfa_offset 16
     push 126
+    .cfi_def_cfa_offset 20
     {disp32} jmp .Lisr_common_body
+    .cfi_endproc
     .size isr_stub_126, . - isr_stub_126
     .balign 16, 0xcc
     .globl isr_stub_127
     .type isr_stub_127, @function
 isr_stub_127:
+    .cfi_startproc simple
+    .cfi_signal_frame
+    .cfi_def_cfa esp, 12
+    .cfi_offset eip, -12
+    .cfi_offset cs, -8
+    .cfi_offset eflags, -4
     push 0
+    .cfi_def_cfa_offset 16
     push 127
+    .cfi_def_cfa_offset 20
     {disp32} jmp .Lisr_common_body
+    .cfi_endproc
     .size isr_stub_127, . - isr_stub_127
     .balign 16, 0xcc
     .globl isr_stub_128
     .type isr_stub_128, @function
 isr_stub_128:
+    .cfi_startproc simple
+    .cfi_signal_frame
+    .cfi_def_cfa esp, 12
+    .cfi_offset eip, -12
+    .cfi_offset cs, -8
+    .cfi_offset eflags, -4
     push 0
+    .cfi_def_cfa_offset 16
     push 128
+    .cfi_def_cfa_offset 20
     {disp32} jmp .Lisr_common_body
+    .cfi_endproc
     .size isr_stub_128, . - isr_stub_128
     .balign 16, 0xcc
     .globl isr_stub_129
     .type isr_stub_129, @function
 isr_stub_129:
+    .cfi_startproc simple
+    .cfi_signal_frame
+    .cfi_def_cfa esp, 12
+    .cfi_offset eip, -12
+    .cfi_offset cs, -8
+    .cfi_offset eflags, -4
     push 0
+    .cfi_def_cfa_offset 16
     push 129
+    .cfi_def_cfa_offset 20
     {disp32} jmp .Lisr_common_body
+    .cfi_endproc
     .size isr_stub_129, . - isr_stub_129
     .balign 16, 0xcc
     .globl isr_stub_130
     .type isr_stub_130, @function
 isr_stub_130:
+    .cfi_startproc simple
+    .cfi_signal_frame
+    .cfi_def_cfa esp, 12
+    .cfi_offset eip, -12
+    .cfi_offset cs, -8
+    .cfi_offset eflags, -4
     push 0
+    .cfi_def_cfa_offset 16
     push 130
+    .cfi_def_cfa_offset 20
     {disp32} jmp .Lisr_common_body
+    .cfi_endproc
     .size isr_stub_130, . - isr_stub_130
     .balign 16, 0xcc
     .globl isr_stub_131
     .type isr_stub_131, @function
 isr_stub_131:
+    .cfi_startproc simple
+    .cfi_signal_frame
+    .cfi_def_cfa esp, 12
+    .cfi_offset eip, -12
+    .cfi_offset cs, -8
+    .cfi_offset eflags, -4
     push 0
+    .cfi_def_cfa_offset 16
     push 131
+    .cfi_def_cfa_offset 20
     {disp32} jmp .Lisr_common_body
+    .cfi_endproc
     .size isr_stub_131, . - isr_stub_131
     .balign 16, 0xcc
     .globl isr_stub_132
     .type isr_stub_132, @function
 isr_stub_132:
+    .cfi_startproc simple
+    .cfi_signal_frame
+    .cfi_def_cfa esp, 12
+    .cfi_offset eip, -12
+    .cfi_offset cs, -8
+    .cfi_offset eflags, -4
     push 0
+    .cfi_def_cfa_offset 16
     push 132
+    .cfi_def_cfa_offset 20
     {disp32} jmp .Lisr_common_body
+    .cfi_endproc
     .size isr_stub_132, . - isr_stub_132
     .balign 16, 0xcc
     .globl isr_stub_133
     .type isr_stub_133, @function
 isr_stub_133:
+    .cfi_startproc simple
+    .cfi_signal_frame
+    .cfi_def_cfa esp, 12
+    .cfi_offset eip, -12
+    .cfi_offset cs, -8
+    .cfi_offset eflags, -4
     push 0
+    .cfi_def_cfa_offset 16
     push 133
+    .cfi_def_cfa_offset 20
     {disp32} jmp .Lisr_common_body
+    .cfi_endproc
     .size isr_stub_133, . - isr_stub_133
     .balign 16, 0xcc
     .globl isr_stub_134
     .type isr_stub_134, @function
 isr_stub_134:
+    .cfi_startproc simple
+    .cfi_signal_frame
+    .cfi_def_cfa esp, 12
+    .cfi_offset eip, -12
+    .cfi_offset cs, -8
+    .cfi_offset eflags, -4
     push 0
+    .cfi_def_cfa_offset 16
     push 134
+    .cfi_def_cfa_offset 20
     {disp32} jmp .Lisr_common_body
+    .cfi_endproc
     .size isr_stub_134, . - isr_stub_134
     .balign 16, 0xcc
     .globl isr_stub_135
     .type isr_stub_135, @function
 isr_stub_135:
+    .cfi_startproc simple
+    .cfi_signal_frame
+    .cfi_def_cfa esp, 12
+    .cfi_offset eip, -12
+    .cfi_offset cs, -8
+    .cfi_offset eflags, -4
     push 0
+    .cfi_def_cfa_offset 16
     push 135
+    .cfi_def_cfa_offset 20
     {disp32} jmp .Lisr_common_body
+    .cfi_endproc
     .size isr_stub_135, . - isr_stub_135
     .balign 16, 0xcc
     .globl isr_stub_136
     .type isr_stub_136, @function
 isr_stub_136:
+    .cfi_startproc simple
+    .cfi_signal_frame
+    .cfi_def_cfa esp, 12
+    .cfi_offset eip, -12
+    .cfi_offset cs, -8
+    .cfi_offset eflags, -4
     push 0
+    .cfi_def_cfa_offset 16
     push 136
+    .cfi_def_cfa_offset 20
     {disp32} jmp .Lisr_common_body
+    .cfi_endproc
     .size isr_stub_136, . - isr_stub_136
     .balign 16, 0xcc
     .globl isr_stub_137
     .type isr_stub_137, @function
 isr_stub_137:
+    .cfi_startproc simple
+    .cfi_signal_frame
+    .cfi_def_cfa esp, 12
+    .cfi_offset eip, -12
+    .cfi_offset cs, -8
+    .cfi_offset eflags, -4
     push 0
+    .cfi_def_cfa_offset 16
     push 137
+    .cfi_def_cfa_offset 20
     {disp32} jmp .Lisr_common_body
+    .cfi_endproc
     .size isr_stub_137, . - isr_stub_137
     .balign 16, 0xcc
     .globl isr_stub_138
     .type isr_stub_138, @function
 isr_stub_138:
+    .cfi_startproc simple
+    .cfi_signal_frame
+    .cfi_def_cfa esp, 12
+    .cfi_offset eip, -12
+    .cfi_offset cs, -8
+    .cfi_offset eflags, -4
     push 0
+    .cfi_def_cfa_offset 16
     push 138
+    .cfi_def_cfa_offset 20
     {disp32} jmp .Lisr_common_body
+    .cfi_endproc
     .size isr_stub_138, . - isr_stub_138
     .balign 16, 0xcc
     .globl isr_stub_139
     .type isr_stub_139, @function
 isr_stub_139:
+    .cfi_startproc simple
+    .cfi_signal_frame
+    .cfi_def_cfa esp, 12
+    .cfi_offset eip, -12
+    .cfi_offset cs, -8
+    .cfi_offset eflags, -4
     push 0
+    .cfi_def_cfa_offset 16
     push 139
+    .cfi_def_cfa_offset 20
     {disp32} jmp .Lisr_common_body
+    .cfi_endproc
     .size isr_stub_139, . - isr_stub_139
     .balign 16, 0xcc
     .globl isr_stub_140
     .type isr_stub_140, @function
 isr_stub_140:
+    .cfi_startproc simple
+    .cfi_signal_frame
+    .cfi_def_cfa esp, 12
+    .cfi_offset eip, -12
+    .cfi_offset cs, -8
+    .cfi_offset eflags, -4
     push 0
+    .cfi_def_cfa_offset 16
     push 140
+    .cfi_def_cfa_offset 20
     {disp32} jmp .Lisr_common_body
+    .cfi_endproc
     .size isr_stub_140, . - isr_stub_140
     .balign 16, 0xcc
     .globl isr_stub_141
     .type isr_stub_141, @function
 isr_stub_141:
+    .cfi_startproc simple
+    .cfi_signal_frame
+    .cfi_def_cfa esp, 12
+    .cfi_offset eip, -12
+    .cfi_offset cs, -8
+    .cfi_offset eflags, -4
     push 0
+    .cfi_def_cfa_offset 16
     push 141
+    .cfi_def_cfa_offset 20
     {disp32} jmp .Lisr_common_body
+    .cfi_endproc
     .size isr_stub_141, . - isr_stub_141
     .balign 16, 0xcc
     .globl isr_stub_142
     .type isr_stub_142, @function
 isr_stub_142:
+    .cfi_startproc simple
+    .cfi_signal_frame
+    .cfi_def_cfa esp, 12
+    .cfi_offset eip, -12
+    .cfi_offset cs, -8
+    .cfi_offset eflags, -4
     push 0
+    .cfi_def_cfa_offset 16
     push 142
+    .cfi_def_cfa_offset 20
     {disp32} jmp .Lisr_common_body
+    .cfi_endproc
     .size isr_stub_142, . - isr_stub_142
     .balign 16, 0xcc
     .globl isr_stub_143
     .type isr_stub_143, @function
 isr_stub_143:
+    .cfi_startproc simple
+    .cfi_signal_frame
+    .cfi_def_cfa esp, 12
+    .cfi_offset eip, -12
+    .cfi_offset cs, -8
+    .cfi_offset eflags, -4
     push 0
+    .cfi_def_cfa_offset 16
     push 143
+    .cfi_def_cfa_offset 20
     {disp32} jmp .Lisr_common_body
+    .cfi_endproc
     .size isr_stub_143, . - isr_stub_143
     .balign 16, 0xcc
     .globl isr_stub_144
     .type isr_stub_144, @function
 isr_stub_144:
+    .cfi_startproc simple
+    .cfi_signal_frame
+    .cfi_def_cfa esp, 12
+    .cfi_offset eip, -12
+    .cfi_offset cs, -8
+    .cfi_offset eflags, -4
     push 0
+    .cfi_def_cfa_offset 16
     push 144
+    .cfi_def_cfa_offset 20
     {disp32} jmp .Lisr_common_body
+    .cfi_endproc
     .size isr_stub_144, . - isr_stub_144
     .balign 16, 0xcc
     .globl isr_stub_145
     .type isr_stub_145, @function
 isr_stub_145:
+    .cfi_startproc simple
+    .cfi_signal_frame
+    .cfi_def_cfa esp, 12
+    .cfi_offset eip, -12
+    .cfi_offset cs, -8
+    .cfi_offset eflags, -4
     push 0
+    .cfi_def_cfa_offset 16
     push 145
+    .cfi_def_cfa_offset 20
     {disp32} jmp .Lisr_common_body
+    .cfi_endproc
     .size isr_stub_145, . - isr_stub_145
     .balign 16, 0xcc
     .globl isr_stub_146
     .type isr_stub_146, @function
 isr_stub_146:
+    .cfi_startproc simple
+    .cfi_signal_frame
+    .cfi_def_cfa esp, 12
+    .cfi_offset eip, -12
+    .cfi_offset cs, -8
+    .cfi_offset eflags, -4
     push 0
+    .cfi_def_cfa_offset 16
     push 146
+    .cfi_def_cfa_offset 20
     {disp32} jmp .Lisr_common_body
+    .cfi_endproc
     .size isr_stub_146, . - isr_stub_146
     .balign 16, 0xcc
     .globl isr_stub_147
     .type isr_stub_147, @function
 isr_stub_147:
+    .cfi_startproc simple
+    .cfi_signal_frame
+    .cfi_def_cfa esp, 12
+    .cfi_offset eip, -12
+    .cfi_offset cs, -8
+    .cfi_offset eflags, -4
     push 0
+    .cfi_def_cfa_offset 16
     push 147
+    .cfi_def_cfa_offset 20
     {disp32} jmp .Lisr_common_body
+    .cfi_endproc
     .size isr_stub_147, . - isr_stub_147
     .balign 16, 0xcc
     .globl isr_stub_148
     .type isr_stub_148, @function
 isr_stub_148:
+    .cfi_startproc simple
+    .cfi_signal_frame
+    .cfi_def_cfa esp, 12
+    .cfi_offset eip, -12
+    .cfi_offset cs, -8
+    .cfi_offset eflags, -4
     push 0
+    .cfi_def_cfa_offset 16
     push 148
+    .cfi_def_cfa_offset 20
     {disp32} jmp .Lisr_common_body
+    .cfi_endproc
     .size isr_stub_148, . - isr_stub_148
     .balign 16, 0xcc
     .globl isr_stub_149
     .type isr_stub_149, @function
 isr_stub_149:
+    .cfi_startproc simple
+    .cfi_signal_frame
+    .cfi_def_cfa esp, 12
+    .cfi_offset eip, -12
+    .cfi_offset cs, -8
+    .cfi_offset eflags, -4
     push 0
+    .cfi_def_cfa_offset 16
     push 149
+    .cfi_def_cfa_offset 20
     {disp32} jmp .Lisr_common_body
+    .cfi_endproc
     .size isr_stub_149, . - isr_stub_149
     .balign 16, 0xcc
     .globl isr_stub_150
     .type isr_stub_150, @function
 isr_stub_150:
+    .cfi_startproc simple
+    .cfi_signal_frame
+    .cfi_def_cfa esp, 12
+    .cfi_offset eip, -12
+    .cfi_offset cs, -8
+    .cfi_offset eflags, -4
     push 0
+    .cfi_def_cfa_offset 16
     push 150
+    .cfi_def_cfa_offset 20
     {disp32} jmp .Lisr_common_body
+    .cfi_endproc
     .size isr_stub_150, . - isr_stub_150
     .balign 16, 0xcc
     .globl isr_stub_151
     .type isr_stub_151, @function
 isr_stub_151:
+    .cfi_startproc simple
+    .cfi_signal_frame
+    .cfi_def_cfa esp, 12
+    .cfi_offset eip, -12
+    .cfi_offset cs, -8
+    .cfi_offset eflags, -4
     push 0
+    .cfi_def_cfa_offset 16
     push 151
+    .cfi_def_cfa_offset 20
     {disp32} jmp .Lisr_common_body
+    .cfi_endproc
     .size isr_stub_151, . - isr_stub_151
     .balign 16, 0xcc
     .globl isr_stub_152
     .type isr_stub_152, @function
 isr_stub_152:
+    .cfi_startproc simple
+    .cfi_signal_frame
+    .cfi_def_cfa esp, 12
+    .cfi_offset eip, -12
+    .cfi_offset cs, -8
+    .cfi_offset eflags, -4
     push 0
+    .cfi_def_cfa_offset 16
     push 152
+    .cfi_def_cfa_offset 20
     {disp32} jmp .Lisr_common_body
+    .cfi_endproc
     .size isr_stub_152, . - isr_stub_152
     .balign 16, 0xcc
     .globl isr_stub_153
     .type isr_stub_153, @function
 isr_stub_153:
+    .cfi_startproc simple
+    .cfi_signal_frame
+    .cfi_def_cfa esp, 12
+    .cfi_offset eip, -12
+    .cfi_offset cs, -8
+    .cfi_offset eflags, -4
     push 0
+    .cfi_def_cfa_offset 16
     push 153
+    .cfi_def_cfa_offset 20
     {disp32} jmp .Lisr_common_body
+    .cfi_endproc
     .size isr_stub_153, . - isr_stub_153
     .balign 16, 0xcc
     .globl isr_stub_154
     .type isr_stub_154, @function
 isr_stub_154:
+    .cfi_startproc simple
+    .cfi_signal_frame
+    .cfi_def_cfa esp, 12
+    .cfi_offset eip, -12
+    .cfi_offset cs, -8
+    .cfi_offset eflags, -4
     push 0
+    .cfi_def_cfa_offset 16
     push 154
+    .cfi_def_cfa_offset 20
     {disp32} jmp .Lisr_common_body
+    .cfi_endproc
     .size isr_stub_154, . - isr_stub_154
     .balign 16, 0xcc
     .globl isr_stub_155
     .type isr_stub_155, @function
 isr_stub_155:
+    .cfi_startproc simple
+    .cfi_signal_frame
+    .cfi_def_cfa esp, 12
+    .cfi_offset eip, -12
+    .cfi_offset cs, -8
+    .cfi_offset eflags, -4
     push 0
+    .cfi_def_cfa_offset 16
     push 155
+    .cfi_def_cfa_offset 20
     {disp32} jmp .Lisr_common_body
+    .cfi_endproc
     .size isr_stub_155, . - isr_stub_155
     .balign 16, 0xcc
     .globl isr_stub_156
     .type isr_stub_156, @function
 isr_stub_156:
+    .cfi_startproc simple
+    .cfi_signal_frame
+    .cfi_def_cfa esp, 12
+    .cfi_offset eip, -12
+    .cfi_offset cs, -8
+    .cfi_offset eflags, -4
     push 0
+    .cfi_def_cfa_offset 16
     push 156
+    .cfi_def_cfa_offset 20
     {disp32} jmp .Lisr_common_body
+    .cfi_endproc
     .size isr_stub_156, . - isr_stub_156
     .balign 16, 0xcc
     .globl isr_stub_157
     .type isr_stub_157, @function
 isr_stub_157:
+    .cfi_startproc simple
+    .cfi_signal_frame
+    .cfi_def_cfa esp, 12
+    .cfi_offset eip, -12
+    .cfi_offset cs, -8
+    .cfi_offset eflags, -4
     push 0
+    .cfi_def_cfa_offset 16
     push 157
+    .cfi_def_cfa_offset 20
     {disp32} jmp .Lisr_common_body
+    .cfi_endproc
     .size isr_stub_157, . - isr_stub_157
     .balign 16, 0xcc
     .globl isr_stub_158
     .type isr_stub_158, @function
 isr_stub_158:
+    .cfi_startproc simple
+    .cfi_signal_frame
+    .cfi_def_cfa esp, 12
+    .cfi_offset eip, -12
+    .cfi_offset cs, -8
+    .cfi_offset eflags, -4
     push 0
+    .cfi_def_cfa_offset 16
     push 158
+    .cfi_def_cfa_offset 20
     {disp32} jmp .Lisr_common_body
+    .cfi_endproc
     .size isr_stub_158, . - isr_stub_158
     .balign 16, 0xcc
     .globl isr_stub_159
     .type isr_stub_159, @function
 isr_stub_159:
+    .cfi_startproc simple
+    .cfi_signal_frame
+    .cfi_def_cfa esp, 12
+    .cfi_offset eip, -12
+    .cfi_offset cs, -8
+    .cfi_offset eflags, -4
     push 0
+    .cfi_def_cfa_offset 16
     push 159
+    .cfi_def_cfa_offset 20
     {disp32} jmp .Lisr_common_body
+    .cfi_endproc
     .size isr_stub_159, . - isr_stub_159
     .balign 16, 0xcc
     .globl isr_stub_160
     .type isr_stub_160, @function
 isr_stub_160:
+    .cfi_startproc simple
+    .cfi_signal_frame
+    .cfi_def_cfa esp, 12
+    .cfi_offset eip, -12
+    .cfi_offset cs, -8
+    .cfi_offset eflags, -4
     push 0
+    .cfi_def_cfa_offset 16
     push 160
+    .cfi_def_cfa_offset 20
     {disp32} jmp .Lisr_common_body
+    .cfi_endproc
     .size isr_stub_160, . - isr_stub_160
     .balign 16, 0xcc
     .globl isr_stub_161
     .type isr_stub_161, @function
 isr_stub_161:
+    .cfi_startproc simple
+    .cfi_signal_frame
+    .cfi_def_cfa esp, 12
+    .cfi_offset eip, -12
+    .cfi_offset cs, -8
+    .cfi_offset eflags, -4
     push 0
+    .cfi_def_cfa_offset 16
     push 161
+    .cfi_def_cfa_offset 20
     {disp32} jmp .Lisr_common_body
+    .cfi_endproc
     .size isr_stub_161, . - isr_stub_161
     .balign 16, 0xcc
     .globl isr_stub_162
     .type isr_stub_162, @function
 isr_stub_162:
+    .cfi_startproc simple
+    .cfi_signal_frame
+    .cfi_def_cfa esp, 12
+    .cfi_offset eip, -12
+    .cfi_offset cs, -8
+    .cfi_offset eflags, -4
     push 0
+    .cfi_def_cfa_offset 16
     push 162
+    .cfi_def_cfa_offset 20
     {disp32} jmp .Lisr_common_body
+    .cfi_endproc
     .size isr_stub_162, . - isr_stub_162
     .balign 16, 0xcc
     .globl isr_stub_163
     .type isr_stub_163, @function
 isr_stub_163:
+    .cfi_startproc simple
+    .cfi_signal_frame
+    .cfi_def_cfa esp, 12
+    .cfi_offset eip, -12
+    .cfi_offset cs, -8
+    .cfi_offset eflags, -4
     push 0
+    .cfi_def_cfa_offset 16
     push 163
+    .cfi_def_cfa_offset 20
     {disp32} jmp .Lisr_common_body
+    .cfi_endproc
     .size isr_stub_163, . - isr_stub_163
     .balign 16, 0xcc
     .globl isr_stub_164
     .type isr_stub_164, @function
 isr_stub_164:
+    .cfi_startproc simple
+    .cfi_signal_frame
+    .cfi_def_cfa esp, 12
+    .cfi_offset eip, -12
+    .cfi_offset cs, -8
+    .cfi_offset eflags, -4
     push 0
+    .cfi_def_cfa_offset 16
     push 164
+    .cfi_def_cfa_offset 20
     {disp32} jmp .Lisr_common_body
+    .cfi_endproc
     .size isr_stub_164, . - isr_stub_164
     .balign 16, 0xcc
     .globl isr_stub_165
     .type isr_stub_165, @function
 isr_stub_165:
+    .cfi_startproc simple
+    .cfi_signal_frame
+    .cfi_def_cfa esp, 12
+    .cfi_offset eip, -12
+    .cfi_offset cs, -8
+    .cfi_offset eflags, -4
     push 0
+    .cfi_def_cfa_offset 16
     push 165
+    .cfi_def_cfa_offset 20
     {disp32} jmp .Lisr_common_body
+    .cfi_endproc
     .size isr_stub_165, . - isr_stub_165
     .balign 16, 0xcc
     .globl isr_stub_166
     .type isr_stub_166, @function
 isr_stub_166:
+    .cfi_startproc simple
+    .cfi_signal_frame
+    .cfi_def_cfa esp, 12
+    .cfi_offset eip, -12
+    .cfi_offset cs, -8
+    .cfi_offset eflags, -4
     push 0
+    .cfi_def_cfa_offset 16
     push 166
+    .cfi_def_cfa_offset 20
     {disp32} jmp .Lisr_common_body
+    .cfi_endproc
     .size isr_stub_166, . - isr_stub_166
     .balign 16, 0xcc
     .globl isr_stub_167
     .type isr_stub_167, @function
 isr_stub_167:
+    .cfi_startproc simple
+    .cfi_signal_frame
+    .cfi_def_cfa esp, 12
+    .cfi_offset eip, -12
+    .cfi_offset cs, -8
+    .cfi_offset eflags, -4
     push 0
+    .cfi_def_cfa_offset 16
     push 167
+    .cfi_def_cfa_offset 20
     {disp32} jmp .Lisr_common_body
+    .cfi_endproc
     .size isr_stub_167, . - isr_stub_167
     .balign 16, 0xcc
     .globl isr_stub_168
     .type isr_stub_168, @function
 isr_stub_168:
+    .cfi_startproc simple
+    .cfi_signal_frame
+    .cfi_def_cfa esp, 12
+    .cfi_offset eip, -12
+    .cfi_offset cs, -8
+    .cfi_offset eflags, -4
     push 0
+    .cfi_def_cfa_offset 16
     push 168
+    .cfi_def_cfa_offset 20
     {disp32} jmp .Lisr_common_body
+    .cfi_endproc
     .size isr_stub_168, . - isr_stub_168
     .balign 16, 0xcc
     .globl isr_stub_169
     .type isr_stub_169, @function
 isr_stub_169:
+    .cfi_startproc simple
+    .cfi_signal_frame
+    .cfi_def_cfa esp, 12
+    .cfi_offset eip, -12
+    .cfi_offset cs, -8
+    .cfi_offset eflags, -4
     push 0
+    .cfi_def_cfa_offset 16
     push 169
+    .cfi_def_cfa_offset 20
     {disp32} jmp .Lisr_common_body
+    .cfi_endproc
     .size isr_stub_169, . - isr_stub_169
     .balign 16, 0xcc
     .globl isr_stub_170
     .type isr_stub_170, @function
 isr_stub_170:
+    .cfi_startproc simple
+    .cfi_signal_frame
+    .cfi_def_cfa esp, 12
+    .cfi_offset eip, -12
+    .cfi_offset cs, -8
+    .cfi_offset eflags, -4
     push 0
+    .cfi_def_cfa_offset 16
     push 170
+    .cfi_def_cfa_offset 20
     {disp32} jmp .Lisr_common_body
+    .cfi_endproc
     .size isr_stub_170, . - isr_stub_170
     .balign 16, 0xcc
     .globl isr_stub_171
     .type isr_stub_171, @function
 isr_stub_171:
+    .cfi_startproc simple
+    .cfi_signal_frame
+    .cfi_def_cfa esp, 12
+    .cfi_offset eip, -12
+    .cfi_offset cs, -8
+    .cfi_offset eflags, -4
     push 0
+    .cfi_def_cfa_offset 16
     push 171
+    .cfi_def_cfa_offset 20
     {disp32} jmp .Lisr_common_body
+    .cfi_endproc
     .size isr_stub_171, . - isr_stub_171
     .balign 16, 0xcc
     .globl isr_stub_172
     .type isr_stub_172, @function
 isr_stub_172:
+    .cfi_startproc simple
+    .cfi_signal_frame
+    .cfi_def_cfa esp, 12
+    .cfi_offset eip, -12
+    .cfi_offset cs, -8
+    .cfi_offset eflags, -4
     push 0
+    .cfi_def_cfa_offset 16
     push 172
+    .cfi_def_cfa_offset 20
     {disp32} jmp .Lisr_common_body
+    .cfi_endproc
     .size isr_stub_172, . - isr_stub_172
     .balign 16, 0xcc
     .globl isr_stub_173
     .type isr_stub_173, @function
 isr_stub_173:
+    .cfi_startproc simple
+    .cfi_signal_frame
+    .cfi_def_cfa esp, 12
+    .cfi_offset eip, -12
+    .cfi_offset cs, -8
+    .cfi_offset eflags, -4
     push 0
+    .cfi_def_cfa_offset 16
     push 173
+    .cfi_def_cfa_offset 20
     {disp32} jmp .Lisr_common_body
+    .cfi_endproc
     .size isr_stub_173, . - isr_stub_173
     .balign 16, 0xcc
     .globl isr_stub_174
     .type isr_stub_174, @function
 isr_stub_174:
+    .cfi_startproc simple
+    .cfi_signal_frame
+    .cfi_def_cfa esp, 12
+    .cfi_offset eip, -12
+    .cfi_offset cs, -8
+    .cfi_offset eflags, -4
     push 0
+    .cfi_def_cfa_offset 16
     push 174
+    .cfi_def_cfa_offset 20
     {disp32} jmp .Lisr_common_body
+    .cfi_endproc
     .size isr_stub_174, . - isr_stub_174
     .balign 16, 0xcc
     .globl isr_stub_175
     .type isr_stub_175, @function
 isr_stub_175:
+    .cfi_startproc simple
+    .cfi_signal_frame
+    .cfi_def_cfa esp, 12
+    .cfi_offset eip, -12
+    .cfi_offset cs, -8
+    .cfi_offset eflags, -4
     push 0
+    .cfi_def_cfa_offset 16
     push 175
+    .cfi_def_cfa_offset 20
     {disp32} jmp .Lisr_common_body
+    .cfi_endproc
     .size isr_stub_175, . - isr_stub_175
     .balign 16, 0xcc
     .globl isr_stub_176
     .type isr_stub_176, @function
 isr_stub_176:
+    .cfi_startproc simple
+    .cfi_signal_frame
+    .cfi_def_cfa esp, 12
+    .cfi_offset eip, -12
+    .cfi_offset cs, -8
+    .cfi_offset eflags, -4
     push 0
+    .cfi_def_cfa_offset 16
     push 176
+    .cfi_def_cfa_offset 20
     {disp32} jmp .Lisr_common_body
+    .cfi_endproc
     .size isr_stub_176, . - isr_stub_176
     .balign 16, 0xcc
     .globl isr_stub_177
     .type isr_stub_177, @function
 isr_stub_177:
+    .cfi_startproc simple
+    .cfi_signal_frame
+    .cfi_def_cfa esp, 12
+    .cfi_offset eip, -12
+    .cfi_offset cs, -8
+    .cfi_offset eflags, -4
     push 0
+    .cfi_def_cfa_offset 16
     push 177
+    .cfi_def_cfa_offset 20
     {disp32} jmp .Lisr_common_body
+    .cfi_endproc
     .size isr_stub_177, . - isr_stub_177
     .balign 16, 0xcc
     .globl isr_stub_178
     .type isr_stub_178, @function
 isr_stub_178:
+    .cfi_startproc simple
+    .cfi_signal_frame
+    .cfi_def_cfa esp, 12
+    .cfi_offset eip, -12
+    .cfi_offset cs, -8
+    .cfi_offset eflags, -4
     push 0
+    .cfi_def_cfa_offset 16
     push 178
+    .cfi_def_cfa_offset 20
     {disp32} jmp .Lisr_common_body
+    .cfi_endproc
     .size isr_stub_178, . - isr_stub_178
     .balign 16, 0xcc
     .globl isr_stub_179
     .type isr_stub_179, @function
 isr_stub_179:
+    .cfi_startproc simple
+    .cfi_signal_frame
+    .cfi_def_cfa esp, 12
+    .cfi_offset eip, -12
+    .cfi_offset cs, -8
+    .cfi_offset eflags, -4
     push 0
+    .cfi_def_cfa_offset 16
     push 179
+    .cfi_def_cfa_offset 20
     {disp32} jmp .Lisr_common_body
+    .cfi_endproc
     .size isr_stub_179, . - isr_stub_179
     .balign 16, 0xcc
     .globl isr_stub_180
     .type isr_stub_180, @function
 isr_stub_180:
+    .cfi_startproc simple
+    .cfi_signal_frame
+    .cfi_def_cfa esp, 12
+    .cfi_offset eip, -12
+    .cfi_offset cs, -8
+    .cfi_offset eflags, -4
     push 0
+    .cfi_def_cfa_offset 16
     push 180
+    .cfi_def_cfa_offset 20
     {disp32} jmp .Lisr_common_body
+    .cfi_endproc
     .size isr_stub_180, . - isr_stub_180
     .balign 16, 0xcc
     .globl isr_stub_181
     .type isr_stub_181, @function
 isr_stub_181:
+    .cfi_startproc simple
+    .cfi_signal_frame
+    .cfi_def_cfa esp, 12
+    .cfi_offset eip, -12
+    .cfi_offset cs, -8
+    .cfi_offset eflags, -4
     push 0
+    .cfi_def_cfa_offset 16
     push 181
+    .cfi_def_cfa_offset 20
     {disp32} jmp .Lisr_common_body
+    .cfi_endproc
     .size isr_stub_181, . - isr_stub_181
     .balign 16, 0xcc
     .globl isr_stub_182
     .type isr_stub_182, @function
 isr_stub_182:
+    .cfi_startproc simple
+    .cfi_signal_frame
+    .cfi_def_cfa esp, 12
+    .cfi_offset eip, -12
+    .cfi_offset cs, -8
+    .cfi_offset eflags, -4
     push 0
+    .cfi_def_cfa_offset 16
     push 182
+    .cfi_def_cfa_offset 20
     {disp32} jmp .Lisr_common_body
+    .cfi_endproc
     .size isr_stub_182, . - isr_stub_182
     .balign 16, 0xcc
     .globl isr_stub_183
     .type isr_stub_183, @function
 isr_stub_183:
+    .cfi_startproc simple
+    .cfi_signal_frame
+    .cfi_def_cfa esp, 12
+    .cfi_offset eip, -12
+    .cfi_offset cs, -8
+    .cfi_offset eflags, -4
     push 0
+    .cfi_def_cfa_offset 16
     push 183
+    .cfi_def_cfa_offset 20
     {disp32} jmp .Lisr_common_body
+    .cfi_endproc
     .size isr_stub_183, . - isr_stub_183
     .balign 16, 0xcc
     .globl isr_stub_184
     .type isr_stub_184, @function
 isr_stub_184:
+    .cfi_startproc simple
+    .cfi_signal_frame
+    .cfi_def_cfa esp, 12
+    .cfi_offset eip, -12
+    .cfi_offset cs, -8
+    .cfi_offset eflags, -4
     push 0
+    .cfi_def_cfa_offset 16
     push 184
+    .cfi_def_cfa_offset 20
     {disp32} jmp .Lisr_common_body
+    .cfi_endproc
     .size isr_stub_184, . - isr_stub_184
     .balign 16, 0xcc
     .globl isr_stub_185
     .type isr_stub_185, @function
 isr_stub_185:
+    .cfi_startproc simple
+    .cfi_signal_frame
+    .cfi_def_cfa esp, 12
+    .cfi_offset eip, -12
+    .cfi_offset cs, -8
+    .cfi_offset eflags, -4
     push 0
+    .cfi_def_cfa_offset 16
     push 185
+    .cfi_def_cfa_offset 20
     {disp32} jmp .Lisr_common_body
+    .cfi_endproc
     .size isr_stub_185, . - isr_stub_185
     .balign 16, 0xcc
     .globl isr_stub_186
     .type isr_stub_186, @function
 isr_stub_186:
+    .cfi_startproc simple
+    .cfi_signal_frame
+    .cfi_def_cfa esp, 12
+    .cfi_offset eip, -12
+    .cfi_offset cs, -8
+    .cfi_offset eflags, -4
     push 0
+    .cfi_def_cfa_offset 16
     push 186
+    .cfi_def_cfa_offset 20
     {disp32} jmp .Lisr_common_body
+    .cfi_endproc
     .size isr_stub_186, . - isr_stub_186
     .balign 16, 0xcc
     .globl isr_stub_187
     .type isr_stub_187, @function
 isr_stub_187:
+    .cfi_startproc simple
+    .cfi_signal_frame
+    .cfi_def_cfa esp, 12
+    .cfi_offset eip, -12
+    .cfi_offset cs, -8
+    .cfi_offset eflags, -4
     push 0
+    .cfi_def_cfa_offset 16
     push 187
+    .cfi_def_cfa_offset 20
     {disp32} jmp .Lisr_common_body
+    .cfi_endproc
     .size isr_stub_187, . - isr_stub_187
     .balign 16, 0xcc
     .globl isr_stub_188
     .type isr_stub_188, @function
 isr_stub_188:
+    .cfi_startproc simple
+    .cfi_signal_frame
+    .cfi_def_cfa esp, 12
+    .cfi_offset eip, -12
+    .cfi_offset cs, -8
+    .cfi_offset eflags, -4
     push 0
+    .cfi_def_cfa_offset 16
     push 188
+    .cfi_def_cfa_offset 20
     {disp32} jmp .Lisr_common_body
+    .cfi_endproc
     .size isr_stub_188, . - isr_stub_188
     .balign 16, 0xcc
     .globl isr_stub_189
     .type isr_stub_189, @function
 isr_stub_189:
+    .cfi_startproc simple
+    .cfi_signal_frame
+    .cfi_def_cfa esp, 12
+    .cfi_offset eip, -12
+    .cfi_offset cs, -8
+    .cfi_offset eflags, -4
     push 0
+    .cfi_def_cfa_offset 16
     push 189
+    .cfi_def_cfa_offset 20
     {disp32} jmp .Lisr_common_body
+    .cfi_endproc
     .size isr_stub_189, . - isr_stub_189
     .balign 16, 0xcc
     .globl isr_stub_190
     .type isr_stub_190, @function
 isr_stub_190:
+    .cfi_startproc simple
+    .cfi_signal_frame
+    .cfi_def_cfa esp, 12
+    .cfi_offset eip, -12
+    .cfi_offset cs, -8
+    .cfi_offset eflags, -4
     push 0
+    .cfi_def_cfa_offset 16
     push 190
+    .cfi_def_cfa_offset 20
     {disp32} jmp .Lisr_common_body
+    .cfi_endproc
     .size isr_stub_190, . - isr_stub_190
     .balign 16, 0xcc
     .globl isr_stub_191
     .type isr_stub_191, @function
 isr_stub_191:
+    .cfi_startproc simple
+    .cfi_signal_frame
+    .cfi_def_cfa esp, 12
+    .cfi_offset eip, -12
+    .cfi_offset cs, -8
+    .cfi_offset eflags, -4
     push 0
+    .cfi_def_cfa_offset 16
     push 191
+    .cfi_def_cfa_offset 20
     {disp32} jmp .Lisr_common_body
+    .cfi_endproc
     .size isr_stub_191, . - isr_stub_191
     .balign 16, 0xcc
     .globl isr_stub_192
     .type isr_stub_192, @function
 isr_stub_192:
+    .cfi_startproc simple
+    .cfi_signal_frame
+    .cfi_def_cfa esp, 12
+    .cfi_offset eip, -12
+    .cfi_offset cs, -8
+    .cfi_offset eflags, -4
     push 0
+    .cfi_def_cfa_offset 16
     push 192
+    .cfi_def_cfa_offset 20
     {disp32} jmp .Lisr_common_body
+    .cfi_endproc
     .size isr_stub_192, . - isr_stub_192
     .balign 16, 0xcc
     .globl isr_stub_193
     .type isr_stub_193, @function
 isr_stub_193:
+    .cfi_startproc simple
+    .cfi_signal_frame
+    .cfi_def_cfa esp, 12
+    .cfi_offset eip, -12
+    .cfi_offset cs, -8
+    .cfi_offset eflags, -4
     push 0
+    .cfi_def_cfa_offset 16
     push 193
+    .cfi_def_cfa_offset 20
     {disp32} jmp .Lisr_common_body
+    .cfi_endproc
     .size isr_stub_193, . - isr_stub_193
     .balign 16, 0xcc
     .globl isr_stub_194
     .type isr_stub_194, @function
 isr_stub_194:
+    .cfi_startproc simple
+    .cfi_signal_frame
+    .cfi_def_cfa esp, 12
+    .cfi_offset eip, -12
+    .cfi_offset cs, -8
+    .cfi_offset eflags, -4
     push 0
+    .cfi_def_cfa_offset 16
     push 194
+    .cfi_def_cfa_offset 20
     {disp32} jmp .Lisr_common_body
+    .cfi_endproc
     .size isr_stub_194, . - isr_stub_194
     .balign 16, 0xcc
     .globl isr_stub_195
     .type isr_stub_195, @function
 isr_stub_195:
+    .cfi_startproc simple
+    .cfi_signal_frame
+    .cfi_def_cfa esp, 12
+    .cfi_offset eip, -12
+    .cfi_offset cs, -8
+    .cfi_offset eflags, -4
     push 0
+    .cfi_def_cfa_offset 16
     push 195
+    .cfi_def_cfa_offset 20
     {disp32} jmp .Lisr_common_body
+    .cfi_endproc
     .size isr_stub_195, . - isr_stub_195
     .balign 16, 0xcc
     .globl isr_stub_196
     .type isr_stub_196, @function
 isr_stub_196:
+    .cfi_startproc simple
+    .cfi_signal_frame
+    .cfi_def_cfa esp, 12
+    .cfi_offset eip, -12
+    .cfi_offset cs, -8
+    .cfi_offset eflags, -4
     push 0
+    .cfi_def_cfa_offset 16
     push 196
+    .cfi_def_cfa_offset 20
     {disp32} jmp .Lisr_common_body
+    .cfi_endproc
     .size isr_stub_196, . - isr_stub_196
     .balign 16, 0xcc
     .globl isr_stub_197
     .type isr_stub_197, @function
 isr_stub_197:
+    .cfi_startproc simple
+    .cfi_signal_frame
+    .cfi_def_cfa esp, 12
+    .cfi_offset eip, -12
+    .cfi_offset cs, -8
+    .cfi_offset eflags, -4
     push 0
+    .cfi_def_cfa_offset 16
     push 197
+    .cfi_def_cfa_offset 20
     {disp32} jmp .Lisr_common_body
+    .cfi_endproc
     .size isr_stub_197, . - isr_stub_197
     .balign 16, 0xcc
     .globl isr_stub_198
     .type isr_stub_198, @function
 isr_stub_198:
+    .cfi_startproc simple
+    .cfi_signal_frame
+    .cfi_def_cfa esp, 12
+    .cfi_offset eip, -12
+    .cfi_offset cs, -8
+    .cfi_offset eflags, -4
     push 0
+    .cfi_def_cfa_offset 16
     push 198
+    .cfi_def_cfa_offset 20
     {disp32} jmp .Lisr_common_body
+    .cfi_endproc
     .size isr_stub_198, . - isr_stub_198
     .balign 16, 0xcc
     .globl isr_stub_199
     .type isr_stub_199, @function
 isr_stub_199:
+    .cfi_startproc simple
+    .cfi_signal_frame
+    .cfi_def_cfa esp, 12
+    .cfi_offset eip, -12
+    .cfi_offset cs, -8
+    .cfi_offset eflags, -4
     push 0
+    .cfi_def_cfa_offset 16
     push 199
+    .cfi_def_cfa_offset 20
     {disp32} jmp .Lisr_common_body
+    .cfi_endproc
     .size isr_stub_199, . - isr_stub_199
     .balign 16, 0xcc
     .globl isr_stub_200
     .type isr_stub_200, @function
 isr_stub_200:
+    .cfi_startproc simple
+    .cfi_signal_frame
+    .cfi_def_cfa esp, 12
+    .cfi_offset eip, -12
+    .cfi_offset cs, -8
+    .cfi_offset eflags, -4
     push 0
+    .cfi_def_cfa_offset 16
     push 200
+    .cfi_def_cfa_offset 20
     {disp32} jmp .Lisr_common_body
+    .cfi_endproc
     .size isr_stub_200, . - isr_stub_200
     .balign 16, 0xcc
     .globl isr_stub_201
     .type isr_stub_201, @function
 isr_stub_201:
+    .cfi_startproc simple
+    .cfi_signal_frame
+    .cfi_def_cfa esp, 12
+    .cfi_offset eip, -12
+    .cfi_offset cs, -8
+    .cfi_offset eflags, -4
     push 0
+    .cfi_def_cfa_offset 16
     push 201
+    .cfi_def_cfa_offset 20
     {disp32} jmp .Lisr_common_body
+    .cfi_endproc
     .size isr_stub_201, . - isr_stub_201
     .balign 16, 0xcc
     .globl isr_stub_202
     .type isr_stub_202, @function
 isr_stub_202:
+    .cfi_startproc simple
+    .cfi_signal_frame
+    .cfi_def_cfa esp, 12
+    .cfi_offset eip, -12
+    .cfi_offset cs, -8
+    .cfi_offset eflags, -4
     push 0
+    .cfi_def_cfa_offset 16
     push 202
+    .cfi_def_cfa_offset 20
     {disp32} jmp .Lisr_common_body
+    .cfi_endproc
     .size isr_stub_202, . - isr_stub_202
     .balign 16, 0xcc
     .globl isr_stub_203
     .type isr_stub_203, @function
 isr_stub_203:
+    .cfi_startproc simple
+    .cfi_signal_frame
+    .cfi_def_cfa esp, 12
+    .cfi_offset eip, -12
+    .cfi_offset cs, -8
+    .cfi_offset eflags, -4
     push 0
+    .cfi_def_cfa_offset 16
     push 203
+    .cfi_def_cfa_offset 20
     {disp32} jmp .Lisr_common_body
+    .cfi_endproc
     .size isr_stub_203, . - isr_stub_203
     .balign 16, 0xcc
     .globl isr_stub_204
     .type isr_stub_204, @function
 isr_stub_204:
+    .cfi_startproc simple
+    .cfi_signal_frame
+    .cfi_def_cfa esp, 12
+    .cfi_offset eip, -12
+    .cfi_offset cs, -8
+    .cfi_offset eflags, -4
     push 0
+    .cfi_def_cfa_offset 16
     push 204
+    .cfi_def_cfa_offset 20
     {disp32} jmp .Lisr_common_body
+    .cfi_endproc
     .size isr_stub_204, . - isr_stub_204
     .balign 16, 0xcc
     .globl isr_stub_205
     .type isr_stub_205, @function
 isr_stub_205:
+    .cfi_startproc simple
+    .cfi_signal_frame
+    .cfi_def_cfa esp, 12
+    .cfi_offset eip, -12
+    .cfi_offset cs, -8
+    .cfi_offset eflags, -4
     push 0
+    .cfi_def_cfa_offset 16
     push 205
+    .cfi_def_cfa_offset 20
     {disp32} jmp .Lisr_common_body
+    .cfi_endproc
     .size isr_stub_205, . - isr_stub_205
     .balign 16, 0xcc
     .globl isr_stub_206
     .type isr_stub_206, @function
 isr_stub_206:
+    .cfi_startproc simple
+    .cfi_signal_frame
+    .cfi_def_cfa esp, 12
+    .cfi_offset eip, -12
+    .cfi_offset cs, -8
+    .cfi_offset eflags, -4
     push 0
+    .cfi_def_cfa_offset 16
     push 206
+    .cfi_def_cfa_offset 20
     {disp32} jmp .Lisr_common_body
+    .cfi_endproc
     .size isr_stub_206, . - isr_stub_206
     .balign 16, 0xcc
     .globl isr_stub_207
     .type isr_stub_207, @function
 isr_stub_207:
+    .cfi_startproc simple
+    .cfi_signal_frame
+    .cfi_def_cfa esp, 12
+    .cfi_offset eip, -12
+    .cfi_offset cs, -8
+    .cfi_offset eflags, -4
     push 0
+    .cfi_def_cfa_offset 16
     push 207
+    .cfi_def_cfa_offset 20
     {disp32} jmp .Lisr_common_body
+    .cfi_endproc
     .size isr_stub_207, . - isr_stub_207
     .balign 16, 0xcc
     .globl isr_stub_208
     .type isr_stub_208, @function
 isr_stub_208:
+    .cfi_startproc simple
+    .cfi_signal_frame
+    .cfi_def_cfa esp, 12
+    .cfi_offset eip, -12
+    .cfi_offset cs, -8
+    .cfi_offset eflags, -4
     push 0
+    .cfi_def_cfa_offset 16
     push 208
+    .cfi_def_cfa_offset 20
     {disp32} jmp .Lisr_common_body
+    .cfi_endproc
     .size isr_stub_208, . - isr_stub_208
     .balign 16, 0xcc
     .globl isr_stub_209
     .type isr_stub_209, @function
 isr_stub_209:
+    .cfi_startproc simple
+    .cfi_signal_frame
+    .cfi_def_cfa esp, 12
+    .cfi_offset eip, -12
+    .cfi_offset cs, -8
+    .cfi_offset eflags, -4
     push 0
+    .cfi_def_cfa_offset 16
     push 209
+    .cfi_def_cfa_offset 20
     {disp32} jmp .Lisr_common_body
+    .cfi_endproc
     .size isr_stub_209, . - isr_stub_209
     .balign 16, 0xcc
     .globl isr_stub_210
     .type isr_stub_210, @function
 isr_stub_210:
+    .cfi_startproc simple
+    .cfi_signal_frame
+    .cfi_def_cfa esp, 12
+    .cfi_offset eip, -12
+    .cfi_offset cs, -8
+    .cfi_offset eflags, -4
     push 0
+    .cfi_def_cfa_offset 16
     push 210
+    .cfi_def_cfa_offset 20
     {disp32} jmp .Lisr_common_body
+    .cfi_endproc
     .size isr_stub_210, . - isr_stub_210
     .balign 16, 0xcc
     .globl isr_stub_211
     .type isr_stub_211, @function
 isr_stub_211:
+    .cfi_startproc simple
+    .cfi_signal_frame
+    .cfi_def_cfa esp, 12
+    .cfi_offset eip, -12
+    .cfi_offset cs, -8
+    .cfi_offset eflags, -4
     push 0
+    .cfi_def_cfa_offset 16
     push 211
+    .cfi_def_cfa_offset 20
     {disp32} jmp .Lisr_common_body
+    .cfi_endproc
     .size isr_stub_211, . - isr_stub_211
     .balign 16, 0xcc
     .globl isr_stub_212
     .type isr_stub_212, @function
 isr_stub_212:
+    .cfi_startproc simple
+    .cfi_signal_frame
+    .cfi_def_cfa esp, 12
+    .cfi_offset eip, -12
+    .cfi_offset cs, -8
+    .cfi_offset eflags, -4
     push 0
+    .cfi_def_cfa_offset 16
     push 212
+    .cfi_def_cfa_offset 20
     {disp32} jmp .Lisr_common_body
+    .cfi_endproc
     .size isr_stub_212, . - isr_stub_212
     .balign 16, 0xcc
     .globl isr_stub_213
     .type isr_stub_213, @function
 isr_stub_213:
+    .cfi_startproc simple
+    .cfi_signal_frame
+    .cfi_def_cfa esp, 12
+    .cfi_offset eip, -12
+    .cfi_offset cs, -8
+    .cfi_offset eflags, -4
     push 0
+    .cfi_def_cfa_offset 16
     push 213
+    .cfi_def_cfa_offset 20
     {disp32} jmp .Lisr_common_body
+    .cfi_endproc
     .size isr_stub_213, . - isr_stub_213
     .balign 16, 0xcc
     .globl isr_stub_214
     .type isr_stub_214, @function
 isr_stub_214:
+    .cfi_startproc simple
+    .cfi_signal_frame
+    .cfi_def_cfa esp, 12
+    .cfi_offset eip, -12
+    .cfi_offset cs, -8
+    .cfi_offset eflags, -4
     push 0
+    .cfi_def_cfa_offset 16
     push 214
+    .cfi_def_cfa_offset 20
     {disp32} jmp .Lisr_common_body
+    .cfi_endproc
     .size isr_stub_214, . - isr_stub_214
     .balign 16, 0xcc
     .globl isr_stub_215
     .type isr_stub_215, @function
 isr_stub_215:
+    .cfi_startproc simple
+    .cfi_signal_frame
+    .cfi_def_cfa esp, 12
+    .cfi_offset eip, -12
+    .cfi_offset cs, -8
+    .cfi_offset eflags, -4
     push 0
+    .cfi_def_cfa_offset 16
     push 215
+    .cfi_def_cfa_offset 20
     {disp32} jmp .Lisr_common_body
+    .cfi_endproc
     .size isr_stub_215, . - isr_stub_215
     .balign 16, 0xcc
     .globl isr_stub_216
     .type isr_stub_216, @function
 isr_stub_216:
+    .cfi_startproc simple
+    .cfi_signal_frame
+    .cfi_def_cfa esp, 12
+    .cfi_offset eip, -12
+    .cfi_offset cs, -8
+    .cfi_offset eflags, -4
     push 0
+    .cfi_def_cfa_offset 16
     push 216
+    .cfi_def_cfa_offset 20
     {disp32} jmp .Lisr_common_body
+    .cfi_endproc
     .size isr_stub_216, . - isr_stub_216
     .balign 16, 0xcc
     .globl isr_stub_217
     .type isr_stub_217, @function
 isr_stub_217:
+    .cfi_startproc simple
+    .cfi_signal_frame
+    .cfi_def_cfa esp, 12
+    .cfi_offset eip, -12
+    .cfi_offset cs, -8
+    .cfi_offset eflags, -4
     push 0
+    .cfi_def_cfa_offset 16
     push 217
+    .cfi_def_cfa_offset 20
     {disp32} jmp .Lisr_common_body
+    .cfi_endproc
     .size isr_stub_217, . - isr_stub_217
     .balign 16, 0xcc
     .globl isr_stub_218
     .type isr_stub_218, @function
 isr_stub_218:
+    .cfi_startproc simple
+    .cfi_signal_frame
+    .cfi_def_cfa esp, 12
+    .cfi_offset eip, -12
+    .cfi_offset cs, -8
+    .cfi_offset eflags, -4
     push 0
+    .cfi_def_cfa_offset 16
     push 218
+    .cfi_def_cfa_offset 20
     {disp32} jmp .Lisr_common_body
+    .cfi_endproc
     .size isr_stub_218, . - isr_stub_218
     .balign 16, 0xcc
     .globl isr_stub_219
     .type isr_stub_219, @function
 isr_stub_219:
+    .cfi_startproc simple
+    .cfi_signal_frame
+    .cfi_def_cfa esp, 12
+    .cfi_offset eip, -12
+    .cfi_offset cs, -8
+    .cfi_offset eflags, -4
     push 0
+    .cfi_def_cfa_offset 16
     push 219
+    .cfi_def_cfa_offset 20
     {disp32} jmp .Lisr_common_body
+    .cfi_endproc
     .size isr_stub_219, . - isr_stub_219
     .balign 16, 0xcc
     .globl isr_stub_220
     .type isr_stub_220, @function
 isr_stub_220:
+    .cfi_startproc simple
+    .cfi_signal_frame
+    .cfi_def_cfa esp, 12
+    .cfi_offset eip, -12
+    .cfi_offset cs, -8
+    .cfi_offset eflags, -4
     push 0
+    .cfi_def_cfa_offset 16
     push 220
+    .cfi_def_cfa_offset 20
     {disp32} jmp .Lisr_common_body
+    .cfi_endproc
     .size isr_stub_220, . - isr_stub_220
     .balign 16, 0xcc
     .globl isr_stub_221
     .type isr_stub_221, @function
 isr_stub_221:
+    .cfi_startproc simple
+    .cfi_signal_frame
+    .cfi_def_cfa esp, 12
+    .cfi_offset eip, -12
+    .cfi_offset cs, -8
+    .cfi_offset eflags, -4
     push 0
+    .cfi_def_cfa_offset 16
     push 221
+    .cfi_def_cfa_offset 20
     {disp32} jmp .Lisr_common_body
+    .cfi_endproc
     .size isr_stub_221, . - isr_stub_221
     .balign 16, 0xcc
     .globl isr_stub_222
     .type isr_stub_222, @function
 isr_stub_222:
+    .cfi_startproc simple
+    .cfi_signal_frame
+    .cfi_def_cfa esp, 12
+    .cfi_offset eip, -12
+    .cfi_offset cs, -8
+    .cfi_offset eflags, -4
     push 0
+    .cfi_def_cfa_offset 16
     push 222
+    .cfi_def_cfa_offset 20
     {disp32} jmp .Lisr_common_body
+    .cfi_endproc
     .size isr_stub_222, . - isr_stub_222
     .balign 16, 0xcc
     .globl isr_stub_223
     .type isr_stub_223, @function
 isr_stub_223:
+    .cfi_startproc simple
+    .cfi_signal_frame
+    .cfi_def_cfa esp, 12
+    .cfi_offset eip, -12
+    .cfi_offset cs, -8
+    .cfi_offset eflags, -4
     push 0
+    .cfi_def_cfa_offset 16
     push 223
+    .cfi_def_cfa_offset 20
     {disp32} jmp .Lisr_common_body
+    .cfi_endproc
     .size isr_stub_223, . - isr_stub_223
     .balign 16, 0xcc
     .globl isr_stub_224
     .type isr_stub_224, @function
 isr_stub_224:
+    .cfi_startproc simple
+    .cfi_signal_frame
+    .cfi_def_cfa esp, 12
+    .cfi_offset eip, -12
+    .cfi_offset cs, -8
+    .cfi_offset eflags, -4
     push 0
+    .cfi_def_cfa_offset 16
     push 224
+    .cfi_def_cfa_offset 20
     {disp32} jmp .Lisr_common_body
+    .cfi_endproc
     .size isr_stub_224, . - isr_stub_224
     .balign 16, 0xcc
     .globl isr_stub_225
     .type isr_stub_225, @function
 isr_stub_225:
+    .cfi_startproc simple
+    .cfi_signal_frame
+    .cfi_def_cfa esp, 12
+    .cfi_offset eip, -12
+    .cfi_offset cs, -8
+    .cfi_offset eflags, -4
     push 0
+    .cfi_def_cfa_offset 16
     push 225
+    .cfi_def_cfa_offset 20
     {disp32} jmp .Lisr_common_body
+    .cfi_endproc
     .size isr_stub_225, . - isr_stub_225
     .balign 16, 0xcc
     .globl isr_stub_226
     .type isr_stub_226, @function
 isr_stub_226:
+    .cfi_startproc simple
+    .cfi_signal_frame
+    .cfi_def_cfa esp, 12
+    .cfi_offset eip, -12
+    .cfi_offset cs, -8
+    .cfi_offset eflags, -4
     push 0
+    .cfi_def_cfa_offset 16
     push 226
+    .cfi_def_cfa_offset 20
     {disp32} jmp .Lisr_common_body
+    .cfi_endproc
     .size isr_stub_226, . - isr_stub_226
     .balign 16, 0xcc
     .globl isr_stub_227
     .type isr_stub_227, @function
 isr_stub_227:
+    .cfi_startproc simple
+    .cfi_signal_frame
+    .cfi_def_cfa esp, 12
+    .cfi_offset eip, -12
+    .cfi_offset cs, -8
+    .cfi_offset eflags, -4
     push 0
+    .cfi_def_cfa_offset 16
     push 227
+    .cfi_def_cfa_offset 20
     {disp32} jmp .Lisr_common_body
+    .cfi_endproc
     .size isr_stub_227, . - isr_stub_227
     .balign 16, 0xcc
     .globl isr_stub_228
     .type isr_stub_228, @function
 isr_stub_228:
+    .cfi_startproc simple
+    .cfi_signal_frame
+    .cfi_def_cfa esp, 12
+    .cfi_offset eip, -12
+    .cfi_offset cs, -8
+    .cfi_offset eflags, -4
     push 0
+    .cfi_def_cfa_offset 16
     push 228
+    .cfi_def_cfa_offset 20
     {disp32} jmp .Lisr_common_body
+    .cfi_endproc
     .size isr_stub_228, . - isr_stub_228
     .balign 16, 0xcc
     .globl isr_stub_229
     .type isr_stub_229, @function
 isr_stub_229:
+    .cfi_startproc simple
+    .cfi_signal_frame
+    .cfi_def_cfa esp, 12
+    .cfi_offset eip, -12
+    .cfi_offset cs, -8
+    .cfi_offset eflags, -4
     push 0
+    .cfi_def_cfa_offset 16
     push 229
+    .cfi_def_cfa_offset 20
     {disp32} jmp .Lisr_common_body
+    .cfi_endproc
     .size isr_stub_229, . - isr_stub_229
     .balign 16, 0xcc
     .globl isr_stub_230
     .type isr_stub_230, @function
 isr_stub_230:
+    .cfi_startproc simple
+    .cfi_signal_frame
+    .cfi_def_cfa esp, 12
+    .cfi_offset eip, -12
+    .cfi_offset cs, -8
+    .cfi_offset eflags, -4
     push 0
+    .cfi_def_cfa_offset 16
     push 230
+    .cfi_def_cfa_offset 20
     {disp32} jmp .Lisr_common_body
+    .cfi_endproc
     .size isr_stub_230, . - isr_stub_230
     .balign 16, 0xcc
     .globl isr_stub_231
     .type isr_stub_231, @function
 isr_stub_231:
+    .cfi_startproc simple
+    .cfi_signal_frame
+    .cfi_def_cfa esp, 12
+    .cfi_offset eip, -12
+    .cfi_offset cs, -8
+    .cfi_offset eflags, -4
     push 0
+    .cfi_def_cfa_offset 16
     push 231
+    .cfi_def_cfa_offset 20
     {disp32} jmp .Lisr_common_body
+    .cfi_endproc
     .size isr_stub_231, . - isr_stub_231
     .balign 16, 0xcc
     .globl isr_stub_232
     .type isr_stub_232, @function
 isr_stub_232:
+    .cfi_startproc simple
+    .cfi_signal_frame
+    .cfi_def_cfa esp, 12
+    .cfi_offset eip, -12
+    .cfi_offset cs, -8
+    .cfi_offset eflags, -4
     push 0
+    .cfi_def_cfa_offset 16
     push 232
+    .cfi_def_cfa_offset 20
     {disp32} jmp .Lisr_common_body
+    .cfi_endproc
     .size isr_stub_232, . - isr_stub_232
     .balign 16, 0xcc
     .globl isr_stub_233
     .type isr_stub_233, @function
 isr_stub_233:
+    .cfi_startproc simple
+    .cfi_signal_frame
+    .cfi_def_cfa esp, 12
+    .cfi_offset eip, -12
+    .cfi_offset cs, -8
+    .cfi_offset eflags, -4
     push 0
+    .cfi_def_cfa_offset 16
     push 233
+    .cfi_def_cfa_offset 20
     {disp32} jmp .Lisr_common_body
+    .cfi_endproc
     .size isr_stub_233, . - isr_stub_233
     .balign 16, 0xcc
     .globl isr_stub_234
     .type isr_stub_234, @function
 isr_stub_234:
+    .cfi_startproc simple
+    .cfi_signal_frame
+    .cfi_def_cfa esp, 12
+    .cfi_offset eip, -12
+    .cfi_offset cs, -8
+    .cfi_offset eflags, -4
     push 0
+    .cfi_def_cfa_offset 16
     push 234
+    .cfi_def_cfa_offset 20
     {disp32} jmp .Lisr_common_body
+    .cfi_endproc
     .size isr_stub_234, . - isr_stub_234
     .balign 16, 0xcc
     .globl isr_stub_235
     .type isr_stub_235, @function
 isr_stub_235:
+    .cfi_startproc simple
+    .cfi_signal_frame
+    .cfi_def_cfa esp, 12
+    .cfi_offset eip, -12
+    .cfi_offset cs, -8
+    .cfi_offset eflags, -4
     push 0
+    .cfi_def_cfa_offset 16
     push 235
+    .cfi_def_cfa_offset 20
     {disp32} jmp .Lisr_common_body
+    .cfi_endproc
     .size isr_stub_235, . - isr_stub_235
     .balign 16, 0xcc
     .globl isr_stub_236
     .type isr_stub_236, @function
 isr_stub_236:
+    .cfi_startproc simple
+    .cfi_signal_frame
+    .cfi_def_cfa esp, 12
+    .cfi_offset eip, -12
+    .cfi_offset cs, -8
+    .cfi_offset eflags, -4
     push 0
+    .cfi_def_cfa_offset 16
     push 236
+    .cfi_def_cfa_offset 20
     {disp32} jmp .Lisr_common_body
+    .cfi_endproc
     .size isr_stub_236, . - isr_stub_236
     .balign 16, 0xcc
     .globl isr_stub_237
     .type isr_stub_237, @function
 isr_stub_237:
+    .cfi_startproc simple
+    .cfi_signal_frame
+    .cfi_def_cfa esp, 12
+    .cfi_offset eip, -12
+    .cfi_offset cs, -8
+    .cfi_offset eflags, -4
     push 0
+    .cfi_def_cfa_offset 16
     push 237
+    .cfi_def_cfa_offset 20
     {disp32} jmp .Lisr_common_body
+    .cfi_endproc
     .size isr_stub_237, . - isr_stub_237
     .balign 16, 0xcc
     .globl isr_stub_238
     .type isr_stub_238, @function
 isr_stub_238:
+    .cfi_startproc simple
+    .cfi_signal_frame
+    .cfi_def_cfa esp, 12
+    .cfi_offset eip, -12
+    .cfi_offset cs, -8
+    .cfi_offset eflags, -4
     push 0
+    .cfi_def_cfa_offset 16
     push 238
+    .cfi_def_cfa_offset 20
     {disp32} jmp .Lisr_common_body
+    .cfi_endproc
     .size isr_stub_238, . - isr_stub_238
     .balign 16, 0xcc
     .globl isr_stub_239
     .type isr_stub_239, @function
 isr_stub_239:
+    .cfi_startproc simple
+    .cfi_signal_frame
+    .cfi_def_cfa esp, 12
+    .cfi_offset eip, -12
+    .cfi_offset cs, -8
+    .cfi_offset eflags, -4
     push 0
+    .cfi_def_cfa_offset 16
     push 239
+    .cfi_def_cfa_offset 20
     {disp32} jmp .Lisr_common_body
+    .cfi_endproc
     .size isr_stub_239, . - isr_stub_239
     .balign 16, 0xcc
     .globl isr_stub_240
     .type isr_stub_240, @function
 isr_stub_240:
+    .cfi_startproc simple
+    .cfi_signal_frame
+    .cfi_def_cfa esp, 12
+    .cfi_offset eip, -12
+    .cfi_offset cs, -8
+    .cfi_offset eflags, -4
     push 0
+    .cfi_def_cfa_offset 16
     push 240
+    .cfi_def_cfa_offset 20
     {disp32} jmp .Lisr_common_body
+    .cfi_endproc
     .size isr_stub_240, . - isr_stub_240
     .balign 16, 0xcc
     .globl isr_stub_241
     .type isr_stub_241, @function
 isr_stub_241:
+    .cfi_startproc simple
+    .cfi_signal_frame
+    .cfi_def_cfa esp, 12
+    .cfi_offset eip, -12
+    .cfi_offset cs, -8
+    .cfi_offset eflags, -4
     push 0
+    .cfi_def_cfa_offset 16
     push 241
+    .cfi_def_cfa_offset 20
     {disp32} jmp .Lisr_common_body
+    .cfi_endproc
     .size isr_stub_241, . - isr_stub_241
     .balign 16, 0xcc
     .globl isr_stub_242
     .type isr_stub_242, @function
 isr_stub_242:
+    .cfi_startproc simple
+    .cfi_signal_frame
+    .cfi_def_cfa esp, 12
+    .cfi_offset eip, -12
+    .cfi_offset cs, -8
+    .cfi_offset eflags, -4
     push 0
+    .cfi_def_cfa_offset 16
     push 242
+    .cfi_def_cfa_offset 20
     {disp32} jmp .Lisr_common_body
+    .cfi_endproc
     .size isr_stub_242, . - isr_stub_242
     .balign 16, 0xcc
     .globl isr_stub_243
     .type isr_stub_243, @function
 isr_stub_243:
+    .cfi_startproc simple
+    .cfi_signal_frame
+    .cfi_def_cfa esp, 12
+    .cfi_offset eip, -12
+    .cfi_offset cs, -8
+    .cfi_offset eflags, -4
     push 0
+    .cfi_def_cfa_offset 16
     push 243
+    .cfi_def_cfa_offset 20
     {disp32} jmp .Lisr_common_body
+    .cfi_endproc
     .size isr_stub_243, . - isr_stub_243
     .balign 16, 0xcc
     .globl isr_stub_244
     .type isr_stub_244, @function
 isr_stub_244:
+    .cfi_startproc simple
+    .cfi_signal_frame
+    .cfi_def_cfa esp, 12
+    .cfi_offset eip, -12
+    .cfi_offset cs, -8
+    .cfi_offset eflags, -4
     push 0
+    .cfi_def_cfa_offset 16
     push 244
+    .cfi_def_cfa_offset 20
     {disp32} jmp .Lisr_common_body
+    .cfi_endproc
     .size isr_stub_244, . - isr_stub_244
     .balign 16, 0xcc
     .globl isr_stub_245
     .type isr_stub_245, @function
 isr_stub_245:
+    .cfi_startproc simple
+    .cfi_signal_frame
+    .cfi_def_cfa esp, 12
+    .cfi_offset eip, -12
+    .cfi_offset cs, -8
+    .cfi_offset eflags, -4
     push 0
+    .cfi_def_cfa_offset 16
     push 245
+    .cfi_def_cfa_offset 20
     {disp32} jmp .Lisr_common_body
+    .cfi_endproc
     .size isr_stub_245, . - isr_stub_245
     .balign 16, 0xcc
     .globl isr_stub_246
     .type isr_stub_246, @function
 isr_stub_246:
+    .cfi_startproc simple
+    .cfi_signal_frame
+    .cfi_def_cfa esp, 12
+    .cfi_offset eip, -12
+    .cfi_offset cs, -8
+    .cfi_offset eflags, -4
     push 0
+    .cfi_def_cfa_offset 16
     push 246
+    .cfi_def_cfa_offset 20
     {disp32} jmp .Lisr_common_body
+    .cfi_endproc
     .size isr_stub_246, . - isr_stub_246
     .balign 16, 0xcc
     .globl isr_stub_247
     .type isr_stub_247, @function
 isr_stub_247:
+    .cfi_startproc simple
+    .cfi_signal_frame
+    .cfi_def_cfa esp, 12
+    .cfi_offset eip, -12
+    .cfi_offset cs, -8
+    .cfi_offset eflags, -4
     push 0
+    .cfi_def_cfa_offset 16
     push 247
+    .cfi_def_cfa_offset 20
     {disp32} jmp .Lisr_common_body
+    .cfi_endproc
     .size isr_stub_247, . - isr_stub_247
     .balign 16, 0xcc
     .globl isr_stub_248
     .type isr_stub_248, @function
 isr_stub_248:
+    .cfi_startproc simple
+    .cfi_signal_frame
+    .cfi_def_cfa esp, 12
+    .cfi_offset eip, -12
+    .cfi_offset cs, -8
+    .cfi_offset eflags, -4
     push 0
+    .cfi_def_cfa_offset 16
     push 248
+    .cfi_def_cfa_offset 20
     {disp32} jmp .Lisr_common_body
+    .cfi_endproc
     .size isr_stub_248, . - isr_stub_248
     .balign 16, 0xcc
     .globl isr_stub_249
     .type isr_stub_249, @function
 isr_stub_249:
+    .cfi_startproc simple
+    .cfi_signal_frame
+    .cfi_def_cfa esp, 12
+    .cfi_offset eip, -12
+    .cfi_offset cs, -8
+    .cfi_offset eflags, -4
     push 0
+    .cfi_def_cfa_offset 16
     push 249
+    .cfi_def_cfa_offset 20
     {disp32} jmp .Lisr_common_body
+    .cfi_endproc
     .size isr_stub_249, . - isr_stub_249
     .balign 16, 0xcc
     .globl isr_stub_250
     .type isr_stub_250, @function
 isr_stub_250:
+    .cfi_startproc simple
+    .cfi_signal_frame
+    .cfi_def_cfa esp, 12
+    .cfi_offset eip, -12
+    .cfi_offset cs, -8
+    .cfi_offset eflags, -4
     push 0
+    .cfi_def_cfa_offset 16
     push 250
+    .cfi_def_cfa_offset 20
     {disp32} jmp .Lisr_common_body
+    .cfi_endproc
     .size isr_stub_250, . - isr_stub_250
     .balign 16, 0xcc
     .globl isr_stub_251
     .type isr_stub_251, @function
 isr_stub_251:
+    .cfi_startproc simple
+    .cfi_signal_frame
+    .cfi_def_cfa esp, 12
+    .cfi_offset eip, -12
+    .cfi_offset cs, -8
+    .cfi_offset eflags, -4
     push 0
+    .cfi_def_cfa_offset 16
     push 251
+    .cfi_def_cfa_offset 20
     {disp32} jmp .Lisr_common_body
+    .cfi_endproc
     .size isr_stub_251, . - isr_stub_251
     .balign 16, 0xcc
     .globl isr_stub_252
     .type isr_stub_252, @function
 isr_stub_252:
+    .cfi_startproc simple
+    .cfi_signal_frame
+    .cfi_def_cfa esp, 12
+    .cfi_offset eip, -12
+    .cfi_offset cs, -8
+    .cfi_offset eflags, -4
     push 0
+    .cfi_def_cfa_offset 16
     push 252
+    .cfi_def_cfa_offset 20
     {disp32} jmp .Lisr_common_body
+    .cfi_endproc
     .size isr_stub_252, . - isr_stub_252
     .balign 16, 0xcc
     .globl isr_stub_253
     .type isr_stub_253, @function
 isr_stub_253:
+    .cfi_startproc simple
+    .cfi_signal_frame
+    .cfi_def_cfa esp, 12
+    .cfi_offset eip, -12
+    .cfi_offset cs, -8
+    .cfi_offset eflags, -4
     push 0
+    .cfi_def_cfa_offset 16
     push 253
+    .cfi_def_cfa_offset 20
     {disp32} jmp .Lisr_common_body
+    .cfi_endproc
     .size isr_stub_253, . - isr_stub_253
     .balign 16, 0xcc
     .globl isr_stub_254
     .type isr_stub_254, @function
 isr_stub_254:
+    .cfi_startproc simple
+    .cfi_signal_frame
+    .cfi_def_cfa esp, 12
+    .cfi_offset eip, -12
+    .cfi_offset cs, -8
+    .cfi_offset eflags, -4
     push 0
+    .cfi_def_cfa_offset 16
     push 254
+    .cfi_def_cfa_offset 20
     {disp32} jmp .Lisr_common_body
+    .cfi_endproc
     .size isr_stub_254, . - isr_stub_254
     .balign 16, 0xcc
     .globl isr_stub_255
     .type isr_stub_255, @function
 isr_stub_255:
+    .cfi_startproc simple
+    .cfi_signal_frame
+    .cfi_def_cfa esp, 12
+    .cfi_offset eip, -12
+    .cfi_offset cs, -8
+    .cfi_offset eflags, -4
     push 0
+    .cfi_def_cfa_offset 16
     push 255
+    .cfi_def_cfa_offset 20
     {disp32} jmp .Lisr_common_body
+    .cfi_endproc
     .size isr_stub_255, . - isr_stub_255
     /* common entries */
     .balign 16, 0xcc
     .globl isr_common
     .type isr_common, @function
 isr_common:
+    .cfi_startproc simple
+    .cfi_signal_frame
+    .cfi_def_cfa esp, 20
+    .cfi_offset eip, -12
+    .cfi_offset cs, -8
+    .cfi_offset eflags, -4
 .Lisr_common_body:
     push ds
+    .cfi_def_cfa_offset 24
     push es
+    .cfi_def_cfa_offset 28
     push fs
+    .cfi_def_cfa_offset 32
     push gs
+    .cfi_def_cfa_offset 36
     pushad
+    .cfi_def_cfa_offset 68
+    .cfi_offset edi, -68
+    .cfi_offset esi, -64
+    .cfi_offset ebp, -60
+    .cfi_offset ebx, -52
+    .cfi_offset edx, -48
+    .cfi_offset ecx, -44
+    .cfi_offset eax, -40
     mov ax, 16
     mov ds, ax
     mov es, ax
     cld
     mov ebx, esp
+    .cfi_def_cfa_register ebx
     and esp, -16
     sub esp, 12
     push ebx
     call isr_dispatch
     mov esp, ebx
+    .cfi_def_cfa_register esp
     /* resume path: the stack pointer points at the frame */
 .Lisr_return_resume:
 .Lisr_return_iret:
     popad
+    .cfi_same_value edi
+    .cfi_same_value esi
+    .cfi_same_value ebp
+    .cfi_same_value ebx
+    .cfi_same_value edx
+    .cfi_same_value ecx
+    .cfi_same_value eax
+    .cfi_def_cfa_offset 36
     pop gs
+    .cfi_def_cfa_offset 32
     pop fs
+    .cfi_def_cfa_offset 28
     pop es
+    .cfi_def_cfa_offset 24
     pop ds
+    .cfi_def_cfa_offset 20
     add esp, 8
+    .cfi_def_cfa_offset 12
     iretd
+    .cfi_endproc
     .size isr_common, . - isr_common
     .balign 16, 0xcc
     .globl isr_return
     .type isr_return, @function
 isr_return:
+    .cfi_startproc simple
+    .cfi_signal_frame
+    .cfi_def_cfa esp, 4
+    .cfi_offset eip, -4
     mov esp, dword ptr [esp + 4]
+    .cfi_def_cfa esp, 68
+    .cfi_offset eip, -12
+    .cfi_offset cs, -8
+    .cfi_offset eflags, -4
+    .cfi_offset edi, -68
+    .cfi_offset esi, -64
+    .cfi_offset ebp, -60
+    .cfi_offset ebx, -52
+    .cfi_offset edx, -48
+    .cfi_offset ecx, -44
+    .cfi_offset eax, -40
     jmp .Lisr_return_resume
+    .cfi_endproc
     .size isr_return, . - isr_return
     .balign 16, 0xcc
     .globl isr_halt

@@ -137,14 +137,15 @@ class EntryBuilder(IrqStackBuilder):
         ]
 
     def load_data_segments(self) -> list[Item]:
-        """Load the kernel data selector into the listed segment registers (i386 kernels
-        enter with the interrupted code's selectors); uses the saved accumulator."""
+        """Load the kernel's selectors into the listed segment registers (i386 kernels
+        enter with the interrupted code's selectors); uses the saved accumulator, loaded
+        once per distinct selector (a segment register takes no immediate: SDM Vol. 2B MOV)."""
         entry = self.spec.entry
-        if not entry.data_segments:
-            return []
         acc = "ax"
-        items: list[Item] = [insn("mov", Reg(acc), Imm(entry.data_selector))]
-        items += [insn("mov", Reg(seg), Reg(acc)) for seg in entry.data_segments]
+        items: list[Item] = []
+        for selector in entry.selectors:
+            items.append(insn("mov", Reg(acc), Imm(selector)))
+            items += [insn("mov", Reg(s), Reg(acc)) for s in entry.data_segments if entry.selector_of(s) == selector]
         return items
 
     def simd_save(self, group: EntryGroup) -> list[Item]:

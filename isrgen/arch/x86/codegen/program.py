@@ -8,6 +8,7 @@ from isrgen.arch.x86.codegen.base import (
 )
 from isrgen.arch.x86.codegen.halt import HaltBuilder
 from isrgen.arch.x86.codegen.tables import tables
+from isrgen.arch.x86.split import ENTRY_MARK, STUBS_MARK, SYSCALL_MARK
 from isrgen.codegen.ir import (
     Align,
     Comment,
@@ -31,16 +32,16 @@ class ProgramBuilder(HaltBuilder):
     def program(self) -> Program:
         spec = self.spec
         group_of = {v.number: g for g in self.groups for v in g.vectors}
-        code: list[Item] = [Comment("per-vector stubs")]
+        code: list[Item] = [Comment(STUBS_MARK)]
         stride = stub_stride(spec)
         if stride is not None:
             code.append(Align(max(stride, spec.sections.stub_align)))
         for v in spec.vectors:
             code += self.stub(v, group_of[v.number])
         if spec.syscall is not None:
-            code.append(Comment("system call entry"))
+            code.append(Comment(SYSCALL_MARK))
             code += self.syscall_entry()
-        code.append(Comment("common entries"))
+        code.append(Comment(ENTRY_MARK))
         # Paranoid entries have their own exit; the last other entry falls into the resume path.
         ordered = sorted(self.groups, key=lambda g: not g.paranoid)
         owner = None

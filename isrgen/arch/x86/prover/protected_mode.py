@@ -14,8 +14,9 @@ At the handler:
   error-code slot (:meth:`isrgen.model.spec.Frame.error_slot_value`), EIP, CS, EFLAGS
   (ESP and SS from ring 3) are at the model's offsets; a ``pushal`` block's ESP
   slot holds the address just above the block (what ``pushad`` stores);
-- ``entry.data_segments`` hold ``entry.data_selector``, the other segment
-  registers the interrupted selectors; CS/SS are the kernel's;
+- ``entry.data_segments`` hold ``entry.data_selector`` (or each its own selector
+  from ``entry.data_selectors``), the other segment registers the interrupted
+  selectors; CS/SS are the kernel's;
 - IF is clear on interrupt gates and on stubs that run ``cli``;
 - ``entry.clear_registers``: no interrupted value is left in a register;
 - ring-0 interruptions reach the ``kernel_handler``, which with
@@ -153,7 +154,7 @@ class MachineProver32(MachineProverBase[e32.Emulator32, e32.Stop32]):
         )
         loaded = set(spec.entry.data_segments)
         for s in e32.SEGMENTS:
-            expect = spec.entry.data_selector if s in loaded else segs[s]
+            expect = spec.entry.selector_of(s) if s in loaded else segs[s]
             got = stop.state.segments[s]
             if not self._check(
                 got == expect,
