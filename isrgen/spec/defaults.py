@@ -96,6 +96,7 @@ SPEC_DEFAULTS: Mapping[tuple[str, ...], Any] = {
     ("entry", "kernel_fault"): _model(Entry, "kernel_fault"),
     ("entry", "data_segments"): _model(Entry, "data_segments"),
     ("entry", "data_selector"): _model(Entry, "data_selector"),
+    ("entry", "data_selectors"): dict(default(Entry, "segment_selectors")),
     ("entry", "exit_frame"): _model(Entry, "exit_frame"),
     ("entry", "exit_args"): _model(Entry, "exit_args"),
     ("entry", "fsgsbase"): _model(Entry, "fsgsbase"),

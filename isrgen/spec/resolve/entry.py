@@ -37,7 +37,7 @@ class EntryResolver(OptionPaths):
         data_selector = self.option("entry", "data_selector", int)
         if data_segments and not arch.segment_registers:
             self.err(("entry", "data_segments"), f"{arch.name} entries do not load data segments", at_key=True)
-        per_register = self.get("entry", "data_selectors", {}, dict)
+        per_register = self.option("entry", "data_selectors", dict)
         selectors: tuple[tuple[str, int], ...] = ()
         if per_register and not arch.segment_registers:
             self.err(("entry", "data_selectors"), f"{arch.name} entries do not load data segments", at_key=True)
