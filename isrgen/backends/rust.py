@@ -69,8 +69,10 @@ class RustView:
     asm_lines: tuple[str, ...]
     #: what the header says about the assembly, and ``global_asm!``'s options (from the ISA)
     asm_note: tuple[str, ...]
-    asm_options: str
-    gate: RustTableHelper | None
+    #: the ``options(...)`` line ending ``global_asm!``: one, or none when the ISA needs none
+    asm_options: tuple[str, ...]
+    #: the ISA's table-install helper: one, or none when the ISA has no helper
+    gates: tuple[RustTableHelper, ...]
     #: the frame struct's representation: "C", or "C, align(64)" with a SIMD area inside
     repr: str = "C"
 
@@ -83,11 +85,19 @@ class RustTableHelper:
     doc: str
     fields: tuple[RustField, ...]
     size: int
-    #: the fill function's doc lines, signature and statements ("" signature: the table is local)
-    fill_doc: tuple[str, ...]
-    fill_signature: str
-    fill_setup: tuple[str, ...]
-    fill_lines: tuple[str, ...]
+    #: the fill function: one, or none when the table is local (nothing outside the assembly sees it)
+    fills: tuple[RustFill, ...]
+
+
+@attrs.frozen
+class RustFill:
+    """The function that fills the helper's table from the generated one."""
+
+    #: complete doc-comment lines (``/// text``, or ``///`` for a blank line)
+    doc: tuple[str, ...]
+    signature: str
+    setup: tuple[str, ...]
+    lines: tuple[str, ...]
 
 
 def rust_string(text: str) -> str:
@@ -142,19 +152,26 @@ def _methods(ctx: GenerationContext, word: str) -> tuple[RustMethod, ...]:
     return tuple(methods)
 
 
-def _table_helper(ctx: GenerationContext) -> RustTableHelper | None:
+def _doc_line(text: str) -> str:
+    return f"/// {text}" if text else "///"
+
+
+def _table_helpers(ctx: GenerationContext) -> tuple[RustTableHelper, ...]:
     helper = ctx.table_helper
     if helper is None:
-        return None
-    return RustTableHelper(
-        struct=rust_type_name(helper.struct),
-        doc=helper.rust_comment,
-        fields=tuple(RustField(f.name, f.rtype, f.offset, f.rust_doc) for f in helper.fields),
-        size=helper.size,
-        fill_doc=helper.rust_fill_doc,
-        fill_signature=helper.rust_fill_signature,
-        fill_setup=helper.rust_fill_setup,
-        fill_lines=helper.rust_fill_body,
+        return ()
+    fills: tuple[RustFill, ...] = ()
+    if helper.rust_fill_signature:
+        doc = tuple(_doc_line(line) for line in helper.rust_fill_doc)
+        fills = (RustFill(doc, helper.rust_fill_signature, helper.rust_fill_setup, helper.rust_fill_body),)
+    return (
+        RustTableHelper(
+            struct=rust_type_name(helper.struct),
+            doc=helper.rust_comment,
+            fields=tuple(RustField(f.name, f.rtype, f.offset, f.rust_doc) for f in helper.fields),
+            size=helper.size,
+            fills=fills,
+        ),
     )
 
 
@@ -228,8 +245,8 @@ def rust_view(ctx: GenerationContext) -> RustView:
         statics=statics,
         asm_lines=_asm_lines(ctx),
         asm_note=ctx.isa.rust.asm_note if ctx.isa.rust else (),
-        asm_options=ctx.isa.rust.asm_options if ctx.isa.rust else "",
-        gate=_table_helper(ctx),
+        asm_options=(ctx.isa.rust.asm_options,) if ctx.isa.rust and ctx.isa.rust.asm_options else (),
+        gates=_table_helpers(ctx),
         repr="C, align(64)" if spec.frame.simd_inline else "C",
     )
 
