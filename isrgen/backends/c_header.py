@@ -213,7 +213,7 @@ class CHeaderBackend:
     """A C header matching the generated assembly."""
 
     name: ClassVar[str] = "c"
-    description: ClassVar[str] = "C header (frame struct, offsets, vectors, table, IDT helper)"
+    description: ClassVar[str] = "C header (frame struct, offsets, vectors, table, table-install helper)"
     default_filename: ClassVar[str] = "isr.h"
 
     def render(self, ctx: GenerationContext, filename: str) -> str:

@@ -14,7 +14,7 @@ from typing import ClassVar
 
 import attrs
 
-from isrgen.arch.isa import Isa
+from isrgen.arch.isa import Isa, RustAccessor
 from isrgen.backends.base import GenerationContext, render_template
 from isrgen.backends.gas import gas_view
 from isrgen.codegen.interface import Interface, ParamKind, Returns
@@ -124,32 +124,24 @@ def _asm_lines(ctx: GenerationContext) -> tuple[str, ...]:
 
 
 def _methods(ctx: GenerationContext, word: str) -> tuple[RustMethod, ...]:
+    """The frame struct's accessors, each present only when a slot holds its role (never
+    found by a field's name: ``{rax: vector}`` is rax, and gets no ``vector()``)."""
+    accessors = [
+        RustAccessor("vector", "The vector number the stub pushed.", "vector(&self) -> u8", "self.{field} as u8"),
+        RustAccessor(
+            "error_code",
+            "The CPU's error code, or the synthetic value on vectors without one.",
+            f"error_code(&self) -> {word}",
+            "self.{field}",
+        ),
+        *(ctx.isa.rust.accessors if ctx.isa.rust else ()),
+    ]
     layout = ctx.layout
-    methods = []
-    if layout.has("vector"):
-        vector = layout.field("vector").name
-        methods.append(RustMethod("The vector number the stub pushed.", "vector(&self) -> u8", f"self.{vector} as u8"))
-    if layout.has("error_code"):
-        methods.append(
-            RustMethod(
-                "The CPU's error code, or the synthetic value on vectors without one.",
-                f"error_code(&self) -> {word}",
-                f"self.{layout.field('error_code').name}",
-            )
-        )
-    if layout.has("cs"):
-        cs = layout.field("cs").name
-        methods.append(
-            RustMethod(
-                "Privilege level of the interrupted code (CS & 3; SDM Vol. 3A 5.5).",
-                "privilege_level(&self) -> u8",
-                f"(self.{cs} & 3) as u8",
-            )
-        )
-        methods.append(
-            RustMethod("Whether the interrupted code ran in ring 3.", "from_user(&self) -> bool", f"self.{cs} & 3 == 3")
-        )
-    return tuple(methods)
+    return tuple(
+        RustMethod(a.doc, a.signature, a.body.format(field=layout.field(a.role).name))
+        for a in accessors
+        if layout.has(a.role)
+    )
 
 
 def _doc_line(text: str) -> str:
