@@ -36,7 +36,7 @@ def test_a_conditional_control_line_is_refused_with_its_line(keyword: str) -> No
     [
         ('"a" if view else ""', "a conditional expression"),
         ("view or 'none'", "'and'/'or'"),
-        ("not view", "an operator such as 'not'"),
+        ("not view", "'not'"),
         ("view == 1", "a comparison"),
         ("[x for x in view]", "a comprehension"),
         ("(lambda: view)()", "a lambda"),
@@ -45,6 +45,14 @@ def test_a_conditional_control_line_is_refused_with_its_line(keyword: str) -> No
 def test_a_deciding_expression_is_refused(expression: str, what: str) -> None:
     with pytest.raises(TemplateError, match=re.escape(f"t.tmpl:2: {expression!r} uses {what}")):
         translate(f"ok ${{view}}\nbad ${{{expression}}}\n", ("view",), "t.tmpl")
+
+
+def test_arithmetic_and_lookups_are_no_decisions() -> None:
+    namespace: dict[str, object] = {"__builtins__": {"str": str}}
+    exec(translate("${-view[0] + 1} ${view[1:]}\n", ("view",)), namespace)
+    out: list[str] = []
+    namespace["render"](out, view=(4, 5))  # type: ignore[operator]
+    assert out == ["-3 (5,)\n"]
 
 
 def test_a_loop_over_a_deciding_expression_is_refused() -> None:

@@ -27,7 +27,7 @@ _TEMPLATE_BUILTINS = {"str": str}
 _DECISIONS: dict[type[ast.AST], str] = {
     ast.IfExp: "a conditional expression",
     ast.BoolOp: "'and'/'or'",
-    ast.UnaryOp: "an operator such as 'not'",
+    ast.Not: "'not'",
     ast.Compare: "a comparison",
     ast.Lambda: "a lambda",
     ast.ListComp: "a comprehension",
