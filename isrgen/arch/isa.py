@@ -168,6 +168,8 @@ class GdbSupport:
     #: holding the interrupted program counter (printed with its symbol)
     privilege_role: str
     pc_role: str
+    #: a Python expression of ``value`` (the privilege role's slot) printed next to it
+    privilege_note: str
 
 
 class Tally(Protocol):

@@ -98,6 +98,8 @@ _GDB_LONG_MODE = GdbSupport(
     decoders=tuple(GDB_DECODERS.splitlines()),
     privilege_role="cs",
     pc_role="rip",
+    # the CPL is in bits 1:0 of the saved CS (SDM Vol. 3A 5.5)
+    privilege_note='"ring %d" % (value & 3)',
 )
 
 
