@@ -114,6 +114,6 @@ def test_i386_dense_stubs_link_ebp(tmp_path: Path, vector: int, error_code: int 
     ebp = stop.state.gprs["ebp"]
     assert ebp == frame + layout.offset("frame_pointer")
     assert (stop.u32(ebp), stop.u32(ebp + 4)) == (0x7000_1230, e32.MARKER_BASE)
-    assert stop.u32(frame + layout.offset("vec_no")) == vector
+    assert stop.u32(frame + layout.offset("vector")) == vector
     assert stop.u32(frame + layout.offset("error_code")) == (error_code or 0)
     assert emu.stub_address(1) - emu.stub_address(0) == 8

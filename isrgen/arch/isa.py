@@ -28,7 +28,7 @@ What an ISA answers (the members of :class:`Isa`):
 - **backend extras**: :meth:`Isa.table_helper` describes the C/Rust helper
   that installs the table (x86: the IDT gate struct and a fill function; other
   ISAs: a helper writing the table base to its system register), or None;
-  :attr:`Isa.rust` the Rust target and ``global_asm!`` options, or None when
+  :attr:`Isa.rust` the Rust target, ``global_asm!`` options and frame accessors, or None when
   the Rust backend does not generate for the ISA; :attr:`Isa.gdb` the gdb
   register names by frame role and the error-code decoders, or None;
   :meth:`Isa.field_note` the comment a CPU- or system-register frame slot gets.
@@ -124,6 +124,20 @@ class TableHelper:
 
 
 @attrs.frozen
+class RustAccessor:
+    """A ``const fn`` on the Rust frame struct that decodes the slot holding ``role``
+    (an ISA fact, such as x86's privilege level in CS's low bits)."""
+
+    #: the frame role the accessor reads; the method exists only when a slot holds it
+    role: str
+    #: the method's doc line and its signature after ``pub const fn``
+    doc: str
+    signature: str
+    #: the body expression; ``{field}`` stands for the struct field holding ``role``
+    body: str
+
+
+@attrs.frozen
 class RustSupport:
     """What the Rust backend needs of an ISA."""
 
@@ -133,6 +147,8 @@ class RustSupport:
     asm_note: tuple[str, ...] = ()
     #: the ``options(...)`` argument ``global_asm!`` ends with, or "" for none
     asm_options: str = ""
+    #: accessors the frame struct gets besides ``vector()`` and ``error_code()``, in order
+    accessors: tuple[RustAccessor, ...] = ()
 
 
 @attrs.frozen
@@ -152,6 +168,8 @@ class GdbSupport:
     #: holding the interrupted program counter (printed with its symbol)
     privilege_role: str
     pc_role: str
+    #: a Python expression of ``value`` (the privilege role's slot) printed next to it
+    privilege_note: str
 
 
 class Tally(Protocol):
@@ -517,6 +535,7 @@ __all__ = [
     "MachineProver",
     "relocation_sizes",
     "PipelineResult",
+    "RustAccessor",
     "RustSupport",
     "SectionText",
     "SlotWriter",

@@ -7,6 +7,7 @@ from typing import ClassVar
 
 import attrs
 
+from isrgen.arch.isa import TableHelper
 from isrgen.backends.base import GenerationContext, render_template
 from isrgen.codegen.interface import Interface, Param, ParamKind, Returns
 from isrgen.model.layout import FieldKind
@@ -26,6 +27,11 @@ class CField:
     #: array dimension (``[2]``) for padding wider than one word
     suffix: str = ""
 
+    @property
+    def trailer(self) -> str:
+        """What the line ends with after the ``;``: the comment, or nothing."""
+        return _comment(self.comment)
+
 
 @attrs.frozen
 class CConstant:
@@ -35,6 +41,21 @@ class CConstant:
     value: str
     #: printed after the value as a C comment ("" for none)
     comment: str = ""
+
+    @property
+    def trailer(self) -> str:
+        """What the line ends with after the value: the comment, or nothing."""
+        return _comment(self.comment)
+
+
+@attrs.frozen
+class CTableHelperStruct:
+    """The ISA's table-install helper struct (the header prints it once, or not at all)."""
+
+    struct: str
+    comment: str
+    fields: tuple[CField, ...]
+    size: int
 
 
 @attrs.frozen
@@ -49,11 +70,8 @@ class CHeaderView:
     constants: tuple[CConstant, ...]
     vector_constants: tuple[CConstant, ...]
     declarations: tuple[str, ...]
-    #: the table-install helper's struct ("" when the ISA has none), its comment and members
-    gate_struct: str
-    gate_comment: str
-    gate_fields: tuple[CField, ...]
-    gate_size: int
+    #: the table-install helper's struct: one, or none when the ISA has no helper
+    gate_structs: tuple[CTableHelperStruct, ...]
     #: the table-install helper's source lines (none when the table is local: C cannot see it)
     idt_fill_lines: tuple[str, ...]
     table: str
@@ -62,8 +80,13 @@ class CHeaderView:
     #: macros that spell C11's _Static_assert and _Noreturn, or C++'s static_assert and [[noreturn]]
     static_assert_macro: str
     noreturn_macro: str
-    #: the macro spelling C11's _Alignas / C++'s alignas ("" when no member needs it)
-    alignas_macro: str = ""
+    #: the macro spelling C11's _Alignas / C++'s alignas: one, or none when no member needs it
+    alignas_macros: tuple[str, ...] = ()
+
+
+def _comment(text: str) -> str:
+    """``text`` as a C comment that ends a line (two spaces before it), or "" for no text."""
+    return f"  /* {text} */" if text else ""
 
 
 def _macro(text: str) -> str:
@@ -168,27 +191,29 @@ def c_header_view(ctx: GenerationContext, filename: str) -> CHeaderView:
         constants=tuple(constants),
         vector_constants=vector_constants,
         declarations=tuple(decls),
-        gate_struct=f"struct {helper.struct}" if helper else "",
-        gate_comment=helper.c_comment if helper else "",
-        gate_fields=tuple(CField(f.ctype, f.name, f.offset, f.size, f.c_comment) for f in helper.fields)
-        if helper
-        else (),
-        gate_size=helper.size if helper else 0,
+        gate_structs=_helper_structs(helper),
         idt_fill_lines=helper.c_fill if helper else (),
         table=spec.symbols.table,
         gates=spec.symbols.gates,
         vector_count_macro=f"{mp}VECTOR_COUNT",
         static_assert_macro=f"{mp}STATIC_ASSERT",
         noreturn_macro=f"{mp}NORETURN",
-        alignas_macro=f"{mp}ALIGNAS" if spec.frame.simd_inline else "",
+        alignas_macros=(f"{mp}ALIGNAS",) if spec.frame.simd_inline else (),
     )
+
+
+def _helper_structs(helper: TableHelper | None) -> tuple[CTableHelperStruct, ...]:
+    if helper is None:
+        return ()
+    fields = tuple(CField(f.ctype, f.name, f.offset, f.size, f.c_comment) for f in helper.fields)
+    return (CTableHelperStruct(f"struct {helper.struct}", helper.c_comment, fields, helper.size),)
 
 
 class CHeaderBackend:
     """A C header matching the generated assembly."""
 
     name: ClassVar[str] = "c"
-    description: ClassVar[str] = "C header (frame struct, offsets, vectors, table, IDT helper)"
+    description: ClassVar[str] = "C header (frame struct, offsets, vectors, table, table-install helper)"
     default_filename: ClassVar[str] = "isr.h"
 
     def render(self, ctx: GenerationContext, filename: str) -> str:

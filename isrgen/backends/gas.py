@@ -49,10 +49,10 @@ def gas_view(ctx: GenerationContext, parts: tuple[str, ...] = ()) -> AsmView:
 
 
 class GasBackend:
-    """Stubs, entries, exit and tables for GNU as (``as --64`` or ``gcc -c``)."""
+    """Stubs, entries, exit and tables for the ISA's GNU as (or ``gcc -c``)."""
 
     name: ClassVar[str] = "gas"
-    description: ClassVar[str] = "GNU as assembly (.S, Intel syntax)"
+    description: ClassVar[str] = "GNU as assembly (.S; on x86 in Intel syntax)"
     default_filename: ClassVar[str] = "isr.S"
 
     def render(self, ctx: GenerationContext, filename: str) -> str:

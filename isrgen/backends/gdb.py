@@ -48,6 +48,8 @@ class GdbView:
     #: repr of the name of the field holding the interrupted privilege level / program counter
     privilege_field: str
     pc_field: str
+    #: the ISA's Python expression decoding that field's ``value`` (x86: the ring in CS)
+    privilege_note: str
     error_field: str
     cmd_frame: str
     cmd_restore: str
@@ -87,6 +89,7 @@ def gdb_view(ctx: GenerationContext) -> GdbView:
         vector_field=repr(vector_field),
         privilege_field=repr(by_role.get(gdb.privilege_role)),
         pc_field=repr(by_role.get(gdb.pc_role)),
+        privilege_note=gdb.privilege_note,
         error_field=repr(error_field),
         cmd_frame=f"{stem}-frame",
         cmd_restore=f"{stem}-restore",

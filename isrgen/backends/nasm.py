@@ -1,4 +1,5 @@
-"""NASM backend: the same program as the GAS backend, spelled for ``nasm -f elf64``."""
+"""NASM backend (x86 only): the same program as the GAS backend, spelled for NASM
+(``nasm -f elf64`` for x86_64, ``nasm -f elf32`` for i386)."""
 
 from __future__ import annotations
 
@@ -39,10 +40,10 @@ def nasm_view(ctx: GenerationContext, parts: tuple[str, ...] = ()) -> NasmView:
 
 
 class NasmBackend:
-    """Stubs, entries, exit and tables for NASM (``nasm -f elf64``)."""
+    """Stubs, entries, exit and tables for NASM (x86 only: the ISAs whose dialects include ``nasm``)."""
 
     name: ClassVar[str] = "nasm"
-    description: ClassVar[str] = "NASM assembly (.asm, nasm -f elf64)"
+    description: ClassVar[str] = "x86 only: NASM assembly (.asm; nasm -f elf64 or -f elf32)"
     default_filename: ClassVar[str] = "isr.asm"
 
     def supports(self, isa: Isa) -> bool:

@@ -14,7 +14,7 @@ from typing import ClassVar
 
 import attrs
 
-from isrgen.arch.isa import Isa
+from isrgen.arch.isa import Isa, RustAccessor
 from isrgen.backends.base import GenerationContext, render_template
 from isrgen.backends.gas import gas_view
 from isrgen.codegen.interface import Interface, ParamKind, Returns
@@ -69,8 +69,10 @@ class RustView:
     asm_lines: tuple[str, ...]
     #: what the header says about the assembly, and ``global_asm!``'s options (from the ISA)
     asm_note: tuple[str, ...]
-    asm_options: str
-    gate: RustTableHelper | None
+    #: the ``options(...)`` line ending ``global_asm!``: one, or none when the ISA needs none
+    asm_options: tuple[str, ...]
+    #: the ISA's table-install helper: one, or none when the ISA has no helper
+    gates: tuple[RustTableHelper, ...]
     #: the frame struct's representation: "C", or "C, align(64)" with a SIMD area inside
     repr: str = "C"
 
@@ -83,11 +85,19 @@ class RustTableHelper:
     doc: str
     fields: tuple[RustField, ...]
     size: int
-    #: the fill function's doc lines, signature and statements ("" signature: the table is local)
-    fill_doc: tuple[str, ...]
-    fill_signature: str
-    fill_setup: tuple[str, ...]
-    fill_lines: tuple[str, ...]
+    #: the fill function: one, or none when the table is local (nothing outside the assembly sees it)
+    fills: tuple[RustFill, ...]
+
+
+@attrs.frozen
+class RustFill:
+    """The function that fills the helper's table from the generated one."""
+
+    #: complete doc-comment lines (``/// text``, or ``///`` for a blank line)
+    doc: tuple[str, ...]
+    signature: str
+    setup: tuple[str, ...]
+    lines: tuple[str, ...]
 
 
 def rust_string(text: str) -> str:
@@ -114,47 +124,46 @@ def _asm_lines(ctx: GenerationContext) -> tuple[str, ...]:
 
 
 def _methods(ctx: GenerationContext, word: str) -> tuple[RustMethod, ...]:
+    """The frame struct's accessors, each present only when a slot holds its role (never
+    found by a field's name: ``{rax: vector}`` is rax, and gets no ``vector()``)."""
+    accessors = [
+        RustAccessor("vector", "The vector number the stub pushed.", "vector(&self) -> u8", "self.{field} as u8"),
+        RustAccessor(
+            "error_code",
+            "The CPU's error code, or the synthetic value on vectors without one.",
+            f"error_code(&self) -> {word}",
+            "self.{field}",
+        ),
+        *(ctx.isa.rust.accessors if ctx.isa.rust else ()),
+    ]
     layout = ctx.layout
-    methods = []
-    if layout.has("vector"):
-        vector = layout.field("vector").name
-        methods.append(RustMethod("The vector number the stub pushed.", "vector(&self) -> u8", f"self.{vector} as u8"))
-    if layout.has("error_code"):
-        methods.append(
-            RustMethod(
-                "The CPU's error code, or the synthetic value on vectors without one.",
-                f"error_code(&self) -> {word}",
-                f"self.{layout.field('error_code').name}",
-            )
-        )
-    if layout.has("cs"):
-        cs = layout.field("cs").name
-        methods.append(
-            RustMethod(
-                "Privilege level of the interrupted code (CS & 3; SDM Vol. 3A 5.5).",
-                "privilege_level(&self) -> u8",
-                f"(self.{cs} & 3) as u8",
-            )
-        )
-        methods.append(
-            RustMethod("Whether the interrupted code ran in ring 3.", "from_user(&self) -> bool", f"self.{cs} & 3 == 3")
-        )
-    return tuple(methods)
+    return tuple(
+        RustMethod(a.doc, a.signature, a.body.format(field=layout.field(a.role).name))
+        for a in accessors
+        if layout.has(a.role)
+    )
 
 
-def _table_helper(ctx: GenerationContext) -> RustTableHelper | None:
+def _doc_line(text: str) -> str:
+    return f"/// {text}" if text else "///"
+
+
+def _table_helpers(ctx: GenerationContext) -> tuple[RustTableHelper, ...]:
     helper = ctx.table_helper
     if helper is None:
-        return None
-    return RustTableHelper(
-        struct=rust_type_name(helper.struct),
-        doc=helper.rust_comment,
-        fields=tuple(RustField(f.name, f.rtype, f.offset, f.rust_doc) for f in helper.fields),
-        size=helper.size,
-        fill_doc=helper.rust_fill_doc,
-        fill_signature=helper.rust_fill_signature,
-        fill_setup=helper.rust_fill_setup,
-        fill_lines=helper.rust_fill_body,
+        return ()
+    fills: tuple[RustFill, ...] = ()
+    if helper.rust_fill_signature:
+        doc = tuple(_doc_line(line) for line in helper.rust_fill_doc)
+        fills = (RustFill(doc, helper.rust_fill_signature, helper.rust_fill_setup, helper.rust_fill_body),)
+    return (
+        RustTableHelper(
+            struct=rust_type_name(helper.struct),
+            doc=helper.rust_comment,
+            fields=tuple(RustField(f.name, f.rtype, f.offset, f.rust_doc) for f in helper.fields),
+            size=helper.size,
+            fills=fills,
+        ),
     )
 
 
@@ -228,8 +237,8 @@ def rust_view(ctx: GenerationContext) -> RustView:
         statics=statics,
         asm_lines=_asm_lines(ctx),
         asm_note=ctx.isa.rust.asm_note if ctx.isa.rust else (),
-        asm_options=ctx.isa.rust.asm_options if ctx.isa.rust else "",
-        gate=_table_helper(ctx),
+        asm_options=(ctx.isa.rust.asm_options,) if ctx.isa.rust and ctx.isa.rust.asm_options else (),
+        gates=_table_helpers(ctx),
         repr="C, align(64)" if spec.frame.simd_inline else "C",
     )
 

@@ -77,24 +77,31 @@ class FrameLayout:
         """Size of the whole frame in bytes (software part plus the CPU-pushed part)."""
         return self.fields[-1].end if self.fields else 0
 
-    def field(self, key: str) -> Field:
-        """The field that holds ``key`` (a role such as ``rax``, ``vector``, ``rip``)
-        or, failing that, the field named ``key``; KeyError if there is none."""
+    def field(self, role: str) -> Field:
+        """The field that holds ``role`` (a register such as ``rax``, or a slot kind such as
+        ``vector``, ``error_code``); KeyError if none does.  A user's field name is never a
+        role: ``{rax: vector}`` names rax's field ``vector`` and the frame has no vector role.
+        """
         for f in self.fields:
-            if f.role == key:
+            if f.role == role:
                 return f
+        raise KeyError(role)
+
+    def offset(self, role: str) -> int:
+        """Offset from the frame's start of the field holding ``role``."""
+        return self.field(role).offset
+
+    def has(self, role: str) -> bool:
+        """Whether the frame has a field holding ``role``."""
+        return any(f.role == role for f in self.fields)
+
+    def by_name(self, name: str) -> Field:
+        """The field the struct declares as ``name`` (for callers that start from a user's
+        field name, never to find what a field holds); KeyError if there is none."""
         for f in self.fields:
-            if f.name == key:
+            if f.name == name:
                 return f
-        raise KeyError(key)
-
-    def offset(self, key: str) -> int:
-        """Offset of the field holding (or named) ``key`` from the frame's start."""
-        return self.field(key).offset
-
-    def has(self, key: str) -> bool:
-        """Whether the frame has a field holding (or named) ``key``."""
-        return any(f.role == key or f.name == key for f in self.fields)
+        raise KeyError(name)
 
     @property
     def saved_below_stub(self) -> tuple[Field, ...]:

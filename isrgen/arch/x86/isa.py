@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from isrgen.arch.facts import ArchFacts
-from isrgen.arch.isa import AsmPrinter, GdbSupport, RustSupport, TableHelper
+from isrgen.arch.isa import AsmPrinter, GdbSupport, RustAccessor, RustSupport, TableHelper
 from isrgen.arch.x86.facts import I386, X86_64
 from isrgen.codegen.ir import Program
 from isrgen.diagnostics import UsageError
@@ -101,6 +101,8 @@ _GDB_LONG_MODE = GdbSupport(
     decoders=tuple(GDB_DECODERS.splitlines()),
     privilege_role="cs",
     pc_role="rip",
+    # the CPL is in bits 1:0 of the saved CS (SDM Vol. 3A 5.5)
+    privilege_note='"ring %d" % (value & 3)',
 )
 
 
@@ -242,6 +244,18 @@ X86_64_ISA = X86Isa(
         asm_note=(
             "The assembly is Intel syntax, rustc's default for `global_asm!` (the GAS and NASM",
             "outputs use Intel syntax too, so all three spell the same instructions).",
+        ),
+        # the interrupted code's CPL is in bits 1:0 of the CS it saved (SDM Vol. 3A 5.5)
+        accessors=(
+            RustAccessor(
+                "cs",
+                "Privilege level of the interrupted code (CS & 3; SDM Vol. 3A 5.5).",
+                "privilege_level(&self) -> u8",
+                "(self.{field} & 3) as u8",
+            ),
+            RustAccessor(
+                "cs", "Whether the interrupted code ran in ring 3.", "from_user(&self) -> bool", "self.{field} & 3 == 3"
+            ),
         ),
     ),
     gdb=_GDB_LONG_MODE,
