@@ -84,6 +84,8 @@ def render_c_header(options: Riscv64Options) -> str:
             f"#define {macro}TRAPFRAME {t.frame_address:#x}ul",
             f"extern char {o.symbols.prefix}trampoline[], {o.symbols.entry}[], {t.userret}[];",
             *_user_tvec(o, macro, csr.tvec),
+            *([f"/* {t.userret}({', '.join(t.userret_args)}) is called at its alias: */"]
+              if t.userret_args != ("satp",) else []),
             f"#define {macro}USERRET ({macro}TRAMPOLINE + (uintptr_t)({t.userret} - {o.symbols.prefix}trampoline))",
         ]
     else:

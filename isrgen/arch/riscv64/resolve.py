@@ -52,6 +52,7 @@ from .options import (
     Vector,
 )
 from .schema import SCHEMA
+from .symbol_names import symbol_reason
 
 _C_IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _SYMBOL = re.compile(r"[A-Za-z_.$][A-Za-z0-9_.$]*")
@@ -133,7 +134,7 @@ class _Resolver:
         if not _SYMBOL.fullmatch(name):
             self.err(path, f"{name!r} is not a valid symbol name")
         else:
-            reason = reserved_reason(name, _ASM_NAMES)
+            reason = symbol_reason(name, _ASM_NAMES)
             if reason:
                 self.err(path, f"invalid symbol name: {reason}")
         return name
@@ -283,7 +284,9 @@ class _Resolver:
             epc = "sepc" if self.mode is Mode.SUPERVISOR else "mepc"
             self.err(("frame", "layout"), f"the frame must hold the trap pc ({epc})")
         if switch:
-            needed = _TRAMPOLINE_ROLES if trampoline is not None else (Role.KERNEL_SP, Role.KERNEL_TRAP)
+            # the hart id is optional: a uniprocessor kernel (rCore-Tutorial) keeps none
+            needed = (Role.KERNEL_SATP, Role.KERNEL_SP, Role.KERNEL_TRAP) if trampoline is not None else (
+                Role.KERNEL_SP, Role.KERNEL_TRAP)
             missing = [str(r) for r in needed if frame.slot_of_role(r) is None]
             if missing and frame.slots:
                 self.err(("frame", "layout"), f"a kernel_switch frame holds {', '.join(missing)} for the user entry")
@@ -421,8 +424,13 @@ class _Resolver:
         if link_check and not _C_IDENT.fullmatch(section):
             self.err(("trampoline", "section"), f"link_check needs a section name that is a C identifier "
                      f"(the linker then defines __stop_{section}); set link_check: false otherwise")
+        args = tuple(self.get(("trampoline", "userret_args"), ["satp"]))
+        if "satp" not in args or len(set(args)) != len(args):
+            self.err(("trampoline", "userret_args"), f"userret_args {list(args)} must name satp once "
+                     "(userret switches to the user page table) and frame at most once")
+            args = ("satp",)
         return Trampoline(section, address, frame_address, page,
-                          self.symbol(("trampoline", "userret"), "{prefix}userret"), link_check)
+                          self.symbol(("trampoline", "userret"), "{prefix}userret"), link_check, args)
 
     def kernel_entry(self, protocol: StackProtocol) -> KernelEntry | None:
         if not self.has(("kernel_entry",)):

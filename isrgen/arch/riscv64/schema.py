@@ -150,6 +150,12 @@ SCHEMA: dict[str, Any] = {
                                   "description": "fixed virtual address of the per-process frame"},
                 "page_size": {"type": "integer", "description": "the page the section must fit in"},
                 "userret": _SYMBOL | {"description": "userret(satp): switch to the user space and sret"},
+                "userret_args": {
+                    "type": "array", "items": {"enum": ["satp", "frame"]}, "minItems": 1, "maxItems": 2,
+                    "default": ["satp"],
+                    "description": "what a0, a1 hold when the kernel calls userret: the user satp and, "
+                    "optionally, the frame's address (rCore-Tutorial's __restore(cx, satp): [frame, satp])",
+                },
                 "link_check": {"type": "boolean", "description": "a relocation that fails the link if "
                                "the output section outgrows its page"},
             },

@@ -27,6 +27,7 @@ class VerifyError(IsrgenError):
 class _Symbol:
     value: int
     section: Section
+    size: int = 0
 
 
 def jal_target(word: int, pc: int) -> int | None:
@@ -48,7 +49,7 @@ def verify_elf(options: Riscv64Options, data: bytes) -> tuple[str, ...]:
     for entry in table.iter_symbols():
         index = entry["st_shndx"]
         if entry.name and isinstance(index, int):
-            symbols[entry.name] = _Symbol(entry["st_value"], elf.get_section(index))
+            symbols[entry.name] = _Symbol(entry["st_value"], elf.get_section(index), entry["st_size"])
     problems: list[str] = []
     passed: list[str] = []
 
@@ -94,9 +95,13 @@ def verify_elf(options: Riscv64Options, data: bytes) -> tuple[str, ...]:
             in_page = (o.symbols.vector, *in_page)  # its slots jump pc-relative: only in the alias
         for name in in_page:
             sym = code_symbol(name, TVEC_BASE_ALIGN)
-            if sym is not None and start is not None and not 0 <= sym.value - start.value < t.page_size:
+            if sym is not None and start is not None and not (
+                    0 <= sym.value - start.value and sym.value + sym.size - start.value <= t.page_size):
                 problems.append(f"{name}: outside the trampoline page")
-        if start is not None:
+        # A linker script may place the section inside a larger output section (xv6's kernel.ld
+        # puts trampsec in .text): the output section's size tells something only when it
+        # starts with the trampoline.
+        if start is not None and start.section["sh_addr"] == start.value:
             size = start.section["sh_size"]
             if size > t.page_size:
                 problems.append(f"{start.section.name}: {size} bytes, larger than its {t.page_size}-byte page")
