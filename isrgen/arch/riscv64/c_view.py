@@ -5,6 +5,19 @@ from __future__ import annotations
 from .facts import CSRS, TVEC_BASE_ALIGN, TvecMode
 from .options import Frame, Handler, Returns, Riscv64Options
 
+#: the macros the header defines, after the upper-cased prefix (a field or symbol spelled
+#: like one would be replaced by the preprocessor)
+MACRO_SUFFIXES = ("TVEC_MODE", "TVEC_VALUE", "USER_TVEC", "KERNEL_TVEC", "TRAMPOLINE", "TRAPFRAME", "USERRET",
+                  "RISCV64_H")
+#: member names the header itself adds to a frame struct (``f``/``fcsr`` with an FP area)
+FP_MEMBERS = ("f", "fcsr")
+TAIL_MEMBER = "_isrgen_tail"
+
+
+def header_macros(prefix: str) -> frozenset[str]:
+    """Every macro name the header for ``prefix`` defines."""
+    return frozenset(prefix.upper() + s for s in MACRO_SUFFIXES)
+
 
 def _struct(frame: Frame) -> list[str]:
     lines = [f"struct {frame.struct} {{"]
@@ -20,7 +33,7 @@ def _struct(frame: Frame) -> list[str]:
         lines.append(f"    uint64_t fcsr;  /* {frame.fp.fcsr_offset} */")
         end = frame.fp.offset + frame.fp.size
     if frame.size > end:
-        lines.append(f"    uint8_t _isrgen_tail[{frame.size - end}];  /* {end}: up to the declared size */")
+        lines.append(f"    uint8_t {TAIL_MEMBER}[{frame.size - end}];  /* {end}: up to the declared size */")
     lines.append("};")
     for slot in frame.slots:
         lines.append(f"_Static_assert(offsetof(struct {frame.struct}, {slot.name}) == {slot.offset}, "
@@ -55,7 +68,7 @@ def _user_tvec(o: Riscv64Options, macro: str, tvec: str) -> list[str]:
 def render_c_header(options: Riscv64Options) -> str:
     """A C header for the glue: compiles with -Wall -Wextra -Werror (C11)."""
     o = options
-    guard = f"{o.symbols.prefix.upper()}RISCV64_H".replace(".", "_").replace("$", "_")
+    guard = f"{o.symbols.prefix.upper()}RISCV64_H"
     macro = o.symbols.prefix.upper()
     csr = CSRS[o.mode]
     lines = [
