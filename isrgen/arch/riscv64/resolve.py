@@ -56,7 +56,7 @@ from .options import (
 )
 from .rust_view import rust_type_name
 from .schema import SCHEMA
-from .symbol_names import symbol_reason
+from .symbol_names import symbol_reason, underscore_upper_reason
 
 _C_IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _SYMBOL = re.compile(r"[A-Za-z_.$][A-Za-z0-9_.$]*")
@@ -160,7 +160,8 @@ class _Resolver:
         struct = self.symbol(path + ("struct",), default_struct)
         if not _C_IDENT.fullmatch(struct):
             self.err(path + ("struct",), f"{struct!r} is not a C identifier")
-        elif reason := reserved_reason(struct, frozenset(), header_macros(self.prefix)):
+        elif reason := reserved_reason(struct, frozenset(), header_macros(self.prefix)) or underscore_upper_reason(
+                struct):
             self.err(path + ("struct",), f"invalid struct name: {reason}")
         elif (rust := rust_type_name(struct)) in ("", "Self") or rust in RUST_KEYWORDS:
             self.err(path + ("struct",), f"invalid struct name: its Rust type name would be {rust!r}")
@@ -260,7 +261,7 @@ class _Resolver:
         if not _C_IDENT.fullmatch(name):
             self.err(p, f"field name {name!r} is not a C identifier")
             return False
-        reason = reserved_reason(name, frozenset(), header_macros(self.prefix))
+        reason = reserved_reason(name, frozenset(), header_macros(self.prefix)) or underscore_upper_reason(name)
         if name == "_":
             reason = "'_' is not a field name in Rust"
         elif name in (*FP_MEMBERS, TAIL_MEMBER) or name.startswith("_isrgen"):

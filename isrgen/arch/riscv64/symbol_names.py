@@ -28,10 +28,17 @@ _IMPLEMENTATION_PREFIXES = ("__builtin", "__sync_", "__atomic_", "__riscv", "__s
                             "__tsan", "__ubsan", "__gcov", "__llvm")
 
 
+def underscore_upper_reason(name: str) -> str | None:
+    """C reserves ``_Upper`` names (C11 7.1.3): GCC predefines macros there (``_LP64``)."""
+    if name[:1] == "_" and name[1:2].isupper():
+        return f"{name!r} starts with '_' and an upper-case letter, which C reserves (GCC predefines _LP64)"
+    return None
+
+
 def symbol_reason(name: str, registers: frozenset[str]) -> str | None:
     """Why ``name`` cannot name a generated global symbol, or None when it can."""
     if not name.startswith("__"):
-        return reserved_reason(name, registers)
+        return reserved_reason(name, registers) or underscore_upper_reason(name)
     reason = identifier_reason(name)
     if reason:
         return reason
