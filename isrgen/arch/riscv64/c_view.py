@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import attrs
+
 from .facts import CSRS, TVEC_BASE_ALIGN, TvecMode
 from .options import Frame, Handler, Returns, Riscv64Options
 
@@ -107,7 +109,9 @@ def render_c_header(options: Riscv64Options) -> str:
     lines.append(_prototype(o.handler, o.frame, csr.cause))
     d = o.handler.dispatch
     if d is not None:
-        pointer = _prototype(o.handler, o.frame, csr.cause).replace(f"{o.handler.symbol}(", "(*const {table}[{n}])(")
+        # a table of pointers: GCC takes no noreturn attribute on a pointer (-Wattributes)
+        plain = attrs.evolve(o.handler, returns=Returns.VOID) if o.handler.returns is Returns.NORETURN else o.handler
+        pointer = _prototype(plain, o.frame, csr.cause).replace(f"{o.handler.symbol}(", "(*const {table}[{n}])(")
         for table, n in ((d.interrupt_table, d.interrupts), (d.exception_table, d.exceptions)):
             lines.append("extern " + pointer.replace("{table}", table).replace("{n}", str(n)))
     if o.syscall is not None and o.syscall.handler is not None:
