@@ -114,11 +114,31 @@ outputs: {gas: glue.S, c: glue.h, rust: glue.rs}
 """
 
 
+SPEC_SWITCH_ALIGNED = """isrgen: 1
+arch: riscv64
+sections: {align: 256}
+stack: {protocol: kernel_switch}
+frame:
+  layout: [kernel_sp, kernel_trap, ra, sp, gp, tp, t0, t1, t2, s0, s1, a0, a1, a2, a3, a4, a5, a6, a7, s2, s3,
+           s4, s5, s6, s7, s8, s9, s10, s11, t3, t4, t5, t6, sepc, sstatus, scause]
+handler: {symbol: h, returns: noreturn, args: []}
+kernel_entry:
+  frame:
+    layout: [ra, sp, gp, tp, t0, t1, t2, s0, s1, a0, a1, a2, a3, a4, a5, a6, a7, s2, s3, s4, s5, s6, s7, s8,
+             s9, s10, s11, t3, t4, t5, t6, sepc, sstatus]
+  symbol: kvec
+  handler: {symbol: kh}
+outputs: {gas: glue.S, c: glue.h, rust: glue.rs}
+"""
+
+
 @settings(max_examples=22, derandomize=True, deadline=None, phases=[Phase.explicit, Phase.generate],
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
 @given(specs())
 # found by this test: a dispatch table of noreturn handlers (the header put noreturn on a pointer)
 @example(SPEC_NORETURN_DISPATCH)
+# found by this test: the kernel entry's alignment padding, zeros from GNU as and nops from LLVM
+@example(SPEC_SWITCH_ALIGNED)
 def test_accepted_specs_assemble_compile_and_prove(text: str) -> None:
     require_tool(*TOOLS)
     require_module("unicorn")

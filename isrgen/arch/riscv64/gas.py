@@ -8,6 +8,7 @@ from .rvir import AsmOption, RvItem, RvProgram, RvSection
 
 INDENT = "    "
 _FLAGS = {SectionKind.CODE: '"ax",@progbits', SectionKind.RODATA: '"a",@progbits', SectionKind.DATA: '"aw",@progbits'}
+_NOP_WORD = 0x00000013
 _DATA = {1: ".byte", 2: ".2byte", 4: ".4byte", 8: ".8byte"}
 
 
@@ -35,7 +36,12 @@ def _item(item: RvItem) -> list[str]:
     if isinstance(item, EndSymbol):
         return [f"{INDENT}.size {item.name}, . - {item.name}"]
     if isinstance(item, Align):
-        return [f"{INDENT}.balign {item.boundary}"]
+        # norvc code never needs padding to 4 bytes; wider alignment pads code, where GNU as
+        # (under norelax) fills with zeros and LLVM with nops, even given a zero fill byte:
+        # both fill with the nop word (addi x0, x0, 0; unprivileged spec 2.4) when asked to
+        if item.boundary <= 4:
+            return [f"{INDENT}.balign {item.boundary}"]
+        return [f"{INDENT}.balignl {item.boundary}, {_NOP_WORD:#010x}"]
     if isinstance(item, Comment):
         return [f"{INDENT}# {item.text}"]
     if isinstance(item, Cfi):

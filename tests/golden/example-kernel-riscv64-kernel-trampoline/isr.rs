@@ -328,7 +328,7 @@ timervec:
     .option push
     .option norvc
     .option norelax
-    .balign 4096
+    .balignl 4096, 0x00000013
     .globl isr_trampoline
 isr_trampoline:
     # mapped at 0x3ffffff000 in every address space; the frame at 0x3fffffe000

@@ -131,7 +131,7 @@ __kernel_trap_entry:
     .option push
     .option norvc
     .option norelax
-    .balign 4096
+    .balignl 4096, 0x00000013
     .globl rcore_trampoline
 rcore_trampoline:
     # mapped at 0x3ffffff000 in every address space; the frame at 0x3fffffe000
