@@ -115,3 +115,16 @@ def test_rcore_names_in_the_implementation_namespace() -> None:
     """rCore names its glue __alltraps/__restore: a symbol may start with '__' ..."""
     options = load(EXAMPLES / "riscv64_rcore_trampoline.yaml")
     assert (options.symbols.entry, options.trampoline and options.trampoline.userret) == ("__alltraps", "__restore")
+
+
+def test_upper_case_field_names_compile_without_warnings(tmp_path: Path) -> None:
+    """A kernel's own spelling of its fields (seL4-like ``FaultIP``) stays as written: the C
+    header compiles and the Rust structs compile under ``#![deny(warnings)]``."""
+    require_tool("riscv64-linux-gnu-gcc", "rustc")
+    from isrgen.arch.riscv64.resolve import load_riscv64_spec
+
+    text = (EXAMPLES / "riscv64_rcore_batch.yaml").read_text().replace("sstatus, sepc]",
+                                                                        "sstatus, {name: FaultIP, holds: sepc}]")
+    options = load_riscv64_spec(text, "upper.yaml")
+    check_c(options, tmp_path, '_Static_assert(offsetof(struct TrapContext, FaultIP) == 33 * 8, "sepc");\n')
+    check_rust(options, tmp_path)
