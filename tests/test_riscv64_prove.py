@@ -96,7 +96,7 @@ def test_mutations_are_caught(what: str) -> None:
         prove(options, glue)
 
 
-TRAMPOLINE = next(s for s in SPECS if "trampoline" in s.name)
+TRAMPOLINE = next(s for s in SPECS if "xv6_trampoline" in s.name)
 
 
 def test_prove_trampoline_across_sv39() -> None:

@@ -89,7 +89,9 @@ def c_declaration(decl: Declaration) -> str:
     if isinstance(decl, Label):
         return f"extern char {decl.name}[];"
     if isinstance(decl, FunctionTable):
-        return "extern " + _c_function(decl.signature, f"(*const {decl.name}[{decl.count}])")
+        # GCC takes no noreturn attribute on a pointer (-Wattributes): the entries are plain
+        plain = attrs.evolve(decl.signature, noreturn=False)
+        return "extern " + _c_function(plain, f"(*const {decl.name}[{decl.count}])")
     return _c_function(decl.signature, decl.name)
 
 

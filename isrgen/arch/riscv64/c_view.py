@@ -7,6 +7,19 @@ from .facts import CSRS, TVEC_BASE_ALIGN, TvecMode
 from .interface import declarations
 from .options import Frame, Riscv64Options
 
+#: the macros the header defines, after the upper-cased prefix (a field or symbol spelled
+#: like one would be replaced by the preprocessor)
+MACRO_SUFFIXES = ("TVEC_MODE", "TVEC_VALUE", "USER_TVEC", "KERNEL_TVEC", "TRAMPOLINE", "TRAPFRAME", "USERRET",
+                  "RISCV64_H")
+#: member names the header itself adds to a frame struct (``f``/``fcsr`` with an FP area)
+FP_MEMBERS = ("f", "fcsr")
+TAIL_MEMBER = "_isrgen_tail"
+
+
+def header_macros(prefix: str) -> frozenset[str]:
+    """Every macro name the header for ``prefix`` defines."""
+    return frozenset(prefix.upper() + s for s in MACRO_SUFFIXES)
+
 
 def _struct(frame: Frame) -> list[str]:
     lines = [f"struct {frame.struct} {{"]
@@ -22,7 +35,7 @@ def _struct(frame: Frame) -> list[str]:
         lines.append(f"    uint64_t fcsr;  /* {frame.fp.fcsr_offset} */")
         end = frame.fp.offset + frame.fp.size
     if frame.size > end:
-        lines.append(f"    uint8_t _isrgen_tail[{frame.size - end}];  /* {end}: up to the declared size */")
+        lines.append(f"    uint8_t {TAIL_MEMBER}[{frame.size - end}];  /* {end}: up to the declared size */")
     lines.append("};")
     for slot in frame.slots:
         lines.append(f"_Static_assert(offsetof(struct {frame.struct}, {slot.name}) == {slot.offset}, "
@@ -50,7 +63,7 @@ def _user_tvec(o: Riscv64Options, macro: str, tvec: str) -> list[str]:
 def render_c_header(options: Riscv64Options) -> str:
     """A C header for the glue: compiles with -Wall -Wextra -Werror (C11)."""
     o = options
-    guard = f"{o.symbols.prefix.upper()}RISCV64_H".replace(".", "_").replace("$", "_")
+    guard = f"{o.symbols.prefix.upper()}RISCV64_H"
     macro = o.symbols.prefix.upper()
     csr = CSRS[o.mode]
     lines = [
@@ -74,6 +87,8 @@ def render_c_header(options: Riscv64Options) -> str:
             f"#define {macro}TRAMPOLINE {t.address:#x}ul",
             f"#define {macro}TRAPFRAME {t.frame_address:#x}ul",
             *_user_tvec(o, macro, csr.tvec),
+            *([f"/* {t.userret}({', '.join(t.userret_args)}) is called at its alias: */"]
+              if t.userret_args != ("satp",) else []),
             f"#define {macro}USERRET ({macro}TRAMPOLINE + (uintptr_t)({t.userret} - {o.symbols.prefix}trampoline))",
         ]
     lines += c_declarations(declarations(o))

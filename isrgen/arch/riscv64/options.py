@@ -176,6 +176,12 @@ class Trampoline:
     userret: str
     #: also fail the link (not only the assembly) when the section outgrows its page
     link_check: bool = True
+    #: what a0, a1, ... hold at the call of userret: "satp" (always) and optionally "frame"
+    userret_args: tuple[str, ...] = ("satp",)
+
+    def userret_register(self, arg: str) -> str | None:
+        """The argument register userret receives ``arg`` in, or None."""
+        return f"a{self.userret_args.index(arg)}" if arg in self.userret_args else None
 
 
 @attrs.frozen

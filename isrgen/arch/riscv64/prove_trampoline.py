@@ -254,7 +254,11 @@ class _TrampolineProof:
         clobber(h, self.rng, ())
         self.set_fp({f: self.rng.getrandbits(64) for f in FPRS}, self.rng.getrandbits(5))
         h.set_csr(self.csr.scratch, self.rng.getrandbits(64))
-        h.set_reg("a0", self.satp("user") if self.t is not None else FRAME_PHYS)
+        if self.t is None:
+            h.set_reg("a0", FRAME_PHYS)
+        else:
+            for i, arg in enumerate(self.t.userret_args):
+                h.set_reg(f"a{i}", self.satp("user") if arg == "satp" else self.t.frame_address)
         h.run(resume, start=self.alias(self.t.userret if self.t is not None else o.symbols.exit))
         self.expect("the privilege after userret", h.priv, PRIV_U)
         self.expect("satp after userret", h.csr(SATP), self.satp("user"))

@@ -8,14 +8,17 @@ protocols and the options they need).  All problems are raised together as one `
 from __future__ import annotations
 
 import re
+import string
 from typing import Any
 
 import attrs
 import jsonschema
 
 from ...diagnostics import Diagnostic, SpecError
-from ...spec.identifiers import reserved_reason
+from ...spec.identifiers import RUST_KEYWORDS, reserved_reason, rust_type_name
+from ...spec.resolve.special_sections import special_section_reason
 from ...spec.yamlsource import Document, Locations, Path, parse_yaml
+from .c_view import FP_MEMBERS, TAIL_MEMBER, header_macros
 from .facts import (
     ABI_NAMES,
     ALIASES,
@@ -52,10 +55,17 @@ from .options import (
     Vector,
 )
 from .schema import SCHEMA
+from .symbol_names import symbol_reason, underscore_upper_reason
 
 _C_IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _SYMBOL = re.compile(r"[A-Za-z_.$][A-Za-z0-9_.$]*")
 _SECTION = re.compile(r"\.?[A-Za-z_][A-Za-z0-9_.$-]*")
+_PREFIX = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)?")
+#: sections the assembler gives data (or no-bits) flags of its own
+_DATA_SECTIONS = (".data", ".bss", ".rodata", ".sdata", ".sbss", ".srodata", ".sdata2", ".sbss2", ".tdata", ".tbss")
+_SPECIAL_CODE_SECTIONS = (".init", ".fini")
+#: what the prover's harness defines next to the glue
+_HARNESS_NAMES = frozenset(("_start",))
 _CSR_ROLE = {"epc": Role.EPC, "status": Role.STATUS, "tval": Role.TVAL, "cause": Role.CAUSE}
 _TRAMPOLINE_ROLES = (Role.KERNEL_SATP, Role.KERNEL_SP, Role.KERNEL_TRAP, Role.KERNEL_HARTID)
 #: the registers the trampoline's user entry itself loads (from the kernel_* words)
@@ -124,16 +134,20 @@ class _Resolver:
         return node
 
     def symbol(self, path: Path, default: str) -> str:
-        pattern = self.get(path, default)
+        pattern = str(self.get(path, default))
         try:
-            name = str(pattern).format(prefix=self.prefix)
-        except (KeyError, ValueError, IndexError):
+            fields = [(f, spec, conv) for _, f, spec, conv in string.Formatter().parse(pattern) if f is not None]
+        except ValueError:
+            fields = [("", None, None)]
+        if any(f != "prefix" or spec or conv for f, spec, conv in fields):
             self.err(path, f"bad pattern {pattern!r}: only {{prefix}} may be used")
             return default.format(prefix=self.prefix)
+        name = pattern.format(prefix=self.prefix)
         if not _SYMBOL.fullmatch(name):
             self.err(path, f"{name!r} is not a valid symbol name")
         else:
-            reason = reserved_reason(name, _ASM_NAMES)
+            reason = symbol_reason(name, _ASM_NAMES) or (
+                f"{name!r} is a macro the C header defines" if name in header_macros(self.prefix) else None)
             if reason:
                 self.err(path, f"invalid symbol name: {reason}")
         return name
@@ -145,8 +159,11 @@ class _Resolver:
         struct = self.symbol(path + ("struct",), default_struct)
         if not _C_IDENT.fullmatch(struct):
             self.err(path + ("struct",), f"{struct!r} is not a C identifier")
-        elif reason := reserved_reason(struct, frozenset()):
+        elif reason := reserved_reason(struct, frozenset(), header_macros(self.prefix)) or underscore_upper_reason(
+                struct):
             self.err(path + ("struct",), f"invalid struct name: {reason}")
+        elif (rust := rust_type_name(struct)) in ("", "Self") or rust in RUST_KEYWORDS:
+            self.err(path + ("struct",), f"invalid struct name: its Rust type name would be {rust!r}")
         slots: list[Slot] = []
         offset = 0
         names: dict[str, Path] = {}
@@ -202,19 +219,17 @@ class _Resolver:
                 if not isinstance(size, int) or size % WORD:
                     self.err(p + ("pad",), f"a pad is a multiple of {WORD} bytes")
                     return None
-                return Slot(str(raw.get("name", f"pad{offset}")), offset, size, role=Role.PAD, source=src)
+                name = str(raw.get("name", f"pad{offset}"))
+                if not self.field_name_ok(p + ("name",) if "name" in raw else p, name):
+                    return None
+                return Slot(name, offset, size, role=Role.PAD, source=src)
             if "name" not in raw or "holds" not in raw:
                 self.err(p, "a renamed slot needs both 'name' and 'holds'")
                 return None
             name, what = str(raw["name"]), str(raw["holds"])
         else:
             return None
-        if not _C_IDENT.fullmatch(name):
-            self.err(p, f"field name {name!r} is not a C identifier")
-            return None
-        reason = reserved_reason(name, frozenset())
-        if reason:
-            self.err(p, f"invalid field name: {reason}")
+        if not self.field_name_ok(p, name):
             return None
         if what == "pad":
             return Slot(name, offset, WORD, role=Role.PAD, source=src)
@@ -240,6 +255,21 @@ class _Resolver:
             return None
         return Slot(name, offset, role=role, source=src)
 
+    def field_name_ok(self, p: Path, name: str) -> bool:
+        """A struct member name valid in C, C++ and Rust and distinct from what the header adds."""
+        if not _C_IDENT.fullmatch(name):
+            self.err(p, f"field name {name!r} is not a C identifier")
+            return False
+        reason = reserved_reason(name, frozenset(), header_macros(self.prefix)) or underscore_upper_reason(name)
+        if name == "_":
+            reason = "'_' is not a field name in Rust"
+        elif name in (*FP_MEMBERS, TAIL_MEMBER) or name.startswith("_isrgen"):
+            reason = f"'{name}' is a member the generated struct adds itself (f, fcsr, _isrgen_*)"
+        if reason:
+            self.err(p, f"invalid field name: {reason}")
+            return False
+        return True
+
     def handler(self, path: Path, default_args: tuple[str, ...]) -> Handler:
         symbol = self.symbol(path + ("symbol",), "trap_handler")
         returns = Returns(self.get(path + ("returns",), "void"))
@@ -251,6 +281,10 @@ class _Resolver:
         dispatch = None
         if self.has(path + ("dispatch",)):
             d = path + ("dispatch",)
+            for key in ("interrupts", "exceptions"):
+                if self.get(d + (key,), 1) == 0:
+                    self.err(d + (key,), f"{key}: 0 declares an empty table (at least 1 entry; causes past "
+                             "a table go to the handler's symbol)")
             dispatch = Dispatch(
                 self.symbol(d + ("interrupt_table",), "{prefix}interrupt_handlers"),
                 self.get(d + ("interrupts",), 0),
@@ -262,7 +296,9 @@ class _Resolver:
     def regs(self, path: Path, frame: Frame) -> tuple[str, ...]:
         regs = tuple(self.get(path, []))
         for i, r in enumerate(regs):
-            if frame.slot_of_register(r) is None:
+            if r in regs[:i]:
+                self.err(path + (i,), f"'{r}' is listed twice")
+            elif frame.slot_of_register(r) is None and r in GPRS:
                 self.err(path + (i,), f"'{r}' is not in the frame")
         return regs
 
@@ -283,7 +319,9 @@ class _Resolver:
             epc = "sepc" if self.mode is Mode.SUPERVISOR else "mepc"
             self.err(("frame", "layout"), f"the frame must hold the trap pc ({epc})")
         if switch:
-            needed = _TRAMPOLINE_ROLES if trampoline is not None else (Role.KERNEL_SP, Role.KERNEL_TRAP)
+            # the hart id is optional: a uniprocessor kernel (rCore-Tutorial) keeps none
+            needed = (Role.KERNEL_SATP, Role.KERNEL_SP, Role.KERNEL_TRAP) if trampoline is not None else (
+                Role.KERNEL_SP, Role.KERNEL_TRAP)
             missing = [str(r) for r in needed if frame.slot_of_role(r) is None]
             if missing and frame.slots:
                 self.err(("frame", "layout"), f"a kernel_switch frame holds {', '.join(missing)} for the user entry")
@@ -312,12 +350,103 @@ class _Resolver:
             self.err(("sections", "code"), f"{code!r} is not a section name")
         if self.mode is Mode.MACHINE and protocol is not StackProtocol.SCRATCH_SP:
             self.err(("stack", "protocol"), "machine mode supports the scratch_sp protocol (mscratch)")
-        raw_outputs = self.get(("outputs",), {"gas": "trap.S", "c": "trap.h"})
-        outputs = tuple(sorted((str(k), str(v)) for k, v in raw_outputs.items()))
-        return Riscv64Options(
+        self.section_ok(("sections", "code"), code)
+        if trampoline is not None:
+            self.section_ok(("trampoline", "section"), trampoline.section)
+            if trampoline.section == code:
+                self.err(("trampoline", "section"), f"the trampoline needs a section of its own ({code!r} holds "
+                         "the kernel entry)")
+        if not _PREFIX.fullmatch(self.prefix) and ("symbols", "prefix") not in self.bad:
+            self.err(("symbols", "prefix"), f"prefix {self.prefix!r} is not the start of a C identifier "
+                     "(it also starts the header's macros)")
+        options = Riscv64Options(
             self.mode, symbols, code, vector, protocol, frame, handler, hardening,
-            tp_offsets, syscall, trampoline, kernel_entry, self.machine_timer(), outputs,
+            tp_offsets, syscall, trampoline, kernel_entry, self.machine_timer(), self.outputs(),
         )
+        self.distinct_symbols(options)
+        self.distinct_structs(options)
+        return options
+
+    def section_ok(self, path: Path, name: str) -> None:
+        """A section the assembler and linker take as ordinary code."""
+        if not _SECTION.fullmatch(name):
+            return
+        reason = special_section_reason(name)
+        data = next((d for d in _DATA_SECTIONS if name == d or name.startswith(d + ".")), None)
+        if reason is None and data is not None:
+            reason = f"the toolchain gives {data} sections data flags (llvm-mc refuses code there)"
+        if reason is None and name in _SPECIAL_CODE_SECTIONS:
+            reason = "start-up or exit code runs it as the body of the init or fini function"
+        if reason:
+            self.err(path, f"{name!r} cannot hold the trap code: {reason}")
+
+    def outputs(self) -> tuple[tuple[str, str], ...]:
+        raw = self.get(("outputs",), {"gas": "trap.S", "c": "trap.h"})
+        seen: dict[str, str] = {}
+        for backend, filename in raw.items():
+            p: Path = ("outputs", backend)
+            if filename in ("", ".", "..") or str(filename).endswith("/"):
+                self.err(p, f"output file name {filename!r} names no file")
+            elif filename in seen:
+                self.err(p, f"output file {filename!r} is also written by backend {seen[filename]!r}")
+            seen[filename] = backend
+        if not raw and ("outputs",) not in self.bad:
+            self.err(("outputs",), "no outputs: name at least one backend")
+        return tuple(sorted((str(k), str(v)) for k, v in raw.items()))
+
+    def where(self, path: Path) -> Path:
+        """``path`` if the spec writes it, else its nearest written parent (a default's key)."""
+        while path and not self.has(path):
+            path = path[:-1]
+        return path
+
+    def distinct_symbols(self, o: Riscv64Options) -> None:
+        """Every global symbol the glue defines or calls names one thing."""
+        named: list[tuple[Path, str, str]] = [(("symbols", "entry"), o.symbols.entry, "the entry")]
+        if o.protocol is not StackProtocol.KERNEL_SWITCH or o.trampoline is None:
+            named.append((("symbols", "exit"), o.symbols.exit, "the exit"))
+        if o.vector.mode is TvecMode.VECTORED:
+            named.append((("symbols", "vector"), o.symbols.vector, "the vector table"))
+        if o.trampoline is not None:
+            named += [(("trampoline", "userret"), o.trampoline.userret, "userret"),
+                      (("symbols", "prefix"), f"{o.symbols.prefix}trampoline", "the trampoline page's start")]
+        if o.kernel_entry is not None:
+            named += [(("kernel_entry", "symbol"), o.kernel_entry.symbol, "the kernel entry"),
+                      (("kernel_entry", "handler", "symbol"), o.kernel_entry.handler.symbol, "the kernel handler")]
+        if o.machine_timer is not None:
+            named.append((("machine_timer", "symbol"), o.machine_timer.symbol, "the machine timer entry"))
+        named.append((("handler", "symbol"), o.handler.symbol, "the handler"))
+        d = o.handler.dispatch
+        if d is not None:
+            named += [(("handler", "dispatch", "interrupt_table"), d.interrupt_table, "the interrupt table"),
+                      (("handler", "dispatch", "exception_table"), d.exception_table, "the exception table")]
+        if o.syscall is not None and o.syscall.handler is not None:
+            named.append((("syscall", "handler"), o.syscall.handler, "the system call handler"))
+        first: dict[str, tuple[Path, str]] = {}
+        for path, name, what in named:
+            if name in first:
+                other_path, other = first[name]
+                self.err(self.where(path), f"'{name}' names both {other} (at {self.loc.of(self.where(other_path))}) "
+                         f"and {what}; each needs its own symbol")
+                continue
+            first[name] = (path, what)
+            if name in _HARNESS_NAMES or name.startswith("isrgen_"):
+                self.err(self.where(path), f"'{name}' is reserved (isrgen's prover links its own {name})")
+        for n, target in o.vector.targets:
+            if target in first and target != o.symbols.entry:
+                self.err(("vector", "interrupts", str(n)) if self.has(("vector", "interrupts", str(n)))
+                         else ("vector", "interrupts", n), f"slot {n} jumps to '{target}', which is "
+                         f"{first[target][1]}: a vector slot jumps to an entry point")
+
+    def distinct_structs(self, o: Riscv64Options) -> None:
+        if o.kernel_entry is None:
+            return
+        a, b = o.frame.struct, o.kernel_entry.frame.struct
+        path = self.where(("kernel_entry", "frame", "struct"))
+        if a == b:
+            self.err(path, f"the kernel frame and the frame are both struct {a}")
+        elif rust_type_name(a) == rust_type_name(b):
+            self.err(path, f"struct {b} and struct {a} are both {rust_type_name(a)} in Rust")
 
     def machine_timer(self) -> MachineTimer | None:
         if not self.has(("machine_timer",)):
@@ -338,9 +467,16 @@ class _Resolver:
 
     def hardening(self, frame: Frame) -> Hardening:
         gp = self.get(("entry", "gp_reload"), False)
-        gp_symbol = GLOBAL_POINTER_SYMBOL if gp is True else (gp or None)
-        if isinstance(gp_symbol, str) and not _SYMBOL.fullmatch(gp_symbol):
-            self.err(("entry", "gp_reload"), f"{gp_symbol!r} is not a symbol")
+        gp_symbol = GLOBAL_POINTER_SYMBOL if gp is True else (gp if gp is not False else None)
+        if isinstance(gp_symbol, str) and gp is not True:
+            if not _SYMBOL.fullmatch(gp_symbol):
+                self.err(("entry", "gp_reload"), f"{gp_symbol!r} is not a symbol")
+            elif gp_symbol.lower() in _ASM_NAMES:
+                self.err(("entry", "gp_reload"), f"'{gp_symbol}' is a register name in assembly, not a symbol")
+        bits = self.get(("entry", "clear_status"), [])
+        for i, bit in enumerate(bits):
+            if bit in bits[:i]:
+                self.err(("entry", "clear_status", i), f"'{bit}' is listed twice")
         no_restore = self.regs(("entry", "no_restore"), frame)
         for i, r in enumerate(no_restore):
             if r == "sp":
@@ -421,8 +557,13 @@ class _Resolver:
         if link_check and not _C_IDENT.fullmatch(section):
             self.err(("trampoline", "section"), f"link_check needs a section name that is a C identifier "
                      f"(the linker then defines __stop_{section}); set link_check: false otherwise")
+        args = tuple(self.get(("trampoline", "userret_args"), ["satp"]))
+        if "satp" not in args or len(set(args)) != len(args):
+            self.err(("trampoline", "userret_args"), f"userret_args {list(args)} must name satp once "
+                     "(userret switches to the user page table) and frame at most once")
+            args = ("satp",)
         return Trampoline(section, address, frame_address, page,
-                          self.symbol(("trampoline", "userret"), "{prefix}userret"), link_check)
+                          self.symbol(("trampoline", "userret"), "{prefix}userret"), link_check, args)
 
     def kernel_entry(self, protocol: StackProtocol) -> KernelEntry | None:
         if not self.has(("kernel_entry",)):
@@ -438,15 +579,18 @@ class _Resolver:
             self.err(path + ("handler", "returns"), "the kernel entry returns to the trapped kernel code")
         if handler.dispatch is not None:
             self.err(path + ("handler", "dispatch"), "handler tables are for the main entry", at_key=True)
-        return KernelEntry(self.symbol(path + ("symbol",), "{prefix}kernelvec"), frame, handler,
-                           self.regs(path + ("no_restore",), frame))
+        no_restore = self.regs(path + ("no_restore",), frame)
+        if "sp" in no_restore:
+            self.err(path + ("no_restore", no_restore.index("sp")),
+                     "sp is always restored (it is how the entry finds the frame)")
+        return KernelEntry(self.symbol(path + ("symbol",), "{prefix}kernelvec"), frame, handler, no_restore)
 
     def vector(self, protocol: StackProtocol) -> Vector:
         mode = TvecMode.VECTORED if self.get(("vector", "mode"), "direct") == "vectored" else TvecMode.DIRECT
         align = self.get(("sections", "align"), TVEC_BASE_ALIGN)
-        if align < TVEC_BASE_ALIGN or align & (align - 1):
-            self.err(("sections", "align"), f"align {align} is not a power of two >= {TVEC_BASE_ALIGN} "
-                     "(stvec BASE, priv 4.1.2)")
+        if align < TVEC_BASE_ALIGN or align & (align - 1) or align > PAGE_SIZE:
+            self.err(("sections", "align"), f"align {align} is not a power of two from {TVEC_BASE_ALIGN} "
+                     f"(stvec BASE, priv 4.1.2) to {PAGE_SIZE} (a page)")
             align = TVEC_BASE_ALIGN
         slots = self.get(("vector", "slots"), 16)
         targets: list[tuple[int, str]] = []
@@ -462,10 +606,8 @@ class _Resolver:
                 self.err(p, f"'{key}' is not an interrupt cause 1..{slots - 1} (slot 0 takes every exception)",
                          at_key=True)
                 continue
-            if not _SYMBOL.fullmatch(target):
-                self.err(p, f"{target!r} is not a symbol")
-                continue
-            targets.append((int(key), target))
+            if p not in self.bad:
+                targets.append((int(key), self.symbol(p, target)))
         return Vector(mode, slots, tuple(targets), align)
 
 

@@ -16,7 +16,10 @@ from .options import Frame, Riscv64Options
 
 def _struct(frame: Frame) -> list[str]:
     name = rust_type_name(frame.struct)
-    lines = [f"/// `struct {frame.struct}`: {frame.size} bytes.", "#[repr(C)]", f"pub struct {name} {{"]
+    lines = [f"/// `struct {frame.struct}`: {frame.size} bytes.", "#[repr(C)]"]
+    if any(s.name != s.name.lower() for s in frame.slots):
+        lines.append("#[allow(non_snake_case)]")  # the C field names are kept as the spec spells them
+    lines.append(f"pub struct {name} {{")
     end = 0
     for slot in frame.slots:
         kind = "u64" if slot.size == 8 else f"[u8; {slot.size}]"

@@ -37,3 +37,5 @@ class RvProgram:
 
     sections: tuple[RvSection, ...]
     externs: tuple[str, ...]
+    #: symbols referenced weakly: an undefined one resolves to 0 instead of failing the link
+    weak: tuple[str, ...] = ()

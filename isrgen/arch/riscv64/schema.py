@@ -229,6 +229,15 @@ SCHEMA: dict[str, Any] = {
                 "page_size": {"type": "integer", "description": "the page the section must fit in", "default": 4096},
                 "userret": _SYMBOL
                 | {"description": "userret(satp): switch to the user space and sret", "default": "{prefix}userret"},
+                "userret_args": {
+                    "type": "array",
+                    "items": {"enum": ["satp", "frame"]},
+                    "minItems": 1,
+                    "maxItems": 2,
+                    "default": ["satp"],
+                    "description": "what a0, a1 hold when the kernel calls userret: the user satp and, "
+                    "optionally, the frame's address (rCore-Tutorial's __restore(cx, satp): [frame, satp])",
+                },
                 "link_check": {
                     "type": "boolean",
                     "description": "a relocation that fails the link if the output section outgrows its page",

@@ -26,6 +26,7 @@ class _Symbol:
     value: int
     section: ElfSection
     data: bytes
+    size: int = 0
 
 
 def jal_target(word: int, pc: int) -> int | None:
@@ -46,7 +47,7 @@ def verify_elf(options: Riscv64Options, data: bytes) -> tuple[str, ...]:
     for entry in elf.symbols:
         if entry.name and entry.section is not None:
             section = elf.section(entry.section)
-            symbols[entry.name] = _Symbol(entry.value, section, elf.contents.get(entry.section, b""))
+            symbols[entry.name] = _Symbol(entry.value, section, elf.contents.get(entry.section, b""), entry.size)
     problems: list[str] = []
     passed: list[str] = []
 
@@ -91,9 +92,13 @@ def verify_elf(options: Riscv64Options, data: bytes) -> tuple[str, ...]:
             in_page = (o.symbols.vector, *in_page)  # its slots jump pc-relative: only in the alias
         for name in in_page:
             sym = code_symbol(name, TVEC_BASE_ALIGN)
-            if sym is not None and start is not None and not 0 <= sym.value - start.value < t.page_size:
+            if sym is not None and start is not None and not (
+                    0 <= sym.value - start.value and sym.value + sym.size - start.value <= t.page_size):
                 problems.append(f"{name}: outside the trampoline page")
-        if start is not None:
+        # A linker script may place the section inside a larger output section (xv6's kernel.ld
+        # puts trampsec in .text): the output section's size tells something only when it
+        # starts with the trampoline.
+        if start is not None and start.section.addr == start.value:
             size = start.section.size
             if size > t.page_size:
                 problems.append(f"{start.section.name}: {size} bytes, larger than its {t.page_size}-byte page")
