@@ -158,11 +158,13 @@ _Static_assert(sizeof(struct KernelTrapFrame) == 272, "sizeof(struct KernelTrapF
 #define RCORE_TVEC_VALUE(base) ((uintptr_t)(base) | RCORE_TVEC_MODE)
 #define RCORE_TRAMPOLINE 0x3ffffff000ul
 #define RCORE_TRAPFRAME 0x3fffffe000ul
-extern char rcore_trampoline[], __alltraps[], __restore[];
 /* stvec for U-mode: the entry's address in the alias */
 #define RCORE_USER_TVEC (RCORE_TRAMPOLINE + (uintptr_t)(__alltraps - rcore_trampoline))
 /* __restore(frame, satp) is called at its alias: */
 #define RCORE_USERRET (RCORE_TRAMPOLINE + (uintptr_t)(__restore - rcore_trampoline))
+extern char rcore_trampoline[];
+extern char __alltraps[];
+extern char __restore[];
 __attribute__((noreturn)) void trap_handler(void);
 void __kernel_trap_entry(void);
 void trap_from_kernel(void);
