@@ -10,6 +10,7 @@ from __future__ import annotations
 import attrs
 
 from .layout import FrameLayout, compute_layout
+from .names import header_guard
 from .options import Aarch64Spec, Arg, Handler, Returns
 
 
@@ -56,9 +57,8 @@ def c_view(spec: Aarch64Spec, layout: FrameLayout | None = None) -> CHeaderView:
     """The header's content for ``spec``."""
     lay = layout or compute_layout(spec.frame)
     struct = spec.frame.struct_name
-    prefix = spec.symbols.prefix.upper()
     return CHeaderView(
-        guard=f"{prefix}GLUE_H",
+        guard=header_guard(spec.symbols.prefix),
         struct=struct,
         fields=tuple(CField(f.name, f.offset, f.size // 8) for f in lay.fields),
         size=lay.size,
@@ -66,7 +66,7 @@ def c_view(spec: Aarch64Spec, layout: FrameLayout | None = None) -> CHeaderView:
         exit=spec.symbols.exit,
         halt=spec.symbols.halt,
         prototypes=tuple(_prototype(struct, h) for h in spec.handlers),
-        install=f"{spec.symbols.prefix}install_vbar",
+        install=spec.symbols.install,
     )
 
 

@@ -94,6 +94,11 @@ class Symbols:
     #: (a teaching kernel's ``mov sp, x0; b trapret``)
     exit_sp: str | None = None
 
+    @property
+    def install(self) -> str:
+        """The C header's ``static inline`` function that points VBAR_EL1 at the table."""
+        return f"{self.prefix}install_vbar"
+
     def entry_symbol(self, slot: VectorSlot) -> str:
         """The entry routine of ``slot``."""
         return self.entry.format(name=slot.name, n=slot.number)

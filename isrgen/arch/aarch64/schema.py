@@ -163,6 +163,13 @@ SCHEMA: dict[str, Any] = {
                 "properties": {
                     "slot": _SLOT,
                     "use": {"enum": ["handler", "kernel_handler", "bad_mode"], "description": "Default handler."},
+                    "symbol": {
+                        **_IDENT,
+                        "description": "This slot's own handler symbol (a kernel with one function per vector, "
+                        "e.g. lower_el_aarch64_sync); its returns and args default to those of 'use'.",
+                    },
+                    "returns": {"enum": ["void", "frame", "noreturn"], "description": "This slot's handler's returns."},
+                    "args": _ARGS,
                     "fpsimd": {
                         "type": "boolean",
                         "description": "false: this slot neither saves nor restores the frame's FP/SIMD area "
