@@ -191,7 +191,10 @@ class _Resolver:
         paths: list[Path] = []
         first: dict[str, Path] = {}
         pads = 0
-        unknown = 0  # items whose role cannot be told: the size and completeness checks would only echo them
+        unknown = 0  # items whose role cannot be told: the completeness check would only echo them
+        dropped = 0  # refused items of a known role: the size checks would only echo them
+        # a register written plainly is the one restored, wherever a named copy of it stands
+        plain = {item for item in (raw if isinstance(raw, list) else []) if isinstance(item, str) and item in GPRS}
         for i, item in enumerate(raw if isinstance(raw, list) else []):
             path: Path = ("frame", "layout", i)
             if not self.ok(path):
@@ -216,23 +219,24 @@ class _Resolver:
                 size = 16  # {x29, elr}: AAPCS64 6.4.6 frame record
             elif size != 8 and role != "pad":
                 self.err(path + ("size",), f"only a pad may have a size ({role} is 8 bytes)")
+                dropped += 1
                 continue
             if size % 8:
                 self.err(path + ("size",), f"pad size {size} is not a multiple of 8")
+                dropped += 1
                 continue
-            copy = False
-            if role in first and role != "pad":
+            copy = isinstance(item, dict) and role in GPRS and (role in plain or role in first)
+            if role in first and role != "pad" and not copy:
                 prev = self.loc.of(first[role])
-                if isinstance(item, dict) and role in GPRS:
-                    copy = True
-                else:
-                    self.err(
-                        path,
-                        f"duplicate slot {role!r} (first at line {prev.line}, column {prev.col}); "
-                        "a second copy of a register needs a {name, holds} entry",
-                    )
-                    continue
-            first.setdefault(role, path)
+                self.err(
+                    path,
+                    f"duplicate slot {role!r} (first at line {prev.line}, column {prev.col}); "
+                    "a second copy of a register needs a {name, holds} entry",
+                )
+                dropped += 1
+                continue
+            if not copy:
+                first.setdefault(role, path)
             field = name or renames.get(role, role)
             if role == "pad" and name is None:
                 pads += 1
@@ -260,6 +264,8 @@ class _Resolver:
         )
         layout = compute_layout(frame)
         self.check_field_names(frame, paths, header_guard(prefix))
+        if dropped:
+            return frame
         if frame.has_fpsimd and layout.offset("q0") % 16:
             self.err(
                 ("frame", "layout", self._index_of("fpsimd")),
