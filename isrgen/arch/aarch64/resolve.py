@@ -17,6 +17,7 @@ import jsonschema
 from ...codegen.ir import Insn, Label
 from ...codegen.ir import Visibility as IrVisibility
 from ...diagnostics import Diagnostic, SpecError
+from ...spec.identifiers import MAX_IDENTIFIER
 from ...spec.resolve.special_sections import special_section_reason
 from ...spec.yamlsource import Locations, Path, format_path, parse_yaml
 from .codegen import build_program
@@ -136,6 +137,12 @@ class _Resolver:
     # -- blocks ----------------------------------------------------------------------
     def symbols(self) -> Symbols:
         prefix = self.get(("symbols", "prefix"), "isr_")
+        if len(prefix) > MAX_IDENTIFIER:
+            # said once here, not again at every name the prefix starts
+            self.err(
+                ("symbols", "prefix"), f"the prefix is {len(prefix)} characters long (names: at most {MAX_IDENTIFIER})"
+            )
+            prefix = "isr_"
 
         def one(key: str, default: str) -> str:
             return self.expand(("symbols", key), self.get(("symbols", key), default), {"prefix": prefix})
@@ -243,6 +250,7 @@ class _Resolver:
                 field = "pad" if pads == 1 else f"pad{pads - 1}"
             slots.append(FrameSlot(role, field, size, copy, self.loc.of(path)))
             paths.append(path)
+        self.check_field_names(tuple(slots), paths, header_guard(prefix))
         if not self.ok(("frame", "layout")) or not isinstance(self.data.get("frame"), dict) or unknown:
             return Frame("frame", tuple(slots))
         for role in renames if isinstance(renames, dict) else []:
@@ -263,7 +271,6 @@ class _Resolver:
             self.loc.of(("frame",)),
         )
         layout = compute_layout(frame)
-        self.check_field_names(frame, paths, header_guard(prefix))
         if dropped:
             return frame
         if frame.has_fpsimd and layout.offset("q0") % 16:
@@ -287,10 +294,10 @@ class _Resolver:
             )
         return frame
 
-    def check_field_names(self, frame: Frame, paths: list[Path], guard: str) -> None:
+    def check_field_names(self, slots: tuple[FrameSlot, ...], paths: list[Path], guard: str) -> None:
         """Every struct member name once, and usable in C, C++ and Rust; located at its layout item."""
         seen: dict[str, Path] = {}
-        for slot, path in zip(frame.slots, paths, strict=True):
+        for slot, path in zip(slots, paths, strict=True):
             renamed = slot.role in (self.get(("frame", "renames"), {}) or {})
             at: Path = ("frame", "renames", slot.role) if renamed and not slot.copy else path
             names = (
