@@ -118,7 +118,9 @@ class FrameSlot:
     """One entry of ``frame.layout``: what it holds (its role) and the struct field's name.
 
     Roles: ``x0``..``x30``, ``sp``, ``elr``, ``spsr``, ``esr``, ``far``, ``kind``, ``pad``
-    and ``fpsimd`` (the q0-q31 + fpcr + fpsr area).  ``copy`` marks a second slot of a GPR
+    (zeroed at entry), ``reserved`` (never written nor read by the glue: the kernel's own
+    fields in a save block, like seL4's FaultIP or a saved TPIDR_EL0), ``record`` and
+    ``fpsimd`` (the q0-q31 + fpcr + fpsr area).  ``copy`` marks a second slot of a GPR
     (Linux's ``orig_x0``): written at entry, never restored.
     """
 

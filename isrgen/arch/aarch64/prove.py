@@ -142,6 +142,8 @@ class _Case:
         self.cost: PathCost | None = None
         #: whether this slot saves and restores the FP/SIMD area
         self.fpsimd = syscall or prover.spec.route(slot).fpsimd
+        #: offset -> the value put in a reserved frame word before the exception
+        self.reserved: dict[int, int] = {}
 
     def fail(self, message: str) -> None:
         self.findings.append(Finding(self.name, message))
@@ -224,6 +226,10 @@ class _Case:
             elif f.role == "pad":
                 for i in range(0, f.size, 8):
                     self.check(f"frame.{f.name}+{i}", m.read64(frame + f.offset + i), 0)
+            elif f.role == "reserved":
+                for i in range(0, f.size, 8):
+                    want = self.reserved[f.offset + i]
+                    self.check(f"frame.{f.name}+{i} (reserved: untouched)", m.read64(frame + f.offset + i), want)
             else:
                 self.check(f"frame.{f.name}", m.read64(frame + f.offset), values[f.role])
 
@@ -365,6 +371,12 @@ class _Case:
         m.uc.mem_write(KSTACK_TOP - 0x2000, self.rng.randbytes(0x2000))
         m.uc.mem_write(SCRATCH, self.rng.randbytes(0x10000))
         s = self.interrupted()
+        # reserved fields hold the kernel's own values: the entry must leave them as they are
+        base = self.frame_address(s)
+        for f in self.lay.fields:
+            for i in range(0, f.size if f.role == "reserved" else 0, 8):
+                self.reserved[f.offset + i] = self.rng.getrandbits(64)
+                m.write(base + f.offset + i, self.reserved[f.offset + i])
         m.deliver(self.slot.number, s)
         handler = self.expected_handler()
         stops = self.p.handler_addresses

@@ -48,7 +48,9 @@ from .schema import SCHEMA
 
 DEFAULT_OUTPUTS = (("gas", "isr.S"), ("c", "isr.h"))
 #: roles a frame slot may hold besides the GPRs
-SPECIAL_ROLES = ("sp", "elr", "spsr", "esr", "far", "kind", "pad", "fpsimd", "record")
+SPECIAL_ROLES = ("sp", "elr", "spsr", "esr", "far", "kind", "pad", "reserved", "fpsimd", "record")
+#: roles that may span several 8-byte words, and may stand in the frame more than once
+_SIZED_ROLES = ("pad", "reserved")
 #: what the exit routine restores: the frame must hold all of it
 REQUIRED_ROLES = (*GPRS, "sp", "elr", "spsr")
 #: section names the toolchain gives non-executable attributes
@@ -197,7 +199,7 @@ class _Resolver:
         slots: list[FrameSlot] = []
         paths: list[Path] = []
         first: dict[str, Path] = {}
-        pads = 0
+        unnamed: dict[str, int] = {}
         unknown = 0  # items whose role cannot be told: the completeness check would only echo them
         dropped = 0  # refused items of a known role: the size checks would only echo them
         # a register written plainly is the one restored, wherever a named copy of it stands
@@ -224,16 +226,16 @@ class _Resolver:
                 continue
             if role == "record":
                 size = 16  # {x29, elr}: AAPCS64 6.4.6 frame record
-            elif size != 8 and role != "pad":
-                self.err(path + ("size",), f"only a pad may have a size ({role} is 8 bytes)")
+            elif size != 8 and role not in _SIZED_ROLES:
+                self.err(path + ("size",), f"only a pad or reserved slot may have a size ({role} is 8 bytes)")
                 dropped += 1
                 continue
             if size % 8:
-                self.err(path + ("size",), f"pad size {size} is not a multiple of 8")
+                self.err(path + ("size",), f"{role} size {size} is not a multiple of 8")
                 dropped += 1
                 continue
             copy = isinstance(item, dict) and role in GPRS and (role in plain or role in first)
-            if role in first and role != "pad" and not copy:
+            if role in first and role not in _SIZED_ROLES and not copy:
                 prev = self.loc.of(first[role])
                 self.err(
                     path,
@@ -245,9 +247,9 @@ class _Resolver:
             if not copy:
                 first.setdefault(role, path)
             field = name or renames.get(role, role)
-            if role == "pad" and name is None:
-                pads += 1
-                field = "pad" if pads == 1 else f"pad{pads - 1}"
+            if role in _SIZED_ROLES and name is None:
+                unnamed[role] = unnamed.get(role, 0) + 1
+                field = role if unnamed[role] == 1 else f"{role}{unnamed[role] - 1}"
             slots.append(FrameSlot(role, field, size, copy, self.loc.of(path)))
             paths.append(path)
         self.check_field_names(tuple(slots), paths, header_guard(prefix))
