@@ -1,7 +1,7 @@
 """Every aarch64 spec the loader accepts gives glue that every tool takes and the proof passes.
 
 Hypothesis (derandomized, a few examples) draws specs across the options: names and prefixes,
-frame orders with copies, pads, an FP/SIMD area and a frame record, renames, table styles,
+frame orders with copies, pads and reserved words, an FP/SIMD area and a frame record, renames, table styles,
 stack sources, handler signatures (per slot too), system calls and hardening.  The frame's
 expected offsets are computed here from the drawn layout (8 bytes a register, a pad its size,
 q0-q31 16 bytes each then fpcr/fpsr, a record 16), not asked of the generator.
@@ -37,8 +37,8 @@ def layouts(draw: st.DrawFn) -> tuple[list[Any], dict[str, str], dict[str, int],
     items += draw(st.lists(st.sampled_from(["esr", "far", "kind"]), unique=True))
     copies = draw(st.lists(st.sampled_from(GPRS), unique=True, max_size=2))
     items += [{"name": f"orig_{r}", "holds": r} for r in copies]
-    pads = draw(st.lists(st.sampled_from([8, 16, 24, 64]), max_size=2))
-    items += [{"name": f"spare{i}", "holds": "pad", "size": s} for i, s in enumerate(pads)]
+    pads = draw(st.lists(st.tuples(st.sampled_from(["pad", "reserved"]), st.sampled_from([8, 16, 24, 64])), max_size=2))
+    items += [{"name": f"spare{i}", "holds": role, "size": s} for i, (role, s) in enumerate(pads)]
     record = draw(st.booleans())
     if record:
         items.append("record")
