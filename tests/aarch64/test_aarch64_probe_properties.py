@@ -170,3 +170,31 @@ def test_every_accepted_spec_passes_every_tool(tmp_path_factory: Any) -> None:
     one()
     # the strategy must reach the tools, not only the loader's refusals
     assert len(accepted) >= 15, "\n".join(refused)
+
+
+def test_the_largest_frame_passes_every_tool(tmp_path: Path) -> None:
+    """32768 bytes: the last 8-byte field at [sp, #32760], STR's largest scaled offset
+    (Arm ARM C6.2, STR (immediate)); FP/SIMD area at the top, stack from TPIDR_EL1."""
+    require_tool(*TOOLS)
+    require_module("unicorn")
+    layout: list[Any] = [*GPRS, "sp", "elr", "spsr", "esr"]  # 35 words: 280 bytes
+    offsets = {r: 8 * i for i, r in enumerate(layout)}
+    fill = 32768 - 280 - 8 - 528  # then one 8-byte pad, the FP/SIMD area (528 bytes)
+    at = 280
+    while fill:
+        size = min(4096, fill)
+        layout.append({"name": f"big{at}", "holds": "pad", "size": size})
+        offsets[f"big{at}"] = at
+        at += size
+        fill -= size
+    layout += [{"name": "align", "holds": "pad"}, "fpsimd"]
+    offsets.update({"align": at, "q0": at + 8, "q31": at + 8 + 31 * 16, "fpcr": at + 8 + 512, "fpsr": at + 8 + 520})
+    assert offsets["fpsr"] == 32760
+    data = {
+        "isrgen": 1, "arch": "aarch64", "table": {"style": "linux"}, "frame": {"layout": layout},
+        "stack": {"source": "tpidr_el1", "sp_el0": "tpidrro_el0"},
+        "handler": {"symbol": "on_trap", "returns": "frame"}, "bad_mode": {"symbol": "on_bad"},
+        "slots": [{"slot": "el1h_irq"}, {"slot": "el0_64_sync"}], "hardening": {"frame_record": True, "cfi": True},
+    }  # fmt: skip
+    spec = load_aarch64_spec(dump(data), "largest.yaml")
+    check_every_tool(spec, offsets, 32768, tmp_path)

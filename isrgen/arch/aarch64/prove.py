@@ -44,8 +44,11 @@ from .syntax import render_gas
 from .toolchain import assemble, link
 
 KSTACK_TOP = KERNEL_STACK + REGION
-BLOCK_TOP = SCRATCH + 0x8000
-OTHER_FRAME = SCRATCH + 0x2000
+#: a per-thread save block's top: the largest frame (32 KiB) and a frame record below it fit in
+#: the randomized first 64 KiB of the scratch region
+BLOCK_TOP = SCRATCH + 0x1_0000
+#: another task's frame a handler may return, clear of the block and of the resume addresses
+OTHER_FRAME = SCRATCH + 0x4_0000
 _AARCH32_USR = 0x10
 _FP_ROLES = frozenset({*(f"q{i}" for i in range(32)), "fpcr", "fpsr"})
 #: PSTATE.IL, set by an illegal exception return (Arm ARM D1.11.5)
