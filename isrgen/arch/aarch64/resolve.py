@@ -12,6 +12,7 @@ import string
 from collections.abc import Callable
 from typing import Any
 
+import attrs
 import jsonschema
 
 from ...codegen.ir import Insn, Label
@@ -194,7 +195,9 @@ class _Resolver:
         return sections
 
     def frame(self, prefix: str) -> Frame:
-        raw = self.get(("frame", "layout"), [])
+        # the items one by one (each checked below): a bad item must not hide the others
+        block = self.data.get("frame")
+        raw = block.get("layout") if isinstance(block, dict) else None
         renames = self.get(("frame", "renames"), {})
         slots: list[FrameSlot] = []
         paths: list[Path] = []
@@ -253,11 +256,13 @@ class _Resolver:
             slots.append(FrameSlot(role, field, size, copy, self.loc.of(path)))
             paths.append(path)
         self.check_field_names(tuple(slots), paths, header_guard(prefix))
-        if not self.ok(("frame", "layout")) or not isinstance(self.data.get("frame"), dict) or unknown:
-            return Frame("frame", tuple(slots))
         for role in renames if isinstance(renames, dict) else []:
-            if role not in first:
+            if role not in GPRS and role not in SPECIAL_ROLES:
+                self.err(("frame", "renames", role), f"{role!r} is not a register or slot name", at_key=True)
+            elif role not in first and not unknown:
                 self.err(("frame", "renames", role), f"{role!r} is not in frame.layout", at_key=True)
+        if not isinstance(raw, list) or not raw or unknown:
+            return Frame("frame", tuple(slots))
         missing = [r for r in REQUIRED_ROLES if r not in first]
         if missing:
             self.err(
@@ -327,15 +332,16 @@ class _Resolver:
         return Stack(self.get(("stack", "source"), "sp_el1"), None if sp_el0 == "user" else sp_el0)
 
     def handler(self, key: str, *, noreturn: bool = False) -> Handler | None:
-        block = self.get((key,), None)
-        if not isinstance(block, dict) or "symbol" not in block:
+        # key by key: a bad returns must not hide a bad symbol
+        block = self.data.get(key)
+        if not isinstance(block, dict) or not self.ok((key, "symbol")) or not isinstance(block.get("symbol"), str):
             return None
-        args = tuple(Arg(a) for a in block.get("args", ["frame"]))
+        args = tuple(Arg(a) for a in self.get((key, "args"), ["frame"]))
         self.check_args((key, "args"), args)
         why = symbol_reason(block["symbol"])
         if why:
             self.err((key, "symbol"), why)
-        returns = Returns.NORETURN if noreturn else Returns(block.get("returns", "void"))
+        returns = Returns.NORETURN if noreturn else Returns(self.get((key, "returns"), "void"))
         return Handler(block["symbol"], returns, args, self.loc.of((key,)))
 
     def check_args(self, path: Path, args: tuple[Arg, ...]) -> None:
@@ -354,17 +360,20 @@ class _Resolver:
         raw = self.data.get("slots") if self.ok(("slots",)) or isinstance(self.data.get("slots"), list) else []
         for i, item in enumerate(raw if isinstance(raw, list) else []):
             path: Path = ("slots", i)
-            if not self.ok(path):
+            if not isinstance(item, dict) or not all(self.ok(path + (k,)) for k in ("slot", *_SLOT_HANDLER_KEYS)):
                 continue
+            if "slot" not in item:
+                continue
+            use_ok = self.ok(path + ("use",))  # a bad use or fpsimd is the schema's error: the rest is checked
             slot = self.slot(item["slot"])
             if slot.number in where:
                 prev = self.loc.of(where[slot.number])
                 self.err(path + ("slot",), f"duplicate slot {slot.name} (first at line {prev.line}, column {prev.col})")
                 continue
-            use = Use(item.get("use", "handler"))
+            use = Use(item.get("use", "handler") if use_ok else "handler")
             if use is Use.KERNEL_HANDLER and kernel is None:
                 self.err(path + ("use",), "uses kernel_handler, but the spec declares no kernel_handler")
-            if slot.origin is Origin.EL0_32 and use is not Use.BAD_MODE:
+            if slot.origin is Origin.EL0_32 and use is not Use.BAD_MODE and use_ok:
                 self.err(
                     path + ("slot",),
                     f"{slot.name}: AArch32 EL0 is not supported by the glue (its registers "
@@ -377,7 +386,7 @@ class _Resolver:
                 chosen = self.slot_handler(path, item, use, chosen)
                 if chosen is not None:
                     own[slot.number] = chosen
-            if item.get("fpsimd", True) is False:
+            if item.get("fpsimd", True) is False and self.ok(path + ("fpsimd",)):
                 if not frame.has_fpsimd:
                     self.err(path + ("fpsimd",), "the frame has no fpsimd area to skip")
                 elif chosen is not None and chosen.returns is Returns.FRAME:
@@ -419,10 +428,10 @@ class _Resolver:
         return SLOTS[value] if isinstance(value, int) else SLOT_BY_NAME[value]
 
     def syscall(self, routes: list[Route]) -> Syscall | None:
-        block = self.get(("syscall",), None)
-        if not isinstance(block, dict):
+        block = self.data.get("syscall")
+        if not isinstance(block, dict) or not self.ok(("syscall", "handler")) or "handler" not in block:
             return None
-        slot = self.slot(block.get("slot", "el0_64_sync"))
+        slot = self.slot(self.get(("syscall", "slot"), "el0_64_sync"))
         path: Path = ("syscall", "slot") if "slot" in block else ("syscall",)
         if slot.origin is not Origin.EL0_64 or slot.type.value != "sync":
             self.err(path, f"SVC from AArch64 EL0 arrives at el0_64_sync, not {slot.name} (Arm ARM D1.10.2)")
@@ -442,11 +451,11 @@ class _Resolver:
         why = symbol_reason(block["handler"])
         if why:
             self.err(("syscall", "handler"), why)
-        restored = tuple(block.get("restored", ["x0"]))
+        restored = tuple(self.get(("syscall", "restored"), ["x0"]))
         for i, reg in enumerate(restored):
             if reg not in GPRS:
                 self.err(("syscall", "restored", i), f"{reg!r} is not a general-purpose register (x0..x30)")
-        args = tuple(Arg(a) for a in block.get("args", ["frame"]))
+        args = tuple(Arg(a) for a in self.get(("syscall", "args"), ["frame"]))
         self.check_args(("syscall", "args"), args)
         return Syscall(Handler(block["handler"], Returns.VOID, args, self.loc.of(("syscall",))), slot, restored)
 
@@ -485,6 +494,9 @@ class _Resolver:
         named += [("symbols.entry", sym.entry_symbol(slot)) for slot in SLOTS]
         # the glue's own labels are assembler-local (.L): a symbol spelled like one would be
         # rendered as that label
+        # (a syscall.restored already refused is left out: the labels do not depend on it)
+        if spec.syscall is not None:
+            spec = attrs.evolve(spec, syscall=attrs.evolve(spec.syscall, restored=()))
         internal = [
             i.name
             for section in (build_program(spec).sections if _complete(spec.frame) else ())
@@ -502,6 +514,8 @@ class _Resolver:
         for path, name in self.handler_paths():
             if name in generated:
                 self.err(path, f"{name!r} is also the generated {generated[name]} symbol")
+        if self.bad:
+            return  # a signature the schema refused stands in as its default: no comparison
         # one symbol, one C prototype: every use of a handler symbol must agree on its signature
         signature: dict[str, tuple[Handler, str]] = {}
         clash: set[str] = set()
@@ -568,7 +582,7 @@ class _Resolver:
         syscall = self.syscall(routes)
         outputs = self.get(("outputs",), None)
         self.check_outputs()
-        if self.diags or handler is None or bad is None:
+        if handler is None or bad is None:
             return None
         spec = Aarch64Spec(
             symbols=symbols,
