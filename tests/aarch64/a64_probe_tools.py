@@ -16,9 +16,10 @@ from isrgen.arch.aarch64.cview import render_c_header
 from isrgen.arch.aarch64.gdbview import render_gdb_script
 from isrgen.arch.aarch64.options import Aarch64Spec
 from isrgen.arch.aarch64.prove import prove
-from isrgen.arch.aarch64.rustview import render_rust_asm, render_rust_struct, rust_type_name
+from isrgen.arch.aarch64.rustview import render_rust_asm, render_rust_struct
 from isrgen.arch.aarch64.syntax import render_gas
 from isrgen.arch.aarch64.toolchain import GNU_CC, LLVM_MC, assemble
+from isrgen.spec.identifiers import rust_type_name
 
 TOOLS = ("aarch64-linux-gnu-as", LLVM_MC, GNU_CC, "g++", "rustc")
 C_FLAGS = ["-std=c11", "-Wall", "-Wextra", "-Werror", "-pedantic", "-ffreestanding"]

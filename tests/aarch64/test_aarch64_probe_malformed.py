@@ -45,6 +45,10 @@ def expected_place(case: str, text: str) -> tuple[int, int]:
 CASES: dict[str, tuple[tuple[tuple[str, str], ...], tuple[str, int], str]] = {
     "handler is a C keyword": (
         (("  symbol: isr_dispatch ", "  symbol: int "),), ("int ", 1), "'int' is a C keyword"),
+    "handler is a Rust keyword": (
+        (("  symbol: isr_dispatch ", "  symbol: match "),), ("match", 1), "Rust keyword"),
+    "struct starting with __": (
+        (('  struct: "{prefix}frame"', '  struct: "__frame"'),), ('"__frame"', 1), "which C reserves"),
     "handler is a C++ keyword": (
         (("  symbol: isr_dispatch ", "  symbol: delete "),), ("delete", 1), "C++ keyword"),
     "handler is a shift specifier LLVM reads as an operand": (

@@ -18,6 +18,7 @@ from ...spec.identifiers import (
     IDENTIFIER,
     MAX_IDENTIFIER,
     RUST_KEYWORDS,
+    rust_type_name,
 )
 from .facts import is_register_name
 
@@ -50,10 +51,13 @@ def _common(name: str) -> str | None:
 
 
 def symbol_reason(name: str) -> str | None:
-    """Why ``name`` cannot be a symbol the glue defines or calls (it is also declared in C), or None."""
+    """Why ``name`` cannot be a symbol the glue defines or calls (declared in C, and in Rust
+    ``extern`` blocks), or None."""
     reason = _common(name)
     if reason is None and is_register_name(name):
         reason = f"{name!r} is an aarch64 register or operand name: an assembler reads it as that, not a symbol"
+    if reason is None and name in RUST_KEYWORDS:
+        reason = f"{name!r} is a Rust keyword (a Rust declaration of the symbol could not name it)"
     return reason
 
 
@@ -64,12 +68,9 @@ def field_reason(name: str) -> str | None:
         reason = f"{name!r} is a Rust keyword"
     if reason is None and name == "_":
         reason = "'_' cannot name a Rust struct field"
+    if reason is None and name.startswith("__"):
+        reason = f"{name!r} starts with '__', which C reserves"
     return reason
-
-
-def rust_type_name(struct: str) -> str:
-    """``isr_frame`` -> ``IsrFrame``: the Rust name of the frame struct."""
-    return "".join(part[:1].upper() + part[1:] for part in struct.split("_") if part)
 
 
 def struct_reason(name: str) -> str | None:
@@ -78,8 +79,6 @@ def struct_reason(name: str) -> str | None:
     if reason is not None:
         return reason
     rust = rust_type_name(name)
-    if not rust or rust[0].isdigit():
-        return f"{name!r} gives no Rust type name (underscores dropped: {rust!r})"
     if rust in RUST_KEYWORDS:
         return f"{name!r} gives the Rust type name {rust!r}, a Rust keyword"
     return None

@@ -6,11 +6,13 @@ from __future__ import annotations
 
 from .codegen import build_program
 from .cview import c_view
-from .names import rust_type_name
 from .options import Aarch64Spec
 from .syntax import render_gas
 
-__all__ = ["render_rust_asm", "render_rust_module", "render_rust_struct", "rust_type_name"]
+
+def rust_type_name(struct: str) -> str:
+    """``isr_frame`` -> ``IsrFrame``."""
+    return "".join(part[:1].upper() + part[1:] for part in struct.split("_") if part)
 
 
 def render_rust_struct(spec: Aarch64Spec) -> str:
