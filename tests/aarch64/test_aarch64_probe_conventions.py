@@ -21,6 +21,7 @@ from isrgen.arch.aarch64.options import Use
 from isrgen.arch.aarch64.prove import prove_program
 from isrgen.arch.aarch64.resolve import load_aarch64_spec
 from isrgen.arch.aarch64.toolchain import GNU_CC
+from isrgen.diagnostics import SpecError
 
 EXAMPLES = ROOT / "specs" / "examples"
 GPR_WORDS = [(f"regs[{i}]", f"x{i}") for i in range(31)]
@@ -149,3 +150,23 @@ def test_sel4_reserved_words_are_untouched_and_the_proof_sees_a_write() -> None:
     report = prove_program(spec, build_program(as_pads), seed=5, rounds=1)
     assert not report.ok
     assert any("reserved: untouched" in str(f) and "fault_ip" in str(f) for f in report.findings)
+
+
+def test_a_slot_with_its_own_symbol_needs_no_declared_handler_for_its_use() -> None:
+    """use: kernel_handler with a symbol of its own: the spec need not declare a kernel_handler."""
+    text = (EXAMPLES / "aarch64_per_slot_handlers.yaml").read_text()
+    text = text.replace(
+        "{slot: el1h_sync, symbol: current_el_spx_sync}",
+        "{slot: el1h_sync, use: kernel_handler, symbol: current_el_spx_sync, returns: noreturn}",
+    )
+    spec = load_aarch64_spec(text, "per_slot.yaml")
+    route = spec.routes[4]
+    assert (route.use, route.handler.symbol, route.handler.returns.value) == (
+        Use.KERNEL_HANDLER,
+        "current_el_spx_sync",
+        "noreturn",
+    )
+    # without the symbol, the missing kernel_handler is an error at the slot's use
+    bad = text.replace("use: kernel_handler, symbol: current_el_spx_sync, returns: noreturn", "use: kernel_handler")
+    with pytest.raises(SpecError, match="declares no kernel_handler"):
+        load_aarch64_spec(bad, "per_slot.yaml")

@@ -371,7 +371,7 @@ class _Resolver:
                 self.err(path + ("slot",), f"duplicate slot {slot.name} (first at line {prev.line}, column {prev.col})")
                 continue
             use = Use(item.get("use", "handler") if use_ok else "handler")
-            if use is Use.KERNEL_HANDLER and kernel is None:
+            if use is Use.KERNEL_HANDLER and kernel is None and "symbol" not in item:
                 self.err(path + ("use",), "uses kernel_handler, but the spec declares no kernel_handler")
             if slot.origin is Origin.EL0_32 and use is not Use.BAD_MODE and use_ok:
                 self.err(
