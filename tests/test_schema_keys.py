@@ -488,7 +488,7 @@ def test_aarch64_names_are_the_isa_facts(schema: dict[str, Any]) -> None:
     props = _branch(schema, "aarch64")["properties"]
     # Arm ARM C1.2.5: x0-x30 (x31 is sp or xzr by context)
     gprs = {f"x{i}" for i in range(31)}
-    roles = gprs | {"sp", "elr", "spsr", "esr", "far", "kind", "pad", "fpsimd", "record"}
+    roles = gprs | {"sp", "elr", "spsr", "esr", "far", "kind", "pad", "reserved", "fpsimd", "record"}
     layout = props["frame"]["properties"]["layout"]["items"]
     assert _enum_of(layout) == roles and set(layout["else"]["properties"]["holds"]["enum"]) == roles
     assert set(props["syscall"]["properties"]["restored"]["items"]["enum"]) == gprs

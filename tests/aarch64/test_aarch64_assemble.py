@@ -9,17 +9,18 @@ from __future__ import annotations
 import struct
 from pathlib import Path
 
+import attrs
 import pytest
 from a64_helpers import VARIANTS, assemble_spec, kernel_spec, read_obj, variant, variant_text
 from conftest import require_tool, run
 from elftools.elf.constants import SH_FLAGS
 from elftools.elf.sections import SymbolTableSection
 
-from isrgen.arch.aarch64.options import Aarch64Spec
+from isrgen.arch.aarch64.options import Aarch64Spec, Stack
 from isrgen.arch.aarch64.prove import handler_stub_source
 from isrgen.arch.aarch64.resolve import load_aarch64_spec
 from isrgen.arch.aarch64.toolchain import GNU_AS, GNU_LD, LLVM_MC, link
-from isrgen.diagnostics import UsageError
+from isrgen.diagnostics import SpecError, UsageError
 
 ERET = 0xD69F03E0
 SB = 0xD50330FF
@@ -142,10 +143,17 @@ def test_oversized_inline_slot_fails_to_assemble(assembler: str, tmp_path: Path)
     require_tool(GNU_AS, LLVM_MC)
     # inline: 27 instructions save the frame in the slot, the branch makes 28 of the 32 a slot holds
     assemble_spec(variant("inline_fp"), tmp_path, assembler)
-    # loading the stack top from TPIDR_EL1 (5 more instructions) overflows the EL0 slots
+    # loading the stack top from TPIDR_EL1 (5 more instructions) overflows the EL0 slots:
+    # the spec is refused at `style: inline` (line 26 of specs/aarch64.yaml) ...
     text = variant_text("inline_fp").replace("  source: sp_el1 ", "  source: tpidr_el1 ")
+    with pytest.raises(SpecError) as refused:
+        load_aarch64_spec(text, "big.yaml")
+    assert [(d.source.line, d.source.col) for d in refused.value.diagnostics] == [(26, 10)]
+    assert "33 instructions" in refused.value.diagnostics[0].message
+    # ... and a model built past that check still cannot assemble: the slot's .org fails
+    big = attrs.evolve(variant("inline_fp"), stack=Stack("tpidr_el1", None))
     with pytest.raises(UsageError) as info:
-        assemble_spec(load_aarch64_spec(text, "big.yaml"), tmp_path, assembler, stem="big")
+        assemble_spec(big, tmp_path, assembler, stem="big")
     out = str(info.value).lower()
     assert "org" in out or "backwards" in out, out
 

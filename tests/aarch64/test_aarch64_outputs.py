@@ -5,13 +5,14 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+import attrs
 import pytest
 from a64_helpers import KERNEL_SPEC, kernel_spec
 from conftest import run
 
 from isrgen.arch.aarch64.outputs import render_outputs
 from isrgen.arch.aarch64.resolve import load_aarch64_spec
-from isrgen.diagnostics import UsageError
+from isrgen.diagnostics import SpecError, UsageError
 
 
 def test_writes_the_declared_outputs(tmp_path: Path) -> None:
@@ -45,5 +46,14 @@ def test_bad_spec_reports_and_writes_nothing(tmp_path: Path) -> None:
 
 def test_nasm_is_a_clear_error() -> None:
     text = KERNEL_SPEC.read_text().replace("  gas: isr.S", "  nasm: isr.asm")
+    # refused when the spec is read, at the outputs key ...
+    with pytest.raises(SpecError) as info:
+        load_aarch64_spec(text, "k.yaml")
+    (diag,) = info.value.diagnostics
+    line = text.splitlines().index("  nasm: isr.asm") + 1
+    assert (diag.source.line, diag.source.col) == (line, 3)
+    assert "NASM assembles x86 only" in diag.message
+    # ... and by the renderer for a model built past that check
+    spec = attrs.evolve(kernel_spec(), outputs=(("nasm", "isr.asm"),))
     with pytest.raises(UsageError, match="NASM assembles x86 only"):
-        render_outputs(load_aarch64_spec(text, "k.yaml"))
+        render_outputs(spec)

@@ -94,8 +94,8 @@ def test_every_error_at_its_place() -> None:
         (at(BAD, "9}"), "duplicate slot el0_64_irq"),
         (at(BAD, "el1h_sync", 2), "arrives at el0_64_sync"),
         (at(BAD, "w1"), "'w1' is not a general-purpose register"),
-        (at(BAD, "layout"), "frame size 280 is not a multiple of 16"),
     ]
+    # the unknown x31 stands for some 8-byte slot: no size error (36 slots are 288 bytes) echoes it
     for where, what in expected:
         assert any(h.startswith(where) and what in h for h in heads), f"{where} {what}\n{text}"
     assert len(heads) == len(expected), text
@@ -170,8 +170,7 @@ def test_names_an_assembler_or_compiler_would_misread() -> None:
     with pytest.raises(SpecError) as info:
         load_aarch64_spec(text, "a.yaml")
     found = [(d.path, d.message) for d in info.value.diagnostics]
-    assert any(p == "$.handler.symbol" and "aarch64 register name" in m for p, m in found), found
-    assert any(p == "$.symbols.halt" and "aarch64 register name" in m for p, m in found), found
-    messages = " ".join(m for _, m in found)
-    assert "'int' is a C or Rust keyword" in messages
-    assert "two fields are named 'q3'" in messages
+    assert any(p == "$.handler.symbol" and "aarch64 register" in m for p, m in found), found
+    assert any(p == "$.symbols.halt" and "aarch64 register" in m for p, m in found), found
+    assert ("$.frame.renames.elr", "field name: 'int' is a C keyword") in found, found
+    assert any(p == "$.frame.renames.spsr" and "two fields are named 'q3'" in m for p, m in found), found

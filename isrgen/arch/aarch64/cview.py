@@ -12,6 +12,7 @@ import attrs
 from ...codegen.declarations import c_declarations
 from .interface import declarations, table_declared
 from .layout import FrameLayout, compute_layout
+from .names import header_guard
 from .options import Aarch64Spec
 
 
@@ -48,15 +49,14 @@ def c_view(spec: Aarch64Spec, layout: FrameLayout | None = None) -> CHeaderView:
     """The header's content for ``spec``."""
     lay = layout or compute_layout(spec.frame)
     struct = spec.frame.struct_name
-    prefix = spec.symbols.prefix.upper()
     return CHeaderView(
-        guard=f"{prefix}GLUE_H",
+        guard=header_guard(spec.symbols.prefix),
         struct=struct,
         fields=tuple(CField(f.name, f.offset, f.size // 8) for f in lay.fields),
         size=lay.size,
         table=spec.symbols.table,
         declarations=tuple(c_declarations(declarations(spec))),
-        install=f"{spec.symbols.prefix}install_vbar" if table_declared(spec) else "",
+        install=spec.symbols.install if table_declared(spec) else "",
     )
 
 

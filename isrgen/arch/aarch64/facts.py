@@ -154,13 +154,19 @@ DWARF_ELR = 33
 DWARF_V_BASE = 64
 
 
-#: names an assembler reads as registers, never as symbols (Arm ARM C1.2.5 and C1.2.6: general-purpose,
-#: SIMD&FP views, sp/wsp/xzr/wzr, and the lr/fp aliases GNU as and LLVM accept)
-_REGISTER_NAME = re.compile(r"([xwvqdshb]([0-9]|[12][0-9]|3[01])|sp|wsp|xzr|wzr|lr|fp|ip0|ip1)\Z", re.IGNORECASE)
+#: names an assembler reads as registers or operand keywords, never as symbols: general-purpose
+#: and SIMD&FP views, sp/wsp/xzr/wzr and the lr/fp/ip0/ip1 aliases (Arm ARM C1.2.5, C1.2.6), the
+#: shift and extend specifiers (Arm ARM C1.2.7: lsl ... sxtx, msl), NZCV, and SVE's vg and ffr;
+#: LLVM's assembler refuses every one of them as a branch target (GNU as takes some)
+_REGISTER_NAME = re.compile(
+    r"([xwvqdshb]([0-9]|[12][0-9]|3[01])|sp|wsp|xzr|wzr|lr|fp|ip0|ip1"
+    r"|lsl|lsr|asr|ror|msl|[su]xt[bhwx]|nzcv|vg|ffr)\Z",
+    re.IGNORECASE,
+)
 
 
 def is_register_name(name: str) -> bool:
-    """Whether an aarch64 assembler would read ``name`` as a register."""
+    """Whether an aarch64 assembler would read ``name`` as a register or an operand keyword."""
     return bool(_REGISTER_NAME.match(name))
 
 

@@ -94,6 +94,11 @@ class Symbols:
     #: (a teaching kernel's ``mov sp, x0; b trapret``)
     exit_sp: str | None = None
 
+    @property
+    def install(self) -> str:
+        """The C header's ``static inline`` function that points VBAR_EL1 at the table."""
+        return f"{self.prefix}install_vbar"
+
     def entry_symbol(self, slot: VectorSlot) -> str:
         """The entry routine of ``slot``."""
         return self.entry.format(name=slot.name, n=slot.number)
@@ -113,7 +118,9 @@ class FrameSlot:
     """One entry of ``frame.layout``: what it holds (its role) and the struct field's name.
 
     Roles: ``x0``..``x30``, ``sp``, ``elr``, ``spsr``, ``esr``, ``far``, ``kind``, ``pad``
-    and ``fpsimd`` (the q0-q31 + fpcr + fpsr area).  ``copy`` marks a second slot of a GPR
+    (zeroed at entry), ``reserved`` (never written nor read by the glue: the kernel's own
+    fields in a save block, like seL4's FaultIP or a saved TPIDR_EL0), ``record`` and
+    ``fpsimd`` (the q0-q31 + fpcr + fpsr area).  ``copy`` marks a second slot of a GPR
     (Linux's ``orig_x0``): written at entry, never restored.
     """
 

@@ -44,8 +44,11 @@ from .syntax import render_gas
 from .toolchain import assemble, link
 
 KSTACK_TOP = KERNEL_STACK + REGION
-BLOCK_TOP = SCRATCH + 0x8000
-OTHER_FRAME = SCRATCH + 0x2000
+#: a per-thread save block's top: the largest frame (32 KiB) and a frame record below it fit in
+#: the randomized first 64 KiB of the scratch region
+BLOCK_TOP = SCRATCH + 0x1_0000
+#: another task's frame a handler may return, clear of the block and of the resume addresses
+OTHER_FRAME = SCRATCH + 0x4_0000
 _AARCH32_USR = 0x10
 _FP_ROLES = frozenset({*(f"q{i}" for i in range(32)), "fpcr", "fpsr"})
 #: PSTATE.IL, set by an illegal exception return (Arm ARM D1.11.5)
@@ -142,6 +145,8 @@ class _Case:
         self.cost: PathCost | None = None
         #: whether this slot saves and restores the FP/SIMD area
         self.fpsimd = syscall or prover.spec.route(slot).fpsimd
+        #: offset -> the value put in a reserved frame word before the exception
+        self.reserved: dict[int, int] = {}
 
     def fail(self, message: str) -> None:
         self.findings.append(Finding(self.name, message))
@@ -224,6 +229,10 @@ class _Case:
             elif f.role == "pad":
                 for i in range(0, f.size, 8):
                     self.check(f"frame.{f.name}+{i}", m.read64(frame + f.offset + i), 0)
+            elif f.role == "reserved":
+                for i in range(0, f.size, 8):
+                    want = self.reserved[f.offset + i]
+                    self.check(f"frame.{f.name}+{i} (reserved: untouched)", m.read64(frame + f.offset + i), want)
             else:
                 self.check(f"frame.{f.name}", m.read64(frame + f.offset), values[f.role])
 
@@ -365,6 +374,12 @@ class _Case:
         m.uc.mem_write(KSTACK_TOP - 0x2000, self.rng.randbytes(0x2000))
         m.uc.mem_write(SCRATCH, self.rng.randbytes(0x10000))
         s = self.interrupted()
+        # reserved fields hold the kernel's own values: the entry must leave them as they are
+        base = self.frame_address(s)
+        for f in self.lay.fields:
+            for i in range(0, f.size if f.role == "reserved" else 0, 8):
+                self.reserved[f.offset + i] = self.rng.getrandbits(64)
+                m.write(base + f.offset + i, self.reserved[f.offset + i])
         m.deliver(self.slot.number, s)
         handler = self.expected_handler()
         stops = self.p.handler_addresses

@@ -8,17 +8,25 @@ causes it; nothing is built when there is one.
 
 from __future__ import annotations
 
-import re
 import string
+from collections.abc import Callable
 from typing import Any
 
+import attrs
 import jsonschema
 
+from ...codegen.ir import Insn, Label
+from ...codegen.ir import Visibility as IrVisibility
 from ...diagnostics import Diagnostic, SpecError
-from ...spec.identifiers import C_KEYWORDS, RUST_KEYWORDS
+from ...spec.identifiers import MAX_IDENTIFIER
+from ...spec.resolve.special_sections import special_section_reason
 from ...spec.yamlsource import Locations, Path, format_path, parse_yaml
-from .facts import GPRS, SLOT_BY_NAME, SLOTS, Origin, VectorSlot, is_register_name
+from .codegen import build_program
+from .codegen_entry import EntryBuilder
+from .diagnostics_text import unsupported_backend_text
+from .facts import GPRS, INSN_SIZE, SLOT_BY_NAME, SLOT_SIZE, SLOTS, STR_UNSIGNED_MAX_X, Origin, VectorSlot
 from .layout import compute_layout
+from .names import field_reason, header_guard, struct_reason, symbol_reason
 from .options import (
     Aarch64Spec,
     Arg,
@@ -37,16 +45,23 @@ from .options import (
     Use,
     Visibility,
 )
-from .schema import SCHEMA
+from .schema import SCHEMA, SPECIAL_ROLES
 
 DEFAULT_OUTPUTS = (("gas", "isr.S"), ("c", "isr.h"))
 #: roles a frame slot may hold besides the GPRs
-SPECIAL_ROLES = ("sp", "elr", "spsr", "esr", "far", "kind", "pad", "fpsimd", "record")
+#: roles that may span several 8-byte words, and may stand in the frame more than once
+_SIZED_ROLES = ("pad", "reserved")
 #: what the exit routine restores: the frame must hold all of it
 REQUIRED_ROLES = (*GPRS, "sp", "elr", "spsr")
 #: section names the toolchain gives non-executable attributes
 _NOT_CODE_PREFIXES = (".rodata", ".data", ".bss", ".tbss", ".tdata", ".note", ".debug", ".comment")
-_IDENT = re.compile(r"[A-Za-z_.$][A-Za-z0-9_.$]*\Z")
+#: the largest frame: the glue addresses every 8-byte field as [sp, #offset], and STR/LDR
+#: (unsigned offset) reach at most STR_UNSIGNED_MAX_X (Arm ARM C6.2, STR (immediate))
+MAX_FRAME_SIZE = STR_UNSIGNED_MAX_X + 8
+#: the backends an aarch64 spec's ``outputs`` may name
+BACKENDS = ("gas", "c", "rust", "gdb")
+#: keys of a ``slots`` item that replace the signature of the handler its ``use`` names
+_SLOT_HANDLER_KEYS = ("symbol", "returns", "args")
 
 
 def _schema_diagnostics(data: Any, loc: Locations) -> tuple[list[Diagnostic], set[str]]:
@@ -98,7 +113,13 @@ class _Resolver:
             node = node[key]
         return node if self.ok(path) else default
 
-    def expand(self, path: Path, pattern: str, fields: dict[str, Any]) -> str:
+    def expand(
+        self,
+        path: Path,
+        pattern: str,
+        fields: dict[str, Any],
+        reason: Callable[[str], str | None] = symbol_reason,
+    ) -> str:
         try:
             names = [f for _, f, _, _ in string.Formatter().parse(pattern) if f is not None]
         except ValueError as exc:
@@ -110,22 +131,30 @@ class _Resolver:
             self.err(path, f"unknown field {{{unknown[0]}}} in {pattern!r} (allowed: {allowed})")
             return pattern
         value = pattern.format(**fields)
-        if not _IDENT.match(value):
-            self.err(path, f"{value!r} is not a valid symbol name")
-        elif is_register_name(value):
-            self.err(path, f"{value!r} is an aarch64 register name: an assembler reads it as the register")
+        why = reason(value)
+        if why:
+            self.err(path, why)
         return value
 
     # -- blocks ----------------------------------------------------------------------
     def symbols(self) -> Symbols:
         prefix = self.get(("symbols", "prefix"), "isr_")
+        if len(prefix) > MAX_IDENTIFIER:
+            # said once here, not again at every name the prefix starts
+            self.err(
+                ("symbols", "prefix"), f"the prefix is {len(prefix)} characters long (names: at most {MAX_IDENTIFIER})"
+            )
+            prefix = "isr_"
 
         def one(key: str, default: str) -> str:
             return self.expand(("symbols", key), self.get(("symbols", key), default), {"prefix": prefix})
 
         entry_pattern = self.get(("symbols", "entry"), "{prefix}entry_{name}")
         before = len(self.diags)
-        self.expand(("symbols", "entry"), entry_pattern, {"prefix": prefix, "name": "x", "n": 0})
+        for s in SLOTS:
+            self.expand(("symbols", "entry"), entry_pattern, {"prefix": prefix, "name": s.name, "n": s.number})
+            if len(self.diags) != before:
+                break
         if len(self.diags) == before:
             names = {entry_pattern.format(prefix=prefix, name=s.name, n=s.number) for s in SLOTS}
             if len(names) != len(SLOTS):
@@ -157,61 +186,82 @@ class _Resolver:
         )
         for key in ("code", "table"):
             name = getattr(sections, key)
+            special = special_section_reason(name)
             if name.startswith(_NOT_CODE_PREFIXES):
                 self.err(("sections", key), f'{name} cannot hold code: the {key} is executed (emitted "ax")')
+            elif special:
+                self.err(("sections", key), f"{name} cannot hold the {key}: {special}")
         return sections
 
     def frame(self, prefix: str) -> Frame:
-        raw = self.get(("frame", "layout"), [])
+        # the items one by one (each checked below): a bad item must not hide the others
+        block = self.data.get("frame")
+        raw = block.get("layout") if isinstance(block, dict) else None
         renames = self.get(("frame", "renames"), {})
         slots: list[FrameSlot] = []
+        paths: list[Path] = []
         first: dict[str, Path] = {}
-        pads = 0
+        unnamed: dict[str, int] = {}
+        unknown = 0  # items whose role cannot be told: the completeness check would only echo them
+        dropped = 0  # refused items of a known role: the size checks would only echo them
+        # a register written plainly is the one restored, wherever a named copy of it stands
+        plain = {item for item in (raw if isinstance(raw, list) else []) if isinstance(item, str) and item in GPRS}
         for i, item in enumerate(raw if isinstance(raw, list) else []):
             path: Path = ("frame", "layout", i)
             if not self.ok(path):
+                unknown += 1
                 continue
             name: str | None = None
             size = 8
             if isinstance(item, dict):
                 role, name, size = item["holds"], item["name"], item.get("size", 8)
+                if role == "fpsimd":
+                    self.err(path + ("name",), "the fpsimd area cannot be named: its fields are q0..q31, fpcr, fpsr")
+                    unknown += 1
+                    continue
             else:
                 role = item
             if role not in GPRS and role not in SPECIAL_ROLES:
                 hint = " (x31 is not a register: it encodes sp or xzr)" if role == "x31" else ""
                 self.err(path, f"unknown register or slot {role!r}{hint}; allowed: x0..x30, {', '.join(SPECIAL_ROLES)}")
+                unknown += 1
                 continue
             if role == "record":
                 size = 16  # {x29, elr}: AAPCS64 6.4.6 frame record
-            elif size != 8 and role != "pad":
-                self.err(path + ("size",), f"only a pad may have a size ({role} is 8 bytes)")
+            elif size != 8 and role not in _SIZED_ROLES:
+                self.err(path + ("size",), f"only a pad or reserved slot may have a size ({role} is 8 bytes)")
+                dropped += 1
                 continue
             if size % 8:
-                self.err(path + ("size",), f"pad size {size} is not a multiple of 8")
+                self.err(path + ("size",), f"{role} size {size} is not a multiple of 8")
+                dropped += 1
                 continue
-            copy = False
-            if role in first and role != "pad":
+            copy = isinstance(item, dict) and role in GPRS and (role in plain or role in first)
+            if role in first and role not in _SIZED_ROLES and not copy:
                 prev = self.loc.of(first[role])
-                if isinstance(item, dict) and role in GPRS:
-                    copy = True
-                else:
-                    self.err(
-                        path,
-                        f"duplicate slot {role!r} (first at line {prev.line}, column {prev.col}); "
-                        "a second copy of a register needs a {name, holds} entry",
-                    )
-                    continue
-            first.setdefault(role, path)
+                self.err(
+                    path,
+                    f"duplicate slot {role!r} (first at line {prev.line}, column {prev.col}); "
+                    "a second copy of a register needs a {name, holds} entry",
+                )
+                dropped += 1
+                continue
+            if not copy:
+                first.setdefault(role, path)
             field = name or renames.get(role, role)
-            if role == "pad" and name is None:
-                pads += 1
-                field = "pad" if pads == 1 else f"pad{pads - 1}"
+            if role in _SIZED_ROLES and name is None:
+                unnamed[role] = unnamed.get(role, 0) + 1
+                field = role if unnamed[role] == 1 else f"{role}{unnamed[role] - 1}"
             slots.append(FrameSlot(role, field, size, copy, self.loc.of(path)))
-        if not self.ok(("frame", "layout")) or not isinstance(self.data.get("frame"), dict):
-            return Frame("frame", tuple(slots))
+            paths.append(path)
+        self.check_field_names(tuple(slots), paths, header_guard(prefix))
         for role in renames if isinstance(renames, dict) else []:
-            if role not in first:
+            if role not in GPRS and role not in SPECIAL_ROLES:
+                self.err(("frame", "renames", role), f"{role!r} is not a register or slot name", at_key=True)
+            elif role not in first and not unknown:
                 self.err(("frame", "renames", role), f"{role!r} is not in frame.layout", at_key=True)
+        if not isinstance(raw, list) or not raw or unknown:
+            return Frame("frame", tuple(slots))
         missing = [r for r in REQUIRED_ROLES if r not in first]
         if missing:
             self.err(
@@ -220,21 +270,15 @@ class _Resolver:
                 "every general-purpose register, sp, elr and spsr",
                 at_key=True,
             )
+        struct_pattern = self.get(("frame", "struct"), "{prefix}frame")
         frame = Frame(
-            self.expand(("frame", "struct"), self.get(("frame", "struct"), "{prefix}frame"), {"prefix": prefix}),
+            self.expand(("frame", "struct"), struct_pattern, {"prefix": prefix}, struct_reason),
             tuple(slots),
             self.loc.of(("frame",)),
         )
         layout = compute_layout(frame)
-        names: set[str] = set()
-        for f in layout.fields:
-            if f.name in names:
-                self.err(("frame", "layout"), f"two fields are named {f.name!r}", at_key=True)
-            if f.name in C_KEYWORDS or f.name in RUST_KEYWORDS:
-                self.err(("frame", "layout"), f"field name {f.name!r} is a C or Rust keyword", at_key=True)
-            names.add(f.name)
-        if frame.struct_name in C_KEYWORDS or frame.struct_name in RUST_KEYWORDS:
-            self.err(("frame", "struct"), f"{frame.struct_name!r} is a C or Rust keyword")
+        if dropped:
+            return frame
         if frame.has_fpsimd and layout.offset("q0") % 16:
             self.err(
                 ("frame", "layout", self._index_of("fpsimd")),
@@ -247,7 +291,36 @@ class _Resolver:
                 "the stack pointer is 16-byte aligned; add a pad)",
                 at_key=True,
             )
+        if layout.size > MAX_FRAME_SIZE:
+            self.err(
+                ("frame", "layout"),
+                f"frame size {layout.size} is over {MAX_FRAME_SIZE} bytes: the glue stores each field "
+                "at [sp, #offset], and STR/LDR reach offsets up to 32760 (Arm ARM C6.2)",
+                at_key=True,
+            )
         return frame
+
+    def check_field_names(self, slots: tuple[FrameSlot, ...], paths: list[Path], guard: str) -> None:
+        """Every struct member name once, and usable in C, C++ and Rust; located at its layout item."""
+        seen: dict[str, Path] = {}
+        for slot, path in zip(slots, paths, strict=True):
+            renamed = slot.role in (self.get(("frame", "renames"), {}) or {})
+            at: Path = ("frame", "renames", slot.role) if renamed and not slot.copy else path
+            names = (
+                [slot.name] if slot.role != "fpsimd" else [f.name for f in compute_layout(Frame("f", (slot,))).fields]
+            )
+            for name in names:
+                why = field_reason(name) or (
+                    f"{name!r} is the C header's include guard macro" if name == guard else None
+                )
+                if why:
+                    self.err(at, f"field name: {why}")
+                elif name in seen and slot.role == "fpsimd":  # blame the name the user chose
+                    self.err(seen[name], f"two fields are named {name!r} (the fpsimd area has a field {name!r})")
+                elif name in seen:
+                    prev = self.loc.of(seen[name])
+                    self.err(at, f"two fields are named {name!r} (the first at line {prev.line}, column {prev.col})")
+                seen.setdefault(name, at)
 
     def _index_of(self, role: str) -> int:
         raw = self.data.get("frame", {}).get("layout", [])
@@ -258,14 +331,16 @@ class _Resolver:
         return Stack(self.get(("stack", "source"), "sp_el1"), None if sp_el0 == "user" else sp_el0)
 
     def handler(self, key: str, *, noreturn: bool = False) -> Handler | None:
-        block = self.get((key,), None)
-        if not isinstance(block, dict) or "symbol" not in block:
+        # key by key: a bad returns must not hide a bad symbol
+        block = self.data.get(key)
+        if not isinstance(block, dict) or not self.ok((key, "symbol")) or not isinstance(block.get("symbol"), str):
             return None
-        args = tuple(Arg(a) for a in block.get("args", ["frame"]))
+        args = tuple(Arg(a) for a in self.get((key, "args"), ["frame"]))
         self.check_args((key, "args"), args)
-        if is_register_name(block["symbol"]):
-            self.err((key, "symbol"), f"{block['symbol']!r} is an aarch64 register name: `bl` would not call it")
-        returns = Returns.NORETURN if noreturn else Returns(block.get("returns", "void"))
+        why = symbol_reason(block["symbol"])
+        if why:
+            self.err((key, "symbol"), why)
+        returns = Returns.NORETURN if noreturn else Returns(self.get((key, "returns"), "void"))
         return Handler(block["symbol"], returns, args, self.loc.of((key,)))
 
     def check_args(self, path: Path, args: tuple[Arg, ...]) -> None:
@@ -276,22 +351,28 @@ class _Resolver:
 
     def routes(self, handler: Handler | None, kernel: Handler | None, bad: Handler | None, frame: Frame) -> list[Route]:
         uses: dict[int, Use] = {}
+        own: dict[int, Handler] = {}
         no_fp: set[int] = set()
         where: dict[int, Path] = {}
-        raw = self.get(("slots",), [])
+        # the items one by one: a bad item must not hide the good ones (nor make the syscall
+        # slot look unlisted)
+        raw = self.data.get("slots") if self.ok(("slots",)) or isinstance(self.data.get("slots"), list) else []
         for i, item in enumerate(raw if isinstance(raw, list) else []):
             path: Path = ("slots", i)
-            if not self.ok(path):
+            if not isinstance(item, dict) or not all(self.ok(path + (k,)) for k in ("slot", *_SLOT_HANDLER_KEYS)):
                 continue
+            if "slot" not in item:
+                continue
+            use_ok = self.ok(path + ("use",))  # a bad use or fpsimd is the schema's error: the rest is checked
             slot = self.slot(item["slot"])
             if slot.number in where:
                 prev = self.loc.of(where[slot.number])
                 self.err(path + ("slot",), f"duplicate slot {slot.name} (first at line {prev.line}, column {prev.col})")
                 continue
-            use = Use(item.get("use", "handler"))
-            if use is Use.KERNEL_HANDLER and kernel is None:
+            use = Use(item.get("use", "handler") if use_ok else "handler")
+            if use is Use.KERNEL_HANDLER and kernel is None and "symbol" not in item:
                 self.err(path + ("use",), "uses kernel_handler, but the spec declares no kernel_handler")
-            if slot.origin is Origin.EL0_32 and use is not Use.BAD_MODE:
+            if slot.origin is Origin.EL0_32 and use is not Use.BAD_MODE and use_ok:
                 self.err(
                     path + ("slot",),
                     f"{slot.name}: AArch32 EL0 is not supported by the glue (its registers "
@@ -299,8 +380,12 @@ class _Resolver:
                 )
             uses[slot.number] = use
             where[slot.number] = path
-            if item.get("fpsimd", True) is False:
-                chosen = {Use.HANDLER: handler, Use.KERNEL_HANDLER: kernel, Use.BAD_MODE: bad}[use]
+            chosen = {Use.HANDLER: handler, Use.KERNEL_HANDLER: kernel, Use.BAD_MODE: bad}[use]
+            if any(k in item for k in _SLOT_HANDLER_KEYS):
+                chosen = self.slot_handler(path, item, use, chosen)
+                if chosen is not None:
+                    own[slot.number] = chosen
+            if item.get("fpsimd", True) is False and self.ok(path + ("fpsimd",)):
                 if not frame.has_fpsimd:
                     self.err(path + ("fpsimd",), "the frame has no fpsimd area to skip")
                 elif chosen is not None and chosen.returns is Returns.FRAME:
@@ -314,19 +399,38 @@ class _Resolver:
         fallback = bad or Handler("bad_mode", Returns.NORETURN)
         for slot in SLOTS:
             use = uses.get(slot.number, Use.BAD_MODE)
-            chosen = {Use.HANDLER: handler, Use.KERNEL_HANDLER: kernel, Use.BAD_MODE: bad}[use] or fallback
-            out.append(Route(slot, use, chosen, slot.number not in no_fp))
+            chosen = own.get(slot.number) or {Use.HANDLER: handler, Use.KERNEL_HANDLER: kernel, Use.BAD_MODE: bad}[use]
+            out.append(Route(slot, use, chosen or fallback, slot.number not in no_fp))
         return out
+
+    def slot_handler(self, path: Path, item: dict[str, Any], use: Use, base: Handler | None) -> Handler | None:
+        """A slot's own handler: ``symbol``, ``returns``, ``args`` given there, the rest from ``use``'s."""
+        if "symbol" not in item and base is None:
+            self.err(path, f"the slot names no symbol and the spec declares no {use.value}", at_key=True)
+            return None
+        symbol = item.get("symbol", base.symbol if base else "")
+        why = symbol_reason(symbol)
+        if why:
+            self.err(path + ("symbol",), why)
+        if use is Use.BAD_MODE and "returns" in item:
+            self.err(path + ("returns",), "a bad_mode slot's handler must not return", at_key=True)
+        returns = (
+            Returns.NORETURN if use is Use.BAD_MODE else Returns(item.get("returns", base.returns if base else "void"))
+        )
+        args = tuple(Arg(a) for a in item["args"]) if "args" in item else (base.args if base else (Arg.FRAME,))
+        if "args" in item:
+            self.check_args(path + ("args",), args)
+        return Handler(symbol, returns, args, self.loc.of(path))
 
     @staticmethod
     def slot(value: str | int) -> VectorSlot:
         return SLOTS[value] if isinstance(value, int) else SLOT_BY_NAME[value]
 
     def syscall(self, routes: list[Route]) -> Syscall | None:
-        block = self.get(("syscall",), None)
-        if not isinstance(block, dict):
+        block = self.data.get("syscall")
+        if not isinstance(block, dict) or not self.ok(("syscall", "handler")) or "handler" not in block:
             return None
-        slot = self.slot(block.get("slot", "el0_64_sync"))
+        slot = self.slot(self.get(("syscall", "slot"), "el0_64_sync"))
         path: Path = ("syscall", "slot") if "slot" in block else ("syscall",)
         if slot.origin is not Origin.EL0_64 or slot.type.value != "sync":
             self.err(path, f"SVC from AArch64 EL0 arrives at el0_64_sync, not {slot.name} (Arm ARM D1.10.2)")
@@ -343,11 +447,14 @@ class _Resolver:
                 "reach that slot's handler)",
                 at_key="slot" in block,
             )
-        restored = tuple(block.get("restored", ["x0"]))
+        why = symbol_reason(block["handler"])
+        if why:
+            self.err(("syscall", "handler"), why)
+        restored = tuple(self.get(("syscall", "restored"), ["x0"]))
         for i, reg in enumerate(restored):
             if reg not in GPRS:
                 self.err(("syscall", "restored", i), f"{reg!r} is not a general-purpose register (x0..x30)")
-        args = tuple(Arg(a) for a in block.get("args", ["frame"]))
+        args = tuple(Arg(a) for a in self.get(("syscall", "args"), ["frame"]))
         self.check_args(("syscall", "args"), args)
         return Syscall(Handler(block["handler"], Returns.VOID, args, self.loc.of(("syscall",))), slot, restored)
 
@@ -363,24 +470,105 @@ class _Resolver:
             cfi=self.get(("hardening", "cfi"), False),
         )
 
-    def check_collisions(self, spec: Aarch64Spec) -> None:
-        generated = {
-            spec.symbols.table: "symbols.table",
-            spec.symbols.exit: "symbols.exit",
-            spec.symbols.halt: "symbols.halt",
-        }
-        if spec.symbols.exit_sp:
-            generated.setdefault(spec.symbols.exit_sp, "symbols.exit_sp")
-        for slot in SLOTS:
-            generated.setdefault(spec.symbols.entry_symbol(slot), "symbols.entry")
-        if len(generated) != 3 + len(SLOTS) + (1 if spec.symbols.exit_sp else 0):
-            self.err(("symbols",), "two generated symbols have the same name", at_key=True)
+    def handler_paths(self) -> list[tuple[Path, str]]:
+        """(path, symbol) of every handler symbol the spec writes, in document order."""
+        out: list[tuple[Path, str]] = []
         for key in ("handler", "kernel_handler", "bad_mode", "syscall"):
             block = self.data.get(key)
-            sym = block.get("symbol" if key != "syscall" else "handler") if isinstance(block, dict) else None
-            if isinstance(sym, str) and sym in generated:
-                sub = "symbol" if key != "syscall" else "handler"
-                self.err((key, sub), f"{sym!r} is also the generated {generated[sym]} symbol")
+            sub = "symbol" if key != "syscall" else "handler"
+            if isinstance(block, dict) and isinstance(block.get(sub), str):
+                out.append(((key, sub), block[sub]))
+        slots = self.data.get("slots")
+        for i, item in enumerate(slots if isinstance(slots, list) else []):
+            if isinstance(item, dict) and isinstance(item.get("symbol"), str):
+                out.append((("slots", i, "symbol"), item["symbol"]))
+        return out
+
+    def check_collisions(self, spec: Aarch64Spec) -> None:
+        sym = spec.symbols
+        named = [("symbols.table", sym.table), ("symbols.exit", sym.exit), ("symbols.halt", sym.halt)]
+        named.append(("C header's VBAR_EL1 install function", sym.install))
+        if sym.exit_sp:
+            named.append(("symbols.exit_sp", sym.exit_sp))
+        named += [("symbols.entry", sym.entry_symbol(slot)) for slot in SLOTS]
+        # the glue's own labels are assembler-local (.L): a symbol spelled like one would be
+        # rendered as that label
+        # (a syscall.restored already refused is left out: the labels do not depend on it)
+        if spec.syscall is not None:
+            spec = attrs.evolve(spec, syscall=attrs.evolve(spec.syscall, restored=()))
+        internal = [
+            i.name
+            for section in (build_program(spec).sections if _complete(spec.frame) else ())
+            for i in section.items
+            if isinstance(i, Label) and i.visibility is IrVisibility.INTERNAL
+        ]
+        named += [("glue's internal label", name) for name in internal]
+        generated: dict[str, str] = {}
+        for what, name in named:
+            if name in generated and not (
+                what == generated[name] and what in ("symbols.entry", "glue's internal label")
+            ):
+                self.err(("symbols",), f"{name!r} is both the {generated[name]} and the {what} symbol", at_key=True)
+            generated.setdefault(name, what)
+        for path, name in self.handler_paths():
+            if name in generated:
+                self.err(path, f"{name!r} is also the generated {generated[name]} symbol")
+        if self.bad:
+            return  # a signature the schema refused stands in as its default: no comparison
+        # one symbol, one C prototype: every use of a handler symbol must agree on its signature
+        signature: dict[str, tuple[Handler, str]] = {}
+        clash: set[str] = set()
+        users = [(r.handler, f"slot {r.slot.name}") for r in spec.routes]
+        if spec.syscall is not None:
+            users.append((spec.syscall.handler, "syscall"))
+        for handler, user in users:
+            known = signature.setdefault(handler.symbol, (handler, user))
+            if (known[0].returns, known[0].args) != (handler.returns, handler.args) and handler.symbol not in clash:
+                clash.add(handler.symbol)
+                prev, at = known[0], self.symbol_path(handler.symbol)
+                self.err(
+                    at,
+                    f"{handler.symbol!r} is called as returns {handler.returns.value}, args "
+                    f"[{', '.join(handler.args)}] from {user} but as returns {prev.returns.value}, args "
+                    f"[{', '.join(prev.args)}] from {known[1]}: one symbol has one C prototype",
+                )
+
+    def symbol_path(self, symbol: str) -> Path:
+        """The last place the spec writes handler ``symbol`` (where a conflict shows)."""
+        paths = [p for p, s in self.handler_paths() if s == symbol]
+        return paths[-1] if paths else ("handler",)
+
+    def check_inline_slots(self, spec: Aarch64Spec) -> None:
+        """An inline table's slot holds the stack switch, the save and a branch: 32 instructions at most."""
+        if spec.style is not TableStyle.INLINE or not _complete(spec.frame):
+            return
+        entry = EntryBuilder(spec, compute_layout(spec.frame))
+        limit = SLOT_SIZE // INSN_SIZE
+        for slot in SLOTS:
+            count = 1 + sum(isinstance(i, Insn) for i in entry.prologue(slot) + entry.save_core(slot))
+            if count > limit:
+                self.err(
+                    ("table", "style"),
+                    f"inline: slot {slot.name} needs {count} instructions, but a vector slot holds "
+                    f"{limit} (0x80 bytes, Arm ARM D1.10.2); use style branch or linux, or a smaller frame",
+                )
+                return
+
+    def check_outputs(self) -> None:
+        outputs = self.get(("outputs",), None)
+        if not isinstance(outputs, dict):
+            return
+        files: dict[str, str] = {}
+        for backend, filename in outputs.items():
+            if backend not in BACKENDS:
+                self.err(("outputs", backend), unsupported_backend_text(backend, BACKENDS), at_key=True)
+            if filename in (".", ".."):
+                self.err(("outputs", backend), f"{filename!r} is a directory, not a file name")
+            elif filename in files:
+                self.err(
+                    ("outputs", backend), f"backends {files[filename]!r} and {backend!r} would both write {filename!r}"
+                )
+            files.setdefault(filename, backend)
 
     def resolve(self) -> Aarch64Spec | None:
         symbols = self.symbols()
@@ -392,7 +580,8 @@ class _Resolver:
         routes = self.routes(handler, kernel, bad, frame)
         syscall = self.syscall(routes)
         outputs = self.get(("outputs",), None)
-        if self.diags or handler is None or bad is None:
+        self.check_outputs()
+        if handler is None or bad is None:
             return None
         spec = Aarch64Spec(
             symbols=symbols,
@@ -407,7 +596,14 @@ class _Resolver:
             outputs=tuple(sorted(outputs.items())) if isinstance(outputs, dict) else DEFAULT_OUTPUTS,
         )
         self.check_collisions(spec)
+        self.check_inline_slots(spec)
         return None if self.diags else spec
+
+
+def _complete(frame: Frame) -> bool:
+    """Whether ``frame`` holds everything the glue reads (a frame the schema refused may not)."""
+    roles = {s.role for s in frame.slots}
+    return all(r in roles for r in REQUIRED_ROLES)
 
 
 def resolve_aarch64(data: Any, locations: Locations) -> Aarch64Spec:

@@ -15,7 +15,7 @@ from typing import Any
 from .facts import GPRS, SLOTS, STACK_SOURCE_REGISTERS
 
 #: what a frame slot may hold besides x0..x30 (the resolver reads the same list)
-SPECIAL_ROLES = ("sp", "elr", "spsr", "esr", "far", "kind", "pad", "fpsimd", "record")
+SPECIAL_ROLES = ("sp", "elr", "spsr", "esr", "far", "kind", "pad", "reserved", "fpsimd", "record")
 
 _IDENT = {"type": "string", "pattern": "^[A-Za-z_][A-Za-z0-9_]*$"}
 _PATTERN = {"type": "string", "minLength": 1}
@@ -232,6 +232,13 @@ SCHEMA: dict[str, Any] = {
                         "description": "Which declared handler the slot reaches.",
                         "default": "handler",
                     },
+                    "symbol": {
+                        **_IDENT,
+                        "description": "This slot's own handler symbol (a kernel with one function per vector, "
+                        "e.g. lower_el_aarch64_sync); its returns and args default to those of 'use'.",
+                    },
+                    "returns": {"enum": ["void", "frame", "noreturn"], "description": "This slot's handler's returns."},
+                    "args": _ARGS,
                     "fpsimd": {
                         "type": "boolean",
                         "description": "false: this slot neither saves nor restores the frame's FP/SIMD area "
