@@ -85,12 +85,11 @@ ISRGEN_STATIC_ASSERT(offsetof(struct trap_frame, sp_el0) == 248, "sp_el0");
 ISRGEN_STATIC_ASSERT(offsetof(struct trap_frame, elr_el1) == 256, "elr_el1");
 ISRGEN_STATIC_ASSERT(offsetof(struct trap_frame, spsr_el1) == 264, "spsr_el1");
 
-/* the VBAR_EL1 table: 2 KiB aligned, 16 slots of 0x80 bytes (an assembly label) */
+/* the VBAR_EL1 table: 2 KiB aligned, 16 slots of 0x80 bytes (Arm ARM D1.10.2) */
 extern char trap_vectors[];
 __attribute__((noreturn)) void trap_return(struct trap_frame *frame);
 __attribute__((noreturn)) void trap_halt(void);
-
-/* handlers the kernel defines (AAPCS64: the frame in x0) */
+/* handlers the kernel defines (AAPCS64: x0, x1, x2) */
 __attribute__((noreturn)) void unhandled_exception(struct trap_frame *frame, uint64_t kind, uint64_t esr);
 void handle_trap(struct trap_frame *frame, uint64_t kind);
 void handle_svc(struct trap_frame *frame);

@@ -77,6 +77,18 @@ const _: () = assert!(core::mem::offset_of!(TrapFrame, sp_el0) == 248);
 const _: () = assert!(core::mem::offset_of!(TrapFrame, elr_el1) == 256);
 const _: () = assert!(core::mem::offset_of!(TrapFrame, spsr_el1) == 264);
 
+#[allow(non_upper_case_globals)]
+unsafe extern "C" {
+    /// the VBAR_EL1 table: 2 KiB aligned, 16 slots of 0x80 bytes (Arm ARM D1.10.2)
+    pub static trap_vectors: [u8; 0];
+    pub fn trap_return(frame: *mut TrapFrame) -> !;
+    pub fn trap_halt() -> !;
+    /// handlers the kernel defines (AAPCS64: x0, x1, x2)
+    pub fn unhandled_exception(frame: *mut TrapFrame, kind: u64, esr: u64) -> !;
+    pub fn handle_trap(frame: *mut TrapFrame, kind: u64);
+    pub fn handle_svc(frame: *mut TrapFrame);
+}
+
 use core::arch::global_asm;
 
 global_asm!(r#"

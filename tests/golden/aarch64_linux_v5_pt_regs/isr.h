@@ -99,12 +99,11 @@ ISRGEN_STATIC_ASSERT(offsetof(struct pt_regs, stackframe) == 304, "stackframe");
 ISRGEN_STATIC_ASSERT(offsetof(struct pt_regs, lockdep_hardirqs) == 320, "lockdep_hardirqs");
 ISRGEN_STATIC_ASSERT(offsetof(struct pt_regs, exit_rcu) == 328, "exit_rcu");
 
-/* the VBAR_EL1 table: 2 KiB aligned, 16 slots of 0x80 bytes (an assembly label) */
+/* the VBAR_EL1 table: 2 KiB aligned, 16 slots of 0x80 bytes (Arm ARM D1.10.2) */
 extern char vectors[];
 __attribute__((noreturn)) void ret_to_user_frame(struct pt_regs *frame);
 __attribute__((noreturn)) void el_halt(void);
-
-/* handlers the kernel defines (AAPCS64: the frame in x0) */
+/* handlers the kernel defines (AAPCS64: x0, x1, x2) */
 __attribute__((noreturn)) void bad_mode(struct pt_regs *frame, uint64_t kind, uint64_t esr);
 void el1_sync_handler(struct pt_regs *frame);
 void el1_irq_handler(struct pt_regs *frame);

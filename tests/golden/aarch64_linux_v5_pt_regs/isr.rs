@@ -91,6 +91,20 @@ const _: () = assert!(core::mem::offset_of!(PtRegs, stackframe) == 304);
 const _: () = assert!(core::mem::offset_of!(PtRegs, lockdep_hardirqs) == 320);
 const _: () = assert!(core::mem::offset_of!(PtRegs, exit_rcu) == 328);
 
+#[allow(non_upper_case_globals)]
+unsafe extern "C" {
+    /// the VBAR_EL1 table: 2 KiB aligned, 16 slots of 0x80 bytes (Arm ARM D1.10.2)
+    pub static vectors: [u8; 0];
+    pub fn ret_to_user_frame(frame: *mut PtRegs) -> !;
+    pub fn el_halt() -> !;
+    /// handlers the kernel defines (AAPCS64: x0, x1, x2)
+    pub fn bad_mode(frame: *mut PtRegs, kind: u64, esr: u64) -> !;
+    pub fn el1_sync_handler(frame: *mut PtRegs);
+    pub fn el1_irq_handler(frame: *mut PtRegs);
+    pub fn el0_sync_handler(frame: *mut PtRegs);
+    pub fn el0_irq_handler(frame: *mut PtRegs);
+}
+
 use core::arch::global_asm;
 
 global_asm!(r#"

@@ -89,12 +89,11 @@ ISRGEN_STATIC_ASSERT(offsetof(struct regs, spsr) == 264, "spsr");
 ISRGEN_STATIC_ASSERT(offsetof(struct regs, esr) == 272, "esr");
 ISRGEN_STATIC_ASSERT(offsetof(struct regs, far) == 280, "far");
 
-/* the VBAR_EL1 table: 2 KiB aligned, 16 slots of 0x80 bytes (an assembly label) */
+/* the VBAR_EL1 table: 2 KiB aligned, 16 slots of 0x80 bytes (Arm ARM D1.10.2) */
 extern char exception_vectors[];
 __attribute__((noreturn)) void vec_return(struct regs *frame);
 __attribute__((noreturn)) void vec_halt(void);
-
-/* handlers the kernel defines (AAPCS64: the frame in x0) */
+/* handlers the kernel defines (AAPCS64: x0, x1, x2) */
 void current_el_sp0_sync(struct regs *frame, uint64_t esr);
 void current_el_sp0_irq(struct regs *frame, uint64_t esr);
 void current_el_sp0_fiq(struct regs *frame, uint64_t esr);

@@ -81,6 +81,31 @@ const _: () = assert!(core::mem::offset_of!(Regs, spsr) == 264);
 const _: () = assert!(core::mem::offset_of!(Regs, esr) == 272);
 const _: () = assert!(core::mem::offset_of!(Regs, far) == 280);
 
+#[allow(non_upper_case_globals)]
+unsafe extern "C" {
+    /// the VBAR_EL1 table: 2 KiB aligned, 16 slots of 0x80 bytes (Arm ARM D1.10.2)
+    pub static exception_vectors: [u8; 0];
+    pub fn vec_return(frame: *mut Regs) -> !;
+    pub fn vec_halt() -> !;
+    /// handlers the kernel defines (AAPCS64: x0, x1, x2)
+    pub fn current_el_sp0_sync(frame: *mut Regs, esr: u64);
+    pub fn current_el_sp0_irq(frame: *mut Regs, esr: u64);
+    pub fn current_el_sp0_fiq(frame: *mut Regs, esr: u64);
+    pub fn current_el_sp0_serror(frame: *mut Regs, esr: u64);
+    pub fn current_el_spx_sync(frame: *mut Regs, esr: u64);
+    pub fn current_el_spx_irq(frame: *mut Regs, esr: u64);
+    pub fn current_el_spx_fiq(frame: *mut Regs, esr: u64);
+    pub fn current_el_spx_serror(frame: *mut Regs, esr: u64);
+    pub fn lower_el_aarch64_sync(frame: *mut Regs, esr: u64);
+    pub fn lower_el_aarch64_irq(frame: *mut Regs, esr: u64);
+    pub fn lower_el_aarch64_fiq(frame: *mut Regs, esr: u64);
+    pub fn lower_el_aarch64_serror(frame: *mut Regs, esr: u64);
+    pub fn lower_el_aarch32_sync(frame: *mut Regs, kind: u64) -> !;
+    pub fn lower_el_aarch32_irq(frame: *mut Regs, kind: u64) -> !;
+    pub fn lower_el_aarch32_fiq(frame: *mut Regs, kind: u64) -> !;
+    pub fn lower_el_aarch32_serror(frame: *mut Regs, kind: u64) -> !;
+}
+
 use core::arch::global_asm;
 
 global_asm!(r#"

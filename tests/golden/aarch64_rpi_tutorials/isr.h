@@ -89,12 +89,11 @@ ISRGEN_STATIC_ASSERT(offsetof(struct exception_context, esr_el1) == 264, "esr_el
 ISRGEN_STATIC_ASSERT(offsetof(struct exception_context, sp) == 272, "sp");
 ISRGEN_STATIC_ASSERT(offsetof(struct exception_context, pad) == 280, "pad");
 
-/* the VBAR_EL1 table: 2 KiB aligned, 16 slots of 0x80 bytes (an assembly label) */
+/* the VBAR_EL1 table: 2 KiB aligned, 16 slots of 0x80 bytes (Arm ARM D1.10.2) */
 extern char __exception_vector_start[];
 __attribute__((noreturn)) void __exception_restore_context(struct exception_context *frame);
 __attribute__((noreturn)) void __exception_halt(void);
-
-/* handlers the kernel defines (AAPCS64: the frame in x0) */
+/* handlers the kernel defines (AAPCS64: x0, x1, x2) */
 void current_el0_synchronous(struct exception_context *frame);
 void current_el0_irq(struct exception_context *frame);
 __attribute__((noreturn)) void fiq_suspend(struct exception_context *frame);

@@ -81,6 +81,28 @@ const _: () = assert!(core::mem::offset_of!(ExceptionContext, esr_el1) == 264);
 const _: () = assert!(core::mem::offset_of!(ExceptionContext, sp) == 272);
 const _: () = assert!(core::mem::offset_of!(ExceptionContext, pad) == 280);
 
+#[allow(non_upper_case_globals)]
+unsafe extern "C" {
+    /// the VBAR_EL1 table: 2 KiB aligned, 16 slots of 0x80 bytes (Arm ARM D1.10.2)
+    pub static __exception_vector_start: [u8; 0];
+    pub fn __exception_restore_context(frame: *mut ExceptionContext) -> !;
+    pub fn __exception_halt() -> !;
+    /// handlers the kernel defines (AAPCS64: x0, x1, x2)
+    pub fn current_el0_synchronous(frame: *mut ExceptionContext);
+    pub fn current_el0_irq(frame: *mut ExceptionContext);
+    pub fn fiq_suspend(frame: *mut ExceptionContext) -> !;
+    pub fn current_el0_serror(frame: *mut ExceptionContext);
+    pub fn current_elx_synchronous(frame: *mut ExceptionContext);
+    pub fn current_elx_irq(frame: *mut ExceptionContext);
+    pub fn current_elx_serror(frame: *mut ExceptionContext);
+    pub fn lower_aarch64_synchronous(frame: *mut ExceptionContext);
+    pub fn lower_aarch64_irq(frame: *mut ExceptionContext);
+    pub fn lower_aarch64_serror(frame: *mut ExceptionContext);
+    pub fn lower_aarch32_synchronous(frame: *mut ExceptionContext) -> !;
+    pub fn lower_aarch32_irq(frame: *mut ExceptionContext) -> !;
+    pub fn lower_aarch32_serror(frame: *mut ExceptionContext) -> !;
+}
+
 use core::arch::global_asm;
 
 global_asm!(r#"

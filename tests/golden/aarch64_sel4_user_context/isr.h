@@ -93,12 +93,11 @@ ISRGEN_STATIC_ASSERT(offsetof(struct user_context, tpidr_el0) == 280, "tpidr_el0
 ISRGEN_STATIC_ASSERT(offsetof(struct user_context, tpidrro_el0) == 288, "tpidrro_el0");
 ISRGEN_STATIC_ASSERT(offsetof(struct user_context, pad) == 296, "pad");
 
-/* the VBAR_EL1 table: 2 KiB aligned, 16 slots of 0x80 bytes (an assembly label) */
+/* the VBAR_EL1 table: 2 KiB aligned, 16 slots of 0x80 bytes (Arm ARM D1.10.2) */
 extern char arm_vector_table[];
 __attribute__((noreturn)) void restore_user_context(struct user_context *frame);
 __attribute__((noreturn)) void sel4_halt(void);
-
-/* handlers the kernel defines (AAPCS64: the frame in x0) */
+/* handlers the kernel defines (AAPCS64: x0, x1, x2) */
 __attribute__((noreturn)) void invalid_vector_entry(struct user_context *frame, uint64_t kind, uint64_t esr);
 __attribute__((noreturn)) void c_handle_kernel_fault(struct user_context *frame, uint64_t kind, uint64_t esr);
 __attribute__((noreturn)) void c_handle_sync(struct user_context *frame, uint64_t esr);

@@ -85,6 +85,19 @@ const _: () = assert!(core::mem::offset_of!(UserContext, tpidr_el0) == 280);
 const _: () = assert!(core::mem::offset_of!(UserContext, tpidrro_el0) == 288);
 const _: () = assert!(core::mem::offset_of!(UserContext, pad) == 296);
 
+#[allow(non_upper_case_globals)]
+unsafe extern "C" {
+    /// the VBAR_EL1 table: 2 KiB aligned, 16 slots of 0x80 bytes (Arm ARM D1.10.2)
+    pub static arm_vector_table: [u8; 0];
+    pub fn restore_user_context(frame: *mut UserContext) -> !;
+    pub fn sel4_halt() -> !;
+    /// handlers the kernel defines (AAPCS64: x0, x1, x2)
+    pub fn invalid_vector_entry(frame: *mut UserContext, kind: u64, esr: u64) -> !;
+    pub fn c_handle_kernel_fault(frame: *mut UserContext, kind: u64, esr: u64) -> !;
+    pub fn c_handle_sync(frame: *mut UserContext, esr: u64) -> !;
+    pub fn c_handle_interrupt(frame: *mut UserContext) -> !;
+}
+
 use core::arch::global_asm;
 
 global_asm!(r#"
