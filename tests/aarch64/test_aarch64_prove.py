@@ -9,7 +9,7 @@ from pathlib import Path
 
 import attrs
 import pytest
-from a64_helpers import VARIANTS, kernel_spec, variant
+from a64_helpers import VARIANTS, assemble_spec, kernel_spec, read_obj, variant
 from conftest import ROOT, require_module, require_tool
 
 from isrgen.arch.aarch64.codegen import build_program
@@ -110,7 +110,8 @@ MUTATIONS: dict[str, tuple[str, Callable[[Insn], bool], Rewrite, int]] = {
     "syscall exit leaks x19": ("base", op("mov", "x19", "xzr"), drop, 0),
     "syscall result not restored": ("base", op("ldr", "x0"), drop, 1),
     "halt keeps x7": ("base", op("mov", "x7", "xzr"), drop, 1),
-    "halt does not mask DAIF": ("base", op("msr", "daifset"), drop, 0),
+    "exit does not mask DAIF before writing ELR/SPSR": ("base", op("msr", "daifset"), drop, 0),
+    "halt does not mask DAIF": ("base", op("msr", "daifset"), drop, 1),
     "pad not zeroed": ("base", op("str", "xzr"), drop, 0),
     "stack top not taken from TPIDR_EL1": ("tpidr", op("mrs", "x0", "tpidr_el1"), drop, 0),
     "kernel SP_EL0 not loaded": ("kernel_task", op("msr", "sp_el0", "x0"), drop, 0),
@@ -119,7 +120,8 @@ MUTATIONS: dict[str, tuple[str, Callable[[Insn], bool], Rewrite, int]] = {
     "in-frame record without elr": ("record_in_frame", op("mrs", "x0", "elr_el1"), drop, 0),
     "register x12 not cleared on EL0 entry": ("hardened", op("mov", "x12", "xzr"), drop, 0),
     "DAIF not unmasked": ("hardened", op("msr", "daifclr"), drop, 0),
-    "DAIF not masked again": ("hardened", op("msr", "daifset"), drop, 0),
+    # (dropping the mask right after the handler is benign now: the exit masks DAIF before
+    # it writes ELR/SPSR; "exit does not mask DAIF ..." covers that one)
     "kind argument wrong": ("args", op("mov", "x1"), bump_imm, 0),
     "esr argument missing": ("args", op("mrs", "x2", "esr_el1"), drop, 0),
     "linux slot prologue too small": ("linux", op("sub", "sp", "sp"), bump_imm, 0),
@@ -177,3 +179,24 @@ def test_exit_with_the_frame_in_sp_is_proven() -> None:
         sections.append(attrs.evolve(sec, items=tuple(items)))
     report = prove_program(spec, attrs.evolve(program, sections=tuple(sections)), seed=5, rounds=1)
     assert any("frame in sp" in f.case for f in report.findings), report.findings
+
+
+def _exit_words(spec: Aarch64Spec, tmp: Path) -> list[int]:
+    """The instruction words of the exit routine, as GNU as assembled them."""
+    obj = read_obj(assemble_spec(spec, tmp, "gnu"))
+    section, value, size, _, _ = obj.symbols[spec.symbols.exit]
+    assert section is not None and size > 0
+    code = obj.sections[section].data[value : value + size]
+    return [int.from_bytes(code[i : i + 4], "little") for i in range(0, len(code), 4)]
+
+
+def test_exit_masks_daif_before_it_writes_elr_and_spsr(tmp_path: Path) -> None:
+    """The bytes of the exit routine: MSR DAIFSet, #0xF (Arm ARM C6.2.249, MSR (immediate):
+    0xD503401F | CRm << 8 | op2 << 5 with op1 = 3, op2 = 6: 0xD5034FDF) comes before the
+    first MSR ELR_EL1 (0xD5184020 | Rt, op0 = 3, op1 = 0, CRn = 4, CRm = 0, op2 = 1)."""
+    _tools()
+    spec = variant("base")
+    words = _exit_words(spec, tmp_path)
+    daifset = words.index(0xD5034FDF)
+    elr = next(i for i, w in enumerate(words) if w & ~0x1F == 0xD5184020)
+    assert daifset < elr

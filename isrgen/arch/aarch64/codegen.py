@@ -139,6 +139,9 @@ class _Generator:
             *([Label(sym.exit_sp, IrVisibility.GLOBAL)] if sym.exit_sp else []),
             *self.restore_fpsimd(),
             Label(after_fp),
+            # Called from C (a task's first entry) interrupts may be unmasked: an IRQ taken
+            # between the ELR/SPSR writes and the eret would overwrite them (Arm ARM D1.10.1).
+            insn("msr", "daifset", DAIF_ALL),
             *self.restore_sysregs(),
             # SPSR.M[3:0] (Arm ARM C5.2, SPSR_EL1): EL1h resumes on the saved sp itself;
             # EL0t/EL1t resume with SP_EL0 = saved sp and SP_EL1 just above the frame.

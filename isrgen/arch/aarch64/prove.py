@@ -446,6 +446,7 @@ class Prover:
     def start_task_case(self, rng: random.Random, *, frame_in_sp: bool = False) -> list[Finding]:
         """The exit routine entering an EL0 task for the first time (x0, or sp, = a prepared frame)."""
         m = self.machine()
+        m.uc.reg_write(a64.UC_ARM64_REG_PSTATE, int(Mode.EL1H))  # called from C with DAIF unmasked
         case = _Case(self, SLOTS[8], rng, False)
         case.name = "exit routine starting an EL0 task" + (" (frame in sp)" if frame_in_sp else "")
         want = case.write_frame(m, OTHER_FRAME, int(Mode.EL0T), rng.getrandbits(64))

@@ -1814,6 +1814,7 @@ isr_return:
     msr fpcr, x1
     msr fpsr, x2
 .Lisr_return_sysregs:
+    msr daifset, #15
     ldp x1, x3, [sp, #248]
     ldr x2, [sp, #264]
     msr elr_el1, x3

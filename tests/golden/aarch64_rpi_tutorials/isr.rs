@@ -702,6 +702,7 @@ __exception_restore_context:
     // x0 = frame: resume it
     mov sp, x0
 .L__exception_return_sysregs:
+    msr daifset, #15
     ldp x3, x2, [sp, #248]
     ldr x1, [sp, #272]
     msr elr_el1, x3

@@ -669,6 +669,7 @@ usertrapret:
     .globl trapret
 trapret:
 .Ltf_return_sysregs:
+    msr daifset, #15
     ldp x3, x2, [sp, #248]
     ldr x1, [sp, #264]
     msr elr_el1, x3

@@ -1035,6 +1035,7 @@ thr_return:
     msr fpcr, x1
     msr fpsr, x2
 .Lthr_return_sysregs:
+    msr daifset, #15
     ldp x1, x3, [sp, #248]
     ldr x2, [sp, #264]
     msr elr_el1, x3

@@ -592,6 +592,7 @@ iframe_resume:
     // x0 = frame: resume it
     mov sp, x0
 .Larm64_return_sysregs:
+    msr daifset, #15
     ldp x1, x3, [sp, #248]
     ldr x2, [sp, #264]
     msr elr_el1, x3
