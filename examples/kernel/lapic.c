@@ -181,9 +181,9 @@ int lapic_cpu(void)
     return c == 0xff ? -1 : c;
 }
 
-/* Runs before the LAPIC timer is programmed, on every CPU: until the spurious-interrupt vector
- * register sets the APIC software-enable bit, the CPU gets no LAPIC timer interrupts (secondary
- * CPUs included; SDM Vol. 3A 10.9). */
+/* Runs on every CPU before its LAPIC timer is programmed: secondary CPUs get no LAPIC timer
+ * interrupts unless the spurious-interrupt vector register enables the APIC (bit 8) first
+ * (SDM Vol. 3A 10.9). */
 void lapic_init_spurious(void)
 {
     u64 base = rdmsr(IA32_APIC_BASE);
