@@ -1,13 +1,14 @@
-"""A mittos64-style baseline (seed 001), written and assembled in the same run as isrgen's glue.
+"""A mittos64-style baseline, written and assembled in the same run as isrgen's glue.
 
-mittos64 generates 256 stubs with a Python script: ``push 0`` (a synthetic
+mittos64 (github.com/thomasloven/mittos64) generates 256 stubs with a Python
+script, ``src/kernel/cpu/isr.S.py``: ``push 0`` (a synthetic
 error code, left out where the CPU pushes one), ``push n``, ``jmp isr_common``,
 with no alignment, and a common entry in another file that pushes the 15 GPRs,
 calls ``int_handler(frame)``, resumes the frame the handler returns, pops and
-``iretq``.  The seed's script also starts every stub with ``cli`` and puts a
-``nop`` where an error code is pushed; the benchmark follows the issue's
-"push 0 / push n / jmp" form (the leaner one) so the comparison is not flattered.
-The error-code set is the seed's own (8, 10-14, 17).
+``iretq``.  mittos64's isr.S.py also starts every stub with ``cli`` and puts a
+``nop`` where an error code is pushed; the benchmark leaves both out and uses the
+leaner "push 0 / push n / jmp" form, so the comparison does not flatter isrgen.
+The error-code set is mittos64's own (8, 10-14, 17).
 """
 
 from __future__ import annotations
@@ -16,17 +17,17 @@ from pathlib import Path
 
 from isrgen.proof import toolchain
 
-#: vectors mittos64 treats as pushing an error code (seed 001; it misses 21, 29, 30)
+#: vectors mittos64's isr.S.py treats as pushing an error code (it misses 21, 29, 30)
 ERROR_CODE_VECTORS = frozenset({8, 10, 11, 12, 13, 14, 17})
 STUB_SECTION = ".text"
 TABLE = "isr_table"
 HANDLER = "int_handler"
-#: register push order of seed 001's isr_common (the pops run in reverse)
+#: register push order of mittos64's isr_common (the pops run in reverse)
 PUSH_ORDER = ("r15", "r14", "r13", "r12", "r11", "r10", "r9", "r8", "rbp", "rdi", "rsi", "rdx", "rcx", "rbx", "rax")
 
 
 def stub_source() -> str:
-    """The 256 stubs and the vector table, as seed 001's generator lays them out."""
+    """The 256 stubs and the vector table, as mittos64's isr.S.py lays them out."""
     lines = [".intel_syntax noprefix", ".extern isr_common", ".text"]
     for n in range(256):
         lines.append(f".globl isr{n}")
@@ -44,7 +45,7 @@ def stub_source() -> str:
 
 
 def common_source() -> str:
-    """Seed 001's ``isr_common`` / ``isr_return`` (the handler returns the frame to resume)."""
+    """mittos64's ``isr_common`` / ``isr_return`` (the handler returns the frame to resume)."""
     lines = [".intel_syntax noprefix", ".text", ".globl isr_common", ".type isr_common, @function", "isr_common:"]
     lines += [f"    push {r}" for r in PUSH_ORDER]
     lines += ["    mov rdi, rsp", f"    call {HANDLER}", "    mov rdi, rax", ".globl isr_return", "isr_return:"]

@@ -78,14 +78,14 @@ def measure_variant(variant: Variant, workdir: Path) -> Density:
 
 
 def measure_baseline(workdir: Path) -> Density:
-    """The mittos64-style baseline (two files, as seed 001 builds them)."""
+    """The mittos64-style baseline (two files, as mittos64 builds them)."""
     stubs_obj, common_obj = (read_elf(p) for p in baseline.assemble(workdir / "mittos64"))
     names = [f"isr{n}" for n in range(256)]
     code, region = _stub_region(stubs_obj, baseline.STUB_SECTION, names)
     common = common_obj.section(baseline.STUB_SECTION).size
     return Density(
         name="mittos64 baseline",
-        options="push 0 / push n / jmp isr_common, no alignment (seed 001)",
+        options="push 0 / push n / jmp isr_common, no alignment (mittos64)",
         stubs=len(names),
         code_per_stub=code,
         footprint_per_stub=region / len(names),

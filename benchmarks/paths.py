@@ -262,4 +262,4 @@ def measure_baseline(workdir: Path) -> VariantPaths:
         for p in PATHS
         if p.vector is not None
     ]
-    return VariantPaths("mittos64 baseline", "seed 001 stubs + isr_common", tuple(counts))
+    return VariantPaths("mittos64 baseline", "mittos64 stubs + isr_common", tuple(counts))

@@ -6,6 +6,11 @@
 #   bash scripts/setup.sh          # .venv with isrgen (editable); then .venv/bin/isrgen
 #   bash scripts/setup.sh --test   # + assemblers, QEMU, build tools, test packages
 #
+# The tests also need rustc >= 1.77 (core::mem::offset_of!) that accepts
+# RUSTC_BOOTSTRAP=1 (the #![no_core] aarch64/riscv64 checks), on PATH.  --test looks
+# on PATH and in ~/.cargo/bin (rustup), tries the distribution's rustc when neither
+# has one, and says what is missing otherwise: nothing is downloaded from elsewhere.
+#
 # A virtual environment works the same whatever python3 is: Debian's system Python
 # refuses `pip install` outside one (PEP 668, "externally-managed-environment"),
 # and a pyenv or an already activated virtual environment is left untouched.
@@ -61,6 +66,61 @@ if [ ! -x "$venv/bin/python" ] && ! "$python" -c "import ensurepip, venv" >/dev/
 fi
 apt_install
 
+# rustc for the tests: >= 1.77 (offset_of!, the layout asserts of the Rust output) and
+# RUSTC_BOOTSTRAP=1 honoured (#![no_core] crates check global_asm! for aarch64/riscv64)
+rust_min_minor=77
+rustc_usable() {  # "$1" is a rustc that compiles what the tests compile
+    local bin="$1" version minor tmp ok=1
+    [ -x "$bin" ] || return 1
+    version="$("$bin" --version 2>/dev/null)" || return 1
+    minor="$(printf '%s\n' "$version" | sed -n 's/^rustc 1\.\([0-9][0-9]*\)\..*/\1/p')"
+    [ -n "$minor" ] && [ "$minor" -ge "$rust_min_minor" ] || return 1
+    tmp="$(mktemp -d)"
+    printf '%s\n' '#![feature(lang_items)]' '#![no_std]' \
+        '#[repr(C)] pub struct S { pub a: u8, pub b: u64 }' \
+        'pub const B: usize = core::mem::offset_of!(S, b);' >"$tmp/probe.rs"
+    RUSTC_BOOTSTRAP=1 "$bin" --edition 2021 --crate-type lib --emit metadata \
+        -o "$tmp/probe.rmeta" "$tmp/probe.rs" >/dev/null 2>&1 || ok=0
+    rm -rf "$tmp"
+    [ "$ok" -eq 1 ]
+}
+check_rustc() {
+    local on_path cargo_rustc="${CARGO_HOME:-$HOME/.cargo}/bin/rustc"
+    on_path="$(command -v rustc 2>/dev/null || true)"
+    if [ -n "$on_path" ] && rustc_usable "$on_path"; then
+        return 0
+    fi
+    if rustc_usable "$cargo_rustc"; then
+        echo "setup: note: the tests need $cargo_rustc ($("$cargo_rustc" --version)) first on PATH:" >&2
+        echo "setup:   export PATH=\"$(dirname "$cargo_rustc"):\$PATH\"" >&2
+        return 0
+    fi
+    if command -v apt-get >/dev/null 2>&1; then  # the distribution's rustc, if it is new enough
+        want_apt rustc
+        apt_install
+        on_path="$(command -v rustc 2>/dev/null || true)"
+        if [ -n "$on_path" ] && rustc_usable "$on_path"; then
+            return 0
+        fi
+        if [ "$on_path" != /usr/bin/rustc ] && rustc_usable /usr/bin/rustc; then
+            echo "setup: note: the tests need /usr/bin/rustc before ${on_path:-other rustc} on PATH" >&2
+            return 0
+        fi
+    fi
+    {
+        echo "setup: error: the tests need rustc >= 1.$rust_min_minor (core::mem::offset_of!) that accepts"
+        echo "setup:   RUSTC_BOOTSTRAP=1, on PATH or in ${cargo_rustc%/rustc}."
+        if [ -n "$on_path" ]; then
+            echo "setup:   $on_path is $("$on_path" --version 2>/dev/null || echo "not runnable"): too old or it refuses RUSTC_BOOTSTRAP."
+        else
+            echo "setup:   none was found, and the distribution's package did not provide one."
+        fi
+        echo "setup:   Install a newer rustc (e.g. the distribution's backports or rustup's stable) and run this again;"
+        echo "setup:   everything else is installed (the Rust tests fail under CI, skip otherwise)."
+    } >&2
+    return 1
+}
+
 # a folder left by an interrupted run (no working pip inside) is made again
 if [ -d "$venv" ] && ! "$venv/bin/python" -m pip --version >/dev/null 2>&1; then
     rm -rf "$venv"
@@ -77,5 +137,8 @@ if [ "$mode" = "--test" ]; then
     "${pip[@]}" --no-deps -e tests/plugins/isrgen-demo-backend
 else
     "${pip[@]}" -e .
+fi
+if [ "$mode" = "--test" ] && ! check_rustc; then
+    exit 1
 fi
 echo "setup: done; run $venv/bin/isrgen (or activate it: . $venv/bin/activate)"

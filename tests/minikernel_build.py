@@ -1,7 +1,8 @@
 """Build tests/minikernel (a tiny PVH-booted x86_64 kernel) around generated glue.
 
 Used by the verify, CFI and gdb tests.  ``edit_asm`` lets a test damage the
-generated assembly the way hand-written glue goes wrong (seed 000), and
+generated assembly the way hand-written glue goes wrong (e.g.
+stubs assembled while an earlier ``.section .rodata`` was active), and
 ``linker_script`` lets it lay the segments out differently.
 """
 

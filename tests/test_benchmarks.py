@@ -1,4 +1,4 @@
-"""Issue 10: the benchmark command runs and its table holds real measurements.
+"""The benchmark command runs and its table holds real measurements.
 
 A correctness smoke test only: ``benchmarks/run.py --quick`` must finish, print
 the report it writes, produce well-formed Markdown tables, and its figures must

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
 from pathlib import Path
 
 import pytest
@@ -50,10 +51,22 @@ def test_cli_build_version_help(tmp_path: Path) -> None:
     assert "--out-dir" in run(isrgen_cmd("build", "--help")).stdout
 
 
+def _console_script() -> str | None:
+    """The installed ``isrgen`` script: next to the running interpreter (a venv's bin/, whether
+    or not it is on PATH, as under ``.venv/bin/python -m pytest``), else the one on PATH."""
+    beside = Path(sys.executable).with_name("isrgen")
+    if beside.is_file() and os.access(beside, os.X_OK):
+        return str(beside)
+    return shutil.which("isrgen")
+
+
 def test_console_script_is_installed(tmp_path: Path) -> None:
-    exe = shutil.which("isrgen")
+    exe = _console_script()
     if exe is None:
-        pytest.skip("isrgen console script not on PATH (package not installed)")
+        msg = f"isrgen console script neither next to {sys.executable} nor on PATH (package not installed)"
+        if os.environ.get("CI"):
+            pytest.fail(msg + " (CI is set: a missing console script is a failure)")
+        pytest.skip(msg)
     run([exe, "build", str(DEFAULT_SPEC), "-o", str(tmp_path)])
     assert (tmp_path / "isr.S").is_file()
 

@@ -5,7 +5,7 @@ compiled together with the generated one: gcc asserts identical offsets and size
 the kernel's C code links against the generated object, symbols have the
 visibility the kernel expects, and under unicorn the frame lands where the
 kernel's struct says.  mittos64's stubs are compared byte for byte with the ones
-its own script (seed 001) produces.
+its own script (github.com/thomasloven/mittos64, src/kernel/cpu/isr.S.py) produces.
 """
 
 from __future__ import annotations
@@ -190,7 +190,7 @@ def test_visibility_is_what_each_kernel_expects() -> None:
 
 
 def mittos64_script() -> str:
-    """src/kernel/cpu/isr.S.py from seed 001, as its text gives it (python 3 print)."""
+    """mittos64's src/kernel/cpu/isr.S.py, as its text gives it (python 3 print)."""
     num_isr = 256
     pushes_error = [8, 10, 11, 12, 13, 14, 17]
     out = ["", ".intel_syntax noprefix", ".extern isr_common", ""]
@@ -221,7 +221,7 @@ def test_mittos64_stubs_are_byte_identical_to_its_script(tmp_path: Path) -> None
     script = tmp_path / "isr.S"
     script.write_text(mittos64_script())
     theirs_o = tmp_path / "theirs.o"
-    # the seed's Makefile: python isr.S.py | $(COMPILE.S) -x assembler-with-cpp - (cpp drops // comments)
+    # mittos64's Makefile: python isr.S.py | $(COMPILE.S) -x assembler-with-cpp - (cpp drops // comments)
     run(["gcc", "-c", "-x", "assembler-with-cpp", "-o", str(theirs_o), str(script)])
     ours_o = build(KERNELS["mittos64"], tmp_path / "ours")
     theirs, ours = read_elf(theirs_o), read_elf(ours_o)

@@ -1,4 +1,4 @@
-"""Issue 4: every entry option, executed under unicorn with hypothesis-drawn states.
+"""Every entry option, executed under unicorn with hypothesis-drawn states.
 
 Each spec in MATRIX is generated, assembled with ``as``, linked with ``ld`` and run:
 the frame must land at the model's offsets, the right handler must be reached for
@@ -264,7 +264,7 @@ def test_frame_model_resumes_another_frame(workdir: str) -> None:
 
 
 def test_exit_routine_enters_a_fabricated_frame(workdir: str) -> None:
-    """The exported exit routine starts a thread from a frame it never interrupted (seed 001)."""
+    """The exported exit routine starts a thread from a frame it never interrupted (mittos64's isr_return)."""
     from isrgen.arch.x86.emulation import long_mode as emulate
 
     spec, emu = _image("classic-void", workdir)

@@ -1,4 +1,4 @@
-"""gdb on the example kernel (issue 7): backtraces through the generated CFI, and the generated script.
+"""gdb on the example kernel: backtraces through the generated CFI, and the generated script.
 
 examples/kernel is built with ``make GDB=1`` (the GAS glue's CFI kept as
 ``.debug_frame``; the kernel's linker script discards ``.eh_frame``), booted

@@ -1,4 +1,4 @@
-"""Issue 9: the i386 glue, assembled with the real 32-bit tools and linked with
+"""The i386 glue, assembled with the real 32-bit tools and linked with
 ``ld -m elf_i386``, runs under unicorn in 32-bit protected mode with real segment
 descriptors.  Hypothesis draws the interrupted registers, segment selectors,
 privilege level, stack position and flags; every vector class is delivered to

@@ -1,4 +1,4 @@
-"""Issue 9 (generator side): i386 specs assemble with the real 32-bit tools, GAS and
+"""The i386 generator: i386 specs assemble with the real 32-bit tools, GAS and
 NASM agree byte for byte, and the C frame matches a hand-counted trap frame."""
 
 from __future__ import annotations

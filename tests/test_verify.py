@@ -1,7 +1,7 @@
 """``isrgen verify`` on linked kernels: a passing kernel and each failure it must catch.
 
 The kernels are tests/minikernel linked around the generated glue with gcc and
-ld; the failures are made the way they happen in real kernels (seed 000: an
+ld; the failures are made the way they happen in real kernels (e.g. an
 earlier ``.section .rodata`` left active before hand-written stubs).
 """
 
@@ -33,8 +33,8 @@ def good_kernel(spec: isrgen.Spec, tmp_path_factory: pytest.TempPathFactory) -> 
     return build_kernel(spec, tmp_path_factory.mktemp("good"))
 
 
-def _seed000_asm(text: str) -> str:
-    """The generated glue as seed 000 had it: no section directive of its own,
+def _rodata_active_asm(text: str) -> str:
+    """The generated glue stripped of its own section directives (as hand-written glue often is),
     after boot code that left ``.section .rodata`` active."""
     lines = [line for line in text.splitlines() if not re.match(r"\s*\.(pushsection \.text\.isr|popsection)", line)]
     # The table section keeps its own push/pop; drop its now unmatched closing.
@@ -50,8 +50,8 @@ def test_verify_passes_on_good_kernel(spec: isrgen.Spec, good_kernel: Path) -> N
     assert proc.stdout.startswith(f"{good_kernel}: ok")
 
 
-def test_verify_catches_seed000_stubs_in_rodata(spec: isrgen.Spec, tmp_path: Path) -> None:
-    kernel = build_kernel(spec, tmp_path, edit_asm=_seed000_asm)
+def test_verify_catches_stubs_assembled_in_rodata(spec: isrgen.Spec, tmp_path: Path) -> None:
+    kernel = build_kernel(spec, tmp_path, edit_asm=_rodata_active_asm)
     with kernel.open("rb") as fh:  # the damage really happened: stubs linked into .rodata
         elf = ELFFile(fh)
         sym = elf.get_section_by_name(".symtab").get_symbol_by_name("isr_stub_32")[0]  # type: ignore[union-attr]

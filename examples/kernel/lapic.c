@@ -146,7 +146,7 @@ u32 cpu_apic_id(int cpu)
 
 void pic_disable(void)
 {
-    /* Mask all 16 lines of both 8259s (seed 000: the PIC is never used). */
+    /* Mask all 16 lines of both 8259s: every interrupt comes through the LAPICs and the I/O APIC. */
     outb(0x21, 0xff);
     outb(0xa1, 0xff);
     check(inb(0x21) == 0xff && inb(0xa1) == 0xff, "pic-masked", "8259 master/slave masks read back 0x%x/0x%x",
@@ -181,6 +181,9 @@ int lapic_cpu(void)
     return c == 0xff ? -1 : c;
 }
 
+/* Runs on every CPU before its LAPIC timer is programmed: secondary CPUs get no LAPIC timer
+ * interrupts unless the spurious-interrupt vector register enables the APIC (bit 8) first
+ * (SDM Vol. 3A 10.9). */
 void lapic_init_spurious(void)
 {
     u64 base = rdmsr(IA32_APIC_BASE);

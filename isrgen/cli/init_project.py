@@ -16,6 +16,8 @@ from pathlib import Path
 import attrs
 
 from isrgen.diagnostics import UsageError
+from isrgen.output.fileguard import check_destination
+from isrgen.output.files import prepare_output_dir, write_if_changed
 
 #: the spec's file name; the snippets refer to it
 SPEC_NAME = "isr.yaml"
@@ -68,7 +70,10 @@ def init_project(directory: Path, example: str | None = None, force: bool = Fals
     """Write the starter spec (or the shipped spec ``example``) and the build snippets.
 
     ``directory`` is created if missing.  Unless ``force``, an existing file is a
-    :class:`UsageError` and nothing is written.  Returns the paths written."""
+    :class:`UsageError` and nothing is written.  With ``force`` only regular files
+    are replaced: a symbolic link, FIFO, device or folder at any destination is a
+    :class:`UsageError` before anything is written.  Each file is replaced
+    atomically.  Returns the paths of the starter files (spec first)."""
     planned = plan_init(directory, example)
     if directory.exists() and not directory.is_dir():
         raise UsageError(f"{directory}: exists and is not a folder")
@@ -76,7 +81,9 @@ def init_project(directory: Path, example: str | None = None, force: bool = Fals
     if existing and not force:
         verb = "exists" if len(existing) == 1 else "exist"
         raise UsageError(f"{', '.join(existing)}: already {verb} (--force overwrites)")
-    directory.mkdir(parents=True, exist_ok=True)
     for f in planned:
-        f.path.write_text(f.text, "utf-8")
+        check_destination(f.path, f.text.encode("utf-8"), "starter file")
+    prepare_output_dir(directory)
+    for f in planned:
+        write_if_changed(f.path, f.text)
     return [f.path for f in planned]

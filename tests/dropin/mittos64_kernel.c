@@ -1,4 +1,4 @@
-/* The parts of mittos64's C code (src/kernel/cpu/interrupts.c, seed 001) that touch
+/* The parts of mittos64's C code (github.com/thomasloven/mittos64, src/kernel/cpu/interrupts.c) that touch
  * the interrupt glue, unchanged: they must compile and link against isrgen's output. */
 #include <stdint.h>
 #include "mittos64_registers.h"

@@ -1,5 +1,5 @@
-/* mittos64's frame struct as its own header declares it (src/kernel/include/cpu.h,
- * seed 001): the registers isr_common pushes, int_no and err_code from the stub,
+/* mittos64's frame struct as its own header declares it (github.com/thomasloven/mittos64,
+ * src/kernel/include/cpu.h): the registers isr_common pushes, int_no and err_code from the stub,
  * then what the CPU pushed.  Kept here unchanged to prove isrgen's frame matches. */
 #pragma once
 #include <stdint.h>
