@@ -7,7 +7,7 @@ lists them, one word each; above the error code the CPU's frame follows, pushed 
 (E/R)SP, (E/R)FLAGS, CS, (E/R)IP, so (E/R)IP is at the lowest address (SDM Vol. 3A
 6.12.1 Figure 6-4 for protected mode, 6.14.2 Figure 6-9 for IA-32e mode, where each
 pushed item is 8 bytes).  ``pushal`` stores EAX first, so EDI lands lowest
-(SDM Vol. 2B POPA/PUSHA).
+(SDM Vol. 2B PUSHA/PUSHAD).
 """
 
 from __future__ import annotations
