@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import textwrap
 from pathlib import Path
 
@@ -31,7 +32,18 @@ def _fail(tmp_path: Path, text: str) -> tuple[str, Path]:
     assert proc.returncode == 1, proc.stderr
     assert "Traceback" not in proc.stderr
     assert not out.exists(), "no output may be written for a bad spec"
+    _assert_diagnostics_shape(proc.stderr, spec)
     return proc.stderr, spec
+
+
+def _assert_diagnostics_shape(stderr: str, spec: Path) -> None:
+    """Every error is ``file:line:col: error: message`` (1-based line and column), and the
+    last line counts them."""
+    errors = [ln for ln in stderr.splitlines() if ": error: " in ln]
+    assert errors, stderr
+    shape = re.compile(re.escape(str(spec)) + r":[1-9][0-9]*:[1-9][0-9]*: error: \S")
+    assert all(shape.match(ln) for ln in errors), stderr
+    assert stderr.rstrip().splitlines()[-1] == (f"{len(errors)} errors" if len(errors) > 1 else "1 error"), stderr
 
 
 def _assert_at(stderr: str, spec: Path, line: int, col: int, fragment: str) -> None:
@@ -42,14 +54,35 @@ def _assert_at(stderr: str, spec: Path, line: int, col: int, fragment: str) -> N
 
 
 def test_good_spec_is_accepted(tmp_path: Path) -> None:
+    """The control for the checks below: the same command on a good spec writes the two
+    default outputs, so "nothing written" is something a bad spec changes."""
     spec = tmp_path / "good.yaml"
     spec.write_text(GOOD)
-    run(isrgen_cmd("build", str(spec), "-o", str(tmp_path / "out")))
+    proc = run(isrgen_cmd("build", str(spec), "-o", str(tmp_path / "out")))
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["isr.S", "isr.h"]
+    assert ": error: " not in proc.stderr
+
+
+def test_bad_spec_writes_nothing_into_an_existing_folder(tmp_path: Path) -> None:
+    """A bad spec run against a folder that already exists (a rebuild) leaves it as it was:
+    no isr.S, no isr.h, the kernel's own file untouched."""
+    spec = tmp_path / "bad.yaml"
+    spec.write_text(GOOD.replace("r14, r13", "r14, r15"))
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "keep.c").write_text("int keep;\n")
+    proc = run(isrgen_cmd("build", str(spec), "-o", str(out)), check=False)
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr
+    assert [p.name for p in out.iterdir()] == ["keep.c"] and (out / "keep.c").read_text() == "int keep;\n"
+    _assert_diagnostics_shape(proc.stderr, spec)
+    _assert_at(proc.stderr, spec, 6, 22, "'r15' is listed twice")
 
 
 def test_not_yaml(tmp_path: Path) -> None:
     err, spec = _fail(tmp_path, "isrgen: 1\narch: [x86_64\nhandler: {}\n")
-    assert f"{spec}:3:" in err and "not valid YAML" in err
+    # the parser stops at the ':' after "handler" (line 3, column 8): a flow sequence
+    # still open there needs ',' or ']'
+    _assert_at(err, spec, 3, 8, "not valid YAML")
 
 
 def test_wrong_types(tmp_path: Path) -> None:
@@ -142,6 +175,7 @@ def test_unreadable_spec_is_one_line(tmp_path: Path, kind: str) -> None:
     assert len(proc.stderr.strip().splitlines()) == 1
     assert proc.stderr.startswith("isrgen: error: ")
     assert "Traceback" not in proc.stderr
+    assert not (tmp_path / "out").exists()
 
 
 def test_unwritable_output_folder(tmp_path: Path) -> None:

@@ -21,7 +21,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import isrgen
-from isrgen.model.layout import FieldKind
 from isrgen.model.spec import ReturnModel, SimdPolicy, Spec
 
 GPRS = ("rax", "rbx", "rcx", "rdx", "rsi", "rdi", "rbp", "r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15")
@@ -95,6 +94,47 @@ def spec_text(name: str) -> str:
     return BASE.format(**MATRIX[name])
 
 
+#: What the CPU pushes on an interrupt in IA-32e mode, lowest address first: it pushes SS,
+#: RSP, RFLAGS, CS, RIP (and the error code) as 8-byte items (SDM Vol. 3A 6.14.2, Figure 6-9).
+CPU_FRAME = ("rip", "cs", "rflags", "rsp", "ss")
+
+
+def frame_offsets(layout: str) -> dict[str, int]:
+    """The frame a layout of this file describes, worked out here and not by isrgen: every
+    slot these layouts name (a GPR, vector, error_code, pad, the simd_area pointer,
+    frame_pointer) is one 8-byte word, low address first in the order written, and the
+    CPU's frame follows the last of them.  The frame's size is 8 past its last entry."""
+    names = [name.strip() for name in layout.strip("[]").split(",")] + list(CPU_FRAME)
+    assert len(set(names)) == len(names), names
+    return {name: 8 * i for i, name in enumerate(names)}
+
+
+def test_frame_offsets_helper_against_literals() -> None:
+    """Anchors for the helper, written by hand from the layouts above and the SDM frame."""
+    linux = frame_offsets(LINUX_ORDER)
+    assert {k: linux[k] for k in ("r15", "rbp", "rbx", "rax", "rdi", "vector", "error_code")} == {
+        "r15": 0, "rbp": 32, "rbx": 40, "rax": 80, "rdi": 112, "vector": 120, "error_code": 128,
+    }  # fmt: skip
+    assert {k: linux[k] for k in CPU_FRAME} == {"rip": 136, "cs": 144, "rflags": 152, "rsp": 160, "ss": 168}
+    full = frame_offsets(ALL)
+    assert (full["simd_area"], full["pad"], full["r15"], full["rax"], full["error_code"], full["ss"]) == (
+        0, 8, 16, 128, 144, 184,
+    )  # fmt: skip
+    fp = frame_offsets(MATRIX["frame-pointer"]["layout"])
+    assert (fp["error_code"], fp["frame_pointer"], fp["rip"], fp["ss"]) == (128, 136, 144, 176)
+
+
+@pytest.mark.parametrize("name", sorted(MATRIX))
+def test_layout_model_matches_the_independent_offsets(name: str) -> None:
+    """isrgen's layout of every matrix spec agrees with the offsets worked out in this file."""
+    layout = isrgen.compute_layout(loads_x86(spec_text(name), f"{name}.yaml"))
+    want = frame_offsets(MATRIX[name]["layout"])
+    assert {f.name: f.offset for f in layout.fields if not f.name.startswith("_pad")} == {
+        k: v for k, v in want.items() if k != "pad"
+    }
+    assert layout.size == max(want.values()) + 8
+
+
 @functools.cache
 def _image(name: str, workdir: str) -> tuple[Spec, Any]:
     from isrgen.arch.x86.emulation import long_mode as emulate
@@ -145,7 +185,6 @@ def test_interrupt_round_trip(
     from isrgen.arch.x86.emulation import long_mode as emulate
 
     spec, emu = _image(name, workdir)
-    layout = isrgen.compute_layout(spec)
     v = spec.vector(vector)
     assert v is not None
     cs = emulate.USER_CS if ring == 3 else emulate.KERNEL_CS
@@ -178,30 +217,32 @@ def test_interrupt_round_trip(
     else:
         assert stop.state.gs_base == gs
 
-    # the frame: every field at the model's offset
+    # the frame: every field at the offset the layout text gives (frame_offsets)
     frame = stop.first_argument
-    for f in layout.fields:
-        got = stop.u64(frame + f.offset)
-        if f.kind is FieldKind.GPR:
-            assert got == regs[f.name], f"{f.name} at +{f.offset}"
-        elif f.kind is FieldKind.VECTOR:
+    for f, offset in frame_offsets(MATRIX[name]["layout"]).items():
+        got = stop.u64(frame + offset)
+        if f in GPRS:
+            assert got == regs[f], f"{f} at +{offset}"
+        elif f == "vector":
             assert got == vector
-        elif f.kind is FieldKind.ERROR_CODE:
-            assert got == (error_code if v.error_code else spec.frame.synthetic_error_code & (2**64 - 1))
-        elif f.name == "cs":
+        elif f == "error_code":
+            assert got == (error_code if v.error_code else 0)  # the default synthetic_error_code
+        elif f == "cs":
             assert got == cs
-        elif f.name == "rsp":
+        elif f == "rsp":
             assert got == user_rsp
-        elif f.name == "rip":
+        elif f == "rip":
             assert got == emulate.MARKER_BASE
-        elif f.name == "rflags":
+        elif f == "rflags":
             assert got == rflags
-        elif f.kind is FieldKind.FRAME_POINTER:
+        elif f == "ss":
+            assert got == (emulate.USER_SS if ring == 3 else emulate.KERNEL_SS)
+        elif f == "frame_pointer":
             # a call frame for backtraces: rbp -> [interrupted rbp, interrupted rip]
             assert got == regs["rbp"]
-            assert stop.state.gprs["rbp"] == frame + f.offset
-            assert stop.u64(frame + f.offset + 8) == emulate.MARKER_BASE
-        elif f.kind is FieldKind.SIMD_AREA:
+            assert stop.state.gprs["rbp"] == frame + offset
+            assert stop.u64(frame + offset + 8) == emulate.MARKER_BASE
+        elif f == "simd_area":
             if v.simd is SimdPolicy.NONE:
                 assert got == 0
             else:
@@ -209,6 +250,8 @@ def test_interrupt_round_trip(
                 assert area % (64 if v.simd is SimdPolicy.XSAVE else 16) == 0
                 # FXSAVE layout: XMM0 at byte 160 (SDM Vol. 1 10.5.1, table 10-2)
                 assert int.from_bytes(emu.read(area + 160, 16), "little") == xmm[0]
+        else:
+            assert f == "pad", f
 
     # speculation hygiene: saved registers are zero at the call (except what the entry uses)
     if spec.entry.clear_registers:
@@ -244,20 +287,19 @@ def test_frame_model_resumes_another_frame(workdir: str) -> None:
     """A returning handler may hand back a different thread's frame: the exit switches to it."""
     from isrgen.arch.x86.emulation import long_mode as emulate
 
-    spec, emu = _image("dense-frame-clear-ibt", workdir)
-    layout = isrgen.compute_layout(spec)
+    _, emu = _image("dense-frame-clear-ibt", workdir)
     emu.interrupt(32, regs=dict.fromkeys(GPRS, 1), cs=emulate.KERNEL_CS)
     other = emulate.DEFAULT_STACK_TOP - 0x4000
     values = {r: 0x1000 + i for i, r in enumerate(GPRS)}
-    for f in layout.fields:
+    for f, offset in frame_offsets(MATRIX["dense-frame-clear-ibt"]["layout"]).items():
         value = {
             "rip": emulate.MARKER_BASE,
             "cs": emulate.USER_CS,
             "rflags": 0x202,
             "rsp": 0x7000_8000,
             "ss": emulate.USER_SS,
-        }.get(f.name, values.get(f.name, 0))
-        emu.write_u64(other + f.offset, value)
+        }.get(f, values.get(f, 0))
+        emu.write_u64(other + offset, value)
     back = emu.return_from_handler(return_value=other)
     assert back.resumed and back.state.gprs == values
     assert back.state.cs == emulate.USER_CS and back.state.rsp == 0x7000_8000
@@ -268,18 +310,17 @@ def test_exit_routine_enters_a_fabricated_frame(workdir: str) -> None:
     from isrgen.arch.x86.emulation import long_mode as emulate
 
     spec, emu = _image("classic-void", workdir)
-    layout = isrgen.compute_layout(spec)
     frame = emulate.DEFAULT_STACK_TOP - 0x3000
     values = {r: 0x2000 + i for i, r in enumerate(GPRS)}
-    for f in layout.fields:
+    for f, offset in frame_offsets(MATRIX["classic-void"]["layout"]).items():
         value = {
             "rip": emulate.MARKER_BASE,
             "cs": emulate.KERNEL_CS,
             "rflags": 0x2,
             "rsp": 0x7000_9000,
             "ss": emulate.KERNEL_SS,
-        }.get(f.name, values.get(f.name, 0))
-        emu.write_u64(frame + f.offset, value)
+        }.get(f, values.get(f, 0))
+        emu.write_u64(frame + offset, value)
     emu.uc.reg_write(emu._x.UC_X86_REG_RDI, frame)
     back = emu.run(emu.image.symbols[spec.symbols.exit], emulate.MARKER_BASE)
     assert back.resumed and back.state.gprs == {**values, "rdi": values["rdi"]}
@@ -309,7 +350,7 @@ def test_syscall_entry_and_sysret(workdir: str, regs: dict[str, int], noncanonic
     spec, emu = _image("syscall-frame", workdir)
     sc = spec.syscall
     assert sc is not None
-    layout = isrgen.compute_layout(spec)
+    at = frame_offsets(MATRIX["syscall-frame"]["layout"])
     percpu = emulate.STACK_BASE + 0x1000
     kstack = emulate.DEFAULT_STACK_TOP - 0x100
     emu.write_u64(percpu + sc.kernel_stack_gs, kstack)
@@ -327,33 +368,34 @@ def test_syscall_entry_and_sysret(workdir: str, regs: dict[str, int], noncanonic
     assert stop.state.gs_base == percpu
     frame = stop.first_argument
     expect = {**regs, "rcx": emulate.MARKER_BASE, "r11": 0x246}
-    for f in layout.fields:
-        got = stop.u64(frame + f.offset)
-        if f.kind is FieldKind.GPR:
-            assert got == expect[f.name], f.name
-        elif f.kind is FieldKind.VECTOR:
-            assert got == sc.marker & (2**64 - 1)
-        elif f.name == "rip":
+    assert frame == kstack - 176  # 22 words (frame_offsets of LINUX_ORDER) end at the stack top
+    for f, offset in at.items():
+        got = stop.u64(frame + offset)
+        if f in GPRS:
+            assert got == expect[f], f
+        elif f == "vector":
+            assert got == 2**64 - 1  # the default syscall.marker, -1
+        elif f == "rip":
             assert got == emulate.MARKER_BASE
-        elif f.name == "rsp":
+        elif f == "rsp":
             assert got == user_rsp
-        elif f.name == "cs":
-            assert got == sc.user_cs
-        elif f.name == "ss":
-            assert got == sc.user_ss
-        elif f.name == "rflags":
+        elif f == "cs":
+            assert got == 0x23  # the default syscall.user_cs: IA32_STAR[63:48] + 16, RPL 3
+        elif f == "ss":
+            assert got == 0x1B  # the default syscall.user_ss: IA32_STAR[63:48] + 8, RPL 3
+        elif f == "rflags":
             assert got == 0x246
     if noncanonical:
         # a handler that (wrongly) sets a non-canonical RIP: leave through iretq (which
         # faults in ring 3), never sysretq (which would fault in ring 0 on Intel)
-        emu.write_u64(frame + layout.offset("rip"), 0x0000_8000_0000_0000)
+        emu.write_u64(frame + at["rip"], 0x0000_8000_0000_0000)
         with pytest.raises(emulate.EmulationError):
             emu.return_from_handler(return_value=frame)
         assert emu.last_return == "iretq"
         return
     # the handler stores its results in the frame; it may clobber caller-saved registers
-    emu.write_u64(frame + layout.offset("rax"), 42)
-    emu.write_u64(frame + layout.offset("rdx"), 43)
+    emu.write_u64(frame + at["rax"], 42)
+    emu.write_u64(frame + at["rdx"], 43)
     back = emu.return_from_handler(return_value=frame, clobber={"rax": 1, "rdx": 2, "rsi": 0xBAD})
     assert emu.last_return == "sysretq"
     assert back.resumed and back.state.cs == sc.user_cs and back.state.rsp == user_rsp
@@ -492,14 +534,14 @@ def test_syscall_frame_with_kernel_cs_leaves_through_iretq(workdir: str) -> None
     spec, emu = _image("syscall-frame", workdir)
     sc = spec.syscall
     assert sc is not None
-    layout = isrgen.compute_layout(spec)
+    at = frame_offsets(MATRIX["syscall-frame"]["layout"])
     percpu = emulate.STACK_BASE + 0x1000
     kstack = emulate.DEFAULT_STACK_TOP - 0x100
     emu.write_u64(percpu + sc.kernel_stack_gs, kstack)
     stop = emu.syscall(sc.entry, kernel_gs_base=percpu, user_gs_base=USER_GS, kernel_stack_top=kstack)
     frame = stop.first_argument
-    emu.write_u64(frame + layout.offset("cs"), emulate.KERNEL_CS)
-    emu.write_u64(frame + layout.offset("ss"), emulate.KERNEL_SS)
+    emu.write_u64(frame + at["cs"], emulate.KERNEL_CS)
+    emu.write_u64(frame + at["ss"], emulate.KERNEL_SS)
     back = emu.return_from_handler(return_value=frame)
     assert emu.last_return == "iretq"
     assert back.resumed and back.state.cs == emulate.KERNEL_CS
@@ -519,14 +561,14 @@ def test_dense_error_code_vector_above_127_is_widened(tmp_path: Path) -> None:
         '  - {range: [201, 255], name: "irq_{n}", class: irq}',
     )
     spec = loads_x86(text, "w.yaml")
-    layout = isrgen.compute_layout(spec)
+    at = frame_offsets(LINUX_ORDER)
     obj = toolchain.assemble_gas(isrgen.build(spec, tmp_path, ["gas"])[0])
     emu = emulate.Emulator(emulate.link_for_emulation([obj], tmp_path), table_symbol=spec.symbols.table)
     for vector, code in ((200, 0x1234), (201, None), (100, None)):
         stop = emu.interrupt(vector, error_code=code)
         frame = stop.first_argument
-        assert stop.u64(frame + layout.offset("vector")) == vector
-        assert stop.u64(frame + layout.offset("error_code")) == (code if code is not None else 0)
+        assert stop.u64(frame + at["vector"]) == vector
+        assert stop.u64(frame + at["error_code"]) == (code if code is not None else 0)
         assert emu.return_from_handler().resumed
 
 
@@ -553,7 +595,7 @@ def test_handler_receives_vector_and_error_code_arguments(tmp_path: Path, simd: 
         assert stop.call_aligned
         assert stop.state.gprs["rsi"] == vector
         assert stop.state.gprs["rdx"] == (code or 0)
-        assert stop.u64(stop.first_argument + isrgen.compute_layout(spec).offset("vector")) == vector
+        assert stop.u64(stop.first_argument + frame_offsets(ALL if simd else LINUX_ORDER)["vector"]) == vector
         back = emu.return_from_handler(clobber={"rsi": 1, "rdx": 2})
         assert back.resumed and back.state.gprs == dict.fromkeys(GPRS, 0x55)
 

@@ -24,6 +24,19 @@ from isrgen.model.spec import Spec
 EXAMPLE = SPECS / "examples" / "simd_in_frame.yaml"
 XMM0 = 160  # FXSAVE/XSAVE legacy region: XMM0 at byte 160, 16 bytes each
 
+#: The example's frame, written out by hand from its layout: the SIMD area first (576 bytes
+#: for XSAVE with mask 0x3: the 512-byte legacy region and the 64-byte XSAVE header, SDM
+#: Vol. 1 13.4; 512 for FXSAVE, table 10-2), frame_shift and pad (8 each), r15 .. rax
+#: (15 x 8), vector, error_code, then the CPU's IA-32e frame, lowest address first RIP,
+#: CS, RFLAGS, RSP, SS (SDM Vol. 3A 6.14.2, Figure 6-9).  xsave: 576 + 8 + 8 + 120 + 16 +
+#: 40 = 768 bytes; fxsave: 64 less.
+FRAME = {
+    "xsave": {"simd_state": 0, "frame_shift": 576, "rax": 704, "vector": 712, "error_code": 720, "rip": 728,
+              "cs": 736, "rflags": 744, "rsp": 752, "ss": 760, "size": 768},
+    "fxsave": {"simd_state": 0, "frame_shift": 512, "rax": 640, "vector": 648, "error_code": 656, "rip": 664,
+               "cs": 672, "rflags": 680, "rsp": 688, "ss": 696, "size": 704},
+}  # fmt: skip
+
 
 @functools.cache
 def _glue(workdir: str, policy: str) -> tuple[Spec, Any]:
@@ -54,8 +67,8 @@ def workdir(tmp_path_factory: pytest.TempPathFactory) -> str:
 def test_aligned_frame_holds_and_restores_xmm(workdir: str, policy: str, below: int, ring: int) -> None:
     from isrgen.arch.x86.emulation import long_mode as emulate
 
-    spec, emu = _glue(workdir, policy)
-    layout = isrgen.compute_layout(spec)
+    _, emu = _glue(workdir, policy)
+    at = FRAME[policy]
     xmm = [(0x0123_4567_89AB_CDEF << 64 | 0xFEDC_BA98_7654_3210) ^ (i * 0x1111) for i in range(16)]
     for i, value in enumerate(xmm):
         emu.set_xmm(i, value)
@@ -68,13 +81,18 @@ def test_aligned_frame_holds_and_restores_xmm(workdir: str, policy: str, below: 
     assert stop.symbol == "isr_dispatch" and stop.call_aligned
     frame = stop.first_argument
     assert frame % 64 == 0
-    shift = stop.u64(frame + layout.offset("frame_shift"))
-    assert frame + layout.size + shift == top and shift in (0, 16, 32, 48)
-    area = frame + layout.offset("simd_state")
+    shift = stop.u64(frame + at["frame_shift"])
+    assert frame + at["size"] + shift == top and shift in (0, 16, 32, 48)
+    area = frame + at["simd_state"]
     assert [int.from_bytes(emu.read(area + XMM0 + 16 * i, 16), "little") for i in range(16)] == xmm
-    # the copy of the CPU frame is where the struct says
-    assert stop.u64(frame + layout.offset("rip")) == emulate.MARKER_BASE
-    assert stop.u64(frame + layout.offset("ss")) == (emulate.KERNEL_SS if ring == 0 else emulate.USER_SS)
+    # the saved registers and the copy of the CPU frame are where the struct says
+    assert stop.u64(frame + at["rax"]) == regs["rax"]
+    assert stop.u64(frame + at["vector"]) == (40 if ring == 0 else 14)
+    assert stop.u64(frame + at["error_code"]) == (0 if ring == 0 else 0x6)
+    assert stop.u64(frame + at["rip"]) == emulate.MARKER_BASE
+    assert stop.u64(frame + at["cs"]) == (emulate.KERNEL_CS if ring == 0 else emulate.USER_CS)
+    assert stop.u64(frame + at["rsp"]) == (top if ring == 0 else 0x1000)
+    assert stop.u64(frame + at["ss"]) == (emulate.KERNEL_SS if ring == 0 else emulate.USER_SS)
     for i in range(16):
         emu.set_xmm(i, 0xBAD0 + i)  # the handler uses SSE
     back = emu.return_from_handler(clobber={"rax": 1, "rcx": 2, "rdx": 3, "rsi": 4, "rdi": 5})
@@ -87,10 +105,9 @@ def test_the_exit_restores_what_the_area_holds(workdir: str) -> None:
     """XMM5 written into the frame's area by the handler is what the interrupted code gets."""
     from isrgen.arch.x86.emulation import long_mode as emulate
 
-    spec, emu = _glue(workdir, "xsave")
-    layout = isrgen.compute_layout(spec)
+    _, emu = _glue(workdir, "xsave")
     stop = emu.interrupt(33, rsp=emulate.DEFAULT_STACK_TOP - 0x2000)
-    area = stop.first_argument + layout.offset("simd_state")
+    area = stop.first_argument + FRAME["xsave"]["simd_state"]
     emu.write(area + XMM0 + 16 * 5, (0x5555_AAAA_5555_AAAA_1234_5678_9ABC_DEF0).to_bytes(16, "little"))
     assert emu.return_from_handler().resumed
     assert emu.xmm(5) == 0x5555_AAAA_5555_AAAA_1234_5678_9ABC_DEF0
