@@ -71,9 +71,7 @@ class _Generator:
             if self.spec.style is not TableStyle.INLINE:
                 if self.cfi and not in_slot:
                     items.append(_cfi_offset(self.layout.size))
-                items += self.entry.save(slot, route.fpsimd)
-                if self.cfi:
-                    items += self.entry.cfi_saved()
+                items += self.entry.save(slot, route.fpsimd, cfi=self.cfi)
             elif route.fpsimd:
                 items += self.entry.save_fpsimd()
             items += self.entry.body(route)

@@ -7,6 +7,8 @@ either at run time.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from ...codegen.ir import Cfi, Comment, Insn, Item, Label, Mem, Reg
 from .emit import add_imm, branch, insn, load, mov_imm, store
 from .facts import (
@@ -67,14 +69,18 @@ class EntryBuilder:
             return [mov_imm(reg, slot.number)]
         raise KeyError(role)
 
-    def save(self, slot: VectorSlot, fpsimd: bool = True) -> list[Item]:
-        """Store every frame field (sp points at the frame); the FP/SIMD area only if ``fpsimd``."""
-        return self.save_core(slot) + (self.save_fpsimd() if fpsimd else [])
+    def save(self, slot: VectorSlot, fpsimd: bool = True, cfi: bool = False) -> list[Item]:
+        """Store every frame field (sp points at the frame); the FP/SIMD area only if ``fpsimd``;
+        with ``cfi``, each register's unwind rule right where it has been stored (the system
+        register reads that follow reuse x0-x5)."""
+        return self.save_core(slot, cfi) + (self.save_fpsimd() if fpsimd else [])
 
-    def save_core(self, slot: VectorSlot) -> list[Item]:
+    def save_core(self, slot: VectorSlot, cfi: bool = False) -> list[Item]:
         """Store the GPRs and the system-register, kind and pad fields (what an inline slot holds)."""
         gprs = [(f.offset, f.role) for f in self.layout.fields if f.role in GPRS]
         items: list[Item] = [Comment(f"save the frame: slot {slot.number} ({slot.name})"), *store(gprs)]
+        if cfi:
+            items += [Cfi("def_cfa", (31, self.layout.size)), *self.cfi_rules(GPRS)]
         values: list[tuple[int, str]] = []
         scratch = iter(_SCRATCH)
         for f in self.layout.fields:
@@ -85,6 +91,8 @@ class EntryBuilder:
                 items += self.special_value(f.role, slot, reg)
                 values.append((f.offset, reg))
         items += store(values)
+        if cfi:
+            items += self.cfi_rules(("elr", "sp"))
         return items
 
     def save_fpsimd(self) -> list[Item]:
@@ -200,14 +208,19 @@ class EntryBuilder:
         return f"{self.spec.symbols.prefix}syscall_exit"
 
     # -- CFI --------------------------------------------------------------------------
+    def cfi_rules(self, roles: Iterable[str]) -> list[Item]:
+        """The frame slots of ``roles`` as ``.cfi_offset`` rules (CFA = sp + frame size)."""
+        wanted = set(roles)
+        size = self.layout.size
+        return [
+            Cfi("offset", (dwarf_number(f.role), f.offset - size))
+            for f in self.layout.fields
+            if not f.copy and f.role in wanted
+        ]
+
     def cfi_saved(self) -> list[Item]:
         """CFA = sp + frame size; every GPR, the interrupted sp and ELR (the return column) at its slot."""
-        size = self.layout.size
-        rules: list[Item] = [Cfi("def_cfa", (31, size))]
-        for f in self.layout.fields:
-            if not f.copy and (f.role in GPRS or f.role in ("elr", "sp")):
-                rules.append(Cfi("offset", (dwarf_number(f.role), f.offset - size)))
-        return rules
+        return [Cfi("def_cfa", (31, self.layout.size)), *self.cfi_rules((*GPRS, "elr", "sp"))]
 
     def cfi_start(self, state: str) -> list[Item]:
         """Directives at an entry's first instruction: the frame is ``fresh`` (sp not moved yet),

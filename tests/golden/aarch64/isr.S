@@ -86,36 +86,6 @@ isr_entry_el1t_sync:
     stp x26, x27, [sp, #208]
     stp x28, x29, [sp, #224]
     str x30, [sp, #240]
-    mrs x0, sp_el0
-    mrs x1, elr_el1
-    mrs x2, spsr_el1
-    mrs x3, esr_el1
-    mrs x4, far_el1
-    mov x5, #0
-    stp x0, x1, [sp, #248]
-    stp x2, x3, [sp, #264]
-    stp x4, x5, [sp, #280]
-    str xzr, [sp, #296]
-    stp q0, q1, [sp, #304]
-    stp q2, q3, [sp, #336]
-    stp q4, q5, [sp, #368]
-    stp q6, q7, [sp, #400]
-    stp q8, q9, [sp, #432]
-    stp q10, q11, [sp, #464]
-    stp q12, q13, [sp, #496]
-    stp q14, q15, [sp, #528]
-    stp q16, q17, [sp, #560]
-    stp q18, q19, [sp, #592]
-    stp q20, q21, [sp, #624]
-    stp q22, q23, [sp, #656]
-    stp q24, q25, [sp, #688]
-    stp q26, q27, [sp, #720]
-    stp q28, q29, [sp, #752]
-    stp q30, q31, [sp, #784]
-    mrs x0, fpcr
-    mrs x1, fpsr
-    str x0, [sp, #816]
-    str x1, [sp, #824]
     .cfi_def_cfa 31, 832
     .cfi_offset 0, -832
     .cfi_offset 1, -824
@@ -148,8 +118,38 @@ isr_entry_el1t_sync:
     .cfi_offset 28, -608
     .cfi_offset 29, -600
     .cfi_offset 30, -592
+    mrs x0, sp_el0
+    mrs x1, elr_el1
+    mrs x2, spsr_el1
+    mrs x3, esr_el1
+    mrs x4, far_el1
+    mov x5, #0
+    stp x0, x1, [sp, #248]
+    stp x2, x3, [sp, #264]
+    stp x4, x5, [sp, #280]
+    str xzr, [sp, #296]
     .cfi_offset 31, -584
     .cfi_offset 33, -576
+    stp q0, q1, [sp, #304]
+    stp q2, q3, [sp, #336]
+    stp q4, q5, [sp, #368]
+    stp q6, q7, [sp, #400]
+    stp q8, q9, [sp, #432]
+    stp q10, q11, [sp, #464]
+    stp q12, q13, [sp, #496]
+    stp q14, q15, [sp, #528]
+    stp q16, q17, [sp, #560]
+    stp q18, q19, [sp, #592]
+    stp q20, q21, [sp, #624]
+    stp q22, q23, [sp, #656]
+    stp q24, q25, [sp, #688]
+    stp q26, q27, [sp, #720]
+    stp q28, q29, [sp, #752]
+    stp q30, q31, [sp, #784]
+    mrs x0, fpcr
+    mrs x1, fpsr
+    str x0, [sp, #816]
+    str x1, [sp, #824]
     mov x0, sp
     bl isr_kernel_fault
     mov x0, sp
@@ -183,36 +183,6 @@ isr_entry_el1t_irq:
     stp x26, x27, [sp, #208]
     stp x28, x29, [sp, #224]
     str x30, [sp, #240]
-    mrs x0, sp_el0
-    mrs x1, elr_el1
-    mrs x2, spsr_el1
-    mrs x3, esr_el1
-    mrs x4, far_el1
-    mov x5, #1
-    stp x0, x1, [sp, #248]
-    stp x2, x3, [sp, #264]
-    stp x4, x5, [sp, #280]
-    str xzr, [sp, #296]
-    stp q0, q1, [sp, #304]
-    stp q2, q3, [sp, #336]
-    stp q4, q5, [sp, #368]
-    stp q6, q7, [sp, #400]
-    stp q8, q9, [sp, #432]
-    stp q10, q11, [sp, #464]
-    stp q12, q13, [sp, #496]
-    stp q14, q15, [sp, #528]
-    stp q16, q17, [sp, #560]
-    stp q18, q19, [sp, #592]
-    stp q20, q21, [sp, #624]
-    stp q22, q23, [sp, #656]
-    stp q24, q25, [sp, #688]
-    stp q26, q27, [sp, #720]
-    stp q28, q29, [sp, #752]
-    stp q30, q31, [sp, #784]
-    mrs x0, fpcr
-    mrs x1, fpsr
-    str x0, [sp, #816]
-    str x1, [sp, #824]
     .cfi_def_cfa 31, 832
     .cfi_offset 0, -832
     .cfi_offset 1, -824
@@ -245,8 +215,38 @@ isr_entry_el1t_irq:
     .cfi_offset 28, -608
     .cfi_offset 29, -600
     .cfi_offset 30, -592
+    mrs x0, sp_el0
+    mrs x1, elr_el1
+    mrs x2, spsr_el1
+    mrs x3, esr_el1
+    mrs x4, far_el1
+    mov x5, #1
+    stp x0, x1, [sp, #248]
+    stp x2, x3, [sp, #264]
+    stp x4, x5, [sp, #280]
+    str xzr, [sp, #296]
     .cfi_offset 31, -584
     .cfi_offset 33, -576
+    stp q0, q1, [sp, #304]
+    stp q2, q3, [sp, #336]
+    stp q4, q5, [sp, #368]
+    stp q6, q7, [sp, #400]
+    stp q8, q9, [sp, #432]
+    stp q10, q11, [sp, #464]
+    stp q12, q13, [sp, #496]
+    stp q14, q15, [sp, #528]
+    stp q16, q17, [sp, #560]
+    stp q18, q19, [sp, #592]
+    stp q20, q21, [sp, #624]
+    stp q22, q23, [sp, #656]
+    stp q24, q25, [sp, #688]
+    stp q26, q27, [sp, #720]
+    stp q28, q29, [sp, #752]
+    stp q30, q31, [sp, #784]
+    mrs x0, fpcr
+    mrs x1, fpsr
+    str x0, [sp, #816]
+    str x1, [sp, #824]
     mov x0, sp
     bl isr_dispatch
     b isr_return
@@ -279,36 +279,6 @@ isr_entry_el1t_fiq:
     stp x26, x27, [sp, #208]
     stp x28, x29, [sp, #224]
     str x30, [sp, #240]
-    mrs x0, sp_el0
-    mrs x1, elr_el1
-    mrs x2, spsr_el1
-    mrs x3, esr_el1
-    mrs x4, far_el1
-    mov x5, #2
-    stp x0, x1, [sp, #248]
-    stp x2, x3, [sp, #264]
-    stp x4, x5, [sp, #280]
-    str xzr, [sp, #296]
-    stp q0, q1, [sp, #304]
-    stp q2, q3, [sp, #336]
-    stp q4, q5, [sp, #368]
-    stp q6, q7, [sp, #400]
-    stp q8, q9, [sp, #432]
-    stp q10, q11, [sp, #464]
-    stp q12, q13, [sp, #496]
-    stp q14, q15, [sp, #528]
-    stp q16, q17, [sp, #560]
-    stp q18, q19, [sp, #592]
-    stp q20, q21, [sp, #624]
-    stp q22, q23, [sp, #656]
-    stp q24, q25, [sp, #688]
-    stp q26, q27, [sp, #720]
-    stp q28, q29, [sp, #752]
-    stp q30, q31, [sp, #784]
-    mrs x0, fpcr
-    mrs x1, fpsr
-    str x0, [sp, #816]
-    str x1, [sp, #824]
     .cfi_def_cfa 31, 832
     .cfi_offset 0, -832
     .cfi_offset 1, -824
@@ -341,8 +311,38 @@ isr_entry_el1t_fiq:
     .cfi_offset 28, -608
     .cfi_offset 29, -600
     .cfi_offset 30, -592
+    mrs x0, sp_el0
+    mrs x1, elr_el1
+    mrs x2, spsr_el1
+    mrs x3, esr_el1
+    mrs x4, far_el1
+    mov x5, #2
+    stp x0, x1, [sp, #248]
+    stp x2, x3, [sp, #264]
+    stp x4, x5, [sp, #280]
+    str xzr, [sp, #296]
     .cfi_offset 31, -584
     .cfi_offset 33, -576
+    stp q0, q1, [sp, #304]
+    stp q2, q3, [sp, #336]
+    stp q4, q5, [sp, #368]
+    stp q6, q7, [sp, #400]
+    stp q8, q9, [sp, #432]
+    stp q10, q11, [sp, #464]
+    stp q12, q13, [sp, #496]
+    stp q14, q15, [sp, #528]
+    stp q16, q17, [sp, #560]
+    stp q18, q19, [sp, #592]
+    stp q20, q21, [sp, #624]
+    stp q22, q23, [sp, #656]
+    stp q24, q25, [sp, #688]
+    stp q26, q27, [sp, #720]
+    stp q28, q29, [sp, #752]
+    stp q30, q31, [sp, #784]
+    mrs x0, fpcr
+    mrs x1, fpsr
+    str x0, [sp, #816]
+    str x1, [sp, #824]
     mov x0, sp
     bl isr_bad_mode
     // the handler must not return
@@ -376,36 +376,6 @@ isr_entry_el1t_serror:
     stp x26, x27, [sp, #208]
     stp x28, x29, [sp, #224]
     str x30, [sp, #240]
-    mrs x0, sp_el0
-    mrs x1, elr_el1
-    mrs x2, spsr_el1
-    mrs x3, esr_el1
-    mrs x4, far_el1
-    mov x5, #3
-    stp x0, x1, [sp, #248]
-    stp x2, x3, [sp, #264]
-    stp x4, x5, [sp, #280]
-    str xzr, [sp, #296]
-    stp q0, q1, [sp, #304]
-    stp q2, q3, [sp, #336]
-    stp q4, q5, [sp, #368]
-    stp q6, q7, [sp, #400]
-    stp q8, q9, [sp, #432]
-    stp q10, q11, [sp, #464]
-    stp q12, q13, [sp, #496]
-    stp q14, q15, [sp, #528]
-    stp q16, q17, [sp, #560]
-    stp q18, q19, [sp, #592]
-    stp q20, q21, [sp, #624]
-    stp q22, q23, [sp, #656]
-    stp q24, q25, [sp, #688]
-    stp q26, q27, [sp, #720]
-    stp q28, q29, [sp, #752]
-    stp q30, q31, [sp, #784]
-    mrs x0, fpcr
-    mrs x1, fpsr
-    str x0, [sp, #816]
-    str x1, [sp, #824]
     .cfi_def_cfa 31, 832
     .cfi_offset 0, -832
     .cfi_offset 1, -824
@@ -438,8 +408,38 @@ isr_entry_el1t_serror:
     .cfi_offset 28, -608
     .cfi_offset 29, -600
     .cfi_offset 30, -592
+    mrs x0, sp_el0
+    mrs x1, elr_el1
+    mrs x2, spsr_el1
+    mrs x3, esr_el1
+    mrs x4, far_el1
+    mov x5, #3
+    stp x0, x1, [sp, #248]
+    stp x2, x3, [sp, #264]
+    stp x4, x5, [sp, #280]
+    str xzr, [sp, #296]
     .cfi_offset 31, -584
     .cfi_offset 33, -576
+    stp q0, q1, [sp, #304]
+    stp q2, q3, [sp, #336]
+    stp q4, q5, [sp, #368]
+    stp q6, q7, [sp, #400]
+    stp q8, q9, [sp, #432]
+    stp q10, q11, [sp, #464]
+    stp q12, q13, [sp, #496]
+    stp q14, q15, [sp, #528]
+    stp q16, q17, [sp, #560]
+    stp q18, q19, [sp, #592]
+    stp q20, q21, [sp, #624]
+    stp q22, q23, [sp, #656]
+    stp q24, q25, [sp, #688]
+    stp q26, q27, [sp, #720]
+    stp q28, q29, [sp, #752]
+    stp q30, q31, [sp, #784]
+    mrs x0, fpcr
+    mrs x1, fpsr
+    str x0, [sp, #816]
+    str x1, [sp, #824]
     mov x0, sp
     bl isr_bad_mode
     // the handler must not return
@@ -473,36 +473,6 @@ isr_entry_el1h_sync:
     stp x26, x27, [sp, #208]
     stp x28, x29, [sp, #224]
     str x30, [sp, #240]
-    add x0, sp, #832
-    mrs x1, elr_el1
-    mrs x2, spsr_el1
-    mrs x3, esr_el1
-    mrs x4, far_el1
-    mov x5, #4
-    stp x0, x1, [sp, #248]
-    stp x2, x3, [sp, #264]
-    stp x4, x5, [sp, #280]
-    str xzr, [sp, #296]
-    stp q0, q1, [sp, #304]
-    stp q2, q3, [sp, #336]
-    stp q4, q5, [sp, #368]
-    stp q6, q7, [sp, #400]
-    stp q8, q9, [sp, #432]
-    stp q10, q11, [sp, #464]
-    stp q12, q13, [sp, #496]
-    stp q14, q15, [sp, #528]
-    stp q16, q17, [sp, #560]
-    stp q18, q19, [sp, #592]
-    stp q20, q21, [sp, #624]
-    stp q22, q23, [sp, #656]
-    stp q24, q25, [sp, #688]
-    stp q26, q27, [sp, #720]
-    stp q28, q29, [sp, #752]
-    stp q30, q31, [sp, #784]
-    mrs x0, fpcr
-    mrs x1, fpsr
-    str x0, [sp, #816]
-    str x1, [sp, #824]
     .cfi_def_cfa 31, 832
     .cfi_offset 0, -832
     .cfi_offset 1, -824
@@ -535,8 +505,38 @@ isr_entry_el1h_sync:
     .cfi_offset 28, -608
     .cfi_offset 29, -600
     .cfi_offset 30, -592
+    add x0, sp, #832
+    mrs x1, elr_el1
+    mrs x2, spsr_el1
+    mrs x3, esr_el1
+    mrs x4, far_el1
+    mov x5, #4
+    stp x0, x1, [sp, #248]
+    stp x2, x3, [sp, #264]
+    stp x4, x5, [sp, #280]
+    str xzr, [sp, #296]
     .cfi_offset 31, -584
     .cfi_offset 33, -576
+    stp q0, q1, [sp, #304]
+    stp q2, q3, [sp, #336]
+    stp q4, q5, [sp, #368]
+    stp q6, q7, [sp, #400]
+    stp q8, q9, [sp, #432]
+    stp q10, q11, [sp, #464]
+    stp q12, q13, [sp, #496]
+    stp q14, q15, [sp, #528]
+    stp q16, q17, [sp, #560]
+    stp q18, q19, [sp, #592]
+    stp q20, q21, [sp, #624]
+    stp q22, q23, [sp, #656]
+    stp q24, q25, [sp, #688]
+    stp q26, q27, [sp, #720]
+    stp q28, q29, [sp, #752]
+    stp q30, q31, [sp, #784]
+    mrs x0, fpcr
+    mrs x1, fpsr
+    str x0, [sp, #816]
+    str x1, [sp, #824]
     mov x0, sp
     bl isr_kernel_fault
     mov x0, sp
@@ -570,36 +570,6 @@ isr_entry_el1h_irq:
     stp x26, x27, [sp, #208]
     stp x28, x29, [sp, #224]
     str x30, [sp, #240]
-    add x0, sp, #832
-    mrs x1, elr_el1
-    mrs x2, spsr_el1
-    mrs x3, esr_el1
-    mrs x4, far_el1
-    mov x5, #5
-    stp x0, x1, [sp, #248]
-    stp x2, x3, [sp, #264]
-    stp x4, x5, [sp, #280]
-    str xzr, [sp, #296]
-    stp q0, q1, [sp, #304]
-    stp q2, q3, [sp, #336]
-    stp q4, q5, [sp, #368]
-    stp q6, q7, [sp, #400]
-    stp q8, q9, [sp, #432]
-    stp q10, q11, [sp, #464]
-    stp q12, q13, [sp, #496]
-    stp q14, q15, [sp, #528]
-    stp q16, q17, [sp, #560]
-    stp q18, q19, [sp, #592]
-    stp q20, q21, [sp, #624]
-    stp q22, q23, [sp, #656]
-    stp q24, q25, [sp, #688]
-    stp q26, q27, [sp, #720]
-    stp q28, q29, [sp, #752]
-    stp q30, q31, [sp, #784]
-    mrs x0, fpcr
-    mrs x1, fpsr
-    str x0, [sp, #816]
-    str x1, [sp, #824]
     .cfi_def_cfa 31, 832
     .cfi_offset 0, -832
     .cfi_offset 1, -824
@@ -632,8 +602,38 @@ isr_entry_el1h_irq:
     .cfi_offset 28, -608
     .cfi_offset 29, -600
     .cfi_offset 30, -592
+    add x0, sp, #832
+    mrs x1, elr_el1
+    mrs x2, spsr_el1
+    mrs x3, esr_el1
+    mrs x4, far_el1
+    mov x5, #5
+    stp x0, x1, [sp, #248]
+    stp x2, x3, [sp, #264]
+    stp x4, x5, [sp, #280]
+    str xzr, [sp, #296]
     .cfi_offset 31, -584
     .cfi_offset 33, -576
+    stp q0, q1, [sp, #304]
+    stp q2, q3, [sp, #336]
+    stp q4, q5, [sp, #368]
+    stp q6, q7, [sp, #400]
+    stp q8, q9, [sp, #432]
+    stp q10, q11, [sp, #464]
+    stp q12, q13, [sp, #496]
+    stp q14, q15, [sp, #528]
+    stp q16, q17, [sp, #560]
+    stp q18, q19, [sp, #592]
+    stp q20, q21, [sp, #624]
+    stp q22, q23, [sp, #656]
+    stp q24, q25, [sp, #688]
+    stp q26, q27, [sp, #720]
+    stp q28, q29, [sp, #752]
+    stp q30, q31, [sp, #784]
+    mrs x0, fpcr
+    mrs x1, fpsr
+    str x0, [sp, #816]
+    str x1, [sp, #824]
     mov x0, sp
     bl isr_dispatch
     b isr_return
@@ -666,36 +666,6 @@ isr_entry_el1h_fiq:
     stp x26, x27, [sp, #208]
     stp x28, x29, [sp, #224]
     str x30, [sp, #240]
-    add x0, sp, #832
-    mrs x1, elr_el1
-    mrs x2, spsr_el1
-    mrs x3, esr_el1
-    mrs x4, far_el1
-    mov x5, #6
-    stp x0, x1, [sp, #248]
-    stp x2, x3, [sp, #264]
-    stp x4, x5, [sp, #280]
-    str xzr, [sp, #296]
-    stp q0, q1, [sp, #304]
-    stp q2, q3, [sp, #336]
-    stp q4, q5, [sp, #368]
-    stp q6, q7, [sp, #400]
-    stp q8, q9, [sp, #432]
-    stp q10, q11, [sp, #464]
-    stp q12, q13, [sp, #496]
-    stp q14, q15, [sp, #528]
-    stp q16, q17, [sp, #560]
-    stp q18, q19, [sp, #592]
-    stp q20, q21, [sp, #624]
-    stp q22, q23, [sp, #656]
-    stp q24, q25, [sp, #688]
-    stp q26, q27, [sp, #720]
-    stp q28, q29, [sp, #752]
-    stp q30, q31, [sp, #784]
-    mrs x0, fpcr
-    mrs x1, fpsr
-    str x0, [sp, #816]
-    str x1, [sp, #824]
     .cfi_def_cfa 31, 832
     .cfi_offset 0, -832
     .cfi_offset 1, -824
@@ -728,8 +698,38 @@ isr_entry_el1h_fiq:
     .cfi_offset 28, -608
     .cfi_offset 29, -600
     .cfi_offset 30, -592
+    add x0, sp, #832
+    mrs x1, elr_el1
+    mrs x2, spsr_el1
+    mrs x3, esr_el1
+    mrs x4, far_el1
+    mov x5, #6
+    stp x0, x1, [sp, #248]
+    stp x2, x3, [sp, #264]
+    stp x4, x5, [sp, #280]
+    str xzr, [sp, #296]
     .cfi_offset 31, -584
     .cfi_offset 33, -576
+    stp q0, q1, [sp, #304]
+    stp q2, q3, [sp, #336]
+    stp q4, q5, [sp, #368]
+    stp q6, q7, [sp, #400]
+    stp q8, q9, [sp, #432]
+    stp q10, q11, [sp, #464]
+    stp q12, q13, [sp, #496]
+    stp q14, q15, [sp, #528]
+    stp q16, q17, [sp, #560]
+    stp q18, q19, [sp, #592]
+    stp q20, q21, [sp, #624]
+    stp q22, q23, [sp, #656]
+    stp q24, q25, [sp, #688]
+    stp q26, q27, [sp, #720]
+    stp q28, q29, [sp, #752]
+    stp q30, q31, [sp, #784]
+    mrs x0, fpcr
+    mrs x1, fpsr
+    str x0, [sp, #816]
+    str x1, [sp, #824]
     mov x0, sp
     bl isr_bad_mode
     // the handler must not return
@@ -763,36 +763,6 @@ isr_entry_el1h_serror:
     stp x26, x27, [sp, #208]
     stp x28, x29, [sp, #224]
     str x30, [sp, #240]
-    add x0, sp, #832
-    mrs x1, elr_el1
-    mrs x2, spsr_el1
-    mrs x3, esr_el1
-    mrs x4, far_el1
-    mov x5, #7
-    stp x0, x1, [sp, #248]
-    stp x2, x3, [sp, #264]
-    stp x4, x5, [sp, #280]
-    str xzr, [sp, #296]
-    stp q0, q1, [sp, #304]
-    stp q2, q3, [sp, #336]
-    stp q4, q5, [sp, #368]
-    stp q6, q7, [sp, #400]
-    stp q8, q9, [sp, #432]
-    stp q10, q11, [sp, #464]
-    stp q12, q13, [sp, #496]
-    stp q14, q15, [sp, #528]
-    stp q16, q17, [sp, #560]
-    stp q18, q19, [sp, #592]
-    stp q20, q21, [sp, #624]
-    stp q22, q23, [sp, #656]
-    stp q24, q25, [sp, #688]
-    stp q26, q27, [sp, #720]
-    stp q28, q29, [sp, #752]
-    stp q30, q31, [sp, #784]
-    mrs x0, fpcr
-    mrs x1, fpsr
-    str x0, [sp, #816]
-    str x1, [sp, #824]
     .cfi_def_cfa 31, 832
     .cfi_offset 0, -832
     .cfi_offset 1, -824
@@ -825,8 +795,38 @@ isr_entry_el1h_serror:
     .cfi_offset 28, -608
     .cfi_offset 29, -600
     .cfi_offset 30, -592
+    add x0, sp, #832
+    mrs x1, elr_el1
+    mrs x2, spsr_el1
+    mrs x3, esr_el1
+    mrs x4, far_el1
+    mov x5, #7
+    stp x0, x1, [sp, #248]
+    stp x2, x3, [sp, #264]
+    stp x4, x5, [sp, #280]
+    str xzr, [sp, #296]
     .cfi_offset 31, -584
     .cfi_offset 33, -576
+    stp q0, q1, [sp, #304]
+    stp q2, q3, [sp, #336]
+    stp q4, q5, [sp, #368]
+    stp q6, q7, [sp, #400]
+    stp q8, q9, [sp, #432]
+    stp q10, q11, [sp, #464]
+    stp q12, q13, [sp, #496]
+    stp q14, q15, [sp, #528]
+    stp q16, q17, [sp, #560]
+    stp q18, q19, [sp, #592]
+    stp q20, q21, [sp, #624]
+    stp q22, q23, [sp, #656]
+    stp q24, q25, [sp, #688]
+    stp q26, q27, [sp, #720]
+    stp q28, q29, [sp, #752]
+    stp q30, q31, [sp, #784]
+    mrs x0, fpcr
+    mrs x1, fpsr
+    str x0, [sp, #816]
+    str x1, [sp, #824]
     mov x0, sp
     bl isr_bad_mode
     // the handler must not return
@@ -860,36 +860,6 @@ isr_entry_el0_64_sync:
     stp x26, x27, [sp, #208]
     stp x28, x29, [sp, #224]
     str x30, [sp, #240]
-    mrs x0, sp_el0
-    mrs x1, elr_el1
-    mrs x2, spsr_el1
-    mrs x3, esr_el1
-    mrs x4, far_el1
-    mov x5, #8
-    stp x0, x1, [sp, #248]
-    stp x2, x3, [sp, #264]
-    stp x4, x5, [sp, #280]
-    str xzr, [sp, #296]
-    stp q0, q1, [sp, #304]
-    stp q2, q3, [sp, #336]
-    stp q4, q5, [sp, #368]
-    stp q6, q7, [sp, #400]
-    stp q8, q9, [sp, #432]
-    stp q10, q11, [sp, #464]
-    stp q12, q13, [sp, #496]
-    stp q14, q15, [sp, #528]
-    stp q16, q17, [sp, #560]
-    stp q18, q19, [sp, #592]
-    stp q20, q21, [sp, #624]
-    stp q22, q23, [sp, #656]
-    stp q24, q25, [sp, #688]
-    stp q26, q27, [sp, #720]
-    stp q28, q29, [sp, #752]
-    stp q30, q31, [sp, #784]
-    mrs x0, fpcr
-    mrs x1, fpsr
-    str x0, [sp, #816]
-    str x1, [sp, #824]
     .cfi_def_cfa 31, 832
     .cfi_offset 0, -832
     .cfi_offset 1, -824
@@ -922,8 +892,38 @@ isr_entry_el0_64_sync:
     .cfi_offset 28, -608
     .cfi_offset 29, -600
     .cfi_offset 30, -592
+    mrs x0, sp_el0
+    mrs x1, elr_el1
+    mrs x2, spsr_el1
+    mrs x3, esr_el1
+    mrs x4, far_el1
+    mov x5, #8
+    stp x0, x1, [sp, #248]
+    stp x2, x3, [sp, #264]
+    stp x4, x5, [sp, #280]
+    str xzr, [sp, #296]
     .cfi_offset 31, -584
     .cfi_offset 33, -576
+    stp q0, q1, [sp, #304]
+    stp q2, q3, [sp, #336]
+    stp q4, q5, [sp, #368]
+    stp q6, q7, [sp, #400]
+    stp q8, q9, [sp, #432]
+    stp q10, q11, [sp, #464]
+    stp q12, q13, [sp, #496]
+    stp q14, q15, [sp, #528]
+    stp q16, q17, [sp, #560]
+    stp q18, q19, [sp, #592]
+    stp q20, q21, [sp, #624]
+    stp q22, q23, [sp, #656]
+    stp q24, q25, [sp, #688]
+    stp q26, q27, [sp, #720]
+    stp q28, q29, [sp, #752]
+    stp q30, q31, [sp, #784]
+    mrs x0, fpcr
+    mrs x1, fpsr
+    str x0, [sp, #816]
+    str x1, [sp, #824]
     mrs x0, esr_el1
     lsr x0, x0, #26
     cmp x0, #21
@@ -965,36 +965,6 @@ isr_entry_el0_64_irq:
     stp x26, x27, [sp, #208]
     stp x28, x29, [sp, #224]
     str x30, [sp, #240]
-    mrs x0, sp_el0
-    mrs x1, elr_el1
-    mrs x2, spsr_el1
-    mrs x3, esr_el1
-    mrs x4, far_el1
-    mov x5, #9
-    stp x0, x1, [sp, #248]
-    stp x2, x3, [sp, #264]
-    stp x4, x5, [sp, #280]
-    str xzr, [sp, #296]
-    stp q0, q1, [sp, #304]
-    stp q2, q3, [sp, #336]
-    stp q4, q5, [sp, #368]
-    stp q6, q7, [sp, #400]
-    stp q8, q9, [sp, #432]
-    stp q10, q11, [sp, #464]
-    stp q12, q13, [sp, #496]
-    stp q14, q15, [sp, #528]
-    stp q16, q17, [sp, #560]
-    stp q18, q19, [sp, #592]
-    stp q20, q21, [sp, #624]
-    stp q22, q23, [sp, #656]
-    stp q24, q25, [sp, #688]
-    stp q26, q27, [sp, #720]
-    stp q28, q29, [sp, #752]
-    stp q30, q31, [sp, #784]
-    mrs x0, fpcr
-    mrs x1, fpsr
-    str x0, [sp, #816]
-    str x1, [sp, #824]
     .cfi_def_cfa 31, 832
     .cfi_offset 0, -832
     .cfi_offset 1, -824
@@ -1027,8 +997,38 @@ isr_entry_el0_64_irq:
     .cfi_offset 28, -608
     .cfi_offset 29, -600
     .cfi_offset 30, -592
+    mrs x0, sp_el0
+    mrs x1, elr_el1
+    mrs x2, spsr_el1
+    mrs x3, esr_el1
+    mrs x4, far_el1
+    mov x5, #9
+    stp x0, x1, [sp, #248]
+    stp x2, x3, [sp, #264]
+    stp x4, x5, [sp, #280]
+    str xzr, [sp, #296]
     .cfi_offset 31, -584
     .cfi_offset 33, -576
+    stp q0, q1, [sp, #304]
+    stp q2, q3, [sp, #336]
+    stp q4, q5, [sp, #368]
+    stp q6, q7, [sp, #400]
+    stp q8, q9, [sp, #432]
+    stp q10, q11, [sp, #464]
+    stp q12, q13, [sp, #496]
+    stp q14, q15, [sp, #528]
+    stp q16, q17, [sp, #560]
+    stp q18, q19, [sp, #592]
+    stp q20, q21, [sp, #624]
+    stp q22, q23, [sp, #656]
+    stp q24, q25, [sp, #688]
+    stp q26, q27, [sp, #720]
+    stp q28, q29, [sp, #752]
+    stp q30, q31, [sp, #784]
+    mrs x0, fpcr
+    mrs x1, fpsr
+    str x0, [sp, #816]
+    str x1, [sp, #824]
     mov x0, sp
     bl isr_dispatch
     b isr_return
@@ -1061,36 +1061,6 @@ isr_entry_el0_64_fiq:
     stp x26, x27, [sp, #208]
     stp x28, x29, [sp, #224]
     str x30, [sp, #240]
-    mrs x0, sp_el0
-    mrs x1, elr_el1
-    mrs x2, spsr_el1
-    mrs x3, esr_el1
-    mrs x4, far_el1
-    mov x5, #10
-    stp x0, x1, [sp, #248]
-    stp x2, x3, [sp, #264]
-    stp x4, x5, [sp, #280]
-    str xzr, [sp, #296]
-    stp q0, q1, [sp, #304]
-    stp q2, q3, [sp, #336]
-    stp q4, q5, [sp, #368]
-    stp q6, q7, [sp, #400]
-    stp q8, q9, [sp, #432]
-    stp q10, q11, [sp, #464]
-    stp q12, q13, [sp, #496]
-    stp q14, q15, [sp, #528]
-    stp q16, q17, [sp, #560]
-    stp q18, q19, [sp, #592]
-    stp q20, q21, [sp, #624]
-    stp q22, q23, [sp, #656]
-    stp q24, q25, [sp, #688]
-    stp q26, q27, [sp, #720]
-    stp q28, q29, [sp, #752]
-    stp q30, q31, [sp, #784]
-    mrs x0, fpcr
-    mrs x1, fpsr
-    str x0, [sp, #816]
-    str x1, [sp, #824]
     .cfi_def_cfa 31, 832
     .cfi_offset 0, -832
     .cfi_offset 1, -824
@@ -1123,8 +1093,38 @@ isr_entry_el0_64_fiq:
     .cfi_offset 28, -608
     .cfi_offset 29, -600
     .cfi_offset 30, -592
+    mrs x0, sp_el0
+    mrs x1, elr_el1
+    mrs x2, spsr_el1
+    mrs x3, esr_el1
+    mrs x4, far_el1
+    mov x5, #10
+    stp x0, x1, [sp, #248]
+    stp x2, x3, [sp, #264]
+    stp x4, x5, [sp, #280]
+    str xzr, [sp, #296]
     .cfi_offset 31, -584
     .cfi_offset 33, -576
+    stp q0, q1, [sp, #304]
+    stp q2, q3, [sp, #336]
+    stp q4, q5, [sp, #368]
+    stp q6, q7, [sp, #400]
+    stp q8, q9, [sp, #432]
+    stp q10, q11, [sp, #464]
+    stp q12, q13, [sp, #496]
+    stp q14, q15, [sp, #528]
+    stp q16, q17, [sp, #560]
+    stp q18, q19, [sp, #592]
+    stp q20, q21, [sp, #624]
+    stp q22, q23, [sp, #656]
+    stp q24, q25, [sp, #688]
+    stp q26, q27, [sp, #720]
+    stp q28, q29, [sp, #752]
+    stp q30, q31, [sp, #784]
+    mrs x0, fpcr
+    mrs x1, fpsr
+    str x0, [sp, #816]
+    str x1, [sp, #824]
     mov x0, sp
     bl isr_bad_mode
     // the handler must not return
@@ -1158,36 +1158,6 @@ isr_entry_el0_64_serror:
     stp x26, x27, [sp, #208]
     stp x28, x29, [sp, #224]
     str x30, [sp, #240]
-    mrs x0, sp_el0
-    mrs x1, elr_el1
-    mrs x2, spsr_el1
-    mrs x3, esr_el1
-    mrs x4, far_el1
-    mov x5, #11
-    stp x0, x1, [sp, #248]
-    stp x2, x3, [sp, #264]
-    stp x4, x5, [sp, #280]
-    str xzr, [sp, #296]
-    stp q0, q1, [sp, #304]
-    stp q2, q3, [sp, #336]
-    stp q4, q5, [sp, #368]
-    stp q6, q7, [sp, #400]
-    stp q8, q9, [sp, #432]
-    stp q10, q11, [sp, #464]
-    stp q12, q13, [sp, #496]
-    stp q14, q15, [sp, #528]
-    stp q16, q17, [sp, #560]
-    stp q18, q19, [sp, #592]
-    stp q20, q21, [sp, #624]
-    stp q22, q23, [sp, #656]
-    stp q24, q25, [sp, #688]
-    stp q26, q27, [sp, #720]
-    stp q28, q29, [sp, #752]
-    stp q30, q31, [sp, #784]
-    mrs x0, fpcr
-    mrs x1, fpsr
-    str x0, [sp, #816]
-    str x1, [sp, #824]
     .cfi_def_cfa 31, 832
     .cfi_offset 0, -832
     .cfi_offset 1, -824
@@ -1220,8 +1190,38 @@ isr_entry_el0_64_serror:
     .cfi_offset 28, -608
     .cfi_offset 29, -600
     .cfi_offset 30, -592
+    mrs x0, sp_el0
+    mrs x1, elr_el1
+    mrs x2, spsr_el1
+    mrs x3, esr_el1
+    mrs x4, far_el1
+    mov x5, #11
+    stp x0, x1, [sp, #248]
+    stp x2, x3, [sp, #264]
+    stp x4, x5, [sp, #280]
+    str xzr, [sp, #296]
     .cfi_offset 31, -584
     .cfi_offset 33, -576
+    stp q0, q1, [sp, #304]
+    stp q2, q3, [sp, #336]
+    stp q4, q5, [sp, #368]
+    stp q6, q7, [sp, #400]
+    stp q8, q9, [sp, #432]
+    stp q10, q11, [sp, #464]
+    stp q12, q13, [sp, #496]
+    stp q14, q15, [sp, #528]
+    stp q16, q17, [sp, #560]
+    stp q18, q19, [sp, #592]
+    stp q20, q21, [sp, #624]
+    stp q22, q23, [sp, #656]
+    stp q24, q25, [sp, #688]
+    stp q26, q27, [sp, #720]
+    stp q28, q29, [sp, #752]
+    stp q30, q31, [sp, #784]
+    mrs x0, fpcr
+    mrs x1, fpsr
+    str x0, [sp, #816]
+    str x1, [sp, #824]
     mov x0, sp
     bl isr_bad_mode
     // the handler must not return
@@ -1255,36 +1255,6 @@ isr_entry_el0_32_sync:
     stp x26, x27, [sp, #208]
     stp x28, x29, [sp, #224]
     str x30, [sp, #240]
-    mrs x0, sp_el0
-    mrs x1, elr_el1
-    mrs x2, spsr_el1
-    mrs x3, esr_el1
-    mrs x4, far_el1
-    mov x5, #12
-    stp x0, x1, [sp, #248]
-    stp x2, x3, [sp, #264]
-    stp x4, x5, [sp, #280]
-    str xzr, [sp, #296]
-    stp q0, q1, [sp, #304]
-    stp q2, q3, [sp, #336]
-    stp q4, q5, [sp, #368]
-    stp q6, q7, [sp, #400]
-    stp q8, q9, [sp, #432]
-    stp q10, q11, [sp, #464]
-    stp q12, q13, [sp, #496]
-    stp q14, q15, [sp, #528]
-    stp q16, q17, [sp, #560]
-    stp q18, q19, [sp, #592]
-    stp q20, q21, [sp, #624]
-    stp q22, q23, [sp, #656]
-    stp q24, q25, [sp, #688]
-    stp q26, q27, [sp, #720]
-    stp q28, q29, [sp, #752]
-    stp q30, q31, [sp, #784]
-    mrs x0, fpcr
-    mrs x1, fpsr
-    str x0, [sp, #816]
-    str x1, [sp, #824]
     .cfi_def_cfa 31, 832
     .cfi_offset 0, -832
     .cfi_offset 1, -824
@@ -1317,8 +1287,38 @@ isr_entry_el0_32_sync:
     .cfi_offset 28, -608
     .cfi_offset 29, -600
     .cfi_offset 30, -592
+    mrs x0, sp_el0
+    mrs x1, elr_el1
+    mrs x2, spsr_el1
+    mrs x3, esr_el1
+    mrs x4, far_el1
+    mov x5, #12
+    stp x0, x1, [sp, #248]
+    stp x2, x3, [sp, #264]
+    stp x4, x5, [sp, #280]
+    str xzr, [sp, #296]
     .cfi_offset 31, -584
     .cfi_offset 33, -576
+    stp q0, q1, [sp, #304]
+    stp q2, q3, [sp, #336]
+    stp q4, q5, [sp, #368]
+    stp q6, q7, [sp, #400]
+    stp q8, q9, [sp, #432]
+    stp q10, q11, [sp, #464]
+    stp q12, q13, [sp, #496]
+    stp q14, q15, [sp, #528]
+    stp q16, q17, [sp, #560]
+    stp q18, q19, [sp, #592]
+    stp q20, q21, [sp, #624]
+    stp q22, q23, [sp, #656]
+    stp q24, q25, [sp, #688]
+    stp q26, q27, [sp, #720]
+    stp q28, q29, [sp, #752]
+    stp q30, q31, [sp, #784]
+    mrs x0, fpcr
+    mrs x1, fpsr
+    str x0, [sp, #816]
+    str x1, [sp, #824]
     mov x0, sp
     bl isr_bad_mode
     // the handler must not return
@@ -1352,36 +1352,6 @@ isr_entry_el0_32_irq:
     stp x26, x27, [sp, #208]
     stp x28, x29, [sp, #224]
     str x30, [sp, #240]
-    mrs x0, sp_el0
-    mrs x1, elr_el1
-    mrs x2, spsr_el1
-    mrs x3, esr_el1
-    mrs x4, far_el1
-    mov x5, #13
-    stp x0, x1, [sp, #248]
-    stp x2, x3, [sp, #264]
-    stp x4, x5, [sp, #280]
-    str xzr, [sp, #296]
-    stp q0, q1, [sp, #304]
-    stp q2, q3, [sp, #336]
-    stp q4, q5, [sp, #368]
-    stp q6, q7, [sp, #400]
-    stp q8, q9, [sp, #432]
-    stp q10, q11, [sp, #464]
-    stp q12, q13, [sp, #496]
-    stp q14, q15, [sp, #528]
-    stp q16, q17, [sp, #560]
-    stp q18, q19, [sp, #592]
-    stp q20, q21, [sp, #624]
-    stp q22, q23, [sp, #656]
-    stp q24, q25, [sp, #688]
-    stp q26, q27, [sp, #720]
-    stp q28, q29, [sp, #752]
-    stp q30, q31, [sp, #784]
-    mrs x0, fpcr
-    mrs x1, fpsr
-    str x0, [sp, #816]
-    str x1, [sp, #824]
     .cfi_def_cfa 31, 832
     .cfi_offset 0, -832
     .cfi_offset 1, -824
@@ -1414,8 +1384,38 @@ isr_entry_el0_32_irq:
     .cfi_offset 28, -608
     .cfi_offset 29, -600
     .cfi_offset 30, -592
+    mrs x0, sp_el0
+    mrs x1, elr_el1
+    mrs x2, spsr_el1
+    mrs x3, esr_el1
+    mrs x4, far_el1
+    mov x5, #13
+    stp x0, x1, [sp, #248]
+    stp x2, x3, [sp, #264]
+    stp x4, x5, [sp, #280]
+    str xzr, [sp, #296]
     .cfi_offset 31, -584
     .cfi_offset 33, -576
+    stp q0, q1, [sp, #304]
+    stp q2, q3, [sp, #336]
+    stp q4, q5, [sp, #368]
+    stp q6, q7, [sp, #400]
+    stp q8, q9, [sp, #432]
+    stp q10, q11, [sp, #464]
+    stp q12, q13, [sp, #496]
+    stp q14, q15, [sp, #528]
+    stp q16, q17, [sp, #560]
+    stp q18, q19, [sp, #592]
+    stp q20, q21, [sp, #624]
+    stp q22, q23, [sp, #656]
+    stp q24, q25, [sp, #688]
+    stp q26, q27, [sp, #720]
+    stp q28, q29, [sp, #752]
+    stp q30, q31, [sp, #784]
+    mrs x0, fpcr
+    mrs x1, fpsr
+    str x0, [sp, #816]
+    str x1, [sp, #824]
     mov x0, sp
     bl isr_bad_mode
     // the handler must not return
@@ -1449,36 +1449,6 @@ isr_entry_el0_32_fiq:
     stp x26, x27, [sp, #208]
     stp x28, x29, [sp, #224]
     str x30, [sp, #240]
-    mrs x0, sp_el0
-    mrs x1, elr_el1
-    mrs x2, spsr_el1
-    mrs x3, esr_el1
-    mrs x4, far_el1
-    mov x5, #14
-    stp x0, x1, [sp, #248]
-    stp x2, x3, [sp, #264]
-    stp x4, x5, [sp, #280]
-    str xzr, [sp, #296]
-    stp q0, q1, [sp, #304]
-    stp q2, q3, [sp, #336]
-    stp q4, q5, [sp, #368]
-    stp q6, q7, [sp, #400]
-    stp q8, q9, [sp, #432]
-    stp q10, q11, [sp, #464]
-    stp q12, q13, [sp, #496]
-    stp q14, q15, [sp, #528]
-    stp q16, q17, [sp, #560]
-    stp q18, q19, [sp, #592]
-    stp q20, q21, [sp, #624]
-    stp q22, q23, [sp, #656]
-    stp q24, q25, [sp, #688]
-    stp q26, q27, [sp, #720]
-    stp q28, q29, [sp, #752]
-    stp q30, q31, [sp, #784]
-    mrs x0, fpcr
-    mrs x1, fpsr
-    str x0, [sp, #816]
-    str x1, [sp, #824]
     .cfi_def_cfa 31, 832
     .cfi_offset 0, -832
     .cfi_offset 1, -824
@@ -1511,8 +1481,38 @@ isr_entry_el0_32_fiq:
     .cfi_offset 28, -608
     .cfi_offset 29, -600
     .cfi_offset 30, -592
+    mrs x0, sp_el0
+    mrs x1, elr_el1
+    mrs x2, spsr_el1
+    mrs x3, esr_el1
+    mrs x4, far_el1
+    mov x5, #14
+    stp x0, x1, [sp, #248]
+    stp x2, x3, [sp, #264]
+    stp x4, x5, [sp, #280]
+    str xzr, [sp, #296]
     .cfi_offset 31, -584
     .cfi_offset 33, -576
+    stp q0, q1, [sp, #304]
+    stp q2, q3, [sp, #336]
+    stp q4, q5, [sp, #368]
+    stp q6, q7, [sp, #400]
+    stp q8, q9, [sp, #432]
+    stp q10, q11, [sp, #464]
+    stp q12, q13, [sp, #496]
+    stp q14, q15, [sp, #528]
+    stp q16, q17, [sp, #560]
+    stp q18, q19, [sp, #592]
+    stp q20, q21, [sp, #624]
+    stp q22, q23, [sp, #656]
+    stp q24, q25, [sp, #688]
+    stp q26, q27, [sp, #720]
+    stp q28, q29, [sp, #752]
+    stp q30, q31, [sp, #784]
+    mrs x0, fpcr
+    mrs x1, fpsr
+    str x0, [sp, #816]
+    str x1, [sp, #824]
     mov x0, sp
     bl isr_bad_mode
     // the handler must not return
@@ -1546,36 +1546,6 @@ isr_entry_el0_32_serror:
     stp x26, x27, [sp, #208]
     stp x28, x29, [sp, #224]
     str x30, [sp, #240]
-    mrs x0, sp_el0
-    mrs x1, elr_el1
-    mrs x2, spsr_el1
-    mrs x3, esr_el1
-    mrs x4, far_el1
-    mov x5, #15
-    stp x0, x1, [sp, #248]
-    stp x2, x3, [sp, #264]
-    stp x4, x5, [sp, #280]
-    str xzr, [sp, #296]
-    stp q0, q1, [sp, #304]
-    stp q2, q3, [sp, #336]
-    stp q4, q5, [sp, #368]
-    stp q6, q7, [sp, #400]
-    stp q8, q9, [sp, #432]
-    stp q10, q11, [sp, #464]
-    stp q12, q13, [sp, #496]
-    stp q14, q15, [sp, #528]
-    stp q16, q17, [sp, #560]
-    stp q18, q19, [sp, #592]
-    stp q20, q21, [sp, #624]
-    stp q22, q23, [sp, #656]
-    stp q24, q25, [sp, #688]
-    stp q26, q27, [sp, #720]
-    stp q28, q29, [sp, #752]
-    stp q30, q31, [sp, #784]
-    mrs x0, fpcr
-    mrs x1, fpsr
-    str x0, [sp, #816]
-    str x1, [sp, #824]
     .cfi_def_cfa 31, 832
     .cfi_offset 0, -832
     .cfi_offset 1, -824
@@ -1608,8 +1578,38 @@ isr_entry_el0_32_serror:
     .cfi_offset 28, -608
     .cfi_offset 29, -600
     .cfi_offset 30, -592
+    mrs x0, sp_el0
+    mrs x1, elr_el1
+    mrs x2, spsr_el1
+    mrs x3, esr_el1
+    mrs x4, far_el1
+    mov x5, #15
+    stp x0, x1, [sp, #248]
+    stp x2, x3, [sp, #264]
+    stp x4, x5, [sp, #280]
+    str xzr, [sp, #296]
     .cfi_offset 31, -584
     .cfi_offset 33, -576
+    stp q0, q1, [sp, #304]
+    stp q2, q3, [sp, #336]
+    stp q4, q5, [sp, #368]
+    stp q6, q7, [sp, #400]
+    stp q8, q9, [sp, #432]
+    stp q10, q11, [sp, #464]
+    stp q12, q13, [sp, #496]
+    stp q14, q15, [sp, #528]
+    stp q16, q17, [sp, #560]
+    stp q18, q19, [sp, #592]
+    stp q20, q21, [sp, #624]
+    stp q22, q23, [sp, #656]
+    stp q24, q25, [sp, #688]
+    stp q26, q27, [sp, #720]
+    stp q28, q29, [sp, #752]
+    stp q30, q31, [sp, #784]
+    mrs x0, fpcr
+    mrs x1, fpsr
+    str x0, [sp, #816]
+    str x1, [sp, #824]
     mov x0, sp
     bl isr_bad_mode
     // the handler must not return

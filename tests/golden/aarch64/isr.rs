@@ -257,36 +257,6 @@ isr_entry_el1t_sync:
     stp x26, x27, [sp, #208]
     stp x28, x29, [sp, #224]
     str x30, [sp, #240]
-    mrs x0, sp_el0
-    mrs x1, elr_el1
-    mrs x2, spsr_el1
-    mrs x3, esr_el1
-    mrs x4, far_el1
-    mov x5, #0
-    stp x0, x1, [sp, #248]
-    stp x2, x3, [sp, #264]
-    stp x4, x5, [sp, #280]
-    str xzr, [sp, #296]
-    stp q0, q1, [sp, #304]
-    stp q2, q3, [sp, #336]
-    stp q4, q5, [sp, #368]
-    stp q6, q7, [sp, #400]
-    stp q8, q9, [sp, #432]
-    stp q10, q11, [sp, #464]
-    stp q12, q13, [sp, #496]
-    stp q14, q15, [sp, #528]
-    stp q16, q17, [sp, #560]
-    stp q18, q19, [sp, #592]
-    stp q20, q21, [sp, #624]
-    stp q22, q23, [sp, #656]
-    stp q24, q25, [sp, #688]
-    stp q26, q27, [sp, #720]
-    stp q28, q29, [sp, #752]
-    stp q30, q31, [sp, #784]
-    mrs x0, fpcr
-    mrs x1, fpsr
-    str x0, [sp, #816]
-    str x1, [sp, #824]
     .cfi_def_cfa 31, 832
     .cfi_offset 0, -832
     .cfi_offset 1, -824
@@ -319,8 +289,38 @@ isr_entry_el1t_sync:
     .cfi_offset 28, -608
     .cfi_offset 29, -600
     .cfi_offset 30, -592
+    mrs x0, sp_el0
+    mrs x1, elr_el1
+    mrs x2, spsr_el1
+    mrs x3, esr_el1
+    mrs x4, far_el1
+    mov x5, #0
+    stp x0, x1, [sp, #248]
+    stp x2, x3, [sp, #264]
+    stp x4, x5, [sp, #280]
+    str xzr, [sp, #296]
     .cfi_offset 31, -584
     .cfi_offset 33, -576
+    stp q0, q1, [sp, #304]
+    stp q2, q3, [sp, #336]
+    stp q4, q5, [sp, #368]
+    stp q6, q7, [sp, #400]
+    stp q8, q9, [sp, #432]
+    stp q10, q11, [sp, #464]
+    stp q12, q13, [sp, #496]
+    stp q14, q15, [sp, #528]
+    stp q16, q17, [sp, #560]
+    stp q18, q19, [sp, #592]
+    stp q20, q21, [sp, #624]
+    stp q22, q23, [sp, #656]
+    stp q24, q25, [sp, #688]
+    stp q26, q27, [sp, #720]
+    stp q28, q29, [sp, #752]
+    stp q30, q31, [sp, #784]
+    mrs x0, fpcr
+    mrs x1, fpsr
+    str x0, [sp, #816]
+    str x1, [sp, #824]
     mov x0, sp
     bl isr_kernel_fault
     mov x0, sp
@@ -354,36 +354,6 @@ isr_entry_el1t_irq:
     stp x26, x27, [sp, #208]
     stp x28, x29, [sp, #224]
     str x30, [sp, #240]
-    mrs x0, sp_el0
-    mrs x1, elr_el1
-    mrs x2, spsr_el1
-    mrs x3, esr_el1
-    mrs x4, far_el1
-    mov x5, #1
-    stp x0, x1, [sp, #248]
-    stp x2, x3, [sp, #264]
-    stp x4, x5, [sp, #280]
-    str xzr, [sp, #296]
-    stp q0, q1, [sp, #304]
-    stp q2, q3, [sp, #336]
-    stp q4, q5, [sp, #368]
-    stp q6, q7, [sp, #400]
-    stp q8, q9, [sp, #432]
-    stp q10, q11, [sp, #464]
-    stp q12, q13, [sp, #496]
-    stp q14, q15, [sp, #528]
-    stp q16, q17, [sp, #560]
-    stp q18, q19, [sp, #592]
-    stp q20, q21, [sp, #624]
-    stp q22, q23, [sp, #656]
-    stp q24, q25, [sp, #688]
-    stp q26, q27, [sp, #720]
-    stp q28, q29, [sp, #752]
-    stp q30, q31, [sp, #784]
-    mrs x0, fpcr
-    mrs x1, fpsr
-    str x0, [sp, #816]
-    str x1, [sp, #824]
     .cfi_def_cfa 31, 832
     .cfi_offset 0, -832
     .cfi_offset 1, -824
@@ -416,8 +386,38 @@ isr_entry_el1t_irq:
     .cfi_offset 28, -608
     .cfi_offset 29, -600
     .cfi_offset 30, -592
+    mrs x0, sp_el0
+    mrs x1, elr_el1
+    mrs x2, spsr_el1
+    mrs x3, esr_el1
+    mrs x4, far_el1
+    mov x5, #1
+    stp x0, x1, [sp, #248]
+    stp x2, x3, [sp, #264]
+    stp x4, x5, [sp, #280]
+    str xzr, [sp, #296]
     .cfi_offset 31, -584
     .cfi_offset 33, -576
+    stp q0, q1, [sp, #304]
+    stp q2, q3, [sp, #336]
+    stp q4, q5, [sp, #368]
+    stp q6, q7, [sp, #400]
+    stp q8, q9, [sp, #432]
+    stp q10, q11, [sp, #464]
+    stp q12, q13, [sp, #496]
+    stp q14, q15, [sp, #528]
+    stp q16, q17, [sp, #560]
+    stp q18, q19, [sp, #592]
+    stp q20, q21, [sp, #624]
+    stp q22, q23, [sp, #656]
+    stp q24, q25, [sp, #688]
+    stp q26, q27, [sp, #720]
+    stp q28, q29, [sp, #752]
+    stp q30, q31, [sp, #784]
+    mrs x0, fpcr
+    mrs x1, fpsr
+    str x0, [sp, #816]
+    str x1, [sp, #824]
     mov x0, sp
     bl isr_dispatch
     b isr_return
@@ -450,36 +450,6 @@ isr_entry_el1t_fiq:
     stp x26, x27, [sp, #208]
     stp x28, x29, [sp, #224]
     str x30, [sp, #240]
-    mrs x0, sp_el0
-    mrs x1, elr_el1
-    mrs x2, spsr_el1
-    mrs x3, esr_el1
-    mrs x4, far_el1
-    mov x5, #2
-    stp x0, x1, [sp, #248]
-    stp x2, x3, [sp, #264]
-    stp x4, x5, [sp, #280]
-    str xzr, [sp, #296]
-    stp q0, q1, [sp, #304]
-    stp q2, q3, [sp, #336]
-    stp q4, q5, [sp, #368]
-    stp q6, q7, [sp, #400]
-    stp q8, q9, [sp, #432]
-    stp q10, q11, [sp, #464]
-    stp q12, q13, [sp, #496]
-    stp q14, q15, [sp, #528]
-    stp q16, q17, [sp, #560]
-    stp q18, q19, [sp, #592]
-    stp q20, q21, [sp, #624]
-    stp q22, q23, [sp, #656]
-    stp q24, q25, [sp, #688]
-    stp q26, q27, [sp, #720]
-    stp q28, q29, [sp, #752]
-    stp q30, q31, [sp, #784]
-    mrs x0, fpcr
-    mrs x1, fpsr
-    str x0, [sp, #816]
-    str x1, [sp, #824]
     .cfi_def_cfa 31, 832
     .cfi_offset 0, -832
     .cfi_offset 1, -824
@@ -512,8 +482,38 @@ isr_entry_el1t_fiq:
     .cfi_offset 28, -608
     .cfi_offset 29, -600
     .cfi_offset 30, -592
+    mrs x0, sp_el0
+    mrs x1, elr_el1
+    mrs x2, spsr_el1
+    mrs x3, esr_el1
+    mrs x4, far_el1
+    mov x5, #2
+    stp x0, x1, [sp, #248]
+    stp x2, x3, [sp, #264]
+    stp x4, x5, [sp, #280]
+    str xzr, [sp, #296]
     .cfi_offset 31, -584
     .cfi_offset 33, -576
+    stp q0, q1, [sp, #304]
+    stp q2, q3, [sp, #336]
+    stp q4, q5, [sp, #368]
+    stp q6, q7, [sp, #400]
+    stp q8, q9, [sp, #432]
+    stp q10, q11, [sp, #464]
+    stp q12, q13, [sp, #496]
+    stp q14, q15, [sp, #528]
+    stp q16, q17, [sp, #560]
+    stp q18, q19, [sp, #592]
+    stp q20, q21, [sp, #624]
+    stp q22, q23, [sp, #656]
+    stp q24, q25, [sp, #688]
+    stp q26, q27, [sp, #720]
+    stp q28, q29, [sp, #752]
+    stp q30, q31, [sp, #784]
+    mrs x0, fpcr
+    mrs x1, fpsr
+    str x0, [sp, #816]
+    str x1, [sp, #824]
     mov x0, sp
     bl isr_bad_mode
     // the handler must not return
@@ -547,36 +547,6 @@ isr_entry_el1t_serror:
     stp x26, x27, [sp, #208]
     stp x28, x29, [sp, #224]
     str x30, [sp, #240]
-    mrs x0, sp_el0
-    mrs x1, elr_el1
-    mrs x2, spsr_el1
-    mrs x3, esr_el1
-    mrs x4, far_el1
-    mov x5, #3
-    stp x0, x1, [sp, #248]
-    stp x2, x3, [sp, #264]
-    stp x4, x5, [sp, #280]
-    str xzr, [sp, #296]
-    stp q0, q1, [sp, #304]
-    stp q2, q3, [sp, #336]
-    stp q4, q5, [sp, #368]
-    stp q6, q7, [sp, #400]
-    stp q8, q9, [sp, #432]
-    stp q10, q11, [sp, #464]
-    stp q12, q13, [sp, #496]
-    stp q14, q15, [sp, #528]
-    stp q16, q17, [sp, #560]
-    stp q18, q19, [sp, #592]
-    stp q20, q21, [sp, #624]
-    stp q22, q23, [sp, #656]
-    stp q24, q25, [sp, #688]
-    stp q26, q27, [sp, #720]
-    stp q28, q29, [sp, #752]
-    stp q30, q31, [sp, #784]
-    mrs x0, fpcr
-    mrs x1, fpsr
-    str x0, [sp, #816]
-    str x1, [sp, #824]
     .cfi_def_cfa 31, 832
     .cfi_offset 0, -832
     .cfi_offset 1, -824
@@ -609,8 +579,38 @@ isr_entry_el1t_serror:
     .cfi_offset 28, -608
     .cfi_offset 29, -600
     .cfi_offset 30, -592
+    mrs x0, sp_el0
+    mrs x1, elr_el1
+    mrs x2, spsr_el1
+    mrs x3, esr_el1
+    mrs x4, far_el1
+    mov x5, #3
+    stp x0, x1, [sp, #248]
+    stp x2, x3, [sp, #264]
+    stp x4, x5, [sp, #280]
+    str xzr, [sp, #296]
     .cfi_offset 31, -584
     .cfi_offset 33, -576
+    stp q0, q1, [sp, #304]
+    stp q2, q3, [sp, #336]
+    stp q4, q5, [sp, #368]
+    stp q6, q7, [sp, #400]
+    stp q8, q9, [sp, #432]
+    stp q10, q11, [sp, #464]
+    stp q12, q13, [sp, #496]
+    stp q14, q15, [sp, #528]
+    stp q16, q17, [sp, #560]
+    stp q18, q19, [sp, #592]
+    stp q20, q21, [sp, #624]
+    stp q22, q23, [sp, #656]
+    stp q24, q25, [sp, #688]
+    stp q26, q27, [sp, #720]
+    stp q28, q29, [sp, #752]
+    stp q30, q31, [sp, #784]
+    mrs x0, fpcr
+    mrs x1, fpsr
+    str x0, [sp, #816]
+    str x1, [sp, #824]
     mov x0, sp
     bl isr_bad_mode
     // the handler must not return
@@ -644,36 +644,6 @@ isr_entry_el1h_sync:
     stp x26, x27, [sp, #208]
     stp x28, x29, [sp, #224]
     str x30, [sp, #240]
-    add x0, sp, #832
-    mrs x1, elr_el1
-    mrs x2, spsr_el1
-    mrs x3, esr_el1
-    mrs x4, far_el1
-    mov x5, #4
-    stp x0, x1, [sp, #248]
-    stp x2, x3, [sp, #264]
-    stp x4, x5, [sp, #280]
-    str xzr, [sp, #296]
-    stp q0, q1, [sp, #304]
-    stp q2, q3, [sp, #336]
-    stp q4, q5, [sp, #368]
-    stp q6, q7, [sp, #400]
-    stp q8, q9, [sp, #432]
-    stp q10, q11, [sp, #464]
-    stp q12, q13, [sp, #496]
-    stp q14, q15, [sp, #528]
-    stp q16, q17, [sp, #560]
-    stp q18, q19, [sp, #592]
-    stp q20, q21, [sp, #624]
-    stp q22, q23, [sp, #656]
-    stp q24, q25, [sp, #688]
-    stp q26, q27, [sp, #720]
-    stp q28, q29, [sp, #752]
-    stp q30, q31, [sp, #784]
-    mrs x0, fpcr
-    mrs x1, fpsr
-    str x0, [sp, #816]
-    str x1, [sp, #824]
     .cfi_def_cfa 31, 832
     .cfi_offset 0, -832
     .cfi_offset 1, -824
@@ -706,8 +676,38 @@ isr_entry_el1h_sync:
     .cfi_offset 28, -608
     .cfi_offset 29, -600
     .cfi_offset 30, -592
+    add x0, sp, #832
+    mrs x1, elr_el1
+    mrs x2, spsr_el1
+    mrs x3, esr_el1
+    mrs x4, far_el1
+    mov x5, #4
+    stp x0, x1, [sp, #248]
+    stp x2, x3, [sp, #264]
+    stp x4, x5, [sp, #280]
+    str xzr, [sp, #296]
     .cfi_offset 31, -584
     .cfi_offset 33, -576
+    stp q0, q1, [sp, #304]
+    stp q2, q3, [sp, #336]
+    stp q4, q5, [sp, #368]
+    stp q6, q7, [sp, #400]
+    stp q8, q9, [sp, #432]
+    stp q10, q11, [sp, #464]
+    stp q12, q13, [sp, #496]
+    stp q14, q15, [sp, #528]
+    stp q16, q17, [sp, #560]
+    stp q18, q19, [sp, #592]
+    stp q20, q21, [sp, #624]
+    stp q22, q23, [sp, #656]
+    stp q24, q25, [sp, #688]
+    stp q26, q27, [sp, #720]
+    stp q28, q29, [sp, #752]
+    stp q30, q31, [sp, #784]
+    mrs x0, fpcr
+    mrs x1, fpsr
+    str x0, [sp, #816]
+    str x1, [sp, #824]
     mov x0, sp
     bl isr_kernel_fault
     mov x0, sp
@@ -741,36 +741,6 @@ isr_entry_el1h_irq:
     stp x26, x27, [sp, #208]
     stp x28, x29, [sp, #224]
     str x30, [sp, #240]
-    add x0, sp, #832
-    mrs x1, elr_el1
-    mrs x2, spsr_el1
-    mrs x3, esr_el1
-    mrs x4, far_el1
-    mov x5, #5
-    stp x0, x1, [sp, #248]
-    stp x2, x3, [sp, #264]
-    stp x4, x5, [sp, #280]
-    str xzr, [sp, #296]
-    stp q0, q1, [sp, #304]
-    stp q2, q3, [sp, #336]
-    stp q4, q5, [sp, #368]
-    stp q6, q7, [sp, #400]
-    stp q8, q9, [sp, #432]
-    stp q10, q11, [sp, #464]
-    stp q12, q13, [sp, #496]
-    stp q14, q15, [sp, #528]
-    stp q16, q17, [sp, #560]
-    stp q18, q19, [sp, #592]
-    stp q20, q21, [sp, #624]
-    stp q22, q23, [sp, #656]
-    stp q24, q25, [sp, #688]
-    stp q26, q27, [sp, #720]
-    stp q28, q29, [sp, #752]
-    stp q30, q31, [sp, #784]
-    mrs x0, fpcr
-    mrs x1, fpsr
-    str x0, [sp, #816]
-    str x1, [sp, #824]
     .cfi_def_cfa 31, 832
     .cfi_offset 0, -832
     .cfi_offset 1, -824
@@ -803,8 +773,38 @@ isr_entry_el1h_irq:
     .cfi_offset 28, -608
     .cfi_offset 29, -600
     .cfi_offset 30, -592
+    add x0, sp, #832
+    mrs x1, elr_el1
+    mrs x2, spsr_el1
+    mrs x3, esr_el1
+    mrs x4, far_el1
+    mov x5, #5
+    stp x0, x1, [sp, #248]
+    stp x2, x3, [sp, #264]
+    stp x4, x5, [sp, #280]
+    str xzr, [sp, #296]
     .cfi_offset 31, -584
     .cfi_offset 33, -576
+    stp q0, q1, [sp, #304]
+    stp q2, q3, [sp, #336]
+    stp q4, q5, [sp, #368]
+    stp q6, q7, [sp, #400]
+    stp q8, q9, [sp, #432]
+    stp q10, q11, [sp, #464]
+    stp q12, q13, [sp, #496]
+    stp q14, q15, [sp, #528]
+    stp q16, q17, [sp, #560]
+    stp q18, q19, [sp, #592]
+    stp q20, q21, [sp, #624]
+    stp q22, q23, [sp, #656]
+    stp q24, q25, [sp, #688]
+    stp q26, q27, [sp, #720]
+    stp q28, q29, [sp, #752]
+    stp q30, q31, [sp, #784]
+    mrs x0, fpcr
+    mrs x1, fpsr
+    str x0, [sp, #816]
+    str x1, [sp, #824]
     mov x0, sp
     bl isr_dispatch
     b isr_return
@@ -837,36 +837,6 @@ isr_entry_el1h_fiq:
     stp x26, x27, [sp, #208]
     stp x28, x29, [sp, #224]
     str x30, [sp, #240]
-    add x0, sp, #832
-    mrs x1, elr_el1
-    mrs x2, spsr_el1
-    mrs x3, esr_el1
-    mrs x4, far_el1
-    mov x5, #6
-    stp x0, x1, [sp, #248]
-    stp x2, x3, [sp, #264]
-    stp x4, x5, [sp, #280]
-    str xzr, [sp, #296]
-    stp q0, q1, [sp, #304]
-    stp q2, q3, [sp, #336]
-    stp q4, q5, [sp, #368]
-    stp q6, q7, [sp, #400]
-    stp q8, q9, [sp, #432]
-    stp q10, q11, [sp, #464]
-    stp q12, q13, [sp, #496]
-    stp q14, q15, [sp, #528]
-    stp q16, q17, [sp, #560]
-    stp q18, q19, [sp, #592]
-    stp q20, q21, [sp, #624]
-    stp q22, q23, [sp, #656]
-    stp q24, q25, [sp, #688]
-    stp q26, q27, [sp, #720]
-    stp q28, q29, [sp, #752]
-    stp q30, q31, [sp, #784]
-    mrs x0, fpcr
-    mrs x1, fpsr
-    str x0, [sp, #816]
-    str x1, [sp, #824]
     .cfi_def_cfa 31, 832
     .cfi_offset 0, -832
     .cfi_offset 1, -824
@@ -899,8 +869,38 @@ isr_entry_el1h_fiq:
     .cfi_offset 28, -608
     .cfi_offset 29, -600
     .cfi_offset 30, -592
+    add x0, sp, #832
+    mrs x1, elr_el1
+    mrs x2, spsr_el1
+    mrs x3, esr_el1
+    mrs x4, far_el1
+    mov x5, #6
+    stp x0, x1, [sp, #248]
+    stp x2, x3, [sp, #264]
+    stp x4, x5, [sp, #280]
+    str xzr, [sp, #296]
     .cfi_offset 31, -584
     .cfi_offset 33, -576
+    stp q0, q1, [sp, #304]
+    stp q2, q3, [sp, #336]
+    stp q4, q5, [sp, #368]
+    stp q6, q7, [sp, #400]
+    stp q8, q9, [sp, #432]
+    stp q10, q11, [sp, #464]
+    stp q12, q13, [sp, #496]
+    stp q14, q15, [sp, #528]
+    stp q16, q17, [sp, #560]
+    stp q18, q19, [sp, #592]
+    stp q20, q21, [sp, #624]
+    stp q22, q23, [sp, #656]
+    stp q24, q25, [sp, #688]
+    stp q26, q27, [sp, #720]
+    stp q28, q29, [sp, #752]
+    stp q30, q31, [sp, #784]
+    mrs x0, fpcr
+    mrs x1, fpsr
+    str x0, [sp, #816]
+    str x1, [sp, #824]
     mov x0, sp
     bl isr_bad_mode
     // the handler must not return
@@ -934,36 +934,6 @@ isr_entry_el1h_serror:
     stp x26, x27, [sp, #208]
     stp x28, x29, [sp, #224]
     str x30, [sp, #240]
-    add x0, sp, #832
-    mrs x1, elr_el1
-    mrs x2, spsr_el1
-    mrs x3, esr_el1
-    mrs x4, far_el1
-    mov x5, #7
-    stp x0, x1, [sp, #248]
-    stp x2, x3, [sp, #264]
-    stp x4, x5, [sp, #280]
-    str xzr, [sp, #296]
-    stp q0, q1, [sp, #304]
-    stp q2, q3, [sp, #336]
-    stp q4, q5, [sp, #368]
-    stp q6, q7, [sp, #400]
-    stp q8, q9, [sp, #432]
-    stp q10, q11, [sp, #464]
-    stp q12, q13, [sp, #496]
-    stp q14, q15, [sp, #528]
-    stp q16, q17, [sp, #560]
-    stp q18, q19, [sp, #592]
-    stp q20, q21, [sp, #624]
-    stp q22, q23, [sp, #656]
-    stp q24, q25, [sp, #688]
-    stp q26, q27, [sp, #720]
-    stp q28, q29, [sp, #752]
-    stp q30, q31, [sp, #784]
-    mrs x0, fpcr
-    mrs x1, fpsr
-    str x0, [sp, #816]
-    str x1, [sp, #824]
     .cfi_def_cfa 31, 832
     .cfi_offset 0, -832
     .cfi_offset 1, -824
@@ -996,8 +966,38 @@ isr_entry_el1h_serror:
     .cfi_offset 28, -608
     .cfi_offset 29, -600
     .cfi_offset 30, -592
+    add x0, sp, #832
+    mrs x1, elr_el1
+    mrs x2, spsr_el1
+    mrs x3, esr_el1
+    mrs x4, far_el1
+    mov x5, #7
+    stp x0, x1, [sp, #248]
+    stp x2, x3, [sp, #264]
+    stp x4, x5, [sp, #280]
+    str xzr, [sp, #296]
     .cfi_offset 31, -584
     .cfi_offset 33, -576
+    stp q0, q1, [sp, #304]
+    stp q2, q3, [sp, #336]
+    stp q4, q5, [sp, #368]
+    stp q6, q7, [sp, #400]
+    stp q8, q9, [sp, #432]
+    stp q10, q11, [sp, #464]
+    stp q12, q13, [sp, #496]
+    stp q14, q15, [sp, #528]
+    stp q16, q17, [sp, #560]
+    stp q18, q19, [sp, #592]
+    stp q20, q21, [sp, #624]
+    stp q22, q23, [sp, #656]
+    stp q24, q25, [sp, #688]
+    stp q26, q27, [sp, #720]
+    stp q28, q29, [sp, #752]
+    stp q30, q31, [sp, #784]
+    mrs x0, fpcr
+    mrs x1, fpsr
+    str x0, [sp, #816]
+    str x1, [sp, #824]
     mov x0, sp
     bl isr_bad_mode
     // the handler must not return
@@ -1031,36 +1031,6 @@ isr_entry_el0_64_sync:
     stp x26, x27, [sp, #208]
     stp x28, x29, [sp, #224]
     str x30, [sp, #240]
-    mrs x0, sp_el0
-    mrs x1, elr_el1
-    mrs x2, spsr_el1
-    mrs x3, esr_el1
-    mrs x4, far_el1
-    mov x5, #8
-    stp x0, x1, [sp, #248]
-    stp x2, x3, [sp, #264]
-    stp x4, x5, [sp, #280]
-    str xzr, [sp, #296]
-    stp q0, q1, [sp, #304]
-    stp q2, q3, [sp, #336]
-    stp q4, q5, [sp, #368]
-    stp q6, q7, [sp, #400]
-    stp q8, q9, [sp, #432]
-    stp q10, q11, [sp, #464]
-    stp q12, q13, [sp, #496]
-    stp q14, q15, [sp, #528]
-    stp q16, q17, [sp, #560]
-    stp q18, q19, [sp, #592]
-    stp q20, q21, [sp, #624]
-    stp q22, q23, [sp, #656]
-    stp q24, q25, [sp, #688]
-    stp q26, q27, [sp, #720]
-    stp q28, q29, [sp, #752]
-    stp q30, q31, [sp, #784]
-    mrs x0, fpcr
-    mrs x1, fpsr
-    str x0, [sp, #816]
-    str x1, [sp, #824]
     .cfi_def_cfa 31, 832
     .cfi_offset 0, -832
     .cfi_offset 1, -824
@@ -1093,8 +1063,38 @@ isr_entry_el0_64_sync:
     .cfi_offset 28, -608
     .cfi_offset 29, -600
     .cfi_offset 30, -592
+    mrs x0, sp_el0
+    mrs x1, elr_el1
+    mrs x2, spsr_el1
+    mrs x3, esr_el1
+    mrs x4, far_el1
+    mov x5, #8
+    stp x0, x1, [sp, #248]
+    stp x2, x3, [sp, #264]
+    stp x4, x5, [sp, #280]
+    str xzr, [sp, #296]
     .cfi_offset 31, -584
     .cfi_offset 33, -576
+    stp q0, q1, [sp, #304]
+    stp q2, q3, [sp, #336]
+    stp q4, q5, [sp, #368]
+    stp q6, q7, [sp, #400]
+    stp q8, q9, [sp, #432]
+    stp q10, q11, [sp, #464]
+    stp q12, q13, [sp, #496]
+    stp q14, q15, [sp, #528]
+    stp q16, q17, [sp, #560]
+    stp q18, q19, [sp, #592]
+    stp q20, q21, [sp, #624]
+    stp q22, q23, [sp, #656]
+    stp q24, q25, [sp, #688]
+    stp q26, q27, [sp, #720]
+    stp q28, q29, [sp, #752]
+    stp q30, q31, [sp, #784]
+    mrs x0, fpcr
+    mrs x1, fpsr
+    str x0, [sp, #816]
+    str x1, [sp, #824]
     mrs x0, esr_el1
     lsr x0, x0, #26
     cmp x0, #21
@@ -1136,36 +1136,6 @@ isr_entry_el0_64_irq:
     stp x26, x27, [sp, #208]
     stp x28, x29, [sp, #224]
     str x30, [sp, #240]
-    mrs x0, sp_el0
-    mrs x1, elr_el1
-    mrs x2, spsr_el1
-    mrs x3, esr_el1
-    mrs x4, far_el1
-    mov x5, #9
-    stp x0, x1, [sp, #248]
-    stp x2, x3, [sp, #264]
-    stp x4, x5, [sp, #280]
-    str xzr, [sp, #296]
-    stp q0, q1, [sp, #304]
-    stp q2, q3, [sp, #336]
-    stp q4, q5, [sp, #368]
-    stp q6, q7, [sp, #400]
-    stp q8, q9, [sp, #432]
-    stp q10, q11, [sp, #464]
-    stp q12, q13, [sp, #496]
-    stp q14, q15, [sp, #528]
-    stp q16, q17, [sp, #560]
-    stp q18, q19, [sp, #592]
-    stp q20, q21, [sp, #624]
-    stp q22, q23, [sp, #656]
-    stp q24, q25, [sp, #688]
-    stp q26, q27, [sp, #720]
-    stp q28, q29, [sp, #752]
-    stp q30, q31, [sp, #784]
-    mrs x0, fpcr
-    mrs x1, fpsr
-    str x0, [sp, #816]
-    str x1, [sp, #824]
     .cfi_def_cfa 31, 832
     .cfi_offset 0, -832
     .cfi_offset 1, -824
@@ -1198,8 +1168,38 @@ isr_entry_el0_64_irq:
     .cfi_offset 28, -608
     .cfi_offset 29, -600
     .cfi_offset 30, -592
+    mrs x0, sp_el0
+    mrs x1, elr_el1
+    mrs x2, spsr_el1
+    mrs x3, esr_el1
+    mrs x4, far_el1
+    mov x5, #9
+    stp x0, x1, [sp, #248]
+    stp x2, x3, [sp, #264]
+    stp x4, x5, [sp, #280]
+    str xzr, [sp, #296]
     .cfi_offset 31, -584
     .cfi_offset 33, -576
+    stp q0, q1, [sp, #304]
+    stp q2, q3, [sp, #336]
+    stp q4, q5, [sp, #368]
+    stp q6, q7, [sp, #400]
+    stp q8, q9, [sp, #432]
+    stp q10, q11, [sp, #464]
+    stp q12, q13, [sp, #496]
+    stp q14, q15, [sp, #528]
+    stp q16, q17, [sp, #560]
+    stp q18, q19, [sp, #592]
+    stp q20, q21, [sp, #624]
+    stp q22, q23, [sp, #656]
+    stp q24, q25, [sp, #688]
+    stp q26, q27, [sp, #720]
+    stp q28, q29, [sp, #752]
+    stp q30, q31, [sp, #784]
+    mrs x0, fpcr
+    mrs x1, fpsr
+    str x0, [sp, #816]
+    str x1, [sp, #824]
     mov x0, sp
     bl isr_dispatch
     b isr_return
@@ -1232,36 +1232,6 @@ isr_entry_el0_64_fiq:
     stp x26, x27, [sp, #208]
     stp x28, x29, [sp, #224]
     str x30, [sp, #240]
-    mrs x0, sp_el0
-    mrs x1, elr_el1
-    mrs x2, spsr_el1
-    mrs x3, esr_el1
-    mrs x4, far_el1
-    mov x5, #10
-    stp x0, x1, [sp, #248]
-    stp x2, x3, [sp, #264]
-    stp x4, x5, [sp, #280]
-    str xzr, [sp, #296]
-    stp q0, q1, [sp, #304]
-    stp q2, q3, [sp, #336]
-    stp q4, q5, [sp, #368]
-    stp q6, q7, [sp, #400]
-    stp q8, q9, [sp, #432]
-    stp q10, q11, [sp, #464]
-    stp q12, q13, [sp, #496]
-    stp q14, q15, [sp, #528]
-    stp q16, q17, [sp, #560]
-    stp q18, q19, [sp, #592]
-    stp q20, q21, [sp, #624]
-    stp q22, q23, [sp, #656]
-    stp q24, q25, [sp, #688]
-    stp q26, q27, [sp, #720]
-    stp q28, q29, [sp, #752]
-    stp q30, q31, [sp, #784]
-    mrs x0, fpcr
-    mrs x1, fpsr
-    str x0, [sp, #816]
-    str x1, [sp, #824]
     .cfi_def_cfa 31, 832
     .cfi_offset 0, -832
     .cfi_offset 1, -824
@@ -1294,8 +1264,38 @@ isr_entry_el0_64_fiq:
     .cfi_offset 28, -608
     .cfi_offset 29, -600
     .cfi_offset 30, -592
+    mrs x0, sp_el0
+    mrs x1, elr_el1
+    mrs x2, spsr_el1
+    mrs x3, esr_el1
+    mrs x4, far_el1
+    mov x5, #10
+    stp x0, x1, [sp, #248]
+    stp x2, x3, [sp, #264]
+    stp x4, x5, [sp, #280]
+    str xzr, [sp, #296]
     .cfi_offset 31, -584
     .cfi_offset 33, -576
+    stp q0, q1, [sp, #304]
+    stp q2, q3, [sp, #336]
+    stp q4, q5, [sp, #368]
+    stp q6, q7, [sp, #400]
+    stp q8, q9, [sp, #432]
+    stp q10, q11, [sp, #464]
+    stp q12, q13, [sp, #496]
+    stp q14, q15, [sp, #528]
+    stp q16, q17, [sp, #560]
+    stp q18, q19, [sp, #592]
+    stp q20, q21, [sp, #624]
+    stp q22, q23, [sp, #656]
+    stp q24, q25, [sp, #688]
+    stp q26, q27, [sp, #720]
+    stp q28, q29, [sp, #752]
+    stp q30, q31, [sp, #784]
+    mrs x0, fpcr
+    mrs x1, fpsr
+    str x0, [sp, #816]
+    str x1, [sp, #824]
     mov x0, sp
     bl isr_bad_mode
     // the handler must not return
@@ -1329,36 +1329,6 @@ isr_entry_el0_64_serror:
     stp x26, x27, [sp, #208]
     stp x28, x29, [sp, #224]
     str x30, [sp, #240]
-    mrs x0, sp_el0
-    mrs x1, elr_el1
-    mrs x2, spsr_el1
-    mrs x3, esr_el1
-    mrs x4, far_el1
-    mov x5, #11
-    stp x0, x1, [sp, #248]
-    stp x2, x3, [sp, #264]
-    stp x4, x5, [sp, #280]
-    str xzr, [sp, #296]
-    stp q0, q1, [sp, #304]
-    stp q2, q3, [sp, #336]
-    stp q4, q5, [sp, #368]
-    stp q6, q7, [sp, #400]
-    stp q8, q9, [sp, #432]
-    stp q10, q11, [sp, #464]
-    stp q12, q13, [sp, #496]
-    stp q14, q15, [sp, #528]
-    stp q16, q17, [sp, #560]
-    stp q18, q19, [sp, #592]
-    stp q20, q21, [sp, #624]
-    stp q22, q23, [sp, #656]
-    stp q24, q25, [sp, #688]
-    stp q26, q27, [sp, #720]
-    stp q28, q29, [sp, #752]
-    stp q30, q31, [sp, #784]
-    mrs x0, fpcr
-    mrs x1, fpsr
-    str x0, [sp, #816]
-    str x1, [sp, #824]
     .cfi_def_cfa 31, 832
     .cfi_offset 0, -832
     .cfi_offset 1, -824
@@ -1391,8 +1361,38 @@ isr_entry_el0_64_serror:
     .cfi_offset 28, -608
     .cfi_offset 29, -600
     .cfi_offset 30, -592
+    mrs x0, sp_el0
+    mrs x1, elr_el1
+    mrs x2, spsr_el1
+    mrs x3, esr_el1
+    mrs x4, far_el1
+    mov x5, #11
+    stp x0, x1, [sp, #248]
+    stp x2, x3, [sp, #264]
+    stp x4, x5, [sp, #280]
+    str xzr, [sp, #296]
     .cfi_offset 31, -584
     .cfi_offset 33, -576
+    stp q0, q1, [sp, #304]
+    stp q2, q3, [sp, #336]
+    stp q4, q5, [sp, #368]
+    stp q6, q7, [sp, #400]
+    stp q8, q9, [sp, #432]
+    stp q10, q11, [sp, #464]
+    stp q12, q13, [sp, #496]
+    stp q14, q15, [sp, #528]
+    stp q16, q17, [sp, #560]
+    stp q18, q19, [sp, #592]
+    stp q20, q21, [sp, #624]
+    stp q22, q23, [sp, #656]
+    stp q24, q25, [sp, #688]
+    stp q26, q27, [sp, #720]
+    stp q28, q29, [sp, #752]
+    stp q30, q31, [sp, #784]
+    mrs x0, fpcr
+    mrs x1, fpsr
+    str x0, [sp, #816]
+    str x1, [sp, #824]
     mov x0, sp
     bl isr_bad_mode
     // the handler must not return
@@ -1426,36 +1426,6 @@ isr_entry_el0_32_sync:
     stp x26, x27, [sp, #208]
     stp x28, x29, [sp, #224]
     str x30, [sp, #240]
-    mrs x0, sp_el0
-    mrs x1, elr_el1
-    mrs x2, spsr_el1
-    mrs x3, esr_el1
-    mrs x4, far_el1
-    mov x5, #12
-    stp x0, x1, [sp, #248]
-    stp x2, x3, [sp, #264]
-    stp x4, x5, [sp, #280]
-    str xzr, [sp, #296]
-    stp q0, q1, [sp, #304]
-    stp q2, q3, [sp, #336]
-    stp q4, q5, [sp, #368]
-    stp q6, q7, [sp, #400]
-    stp q8, q9, [sp, #432]
-    stp q10, q11, [sp, #464]
-    stp q12, q13, [sp, #496]
-    stp q14, q15, [sp, #528]
-    stp q16, q17, [sp, #560]
-    stp q18, q19, [sp, #592]
-    stp q20, q21, [sp, #624]
-    stp q22, q23, [sp, #656]
-    stp q24, q25, [sp, #688]
-    stp q26, q27, [sp, #720]
-    stp q28, q29, [sp, #752]
-    stp q30, q31, [sp, #784]
-    mrs x0, fpcr
-    mrs x1, fpsr
-    str x0, [sp, #816]
-    str x1, [sp, #824]
     .cfi_def_cfa 31, 832
     .cfi_offset 0, -832
     .cfi_offset 1, -824
@@ -1488,8 +1458,38 @@ isr_entry_el0_32_sync:
     .cfi_offset 28, -608
     .cfi_offset 29, -600
     .cfi_offset 30, -592
+    mrs x0, sp_el0
+    mrs x1, elr_el1
+    mrs x2, spsr_el1
+    mrs x3, esr_el1
+    mrs x4, far_el1
+    mov x5, #12
+    stp x0, x1, [sp, #248]
+    stp x2, x3, [sp, #264]
+    stp x4, x5, [sp, #280]
+    str xzr, [sp, #296]
     .cfi_offset 31, -584
     .cfi_offset 33, -576
+    stp q0, q1, [sp, #304]
+    stp q2, q3, [sp, #336]
+    stp q4, q5, [sp, #368]
+    stp q6, q7, [sp, #400]
+    stp q8, q9, [sp, #432]
+    stp q10, q11, [sp, #464]
+    stp q12, q13, [sp, #496]
+    stp q14, q15, [sp, #528]
+    stp q16, q17, [sp, #560]
+    stp q18, q19, [sp, #592]
+    stp q20, q21, [sp, #624]
+    stp q22, q23, [sp, #656]
+    stp q24, q25, [sp, #688]
+    stp q26, q27, [sp, #720]
+    stp q28, q29, [sp, #752]
+    stp q30, q31, [sp, #784]
+    mrs x0, fpcr
+    mrs x1, fpsr
+    str x0, [sp, #816]
+    str x1, [sp, #824]
     mov x0, sp
     bl isr_bad_mode
     // the handler must not return
@@ -1523,36 +1523,6 @@ isr_entry_el0_32_irq:
     stp x26, x27, [sp, #208]
     stp x28, x29, [sp, #224]
     str x30, [sp, #240]
-    mrs x0, sp_el0
-    mrs x1, elr_el1
-    mrs x2, spsr_el1
-    mrs x3, esr_el1
-    mrs x4, far_el1
-    mov x5, #13
-    stp x0, x1, [sp, #248]
-    stp x2, x3, [sp, #264]
-    stp x4, x5, [sp, #280]
-    str xzr, [sp, #296]
-    stp q0, q1, [sp, #304]
-    stp q2, q3, [sp, #336]
-    stp q4, q5, [sp, #368]
-    stp q6, q7, [sp, #400]
-    stp q8, q9, [sp, #432]
-    stp q10, q11, [sp, #464]
-    stp q12, q13, [sp, #496]
-    stp q14, q15, [sp, #528]
-    stp q16, q17, [sp, #560]
-    stp q18, q19, [sp, #592]
-    stp q20, q21, [sp, #624]
-    stp q22, q23, [sp, #656]
-    stp q24, q25, [sp, #688]
-    stp q26, q27, [sp, #720]
-    stp q28, q29, [sp, #752]
-    stp q30, q31, [sp, #784]
-    mrs x0, fpcr
-    mrs x1, fpsr
-    str x0, [sp, #816]
-    str x1, [sp, #824]
     .cfi_def_cfa 31, 832
     .cfi_offset 0, -832
     .cfi_offset 1, -824
@@ -1585,8 +1555,38 @@ isr_entry_el0_32_irq:
     .cfi_offset 28, -608
     .cfi_offset 29, -600
     .cfi_offset 30, -592
+    mrs x0, sp_el0
+    mrs x1, elr_el1
+    mrs x2, spsr_el1
+    mrs x3, esr_el1
+    mrs x4, far_el1
+    mov x5, #13
+    stp x0, x1, [sp, #248]
+    stp x2, x3, [sp, #264]
+    stp x4, x5, [sp, #280]
+    str xzr, [sp, #296]
     .cfi_offset 31, -584
     .cfi_offset 33, -576
+    stp q0, q1, [sp, #304]
+    stp q2, q3, [sp, #336]
+    stp q4, q5, [sp, #368]
+    stp q6, q7, [sp, #400]
+    stp q8, q9, [sp, #432]
+    stp q10, q11, [sp, #464]
+    stp q12, q13, [sp, #496]
+    stp q14, q15, [sp, #528]
+    stp q16, q17, [sp, #560]
+    stp q18, q19, [sp, #592]
+    stp q20, q21, [sp, #624]
+    stp q22, q23, [sp, #656]
+    stp q24, q25, [sp, #688]
+    stp q26, q27, [sp, #720]
+    stp q28, q29, [sp, #752]
+    stp q30, q31, [sp, #784]
+    mrs x0, fpcr
+    mrs x1, fpsr
+    str x0, [sp, #816]
+    str x1, [sp, #824]
     mov x0, sp
     bl isr_bad_mode
     // the handler must not return
@@ -1620,36 +1620,6 @@ isr_entry_el0_32_fiq:
     stp x26, x27, [sp, #208]
     stp x28, x29, [sp, #224]
     str x30, [sp, #240]
-    mrs x0, sp_el0
-    mrs x1, elr_el1
-    mrs x2, spsr_el1
-    mrs x3, esr_el1
-    mrs x4, far_el1
-    mov x5, #14
-    stp x0, x1, [sp, #248]
-    stp x2, x3, [sp, #264]
-    stp x4, x5, [sp, #280]
-    str xzr, [sp, #296]
-    stp q0, q1, [sp, #304]
-    stp q2, q3, [sp, #336]
-    stp q4, q5, [sp, #368]
-    stp q6, q7, [sp, #400]
-    stp q8, q9, [sp, #432]
-    stp q10, q11, [sp, #464]
-    stp q12, q13, [sp, #496]
-    stp q14, q15, [sp, #528]
-    stp q16, q17, [sp, #560]
-    stp q18, q19, [sp, #592]
-    stp q20, q21, [sp, #624]
-    stp q22, q23, [sp, #656]
-    stp q24, q25, [sp, #688]
-    stp q26, q27, [sp, #720]
-    stp q28, q29, [sp, #752]
-    stp q30, q31, [sp, #784]
-    mrs x0, fpcr
-    mrs x1, fpsr
-    str x0, [sp, #816]
-    str x1, [sp, #824]
     .cfi_def_cfa 31, 832
     .cfi_offset 0, -832
     .cfi_offset 1, -824
@@ -1682,8 +1652,38 @@ isr_entry_el0_32_fiq:
     .cfi_offset 28, -608
     .cfi_offset 29, -600
     .cfi_offset 30, -592
+    mrs x0, sp_el0
+    mrs x1, elr_el1
+    mrs x2, spsr_el1
+    mrs x3, esr_el1
+    mrs x4, far_el1
+    mov x5, #14
+    stp x0, x1, [sp, #248]
+    stp x2, x3, [sp, #264]
+    stp x4, x5, [sp, #280]
+    str xzr, [sp, #296]
     .cfi_offset 31, -584
     .cfi_offset 33, -576
+    stp q0, q1, [sp, #304]
+    stp q2, q3, [sp, #336]
+    stp q4, q5, [sp, #368]
+    stp q6, q7, [sp, #400]
+    stp q8, q9, [sp, #432]
+    stp q10, q11, [sp, #464]
+    stp q12, q13, [sp, #496]
+    stp q14, q15, [sp, #528]
+    stp q16, q17, [sp, #560]
+    stp q18, q19, [sp, #592]
+    stp q20, q21, [sp, #624]
+    stp q22, q23, [sp, #656]
+    stp q24, q25, [sp, #688]
+    stp q26, q27, [sp, #720]
+    stp q28, q29, [sp, #752]
+    stp q30, q31, [sp, #784]
+    mrs x0, fpcr
+    mrs x1, fpsr
+    str x0, [sp, #816]
+    str x1, [sp, #824]
     mov x0, sp
     bl isr_bad_mode
     // the handler must not return
@@ -1717,36 +1717,6 @@ isr_entry_el0_32_serror:
     stp x26, x27, [sp, #208]
     stp x28, x29, [sp, #224]
     str x30, [sp, #240]
-    mrs x0, sp_el0
-    mrs x1, elr_el1
-    mrs x2, spsr_el1
-    mrs x3, esr_el1
-    mrs x4, far_el1
-    mov x5, #15
-    stp x0, x1, [sp, #248]
-    stp x2, x3, [sp, #264]
-    stp x4, x5, [sp, #280]
-    str xzr, [sp, #296]
-    stp q0, q1, [sp, #304]
-    stp q2, q3, [sp, #336]
-    stp q4, q5, [sp, #368]
-    stp q6, q7, [sp, #400]
-    stp q8, q9, [sp, #432]
-    stp q10, q11, [sp, #464]
-    stp q12, q13, [sp, #496]
-    stp q14, q15, [sp, #528]
-    stp q16, q17, [sp, #560]
-    stp q18, q19, [sp, #592]
-    stp q20, q21, [sp, #624]
-    stp q22, q23, [sp, #656]
-    stp q24, q25, [sp, #688]
-    stp q26, q27, [sp, #720]
-    stp q28, q29, [sp, #752]
-    stp q30, q31, [sp, #784]
-    mrs x0, fpcr
-    mrs x1, fpsr
-    str x0, [sp, #816]
-    str x1, [sp, #824]
     .cfi_def_cfa 31, 832
     .cfi_offset 0, -832
     .cfi_offset 1, -824
@@ -1779,8 +1749,38 @@ isr_entry_el0_32_serror:
     .cfi_offset 28, -608
     .cfi_offset 29, -600
     .cfi_offset 30, -592
+    mrs x0, sp_el0
+    mrs x1, elr_el1
+    mrs x2, spsr_el1
+    mrs x3, esr_el1
+    mrs x4, far_el1
+    mov x5, #15
+    stp x0, x1, [sp, #248]
+    stp x2, x3, [sp, #264]
+    stp x4, x5, [sp, #280]
+    str xzr, [sp, #296]
     .cfi_offset 31, -584
     .cfi_offset 33, -576
+    stp q0, q1, [sp, #304]
+    stp q2, q3, [sp, #336]
+    stp q4, q5, [sp, #368]
+    stp q6, q7, [sp, #400]
+    stp q8, q9, [sp, #432]
+    stp q10, q11, [sp, #464]
+    stp q12, q13, [sp, #496]
+    stp q14, q15, [sp, #528]
+    stp q16, q17, [sp, #560]
+    stp q18, q19, [sp, #592]
+    stp q20, q21, [sp, #624]
+    stp q22, q23, [sp, #656]
+    stp q24, q25, [sp, #688]
+    stp q26, q27, [sp, #720]
+    stp q28, q29, [sp, #752]
+    stp q30, q31, [sp, #784]
+    mrs x0, fpcr
+    mrs x1, fpsr
+    str x0, [sp, #816]
+    str x1, [sp, #824]
     mov x0, sp
     bl isr_bad_mode
     // the handler must not return

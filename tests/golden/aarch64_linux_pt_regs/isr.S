@@ -101,12 +101,6 @@ el_entry_el1t_sync:
     stp x28, x29, [sp, #224]
     str x30, [sp, #240]
     str x0, [sp, #272]
-    mrs x0, sp_el0
-    mrs x1, elr_el1
-    mrs x2, spsr_el1
-    stp x0, x1, [sp, #248]
-    str x2, [sp, #264]
-    str xzr, [sp, #280]
     .cfi_def_cfa 31, 304
     .cfi_offset 0, -304
     .cfi_offset 1, -296
@@ -139,6 +133,12 @@ el_entry_el1t_sync:
     .cfi_offset 28, -80
     .cfi_offset 29, -72
     .cfi_offset 30, -64
+    mrs x0, sp_el0
+    mrs x1, elr_el1
+    mrs x2, spsr_el1
+    stp x0, x1, [sp, #248]
+    str x2, [sp, #264]
+    str xzr, [sp, #280]
     .cfi_offset 31, -56
     .cfi_offset 33, -48
     // frame record (x29, elr) in the frame so frame-pointer unwinders cross the exception
@@ -179,12 +179,6 @@ el_entry_el1t_irq:
     stp x28, x29, [sp, #224]
     str x30, [sp, #240]
     str x0, [sp, #272]
-    mrs x0, sp_el0
-    mrs x1, elr_el1
-    mrs x2, spsr_el1
-    stp x0, x1, [sp, #248]
-    str x2, [sp, #264]
-    str xzr, [sp, #280]
     .cfi_def_cfa 31, 304
     .cfi_offset 0, -304
     .cfi_offset 1, -296
@@ -217,6 +211,12 @@ el_entry_el1t_irq:
     .cfi_offset 28, -80
     .cfi_offset 29, -72
     .cfi_offset 30, -64
+    mrs x0, sp_el0
+    mrs x1, elr_el1
+    mrs x2, spsr_el1
+    stp x0, x1, [sp, #248]
+    str x2, [sp, #264]
+    str xzr, [sp, #280]
     .cfi_offset 31, -56
     .cfi_offset 33, -48
     // frame record (x29, elr) in the frame so frame-pointer unwinders cross the exception
@@ -257,12 +257,6 @@ el_entry_el1t_fiq:
     stp x28, x29, [sp, #224]
     str x30, [sp, #240]
     str x0, [sp, #272]
-    mrs x0, sp_el0
-    mrs x1, elr_el1
-    mrs x2, spsr_el1
-    stp x0, x1, [sp, #248]
-    str x2, [sp, #264]
-    str xzr, [sp, #280]
     .cfi_def_cfa 31, 304
     .cfi_offset 0, -304
     .cfi_offset 1, -296
@@ -295,6 +289,12 @@ el_entry_el1t_fiq:
     .cfi_offset 28, -80
     .cfi_offset 29, -72
     .cfi_offset 30, -64
+    mrs x0, sp_el0
+    mrs x1, elr_el1
+    mrs x2, spsr_el1
+    stp x0, x1, [sp, #248]
+    str x2, [sp, #264]
+    str xzr, [sp, #280]
     .cfi_offset 31, -56
     .cfi_offset 33, -48
     // frame record (x29, elr) in the frame so frame-pointer unwinders cross the exception
@@ -335,12 +335,6 @@ el_entry_el1t_serror:
     stp x28, x29, [sp, #224]
     str x30, [sp, #240]
     str x0, [sp, #272]
-    mrs x0, sp_el0
-    mrs x1, elr_el1
-    mrs x2, spsr_el1
-    stp x0, x1, [sp, #248]
-    str x2, [sp, #264]
-    str xzr, [sp, #280]
     .cfi_def_cfa 31, 304
     .cfi_offset 0, -304
     .cfi_offset 1, -296
@@ -373,6 +367,12 @@ el_entry_el1t_serror:
     .cfi_offset 28, -80
     .cfi_offset 29, -72
     .cfi_offset 30, -64
+    mrs x0, sp_el0
+    mrs x1, elr_el1
+    mrs x2, spsr_el1
+    stp x0, x1, [sp, #248]
+    str x2, [sp, #264]
+    str xzr, [sp, #280]
     .cfi_offset 31, -56
     .cfi_offset 33, -48
     // frame record (x29, elr) in the frame so frame-pointer unwinders cross the exception
@@ -413,12 +413,6 @@ el_entry_el1h_sync:
     stp x28, x29, [sp, #224]
     str x30, [sp, #240]
     str x0, [sp, #272]
-    add x0, sp, #304
-    mrs x1, elr_el1
-    mrs x2, spsr_el1
-    stp x0, x1, [sp, #248]
-    str x2, [sp, #264]
-    str xzr, [sp, #280]
     .cfi_def_cfa 31, 304
     .cfi_offset 0, -304
     .cfi_offset 1, -296
@@ -451,6 +445,12 @@ el_entry_el1h_sync:
     .cfi_offset 28, -80
     .cfi_offset 29, -72
     .cfi_offset 30, -64
+    add x0, sp, #304
+    mrs x1, elr_el1
+    mrs x2, spsr_el1
+    stp x0, x1, [sp, #248]
+    str x2, [sp, #264]
+    str xzr, [sp, #280]
     .cfi_offset 31, -56
     .cfi_offset 33, -48
     // frame record (x29, elr) in the frame so frame-pointer unwinders cross the exception
@@ -491,12 +491,6 @@ el_entry_el1h_irq:
     stp x28, x29, [sp, #224]
     str x30, [sp, #240]
     str x0, [sp, #272]
-    add x0, sp, #304
-    mrs x1, elr_el1
-    mrs x2, spsr_el1
-    stp x0, x1, [sp, #248]
-    str x2, [sp, #264]
-    str xzr, [sp, #280]
     .cfi_def_cfa 31, 304
     .cfi_offset 0, -304
     .cfi_offset 1, -296
@@ -529,6 +523,12 @@ el_entry_el1h_irq:
     .cfi_offset 28, -80
     .cfi_offset 29, -72
     .cfi_offset 30, -64
+    add x0, sp, #304
+    mrs x1, elr_el1
+    mrs x2, spsr_el1
+    stp x0, x1, [sp, #248]
+    str x2, [sp, #264]
+    str xzr, [sp, #280]
     .cfi_offset 31, -56
     .cfi_offset 33, -48
     // frame record (x29, elr) in the frame so frame-pointer unwinders cross the exception
@@ -567,12 +567,6 @@ el_entry_el1h_fiq:
     stp x28, x29, [sp, #224]
     str x30, [sp, #240]
     str x0, [sp, #272]
-    add x0, sp, #304
-    mrs x1, elr_el1
-    mrs x2, spsr_el1
-    stp x0, x1, [sp, #248]
-    str x2, [sp, #264]
-    str xzr, [sp, #280]
     .cfi_def_cfa 31, 304
     .cfi_offset 0, -304
     .cfi_offset 1, -296
@@ -605,6 +599,12 @@ el_entry_el1h_fiq:
     .cfi_offset 28, -80
     .cfi_offset 29, -72
     .cfi_offset 30, -64
+    add x0, sp, #304
+    mrs x1, elr_el1
+    mrs x2, spsr_el1
+    stp x0, x1, [sp, #248]
+    str x2, [sp, #264]
+    str xzr, [sp, #280]
     .cfi_offset 31, -56
     .cfi_offset 33, -48
     // frame record (x29, elr) in the frame so frame-pointer unwinders cross the exception
@@ -645,12 +645,6 @@ el_entry_el1h_serror:
     stp x28, x29, [sp, #224]
     str x30, [sp, #240]
     str x0, [sp, #272]
-    add x0, sp, #304
-    mrs x1, elr_el1
-    mrs x2, spsr_el1
-    stp x0, x1, [sp, #248]
-    str x2, [sp, #264]
-    str xzr, [sp, #280]
     .cfi_def_cfa 31, 304
     .cfi_offset 0, -304
     .cfi_offset 1, -296
@@ -683,6 +677,12 @@ el_entry_el1h_serror:
     .cfi_offset 28, -80
     .cfi_offset 29, -72
     .cfi_offset 30, -64
+    add x0, sp, #304
+    mrs x1, elr_el1
+    mrs x2, spsr_el1
+    stp x0, x1, [sp, #248]
+    str x2, [sp, #264]
+    str xzr, [sp, #280]
     .cfi_offset 31, -56
     .cfi_offset 33, -48
     // frame record (x29, elr) in the frame so frame-pointer unwinders cross the exception
@@ -723,12 +723,6 @@ el_entry_el0_64_sync:
     stp x28, x29, [sp, #224]
     str x30, [sp, #240]
     str x0, [sp, #272]
-    mrs x0, sp_el0
-    mrs x1, elr_el1
-    mrs x2, spsr_el1
-    stp x0, x1, [sp, #248]
-    str x2, [sp, #264]
-    str xzr, [sp, #280]
     .cfi_def_cfa 31, 304
     .cfi_offset 0, -304
     .cfi_offset 1, -296
@@ -761,6 +755,12 @@ el_entry_el0_64_sync:
     .cfi_offset 28, -80
     .cfi_offset 29, -72
     .cfi_offset 30, -64
+    mrs x0, sp_el0
+    mrs x1, elr_el1
+    mrs x2, spsr_el1
+    stp x0, x1, [sp, #248]
+    str x2, [sp, #264]
+    str xzr, [sp, #280]
     .cfi_offset 31, -56
     .cfi_offset 33, -48
     mrs x0, tpidr_el1
@@ -841,12 +841,6 @@ el_entry_el0_64_irq:
     stp x28, x29, [sp, #224]
     str x30, [sp, #240]
     str x0, [sp, #272]
-    mrs x0, sp_el0
-    mrs x1, elr_el1
-    mrs x2, spsr_el1
-    stp x0, x1, [sp, #248]
-    str x2, [sp, #264]
-    str xzr, [sp, #280]
     .cfi_def_cfa 31, 304
     .cfi_offset 0, -304
     .cfi_offset 1, -296
@@ -879,6 +873,12 @@ el_entry_el0_64_irq:
     .cfi_offset 28, -80
     .cfi_offset 29, -72
     .cfi_offset 30, -64
+    mrs x0, sp_el0
+    mrs x1, elr_el1
+    mrs x2, spsr_el1
+    stp x0, x1, [sp, #248]
+    str x2, [sp, #264]
+    str xzr, [sp, #280]
     .cfi_offset 31, -56
     .cfi_offset 33, -48
     mrs x0, tpidr_el1
@@ -950,12 +950,6 @@ el_entry_el0_64_fiq:
     stp x28, x29, [sp, #224]
     str x30, [sp, #240]
     str x0, [sp, #272]
-    mrs x0, sp_el0
-    mrs x1, elr_el1
-    mrs x2, spsr_el1
-    stp x0, x1, [sp, #248]
-    str x2, [sp, #264]
-    str xzr, [sp, #280]
     .cfi_def_cfa 31, 304
     .cfi_offset 0, -304
     .cfi_offset 1, -296
@@ -988,6 +982,12 @@ el_entry_el0_64_fiq:
     .cfi_offset 28, -80
     .cfi_offset 29, -72
     .cfi_offset 30, -64
+    mrs x0, sp_el0
+    mrs x1, elr_el1
+    mrs x2, spsr_el1
+    stp x0, x1, [sp, #248]
+    str x2, [sp, #264]
+    str xzr, [sp, #280]
     .cfi_offset 31, -56
     .cfi_offset 33, -48
     mrs x0, tpidr_el1
@@ -1061,12 +1061,6 @@ el_entry_el0_64_serror:
     stp x28, x29, [sp, #224]
     str x30, [sp, #240]
     str x0, [sp, #272]
-    mrs x0, sp_el0
-    mrs x1, elr_el1
-    mrs x2, spsr_el1
-    stp x0, x1, [sp, #248]
-    str x2, [sp, #264]
-    str xzr, [sp, #280]
     .cfi_def_cfa 31, 304
     .cfi_offset 0, -304
     .cfi_offset 1, -296
@@ -1099,6 +1093,12 @@ el_entry_el0_64_serror:
     .cfi_offset 28, -80
     .cfi_offset 29, -72
     .cfi_offset 30, -64
+    mrs x0, sp_el0
+    mrs x1, elr_el1
+    mrs x2, spsr_el1
+    stp x0, x1, [sp, #248]
+    str x2, [sp, #264]
+    str xzr, [sp, #280]
     .cfi_offset 31, -56
     .cfi_offset 33, -48
     mrs x0, tpidr_el1
@@ -1172,12 +1172,6 @@ el_entry_el0_32_sync:
     stp x28, x29, [sp, #224]
     str x30, [sp, #240]
     str x0, [sp, #272]
-    mrs x0, sp_el0
-    mrs x1, elr_el1
-    mrs x2, spsr_el1
-    stp x0, x1, [sp, #248]
-    str x2, [sp, #264]
-    str xzr, [sp, #280]
     .cfi_def_cfa 31, 304
     .cfi_offset 0, -304
     .cfi_offset 1, -296
@@ -1210,6 +1204,12 @@ el_entry_el0_32_sync:
     .cfi_offset 28, -80
     .cfi_offset 29, -72
     .cfi_offset 30, -64
+    mrs x0, sp_el0
+    mrs x1, elr_el1
+    mrs x2, spsr_el1
+    stp x0, x1, [sp, #248]
+    str x2, [sp, #264]
+    str xzr, [sp, #280]
     .cfi_offset 31, -56
     .cfi_offset 33, -48
     mrs x0, tpidr_el1
@@ -1283,12 +1283,6 @@ el_entry_el0_32_irq:
     stp x28, x29, [sp, #224]
     str x30, [sp, #240]
     str x0, [sp, #272]
-    mrs x0, sp_el0
-    mrs x1, elr_el1
-    mrs x2, spsr_el1
-    stp x0, x1, [sp, #248]
-    str x2, [sp, #264]
-    str xzr, [sp, #280]
     .cfi_def_cfa 31, 304
     .cfi_offset 0, -304
     .cfi_offset 1, -296
@@ -1321,6 +1315,12 @@ el_entry_el0_32_irq:
     .cfi_offset 28, -80
     .cfi_offset 29, -72
     .cfi_offset 30, -64
+    mrs x0, sp_el0
+    mrs x1, elr_el1
+    mrs x2, spsr_el1
+    stp x0, x1, [sp, #248]
+    str x2, [sp, #264]
+    str xzr, [sp, #280]
     .cfi_offset 31, -56
     .cfi_offset 33, -48
     mrs x0, tpidr_el1
@@ -1394,12 +1394,6 @@ el_entry_el0_32_fiq:
     stp x28, x29, [sp, #224]
     str x30, [sp, #240]
     str x0, [sp, #272]
-    mrs x0, sp_el0
-    mrs x1, elr_el1
-    mrs x2, spsr_el1
-    stp x0, x1, [sp, #248]
-    str x2, [sp, #264]
-    str xzr, [sp, #280]
     .cfi_def_cfa 31, 304
     .cfi_offset 0, -304
     .cfi_offset 1, -296
@@ -1432,6 +1426,12 @@ el_entry_el0_32_fiq:
     .cfi_offset 28, -80
     .cfi_offset 29, -72
     .cfi_offset 30, -64
+    mrs x0, sp_el0
+    mrs x1, elr_el1
+    mrs x2, spsr_el1
+    stp x0, x1, [sp, #248]
+    str x2, [sp, #264]
+    str xzr, [sp, #280]
     .cfi_offset 31, -56
     .cfi_offset 33, -48
     mrs x0, tpidr_el1
@@ -1505,12 +1505,6 @@ el_entry_el0_32_serror:
     stp x28, x29, [sp, #224]
     str x30, [sp, #240]
     str x0, [sp, #272]
-    mrs x0, sp_el0
-    mrs x1, elr_el1
-    mrs x2, spsr_el1
-    stp x0, x1, [sp, #248]
-    str x2, [sp, #264]
-    str xzr, [sp, #280]
     .cfi_def_cfa 31, 304
     .cfi_offset 0, -304
     .cfi_offset 1, -296
@@ -1543,6 +1537,12 @@ el_entry_el0_32_serror:
     .cfi_offset 28, -80
     .cfi_offset 29, -72
     .cfi_offset 30, -64
+    mrs x0, sp_el0
+    mrs x1, elr_el1
+    mrs x2, spsr_el1
+    stp x0, x1, [sp, #248]
+    str x2, [sp, #264]
+    str xzr, [sp, #280]
     .cfi_offset 31, -56
     .cfi_offset 33, -48
     mrs x0, tpidr_el1

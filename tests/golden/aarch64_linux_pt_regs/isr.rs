@@ -202,12 +202,6 @@ el_entry_el1t_sync:
     stp x28, x29, [sp, #224]
     str x30, [sp, #240]
     str x0, [sp, #272]
-    mrs x0, sp_el0
-    mrs x1, elr_el1
-    mrs x2, spsr_el1
-    stp x0, x1, [sp, #248]
-    str x2, [sp, #264]
-    str xzr, [sp, #280]
     .cfi_def_cfa 31, 304
     .cfi_offset 0, -304
     .cfi_offset 1, -296
@@ -240,6 +234,12 @@ el_entry_el1t_sync:
     .cfi_offset 28, -80
     .cfi_offset 29, -72
     .cfi_offset 30, -64
+    mrs x0, sp_el0
+    mrs x1, elr_el1
+    mrs x2, spsr_el1
+    stp x0, x1, [sp, #248]
+    str x2, [sp, #264]
+    str xzr, [sp, #280]
     .cfi_offset 31, -56
     .cfi_offset 33, -48
     // frame record (x29, elr) in the frame so frame-pointer unwinders cross the exception
@@ -280,12 +280,6 @@ el_entry_el1t_irq:
     stp x28, x29, [sp, #224]
     str x30, [sp, #240]
     str x0, [sp, #272]
-    mrs x0, sp_el0
-    mrs x1, elr_el1
-    mrs x2, spsr_el1
-    stp x0, x1, [sp, #248]
-    str x2, [sp, #264]
-    str xzr, [sp, #280]
     .cfi_def_cfa 31, 304
     .cfi_offset 0, -304
     .cfi_offset 1, -296
@@ -318,6 +312,12 @@ el_entry_el1t_irq:
     .cfi_offset 28, -80
     .cfi_offset 29, -72
     .cfi_offset 30, -64
+    mrs x0, sp_el0
+    mrs x1, elr_el1
+    mrs x2, spsr_el1
+    stp x0, x1, [sp, #248]
+    str x2, [sp, #264]
+    str xzr, [sp, #280]
     .cfi_offset 31, -56
     .cfi_offset 33, -48
     // frame record (x29, elr) in the frame so frame-pointer unwinders cross the exception
@@ -358,12 +358,6 @@ el_entry_el1t_fiq:
     stp x28, x29, [sp, #224]
     str x30, [sp, #240]
     str x0, [sp, #272]
-    mrs x0, sp_el0
-    mrs x1, elr_el1
-    mrs x2, spsr_el1
-    stp x0, x1, [sp, #248]
-    str x2, [sp, #264]
-    str xzr, [sp, #280]
     .cfi_def_cfa 31, 304
     .cfi_offset 0, -304
     .cfi_offset 1, -296
@@ -396,6 +390,12 @@ el_entry_el1t_fiq:
     .cfi_offset 28, -80
     .cfi_offset 29, -72
     .cfi_offset 30, -64
+    mrs x0, sp_el0
+    mrs x1, elr_el1
+    mrs x2, spsr_el1
+    stp x0, x1, [sp, #248]
+    str x2, [sp, #264]
+    str xzr, [sp, #280]
     .cfi_offset 31, -56
     .cfi_offset 33, -48
     // frame record (x29, elr) in the frame so frame-pointer unwinders cross the exception
@@ -436,12 +436,6 @@ el_entry_el1t_serror:
     stp x28, x29, [sp, #224]
     str x30, [sp, #240]
     str x0, [sp, #272]
-    mrs x0, sp_el0
-    mrs x1, elr_el1
-    mrs x2, spsr_el1
-    stp x0, x1, [sp, #248]
-    str x2, [sp, #264]
-    str xzr, [sp, #280]
     .cfi_def_cfa 31, 304
     .cfi_offset 0, -304
     .cfi_offset 1, -296
@@ -474,6 +468,12 @@ el_entry_el1t_serror:
     .cfi_offset 28, -80
     .cfi_offset 29, -72
     .cfi_offset 30, -64
+    mrs x0, sp_el0
+    mrs x1, elr_el1
+    mrs x2, spsr_el1
+    stp x0, x1, [sp, #248]
+    str x2, [sp, #264]
+    str xzr, [sp, #280]
     .cfi_offset 31, -56
     .cfi_offset 33, -48
     // frame record (x29, elr) in the frame so frame-pointer unwinders cross the exception
@@ -514,12 +514,6 @@ el_entry_el1h_sync:
     stp x28, x29, [sp, #224]
     str x30, [sp, #240]
     str x0, [sp, #272]
-    add x0, sp, #304
-    mrs x1, elr_el1
-    mrs x2, spsr_el1
-    stp x0, x1, [sp, #248]
-    str x2, [sp, #264]
-    str xzr, [sp, #280]
     .cfi_def_cfa 31, 304
     .cfi_offset 0, -304
     .cfi_offset 1, -296
@@ -552,6 +546,12 @@ el_entry_el1h_sync:
     .cfi_offset 28, -80
     .cfi_offset 29, -72
     .cfi_offset 30, -64
+    add x0, sp, #304
+    mrs x1, elr_el1
+    mrs x2, spsr_el1
+    stp x0, x1, [sp, #248]
+    str x2, [sp, #264]
+    str xzr, [sp, #280]
     .cfi_offset 31, -56
     .cfi_offset 33, -48
     // frame record (x29, elr) in the frame so frame-pointer unwinders cross the exception
@@ -592,12 +592,6 @@ el_entry_el1h_irq:
     stp x28, x29, [sp, #224]
     str x30, [sp, #240]
     str x0, [sp, #272]
-    add x0, sp, #304
-    mrs x1, elr_el1
-    mrs x2, spsr_el1
-    stp x0, x1, [sp, #248]
-    str x2, [sp, #264]
-    str xzr, [sp, #280]
     .cfi_def_cfa 31, 304
     .cfi_offset 0, -304
     .cfi_offset 1, -296
@@ -630,6 +624,12 @@ el_entry_el1h_irq:
     .cfi_offset 28, -80
     .cfi_offset 29, -72
     .cfi_offset 30, -64
+    add x0, sp, #304
+    mrs x1, elr_el1
+    mrs x2, spsr_el1
+    stp x0, x1, [sp, #248]
+    str x2, [sp, #264]
+    str xzr, [sp, #280]
     .cfi_offset 31, -56
     .cfi_offset 33, -48
     // frame record (x29, elr) in the frame so frame-pointer unwinders cross the exception
@@ -668,12 +668,6 @@ el_entry_el1h_fiq:
     stp x28, x29, [sp, #224]
     str x30, [sp, #240]
     str x0, [sp, #272]
-    add x0, sp, #304
-    mrs x1, elr_el1
-    mrs x2, spsr_el1
-    stp x0, x1, [sp, #248]
-    str x2, [sp, #264]
-    str xzr, [sp, #280]
     .cfi_def_cfa 31, 304
     .cfi_offset 0, -304
     .cfi_offset 1, -296
@@ -706,6 +700,12 @@ el_entry_el1h_fiq:
     .cfi_offset 28, -80
     .cfi_offset 29, -72
     .cfi_offset 30, -64
+    add x0, sp, #304
+    mrs x1, elr_el1
+    mrs x2, spsr_el1
+    stp x0, x1, [sp, #248]
+    str x2, [sp, #264]
+    str xzr, [sp, #280]
     .cfi_offset 31, -56
     .cfi_offset 33, -48
     // frame record (x29, elr) in the frame so frame-pointer unwinders cross the exception
@@ -746,12 +746,6 @@ el_entry_el1h_serror:
     stp x28, x29, [sp, #224]
     str x30, [sp, #240]
     str x0, [sp, #272]
-    add x0, sp, #304
-    mrs x1, elr_el1
-    mrs x2, spsr_el1
-    stp x0, x1, [sp, #248]
-    str x2, [sp, #264]
-    str xzr, [sp, #280]
     .cfi_def_cfa 31, 304
     .cfi_offset 0, -304
     .cfi_offset 1, -296
@@ -784,6 +778,12 @@ el_entry_el1h_serror:
     .cfi_offset 28, -80
     .cfi_offset 29, -72
     .cfi_offset 30, -64
+    add x0, sp, #304
+    mrs x1, elr_el1
+    mrs x2, spsr_el1
+    stp x0, x1, [sp, #248]
+    str x2, [sp, #264]
+    str xzr, [sp, #280]
     .cfi_offset 31, -56
     .cfi_offset 33, -48
     // frame record (x29, elr) in the frame so frame-pointer unwinders cross the exception
@@ -824,12 +824,6 @@ el_entry_el0_64_sync:
     stp x28, x29, [sp, #224]
     str x30, [sp, #240]
     str x0, [sp, #272]
-    mrs x0, sp_el0
-    mrs x1, elr_el1
-    mrs x2, spsr_el1
-    stp x0, x1, [sp, #248]
-    str x2, [sp, #264]
-    str xzr, [sp, #280]
     .cfi_def_cfa 31, 304
     .cfi_offset 0, -304
     .cfi_offset 1, -296
@@ -862,6 +856,12 @@ el_entry_el0_64_sync:
     .cfi_offset 28, -80
     .cfi_offset 29, -72
     .cfi_offset 30, -64
+    mrs x0, sp_el0
+    mrs x1, elr_el1
+    mrs x2, spsr_el1
+    stp x0, x1, [sp, #248]
+    str x2, [sp, #264]
+    str xzr, [sp, #280]
     .cfi_offset 31, -56
     .cfi_offset 33, -48
     mrs x0, tpidr_el1
@@ -942,12 +942,6 @@ el_entry_el0_64_irq:
     stp x28, x29, [sp, #224]
     str x30, [sp, #240]
     str x0, [sp, #272]
-    mrs x0, sp_el0
-    mrs x1, elr_el1
-    mrs x2, spsr_el1
-    stp x0, x1, [sp, #248]
-    str x2, [sp, #264]
-    str xzr, [sp, #280]
     .cfi_def_cfa 31, 304
     .cfi_offset 0, -304
     .cfi_offset 1, -296
@@ -980,6 +974,12 @@ el_entry_el0_64_irq:
     .cfi_offset 28, -80
     .cfi_offset 29, -72
     .cfi_offset 30, -64
+    mrs x0, sp_el0
+    mrs x1, elr_el1
+    mrs x2, spsr_el1
+    stp x0, x1, [sp, #248]
+    str x2, [sp, #264]
+    str xzr, [sp, #280]
     .cfi_offset 31, -56
     .cfi_offset 33, -48
     mrs x0, tpidr_el1
@@ -1051,12 +1051,6 @@ el_entry_el0_64_fiq:
     stp x28, x29, [sp, #224]
     str x30, [sp, #240]
     str x0, [sp, #272]
-    mrs x0, sp_el0
-    mrs x1, elr_el1
-    mrs x2, spsr_el1
-    stp x0, x1, [sp, #248]
-    str x2, [sp, #264]
-    str xzr, [sp, #280]
     .cfi_def_cfa 31, 304
     .cfi_offset 0, -304
     .cfi_offset 1, -296
@@ -1089,6 +1083,12 @@ el_entry_el0_64_fiq:
     .cfi_offset 28, -80
     .cfi_offset 29, -72
     .cfi_offset 30, -64
+    mrs x0, sp_el0
+    mrs x1, elr_el1
+    mrs x2, spsr_el1
+    stp x0, x1, [sp, #248]
+    str x2, [sp, #264]
+    str xzr, [sp, #280]
     .cfi_offset 31, -56
     .cfi_offset 33, -48
     mrs x0, tpidr_el1
@@ -1162,12 +1162,6 @@ el_entry_el0_64_serror:
     stp x28, x29, [sp, #224]
     str x30, [sp, #240]
     str x0, [sp, #272]
-    mrs x0, sp_el0
-    mrs x1, elr_el1
-    mrs x2, spsr_el1
-    stp x0, x1, [sp, #248]
-    str x2, [sp, #264]
-    str xzr, [sp, #280]
     .cfi_def_cfa 31, 304
     .cfi_offset 0, -304
     .cfi_offset 1, -296
@@ -1200,6 +1194,12 @@ el_entry_el0_64_serror:
     .cfi_offset 28, -80
     .cfi_offset 29, -72
     .cfi_offset 30, -64
+    mrs x0, sp_el0
+    mrs x1, elr_el1
+    mrs x2, spsr_el1
+    stp x0, x1, [sp, #248]
+    str x2, [sp, #264]
+    str xzr, [sp, #280]
     .cfi_offset 31, -56
     .cfi_offset 33, -48
     mrs x0, tpidr_el1
@@ -1273,12 +1273,6 @@ el_entry_el0_32_sync:
     stp x28, x29, [sp, #224]
     str x30, [sp, #240]
     str x0, [sp, #272]
-    mrs x0, sp_el0
-    mrs x1, elr_el1
-    mrs x2, spsr_el1
-    stp x0, x1, [sp, #248]
-    str x2, [sp, #264]
-    str xzr, [sp, #280]
     .cfi_def_cfa 31, 304
     .cfi_offset 0, -304
     .cfi_offset 1, -296
@@ -1311,6 +1305,12 @@ el_entry_el0_32_sync:
     .cfi_offset 28, -80
     .cfi_offset 29, -72
     .cfi_offset 30, -64
+    mrs x0, sp_el0
+    mrs x1, elr_el1
+    mrs x2, spsr_el1
+    stp x0, x1, [sp, #248]
+    str x2, [sp, #264]
+    str xzr, [sp, #280]
     .cfi_offset 31, -56
     .cfi_offset 33, -48
     mrs x0, tpidr_el1
@@ -1384,12 +1384,6 @@ el_entry_el0_32_irq:
     stp x28, x29, [sp, #224]
     str x30, [sp, #240]
     str x0, [sp, #272]
-    mrs x0, sp_el0
-    mrs x1, elr_el1
-    mrs x2, spsr_el1
-    stp x0, x1, [sp, #248]
-    str x2, [sp, #264]
-    str xzr, [sp, #280]
     .cfi_def_cfa 31, 304
     .cfi_offset 0, -304
     .cfi_offset 1, -296
@@ -1422,6 +1416,12 @@ el_entry_el0_32_irq:
     .cfi_offset 28, -80
     .cfi_offset 29, -72
     .cfi_offset 30, -64
+    mrs x0, sp_el0
+    mrs x1, elr_el1
+    mrs x2, spsr_el1
+    stp x0, x1, [sp, #248]
+    str x2, [sp, #264]
+    str xzr, [sp, #280]
     .cfi_offset 31, -56
     .cfi_offset 33, -48
     mrs x0, tpidr_el1
@@ -1495,12 +1495,6 @@ el_entry_el0_32_fiq:
     stp x28, x29, [sp, #224]
     str x30, [sp, #240]
     str x0, [sp, #272]
-    mrs x0, sp_el0
-    mrs x1, elr_el1
-    mrs x2, spsr_el1
-    stp x0, x1, [sp, #248]
-    str x2, [sp, #264]
-    str xzr, [sp, #280]
     .cfi_def_cfa 31, 304
     .cfi_offset 0, -304
     .cfi_offset 1, -296
@@ -1533,6 +1527,12 @@ el_entry_el0_32_fiq:
     .cfi_offset 28, -80
     .cfi_offset 29, -72
     .cfi_offset 30, -64
+    mrs x0, sp_el0
+    mrs x1, elr_el1
+    mrs x2, spsr_el1
+    stp x0, x1, [sp, #248]
+    str x2, [sp, #264]
+    str xzr, [sp, #280]
     .cfi_offset 31, -56
     .cfi_offset 33, -48
     mrs x0, tpidr_el1
@@ -1606,12 +1606,6 @@ el_entry_el0_32_serror:
     stp x28, x29, [sp, #224]
     str x30, [sp, #240]
     str x0, [sp, #272]
-    mrs x0, sp_el0
-    mrs x1, elr_el1
-    mrs x2, spsr_el1
-    stp x0, x1, [sp, #248]
-    str x2, [sp, #264]
-    str xzr, [sp, #280]
     .cfi_def_cfa 31, 304
     .cfi_offset 0, -304
     .cfi_offset 1, -296
@@ -1644,6 +1638,12 @@ el_entry_el0_32_serror:
     .cfi_offset 28, -80
     .cfi_offset 29, -72
     .cfi_offset 30, -64
+    mrs x0, sp_el0
+    mrs x1, elr_el1
+    mrs x2, spsr_el1
+    stp x0, x1, [sp, #248]
+    str x2, [sp, #264]
+    str xzr, [sp, #280]
     .cfi_offset 31, -56
     .cfi_offset 33, -48
     mrs x0, tpidr_el1

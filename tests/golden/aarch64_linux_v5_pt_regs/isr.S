@@ -101,14 +101,6 @@ el0_entry:
     stp x28, x29, [sp, #224]
     str x30, [sp, #240]
     str x0, [sp, #272]
-    mrs x0, sp_el0
-    mrs x1, elr_el1
-    mrs x2, spsr_el1
-    stp x0, x1, [sp, #248]
-    str x2, [sp, #264]
-    stp xzr, xzr, [sp, #280]
-    str xzr, [sp, #296]
-    stp xzr, xzr, [sp, #320]
     .cfi_def_cfa 31, 336
     .cfi_offset 0, -336
     .cfi_offset 1, -328
@@ -141,6 +133,14 @@ el0_entry:
     .cfi_offset 28, -112
     .cfi_offset 29, -104
     .cfi_offset 30, -96
+    mrs x0, sp_el0
+    mrs x1, elr_el1
+    mrs x2, spsr_el1
+    stp x0, x1, [sp, #248]
+    str x2, [sp, #264]
+    stp xzr, xzr, [sp, #280]
+    str xzr, [sp, #296]
+    stp xzr, xzr, [sp, #320]
     .cfi_offset 31, -88
     .cfi_offset 33, -80
     // frame record (x29, elr) in the frame so frame-pointer unwinders cross the exception
@@ -181,14 +181,6 @@ el1_entry:
     stp x28, x29, [sp, #224]
     str x30, [sp, #240]
     str x0, [sp, #272]
-    mrs x0, sp_el0
-    mrs x1, elr_el1
-    mrs x2, spsr_el1
-    stp x0, x1, [sp, #248]
-    str x2, [sp, #264]
-    stp xzr, xzr, [sp, #280]
-    str xzr, [sp, #296]
-    stp xzr, xzr, [sp, #320]
     .cfi_def_cfa 31, 336
     .cfi_offset 0, -336
     .cfi_offset 1, -328
@@ -221,6 +213,14 @@ el1_entry:
     .cfi_offset 28, -112
     .cfi_offset 29, -104
     .cfi_offset 30, -96
+    mrs x0, sp_el0
+    mrs x1, elr_el1
+    mrs x2, spsr_el1
+    stp x0, x1, [sp, #248]
+    str x2, [sp, #264]
+    stp xzr, xzr, [sp, #280]
+    str xzr, [sp, #296]
+    stp xzr, xzr, [sp, #320]
     .cfi_offset 31, -88
     .cfi_offset 33, -80
     // frame record (x29, elr) in the frame so frame-pointer unwinders cross the exception
@@ -261,14 +261,6 @@ el2_entry:
     stp x28, x29, [sp, #224]
     str x30, [sp, #240]
     str x0, [sp, #272]
-    mrs x0, sp_el0
-    mrs x1, elr_el1
-    mrs x2, spsr_el1
-    stp x0, x1, [sp, #248]
-    str x2, [sp, #264]
-    stp xzr, xzr, [sp, #280]
-    str xzr, [sp, #296]
-    stp xzr, xzr, [sp, #320]
     .cfi_def_cfa 31, 336
     .cfi_offset 0, -336
     .cfi_offset 1, -328
@@ -301,6 +293,14 @@ el2_entry:
     .cfi_offset 28, -112
     .cfi_offset 29, -104
     .cfi_offset 30, -96
+    mrs x0, sp_el0
+    mrs x1, elr_el1
+    mrs x2, spsr_el1
+    stp x0, x1, [sp, #248]
+    str x2, [sp, #264]
+    stp xzr, xzr, [sp, #280]
+    str xzr, [sp, #296]
+    stp xzr, xzr, [sp, #320]
     .cfi_offset 31, -88
     .cfi_offset 33, -80
     // frame record (x29, elr) in the frame so frame-pointer unwinders cross the exception
@@ -341,14 +341,6 @@ el3_entry:
     stp x28, x29, [sp, #224]
     str x30, [sp, #240]
     str x0, [sp, #272]
-    mrs x0, sp_el0
-    mrs x1, elr_el1
-    mrs x2, spsr_el1
-    stp x0, x1, [sp, #248]
-    str x2, [sp, #264]
-    stp xzr, xzr, [sp, #280]
-    str xzr, [sp, #296]
-    stp xzr, xzr, [sp, #320]
     .cfi_def_cfa 31, 336
     .cfi_offset 0, -336
     .cfi_offset 1, -328
@@ -381,6 +373,14 @@ el3_entry:
     .cfi_offset 28, -112
     .cfi_offset 29, -104
     .cfi_offset 30, -96
+    mrs x0, sp_el0
+    mrs x1, elr_el1
+    mrs x2, spsr_el1
+    stp x0, x1, [sp, #248]
+    str x2, [sp, #264]
+    stp xzr, xzr, [sp, #280]
+    str xzr, [sp, #296]
+    stp xzr, xzr, [sp, #320]
     .cfi_offset 31, -88
     .cfi_offset 33, -80
     // frame record (x29, elr) in the frame so frame-pointer unwinders cross the exception
@@ -421,14 +421,6 @@ el4_entry:
     stp x28, x29, [sp, #224]
     str x30, [sp, #240]
     str x0, [sp, #272]
-    add x0, sp, #336
-    mrs x1, elr_el1
-    mrs x2, spsr_el1
-    stp x0, x1, [sp, #248]
-    str x2, [sp, #264]
-    stp xzr, xzr, [sp, #280]
-    str xzr, [sp, #296]
-    stp xzr, xzr, [sp, #320]
     .cfi_def_cfa 31, 336
     .cfi_offset 0, -336
     .cfi_offset 1, -328
@@ -461,6 +453,14 @@ el4_entry:
     .cfi_offset 28, -112
     .cfi_offset 29, -104
     .cfi_offset 30, -96
+    add x0, sp, #336
+    mrs x1, elr_el1
+    mrs x2, spsr_el1
+    stp x0, x1, [sp, #248]
+    str x2, [sp, #264]
+    stp xzr, xzr, [sp, #280]
+    str xzr, [sp, #296]
+    stp xzr, xzr, [sp, #320]
     .cfi_offset 31, -88
     .cfi_offset 33, -80
     // frame record (x29, elr) in the frame so frame-pointer unwinders cross the exception
@@ -499,14 +499,6 @@ el5_entry:
     stp x28, x29, [sp, #224]
     str x30, [sp, #240]
     str x0, [sp, #272]
-    add x0, sp, #336
-    mrs x1, elr_el1
-    mrs x2, spsr_el1
-    stp x0, x1, [sp, #248]
-    str x2, [sp, #264]
-    stp xzr, xzr, [sp, #280]
-    str xzr, [sp, #296]
-    stp xzr, xzr, [sp, #320]
     .cfi_def_cfa 31, 336
     .cfi_offset 0, -336
     .cfi_offset 1, -328
@@ -539,6 +531,14 @@ el5_entry:
     .cfi_offset 28, -112
     .cfi_offset 29, -104
     .cfi_offset 30, -96
+    add x0, sp, #336
+    mrs x1, elr_el1
+    mrs x2, spsr_el1
+    stp x0, x1, [sp, #248]
+    str x2, [sp, #264]
+    stp xzr, xzr, [sp, #280]
+    str xzr, [sp, #296]
+    stp xzr, xzr, [sp, #320]
     .cfi_offset 31, -88
     .cfi_offset 33, -80
     // frame record (x29, elr) in the frame so frame-pointer unwinders cross the exception
@@ -577,14 +577,6 @@ el6_entry:
     stp x28, x29, [sp, #224]
     str x30, [sp, #240]
     str x0, [sp, #272]
-    add x0, sp, #336
-    mrs x1, elr_el1
-    mrs x2, spsr_el1
-    stp x0, x1, [sp, #248]
-    str x2, [sp, #264]
-    stp xzr, xzr, [sp, #280]
-    str xzr, [sp, #296]
-    stp xzr, xzr, [sp, #320]
     .cfi_def_cfa 31, 336
     .cfi_offset 0, -336
     .cfi_offset 1, -328
@@ -617,6 +609,14 @@ el6_entry:
     .cfi_offset 28, -112
     .cfi_offset 29, -104
     .cfi_offset 30, -96
+    add x0, sp, #336
+    mrs x1, elr_el1
+    mrs x2, spsr_el1
+    stp x0, x1, [sp, #248]
+    str x2, [sp, #264]
+    stp xzr, xzr, [sp, #280]
+    str xzr, [sp, #296]
+    stp xzr, xzr, [sp, #320]
     .cfi_offset 31, -88
     .cfi_offset 33, -80
     // frame record (x29, elr) in the frame so frame-pointer unwinders cross the exception
@@ -657,14 +657,6 @@ el7_entry:
     stp x28, x29, [sp, #224]
     str x30, [sp, #240]
     str x0, [sp, #272]
-    add x0, sp, #336
-    mrs x1, elr_el1
-    mrs x2, spsr_el1
-    stp x0, x1, [sp, #248]
-    str x2, [sp, #264]
-    stp xzr, xzr, [sp, #280]
-    str xzr, [sp, #296]
-    stp xzr, xzr, [sp, #320]
     .cfi_def_cfa 31, 336
     .cfi_offset 0, -336
     .cfi_offset 1, -328
@@ -697,6 +689,14 @@ el7_entry:
     .cfi_offset 28, -112
     .cfi_offset 29, -104
     .cfi_offset 30, -96
+    add x0, sp, #336
+    mrs x1, elr_el1
+    mrs x2, spsr_el1
+    stp x0, x1, [sp, #248]
+    str x2, [sp, #264]
+    stp xzr, xzr, [sp, #280]
+    str xzr, [sp, #296]
+    stp xzr, xzr, [sp, #320]
     .cfi_offset 31, -88
     .cfi_offset 33, -80
     // frame record (x29, elr) in the frame so frame-pointer unwinders cross the exception
@@ -737,14 +737,6 @@ el8_entry:
     stp x28, x29, [sp, #224]
     str x30, [sp, #240]
     str x0, [sp, #272]
-    mrs x0, sp_el0
-    mrs x1, elr_el1
-    mrs x2, spsr_el1
-    stp x0, x1, [sp, #248]
-    str x2, [sp, #264]
-    stp xzr, xzr, [sp, #280]
-    str xzr, [sp, #296]
-    stp xzr, xzr, [sp, #320]
     .cfi_def_cfa 31, 336
     .cfi_offset 0, -336
     .cfi_offset 1, -328
@@ -777,6 +769,14 @@ el8_entry:
     .cfi_offset 28, -112
     .cfi_offset 29, -104
     .cfi_offset 30, -96
+    mrs x0, sp_el0
+    mrs x1, elr_el1
+    mrs x2, spsr_el1
+    stp x0, x1, [sp, #248]
+    str x2, [sp, #264]
+    stp xzr, xzr, [sp, #280]
+    str xzr, [sp, #296]
+    stp xzr, xzr, [sp, #320]
     .cfi_offset 31, -88
     .cfi_offset 33, -80
     mrs x0, tpidr_el1
@@ -817,14 +817,6 @@ el9_entry:
     stp x28, x29, [sp, #224]
     str x30, [sp, #240]
     str x0, [sp, #272]
-    mrs x0, sp_el0
-    mrs x1, elr_el1
-    mrs x2, spsr_el1
-    stp x0, x1, [sp, #248]
-    str x2, [sp, #264]
-    stp xzr, xzr, [sp, #280]
-    str xzr, [sp, #296]
-    stp xzr, xzr, [sp, #320]
     .cfi_def_cfa 31, 336
     .cfi_offset 0, -336
     .cfi_offset 1, -328
@@ -857,6 +849,14 @@ el9_entry:
     .cfi_offset 28, -112
     .cfi_offset 29, -104
     .cfi_offset 30, -96
+    mrs x0, sp_el0
+    mrs x1, elr_el1
+    mrs x2, spsr_el1
+    stp x0, x1, [sp, #248]
+    str x2, [sp, #264]
+    stp xzr, xzr, [sp, #280]
+    str xzr, [sp, #296]
+    stp xzr, xzr, [sp, #320]
     .cfi_offset 31, -88
     .cfi_offset 33, -80
     mrs x0, tpidr_el1
@@ -897,14 +897,6 @@ el10_entry:
     stp x28, x29, [sp, #224]
     str x30, [sp, #240]
     str x0, [sp, #272]
-    mrs x0, sp_el0
-    mrs x1, elr_el1
-    mrs x2, spsr_el1
-    stp x0, x1, [sp, #248]
-    str x2, [sp, #264]
-    stp xzr, xzr, [sp, #280]
-    str xzr, [sp, #296]
-    stp xzr, xzr, [sp, #320]
     .cfi_def_cfa 31, 336
     .cfi_offset 0, -336
     .cfi_offset 1, -328
@@ -937,6 +929,14 @@ el10_entry:
     .cfi_offset 28, -112
     .cfi_offset 29, -104
     .cfi_offset 30, -96
+    mrs x0, sp_el0
+    mrs x1, elr_el1
+    mrs x2, spsr_el1
+    stp x0, x1, [sp, #248]
+    str x2, [sp, #264]
+    stp xzr, xzr, [sp, #280]
+    str xzr, [sp, #296]
+    stp xzr, xzr, [sp, #320]
     .cfi_offset 31, -88
     .cfi_offset 33, -80
     mrs x0, tpidr_el1
@@ -979,14 +979,6 @@ el11_entry:
     stp x28, x29, [sp, #224]
     str x30, [sp, #240]
     str x0, [sp, #272]
-    mrs x0, sp_el0
-    mrs x1, elr_el1
-    mrs x2, spsr_el1
-    stp x0, x1, [sp, #248]
-    str x2, [sp, #264]
-    stp xzr, xzr, [sp, #280]
-    str xzr, [sp, #296]
-    stp xzr, xzr, [sp, #320]
     .cfi_def_cfa 31, 336
     .cfi_offset 0, -336
     .cfi_offset 1, -328
@@ -1019,6 +1011,14 @@ el11_entry:
     .cfi_offset 28, -112
     .cfi_offset 29, -104
     .cfi_offset 30, -96
+    mrs x0, sp_el0
+    mrs x1, elr_el1
+    mrs x2, spsr_el1
+    stp x0, x1, [sp, #248]
+    str x2, [sp, #264]
+    stp xzr, xzr, [sp, #280]
+    str xzr, [sp, #296]
+    stp xzr, xzr, [sp, #320]
     .cfi_offset 31, -88
     .cfi_offset 33, -80
     mrs x0, tpidr_el1
@@ -1061,14 +1061,6 @@ el12_entry:
     stp x28, x29, [sp, #224]
     str x30, [sp, #240]
     str x0, [sp, #272]
-    mrs x0, sp_el0
-    mrs x1, elr_el1
-    mrs x2, spsr_el1
-    stp x0, x1, [sp, #248]
-    str x2, [sp, #264]
-    stp xzr, xzr, [sp, #280]
-    str xzr, [sp, #296]
-    stp xzr, xzr, [sp, #320]
     .cfi_def_cfa 31, 336
     .cfi_offset 0, -336
     .cfi_offset 1, -328
@@ -1101,6 +1093,14 @@ el12_entry:
     .cfi_offset 28, -112
     .cfi_offset 29, -104
     .cfi_offset 30, -96
+    mrs x0, sp_el0
+    mrs x1, elr_el1
+    mrs x2, spsr_el1
+    stp x0, x1, [sp, #248]
+    str x2, [sp, #264]
+    stp xzr, xzr, [sp, #280]
+    str xzr, [sp, #296]
+    stp xzr, xzr, [sp, #320]
     .cfi_offset 31, -88
     .cfi_offset 33, -80
     mrs x0, tpidr_el1
@@ -1143,14 +1143,6 @@ el13_entry:
     stp x28, x29, [sp, #224]
     str x30, [sp, #240]
     str x0, [sp, #272]
-    mrs x0, sp_el0
-    mrs x1, elr_el1
-    mrs x2, spsr_el1
-    stp x0, x1, [sp, #248]
-    str x2, [sp, #264]
-    stp xzr, xzr, [sp, #280]
-    str xzr, [sp, #296]
-    stp xzr, xzr, [sp, #320]
     .cfi_def_cfa 31, 336
     .cfi_offset 0, -336
     .cfi_offset 1, -328
@@ -1183,6 +1175,14 @@ el13_entry:
     .cfi_offset 28, -112
     .cfi_offset 29, -104
     .cfi_offset 30, -96
+    mrs x0, sp_el0
+    mrs x1, elr_el1
+    mrs x2, spsr_el1
+    stp x0, x1, [sp, #248]
+    str x2, [sp, #264]
+    stp xzr, xzr, [sp, #280]
+    str xzr, [sp, #296]
+    stp xzr, xzr, [sp, #320]
     .cfi_offset 31, -88
     .cfi_offset 33, -80
     mrs x0, tpidr_el1
@@ -1225,14 +1225,6 @@ el14_entry:
     stp x28, x29, [sp, #224]
     str x30, [sp, #240]
     str x0, [sp, #272]
-    mrs x0, sp_el0
-    mrs x1, elr_el1
-    mrs x2, spsr_el1
-    stp x0, x1, [sp, #248]
-    str x2, [sp, #264]
-    stp xzr, xzr, [sp, #280]
-    str xzr, [sp, #296]
-    stp xzr, xzr, [sp, #320]
     .cfi_def_cfa 31, 336
     .cfi_offset 0, -336
     .cfi_offset 1, -328
@@ -1265,6 +1257,14 @@ el14_entry:
     .cfi_offset 28, -112
     .cfi_offset 29, -104
     .cfi_offset 30, -96
+    mrs x0, sp_el0
+    mrs x1, elr_el1
+    mrs x2, spsr_el1
+    stp x0, x1, [sp, #248]
+    str x2, [sp, #264]
+    stp xzr, xzr, [sp, #280]
+    str xzr, [sp, #296]
+    stp xzr, xzr, [sp, #320]
     .cfi_offset 31, -88
     .cfi_offset 33, -80
     mrs x0, tpidr_el1
@@ -1307,14 +1307,6 @@ el15_entry:
     stp x28, x29, [sp, #224]
     str x30, [sp, #240]
     str x0, [sp, #272]
-    mrs x0, sp_el0
-    mrs x1, elr_el1
-    mrs x2, spsr_el1
-    stp x0, x1, [sp, #248]
-    str x2, [sp, #264]
-    stp xzr, xzr, [sp, #280]
-    str xzr, [sp, #296]
-    stp xzr, xzr, [sp, #320]
     .cfi_def_cfa 31, 336
     .cfi_offset 0, -336
     .cfi_offset 1, -328
@@ -1347,6 +1339,14 @@ el15_entry:
     .cfi_offset 28, -112
     .cfi_offset 29, -104
     .cfi_offset 30, -96
+    mrs x0, sp_el0
+    mrs x1, elr_el1
+    mrs x2, spsr_el1
+    stp x0, x1, [sp, #248]
+    str x2, [sp, #264]
+    stp xzr, xzr, [sp, #280]
+    str xzr, [sp, #296]
+    stp xzr, xzr, [sp, #320]
     .cfi_offset 31, -88
     .cfi_offset 33, -80
     mrs x0, tpidr_el1

@@ -211,14 +211,6 @@ el0_entry:
     stp x28, x29, [sp, #224]
     str x30, [sp, #240]
     str x0, [sp, #272]
-    mrs x0, sp_el0
-    mrs x1, elr_el1
-    mrs x2, spsr_el1
-    stp x0, x1, [sp, #248]
-    str x2, [sp, #264]
-    stp xzr, xzr, [sp, #280]
-    str xzr, [sp, #296]
-    stp xzr, xzr, [sp, #320]
     .cfi_def_cfa 31, 336
     .cfi_offset 0, -336
     .cfi_offset 1, -328
@@ -251,6 +243,14 @@ el0_entry:
     .cfi_offset 28, -112
     .cfi_offset 29, -104
     .cfi_offset 30, -96
+    mrs x0, sp_el0
+    mrs x1, elr_el1
+    mrs x2, spsr_el1
+    stp x0, x1, [sp, #248]
+    str x2, [sp, #264]
+    stp xzr, xzr, [sp, #280]
+    str xzr, [sp, #296]
+    stp xzr, xzr, [sp, #320]
     .cfi_offset 31, -88
     .cfi_offset 33, -80
     // frame record (x29, elr) in the frame so frame-pointer unwinders cross the exception
@@ -291,14 +291,6 @@ el1_entry:
     stp x28, x29, [sp, #224]
     str x30, [sp, #240]
     str x0, [sp, #272]
-    mrs x0, sp_el0
-    mrs x1, elr_el1
-    mrs x2, spsr_el1
-    stp x0, x1, [sp, #248]
-    str x2, [sp, #264]
-    stp xzr, xzr, [sp, #280]
-    str xzr, [sp, #296]
-    stp xzr, xzr, [sp, #320]
     .cfi_def_cfa 31, 336
     .cfi_offset 0, -336
     .cfi_offset 1, -328
@@ -331,6 +323,14 @@ el1_entry:
     .cfi_offset 28, -112
     .cfi_offset 29, -104
     .cfi_offset 30, -96
+    mrs x0, sp_el0
+    mrs x1, elr_el1
+    mrs x2, spsr_el1
+    stp x0, x1, [sp, #248]
+    str x2, [sp, #264]
+    stp xzr, xzr, [sp, #280]
+    str xzr, [sp, #296]
+    stp xzr, xzr, [sp, #320]
     .cfi_offset 31, -88
     .cfi_offset 33, -80
     // frame record (x29, elr) in the frame so frame-pointer unwinders cross the exception
@@ -371,14 +371,6 @@ el2_entry:
     stp x28, x29, [sp, #224]
     str x30, [sp, #240]
     str x0, [sp, #272]
-    mrs x0, sp_el0
-    mrs x1, elr_el1
-    mrs x2, spsr_el1
-    stp x0, x1, [sp, #248]
-    str x2, [sp, #264]
-    stp xzr, xzr, [sp, #280]
-    str xzr, [sp, #296]
-    stp xzr, xzr, [sp, #320]
     .cfi_def_cfa 31, 336
     .cfi_offset 0, -336
     .cfi_offset 1, -328
@@ -411,6 +403,14 @@ el2_entry:
     .cfi_offset 28, -112
     .cfi_offset 29, -104
     .cfi_offset 30, -96
+    mrs x0, sp_el0
+    mrs x1, elr_el1
+    mrs x2, spsr_el1
+    stp x0, x1, [sp, #248]
+    str x2, [sp, #264]
+    stp xzr, xzr, [sp, #280]
+    str xzr, [sp, #296]
+    stp xzr, xzr, [sp, #320]
     .cfi_offset 31, -88
     .cfi_offset 33, -80
     // frame record (x29, elr) in the frame so frame-pointer unwinders cross the exception
@@ -451,14 +451,6 @@ el3_entry:
     stp x28, x29, [sp, #224]
     str x30, [sp, #240]
     str x0, [sp, #272]
-    mrs x0, sp_el0
-    mrs x1, elr_el1
-    mrs x2, spsr_el1
-    stp x0, x1, [sp, #248]
-    str x2, [sp, #264]
-    stp xzr, xzr, [sp, #280]
-    str xzr, [sp, #296]
-    stp xzr, xzr, [sp, #320]
     .cfi_def_cfa 31, 336
     .cfi_offset 0, -336
     .cfi_offset 1, -328
@@ -491,6 +483,14 @@ el3_entry:
     .cfi_offset 28, -112
     .cfi_offset 29, -104
     .cfi_offset 30, -96
+    mrs x0, sp_el0
+    mrs x1, elr_el1
+    mrs x2, spsr_el1
+    stp x0, x1, [sp, #248]
+    str x2, [sp, #264]
+    stp xzr, xzr, [sp, #280]
+    str xzr, [sp, #296]
+    stp xzr, xzr, [sp, #320]
     .cfi_offset 31, -88
     .cfi_offset 33, -80
     // frame record (x29, elr) in the frame so frame-pointer unwinders cross the exception
@@ -531,14 +531,6 @@ el4_entry:
     stp x28, x29, [sp, #224]
     str x30, [sp, #240]
     str x0, [sp, #272]
-    add x0, sp, #336
-    mrs x1, elr_el1
-    mrs x2, spsr_el1
-    stp x0, x1, [sp, #248]
-    str x2, [sp, #264]
-    stp xzr, xzr, [sp, #280]
-    str xzr, [sp, #296]
-    stp xzr, xzr, [sp, #320]
     .cfi_def_cfa 31, 336
     .cfi_offset 0, -336
     .cfi_offset 1, -328
@@ -571,6 +563,14 @@ el4_entry:
     .cfi_offset 28, -112
     .cfi_offset 29, -104
     .cfi_offset 30, -96
+    add x0, sp, #336
+    mrs x1, elr_el1
+    mrs x2, spsr_el1
+    stp x0, x1, [sp, #248]
+    str x2, [sp, #264]
+    stp xzr, xzr, [sp, #280]
+    str xzr, [sp, #296]
+    stp xzr, xzr, [sp, #320]
     .cfi_offset 31, -88
     .cfi_offset 33, -80
     // frame record (x29, elr) in the frame so frame-pointer unwinders cross the exception
@@ -609,14 +609,6 @@ el5_entry:
     stp x28, x29, [sp, #224]
     str x30, [sp, #240]
     str x0, [sp, #272]
-    add x0, sp, #336
-    mrs x1, elr_el1
-    mrs x2, spsr_el1
-    stp x0, x1, [sp, #248]
-    str x2, [sp, #264]
-    stp xzr, xzr, [sp, #280]
-    str xzr, [sp, #296]
-    stp xzr, xzr, [sp, #320]
     .cfi_def_cfa 31, 336
     .cfi_offset 0, -336
     .cfi_offset 1, -328
@@ -649,6 +641,14 @@ el5_entry:
     .cfi_offset 28, -112
     .cfi_offset 29, -104
     .cfi_offset 30, -96
+    add x0, sp, #336
+    mrs x1, elr_el1
+    mrs x2, spsr_el1
+    stp x0, x1, [sp, #248]
+    str x2, [sp, #264]
+    stp xzr, xzr, [sp, #280]
+    str xzr, [sp, #296]
+    stp xzr, xzr, [sp, #320]
     .cfi_offset 31, -88
     .cfi_offset 33, -80
     // frame record (x29, elr) in the frame so frame-pointer unwinders cross the exception
@@ -687,14 +687,6 @@ el6_entry:
     stp x28, x29, [sp, #224]
     str x30, [sp, #240]
     str x0, [sp, #272]
-    add x0, sp, #336
-    mrs x1, elr_el1
-    mrs x2, spsr_el1
-    stp x0, x1, [sp, #248]
-    str x2, [sp, #264]
-    stp xzr, xzr, [sp, #280]
-    str xzr, [sp, #296]
-    stp xzr, xzr, [sp, #320]
     .cfi_def_cfa 31, 336
     .cfi_offset 0, -336
     .cfi_offset 1, -328
@@ -727,6 +719,14 @@ el6_entry:
     .cfi_offset 28, -112
     .cfi_offset 29, -104
     .cfi_offset 30, -96
+    add x0, sp, #336
+    mrs x1, elr_el1
+    mrs x2, spsr_el1
+    stp x0, x1, [sp, #248]
+    str x2, [sp, #264]
+    stp xzr, xzr, [sp, #280]
+    str xzr, [sp, #296]
+    stp xzr, xzr, [sp, #320]
     .cfi_offset 31, -88
     .cfi_offset 33, -80
     // frame record (x29, elr) in the frame so frame-pointer unwinders cross the exception
@@ -767,14 +767,6 @@ el7_entry:
     stp x28, x29, [sp, #224]
     str x30, [sp, #240]
     str x0, [sp, #272]
-    add x0, sp, #336
-    mrs x1, elr_el1
-    mrs x2, spsr_el1
-    stp x0, x1, [sp, #248]
-    str x2, [sp, #264]
-    stp xzr, xzr, [sp, #280]
-    str xzr, [sp, #296]
-    stp xzr, xzr, [sp, #320]
     .cfi_def_cfa 31, 336
     .cfi_offset 0, -336
     .cfi_offset 1, -328
@@ -807,6 +799,14 @@ el7_entry:
     .cfi_offset 28, -112
     .cfi_offset 29, -104
     .cfi_offset 30, -96
+    add x0, sp, #336
+    mrs x1, elr_el1
+    mrs x2, spsr_el1
+    stp x0, x1, [sp, #248]
+    str x2, [sp, #264]
+    stp xzr, xzr, [sp, #280]
+    str xzr, [sp, #296]
+    stp xzr, xzr, [sp, #320]
     .cfi_offset 31, -88
     .cfi_offset 33, -80
     // frame record (x29, elr) in the frame so frame-pointer unwinders cross the exception
@@ -847,14 +847,6 @@ el8_entry:
     stp x28, x29, [sp, #224]
     str x30, [sp, #240]
     str x0, [sp, #272]
-    mrs x0, sp_el0
-    mrs x1, elr_el1
-    mrs x2, spsr_el1
-    stp x0, x1, [sp, #248]
-    str x2, [sp, #264]
-    stp xzr, xzr, [sp, #280]
-    str xzr, [sp, #296]
-    stp xzr, xzr, [sp, #320]
     .cfi_def_cfa 31, 336
     .cfi_offset 0, -336
     .cfi_offset 1, -328
@@ -887,6 +879,14 @@ el8_entry:
     .cfi_offset 28, -112
     .cfi_offset 29, -104
     .cfi_offset 30, -96
+    mrs x0, sp_el0
+    mrs x1, elr_el1
+    mrs x2, spsr_el1
+    stp x0, x1, [sp, #248]
+    str x2, [sp, #264]
+    stp xzr, xzr, [sp, #280]
+    str xzr, [sp, #296]
+    stp xzr, xzr, [sp, #320]
     .cfi_offset 31, -88
     .cfi_offset 33, -80
     mrs x0, tpidr_el1
@@ -927,14 +927,6 @@ el9_entry:
     stp x28, x29, [sp, #224]
     str x30, [sp, #240]
     str x0, [sp, #272]
-    mrs x0, sp_el0
-    mrs x1, elr_el1
-    mrs x2, spsr_el1
-    stp x0, x1, [sp, #248]
-    str x2, [sp, #264]
-    stp xzr, xzr, [sp, #280]
-    str xzr, [sp, #296]
-    stp xzr, xzr, [sp, #320]
     .cfi_def_cfa 31, 336
     .cfi_offset 0, -336
     .cfi_offset 1, -328
@@ -967,6 +959,14 @@ el9_entry:
     .cfi_offset 28, -112
     .cfi_offset 29, -104
     .cfi_offset 30, -96
+    mrs x0, sp_el0
+    mrs x1, elr_el1
+    mrs x2, spsr_el1
+    stp x0, x1, [sp, #248]
+    str x2, [sp, #264]
+    stp xzr, xzr, [sp, #280]
+    str xzr, [sp, #296]
+    stp xzr, xzr, [sp, #320]
     .cfi_offset 31, -88
     .cfi_offset 33, -80
     mrs x0, tpidr_el1
@@ -1007,14 +1007,6 @@ el10_entry:
     stp x28, x29, [sp, #224]
     str x30, [sp, #240]
     str x0, [sp, #272]
-    mrs x0, sp_el0
-    mrs x1, elr_el1
-    mrs x2, spsr_el1
-    stp x0, x1, [sp, #248]
-    str x2, [sp, #264]
-    stp xzr, xzr, [sp, #280]
-    str xzr, [sp, #296]
-    stp xzr, xzr, [sp, #320]
     .cfi_def_cfa 31, 336
     .cfi_offset 0, -336
     .cfi_offset 1, -328
@@ -1047,6 +1039,14 @@ el10_entry:
     .cfi_offset 28, -112
     .cfi_offset 29, -104
     .cfi_offset 30, -96
+    mrs x0, sp_el0
+    mrs x1, elr_el1
+    mrs x2, spsr_el1
+    stp x0, x1, [sp, #248]
+    str x2, [sp, #264]
+    stp xzr, xzr, [sp, #280]
+    str xzr, [sp, #296]
+    stp xzr, xzr, [sp, #320]
     .cfi_offset 31, -88
     .cfi_offset 33, -80
     mrs x0, tpidr_el1
@@ -1089,14 +1089,6 @@ el11_entry:
     stp x28, x29, [sp, #224]
     str x30, [sp, #240]
     str x0, [sp, #272]
-    mrs x0, sp_el0
-    mrs x1, elr_el1
-    mrs x2, spsr_el1
-    stp x0, x1, [sp, #248]
-    str x2, [sp, #264]
-    stp xzr, xzr, [sp, #280]
-    str xzr, [sp, #296]
-    stp xzr, xzr, [sp, #320]
     .cfi_def_cfa 31, 336
     .cfi_offset 0, -336
     .cfi_offset 1, -328
@@ -1129,6 +1121,14 @@ el11_entry:
     .cfi_offset 28, -112
     .cfi_offset 29, -104
     .cfi_offset 30, -96
+    mrs x0, sp_el0
+    mrs x1, elr_el1
+    mrs x2, spsr_el1
+    stp x0, x1, [sp, #248]
+    str x2, [sp, #264]
+    stp xzr, xzr, [sp, #280]
+    str xzr, [sp, #296]
+    stp xzr, xzr, [sp, #320]
     .cfi_offset 31, -88
     .cfi_offset 33, -80
     mrs x0, tpidr_el1
@@ -1171,14 +1171,6 @@ el12_entry:
     stp x28, x29, [sp, #224]
     str x30, [sp, #240]
     str x0, [sp, #272]
-    mrs x0, sp_el0
-    mrs x1, elr_el1
-    mrs x2, spsr_el1
-    stp x0, x1, [sp, #248]
-    str x2, [sp, #264]
-    stp xzr, xzr, [sp, #280]
-    str xzr, [sp, #296]
-    stp xzr, xzr, [sp, #320]
     .cfi_def_cfa 31, 336
     .cfi_offset 0, -336
     .cfi_offset 1, -328
@@ -1211,6 +1203,14 @@ el12_entry:
     .cfi_offset 28, -112
     .cfi_offset 29, -104
     .cfi_offset 30, -96
+    mrs x0, sp_el0
+    mrs x1, elr_el1
+    mrs x2, spsr_el1
+    stp x0, x1, [sp, #248]
+    str x2, [sp, #264]
+    stp xzr, xzr, [sp, #280]
+    str xzr, [sp, #296]
+    stp xzr, xzr, [sp, #320]
     .cfi_offset 31, -88
     .cfi_offset 33, -80
     mrs x0, tpidr_el1
@@ -1253,14 +1253,6 @@ el13_entry:
     stp x28, x29, [sp, #224]
     str x30, [sp, #240]
     str x0, [sp, #272]
-    mrs x0, sp_el0
-    mrs x1, elr_el1
-    mrs x2, spsr_el1
-    stp x0, x1, [sp, #248]
-    str x2, [sp, #264]
-    stp xzr, xzr, [sp, #280]
-    str xzr, [sp, #296]
-    stp xzr, xzr, [sp, #320]
     .cfi_def_cfa 31, 336
     .cfi_offset 0, -336
     .cfi_offset 1, -328
@@ -1293,6 +1285,14 @@ el13_entry:
     .cfi_offset 28, -112
     .cfi_offset 29, -104
     .cfi_offset 30, -96
+    mrs x0, sp_el0
+    mrs x1, elr_el1
+    mrs x2, spsr_el1
+    stp x0, x1, [sp, #248]
+    str x2, [sp, #264]
+    stp xzr, xzr, [sp, #280]
+    str xzr, [sp, #296]
+    stp xzr, xzr, [sp, #320]
     .cfi_offset 31, -88
     .cfi_offset 33, -80
     mrs x0, tpidr_el1
@@ -1335,14 +1335,6 @@ el14_entry:
     stp x28, x29, [sp, #224]
     str x30, [sp, #240]
     str x0, [sp, #272]
-    mrs x0, sp_el0
-    mrs x1, elr_el1
-    mrs x2, spsr_el1
-    stp x0, x1, [sp, #248]
-    str x2, [sp, #264]
-    stp xzr, xzr, [sp, #280]
-    str xzr, [sp, #296]
-    stp xzr, xzr, [sp, #320]
     .cfi_def_cfa 31, 336
     .cfi_offset 0, -336
     .cfi_offset 1, -328
@@ -1375,6 +1367,14 @@ el14_entry:
     .cfi_offset 28, -112
     .cfi_offset 29, -104
     .cfi_offset 30, -96
+    mrs x0, sp_el0
+    mrs x1, elr_el1
+    mrs x2, spsr_el1
+    stp x0, x1, [sp, #248]
+    str x2, [sp, #264]
+    stp xzr, xzr, [sp, #280]
+    str xzr, [sp, #296]
+    stp xzr, xzr, [sp, #320]
     .cfi_offset 31, -88
     .cfi_offset 33, -80
     mrs x0, tpidr_el1
@@ -1417,14 +1417,6 @@ el15_entry:
     stp x28, x29, [sp, #224]
     str x30, [sp, #240]
     str x0, [sp, #272]
-    mrs x0, sp_el0
-    mrs x1, elr_el1
-    mrs x2, spsr_el1
-    stp x0, x1, [sp, #248]
-    str x2, [sp, #264]
-    stp xzr, xzr, [sp, #280]
-    str xzr, [sp, #296]
-    stp xzr, xzr, [sp, #320]
     .cfi_def_cfa 31, 336
     .cfi_offset 0, -336
     .cfi_offset 1, -328
@@ -1457,6 +1449,14 @@ el15_entry:
     .cfi_offset 28, -112
     .cfi_offset 29, -104
     .cfi_offset 30, -96
+    mrs x0, sp_el0
+    mrs x1, elr_el1
+    mrs x2, spsr_el1
+    stp x0, x1, [sp, #248]
+    str x2, [sp, #264]
+    stp xzr, xzr, [sp, #280]
+    str xzr, [sp, #296]
+    stp xzr, xzr, [sp, #320]
     .cfi_offset 31, -88
     .cfi_offset 33, -80
     mrs x0, tpidr_el1
