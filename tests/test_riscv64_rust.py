@@ -88,6 +88,26 @@ STRUCTS: dict[str, list[tuple[str, list[str], int]]] = {
         ("Trapframe", [*_XV6_HEAD, "status", "cause", "tval", *_X, "f", *[""] * 31, "fcsr"], 576),
         ("KernelRegs", [*_X, "epc", "status"], 272),
     ],
+    # rCore-Tutorial os/src/trap/context.rs: TrapContext { x: [usize; 32], sstatus, sepc }:
+    # 34 words = 272 (x[0] never saved: the spec's 8-byte pad named x0)
+    "riscv64_rcore_batch": [("TrapContext", ["x0", *_X, "sstatus", "sepc"], 272)],
+    # the same plus kernel_satp, kernel_sp, trap_handler (chapters 4-7): 37 words = 296 (a
+    # trapframe at a fixed address, not on a stack: not rounded); the kernel-mode frame
+    # x1-x31, sepc, sstatus: 33 words, rounded up to 272
+    "riscv64_rcore_trampoline": [
+        ("TrapContext", ["x0", *_X, "sstatus", "sepc", "kernel_satp", "kernel_sp", "trap_handler"], 296),
+        ("KernelTrapFrame", [*_X, "sepc", "sstatus"], 272),
+    ],
+    # FreeBSD sys/riscv/include/frame.h: tf_ra, tf_sp, tf_gp, tf_tp, tf_t[7], tf_s[12],
+    # tf_a[8], tf_sepc, tf_sstatus, tf_stval, tf_scause: 35 words = 280, rounded up to 288
+    "riscv64_freebsd_trapframe": [
+        (
+            "Trapframe",
+            ["tf_ra", "tf_sp", "tf_gp", "tf_tp", *[f"tf_t{i}" for i in range(7)], *[f"tf_s{i}" for i in range(12)],
+             *[f"tf_a{i}" for i in range(8)], "tf_sepc", "tf_sstatus", "tf_stval", "tf_scause"],
+            288,
+        ),
+    ],
     # xv6 kernel/proc.h trapframe (36 words = 288); kernel/kernelvec.S: addi sp, sp, -256
     # and x1-x31 at 0, 8, ..., 240.
     "riscv64_xv6_trampoline": [("Trapframe", [*_XV6_HEAD, *_X], 288), ("KernelRegs", _X, 256)],

@@ -296,6 +296,7 @@ RULES: dict[str, dict[tuple[str, ...], tuple[str, Callable[[Any], Any]]]] = {
         ("trampoline", "page_size"): (RISCV64_SWITCH, lambda s: s.options.trampoline.page_size),
         ("trampoline", "userret"): (RISCV64_SWITCH, lambda s: s.options.trampoline.userret),
         ("trampoline", "link_check"): (RISCV64_SWITCH, lambda s: s.options.trampoline.link_check),
+        ("trampoline", "userret_args"): (RISCV64_SWITCH, lambda s: s.options.trampoline.userret_args),
         ("kernel_entry", "frame", "struct"): (RISCV64_SWITCH, lambda s: s.options.kernel_entry.frame.struct),
         ("kernel_entry", "frame", "fp"): (RISCV64_SWITCH, lambda s: s.options.kernel_entry.frame.fp is not None),
         ("kernel_entry", "handler", "returns"): (RISCV64_SWITCH, lambda s: s.options.kernel_entry.handler.returns),
