@@ -145,6 +145,8 @@ def gas_declarations(text: str, output: str) -> list[Declaration]:
     """Labels and ``.set`` symbols a GAS source defines."""
     out: list[Declaration] = []
     for line in _comment_free(text.splitlines(), "/*"):
+        if ":" not in line and ".set" not in line and ".equ" not in line:
+            continue  # (most lines are instructions: neither pattern can match)
         for pattern in (_ASM_LABEL, _GAS_SET):
             if (m := pattern.match(line)) is not None:
                 out.append(Declaration(m.group(1), Namespace.ASM, output))
@@ -213,11 +215,15 @@ def name_clashes(
     reported: set[str] = set()
     for backend, filename, text in outputs:
         counts = Counter((d.name, d.namespace) for d in declarations(backend, text, filename))
+        by_name: dict[str, dict[Namespace, int]] = {}
+        for (name, namespace), have in counts.items():
+            by_name.setdefault(name, {})[namespace] = have
         for c in chosen:
-            if c.name in reported:
+            if c.name in reported or c.name not in by_name:
                 continue
-            for namespace in Namespace:
-                have = counts[(c.name, namespace)]
+            declared = by_name[c.name]
+            for namespace in [ns for ns in Namespace if ns in declared]:
+                have = declared[namespace]
                 if have > _allowed(c, namespace):
                     problems.append(Diagnostic(c.source, _message(c, filename, namespace, have), c.path))
                     reported.add(c.name)
