@@ -131,6 +131,62 @@ kernel_entry:
 outputs: {gas: glue.S, c: glue.h, rust: glue.rs}
 """
 
+#: compressed code before a 64-byte alignment may end on a 2-byte boundary: whole nop words
+#: cannot fill that (GNU as: "alignment padding not a multiple of 4"); drawn by this test
+SPEC_COMPRESSED_ALIGNED = """isrgen: 1
+arch: riscv64
+mode: supervisor
+symbols:
+  prefix: d_
+  entry: "{prefix}x_e"
+  exit: "{prefix}x_r"
+  vector: "{prefix}x_v"
+sections:
+  code: .text.v1nfirj
+  align: 64
+vector:
+  mode: direct
+stack:
+  protocol: kernel_switch
+frame:
+  struct: k2y_frame
+  layout: [{name: khnqxk_0, holds: s8}, {name: z_1, holds: scause}, {name: yimb_2, holds: a5}, t4,
+           {pad: 24}, s7, t6, {name: i7ycv6l_6, holds: s9}, t1, s3, sepc, a6, a1, {name: eatusp_12,
+           holds: kernel_sp}, ra, {name: x_14, holds: t2}, s2, {name: a_16, holds: t3}, {name: opy9l_17,
+           holds: a2}, {name: ugqicf_18, holds: s0}, a4, sstatus, gp, s5, sp, {name: f0_24, holds: s6},
+           a7, {pad: 24}, a0, {name: no0u70g_27, holds: s1}, {name: mn_28, holds: tp}, {name: w2t5l9h_29,
+           holds: t5}, {name: ej6_30, holds: s10}, {name: z_31, holds: s11}, {name: bxqkpp_32, holds: a3},
+           s4, t0, {name: ih_35, holds: kernel_trap}]
+  fp: true
+handler:
+  symbol: d8q6w6_h
+  returns: noreturn
+  args: []
+kernel_entry:
+  symbol: x0y_kvec
+  frame:
+    struct: cdib_kframe
+    layout: [ra, {name: sedkh0_1, holds: s3}, {pad: 24}, {name: oi6ut_2, holds: a3}, {name: vn30_3,
+             holds: a7}, {name: nah_4, holds: a2}, {name: ao_5, holds: s5}, s2, {name: yc_7, holds: t3},
+             {name: a_8, holds: t2}, a5, {name: w9jlaw9_10, holds: gp}, s0, tp, {name: quhjzm_13,
+             holds: s6}, {name: pji2j8_14, holds: t5}, {pad: 8}, s7, {name: fpt0_16, holds: sp}, {pad: 8},
+             a4, t1, t4, t0, s10, {name: o30abmx_22, holds: s1}, {pad: 8}, s9, a0, s11, s4, s8,
+             {name: q_28, holds: a6}, t6, {name: iw6_30, holds: a1}]
+  handler:
+    symbol: ujn_kh
+    returns: frame
+    args: [frame]
+  no_restore: [gp, tp]
+syscall: {restore: [s9, s8]}
+entry:
+  clear_registers: false
+  clear_reservation: true
+  cfi: false
+  compressed: true
+  clear_status: [SUM]
+outputs: {gas: glue.S, c: glue.h, rust: glue.rs}
+"""
+
 
 @settings(max_examples=22, derandomize=True, deadline=None, phases=[Phase.explicit, Phase.generate],
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
@@ -139,6 +195,8 @@ outputs: {gas: glue.S, c: glue.h, rust: glue.rs}
 @example(SPEC_NORETURN_DISPATCH)
 # found by this test: the kernel entry's alignment padding, zeros from GNU as and nops from LLVM
 @example(SPEC_SWITCH_ALIGNED)
+# found by this test in CI: a 2-byte c.nop first where compressed code may precede the padding
+@example(SPEC_COMPRESSED_ALIGNED)
 def test_accepted_specs_assemble_compile_and_prove(text: str) -> None:
     require_tool(*TOOLS)
     require_module("unicorn")

@@ -9,6 +9,7 @@ from .rvir import AsmOption, RvItem, RvProgram, RvSection
 INDENT = "    "
 _FLAGS = {SectionKind.CODE: '"ax",@progbits', SectionKind.RODATA: '"a",@progbits', SectionKind.DATA: '"aw",@progbits'}
 _NOP_WORD = 0x00000013
+_C_NOP = 0x0001
 _DATA = {1: ".byte", 2: ".2byte", 4: ".4byte", 8: ".8byte"}
 
 
@@ -22,7 +23,8 @@ def _operand(op: Reg | Imm | Mem | Sym) -> str:
     return op.name
 
 
-def _item(item: RvItem) -> list[str]:
+def _item(item: RvItem, rvc: bool) -> list[str]:
+    """``item`` as assembler lines (``rvc``: compressed instructions may precede it)."""
     if isinstance(item, Insn):
         ops = ", ".join(_operand(o) for o in item.operands)
         return [f"{INDENT}{item.op} {ops}".rstrip()]
@@ -38,10 +40,13 @@ def _item(item: RvItem) -> list[str]:
     if isinstance(item, Align):
         # norvc code never needs padding to 4 bytes; wider alignment pads code, where GNU as
         # (under norelax) fills with zeros and LLVM with nops, even given a zero fill byte:
-        # both fill with the nop word (addi x0, x0, 0; unprivileged spec 2.4) when asked to
+        # both fill with the nop word (addi x0, x0, 0; unprivileged spec 2.4) when asked to.
+        # Where compressed code may end on a 2-byte boundary, a c.nop (0x0001, spec 16.5)
+        # first makes the rest of the padding whole words.
         if item.boundary <= 4:
             return [f"{INDENT}.balign {item.boundary}"]
-        return [f"{INDENT}.balignl {item.boundary}, {_NOP_WORD:#010x}"]
+        half = [f"{INDENT}.balignw 4, {_C_NOP:#06x}"] if rvc else []
+        return [*half, f"{INDENT}.balignl {item.boundary}, {_NOP_WORD:#010x}"]
     if isinstance(item, Comment):
         return [f"{INDENT}# {item.text}"]
     if isinstance(item, Cfi):
@@ -55,11 +60,30 @@ def _item(item: RvItem) -> list[str]:
     raise TypeError(f"unknown item {item!r}")  # pragma: no cover - every RvItem type is handled
 
 
-def _section(section: RvSection) -> list[str]:
+def _section(section: RvSection, rvc: _RvcState) -> list[str]:
     lines = [f"{INDENT}.pushsection {section.name}, {_FLAGS[section.kind]}"]
     for item in section.items:
-        lines += _item(item)
+        lines += _item(item, rvc.on)
+        if isinstance(item, AsmOption):
+            rvc.apply(item.name)
     return [*lines, f"{INDENT}.popsection", ""]
+
+
+class _RvcState:
+    """Whether compressed instructions are on, following ``.option push/pop/rvc/norvc``
+    (the option stack is the assembler's, across sections)."""
+
+    def __init__(self) -> None:
+        self.on = True
+        self._saved: list[bool] = []
+
+    def apply(self, option: str) -> None:
+        if option == "push":
+            self._saved.append(self.on)
+        elif option == "pop" and self._saved:
+            self.on = self._saved.pop()
+        elif option in ("rvc", "norvc"):
+            self.on = option == "rvc"
 
 
 def render_gas(program: RvProgram, title: str = "isrgen riscv64 trap glue") -> str:
@@ -71,7 +95,8 @@ def render_gas(program: RvProgram, title: str = "isrgen riscv64 trap glue") -> s
         lines.append(f"{INDENT}.weak {name}")
     if program.externs or program.weak:
         lines.append("")
+    rvc = _RvcState()
     for section in program.sections:
-        lines += _section(section)
+        lines += _section(section, rvc)
     lines.append(f'{INDENT}.section .note.GNU-stack, "", @progbits')
     return "\n".join(lines) + "\n"
