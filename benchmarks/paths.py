@@ -19,8 +19,9 @@ import attrs
 
 import isrgen
 from isrgen.arch.x86.emulation import long_mode as emulate
+from isrgen.arch.x86.model import X86Spec
 from isrgen.diagnostics import UsageError
-from isrgen.model.spec import ReturnModel, Spec
+from isrgen.model.spec import ReturnModel
 from isrgen.proof import toolchain
 
 from . import baseline
@@ -197,7 +198,7 @@ def _interrupt(
     return PathCount(path.key, entry, leave, lo, hi, _beyond(entry, leave, minimum))
 
 
-def _syscall(tracer: Tracer, spec: Spec) -> PathCount:
+def _syscall(tracer: Tracer, spec: X86Spec) -> PathCount:
     emu, sc = tracer.emu, spec.syscall
     assert sc is not None
     kstack = emulate.DEFAULT_STACK_TOP - 0x100

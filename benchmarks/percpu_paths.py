@@ -19,6 +19,7 @@ import attrs
 
 import isrgen
 from isrgen.arch.x86.emulation import long_mode as emulate
+from isrgen.arch.x86.model import X86Spec
 from isrgen.proof import toolchain
 
 from .paths import Tracer
@@ -59,7 +60,7 @@ class PercpuPath:
         return self.entry + self.exit
 
 
-def _setup(emu: emulate.Emulator, spec: isrgen.Spec) -> None:
+def _setup(emu: emulate.Emulator, spec: X86Spec) -> None:
     """What the kernel does before the first interrupt: CR4.FSGSBASE and the CPU number
     for the paranoid methods, the per-CPU words of the IRQ stack."""
     pg = spec.paranoid_gs
@@ -75,7 +76,7 @@ def _setup(emu: emulate.Emulator, spec: isrgen.Spec) -> None:
         emu.write_u64(emu.physical(_KERNEL_GS + spec.irq_stack.top_gs), _IRQ_STACK_TOP)
 
 
-def _deliver(tracer: Tracer, spec: isrgen.Spec, vector: int, *, user: bool, user_gs_live: bool, rsp: int) -> PercpuPath:
+def _deliver(tracer: Tracer, spec: X86Spec, vector: int, *, user: bool, user_gs_live: bool, rsp: int) -> PercpuPath:
     emu = tracer.emu
     user_gs = _NEGATIVE_USER_GS if spec.paranoid_gs.reads_gs_base else _USER_GS
     gs, kgs = (user_gs, _KERNEL_GS) if user or user_gs_live else (_KERNEL_GS, user_gs)
@@ -101,7 +102,7 @@ def _deliver(tracer: Tracer, spec: isrgen.Spec, vector: int, *, user: bool, user
     return PercpuPath("", where, len(entry), len(leave), notable)
 
 
-def _build(variant: Variant, workdir: Path) -> tuple[isrgen.Spec, Tracer]:
+def _build(variant: Variant, workdir: Path) -> tuple[X86Spec, Tracer]:
     spec = variant.load()
     out = workdir / variant.name
     (source,) = isrgen.build(spec, out, ["gas"])

@@ -12,7 +12,7 @@ from pathlib import Path
 import attrs
 
 import isrgen
-from isrgen.model.spec import Spec
+from isrgen.arch.x86.model import X86Spec
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SPEC = ROOT / "specs" / "x86_64.yaml"
@@ -50,10 +50,10 @@ class Variant:
             text = text.replace(_LAYOUT, _SIMD_LAYOUT, 1)
         return text + ("\n" + self.extra + "\n" if self.extra else "")
 
-    def load(self) -> Spec:
+    def load(self) -> X86Spec:
         """The variant's validated model."""
         spec = isrgen.loads_spec(self.text(), f"{self.name}.yaml")
-        if not isinstance(spec, Spec):
+        if not isinstance(spec, X86Spec):
             raise TypeError(f"variant {self.name} is not an x86-family spec")
         return spec
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 import isrgen
-from isrgen.model.spec import Spec, Vector
+from isrgen.arch.x86.model import X86Spec, X86Vector
 
 ROOT = Path(__file__).resolve().parent.parent
 SPECS = ROOT / "specs"
@@ -128,7 +128,7 @@ def sdm_gate_attr(dpl: int, trap: bool) -> int:
     return 0x80 | (dpl << 5) | (0xF if trap else 0xE)
 
 
-def expected_gate_attr(spec: Spec, v: Vector) -> int:
+def expected_gate_attr(spec: X86Spec, v: X86Vector) -> int:
     """The byte a vector's gate must hold: a trap gate stays one unless ``entry.swapgs``
     (a trap gate could take an interrupt before the swapgs, so the entry gets an interrupt gate)."""
     return sdm_gate_attr(v.dpl, trap=v.gate.value == "trap" and not spec.entry.swapgs)
@@ -139,17 +139,17 @@ def make_vars() -> list[str]:
     return [f"ISRGEN={sys.executable} -m isrgen", f"PYTHON={sys.executable}"]
 
 
-def load_x86(path: str | os.PathLike[str]) -> Spec:
-    """``isrgen.load_spec`` for a spec of the x86 family (the core's spec model)."""
+def load_x86(path: str | os.PathLike[str]) -> X86Spec:
+    """``isrgen.load_spec`` for a spec of the x86 family (the x86 package's model)."""
     spec = isrgen.load_spec(path)
-    assert isinstance(spec, Spec), f"{path} is not an x86-family spec"
+    assert isinstance(spec, X86Spec), f"{path} is not an x86-family spec"
     return spec
 
 
-def loads_x86(text: str, filename: str = "<string>") -> Spec:
-    """``isrgen.loads_spec`` for a spec of the x86 family (the core's spec model)."""
+def loads_x86(text: str, filename: str = "<string>") -> X86Spec:
+    """``isrgen.loads_spec`` for a spec of the x86 family (the x86 package's model)."""
     spec = isrgen.loads_spec(text, filename)
-    assert isinstance(spec, Spec), f"{filename} is not an x86-family spec"
+    assert isinstance(spec, X86Spec), f"{filename} is not an x86-family spec"
     return spec
 
 

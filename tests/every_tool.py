@@ -12,7 +12,7 @@ import subprocess
 from pathlib import Path
 
 import isrgen
-from isrgen.model.spec import Spec
+from isrgen.arch.x86.model import X86Spec
 from isrgen.proof import toolchain
 
 #: the backends an arch has; rust and gdb generate for x86_64 only
@@ -28,7 +28,7 @@ def _run(cmd: list[str], cwd: Path) -> str | None:
     return f"{' '.join(cmd)}:\n{proc.stdout}{proc.stderr}"
 
 
-def tool_failures(spec: Spec, work: Path) -> list[str]:
+def tool_failures(spec: X86Spec, work: Path) -> list[str]:
     """Each tool's complaint about one of ``spec``'s outputs (empty when all accept)."""
     work.mkdir(parents=True, exist_ok=True)
     bits = "64" if spec.arch_name == "x86_64" else "32"

@@ -14,13 +14,13 @@ from pathlib import Path
 from conftest import ROOT, require_tool, run
 
 import isrgen
-from isrgen.model.spec import Spec
+from isrgen.arch.x86.model import X86Spec
 
 KERNEL_SRC = ROOT / "tests" / "minikernel"
 
 
 def build_kernel(
-    spec: Spec,
+    spec: X86Spec,
     work: Path,
     *,
     edit_asm: Callable[[str], str] | None = None,

@@ -79,12 +79,40 @@ def check_rust(options: Riscv64Options, tmp: Path) -> None:
     at = text.index("core::arch::global_asm!")
     (tmp / "glue.rs").write_text(NO_CORE + text[at:].replace("core::arch::global_asm!", "global_asm!"))
     env = {**os.environ, "RUSTC_BOOTSTRAP": "1"}
-    _run(["rustc", "--edition", "2021", "--target", "riscv64gc-unknown-none-elf", "--crate-type", "lib",
-          "--emit", "obj", "-o", str(tmp / "glue_rs.o"), str(tmp / "glue.rs")], env)
-    (tmp / "layout.rs").write_text("#![no_std]\n#![deny(warnings)]\n#![allow(dead_code)]\n" + text[:at]
-                                   + rust_layout_asserts(options))
-    _run(["rustc", "--edition", "2021", "--crate-type", "lib", "--emit", "metadata", "-o",
-          str(tmp / "layout.rmeta"), str(tmp / "layout.rs")])
+    _run(
+        [
+            "rustc",
+            "--edition",
+            "2021",
+            "--target",
+            "riscv64gc-unknown-none-elf",
+            "--crate-type",
+            "lib",
+            "--emit",
+            "obj",
+            "-o",
+            str(tmp / "glue_rs.o"),
+            str(tmp / "glue.rs"),
+        ],
+        env,
+    )
+    (tmp / "layout.rs").write_text(
+        "#![no_std]\n#![deny(warnings)]\n#![allow(dead_code)]\n" + text[:at] + rust_layout_asserts(options)
+    )
+    _run(
+        [
+            "rustc",
+            "--edition",
+            "2021",
+            "--crate-type",
+            "lib",
+            "--emit",
+            "metadata",
+            "-o",
+            str(tmp / "layout.rmeta"),
+            str(tmp / "layout.rs"),
+        ]
+    )
 
 
 def check_everything(options: Riscv64Options, tmp: Path, seed: int = 0) -> int:

@@ -16,8 +16,9 @@ import pytest
 from conftest import DEFAULT_SPEC, TEST_SPECS, isrgen_cmd, load_x86, require_tool, run
 
 import isrgen
+from isrgen.arch.x86.model import X86Spec
 from isrgen.backends import GenerationContext
-from isrgen.model.spec import ReturnModel, Spec
+from isrgen.model.spec import ReturnModel
 from isrgen.proof import toolchain
 from isrgen.proof.elf import ElfObject, read_elf
 from isrgen.spec.identifiers import rust_type_name
@@ -31,7 +32,7 @@ def _spec_id(path: Path) -> str:
     return path.stem
 
 
-def build_objects(spec: Spec, out: Path) -> dict[str, ElfObject]:
+def build_objects(spec: X86Spec, out: Path) -> dict[str, ElfObject]:
     """Generate every assembly backend's output for ``spec`` and build each into an object."""
     require_tool(*TOOLS.values())
     paths = dict(zip(ASM_BACKENDS, isrgen.build(spec, out, ASM_BACKENDS), strict=True))
@@ -59,12 +60,12 @@ def _relocations(obj: ElfObject, section: str) -> list[tuple[int, int, tuple[str
 @pytest.fixture(scope="module", params=SPECS, ids=_spec_id)
 def built(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> tuple[Spec, dict[str, ElfObject]]:
+) -> tuple[X86Spec, dict[str, ElfObject]]:
     spec = load_x86(request.param)
     return spec, build_objects(spec, tmp_path_factory.mktemp(request.param.stem))
 
 
-def test_same_symbols_offsets_and_sizes(built: tuple[Spec, dict[str, ElfObject]]) -> None:
+def test_same_symbols_offsets_and_sizes(built: tuple[X86Spec, dict[str, ElfObject]]) -> None:
     spec, objs = built
     program = GenerationContext.from_spec(spec).program
     for section in (spec.sections.code, spec.sections.table):
@@ -78,7 +79,7 @@ def test_same_symbols_offsets_and_sizes(built: tuple[Spec, dict[str, ElfObject]]
         assert everything[v.stub_symbol][1] > 0, f"stub {v.stub_symbol} has no size"
 
 
-def test_identical_machine_code_and_tables(built: tuple[Spec, dict[str, ElfObject]]) -> None:
+def test_identical_machine_code_and_tables(built: tuple[X86Spec, dict[str, ElfObject]]) -> None:
     spec, objs = built
     for section in (spec.sections.code, spec.sections.table):
         reference = objs["gas"].masked_bytes(section)
@@ -93,7 +94,7 @@ def test_identical_machine_code_and_tables(built: tuple[Spec, dict[str, ElfObjec
             assert objs[backend].section(section).size == objs["gas"].section(section).size
 
 
-def test_same_relocations_and_none_inside_stubs(built: tuple[Spec, dict[str, ElfObject]]) -> None:
+def test_same_relocations_and_none_inside_stubs(built: tuple[X86Spec, dict[str, ElfObject]]) -> None:
     spec, objs = built
     for section in (spec.sections.code, spec.sections.table):
         reference = _relocations(objs["gas"], section)
@@ -109,7 +110,7 @@ def test_same_relocations_and_none_inside_stubs(built: tuple[Spec, dict[str, Elf
         assert obj.undefined_symbols() == frozenset(spec.handlers), backend
 
 
-def test_code_in_alloc_exec_sections(built: tuple[Spec, dict[str, ElfObject]]) -> None:
+def test_code_in_alloc_exec_sections(built: tuple[X86Spec, dict[str, ElfObject]]) -> None:
     spec, objs = built
     for backend, obj in objs.items():
         code = obj.section(spec.sections.code)
@@ -130,7 +131,7 @@ def test_code_in_alloc_exec_sections(built: tuple[Spec, dict[str, ElfObject]]) -
 # -- the frame struct: C, Rust and the model agree ------------------------------------
 
 
-def _c_layout_program(spec: Spec, header: str) -> str:
+def _c_layout_program(spec: X86Spec, header: str) -> str:
     struct = f"struct {spec.frame.struct_name}"
     lines = [
         "#include <stdio.h>",
@@ -145,7 +146,7 @@ def _c_layout_program(spec: Spec, header: str) -> str:
     return "\n".join([*lines, "    return 0;", "}", ""])
 
 
-def _rust_layout_program(spec: Spec, module: Path) -> str:
+def _rust_layout_program(spec: X86Spec, module: Path) -> str:
     struct = f"isr::{rust_type_name(spec.frame.struct_name)}"
     if spec.handler.returns is ReturnModel.FRAME:
         signature, body = f"(f: *mut {struct}) -> *mut {struct}", "f"

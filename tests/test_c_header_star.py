@@ -12,7 +12,7 @@ import pytest
 from conftest import TEST_SPECS, require_tool, run
 
 import isrgen
-from isrgen.model.spec import Syscall
+from isrgen.arch.x86.model import Syscall
 from isrgen.spec.schema_check import spec_schema
 
 ENTRY_FULL = (TEST_SPECS / "entry_full.yaml").read_text(encoding="utf-8")

@@ -20,21 +20,22 @@ import attrs
 import pytest
 from conftest import ROOT, loads_x86
 
+from isrgen.arch.x86 import model as x86model
 from isrgen.model import spec as model
 from isrgen.spec.defaults import DEFAULT_PREFIX, SPEC_DEFAULTS
 
 #: spec section -> the model class its keys land in (same attribute names)
 MODEL_OF: dict[str, type] = {
     "sections": model.Sections,
-    "stubs": model.Stubs,
+    "stubs": x86model.Stubs,
     "table": model.Table,
     "handler": model.Handler,
     "frame": model.Frame,
-    "entry": model.Entry,
-    "simd": model.Simd,
-    "syscall": model.Syscall,
+    "entry": x86model.X86Entry,
+    "simd": x86model.Simd,
+    "syscall": x86model.Syscall,
     "debug": model.Debug,
-    "vectors": model.Vector,
+    "vectors": x86model.X86Vector,
 }
 
 
@@ -118,8 +119,17 @@ def test_the_loader_fills_absent_keys_from_the_table() -> None:
         ("vectors", "simd"): v.simd,
         ("vectors", "kernel_handler"): v.kernel_handler,
     }
-    for key in ("swapgs", "clear_registers", "endbr64", "exit_loads_cr3", "segments_from_ds", "kernel_fault",
-                "data_segments", "data_selector", "exit_frame"):
+    for key in (
+        "swapgs",
+        "clear_registers",
+        "endbr64",
+        "exit_loads_cr3",
+        "segments_from_ds",
+        "kernel_fault",
+        "data_segments",
+        "data_selector",
+        "exit_frame",
+    ):
         got[("entry", key)] = getattr(spec.entry, key)
     for path, value in got.items():
         assert _spelled(value) == _expanded(SPEC_DEFAULTS[path]), ".".join(path)

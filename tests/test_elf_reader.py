@@ -84,7 +84,7 @@ def test_linked_image_segments_flags_bytes_and_symbol_sizes(tmp_path: Path) -> N
     src.write_text(
         "    .globl _start\n    .text\n_start:\n    hlt\n    .size _start, 1\n"
         '    .section .rodata, "a"\nmsg:\n    .ascii "isr!"\n    .size msg, 4\n'
-        '    .data\ncounter:\n    .quad 7\n    .size counter, 8\n'
+        "    .data\ncounter:\n    .quad 7\n    .size counter, 8\n"
     )
     run(["as", "--64", "-o", str(tmp_path / "k.o"), str(src)])
     run(["ld", "-static", "-nostdlib", "-z", "separate-code", "-o", str(tmp_path / "k.elf"), str(tmp_path / "k.o")])

@@ -21,7 +21,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import isrgen
-from isrgen.model.spec import ReturnModel, SimdPolicy, Spec
+from isrgen.arch.x86.model import SimdPolicy, X86Spec
+from isrgen.model.spec import ReturnModel
 
 GPRS = ("rax", "rbx", "rcx", "rdx", "rsi", "rdi", "rbp", "r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15")
 ALL = "[simd_area, pad, r15, r14, r13, r12, r11, r10, r9, r8, rbp, rdi, rsi, rdx, rcx, rbx, rax, vector, error_code]"
@@ -136,7 +137,7 @@ def test_layout_model_matches_the_independent_offsets(name: str) -> None:
 
 
 @functools.cache
-def _image(name: str, workdir: str) -> tuple[Spec, Any]:
+def _image(name: str, workdir: str) -> tuple[X86Spec, Any]:
     from isrgen.arch.x86.emulation import long_mode as emulate
     from isrgen.proof import toolchain
 
@@ -161,7 +162,7 @@ regs_strategy = st.fixed_dictionaries({r: st.integers(0, 2**64 - 1) for r in GPR
 SETTINGS = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 
 
-def _expected_handler(spec: Spec, vector: int, ring: int) -> str:
+def _expected_handler(spec: X86Spec, vector: int, ring: int) -> str:
     v = spec.vector(vector)
     assert v is not None
     if v.kernel_handler and ring == 0:

@@ -28,7 +28,8 @@ from conftest import (
     symbol_address,
 )
 
-from isrgen.model.spec import ParanoidGsMethod, ReturnModel, SimdPolicy, StubStyle
+from isrgen.arch.x86.model import ParanoidGsMethod, SimdPolicy
+from isrgen.model.spec import ReturnModel, StubStyle
 
 KERNEL_DIR = ROOT / "examples" / "kernel"
 SUCCESS_STATUS = (0x21 << 1) | 1  # abi.h EXIT_SUCCESS_VALUE through isa-debug-exit
@@ -109,8 +110,6 @@ def boot(build: Path, *args: str, variant: str = "gas") -> tuple[int, str]:
 
 def require_kernel_tools(variant: str) -> None:
     require_tool("make", "gcc", "ld", "qemu-system-x86_64", "timeout", *VARIANT_TOOLS[variant])
-
-
 
 
 def test_spec_uses_the_entry_semantics_the_log_checks() -> None:

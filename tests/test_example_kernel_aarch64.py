@@ -79,8 +79,6 @@ def require_kernel_tools() -> None:
     require_tool("make", "timeout", "aarch64-linux-gnu-gcc", "aarch64-linux-gnu-ld", "qemu-system-aarch64")
 
 
-
-
 def assert_passed(status: int, log: str) -> list[str]:
     lines = log.splitlines()
     assert lines, "no serial output at all"

@@ -75,8 +75,6 @@ def require_kernel_tools() -> None:
     require_tool("make", "timeout", "riscv64-linux-gnu-gcc", "riscv64-linux-gnu-ld", "qemu-system-riscv64")
 
 
-
-
 def assert_passed(status: int, log: str, variant: str) -> list[str]:
     lines = log.splitlines()
     assert lines, "no serial output at all"

@@ -18,7 +18,7 @@ import pytest
 from conftest import SPECS, isrgen_cmd, load_x86, loads_x86, require_module, require_tool, run
 
 import isrgen
-from isrgen.model.spec import Spec
+from isrgen.arch.x86.model import X86Spec
 
 ROOT_A = 0x0000_0000_0123_4000  # a page-aligned page-table root
 EXAMPLE = SPECS / "examples" / "exit_cr3_first.yaml"
@@ -35,7 +35,7 @@ vectors:
 
 
 @functools.cache
-def _x86_64(workdir: str) -> tuple[Spec, Any]:
+def _x86_64(workdir: str) -> tuple[X86Spec, Any]:
     from isrgen.arch.x86.emulation import long_mode as emulate
     from isrgen.proof import toolchain
 

@@ -18,13 +18,13 @@ import pytest
 from conftest import SPECS, isrgen_cmd, load_x86, loads_x86, require_module, require_tool, run
 
 import isrgen
-from isrgen.model.spec import Spec
+from isrgen.arch.x86.model import X86Spec
 
 EXAMPLE = SPECS / "examples" / "dense_frame_pointer.yaml"
 
 
 @functools.cache
-def _glue(workdir: str, backend: str) -> tuple[Spec, Any]:
+def _glue(workdir: str, backend: str) -> tuple[X86Spec, Any]:
     from isrgen.arch.x86.emulation import long_mode as emulate
     from isrgen.proof import toolchain
 

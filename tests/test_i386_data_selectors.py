@@ -20,6 +20,7 @@ from elftools.elf.elffile import ELFFile
 from elftools.elf.sections import SymbolTableSection
 
 import isrgen
+from isrgen.arch.x86.model import X86Spec
 
 LINUX = {"ds": 0x7B, "es": 0x7B, "fs": 0xD8, "gs": 0xE0}
 
@@ -37,7 +38,7 @@ vectors:
 """
 
 
-def _spec(selectors: str = "{ds: 0x7b, es: 0x7b, fs: 0xd8, gs: 0xe0}") -> isrgen.Spec:
+def _spec(selectors: str = "{ds: 0x7b, es: 0x7b, fs: 0xd8, gs: 0xe0}") -> X86Spec:
     return loads_x86(SPEC.format(selectors=selectors), "sel.yaml")
 
 

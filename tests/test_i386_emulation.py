@@ -18,8 +18,8 @@ from hypothesis import strategies as st
 import isrgen
 from isrgen.arch.x86.emulation import protected_mode as e32
 from isrgen.arch.x86.emulation.long_mode import EmulationError
+from isrgen.arch.x86.model import X86Spec
 from isrgen.model.layout import Field, FieldKind, FrameLayout
-from isrgen.model.spec import Spec
 from isrgen.proof import toolchain
 
 I386_SPEC = SPECS / "i386.yaml"
@@ -48,7 +48,7 @@ VARIANTS: dict[str, tuple[str, str, tuple[tuple[str, str], ...]]] = {
 class Glue:
     """One variant's spec, layout and a ready emulator."""
 
-    def __init__(self, spec: Spec, emu: e32.Emulator32):
+    def __init__(self, spec: X86Spec, emu: e32.Emulator32):
         self.spec = spec
         self.layout: FrameLayout = isrgen.compute_layout(spec)
         self.emu = emu
@@ -64,7 +64,7 @@ def _spec_text(variant: str) -> str:
     return text.replace("outputs:\n", extra + "outputs:\n", 1)
 
 
-def _build(variant: str, work: Path, *extra_objects: Path) -> tuple[Spec, Path]:
+def _build(variant: str, work: Path, *extra_objects: Path) -> tuple[X86Spec, Path]:
     backend = VARIANTS[variant][0]
     spec = loads_x86(_spec_text(variant), f"{variant}.yaml")
     out = {p.suffix: p for p in isrgen.build(spec, work, [backend, "c"])}

@@ -23,10 +23,10 @@ HAND_OFFSETS = {
 }  # fmt: skip
 
 
-
 def _code(asm: str) -> str:
     """GAS output without its CFI directives (checked by tests/test_cfi_i386.py)."""
     return "".join(ln for ln in asm.splitlines(True) if not ln.lstrip().startswith(".cfi_"))
+
 
 def test_i386_model_and_layout() -> None:
     spec = load_x86(I386_SPEC)

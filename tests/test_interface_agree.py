@@ -16,14 +16,15 @@ import pytest
 from conftest import require_tool
 
 import isrgen
+from isrgen.arch.x86.model import X86Spec
 from isrgen.backends import GenerationContext, get_backend, unsupported_reason
-from isrgen.model.spec import Spec, SymbolVisibility
+from isrgen.model.spec import SymbolVisibility
 
 SPECS = sorted((Path(isrgen.__file__).parent / "shipped_specs").rglob("*.yaml"))
 
 
 def _x86_specs() -> list[Path]:
-    return [p for p in SPECS if isinstance(isrgen.load_spec(p), Spec)]
+    return [p for p in SPECS if isinstance(isrgen.load_spec(p), X86Spec)]
 
 
 def c_declared(header: str, workdir: Path) -> set[str]:
@@ -70,7 +71,7 @@ def rust_declared(module: str) -> set[str]:
     return names
 
 
-def _expected(spec: Spec) -> set[str]:
+def _expected(spec: X86Spec) -> set[str]:
     """What the spec asks to be visible: handlers, halt, and each exported generated symbol."""
     vis = spec.symbols.visibility
     names = {*spec.handlers, spec.entry.halt, spec.symbols.gates}
@@ -91,7 +92,7 @@ def _expected(spec: Spec) -> set[str]:
 def test_c_and_rust_declare_the_same_symbols(path: Path, tmp_path: Path) -> None:
     require_tool("gcc")
     spec = isrgen.load_spec(path)
-    assert isinstance(spec, Spec)
+    assert isinstance(spec, X86Spec)
     ctx = GenerationContext.from_spec(spec)
     c_names = c_declared(get_backend("c").render(ctx, "isr.h"), tmp_path)
     assert c_names == _expected(spec)
@@ -112,7 +113,7 @@ def test_a_local_table_is_declared_by_neither(tmp_path: Path) -> None:
     text = (Path(isrgen.__file__).parent / "shipped_specs" / "x86_64.yaml").read_text()
     text = text.replace('  exit: "{prefix}return"', '  exit: "{prefix}return"\n  visibility: {table: local}')
     spec = isrgen.loads_spec(text, "local_table.yaml")
-    assert isinstance(spec, Spec) and spec.symbols.visibility.table is SymbolVisibility.LOCAL
+    assert isinstance(spec, X86Spec) and spec.symbols.visibility.table is SymbolVisibility.LOCAL
     ctx = GenerationContext.from_spec(spec)
     c_names = c_declared(get_backend("c").render(ctx, "isr.h"), tmp_path)
     rust_names = rust_declared(get_backend("rust").render(ctx, "isr.rs"))

@@ -18,7 +18,7 @@ import pytest
 from conftest import load_x86, require_module, require_tool
 
 import isrgen
-from isrgen.model.spec import Spec
+from isrgen.arch.x86.model import X86Spec
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "specs" / "examples"
 SPECS = ("mittos64.yaml", "mittos64_compatible.yaml")
@@ -28,7 +28,7 @@ KERNEL_GS = 0xFFFF_8000_0042_0000
 
 
 @functools.cache
-def _image(name: str, workdir: str) -> tuple[Spec, Any]:
+def _image(name: str, workdir: str) -> tuple[X86Spec, Any]:
     from isrgen.arch.x86.emulation import long_mode as emulate
     from isrgen.proof import toolchain
 

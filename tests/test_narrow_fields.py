@@ -54,9 +54,9 @@ def test_c_struct_matches_the_kernels_member_for_member(tmp_path: Path) -> None:
     lines.append(f'_Static_assert(sizeof(struct kernel_frame) == sizeof({gen}) && sizeof({gen}) == {SIZE}, "size");')
     for member, (offset, size) in EXPECTED.items():
         lines += [
-            f"_Static_assert(offsetof({gen}, {member}) == {offset}, \"{member}\");",
-            f"_Static_assert(offsetof(struct kernel_frame, {member}) == offsetof({gen}, {member}), \"{member}\");",
-            f"_Static_assert(sizeof((({gen} *)0)->{member}) == {size}, \"{member} size\");",
+            f'_Static_assert(offsetof({gen}, {member}) == {offset}, "{member}");',
+            f'_Static_assert(offsetof(struct kernel_frame, {member}) == offsetof({gen}, {member}), "{member}");',
+            f'_Static_assert(sizeof((({gen} *)0)->{member}) == {size}, "{member} size");',
         ]
     (tmp_path / "check.c").write_text("\n".join(lines) + "\n")
     _gcc(["-c", str(tmp_path / "check.c"), "-o", str(tmp_path / "check.o")])

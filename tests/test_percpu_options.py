@@ -9,7 +9,7 @@ import pytest
 from conftest import loads_x86, run
 
 import isrgen
-from isrgen.model.spec import ParanoidGsMethod
+from isrgen.arch.x86.model import ParanoidGsMethod
 
 HEAD = """\
 isrgen: 1

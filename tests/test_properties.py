@@ -15,19 +15,9 @@ from hypothesis import strategies as st
 from ruamel.yaml import YAML
 
 import isrgen
+from isrgen.arch.x86.model import ErrorCodeFiller, SimdPolicy, StubCli, X86Spec
 from isrgen.model.layout import FieldKind
-from isrgen.model.spec import (
-    ErrorCodeFiller,
-    ExitFrame,
-    KernelFault,
-    ReturnModel,
-    SimdPolicy,
-    SlotKind,
-    Spec,
-    StubCli,
-    StubStyle,
-    SymbolVisibility,
-)
+from isrgen.model.spec import ExitFrame, KernelFault, ReturnModel, SlotKind, StubStyle, SymbolVisibility
 from isrgen.proof.prove import prove
 from isrgen.spec.dump import dump_spec
 from isrgen.spec.schema_check import spec_schema
@@ -43,7 +33,7 @@ def _settings(examples: int) -> settings:
 
 @_settings(max(50, EXAMPLES))
 @given(specs(("gas", "c", "nasm", "rust"), 64, None, WIDE_PAD_WORDS), st.booleans())
-def test_drawn_specs_validate_against_the_schema_and_load_back_equal(spec: Spec, classes: bool) -> None:
+def test_drawn_specs_validate_against_the_schema_and_load_back_equal(spec: X86Spec, classes: bool) -> None:
     text = dump_spec(spec, classes=classes)
     jsonschema.validate(YAML(typ="safe", pure=True).load(text), spec_schema())
     assert loads_x86(text, "drawn.yaml") == spec
@@ -51,7 +41,7 @@ def test_drawn_specs_validate_against_the_schema_and_load_back_equal(spec: Spec,
 
 @_settings(max(50, EXAMPLES))
 @given(specs(arch_name=None, max_vectors=64, pad_words=WIDE_PAD_WORDS))
-def test_layouts_of_drawn_specs_are_contiguous_and_aligned_at_the_call(spec: Spec) -> None:
+def test_layouts_of_drawn_specs_are_contiguous_and_aligned_at_the_call(spec: X86Spec) -> None:
     layout = isrgen.compute_layout(spec)
     assert [f.offset for f in layout.fields] == [
         sum(g.size for g in layout.fields[:i]) for i in range(len(layout.fields))
@@ -61,7 +51,7 @@ def test_layouts_of_drawn_specs_are_contiguous_and_aligned_at_the_call(spec: Spe
     assert [f.role for f in layout.fields if f.kind is FieldKind.CPU] == list(spec.arch.cpu_frame)
 
 
-def _options_of(spec: Spec) -> dict[str, bool]:
+def _options_of(spec: X86Spec) -> dict[str, bool]:
     e = spec.entry
     return {
         "swapgs": e.swapgs,
@@ -116,7 +106,7 @@ def test_the_strategies_reach_every_entry_option() -> None:
         phases=[Phase.generate],
     )
     @given(specs(arch_name=None, max_vectors=24, pad_words=WIDE_PAD_WORDS))
-    def collect(spec: Spec) -> None:
+    def collect(spec: X86Spec) -> None:
         seen.add(spec.arch_name)
         seen.update(k for k, on in _options_of(spec).items() if on)
 
@@ -127,7 +117,7 @@ def test_the_strategies_reach_every_entry_option() -> None:
 
 @_settings(EXAMPLES)
 @given(specs(backends=("gas", "c"), max_vectors=48))
-def test_drawn_specs_are_proven_with_gas_and_c(spec: Spec) -> None:
+def test_drawn_specs_are_proven_with_gas_and_c(spec: X86Spec) -> None:
     require_tool("as", "ld", "gcc")
     require_module("unicorn")
     report = prove(spec, ["gas", "c"])
@@ -136,7 +126,7 @@ def test_drawn_specs_are_proven_with_gas_and_c(spec: Spec) -> None:
 
 @_settings(max(2, EXAMPLES // 4))
 @given(specs(backends=("gas", "nasm", "rust"), max_vectors=16))
-def test_drawn_specs_are_proven_across_backends(spec: Spec) -> None:
+def test_drawn_specs_are_proven_across_backends(spec: X86Spec) -> None:
     require_tool("as", "ld", "nasm", "rustc")
     require_module("unicorn")
     report = prove(spec, ["gas", "nasm", "rust"])
@@ -146,7 +136,7 @@ def test_drawn_specs_are_proven_across_backends(spec: Spec) -> None:
 
 @_settings(max(3, EXAMPLES // 3))
 @given(specs(backends=("gas", "nasm", "c"), max_vectors=32, arch_name="i386"))
-def test_drawn_i386_specs_are_proven_with_gcc_m32_gas_and_nasm(spec: Spec) -> None:
+def test_drawn_i386_specs_are_proven_with_gcc_m32_gas_and_nasm(spec: X86Spec) -> None:
     require_tool("as", "ld", "nasm", "gcc")
     require_module("unicorn")
     report = prove(spec, ["gas", "nasm", "c"])

@@ -83,7 +83,11 @@ DROPIN_EVIDENCE = {
     # file-local stubs found through a writable .data table
     "mittos64.yaml": ("256 vectors", "512 iretq returns", "8-byte table entries", "no CFI", "swapgs x512"),
     "mittos64_compatible.yaml": (
-        "256 vectors", "dense stride x1", "8-byte table entries", "an FDE at each of 256", "swapgs x512"
+        "256 vectors",
+        "dense stride x1",
+        "8-byte table entries",
+        "an FDE at each of 256",
+        "swapgs x512",
     ),
     # no vector slot: orig_ax holds -1 or, for the IRQs, the vector number
     "linux_pt_regs.yaml": ("246 vectors", "vector in error slot x448", "swapgs x496", "clear_registers x496"),

@@ -38,11 +38,7 @@ vectors:
   - {{vector: 0, name: divide_error}}
   - {{vector: 32, name: timer}}
 """
-SYSCALL = (
-    "entry: {swapgs: true}\n"
-    "syscall:\n"
-    "  handler: isr_syscall\n"
-)
+SYSCALL = "entry: {swapgs: true}\nsyscall:\n  handler: isr_syscall\n"
 
 
 def x86_64(extra: str = "", layout: str = X86_64_LAYOUT) -> str:
@@ -57,13 +53,19 @@ def i386(extra: str = "", layout: str = "pushal, gs, fs, es, ds, vector, error_c
 CASES: dict[str, tuple[str, tuple[str, str], str]] = {
     # loader: table, stubs, sections, handler, outputs, symbols
     "table.width wider than an address": (
-        i386("table:\n  width: 8\n"), ("width: 8", "8"), "a 8-byte entry cannot hold a i386 address"
+        i386("table:\n  width: 8\n"),
+        ("width: 8", "8"),
+        "a 8-byte entry cannot hold a i386 address",
     ),
     "table.align a power of two": (
-        x86_64("table:\n  align: 12\n"), ("align: 12", "12"), "impossible alignment 12: must be a power of two"
+        x86_64("table:\n  align: 12\n"),
+        ("align: 12", "12"),
+        "impossible alignment 12: must be a power of two",
     ),
     "table.contents idt cannot be generated": (
-        x86_64("table:\n  contents: idt\n"), ("contents: idt", "idt"), "a ready IDT image cannot be generated"
+        x86_64("table:\n  contents: idt\n"),
+        ("contents: idt", "idt"),
+        "a ready IDT image cannot be generated",
     ),
     "stubs.error_code_filler needs classic stubs": (
         x86_64("stubs:\n  style: dense\n  error_code_filler: nop\n"),
@@ -71,10 +73,14 @@ CASES: dict[str, tuple[str, tuple[str, str], str]] = {
         "error_code_filler applies to classic stubs only",
     ),
     "sections.code_align a power of two": (
-        x86_64("sections:\n  code_align: 12\n"), ("code_align: 12", "12"), "impossible alignment 12"
+        x86_64("sections:\n  code_align: 12\n"),
+        ("code_align: 12", "12"),
+        "impossible alignment 12",
     ),
     "sections.stub_align a power of two": (
-        x86_64("sections:\n  stub_align: 24\n"), ("stub_align: 24", "24"), "impossible alignment 24"
+        x86_64("sections:\n  stub_align: 24\n"),
+        ("stub_align: 24", "24"),
+        "impossible alignment 24",
     ),
     "sections.table not a code section": (
         x86_64("sections:\n  table: .text.vectors\n"),
@@ -123,7 +129,9 @@ CASES: dict[str, tuple[str, tuple[str, str], str]] = {
         "the handler cannot receive the vector: the frame has no vector slot",
     ),
     "outputs name a file, not a folder": (
-        x86_64("outputs:\n  gas: .\n"), ("gas: .", "."), "output file name '.' names a folder, not a file"
+        x86_64("outputs:\n  gas: .\n"),
+        ("gas: .", "."),
+        "output file name '.' names a folder, not a file",
     ),
     "outputs write each file once": (
         x86_64("outputs:\n  gas: isr.S\n  nasm: isr.S\n"),
@@ -213,7 +221,9 @@ CASES: dict[str, tuple[str, tuple[str, str], str]] = {
         "AVX-512 state (bits 5, 6, 7) is enabled all together",
     ),
     "syscall.marker not a vector number": (
-        x86_64(SYSCALL + "  marker: 32\n"), ("marker: 32", "32"), "marker 32 is also a vector number"
+        x86_64(SYSCALL + "  marker: 32\n"),
+        ("marker: 32", "32"),
+        "marker 32 is also a vector number",
     ),
     "syscall.restored only saved registers": (
         # (a name that is no GPR at all is the schema's enum error; rbx is one the frame leaves out)
@@ -287,7 +297,9 @@ CASES: dict[str, tuple[str, tuple[str, str], str]] = {
     ),
     "outputs name at least one backend": (x86_64("outputs: {}\n"), ("outputs: {}", "{}"), "no outputs"),
     "vector names not empty": (
-        x86_64().replace("name: timer", 'name: ""'), ('name: ""', '""'), "a vector name cannot be empty"
+        x86_64().replace("name: timer", 'name: ""'),
+        ('name: ""', '""'),
+        "a vector name cannot be empty",
     ),
     # schema pass and YAML
     "lists are at most 1024 items long": (
@@ -302,15 +314,17 @@ CASES: dict[str, tuple[str, tuple[str, str], str]] = {
         "nested more than 64 levels",
     ),
     "outputs keys are backend names": (
-        x86_64('outputs:\n  "gas file": isr.S\n'), ('"gas file": isr.S', '"gas file"'), "is not a valid name here"
+        x86_64('outputs:\n  "gas file": isr.S\n'),
+        ('"gas file": isr.S', '"gas file"'),
+        "is not a valid name here",
     ),
     "mapping keys are plain strings": (
-        x86_64("? [a, b]\n: one\n"), ("? [a, b]", "["), "mapping keys must be plain strings"
+        x86_64("? [a, b]\n: one\n"),
+        ("? [a, b]", "["),
+        "mapping keys must be plain strings",
     ),
     "a spec is not empty": ("# nothing but a comment\n", ("# nothing", "#"), "the spec is empty"),
-    "unknown architecture": (
-        x86_64().replace("arch: x86_64", "arch: mips"), ("arch: mips", "mips"), "mips"
-    ),
+    "unknown architecture": (x86_64().replace("arch: x86_64", "arch: mips"), ("arch: mips", "mips"), "mips"),
 }
 
 

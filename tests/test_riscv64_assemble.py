@@ -106,8 +106,7 @@ def test_trampoline_outgrowing_its_page_fails_to_link(tmp_path: Path, linker: st
     # GNU as pads the section to its 4096-byte alignment: the object alone fills the page
     room = 4096 - len(sections(obj)["trampsec"][0])
     for extra, fits in ((room, True), (room + 4, False)):
-        proc = run([linker, "-o", str(tmp_path / "k.elf"), str(obj), str(_other_object(tmp_path, extra))],
-                   check=False)
+        proc = run([linker, "-o", str(tmp_path / "k.elf"), str(obj), str(_other_object(tmp_path, extra))], check=False)
         if fits:
             assert proc.returncode == 0, proc.stderr
         else:
@@ -115,8 +114,11 @@ def test_trampoline_outgrowing_its_page_fails_to_link(tmp_path: Path, linker: st
             assert "R_RISCV_PCREL_HI20" in proc.stderr and "__stop_trampsec" in proc.stderr
 
 
-@pytest.mark.parametrize(("tool", "message"), [(GNU_AS, "attempt to move .org backwards"),
-                                             (LLVM_MC, "invalid .org offset")], ids=["gnu", "llvm"])
+@pytest.mark.parametrize(
+    ("tool", "message"),
+    [(GNU_AS, "attempt to move .org backwards"), (LLVM_MC, "invalid .org offset")],
+    ids=["gnu", "llvm"],
+)
 def test_trampoline_larger_than_a_page_fails_to_assemble(tmp_path: Path, tool: list[str], message: str) -> None:
     """The trampoline is padded to its page (the last word is the link check's); code that
     does not fit fails the assembly, with GNU as and with LLVM."""

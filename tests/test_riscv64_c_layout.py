@@ -13,8 +13,39 @@ from isrgen.arch.riscv64.c_view import render_c_header
 
 GCC = ["riscv64-linux-gnu-gcc", "-ffreestanding", "-std=c11", "-Wall", "-Wextra", "-Werror", "-pedantic", "-c"]
 
-_X = ["ra", "sp", "gp", "tp", "t0", "t1", "t2", "s0", "s1", "a0", "a1", "a2", "a3", "a4", "a5", "a6", "a7",
-      "s2", "s3", "s4", "s5", "s6", "s7", "s8", "s9", "s10", "s11", "t3", "t4", "t5", "t6"]
+_X = [
+    "ra",
+    "sp",
+    "gp",
+    "tp",
+    "t0",
+    "t1",
+    "t2",
+    "s0",
+    "s1",
+    "a0",
+    "a1",
+    "a2",
+    "a3",
+    "a4",
+    "a5",
+    "a6",
+    "a7",
+    "s2",
+    "s3",
+    "s4",
+    "s5",
+    "s6",
+    "s7",
+    "s8",
+    "s9",
+    "s10",
+    "s11",
+    "t3",
+    "t4",
+    "t5",
+    "t6",
+]
 
 #: Linux arch/riscv/include/asm/ptrace.h, struct pt_regs, field by field
 LINUX_PT_REGS = (
@@ -24,23 +55,86 @@ LINUX_PT_REGS = (
     + "    unsigned long orig_a0;\n};\n"
 )
 #: Linux's asm-offsets for riscv (PT_SIZE and the CSR slots)
-LINUX_OFFSETS = {"epc": 0, "ra": 8, "sp": 16, "tp": 32, "a0": 80, "status": 256, "badaddr": 264, "cause": 272,
-                 "orig_a0": 280}
+LINUX_OFFSETS = {
+    "epc": 0,
+    "ra": 8,
+    "sp": 16,
+    "tp": 32,
+    "a0": 80,
+    "status": 256,
+    "badaddr": 264,
+    "cause": 272,
+    "orig_a0": 280,
+}
 LINUX_SIZE = 288
 
 #: xv6-riscv kernel/proc.h, struct trapframe, with the offsets its comments give
 XV6_TRAPFRAME_FIELDS = ["kernel_satp", "kernel_sp", "kernel_trap", "epc", "kernel_hartid", *_X]
-XV6_TRAPFRAME = "typedef unsigned long uint64;\nstruct xv6_trapframe {\n" + "".join(
-    f"  /* {8 * i:3d} */ uint64 {name};\n" for i, name in enumerate(
-        ["kernel_satp", "kernel_sp", "kernel_trap", "epc", "kernel_hartid", "ra", "sp", "gp", "tp", "t0", "t1",
-         "t2", "s0", "s1", "a0", "a1", "a2", "a3", "a4", "a5", "a6", "a7", "s2", "s3", "s4", "s5", "s6", "s7",
-         "s8", "s9", "s10", "s11", "t3", "t4", "t5", "t6"])
-) + "};\n"
-XV6_OFFSETS = {"kernel_satp": 0, "kernel_sp": 8, "kernel_trap": 16, "epc": 24, "kernel_hartid": 32, "ra": 40,
-               "sp": 48, "a0": 112, "a7": 168, "s2": 176, "s11": 248, "t3": 256, "t6": 280}
+XV6_TRAPFRAME = (
+    "typedef unsigned long uint64;\nstruct xv6_trapframe {\n"
+    + "".join(
+        f"  /* {8 * i:3d} */ uint64 {name};\n"
+        for i, name in enumerate(
+            [
+                "kernel_satp",
+                "kernel_sp",
+                "kernel_trap",
+                "epc",
+                "kernel_hartid",
+                "ra",
+                "sp",
+                "gp",
+                "tp",
+                "t0",
+                "t1",
+                "t2",
+                "s0",
+                "s1",
+                "a0",
+                "a1",
+                "a2",
+                "a3",
+                "a4",
+                "a5",
+                "a6",
+                "a7",
+                "s2",
+                "s3",
+                "s4",
+                "s5",
+                "s6",
+                "s7",
+                "s8",
+                "s9",
+                "s10",
+                "s11",
+                "t3",
+                "t4",
+                "t5",
+                "t6",
+            ]
+        )
+    )
+    + "};\n"
+)
+XV6_OFFSETS = {
+    "kernel_satp": 0,
+    "kernel_sp": 8,
+    "kernel_trap": 16,
+    "epc": 24,
+    "kernel_hartid": 32,
+    "ra": 40,
+    "sp": 48,
+    "a0": 112,
+    "a7": 168,
+    "s2": 176,
+    "s11": 248,
+    "t3": 256,
+    "t6": 280,
+}
 #: xv6 kernel/kernelvec.S: addi sp, sp, -256, then x1..x31 at 0, 8, ..., 240
-XV6_KERNELVEC = "struct xv6_kernelvec_frame {\n" + "".join(f"    uint64 {r};\n" for r in _X) + (
-    "    uint64 unused;\n};\n"
+XV6_KERNELVEC = (
+    "struct xv6_kernelvec_frame {\n" + "".join(f"    uint64 {r};\n" for r in _X) + ("    uint64 unused;\n};\n")
 )
 
 
@@ -55,8 +149,9 @@ def _compile(tmp_path: Path, header: str, body: str) -> None:
 
 
 def _same_layout(hand: str, generated: str, fields: list[str]) -> str:
-    lines = [f"_Static_assert(offsetof(struct {hand}, {f}) == offsetof(struct {generated}, {f}), \"{f}\");"
-             for f in fields]
+    lines = [
+        f'_Static_assert(offsetof(struct {hand}, {f}) == offsetof(struct {generated}, {f}), "{f}");' for f in fields
+    ]
     lines.append(f'_Static_assert(sizeof(struct {hand}) == sizeof(struct {generated}), "size");')
     return "\n".join(lines) + "\n"
 
@@ -132,6 +227,8 @@ SEL4_REGISTERS = [*_X, "scause_reg", "sstatus_reg", "fault_ip", "next_ip"]
 def test_sel4_like_user_context(tmp_path: Path) -> None:
     require_tool("riscv64-linux-gnu-gcc")
     options = load(next(s for s in SPECS if "sel4" in s.name))
-    body = "".join(f'_Static_assert(offsetof(struct user_context, {name}) == {i} * 8, "{name}");\n'
-                   for i, name in enumerate(SEL4_REGISTERS))
+    body = "".join(
+        f'_Static_assert(offsetof(struct user_context, {name}) == {i} * 8, "{name}");\n'
+        for i, name in enumerate(SEL4_REGISTERS)
+    )
     _compile(tmp_path, render_c_header(options), body)

@@ -59,11 +59,24 @@ def test_abi_names_and_dwarf_numbers() -> None:
 def test_csr_encodings(tmp_path: Path) -> None:
     """The CSR names the glue uses are the priv spec's addresses (table 2.2-2.5)."""
     require_tool("riscv64-linux-gnu-as")
-    want = {"sstatus": 0x100, "stvec": 0x105, "sscratch": 0x140, "sepc": 0x141, "scause": 0x142,
-            "stval": 0x143, "satp": 0x180, "mstatus": 0x300, "mtvec": 0x305, "mscratch": 0x340,
-            "mepc": 0x341, "mcause": 0x342, "mtval": 0x343}
-    names = [n for csr in facts.CSRS.values() for n in (csr.status, csr.scratch, csr.epc, csr.cause, csr.tval,
-                                                        csr.tvec)] + [facts.SATP]
+    want = {
+        "sstatus": 0x100,
+        "stvec": 0x105,
+        "sscratch": 0x140,
+        "sepc": 0x141,
+        "scause": 0x142,
+        "stval": 0x143,
+        "satp": 0x180,
+        "mstatus": 0x300,
+        "mtvec": 0x305,
+        "mscratch": 0x340,
+        "mepc": 0x341,
+        "mcause": 0x342,
+        "mtval": 0x343,
+    }
+    names = [
+        n for csr in facts.CSRS.values() for n in (csr.status, csr.scratch, csr.epc, csr.cause, csr.tval, csr.tvec)
+    ] + [facts.SATP]
     text = "".join(f"    csrr t0, {n}\n" for n in names)
     obj = assemble(text, tmp_path / "csr.o", GNU_AS)
     from elftools.elf.elffile import ELFFile
@@ -91,8 +104,12 @@ def test_load_immediate_executes_to_the_value(value: int) -> None:
     from unicorn import riscv_const
 
     insns = load_immediate("a0", value)
-    text = "".join(f"    {i.op} " + ", ".join(o.name if isinstance(o, Reg) else str(o.value) for o in i.operands
-                                              if isinstance(o, Reg | Imm)) + "\n" for i in insns)
+    text = "".join(
+        f"    {i.op} "
+        + ", ".join(o.name if isinstance(o, Reg) else str(o.value) for o in i.operands if isinstance(o, Reg | Imm))
+        + "\n"
+        for i in insns
+    )
     code = _assemble_text(text)
     uc: Any = cast(Any, unicorn).Uc(unicorn.UC_ARCH_RISCV, unicorn.UC_MODE_RISCV64)
     uc.mem_map(0x10000, 0x1000)
@@ -108,8 +125,12 @@ _CACHE: dict[str, bytes] = {}
 def _assemble_text(text: str) -> bytes:
     require_tool("riscv64-linux-gnu-as")
     if text not in _CACHE:
-        proc = subprocess.run(["llvm-mc", "-triple=riscv64", "-filetype=obj", "-o", "-", "-"], input=text.encode(),
-                              capture_output=True, check=True)
+        proc = subprocess.run(
+            ["llvm-mc", "-triple=riscv64", "-filetype=obj", "-o", "-", "-"],
+            input=text.encode(),
+            capture_output=True,
+            check=True,
+        )
         from io import BytesIO
 
         from elftools.elf.elffile import ELFFile

@@ -178,7 +178,7 @@ def test_restore_command_sets_registers_in_gdb(tmp_path: Path) -> None:
     run(["as", "-o", str(tmp_path / "frame.o"), str(tmp_path / "frame.s")])
     run(["ld", "-o", str(tmp_path / "frame.elf"), str(tmp_path / "frame.o")])
     (tmp_path / "isr-gdb.py").write_text(render_gdb_script(load(SPEC)))
-    prints = [arg for name in ("ra", "sp", "a0", "s11", "t6", "pc") for arg in ("-ex", f"printf \"%#lx\\n\", ${name}")]
+    prints = [arg for name in ("ra", "sp", "a0", "s11", "t6", "pc") for arg in ("-ex", f'printf "%#lx\\n", ${name}')]
     out = run(["gdb", "-nx", "-batch", str(tmp_path / "frame.elf"), "-ex", f"source {tmp_path / 'isr-gdb.py'}",
                "-ex", "starti", "-ex", "trap-restore &test_frame", *prints]).stdout  # fmt: skip
     # x1 ra at 0, x2 sp at 8, a0 at 72, s11 at 208, t6 at 240, sepc at 248 (specs/riscv64.yaml)

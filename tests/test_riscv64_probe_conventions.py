@@ -14,8 +14,39 @@ from riscv64_probe_tools import check_c, check_rust
 from riscv64_tools import ROOT, load
 
 #: the integer registers x1..x31 by their psABI names ("Integer Register Convention")
-X = ["ra", "sp", "gp", "tp", "t0", "t1", "t2", "s0", "s1", "a0", "a1", "a2", "a3", "a4", "a5", "a6", "a7",
-     "s2", "s3", "s4", "s5", "s6", "s7", "s8", "s9", "s10", "s11", "t3", "t4", "t5", "t6"]
+X = [
+    "ra",
+    "sp",
+    "gp",
+    "tp",
+    "t0",
+    "t1",
+    "t2",
+    "s0",
+    "s1",
+    "a0",
+    "a1",
+    "a2",
+    "a3",
+    "a4",
+    "a5",
+    "a6",
+    "a7",
+    "s2",
+    "s3",
+    "s4",
+    "s5",
+    "s6",
+    "s7",
+    "s8",
+    "s9",
+    "s10",
+    "s11",
+    "t3",
+    "t4",
+    "t5",
+    "t6",
+]
 EXAMPLES = ROOT / "specs" / "examples"
 #: machine-mode conventions live here: benchmarks/ tabulates S-mode paths only
 MACHINE = ROOT / "tests" / "riscv64_specs"
@@ -73,15 +104,17 @@ def _freebsd_body() -> str:
 
 #: NuttX arch/risc-v/include/irq.h: register indices into the saved context
 NUTTX = "#define REG_EPC 0\n#define REG_INT_CTX 32\n#define XCPTCONTEXT_REGS 33\n" + "".join(
-    f"#define REG_X{n} {n}\n" for n in range(1, 32))
+    f"#define REG_X{n} {n}\n" for n in range(1, 32)
+)
 
 
 def _nuttx_body() -> str:
     body = NUTTX
     body += '_Static_assert(offsetof(struct xcpt_regs, epc) == REG_EPC * 8, "epc");\n'
     body += '_Static_assert(offsetof(struct xcpt_regs, int_ctx) == REG_INT_CTX * 8, "mstatus");\n'
-    body += "".join(f'_Static_assert(offsetof(struct xcpt_regs, {r}) == REG_X{n} * 8, "x{n}");\n'
-                    for n, r in enumerate(X, 1))
+    body += "".join(
+        f'_Static_assert(offsetof(struct xcpt_regs, {r}) == REG_X{n} * 8, "x{n}");\n' for n, r in enumerate(X, 1)
+    )
     return body + '_Static_assert(sizeof(struct xcpt_regs) == (XCPTCONTEXT_REGS * 8 + 15) / 16 * 16, "size");\n'
 
 
@@ -104,8 +137,9 @@ def test_layout_matches_the_kernels_struct(name: str, tmp_path: Path) -> None:
 def test_isrgen_prove_passes(name: str, tmp_path: Path) -> None:
     require_tool("riscv64-linux-gnu-as", "riscv64-linux-gnu-ld", "riscv64-linux-gnu-gcc", "rustc")
     require_module("unicorn")
-    proc = subprocess.run([sys.executable, "-m", "isrgen", "prove", str(_spec(name))],
-                          capture_output=True, text=True, cwd=tmp_path)
+    proc = subprocess.run(
+        [sys.executable, "-m", "isrgen", "prove", str(_spec(name))], capture_output=True, text=True, cwd=tmp_path
+    )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "all properties hold" in proc.stdout
     check_rust(load(_spec(name)), tmp_path)
@@ -123,8 +157,11 @@ def test_upper_case_field_names_compile_without_warnings(tmp_path: Path) -> None
     require_tool("riscv64-linux-gnu-gcc", "rustc")
     from isrgen.arch.riscv64.resolve import load_riscv64_spec
 
-    text = (EXAMPLES / "riscv64_rcore_batch.yaml").read_text().replace("sstatus, sepc]",
-                                                                        "sstatus, {name: FaultIP, holds: sepc}]")
+    text = (
+        (EXAMPLES / "riscv64_rcore_batch.yaml")
+        .read_text()
+        .replace("sstatus, sepc]", "sstatus, {name: FaultIP, holds: sepc}]")
+    )
     options = load_riscv64_spec(text, "upper.yaml")
     check_c(options, tmp_path, '_Static_assert(offsetof(struct TrapContext, FaultIP) == 33 * 8, "sepc");\n')
     check_rust(options, tmp_path)

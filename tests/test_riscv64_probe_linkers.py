@@ -34,8 +34,10 @@ SECTIONS
   PROVIDE(end = .);
 }
 """
-KERNEL = (".text\n.globl _entry, usertrap, kerneltrap\n_entry:\n    j _entry\nusertrap:\n    j usertrap\n"
-          "kerneltrap:\n    ret\n")
+KERNEL = (
+    ".text\n.globl _entry, usertrap, kerneltrap\n_entry:\n    j _entry\nusertrap:\n    j usertrap\n"
+    "kerneltrap:\n    ret\n"
+)
 
 
 @pytest.mark.parametrize("linker", ["riscv64-linux-gnu-ld", "ld.lld"])

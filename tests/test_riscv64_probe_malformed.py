@@ -37,18 +37,41 @@ CASES = [
     # generated or called symbols that name two things (the assembler: "already defined";
     # the header: "conflicting types")
     ("entry is exit", BASE, 'exit: "{prefix}return"', 'exit: "{prefix}entry"', "exit:", "names both the entry"),
-    ("handler is entry", BASE, "symbol: trap_handler ", "symbol: trap_entry ", "symbol: trap_entry",
-     "names both the entry"),
-    ("syscall handler is handler", BASE, "handler: syscall_handler", "handler: trap_handler",
-     "handler: trap_handler", "names both the handler"),
+    (
+        "handler is entry",
+        BASE,
+        "symbol: trap_handler ",
+        "symbol: trap_entry ",
+        "symbol: trap_entry",
+        "names both the entry",
+    ),
+    (
+        "syscall handler is handler",
+        BASE,
+        "handler: syscall_handler",
+        "handler: trap_handler",
+        "handler: trap_handler",
+        "names both the handler",
+    ),
     ("userret is entry", XV6, "userret: userret", "userret: uservec", "userret: uservec", "and userret"),
     ("kernel entry is entry", XV6, "symbol: kernelvec", "symbol: uservec", "symbol: uservec", "the kernel entry"),
     ("timer is entry", XV6, "symbol: timervec", "symbol: uservec", "symbol: uservec", "machine timer"),
-    ("the same table twice", BASE, "args: [frame, cause]",
-     "args: [frame, cause]\n  dispatch: {interrupts: 4, exceptions: 4, interrupt_table: t, exception_table: t}",
-     "dispatch:", "names both the interrupt table"),
-    ("a slot jumps to the exit", BASE, "mode: direct ", VECTORED % "trap_return", "interrupts:",
-     "a vector slot jumps to an entry point"),
+    (
+        "the same table twice",
+        BASE,
+        "args: [frame, cause]",
+        "args: [frame, cause]\n  dispatch: {interrupts: 4, exceptions: 4, interrupt_table: t, exception_table: t}",
+        "dispatch:",
+        "names both the interrupt table",
+    ),
+    (
+        "a slot jumps to the exit",
+        BASE,
+        "mode: direct ",
+        VECTORED % "trap_return",
+        "interrupts:",
+        "a vector slot jumps to an entry point",
+    ),
     ("the prover's own name", BASE, "symbol: trap_handler ", "symbol: isrgen_h ", "symbol: isrgen_h", "reserved"),
     # names the C header, C++ or Rust cannot take
     ("one struct twice", XV6, "struct: kernel_regs", "struct: trapframe", "    struct: trapframe", "both struct"),
@@ -57,15 +80,26 @@ CASES = [
     ("the FP array's name", BASE, "orig_a0]", "orig_a0, {name: f, pad: 8}]", "orig_a0, {name: f,", "adds itself"),
     ("the tail's name", BASE, "orig_a0]", "orig_a0, {name: _isrgen_tail, pad: 8}]", "_isrgen_tail", "adds itself"),
     ("a pad named by a keyword", BASE, "orig_a0]", "orig_a0, {name: int, pad: 8}]", "{name: int", "C keyword"),
-    ("a header macro", BASE, "orig_a0]", "orig_a0, {name: TRAP_TVEC_MODE, holds: pad}]", "TRAP_TVEC_MODE",
-     "predefines"),
+    (
+        "a header macro",
+        BASE,
+        "orig_a0]",
+        "orig_a0, {name: TRAP_TVEC_MODE, holds: pad}]",
+        "TRAP_TVEC_MODE",
+        "predefines",
+    ),
     ("Rust's _", BASE, "orig_a0]", "orig_a0, {name: _, holds: pad}]", "{name: _,", "Rust"),
     ("a predefined macro's form", BASE, "symbol: trap_handler ", "symbol: _LP64 ", "symbol: _LP64", "_LP64"),
-    ("a struct in C's reserved names", BASE, 'struct: "{prefix}frame"', "struct: _Frame", "struct: _Frame",
-     "reserves"),
+    ("a struct in C's reserved names", BASE, 'struct: "{prefix}frame"', "struct: _Frame", "struct: _Frame", "reserves"),
     ("a prefix with a dot", BASE, "prefix: trap_", "prefix: trap.", "prefix: trap.", "not the start of a C ident"),
-    ("an index in a pattern", BASE, "symbol: trap_handler ", "symbol: '{prefix[0]}' ", "symbol: '{prefix[0]}'",
-     "only {prefix} may be used"),
+    (
+        "an index in a pattern",
+        BASE,
+        "symbol: trap_handler ",
+        "symbol: '{prefix[0]}' ",
+        "symbol: '{prefix[0]}'",
+        "only {prefix} may be used",
+    ),
     ("a register as a slot target", BASE, "mode: direct ", VECTORED % "a0", "interrupts:", "register name"),
     ("a keyword as a slot target", BASE, "mode: direct ", VECTORED % "int", "interrupts:", "C keyword"),
     ("a register as gp symbol", BASE, "gp_reload: true ", "gp_reload: sp ", "gp_reload: sp", "register name"),
@@ -77,40 +111,80 @@ CASES = [
     ("code in a note", BASE, "code: .text.trap", "code: .note.GNU-stack", "code: .note", "notes"),
     ("code in .init", BASE, "code: .text.trap", "code: .init", "code: .init", "start-up"),
     ("code in debug info", BASE, "code: .text.trap", "code: .debug_info", "code: .debug_info", "debugger"),
-    ("trampoline in .rodata", XV6, "section: trampsec", "section: .rodata\n  link_check: false",
-     "section: .rodata", "data flags"),
-    ("trampoline in the code section", XV6, "section: trampsec", "section: .text.trap\n  link_check: false",
-     "section: .text.trap", "a section of its own"),
+    (
+        "trampoline in .rodata",
+        XV6,
+        "section: trampsec",
+        "section: .rodata\n  link_check: false",
+        "section: .rodata",
+        "data flags",
+    ),
+    (
+        "trampoline in the code section",
+        XV6,
+        "section: trampsec",
+        "section: .text.trap\n  link_check: false",
+        "section: .text.trap",
+        "a section of its own",
+    ),
     # sizes, alignments, duplicates
     ("align past a page", BASE, "align: 4 ", "align: 8192 ", "align: 8192", "to 4096"),
     ("align not a power of two", BASE, "align: 4 ", "align: 12 ", "align: 12", "not a power of two"),
     ("a huge pad", BASE, "orig_a0]", "orig_a0, {pad: 100000000000}]", "layout: [ra", "at most 2048"),
-    ("an empty dispatch table", BASE, "args: [frame, cause]",
-     "args: [frame, cause]\n  dispatch: {interrupts: 0, exceptions: 4}", "dispatch:", "empty table"),
+    (
+        "an empty dispatch table",
+        BASE,
+        "args: [frame, cause]",
+        "args: [frame, cause]\n  dispatch: {interrupts: 0, exceptions: 4}",
+        "dispatch:",
+        "empty table",
+    ),
     ("a status bit twice", BASE, "[SUM, FS, VS]", "[SUM, FS, SUM]", "clear_status: [SUM, FS, SUM]", "twice"),
-    ("a restored register twice", BASE, "restore: [a0, a1,", "restore: [a0, a1, a0,", "restore: [a0, a1, a0",
-     "twice"),
+    ("a restored register twice", BASE, "restore: [a0, a1,", "restore: [a0, a1, a0,", "restore: [a0, a1, a0", "twice"),
     ("a kept register twice", XV6, "no_restore: [tp]", "no_restore: [tp, tp]", "no_restore: [tp, tp]", "twice"),
-    ("the kernel entry keeps sp", XV6, "no_restore: [tp]", "no_restore: [sp]", "no_restore: [sp]",
-     "sp is always restored"),
-    ("userret without satp", XV6, "userret: userret", "userret: userret\n  userret_args: [frame]",
-     "userret_args", "must name satp"),
-    ("userret args twice", XV6, "userret: userret", "userret: userret\n  userret_args: [satp, satp]",
-     "userret_args", "must name satp once"),
+    (
+        "the kernel entry keeps sp",
+        XV6,
+        "no_restore: [tp]",
+        "no_restore: [sp]",
+        "no_restore: [sp]",
+        "sp is always restored",
+    ),
+    (
+        "userret without satp",
+        XV6,
+        "userret: userret",
+        "userret: userret\n  userret_args: [frame]",
+        "userret_args",
+        "must name satp",
+    ),
+    (
+        "userret args twice",
+        XV6,
+        "userret: userret",
+        "userret: userret\n  userret_args: [satp, satp]",
+        "userret_args",
+        "must name satp once",
+    ),
     # output files
     ("two backends, one file", BASE, "c: trap.h", "c: trap.S", "c: trap.S", "also written by backend 'gas'"),
     ("an empty file name", BASE, "c: trap.h", "c: ''", "c: ''", "names no file"),
     # privilege: CSRs of the other mode
     ("mepc in supervisor mode", BASE, "sepc, sstatus", "mepc, sstatus", "mepc, sstatus", "machine-mode CSR"),
-    ("a supervisor frame in machine mode", BASE, "mode: supervisor", "mode: machine", "sepc, sstatus",
-     "supervisor-mode CSR"),
+    (
+        "a supervisor frame in machine mode",
+        BASE,
+        "mode: supervisor",
+        "mode: machine",
+        "sepc, sstatus",
+        "supervisor-mode CSR",
+    ),
     ("an M-mode status bit", BASE, "[SUM, FS, VS]", "[SUM, MPRV]", "clear_status", "is not one of"),
     ("a trampoline in machine mode", XV6, "mode: supervisor", "mode: machine", "trampoline:", "supervisor mode"),
 ]
 
 
-@pytest.mark.parametrize(("base", "old", "new", "needle", "message"), [c[1:] for c in CASES],
-                         ids=[c[0] for c in CASES])
+@pytest.mark.parametrize(("base", "old", "new", "needle", "message"), [c[1:] for c in CASES], ids=[c[0] for c in CASES])
 def test_refused_at_the_key(base: str, old: str, new: str, needle: str, message: str) -> None:
     assert old in base
     text = base.replace(old, new, 1)
@@ -130,8 +204,12 @@ def test_every_error_at_once_through_the_cli(tmp_path: Path) -> None:
     spec = tmp_path / "bad.yaml"
     spec.write_text(text)
     out = tmp_path / "out"
-    proc = subprocess.run([sys.executable, "-m", "isrgen", "build", str(spec), "-o", str(out)],
-                          capture_output=True, text=True, cwd=tmp_path)
+    proc = subprocess.run(
+        [sys.executable, "-m", "isrgen", "build", str(spec), "-o", str(out)],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+    )
     assert proc.returncode == 1, proc.stderr
     assert "Traceback" not in proc.stderr and not out.exists()
     located = [line for line in proc.stderr.splitlines() if line.startswith(f"{spec}:") and ": error: " in line]
@@ -141,9 +219,27 @@ def test_every_error_at_once_through_the_cli(tmp_path: Path) -> None:
 #: GCC's predefined macros without trailing underscores on the ISAs here (``gcc -dM -E``), the
 #: linker's section symbols, GCC built-ins: never a symbol; the names kernels do give their glue
 #: (rCore-Tutorial's __alltraps/__restore, Linux's __switch_to) are
-@pytest.mark.parametrize("name", ["__linux", "__unix", "__riscv", "__riscv_xlen", "__x86_64", "__amd64", "__k8",
-                                  "__INT8_C", "__GNUC__", "__stop_trampsec", "__start_trampsec", "__builtin_trap",
-                                  "__int128", "__global_pointer", "__ELF__", "__attribute__"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "__linux",
+        "__unix",
+        "__riscv",
+        "__riscv_xlen",
+        "__x86_64",
+        "__amd64",
+        "__k8",
+        "__INT8_C",
+        "__GNUC__",
+        "__stop_trampsec",
+        "__start_trampsec",
+        "__builtin_trap",
+        "__int128",
+        "__global_pointer",
+        "__ELF__",
+        "__attribute__",
+    ],
+)
 def test_implementation_names_refused(name: str) -> None:
     assert symbol_reason(name, frozenset()) is not None
 

@@ -55,8 +55,10 @@ def specs(draw: st.DrawFn) -> str:
         extra.append("kernel_hartid")
     names = [*GPRS, *csrs, *(extra if switch else ["orig_a0"] * draw(st.booleans()))]
     text = [f"isrgen: 1\narch: riscv64\nmode: {mode}\n"]
-    text.append(f"symbols:\n  prefix: {draw(_IDENT)}_\n  entry: \"{draw(_SYMBOL)}_e\"\n  exit: \"{draw(_SYMBOL)}_r\"\n"
-                f"  vector: \"{draw(_SYMBOL)}_v\"\n")
+    text.append(
+        f'symbols:\n  prefix: {draw(_IDENT)}_\n  entry: "{draw(_SYMBOL)}_e"\n  exit: "{draw(_SYMBOL)}_r"\n'
+        f'  vector: "{draw(_SYMBOL)}_v"\n'
+    )
     vectored = draw(st.booleans())
     text.append(f"sections:\n  code: .text.{draw(_IDENT)}\n  align: {draw(st.sampled_from([4, 64, 256]))}\n")
     text.append(f"vector:\n  mode: {'vectored' if vectored else 'direct'}\n")
@@ -68,33 +70,45 @@ def specs(draw: st.DrawFn) -> str:
         text.append(f"  kernel_sp_offset: {ksp}\n  user_sp_offset: {ksp + 8 * draw(st.integers(1, 4))}\n")
     if trampoline:
         args = draw(st.sampled_from(["[satp]", "[frame, satp]", "[satp, frame]"]))
-        text.append(f"trampoline:\n  section: {draw(_IDENT)}_tramp\n  address: 0x3ffffff000\n"
-                    f"  frame_address: 0x3fffffe000\n  userret: {draw(_IDENT)}_ret\n  userret_args: {args}\n"
-                    f"  link_check: {str(draw(st.booleans())).lower()}\n")
-    text.append(f"frame:\n  struct: {draw(_IDENT)}_frame\n  layout: {_layout(draw, names)}\n"
-                f"  fp: {str(draw(st.booleans())).lower()}\n")
+        text.append(
+            f"trampoline:\n  section: {draw(_IDENT)}_tramp\n  address: 0x3ffffff000\n"
+            f"  frame_address: 0x3fffffe000\n  userret: {draw(_IDENT)}_ret\n  userret_args: {args}\n"
+            f"  link_check: {str(draw(st.booleans())).lower()}\n"
+        )
+    text.append(
+        f"frame:\n  struct: {draw(_IDENT)}_frame\n  layout: {_layout(draw, names)}\n"
+        f"  fp: {str(draw(st.booleans())).lower()}\n"
+    )
     if switch:
         text.append(f"handler:\n  symbol: {draw(_IDENT)}_h\n  returns: noreturn\n  args: []\n")
         k_names = [*GPRS, *draw(st.lists(st.sampled_from(csrs), unique=True))]
-        text.append(f"kernel_entry:\n  symbol: {draw(_IDENT)}_kvec\n  frame:\n    struct: {draw(_IDENT)}_kframe\n"
-                    f"    layout: {_layout(draw, k_names)}\n"
-                    f"  handler:\n    symbol: {draw(_IDENT)}_kh\n"
-                    f"    returns: {draw(st.sampled_from(['void', 'frame']))}\n    args: [frame]\n"
-                    f"  no_restore: [{', '.join(draw(st.lists(st.sampled_from(['tp', 'gp']), unique=True)))}]\n")
+        text.append(
+            f"kernel_entry:\n  symbol: {draw(_IDENT)}_kvec\n  frame:\n    struct: {draw(_IDENT)}_kframe\n"
+            f"    layout: {_layout(draw, k_names)}\n"
+            f"  handler:\n    symbol: {draw(_IDENT)}_kh\n"
+            f"    returns: {draw(st.sampled_from(['void', 'frame']))}\n    args: [frame]\n"
+            f"  no_restore: [{', '.join(draw(st.lists(st.sampled_from(['tp', 'gp']), unique=True)))}]\n"
+        )
     else:
         returns = draw(st.sampled_from(["void", "frame", "noreturn"]))
         args = draw(st.sampled_from(["[frame]", "[frame, cause]", "[cause, frame]"]))
         text.append(f"handler:\n  symbol: {draw(_IDENT)}_h\n  returns: {returns}\n  args: {args}\n")
         if draw(st.booleans()):
-            text.append(f"  dispatch: {{interrupts: {draw(st.integers(1, 12))}, "
-                        f"exceptions: {draw(st.integers(1, 16))}}}\n")
+            text.append(
+                f"  dispatch: {{interrupts: {draw(st.integers(1, 12))}, exceptions: {draw(st.integers(1, 16))}}}\n"
+            )
     restore = draw(st.lists(st.sampled_from(GPRS), max_size=5, unique=True))
     if syscall:
         handler = "" if switch else f"handler: {draw(_IDENT)}_sys, "
         text.append(f"syscall: {{{handler}restore: [{', '.join(restore)}]}}\n")
     bits = draw(st.lists(st.sampled_from(["SUM", "FS", "VS", "MXR"]), unique=True))
-    text.append("entry:\n" + "".join(f"  {k}: {str(draw(st.booleans())).lower()}\n"
-                                     for k in ("clear_registers", "clear_reservation", "cfi", "compressed")))
+    text.append(
+        "entry:\n"
+        + "".join(
+            f"  {k}: {str(draw(st.booleans())).lower()}\n"
+            for k in ("clear_registers", "clear_reservation", "cfi", "compressed")
+        )
+    )
     if not switch:
         text.append(f"  gp_reload: {str(draw(st.booleans())).lower()}\n")
     if mode == "supervisor":
@@ -188,8 +202,13 @@ outputs: {gas: glue.S, c: glue.h, rust: glue.rs}
 """
 
 
-@settings(max_examples=22, derandomize=True, deadline=None, phases=[Phase.explicit, Phase.generate],
-          suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+@settings(
+    max_examples=22,
+    derandomize=True,
+    deadline=None,
+    phases=[Phase.explicit, Phase.generate],
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+)
 @given(specs())
 # found by this test: a dispatch table of noreturn handlers (the header put noreturn on a pointer)
 @example(SPEC_NORETURN_DISPATCH)

@@ -41,11 +41,13 @@ VARIANTS = {
     .replace("clear_reservation: true", "clear_reservation: false"),
     "tp_not_restored": BASE.replace("  cfi: true ", "  no_restore: [tp]\n  cfi: true "),
     "compressed": BASE.replace("compressed: false", "compressed: true"),
-    "machine_mode": re.sub(r"syscall:\n(  .*\n)+", "", BASE.replace("mode: supervisor ", "mode: machine #"))
-    .replace("sepc, sstatus, stval, scause", "mepc, mstatus, mtval, mcause"),
+    "machine_mode": re.sub(r"syscall:\n(  .*\n)+", "", BASE.replace("mode: supervisor ", "mode: machine #")).replace(
+        "sepc, sstatus, stval, scause", "mepc, mstatus, mtval, mcause"
+    ),
     # an SBI-like firmware: ecall from U (mcause 8) and from S (mcause 9) are system calls
-    "machine_mode_syscall": BASE.replace("mode: supervisor ", "mode: machine #")
-    .replace("sepc, sstatus, stval, scause", "mepc, mstatus, mtval, mcause"),
+    "machine_mode_syscall": BASE.replace("mode: supervisor ", "mode: machine #").replace(
+        "sepc, sstatus, stval, scause", "mepc, mstatus, mtval, mcause"
+    ),
 }
 
 
@@ -163,11 +165,15 @@ def test_prove_machine_timer_forwarding() -> None:
     require_module("unicorn")
     report = prove(load_riscv64_spec(TIMER, "timer.yaml"))
     assert [c for c in report.cases if "machine timer" in c] == [
-        "interrupt 7 from U (machine timer)", "interrupt 7 from S (machine timer)"]
+        "interrupt 7 from U (machine timer)",
+        "interrupt 7 from S (machine timer)",
+    ]
 
 
-@pytest.mark.parametrize("pattern", [r"    csrs sip, a1\n", r"    sd a3, 0\(a1\)\n", r"    ld a2, 8\(a0\)\n",
-                                     r"    csrrw a0, mscratch, a0\n    mret"])
+@pytest.mark.parametrize(
+    "pattern",
+    [r"    csrs sip, a1\n", r"    sd a3, 0\(a1\)\n", r"    ld a2, 8\(a0\)\n", r"    csrrw a0, mscratch, a0\n    mret"],
+)
 def test_machine_timer_mutations_are_caught(pattern: str) -> None:
     require_tool("riscv64-linux-gnu-as", "riscv64-linux-gnu-ld")
     require_module("unicorn")
@@ -181,8 +187,10 @@ def test_machine_timer_mutations_are_caught(pattern: str) -> None:
 SEL4 = next(s for s in SPECS if "sel4" in s.name)
 
 
-@pytest.mark.parametrize("pattern", [r"    csrw sscratch, a0\n", r"    csrrw a0, sscratch, a0\n",
-                                     r"    ld tp, \d+\(a0\)\n", r"    sd t0, 72\(a0\)\n"])
+@pytest.mark.parametrize(
+    "pattern",
+    [r"    csrw sscratch, a0\n", r"    csrrw a0, sscratch, a0\n", r"    ld tp, \d+\(a0\)\n", r"    sd t0, 72\(a0\)\n"],
+)
 def test_scratch_frame_mutations_are_caught(pattern: str) -> None:
     """seL4-like (sscratch = the thread's frame): re-arming sscratch, finding the frame, loading
     the hart id, saving the user a0."""

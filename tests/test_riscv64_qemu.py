@@ -148,8 +148,37 @@ def test_boots_on_qemu(tmp_path: Path, mutation: str | None, status: int) -> Non
     glue = assemble(text, tmp_path / "glue.o", GNU_AS)
     kernel = assemble(_kernel(epc.offset, offset("a0"), offset("a7"), offset("t3")), tmp_path / "kernel.o", GNU_AS)
     elf = tmp_path / "k.elf"
-    run(["riscv64-linux-gnu-ld", "-static", "-nostdlib", "-e", "_start", "-Ttext=0x80000000",
-         "--section-start=.text.start=0x80000000", "-o", str(elf), str(kernel), str(glue)])
-    proc = subprocess.run(["timeout", "5", "qemu-system-riscv64", "-M", "virt", "-bios", "none", "-nographic",
-                           "-accel", "tcg", "-kernel", str(elf)], capture_output=True, text=True)
+    run(
+        [
+            "riscv64-linux-gnu-ld",
+            "-static",
+            "-nostdlib",
+            "-e",
+            "_start",
+            "-Ttext=0x80000000",
+            "--section-start=.text.start=0x80000000",
+            "-o",
+            str(elf),
+            str(kernel),
+            str(glue),
+        ]
+    )
+    proc = subprocess.run(
+        [
+            "timeout",
+            "5",
+            "qemu-system-riscv64",
+            "-M",
+            "virt",
+            "-bios",
+            "none",
+            "-nographic",
+            "-accel",
+            "tcg",
+            "-kernel",
+            str(elf),
+        ],
+        capture_output=True,
+        text=True,
+    )
     assert proc.returncode == status, f"exit {proc.returncode}\n{proc.stdout}\n{proc.stderr}"

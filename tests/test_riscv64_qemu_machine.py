@@ -147,8 +147,9 @@ MUTATIONS = [
 
 
 @pytest.mark.parametrize(("mutation", "replacement", "status"), MUTATIONS)
-def test_machine_mode_system_calls_on_qemu(tmp_path: Path, mutation: str | None, replacement: str | None,
-                                           status: int) -> None:
+def test_machine_mode_system_calls_on_qemu(
+    tmp_path: Path, mutation: str | None, replacement: str | None, status: int
+) -> None:
     require_tool("riscv64-linux-gnu-as", "riscv64-linux-gnu-ld", "qemu-system-riscv64")
     options = load_riscv64_spec(MACHINE, "machine.yaml")
     frame = options.frame
@@ -167,8 +168,37 @@ def test_machine_mode_system_calls_on_qemu(tmp_path: Path, mutation: str | None,
     glue = assemble(text, tmp_path / "glue.o", GNU_AS)
     firmware = assemble(_firmware(offset("a0"), offset("a7"), offset("t3"), cause.offset), tmp_path / "fw.o", GNU_AS)
     elf = tmp_path / "fw.elf"
-    run(["riscv64-linux-gnu-ld", "-static", "-nostdlib", "-e", "_start", "-Ttext=0x80000000",
-         "--section-start=.text.start=0x80000000", "-o", str(elf), str(firmware), str(glue)])
-    proc = subprocess.run(["timeout", "5", "qemu-system-riscv64", "-M", "virt", "-bios", "none", "-nographic",
-                           "-accel", "tcg", "-kernel", str(elf)], capture_output=True, text=True)
+    run(
+        [
+            "riscv64-linux-gnu-ld",
+            "-static",
+            "-nostdlib",
+            "-e",
+            "_start",
+            "-Ttext=0x80000000",
+            "--section-start=.text.start=0x80000000",
+            "-o",
+            str(elf),
+            str(firmware),
+            str(glue),
+        ]
+    )
+    proc = subprocess.run(
+        [
+            "timeout",
+            "5",
+            "qemu-system-riscv64",
+            "-M",
+            "virt",
+            "-bios",
+            "none",
+            "-nographic",
+            "-accel",
+            "tcg",
+            "-kernel",
+            str(elf),
+        ],
+        capture_output=True,
+        text=True,
+    )
     assert proc.returncode == status, f"exit {proc.returncode}\n{proc.stdout}\n{proc.stderr}"

@@ -241,8 +241,37 @@ def test_trampoline_boots_on_qemu(tmp_path: Path, mutation: str | None, status: 
     glue = assemble(text, tmp_path / "glue.o", GNU_AS)
     kernel = assemble(_kernel(off, options.trampoline.address), tmp_path / "kernel.o", GNU_AS)
     elf = tmp_path / "k.elf"
-    run(["riscv64-linux-gnu-ld", "-static", "-nostdlib", "-e", "_start", "-Ttext=0x80000000",
-         "--section-start=.text.start=0x80000000", "-o", str(elf), str(kernel), str(glue)])
-    proc = subprocess.run(["timeout", "5", "qemu-system-riscv64", "-M", "virt", "-bios", "none", "-nographic",
-                           "-accel", "tcg", "-kernel", str(elf)], capture_output=True, text=True)
+    run(
+        [
+            "riscv64-linux-gnu-ld",
+            "-static",
+            "-nostdlib",
+            "-e",
+            "_start",
+            "-Ttext=0x80000000",
+            "--section-start=.text.start=0x80000000",
+            "-o",
+            str(elf),
+            str(kernel),
+            str(glue),
+        ]
+    )
+    proc = subprocess.run(
+        [
+            "timeout",
+            "5",
+            "qemu-system-riscv64",
+            "-M",
+            "virt",
+            "-bios",
+            "none",
+            "-nographic",
+            "-accel",
+            "tcg",
+            "-kernel",
+            str(elf),
+        ],
+        capture_output=True,
+        text=True,
+    )
     assert proc.returncode == status, f"exit {proc.returncode}\n{proc.stdout}\n{proc.stderr}"

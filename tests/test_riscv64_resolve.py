@@ -74,7 +74,7 @@ def test_all_errors_at_once_with_locations() -> None:
         ("  mode: direct ", "  mode: direct\n  interrupts: {5: t}\n  #", "interrupts: {5", "mode: vectored"),
         ("  protocol: scratch_sp", "  protocol: kernel_switch", "protocol: kernel_switch", "needs a kernel_entry"),
         ("gp_reload: true", "gp_reload: 'not a symbol'", "gp_reload", "is not a symbol"),
-        ("  entry: \"{prefix}entry\"", "  entry: \"{vector}entry\"", "{vector}entry", "only {prefix}"),
+        ('  entry: "{prefix}entry"', '  entry: "{vector}entry"', "{vector}entry", "only {prefix}"),
     ],
 )
 def test_each_error_is_located(old: str, new: str, needle: str, message: str) -> None:
@@ -94,8 +94,11 @@ def test_thread_pointer_needs_offsets() -> None:
 
 def test_trampoline_checks() -> None:
     xv6 = next(s for s in SPECS if "xv6" in s.name).read_text()
-    text = (xv6.replace("0x3fffffe000", "0x3fffffe010").replace("kernel_sp, kernel_trap", "kernel_trap")
-            .replace("  returns: noreturn", "  returns: void"))
+    text = (
+        xv6.replace("0x3fffffe000", "0x3fffffe010")
+        .replace("kernel_sp, kernel_trap", "kernel_trap")
+        .replace("  returns: noreturn", "  returns: void")
+    )
     errors = _errors(text)
     for needle, message in [
         ("0x3fffffe010", "not aligned to the 4096-byte page"),
@@ -120,7 +123,7 @@ def test_yaml_errors_are_located() -> None:
     ("old", "new", "message"),
     [
         ("  symbol: trap_handler ", "  symbol: sscratch #", "'sscratch' is a register name"),
-        ("  struct: \"{prefix}frame\"", "  struct: int", "'int' is a C keyword"),
+        ('  struct: "{prefix}frame"', "  struct: int", "'int' is a C keyword"),
         ("sepc, sstatus", "{name: type, holds: sepc}, sstatus", "'type' is a Rust keyword"),
     ],
 )

@@ -15,8 +15,32 @@ from isrgen.arch.riscv64.outputs import render_output
 from isrgen.arch.riscv64.resolve import load_riscv64_spec
 from isrgen.diagnostics import SpecError
 
-VALUES: list[Any] = [None, True, False, 0, 1, -1, 4, 8, 255, 2**64, 1.5, "", "x", "ra", "pad", "sepc", [], [0],
-                     ["ra"], {}, {"pad": 8}, {"pad": "x"}, {"name": 3, "holds": "ra"}, {"a": 1}]
+VALUES: list[Any] = [
+    None,
+    True,
+    False,
+    0,
+    1,
+    -1,
+    4,
+    8,
+    255,
+    2**64,
+    1.5,
+    "",
+    "x",
+    "ra",
+    "pad",
+    "sepc",
+    [],
+    [0],
+    ["ra"],
+    {},
+    {"pad": 8},
+    {"pad": "x"},
+    {"name": 3, "holds": "ra"},
+    {"a": 1},
+]
 KEYS = ["isrgen", "mode", "bogus", "pad", "holds", "name", "protocol", "layout", "size"]
 
 

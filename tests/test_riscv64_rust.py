@@ -42,8 +42,23 @@ def test_global_asm_matches_llvm_mc(spec: Path, tmp_path: Path) -> None:
     src.write_text(NO_CORE + module)
     obj = tmp_path / "glue.o"
     env = {**os.environ, "RUSTC_BOOTSTRAP": "1"}
-    run(["rustc", "--edition", "2021", "--target", "riscv64gc-unknown-none-elf", "--crate-type", "lib",
-         "--emit", "obj", "-o", str(obj), str(src)], env=env)
+    run(
+        [
+            "rustc",
+            "--edition",
+            "2021",
+            "--target",
+            "riscv64gc-unknown-none-elf",
+            "--crate-type",
+            "lib",
+            "--emit",
+            "obj",
+            "-o",
+            str(obj),
+            str(src),
+        ],
+        env=env,
+    )
     rust = sections(obj)
     llvm = sections(assemble(assembly(options), tmp_path / "llvm.o", LLVM_MC))
     for name in llvm:
@@ -78,8 +93,11 @@ STRUCTS: dict[str, list[tuple[str, list[str], int]]] = {
     # kernel_stack, hart_id, trap_handler: 38 words.  The kernel frame: x1-x31, sepc,
     # sstatus, 33 words = 264, rounded up to 272.
     "riscv64_sel4_like": [
-        ("UserContext", [*_X, "scause_reg", "sstatus_reg", "fault_ip", "next_ip", "kernel_stack", "hart_id",
-                         "trap_handler"], 304),
+        (
+            "UserContext",
+            [*_X, "scause_reg", "sstatus_reg", "fault_ip", "next_ip", "kernel_stack", "hart_id", "trap_handler"],
+            304,
+        ),
         ("KernelFrame", [*_X, "sepc", "sstatus"], 272),
     ],
     # xv6's trapframe head, status, cause, tval, x1-x31 (39 words), f0-f31 (32), fcsr:
@@ -103,8 +121,19 @@ STRUCTS: dict[str, list[tuple[str, list[str], int]]] = {
     "riscv64_freebsd_trapframe": [
         (
             "Trapframe",
-            ["tf_ra", "tf_sp", "tf_gp", "tf_tp", *[f"tf_t{i}" for i in range(7)], *[f"tf_s{i}" for i in range(12)],
-             *[f"tf_a{i}" for i in range(8)], "tf_sepc", "tf_sstatus", "tf_stval", "tf_scause"],
+            [
+                "tf_ra",
+                "tf_sp",
+                "tf_gp",
+                "tf_tp",
+                *[f"tf_t{i}" for i in range(7)],
+                *[f"tf_s{i}" for i in range(12)],
+                *[f"tf_a{i}" for i in range(8)],
+                "tf_sepc",
+                "tf_sstatus",
+                "tf_stval",
+                "tf_scause",
+            ],
             288,
         ),
     ],
@@ -148,5 +177,17 @@ def test_repr_c_layout_on_the_host(spec: Path, tmp_path: Path) -> None:
     assert sorted(declared) == sorted(name for name, _, _ in STRUCTS[spec.stem])
     src = tmp_path / "layout.rs"
     src.write_text("#![no_std]\n#![allow(dead_code)]\n" + structs + "\n".join(asserts) + "\n")
-    run(["rustc", "--edition", "2021", "--crate-type", "lib", "--emit", "metadata", "-o", str(tmp_path / "l.rmeta"),
-         str(src)])
+    run(
+        [
+            "rustc",
+            "--edition",
+            "2021",
+            "--crate-type",
+            "lib",
+            "--emit",
+            "metadata",
+            "-o",
+            str(tmp_path / "l.rmeta"),
+            str(src),
+        ]
+    )

@@ -34,8 +34,9 @@ def _tools() -> None:
 
 def _sel4_with_syscall_and_fp() -> str:
     text = SEL4.read_text()
-    text = text.replace("{name: trap_handler, holds: kernel_trap}]",
-                        "{name: trap_handler, holds: kernel_trap}]\n  fp: true")
+    text = text.replace(
+        "{name: trap_handler, holds: kernel_trap}]", "{name: trap_handler, holds: kernel_trap}]\n  fp: true"
+    )
     return text.replace("kernel_entry:", "syscall:\n  restore: [a0, sp, s0]\n\nkernel_entry:")
 
 
@@ -49,8 +50,10 @@ SWITCH_SPECS = {
 }
 
 
-KERNEL_FP = VECTORED.read_text().replace("{name: epc, holds: sepc}, {name: status, holds: sstatus}]",
-                                        "{name: epc, holds: sepc}, {name: status, holds: sstatus}]\n    fp: true")
+KERNEL_FP = VECTORED.read_text().replace(
+    "{name: epc, holds: sepc}, {name: status, holds: sstatus}]",
+    "{name: epc, holds: sepc}, {name: status, holds: sstatus}]\n    fp: true",
+)
 
 
 def test_kernel_entry_fp_area_proven() -> None:
@@ -82,7 +85,7 @@ def _nop_nth(text: str, pattern: str, n: int = 0, replacement: str = "    nop\n"
     matches = list(re.finditer(pattern, text))
     assert len(matches) > n, f"{pattern!r} matched {len(matches)} times"
     m = matches[n]
-    return text[: m.start()] + replacement + text[m.end():]
+    return text[: m.start()] + replacement + text[m.end() :]
 
 
 #: (pattern, which match, replacement) per thing the trampoline must do
@@ -170,7 +173,8 @@ def test_example_kernel_trampoline_code_is_gone() -> None:
 # --- machine mode: ecall from U (mcause 8) and from S (mcause 9) ---------------------
 
 MACHINE = BASE.replace("mode: supervisor ", "mode: machine #").replace(
-    "sepc, sstatus, stval, scause", "mepc, mstatus, mtval, mcause")
+    "sepc, sstatus, stval, scause", "mepc, mstatus, mtval, mcause"
+)
 
 
 def test_machine_mode_system_calls_proven() -> None:
@@ -219,11 +223,21 @@ def _line_of(text: str, needle: str) -> int:
 @pytest.mark.parametrize(
     ("spec", "old", "new", "needle", "message"),
     [
-        (VECTORED, "syscall:\n", "syscall:\n  handler: do_syscall\n", "handler: do_syscall",
-         "reaches the frame's kernel_trap"),
+        (
+            VECTORED,
+            "syscall:\n",
+            "syscall:\n  handler: do_syscall\n",
+            "handler: do_syscall",
+            "reaches the frame's kernel_trap",
+        ),
         (VECTORED, "{name: cause, holds: scause}, ", "", "syscall:", "needs scause in the frame"),
-        (VECTORED, "  slots: 16\n", "  slots: 16\n  interrupts: {5: timer}\n", "interrupts: {5",
-         "every slot jumps to the user entry"),
+        (
+            VECTORED,
+            "  slots: 16\n",
+            "  slots: 16\n  interrupts: {5: timer}\n",
+            "interrupts: {5",
+            "every slot jumps to the user entry",
+        ),
         (SPECS[0], "  handler: syscall_handler\n", "", "syscall:", "needs a handler"),
     ],
 )
@@ -242,8 +256,9 @@ def test_rejected_by_the_cli(tmp_path: Path) -> None:
     spec = tmp_path / "bad.yaml"
     spec.write_text(text)
     out = tmp_path / "out"
-    proc = subprocess.run(["python3", "-m", "isrgen", "build", str(spec), "-o", str(out)],
-                          capture_output=True, text=True, cwd=ROOT)
+    proc = subprocess.run(
+        ["python3", "-m", "isrgen", "build", str(spec), "-o", str(out)], capture_output=True, text=True, cwd=ROOT
+    )
     assert proc.returncode != 0
     assert f"bad.yaml:{_line_of(text, 'handler: do_syscall')}:" in proc.stderr
     assert "Traceback" not in proc.stderr and not out.exists()

@@ -20,8 +20,20 @@ def _link(options: Riscv64Options, glue: str, tmp_path: Path) -> bytes:
     (tmp_path / "harness.S").write_text(harness_source(options))
     for name in ("glue", "harness"):
         run_tool([*ASFLAGS, "-o", tmp_path / f"{name}.o", tmp_path / f"{name}.S"])
-    run_tool(["riscv64-linux-gnu-ld", "-static", "-nostdlib", "-e", "_start", "-Ttext=0x80000000",
-              "-o", tmp_path / "k.elf", tmp_path / "glue.o", tmp_path / "harness.o"])
+    run_tool(
+        [
+            "riscv64-linux-gnu-ld",
+            "-static",
+            "-nostdlib",
+            "-e",
+            "_start",
+            "-Ttext=0x80000000",
+            "-o",
+            tmp_path / "k.elf",
+            tmp_path / "glue.o",
+            tmp_path / "harness.o",
+        ]
+    )
     return (tmp_path / "k.elf").read_bytes()
 
 
@@ -35,8 +47,9 @@ def test_jal_decoding() -> None:
     assert jal_target(0x00000013, 0x1000) is None
 
 
-@pytest.mark.parametrize("text", [p.read_text() for p in SPECS] + [VECTORED],
-                         ids=[p.stem for p in SPECS] + ["vectored"])
+@pytest.mark.parametrize(
+    "text", [p.read_text() for p in SPECS] + [VECTORED], ids=[p.stem for p in SPECS] + ["vectored"]
+)
 def test_good_images_verify(text: str, tmp_path: Path) -> None:
     require_tool("riscv64-linux-gnu-as", "riscv64-linux-gnu-ld")
     options = load_riscv64_spec(text, "spec.yaml")

@@ -18,7 +18,7 @@ import pytest
 from conftest import SPECS, loads_x86, require_tool
 
 import isrgen
-from isrgen.model.spec import Spec
+from isrgen.arch.x86.model import X86Spec
 from isrgen.proof import toolchain
 
 LINUX = SPECS / "examples" / "linux_pt_regs.yaml"
@@ -34,7 +34,7 @@ USER_CS = 0x33
 ERROR_CODE = 0xDEAD
 
 
-def _renamed() -> Spec:
+def _renamed() -> X86Spec:
     text = LINUX.read_text()
     assert text.count("{rax: ax}") == 1
     return loads_x86(text.replace("{rax: ax}", "{rax: vector}"), "linux_rax_vector.yaml")

@@ -358,7 +358,7 @@ def test_riscv64_dispatch_tables(tmp_path: Path) -> None:
     assert declared["trap_interrupt_handlers"] == ("table", 6, handler, None)
     assert declared["trap_exception_handlers"] == ("table", 13, handler, None)
     module = _render(spec, "rust")
-    table = "static [unsafe extern \"C\" fn(*mut TrapFrame, u64); 13]"
+    table = 'static [unsafe extern "C" fn(*mut TrapFrame, u64); 13]'
     assert _host_check(module, tmp_path, _coercions({"trap_exception_handlers": table})) == ""
 
 

@@ -368,15 +368,16 @@ CONTEXT_DEFAULTS = {
 def test_every_x86_model_default_is_in_the_schema(schema: dict[str, Any]) -> None:
     import attrs
 
+    from isrgen.arch.x86 import model as x86model
     from isrgen.model import spec as model
 
     blocks = [
-        (model.Entry, ("entry",), {}),
-        (model.Syscall, ("syscall",), {}),
+        (x86model.X86Entry, ("entry",), {}),
+        (x86model.Syscall, ("syscall",), {}),
         (model.Sections, ("sections",), {}),
-        (model.Stubs, ("stubs",), {}),
+        (x86model.Stubs, ("stubs",), {}),
         (model.Debug, ("debug",), {}),
-        (model.Simd, ("simd",), {}),
+        (x86model.Simd, ("simd",), {}),
         (model.Table, ("table",), {}),
         (model.Handler, ("handler",), {}),
         (model.Visibilities, ("symbols", "visibility"), {}),

@@ -19,7 +19,7 @@ import pytest
 from conftest import SPECS, isrgen_cmd, load_x86, loads_x86, require_module, require_tool, run
 
 import isrgen
-from isrgen.model.spec import Spec
+from isrgen.arch.x86.model import X86Spec
 
 EXAMPLE = SPECS / "examples" / "segment_bases.yaml"
 MSR_FS_BASE, MSR_GS_BASE, MSR_KERNEL_GS_BASE = 0xC0000100, 0xC0000101, 0xC0000102
@@ -34,7 +34,7 @@ VARIANTS = {  # name -> (entry.swapgs, entry.fsgsbase)
 
 
 @functools.cache
-def _glue(workdir: str, name: str) -> tuple[Spec, Any]:
+def _glue(workdir: str, name: str) -> tuple[X86Spec, Any]:
     from isrgen.arch.x86.emulation import long_mode as emulate
     from isrgen.proof import toolchain
 

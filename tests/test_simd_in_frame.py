@@ -19,7 +19,7 @@ import pytest
 from conftest import SPECS, isrgen_cmd, load_x86, loads_x86, require_module, require_tool, run
 
 import isrgen
-from isrgen.model.spec import Spec
+from isrgen.arch.x86.model import X86Spec
 
 EXAMPLE = SPECS / "examples" / "simd_in_frame.yaml"
 XMM0 = 160  # FXSAVE/XSAVE legacy region: XMM0 at byte 160, 16 bytes each
@@ -39,7 +39,7 @@ FRAME = {
 
 
 @functools.cache
-def _glue(workdir: str, policy: str) -> tuple[Spec, Any]:
+def _glue(workdir: str, policy: str) -> tuple[X86Spec, Any]:
     from isrgen.arch.x86.emulation import long_mode as emulate
     from isrgen.proof import toolchain
 

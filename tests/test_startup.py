@@ -102,7 +102,12 @@ def test_template_text_is_interpolated_and_looped() -> None:
     from isrgen.backends.templating import translate
 
     namespace: dict[str, object] = {}
-    exec(translate("head ${view[0]}\n% for x in view:\n% for y in x:\n  ${'{' + str(y) + '}'}\n% endfor\n% endfor\n", ("view",)), namespace)  # noqa: E501
+    exec(
+        translate(
+            "head ${view[0]}\n% for x in view:\n% for y in x:\n  ${'{' + str(y) + '}'}\n% endfor\n% endfor\n", ("view",)
+        ),
+        namespace,
+    )
     out: list[str] = []
     namespace["render"](out, view=[(1,), (), (3, 4)])  # type: ignore[operator]
     assert "".join(out) == "head (1,)\n  {1}\n  {3}\n  {4}\n"

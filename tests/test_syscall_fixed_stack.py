@@ -18,7 +18,7 @@ import pytest
 from conftest import SPECS, isrgen_cmd, load_x86, loads_x86, require_module, require_tool, run
 
 import isrgen
-from isrgen.model.spec import Spec
+from isrgen.arch.x86.model import X86Spec
 
 EXAMPLE = SPECS / "examples" / "syscall_fixed_stack.yaml"
 USER_GS, KERNEL_GS = 0x0000_7777_0000_1000, 0x0000_6666_0000_2000  # never swapped
@@ -39,7 +39,7 @@ FRAME = {"r15": 0, "r14": 8, "r13": 16, "r12": 24, "r11": 32, "r10": 40, "r9": 4
 FRAME_SIZE = 176
 
 
-def _emulator(spec: Spec, tmp_path: Path, backend: str) -> Any:
+def _emulator(spec: X86Spec, tmp_path: Path, backend: str) -> Any:
     from isrgen.arch.x86.emulation import long_mode as emulate
     from isrgen.proof import toolchain
 

@@ -17,6 +17,7 @@ from minikernel_build import KERNEL_SRC, build_kernel
 
 import isrgen
 from isrgen.arch.x86.codegen.base import stub_stride
+from isrgen.arch.x86.model import X86Spec
 from isrgen.diagnostics import UsageError
 from isrgen.proof.verify import verify_kernel
 
@@ -24,12 +25,12 @@ EXIT_VERIFY_FAILED = 4
 
 
 @pytest.fixture(scope="module")
-def spec() -> isrgen.Spec:
+def spec() -> X86Spec:
     return load_x86(DEFAULT_SPEC)
 
 
 @pytest.fixture(scope="module")
-def good_kernel(spec: isrgen.Spec, tmp_path_factory: pytest.TempPathFactory) -> Path:
+def good_kernel(spec: X86Spec, tmp_path_factory: pytest.TempPathFactory) -> Path:
     return build_kernel(spec, tmp_path_factory.mktemp("good"))
 
 
@@ -42,7 +43,7 @@ def _rodata_active_asm(text: str) -> str:
     return '    .section .rodata\nboot_banner: .asciz "boot"\n' + out + "\n"
 
 
-def test_verify_passes_on_good_kernel(spec: isrgen.Spec, good_kernel: Path) -> None:
+def test_verify_passes_on_good_kernel(spec: X86Spec, good_kernel: Path) -> None:
     report = verify_kernel(spec, good_kernel)
     assert report.ok, "\n".join(f.describe() for f in report.findings)
     assert any("size 176" in c for c in report.checked)  # the DWARF check ran
@@ -50,7 +51,7 @@ def test_verify_passes_on_good_kernel(spec: isrgen.Spec, good_kernel: Path) -> N
     assert proc.stdout.startswith(f"{good_kernel}: ok")
 
 
-def test_verify_catches_stubs_assembled_in_rodata(spec: isrgen.Spec, tmp_path: Path) -> None:
+def test_verify_catches_stubs_assembled_in_rodata(spec: X86Spec, tmp_path: Path) -> None:
     kernel = build_kernel(spec, tmp_path, edit_asm=_rodata_active_asm)
     with kernel.open("rb") as fh:  # the damage really happened: stubs linked into .rodata
         elf = ELFFile(fh)
@@ -73,7 +74,7 @@ def test_verify_catches_stubs_assembled_in_rodata(spec: isrgen.Spec, tmp_path: P
     assert "Traceback" not in proc.stderr
 
 
-def test_verify_catches_writable_executable_segment(spec: isrgen.Spec, tmp_path: Path) -> None:
+def test_verify_catches_writable_executable_segment(spec: X86Spec, tmp_path: Path) -> None:
     script = (KERNEL_SRC / "kernel.ld").read_text()
     script = script.replace("text PT_LOAD FLAGS(5);", "text PT_LOAD FLAGS(7);")
     kernel = build_kernel(spec, tmp_path, linker_script=script)
@@ -95,7 +96,7 @@ def _patch_table(kernel: Path, swap: tuple[int, int]) -> None:
     kernel.write_bytes(bytes(data))
 
 
-def test_verify_catches_wrong_table_entry(spec: isrgen.Spec, tmp_path: Path) -> None:
+def test_verify_catches_wrong_table_entry(spec: X86Spec, tmp_path: Path) -> None:
     kernel = build_kernel(spec, tmp_path)
     assert verify_kernel(spec, kernel).ok
     _patch_table(kernel, (3, 4))
@@ -105,7 +106,7 @@ def test_verify_catches_wrong_table_entry(spec: isrgen.Spec, tmp_path: Path) -> 
     assert findings[0].section == ".rodata"
 
 
-def test_verify_catches_stub_stride(spec: isrgen.Spec, tmp_path: Path) -> None:
+def test_verify_catches_stub_stride(spec: X86Spec, tmp_path: Path) -> None:
     def gap(text: str) -> str:
         end = "    .size isr_stub_7, . - isr_stub_7\n"
         return text.replace(end, end + "    .skip 32\n")
@@ -137,7 +138,7 @@ def test_verify_reports_missing_symbols(good_kernel: Path) -> None:
     assert missing == {f"isr_vec_{n}" for n in range(256)}
 
 
-def test_verify_usage_errors(tmp_path: Path, spec: isrgen.Spec) -> None:
+def test_verify_usage_errors(tmp_path: Path, spec: X86Spec) -> None:
     not_elf = tmp_path / "kernel.elf"
     not_elf.write_text("hello")
     with pytest.raises(UsageError, match="not an ELF file"):
@@ -149,7 +150,7 @@ def test_verify_usage_errors(tmp_path: Path, spec: isrgen.Spec) -> None:
     assert len(proc.stderr.strip().splitlines()) == 1
 
 
-def test_verify_asks_for_a_linked_kernel_not_an_object(tmp_path: Path, spec: isrgen.Spec) -> None:
+def test_verify_asks_for_a_linked_kernel_not_an_object(tmp_path: Path, spec: X86Spec) -> None:
     from conftest import require_tool
 
     require_tool("as")
@@ -161,9 +162,7 @@ def test_verify_asks_for_a_linked_kernel_not_an_object(tmp_path: Path, spec: isr
 
 
 @pytest.mark.parametrize("cut", [100, 3000, -100])
-def test_verify_a_truncated_kernel_is_a_usage_error(
-    good_kernel: Path, tmp_path: Path, spec: isrgen.Spec, cut: int
-) -> None:
+def test_verify_a_truncated_kernel_is_a_usage_error(good_kernel: Path, tmp_path: Path, spec: X86Spec, cut: int) -> None:
     data = good_kernel.read_bytes()
     broken = tmp_path / "broken.elf"
     broken.write_bytes(data[:cut])

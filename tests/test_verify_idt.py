@@ -18,7 +18,7 @@ from conftest import DEFAULT_SPEC, expected_gate_attr, isrgen_cmd, load_x86, run
 from elftools.elf.elffile import ELFFile
 from minikernel_build import KERNEL_SRC, build_kernel
 
-import isrgen
+from isrgen.arch.x86.model import X86Spec
 from isrgen.proof.verify import verify_kernel
 
 EXIT_VERIFY_FAILED = 4
@@ -34,7 +34,7 @@ def _gate(stub: str, selector: int, ist: int, type_attr: int) -> str:
     )
 
 
-def _linker_script(spec: isrgen.Spec, edits: dict[int, dict[str, object]] | None = None, *, bss: bool = False) -> str:
+def _linker_script(spec: X86Spec, edits: dict[int, dict[str, object]] | None = None, *, bss: bool = False) -> str:
     """The minikernel's linker script plus an IDT image; ``edits`` overrides a vector's gate fields."""
     gates = []
     for n in range(spec.arch.vector_count):
@@ -58,12 +58,12 @@ def _linker_script(spec: isrgen.Spec, edits: dict[int, dict[str, object]] | None
 
 
 @pytest.fixture(scope="module")
-def spec() -> isrgen.Spec:
+def spec() -> X86Spec:
     return load_x86(DEFAULT_SPEC)
 
 
 @pytest.fixture(scope="module")
-def good_kernel(spec: isrgen.Spec, tmp_path_factory: pytest.TempPathFactory) -> Path:
+def good_kernel(spec: X86Spec, tmp_path_factory: pytest.TempPathFactory) -> Path:
     return build_kernel(spec, tmp_path_factory.mktemp("idt"), linker_script=_linker_script(spec))
 
 
@@ -81,7 +81,7 @@ def _symbol(kernel: Path, name: str) -> int:
         return int(ELFFile(fh).get_section_by_name(".symtab").get_symbol_by_name(name)[0]["st_value"])  # type: ignore[union-attr]
 
 
-def test_good_static_idt_passes(spec: isrgen.Spec, good_kernel: Path) -> None:
+def test_good_static_idt_passes(spec: X86Spec, good_kernel: Path) -> None:
     # The image holds what the SDM says these gates are, independently of verify's decoder:
     # #PF an interrupt gate (0x8E), #BP a DPL-3 trap gate (0xEF), #DF on IST 1.
     stub14 = _symbol(good_kernel, "isr_stub_14").to_bytes(8, "little")
@@ -124,7 +124,7 @@ DAMAGE = [
 
 @pytest.mark.parametrize(("vector", "edit", "message"), DAMAGE)
 def test_damaged_gate_is_one_finding(
-    spec: isrgen.Spec, tmp_path: Path, vector: int, edit: dict[str, object], message: str
+    spec: X86Spec, tmp_path: Path, vector: int, edit: dict[str, object], message: str
 ) -> None:
     kernel = build_kernel(spec, tmp_path, linker_script=_linker_script(spec, {vector: edit}))
     findings = verify_kernel(spec, kernel, IDT).findings
@@ -138,7 +138,7 @@ def test_damaged_gate_is_one_finding(
     assert whole == (["present gates use 2 different selectors: 0x8, 0xb"] if "selector" in edit else [])
 
 
-def test_damage_fails_the_cli(spec: isrgen.Spec, tmp_path: Path) -> None:
+def test_damage_fails_the_cli(spec: X86Spec, tmp_path: Path) -> None:
     kernel = build_kernel(spec, tmp_path, linker_script=_linker_script(spec, {8: {"ist": 0}}))
     args = ["verify", str(kernel), "--spec", str(DEFAULT_SPEC)]
     assert run(isrgen_cmd(*args)).returncode == 0  # without --idt the image is not looked at
@@ -148,7 +148,7 @@ def test_damage_fails_the_cli(spec: isrgen.Spec, tmp_path: Path) -> None:
     assert f"{IDT}[8] at {_symbol(kernel, IDT) + 128:#x} in section .idt" in line and "IST byte is 0x0" in line
 
 
-def test_runtime_filled_idt_and_missing_symbol(spec: isrgen.Spec, tmp_path: Path, good_kernel: Path) -> None:
+def test_runtime_filled_idt_and_missing_symbol(spec: X86Spec, tmp_path: Path, good_kernel: Path) -> None:
     kernel = build_kernel(spec, tmp_path, linker_script=_linker_script(spec, bss=True))
     (finding,) = verify_kernel(spec, kernel, IDT).findings
     assert finding.check == "idt" and "cannot read 256 gates of 16 bytes" in finding.message

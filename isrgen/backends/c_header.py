@@ -8,11 +8,11 @@ from typing import ClassVar
 import attrs
 
 from isrgen.arch.isa import TableHelper
+from isrgen.arch.x86.model import percpu_constants
 from isrgen.backends.base import GenerationContext, render_template
 from isrgen.codegen.interface import Interface, Param, ParamKind, Returns
 from isrgen.model.layout import FieldKind
 from isrgen.model.narrow import members
-from isrgen.model.spec import percpu_constants
 
 
 @attrs.frozen
@@ -167,20 +167,20 @@ def c_header_view(ctx: GenerationContext, filename: str) -> CHeaderView:
     if helper is not None:
         constants += [CConstant(name, value) for name, value in helper.c_constants]
     vector_constants = tuple(CConstant(f"{mp}{c.name}", str(c.number)) for c in ctx.interface.vectors)
-    if spec.simd.xsave_mask and any(g.simd.value != "none" for g in ctx.groups):
-        constants.append(CConstant(f"{mp}SIMD_AREA_SIZE", str(spec.simd.area_size)))
-        constants.append(CConstant(f"{mp}XSAVE_MASK", f"{spec.simd.xsave_mask:#x}ULL"))
-    if spec.syscall is not None:
-        constants.append(CConstant(f"{mp}SYSCALL_MARKER", f"((uint64_t){spec.syscall.marker})"))
+    if spec.simd.xsave_mask and any(g.simd.value != "none" for g in ctx.groups):  # type: ignore[attr-defined]
+        constants.append(CConstant(f"{mp}SIMD_AREA_SIZE", str(spec.simd.area_size)))  # type: ignore[attr-defined]
+        constants.append(CConstant(f"{mp}XSAVE_MASK", f"{spec.simd.xsave_mask:#x}ULL"))  # type: ignore[attr-defined]
+    if spec.syscall is not None:  # type: ignore[attr-defined]
+        constants.append(CConstant(f"{mp}SYSCALL_MARKER", f"((uint64_t){spec.syscall.marker})"))  # type: ignore[attr-defined]
         # SDM Vol. 2B SYSRET: SS = IA32_STAR[63:48] + 8, CS = IA32_STAR[63:48] + 16 (both RPL 3)
         constants.append(
             CConstant(
                 f"{mp}STAR_SYSRET_BASE",
-                f"{spec.syscall.user_ss - 8:#x}",
+                f"{spec.syscall.user_ss - 8:#x}",  # type: ignore[attr-defined]
                 "IA32_STAR bits 63:48: SYSRET loads SS = base + 8, CS = base + 16, RPL 3",
             )
         )
-    constants += [CConstant(f"{mp}{c.name}", f"{c.value:#x}", c.doc) for c in percpu_constants(spec)]
+    constants += [CConstant(f"{mp}{c.name}", f"{c.value:#x}", c.doc) for c in percpu_constants(spec)]  # type: ignore[arg-type]
     decls = c_declarations(ctx.interface, struct, uint, mp)
     return CHeaderView(
         banner=ctx.banner(),

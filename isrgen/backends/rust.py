@@ -15,12 +15,12 @@ from typing import ClassVar
 import attrs
 
 from isrgen.arch.isa import Isa, RustAccessor
+from isrgen.arch.x86.model import percpu_constants
 from isrgen.backends.base import GenerationContext, render_template
 from isrgen.backends.gas import gas_view
 from isrgen.codegen.interface import Interface, ParamKind, Returns
 from isrgen.model.layout import Field, FieldKind
 from isrgen.model.narrow import members
-from isrgen.model.spec import percpu_constants
 from isrgen.spec.identifiers import rust_type_name
 
 
@@ -215,13 +215,14 @@ def rust_view(ctx: GenerationContext) -> RustView:
             "Error code the stubs store on vectors where the CPU pushes none.",
         ),
     ]
-    if spec.syscall is not None:
-        marker = spec.syscall.marker % (1 << (layout.word_size * 8))
+    if spec.syscall is not None:  # type: ignore[attr-defined]
+        marker = spec.syscall.marker % (1 << (layout.word_size * 8))  # type: ignore[attr-defined]
         constants.append(
             RustConst("SYSCALL_MARKER", word, f"{marker:#x}", "Vector slot value of frames built by the syscall entry.")
         )
     constants += [
-        RustConst(c.name, "u64", f"{c.value:#x}", f"{c.doc[0].upper()}{c.doc[1:]}.") for c in percpu_constants(spec)
+        RustConst(c.name, "u64", f"{c.value:#x}", f"{c.doc[0].upper()}{c.doc[1:]}.")
+        for c in percpu_constants(spec)  # type: ignore[arg-type]
     ]
     vector_constants = tuple(RustConst(c.name, "u8", str(c.number)) for c in ctx.interface.vectors)
     functions, statics = rust_declarations(ctx.interface, struct, word)

@@ -139,8 +139,8 @@ def build_interface(spec: Spec, groups: tuple[EntryGroup, ...]) -> Interface:
     if vis.exit is SymbolVisibility.GLOBAL:
         functions.append(_exit(spec))
     functions.append(Function(Role.HALT, spec.entry.halt, (), Returns.NEVER))
-    if spec.syscall is not None:
-        functions.append(Function(Role.SYSCALL_ENTRY, spec.syscall.entry, callable=False))
+    if spec.syscall is not None:  # type: ignore[attr-defined]
+        functions.append(Function(Role.SYSCALL_ENTRY, spec.syscall.entry, callable=False))  # type: ignore[attr-defined]
     if vis.entry is SymbolVisibility.GLOBAL:
         functions += [Function(Role.ENTRY, g.symbol, callable=False) for g in groups]
     if vis.stubs is SymbolVisibility.GLOBAL:
@@ -151,7 +151,7 @@ def build_interface(spec: Spec, groups: tuple[EntryGroup, ...]) -> Interface:
     if vis.table is SymbolVisibility.GLOBAL:
         arrays.append(Array(Role.TABLE, spec.symbols.table, spec.table_width, count, writable))
     arrays.append(Array(Role.GATES, spec.symbols.gates, 1, count, writable, inner=2))
-    if spec.paranoid_gs.reads_gs_base:
-        arrays.append(Array(Role.PERCPU_OFFSETS, spec.paranoid_gs.offsets, 8, 0, True))
+    if spec.paranoid_gs.reads_gs_base:  # type: ignore[attr-defined]
+        arrays.append(Array(Role.PERCPU_OFFSETS, spec.paranoid_gs.offsets, 8, 0, True))  # type: ignore[attr-defined]
     vector_constants = tuple(VectorConstant(f"VEC_{macro_spelling(v.name)}", v.number) for v in spec.vectors)
     return Interface(tuple(functions), tuple(arrays), vector_constants)

@@ -173,9 +173,9 @@ def layout_report(spec: Spec) -> LayoutReport:
             v.stub_symbol,
             v.handler,
             v.kernel_handler,
-            v.ist,
+            v.ist,  # type: ignore[attr-defined]
             spec.isa.vector_gate(spec, v),
-            v.dpl,
+            v.dpl,  # type: ignore[attr-defined]
             error_code_source(spec, v),
             spec.frame.error_slot_value(v),
             entry_of[v.number],

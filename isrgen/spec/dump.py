@@ -24,8 +24,9 @@ from typing import Any
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
+from isrgen.arch.x86.model import ParanoidGsMethod, X86Spec, X86Vector
 from isrgen.model.narrow import NarrowField
-from isrgen.model.spec import SPEC_VERSION, ExitFrame, ParanoidGsMethod, Slot, SlotKind, Spec, Vector, VectorClass
+from isrgen.model.spec import SPEC_VERSION, ExitFrame, Slot, SlotKind, VectorClass
 
 #: per-vector keys that a ``classes:`` block can supply, with the loader's default
 _CLASS_KEYS: dict[str, Any] = {
@@ -44,7 +45,7 @@ def _item(role: str, name: str) -> str | dict[str, str]:
     return role if name == role else {role: name}
 
 
-def layout_items(spec: Spec) -> list[Any]:
+def layout_items(spec: X86Spec) -> list[Any]:
     """The ``frame.layout`` list that produces ``spec.frame.slots``."""
     arch = spec.arch
     items: list[Any] = []
@@ -64,7 +65,7 @@ def layout_items(spec: Spec) -> list[Any]:
     return items
 
 
-def _slot_item(spec: Spec, slot: Slot) -> Any:
+def _slot_item(spec: X86Spec, slot: Slot) -> Any:
     if slot.kind is SlotKind.PAD:
         return "pad" if slot.size == spec.arch.word_size else {"pad": slot.size}
     if slot.kind is SlotKind.SIMD_STATE:
@@ -80,7 +81,7 @@ def _declaration(name: str, narrow: NarrowField) -> dict[str, Any]:
     return {"name": name, "width": narrow.bits, "padding": padding}
 
 
-def _vector_entry(spec: Spec, v: Vector) -> dict[str, Any]:
+def _vector_entry(spec: X86Spec, v: X86Vector) -> dict[str, Any]:
     entry: dict[str, Any] = {"vector": v.number, "name": v.name, "class": str(v.vector_class)}
     values = _class_values(spec, v)
     for key, default in _CLASS_KEYS.items():
@@ -98,12 +99,12 @@ def _vector_entry(spec: Spec, v: Vector) -> dict[str, Any]:
     return entry
 
 
-def _irq_stack_default(spec: Spec, vclass: VectorClass) -> bool:
+def _irq_stack_default(spec: X86Spec, vclass: VectorClass) -> bool:
     """What the loader gives a vector that does not say ``irq_stack``."""
     return vclass is VectorClass.IRQ and spec.irq_stack is not None
 
 
-def _class_values(spec: Spec, v: Vector) -> dict[str, Any]:
+def _class_values(spec: X86Spec, v: X86Vector) -> dict[str, Any]:
     del spec
     return {
         "handler": v.handler,
@@ -116,7 +117,7 @@ def _class_values(spec: Spec, v: Vector) -> dict[str, Any]:
     }
 
 
-def class_defaults(spec: Spec) -> dict[str, dict[str, Any]]:
+def class_defaults(spec: X86Spec) -> dict[str, dict[str, Any]]:
     """Values every vector of a class shares (and that differ from the loader's default)."""
     out: dict[str, dict[str, Any]] = {}
     for vclass in VectorClass:
@@ -153,7 +154,7 @@ def _name_pattern(name: str, n: int) -> str | None:
     return name[: -len(digits)] + "{n}"
 
 
-def vector_entries(spec: Spec, classes: dict[str, dict[str, Any]] | None = None) -> list[dict[str, Any]]:
+def vector_entries(spec: X86Spec, classes: dict[str, dict[str, Any]] | None = None) -> list[dict[str, Any]]:
     """The ``vectors:`` list, with runs that share everything but the number merged into ranges.
 
     Keys given by ``classes`` (see :func:`class_defaults`) are left out of each entry."""
@@ -191,7 +192,7 @@ def vector_entries(spec: Spec, classes: dict[str, dict[str, Any]] | None = None)
     return out
 
 
-def _handler_data(spec: Spec) -> dict[str, Any]:
+def _handler_data(spec: X86Spec) -> dict[str, Any]:
     h = spec.handler
     data: dict[str, Any] = {"symbol": h.symbol, "convention": h.convention, "returns": str(h.returns)}
     if h.convention == "cdecl":
@@ -203,7 +204,7 @@ def _handler_data(spec: Spec) -> dict[str, Any]:
     return data
 
 
-def _frame_data(spec: Spec) -> dict[str, Any]:
+def _frame_data(spec: X86Spec) -> dict[str, Any]:
     f = spec.frame
     data: dict[str, Any] = {
         "struct": f.struct_name,
@@ -220,7 +221,7 @@ def _frame_data(spec: Spec) -> dict[str, Any]:
     return data
 
 
-def _entry_data(spec: Spec) -> dict[str, Any]:
+def _entry_data(spec: X86Spec) -> dict[str, Any]:
     e = spec.entry
     data: dict[str, Any] = {
         "swapgs": e.swapgs,
@@ -245,7 +246,7 @@ def _entry_data(spec: Spec) -> dict[str, Any]:
     return data
 
 
-def _syscall_data(spec: Spec) -> dict[str, Any] | None:
+def _syscall_data(spec: X86Spec) -> dict[str, Any] | None:
     sc = spec.syscall
     if sc is None:
         return None
@@ -263,7 +264,7 @@ def _syscall_data(spec: Spec) -> dict[str, Any] | None:
     }
 
 
-def spec_data(spec: Spec, *, classes: bool = False) -> dict[str, Any]:
+def spec_data(spec: X86Spec, *, classes: bool = False) -> dict[str, Any]:
     """The spec as plain data (what a YAML spec file holds), every value explicit.
 
     ``classes``: write values shared by all vectors of a class under ``classes:``."""
@@ -340,7 +341,7 @@ def _flow(value: Any, depth: int = 0) -> Any:
     return value
 
 
-def dump_spec(spec: Spec, *, classes: bool = False) -> str:
+def dump_spec(spec: X86Spec, *, classes: bool = False) -> str:
     """``spec`` as YAML spec text that :func:`isrgen.loads_spec` turns back into an equal model.
 
     ``classes``: factor values shared by every vector of a class into ``classes:``."""

@@ -1,4 +1,4 @@
-"""Spec file -> validated :class:`~isrgen.model.spec.Spec`.
+"""X86Spec file -> validated :class:`~isrgen.model.spec.Spec`.
 
 Three passes, each collecting every problem it finds: YAML parsing (with
 locations and duplicate keys), the JSON Schema, and the semantic checks below.
@@ -15,31 +15,34 @@ from typing import Protocol
 
 from isrgen.arch import ArchFacts, Isa, get_arch, get_isa
 from isrgen.arch.isa import SpecPipeline, get_pipeline, known_isas
+from isrgen.arch.x86.model import (
+    ErrorCodeFiller,
+    SimdPolicy,
+    StubCli,
+    Stubs,
+    Syscall,
+    X86Entry,
+    X86Spec,
+    X86Vector,
+    group_x86_vectors,
+    reenables_interrupts,
+)
 from isrgen.diagnostics import Diagnostic, SourceRef, SpecError, UsageError
 from isrgen.model.package_spec import PackageSpec
 from isrgen.model.spec import (
     ChosenName,
     Debug,
-    Entry,
-    ErrorCodeFiller,
     Handler,
     Output,
     ReturnModel,
     Sections,
-    SimdPolicy,
     Spec,
-    StubCli,
-    Stubs,
     StubStyle,
     Symbols,
     SymbolVisibility,
-    Syscall,
     Table,
     TableContents,
-    Vector,
     Visibilities,
-    group_vectors,
-    reenables_interrupts,
 )
 from isrgen.spec.defaults import DEFAULT_OUTPUTS, spec_default
 from isrgen.spec.regular_file import MAX_SPEC_BYTES, read_regular_file
@@ -80,7 +83,7 @@ class BackendCatalogue(Protocol):
         ...
 
 
-def load_spec(path: str | os.PathLike[str], *, backends: BackendCatalogue | None = None) -> Spec | PackageSpec:
+def load_spec(path: str | os.PathLike[str], *, backends: BackendCatalogue | None = None) -> X86Spec | PackageSpec:
     """Load, validate and resolve the spec at ``path``; with ``backends``, the backends the
     spec's outputs name are checked too.
 
@@ -93,7 +96,7 @@ def load_spec(path: str | os.PathLike[str], *, backends: BackendCatalogue | None
 
 def loads_spec(
     text: str, filename: str = "<string>", *, backends: BackendCatalogue | None = None
-) -> Spec | PackageSpec:
+) -> X86Spec | PackageSpec:
     """Like :func:`load_spec` for a spec given as text; ``filename`` names it in messages.
 
     An ``arch`` whose ISA package owns its spec model (:class:`~isrgen.arch.isa.SpecPipeline`)
@@ -151,7 +154,7 @@ class _Resolver(FrameResolver, VectorResolver, EntryResolver, NameResolver, Mach
 
     catalogue: BackendCatalogue | None = None
 
-    def resolve(self, filename: str, sha256: str) -> Spec | None:
+    def resolve(self, filename: str, sha256: str) -> X86Spec | None:
         arch_name = self.data.get("arch")
         arch = get_arch(arch_name) if isinstance(arch_name, str) else None
         if arch is None:
@@ -207,7 +210,7 @@ class _Resolver(FrameResolver, VectorResolver, EntryResolver, NameResolver, Mach
                 self.check_offsets_symbol(paranoid_gs, named)
         if self.diags:
             return None
-        return Spec(
+        return X86Spec(
             arch_name=arch.name,
             symbols=symbols,
             sections=sections,
@@ -432,7 +435,7 @@ class _Resolver(FrameResolver, VectorResolver, EntryResolver, NameResolver, Mach
         points at what the spec does say."""
         return path if path in self.loc.values else fallback
 
-    def _handler_path(self, name: str, handler: Handler, vectors: tuple[Vector, ...]) -> Path:
+    def _handler_path(self, name: str, handler: Handler, vectors: tuple[X86Vector, ...]) -> Path:
         """Where the spec names handler ``name``."""
         if name == handler.symbol:
             return ("handler", "symbol")
@@ -443,8 +446,8 @@ class _Resolver(FrameResolver, VectorResolver, EntryResolver, NameResolver, Mach
         self,
         symbols: Symbols,
         handler: Handler,
-        vectors: tuple[Vector, ...],
-        entry: Entry,
+        vectors: tuple[X86Vector, ...],
+        entry: X86Entry,
         syscall: Syscall | None,
         stubs: Stubs,
     ) -> None:
@@ -485,7 +488,7 @@ class _Resolver(FrameResolver, VectorResolver, EntryResolver, NameResolver, Mach
         for h in sorted(handlers):
             if h in owners:
                 self.err(("handler", "symbol"), f"handler symbol {h!r} collides with {owners[h]}")
-        groups = group_vectors(symbols.entry, vectors, lambda v: reenables_interrupts(entry.swapgs, stubs.cli, v))
+        groups = group_x86_vectors(symbols.entry, vectors, lambda v: reenables_interrupts(entry.swapgs, stubs.cli, v))
         for name in (g.symbol for g in groups):
             if name in owners or name in handlers:
                 other = owners.get(name, "a handler")

@@ -9,8 +9,16 @@ from .options import Frame, Riscv64Options
 
 #: the macros the header defines, after the upper-cased prefix (a field or symbol spelled
 #: like one would be replaced by the preprocessor)
-MACRO_SUFFIXES = ("TVEC_MODE", "TVEC_VALUE", "USER_TVEC", "KERNEL_TVEC", "TRAMPOLINE", "TRAPFRAME", "USERRET",
-                  "RISCV64_H")
+MACRO_SUFFIXES = (
+    "TVEC_MODE",
+    "TVEC_VALUE",
+    "USER_TVEC",
+    "KERNEL_TVEC",
+    "TRAMPOLINE",
+    "TRAPFRAME",
+    "USERRET",
+    "RISCV64_H",
+)
 #: member names the header itself adds to a frame struct (``f``/``fcsr`` with an FP area)
 FP_MEMBERS = ("f", "fcsr")
 TAIL_MEMBER = "_isrgen_tail"
@@ -38,10 +46,12 @@ def _struct(frame: Frame) -> list[str]:
         lines.append(f"    uint8_t {TAIL_MEMBER}[{frame.size - end}];  /* {end}: up to the declared size */")
     lines.append("};")
     for slot in frame.slots:
-        lines.append(f"_Static_assert(offsetof(struct {frame.struct}, {slot.name}) == {slot.offset}, "
-                     f'"{frame.struct}.{slot.name}");')
+        lines.append(
+            f"_Static_assert(offsetof(struct {frame.struct}, {slot.name}) == {slot.offset}, "
+            f'"{frame.struct}.{slot.name}");'
+        )
     if frame.fp is not None:
-        lines.append(f"_Static_assert(offsetof(struct {frame.struct}, f) == {frame.fp.offset}, \"{frame.struct}.f\");")
+        lines.append(f'_Static_assert(offsetof(struct {frame.struct}, f) == {frame.fp.offset}, "{frame.struct}.f");')
     lines.append(f'_Static_assert(sizeof(struct {frame.struct}) == {frame.size}, "sizeof(struct {frame.struct})");')
     return lines
 
@@ -50,14 +60,18 @@ def _user_tvec(o: Riscv64Options, macro: str, tvec: str) -> list[str]:
     """``PREFIX_USER_TVEC``: the trampoline's entry (or vector table, with the MODE bits) in the alias."""
     start = f"{o.symbols.prefix}trampoline"
     if o.vector.mode is not TvecMode.VECTORED:
-        return [f"/* {tvec} for U-mode: the entry's address in the alias */",
-                f"#define {macro}USER_TVEC ({macro}TRAMPOLINE + (uintptr_t)({o.symbols.entry} - {start}))"]
+        return [
+            f"/* {tvec} for U-mode: the entry's address in the alias */",
+            f"#define {macro}USER_TVEC ({macro}TRAMPOLINE + (uintptr_t)({o.symbols.entry} - {start}))",
+        ]
     assert o.kernel_entry is not None
-    return [f"/* {tvec} for U-mode: the vector table's address in the alias, vectored; the kernel entry is "
-            f"direct: {tvec} = {macro}KERNEL_TVEC */",
-            f"#define {macro}USER_TVEC (({macro}TRAMPOLINE + (uintptr_t)({o.symbols.vector} - {start})) | "
-            f"{macro}TVEC_MODE)",
-            f"#define {macro}KERNEL_TVEC ((uintptr_t){o.kernel_entry.symbol})"]
+    return [
+        f"/* {tvec} for U-mode: the vector table's address in the alias, vectored; the kernel entry is "
+        f"direct: {tvec} = {macro}KERNEL_TVEC */",
+        f"#define {macro}USER_TVEC (({macro}TRAMPOLINE + (uintptr_t)({o.symbols.vector} - {start})) | "
+        f"{macro}TVEC_MODE)",
+        f"#define {macro}KERNEL_TVEC ((uintptr_t){o.kernel_entry.symbol})",
+    ]
 
 
 def render_c_header(options: Riscv64Options) -> str:
@@ -87,8 +101,11 @@ def render_c_header(options: Riscv64Options) -> str:
             f"#define {macro}TRAMPOLINE {t.address:#x}ul",
             f"#define {macro}TRAPFRAME {t.frame_address:#x}ul",
             *_user_tvec(o, macro, csr.tvec),
-            *([f"/* {t.userret}({', '.join(t.userret_args)}) is called at its alias: */"]
-              if t.userret_args != ("satp",) else []),
+            *(
+                [f"/* {t.userret}({', '.join(t.userret_args)}) is called at its alias: */"]
+                if t.userret_args != ("satp",)
+                else []
+            ),
             f"#define {macro}USERRET ({macro}TRAMPOLINE + (uintptr_t)({t.userret} - {o.symbols.prefix}trampoline))",
         ]
     lines += c_declarations(declarations(o))

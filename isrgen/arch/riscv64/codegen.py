@@ -167,8 +167,11 @@ class _Builder:
         if len(causes) == 1:
             self.emit(_i("addi", scratch, "zero", causes[0]), _i("bne", cause, scratch, Sym(target)))
             return
-        self.emit(_i("addi", cause, cause, -causes[0]), _i("addi", scratch, "zero", len(causes)),
-                  _i("bgeu", cause, scratch, Sym(target)))
+        self.emit(
+            _i("addi", cause, cause, -causes[0]),
+            _i("addi", scratch, "zero", len(causes)),
+            _i("bgeu", cause, scratch, Sym(target)),
+        )
 
     def syscall_return(self, frame: Frame, base: str) -> None:
         """Only the declared registers come back (and sp); every other GPR is zeroed."""
@@ -198,8 +201,12 @@ class _Builder:
     def cfi_start(self) -> None:
         if self.o.hardening.cfi:
             # The trapped pc (sepc) is the return address: the psABI's alternate return column.
-            self.emit(Cfi("startproc"), Cfi("signal_frame"), Cfi("return_column", (DWARF_ALT_RETURN_COLUMN,)),
-                      Cfi("undefined", (DWARF_ALT_RETURN_COLUMN,)))
+            self.emit(
+                Cfi("startproc"),
+                Cfi("signal_frame"),
+                Cfi("return_column", (DWARF_ALT_RETURN_COLUMN,)),
+                Cfi("undefined", (DWARF_ALT_RETURN_COLUMN,)),
+            )
 
     def cfi_end(self) -> None:
         if self.o.hardening.cfi:
@@ -308,8 +315,7 @@ class _Builder:
         self.previous_privilege("t1", "t0")
         self.emit(_i("bnez", "t0", Sym(kernel)))
         if h.gp_reload:
-            self.emit(AsmOption("push"), AsmOption("norelax"),
-                      _i("lla", "gp", Sym(h.gp_reload)), AsmOption("pop"))
+            self.emit(AsmOption("push"), AsmOption("norelax"), _i("lla", "gp", Sym(h.gp_reload)), AsmOption("pop"))
         if o.syscall is not None:
             not_sys = self.local("not_syscall")
             self.emit(_i("csrr", "t0", self.csr.cause))
@@ -430,9 +436,13 @@ class _Builder:
         o = self.o
         v = o.vector
         targets = dict(v.targets)
-        self.emit(Comment(f"{self.csr.tvec} = {o.symbols.vector} | 1: interrupt n enters at +{TVEC_SLOT_SIZE}n"),
-                  AsmOption("push"), AsmOption("norvc"), Align(v.align, 0),
-                  Label(o.symbols.vector, Visibility.GLOBAL, "function"))
+        self.emit(
+            Comment(f"{self.csr.tvec} = {o.symbols.vector} | 1: interrupt n enters at +{TVEC_SLOT_SIZE}n"),
+            AsmOption("push"),
+            AsmOption("norvc"),
+            Align(v.align, 0),
+            Label(o.symbols.vector, Visibility.GLOBAL, "function"),
+        )
         if o.trampoline is not None:
             self.emit(Comment("every slot jumps within the trampoline page (pc-relative, so the alias works)"))
         for n in range(v.slots):
@@ -489,19 +499,30 @@ class _Builder:
         vectored = o.vector.mode is TvecMode.VECTORED
         if t is not None:
             self.items = items
-            self.emit(AsmOption("push"), AsmOption("norvc"), AsmOption("norelax"), Align(t.page_size, 0),
-                      Label(start, Visibility.GLOBAL),
-                      Comment(f"mapped at {t.address:#x} in every address space; the frame at {t.frame_address:#x}"))
+            self.emit(
+                AsmOption("push"),
+                AsmOption("norvc"),
+                AsmOption("norelax"),
+                Align(t.page_size, 0),
+                Label(start, Visibility.GLOBAL),
+                Comment(f"mapped at {t.address:#x} in every address space; the frame at {t.frame_address:#x}"),
+            )
             if vectored:
                 self.vector_table()
-            self.emit(Label(o.symbols.entry, Visibility.GLOBAL, "function"),
-                      _i("csrw", self.csr.scratch, "a0"), *load_immediate("a0", t.frame_address))
+            self.emit(
+                Label(o.symbols.entry, Visibility.GLOBAL, "function"),
+                _i("csrw", self.csr.scratch, "a0"),
+                *load_immediate("a0", t.frame_address),
+            )
         else:
             if vectored:
                 self.vector_table()
-            self.emit(Align(o.vector.align, 0), Label(o.symbols.entry, Visibility.GLOBAL, "function"),
-                      Comment(f"{self.csr.scratch} = this thread's frame while U-mode runs"),
-                      _i("csrrw", "a0", self.csr.scratch, "a0"))
+            self.emit(
+                Align(o.vector.align, 0),
+                Label(o.symbols.entry, Visibility.GLOBAL, "function"),
+                Comment(f"{self.csr.scratch} = this thread's frame while U-mode runs"),
+                _i("csrrw", "a0", self.csr.scratch, "a0"),
+            )
         self.save_regs(frame, "a0", ("a0",))
         self.emit(_i("csrr", "t0", self.csr.scratch), _i("sd", "t0", Mem("a0", a0.offset)))
         self.save_csrs(frame, "a0")
@@ -519,37 +540,51 @@ class _Builder:
         self.clear_status_with("t2")
         if t is not None:
             assert ksatp is not None
-            self.emit(_i("ld", "t1", Mem("a0", ksatp.offset)),
-                      Comment("the kernel page table; the trampoline is mapped at the same address there"),
-                      _i("sfence.vma", "zero", "zero"), _i("csrw", SATP, "t1"), _i("sfence.vma", "zero", "zero"))
+            self.emit(
+                _i("ld", "t1", Mem("a0", ksatp.offset)),
+                Comment("the kernel page table; the trampoline is mapped at the same address there"),
+                _i("sfence.vma", "zero", "zero"),
+                _i("csrw", SATP, "t1"),
+                _i("sfence.vma", "zero", "zero"),
+            )
         if o.hardening.clear_registers:
             for r in GPRS:
                 if r not in ("sp", "tp", "t0"):
                     self.emit(_i("li", r, 0))
         userret = t.userret if t is not None else o.symbols.exit
-        self.emit(Comment("absolute jump: no pc-relative reference survives the alias"), _i("jr", "t0"),
-                  EndSymbol(o.symbols.entry),
-                  Label(userret, Visibility.GLOBAL, "function"))
+        self.emit(
+            Comment("absolute jump: no pc-relative reference survives the alias"),
+            _i("jr", "t0"),
+            EndSymbol(o.symbols.entry),
+            Label(userret, Visibility.GLOBAL, "function"),
+        )
         if t is not None:
             satp_reg, frame_reg = t.userret_register("satp"), t.userret_register("frame")
             assert satp_reg is not None
-            self.emit(Comment(f"{t.userret}({', '.join(t.userret_args)}): {satp_reg} = the user page table"),
-                      _i("sfence.vma", "zero", "zero"), _i("csrw", SATP, satp_reg), _i("sfence.vma", "zero", "zero"))
+            self.emit(
+                Comment(f"{t.userret}({', '.join(t.userret_args)}): {satp_reg} = the user page table"),
+                _i("sfence.vma", "zero", "zero"),
+                _i("csrw", SATP, satp_reg),
+                _i("sfence.vma", "zero", "zero"),
+            )
             if frame_reg is None:
                 self.emit(*load_immediate("a0", t.frame_address))
             elif frame_reg != "a0":
                 self.emit(_i("mv", "a0", frame_reg))
         else:
-            self.emit(Comment(f"{userret}(frame): a0 = the frame to resume"),
-                      _i("csrci", self.csr.status, self.csr.status_ie))
+            self.emit(
+                Comment(f"{userret}(frame): a0 = the frame to resume"), _i("csrci", self.csr.status, self.csr.status_ie)
+            )
         self.restore_fp(frame, "a0")
         self.restore_csrs(frame, "a0")
         syscall_return = self.local("syscall_return")
         if o.syscall is not None:
             cause = frame.slot_of_role(Role.CAUSE)
             assert cause is not None
-            self.emit(Comment(f"the frame's {self.csr.cause} says whether a system call returns"),
-                      _i("ld", "t0", Mem("a0", cause.offset)))
+            self.emit(
+                Comment(f"the frame's {self.csr.cause} says whether a system call returns"),
+                _i("ld", "t0", Mem("a0", cause.offset)),
+            )
             self.branch_unless_syscall("t0", "t1", self.local("full_return"))
             self.emit(_i("j", Sym(syscall_return)), Label(self.local("full_return")))
         for slot in frame.slots:
@@ -572,8 +607,10 @@ class _Builder:
         # ". - start" is no check here: after a jump or branch to a label GNU as no longer
         # knows the offset of "." while it reads the file.)
         tail = _INSN_SIZE if t.link_check else 0
-        self.emit(Comment(f"{t.section} fills its {t.page_size}-byte page: assembling fails if it is larger"),
-                  PadTo(start, t.page_size - tail, 0))
+        self.emit(
+            Comment(f"{t.section} fills its {t.page_size}-byte page: assembling fails if it is larger"),
+            PadTo(start, t.page_size - tail, 0),
+        )
         if t.link_check:
             # Dead code: auipc reaches pc + 0x7ffff7ff at most (the 20-bit %pcrel_hi rounds its
             # low 12 bits, psABI "PC-relative symbol addresses").  Aimed at the end of the linked
@@ -586,8 +623,10 @@ class _Builder:
             # (xv6's kernel.ld puts trampsec in .text) defines no __stop_ symbol; the reference
             # then resolves to 0 and the check is off, where that script has its own ASSERT.
             self.weak.add(f"__stop_{t.section}")
-            self.emit(Comment(f"link-time check: {t.section} fits in {t.page_size} bytes (never executed)"),
-                      _i("auipc", "t0", Sym(target)))
+            self.emit(
+                Comment(f"link-time check: {t.section} fits in {t.page_size} bytes (never executed)"),
+                _i("auipc", "t0", Sym(target)),
+            )
         self.emit(AsmOption("pop"))
         self.items = saved
         return items
@@ -659,6 +698,7 @@ def build_program(options: Riscv64Options) -> RvProgram:
     b.emit(AsmOption("pop"))
     sections.append(RvSection(o.code_section, SectionKind.CODE, o.vector.align, tuple(b.items)))
     if o.trampoline is not None:
-        sections.append(RvSection(o.trampoline.section, SectionKind.CODE, o.trampoline.page_size,
-                                  tuple(trampoline_items)))
+        sections.append(
+            RvSection(o.trampoline.section, SectionKind.CODE, o.trampoline.page_size, tuple(trampoline_items))
+        )
     return RvProgram(tuple(sections), tuple(sorted(b.externs)), tuple(sorted(b.weak)))

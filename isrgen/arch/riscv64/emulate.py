@@ -23,8 +23,24 @@ from ...proof.elf import read_elf_stream
 from .facts import ABI_NAMES, CSRS, FPRS, MODE_PRIV, PRIV_M, Mode, TvecMode, trap_target
 
 PAGE = 0x1000
-_CSR_NAMES = ("sstatus", "sscratch", "sepc", "scause", "stval", "stvec", "satp",
-              "mstatus", "mscratch", "mepc", "mcause", "mtval", "mtvec", "mip", "mideleg", "fcsr")
+_CSR_NAMES = (
+    "sstatus",
+    "sscratch",
+    "sepc",
+    "scause",
+    "stval",
+    "stvec",
+    "satp",
+    "mstatus",
+    "mscratch",
+    "mepc",
+    "mcause",
+    "mtval",
+    "mtvec",
+    "mip",
+    "mideleg",
+    "fcsr",
+)
 
 
 def _unicorn(module: str = "unicorn") -> Any:
@@ -161,10 +177,14 @@ class Hart:
         except self.unicorn.UcError as exc:
             raise EmulationError(f"fault at pc={self.pc:#x} ({self.name_of(self.pc)}): {exc}") from None
         if self.pc != until:
-            raise EmulationError(f"stopped at pc={self.pc:#x} ({self.name_of(self.pc)}), expected {until:#x} "
-                                 f"({self.name_of(until)}) within {limit} instructions")
+            raise EmulationError(
+                f"stopped at pc={self.pc:#x} ({self.name_of(self.pc)}), expected {until:#x} "
+                f"({self.name_of(until)}) within {limit} instructions"
+            )
 
     def name_of(self, addr: int) -> str:
-        best = max(((v, k) for k, v in self.image.symbols.items() if v <= addr and not k.endswith((".o", ".c", ".S"))),
-                   default=(0, "?"))
+        best = max(
+            ((v, k) for k, v in self.image.symbols.items() if v <= addr and not k.endswith((".o", ".c", ".S"))),
+            default=(0, "?"),
+        )
         return f"{best[1]}+{addr - best[0]:#x}"

@@ -161,12 +161,32 @@ class CsrSet:
 #: priv chapter 4 (supervisor) and chapter 3 (machine)
 CSRS: dict[Mode, CsrSet] = {
     Mode.SUPERVISOR: CsrSet(
-        "sstatus", "sscratch", "sepc", "scause", "stval", "stvec", "sie", "sip", "sret",
-        SSTATUS_SIE, SSTATUS_SPIE, SSTATUS_SPP,
+        "sstatus",
+        "sscratch",
+        "sepc",
+        "scause",
+        "stval",
+        "stvec",
+        "sie",
+        "sip",
+        "sret",
+        SSTATUS_SIE,
+        SSTATUS_SPIE,
+        SSTATUS_SPP,
     ),
     Mode.MACHINE: CsrSet(
-        "mstatus", "mscratch", "mepc", "mcause", "mtval", "mtvec", "mie", "mip", "mret",
-        MSTATUS_MIE, MSTATUS_MPIE, MSTATUS_MPP,
+        "mstatus",
+        "mscratch",
+        "mepc",
+        "mcause",
+        "mtval",
+        "mtvec",
+        "mie",
+        "mip",
+        "mret",
+        MSTATUS_MIE,
+        MSTATUS_MPIE,
+        MSTATUS_MPP,
     ),
 }
 
@@ -181,10 +201,38 @@ SATP_MODE_SV39 = 8 << 60
 
 #: x0..x31 by their psABI names (psABI "Integer Register Convention")
 ABI_NAMES: tuple[str, ...] = (
-    "zero", "ra", "sp", "gp", "tp", "t0", "t1", "t2",
-    "s0", "s1", "a0", "a1", "a2", "a3", "a4", "a5",
-    "a6", "a7", "s2", "s3", "s4", "s5", "s6", "s7",
-    "s8", "s9", "s10", "s11", "t3", "t4", "t5", "t6",
+    "zero",
+    "ra",
+    "sp",
+    "gp",
+    "tp",
+    "t0",
+    "t1",
+    "t2",
+    "s0",
+    "s1",
+    "a0",
+    "a1",
+    "a2",
+    "a3",
+    "a4",
+    "a5",
+    "a6",
+    "a7",
+    "s2",
+    "s3",
+    "s4",
+    "s5",
+    "s6",
+    "s7",
+    "s8",
+    "s9",
+    "s10",
+    "s11",
+    "t3",
+    "t4",
+    "t5",
+    "t6",
 )
 #: the 31 registers a trap frame can hold (x0 is hard-wired to zero)
 GPRS: tuple[str, ...] = ABI_NAMES[1:]
@@ -211,8 +259,24 @@ DWARF_ALT_RETURN_COLUMN = 64
 #: psABI "Integer Calling Convention": sp is 16-byte aligned at every call
 STACK_ALIGN = 16
 #: registers a callee may clobber (psABI "Integer Register Convention")
-CALLER_SAVED: tuple[str, ...] = ("ra", "t0", "t1", "t2", "a0", "a1", "a2", "a3", "a4", "a5", "a6", "a7",
-                                 "t3", "t4", "t5", "t6")
+CALLER_SAVED: tuple[str, ...] = (
+    "ra",
+    "t0",
+    "t1",
+    "t2",
+    "a0",
+    "a1",
+    "a2",
+    "a3",
+    "a4",
+    "a5",
+    "a6",
+    "a7",
+    "t3",
+    "t4",
+    "t5",
+    "t6",
+)
 CALLEE_SAVED: tuple[str, ...] = ("sp", "s0", "s1", "s2", "s3", "s4", "s5", "s6", "s7", "s8", "s9", "s10", "s11")
 ARG_REGS: tuple[str, ...] = ("a0", "a1", "a2", "a3", "a4", "a5", "a6", "a7")
 RETURN_REG = "a0"

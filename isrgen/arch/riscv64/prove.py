@@ -123,7 +123,7 @@ def harness_source(options: Riscv64Options) -> str:
         stub(options.kernel_entry.handler.symbol, options.kernel_entry.handler.returns, True)
     for _, target in options.vector.targets:
         lines.extend([f"    .globl {target}", f"{target}:", f"    j {options.symbols.entry}"])
-    lines.extend(["    .section .sdata, \"aw\"", "    .8byte 0", "    .section .rodata, \"a\"", *tables])
+    lines.extend(['    .section .sdata, "aw"', "    .8byte 0", '    .section .rodata, "a"', *tables])
     return "\n".join(lines) + "\n"
 
 
@@ -141,8 +141,20 @@ def build_image(options: Riscv64Options, glue: str | None = None) -> Image:
         (d / "harness.S").write_text(harness_source(options))
         for name in ("glue", "harness"):
             run_tool([*ASFLAGS, "-o", d / f"{name}.o", d / f"{name}.S"])
-        run_tool(["riscv64-linux-gnu-ld", "-static", "-nostdlib", "-e", "_start", f"-Ttext={LINK_ADDRESS:#x}",
-                  "-o", d / "image.elf", d / "glue.o", d / "harness.o"])
+        run_tool(
+            [
+                "riscv64-linux-gnu-ld",
+                "-static",
+                "-nostdlib",
+                "-e",
+                "_start",
+                f"-Ttext={LINK_ADDRESS:#x}",
+                "-o",
+                d / "image.elf",
+                d / "glue.o",
+                d / "harness.o",
+            ]
+        )
         return Image.from_elf((d / "image.elf").read_bytes())
 
 
@@ -369,8 +381,11 @@ class _StackProof:
         status = h.csr(self.csr.status)
         pie = 1 if status_at_trap & self.csr.status_pie else 0
         self.expect(f"{self.csr.status} IE after the return", (status & self.csr.status_ie) != 0, pie)
-        self.expect(f"{self.csr.status} SUM|FS after the return", status & (SSTATUS_SUM | SSTATUS_FS),
-                    status_at_trap & (SSTATUS_SUM | SSTATUS_FS))
+        self.expect(
+            f"{self.csr.status} SUM|FS after the return",
+            status & (SSTATUS_SUM | SSTATUS_FS),
+            status_at_trap & (SSTATUS_SUM | SSTATUS_FS),
+        )
         if from_user:
             want = KSTACK_TOP if o.protocol is StackProtocol.SCRATCH_SP else TASK
             self.expect(f"{self.csr.scratch} after the return to U-mode", h.csr(self.csr.scratch), want)

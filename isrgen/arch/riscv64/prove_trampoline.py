@@ -100,8 +100,10 @@ class _TrampolineProof:
         self.rng = rng
         self.csr = CSRS[Mode.SUPERVISOR]
         self.syms = image.symbols
-        self.hart = Hart(image, ((KSTACK_BASE, KSTACK_SIZE), (PT_REGION, PT_PAGES * PAGE), (FRAME_PHYS, PAGE),
-                                 (USER_CODE_PHYS, PAGE)))
+        self.hart = Hart(
+            image,
+            ((KSTACK_BASE, KSTACK_SIZE), (PT_REGION, PT_PAGES * PAGE), (FRAME_PHYS, PAGE), (USER_CODE_PHYS, PAGE)),
+        )
         self.regs = {r: rng.getrandbits(64) for r in GPRS}
         self.fprs = {f: rng.getrandbits(64) for f in FPRS}
         #: fflags (bits 4:0) and a valid rounding mode (bits 7:5, 0-4: unprivileged spec 11.2)
@@ -235,8 +237,9 @@ class _TrampolineProof:
         for r, v in self.regs.items():
             h.set_reg(r, v)
         pc = self.user_code + 4 * self.rng.randrange(PAGE // 4 - 1)
-        self.expect("the entry point", h.take_trap(Mode.SUPERVISOR, self.case.cause, self.tval, pc),
-                    self.expected_target())
+        self.expect(
+            "the entry point", h.take_trap(Mode.SUPERVISOR, self.case.cause, self.tval, pc), self.expected_target()
+        )
         status_at_trap = h.csr(self.csr.status)
         h.run(self.syms[o.handler.symbol])
         self.expect("satp in the handler", h.csr(SATP), self.satp("kernel"))
@@ -244,8 +247,13 @@ class _TrampolineProof:
         if frame.slot_of_role(Role.KERNEL_HARTID) is not None:
             self.expect("tp in the handler (hart id)", h.reg("tp"), hartid)
         resume = pc + (ECALL_SIZE if self.is_syscall else 0)
-        want = {Role.EPC: resume, Role.STATUS: status_at_trap, Role.TVAL: self.tval, Role.CAUSE: self.case.cause,
-                **kernel_words}
+        want = {
+            Role.EPC: resume,
+            Role.STATUS: status_at_trap,
+            Role.TVAL: self.tval,
+            Role.CAUSE: self.case.cause,
+            **kernel_words,
+        }
         self.check_frame(frame, FRAME_PHYS, want, self.regs["sp"])
         self.check_fp_area(frame, FRAME_PHYS)
         self.cleared_status()

@@ -71,8 +71,20 @@ _TRAMPOLINE_ROLES = (Role.KERNEL_SATP, Role.KERNEL_SP, Role.KERNEL_TRAP, Role.KE
 #: the registers the trampoline's user entry itself loads (from the kernel_* words)
 _DEFAULT_PREFIX = "trap_"
 #: names an assembler reads as registers or CSRs, never as symbols
-_ASM_NAMES = frozenset((*ABI_NAMES, *ALIASES, *FPRS, "fcsr", "satp", "sip", "mip", "mideleg", "medeleg",
-                        *(name for csrs in CSRS.values() for name in attrs.astuple(csrs) if isinstance(name, str))))
+_ASM_NAMES = frozenset(
+    (
+        *ABI_NAMES,
+        *ALIASES,
+        *FPRS,
+        "fcsr",
+        "satp",
+        "sip",
+        "mip",
+        "mideleg",
+        "medeleg",
+        *(name for csrs in CSRS.values() for name in attrs.astuple(csrs) if isinstance(name, str)),
+    )
+)
 #: addi sp, sp, -size and sd reg, offset(sp) take 12-bit signed immediates (unprivileged spec 2.4)
 MAX_FRAME = 2048
 
@@ -89,8 +101,9 @@ def _schema_diagnostics(data: Any, loc: Locations) -> tuple[list[Diagnostic], se
             allowed = error.schema.get("properties", {})
             for key in error.instance:
                 if key not in allowed:
-                    diags.append(loc.error(path + (key,), f"unknown key '{key}' (allowed: {', '.join(allowed)})",
-                                           at_key=True))
+                    diags.append(
+                        loc.error(path + (key,), f"unknown key '{key}' (allowed: {', '.join(allowed)})", at_key=True)
+                    )
                     bad.add(path + (key,))
             continue
         if error.validator == "required":
@@ -147,7 +160,8 @@ class _Resolver:
             self.err(path, f"{name!r} is not a valid symbol name")
         else:
             reason = symbol_reason(name, _ASM_NAMES) or (
-                f"{name!r} is a macro the C header defines" if name in header_macros(self.prefix) else None)
+                f"{name!r} is a macro the C header defines" if name in header_macros(self.prefix) else None
+            )
             if reason:
                 self.err(path, f"invalid symbol name: {reason}")
         return name
@@ -160,7 +174,8 @@ class _Resolver:
         if not _C_IDENT.fullmatch(struct):
             self.err(path + ("struct",), f"{struct!r} is not a C identifier")
         elif reason := reserved_reason(struct, frozenset(), header_macros(self.prefix)) or underscore_upper_reason(
-                struct):
+            struct
+        ):
             self.err(path + ("struct",), f"invalid struct name: {reason}")
         elif (rust := rust_type_name(struct)) in ("", "Self") or rust in RUST_KEYWORDS:
             self.err(path + ("struct",), f"invalid struct name: its Rust type name would be {rust!r}")
@@ -184,8 +199,11 @@ class _Resolver:
             offset += slot.size
         missing = [r for r in GPRS if r not in holds]
         if layout and missing:
-            self.err(path + ("layout",), "the frame must hold every register x1-x31 (the trapped code resumes "
-                     f"with all of them); missing: {', '.join(missing)}")
+            self.err(
+                path + ("layout",),
+                "the frame must hold every register x1-x31 (the trapped code resumes "
+                f"with all of them); missing: {', '.join(missing)}",
+            )
         fp: FpArea | None = None
         if self.get(path + ("fp",), False):
             fp = FpArea(offset)
@@ -202,8 +220,11 @@ class _Resolver:
             else:
                 size = declared
         if size > MAX_FRAME:
-            self.err(path + ("layout",), f"the frame takes {size} bytes; at most {MAX_FRAME} (the entry reaches "
-                     "every slot with a 12-bit signed offset)")
+            self.err(
+                path + ("layout",),
+                f"the frame takes {size} bytes; at most {MAX_FRAME} (the entry reaches "
+                "every slot with a 12-bit signed offset)",
+            )
         return Frame(struct, tuple(slots), size, fp)
 
     def slot(self, p: Path, raw: Any, offset: int, *, trampoline: bool) -> Slot | None:
@@ -238,8 +259,11 @@ class _Resolver:
         csr_prefix = "s" if self.mode is Mode.SUPERVISOR else "m"
         if what[:1] in "sm" and what[1:] in _CSR_ROLE:
             if what[0] != csr_prefix:
-                self.err(p, f"'{what}' is a {'machine' if what[0] == 'm' else 'supervisor'}-mode CSR; this "
-                         f"spec traps into {self.mode} mode ({csr_prefix}{what[1:]})")
+                self.err(
+                    p,
+                    f"'{what}' is a {'machine' if what[0] == 'm' else 'supervisor'}-mode CSR; this "
+                    f"spec traps into {self.mode} mode ({csr_prefix}{what[1:]})",
+                )
                 return None
             what = what[1:]
         if what in _CSR_ROLE:
@@ -247,8 +271,11 @@ class _Resolver:
         try:
             role = Role(what)
         except ValueError:
-            self.err(p, f"unknown slot '{what}' (a register ra..t6, {csr_prefix}epc, {csr_prefix}status, "
-                     f"{csr_prefix}tval, {csr_prefix}cause, orig_a0, pad or a trampoline word)")
+            self.err(
+                p,
+                f"unknown slot '{what}' (a register ra..t6, {csr_prefix}epc, {csr_prefix}status, "
+                f"{csr_prefix}tval, {csr_prefix}cause, orig_a0, pad or a trampoline word)",
+            )
             return None
         if role in _TRAMPOLINE_ROLES and not trampoline:
             self.err(p, f"'{what}' belongs in a kernel_switch frame (the user entry loads it)")
@@ -283,8 +310,11 @@ class _Resolver:
             d = path + ("dispatch",)
             for key in ("interrupts", "exceptions"):
                 if self.get(d + (key,), 1) == 0:
-                    self.err(d + (key,), f"{key}: 0 declares an empty table (at least 1 entry; causes past "
-                             "a table go to the handler's symbol)")
+                    self.err(
+                        d + (key,),
+                        f"{key}: 0 declares an empty table (at least 1 entry; causes past "
+                        "a table go to the handler's symbol)",
+                    )
             dispatch = Dispatch(
                 self.symbol(d + ("interrupt_table",), "{prefix}interrupt_handlers"),
                 self.get(d + ("interrupts",), 0),
@@ -320,8 +350,11 @@ class _Resolver:
             self.err(("frame", "layout"), f"the frame must hold the trap pc ({epc})")
         if switch:
             # the hart id is optional: a uniprocessor kernel (rCore-Tutorial) keeps none
-            needed = (Role.KERNEL_SATP, Role.KERNEL_SP, Role.KERNEL_TRAP) if trampoline is not None else (
-                Role.KERNEL_SP, Role.KERNEL_TRAP)
+            needed = (
+                (Role.KERNEL_SATP, Role.KERNEL_SP, Role.KERNEL_TRAP)
+                if trampoline is not None
+                else (Role.KERNEL_SP, Role.KERNEL_TRAP)
+            )
             missing = [str(r) for r in needed if frame.slot_of_role(r) is None]
             if missing and frame.slots:
                 self.err(("frame", "layout"), f"a kernel_switch frame holds {', '.join(missing)} for the user entry")
@@ -332,15 +365,22 @@ class _Resolver:
                 self.err(("frame",), f"the trampoline frame ({frame.size} bytes) does not fit its page")
         handler = self.handler(("handler",), () if switch else ("frame",))
         if switch and handler.dispatch is not None:
-            self.err(("handler", "dispatch"), "the trampoline jumps to the frame's kernel_trap (no tables)",
-                     at_key=True)
+            self.err(
+                ("handler", "dispatch"), "the trampoline jumps to the frame's kernel_trap (no tables)", at_key=True
+            )
         if switch and (handler.returns is not Returns.NORETURN or handler.args):
-            self.err(("handler",), "the user entry jumps to the handler: returns: noreturn, args: [] "
-                     "(it leaves through userret)", at_key=True)
+            self.err(
+                ("handler",),
+                "the user entry jumps to the handler: returns: noreturn, args: [] (it leaves through userret)",
+                at_key=True,
+            )
         hardening = self.hardening(frame)
         if switch and hardening.gp_reload:
-            self.err(("entry", "gp_reload"), "a kernel_switch user entry does not reload gp (lla is pc-relative "
-                     "and a trampoline runs at its alias): load gp in the kernel handler")
+            self.err(
+                ("entry", "gp_reload"),
+                "a kernel_switch user entry does not reload gp (lla is pc-relative "
+                "and a trampoline runs at its alias): load gp in the kernel handler",
+            )
         tp_offsets = self.tp_offsets(protocol, frame)
         syscall = self.syscall(frame, protocol)
         kernel_entry = self.kernel_entry(protocol)
@@ -354,14 +394,30 @@ class _Resolver:
         if trampoline is not None:
             self.section_ok(("trampoline", "section"), trampoline.section)
             if trampoline.section == code:
-                self.err(("trampoline", "section"), f"the trampoline needs a section of its own ({code!r} holds "
-                         "the kernel entry)")
+                self.err(
+                    ("trampoline", "section"),
+                    f"the trampoline needs a section of its own ({code!r} holds the kernel entry)",
+                )
         if not _PREFIX.fullmatch(self.prefix) and ("symbols", "prefix") not in self.bad:
-            self.err(("symbols", "prefix"), f"prefix {self.prefix!r} is not the start of a C identifier "
-                     "(it also starts the header's macros)")
+            self.err(
+                ("symbols", "prefix"),
+                f"prefix {self.prefix!r} is not the start of a C identifier (it also starts the header's macros)",
+            )
         options = Riscv64Options(
-            self.mode, symbols, code, vector, protocol, frame, handler, hardening,
-            tp_offsets, syscall, trampoline, kernel_entry, self.machine_timer(), self.outputs(),
+            self.mode,
+            symbols,
+            code,
+            vector,
+            protocol,
+            frame,
+            handler,
+            hardening,
+            tp_offsets,
+            syscall,
+            trampoline,
+            kernel_entry,
+            self.machine_timer(),
+            self.outputs(),
         )
         self.distinct_symbols(options)
         self.distinct_structs(options)
@@ -408,35 +464,47 @@ class _Resolver:
         if o.vector.mode is TvecMode.VECTORED:
             named.append((("symbols", "vector"), o.symbols.vector, "the vector table"))
         if o.trampoline is not None:
-            named += [(("trampoline", "userret"), o.trampoline.userret, "userret"),
-                      (("symbols", "prefix"), f"{o.symbols.prefix}trampoline", "the trampoline page's start")]
+            named += [
+                (("trampoline", "userret"), o.trampoline.userret, "userret"),
+                (("symbols", "prefix"), f"{o.symbols.prefix}trampoline", "the trampoline page's start"),
+            ]
         if o.kernel_entry is not None:
-            named += [(("kernel_entry", "symbol"), o.kernel_entry.symbol, "the kernel entry"),
-                      (("kernel_entry", "handler", "symbol"), o.kernel_entry.handler.symbol, "the kernel handler")]
+            named += [
+                (("kernel_entry", "symbol"), o.kernel_entry.symbol, "the kernel entry"),
+                (("kernel_entry", "handler", "symbol"), o.kernel_entry.handler.symbol, "the kernel handler"),
+            ]
         if o.machine_timer is not None:
             named.append((("machine_timer", "symbol"), o.machine_timer.symbol, "the machine timer entry"))
         named.append((("handler", "symbol"), o.handler.symbol, "the handler"))
         d = o.handler.dispatch
         if d is not None:
-            named += [(("handler", "dispatch", "interrupt_table"), d.interrupt_table, "the interrupt table"),
-                      (("handler", "dispatch", "exception_table"), d.exception_table, "the exception table")]
+            named += [
+                (("handler", "dispatch", "interrupt_table"), d.interrupt_table, "the interrupt table"),
+                (("handler", "dispatch", "exception_table"), d.exception_table, "the exception table"),
+            ]
         if o.syscall is not None and o.syscall.handler is not None:
             named.append((("syscall", "handler"), o.syscall.handler, "the system call handler"))
         first: dict[str, tuple[Path, str]] = {}
         for path, name, what in named:
             if name in first:
                 other_path, other = first[name]
-                self.err(self.where(path), f"'{name}' names both {other} (at {self.loc.of(self.where(other_path))}) "
-                         f"and {what}; each needs its own symbol")
+                self.err(
+                    self.where(path),
+                    f"'{name}' names both {other} (at {self.loc.of(self.where(other_path))}) "
+                    f"and {what}; each needs its own symbol",
+                )
                 continue
             first[name] = (path, what)
             if name in _HARNESS_NAMES or name.startswith("isrgen_"):
                 self.err(self.where(path), f"'{name}' is reserved (isrgen's prover links its own {name})")
         for n, target in o.vector.targets:
             if target in first and target != o.symbols.entry:
-                self.err(("vector", "interrupts", str(n)) if self.has(("vector", "interrupts", str(n)))
-                         else ("vector", "interrupts", n), f"slot {n} jumps to '{target}', which is "
-                         f"{first[target][1]}: a vector slot jumps to an entry point")
+                self.err(
+                    ("vector", "interrupts", str(n))
+                    if self.has(("vector", "interrupts", str(n)))
+                    else ("vector", "interrupts", n),
+                    f"slot {n} jumps to '{target}', which is {first[target][1]}: a vector slot jumps to an entry point",
+                )
 
     def distinct_structs(self, o: Riscv64Options) -> None:
         if o.kernel_entry is None:
@@ -516,11 +584,19 @@ class _Resolver:
         handler: str | None = None
         if protocol is StackProtocol.KERNEL_SWITCH:
             if self.has(("syscall", "handler")):
-                self.err(("syscall", "handler"), "with kernel_switch every trap from U-mode reaches the frame's "
-                         "kernel_trap, which tells a system call by scause (no syscall handler)", at_key=True)
+                self.err(
+                    ("syscall", "handler"),
+                    "with kernel_switch every trap from U-mode reaches the frame's "
+                    "kernel_trap, which tells a system call by scause (no syscall handler)",
+                    at_key=True,
+                )
             if frame.slots and frame.slot_of_role(Role.CAUSE) is None:
-                self.err(("syscall",), "a kernel_switch syscall: block needs scause in the frame (the return "
-                         "path tells a system call's return by it)", at_key=True)
+                self.err(
+                    ("syscall",),
+                    "a kernel_switch syscall: block needs scause in the frame (the return "
+                    "path tells a system call's return by it)",
+                    at_key=True,
+                )
         elif not self.has(("syscall", "handler")):
             self.err(("syscall",), "a syscall: block needs a handler (the function the entry calls)", at_key=True)
         else:
@@ -555,15 +631,28 @@ class _Resolver:
             self.err(("trampoline", "section"), f"{section!r} is not a section name")
         link_check = bool(self.get(("trampoline", "link_check"), True))
         if link_check and not _C_IDENT.fullmatch(section):
-            self.err(("trampoline", "section"), f"link_check needs a section name that is a C identifier "
-                     f"(the linker then defines __stop_{section}); set link_check: false otherwise")
+            self.err(
+                ("trampoline", "section"),
+                f"link_check needs a section name that is a C identifier "
+                f"(the linker then defines __stop_{section}); set link_check: false otherwise",
+            )
         args = tuple(self.get(("trampoline", "userret_args"), ["satp"]))
         if "satp" not in args or len(set(args)) != len(args):
-            self.err(("trampoline", "userret_args"), f"userret_args {list(args)} must name satp once "
-                     "(userret switches to the user page table) and frame at most once")
+            self.err(
+                ("trampoline", "userret_args"),
+                f"userret_args {list(args)} must name satp once "
+                "(userret switches to the user page table) and frame at most once",
+            )
             args = ("satp",)
-        return Trampoline(section, address, frame_address, page,
-                          self.symbol(("trampoline", "userret"), "{prefix}userret"), link_check, args)
+        return Trampoline(
+            section,
+            address,
+            frame_address,
+            page,
+            self.symbol(("trampoline", "userret"), "{prefix}userret"),
+            link_check,
+            args,
+        )
 
     def kernel_entry(self, protocol: StackProtocol) -> KernelEntry | None:
         if not self.has(("kernel_entry",)):
@@ -581,16 +670,21 @@ class _Resolver:
             self.err(path + ("handler", "dispatch"), "handler tables are for the main entry", at_key=True)
         no_restore = self.regs(path + ("no_restore",), frame)
         if "sp" in no_restore:
-            self.err(path + ("no_restore", no_restore.index("sp")),
-                     "sp is always restored (it is how the entry finds the frame)")
+            self.err(
+                path + ("no_restore", no_restore.index("sp")),
+                "sp is always restored (it is how the entry finds the frame)",
+            )
         return KernelEntry(self.symbol(path + ("symbol",), "{prefix}kernelvec"), frame, handler, no_restore)
 
     def vector(self, protocol: StackProtocol) -> Vector:
         mode = TvecMode.VECTORED if self.get(("vector", "mode"), "direct") == "vectored" else TvecMode.DIRECT
         align = self.get(("sections", "align"), TVEC_BASE_ALIGN)
         if align < TVEC_BASE_ALIGN or align & (align - 1) or align > PAGE_SIZE:
-            self.err(("sections", "align"), f"align {align} is not a power of two from {TVEC_BASE_ALIGN} "
-                     f"(stvec BASE, priv 4.1.2) to {PAGE_SIZE} (a page)")
+            self.err(
+                ("sections", "align"),
+                f"align {align} is not a power of two from {TVEC_BASE_ALIGN} "
+                f"(stvec BASE, priv 4.1.2) to {PAGE_SIZE} (a page)",
+            )
             align = TVEC_BASE_ALIGN
         slots = self.get(("vector", "slots"), 16)
         targets: list[tuple[int, str]] = []
@@ -598,13 +692,18 @@ class _Resolver:
         if raw and mode is TvecMode.DIRECT:
             self.err(("vector", "interrupts"), "per-interrupt slots need vector.mode: vectored", at_key=True)
         if raw and protocol is StackProtocol.KERNEL_SWITCH:
-            self.err(("vector", "interrupts"), "with kernel_switch every slot jumps to the user entry (a jump "
-                     "out of the trampoline page would not survive its alias)", at_key=True)
+            self.err(
+                ("vector", "interrupts"),
+                "with kernel_switch every slot jumps to the user entry (a jump "
+                "out of the trampoline page would not survive its alias)",
+                at_key=True,
+            )
         for key, target in sorted(raw.items()):
             p: Path = ("vector", "interrupts", key)
             if not str(key).isdigit() or int(key) >= slots or int(key) == 0:
-                self.err(p, f"'{key}' is not an interrupt cause 1..{slots - 1} (slot 0 takes every exception)",
-                         at_key=True)
+                self.err(
+                    p, f"'{key}' is not an interrupt cause 1..{slots - 1} (slot 0 takes every exception)", at_key=True
+                )
                 continue
             if p not in self.bad:
                 targets.append((int(key), self.symbol(p, target)))

@@ -271,11 +271,17 @@ SCHEMA: dict[str, Any] = {
             "description": "ecall from U-mode (and S-mode, in machine mode): epc += 4, then only the restore "
             "list comes back",
             "properties": {
-                "handler": _SYMBOL | {"description": "called (a0 = frame) for an ecall; required by scratch_sp "
-                                      "and thread_pointer, refused by kernel_switch (its handler reads scause)"},
-                "restore": {"type": "array", "items": _REG, "default": ["a0"],
-                            "description": "registers restored on the return from an ecall; every other one "
-                            "but sp is zeroed"},
+                "handler": _SYMBOL
+                | {
+                    "description": "called (a0 = frame) for an ecall; required by scratch_sp "
+                    "and thread_pointer, refused by kernel_switch (its handler reads scause)"
+                },
+                "restore": {
+                    "type": "array",
+                    "items": _REG,
+                    "default": ["a0"],
+                    "description": "registers restored on the return from an ecall; every other one but sp is zeroed",
+                },
             },
         },
         "entry": {

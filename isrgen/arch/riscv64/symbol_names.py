@@ -23,9 +23,24 @@ _IMPLEMENTATION_NAMES = frozenset(
 )
 #: prefixes the compilers' built-ins, the ISA's predefined macros and the linker's symbols use
 #: (``__start_SEC``/``__stop_SEC`` are defined by GNU ld for each C-identifier section)
-_IMPLEMENTATION_PREFIXES = ("__builtin", "__sync_", "__atomic_", "__riscv", "__start_", "__stop_",
-                            "__global_pointer", "__gnu_", "__cxa_", "__stack_chk", "__sanitizer", "__asan",
-                            "__tsan", "__ubsan", "__gcov", "__llvm")
+_IMPLEMENTATION_PREFIXES = (
+    "__builtin",
+    "__sync_",
+    "__atomic_",
+    "__riscv",
+    "__start_",
+    "__stop_",
+    "__global_pointer",
+    "__gnu_",
+    "__cxa_",
+    "__stack_chk",
+    "__sanitizer",
+    "__asan",
+    "__tsan",
+    "__ubsan",
+    "__gcov",
+    "__llvm",
+)
 
 
 def underscore_upper_reason(name: str) -> str | None:

@@ -92,8 +92,11 @@ def verify_elf(options: Riscv64Options, data: bytes) -> tuple[str, ...]:
             in_page = (o.symbols.vector, *in_page)  # its slots jump pc-relative: only in the alias
         for name in in_page:
             sym = code_symbol(name, TVEC_BASE_ALIGN)
-            if sym is not None and start is not None and not (
-                    0 <= sym.value - start.value and sym.value + sym.size - start.value <= t.page_size):
+            if (
+                sym is not None
+                and start is not None
+                and not (0 <= sym.value - start.value and sym.value + sym.size - start.value <= t.page_size)
+            ):
                 problems.append(f"{name}: outside the trampoline page")
         # A linker script may place the section inside a larger output section (xv6's kernel.ld
         # puts trampsec in .text): the output section's size tells something only when it

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import attrs
 
+from isrgen.arch.x86.model import X86Spec
 from isrgen.arch.x86.operands import SymbolMem
 from isrgen.codegen.ir import (
     Cfi,
@@ -47,7 +48,6 @@ from isrgen.codegen.ir import (
     Visibility,
 )
 from isrgen.model.layout import FieldKind, FrameLayout
-from isrgen.model.spec import Spec
 
 #: conditional and unconditional jumps whose target inherits the current state
 _UNCONDITIONAL = frozenset({"jmp"})
@@ -78,7 +78,7 @@ class _State:
 
 
 class _Pass:
-    def __init__(self, spec: Spec, layout: FrameLayout):
+    def __init__(self, spec: X86Spec, layout: FrameLayout):
         self.spec = spec
         self.layout = layout
         self.sp = spec.arch.stack_pointer
@@ -209,12 +209,7 @@ class _Pass:
             # handler's returned frame, or the exit routine's argument).
             new = _State(self.top)
             return new, self.frame_rules(new, all_gprs=True)
-        if (
-            insn.op == "mov"
-            and not state.interrupt
-            and len(ops) == 2
-            and ops[1] == Mem(self.sp, self.word, self.word)
-        ):
+        if insn.op == "mov" and not state.interrupt and len(ops) == 2 and ops[1] == Mem(self.sp, self.word, self.word):
             # the cdecl exit routine loads its argument, the frame to resume, into esp
             new = _State(self.top)
             return new, self.frame_rules(new, all_gprs=True)
@@ -275,7 +270,7 @@ class _Pass:
         return attrs.evolve(section, items=tuple(out))
 
 
-def add_cfi(program: Program, spec: Spec, layout: FrameLayout) -> Program:
+def add_cfi(program: Program, spec: X86Spec, layout: FrameLayout) -> Program:
     """``program`` with CFI items inserted into its code sections (see the module docstring).
 
     Both x86_64 and i386 glue get CFI; glue whose spec turns CFI off

@@ -21,7 +21,8 @@ from typing import Literal
 import attrs
 
 from isrgen.arch.isa import HelperField, TableHelper
-from isrgen.model.spec import GateType, Spec, SymbolVisibility, Vector
+from isrgen.arch.x86.model import GateType, X86Spec, X86Vector
+from isrgen.model.spec import SymbolVisibility
 from isrgen.spec.identifiers import rust_type_name
 
 PRESENT = 0x80
@@ -29,13 +30,13 @@ INTERRUPT_GATE = 0xE
 TRAP_GATE = 0xF
 
 
-def gate_type(spec: Spec, v: Vector) -> GateType:
+def gate_type(spec: X86Spec, v: X86Vector) -> GateType:
     """The gate type ``v``'s IDT entry must have: with ``entry.swapgs`` always an
     interrupt gate (a trap gate could take an interrupt before the swapgs)."""
     return GateType.INTERRUPT if spec.entry.swapgs else v.gate
 
 
-def type_attr(spec: Spec, v: Vector) -> int:
+def type_attr(spec: X86Spec, v: X86Vector) -> int:
     """The type/attribute byte of ``v``'s gate: present, DPL, :func:`gate_type`."""
     kind = INTERRUPT_GATE if gate_type(spec, v) is GateType.INTERRUPT else TRAP_GATE
     return PRESENT | (v.dpl << 5) | kind
@@ -179,7 +180,7 @@ def _rust_fill_body(struct: str) -> tuple[str, ...]:
     )
 
 
-def idt_helper(spec: Spec, size: int, has_ist: bool) -> TableHelper:
+def idt_helper(spec: X86Spec, size: int, has_ist: bool) -> TableHelper:
     """The IDT gate struct and fill helper the C header and Rust module print (the
     fill function only when the table is global: nothing outside the object can read it)."""
     prefix, table, gates = spec.symbols.prefix, spec.symbols.table, spec.symbols.gates

@@ -42,31 +42,33 @@ from hypothesis import strategies as st
 
 from isrgen.arch import get_arch
 from isrgen.arch.facts import ArchFacts
+from isrgen.arch.x86.model import (
+    ErrorCodeFiller,
+    GateType,
+    Simd,
+    SimdPolicy,
+    StubCli,
+    Stubs,
+    Syscall,
+    X86Entry,
+    X86Spec,
+    X86Vector,
+)
 from isrgen.model.spec import (
     Debug,
-    Entry,
-    ErrorCodeFiller,
     ExitFrame,
     Frame,
-    GateType,
     Handler,
     KernelFault,
     Output,
     ReturnModel,
     Sections,
-    Simd,
-    SimdPolicy,
     Slot,
     SlotKind,
-    Spec,
-    StubCli,
-    Stubs,
     StubStyle,
     Symbols,
     SymbolVisibility,
-    Syscall,
     Table,
-    Vector,
     VectorClass,
     Visibilities,
 )
@@ -252,7 +254,7 @@ def vector_options(draw: st.DrawFn, arch_name: str = "x86_64", allow_swapgs: boo
 
 
 @st.composite
-def entry_options(draw: st.DrawFn, arch_name: str, prefix: str, frame: Frame) -> Entry:
+def entry_options(draw: st.DrawFn, arch_name: str, prefix: str, frame: Frame) -> X86Entry:
     """The ``entry:`` block: swapgs (x86_64), clearing, ENDBR64, kernel-fault policy, the
     halt symbol, CR3 loading, and (i386) data segments loaded after saving."""
     arch = _arch(arch_name)
@@ -264,7 +266,7 @@ def entry_options(draw: st.DrawFn, arch_name: str, prefix: str, frame: Frame) ->
     if loadable:
         picked = draw(st.lists(st.sampled_from(loadable), unique=True, min_size=1 if from_ds else 0))
         data_segments = tuple(picked)
-    return Entry(
+    return X86Entry(
         swapgs="swapgs" in arch.features and draw(st.booleans()),
         clear_registers=draw(st.booleans()),
         endbr64=arch.word_size == 8 and draw(st.booleans()),
@@ -340,7 +342,7 @@ def dropin_options(
     return DropIn(visibility, Table(width, align, writable=writable), stubs, debug, in_slot, vector_slot)
 
 
-def _identify_without_vector_slot(frame: Frame, vectors: list[Vector]) -> list[Vector]:
+def _identify_without_vector_slot(frame: Frame, vectors: list[X86Vector]) -> list[X86Vector]:
     """Without a vector slot, give each vector whose error-code slot does not carry its
     number a handler of its own (what the loader demands)."""
     if frame.has_vector:
@@ -379,9 +381,9 @@ def _vectors(
     default_handler: str,
     numbers: Sequence[int],
     options: VectorOptions,
-) -> list[Vector]:
+) -> list[X86Vector]:
     handler_pool = draw(st.lists(st.sampled_from(_HANDLER_NAMES), min_size=1, max_size=3, unique=True))
-    vectors: list[Vector] = []
+    vectors: list[X86Vector] = []
     for n in numbers:
         info = arch.exception(n)
         base = draw(st.sampled_from((None, *_NAME_BASES)))
@@ -393,7 +395,7 @@ def _vectors(
         use_simd = options.simd is not SimdPolicy.NONE and draw(st.integers(0, 2)) > 0
         simd = options.simd if use_simd else SimdPolicy.NONE
         vectors.append(
-            Vector(
+            X86Vector(
                 number=n,
                 name=name,
                 vector_class=draw(st.sampled_from(tuple(VectorClass))),
@@ -419,7 +421,7 @@ def specs(
     max_vectors: int = 256,
     arch_name: str | None = "x86_64",
     pad_words: Sequence[int] = PAD_WORDS,
-) -> Spec:
+) -> X86Spec:
     """A valid spec (see the module docstring); its outputs are drawn from ``backends``
     (those that generate for the architecture).  ``arch_name=None`` draws the architecture;
     ``pad_words`` are the sizes of pad slots in words."""
@@ -468,7 +470,7 @@ def specs(
     syscall = draw(syscalls(prefix, frame, numbers)) if want_syscall else None
     usable = [b for b in backends if b in ARCH_BACKENDS[arch.name]] or [ARCH_BACKENDS[arch.name][0]]
     chosen = draw(st.lists(st.sampled_from(usable), min_size=1, unique=True))
-    drawn = Spec(
+    drawn = X86Spec(
         arch_name=arch.name,
         symbols=attrs.evolve(symbols, visibility=dropin.visibility),
         sections=sections,

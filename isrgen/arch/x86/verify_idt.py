@@ -11,11 +11,11 @@ from collections.abc import Iterator
 from typing import Literal
 
 from isrgen.arch.x86.gates import PRESENT, Gate, decode_gate, type_attr, type_attr_text
-from isrgen.model.spec import Spec
+from isrgen.arch.x86.model import X86Spec
 from isrgen.proof.verify import Finding, Kernel
 
 
-def _check_gate(k: Kernel, spec: Spec, n: int, gate: Gate) -> Iterator[str]:
+def _check_gate(k: Kernel, spec: X86Spec, n: int, gate: Gate) -> Iterator[str]:
     """Messages for what is wrong with gate ``n`` (the defined vector's stub and attributes)."""
     v = spec.vector(n)
     if v is None:
@@ -41,7 +41,7 @@ def _check_gate(k: Kernel, spec: Spec, n: int, gate: Gate) -> Iterator[str]:
         yield f"reserved bits are {gate.reserved:#x}, must be zero"
 
 
-def check_idt_image(k: Kernel, spec: Spec, name: str, size: int) -> Iterator[Finding]:
+def check_idt_image(k: Kernel, spec: X86Spec, name: str, size: int) -> Iterator[Finding]:
     """The statically initialised IDT image ``name`` of ``size``-byte gates: one finding per wrong gate."""
     idt = k.symbols.get(name)
     if idt is None:

@@ -8,8 +8,8 @@ import string
 from typing import Any
 
 from isrgen.arch import ArchFacts
+from isrgen.arch.x86.model import X86Vector
 from isrgen.diagnostics import Diagnostic, SourceRef
-from isrgen.model.spec import Vector
 from isrgen.spec.defaults import spec_default
 from isrgen.spec.identifiers import reserved_reason
 from isrgen.spec.yamlsource import Locations, Path, format_path
@@ -60,7 +60,7 @@ class ResolverBase:
     def src(self, path: Path) -> SourceRef:
         return self.loc.of(path)
 
-    def vector_path(self, v: Vector) -> Path:
+    def vector_path(self, v: X86Vector) -> Path:
         """The path of the ``vectors`` entry that defines ``v`` (``$.vectors`` if none matches)."""
         raw = self.data.get("vectors")
         for i in range(len(raw) if isinstance(raw, list) else 0):

@@ -4,19 +4,8 @@ against the frame and the architecture."""
 from __future__ import annotations
 
 from isrgen.arch import ArchFacts
-from isrgen.model.spec import (
-    Entry,
-    ExitFrame,
-    Frame,
-    Handler,
-    KernelFault,
-    ReturnModel,
-    Simd,
-    SimdPolicy,
-    SlotKind,
-    Syscall,
-    Vector,
-)
+from isrgen.arch.x86.model import Simd, SimdPolicy, Syscall, X86Entry, X86Vector
+from isrgen.model.spec import ExitFrame, Frame, Handler, KernelFault, ReturnModel, SlotKind
 from isrgen.spec.defaults import spec_default
 from isrgen.spec.resolve.machine_values import marker_value
 from isrgen.spec.resolve.option_paths import OptionPaths
@@ -26,7 +15,7 @@ from isrgen.spec.yamlsource import Path
 class EntryResolver(OptionPaths):
     """Resolves ``entry``, ``simd`` and ``syscall``."""
 
-    def entry(self, arch: ArchFacts, prefix: str) -> Entry:
+    def entry(self, arch: ArchFacts, prefix: str) -> X86Entry:
         keys = ("swapgs", "clear_registers", "endbr64", "exit_loads_cr3", "segments_from_ds", "fsgsbase")
         flags = {k: self.option("entry", k, bool) for k in keys}
         halt_pattern = self.option("entry", "halt", str)
@@ -62,7 +51,7 @@ class EntryResolver(OptionPaths):
         if exit_frame is ExitFrame.STACK and flags["exit_loads_cr3"]:
             self.err(("entry", "exit_frame"), "exit_frame: stack takes no arguments, so it cannot load CR3 from one")
         exit_args = self.exit_args(exit_frame, flags["exit_loads_cr3"])
-        return Entry(
+        return X86Entry(
             exit_frame=exit_frame,
             swapgs=flags["swapgs"],
             clear_registers=flags["clear_registers"],
@@ -121,7 +110,7 @@ class EntryResolver(OptionPaths):
             )
         return Simd(mask, size, self.src(("simd",)))
 
-    def syscall(self, arch: ArchFacts, prefix: str, frame: Frame, entry: Entry) -> Syscall | None:
+    def syscall(self, arch: ArchFacts, prefix: str, frame: Frame, entry: X86Entry) -> Syscall | None:
         raw = self.data.get("syscall")
         if not isinstance(raw, dict) or not self.ok(("syscall",)):
             return None
@@ -199,7 +188,7 @@ class EntryResolver(OptionPaths):
         return (out[0], out[1]) if len(out) == 2 else None
 
     def check_inline_simd(
-        self, arch: ArchFacts, frame: Frame, vectors: tuple[Vector, ...], syscall: Syscall | None, at: Path
+        self, arch: ArchFacts, frame: Frame, vectors: tuple[X86Vector, ...], syscall: Syscall | None, at: Path
     ) -> None:
         """A ``simd_state`` area inside the frame: the entry aligns the frame base to 64
         (XSAVE needs a 64-byte aligned area, SDM Vol. 1 13.4; FXSAVE 16) and records
@@ -243,9 +232,9 @@ class EntryResolver(OptionPaths):
         arch: ArchFacts,
         frame: Frame,
         handler: Handler,
-        vectors: tuple[Vector, ...],
+        vectors: tuple[X86Vector, ...],
         syscall: Syscall | None,
-        entry: Entry,
+        entry: X86Entry,
     ) -> None:
         saved = set(frame.saved_registers)
         roles = {s.role for s in frame.slots}

@@ -6,17 +6,10 @@ from __future__ import annotations
 from typing import Any
 
 from isrgen.arch import ArchFacts
+from isrgen.arch.x86.model import Syscall, X86Vector
 from isrgen.diagnostics import SourceRef
 from isrgen.model.narrow import NarrowField
-from isrgen.model.spec import (
-    Frame,
-    Slot,
-    SlotKind,
-    StubStyle,
-    Syscall,
-    Vector,
-    VectorClass,
-)
+from isrgen.model.spec import Frame, Slot, SlotKind, StubStyle, VectorClass
 from isrgen.spec.identifiers import reserved_reason
 from isrgen.spec.resolve.base import ResolverBase
 from isrgen.spec.resolve.bounds import frame_size_problems
@@ -151,7 +144,7 @@ class FrameResolver(OptionPaths):
         return tuple(out), tuple(narrow_out)
 
     def check_frame_identifies_vectors(
-        self, frame: Frame, vectors: tuple[Vector, ...], style: StubStyle, syscall: Syscall | None
+        self, frame: Frame, vectors: tuple[X86Vector, ...], style: StubStyle, syscall: Syscall | None
     ) -> None:
         """Without a vector slot a handler can only tell vectors apart by the error-code slot
         (``vector_in_error_slot``) or by being reached from one vector only."""

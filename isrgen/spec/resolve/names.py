@@ -10,8 +10,9 @@ prefix (``<prefix>idt_fill``, ``struct <prefix>idt_gate``, ``<PREFIX>...`` and
 
 from __future__ import annotations
 
+from isrgen.arch.x86.model import Syscall, X86Entry, X86Vector
 from isrgen.model.names import macro_spelling
-from isrgen.model.spec import ChosenName, Entry, Frame, Handler, NameRole, Symbols, Syscall, Vector
+from isrgen.model.spec import ChosenName, Frame, Handler, NameRole, Symbols
 from isrgen.spec.resolve.base import ResolverBase
 from isrgen.spec.yamlsource import Path, format_path
 
@@ -36,8 +37,8 @@ class NameResolver(ResolverBase):
         symbols: Symbols,
         handler: Handler,
         frame: Frame,
-        vectors: tuple[Vector, ...],
-        entry: Entry,
+        vectors: tuple[X86Vector, ...],
+        entry: X86Entry,
         syscall: Syscall | None,
     ) -> list[tuple[str, Path]]:
         """Every symbol the outputs declare from the spec's names, with the key that names it."""
@@ -73,11 +74,11 @@ class NameResolver(ResolverBase):
         return tuple(out)
 
     def check_generated_names(
-        self, prefix: str, frame: Frame, vectors: tuple[Vector, ...], symbols: list[tuple[str, Path]]
+        self, prefix: str, frame: Frame, vectors: tuple[X86Vector, ...], symbols: list[tuple[str, Path]]
     ) -> None:
         """Report constants two names share after upper-casing, and spec symbols equal to a
         name the C header declares itself; ``symbols`` pairs each spec symbol with its key."""
-        seen: dict[str, Vector] = {}
+        seen: dict[str, X86Vector] = {}
         for v in vectors:
             key = macro_spelling(v.name)
             first = seen.setdefault(key, v)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from isrgen.model.spec import Vector
+from isrgen.arch.x86.model import X86Vector
 from isrgen.spec.resolve.base import ResolverBase
 from isrgen.spec.yamlsource import Path
 
@@ -13,7 +13,7 @@ from isrgen.spec.yamlsource import Path
 class OptionPaths(ResolverBase):
     """Paths of vector options and layout items (mixed into the semantic pass)."""
 
-    def option_path(self, v: Vector, key: str) -> Path:
+    def option_path(self, v: X86Vector, key: str) -> Path:
         """The key that gives vector ``v`` its option ``key``: in its ``vectors`` entry, else
         in its class's defaults, else the entry itself."""
         path = self.vector_path(v)

@@ -4,17 +4,8 @@
 from __future__ import annotations
 
 from isrgen.arch import ArchFacts
-from isrgen.model.spec import (
-    Entry,
-    Frame,
-    Handler,
-    IrqStack,
-    ParanoidGs,
-    ParanoidGsMethod,
-    ReturnModel,
-    Syscall,
-    Vector,
-)
+from isrgen.arch.x86.model import IrqStack, ParanoidGs, ParanoidGsMethod, Syscall, X86Entry, X86Vector
+from isrgen.model.spec import Frame, Handler, ReturnModel
 from isrgen.spec.defaults import spec_default
 from isrgen.spec.resolve.option_paths import OptionPaths
 from isrgen.spec.yamlsource import Path
@@ -66,7 +57,7 @@ class PercpuResolver(OptionPaths):
             self.err(base + ("cpunode_selector",), "cpunode_selector is used by method lsl only", at_key=True)
         return ParanoidGs(method, offsets, selector, self.src(base))
 
-    def irq_stack(self, arch: ArchFacts, entry: Entry, syscall: Syscall | None) -> IrqStack | None:
+    def irq_stack(self, arch: ArchFacts, entry: X86Entry, syscall: Syscall | None) -> IrqStack | None:
         base: Path = ("irq_stack",)
         raw = self.data.get("irq_stack")
         if not isinstance(raw, dict) or not self.ok(base):
@@ -106,7 +97,7 @@ class PercpuResolver(OptionPaths):
                 return
 
     def check_irq_stack_vectors(
-        self, vectors: tuple[Vector, ...], irq: IrqStack | None, handler: Handler, frame: Frame
+        self, vectors: tuple[X86Vector, ...], irq: IrqStack | None, handler: Handler, frame: Frame
     ) -> None:
         """Each vector on the IRQ stack can use it: the block exists, and the entry has no
         other stack business (an IST stack, a paranoid GS switch, a frame it realigns)."""

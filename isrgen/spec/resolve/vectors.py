@@ -5,15 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from isrgen.arch import ArchFacts
+from isrgen.arch.x86.model import GateType, SimdPolicy, X86Vector
 from isrgen.diagnostics import SourceRef
-from isrgen.model.spec import (
-    GateType,
-    Handler,
-    SimdPolicy,
-    Symbols,
-    Vector,
-    VectorClass,
-)
+from isrgen.model.spec import Handler, Symbols, VectorClass
 from isrgen.spec.defaults import spec_default
 from isrgen.spec.identifiers import identifier_reason
 from isrgen.spec.resolve.base import ResolverBase
@@ -24,11 +18,11 @@ from isrgen.spec.yamlsource import Path
 class VectorResolver(ResolverBase):
     """Resolves the ``vectors`` list (with ``classes`` defaults)."""
 
-    def vectors(self, arch: ArchFacts, symbols: Symbols, handler: Handler) -> tuple[Vector, ...]:
+    def vectors(self, arch: ArchFacts, symbols: Symbols, handler: Handler) -> tuple[X86Vector, ...]:
         raw = self.data.get("vectors")
         if not isinstance(raw, list):
             return ()
-        by_number: dict[int, Vector] = {}
+        by_number: dict[int, X86Vector] = {}
         entry_of: dict[int, int] = {}  # vector number -> index of the entry that defined it
         names: dict[str, SourceRef] = {}
         for i, entry in enumerate(raw):
@@ -55,7 +49,7 @@ class VectorResolver(ResolverBase):
 
     def vector_entry(
         self, arch: ArchFacts, symbols: Symbols, handler: Handler, entry: dict[str, Any], path: Path
-    ) -> list[Vector]:
+    ) -> list[X86Vector]:
         if "range" in entry:
             lo, hi = entry["range"]
             if lo > hi:
@@ -72,7 +66,7 @@ class VectorResolver(ResolverBase):
                 f"name {name_pattern!r} covers {len(numbers)} vectors: include {{n}} to make each unique",
             )
             return []
-        out: list[Vector] = []
+        out: list[X86Vector] = []
         for n in numbers:
             vclass = VectorClass(entry.get("class", "exception" if n < 32 else "irq"))
             defaults = self.class_defaults(vclass)
@@ -120,7 +114,7 @@ class VectorResolver(ResolverBase):
             if not self.check_ident(("symbols", "stub"), stub, arch, f"stub symbol for vector {n}"):
                 return []
             out.append(
-                Vector(
+                X86Vector(
                     number=n,
                     name=name,
                     vector_class=vclass,

@@ -20,6 +20,7 @@ import attrs
 
 from isrgen.arch.x86.codegen.inline_simd import restore_inline
 from isrgen.arch.x86.codegen.registers import CDECL_FRAME_REGISTER
+from isrgen.arch.x86.model import SimdPolicy, X86EntryGroup, X86Spec
 from isrgen.codegen.ir import (
     Imm,
     Insn,
@@ -32,13 +33,7 @@ from isrgen.codegen.ir import (
     Visibility,
 )
 from isrgen.model.layout import Field, FieldKind, FrameLayout
-from isrgen.model.spec import (
-    EntryGroup,
-    SimdPolicy,
-    Spec,
-    StubStyle,
-    SymbolVisibility,
-)
+from isrgen.model.spec import StubStyle, SymbolVisibility
 
 VISIBILITY = {SymbolVisibility.GLOBAL: Visibility.GLOBAL, SymbolVisibility.LOCAL: Visibility.LOCAL}
 
@@ -76,7 +71,7 @@ class GroupLabels:
     err: str = ""
 
 
-def group_labels(group: EntryGroup) -> GroupLabels:
+def group_labels(group: X86EntryGroup) -> GroupLabels:
     """Where stubs jump into a group's entry (internal labels: no relocations in stubs)."""
     return GroupLabels(
         f"{group.symbol}_noerr",
@@ -87,7 +82,7 @@ def group_labels(group: EntryGroup) -> GroupLabels:
     )
 
 
-def stub_stride(spec: Spec) -> int | None:
+def stub_stride(spec: X86Spec) -> int | None:
     """The fixed distance between stubs (dense style), or None when stubs are only aligned."""
     if spec.stub_style is StubStyle.DENSE:
         return DENSE_STRIDE_IBT if spec.entry.endbr64 else DENSE_STRIDE
@@ -101,7 +96,7 @@ _STUB_KINDS = (FieldKind.VECTOR, FieldKind.ERROR_CODE, FieldKind.FRAME_POINTER)
 class BuilderBase:
     """The builder's state and the sequences several parts of the glue emit."""
 
-    def __init__(self, spec: Spec, layout: FrameLayout):
+    def __init__(self, spec: X86Spec, layout: FrameLayout):
         self.spec = spec
         self.layout = layout
         self.groups = spec.entry_groups

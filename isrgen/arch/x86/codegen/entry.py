@@ -16,6 +16,7 @@ from isrgen.arch.x86.codegen.registers import (
     SIMD_FRAME_REGISTER,
 )
 from isrgen.arch.x86.codegen.segment_bases import restore_segment_bases, save_segment_bases
+from isrgen.arch.x86.model import SimdPolicy, X86EntryGroup
 from isrgen.codegen.ir import (
     Align,
     EndSymbol,
@@ -26,18 +27,13 @@ from isrgen.codegen.ir import (
     Reg,
     Sym,
 )
-from isrgen.model.spec import (
-    EntryGroup,
-    KernelFault,
-    ReturnModel,
-    SimdPolicy,
-)
+from isrgen.model.spec import KernelFault, ReturnModel
 
 
 class EntryBuilder(IrqStackBuilder):
     """The common entries."""
 
-    def entry(self, group: EntryGroup, falls_through: bool = False) -> list[Item]:
+    def entry(self, group: X86EntryGroup, falls_through: bool = False) -> list[Item]:
         spec, labels = self.spec, group_labels(group)
         vis = VISIBILITY[spec.symbols.visibility.entry]
         items: list[Item] = [Align(16), Label(group.symbol, vis, "function")]
@@ -77,7 +73,7 @@ class EntryBuilder(IrqStackBuilder):
             items.append(EndSymbol(group.symbol))
         return items
 
-    def dense_fixups(self, group: EntryGroup) -> list[Item]:
+    def dense_fixups(self, group: X86EntryGroup) -> list[Item]:
         """What a dense stub (``push imm8; jmp``) leaves to the entry: widening a vector
         >= 128, the synthetic error code, and the frame-pointer slot, so that every
         path reaches the body with [vector] error_code [frame_pointer] below the CPU frame."""
@@ -122,7 +118,7 @@ class EntryBuilder(IrqStackBuilder):
             insn("mov", Mem(sp, 2 * w, w), Reg(fp)),  # the interrupted frame pointer
         ]
 
-    def reenable_interrupts(self, group: EntryGroup) -> list[Item]:
+    def reenable_interrupts(self, group: X86EntryGroup) -> list[Item]:
         """A trap gate under swapgs is delivered through an interrupt gate: set IF again,
         now that the GS base is right, when the interrupted code had it set (what the trap
         gate would have left; Linux's cond_local_irq_enable)."""
@@ -148,7 +144,7 @@ class EntryBuilder(IrqStackBuilder):
             items += [insn("mov", Reg(s), Reg(acc)) for s in entry.data_segments if entry.selector_of(s) == selector]
         return items
 
-    def simd_save(self, group: EntryGroup) -> list[Item]:
+    def simd_save(self, group: X86EntryGroup) -> list[Item]:
         """Save SIMD state into an aligned area below the frame; r12 keeps the frame."""
         spec = self.spec
         xsave = group.simd is SimdPolicy.XSAVE
@@ -175,7 +171,7 @@ class EntryBuilder(IrqStackBuilder):
         ]
         return items
 
-    def dispatch(self, group: EntryGroup) -> list[Item]:
+    def dispatch(self, group: X86EntryGroup) -> list[Item]:
         """Call the handler; with a kernel handler, ring-0 interruptions call that instead."""
         # the exit's cli comes right after the call (see exit_cli)
         back = self.exit_cli() if self.spec.handler.returns is not ReturnModel.NORETURN else []
@@ -201,7 +197,7 @@ class EntryBuilder(IrqStackBuilder):
         items.append(Label(done))
         return items
 
-    def after_handler(self, group: EntryGroup) -> list[Item]:
+    def after_handler(self, group: X86EntryGroup) -> list[Item]:
         """Back from the handler: point rsp at the frame to resume and take the exit path."""
         returns = self.spec.handler.returns
         if returns is ReturnModel.NORETURN:

@@ -12,9 +12,9 @@ CPU's frame starts ``frame_shift`` bytes above the moved copy.
 
 from __future__ import annotations
 
+from isrgen.arch.x86.model import SimdPolicy, X86Spec
 from isrgen.codegen.ir import Imm, Insn, Item, Mem, Reg
 from isrgen.model.layout import FieldKind, FrameLayout
-from isrgen.model.spec import SimdPolicy, Spec
 
 SP = "rsp"
 ALIGN = 64
@@ -46,12 +46,12 @@ def realign_frame(layout: FrameLayout) -> list[Item]:
     ]
 
 
-def _mask(spec: Spec) -> list[Item]:
+def _mask(spec: X86Spec) -> list[Item]:
     mask = spec.simd.xsave_mask
     return [Insn("mov", (Reg("eax"), Imm(mask & 0xFFFFFFFF))), Insn("mov", (Reg("edx"), Imm(mask >> 32)))]
 
 
-def save_inline(spec: Spec, layout: FrameLayout, policy: SimdPolicy) -> list[Item]:
+def save_inline(spec: X86Spec, layout: FrameLayout, policy: SimdPolicy) -> list[Item]:
     """Save SIMD state into the frame's area (rsp = the aligned frame)."""
     offset, _ = _area(layout)
     if policy is SimdPolicy.FXSAVE:
@@ -64,7 +64,7 @@ def save_inline(spec: Spec, layout: FrameLayout, policy: SimdPolicy) -> list[Ite
     return [*items, *_mask(spec), Insn("xsave64", (Mem(SP, offset, 0),))]
 
 
-def restore_inline(spec: Spec, layout: FrameLayout, policy: SimdPolicy) -> list[Item]:
+def restore_inline(spec: X86Spec, layout: FrameLayout, policy: SimdPolicy) -> list[Item]:
     """Restore SIMD state from the frame's area (rsp = the frame; a frame the exit routine
     starts must hold a valid area: all zeros is the initial state)."""
     offset, _ = _area(layout)

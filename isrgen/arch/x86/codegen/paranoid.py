@@ -19,9 +19,9 @@ from __future__ import annotations
 from isrgen.arch.x86.codegen.base import MSR_GS_BASE, insn
 from isrgen.arch.x86.codegen.exit import ExitBuilder
 from isrgen.arch.x86.codegen.registers import PARANOID_FLAG_REGISTER, PARANOID_FLAG_REGISTER32
+from isrgen.arch.x86.model import CPUNODE_CPU_MASK, ParanoidGsMethod, X86EntryGroup
 from isrgen.arch.x86.operands import IndexedMem, SymbolMem
 from isrgen.codegen.ir import Imm, Item, Label, Reg, Sym
-from isrgen.model.spec import CPUNODE_CPU_MASK, EntryGroup, ParanoidGsMethod
 
 #: the register that ends up holding the CPU number: RDTSCP returns IA32_TSC_AUX in ecx
 #: (and the TSC in edx:eax, SDM Vol. 2B RDTSCP); the other methods use rax
@@ -33,7 +33,7 @@ _TABLE_REGISTER = "rdx"
 class ParanoidBuilder(ExitBuilder):
     """The GS part of paranoid entries and of their exits."""
 
-    def paranoid_entry(self, group: EntryGroup) -> list[Item]:
+    def paranoid_entry(self, group: X86EntryGroup) -> list[Item]:
         """After the registers are saved: make the kernel GS base live.  rbx (callee-saved,
         so it survives the handler) keeps what the exit needs: the swapgs decision, or the
         interrupted GS base."""
@@ -75,7 +75,7 @@ class ParanoidBuilder(ExitBuilder):
         ]
         return items
 
-    def paranoid_exit(self, group: EntryGroup) -> list[Item]:
+    def paranoid_exit(self, group: X86EntryGroup) -> list[Item]:
         """Undo :meth:`paranoid_entry` (interrupts are disabled: the gate cleared IF)."""
         if self.spec.paranoid_gs.reads_gs_base:
             # the interrupted GS base, whatever it was: no swapgs on this path

@@ -8,6 +8,7 @@ from isrgen.arch.x86.codegen.base import (
 )
 from isrgen.arch.x86.codegen.halt import HaltBuilder
 from isrgen.arch.x86.codegen.tables import tables
+from isrgen.arch.x86.model import X86Spec
 from isrgen.arch.x86.split import ENTRY_MARK, STUBS_MARK, SYSCALL_MARK
 from isrgen.codegen.ir import (
     Align,
@@ -21,9 +22,6 @@ from isrgen.codegen.ir import (
     Visibility,
 )
 from isrgen.model.layout import FrameLayout, compute_layout
-from isrgen.model.spec import (
-    Spec,
-)
 
 
 class ProgramBuilder(HaltBuilder):
@@ -80,7 +78,7 @@ class ProgramBuilder(HaltBuilder):
         return (pg.offsets,) if uses else ()
 
 
-def build_program(spec: Spec, layout: FrameLayout | None = None) -> Program:
+def build_program(spec: X86Spec, layout: FrameLayout | None = None) -> Program:
     """The whole glue for ``spec`` as IR (with call-frame information: :mod:`isrgen.arch.x86.cfi`)."""
     layout = layout or compute_layout(spec)
     return add_cfi(ProgramBuilder(spec, layout).program(), spec, layout)

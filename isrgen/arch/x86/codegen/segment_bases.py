@@ -21,9 +21,9 @@ before the registers are restored.
 
 from __future__ import annotations
 
+from isrgen.arch.x86.model import X86Spec
 from isrgen.codegen.ir import Imm, Insn, Item, Mem, Reg
 from isrgen.model.layout import FieldKind, FrameLayout
-from isrgen.model.spec import Spec
 
 SP = "rsp"
 MSR_FS_BASE = 0xC0000100
@@ -41,7 +41,7 @@ def _fields(layout: FrameLayout) -> list[tuple[str, int]]:
     return [(f.role, f.offset) for f in layout.fields if f.kind is FieldKind.SEGMENT_BASE]
 
 
-def save_segment_bases(spec: Spec, layout: FrameLayout) -> list[Item]:
+def save_segment_bases(spec: X86Spec, layout: FrameLayout) -> list[Item]:
     """Read the FS/GS bases into their frame slots (rsp = frame; clobbers rax, rcx, rdx)."""
     items: list[Item] = []
     swapgs = spec.entry.swapgs
@@ -61,7 +61,7 @@ def save_segment_bases(spec: Spec, layout: FrameLayout) -> list[Item]:
     return items
 
 
-def restore_segment_bases(spec: Spec, layout: FrameLayout) -> list[Item]:
+def restore_segment_bases(spec: X86Spec, layout: FrameLayout) -> list[Item]:
     """Write the FS/GS bases back from the frame (rsp = frame; before the registers
     are restored from it: clobbers rax, rcx, rdx)."""
     items: list[Item] = []

@@ -10,6 +10,7 @@ from isrgen.arch.x86.codegen.base import (
     insn,
     stub_stride,
 )
+from isrgen.arch.x86.model import ErrorCodeFiller, X86EntryGroup, X86Vector
 from isrgen.codegen.ir import (
     Align,
     EndSymbol,
@@ -21,17 +22,12 @@ from isrgen.codegen.ir import (
     Reg,
     Sym,
 )
-from isrgen.model.spec import (
-    EntryGroup,
-    ErrorCodeFiller,
-    Vector,
-)
 
 
 class StubBuilder(BuilderBase):
     """The per-vector stubs."""
 
-    def stub(self, v: Vector, group: EntryGroup) -> list[Item]:
+    def stub(self, v: X86Vector, group: X86EntryGroup) -> list[Item]:
         labels = group_labels(group)
         items: list[Item] = []
         stride = stub_stride(self.spec)
@@ -69,12 +65,12 @@ class StubBuilder(BuilderBase):
             return [insn("push", Mem(self.sp, 0, w)), insn("mov", Mem(self.sp, w, w), Reg(fp))]
         return [insn("push", Reg(fp))]
 
-    def needs_widen(self, group: EntryGroup, error_code: bool) -> bool:
+    def needs_widen(self, group: X86EntryGroup, error_code: bool) -> bool:
         """Whether some dense stub of ``group`` (with or without a CPU error code) pushes
         a vector >= 128, which ``push imm8`` sign-extends and the entry must widen."""
         return self.dense and any(v.number >= 128 and v.error_code is error_code for v in group.vectors)
 
-    def dense_target(self, v: Vector, group: EntryGroup) -> str:
+    def dense_target(self, v: X86Vector, group: X86EntryGroup) -> str:
         """Where a dense stub jumps: only the paths its vector needs (widening, synthetic code)."""
         labels = group_labels(group)
         if v.error_code:

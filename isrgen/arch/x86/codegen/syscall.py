@@ -10,6 +10,7 @@ from isrgen.arch.x86.codegen.base import (
 from isrgen.arch.x86.codegen.registers import SYSRET_REGISTERS
 from isrgen.arch.x86.codegen.segment_bases import save_segment_bases
 from isrgen.arch.x86.codegen.stubs import StubBuilder
+from isrgen.arch.x86.model import Syscall
 from isrgen.arch.x86.operands import SymbolMem
 from isrgen.codegen.ir import (
     Align,
@@ -22,10 +23,7 @@ from isrgen.codegen.ir import (
     Sym,
     Visibility,
 )
-from isrgen.model.spec import (
-    ReturnModel,
-    Syscall,
-)
+from isrgen.model.spec import ReturnModel
 
 
 class SyscallBuilder(StubBuilder):

@@ -6,6 +6,7 @@ from isrgen.arch.x86.codegen.base import (
     VISIBILITY,
 )
 from isrgen.arch.x86.gates import type_attr
+from isrgen.arch.x86.model import X86Spec
 from isrgen.codegen.ir import (
     Align,
     Data,
@@ -13,12 +14,9 @@ from isrgen.codegen.ir import (
     Item,
     Label,
 )
-from isrgen.model.spec import (
-    Spec,
-)
 
 
-def tables(spec: Spec) -> list[Item]:
+def tables(spec: X86Spec) -> list[Item]:
     """The vector table (one stub address per vector) and the gate attributes the IDT initialiser reads."""
     vis = VISIBILITY[spec.symbols.visibility.table]
     items: list[Item] = [Align(spec.table_align, 0), Label(spec.symbols.table, vis, "object")]

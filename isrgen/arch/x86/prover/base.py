@@ -25,8 +25,9 @@ import attrs
 from isrgen.arch.x86.codegen.base import stub_stride
 from isrgen.arch.x86.emulation.cpu import EFLAGS_DF, EFLAGS_FIXED, EFLAGS_IF, EmulationError, EmulatorBase
 from isrgen.arch.x86.gates import gate_type
+from isrgen.arch.x86.model import GateType, SimdPolicy, X86Spec, X86Vector
 from isrgen.model.layout import Field, FieldKind, FrameLayout
-from isrgen.model.spec import ExitFrame, GateType, KernelFault, ReturnModel, SimdPolicy, Spec, Vector
+from isrgen.model.spec import ExitFrame, KernelFault, ReturnModel
 
 #: interrupted (R|E)FLAGS: IF and DF set (the entry must clear DF before calling C), some arithmetic flags
 INTERRUPTED_FLAGS = EFLAGS_FIXED | EFLAGS_IF | EFLAGS_DF | 0x85
@@ -69,7 +70,7 @@ class MachineTally:
         return text
 
 
-def if_clear_at_handler(spec: Spec, v: Vector) -> bool:
+def if_clear_at_handler(spec: X86Spec, v: X86Vector) -> bool:
     """Whether IF must be clear when ``v``'s handler is called (the interrupted code had it
     set): an interrupt gate clears it on delivery, a trap gate keeps it (SDM Vol. 3A
     6.12.1.3) unless the stub clears it; under swapgs a trap gate is an interrupt gate
@@ -79,7 +80,7 @@ def if_clear_at_handler(spec: Spec, v: Vector) -> bool:
     return gate_type(spec, v) is GateType.INTERRUPT and not spec.reenables_interrupts(v)
 
 
-def expected_error_slot(spec: Spec, v: Vector, cpu_error: int | None, mask: int) -> int:
+def expected_error_slot(spec: X86Spec, v: X86Vector, cpu_error: int | None, mask: int) -> int:
     """What the error-code slot holds for ``v``: the CPU's code, the vector number
     (``frame.vector_in_error_slot``) or the synthetic code (:meth:`Frame.error_slot_value`)."""
     stored = spec.frame.error_slot_value(v)
@@ -157,7 +158,7 @@ class MachineProverBase(ABC, Generic[EmuT, StopT]):
 
     def __init__(
         self,
-        spec: Spec,
+        spec: X86Spec,
         layout: FrameLayout,
         emu: EmuT,
         fail: Callable[[str], None],
@@ -236,7 +237,7 @@ class MachineProverBase(ABC, Generic[EmuT, StopT]):
 
     # -- interrupts ------------------------------------------------------------
     @abstractmethod
-    def interrupt(self, v: Vector, kernel: bool) -> bool:
+    def interrupt(self, v: X86Vector, kernel: bool) -> bool:
         """One delivery of ``v`` from ring 0 or ring 3; False after the first mismatch."""
 
     @abstractmethod
@@ -251,7 +252,7 @@ class MachineProverBase(ABC, Generic[EmuT, StopT]):
         """The frame the handler received."""
         return stop.first_argument
 
-    def _delivered(self, v: Vector, kernel: bool, stop: StopT, where: str) -> str | None:
+    def _delivered(self, v: X86Vector, kernel: bool, stop: StopT, where: str) -> str | None:
         """Count one delivery of ``v``; the handler it reached, None (reported) if not the
         one it must reach (``kernel_handler`` from ring 0)."""
         self.tally.interrupts += 1
@@ -270,7 +271,7 @@ class MachineProverBase(ABC, Generic[EmuT, StopT]):
         return want
 
     def _interrupt_flag(
-        self, v: Vector, flags: int, where: str, want: str, *, count: bool = True, interrupted_if: bool = True
+        self, v: X86Vector, flags: int, where: str, want: str, *, count: bool = True, interrupted_if: bool = True
     ) -> bool:
         """IF at the call into ``want``; a stub's ``cli`` is counted (with ``count``) where it shows."""
         clear = if_clear_at_handler(self.spec, v) or not interrupted_if
@@ -361,7 +362,7 @@ class MachineProverBase(ABC, Generic[EmuT, StopT]):
 
     def _resume(
         self,
-        v: Vector,
+        v: X86Vector,
         stop: StopT,
         where: str,
         kernel: bool,

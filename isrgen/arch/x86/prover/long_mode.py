@@ -55,6 +55,7 @@ from functools import cached_property
 
 from isrgen.arch.x86.emulation import long_mode as emulate
 from isrgen.arch.x86.gates import gate_type
+from isrgen.arch.x86.model import GateType, SimdPolicy, Syscall, X86Vector
 from isrgen.arch.x86.prover.base import (
     INTERRUPTED_FLAGS,
     ExitCall,
@@ -64,7 +65,7 @@ from isrgen.arch.x86.prover.base import (
     if_clear_at_handler,
 )
 from isrgen.model.layout import Field, FieldKind
-from isrgen.model.spec import GateType, KernelFault, ReturnModel, SimdPolicy, Syscall, Vector
+from isrgen.model.spec import KernelFault, ReturnModel
 
 _MASK = 2**64 - 1
 _USER_RSP = 0x7FFF_FFFF_E000
@@ -200,7 +201,7 @@ class MachineProver(MachineProverBase[emulate.Emulator, emulate.Stop]):
             self.emu.set_xmm(i, value)
         return values
 
-    def interrupt(self, v: Vector, kernel: bool, *, user_gs_live: bool = False, on_irq_stack: bool = False) -> bool:
+    def interrupt(self, v: X86Vector, kernel: bool, *, user_gs_live: bool = False, on_irq_stack: bool = False) -> bool:
         """One delivery of ``v``; False after the first mismatch.  ``user_gs_live``:
         a ring-0 interruption that arrives while the user GS base is live;
         ``on_irq_stack``: one that interrupts a handler running on the IRQ stack."""
@@ -276,7 +277,7 @@ class MachineProver(MachineProverBase[emulate.Emulator, emulate.Stop]):
             return False
         return self._irq_stack_after(v, where, depth, halts=kernel and v.kernel_handler is not None)
 
-    def _irq_stack_at_handler(self, v: Vector, stop: emulate.Stop, where: str, rsp: int, depth: int) -> bool:
+    def _irq_stack_at_handler(self, v: X86Vector, stop: emulate.Stop, where: str, rsp: int, depth: int) -> bool:
         """On the IRQ stack at the call: at its top when the CPU was not on it, below the
         interrupted handler's stack when it was (nested); the counter one higher."""
         irq = self.spec.irq_stack
@@ -303,7 +304,7 @@ class MachineProver(MachineProverBase[emulate.Emulator, emulate.Stop]):
             self.tally.saw("irq stack nested" if depth else "irq stack")
         return ok
 
-    def _irq_stack_after(self, v: Vector, where: str, depth: int, *, halts: bool) -> bool:
+    def _irq_stack_after(self, v: X86Vector, where: str, depth: int, *, halts: bool) -> bool:
         """After the return the counter is back where it was."""
         irq = self.spec.irq_stack
         if irq is None or not v.irq_stack or self.spec.handler.returns is ReturnModel.NORETURN:
@@ -348,7 +349,7 @@ class MachineProver(MachineProverBase[emulate.Emulator, emulate.Stop]):
         return ok
 
     def _interrupt_flag(
-        self, v: Vector, flags: int, where: str, want: str, *, count: bool = True, interrupted_if: bool = True
+        self, v: X86Vector, flags: int, where: str, want: str, *, count: bool = True, interrupted_if: bool = True
     ) -> bool:
         ok = super()._interrupt_flag(v, flags, where, want, count=count, interrupted_if=interrupted_if)
         if ok and not v.error_code and v.vector_class in self.spec.frame.vector_in_error_slot:
@@ -356,7 +357,7 @@ class MachineProver(MachineProverBase[emulate.Emulator, emulate.Stop]):
         return ok
 
     def _swapgs_at_handler(
-        self, v: Vector, stop: emulate.Stop, where: str, gs_user: bool, trace: list[tuple[int, bytes]] | None
+        self, v: X86Vector, stop: emulate.Stop, where: str, gs_user: bool, trace: list[tuple[int, bytes]] | None
     ) -> bool:
         if not self.spec.entry.swapgs:
             want = self.user_gs if gs_user else KERNEL_GS
@@ -405,7 +406,7 @@ class MachineProver(MachineProverBase[emulate.Emulator, emulate.Stop]):
             self.tally.saw(f"paranoid gs base from {self.spec.paranoid_gs.method}")
         return ok
 
-    def _simd_area(self, v: Vector, stop: emulate.Stop, frame: int, xmm: list[int], where: str) -> bool:
+    def _simd_area(self, v: X86Vector, stop: emulate.Stop, frame: int, xmm: list[int], where: str) -> bool:
         if self.spec.frame.simd_inline:
             # the area inside the frame, 64-byte aligned with it
             saved = int.from_bytes(self.emu.read(frame + self.layout.offset("simd_state") + _XMM0_OFFSET, 16), "little")
@@ -436,7 +437,7 @@ class MachineProver(MachineProverBase[emulate.Emulator, emulate.Stop]):
 
     def resume(
         self,
-        v: Vector,
+        v: X86Vector,
         stop: emulate.Stop,
         where: str,
         context: tuple[int, int, int],

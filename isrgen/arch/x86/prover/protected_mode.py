@@ -34,9 +34,9 @@ from __future__ import annotations
 
 from isrgen.arch.x86.emulation import protected_mode as e32
 from isrgen.arch.x86.emulation.long_mode import MARKER_BASE, EmulationError
+from isrgen.arch.x86.model import GateType, X86Vector
 from isrgen.arch.x86.prover.base import INTERRUPTED_FLAGS, ExitCall, MachineProverBase, expected_error_slot
 from isrgen.model.layout import Field, FieldKind
-from isrgen.model.spec import GateType, Vector
 
 _MASK32 = 2**32 - 1
 _USER_ESP = 0xBFFF_E000
@@ -67,7 +67,7 @@ class MachineProver32(MachineProverBase[e32.Emulator32, e32.Stop32]):
         value = stop.u32(frame + f.offset)
         return value & 0xFFFF if f.value_size == 2 else value
 
-    def interrupt(self, v: Vector, kernel: bool) -> bool:
+    def interrupt(self, v: X86Vector, kernel: bool) -> bool:
         """One delivery of ``v`` from ring 0 or ring 3; False after the first mismatch."""
         regs = self._regs()
         segs = dict(zip(e32.SEGMENTS, _KERNEL_SEGS if kernel else _USER_SEGS, strict=True))
@@ -114,7 +114,7 @@ class MachineProver32(MachineProverBase[e32.Emulator32, e32.Stop32]):
 
     def _at_call(
         self,
-        v: Vector,
+        v: X86Vector,
         stop: e32.Stop32,
         where: str,
         want: str,
@@ -168,7 +168,7 @@ class MachineProver32(MachineProverBase[e32.Emulator32, e32.Stop32]):
 
     def resume(
         self,
-        v: Vector,
+        v: X86Vector,
         stop: e32.Stop32,
         where: str,
         kernel: bool,
