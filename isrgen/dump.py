@@ -1,5 +1,5 @@
-"""Compatibility name: writing a model back as YAML lives in :mod:`isrgen.spec.dump`."""
+"""Compatibility name: writing a model back as YAML lives in :mod:`isrgen.arch.x86.dump`."""
 
-from isrgen.spec.dump import dump_spec
+from isrgen.arch.x86.dump import dump_spec
 
 __all__ = ["dump_spec"]

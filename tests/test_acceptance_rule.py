@@ -24,8 +24,8 @@ from hypothesis import strategies as st
 from ruamel.yaml import YAML
 
 import isrgen
+from isrgen.arch.x86.dump import dump_spec
 from isrgen.proof.prove import prove
-from isrgen.spec.dump import dump_spec
 from isrgen.testing import specs
 
 EXAMPLES = int(os.environ.get("ISRGEN_ACCEPTANCE_EXAMPLES", "80"))

@@ -1,4 +1,4 @@
-"""Every default of a spec key is written once (:data:`isrgen.spec.defaults.SPEC_DEFAULTS`).
+"""Every default of a spec key is written once (:data:`isrgen.arch.x86.defaults.SPEC_DEFAULTS`).
 
 Wherever else a default shows up it must say the same: the model's attrs defaults,
 the schema's ``default`` keywords, the defaults the schema's descriptions and the
@@ -21,8 +21,8 @@ import pytest
 from conftest import ROOT, loads_x86
 
 from isrgen.arch.x86 import model as x86model
+from isrgen.arch.x86.defaults import DEFAULT_PREFIX, SPEC_DEFAULTS
 from isrgen.model import spec as model
-from isrgen.spec.defaults import DEFAULT_PREFIX, SPEC_DEFAULTS
 
 #: spec section -> the model class its keys land in (same attribute names)
 MODEL_OF: dict[str, type] = {
@@ -234,7 +234,11 @@ def test_the_checks_see_a_disagreeing_default() -> None:
     assert named_defaults("Bytes per entry (default: the word size).", []) == []
 
 
-SOURCES = [ROOT / "isrgen" / "spec" / "loader.py", *sorted((ROOT / "isrgen" / "spec" / "resolve").glob("*.py"))]
+SOURCES = [
+    ROOT / "isrgen" / "spec" / "loader.py",
+    *sorted((ROOT / "isrgen" / "spec" / "resolve").glob("*.py")),
+    *sorted((ROOT / "isrgen" / "arch" / "x86" / "resolve").glob("*.py")),
+]
 
 
 @pytest.mark.parametrize("path", SOURCES, ids=lambda p: p.name)

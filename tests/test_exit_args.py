@@ -161,7 +161,7 @@ def test_bad_exit_args_are_located(tmp_path: Path, entry: str, line: int, col: i
 
 
 def test_dump_loads_back_equal() -> None:
-    from isrgen.spec.dump import dump_spec
+    from isrgen.arch.x86.dump import dump_spec
 
     spec = load_x86(EXAMPLE)
     assert isrgen.loads_spec(dump_spec(spec), "again.yaml") == spec

@@ -184,7 +184,7 @@ def test_long_mode_has_no_data_selectors() -> None:
 
 
 def test_the_dump_round_trips() -> None:
-    from isrgen.spec.dump import dump_spec
+    from isrgen.arch.x86.dump import dump_spec
 
     spec = _spec("{gs: 0xe0, ds: 0x7b}")  # any order in; the architecture's order out
     assert spec.entry.segment_selectors == (("ds", 0x7B), ("gs", 0xE0))

@@ -106,7 +106,7 @@ def test_independent_errors_are_reported_together_and_nothing_is_written(tmp_pat
     ],
 )
 def test_dump_writes_the_options_back(block: str, classes: bool) -> None:
-    from isrgen.spec.dump import dump_spec
+    from isrgen.arch.x86.dump import dump_spec
 
     text = HEAD + SWAPGS + block + "irq_stack: {top_gs: 24, depth_gs: 32}\n" + VECTORS
     text += "  - {range: [48, 50], class: irq, irq_stack: false}\n  - {vector: 51, class: software, irq_stack: true}\n"

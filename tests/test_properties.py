@@ -15,11 +15,11 @@ from hypothesis import strategies as st
 from ruamel.yaml import YAML
 
 import isrgen
+from isrgen.arch.x86.dump import dump_spec
 from isrgen.arch.x86.model import ErrorCodeFiller, SimdPolicy, StubCli, X86Spec
 from isrgen.model.layout import FieldKind
 from isrgen.model.spec import ExitFrame, KernelFault, ReturnModel, SlotKind, StubStyle, SymbolVisibility
 from isrgen.proof.prove import prove
-from isrgen.spec.dump import dump_spec
 from isrgen.spec.schema_check import spec_schema
 from isrgen.testing import WIDE_PAD_WORDS, specs
 

@@ -122,7 +122,7 @@ def test_prove_accepts_the_example() -> None:
 
 
 def test_dump_loads_back_equal() -> None:
-    from isrgen.spec.dump import dump_spec
+    from isrgen.arch.x86.dump import dump_spec
 
     spec = load_x86(EXAMPLE)
     assert isrgen.loads_spec(dump_spec(spec), "again.yaml") == spec

@@ -211,6 +211,11 @@ class Isa(Protocol):
     #: whether the generator writes call-frame information for this ISA's glue
     emits_cfi: bool
 
+    def resolve_spec(self, source: Any) -> tuple[Any, list[Any]]:
+        """The semantic pass: the spec model (or None) that ``source`` (an
+        :class:`isrgen.spec.resolve.base.ResolveInput`) describes, and every problem found."""
+        ...
+
     def build_program(self, spec: Any, layout: Any) -> Program:
         """Instruction selection: the glue for ``spec`` with frame ``layout``, as IR."""
         ...

@@ -1,7 +1,7 @@
 """Every name a rendered output declares, and the spec's names checked against them.
 
 The loader checks the names a spec chooses against the names the generator
-derives from its prefix (:mod:`isrgen.spec.resolve.names`).  This pass looks at
+derives from its prefix (:mod:`isrgen.arch.x86.resolve.names`).  This pass looks at
 what the outputs really declare once rendered, so a name the generator adds later,
 or one that only some setting produces (a second entry group's ``<entry>_1``, the
 C header's include guard, the Rust module's gate struct), cannot slip through:

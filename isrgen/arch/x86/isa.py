@@ -124,6 +124,11 @@ class X86Isa:
     def long_mode(self) -> bool:
         return self.facts.word_size == 8
 
+    def resolve_spec(self, source: Any) -> tuple[Any, list[Any]]:
+        from isrgen.arch.x86.resolve.spec import resolve_x86
+
+        return resolve_x86(source)
+
     def build_program(self, spec: Any, layout: Any) -> Program:
         from isrgen.arch.x86.codegen.program import build_program
 

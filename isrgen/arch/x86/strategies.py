@@ -24,13 +24,13 @@ slot (each vector then identified by its error-code slot or its own handler),
 ``entry.exit_frame`` and ``debug`` (``cfi``, ``cfi_sections``), a
 ``frame_pointer`` slot (classic stubs) and ``entry.segments_from_ds`` (i386).
 Models are drawn directly (not through the loader); every drawn model is one the
-loader accepts: written out with :func:`isrgen.spec.dump.dump_spec` it loads back
+loader accepts: written out with :func:`isrgen.arch.x86.dump.dump_spec` it loads back
 equal (a property test checks it).  :func:`spec_texts` draws
 that YAML text directly (sometimes with ``classes:`` defaults).
 
 Each option family has its own strategy (:func:`frames`, :func:`entry_options`,
 :func:`simd_options`, :func:`syscalls`, :func:`vector_options`); a new option
-is added by drawing it in its family and writing it in :mod:`isrgen.spec.dump`.
+is added by drawing it in its family and writing it in :mod:`isrgen.arch.x86.dump`.
 """
 
 from __future__ import annotations
@@ -42,6 +42,7 @@ from hypothesis import strategies as st
 
 from isrgen.arch import get_arch
 from isrgen.arch.facts import ArchFacts
+from isrgen.arch.x86.dump import dump_spec
 from isrgen.arch.x86.model import (
     ErrorCodeFiller,
     GateType,
@@ -72,7 +73,6 @@ from isrgen.model.spec import (
     VectorClass,
     Visibilities,
 )
-from isrgen.spec.dump import dump_spec
 from isrgen.spec.identifiers import reserved_reason
 
 #: backends whose output a drawn spec may list (filtered by what is installed)

@@ -5,14 +5,19 @@ from __future__ import annotations
 
 import re
 import string
-from typing import Any
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
+
+import attrs
 
 from isrgen.arch import ArchFacts
-from isrgen.arch.x86.model import X86Vector
 from isrgen.diagnostics import Diagnostic, SourceRef
-from isrgen.spec.defaults import spec_default
+from isrgen.model.spec import Vector
 from isrgen.spec.identifiers import reserved_reason
-from isrgen.spec.yamlsource import Locations, Path, format_path
+from isrgen.spec.yamlsource import Document, Locations, Path, format_path
+
+if TYPE_CHECKING:
+    from isrgen.arch.isa import Isa
 
 _VISIBLE = ("stubs", "table", "entry", "exit")
 _NON_EXEC_PREFIXES = (".rodata", ".data", ".bss", ".tbss", ".tdata", ".note", ".debug", ".comment")
@@ -22,8 +27,39 @@ _NOT_TABLE_PREFIXES = (".bss", ".tbss", ".tdata", ".note", ".debug", ".comment",
 _NUMBER_FORMAT = re.compile(r"#?0?[0-9]{0,2}[dxXob]?")
 
 
+class BackendCatalogue(Protocol):
+    """What the loader asks about the backends an ``outputs:`` block names (the spec stage
+    does not import the backends: :func:`isrgen.load_spec` passes the real catalogue)."""
+
+    def unknown_reason(self, name: str) -> str | None:
+        """Why ``name`` is not a backend (None when it is one)."""
+        ...
+
+    def unsupported_reason(self, name: str, isa: Isa) -> str | None:
+        """Why backend ``name`` does not generate for ``isa`` (None when it does)."""
+        ...
+
+
+@attrs.frozen
+class ResolveInput:
+    """What the core loader hands an ISA's semantic pass."""
+
+    document: Document
+    #: paths (``$.a.b[0]``) whose values a YAML or schema error already covers
+    bad_paths: frozenset[str]
+    #: the backends ``outputs:`` may name (None: not checked)
+    catalogue: BackendCatalogue | None
+    filename: str
+    sha256: str
+
+
 class ResolverBase:
-    """Holds the parsed data, its locations and the problems found so far."""
+    """Holds the parsed data, its locations and the problems found so far.
+
+    An ISA's resolver sets :attr:`defaults` to its table of key defaults."""
+
+    #: (section, key) -> the value an absent key has, as a spec would write it
+    defaults: ClassVar[Mapping[tuple[str, ...], Any]] = {}
 
     def __init__(self, data: Any, locations: Locations, bad_paths: set[str]):
         self.data = data if isinstance(data, dict) else {}
@@ -54,13 +90,14 @@ class ResolverBase:
         return value
 
     def option(self, section: str, key: str, kind: type | tuple[type, ...]) -> Any:
-        """``section.key`` as written, or its default (:mod:`isrgen.spec.defaults`)."""
-        return self.get(section, key, spec_default(section, key), kind)
+        """``section.key`` as written, or its default (from :attr:`defaults`)."""
+        value = self.defaults[(section, key)]
+        return self.get(section, key, list(value) if isinstance(value, list) else value, kind)
 
     def src(self, path: Path) -> SourceRef:
         return self.loc.of(path)
 
-    def vector_path(self, v: X86Vector) -> Path:
+    def vector_path(self, v: Vector) -> Path:
         """The path of the ``vectors`` entry that defines ``v`` (``$.vectors`` if none matches)."""
         raw = self.data.get("vectors")
         for i in range(len(raw) if isinstance(raw, list) else 0):

@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from isrgen.arch import ArchFacts
+from isrgen.arch.x86.defaults import spec_default
 from isrgen.arch.x86.model import GateType, SimdPolicy, X86Vector
 from isrgen.diagnostics import SourceRef
 from isrgen.model.spec import Handler, Symbols, VectorClass
-from isrgen.spec.defaults import spec_default
 from isrgen.spec.identifiers import identifier_reason
 from isrgen.spec.resolve.base import ResolverBase
 from isrgen.spec.suggest import split_hint

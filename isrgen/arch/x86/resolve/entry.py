@@ -4,11 +4,11 @@ against the frame and the architecture."""
 from __future__ import annotations
 
 from isrgen.arch import ArchFacts
+from isrgen.arch.x86.defaults import spec_default
 from isrgen.arch.x86.model import Simd, SimdPolicy, Syscall, X86Entry, X86Vector
+from isrgen.arch.x86.resolve.machine_values import marker_value
+from isrgen.arch.x86.resolve.option_paths import OptionPaths
 from isrgen.model.spec import ExitFrame, Frame, Handler, KernelFault, ReturnModel, SlotKind
-from isrgen.spec.defaults import spec_default
-from isrgen.spec.resolve.machine_values import marker_value
-from isrgen.spec.resolve.option_paths import OptionPaths
 from isrgen.spec.yamlsource import Path
 
 

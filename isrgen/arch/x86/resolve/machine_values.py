@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from isrgen.spec.defaults import spec_default
+from isrgen.arch.x86.defaults import spec_default
 from isrgen.spec.resolve.base import ResolverBase
 
 #: XCR0 bits: x87, SSE, AVX, and the AVX-512 opmask / ZMM_Hi256 / Hi16_ZMM triple

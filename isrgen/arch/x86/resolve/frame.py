@@ -7,6 +7,7 @@ from typing import Any
 
 from isrgen.arch import ArchFacts
 from isrgen.arch.x86.model import Syscall, X86Vector
+from isrgen.arch.x86.resolve.option_paths import OptionPaths
 from isrgen.diagnostics import SourceRef
 from isrgen.model.narrow import NarrowField
 from isrgen.model.spec import Frame, Slot, SlotKind, StubStyle, VectorClass
@@ -14,7 +15,6 @@ from isrgen.spec.identifiers import reserved_reason
 from isrgen.spec.resolve.base import ResolverBase
 from isrgen.spec.resolve.bounds import frame_size_problems
 from isrgen.spec.resolve.narrow import parse_declaration
-from isrgen.spec.resolve.option_paths import OptionPaths
 from isrgen.spec.suggest import did_you_mean
 from isrgen.spec.yamlsource import Path
 

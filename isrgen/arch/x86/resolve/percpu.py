@@ -4,10 +4,10 @@
 from __future__ import annotations
 
 from isrgen.arch import ArchFacts
+from isrgen.arch.x86.defaults import spec_default
 from isrgen.arch.x86.model import IrqStack, ParanoidGs, ParanoidGsMethod, Syscall, X86Entry, X86Vector
+from isrgen.arch.x86.resolve.option_paths import OptionPaths
 from isrgen.model.spec import Frame, Handler, ReturnModel
-from isrgen.spec.defaults import spec_default
-from isrgen.spec.resolve.option_paths import OptionPaths
 from isrgen.spec.yamlsource import Path
 
 #: the size of a per-CPU word the glue reads or writes

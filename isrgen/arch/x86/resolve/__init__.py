@@ -1,0 +1,1 @@
+"""The x86 spec's semantic pass, one module per part of the spec (:mod:`.spec` drives it)."""
