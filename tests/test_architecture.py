@@ -93,3 +93,40 @@ def test_stages_only_import_upstream(stage: str) -> None:
     for path in sorted((PACKAGE / stage).rglob("*.py")):
         bad = sorted(m for m in _imports(path) if m.startswith(banned))
         assert not bad, f"{path.relative_to(ROOT)} imports {bad}"
+
+
+#: top-level modules that keep a documented name for a module an ISA package now holds
+_COMPAT_ALIASES = {"dump.py", "emulate.py", "emulate32.py", "testing.py"}
+
+
+@pytest.mark.parametrize(
+    "path",
+    [p for p in _core_files() if not (p.parent == PACKAGE and p.name in _COMPAT_ALIASES)],
+    ids=lambda p: str(p.relative_to(ROOT)),
+)
+def test_the_core_never_imports_an_isa_package(path: Path) -> None:
+    """The core reaches an ISA only through the registry (``isrgen.arch.isa``)."""
+    bad = sorted(m for m in _imports(path) if m.startswith(ISA_PACKAGES))
+    assert not bad, f"{path.relative_to(ROOT)} imports {bad}"
+
+
+def test_the_shared_model_has_no_x86_option() -> None:
+    """IDT gate, IST, paranoid, SIMD, swapgs, segment and SYSCALL options belong to the
+    x86 package's model, not to the shared nodes every ISA on the pipeline uses."""
+    import attrs
+
+    from isrgen.arch.x86 import model as x86
+    from isrgen.model import spec as shared
+
+    x86_only = {
+        "ist", "gate", "dpl", "paranoid", "simd", "irq_stack", "swapgs", "endbr64",
+        "data_segments", "data_selector", "segment_selectors", "segments_from_ds", "fsgsbase",
+        "syscall", "stubs", "paranoid_gs",
+    }  # fmt: skip
+    for cls in (shared.Spec, shared.Vector, shared.Entry, shared.EntryGroup):
+        assert not x86_only & {f.name for f in attrs.fields(cls)}, cls.__name__
+    # ... and the x86 model has each of them, on the class a spec's key lands in
+    fields = {cls: {f.name for f in attrs.fields(cls)} for cls in (x86.X86Spec, x86.X86Vector, x86.X86Entry)}
+    assert {"ist", "gate", "dpl", "paranoid", "simd", "irq_stack"} <= fields[x86.X86Vector]
+    assert {"swapgs", "endbr64", "data_segments", "segment_selectors", "fsgsbase"} <= fields[x86.X86Entry]
+    assert {"syscall", "stubs", "paranoid_gs", "irq_stack", "simd"} <= fields[x86.X86Spec]
