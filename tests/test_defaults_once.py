@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import ast
 import enum
-import json
 import re
 from pathlib import Path
 from typing import Any
@@ -22,6 +21,7 @@ from conftest import ROOT, loads_x86
 
 from isrgen.model import spec as model
 from isrgen.spec.defaults import DEFAULT_PREFIX, SPEC_DEFAULTS
+from isrgen.spec.schema_check import spec_schema
 
 #: spec section -> the model class its keys land in (same attribute names)
 MODEL_OF: dict[str, type] = {
@@ -142,7 +142,8 @@ def _schema_properties(node: Any, path: tuple[str, ...] = ()) -> list[tuple[tupl
     return out
 
 
-SCHEMA = json.loads((ROOT / "isrgen" / "spec" / "schema" / "spec.schema.json").read_text())
+#: the shared pipeline's schema: the core's keys with the x86 fragment's
+SCHEMA = spec_schema()
 PROPERTIES = _schema_properties(SCHEMA)
 ENUMS: dict[tuple[str, ...], list[Any]] = {p: list(s["enum"]) for p, s in PROPERTIES if "enum" in s}
 
