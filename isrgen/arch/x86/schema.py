@@ -1,14 +1,25 @@
 """The spec keys only x86 has: the x86 package's part of the shared pipeline's JSON Schema.
 
 The core schema (``isrgen/spec/schema/spec.schema.json``) declares what every ISA on
-the shared pipeline has; :data:`FRAGMENT` adds, to the objects it names, the keys
-whose meaning is x86's: the IDT gate of a vector (``ist``, ``gate``, ``dpl``; Intel
-SDM Vol. 3A 6.14.1), the GS-base handling (``entry.swapgs``, ``paranoid``,
-``paranoid_gs``, ``irq_stack``, ``entry.fsgsbase``), SIMD state (``simd``, XSAVE),
-i386 data segments, the SYSCALL entry, the frame layout (its slots are x86
-register names), the calling conventions (``handler.convention``, SysV and cdecl)
-and the CFI options of the GAS and Rust outputs.  :func:`isrgen.spec.schema.merge.merge_fragment`
-joins the two; :meth:`isrgen.arch.x86.isa.X86Isa.schema_fragment` hands this one to the core.
+the shared pipeline has; :data:`FRAGMENT` adds to the objects it names the keys that
+mean something only on x86:
+
+- a vector's IDT gate and how its entry treats GS and the stack: ``ist``, ``gate``,
+  ``dpl`` (Intel SDM Vol. 3A 6.14.1), ``paranoid``, ``irq_stack``, ``simd``
+  (:data:`VECTOR_OPTIONS`, for a vector entry and for each class's defaults), the
+  gate attribute table's symbol (``symbols.gates``) and the table's entry width and
+  format (``table.width``, ``table.contents``);
+- the entry options of x86 hardware: ``swapgs``, ``endbr64``, ``fsgsbase``, CR3 on exit
+  (``exit_loads_cr3``, ``exit_args``), the i386 data segments; stubs that start with
+  ``cli`` or pad with a nop (``stubs.cli``, ``stubs.error_code_filler``);
+- whole blocks: ``simd`` (XSAVE), ``syscall`` (SYSCALL/SYSRET), ``paranoid_gs``,
+  ``irq_stack`` (per-CPU words reached through the kernel GS base);
+- the frame layout (its slots are x86 register names), the calling conventions
+  (``handler.convention``, ``align_stack``, ``frame_arg``: SysV and cdecl) and the
+  call-frame information of the GAS and Rust outputs (``debug``).
+
+:func:`isrgen.spec.schema.merge.merge_fragment` joins fragment and core;
+:meth:`isrgen.arch.x86.isa.X86Isa.schema_fragment` hands this one to the core.
 """
 
 from __future__ import annotations
