@@ -1,6 +1,8 @@
-"""Regenerate isrgen/spec/schema/fast_validator.py from isrgen/spec/schema/spec.schema.json.
+"""Regenerate isrgen/spec/schema/fast_validator.py from the merged schema of the shared pipeline.
 
-Run after changing the schema; tests/test_schema_fast.py fails until the two agree.
+That schema is isrgen/spec/schema/spec.schema.json (the core's keys) with the schema fragment of
+each ISA on the shared pipeline merged in (Isa.schema_fragment, e.g. isrgen/arch/x86/schema.py).
+Run after changing either; tests/test_schema_fast.py fails until the validator agrees.
 """
 
 from pathlib import Path

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import ast
 import enum
-import json
 import re
 from pathlib import Path
 from typing import Any
@@ -21,8 +20,10 @@ import pytest
 from conftest import ROOT, loads_x86
 
 from isrgen.arch.x86 import model as x86model
-from isrgen.arch.x86.defaults import DEFAULT_PREFIX, SPEC_DEFAULTS
+from isrgen.arch.x86.defaults import SPEC_DEFAULTS
 from isrgen.model import spec as model
+from isrgen.spec.defaults import DEFAULT_PREFIX
+from isrgen.spec.schema_check import spec_schema
 
 #: spec section -> the model class its keys land in (same attribute names)
 MODEL_OF: dict[str, type] = {
@@ -152,7 +153,8 @@ def _schema_properties(node: Any, path: tuple[str, ...] = ()) -> list[tuple[tupl
     return out
 
 
-SCHEMA = json.loads((ROOT / "isrgen" / "spec" / "schema" / "spec.schema.json").read_text())
+#: the shared pipeline's schema: the core's keys with the x86 fragment's
+SCHEMA = spec_schema()
 PROPERTIES = _schema_properties(SCHEMA)
 ENUMS: dict[tuple[str, ...], list[Any]] = {p: list(s["enum"]) for p, s in PROPERTIES if "enum" in s}
 

@@ -287,6 +287,11 @@ class Isa(Protocol):
         """``isrgen verify --idt NAME``: findings about the statically initialised table image ``name``."""
         ...
 
+    def schema_fragment(self) -> Mapping[str, Any]:
+        """The spec keys only this ISA's family has, as a partial JSON Schema that
+        :func:`isrgen.spec.schema.merge.merge_fragment` adds to the core's; ``{}`` when none."""
+        ...
+
 
 @attrs.frozen
 class PipelineResult:

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import functools
 import json
-from importlib import resources
 from typing import TYPE_CHECKING, Any
 
 from isrgen.diagnostics import Diagnostic
 from isrgen.spec.resolve.outputs import PARTS
+from isrgen.spec.schema.merge import core_schema, shared_pipeline_schema
 from isrgen.spec.schema_fast import passes_fast_check
 from isrgen.spec.suggest import did_you_mean
 from isrgen.spec.yamlsource import Locations, Path
@@ -34,14 +34,17 @@ _TYPE_NAMES = {
 
 @functools.cache
 def spec_schema() -> dict[str, Any]:
-    """The JSON Schema of the spec format, as shipped in the package."""
-    text = resources.files("isrgen.spec.schema").joinpath("spec.schema.json").read_text("utf-8")
-    schema: dict[str, Any] = json.loads(text)
-    return schema
+    """The JSON Schema of a spec on the shared pipeline: the core's keys
+    (:func:`~isrgen.spec.schema.merge.core_schema`) with ``arch`` one of the ISAs on
+    that pipeline and the keys each of them adds (:meth:`isrgen.arch.isa.Isa.schema_fragment`)."""
+    from isrgen.arch.isa import get_isa, known_isas
+
+    isas = [isa for name in known_isas() if (isa := get_isa(name)) is not None]
+    return shared_pipeline_schema(core_schema(), [isa.name for isa in isas], [isa.schema_fragment() for isa in isas])
 
 
 def full_schema() -> dict[str, Any]:
-    """The schema of every spec isrgen reads: the core's (x86 family) and, chosen by
+    """The schema of every spec isrgen reads: the shared pipeline's (:func:`spec_schema`) and, chosen by
     ``arch``, that of each ISA package owning its spec model (``if``/``then``/``else``)."""
     from isrgen.arch.isa import pipelines
 

@@ -7,7 +7,7 @@ on first use, so loading a spec does not import unicorn.
 from __future__ import annotations
 
 import random
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -240,6 +240,11 @@ class X86Isa:
         from isrgen.arch.x86.verify_idt import check_idt_image
 
         return check_idt_image(kernel, spec, name, self.facts.gate_size)
+
+    def schema_fragment(self) -> Mapping[str, Any]:
+        from isrgen.arch.x86.schema import FRAGMENT
+
+        return FRAGMENT
 
 
 X86_64_ISA = X86Isa(
