@@ -23,6 +23,7 @@ from ...spec.resolve.special_sections import special_section_reason
 from ...spec.yamlsource import Locations, Path, format_path, parse_yaml
 from .codegen import build_program
 from .codegen_entry import EntryBuilder
+from .defaults import default
 from .diagnostics_text import unsupported_backend_text
 from .facts import GPRS, INSN_SIZE, SLOT_BY_NAME, SLOT_SIZE, SLOTS, STR_UNSIGNED_MAX_X, Origin, VectorSlot
 from .layout import compute_layout
@@ -47,7 +48,6 @@ from .options import (
 )
 from .schema import SCHEMA, SPECIAL_ROLES
 
-DEFAULT_OUTPUTS = (("gas", "isr.S"), ("c", "isr.h"))
 #: roles a frame slot may hold besides the GPRs
 #: roles that may span several 8-byte words, and may stand in the frame more than once
 _SIZED_ROLES = ("pad", "reserved")
@@ -62,6 +62,8 @@ MAX_FRAME_SIZE = STR_UNSIGNED_MAX_X + 8
 BACKENDS = ("gas", "c", "rust", "gdb")
 #: keys of a ``slots`` item that replace the signature of the handler its ``use`` names
 _SLOT_HANDLER_KEYS = ("symbol", "returns", "args")
+#: what :meth:`_Resolver.find` returns for a key the spec does not write (or the schema refused)
+_ABSENT = object()
 
 
 def _schema_diagnostics(data: Any, loc: Locations) -> tuple[list[Diagnostic], set[str]]:
@@ -105,13 +107,24 @@ class _Resolver:
         text = format_path(path)
         return not any(b == text or b.startswith(text + ".") or b.startswith(text + "[") for b in self.bad)
 
-    def get(self, path: Path, default: Any) -> Any:
+    def find(self, path: Path) -> Any:
+        """The value at ``path`` if the spec writes it and the schema accepts it, else ``_ABSENT``."""
         node: Any = self.data
         for key in path:
             if not isinstance(node, dict) or key not in node:
-                return default
+                return _ABSENT
             node = node[key]
-        return node if self.ok(path) else default
+        return node if self.ok(path) else _ABSENT
+
+    def given(self, path: Path) -> Any:
+        """The value at ``path`` if the spec writes it and the schema accepts it, else None."""
+        value = self.find(path)
+        return None if value is _ABSENT else value
+
+    def get(self, path: Path) -> Any:
+        """The value at ``path``, or its default (:mod:`.defaults`) if absent or refused."""
+        value = self.find(path)
+        return default(path) if value is _ABSENT else value
 
     def expand(
         self,
@@ -138,18 +151,18 @@ class _Resolver:
 
     # -- blocks ----------------------------------------------------------------------
     def symbols(self) -> Symbols:
-        prefix = self.get(("symbols", "prefix"), "isr_")
+        prefix = self.get(("symbols", "prefix"))
         if len(prefix) > MAX_IDENTIFIER:
             # said once here, not again at every name the prefix starts
             self.err(
                 ("symbols", "prefix"), f"the prefix is {len(prefix)} characters long (names: at most {MAX_IDENTIFIER})"
             )
-            prefix = "isr_"
+            prefix = default(("symbols", "prefix"))
 
-        def one(key: str, default: str) -> str:
-            return self.expand(("symbols", key), self.get(("symbols", key), default), {"prefix": prefix})
+        def one(key: str) -> str:
+            return self.expand(("symbols", key), self.get(("symbols", key)), {"prefix": prefix})
 
-        entry_pattern = self.get(("symbols", "entry"), "{prefix}entry_{name}")
+        entry_pattern = self.get(("symbols", "entry"))
         before = len(self.diags)
         for s in SLOTS:
             self.expand(("symbols", "entry"), entry_pattern, {"prefix": prefix, "name": s.name, "n": s.number})
@@ -160,28 +173,29 @@ class _Resolver:
             if len(names) != len(SLOTS):
                 self.err(("symbols", "entry"), f"{entry_pattern!r} gives two slots one entry symbol: use {{name}}")
 
-        def vis(key: str, default: Visibility) -> Visibility:
-            return Visibility(self.get(("symbols", "visibility", key), default.value))
+        def vis(key: str) -> Visibility:
+            return Visibility(self.get(("symbols", "visibility", key)))
 
+        exit_sp = self.given(("symbols", "exit_sp"))
         return Symbols(
             prefix=prefix,
-            table=one("table", "{prefix}vectors"),
+            table=one("table"),
             entry=entry_pattern.replace("{prefix}", prefix),
-            exit=one("exit", "{prefix}return"),
-            halt=one("halt", "{prefix}halt"),
-            exit_sp=one("exit_sp", "") if self.get(("symbols", "exit_sp"), None) else None,
-            table_visibility=vis("table", Visibility.GLOBAL),
-            entry_visibility=vis("entry", Visibility.LOCAL),
-            exit_visibility=vis("exit", Visibility.GLOBAL),
+            exit=one("exit"),
+            halt=one("halt"),
+            exit_sp=self.expand(("symbols", "exit_sp"), exit_sp, {"prefix": prefix}) if exit_sp else None,
+            table_visibility=vis("table"),
+            entry_visibility=vis("entry"),
+            exit_visibility=vis("exit"),
         )
 
     def sections(self) -> Sections:
-        align = self.get(("sections", "code_align"), 16)
+        align = self.get(("sections", "code_align"))
         if align & (align - 1):
             self.err(("sections", "code_align"), f"{align} is not a power of two")
         sections = Sections(
-            code=self.get(("sections", "code"), ".text.isr"),
-            table=self.get(("sections", "table"), ".text.isr.vectors"),
+            code=self.get(("sections", "code")),
+            table=self.get(("sections", "table")),
             code_align=align,
         )
         for key in ("code", "table"):
@@ -197,7 +211,7 @@ class _Resolver:
         # the items one by one (each checked below): a bad item must not hide the others
         block = self.data.get("frame")
         raw = block.get("layout") if isinstance(block, dict) else None
-        renames = self.get(("frame", "renames"), {})
+        renames = self.get(("frame", "renames"))
         slots: list[FrameSlot] = []
         paths: list[Path] = []
         first: dict[str, Path] = {}
@@ -214,7 +228,7 @@ class _Resolver:
             name: str | None = None
             size = 8
             if isinstance(item, dict):
-                role, name, size = item["holds"], item["name"], item.get("size", 8)
+                role, name, size = item["holds"], item["name"], item.get("size", default(("frame", "layout", "size")))
                 if role == "fpsimd":
                     self.err(path + ("name",), "the fpsimd area cannot be named: its fields are q0..q31, fpcr, fpsr")
                     unknown += 1
@@ -270,7 +284,7 @@ class _Resolver:
                 "every general-purpose register, sp, elr and spsr",
                 at_key=True,
             )
-        struct_pattern = self.get(("frame", "struct"), "{prefix}frame")
+        struct_pattern = self.get(("frame", "struct"))
         frame = Frame(
             self.expand(("frame", "struct"), struct_pattern, {"prefix": prefix}, struct_reason),
             tuple(slots),
@@ -304,7 +318,7 @@ class _Resolver:
         """Every struct member name once, and usable in C, C++ and Rust; located at its layout item."""
         seen: dict[str, Path] = {}
         for slot, path in zip(slots, paths, strict=True):
-            renamed = slot.role in (self.get(("frame", "renames"), {}) or {})
+            renamed = slot.role in self.get(("frame", "renames"))
             at: Path = ("frame", "renames", slot.role) if renamed and not slot.copy else path
             names = (
                 [slot.name] if slot.role != "fpsimd" else [f.name for f in compute_layout(Frame("f", (slot,))).fields]
@@ -323,24 +337,25 @@ class _Resolver:
                 seen.setdefault(name, at)
 
     def _index_of(self, role: str) -> int:
-        raw = self.data.get("frame", {}).get("layout", [])
-        return raw.index(role) if role in raw else 0
+        block = self.data.get("frame")
+        raw = block.get("layout") if isinstance(block, dict) else None
+        return raw.index(role) if isinstance(raw, list) and role in raw else 0
 
     def stack(self) -> Stack:
-        sp_el0 = self.get(("stack", "sp_el0"), "user")
-        return Stack(self.get(("stack", "source"), "sp_el1"), None if sp_el0 == "user" else sp_el0)
+        sp_el0 = self.get(("stack", "sp_el0"))
+        return Stack(self.get(("stack", "source")), None if sp_el0 == "user" else sp_el0)
 
     def handler(self, key: str, *, noreturn: bool = False) -> Handler | None:
         # key by key: a bad returns must not hide a bad symbol
         block = self.data.get(key)
         if not isinstance(block, dict) or not self.ok((key, "symbol")) or not isinstance(block.get("symbol"), str):
             return None
-        args = tuple(Arg(a) for a in self.get((key, "args"), ["frame"]))
+        args = tuple(Arg(a) for a in self.get((key, "args")))
         self.check_args((key, "args"), args)
         why = symbol_reason(block["symbol"])
         if why:
             self.err((key, "symbol"), why)
-        returns = Returns.NORETURN if noreturn else Returns(self.get((key, "returns"), "void"))
+        returns = Returns.NORETURN if noreturn else Returns(self.get((key, "returns")))
         return Handler(block["symbol"], returns, args, self.loc.of((key,)))
 
     def check_args(self, path: Path, args: tuple[Arg, ...]) -> None:
@@ -369,7 +384,7 @@ class _Resolver:
                 prev = self.loc.of(where[slot.number])
                 self.err(path + ("slot",), f"duplicate slot {slot.name} (first at line {prev.line}, column {prev.col})")
                 continue
-            use = Use(item.get("use", "handler") if use_ok else "handler")
+            use = Use(item.get("use", default(("slots", "use"))) if use_ok else default(("slots", "use")))
             if use is Use.KERNEL_HANDLER and kernel is None and "symbol" not in item:
                 self.err(path + ("use",), "uses kernel_handler, but the spec declares no kernel_handler")
             if slot.origin is Origin.EL0_32 and use is not Use.BAD_MODE and use_ok:
@@ -385,7 +400,7 @@ class _Resolver:
                 chosen = self.slot_handler(path, item, use, chosen)
                 if chosen is not None:
                     own[slot.number] = chosen
-            if item.get("fpsimd", True) is False and self.ok(path + ("fpsimd",)):
+            if item.get("fpsimd", default(("slots", "fpsimd"))) is False and self.ok(path + ("fpsimd",)):
                 if not frame.has_fpsimd:
                     self.err(path + ("fpsimd",), "the frame has no fpsimd area to skip")
                 elif chosen is not None and chosen.returns is Returns.FRAME:
@@ -408,19 +423,26 @@ class _Resolver:
         if "symbol" not in item and base is None:
             self.err(path, f"the slot names no symbol and the spec declares no {use.value}", at_key=True)
             return None
-        symbol = item.get("symbol", base.symbol if base else "")
+        inherited = base if base is not None else self.undeclared(use, item["symbol"])
+        symbol = item.get("symbol", inherited.symbol)
         why = symbol_reason(symbol)
         if why:
             self.err(path + ("symbol",), why)
         if use is Use.BAD_MODE and "returns" in item:
             self.err(path + ("returns",), "a bad_mode slot's handler must not return", at_key=True)
         returns = (
-            Returns.NORETURN if use is Use.BAD_MODE else Returns(item.get("returns", base.returns if base else "void"))
+            Returns.NORETURN if use is Use.BAD_MODE else Returns(item.get("returns", inherited.returns))
         )
-        args = tuple(Arg(a) for a in item["args"]) if "args" in item else (base.args if base else (Arg.FRAME,))
+        args = tuple(Arg(a) for a in item["args"]) if "args" in item else inherited.args
         if "args" in item:
             self.check_args(path + ("args",), args)
         return Handler(symbol, returns, args, self.loc.of(path))
+
+    @staticmethod
+    def undeclared(use: Use, symbol: str) -> Handler:
+        """The handler ``use`` names, for a spec that declares no such block: its keys' defaults."""
+        returns = Returns.NORETURN if use is Use.BAD_MODE else Returns(default((use.value, "returns")))
+        return Handler(symbol, returns, tuple(Arg(a) for a in default((use.value, "args"))))
 
     @staticmethod
     def slot(value: str | int) -> VectorSlot:
@@ -430,7 +452,7 @@ class _Resolver:
         block = self.data.get("syscall")
         if not isinstance(block, dict) or not self.ok(("syscall", "handler")) or "handler" not in block:
             return None
-        slot = self.slot(self.get(("syscall", "slot"), "el0_64_sync"))
+        slot = self.slot(self.get(("syscall", "slot")))
         path: Path = ("syscall", "slot") if "slot" in block else ("syscall",)
         if slot.origin is not Origin.EL0_64 or slot.type.value != "sync":
             self.err(path, f"SVC from AArch64 EL0 arrives at el0_64_sync, not {slot.name} (Arm ARM D1.10.2)")
@@ -450,24 +472,24 @@ class _Resolver:
         why = symbol_reason(block["handler"])
         if why:
             self.err(("syscall", "handler"), why)
-        restored = tuple(self.get(("syscall", "restored"), ["x0"]))
+        restored = tuple(self.get(("syscall", "restored")))
         for i, reg in enumerate(restored):
             if reg not in GPRS:
                 self.err(("syscall", "restored", i), f"{reg!r} is not a general-purpose register (x0..x30)")
-        args = tuple(Arg(a) for a in self.get(("syscall", "args"), ["frame"]))
+        args = tuple(Arg(a) for a in self.get(("syscall", "args")))
         self.check_args(("syscall", "args"), args)
         return Syscall(Handler(block["handler"], Returns.VOID, args, self.loc.of(("syscall",))), slot, restored)
 
     def hardening(self, frame: Frame) -> Hardening:
         record = any(s.role == "record" for s in frame.slots)
-        if record and not self.get(("hardening", "frame_record"), False):
+        if record and not self.get(("hardening", "frame_record")):
             self.err(("frame", "layout"), "a 'record' slot needs hardening.frame_record: true", at_key=True)
         return Hardening(
-            clear_registers=self.get(("hardening", "clear_registers"), False),
-            unmask_daif=tuple(self.get(("hardening", "unmask_daif"), [])),
-            exit_barrier=ExitBarrier(self.get(("hardening", "exit_barrier"), "none")),
-            frame_record=self.get(("hardening", "frame_record"), False),
-            cfi=self.get(("hardening", "cfi"), False),
+            clear_registers=self.get(("hardening", "clear_registers")),
+            unmask_daif=tuple(self.get(("hardening", "unmask_daif"))),
+            exit_barrier=ExitBarrier(self.get(("hardening", "exit_barrier"))),
+            frame_record=self.get(("hardening", "frame_record")),
+            cfi=self.get(("hardening", "cfi")),
         )
 
     def handler_paths(self) -> list[tuple[Path, str]]:
@@ -555,7 +577,7 @@ class _Resolver:
                 return
 
     def check_outputs(self) -> None:
-        outputs = self.get(("outputs",), None)
+        outputs = self.given(("outputs",))
         if not isinstance(outputs, dict):
             return
         files: dict[str, str] = {}
@@ -579,21 +601,22 @@ class _Resolver:
         bad = self.handler("bad_mode", noreturn=True)
         routes = self.routes(handler, kernel, bad, frame)
         syscall = self.syscall(routes)
-        outputs = self.get(("outputs",), None)
+        # written outputs in name order; the default ones in the table's order
+        outputs = sorted(written.items()) if isinstance(written := self.given(("outputs",)), dict) else None
         self.check_outputs()
         if handler is None or bad is None:
             return None
         spec = Aarch64Spec(
             symbols=symbols,
             sections=sections,
-            style=TableStyle(self.get(("table", "style"), "branch")),
+            style=TableStyle(self.get(("table", "style"))),
             frame=frame,
             stack=self.stack(),
             routes=tuple(routes),
             bad_mode=bad,
             syscall=syscall,
             hardening=self.hardening(frame),
-            outputs=tuple(sorted(outputs.items())) if isinstance(outputs, dict) else DEFAULT_OUTPUTS,
+            outputs=tuple(outputs if outputs is not None else default(("outputs",)).items()),
         )
         self.check_collisions(spec)
         self.check_inline_slots(spec)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from .defaults import default
 from .facts import GPRS, SLOTS, STACK_SOURCE_REGISTERS
 
 #: what a frame slot may hold besides x0..x30 (the resolver reads the same list)
@@ -44,17 +45,22 @@ _ARGS = {
 }
 
 
-def _handler(description: str, *, returns: bool = True) -> dict[str, Any]:
+def _visibility(key: str, description: str) -> dict[str, Any]:
+    return {**_VIS, "description": description, "default": default(("symbols", "visibility", key))}
+
+
+def _handler(key: str, description: str, *, returns: bool = True) -> dict[str, Any]:
+    """The block of handler ``key`` (``handler``, ``kernel_handler``, ``bad_mode``)."""
     props: dict[str, Any] = {
         "symbol": {**_IDENT, "description": "The function's symbol."},
-        "args": {**_ARGS, "default": ["frame"]},
+        "args": {**_ARGS, "default": default((key, "args"))},
     }
     if returns:
         props["returns"] = {
             "enum": ["void", "frame", "noreturn"],
             "description": "void: the glue resumes the (possibly modified) frame it saved; frame: the handler "
             "returns the frame to resume (another task's: a context switch); noreturn: never returns.",
-            "default": "void",
+            "default": default((key, "returns")),
         }
     return {
         "type": "object",
@@ -80,21 +86,25 @@ SCHEMA: dict[str, Any] = {
             "additionalProperties": False,
             "description": "Names of the generated symbols; patterns may use {prefix}.",
             "properties": {
-                "prefix": {**_IDENT, "description": "Prefix of every generated symbol and C macro.", "default": "isr_"},
+                "prefix": {
+                    **_IDENT,
+                    "description": "Prefix of every generated symbol and C macro.",
+                    "default": default(("symbols", "prefix")),
+                },
                 "table": {
                     **_PATTERN,
                     "description": "The VBAR_EL1 table; may use {prefix}.",
-                    "default": "{prefix}vectors",
+                    "default": default(("symbols", "table")),
                 },
                 "entry": {
                     **_PATTERN,
                     "description": "Per-slot entry routine; may use {prefix}, {name}, {n}.",
-                    "default": "{prefix}entry_{name}",
+                    "default": default(("symbols", "entry")),
                 },
                 "exit": {
                     **_PATTERN,
                     "description": "Exit routine (x0 = frame; restores it and erets); {prefix}.",
-                    "default": "{prefix}return",
+                    "default": default(("symbols", "exit")),
                 },
                 "exit_sp": {
                     **_PATTERN,
@@ -104,16 +114,16 @@ SCHEMA: dict[str, Any] = {
                 "halt": {
                     **_PATTERN,
                     "description": "Halt routine (clears registers, masks DAIF, wfi loop).",
-                    "default": "{prefix}halt",
+                    "default": default(("symbols", "halt")),
                 },
                 "visibility": {
                     "type": "object",
                     "additionalProperties": False,
                     "description": "global (.globl) or local (in the symbol table, not exported).",
                     "properties": {
-                        "table": {**_VIS, "description": "The vector table.", "default": "global"},
-                        "entry": {**_VIS, "description": "The per-slot entry routines.", "default": "local"},
-                        "exit": {**_VIS, "description": "The exit routine.", "default": "global"},
+                        "table": _visibility("table", "The vector table."),
+                        "entry": _visibility("entry", "The per-slot entry routines."),
+                        "exit": _visibility("exit", "The exit routine."),
                     },
                 },
             },
@@ -123,18 +133,22 @@ SCHEMA: dict[str, Any] = {
             "additionalProperties": False,
             "description": "The sections the code and the vector table go to.",
             "properties": {
-                "code": {**_SECTION, "description": 'Section of the entry/exit code ("ax").', "default": ".text.isr"},
+                "code": {
+                    **_SECTION,
+                    "description": 'Section of the entry/exit code ("ax").',
+                    "default": default(("sections", "code")),
+                },
                 "table": {
                     **_SECTION,
                     "description": 'Section of the vector table ("ax": the table is code).',
-                    "default": ".text.isr.vectors",
+                    "default": default(("sections", "table")),
                 },
                 "code_align": {
                     "type": "integer",
                     "minimum": 4,
                     "maximum": 4096,
                     "description": "Alignment of the code section in bytes (a power of two).",
-                    "default": 16,
+                    "default": default(("sections", "code_align")),
                 },
             },
         },
@@ -148,7 +162,7 @@ SCHEMA: dict[str, Any] = {
                     "description": "branch: one 'b' per slot; inline: the save sequence inside the slot (the "
                     "assembler fails if it outgrows 0x80 bytes); linux: stack switch + 'sub sp' in the slot, "
                     "then a branch.",
-                    "default": "branch",
+                    "default": default(("table", "style")),
                 }
             },
         },
@@ -158,7 +172,11 @@ SCHEMA: dict[str, Any] = {
             "required": ["layout"],
             "description": "The frame the entries store, low address first, and its C struct.",
             "properties": {
-                "struct": {**_PATTERN, "description": "C struct name; may use {prefix}.", "default": "{prefix}frame"},
+                "struct": {
+                    **_PATTERN,
+                    "description": "C struct name; may use {prefix}.",
+                    "default": default(("frame", "struct")),
+                },
                 "layout": {
                     "type": "array",
                     "minItems": 1,
@@ -182,7 +200,7 @@ SCHEMA: dict[str, Any] = {
                                     "minimum": 8,
                                     "maximum": 4096,
                                     "description": "Bytes (a multiple of 8; only a pad may be larger than 8).",
-                                    "default": 8,
+                                    "default": default(("frame", "layout", "size")),
                                 },
                             },
                         },
@@ -192,7 +210,7 @@ SCHEMA: dict[str, Any] = {
                     "type": "object",
                     "additionalProperties": _IDENT,
                     "description": "Struct field names for roles, e.g. {elr: pc, spsr: pstate}.",
-                    "default": {},
+                    "default": default(("frame", "renames")),
                 },
             },
         },
@@ -205,19 +223,23 @@ SCHEMA: dict[str, Any] = {
                     "enum": ["sp_el1", *STACK_SOURCE_REGISTERS],
                     "description": "Entries from EL0 build the frame below SP_EL1 (sp_el1), or below the address "
                     "held in this system register (a per-thread save block).",
-                    "default": "sp_el1",
+                    "default": default(("stack", "source")),
                 },
                 "sp_el0": {
                     "enum": ["user", *STACK_SOURCE_REGISTERS],
                     "description": "What SP_EL0 holds in the kernel: the user SP (user), or the value of this "
                     "system register, loaded by entries from EL0 (a current-task pointer).",
-                    "default": "user",
+                    "default": default(("stack", "sp_el0")),
                 },
             },
         },
-        "handler": _handler("The default handler of a used slot."),
-        "kernel_handler": _handler("The handler of slots that 'use: kernel_handler' (EL1 synchronous faults)."),
-        "bad_mode": _handler("Every slot not listed in 'slots' reaches it; it must not return.", returns=False),
+        "handler": _handler("handler", "The default handler of a used slot."),
+        "kernel_handler": _handler(
+            "kernel_handler", "The handler of slots that 'use: kernel_handler' (EL1 synchronous faults)."
+        ),
+        "bad_mode": _handler(
+            "bad_mode", "Every slot not listed in 'slots' reaches it; it must not return.", returns=False
+        ),
         "slots": {
             "type": "array",
             "description": "The used slots; every other one goes to bad_mode.",
@@ -230,7 +252,7 @@ SCHEMA: dict[str, Any] = {
                     "use": {
                         "enum": ["handler", "kernel_handler", "bad_mode"],
                         "description": "Which declared handler the slot reaches.",
-                        "default": "handler",
+                        "default": default(("slots", "use")),
                     },
                     "symbol": {
                         **_IDENT,
@@ -244,7 +266,7 @@ SCHEMA: dict[str, Any] = {
                         "description": "false: this slot neither saves nor restores the frame's FP/SIMD area "
                         "(its handler must not touch FP/SIMD registers; not for handlers returning a frame, "
                         "nor for the syscall slot).",
-                        "default": True,
+                        "default": default(("slots", "fpsimd")),
                     },
                 },
             },
@@ -256,12 +278,12 @@ SCHEMA: dict[str, Any] = {
             "description": "SVC from AArch64 EL0 (ESR_EL1.EC 0x15) reaches this handler from 'slot'.",
             "properties": {
                 "handler": {**_IDENT, "description": "void handler(frame...); x0 in the frame is the result."},
-                "args": {**_ARGS, "default": ["frame"]},
-                "slot": {**_SLOT, "default": "el0_64_sync"},
+                "args": {**_ARGS, "default": default(("syscall", "args"))},
+                "slot": {**_SLOT, "default": default(("syscall", "slot"))},
                 "restored": {
                     "type": "array",
                     "items": _GPR_NAME,
-                    "default": ["x0"],
+                    "default": default(("syscall", "restored")),
                     "uniqueItems": True,
                     "description": "GPRs restored from the frame before eret; every other GPR is zeroed.",
                 },
@@ -275,30 +297,30 @@ SCHEMA: dict[str, Any] = {
                 "clear_registers": {
                     "type": "boolean",
                     "description": "Zero x0-x30 after the save on EL0 entries.",
-                    "default": False,
+                    "default": default(("hardening", "clear_registers")),
                 },
                 "unmask_daif": {
                     "type": "array",
                     "items": {"enum": ["d", "a", "i", "f"]},
                     "uniqueItems": True,
                     "description": "DAIF bits unmasked after the save (masked again before the restore).",
-                    "default": [],
+                    "default": default(("hardening", "unmask_daif")),
                 },
                 "exit_barrier": {
                     "enum": ["none", "sb", "dsb_isb"],
                     "description": "Speculation barrier after eret: sb (FEAT_SB) or dsb nsh; isb.",
-                    "default": "none",
+                    "default": default(("hardening", "exit_barrier")),
                 },
                 "frame_record": {
                     "type": "boolean",
                     "description": "A {x29, elr} frame record, x29 pointing at it: in the frame's 'record' slot "
                     "if the layout has one (Linux's stackframe), else just below the frame.",
-                    "default": False,
+                    "default": default(("hardening", "frame_record")),
                 },
                 "cfi": {
                     "type": "boolean",
                     "description": ".cfi directives: signal frame, return column ELR.",
-                    "default": False,
+                    "default": default(("hardening", "cfi")),
                 },
             },
         },
@@ -307,7 +329,7 @@ SCHEMA: dict[str, Any] = {
             "propertyNames": {"pattern": "^[a-z][a-z0-9_-]*$"},
             "additionalProperties": {"type": "string", "pattern": "^[A-Za-z0-9_.+-]+$"},
             "description": "Backends to run by default, mapped to the file each writes.",
-            "default": {"gas": "isr.S", "c": "isr.h"},
+            "default": default(("outputs",)),
         },
     },
 }

@@ -7,7 +7,7 @@ import enum
 import attrs
 
 from ...diagnostics import UNKNOWN_SOURCE, SourceRef
-from .facts import WORD, Mode, TvecMode
+from .facts import TVEC_BASE_ALIGN, WORD, Mode, TvecMode
 
 
 class StackProtocol(enum.StrEnum):
@@ -219,7 +219,7 @@ class Vector:
     slots: int = 16
     #: vectored mode: interrupt cause -> symbol its slot jumps to (others go to the entry)
     targets: tuple[tuple[int, str], ...] = ()
-    align: int = 4
+    align: int = TVEC_BASE_ALIGN
 
 
 @attrs.frozen

@@ -19,6 +19,7 @@ from ...spec.identifiers import RUST_KEYWORDS, reserved_reason, rust_type_name
 from ...spec.resolve.special_sections import special_section_reason
 from ...spec.yamlsource import Document, Locations, Path, parse_yaml
 from .c_view import FP_MEMBERS, TAIL_MEMBER, header_macros
+from .defaults import default
 from .facts import (
     ABI_NAMES,
     ALIASES,
@@ -68,8 +69,6 @@ _SPECIAL_CODE_SECTIONS = (".init", ".fini")
 _HARNESS_NAMES = frozenset(("_start",))
 _CSR_ROLE = {"epc": Role.EPC, "status": Role.STATUS, "tval": Role.TVAL, "cause": Role.CAUSE}
 _TRAMPOLINE_ROLES = (Role.KERNEL_SATP, Role.KERNEL_SP, Role.KERNEL_TRAP, Role.KERNEL_HARTID)
-#: the registers the trampoline's user entry itself loads (from the kernel_* words)
-_DEFAULT_PREFIX = "trap_"
 #: names an assembler reads as registers or CSRs, never as symbols
 _ASM_NAMES = frozenset(
     (
@@ -87,6 +86,8 @@ _ASM_NAMES = frozenset(
 )
 #: addi sp, sp, -size and sd reg, offset(sp) take 12-bit signed immediates (unprivileged spec 2.4)
 MAX_FRAME = 2048
+#: what :meth:`_Resolver.find` returns for a key the spec does not write (or the schema refused)
+_ABSENT = object()
 
 
 def _schema_diagnostics(data: Any, loc: Locations) -> tuple[list[Diagnostic], set[Path]]:
@@ -121,8 +122,8 @@ class _Resolver:
         self.loc = loc
         self.bad = bad
         self.diags: list[Diagnostic] = []
-        self.mode = Mode(data.get("mode", "supervisor")) if ("mode",) not in bad else Mode.SUPERVISOR
-        self.prefix = self.get(("symbols", "prefix"), _DEFAULT_PREFIX)
+        self.mode = Mode(data.get("mode", default(("mode",))) if ("mode",) not in bad else default(("mode",)))
+        self.prefix = self.get(("symbols", "prefix"))
 
     def err(self, path: Path, message: str, *, at_key: bool = False) -> None:
         self.diags.append(self.loc.error(path, message, at_key=at_key))
@@ -135,26 +136,44 @@ class _Resolver:
             node = node[key]
         return True
 
-    def get(self, path: Path, default: Any) -> Any:
-        """The value at ``path`` if present and accepted by the schema, else ``default``."""
-        if any(path[: len(b)] == b for b in self.bad):
-            return default
+    def refused(self, path: Path) -> bool:
+        """Whether the schema refused the value at ``path`` or one around it."""
+        return any(path[: len(b)] == b for b in self.bad)
+
+    def find(self, path: Path) -> Any:
+        """The value at ``path`` if present and accepted by the schema, else ``_ABSENT``."""
+        if self.refused(path):
+            return _ABSENT
         node: Any = self.data
         for key in path:
             if not isinstance(node, dict) or key not in node:
-                return default
+                return _ABSENT
             node = node[key]
         return node
 
-    def symbol(self, path: Path, default: str) -> str:
-        pattern = str(self.get(path, default))
+    def given(self, path: Path) -> Any:
+        """The value at ``path`` if present and accepted by the schema, else None."""
+        value = self.find(path)
+        return None if value is _ABSENT else value
+
+    def get(self, path: Path) -> Any:
+        """The value at ``path`` if present and accepted by the schema, else its default (:mod:`.defaults`)."""
+        value = self.find(path)
+        return default(path) if value is _ABSENT else value
+
+    def symbol(self, path: Path) -> str:
+        """The symbol at ``path`` (its default pattern if absent), ``{prefix}`` expanded."""
+        return self.expand_symbol(path, str(self.get(path)), default(path))
+
+    def expand_symbol(self, path: Path, pattern: str, fallback: str) -> str:
+        """``pattern`` with ``{prefix}`` expanded, checked; ``fallback``'s expansion if it is no pattern."""
         try:
             fields = [(f, spec, conv) for _, f, spec, conv in string.Formatter().parse(pattern) if f is not None]
         except ValueError:
             fields = [("", None, None)]
         if any(f != "prefix" or spec or conv for f, spec, conv in fields):
             self.err(path, f"bad pattern {pattern!r}: only {{prefix}} may be used")
-            return default.format(prefix=self.prefix)
+            return fallback.format(prefix=self.prefix)
         name = pattern.format(prefix=self.prefix)
         if not _SYMBOL.fullmatch(name):
             self.err(path, f"{name!r} is not a valid symbol name")
@@ -168,9 +187,9 @@ class _Resolver:
 
     # --- frame -------------------------------------------------------------------------
 
-    def frame(self, path: Path, default_struct: str, *, on_stack: bool, trampoline: bool) -> Frame:
-        layout = self.get(path + ("layout",), [])
-        struct = self.symbol(path + ("struct",), default_struct)
+    def frame(self, path: Path, *, on_stack: bool, trampoline: bool) -> Frame:
+        layout = self.get(path + ("layout",))
+        struct = self.symbol(path + ("struct",))
         if not _C_IDENT.fullmatch(struct):
             self.err(path + ("struct",), f"{struct!r} is not a C identifier")
         elif reason := reserved_reason(struct, frozenset(), header_macros(self.prefix)) or underscore_upper_reason(
@@ -205,13 +224,13 @@ class _Resolver:
                 f"with all of them); missing: {', '.join(missing)}",
             )
         fp: FpArea | None = None
-        if self.get(path + ("fp",), False):
+        if self.get(path + ("fp",)):
             fp = FpArea(offset)
             offset += FpArea.size
         align = STACK_ALIGN if on_stack else WORD
         size = -(-offset // align) * align
-        if self.has(path + ("size",)):
-            declared = self.get(path + ("size",), size)
+        declared = self.given(path + ("size",))
+        if declared is not None:
             if declared < offset:
                 self.err(path + ("size",), f"size {declared} is smaller than the {offset} bytes the slots take")
             elif declared % align:
@@ -240,7 +259,7 @@ class _Resolver:
                 if not isinstance(size, int) or size % WORD:
                     self.err(p + ("pad",), f"a pad is a multiple of {WORD} bytes")
                     return None
-                name = str(raw.get("name", f"pad{offset}"))
+                name = str(raw.get("name", default(p[:-1] + ("name",)).format(offset=offset)))
                 if not self.field_name_ok(p + ("name",) if "name" in raw else p, name):
                     return None
                 return Slot(name, offset, size, role=Role.PAD, source=src)
@@ -297,10 +316,13 @@ class _Resolver:
             return False
         return True
 
-    def handler(self, path: Path, default_args: tuple[str, ...]) -> Handler:
-        symbol = self.symbol(path + ("symbol",), "trap_handler")
-        returns = Returns(self.get(path + ("returns",), "void"))
-        args = tuple(self.get(path + ("args",), list(default_args)))
+    def handler(self, path: Path, *, no_args: bool = False) -> Handler:
+        """The handler block at ``path``; ``no_args``: its args default to none (a kernel_switch user entry)."""
+        symbol = self.symbol(path + ("symbol",))
+        returns = Returns(self.get(path + ("returns",)))
+        args = tuple(self.get(path + ("args",)))
+        if no_args and self.given(path + ("args",)) is None:
+            args = ()
         if returns is Returns.FRAME and "frame" not in args:
             self.err(path + ("returns",), "returns: frame needs the frame among the args")
         if len(set(args)) != len(args):
@@ -309,22 +331,22 @@ class _Resolver:
         if self.has(path + ("dispatch",)):
             d = path + ("dispatch",)
             for key in ("interrupts", "exceptions"):
-                if self.get(d + (key,), 1) == 0:
+                if self.given(d + (key,)) == 0:
                     self.err(
                         d + (key,),
                         f"{key}: 0 declares an empty table (at least 1 entry; causes past "
                         "a table go to the handler's symbol)",
                     )
             dispatch = Dispatch(
-                self.symbol(d + ("interrupt_table",), "{prefix}interrupt_handlers"),
-                self.get(d + ("interrupts",), 0),
-                self.symbol(d + ("exception_table",), "{prefix}exception_handlers"),
-                self.get(d + ("exceptions",), 0),
+                self.symbol(d + ("interrupt_table",)),
+                self.get(d + ("interrupts",)),
+                self.symbol(d + ("exception_table",)),
+                self.get(d + ("exceptions",)),
             )
         return Handler(symbol, returns, args, dispatch)
 
     def regs(self, path: Path, frame: Frame) -> tuple[str, ...]:
-        regs = tuple(self.get(path, []))
+        regs = () if self.refused(path) else tuple(self.get(path))
         for i, r in enumerate(regs):
             if r in regs[:i]:
                 self.err(path + (i,), f"'{r}' is listed twice")
@@ -337,14 +359,14 @@ class _Resolver:
     def resolve(self) -> Riscv64Options:
         symbols = Symbols(
             self.prefix,
-            self.symbol(("symbols", "entry"), "{prefix}entry"),
-            self.symbol(("symbols", "exit"), "{prefix}return"),
-            self.symbol(("symbols", "vector"), "{prefix}vector"),
+            self.symbol(("symbols", "entry")),
+            self.symbol(("symbols", "exit")),
+            self.symbol(("symbols", "vector")),
         )
-        protocol = StackProtocol(self.get(("stack", "protocol"), "scratch_sp"))
+        protocol = StackProtocol(self.get(("stack", "protocol")))
         trampoline = self.trampoline(protocol)
         switch = protocol is StackProtocol.KERNEL_SWITCH
-        frame = self.frame(("frame",), "{prefix}frame", on_stack=not switch, trampoline=switch)
+        frame = self.frame(("frame",), on_stack=not switch, trampoline=switch)
         if frame.slots and frame.slot_of_role(Role.EPC) is None:
             epc = "sepc" if self.mode is Mode.SUPERVISOR else "mepc"
             self.err(("frame", "layout"), f"the frame must hold the trap pc ({epc})")
@@ -363,7 +385,7 @@ class _Resolver:
         if trampoline is not None:
             if frame.size > trampoline.page_size:
                 self.err(("frame",), f"the trampoline frame ({frame.size} bytes) does not fit its page")
-        handler = self.handler(("handler",), () if switch else ("frame",))
+        handler = self.handler(("handler",), no_args=switch)
         if switch and handler.dispatch is not None:
             self.err(
                 ("handler", "dispatch"), "the trampoline jumps to the frame's kernel_trap (no tables)", at_key=True
@@ -385,7 +407,7 @@ class _Resolver:
         syscall = self.syscall(frame, protocol)
         kernel_entry = self.kernel_entry(protocol)
         vector = self.vector(protocol)
-        code = self.get(("sections", "code"), ".text.trap")
+        code = self.get(("sections", "code"))
         if not _SECTION.fullmatch(code):
             self.err(("sections", "code"), f"{code!r} is not a section name")
         if self.mode is Mode.MACHINE and protocol is not StackProtocol.SCRATCH_SP:
@@ -437,7 +459,7 @@ class _Resolver:
             self.err(path, f"{name!r} cannot hold the trap code: {reason}")
 
     def outputs(self) -> tuple[tuple[str, str], ...]:
-        raw = self.get(("outputs",), {"gas": "trap.S", "c": "trap.h"})
+        raw = self.get(("outputs",))
         seen: dict[str, str] = {}
         for backend, filename in raw.items():
             p: Path = ("outputs", backend)
@@ -523,25 +545,25 @@ class _Resolver:
         if self.mode is Mode.MACHINE:
             self.err(p, "machine_timer forwards the tick to a supervisor-mode kernel (mode: supervisor)", at_key=True)
         offsets = []
-        for key, default in (("mtimecmp_offset", 24), ("interval_offset", 32)):
-            value = self.get(p + (key,), default)
+        for key in ("mtimecmp_offset", "interval_offset"):
+            value = self.get(p + (key,))
             if value % WORD:
                 self.err(p + (key,), f"{key} {value} is not {WORD}-byte aligned")
             offsets.append(value)
         if offsets[0] == offsets[1]:
             self.err(p + ("interval_offset",), "the interval and mtimecmp's address share a word")
-        bit = SIP_SSIP if self.get(p + ("forward",), "ssip") == "ssip" else MIP_STIP
-        return MachineTimer(self.symbol(p + ("symbol",), "{prefix}timervec"), offsets[0], offsets[1], bit)
+        bit = SIP_SSIP if self.get(p + ("forward",)) == "ssip" else MIP_STIP
+        return MachineTimer(self.symbol(p + ("symbol",)), offsets[0], offsets[1], bit)
 
     def hardening(self, frame: Frame) -> Hardening:
-        gp = self.get(("entry", "gp_reload"), False)
+        gp = self.get(("entry", "gp_reload"))
         gp_symbol = GLOBAL_POINTER_SYMBOL if gp is True else (gp if gp is not False else None)
         if isinstance(gp_symbol, str) and gp is not True:
             if not _SYMBOL.fullmatch(gp_symbol):
                 self.err(("entry", "gp_reload"), f"{gp_symbol!r} is not a symbol")
             elif gp_symbol.lower() in _ASM_NAMES:
                 self.err(("entry", "gp_reload"), f"'{gp_symbol}' is a register name in assembly, not a symbol")
-        bits = self.get(("entry", "clear_status"), [])
+        bits = self.get(("entry", "clear_status"))
         for i, bit in enumerate(bits):
             if bit in bits[:i]:
                 self.err(("entry", "clear_status", i), f"'{bit}' is listed twice")
@@ -550,13 +572,13 @@ class _Resolver:
             if r == "sp":
                 self.err(("entry", "no_restore", i), "sp is always restored (it is how the entry finds the frame)")
         return Hardening(
-            clear_registers=bool(self.get(("entry", "clear_registers"), False)),
+            clear_registers=bool(self.get(("entry", "clear_registers"))),
             gp_reload=gp_symbol,
-            clear_status=tuple(self.get(("entry", "clear_status"), [])),
-            clear_reservation=bool(self.get(("entry", "clear_reservation"), False)),
+            clear_status=tuple(bits),
+            clear_reservation=bool(self.get(("entry", "clear_reservation"))),
             no_restore=no_restore,
-            cfi=bool(self.get(("entry", "cfi"), True)),
-            compressed=bool(self.get(("entry", "compressed"), False)),
+            cfi=bool(self.get(("entry", "cfi"))),
+            compressed=bool(self.get(("entry", "compressed"))),
         )
 
     def tp_offsets(self, protocol: StackProtocol, frame: Frame) -> ThreadPointerOffsets | None:
@@ -570,7 +592,7 @@ class _Resolver:
         for k in keys:
             if not self.has(("stack", k)):
                 self.err(("stack", "protocol"), f"the thread_pointer protocol needs stack.{k}")
-            v = self.get(("stack", k), 0)
+            v = self.get(("stack", k))
             if v % WORD:
                 self.err(("stack", k), f"{k} {v} is not {WORD}-byte aligned")
             values.append(v)
@@ -600,11 +622,9 @@ class _Resolver:
         elif not self.has(("syscall", "handler")):
             self.err(("syscall",), "a syscall: block needs a handler (the function the entry calls)", at_key=True)
         else:
-            handler = self.symbol(("syscall", "handler"), "syscall_handler")
-        return Syscall(
-            handler,
-            self.regs(("syscall", "restore"), frame) if self.has(("syscall", "restore")) else ("a0",),
-        )
+            handler = self.symbol(("syscall", "handler"))
+        restore: Path = ("syscall", "restore")
+        return Syscall(handler, self.regs(restore, frame) if self.has(restore) else tuple(self.get(restore)))
 
     def trampoline(self, protocol: StackProtocol) -> Trampoline | None:
         if not self.has(("trampoline",)):
@@ -613,12 +633,12 @@ class _Resolver:
             self.err(("trampoline",), "a trampoline needs stack.protocol: kernel_switch", at_key=True)
         if self.mode is Mode.MACHINE:
             self.err(("trampoline",), "a trampoline switches satp: supervisor mode only", at_key=True)
-        page = self.get(("trampoline", "page_size"), PAGE_SIZE)
+        page = self.get(("trampoline", "page_size"))
         if page < PAGE_SIZE or page & (page - 1):
             self.err(("trampoline", "page_size"), f"page_size {page} is not a power of two >= {PAGE_SIZE}")
             page = PAGE_SIZE
-        address = self.get(("trampoline", "address"), 0)
-        frame_address = self.get(("trampoline", "frame_address"), 0)
+        address = self.get(("trampoline", "address"))
+        frame_address = self.get(("trampoline", "frame_address"))
         for key, value in (("address", address), ("frame_address", frame_address)):
             if value % page:
                 self.err(("trampoline", key), f"{value:#x} is not aligned to the {page}-byte page")
@@ -626,33 +646,26 @@ class _Resolver:
                 self.err(("trampoline", key), f"{value:#x} is not a 64-bit address")
         if address == frame_address and self.has(("trampoline", "address")):
             self.err(("trampoline", "frame_address"), "the frame and the trampoline share a page")
-        section = self.get(("trampoline", "section"), "trampsec")
+        section = self.get(("trampoline", "section"))
         if not _SECTION.fullmatch(section):
             self.err(("trampoline", "section"), f"{section!r} is not a section name")
-        link_check = bool(self.get(("trampoline", "link_check"), True))
+        link_check = bool(self.get(("trampoline", "link_check")))
         if link_check and not _C_IDENT.fullmatch(section):
             self.err(
                 ("trampoline", "section"),
                 f"link_check needs a section name that is a C identifier "
                 f"(the linker then defines __stop_{section}); set link_check: false otherwise",
             )
-        args = tuple(self.get(("trampoline", "userret_args"), ["satp"]))
+        args = tuple(self.get(("trampoline", "userret_args")))
         if "satp" not in args or len(set(args)) != len(args):
             self.err(
                 ("trampoline", "userret_args"),
                 f"userret_args {list(args)} must name satp once "
                 "(userret switches to the user page table) and frame at most once",
             )
-            args = ("satp",)
-        return Trampoline(
-            section,
-            address,
-            frame_address,
-            page,
-            self.symbol(("trampoline", "userret"), "{prefix}userret"),
-            link_check,
-            args,
-        )
+            args = tuple(default(("trampoline", "userret_args")))
+        userret = self.symbol(("trampoline", "userret"))
+        return Trampoline(section, address, frame_address, page, userret, link_check, args)
 
     def kernel_entry(self, protocol: StackProtocol) -> KernelEntry | None:
         if not self.has(("kernel_entry",)):
@@ -662,8 +675,8 @@ class _Resolver:
         if protocol is not StackProtocol.KERNEL_SWITCH:
             self.err(("kernel_entry",), "kernel_entry belongs to stack.protocol: kernel_switch", at_key=True)
         path: Path = ("kernel_entry",)
-        frame = self.frame(path + ("frame",), "{prefix}kernel_frame", on_stack=True, trampoline=False)
-        handler = self.handler(path + ("handler",), ("frame",))
+        frame = self.frame(path + ("frame",), on_stack=True, trampoline=False)
+        handler = self.handler(path + ("handler",))
         if handler.returns is Returns.NORETURN:
             self.err(path + ("handler", "returns"), "the kernel entry returns to the trapped kernel code")
         if handler.dispatch is not None:
@@ -674,11 +687,11 @@ class _Resolver:
                 path + ("no_restore", no_restore.index("sp")),
                 "sp is always restored (it is how the entry finds the frame)",
             )
-        return KernelEntry(self.symbol(path + ("symbol",), "{prefix}kernelvec"), frame, handler, no_restore)
+        return KernelEntry(self.symbol(path + ("symbol",)), frame, handler, no_restore)
 
     def vector(self, protocol: StackProtocol) -> Vector:
-        mode = TvecMode.VECTORED if self.get(("vector", "mode"), "direct") == "vectored" else TvecMode.DIRECT
-        align = self.get(("sections", "align"), TVEC_BASE_ALIGN)
+        mode = TvecMode.VECTORED if self.get(("vector", "mode")) == "vectored" else TvecMode.DIRECT
+        align = self.get(("sections", "align"))
         if align < TVEC_BASE_ALIGN or align & (align - 1) or align > PAGE_SIZE:
             self.err(
                 ("sections", "align"),
@@ -686,9 +699,9 @@ class _Resolver:
                 f"(stvec BASE, priv 4.1.2) to {PAGE_SIZE} (a page)",
             )
             align = TVEC_BASE_ALIGN
-        slots = self.get(("vector", "slots"), 16)
+        slots = self.get(("vector", "slots"))
         targets: list[tuple[int, str]] = []
-        raw = self.get(("vector", "interrupts"), {})
+        raw = self.get(("vector", "interrupts"))
         if raw and mode is TvecMode.DIRECT:
             self.err(("vector", "interrupts"), "per-interrupt slots need vector.mode: vectored", at_key=True)
         if raw and protocol is StackProtocol.KERNEL_SWITCH:
@@ -706,7 +719,7 @@ class _Resolver:
                 )
                 continue
             if p not in self.bad:
-                targets.append((int(key), self.symbol(p, target)))
+                targets.append((int(key), self.expand_symbol(p, str(target), str(target))))
         return Vector(mode, slots, tuple(targets), align)
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from .defaults import default
 from .facts import GPRS, STATUS_BITS
 
 _SYMBOL = {"type": "string", "minLength": 1, "description": "a symbol name or pattern using {prefix}"}
@@ -45,7 +46,8 @@ _SLOT = {
 }
 
 
-def _frame(description: str, struct: str) -> dict[str, Any]:
+def _frame(path: tuple[str, ...], description: str) -> dict[str, Any]:
+    """The frame block at ``path`` (``frame``, ``kernel_entry.frame``)."""
     return {
         "type": "object",
         "additionalProperties": False,
@@ -55,7 +57,7 @@ def _frame(description: str, struct: str) -> dict[str, Any]:
             "struct": {
                 "type": "string",
                 "description": "the C/Rust struct name (pattern using {prefix})",
-                "default": struct,
+                "default": default((*path, "struct")),
             },
             "layout": {"type": "array", "minItems": 1, "items": _SLOT, "description": "slots, low address first"},
             "size": {
@@ -66,18 +68,18 @@ def _frame(description: str, struct: str) -> dict[str, Any]:
             "fp": {
                 "type": "boolean",
                 "description": "append f0-f31 and fcsr (8 bytes each) after the layout",
-                "default": False,
+                "default": default((*path, "fp")),
             },
         },
     }
 
 
-def _handler(description: str, args: list[str], *, tables: bool = True) -> dict[str, Any]:
-    """A handler block; ``tables``: the handler may dispatch through tables (the main entry's)."""
+def _handler(path: tuple[str, ...], description: str, *, tables: bool = True) -> dict[str, Any]:
+    """The handler block at ``path``; ``tables``: the handler may dispatch through tables (the main entry's)."""
 
-    def table(what: str, default: str) -> dict[str, Any]:
+    def table(what: str, key: str) -> dict[str, Any]:
         node = _SYMBOL | {"description": f"array of handler pointers for {what}"}
-        return node | {"default": default} if tables else node
+        return node | {"default": default((*path, "dispatch", key))} if tables else node
 
     return {
         "type": "object",
@@ -93,8 +95,8 @@ def _handler(description: str, args: list[str], *, tables: bool = True) -> dict[
                 "description": "call through handler tables indexed by the cause (bounds-checked); "
                 "causes past a table go to symbol",
                 "properties": {
-                    "interrupt_table": table("interrupts", "{prefix}interrupt_handlers"),
-                    "exception_table": table("exceptions", "{prefix}exception_handlers"),
+                    "interrupt_table": table("interrupts", "interrupt_table"),
+                    "exception_table": table("exceptions", "exception_table"),
                     "interrupts": {"type": "integer", "minimum": 0, "maximum": 2047, "description": "entries"},
                     "exceptions": {"type": "integer", "minimum": 0, "maximum": 2047, "description": "entries"},
                 },
@@ -103,13 +105,13 @@ def _handler(description: str, args: list[str], *, tables: bool = True) -> dict[
                 "enum": ["void", "frame", "noreturn"],
                 "description": "void: the entry restores its frame; frame: it restores the frame returned in a0; "
                 "noreturn: the handler never returns (it leaves through the exit routine)",
-                "default": "void",
+                "default": default((*path, "returns")),
             },
             "args": {
                 "type": "array",
                 "items": {"enum": ["frame", "cause"]},
                 "description": "what a0, a1, ... hold at the call (the frame address, the cause register)",
-                "default": args,
+                "default": default((*path, "args")),
             },
         },
     }
@@ -128,23 +130,33 @@ SCHEMA: dict[str, Any] = {
         "mode": {
             "enum": ["supervisor", "machine"],
             "description": "trap into S-mode (s-CSRs, sret) or M-mode (m-CSRs, mret)",
-            "default": "supervisor",
+            "default": default(("mode",)),
         },
         "symbols": {
             "type": "object",
             "additionalProperties": False,
             "description": "names of the generated symbols; patterns may use {prefix}",
             "properties": {
-                "prefix": {"type": "string", "description": "prefix of every generated symbol", "default": "trap_"},
+                "prefix": {
+                    "type": "string",
+                    "description": "prefix of every generated symbol",
+                    "default": default(("symbols", "prefix")),
+                },
                 "entry": _SYMBOL
-                | {"description": "the trap entry (stvec target in direct mode)", "default": "{prefix}entry"},
+                | {
+                    "description": "the trap entry (stvec target in direct mode)",
+                    "default": default(("symbols", "entry")),
+                },
                 "exit": _SYMBOL
                 | {
                     "description": "restores a frame (a0 = frame) and returns from the trap",
-                    "default": "{prefix}return",
+                    "default": default(("symbols", "exit")),
                 },
                 "vector": _SYMBOL
-                | {"description": "the vector table (stvec base in vectored mode)", "default": "{prefix}vector"},
+                | {
+                    "description": "the vector table (stvec base in vectored mode)",
+                    "default": default(("symbols", "vector")),
+                },
             },
         },
         "sections": {
@@ -155,13 +167,13 @@ SCHEMA: dict[str, Any] = {
                 "code": {
                     "type": "string",
                     "description": 'section of the entry code, emitted as "ax"',
-                    "default": ".text.trap",
+                    "default": default(("sections", "code")),
                 },
                 "align": {
                     "type": "integer",
                     "minimum": 4,
                     "description": "alignment of the stvec base (priv 4.1.2: at least 4)",
-                    "default": 4,
+                    "default": default(("sections", "align")),
                 },
             },
         },
@@ -170,20 +182,24 @@ SCHEMA: dict[str, Any] = {
             "additionalProperties": False,
             "description": "stvec MODE and, in vectored mode, the interrupt slots",
             "properties": {
-                "mode": {"enum": ["direct", "vectored"], "description": "stvec MODE (priv 4.1.2)", "default": "direct"},
+                "mode": {
+                    "enum": ["direct", "vectored"],
+                    "description": "stvec MODE (priv 4.1.2)",
+                    "default": default(("vector", "mode")),
+                },
                 "slots": {
                     "type": "integer",
                     "minimum": 1,
                     "maximum": 64,
                     "description": "vectored: 4-byte jump slots, one per interrupt cause",
-                    "default": 16,
+                    "default": default(("vector", "slots")),
                 },
                 "interrupts": {
                     "type": "object",
                     "description": "vectored: interrupt cause number -> symbol its slot jumps to "
                     "(not with kernel_switch: every slot jumps to the user entry)",
                     "additionalProperties": {"type": "string"},
-                    "default": {},
+                    "default": default(("vector", "interrupts")),
                 },
             },
         },
@@ -219,29 +235,40 @@ SCHEMA: dict[str, Any] = {
             "required": ["address", "frame_address"],
             "description": "kernel_switch: user entry/exit in one page mapped at the same address everywhere",
             "properties": {
-                "section": {"type": "string", "description": "the trampoline's own section", "default": "trampsec"},
+                "section": {
+                    "type": "string",
+                    "description": "the trampoline's own section",
+                    "default": default(("trampoline", "section")),
+                },
                 "address": {"type": "integer", "minimum": 0, "description": "virtual address of the page"},
                 "frame_address": {
                     "type": "integer",
                     "minimum": 0,
                     "description": "fixed virtual address of the per-process frame",
                 },
-                "page_size": {"type": "integer", "description": "the page the section must fit in", "default": 4096},
+                "page_size": {
+                    "type": "integer",
+                    "description": "the page the section must fit in",
+                    "default": default(("trampoline", "page_size")),
+                },
                 "userret": _SYMBOL
-                | {"description": "userret(satp): switch to the user space and sret", "default": "{prefix}userret"},
+                | {
+                    "description": "userret(satp): switch to the user space and sret",
+                    "default": default(("trampoline", "userret")),
+                },
                 "userret_args": {
                     "type": "array",
                     "items": {"enum": ["satp", "frame"]},
                     "minItems": 1,
                     "maxItems": 2,
-                    "default": ["satp"],
+                    "default": default(("trampoline", "userret_args")),
                     "description": "what a0, a1 hold when the kernel calls userret: the user satp and, "
                     "optionally, the frame's address (rCore-Tutorial's __restore(cx, satp): [frame, satp])",
                 },
                 "link_check": {
                     "type": "boolean",
                     "description": "a relocation that fails the link if the output section outgrows its page",
-                    "default": True,
+                    "default": default(("trampoline", "link_check")),
                 },
             },
         },
@@ -252,18 +279,25 @@ SCHEMA: dict[str, Any] = {
             "description": "kernel_switch: the entry used while the kernel runs",
             "properties": {
                 "symbol": _SYMBOL | {"description": "the entry stvec points at while the kernel runs"},
-                "frame": _frame("the frame of a trap taken in the kernel", "{prefix}kernel_frame"),
+                "frame": _frame(("kernel_entry", "frame"), "the frame of a trap taken in the kernel"),
                 "handler": _handler(
-                    "the C function the kernel entry calls (no handler tables)", ["frame"], tables=False
+                    ("kernel_entry", "handler"),
+                    "the C function the kernel entry calls (no handler tables)",
+                    tables=False,
                 ),
-                "no_restore": {"type": "array", "items": _REG, "description": "saved but not restored", "default": []},
+                "no_restore": {
+                    "type": "array",
+                    "items": _REG,
+                    "description": "saved but not restored",
+                    "default": default(("kernel_entry", "no_restore")),
+                },
             },
         },
-        "frame": _frame("the frame the trap entry stores", "{prefix}frame"),
+        "frame": _frame(("frame",), "the frame the trap entry stores"),
         "handler": _handler(
+            ("handler",),
             "the C function the trap entry calls (kernel_switch: the one the user entry jumps to; its args "
             "default to none there)",
-            ["frame"],
         ),
         "syscall": {
             "type": "object",
@@ -279,7 +313,7 @@ SCHEMA: dict[str, Any] = {
                 "restore": {
                     "type": "array",
                     "items": _REG,
-                    "default": ["a0"],
+                    "default": default(("syscall", "restore")),
                     "description": "registers restored on the return from an ecall; every other one but sp is zeroed",
                 },
             },
@@ -292,39 +326,39 @@ SCHEMA: dict[str, Any] = {
                 "clear_registers": {
                     "type": "boolean",
                     "description": "zero user values after saving them",
-                    "default": False,
+                    "default": default(("entry", "clear_registers")),
                 },
                 "gp_reload": {
                     "type": ["string", "boolean"],
                     "description": "reload gp from this symbol (true: __global_pointer$) on U entry",
-                    "default": False,
+                    "default": default(("entry", "gp_reload")),
                 },
                 "clear_status": {
                     "type": "array",
                     "items": {"enum": list(STATUS_BITS)},
                     "description": "status bits cleared on entry, after saving it",
-                    "default": [],
+                    "default": default(("entry", "clear_status")),
                 },
                 "clear_reservation": {
                     "type": "boolean",
                     "description": "sc to a dummy slot before returning",
-                    "default": False,
+                    "default": default(("entry", "clear_reservation")),
                 },
                 "no_restore": {
                     "type": "array",
                     "items": _REG,
                     "description": "saved, not restored on a return to the kernel (tp = hart id)",
-                    "default": [],
+                    "default": default(("entry", "no_restore")),
                 },
                 "cfi": {
                     "type": "boolean",
                     "description": "emit CFI so debuggers unwind into the trapped code",
-                    "default": True,
+                    "default": default(("entry", "cfi")),
                 },
                 "compressed": {
                     "type": "boolean",
                     "description": "allow RVC instructions in the entry",
-                    "default": False,
+                    "default": default(("entry", "compressed")),
                 },
             },
         },
@@ -333,25 +367,26 @@ SCHEMA: dict[str, Any] = {
             "additionalProperties": False,
             "description": "an M-mode timer entry that re-arms mtimecmp and forwards the tick to S-mode",
             "properties": {
-                "symbol": _SYMBOL | {"description": "the entry (mtvec, direct mode)", "default": "{prefix}timervec"},
+                "symbol": _SYMBOL
+                | {"description": "the entry (mtvec, direct mode)", "default": default(("machine_timer", "symbol"))},
                 "mtimecmp_offset": {
                     "type": "integer",
                     "minimum": 24,
                     "maximum": 2040,
                     "description": "where the scratch area (at mscratch) holds mtimecmp's address",
-                    "default": 24,
+                    "default": default(("machine_timer", "mtimecmp_offset")),
                 },
                 "interval_offset": {
                     "type": "integer",
                     "minimum": 24,
                     "maximum": 2040,
                     "description": "where the scratch area holds the interval in timer ticks",
-                    "default": 32,
+                    "default": default(("machine_timer", "interval_offset")),
                 },
                 "forward": {
                     "enum": ["ssip", "stip"],
                     "description": "raise a supervisor software (sip.SSIP) or timer (mip.STIP) interrupt",
-                    "default": "ssip",
+                    "default": default(("machine_timer", "forward")),
                 },
             },
         },
@@ -359,7 +394,7 @@ SCHEMA: dict[str, Any] = {
             "type": "object",
             "additionalProperties": False,
             "description": "backend -> file name",
-            "default": {"gas": "trap.S", "c": "trap.h"},
+            "default": default(("outputs",)),
             "properties": {
                 "gas": {"type": "string", "description": "the assembly (GNU as)"},
                 "c": {"type": "string", "description": "the C header: frame structs, stvec value, prototypes"},
