@@ -139,10 +139,9 @@ class _Run:
                 self.uc.mem_write(seg["p_vaddr"], seg.data())
         self.uc.mem_map(STACK_BASE, 0x10000)
         self.uc.mem_map(HANDLER, 0x1000)
-        # the kernel GS base: a per-CPU block whose IRQ stack (irq_stack variants) lies
-        # below the interrupt frames, with its in-use counter at 0
+        # the kernel GS base: a per-CPU block with the IRQ stack's top and in-use counter
+        # (irq_stack variants; interrupt() sets them)
         self.uc.mem_map(PERCPU, 0x1000)
-        self.uc.mem_write(PERCPU + IRQ_TOP_GS, struct.pack("<Q", IRQ_TOP))
         self.uc.msr_write(0xC0000101, PERCPU)
         self.uc.hook_add(unicorn.UC_HOOK_CODE, self._hook)
         self.checked = 0
@@ -216,6 +215,9 @@ class _Run:
         as for an interrupt of a handler running there)."""
         v = spec.vector(vector)
         assert v is not None
+        # nested: the interrupted handler runs on the IRQ stack, whose top is above the frame
+        top = STACK_BASE + 0x10000 if depth else IRQ_TOP
+        self.uc.mem_write(PERCPU + IRQ_TOP_GS, struct.pack("<Q", top))
         self.uc.mem_write(PERCPU + IRQ_DEPTH_GS, struct.pack("<Q", depth))
         self.initial = {r: 0x1111 * (i + 1) for i, r in enumerate(GPRS)}
         for r, value in self.initial.items():
@@ -293,7 +295,7 @@ def test_cfi_follows_the_switch_to_the_irq_stack(variant: str, nested: bool, tmp
     for vector in (32, 200):
         emu.interrupt(spec, vector, depth=1 if nested else 0)
         if nested:  # the counter said "on the IRQ stack already": the handler stays below the frame
-            assert IRQ_TOP < emu.handler_rsp < STACK_TOP - 40, hex(emu.handler_rsp)
+            assert STACK_TOP - 0x1000 < emu.handler_rsp < STACK_TOP - 40, hex(emu.handler_rsp)
         else:  # the handler runs on the IRQ stack, below its top
             assert IRQ_TOP - 0x100 < emu.handler_rsp < IRQ_TOP, hex(emu.handler_rsp)
     assert not emu.failures, "\n".join(emu.failures[:20])
