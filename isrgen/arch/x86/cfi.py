@@ -194,7 +194,11 @@ class _Pass:
         known = self.jump_states.get(target, state)
         if target not in self.jump_states or known == state:
             self.jump_states[target] = state
-        elif known and state and attrs.evolve(known, copy=None) == attrs.evolve(state, copy=None):
+        elif (
+            known is not None
+            and state is not None
+            and attrs.evolve(known, copy=None) == attrs.evolve(state, copy=None)
+        ):
             self.jump_states[target] = attrs.evolve(state, copy=None)  # only the copy differs: forget it
         else:
             self.jump_states[target] = None  # reached with two different stacks: unknown
@@ -314,6 +318,8 @@ class _Pass:
             delta = self.word
         elif insn.op == "pop":
             delta = -self.word
+        elif insn.op in _PUSH_ALL or insn.op in _POP_ALL:
+            delta = 8 * self.word if insn.op in _PUSH_ALL else -8 * self.word
         elif ops and ops[0] == Reg(self.sp) and insn.op not in _READS_FIRST:
             if insn.op in ("sub", "add") and len(ops) == 2 and isinstance(ops[1], Imm):
                 delta = ops[1].value if insn.op == "sub" else -ops[1].value
@@ -330,8 +336,9 @@ class _Pass:
         return new, [self.cfa_rule(new)]
 
     def step_off_base(self, insn: Insn, state: _State) -> tuple[_State | None, list[Item]]:
-        """While the CFA is relative to a callee-saved register, rsp may move freely
-        (``and rsp, -64``); ``mov rsp, <that register>`` makes rsp the base again."""
+        """While the CFA is relative to a register holding an old rsp, rsp may move freely
+        (``and rsp, -64``, a switch to the IRQ stack); ``mov rsp, <that register>`` makes
+        rsp the base again, and a push of a caller-saved one moves the CFA onto the stack."""
         ops = insn.operands
         if insn.op == "mov" and ops == (Reg(self.sp), Reg(state.base)):
             return attrs.evolve(state, base=""), [Cfi("def_cfa_register", (self.sp,))]
