@@ -100,7 +100,8 @@ def _no_decrement(text: str) -> str:
 
 
 def _one_copy(text: str) -> str:
-    return text.replace("    push rdi\n    push rdi\n", "    push rdi\n")
+    # the second `push rdi` goes (the CFI lines after each push stay)
+    return re.sub(r"(    push rdi\n(?:    \.cfi_.*\n)*)    push rdi\n", r"\1", text)
 
 
 def _never_switch(text: str) -> str:

@@ -22,8 +22,15 @@ Only what the pass can prove from the instructions is described: an
 instruction that changes the stack pointer in a way it cannot follow (e.g.
 ``and rsp, -64`` or a stack switch from memory) marks the return address
 undefined until a known state is reached again, which ends a backtrace cleanly
-instead of showing garbage.  NASM has no CFI directives; its dialect renders
-these items as nothing.
+instead of showing garbage.  Two things keep the CFA known across such a change:
+a register holding a copy of the stack pointer from before it, which the CFA
+follows (``.cfi_def_cfa_register``; only a callee-saved one may stay the base
+across a call), and a copy of that register pushed on the new stack, which the
+CFA follows through memory: ``DW_CFA_def_cfa_expression`` with ``DW_OP_bregN
+(rsp) k; DW_OP_deref; DW_OP_plus_uconst n`` (DWARF 5 sections 6.4.2.2 and
+2.5.1), the way Linux's ``call_on_irqstack`` describes its switch to the IRQ
+stack.  The rules of the frame's registers are CFA-relative and stay as they are.
+NASM has no CFI directives; its dialect renders these items as nothing.
 """
 
 from __future__ import annotations
@@ -62,6 +69,34 @@ _CALLEE_SAVED = frozenset({"rbx", "rbp", "r12", "r13", "r14", "r15", "ebx", "esi
 #: push and pop every general-purpose register at once (SDM Vol. 2B PUSHA/PUSHAD, POPA/POPAD)
 _PUSH_ALL = frozenset({"pushad"})
 _POP_ALL = frozenset({"popad"})
+#: DWARF numbers of the stack pointer (x86-64 psABI 3.6.2, figure 3.36: rsp = 7; i386
+#: SysV psABI 2.5: esp = 4)
+_DWARF_STACK_POINTER = {"rsp": 7, "esp": 4}
+#: DWARF 5 section 7.24 and 7.7.1: the call-frame instruction and the expression operations
+_DW_CFA_DEF_CFA_EXPRESSION = 0x0F
+_DW_OP_BREG0 = 0x70
+_DW_OP_DEREF = 0x06
+_DW_OP_PLUS_UCONST = 0x23
+
+
+def _uleb128(value: int) -> list[int]:
+    """DWARF 5 section 7.6 unsigned LEB128."""
+    out: list[int] = []
+    while True:
+        byte, value = value & 0x7F, value >> 7
+        if value == 0:
+            return [*out, byte]
+        out.append(byte | 0x80)
+
+
+def _sleb128(value: int) -> list[int]:
+    """DWARF 5 section 7.6 signed LEB128."""
+    out: list[int] = []
+    while True:
+        byte, value = value & 0x7F, value >> 7
+        if (value == 0 and not byte & 0x40) or (value == -1 and byte & 0x40):
+            return [*out, byte]
+        out.append(byte | 0x80)
 
 
 @attrs.frozen
@@ -75,6 +110,12 @@ class _State:
     base: str = ""
     #: the syscall entry builds the CPU part itself: describe each slot once pushed
     building: bool = False
+    #: when set, the CFA is ``[rsp + saved_at] + cfa``: a copy of the old stack pointer
+    #: (the frame) was pushed on the stack rsp moved to (the IRQ stack)
+    saved_at: int | None = None
+    #: a register holding a copy of the stack pointer, and the CFA's offset from it; it
+    #: carries the CFA when rsp moves in a way the pass cannot follow (``cmovz rsp, ...``)
+    copy: tuple[str, int] | None = None
 
 
 class _Pass:
@@ -100,12 +141,27 @@ class _Pass:
 
     # -- directives ------------------------------------------------------------------
     def frame_rules(self, state: _State, all_gprs: bool) -> list[Item]:
-        items: list[Item] = [Cfi("def_cfa", (state.base or self.sp, state.cfa))]
+        items: list[Item] = [self.cfa_rule(state)]
         if not state.building:
             items += [Cfi("offset", (name, off)) for name, off in self.cpu_slots]
         if all_gprs:
             items += [Cfi("offset", (name, off)) for name, off in self.gpr_slots.items()]
         return items
+
+    def cfa_rule(self, state: _State) -> Cfi:
+        """The full CFA rule of ``state``: a register and an offset, or the expression
+        ``[rsp + saved_at] + cfa`` when the frame's address is on the stack."""
+        if state.saved_at is None:
+            return Cfi("def_cfa", (state.base or self.sp, state.cfa))
+        expr = [
+            _DW_OP_BREG0 + _DWARF_STACK_POINTER[self.sp],
+            *_sleb128(state.saved_at),
+            _DW_OP_DEREF,
+            _DW_OP_PLUS_UCONST,
+            *_uleb128(state.cfa),
+        ]
+        escape = [_DW_CFA_DEF_CFA_EXPRESSION, *_uleb128(len(expr)), *expr]
+        return Cfi("escape", tuple(f"{b:#04x}" for b in escape))
 
     def unknown(self) -> list[Item]:
         # Nothing certain about the stack: stop unwinding here rather than guess.
@@ -135,10 +191,24 @@ class _Pass:
         return None, []
 
     def record_jump(self, target: str, state: _State | None) -> None:
-        if target in self.jump_states and self.jump_states[target] != state:
-            self.jump_states[target] = None  # reached with two different stacks: unknown
-        else:
+        known = self.jump_states.get(target, state)
+        if target not in self.jump_states or known == state:
             self.jump_states[target] = state
+        elif (
+            known is not None
+            and state is not None
+            and attrs.evolve(known, copy=None) == attrs.evolve(state, copy=None)
+        ):
+            self.jump_states[target] = attrs.evolve(state, copy=None)  # only the copy differs: forget it
+        else:
+            self.jump_states[target] = None  # reached with two different stacks: unknown
+
+    def before(self, insn: Insn, state: _State | None) -> tuple[_State | None, list[Item]]:
+        """Directives that must take effect *at* ``insn``: a call while the CFA follows a
+        register the callee may clobber ends the unwind before the callee runs."""
+        if insn.op == "call" and state is not None and state.base and state.base not in _CALLEE_SAVED:
+            return None, self.unknown()
+        return state, []
 
     def step(self, insn: Insn, state: _State | None) -> tuple[_State | None, list[Item]]:
         """State after ``insn`` and the directives describing it."""
@@ -163,12 +233,16 @@ class _Pass:
             return new, self.frame_rules(new, all_gprs=True)
         if state is None:
             return None, []
+        if state.saved_at is not None:
+            return self.step_saved(insn, state, state.saved_at)
         if state.base:
             return self.step_off_base(insn, state)
+        state = self.forget_copy(insn, state)
         if insn.op == "mov" and len(ops) == 2 and ops[1] == Reg(self.sp) and isinstance(ops[0], Reg):
             if ops[0].name in _CALLEE_SAVED:
                 new = attrs.evolve(state, base=ops[0].name)
                 return new, [Cfi("def_cfa_register", (ops[0].name,))]
+            return attrs.evolve(state, copy=(ops[0].name, state.cfa)), []
         if insn.op == "push":
             new = attrs.evolve(state, cfa=state.cfa + self.word)
             out: list[Item] = [Cfi("def_cfa_offset", (new.cfa,))]
@@ -213,14 +287,61 @@ class _Pass:
             # the cdecl exit routine loads its argument, the frame to resume, into esp
             new = _State(self.top)
             return new, self.frame_rules(new, all_gprs=True)
+        if state.copy is not None:
+            # rsp moved somewhere unknown (the IRQ stack, or not): the copy still knows the CFA
+            reg, cfa = state.copy
+            new = attrs.evolve(state, cfa=cfa, base=reg, copy=None)
+            return new, [Cfi("def_cfa", (reg, cfa))]
         return None, self.unknown()
 
+    def forget_copy(self, insn: Insn, state: _State) -> _State:
+        """``state`` without its copy of rsp once ``insn`` overwrites that register (a call
+        clobbers every register that is not callee-saved)."""
+        if state.copy is None:
+            return state
+        ops, reg = insn.operands, state.copy[0]
+        writes = (ops and ops[0] == Reg(reg) and insn.op not in _READS_FIRST) or (insn.op == "xchg" and Reg(reg) in ops)
+        if insn.op == "call" or insn.op in _POP_ALL or writes:
+            return attrs.evolve(state, copy=None)
+        return state
+
+    def step_saved(self, insn: Insn, state: _State, saved_at: int) -> tuple[_State | None, list[Item]]:
+        """While the frame's address is on the stack at ``rsp + saved_at``, follow rsp."""
+        ops = insn.operands
+        delta = 0
+        if insn.op == "push":
+            delta = self.word
+        elif insn.op == "pop":
+            delta = -self.word
+        elif insn.op in _PUSH_ALL or insn.op in _POP_ALL:
+            delta = 8 * self.word if insn.op in _PUSH_ALL else -8 * self.word
+        elif ops and ops[0] == Reg(self.sp) and insn.op not in _READS_FIRST:
+            if insn.op in ("sub", "add") and len(ops) == 2 and isinstance(ops[1], Imm):
+                delta = ops[1].value if insn.op == "sub" else -ops[1].value
+            elif insn.op == "mov" and len(ops) == 2 and isinstance(ops[1], Reg):
+                new = _State(self.top)  # rsp loaded with a frame (the handler's return value)
+                return new, self.frame_rules(new, all_gprs=True)
+            else:
+                return None, self.unknown()
+        if not delta:
+            return state, []
+        if saved_at + delta < 0:
+            return None, self.unknown()  # the copy was popped
+        new = attrs.evolve(state, saved_at=saved_at + delta)
+        return new, [self.cfa_rule(new)]
+
     def step_off_base(self, insn: Insn, state: _State) -> tuple[_State | None, list[Item]]:
-        """While the CFA is relative to a callee-saved register, rsp may move freely
-        (``and rsp, -64``); ``mov rsp, <that register>`` makes rsp the base again."""
+        """While the CFA is relative to a register holding an old rsp, rsp may move freely
+        (``and rsp, -64``, a switch to the IRQ stack); ``mov rsp, <that register>`` makes
+        rsp the base again, and a push of a caller-saved one moves the CFA onto the stack."""
         ops = insn.operands
         if insn.op == "mov" and ops == (Reg(self.sp), Reg(state.base)):
             return attrs.evolve(state, base=""), [Cfi("def_cfa_register", (self.sp,))]
+        if insn.op == "push" and ops == (Reg(state.base),) and state.base not in _CALLEE_SAVED:
+            # the base (the old stack pointer) pushed on the new stack: the CFA follows that
+            # copy through memory, which survives the call the base register would not
+            new = attrs.evolve(state, base="", saved_at=0)
+            return new, [self.cfa_rule(new)]
         if ops and ops[0] == Reg(state.base) and insn.op not in _READS_FIRST:
             return None, self.unknown()  # the base register itself changes
         if insn.op == "mov" and len(ops) == 2 and ops[0] == Reg(self.sp):
@@ -257,6 +378,9 @@ class _Pass:
                 state = self.jump_states.get(item.name)
                 out += [item, *(self.frame_rules(state, all_gprs=False) if state else self.unknown())]
                 continue
+            if isinstance(item, Insn) and open_fn is not None:
+                state, early = self.before(item, state)
+                out += early
             out.append(item)
             if isinstance(item, Insn) and open_fn is not None:
                 state, directives = self.step(item, state)

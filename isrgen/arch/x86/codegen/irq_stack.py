@@ -8,7 +8,8 @@ interrupted stack pointer (the frame) is pushed on the new stack, and the handle
 returns to a ``pop rsp`` that leaves the IRQ stack *before* the counter is
 decremented: an interrupt between the two arrives on the task stack and stays there.
 This is the scheme of Linux's ``irq_count`` (arch/x86/entry/entry_64.S before 5.12),
-counting from 0.
+counting from 0.  The pushed copies also let the CFI pass (:mod:`isrgen.arch.x86.cfi`)
+describe the CFA while the handler runs: it reads the frame address from the stack.
 """
 
 from __future__ import annotations
