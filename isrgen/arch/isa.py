@@ -172,6 +172,37 @@ class GdbSupport:
     privilege_note: str
 
 
+@attrs.frozen
+class ExportedConstant:
+    """A constant the C header and the Rust module define for the kernel after the frame's own:
+    an ISA fact or a spec value the kernel's setup code needs (x86: the XSAVE mask, the
+    IA32_STAR SYSRET base, the per-CPU offsets)."""
+
+    #: the name without the spec's macro prefix (the C header adds it, Rust does not)
+    name: str
+    #: the C macro's body, or "" when the C header leaves the constant out
+    c_value: str
+    #: the C comment after the value ("" for none)
+    c_comment: str = ""
+    #: the Rust constant's type and value, or "" when the Rust module leaves the constant out
+    rust_type: str = ""
+    rust_value: str = ""
+    #: the Rust constant's doc line
+    rust_doc: str = ""
+
+
+@attrs.frozen
+class IsaWording:
+    """How the generated comments and docs, and the core's reports, name the ISA's things."""
+
+    #: the vector table's name in the ISA's manuals
+    table: str
+    #: the comment on the frame's SIMD save area (what image the entry stores there)
+    simd_area: str
+    #: what ``verify`` checks of each entry of a statically initialised table image
+    table_image_checks: str
+
+
 class Tally(Protocol):
     """What a machine prover counted."""
 
@@ -280,6 +311,31 @@ class Isa(Protocol):
 
     def verify_table_image(self, kernel: Any, spec: Any, name: str) -> Any:
         """``isrgen verify --idt NAME``: findings about the statically initialised table image ``name``."""
+        ...
+
+    #: how the outputs' comments and docs and the reports name the ISA's things
+    wording: IsaWording
+    #: the alignment the frame's SIMD save area needs (the frame struct gets it when it holds one)
+    simd_area_alignment: int
+    #: the columns the ISA adds to ``isrgen layout``'s per-vector table (after the handlers)
+    vector_columns: tuple[LayoutColumn, ...]
+
+    def exported_constants(self, spec: Any) -> tuple[ExportedConstant, ...]:
+        """The constants the C header and the Rust module define after the frame's, in order."""
+        ...
+
+    def interface_functions(self, spec: Any) -> tuple[Any, ...]:
+        """The :class:`~isrgen.codegen.interface.Function` declarations the ISA's glue adds
+        after the halt routine (entry points only the ISA has)."""
+        ...
+
+    def interface_arrays(self, spec: Any) -> tuple[Any, ...]:
+        """The :class:`~isrgen.codegen.interface.Array` declarations the ISA's glue adds after
+        the vector table (per-vector attributes, tables the kernel fills)."""
+        ...
+
+    def vector_cells(self, spec: Any, vector: Any) -> tuple[LayoutCell, ...]:
+        """``vector``'s cells under :attr:`vector_columns`."""
         ...
 
 
@@ -520,10 +576,12 @@ def known_isas() -> tuple[str, ...]:
 __all__ = [
     "ISA_PACKAGES",
     "AsmPrinter",
+    "ExportedConstant",
     "GdbSupport",
     "HelperField",
     "FrameStruct",
     "Isa",
+    "IsaWording",
     "LayoutCall",
     "LayoutCell",
     "LayoutColumn",
