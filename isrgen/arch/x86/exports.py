@@ -23,7 +23,7 @@ WORDING = IsaWording(
 SIMD_AREA_ALIGNMENT = ALIGN
 
 #: the per-vector IDT gate attributes ``isrgen layout`` shows, after the handlers
-VECTOR_COLUMNS = (
+VECTOR_COLUMNS: tuple[LayoutColumn, ...] = (
     LayoutColumn("ist", "ist", numeric=True),
     LayoutColumn("gate", "gate"),
     LayoutColumn("dpl", "dpl", numeric=True),
