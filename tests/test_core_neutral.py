@@ -205,7 +205,7 @@ class _RenamedContext(GenerationContext):
     @property
     def isa(self) -> Isa:
         isa = X86Isa(X86_64, rust=X86_64_ISA.rust, gdb=X86_64_ISA.gdb, elf_machine="EM_X86_64")
-        isa.wording = IsaWording("VECTAB", "saved vector state", "entries: everything")
+        isa.wording = IsaWording("VECTAB", "saved vector state", "entries: everything", "narrow value")
         isa.simd_area_alignment = 128
         return isa
 

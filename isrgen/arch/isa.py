@@ -31,7 +31,15 @@ What an ISA answers (the members of :class:`Isa`):
   :attr:`Isa.rust` the Rust target, ``global_asm!`` options and frame accessors, or None when
   the Rust backend does not generate for the ISA; :attr:`Isa.gdb` the gdb
   register names by frame role and the error-code decoders, or None;
-  :meth:`Isa.field_note` the comment a CPU- or system-register frame slot gets.
+  :meth:`Isa.field_note` the comment a CPU- or system-register frame slot gets;
+  :meth:`Isa.exported_constants` the constants the C header and Rust module define
+  besides the frame's (x86: the XSAVE mask, the IA32_STAR SYSRET base, the per-CPU
+  offsets); :meth:`Isa.interface_functions` and :meth:`Isa.interface_arrays` the
+  declarations only the ISA's glue has; :attr:`Isa.wording` what comments and docs call
+  the ISA's things (the vector table's name, the SIMD area's image) and
+  :attr:`Isa.simd_area_alignment` the alignment that area needs in the frame.
+- **reports**: :attr:`Isa.vector_columns` and :meth:`Isa.vector_cells`, the columns the
+  ISA adds to ``isrgen layout``'s per-vector table (x86: IST, gate type, DPL).
 - **checking**: :meth:`Isa.link_for_emulation`, :meth:`Isa.emulator` and
   :meth:`Isa.machine_prover` (the unicorn harness that delivers an interrupt as
   that CPU would, and property 3 of ``isrgen prove``); :attr:`Isa.elf_machine`
@@ -201,6 +209,8 @@ class IsaWording:
     simd_area: str
     #: what ``verify`` checks of each entry of a statically initialised table image
     table_image_checks: str
+    #: what a value narrower than its frame slot is (the C header's comment on it)
+    narrow_value: str
 
 
 class Tally(Protocol):
@@ -336,6 +346,11 @@ class Isa(Protocol):
 
     def vector_cells(self, spec: Any, vector: Any) -> tuple[LayoutCell, ...]:
         """``vector``'s cells under :attr:`vector_columns`."""
+        ...
+
+    def slot_note(self, field: Any) -> str:
+        """The C header's comment on frame slot ``field`` (a :class:`~isrgen.model.layout.Field`):
+        what the ISA says of the slot itself, else its role's :meth:`field_note` ("" when none)."""
         ...
 
 

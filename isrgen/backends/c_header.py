@@ -132,9 +132,7 @@ def c_header_view(ctx: GenerationContext, filename: str) -> CHeaderView:
     fields: list[CField] = []
     simd_inline = False
     for f in layout.fields:
-        comment = ctx.isa.field_note(f.role) or ("padding" if f.kind is FieldKind.PAD else "")
-        if f.block == "pushal" and f.kind is FieldKind.PAD:
-            comment = "the stack pointer pushad found; popad skips it"
+        comment = isa.slot_note(f) or ("padding" if f.kind is FieldKind.PAD else "")
         if f.ring_change_only:
             comment = "pushed by the CPU only when the interrupt came from another privilege level"
         if f.kind is FieldKind.SIMD_STATE:
@@ -143,15 +141,16 @@ def c_header_view(ctx: GenerationContext, filename: str) -> CHeaderView:
             ctype = f"{mp}ALIGNAS({isa.simd_area_alignment}) uint8_t"
             fields.append(CField(ctype, f.name, f.offset, f.size, isa.wording.simd_area, f"[{f.size}]"))
         elif f.narrow is not None:
-            # the kernel's declaration: the selector, then its named padding (same slot)
+            # the kernel's declaration: the value, then its named padding (same slot)
             for m in members(f.name, f.offset, f.narrow):
                 size = m.bits // 8 * m.count
                 suffix = f"[{m.count}]" if m.count > 1 else ""
-                note = "" if m.padding else comment or "segment selector"
+                note = "" if m.padding else comment or isa.wording.narrow_value
                 fields.append(CField(f"uint{m.bits}_t", m.name, m.offset, size, note, suffix))
         elif f.value_size and f.value_size < f.size:
-            # a 16-bit selector in a word-size slot (SDM Vol. 2B PUSH: the upper bytes are not written)
-            fields.append(CField(f"uint{f.value_size * 8}_t", f.name, f.offset, f.value_size, "segment selector"))
+            # a value narrower than its slot: the bytes above it are not written
+            note = isa.wording.narrow_value
+            fields.append(CField(f"uint{f.value_size * 8}_t", f.name, f.offset, f.value_size, note))
             rest = f.size - f.value_size
             fields.append(CField(f"uint{rest * 8}_t", f"_{f.name}_pad", f.offset + f.value_size, rest, ""))
         elif f.size > layout.word_size:

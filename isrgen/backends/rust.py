@@ -201,7 +201,7 @@ def rust_view(ctx: GenerationContext) -> RustView:
             rtype = word if f.size <= layout.word_size else f"[{word}; {f.size // layout.word_size}]"
             fields.append(RustField(f.name, rtype, f.offset, _field_doc(ctx, f)))
             continue
-        # the kernel's declaration: the selector, then its named padding (same slot)
+        # the kernel's declaration: the value, then its named padding (same slot)
         for m in members(f.name, f.offset, f.narrow):
             rtype = f"u{m.bits}" if m.count == 1 else f"[u{m.bits}; {m.count}]"
             doc = f"padding of {f.name}" if m.padding else _field_doc(ctx, f)

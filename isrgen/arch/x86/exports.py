@@ -11,13 +11,20 @@ from __future__ import annotations
 from isrgen.arch.isa import ExportedConstant, IsaWording, LayoutCell, LayoutColumn, cell
 from isrgen.arch.x86.codegen.inline_simd import ALIGN
 from isrgen.codegen.interface import Array, Function, Role
+from isrgen.model.layout import Field, FieldKind
 from isrgen.model.spec import SimdPolicy, Spec, Vector, percpu_constants
 
 WORDING = IsaWording(
     table="IDT",
     simd_area="SIMD save area (XSAVE/FXSAVE image)",
     table_image_checks="gates: offset, P, type, DPL, IST, selector",
+    # a segment register pushed into a wider slot (SDM Vol. 2B PUSH: the upper bytes are not written)
+    narrow_value="segment selector",
 )
+
+#: the C header's comment on the pad slot of ``pushad``'s block (SDM Vol. 2B PUSHA/PUSHAD:
+#: it stores the ESP value from before the instruction; POPA/POPAD skips it)
+PUSHAL_PAD_NOTE = "the stack pointer pushad found; popad skips it"
 
 #: XSAVE needs a 64-byte aligned area (SDM Vol. 1 13.4); the entry aligns the frame holding it
 SIMD_AREA_ALIGNMENT = ALIGN
@@ -83,6 +90,13 @@ def interface_arrays(spec: Spec) -> tuple[Array, ...]:
     if spec.paranoid_gs.reads_gs_base:
         arrays.append(Array(Role.PERCPU_OFFSETS, spec.paranoid_gs.offsets, 8, 0, True))
     return tuple(arrays)
+
+
+def slot_note(field: Field, role_note: str) -> str:
+    """The pushad block's pad slot's comment, else ``role_note`` (the role's)."""
+    if field.block == "pushal" and field.kind is FieldKind.PAD:
+        return PUSHAL_PAD_NOTE
+    return role_note
 
 
 def vector_cells(vector: Vector, gate: str) -> tuple[LayoutCell, ...]:

@@ -260,6 +260,9 @@ class X86Isa:
     def vector_cells(self, spec: Any, vector: Any) -> tuple[LayoutCell, ...]:
         return exports.vector_cells(vector, self.vector_gate(spec, vector))
 
+    def slot_note(self, field: Any) -> str:
+        return exports.slot_note(field, self.field_note(field.role))
+
 
 X86_64_ISA = X86Isa(
     X86_64,
