@@ -1,6 +1,6 @@
 """The arch-neutral core prints and decides no x86 fact: the words and spec fields only x86
 has (the IDT, XSAVE, IA32_STAR, swapgs, the GS-relative per-CPU words, the gate attributes
-IST/DPL, the paranoid entries, the IRQ stack) appear nowhere in the core's folders, code,
+IST/DPL, the paranoid entries, the IRQ stack, pushad, sysret, iret) appear nowhere in the core's folders, code,
 comments and templates alike, except on the few lines listed below with the reason.  The
 x86 package hands the core what it prints (:class:`isrgen.arch.isa.Isa` members), and an
 ISA object saying other words makes the outputs say them.
@@ -47,6 +47,9 @@ X86_WORDS = {
     "irq_stack": r"irq_stack",
     "gs_slots": r"gs_slots",
     "percpu_constants": r"percpu_constants",
+    "pushad": r"(?i:\b(?:pusha|popa)[dl]?\b)",
+    "sysret": r"(?i:\bsysret[lq]?\b)",
+    "iret": r"(?i:\biret[dq]?\b)",
 }
 _PATTERN = re.compile("|".join(f"(?:{p})" for p in X86_WORDS.values()))
 
@@ -128,6 +131,9 @@ def test_the_scan_reads_code_and_templates() -> None:
         ("gates=spec.symbols.gates, v.gates_x", []),
         ("spec.paranoid_gs.reads_gs_base or v.paranoid", [".paranoid_gs", ".paranoid"]),
         ("spec.irq_stack, spec.gs_slots(), percpu_constants(spec)", ["irq_stack", "gs_slots", "percpu_constants"]),
+        ('f.block == "pushal": pushad found; popad skips it', ["pushal", "pushad", "popad"]),
+        ("SYSRET loads SS, sysretq and iretq return", ["SYSRET", "sysretq", "iretq"]),
+        ("pushable, irregular, sysreturn", []),
     ],
 )
 def test_the_scan_finds_each_word(line: str, found: list[str]) -> None:
