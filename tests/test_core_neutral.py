@@ -194,6 +194,22 @@ def test_x86_exports_the_manuals_values() -> None:
     assert [c.key for c in X86_64_ISA.vector_columns] == ["ist", "gate", "dpl"]
 
 
+@pytest.mark.parametrize("name", ["x86_64", "i386"])
+def test_both_x86_modes_answer_the_new_questions(name: str) -> None:
+    isa = get_isa(name)
+    assert isa is not None
+    spec = load_x86(SPECS / f"{name}.yaml")
+    assert isa.wording.table == "IDT" and isa.simd_area_alignment == 64
+    constants = isa.exported_constants(spec)
+    assert all(re.fullmatch(r"[A-Z][A-Z0-9_]*", c.name) for c in constants)
+    # every generated per-vector array the ISA adds has one entry per IDT vector (SDM Vol. 3A 6.2: 256)
+    arrays = isa.interface_arrays(spec)
+    assert arrays and all(a.count == 256 for a in arrays if a.count)
+    cells = isa.vector_cells(spec, spec.vectors[0])
+    assert len(cells) == len(isa.vector_columns) == 3
+    assert cells[1].value in {"interrupt", "trap"}
+
+
 def test_the_outputs_print_what_the_isa_exports() -> None:
     ctx = GenerationContext.from_spec(_spec())
     header = render_template("c_header.h.tmpl", view=c_header_view(ctx, "isr.h"))
