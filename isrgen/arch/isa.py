@@ -31,7 +31,15 @@ What an ISA answers (the members of :class:`Isa`):
   :attr:`Isa.rust` the Rust target, ``global_asm!`` options and frame accessors, or None when
   the Rust backend does not generate for the ISA; :attr:`Isa.gdb` the gdb
   register names by frame role and the error-code decoders, or None;
-  :meth:`Isa.field_note` the comment a CPU- or system-register frame slot gets.
+  :meth:`Isa.field_note` the comment a CPU- or system-register frame slot gets;
+  :meth:`Isa.exported_constants` the constants the C header and Rust module define
+  besides the frame's (x86: the XSAVE mask, the IA32_STAR SYSRET base, the per-CPU
+  offsets); :meth:`Isa.interface_functions` and :meth:`Isa.interface_arrays` the
+  declarations only the ISA's glue has; :attr:`Isa.wording` what comments and docs call
+  the ISA's things (the vector table's name, the SIMD area's image) and
+  :attr:`Isa.simd_area_alignment` the alignment that area needs in the frame.
+- **reports**: :attr:`Isa.vector_columns` and :meth:`Isa.vector_cells`, the columns the
+  ISA adds to ``isrgen layout``'s per-vector table (x86: IST, gate type, DPL).
 - **checking**: :meth:`Isa.link_for_emulation`, :meth:`Isa.emulator` and
   :meth:`Isa.machine_prover` (the unicorn harness that delivers an interrupt as
   that CPU would, and property 3 of ``isrgen prove``); :attr:`Isa.elf_machine`
@@ -172,6 +180,39 @@ class GdbSupport:
     privilege_note: str
 
 
+@attrs.frozen
+class ExportedConstant:
+    """A constant the C header and the Rust module define for the kernel after the frame's own:
+    an ISA fact or a spec value the kernel's setup code needs (x86: the XSAVE mask, the
+    IA32_STAR SYSRET base, the per-CPU offsets)."""
+
+    #: the name without the spec's macro prefix (the C header adds it, Rust does not)
+    name: str
+    #: the C macro's body, or "" when the C header leaves the constant out
+    c_value: str
+    #: the C comment after the value ("" for none)
+    c_comment: str = ""
+    #: the Rust constant's type and value, or "" when the Rust module leaves the constant out
+    rust_type: str = ""
+    rust_value: str = ""
+    #: the Rust constant's doc line
+    rust_doc: str = ""
+
+
+@attrs.frozen
+class IsaWording:
+    """How the generated comments and docs, and the core's reports, name the ISA's things."""
+
+    #: the vector table's name in the ISA's manuals
+    table: str
+    #: the comment on the frame's SIMD save area (what image the entry stores there)
+    simd_area: str
+    #: what ``verify`` checks of each entry of a statically initialised table image
+    table_image_checks: str
+    #: what a value narrower than its frame slot is (the C header's comment on it)
+    narrow_value: str
+
+
 class Tally(Protocol):
     """What a machine prover counted."""
 
@@ -290,6 +331,36 @@ class Isa(Protocol):
     def schema_fragment(self) -> Mapping[str, Any]:
         """The spec keys only this ISA's family has, as a partial JSON Schema that
         :func:`isrgen.spec.schema.merge.merge_fragment` adds to the core's; ``{}`` when none."""
+        ...
+
+    #: how the outputs' comments and docs and the reports name the ISA's things
+    wording: IsaWording
+    #: the alignment the frame's SIMD save area needs (the frame struct gets it when it holds one)
+    simd_area_alignment: int
+    #: the columns the ISA adds to ``isrgen layout``'s per-vector table (after the handlers)
+    vector_columns: tuple[LayoutColumn, ...]
+
+    def exported_constants(self, spec: Any) -> tuple[ExportedConstant, ...]:
+        """The constants the C header and the Rust module define after the frame's, in order."""
+        ...
+
+    def interface_functions(self, spec: Any) -> tuple[Any, ...]:
+        """The :class:`~isrgen.codegen.interface.Function` declarations the ISA's glue adds
+        after the halt routine (entry points only the ISA has)."""
+        ...
+
+    def interface_arrays(self, spec: Any) -> tuple[Any, ...]:
+        """The :class:`~isrgen.codegen.interface.Array` declarations the ISA's glue adds after
+        the vector table (per-vector attributes, tables the kernel fills)."""
+        ...
+
+    def vector_cells(self, spec: Any, vector: Any) -> tuple[LayoutCell, ...]:
+        """``vector``'s cells under :attr:`vector_columns`."""
+        ...
+
+    def slot_note(self, field: Any) -> str:
+        """The C header's comment on frame slot ``field`` (a :class:`~isrgen.model.layout.Field`):
+        what the ISA says of the slot itself, else its role's :meth:`field_note` ("" when none)."""
         ...
 
 
@@ -530,10 +601,12 @@ def known_isas() -> tuple[str, ...]:
 __all__ = [
     "ISA_PACKAGES",
     "AsmPrinter",
+    "ExportedConstant",
     "GdbSupport",
     "HelperField",
     "FrameStruct",
     "Isa",
+    "IsaWording",
     "LayoutCall",
     "LayoutCell",
     "LayoutColumn",

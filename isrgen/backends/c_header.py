@@ -8,7 +8,6 @@ from typing import ClassVar
 import attrs
 
 from isrgen.arch.isa import TableHelper
-from isrgen.arch.x86.model import percpu_constants
 from isrgen.backends.base import GenerationContext, render_template
 from isrgen.codegen.interface import Interface, Param, ParamKind, Returns
 from isrgen.model.layout import FieldKind
@@ -56,6 +55,8 @@ class CTableHelperStruct:
     comment: str
     fields: tuple[CField, ...]
     size: int
+    #: the message of the static assertion on its size
+    size_message: str
 
 
 @attrs.frozen
@@ -73,7 +74,7 @@ class CHeaderView:
     #: the table-install helper's struct: one, or none when the ISA has no helper
     gate_structs: tuple[CTableHelperStruct, ...]
     #: the table-install helper's source lines (none when the table is local: C cannot see it)
-    idt_fill_lines: tuple[str, ...]
+    table_fill_lines: tuple[str, ...]
     table: str
     gates: str
     vector_count_macro: str
@@ -125,30 +126,31 @@ def c_declarations(interface: Interface, struct: str, uint: str, mp: str) -> lis
 
 def c_header_view(ctx: GenerationContext, filename: str) -> CHeaderView:
     """Derive the C header's contents from the model."""
-    spec, layout = ctx.spec, ctx.layout
+    spec, layout, isa = ctx.spec, ctx.layout, ctx.isa
     mp = _macro(spec.symbols.prefix)
     uint = f"uint{layout.word_size * 8}_t"
     fields: list[CField] = []
+    simd_inline = False
     for f in layout.fields:
-        comment = ctx.isa.field_note(f.role) or ("padding" if f.kind is FieldKind.PAD else "")
-        if f.block == "pushal" and f.kind is FieldKind.PAD:
-            comment = "the stack pointer pushad found; popad skips it"
+        comment = isa.slot_note(f) or ("padding" if f.kind is FieldKind.PAD else "")
         if f.ring_change_only:
             comment = "pushed by the CPU only when the interrupt came from another privilege level"
         if f.kind is FieldKind.SIMD_STATE:
-            # the XSAVE/FXSAVE area: the entry aligns the frame to 64 so that it is too
-            ctype = f"{mp}ALIGNAS(64) uint8_t"
-            fields.append(CField(ctype, f.name, f.offset, f.size, "SIMD save area (XSAVE/FXSAVE image)", f"[{f.size}]"))
+            # the entry aligns the frame so that the area in it has the alignment the ISA needs
+            simd_inline = True
+            ctype = f"{mp}ALIGNAS({isa.simd_area_alignment}) uint8_t"
+            fields.append(CField(ctype, f.name, f.offset, f.size, isa.wording.simd_area, f"[{f.size}]"))
         elif f.narrow is not None:
-            # the kernel's declaration: the selector, then its named padding (same slot)
+            # the kernel's declaration: the value, then its named padding (same slot)
             for m in members(f.name, f.offset, f.narrow):
                 size = m.bits // 8 * m.count
                 suffix = f"[{m.count}]" if m.count > 1 else ""
-                note = "" if m.padding else comment or "segment selector"
+                note = "" if m.padding else comment or isa.wording.narrow_value
                 fields.append(CField(f"uint{m.bits}_t", m.name, m.offset, size, note, suffix))
         elif f.value_size and f.value_size < f.size:
-            # a 16-bit selector in a word-size slot (SDM Vol. 2B PUSH: the upper bytes are not written)
-            fields.append(CField(f"uint{f.value_size * 8}_t", f.name, f.offset, f.value_size, "segment selector"))
+            # a value narrower than its slot: the bytes above it are not written
+            note = isa.wording.narrow_value
+            fields.append(CField(f"uint{f.value_size * 8}_t", f.name, f.offset, f.value_size, note))
             rest = f.size - f.value_size
             fields.append(CField(f"uint{rest * 8}_t", f"_{f.name}_pad", f.offset + f.value_size, rest, ""))
         elif f.size > layout.word_size:
@@ -167,20 +169,7 @@ def c_header_view(ctx: GenerationContext, filename: str) -> CHeaderView:
     if helper is not None:
         constants += [CConstant(name, value) for name, value in helper.c_constants]
     vector_constants = tuple(CConstant(f"{mp}{c.name}", str(c.number)) for c in ctx.interface.vectors)
-    if spec.simd.xsave_mask and any(g.simd.value != "none" for g in ctx.groups):  # type: ignore[attr-defined]
-        constants.append(CConstant(f"{mp}SIMD_AREA_SIZE", str(spec.simd.area_size)))  # type: ignore[attr-defined]
-        constants.append(CConstant(f"{mp}XSAVE_MASK", f"{spec.simd.xsave_mask:#x}ULL"))  # type: ignore[attr-defined]
-    if spec.syscall is not None:  # type: ignore[attr-defined]
-        constants.append(CConstant(f"{mp}SYSCALL_MARKER", f"((uint64_t){spec.syscall.marker})"))  # type: ignore[attr-defined]
-        # SDM Vol. 2B SYSRET: SS = IA32_STAR[63:48] + 8, CS = IA32_STAR[63:48] + 16 (both RPL 3)
-        constants.append(
-            CConstant(
-                f"{mp}STAR_SYSRET_BASE",
-                f"{spec.syscall.user_ss - 8:#x}",  # type: ignore[attr-defined]
-                "IA32_STAR bits 63:48: SYSRET loads SS = base + 8, CS = base + 16, RPL 3",
-            )
-        )
-    constants += [CConstant(f"{mp}{c.name}", f"{c.value:#x}", c.doc) for c in percpu_constants(spec)]  # type: ignore[arg-type]
+    constants += [CConstant(f"{mp}{c.name}", c.c_value, c.c_comment) for c in isa.exported_constants(spec) if c.c_value]
     decls = c_declarations(ctx.interface, struct, uint, mp)
     return CHeaderView(
         banner=ctx.banner(),
@@ -191,22 +180,22 @@ def c_header_view(ctx: GenerationContext, filename: str) -> CHeaderView:
         constants=tuple(constants),
         vector_constants=vector_constants,
         declarations=tuple(decls),
-        gate_structs=_helper_structs(helper),
-        idt_fill_lines=helper.c_fill if helper else (),
+        gate_structs=_helper_structs(helper, f"isrgen: {isa.wording.table} gate size"),
+        table_fill_lines=helper.c_fill if helper else (),
         table=spec.symbols.table,
         gates=spec.symbols.gates,
         vector_count_macro=f"{mp}VECTOR_COUNT",
         static_assert_macro=f"{mp}STATIC_ASSERT",
         noreturn_macro=f"{mp}NORETURN",
-        alignas_macros=(f"{mp}ALIGNAS",) if spec.frame.simd_inline else (),
+        alignas_macros=(f"{mp}ALIGNAS",) if simd_inline else (),
     )
 
 
-def _helper_structs(helper: TableHelper | None) -> tuple[CTableHelperStruct, ...]:
+def _helper_structs(helper: TableHelper | None, size_message: str) -> tuple[CTableHelperStruct, ...]:
     if helper is None:
         return ()
     fields = tuple(CField(f.ctype, f.name, f.offset, f.size, f.c_comment) for f in helper.fields)
-    return (CTableHelperStruct(f"struct {helper.struct}", helper.c_comment, fields, helper.size),)
+    return (CTableHelperStruct(f"struct {helper.struct}", helper.c_comment, fields, helper.size, size_message),)
 
 
 class CHeaderBackend:

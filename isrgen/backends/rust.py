@@ -15,7 +15,6 @@ from typing import ClassVar
 import attrs
 
 from isrgen.arch.isa import Isa, RustAccessor
-from isrgen.arch.x86.model import percpu_constants
 from isrgen.backends.base import GenerationContext, render_template
 from isrgen.backends.gas import gas_view
 from isrgen.codegen.interface import Interface, ParamKind, Returns
@@ -187,26 +186,29 @@ def rust_declarations(interface: Interface, struct: str, word: str) -> tuple[tup
 
 def rust_view(ctx: GenerationContext) -> RustView:
     """Derive the Rust module's contents from the model."""
-    spec, layout = ctx.spec, ctx.layout
+    spec, layout, isa = ctx.spec, ctx.layout, ctx.isa
     word = f"u{layout.word_size * 8}"
     struct = rust_type_name(spec.frame.struct_name)
     fields: list[RustField] = []
+    # the frame struct carries the alignment the SIMD area in it needs
+    repr = "C"
     for f in layout.fields:
         if f.kind is FieldKind.SIMD_STATE:
-            fields.append(RustField(f.name, f"[u8; {f.size}]", f.offset, "SIMD save area (XSAVE/FXSAVE image)."))
+            repr = f"C, align({isa.simd_area_alignment})"
+            fields.append(RustField(f.name, f"[u8; {f.size}]", f.offset, f"{isa.wording.simd_area}."))
             continue
         if f.narrow is None:
             rtype = word if f.size <= layout.word_size else f"[{word}; {f.size // layout.word_size}]"
             fields.append(RustField(f.name, rtype, f.offset, _field_doc(ctx, f)))
             continue
-        # the kernel's declaration: the selector, then its named padding (same slot)
+        # the kernel's declaration: the value, then its named padding (same slot)
         for m in members(f.name, f.offset, f.narrow):
             rtype = f"u{m.bits}" if m.count == 1 else f"[u{m.bits}; {m.count}]"
             doc = f"padding of {f.name}" if m.padding else _field_doc(ctx, f)
             fields.append(RustField(m.name, rtype, m.offset, doc))
     synthetic = spec.frame.synthetic_error_code % (1 << (layout.word_size * 8))
     constants = [
-        RustConst("VECTOR_COUNT", "usize", str(spec.arch.vector_count), "Number of IDT vectors."),
+        RustConst("VECTOR_COUNT", "usize", str(spec.arch.vector_count), f"Number of {isa.wording.table} vectors."),
         RustConst("FRAME_SIZE", "usize", str(layout.size), f"Size of [`{struct}`] in bytes."),
         RustConst(
             "SYNTHETIC_ERROR_CODE",
@@ -215,14 +217,8 @@ def rust_view(ctx: GenerationContext) -> RustView:
             "Error code the stubs store on vectors where the CPU pushes none.",
         ),
     ]
-    if spec.syscall is not None:  # type: ignore[attr-defined]
-        marker = spec.syscall.marker % (1 << (layout.word_size * 8))  # type: ignore[attr-defined]
-        constants.append(
-            RustConst("SYSCALL_MARKER", word, f"{marker:#x}", "Vector slot value of frames built by the syscall entry.")
-        )
     constants += [
-        RustConst(c.name, "u64", f"{c.value:#x}", f"{c.doc[0].upper()}{c.doc[1:]}.")
-        for c in percpu_constants(spec)  # type: ignore[arg-type]
+        RustConst(c.name, c.rust_type, c.rust_value, c.rust_doc) for c in isa.exported_constants(spec) if c.rust_type
     ]
     vector_constants = tuple(RustConst(c.name, "u8", str(c.number)) for c in ctx.interface.vectors)
     functions, statics = rust_declarations(ctx.interface, struct, word)
@@ -240,7 +236,7 @@ def rust_view(ctx: GenerationContext) -> RustView:
         asm_note=ctx.isa.rust.asm_note if ctx.isa.rust else (),
         asm_options=(ctx.isa.rust.asm_options,) if ctx.isa.rust and ctx.isa.rust.asm_options else (),
         gates=_table_helpers(ctx),
-        repr="C, align(64)" if spec.frame.simd_inline else "C",
+        repr=repr,
     )
 
 

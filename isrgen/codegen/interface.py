@@ -1,8 +1,9 @@
 """The interface the glue offers to C and Rust code, computed once per build.
 
 Which generated symbols a kernel may name (the handler it must define, the exit
-and halt routines, the syscall entry, the common entries, the stubs, the vector
-table and the gate attributes), what each takes and returns, and whether it may
+and halt routines, the common entries, the stubs, the vector table, and what the
+ISA's glue adds: :meth:`isrgen.arch.isa.Isa.interface_functions` and
+:meth:`~isrgen.arch.isa.Isa.interface_arrays`), what each takes and returns, and whether it may
 be called at all: the C header and the Rust module both print these
 declarations, each in its own syntax, from this one list, and the vector-number
 constants, named once (``VEC_`` and the name as the resolver checks it for clashes).  A symbol the spec
@@ -139,19 +140,16 @@ def build_interface(spec: Spec, groups: tuple[EntryGroup, ...]) -> Interface:
     if vis.exit is SymbolVisibility.GLOBAL:
         functions.append(_exit(spec))
     functions.append(Function(Role.HALT, spec.entry.halt, (), Returns.NEVER))
-    if spec.syscall is not None:  # type: ignore[attr-defined]
-        functions.append(Function(Role.SYSCALL_ENTRY, spec.syscall.entry, callable=False))  # type: ignore[attr-defined]
+    functions += spec.isa.interface_functions(spec)
     if vis.entry is SymbolVisibility.GLOBAL:
         functions += [Function(Role.ENTRY, g.symbol, callable=False) for g in groups]
     if vis.stubs is SymbolVisibility.GLOBAL:
         functions += [Function(Role.STUB, v.stub_symbol, callable=False) for v in spec.vectors]
-    count = spec.arch.vector_count
-    writable = spec.table.writable
     arrays = []
     if vis.table is SymbolVisibility.GLOBAL:
-        arrays.append(Array(Role.TABLE, spec.symbols.table, spec.table_width, count, writable))
-    arrays.append(Array(Role.GATES, spec.symbols.gates, 1, count, writable, inner=2))
-    if spec.paranoid_gs.reads_gs_base:  # type: ignore[attr-defined]
-        arrays.append(Array(Role.PERCPU_OFFSETS, spec.paranoid_gs.offsets, 8, 0, True))  # type: ignore[attr-defined]
+        arrays.append(
+            Array(Role.TABLE, spec.symbols.table, spec.table_width, spec.arch.vector_count, spec.table.writable)
+        )
+    arrays += spec.isa.interface_arrays(spec)
     vector_constants = tuple(VectorConstant(f"VEC_{macro_spelling(v.name)}", v.number) for v in spec.vectors)
     return Interface(tuple(functions), tuple(arrays), vector_constants)

@@ -6,9 +6,9 @@ ALLOC+EXECINSTR, inside a PT_LOAD segment with PF_X), that no loadable segment
 is both writable and executable, that the vector table points at the right
 stub for each vector, that the stubs sit at the spec's alignment and stride,
 and, when the kernel has DWARF for the frame struct, that its size and member
-offsets match the layout.  When the kernel keeps a statically initialised IDT
-image (``idt=SYMBOL``), each gate's offset, present bit, type, DPL, IST and
-selector are checked against the stub and the spec's gate attributes.  Each
+offsets match the layout.  When the kernel keeps a statically initialised image
+of the vector table the CPU reads (``idt=SYMBOL``), the ISA checks it entry by
+entry against the stubs and the spec (:meth:`isrgen.arch.isa.Isa.verify_table_image`).  Each
 problem is a :class:`Finding` naming the symbol, address, section and segment
 involved.  A stub symbol without a size was not written by isrgen: it is checked
 for what delivery needs (present, executable, not writable, in the table) and
@@ -320,7 +320,7 @@ def _verify_package(spec: PackageSpec, path: Path) -> VerifyReport:
 
 
 def verify_elf(spec: Spec, stream: BinaryIO, name: str = "<kernel>", idt: str | None = None) -> VerifyReport:
-    """Check the ELF read from ``stream`` against ``spec`` (and the IDT image ``idt``); see the module docstring."""
+    """Check the ELF read from ``stream`` against ``spec`` (and the table image ``idt``); see the module docstring."""
     obj = read_elf_stream(stream, name, structs=[spec.frame.struct_name])
     machine, bits = spec.isa.elf_machine
     if obj.machine != machine or obj.elfclass != bits:
@@ -364,22 +364,24 @@ def verify_elf(spec: Spec, stream: BinaryIO, name: str = "<kernel>", idt: str | 
             "alignment and stride not checked"
         )
     if idt is not None:
-        checked.append(f"IDT image {idt} ({spec.arch.vector_count} gates: offset, P, type, DPL, IST, selector)")
+        wording = spec.isa.wording
+        checked.append(f"{wording.table} image {idt} ({spec.arch.vector_count} {wording.table_image_checks})")
     return VerifyReport(name, tuple(findings), tuple(checked))
 
 
 def verify_kernel(spec: Spec | PackageSpec, kernel: str | os.PathLike[str], idt: str | None = None) -> VerifyReport:
     """Check the linked kernel ELF at ``kernel`` against ``spec``.
 
-    ``idt`` names a statically initialised IDT image in the kernel to check gate
-    by gate (an IDT filled at run time has no contents in the ELF to check).
+    ``idt`` names a statically initialised image of the vector table the CPU reads, for
+    the ISA to check entry by entry (a table filled at run time has no contents in the ELF
+    to check).
     Raises :class:`UsageError` when the file is missing or is not a usable ELF;
     problems with the kernel itself are returned as findings.
     """
     path = Path(kernel)
     if isinstance(spec, PackageSpec):
         if idt is not None:
-            raise UsageError(f"--idt checks an x86 IDT image; a {spec.arch_name} kernel has none")
+            raise UsageError(f"--idt checks a table image of gate descriptors; a {spec.arch_name} kernel has none")
         if not path.is_file():
             raise UsageError(f"cannot read kernel {os.fspath(kernel)}: no such file")
         return _verify_package(spec, path)

@@ -86,10 +86,9 @@ class VectorRow:
     stub: str
     handler: str
     kernel_handler: str | None
-    ist: int | None
-    #: the gate type the IDT entry must have
-    gate: str
-    dpl: int
+    #: what the ISA's table entry for the vector must say, under the ISA's
+    #: :attr:`~isrgen.arch.isa.Isa.vector_columns`
+    table_entry: tuple[LayoutCell, ...]
     error_code: ErrorCodeSource
     #: the value the glue stores in the error-code slot (None when the CPU pushes it)
     error_value: int | None
@@ -112,6 +111,8 @@ class LayoutReport:
     vectors: tuple[VectorRow, ...]
     #: the common entries: symbol, handler, vectors
     entries: tuple[tuple[str, str, tuple[int, ...]], ...]
+    #: the columns of :attr:`VectorRow.table_entry`
+    table_entry_columns: tuple[LayoutColumn, ...] = ()
 
 
 def error_code_source(spec: Spec, v: Vector) -> ErrorCodeSource:
@@ -173,9 +174,7 @@ def layout_report(spec: Spec) -> LayoutReport:
             v.stub_symbol,
             v.handler,
             v.kernel_handler,
-            v.ist,  # type: ignore[attr-defined]
-            spec.isa.vector_gate(spec, v),
-            v.dpl,  # type: ignore[attr-defined]
+            spec.isa.vector_cells(spec, v),
             error_code_source(spec, v),
             spec.frame.error_slot_value(v),
             entry_of[v.number],
@@ -194,6 +193,7 @@ def layout_report(spec: Spec) -> LayoutReport:
         spec.handler.convention,
         vectors,
         entries,
+        spec.isa.vector_columns,
     )
 
 
@@ -214,16 +214,15 @@ def error_text(v: VectorRow) -> str:
     return str(v.error_code) if v.error_value is None else f"{v.error_code} ({v.error_value})"
 
 
-#: the per-vector table of a core-model spec
-VECTOR_COLUMNS = (
+#: the per-vector table of a core-model spec: the ISA's columns go after the handlers
+HANDLER_COLUMNS = (
     LayoutColumn("vector", "vector", numeric=True),
     LayoutColumn("name", "name"),
     LayoutColumn("stub", "stub"),
     LayoutColumn("handler", "handler"),
     LayoutColumn("kernel_handler", "kernel handler"),
-    LayoutColumn("ist", "ist", numeric=True),
-    LayoutColumn("gate", "gate"),
-    LayoutColumn("dpl", "dpl", numeric=True),
+)
+ROUTING_COLUMNS = (
     LayoutColumn("error_code", "error code"),
     LayoutColumn("error_value", "error value", in_text=False),
     LayoutColumn("entry", "entry"),
@@ -237,9 +236,7 @@ def _vector_cells(v: VectorRow) -> tuple[LayoutCell, ...]:
         cell(v.stub),
         cell(v.handler),
         cell(v.kernel_handler),
-        cell(v.ist),
-        cell(v.gate),
-        cell(v.dpl),
+        *v.table_entry,
         cell(str(v.error_code), error_text(v)),
         cell(v.error_value),
         cell(v.entry),
@@ -259,7 +256,7 @@ def report_view(report: LayoutReport) -> LayoutView:
         (LayoutFrame(report.struct, report.frame_size, slots),),
         call,
         "vector",
-        VECTOR_COLUMNS,
+        (*HANDLER_COLUMNS, *report.table_entry_columns, *ROUTING_COLUMNS),
         tuple(_vector_cells(v) for v in report.vectors),
         tuple(LayoutEntry(symbol, handler, numbers) for symbol, handler, numbers in report.entries),
     )

@@ -12,7 +12,16 @@ from pathlib import Path
 from typing import Any
 
 from isrgen.arch.facts import ArchFacts
-from isrgen.arch.isa import AsmPrinter, GdbSupport, RustAccessor, RustSupport, TableHelper
+from isrgen.arch.isa import (
+    AsmPrinter,
+    ExportedConstant,
+    GdbSupport,
+    LayoutCell,
+    RustAccessor,
+    RustSupport,
+    TableHelper,
+)
+from isrgen.arch.x86 import exports
 from isrgen.arch.x86.facts import I386, X86_64
 from isrgen.codegen.ir import Program
 from isrgen.diagnostics import UsageError
@@ -119,6 +128,9 @@ class X86Isa:
         self.elf_machine = (elf_machine, facts.bits)
         # the CFI pass (isrgen.arch.x86.cfi) describes both modes' frames
         self.emits_cfi = True
+        self.wording = exports.WORDING
+        self.simd_area_alignment = exports.SIMD_AREA_ALIGNMENT
+        self.vector_columns = exports.VECTOR_COLUMNS
 
     @property
     def long_mode(self) -> bool:
@@ -245,6 +257,21 @@ class X86Isa:
         from isrgen.arch.x86.schema import FRAGMENT
 
         return FRAGMENT
+
+    def exported_constants(self, spec: Any) -> tuple[ExportedConstant, ...]:
+        return exports.exported_constants(spec, self.facts.word_size)
+
+    def interface_functions(self, spec: Any) -> tuple[Any, ...]:
+        return exports.interface_functions(spec)
+
+    def interface_arrays(self, spec: Any) -> tuple[Any, ...]:
+        return exports.interface_arrays(spec)
+
+    def vector_cells(self, spec: Any, vector: Any) -> tuple[LayoutCell, ...]:
+        return exports.vector_cells(vector, self.vector_gate(spec, vector))
+
+    def slot_note(self, field: Any) -> str:
+        return exports.slot_note(field, self.field_note(field.role))
 
 
 X86_64_ISA = X86Isa(
