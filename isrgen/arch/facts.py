@@ -67,6 +67,9 @@ class ArchFacts:
     #: macros GCC predefines for this ISA in its GNU dialects (-std=gnu11) outside the
     #: reserved namespace: a symbol or field spelled like one is replaced by the preprocessor
     c_predefined_macros: frozenset[str] = frozenset()
+    #: words this ISA's assemblers read as something other than a symbol: (what they
+    #: are, the lower-case words); a generated symbol spelled like one is refused
+    assembler_words: tuple[tuple[str, frozenset[str]], ...] = ()
 
     def reserved_register(self, purpose: str) -> str:
         """The register the generated code uses for ``purpose`` ("" when it has none)."""

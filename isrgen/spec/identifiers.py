@@ -58,34 +58,6 @@ RUST_KEYWORDS = frozenset(
     yield try gen union""".split()
 )
 
-NASM_KEYWORDS = frozenset(
-    """section segment global extern common static bits use16 use32 use64 default rel abs absolute
-    org align alignb times db dw dd dq dt do dy dz resb resw resd resq rest reso resy resz incbin
-    equ struc endstruc istruc iend at seg wrt strict byte word dword qword tword oword yword zword
-    near far short to nosplit cpu float warning map gotpc gotoff gottpoff got plt sym tlsie
-    __sect__ __line__ __file__ __bits__ __output_format__ ptr""".split()
-)
-
-GAS_INTEL_KEYWORDS = frozenset(
-    """offset ptr byte word dword qword tbyte xword oword xmmword ymmword zmmword fword
-    flat short near far not and or xor mod shl shr eq ne lt le gt ge""".split()
-)
-
-# Mnemonics the generated code uses: a symbol with such a name would be misparsed.
-# NASM parses an instruction prefix (and WAIT, which it treats as one) where a label may
-# stand; GNU as Intel syntax takes some of them too (NASM manual 3.1, SDM Vol. 2A 2.1.1).
-PREFIXES = frozenset(
-    """lock rep repe repz repne repnz o16 o32 o64 a16 a32 a64 xacquire xrelease bnd nobnd wait
-    rex rex64 data16 data32 addr16 addr32 notrack""".split()
-)
-
-MNEMONICS = frozenset(
-    """push pop pushq popq mov movq lea call jmp ret iretq iretd iret sysretq sysret swapgs lfence
-    mfence sfence cld std cli sti hlt int int3 test cmp and or xor add sub jz jnz je jne js jns
-    nop endbr64 endbr32 fxsave fxsave64 fxrstor fxrstor64 xsave xsave64 xrstor xrstor64 rdmsr
-    wrmsr pushal popal pusha popa pushad popad ud2 movzx bt shl shr sar""".split()
-)
-
 
 def identifier_reason(name: str) -> str | None:
     """Why ``name`` is not an identifier at all (bad characters, too long), or None.
@@ -100,10 +72,17 @@ def identifier_reason(name: str) -> str | None:
     return None
 
 
-def reserved_reason(name: str, registers: frozenset[str], macros: frozenset[str] = frozenset()) -> str | None:
+def reserved_reason(
+    name: str,
+    registers: frozenset[str],
+    macros: frozenset[str] = frozenset(),
+    assembler_words: tuple[tuple[str, frozenset[str]], ...] = (),
+) -> str | None:
     """Why ``name`` cannot be used as a generated identifier, or None when it can.
 
-    ``registers`` are the ISA's register names, ``macros`` the ones its C compilers predefine."""
+    ``registers`` are the ISA's register names, ``macros`` the ones its C compilers
+    predefine, ``assembler_words`` the words its assemblers read otherwise (what they
+    are, lower-case words): ``ArchFacts.assembler_words``."""
     if not IDENTIFIER.match(name):
         shown = name if len(name) <= 60 else name[:60] + "..."
         return f"{shown!r} is not a valid identifier (letters, digits and '_', not starting with a digit)"
@@ -122,14 +101,9 @@ def reserved_reason(name: str, registers: frozenset[str], macros: frozenset[str]
         return f"{name!r} is a macro GCC predefines in its GNU dialects (-std=gnu11)"
     if name in RUST_KEYWORDS:
         return f"{name!r} is a Rust keyword"
-    if lower in NASM_KEYWORDS:
-        return f"{name!r} is a NASM keyword"
-    if lower in GAS_INTEL_KEYWORDS:
-        return f"{name!r} is reserved in GNU as Intel syntax"
-    if lower in PREFIXES:
-        return f"{name!r} is an instruction prefix in assembly"
-    if lower in MNEMONICS:
-        return f"{name!r} is an instruction mnemonic"
+    for what, words in assembler_words:
+        if lower in words:
+            return f"{name!r} {what}"
     if name.startswith("__"):
         return f"{name!r} starts with '__', which C reserves"
     if name.startswith("..") or name.startswith(".L"):

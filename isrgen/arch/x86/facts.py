@@ -4,6 +4,7 @@ i386 / IA-32 protected mode (Intel SDM Vol. 3A ch. 6)."""
 from __future__ import annotations
 
 from isrgen.arch.facts import ArchFacts, ExceptionInfo
+from isrgen.arch.x86.assembler_words import ASSEMBLER_WORDS
 from isrgen.arch.x86.codegen.registers import (
     CDECL_FRAME_REGISTER,
     PARANOID_FLAG_REGISTER,
@@ -101,6 +102,7 @@ X86_64 = ArchFacts(
     syscall_clobbered=SYSRET_REGISTERS,
     syscall_restored=SYSCALL_RESTORED,
     c_predefined_macros=_GNU_MACROS,
+    assembler_words=ASSEMBLER_WORDS,
 )
 
 I386 = ArchFacts(
@@ -132,4 +134,5 @@ I386 = ArchFacts(
     gate_size=8,
     reserved_registers=(("cdecl_frame", CDECL_FRAME_REGISTER),),
     c_predefined_macros=_GNU_MACROS,
+    assembler_words=ASSEMBLER_WORDS,
 )

@@ -108,7 +108,8 @@ def _arch(name: str) -> ArchFacts:
 
 
 def _valid(arch: ArchFacts, *names: str) -> bool:
-    return all(reserved_reason(n, arch.register_aliases, arch.c_predefined_macros) is None for n in names)
+    words = arch.assembler_words
+    return all(reserved_reason(n, arch.register_aliases, arch.c_predefined_macros, words) is None for n in names)
 
 
 @attrs.frozen

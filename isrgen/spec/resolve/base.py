@@ -60,6 +60,9 @@ class ResolverBase:
 
     #: (section, key) -> the value an absent key has, as a spec would write it
     defaults: ClassVar[Mapping[tuple[str, ...], Any]] = {}
+    #: the words the ISA's assemblers read otherwise (``ArchFacts.assembler_words``), once
+    #: the resolver knows the architecture: a field name spelled like one is refused
+    assembler_words: tuple[tuple[str, frozenset[str]], ...] = ()
 
     def __init__(self, data: Any, locations: Locations, bad_paths: set[str]):
         self.data = data if isinstance(data, dict) else {}
@@ -106,7 +109,7 @@ class ResolverBase:
         return ("vectors",)
 
     def check_ident(self, path: Path, name: str, arch: ArchFacts, what: str) -> bool:
-        reason = reserved_reason(name, arch.register_aliases, arch.c_predefined_macros)
+        reason = reserved_reason(name, arch.register_aliases, arch.c_predefined_macros, arch.assembler_words)
         if reason:
             self.err(path, f"invalid {what}: {reason}")
             return False
@@ -153,7 +156,10 @@ class ResolverBase:
 
     def check_field_name(self, path: Path, name: Any, macros: frozenset[str] = frozenset()) -> bool:
         """Whether ``name`` may name a frame field (``macros``: the ISA's predefined C macros)."""
-        reason = reserved_reason(name, frozenset(), macros) if isinstance(name, str) else f"{name!r} is not a string"
+        words = self.assembler_words
+        reason = (
+            reserved_reason(name, frozenset(), macros, words) if isinstance(name, str) else f"{name!r} is not a string"
+        )
         if reason:
             self.err(path, f"invalid field name: {reason}")
             return False

@@ -211,7 +211,7 @@ class _SlotBuilder:
         if not isinstance(name, str):
             self.r.err(path, f"a field name must be a string, got {name!r}")
             return None
-        reason = reserved_reason(name, frozenset(), self.arch.c_predefined_macros)
+        reason = reserved_reason(name, frozenset(), self.arch.c_predefined_macros, self.arch.assembler_words)
         if reason:
             self.r.err(path, f"invalid field name: {reason}")
             return None

@@ -81,6 +81,7 @@ class X86Resolver(FrameResolver, VectorResolver, EntryResolver, NameResolver, Ma
             if "arch" in self.data and self.ok(("arch",)):
                 self.err(("arch",), f"unknown architecture {arch_name!r}")
             return None
+        self.assembler_words = arch.assembler_words
         symbols = self.symbols(arch)
         sections = self.sections()
         handler = self.handler(arch)
