@@ -100,3 +100,19 @@ def test_a_field_name_no_c_or_cxx_compiler_accepts_is_refused_at_the_layout(fiel
     with pytest.raises(isrgen.SpecError) as info:
         isrgen.loads_spec(_text("x86_64", extra=f"frame:\n  layout: {layout}\n"), "names.yaml")
     assert [d.source.line for d in info.value.diagnostics] == [12]
+
+
+def test_assembler_words_come_from_the_isa() -> None:
+    """x86 mnemonics and NASM keywords are x86's: the shared check knows none of them, the
+    x86 facts carry them (NASM manual 3.1, SDM Vol. 2B PUSH)."""
+    from isrgen.arch import get_isa
+    from isrgen.spec.identifiers import reserved_reason
+
+    assert reserved_reason("push", frozenset()) is None
+    assert reserved_reason("resb", frozenset()) is None
+    isa = get_isa("x86_64")
+    assert isa is not None
+    words = isa.facts.assembler_words
+    assert reserved_reason("push", frozenset(), frozenset(), words) == "'push' is an instruction mnemonic"
+    assert reserved_reason("RESB", frozenset(), frozenset(), words) == "'RESB' is a NASM keyword"
+    assert reserved_reason("lock", frozenset(), frozenset(), words) == "'lock' is an instruction prefix in assembly"
