@@ -121,6 +121,82 @@ def test_xv6_struct_trapframe_member_for_member(tmp_path: Path) -> None:
     _gcc(["-m32", "-c", str(tmp_path / "check.c"), "-o", str(tmp_path / "check.o")])
 
 
+LINUX_I386 = """\
+isrgen: 1
+arch: i386
+handler: {symbol: do_irq, convention: cdecl}
+frame:
+  struct: pt_regs
+  layout:
+    - {ebx: bx}
+    - {ecx: cx}
+    - {edx: dx}
+    - {esi: si}
+    - {edi: di}
+    - {ebp: bp}
+    - {eax: ax}
+    - {ds: {name: ds, width: 16, padding: [{__dsh: 16}]}}
+    - {es: {name: es, width: 16, padding: [{__esh: 16}]}}
+    - {fs: {name: fs, width: 16, padding: [{__fsh: 16}]}}
+    - {gs: {name: gs, width: 16, padding: [{__gsh: 16}]}}
+    - {vector: trapno}
+    - {error_code: orig_ax}
+  cpu_fields:
+    eip: ip
+    cs: {name: cs, width: 16, padding: [{__csh: 16}]}
+    eflags: flags
+    esp: sp
+    ss: {name: ss, width: 16, padding: [{__ssh: 16}]}
+outputs: {c: isr.h}
+vectors: [{range: [0, 31]}]
+"""
+#: Linux's i386 struct pt_regs (arch/x86/include/asm/ptrace.h) with a vector word before
+#: orig_ax, and each member's offset: 4-byte registers, then the CPU's EIP, CS, EFLAGS,
+#: ESP, SS (SDM Vol. 3A 6.12.1, Figure 6-4), each selector a 16-bit value and its padding
+LINUX_STRUCT = """\
+struct kernel_regs {
+    unsigned long bx, cx, dx, si, di, bp, ax;
+    unsigned short ds, __dsh, es, __esh, fs, __fsh, gs, __gsh;
+    unsigned long trapno, orig_ax, ip;
+    unsigned short cs, __csh;
+    unsigned long flags, sp;
+    unsigned short ss, __ssh;
+};
+"""
+LINUX_OFFSETS = {
+    "ax": (24, 4), "ds": (28, 2), "__dsh": (30, 2), "es": (32, 2), "__esh": (34, 2), "fs": (36, 2),
+    "__fsh": (38, 2), "gs": (40, 2), "__gsh": (42, 2), "trapno": (44, 4), "orig_ax": (48, 4), "ip": (52, 4),
+    "cs": (56, 2), "__csh": (58, 2), "flags": (60, 4), "sp": (64, 4), "ss": (68, 2), "__ssh": (70, 2),
+}  # fmt: skip
+
+
+def test_linux_i386_pt_regs_padding_names_member_for_member(tmp_path: Path) -> None:
+    """Linux names a segment slot's padding ``__gsh``: a '__' name is a struct member the
+    layout's segment slots take as frame.cpu_fields does (gcc -m32, every member checked)."""
+    require_tool("gcc")
+    isrgen.build(loads_x86(LINUX_I386, "pt_regs.yaml"), tmp_path, ["c"])
+    gen = "struct pt_regs"
+    lines = ["#include <stddef.h>", LINUX_STRUCT, '#include "isr.h"']
+    lines.append(f'_Static_assert(sizeof(struct kernel_regs) == sizeof({gen}) && sizeof({gen}) == 72, "size");')
+    for member, (offset, size) in LINUX_OFFSETS.items():
+        lines += [
+            f'_Static_assert(offsetof({gen}, {member}) == {offset}, "{member}");',
+            f'_Static_assert(offsetof(struct kernel_regs, {member}) == {offset}, "{member}");',
+            f'_Static_assert(sizeof((({gen} *)0)->{member}) == {size}, "{member} size");',
+        ]
+    (tmp_path / "check.c").write_text("\n".join(lines) + "\n")
+    _gcc(["-m32", "-c", str(tmp_path / "check.c"), "-o", str(tmp_path / "check.o")])
+
+
+def test_a_padding_name_is_unique_in_the_frame() -> None:
+    text = LINUX_I386.replace("{__gsh: 16}", "{__fsh: 16}")
+    with pytest.raises(isrgen.SpecError) as info:
+        loads_x86(text, "twice.yaml")
+    assert [(d.source.line, d.message) for d in info.value.diagnostics] == [
+        (17, "field name '__fsh' is used twice in the frame")
+    ]
+
+
 def test_layout_offsets_do_not_change() -> None:
     narrow = isrgen.compute_layout(load_x86(EXAMPLE))
     text = EXAMPLE.read_text().split("  cpu_fields:")[0] + "\noutputs: {gas: isr.S}\nvectors: [{range: [0, 31]}]\n"

@@ -6,17 +6,19 @@ The example count is small by default; set ISRGEN_PROOF_EXAMPLES for a longer ru
 
 from __future__ import annotations
 
+import contextlib
 import os
 
 import jsonschema
 from conftest import DEFAULT_SPEC, load_x86, loads_x86, require_module, require_tool
-from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import HealthCheck, Phase, find, given, settings
 from hypothesis import strategies as st
+from hypothesis.errors import NoSuchExample
 from ruamel.yaml import YAML
 
 import isrgen
 from isrgen.arch.x86.dump import dump_spec
-from isrgen.arch.x86.model import ErrorCodeFiller, SimdPolicy, StubCli, X86Spec
+from isrgen.arch.x86.model import ErrorCodeFiller, ParanoidGsMethod, SimdPolicy, StubCli, X86Spec
 from isrgen.model.layout import FieldKind
 from isrgen.model.spec import ExitFrame, KernelFault, ReturnModel, SlotKind, StubStyle, SymbolVisibility
 from isrgen.proof.prove import prove
@@ -53,6 +55,7 @@ def test_layouts_of_drawn_specs_are_contiguous_and_aligned_at_the_call(spec: X86
 
 def _options_of(spec: X86Spec) -> dict[str, bool]:
     e = spec.entry
+    paranoid = any(v.paranoid for v in spec.vectors)
     return {
         "swapgs": e.swapgs,
         "clear_registers": e.clear_registers,
@@ -66,7 +69,7 @@ def _options_of(spec: X86Spec) -> dict[str, bool]:
         "frame": spec.handler.returns is ReturnModel.FRAME,
         "fxsave": any(v.simd is SimdPolicy.FXSAVE for v in spec.vectors),
         "xsave": any(v.simd is SimdPolicy.XSAVE for v in spec.vectors),
-        "paranoid": any(v.paranoid for v in spec.vectors),
+        "paranoid": paranoid,
         "kernel_handler": any(v.kernel_handler for v in spec.vectors),
         "pushal": any(s.block == "pushal" for s in spec.frame.slots),
         "segment": any(s.kind is SlotKind.SEGMENT for s in spec.frame.slots),
@@ -89,29 +92,43 @@ def _options_of(spec: X86Spec) -> dict[str, bool]:
         "exit_frame stack": spec.entry.exit_frame is ExitFrame.STACK,
         "no cfi": not spec.debug.cfi,
         "debug_frame": spec.debug.cfi_sections == "debug_frame",
+        "split outputs": any(len(spec.outputs_for(o.backend)) > 1 for o in spec.outputs),
+        "split syscall": any(o.parts and "syscall" in o.parts for o in spec.outputs),
+        "data_selectors": bool(spec.entry.segment_selectors),
+        "paranoid_gs rdpid": paranoid and spec.paranoid_gs.method is ParanoidGsMethod.RDPID,
+        "paranoid_gs rdtscp": paranoid and spec.paranoid_gs.method is ParanoidGsMethod.RDTSCP,
+        "paranoid_gs lsl": paranoid and spec.paranoid_gs.method is ParanoidGsMethod.LSL,
+        "irq_stack": any(v.irq_stack for v in spec.vectors),
+        "irq_stack with syscall": spec.irq_stack is not None and spec.syscall is not None,
+        "narrow cpu field": bool(spec.frame.cpu_narrow),
+        "narrow segment": any(s.narrow is not None for s in spec.frame.slots),
+        "simd_state fxsave": spec.frame.simd_inline and any(v.simd is SimdPolicy.FXSAVE for v in spec.vectors),
+        "simd_state xsave": spec.frame.simd_inline and any(v.simd is SimdPolicy.XSAVE for v in spec.vectors),
     }
 
 
 def test_the_strategies_reach_every_entry_option() -> None:
-    """A drawn sample covers each option family (so no option silently stops being drawn);
-    derandomized, generation only: the same examples on every run."""
+    """Drawn specs cover each option family (so no option silently stops being drawn):
+    derandomized, generation only, the same examples on every run; the search stops at the
+    first example by which every option was seen."""
+    wanted = {"x86_64", "i386", *_options_of(load_x86(DEFAULT_SPEC))}
     seen: set[str] = set()
 
-    @settings(
-        max_examples=300,
+    def everything_seen(spec: X86Spec) -> bool:
+        seen.add(spec.arch_name)
+        seen.update(k for k, on in _options_of(spec).items() if on)
+        return wanted <= seen
+
+    reach = settings(
+        max_examples=1000,
         deadline=None,
         suppress_health_check=list(HealthCheck),
         database=None,
         derandomize=True,
         phases=[Phase.generate],
     )
-    @given(specs(arch_name=None, max_vectors=24, pad_words=WIDE_PAD_WORDS))
-    def collect(spec: X86Spec) -> None:
-        seen.add(spec.arch_name)
-        seen.update(k for k, on in _options_of(spec).items() if on)
-
-    collect()
-    wanted = {"x86_64", "i386", *_options_of(load_x86(DEFAULT_SPEC))}
+    with contextlib.suppress(NoSuchExample):
+        find(specs(arch_name=None, max_vectors=24, pad_words=WIDE_PAD_WORDS), everything_seen, settings=reach)
     assert wanted <= seen, sorted(wanted - seen)
 
 

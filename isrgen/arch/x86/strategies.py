@@ -12,24 +12,36 @@ Use them to test your own tooling around isrgen, or to fuzz isrgen itself::
 :func:`specs` draws finished :class:`~isrgen.model.spec.Spec` models for ``x86_64``
 or ``i386``: register save orders (every register, or on x86_64 with ``returns:
 void`` only those the ABI forces), padding slots of any size, renamed fields and
-CPU fields, ``pushal`` blocks and segment registers (i386), vector sets and
-classes, per-vector handlers, kernel handlers, IST/gate/DPL, paranoid vectors,
-SIMD policies, error-code overrides (recorded as such), sections and alignments,
-symbol prefixes and patterns, handler return models, stub styles, every
-``entry:`` option, ``simd:`` parameters, a ``syscall:`` entry and outputs, and the
+CPU fields, ``pushal`` blocks and segment registers (i386), selector fields
+declared narrower than their slot (``width:``/``padding:`` on cs/ss in
+``frame.cpu_fields`` and on i386 segment-register slots), vector sets and
+classes, per-vector handlers, kernel handlers, IST/gate/DPL, paranoid vectors and
+``paranoid_gs`` (every method, with ``offsets`` and, for ``lsl``,
+``cpunode_selector``), SIMD policies with the area below the frame (``simd_area``)
+or inside it (``{simd_state: N}`` first, ``frame_shift``, the frame padded to a
+multiple of 64 bytes; every vector then saves SIMD state), error-code overrides
+(recorded as such), sections and alignments, symbol prefixes and patterns, handler
+return models, stub styles, the ``entry:`` options (``data_selector`` or, on i386,
+``data_selectors``), ``simd:`` parameters, a ``syscall:`` entry, ``irq_stack``
+(per-vector ``irq_stack`` flags: mostly the irq class, never with IST, paranoid
+entries, ``simd_state`` or a handler that never returns), outputs whole or
+(``gas``, ``nasm``) split into files by part (:func:`split_outputs`), and the
 drop-in options (:func:`dropin_options`): symbol visibility, table width,
 alignment and a writable ``.data*`` section, ``stubs.cli`` and
 ``error_code_filler``, ``frame.vector_in_error_slot`` and frames without a vector
 slot (each vector then identified by its error-code slot or its own handler),
 ``entry.exit_frame`` and ``debug`` (``cfi``, ``cfi_sections``), a
 ``frame_pointer`` slot (classic stubs) and ``entry.segments_from_ds`` (i386).
+Not drawn: ``fs_base``/``gs_base`` slots with ``entry.fsgsbase``, and a syscall
+entry with fixed-address stack slots.
 Models are drawn directly (not through the loader); every drawn model is one the
 loader accepts: written out with :func:`isrgen.arch.x86.dump.dump_spec` it loads back
 equal (a property test checks it).  :func:`spec_texts` draws
 that YAML text directly (sometimes with ``classes:`` defaults).
 
 Each option family has its own strategy (:func:`frames`, :func:`entry_options`,
-:func:`simd_options`, :func:`syscalls`, :func:`vector_options`); a new option
+:func:`simd_options`, :func:`syscalls`, :func:`vector_options`,
+:func:`paranoid_gs_options`, :func:`irq_stacks`, :func:`split_outputs`); a new option
 is added by drawing it in its family and writing it in :mod:`isrgen.arch.x86.dump`.
 """
 
@@ -46,6 +58,9 @@ from isrgen.arch.x86.dump import dump_spec
 from isrgen.arch.x86.model import (
     ErrorCodeFiller,
     GateType,
+    IrqStack,
+    ParanoidGs,
+    ParanoidGsMethod,
     Simd,
     SimdPolicy,
     StubCli,
@@ -55,6 +70,7 @@ from isrgen.arch.x86.model import (
     X86Spec,
     X86Vector,
 )
+from isrgen.model.narrow import MEMBER_BITS, NarrowField, PadMember
 from isrgen.model.spec import (
     Debug,
     ExitFrame,
@@ -72,8 +88,10 @@ from isrgen.model.spec import (
     Table,
     VectorClass,
     Visibilities,
+    default,
 )
 from isrgen.spec.identifiers import reserved_reason
+from isrgen.spec.resolve.outputs import PARTS, SPLITTABLE_BACKENDS
 
 #: backends whose output a drawn spec may list (filtered by what is installed)
 DEFAULT_FILENAMES = {"gas": "isr.S", "c": "isr.h", "nasm": "isr.asm", "rust": "isr.rs"}
@@ -98,6 +116,23 @@ WIDE_PAD_WORDS = (1, 2, 3)
 #: XCR0 masks the emulator's CPU supports (x87, SSE, AVX) and the area each needs
 # XCR0 always has x87 and SSE set for a kernel that saves SIMD state (SDM Vol. 1 13.3)
 _XSAVE_MASKS = {0x3: 576, 0x7: 832}
+#: the FXSAVE area (SDM Vol. 1 table 10-2)
+_FXSAVE_AREA = 512
+#: a frame with the SIMD area inside it is aligned to (and a multiple of) 64 bytes (SDM Vol. 1 13.4)
+_INLINE_ALIGN = 64
+#: data selectors kernels load on entry: the tutorial kernels' 0x10, Linux i386's __USER_DS
+#: 0x7b, __KERNEL_PERCPU 0xd8 and stack-canary 0xe0, and other data descriptors with a
+#: DPL that allows their RPL (SDM Vol. 3A 5.6)
+_DATA_SELECTORS = (0x10, 0x18, 0x28, 0x33, 0x7B, 0xD8, 0xE0)
+#: symbols of the kernel's per-CPU offset table (``paranoid_gs.offsets``)
+_PERCPU_TABLES = ("per_cpu_offset", "percpu_offsets", "cpu_gs_bases")
+#: per-CPU words (GS-relative offsets) the IRQ stack block may use
+_GS_OFFSETS = tuple(range(0, 264, 8))
+#: names of the padding members of a narrow field ({f}: the field, {i}: the member's index);
+#: Linux spells them ``__gsh``, ``__csh``
+_PAD_MEMBERS = ("__{f}h{i}", "_{f}_pad{i}", "{f}_padding{i}")
+#: files a split assembly output is written to (file name stems; the extension is the backend's)
+_SPLIT_STEMS = ("vectors", "trapasm", "isr_entry", "sys_entry")
 
 
 def _arch(name: str) -> ArchFacts:
@@ -121,6 +156,9 @@ class FrameNeeds:
     simd_area: bool = False
     #: a ``frame_pointer`` slot above the error code (classic stubs only)
     frame_pointer: bool = False
+    #: bytes of a ``{simd_state: N}`` area inside the frame (0: none); the frame then
+    #: starts with it, has a ``frame_shift`` slot and is padded to a multiple of 64 bytes
+    simd_state: int = 0
 
 
 def _gpr_slots(draw: st.DrawFn, arch: ArchFacts, needs: FrameNeeds) -> list[Slot]:
@@ -138,8 +176,30 @@ def _gpr_slots(draw: st.DrawFn, arch: ArchFacts, needs: FrameNeeds) -> list[Slot
     return slots
 
 
+def _padding(draw: st.DrawFn, name: str, at: int, slot_size: int) -> tuple[PadMember, ...]:
+    """Named padding members from byte ``at`` to the end of a slot, each a C type at an
+    offset its alignment allows (so the compiler adds none of its own), some of them arrays."""
+    style = draw(st.sampled_from(_PAD_MEMBERS))
+    members: list[PadMember] = []
+    while at < slot_size:
+        fits = [b for b in MEMBER_BITS if at % (b // 8) == 0 and at + b // 8 <= slot_size]
+        bits = draw(st.sampled_from(fits))
+        count = draw(st.integers(1, (slot_size - at) // (bits // 8)))
+        members.append(PadMember(style.format(f=name, i=len(members)), bits, count))
+        at += bits // 8 * count
+    return tuple(members)
+
+
+def _narrow(draw: st.DrawFn, name: str, slot_size: int) -> NarrowField:
+    """A selector field declared narrower than its slot (``width:`` + ``padding:``): 16 bits,
+    or 32 in an 8-byte slot (a selector is 16 bits wide, SDM Vol. 3A 3.4.2)."""
+    width = draw(st.sampled_from(tuple(b for b in (16, 32) if b < slot_size * 8)))
+    return NarrowField(width, _padding(draw, name, width // 8, slot_size))
+
+
 def _i386_slots(draw: st.DrawFn, arch: ArchFacts) -> list[Slot]:
-    """pushal (default or renamed fields) or separate pushes, plus some segment registers."""
+    """pushal (default or renamed fields) or separate pushes, plus some segment registers
+    (sometimes declared 16 bits wide with named padding)."""
     slots: list[Slot] = []
     if draw(st.booleans()):
         default = [("o" + r if r == arch.stack_pointer else r) for r in arch.pushal_order]
@@ -156,7 +216,8 @@ def _i386_slots(draw: st.DrawFn, arch: ArchFacts) -> list[Slot]:
     segments = draw(st.lists(st.sampled_from(arch.segment_registers), unique=True, max_size=4))
     for seg in segments:
         at = _keep_pushal_together(slots, draw(st.integers(0, len(slots))))
-        slots.insert(at, Slot(SlotKind.SEGMENT, seg, arch.word_size, seg, 2))
+        narrow = _narrow(draw, seg, arch.word_size) if draw(st.integers(0, 5)) == 0 else None
+        slots.insert(at, Slot(SlotKind.SEGMENT, seg, arch.word_size, seg, 2, narrow=narrow))
     return slots
 
 
@@ -165,6 +226,29 @@ def _keep_pushal_together(slots: list[Slot], at: int) -> int:
     while 0 < at < len(slots) and slots[at].block == "pushal" and slots[at - 1].block == "pushal":
         at += 1
     return at
+
+
+def _insert_pads(draw: st.DrawFn, body: list[Slot], sizes: Sequence[int], first: int) -> None:
+    """Pad slots of ``sizes`` bytes at drawn places in ``body``, none before index ``first``."""
+    for size in sizes:
+        at = _keep_pushal_together(body, draw(st.integers(first, len(body))))
+        body.insert(at, Slot(SlotKind.PAD, "pad", size, "pad"))
+
+
+def _cpu_fields(
+    draw: st.DrawFn, arch: ArchFacts
+) -> tuple[tuple[tuple[str, str], ...], tuple[tuple[str, NarrowField], ...]]:
+    """Renamed CPU-pushed fields, and selector fields (cs, ss) declared narrower; a narrow
+    field is listed among the names even when it keeps its own (the loader does so)."""
+    renamed: set[str] = set()
+    if draw(st.integers(0, 4)) == 0:
+        renamed = set(draw(st.lists(st.sampled_from(arch.cpu_frame), unique=True, min_size=1, max_size=3)))
+    narrowed: set[str] = set()
+    if draw(st.integers(0, 7)) == 0:
+        narrowed = set(draw(st.lists(st.sampled_from(arch.selector_fields), unique=True, min_size=1)))
+    names = tuple((cpu, f"cpu_{cpu}" if cpu in renamed else cpu) for cpu in arch.cpu_frame if cpu in renamed | narrowed)
+    narrow = tuple((cpu, _narrow(draw, name, arch.word_size)) for cpu, name in names if cpu in narrowed)
+    return names, narrow
 
 
 @st.composite
@@ -178,39 +262,43 @@ def frames(
     vector_in_error_slot: tuple[VectorClass, ...] = (),
 ) -> Frame:
     """A frame layout: saved registers in a random order (with i386 ``pushal`` and segment
-    registers), a ``simd_area`` slot where SIMD needs one, 0-3 pad slots of any size
-    anywhere among them, then ``vector`` and ``error_code`` (possibly renamed), a
-    ``frame_pointer`` slot when ``needs`` asks for one, and sometimes renamed CPU-pushed
-    fields."""
+    registers, some declared narrow), a ``simd_area`` slot where SIMD needs one, or the
+    ``{simd_state: N}`` area first and a ``frame_shift`` slot where ``needs`` asks for the
+    area inside the frame, 0-3 pad slots of any size anywhere among them (and as many
+    one-word pads as make a frame with ``simd_state`` a multiple of 64 bytes), then
+    ``vector`` and ``error_code`` (possibly renamed), a ``frame_pointer`` slot when
+    ``needs`` asks for one, and sometimes renamed CPU-pushed fields or narrow cs/ss."""
     arch = _arch(arch_name)
+    word = arch.word_size
     body = _i386_slots(draw, arch) if arch.pushal_order else _gpr_slots(draw, arch, needs)
-    if needs.simd_area or ("simd" in arch.features and draw(st.integers(0, 5)) == 0):
-        body.insert(draw(st.integers(0, len(body))), Slot(SlotKind.SIMD_AREA, "simd_area", arch.word_size, "simd_area"))
-    for _ in range(draw(st.integers(0, 3))):
-        at = _keep_pushal_together(body, draw(st.integers(0, len(body))))
-        size = arch.word_size * draw(st.sampled_from(tuple(pad_words)))
-        body.insert(at, Slot(SlotKind.PAD, "pad", size, "pad"))
+    renamed = draw(st.integers(0, 4)) == 0
+    if needs.simd_state:
+        shift = "shift" if renamed and draw(st.booleans()) else "frame_shift"
+        body.insert(draw(st.integers(0, len(body))), Slot(SlotKind.FRAME_SHIFT, shift, word, "frame_shift"))
+    elif needs.simd_area or ("simd" in arch.features and draw(st.integers(0, 5)) == 0):
+        body.insert(draw(st.integers(0, len(body))), Slot(SlotKind.SIMD_AREA, "simd_area", word, "simd_area"))
+    pads = draw(st.lists(st.sampled_from(tuple(pad_words)), max_size=3))
+    _insert_pads(draw, body, [word * n for n in pads], 0)
+    vector = "trapno" if renamed and draw(st.booleans()) else "vector"
+    error = "err" if renamed and draw(st.booleans()) else "error_code"
+    tail = [Slot(SlotKind.VECTOR, vector, word, "vector")] if vector_slot else []
+    tail.append(Slot(SlotKind.ERROR_CODE, error, word, "error_code"))
+    if needs.frame_pointer and arch.frame_pointer in {s.role for s in body if s.kind is SlotKind.GPR}:
+        name = "fp" if renamed and draw(st.booleans()) else "frame_pointer"
+        tail.append(Slot(SlotKind.FRAME_POINTER, name, word, "frame_pointer"))
+    if needs.simd_state:
+        body.insert(0, Slot(SlotKind.SIMD_STATE, "simd_state", needs.simd_state, "simd_state"))
+        size = sum(s.size for s in body + tail) + word * len(arch.cpu_frame)
+        _insert_pads(draw, body, [word] * ((-size % _INLINE_ALIGN) // word), 1)
     # pad names are numbered in layout order, as the loader does (pushal's esp slot is not a pad)
     numbered: list[Slot] = []
     count = 0
-    for slot in body:
+    for slot in body + tail:
         if slot.kind is SlotKind.PAD and slot.block != "pushal":
             slot = attrs.evolve(slot, name=f"_pad{count}")
             count += 1
         numbered.append(slot)
-    renamed = draw(st.integers(0, 4)) == 0
-    vector = "trapno" if renamed and draw(st.booleans()) else "vector"
-    error = "err" if renamed and draw(st.booleans()) else "error_code"
-    if vector_slot:
-        numbered.append(Slot(SlotKind.VECTOR, vector, arch.word_size, "vector"))
-    numbered.append(Slot(SlotKind.ERROR_CODE, error, arch.word_size, "error_code"))
-    if needs.frame_pointer and arch.frame_pointer in {s.role for s in numbered if s.kind is SlotKind.GPR}:
-        name = "fp" if renamed and draw(st.booleans()) else "frame_pointer"
-        numbered.append(Slot(SlotKind.FRAME_POINTER, name, arch.word_size, "frame_pointer"))
-    cpu_names: tuple[tuple[str, str], ...] = ()
-    if draw(st.integers(0, 4)) == 0:
-        picked = draw(st.lists(st.sampled_from(arch.cpu_frame), unique=True, min_size=1, max_size=3))
-        cpu_names = tuple((cpu, f"cpu_{cpu}") for cpu in arch.cpu_frame if cpu in picked)
+    cpu_names, cpu_narrow = _cpu_fields(draw, arch)
     struct = draw(st.sampled_from(("frame", "regs", "trap_frame", "int_ctx")))
     synthetic = draw(st.one_of(st.just(0), st.integers(-(2**31), 2**31 - 1)))
     return Frame(
@@ -219,6 +307,7 @@ def frames(
         synthetic,
         cpu_names=cpu_names,
         vector_in_error_slot=vector_in_error_slot,
+        cpu_narrow=cpu_narrow,
     )
 
 
@@ -240,24 +329,29 @@ class VectorOptions:
     simd: SimdPolicy = SimdPolicy.NONE
     paranoid: bool = False
     kernel_handlers: tuple[str, ...] = ()
+    #: the SIMD area is inside the frame (``{simd_state: N}``): every vector saves SIMD state
+    simd_inline: bool = False
 
 
 @st.composite
 def vector_options(draw: st.DrawFn, arch_name: str = "x86_64", allow_swapgs: bool = True) -> VectorOptions:
-    """Which entry features vectors may use: a SIMD save instruction, paranoid entries, kernel handlers."""
+    """Which entry features vectors may use: a SIMD save instruction (sometimes into an
+    area inside the frame, which every vector then uses), paranoid entries, kernel handlers."""
     arch = _arch(arch_name)
     simd = SimdPolicy.NONE
     if "simd" in arch.features:
         simd = draw(st.sampled_from((SimdPolicy.FXSAVE, SimdPolicy.NONE, SimdPolicy.XSAVE)))
     paranoid = "paranoid" in arch.features and allow_swapgs and draw(st.integers(0, 3)) == 0
     kernel = draw(st.lists(st.sampled_from(_KERNEL_HANDLERS), max_size=2, unique=True))
-    return VectorOptions(simd, paranoid, tuple(kernel))
+    inline = simd is not SimdPolicy.NONE and draw(st.integers(0, 3)) == 0
+    return VectorOptions(simd, paranoid, tuple(kernel), inline)
 
 
 @st.composite
 def entry_options(draw: st.DrawFn, arch_name: str, prefix: str, frame: Frame) -> X86Entry:
     """The ``entry:`` block: swapgs (x86_64), clearing, ENDBR64, kernel-fault policy, the
-    halt symbol, CR3 loading, and (i386) data segments loaded after saving."""
+    halt symbol, CR3 loading, and (i386) data segments loaded after saving, with one
+    selector or each with its own (``data_selectors``)."""
     arch = _arch(arch_name)
     saved_segments = [s.role for s in frame.slots if s.kind is SlotKind.SEGMENT]
     data_segments: tuple[str, ...] = ()
@@ -267,6 +361,16 @@ def entry_options(draw: st.DrawFn, arch_name: str, prefix: str, frame: Frame) ->
     if loadable:
         picked = draw(st.lists(st.sampled_from(loadable), unique=True, min_size=1 if from_ds else 0))
         data_segments = tuple(picked)
+    selectors: tuple[tuple[str, int], ...] = ()
+    if data_segments and draw(st.integers(0, 2)) == 0:
+        # the loader lists them in the architecture's order, whatever order the mapping has
+        selectors = tuple(
+            (s, draw(st.sampled_from(_DATA_SELECTORS))) for s in arch.segment_registers if s in data_segments
+        )
+        data_segments = tuple(s for s, _ in selectors)
+    data_selector = default(X86Entry, "data_selector")
+    if arch.segment_registers and not selectors:
+        data_selector = draw(st.sampled_from(_DATA_SELECTORS))
     return X86Entry(
         swapgs="swapgs" in arch.features and draw(st.booleans()),
         clear_registers=draw(st.booleans()),
@@ -275,7 +379,8 @@ def entry_options(draw: st.DrawFn, arch_name: str, prefix: str, frame: Frame) ->
         halt=prefix + draw(st.sampled_from(("halt", "die", "panic_halt"))),
         exit_args=draw(st.sampled_from((("frame",), ("frame", "cr3"), ("cr3", "frame")))),
         data_segments=data_segments,
-        data_selector=draw(st.sampled_from((0x10, 0x18))) if arch.segment_registers else 0x10,
+        data_selector=data_selector,
+        segment_selectors=selectors,
         segments_from_ds=from_ds,
     )
 
@@ -285,6 +390,14 @@ def simd_options(draw: st.DrawFn) -> Simd:
     """``simd:``: an XCR0 mask within x87/SSE/AVX and an area at least as large as it needs."""
     mask = draw(st.sampled_from(tuple(_XSAVE_MASKS)))
     return Simd(mask, _XSAVE_MASKS[mask] + 64 * draw(st.sampled_from((0, 0, 1, 4))))
+
+
+@st.composite
+def _inline_area_sizes(draw: st.DrawFn, policy: SimdPolicy, simd: Simd) -> int:
+    """The size of a ``{simd_state: N}`` area: at least what the save instruction stores, a
+    multiple of 64 (the frame around it is 64-byte aligned)."""
+    need = simd.area_size if policy is SimdPolicy.XSAVE else _FXSAVE_AREA
+    return need + _INLINE_ALIGN * draw(st.sampled_from((0, 0, 1)))
 
 
 @st.composite
@@ -303,6 +416,61 @@ def syscalls(draw: st.DrawFn, prefix: str, frame: Frame, vectors: Sequence[int])
         user_ss=0x1B,
         restored=tuple(restored),
     )
+
+
+@st.composite
+def paranoid_gs_options(draw: st.DrawFn) -> ParanoidGs:
+    """``paranoid_gs``: the sign of IA32_GS_BASE (the default), or the per-CPU offset table
+    indexed by the CPU number from RDPID, RDTSCP or the limit of a GDT descriptor of the
+    kernel's own (LSL), past the code and data descriptors a GDT starts with."""
+    method = draw(st.sampled_from(tuple(ParanoidGsMethod)))
+    if method is ParanoidGsMethod.MSR_SIGN:
+        return ParanoidGs()
+    selector = 0
+    if method is ParanoidGsMethod.LSL:
+        # TI = 0 (the GDT) and a non-null index (SDM Vol. 3A 3.4.2); any RPL
+        selector = draw(st.integers(5, 31)) << 3 | draw(st.integers(0, 3))
+    return ParanoidGs(method, draw(st.sampled_from(_PERCPU_TABLES)), selector)
+
+
+@st.composite
+def irq_stacks(draw: st.DrawFn, syscall: Syscall | None) -> IrqStack:
+    """``irq_stack``: two per-CPU words apart from each other and from the syscall entry's."""
+    taken = [] if syscall is None else [syscall.kernel_stack_gs, syscall.user_stack_gs]
+    free = [o for o in _GS_OFFSETS if all(abs(o - t) >= 8 for t in taken)]
+    top = draw(st.sampled_from(free))
+    depth = draw(st.sampled_from([o for o in free if abs(o - top) >= 8]))
+    return IrqStack(top, depth)
+
+
+def _runs_on_irq_stack(draw: st.DrawFn, v: X86Vector, frame: Frame, handler: Handler) -> bool:
+    """Whether ``v`` uses the IRQ stack: mostly its class's default (irq vectors do), never
+    with an entry that has stack business of its own (IST, paranoid, a realigned frame) nor
+    under a handler that never returns (it would never leave the stack)."""
+    if v.ist is not None or v.paranoid or frame.simd_inline or handler.returns is ReturnModel.NORETURN:
+        return False
+    usual = v.vector_class is VectorClass.IRQ
+    return usual != (draw(st.integers(0, 4)) == 0)
+
+
+@st.composite
+def split_outputs(draw: st.DrawFn, backend: str, filename: str, syscall: bool, local_stubs: bool) -> list[Output]:
+    """A backend's output whole, or (gas, nasm; sometimes) split into files by part, with the
+    parts each file holds in the loader's order: the exit routine with the entry, the table
+    with the stubs when the stubs are local symbols."""
+    if backend not in SPLITTABLE_BACKENDS or draw(st.integers(0, 3)) > 0:
+        return [Output(backend, filename)]
+    ext = filename[filename.rindex(".") :]
+    files = [stem + ext for stem in _SPLIT_STEMS]
+    where = {part: draw(st.sampled_from(files)) for part in ("stubs", "table", "entry", "syscall")}
+    where["exit"] = where["entry"]
+    if local_stubs:
+        where["table"] = where["stubs"]
+    by_file: dict[str, list[str]] = {}
+    for part in PARTS:
+        if part != "syscall" or syscall:
+            by_file.setdefault(where[part], []).append(part)
+    return [Output(backend, name, parts=tuple(held)) for name, held in by_file.items()]
 
 
 @attrs.frozen
@@ -393,7 +561,7 @@ def _vectors(
         override = draw(st.integers(0, 15)) == 0
         stub = symbols.stub_pattern.format(prefix=symbols.prefix, n=n, name=name)
         has_ist = "ist" in arch.features and draw(st.booleans())
-        use_simd = options.simd is not SimdPolicy.NONE and draw(st.integers(0, 2)) > 0
+        use_simd = options.simd_inline or (options.simd is not SimdPolicy.NONE and draw(st.integers(0, 2)) > 0)
         simd = options.simd if use_simd else SimdPolicy.NONE
         vectors.append(
             X86Vector(
@@ -445,17 +613,21 @@ def specs(
     handler = Handler(default_handler, convention, returns, align_stack)
     swapgs_possible = "swapgs" in arch.features
     options = draw(vector_options(arch_name, swapgs_possible))
-    want_syscall = "syscall" in arch.features and draw(st.integers(0, 3)) == 0
+    simd = draw(simd_options()) if "simd" in arch.features else Simd()
+    # a syscall entry saves no SIMD state, so it cannot build a frame with the area inside
+    want_syscall = "syscall" in arch.features and not options.simd_inline and draw(st.integers(0, 3)) == 0
     frame_pointer = style is StubStyle.CLASSIC and draw(st.integers(0, 3)) == 0
+    below = options.simd is not SimdPolicy.NONE and not options.simd_inline
     needs = FrameNeeds(
         every_register=returns is not ReturnModel.VOID,
         registers=frozenset(
-            ({"r12"} if options.simd is not SimdPolicy.NONE else set())
+            ({"r12"} if below else set())
             | ({"rbx"} if options.paranoid else set())
             | ({arch.frame_pointer} if frame_pointer else set())
         ),
-        simd_area=options.simd is not SimdPolicy.NONE,
+        simd_area=below,
         frame_pointer=frame_pointer,
+        simd_state=draw(_inline_area_sizes(options.simd, simd)) if options.simd_inline else 0,
     )
     numbers = draw(vector_sets(max_vectors))
     dropin = draw(dropin_options(arch_name, sections.table, style, not want_syscall and len(numbers) <= 48))
@@ -469,8 +641,19 @@ def specs(
     vectors = _vectors(draw, arch, symbols, default_handler, numbers, options)
     vectors = _identify_without_vector_slot(frame, vectors)
     syscall = draw(syscalls(prefix, frame, numbers)) if want_syscall else None
+    paranoid_gs = draw(paranoid_gs_options()) if options.paranoid else ParanoidGs()
+    irq_stack = None
+    if entry.swapgs and draw(st.integers(0, 2)) == 0:
+        irq_stack = draw(irq_stacks(syscall))
+        vectors = [attrs.evolve(v, irq_stack=_runs_on_irq_stack(draw, v, frame, handler)) for v in vectors]
     usable = [b for b in backends if b in ARCH_BACKENDS[arch.name]] or [ARCH_BACKENDS[arch.name][0]]
     chosen = draw(st.lists(st.sampled_from(usable), min_size=1, unique=True))
+    local_stubs = dropin.visibility.stubs is SymbolVisibility.LOCAL
+    outputs = [
+        o
+        for b in chosen
+        for o in draw(split_outputs(b, DEFAULT_FILENAMES.get(b, f"isr.{b}"), syscall is not None, local_stubs))
+    ]
     drawn = X86Spec(
         arch_name=arch.name,
         symbols=attrs.evolve(symbols, visibility=dropin.visibility),
@@ -478,14 +661,16 @@ def specs(
         handler=handler,
         frame=frame,
         vectors=tuple(vectors),
-        outputs=tuple(Output(b, DEFAULT_FILENAMES.get(b, f"isr.{b}")) for b in chosen),
+        outputs=tuple(outputs),
         stub_style=style,
         entry=entry,
-        simd=draw(simd_options()) if "simd" in arch.features else Simd(),
+        simd=simd,
         syscall=syscall,
         table=dropin.table,
         stubs=dropin.stubs,
         debug=dropin.debug,
+        paranoid_gs=paranoid_gs,
+        irq_stack=irq_stack,
     )
     return drawn
 

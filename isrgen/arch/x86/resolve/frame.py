@@ -221,6 +221,16 @@ class _SlotBuilder:
         self.names.add(name)
         return name
 
+    def padding_name(self, path: Path, name: str) -> bool:
+        """Whether a narrow field's padding member ``name`` is new to the frame; its spelling
+        was checked with the declaration, which allows the ``__`` names kernels use there
+        (Linux i386 ``unsigned short gs, __gsh;``): a struct member, never a symbol."""
+        if name in self.names:
+            self.r.err(path, f"field name {name!r} is used twice in the frame")
+            return False
+        self.names.add(name)
+        return True
+
     def add(self, path: Path, item: Any) -> None:
         index = path[-1] if isinstance(path[-1], int) else 0
         if isinstance(item, str):
@@ -290,7 +300,7 @@ class _SlotBuilder:
             if rename is None:
                 return
             for pad in narrow.padding if narrow else ():
-                if self.field_name(path, pad.name) is None:
+                if not self.padding_name(path, pad.name):
                     return
         name = self.field_name(path, role if rename is None else rename)
         if name is None:
