@@ -13,7 +13,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import DEFAULT_SPEC, TEST_SPECS, isrgen_cmd, load_x86, require_tool, run
+from conftest import DEFAULT_SPEC, TEST_SPECS, isrgen_cmd, load_x86, loads_x86, require_tool, run
 
 import isrgen
 from isrgen.arch.x86.model import X86Spec
@@ -205,3 +205,40 @@ def test_unknown_backend_lists_the_available_ones(tmp_path: Path) -> None:
     hint = r"unknown backend 'masm'; did you mean 'nasm'\? \(available: .*nasm.*rust"
     with pytest.raises(isrgen.UsageError, match=hint):
         isrgen.build(load_x86(DEFAULT_SPEC), tmp_path / "o2", ["masm"])
+
+
+def test_a_jump_across_alignment_padding_has_one_encoding(tmp_path: Path) -> None:
+    """A forward jmp from one entry into the resume path, whose short displacement comes
+    out at exactly 127 across a ``.balign 16, 0xcc``: GNU as picks ``eb 7f``, LLVM (rustc's
+    ``global_asm!``) ``e9`` rel32.  The glue fixes its size, so all assemblers agree
+    (SDM Vol. 2A JMP: ``E9 cd`` is jmp rel32, ``EB cb`` jmp rel8)."""
+    spec = loads_x86(
+        """\
+isrgen: 1
+arch: x86_64
+symbols: {prefix: l_}
+sections: {code: isr_code}
+handler: {symbol: irq_handler}
+frame:
+  layout: [rbx, r15, r13, r10, rax, pad, pad, pad, r12, rcx, rdi, r11, rsi, rbp, r9, rdx, r14, r8, vector, error_code]
+stubs: {style: dense, cli: always}
+entry: {swapgs: true, clear_registers: true, kernel_fault: halt}
+table: {width: 8}
+debug: {cfi: false}
+simd: {xsave_mask: 7}
+vectors:
+  - {vector: 1, name: dev1, class: spurious, kernel_handler: kernel_fault_handler, ist: 6, gate: trap, dpl: 2}
+  - {vector: 133, name: line133, class: spurious, ist: 7, gate: trap, dpl: 2}
+  - {vector: 134, name: vec_134, class: spurious, kernel_handler: kernel_fault_handler, gate: trap, dpl: 0}
+  - {vector: 210, name: irq210, class: spurious, kernel_handler: kernel_fault_handler, gate: trap, dpl: 2,
+     error_code: true, error_code_override: true}
+""",
+        "jump.yaml",
+    )
+    objects = build_objects(spec, tmp_path)
+    code = {backend: obj.masked_bytes("isr_code") for backend, obj in objects.items()}
+    assert code["gas"] == code["nasm"] == code["rust"]
+    # l_common_0 ends with the jump into l_common_1's resume path, then int3 padding to 16
+    entry = objects["gas"].symbol("l_common_0")
+    body = code["gas"][entry.value : entry.value + entry.size]
+    assert body[-5] == 0xE9 and not body.endswith(b"\xeb\x7f")

@@ -121,7 +121,7 @@ cs_common_0:
     cld
     mov rdi, rsp
     call cs_ud
-    jmp .Lcs_return_resume
+    {disp32} jmp .Lcs_return_resume
     .cfi_endproc
     .size cs_common_0, . - cs_common_0
     .balign 16, 0xcc
@@ -167,7 +167,7 @@ cs_common_1:
     cld
     mov rdi, rsp
     call cs_gp
-    jmp .Lcs_return_resume
+    {disp32} jmp .Lcs_return_resume
     .cfi_endproc
     .size cs_common_1, . - cs_common_1
     .balign 16, 0xcc
@@ -213,7 +213,7 @@ cs_common_2:
     cld
     mov rdi, rsp
     call cs_pf
-    jmp .Lcs_return_resume
+    {disp32} jmp .Lcs_return_resume
     .cfi_endproc
     .size cs_common_2, . - cs_common_2
     .balign 16, 0xcc
@@ -318,7 +318,7 @@ cs_return:
     .cfi_offset rdx, -80
     .cfi_offset rcx, -72
     .cfi_offset rax, -64
-    jmp .Lcs_return_resume
+    {disp32} jmp .Lcs_return_resume
     .cfi_endproc
     .size cs_return, . - cs_return
     .balign 16, 0xcc

@@ -52,7 +52,7 @@ cs_common_0:
     cld
     mov rdi, rsp
     call cs_ud
-    jmp ..@cs_return_resume
+    jmp near ..@cs_return_resume
 ..@cs_common_0.end:
     align 16, db 0xcc
     global cs_common_1:function (..@cs_common_1.end - cs_common_1)
@@ -70,7 +70,7 @@ cs_common_1:
     cld
     mov rdi, rsp
     call cs_gp
-    jmp ..@cs_return_resume
+    jmp near ..@cs_return_resume
 ..@cs_common_1.end:
     align 16, db 0xcc
     global cs_common_2:function (..@cs_common_2.end - cs_common_2)
@@ -88,7 +88,7 @@ cs_common_2:
     cld
     mov rdi, rsp
     call cs_pf
-    jmp ..@cs_return_resume
+    jmp near ..@cs_return_resume
 ..@cs_common_2.end:
     align 16, db 0xcc
     global cs_common_3:function (..@cs_common_3.end - cs_common_3)
@@ -125,7 +125,7 @@ cs_common_3:
     global cs_return:function (..@cs_return.end - cs_return)
 cs_return:
     mov rsp, rdi
-    jmp ..@cs_return_resume
+    jmp near ..@cs_return_resume
 ..@cs_return.end:
     align 16, db 0xcc
     global cs_halt:function (..@cs_halt.end - cs_halt)

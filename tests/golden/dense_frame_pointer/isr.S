@@ -4545,7 +4545,7 @@ fp_return:
     .cfi_offset rcx, -88
     .cfi_offset rbx, -80
     .cfi_offset rax, -72
-    jmp .Lfp_return_resume
+    {disp32} jmp .Lfp_return_resume
     .cfi_endproc
     .size fp_return, . - fp_return
     .balign 16, 0xcc

@@ -1620,7 +1620,7 @@ fp_common:
 fp_return:
     cli
     mov rsp, rdi
-    jmp ..@fp_return_resume
+    jmp near ..@fp_return_resume
 ..@fp_return.end:
     align 16, db 0xcc
     global fp_halt:function (..@fp_halt.end - fp_halt)

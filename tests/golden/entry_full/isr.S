@@ -4737,7 +4737,7 @@ k_syscall_entry:
     .cfi_offset rcx, -80
     .cfi_offset rbx, -72
     .cfi_offset rax, -64
-    jmp .Lk_return_resume
+    {disp32} jmp .Lk_return_resume
     .cfi_endproc
     .size k_syscall_entry, . - k_syscall_entry
     /* common entries */
@@ -5055,7 +5055,7 @@ k_common_0:
     .cfi_offset rcx, -80
     .cfi_offset rbx, -72
     .cfi_offset rax, -64
-    jmp .Lk_return_resume
+    {disp32} jmp .Lk_return_resume
     .cfi_endproc
     .size k_common_0, . - k_common_0
     .balign 16, 0xcc
@@ -5355,7 +5355,7 @@ k_return:
     .cfi_offset rcx, -80
     .cfi_offset rbx, -72
     .cfi_offset rax, -64
-    jmp .Lk_return_resume
+    {disp32} jmp .Lk_return_resume
     .cfi_endproc
     .size k_return, . - k_return
     .balign 16, 0xcc

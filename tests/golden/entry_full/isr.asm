@@ -1853,7 +1853,7 @@ k_syscall_entry:
     call k_syscall
     cli
     mov rsp, rax
-    jmp ..@k_return_resume
+    jmp near ..@k_return_resume
 ..@k_syscall_entry.end:
     ; common entries
     align 16, db 0xcc
@@ -1999,7 +1999,7 @@ k_common_0:
     cli
 ..@k_common_0_handled:
     mov rsp, rax
-    jmp ..@k_return_resume
+    jmp near ..@k_return_resume
 ..@k_common_0.end:
     align 16, db 0xcc
     global k_common_2:function (..@k_common_2.end - k_common_2)
@@ -2136,7 +2136,7 @@ k_return:
     mov cr3, rsi
 ..@k_return_same_cr3:
     mov rsp, rdi
-    jmp ..@k_return_resume
+    jmp near ..@k_return_resume
 ..@k_return.end:
     align 16, db 0xcc
     global k_halt:function (..@k_halt.end - k_halt)

@@ -1061,7 +1061,7 @@ isr_return:
     .cfi_offset rcx, -80
     .cfi_offset rbx, -72
     .cfi_offset rax, -64
-    jmp .Lisr_return_resume
+    {disp32} jmp .Lisr_return_resume
     .cfi_endproc
     .size isr_return, . - isr_return
     .balign 16, 0xcc

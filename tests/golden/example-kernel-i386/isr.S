@@ -888,7 +888,7 @@ isr_return:
     .cfi_offset edx, -48
     .cfi_offset ecx, -44
     .cfi_offset eax, -40
-    jmp .Lisr_return_resume
+    {disp32} jmp .Lisr_return_resume
     .cfi_endproc
     .size isr_return, . - isr_return
     .balign 16, 0xcc

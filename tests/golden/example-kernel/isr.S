@@ -4480,7 +4480,7 @@ isr_syscall_entry:
     .cfi_offset rcx, -80
     .cfi_offset rbx, -72
     .cfi_offset rax, -64
-    jmp .Lisr_return_resume
+    {disp32} jmp .Lisr_return_resume
     .cfi_endproc
     .size isr_syscall_entry, . - isr_syscall_entry
     /* common entries */
@@ -4792,7 +4792,7 @@ isr_common_0:
     .cfi_offset rcx, -80
     .cfi_offset rbx, -72
     .cfi_offset rax, -64
-    jmp .Lisr_return_resume
+    {disp32} jmp .Lisr_return_resume
     .cfi_endproc
     .size isr_common_0, . - isr_common_0
     .balign 16, 0xcc
@@ -4924,7 +4924,7 @@ isr_common_2:
     .cfi_offset rcx, -80
     .cfi_offset rbx, -72
     .cfi_offset rax, -64
-    jmp .Lisr_return_resume
+    {disp32} jmp .Lisr_return_resume
     .cfi_endproc
     .size isr_common_2, . - isr_common_2
     .balign 16, 0xcc
@@ -5074,7 +5074,7 @@ isr_common_3:
     .cfi_offset rcx, -80
     .cfi_offset rbx, -72
     .cfi_offset rax, -64
-    jmp .Lisr_return_resume
+    {disp32} jmp .Lisr_return_resume
     .cfi_endproc
     .size isr_common_3, . - isr_common_3
     .balign 16, 0xcc
@@ -5189,7 +5189,7 @@ isr_common_4:
     .cfi_offset rcx, -80
     .cfi_offset rbx, -72
     .cfi_offset rax, -64
-    jmp .Lisr_return_resume
+    {disp32} jmp .Lisr_return_resume
     .cfi_endproc
     .size isr_common_4, . - isr_common_4
     .balign 16, 0xcc
@@ -5310,7 +5310,7 @@ isr_common_5:
     .cfi_offset rcx, -80
     .cfi_offset rbx, -72
     .cfi_offset rax, -64
-    jmp .Lisr_return_resume
+    {disp32} jmp .Lisr_return_resume
     .cfi_endproc
     .size isr_common_5, . - isr_common_5
     .balign 16, 0xcc
@@ -5599,7 +5599,7 @@ isr_return:
     .cfi_offset rcx, -80
     .cfi_offset rbx, -72
     .cfi_offset rax, -64
-    jmp .Lisr_return_resume
+    {disp32} jmp .Lisr_return_resume
     .cfi_endproc
     .size isr_return, . - isr_return
     .balign 16, 0xcc

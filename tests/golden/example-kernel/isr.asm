@@ -1600,7 +1600,7 @@ isr_syscall_entry:
     call isr_syscall
     cli
     mov rsp, rax
-    jmp ..@isr_return_resume
+    jmp near ..@isr_return_resume
 ..@isr_syscall_entry.end:
     ; common entries
     align 16, db 0xcc
@@ -1740,7 +1740,7 @@ isr_common_0:
     cli
 ..@isr_common_0_handled:
     mov rsp, rax
-    jmp ..@isr_return_resume
+    jmp near ..@isr_return_resume
 ..@isr_common_0.end:
     align 16, db 0xcc
     global isr_common_2:function (..@isr_common_2.end - isr_common_2)
@@ -1802,7 +1802,7 @@ isr_common_2:
     cli
 ..@isr_common_2_handled:
     mov rsp, rax
-    jmp ..@isr_return_resume
+    jmp near ..@isr_return_resume
 ..@isr_common_2.end:
     align 16, db 0xcc
     global isr_common_3:function (..@isr_common_3.end - isr_common_3)
@@ -1867,7 +1867,7 @@ isr_common_3:
     pop rsp
     sub qword [gs:40], 1
     mov rsp, rax
-    jmp ..@isr_return_resume
+    jmp near ..@isr_return_resume
 ..@isr_common_3.end:
     align 16, db 0xcc
     global isr_common_4:function (..@isr_common_4.end - isr_common_4)
@@ -1918,7 +1918,7 @@ isr_common_4:
     call isr_software
     cli
     mov rsp, rax
-    jmp ..@isr_return_resume
+    jmp near ..@isr_return_resume
 ..@isr_common_4.end:
     align 16, db 0xcc
     global isr_common_5:function (..@isr_common_5.end - isr_common_5)
@@ -1975,7 +1975,7 @@ isr_common_5:
     call isr_software
     cli
     mov rsp, rax
-    jmp ..@isr_return_resume
+    jmp near ..@isr_return_resume
 ..@isr_common_5.end:
     align 16, db 0xcc
     global isr_common_6:function (..@isr_common_6.end - isr_common_6)
@@ -2102,7 +2102,7 @@ isr_common_6:
 isr_return:
     cli
     mov rsp, rdi
-    jmp ..@isr_return_resume
+    jmp near ..@isr_return_resume
 ..@isr_return.end:
     align 16, db 0xcc
     global isr_halt:function (..@isr_halt.end - isr_halt)

@@ -1851,7 +1851,7 @@ trapret:
     mov cr3, rdi
 ..@trapret_same_cr3:
     mov rsp, rsi
-    jmp ..@trapret_resume
+    jmp near ..@trapret_resume
 ..@trapret.end:
     align 16, db 0xcc
     global k_halt:function (..@k_halt.end - k_halt)

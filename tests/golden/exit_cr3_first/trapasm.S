@@ -5009,7 +5009,7 @@ trapret:
     .cfi_offset rcx, -80
     .cfi_offset rbx, -72
     .cfi_offset rax, -64
-    jmp .Ltrapret_resume
+    {disp32} jmp .Ltrapret_resume
     .cfi_endproc
     .size trapret, . - trapret
     .balign 16, 0xcc

@@ -1823,7 +1823,7 @@ isr_common:
     global isr_return:function (..@isr_return.end - isr_return)
 isr_return:
     mov esp, dword [esp + 4]
-    jmp ..@isr_return_resume
+    jmp near ..@isr_return_resume
 ..@isr_return.end:
     align 16, db 0xcc
     global isr_halt:function (..@isr_halt.end - isr_halt)

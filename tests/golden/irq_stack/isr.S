@@ -147,7 +147,7 @@ is_common_0:
     mov rdi, rsp
     call is_dispatch
     cli
-    jmp .Lis_return_resume
+    {disp32} jmp .Lis_return_resume
     .cfi_endproc
     .size is_common_0, . - is_common_0
     .balign 16, 0xcc
@@ -262,7 +262,7 @@ is_common_1:
     .cfi_offset rbx, -72
     .cfi_offset rax, -64
     sub qword ptr gs:[32], 1
-    jmp .Lis_return_resume
+    {disp32} jmp .Lis_return_resume
     .cfi_endproc
     .size is_common_1, . - is_common_1
     .balign 16, 0xcc
@@ -469,7 +469,7 @@ is_return:
     .cfi_offset rcx, -80
     .cfi_offset rbx, -72
     .cfi_offset rax, -64
-    jmp .Lis_return_resume
+    {disp32} jmp .Lis_return_resume
     .cfi_endproc
     .size is_return, . - is_return
     .balign 16, 0xcc

@@ -63,7 +63,7 @@ is_common_0:
     mov rdi, rsp
     call is_dispatch
     cli
-    jmp ..@is_return_resume
+    jmp near ..@is_return_resume
 ..@is_common_0.end:
     align 16, db 0xcc
     global is_common_1:function (..@is_common_1.end - is_common_1)
@@ -108,7 +108,7 @@ is_common_1:
 ..@is_common_1_handled:
     pop rsp
     sub qword [gs:32], 1
-    jmp ..@is_return_resume
+    jmp near ..@is_return_resume
 ..@is_common_1.end:
     align 16, db 0xcc
     global is_common_2:function (..@is_common_2.end - is_common_2)
@@ -187,7 +187,7 @@ is_common_2:
 is_return:
     cli
     mov rsp, rdi
-    jmp ..@is_return_resume
+    jmp near ..@is_return_resume
 ..@is_return.end:
     align 16, db 0xcc
     global is_halt:function (..@is_halt.end - is_halt)

@@ -396,7 +396,7 @@ isr_common_stub_0:
     mov ebx, esp
     call isr_handler
     mov esp, ebx
-    jmp .Ljm_resume_frame_resume
+    {disp32} jmp .Ljm_resume_frame_resume
     .size isr_common_stub_0, . - isr_common_stub_0
     .balign 16, 0xcc
     .globl isr_common_stub_1
@@ -433,7 +433,7 @@ isr_common_stub_1:
     .type jm_resume_frame, @function
 jm_resume_frame:
     mov esp, dword ptr [esp + 4]
-    jmp .Ljm_resume_frame_resume
+    {disp32} jmp .Ljm_resume_frame_resume
     .size jm_resume_frame, . - jm_resume_frame
     .balign 16, 0xcc
     .globl jm_halt

@@ -349,7 +349,7 @@ isr_common_stub_0:
     mov ebx, esp
     call isr_handler
     mov esp, ebx
-    jmp ..@jm_resume_frame_resume
+    jmp near ..@jm_resume_frame_resume
 ..@isr_common_stub_0.end:
     align 16, db 0xcc
     global isr_common_stub_1:function (..@isr_common_stub_1.end - isr_common_stub_1)
@@ -384,7 +384,7 @@ isr_common_stub_1:
     global jm_resume_frame:function (..@jm_resume_frame.end - jm_resume_frame)
 jm_resume_frame:
     mov esp, dword [esp + 4]
-    jmp ..@jm_resume_frame_resume
+    jmp near ..@jm_resume_frame_resume
 ..@jm_resume_frame.end:
     align 16, db 0xcc
     global jm_halt:function (..@jm_halt.end - jm_halt)

@@ -290,7 +290,7 @@ jos_trapret_path:
     global jos_trapret:function (..@jos_trapret.end - jos_trapret)
 jos_trapret:
     mov esp, dword [esp + 4]
-    jmp ..@jos_trapret_resume
+    jmp near ..@jos_trapret_resume
 ..@jos_trapret.end:
     align 16, db 0xcc
     global jos_halt:function (..@jos_halt.end - jos_halt)

@@ -329,7 +329,7 @@ jos_trapret_path:
     .type jos_trapret, @function
 jos_trapret:
     mov esp, dword ptr [esp + 4]
-    jmp .Ljos_trapret_resume
+    {disp32} jmp .Ljos_trapret_resume
     .size jos_trapret, . - jos_trapret
     .balign 16, 0xcc
     .globl jos_halt

@@ -4933,7 +4933,7 @@ k_entry_0:
     .cfi_offset rdx, -80
     .cfi_offset rsi, -72
     .cfi_offset rdi, -64
-    jmp .Lk_resume_resume
+    {disp32} jmp .Lk_resume_resume
     .cfi_endproc
     .size k_entry_0, . - k_entry_0
     .balign 16, 0xcc
@@ -5019,7 +5019,7 @@ k_entry_1:
     .cfi_offset rdx, -80
     .cfi_offset rsi, -72
     .cfi_offset rdi, -64
-    jmp .Lk_resume_resume
+    {disp32} jmp .Lk_resume_resume
     .cfi_endproc
     .size k_entry_1, . - k_entry_1
     .balign 16, 0xcc
@@ -5188,7 +5188,7 @@ k_resume:
     .cfi_offset rdx, -80
     .cfi_offset rsi, -72
     .cfi_offset rdi, -64
-    jmp .Lk_resume_resume
+    {disp32} jmp .Lk_resume_resume
     .cfi_endproc
     .size k_resume, . - k_resume
     .balign 16, 0xcc

@@ -1814,7 +1814,7 @@ k_entry_0:
     mov rdi, rsp
     call k_exception
     mov rsp, rax
-    jmp ..@k_resume_resume
+    jmp near ..@k_resume_resume
 ..@k_entry_0.end:
     align 16, db 0xcc
     global k_entry_1:function (..@k_entry_1.end - k_entry_1)
@@ -1839,7 +1839,7 @@ k_entry_1:
     mov rdi, rsp
     call k_page_fault
     mov rsp, rax
-    jmp ..@k_resume_resume
+    jmp near ..@k_resume_resume
 ..@k_entry_1.end:
     align 16, db 0xcc
     global k_entry_2:function (..@k_entry_2.end - k_entry_2)
@@ -1889,7 +1889,7 @@ k_entry_2:
     global k_resume:function (..@k_resume.end - k_resume)
 k_resume:
     mov rsp, rdi
-    jmp ..@k_resume_resume
+    jmp near ..@k_resume_resume
 ..@k_resume.end:
     align 16, db 0xcc
     global k_halt:function (..@k_halt.end - k_halt)

@@ -4828,7 +4828,7 @@ idtentry_common_0:
     cli
     add rsp, 8
     .cfi_def_cfa_offset 168
-    jmp .Lret_from_intr_resume
+    {disp32} jmp .Lret_from_intr_resume
     .cfi_endproc
     .size idtentry_common_0, . - idtentry_common_0
     .balign 16, 0xcc
@@ -4917,7 +4917,7 @@ idtentry_common_3:
     cli
     add rsp, 8
     .cfi_def_cfa_offset 168
-    jmp .Lret_from_intr_resume
+    {disp32} jmp .Lret_from_intr_resume
     .cfi_endproc
     .size idtentry_common_3, . - idtentry_common_3
     .balign 16, 0xcc
@@ -5006,7 +5006,7 @@ idtentry_common_4:
     cli
     add rsp, 8
     .cfi_def_cfa_offset 168
-    jmp .Lret_from_intr_resume
+    {disp32} jmp .Lret_from_intr_resume
     .cfi_endproc
     .size idtentry_common_4, . - idtentry_common_4
     .balign 16, 0xcc
@@ -5095,7 +5095,7 @@ idtentry_common_5:
     cli
     add rsp, 8
     .cfi_def_cfa_offset 168
-    jmp .Lret_from_intr_resume
+    {disp32} jmp .Lret_from_intr_resume
     .cfi_endproc
     .size idtentry_common_5, . - idtentry_common_5
     .balign 16, 0xcc
@@ -5184,7 +5184,7 @@ idtentry_common_6:
     cli
     add rsp, 8
     .cfi_def_cfa_offset 168
-    jmp .Lret_from_intr_resume
+    {disp32} jmp .Lret_from_intr_resume
     .cfi_endproc
     .size idtentry_common_6, . - idtentry_common_6
     .balign 16, 0xcc
@@ -5273,7 +5273,7 @@ idtentry_common_7:
     cli
     add rsp, 8
     .cfi_def_cfa_offset 168
-    jmp .Lret_from_intr_resume
+    {disp32} jmp .Lret_from_intr_resume
     .cfi_endproc
     .size idtentry_common_7, . - idtentry_common_7
     .balign 16, 0xcc
@@ -5362,7 +5362,7 @@ idtentry_common_9:
     cli
     add rsp, 8
     .cfi_def_cfa_offset 168
-    jmp .Lret_from_intr_resume
+    {disp32} jmp .Lret_from_intr_resume
     .cfi_endproc
     .size idtentry_common_9, . - idtentry_common_9
     .balign 16, 0xcc
@@ -5451,7 +5451,7 @@ idtentry_common_10:
     cli
     add rsp, 8
     .cfi_def_cfa_offset 168
-    jmp .Lret_from_intr_resume
+    {disp32} jmp .Lret_from_intr_resume
     .cfi_endproc
     .size idtentry_common_10, . - idtentry_common_10
     .balign 16, 0xcc
@@ -5540,7 +5540,7 @@ idtentry_common_11:
     cli
     add rsp, 8
     .cfi_def_cfa_offset 168
-    jmp .Lret_from_intr_resume
+    {disp32} jmp .Lret_from_intr_resume
     .cfi_endproc
     .size idtentry_common_11, . - idtentry_common_11
     .balign 16, 0xcc
@@ -5629,7 +5629,7 @@ idtentry_common_12:
     cli
     add rsp, 8
     .cfi_def_cfa_offset 168
-    jmp .Lret_from_intr_resume
+    {disp32} jmp .Lret_from_intr_resume
     .cfi_endproc
     .size idtentry_common_12, . - idtentry_common_12
     .balign 16, 0xcc
@@ -5718,7 +5718,7 @@ idtentry_common_13:
     cli
     add rsp, 8
     .cfi_def_cfa_offset 168
-    jmp .Lret_from_intr_resume
+    {disp32} jmp .Lret_from_intr_resume
     .cfi_endproc
     .size idtentry_common_13, . - idtentry_common_13
     .balign 16, 0xcc
@@ -5807,7 +5807,7 @@ idtentry_common_14:
     cli
     add rsp, 8
     .cfi_def_cfa_offset 168
-    jmp .Lret_from_intr_resume
+    {disp32} jmp .Lret_from_intr_resume
     .cfi_endproc
     .size idtentry_common_14, . - idtentry_common_14
     .balign 16, 0xcc
@@ -5896,7 +5896,7 @@ idtentry_common_15:
     cli
     add rsp, 8
     .cfi_def_cfa_offset 168
-    jmp .Lret_from_intr_resume
+    {disp32} jmp .Lret_from_intr_resume
     .cfi_endproc
     .size idtentry_common_15, . - idtentry_common_15
     .balign 16, 0xcc
@@ -5985,7 +5985,7 @@ idtentry_common_16:
     cli
     add rsp, 8
     .cfi_def_cfa_offset 168
-    jmp .Lret_from_intr_resume
+    {disp32} jmp .Lret_from_intr_resume
     .cfi_endproc
     .size idtentry_common_16, . - idtentry_common_16
     .balign 16, 0xcc
@@ -6074,7 +6074,7 @@ idtentry_common_18:
     cli
     add rsp, 8
     .cfi_def_cfa_offset 168
-    jmp .Lret_from_intr_resume
+    {disp32} jmp .Lret_from_intr_resume
     .cfi_endproc
     .size idtentry_common_18, . - idtentry_common_18
     .balign 16, 0xcc
@@ -6163,7 +6163,7 @@ idtentry_common_19:
     cli
     add rsp, 8
     .cfi_def_cfa_offset 168
-    jmp .Lret_from_intr_resume
+    {disp32} jmp .Lret_from_intr_resume
     .cfi_endproc
     .size idtentry_common_19, . - idtentry_common_19
     .balign 16, 0xcc
@@ -6252,7 +6252,7 @@ idtentry_common_20:
     cli
     add rsp, 8
     .cfi_def_cfa_offset 168
-    jmp .Lret_from_intr_resume
+    {disp32} jmp .Lret_from_intr_resume
     .cfi_endproc
     .size idtentry_common_20, . - idtentry_common_20
     .balign 16, 0xcc
@@ -6341,7 +6341,7 @@ idtentry_common_21:
     cli
     add rsp, 8
     .cfi_def_cfa_offset 168
-    jmp .Lret_from_intr_resume
+    {disp32} jmp .Lret_from_intr_resume
     .cfi_endproc
     .size idtentry_common_21, . - idtentry_common_21
     .balign 16, 0xcc
@@ -6518,7 +6518,7 @@ ret_from_intr:
     .cfi_offset rdx, -72
     .cfi_offset rsi, -64
     .cfi_offset rdi, -56
-    jmp .Lret_from_intr_resume
+    {disp32} jmp .Lret_from_intr_resume
     .cfi_endproc
     .size ret_from_intr, . - ret_from_intr
     .balign 16, 0xcc

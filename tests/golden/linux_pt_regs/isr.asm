@@ -1821,7 +1821,7 @@ idtentry_common_0:
     call exc_divide_error
     cli
     add rsp, 8
-    jmp ..@ret_from_intr_resume
+    jmp near ..@ret_from_intr_resume
 ..@idtentry_common_0.end:
     align 16, db 0xcc
     global idtentry_common_3:function (..@idtentry_common_3.end - idtentry_common_3)
@@ -1868,7 +1868,7 @@ idtentry_common_3:
     call exc_int3
     cli
     add rsp, 8
-    jmp ..@ret_from_intr_resume
+    jmp near ..@ret_from_intr_resume
 ..@idtentry_common_3.end:
     align 16, db 0xcc
     global idtentry_common_4:function (..@idtentry_common_4.end - idtentry_common_4)
@@ -1915,7 +1915,7 @@ idtentry_common_4:
     call exc_overflow
     cli
     add rsp, 8
-    jmp ..@ret_from_intr_resume
+    jmp near ..@ret_from_intr_resume
 ..@idtentry_common_4.end:
     align 16, db 0xcc
     global idtentry_common_5:function (..@idtentry_common_5.end - idtentry_common_5)
@@ -1962,7 +1962,7 @@ idtentry_common_5:
     call exc_bounds
     cli
     add rsp, 8
-    jmp ..@ret_from_intr_resume
+    jmp near ..@ret_from_intr_resume
 ..@idtentry_common_5.end:
     align 16, db 0xcc
     global idtentry_common_6:function (..@idtentry_common_6.end - idtentry_common_6)
@@ -2009,7 +2009,7 @@ idtentry_common_6:
     call exc_invalid_op
     cli
     add rsp, 8
-    jmp ..@ret_from_intr_resume
+    jmp near ..@ret_from_intr_resume
 ..@idtentry_common_6.end:
     align 16, db 0xcc
     global idtentry_common_7:function (..@idtentry_common_7.end - idtentry_common_7)
@@ -2056,7 +2056,7 @@ idtentry_common_7:
     call exc_device_not_available
     cli
     add rsp, 8
-    jmp ..@ret_from_intr_resume
+    jmp near ..@ret_from_intr_resume
 ..@idtentry_common_7.end:
     align 16, db 0xcc
     global idtentry_common_9:function (..@idtentry_common_9.end - idtentry_common_9)
@@ -2103,7 +2103,7 @@ idtentry_common_9:
     call exc_coproc_segment_overrun
     cli
     add rsp, 8
-    jmp ..@ret_from_intr_resume
+    jmp near ..@ret_from_intr_resume
 ..@idtentry_common_9.end:
     align 16, db 0xcc
     global idtentry_common_10:function (..@idtentry_common_10.end - idtentry_common_10)
@@ -2150,7 +2150,7 @@ idtentry_common_10:
     call exc_invalid_tss
     cli
     add rsp, 8
-    jmp ..@ret_from_intr_resume
+    jmp near ..@ret_from_intr_resume
 ..@idtentry_common_10.end:
     align 16, db 0xcc
     global idtentry_common_11:function (..@idtentry_common_11.end - idtentry_common_11)
@@ -2197,7 +2197,7 @@ idtentry_common_11:
     call exc_segment_not_present
     cli
     add rsp, 8
-    jmp ..@ret_from_intr_resume
+    jmp near ..@ret_from_intr_resume
 ..@idtentry_common_11.end:
     align 16, db 0xcc
     global idtentry_common_12:function (..@idtentry_common_12.end - idtentry_common_12)
@@ -2244,7 +2244,7 @@ idtentry_common_12:
     call exc_stack_segment
     cli
     add rsp, 8
-    jmp ..@ret_from_intr_resume
+    jmp near ..@ret_from_intr_resume
 ..@idtentry_common_12.end:
     align 16, db 0xcc
     global idtentry_common_13:function (..@idtentry_common_13.end - idtentry_common_13)
@@ -2291,7 +2291,7 @@ idtentry_common_13:
     call exc_general_protection
     cli
     add rsp, 8
-    jmp ..@ret_from_intr_resume
+    jmp near ..@ret_from_intr_resume
 ..@idtentry_common_13.end:
     align 16, db 0xcc
     global idtentry_common_14:function (..@idtentry_common_14.end - idtentry_common_14)
@@ -2338,7 +2338,7 @@ idtentry_common_14:
     call exc_page_fault
     cli
     add rsp, 8
-    jmp ..@ret_from_intr_resume
+    jmp near ..@ret_from_intr_resume
 ..@idtentry_common_14.end:
     align 16, db 0xcc
     global idtentry_common_15:function (..@idtentry_common_15.end - idtentry_common_15)
@@ -2385,7 +2385,7 @@ idtentry_common_15:
     call exc_coprocessor_error
     cli
     add rsp, 8
-    jmp ..@ret_from_intr_resume
+    jmp near ..@ret_from_intr_resume
 ..@idtentry_common_15.end:
     align 16, db 0xcc
     global idtentry_common_16:function (..@idtentry_common_16.end - idtentry_common_16)
@@ -2432,7 +2432,7 @@ idtentry_common_16:
     call exc_alignment_check
     cli
     add rsp, 8
-    jmp ..@ret_from_intr_resume
+    jmp near ..@ret_from_intr_resume
 ..@idtentry_common_16.end:
     align 16, db 0xcc
     global idtentry_common_18:function (..@idtentry_common_18.end - idtentry_common_18)
@@ -2479,7 +2479,7 @@ idtentry_common_18:
     call exc_simd_coprocessor_error
     cli
     add rsp, 8
-    jmp ..@ret_from_intr_resume
+    jmp near ..@ret_from_intr_resume
 ..@idtentry_common_18.end:
     align 16, db 0xcc
     global idtentry_common_19:function (..@idtentry_common_19.end - idtentry_common_19)
@@ -2526,7 +2526,7 @@ idtentry_common_19:
     call exc_virtualization_exception
     cli
     add rsp, 8
-    jmp ..@ret_from_intr_resume
+    jmp near ..@ret_from_intr_resume
 ..@idtentry_common_19.end:
     align 16, db 0xcc
     global idtentry_common_20:function (..@idtentry_common_20.end - idtentry_common_20)
@@ -2573,7 +2573,7 @@ idtentry_common_20:
     call exc_control_protection
     cli
     add rsp, 8
-    jmp ..@ret_from_intr_resume
+    jmp near ..@ret_from_intr_resume
 ..@idtentry_common_20.end:
     align 16, db 0xcc
     global idtentry_common_21:function (..@idtentry_common_21.end - idtentry_common_21)
@@ -2620,7 +2620,7 @@ idtentry_common_21:
     call exc_vmm_communication
     cli
     add rsp, 8
-    jmp ..@ret_from_intr_resume
+    jmp near ..@ret_from_intr_resume
 ..@idtentry_common_21.end:
     align 16, db 0xcc
     global idtentry_common_22:function (..@idtentry_common_22.end - idtentry_common_22)
@@ -2697,7 +2697,7 @@ idtentry_common_22:
 ret_from_intr:
     cli
     mov rsp, rdi
-    jmp ..@ret_from_intr_resume
+    jmp near ..@ret_from_intr_resume
 ..@ret_from_intr.end:
     align 16, db 0xcc
     global linux_halt:function (..@linux_halt.end - linux_halt)

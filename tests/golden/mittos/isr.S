@@ -1064,7 +1064,7 @@ m64_isr_return:
     .cfi_offset r13, -80
     .cfi_offset r14, -72
     .cfi_offset r15, -64
-    jmp .Lm64_isr_return_resume
+    {disp32} jmp .Lm64_isr_return_resume
     .cfi_endproc
     .size m64_isr_return, . - m64_isr_return
     .balign 16, 0xcc

@@ -381,7 +381,7 @@ m64_isr_common:
     global m64_isr_return:function (..@m64_isr_return.end - m64_isr_return)
 m64_isr_return:
     mov rsp, rdi
-    jmp ..@m64_isr_return_resume
+    jmp near ..@m64_isr_return_resume
 ..@m64_isr_return.end:
     align 16, db 0xcc
     global m64_halt:function (..@m64_halt.end - m64_halt)

@@ -2551,7 +2551,7 @@ core::arch::global_asm!(
     "isr_return:",
     "    cli",
     "    mov rsp, rdi",
-    "    jmp .Lisr_return_resume",
+    "    {{disp32}} jmp .Lisr_return_resume",
     "    .size isr_return, . - isr_return",
     "    .balign 16, 0xcc",
     "    .globl isr_halt",

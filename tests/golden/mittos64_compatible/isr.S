@@ -4286,7 +4286,7 @@ isr_return:
     .cfi_offset r13, -80
     .cfi_offset r14, -72
     .cfi_offset r15, -64
-    jmp .Lisr_return_resume
+    {disp32} jmp .Lisr_return_resume
     .cfi_endproc
     .size isr_return, . - isr_return
     .balign 16, 0xcc

@@ -1352,7 +1352,7 @@ isr_common:
 isr_return:
     cli
     mov rsp, rdi
-    jmp ..@isr_return_resume
+    jmp near ..@isr_return_resume
 ..@isr_return.end:
     align 16, db 0xcc
     global isr_halt:function (..@isr_halt.end - isr_halt)

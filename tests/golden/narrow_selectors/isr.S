@@ -4994,7 +4994,7 @@ nf_return:
     .cfi_offset rcx, -80
     .cfi_offset rbx, -72
     .cfi_offset rax, -64
-    jmp .Lnf_return_resume
+    {disp32} jmp .Lnf_return_resume
     .cfi_endproc
     .size nf_return, . - nf_return
     .balign 16, 0xcc

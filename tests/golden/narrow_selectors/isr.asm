@@ -1836,7 +1836,7 @@ nf_common:
     global nf_return:function (..@nf_return.end - nf_return)
 nf_return:
     mov rsp, rdi
-    jmp ..@nf_return_resume
+    jmp near ..@nf_return_resume
 ..@nf_return.end:
     align 16, db 0xcc
     global nf_halt:function (..@nf_halt.end - nf_halt)

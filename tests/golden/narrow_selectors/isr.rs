@@ -5695,7 +5695,7 @@ core::arch::global_asm!(
     "    .cfi_offset rcx, -80",
     "    .cfi_offset rbx, -72",
     "    .cfi_offset rax, -64",
-    "    jmp .Lnf_return_resume",
+    "    {{disp32}} jmp .Lnf_return_resume",
     "    .cfi_endproc",
     "    .size nf_return, . - nf_return",
     "    .balign 16, 0xcc",

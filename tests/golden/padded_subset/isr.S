@@ -558,7 +558,7 @@ mk_common_0:
     cld
     mov rdi, rsp
     call mk_trap
-    jmp .Lmk_return_resume
+    {disp32} jmp .Lmk_return_resume
     .cfi_endproc
     .size mk_common_0, . - mk_common_0
     .balign 16, 0xcc
@@ -620,7 +620,7 @@ mk_common_1:
     cld
     mov rdi, rsp
     call mk_timer
-    jmp .Lmk_return_resume
+    {disp32} jmp .Lmk_return_resume
     .cfi_endproc
     .size mk_common_1, . - mk_common_1
     .balign 16, 0xcc
@@ -761,7 +761,7 @@ mk_return:
     .cfi_offset rbp, -80
     .cfi_offset r12, -72
     .cfi_offset r13, -64
-    jmp .Lmk_return_resume
+    {disp32} jmp .Lmk_return_resume
     .cfi_endproc
     .size mk_return, . - mk_return
     .balign 16, 0xcc

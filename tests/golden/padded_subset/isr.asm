@@ -210,7 +210,7 @@ mk_common_0:
     cld
     mov rdi, rsp
     call mk_trap
-    jmp ..@mk_return_resume
+    jmp near ..@mk_return_resume
 ..@mk_common_0.end:
     align 16, db 0xcc
     global mk_common_1:function (..@mk_common_1.end - mk_common_1)
@@ -234,7 +234,7 @@ mk_common_1:
     cld
     mov rdi, rsp
     call mk_timer
-    jmp ..@mk_return_resume
+    jmp near ..@mk_return_resume
 ..@mk_common_1.end:
     align 16, db 0xcc
     global mk_common_2:function (..@mk_common_2.end - mk_common_2)
@@ -283,7 +283,7 @@ mk_common_2:
     global mk_return:function (..@mk_return.end - mk_return)
 mk_return:
     mov rsp, rdi
-    jmp ..@mk_return_resume
+    jmp near ..@mk_return_resume
 ..@mk_return.end:
     align 16, db 0xcc
     global mk_halt:function (..@mk_halt.end - mk_halt)

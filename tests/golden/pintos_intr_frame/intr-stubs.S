@@ -2344,7 +2344,7 @@ intr_entry:
     .globl intr_exit
     .type intr_exit, @function
 intr_exit:
-    jmp .Lintr_exit_resume
+    {disp32} jmp .Lintr_exit_resume
     .size intr_exit, . - intr_exit
     .balign 16, 0xcc
     .globl pintos_halt

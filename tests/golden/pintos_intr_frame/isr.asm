@@ -2087,7 +2087,7 @@ intr_entry:
     align 16, db 0xcc
     global intr_exit:function (..@intr_exit.end - intr_exit)
 intr_exit:
-    jmp ..@intr_exit_resume
+    jmp near ..@intr_exit_resume
 ..@intr_exit.end:
     align 16, db 0xcc
     global pintos_halt:function (..@pintos_halt.end - pintos_halt)

@@ -5752,7 +5752,7 @@ core::arch::global_asm!(
     "    .cfi_offset rcx, -80",
     "    .cfi_offset rbx, -72",
     "    .cfi_offset rax, -64",
-    "    jmp .Lisr_return_resume",
+    "    {{disp32}} jmp .Lisr_return_resume",
     "    .cfi_endproc",
     "    .size isr_return, . - isr_return",
     "    .balign 16, 0xcc",

@@ -4929,7 +4929,7 @@ syscall_entry:
     mov rdi, rsp
     call k_syscall
     cli
-    jmp .Lk_return_resume
+    {disp32} jmp .Lk_return_resume
     .cfi_endproc
     .size syscall_entry, . - syscall_entry
     /* common entries */
@@ -5153,7 +5153,7 @@ k_return:
     .cfi_offset rcx, -80
     .cfi_offset rbx, -72
     .cfi_offset rax, -64
-    jmp .Lk_return_resume
+    {disp32} jmp .Lk_return_resume
     .cfi_endproc
     .size k_return, . - k_return
     .balign 16, 0xcc

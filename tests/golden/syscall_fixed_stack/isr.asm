@@ -1823,7 +1823,7 @@ syscall_entry:
     mov rdi, rsp
     call k_syscall
     cli
-    jmp ..@k_return_resume
+    jmp near ..@k_return_resume
 ..@syscall_entry.end:
     ; common entries
     align 16, db 0xcc
@@ -1911,7 +1911,7 @@ k_common:
 k_return:
     cli
     mov rsp, rdi
-    jmp ..@k_return_resume
+    jmp near ..@k_return_resume
 ..@k_return.end:
     align 16, db 0xcc
     global k_halt:function (..@k_halt.end - k_halt)

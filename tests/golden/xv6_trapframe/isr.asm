@@ -1823,7 +1823,7 @@ alltraps:
     align 16, db 0xcc
     global trapret:function (..@trapret.end - trapret)
 trapret:
-    jmp ..@trapret_resume
+    jmp near ..@trapret_resume
 ..@trapret.end:
     align 16, db 0xcc
     global xv6_halt:function (..@xv6_halt.end - xv6_halt)

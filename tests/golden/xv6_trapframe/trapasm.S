@@ -38,7 +38,7 @@ alltraps:
     .globl trapret
     .type trapret, @function
 trapret:
-    jmp .Ltrapret_resume
+    {disp32} jmp .Ltrapret_resume
     .size trapret, . - trapret
     .balign 16, 0xcc
     .globl xv6_halt

@@ -14,11 +14,14 @@ from isrgen.codegen.ir import (
     Align,
     Comment,
     EndSymbol,
+    Insn,
     Item,
     Label,
+    PadTo,
     Program,
     Section,
     SectionKind,
+    Sym,
     Visibility,
 )
 from isrgen.model.layout import FrameLayout, compute_layout
@@ -57,7 +60,7 @@ class ProgramBuilder(HaltBuilder):
         code += self.exit_routine()
         code += self.halt()
         sections = (
-            Section(spec.sections.code, SectionKind.CODE, spec.sections.code_align, tuple(code)),
+            Section(spec.sections.code, SectionKind.CODE, spec.sections.code_align, sized_branches(code)),
             Section(
                 spec.sections.table,
                 SectionKind.DATA if spec.table.writable else SectionKind.RODATA,
@@ -82,3 +85,32 @@ def build_program(spec: X86Spec, layout: FrameLayout | None = None) -> Program:
     """The whole glue for ``spec`` as IR (with call-frame information: :mod:`isrgen.arch.x86.cfi`)."""
     layout = layout or compute_layout(spec)
     return add_cfi(ProgramBuilder(spec, layout).program(), spec, layout)
+
+
+def sized_branches(items: list[Item]) -> tuple[Item, ...]:
+    """``items`` with every branch across alignment padding given a 32-bit displacement.
+
+    How much padding an ``.balign`` inserts depends on the size of the branches before
+    it, and GNU as, NASM and LLVM (rustc's ``global_asm!``) resolve that circle
+    differently: a forward ``jmp`` whose short displacement comes out at exactly 127
+    is ``eb 7f`` for GNU as and ``e9`` rel32 for LLVM.  A fixed size makes every
+    assembler emit the same bytes (Intel SDM Vol. 2A JMP: ``E9 cd``, Jcc: ``0F 8x cd``)."""
+    where = {item.name: i for i, item in enumerate(items) if isinstance(item, Label)}
+    padding = [i for i, item in enumerate(items) if isinstance(item, Align | PadTo)]
+    out: list[Item] = []
+    for i, item in enumerate(items):
+        target = _branch_target(item)
+        if isinstance(item, Insn) and target is not None and not target.near and target.name in where:
+            low, high = sorted((i, where[target.name]))
+            if any(low < p < high for p in padding):
+                item = Insn(item.op, (Sym(target.name, near=True),))
+        out.append(item)
+    return tuple(out)
+
+
+def _branch_target(item: Item) -> Sym | None:
+    """The label a ``jmp``/``jcc`` goes to (None for anything else)."""
+    if isinstance(item, Insn) and item.op.startswith("j") and len(item.operands) == 1:
+        operand = item.operands[0]
+        return operand if isinstance(operand, Sym) else None
+    return None
