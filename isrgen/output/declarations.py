@@ -16,6 +16,12 @@ C header's include guard, the Rust module's gate struct), cannot slip through:
 A name the spec chose must be declared at most once in each namespace of each
 output (its own declaration), never as a C macro, and a handler the glue calls
 must not be defined by the assembly (the call would land on the glue's label).
+
+The check runs on every build, so the readers leave the many lines of the assembly
+(and of the Rust module's items) to the regex engine and ``str.find``: a line-start
+pattern per output, or the marks a declaration's line must hold (a label's colon);
+of the Rust items only the lines with a brace, which change the scope, are read one by
+one.  The C header, short, is read line by line.
 """
 
 from __future__ import annotations
@@ -75,7 +81,8 @@ _RUST_ASM_START = "global_asm!("
 def _at_line_start(pattern: str) -> re.Pattern[str]:
     """``pattern`` at the start of a line, for text that begins with a newline: the
     leading newline lets the regex engine jump from line to line, where a ``^`` would
-    make it try every character.  Within a line, white space is any but a newline."""
+    make it try every character.  Its ``\\s`` (none in a character class) becomes white
+    space other than a newline, so no match runs on into the next line."""
     return re.compile("\n" + pattern.replace(r"\s", r"[^\S\n]"))
 
 
