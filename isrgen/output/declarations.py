@@ -95,8 +95,9 @@ _NASM_SYMBOL = _at_line_start(
     rf"\s*+(?:%(?:i?define|i?xdefine|i?assign|macro)\s++({_ASM_NAME})"
     rf"|extern\s++([^;\n]+)|({_ASM_NAME})(?::|\s++equ\b))"
 )
+# (no match reaches into a // comment, so it is the same on a line and on the line cut there)
 _RUST_ITEM_SYNTAX = (
-    r"\s*(?:pub(?:\([^)\n]*\))?\s+)?(?:unsafe\s+)?(?:const\s+)?(?:extern\s+\"C\"\s+)?"
+    r"\s*(?:pub(?:\((?:[^)\n/]|/(?!/))*\))?\s+)?(?:unsafe\s+)?(?:const\s+)?(?:extern\s+\"C\"\s+)?"
     r"(struct|enum|type|mod|trait|union|fn|const|static)\s+(?:mut\s+)?([A-Za-z_]\w*)"
 )
 _RUST_ITEM = re.compile("^" + _RUST_ITEM_SYNTAX)
@@ -224,8 +225,10 @@ class _RustItems:
         if self.skip is None:
             m = _RUST_ITEM.match(line)
             if m is not None:
-                self._add(m)
-                if m.group(1) in ("struct", "enum", "union", "fn") and "{" in line:
+                kind, name = m.group(1, 2)
+                if name != "_":
+                    (self.types if kind in _RUST_TYPES else self.values).append(name)
+                if kind in ("struct", "enum", "union", "fn") and "{" in line:
                     self.skip = self.depth  # its fields or body are no items
             elif _RUST_IMPL.match(line):
                 self.skip = self.depth
@@ -237,33 +240,24 @@ class _RustItems:
         """Read the lines of ``text``, as :meth:`read_line` each in turn would.
 
         Only a line with a brace changes the depths (an impl or item line without one
-        skips nothing), so only those are read one by one; an item on any other line
-        counts unless a skipped body encloses it."""
+        skips nothing), so only those are read one by one; between them, every item
+        counts unless a skipped body encloses them all."""
         brace_lines = sorted({text.rfind("\n", 0, at) + 1 for brace in "{}" for at in _positions(text, brace)})
         done = 0
-        for m in _RUST_ITEM_LINE.finditer("\n" + text):
-            line_start = m.start()  # of the line after the newline the match starts with
-            while done < len(brace_lines) and brace_lines[done] <= line_start:
-                self._read_lines(text, brace_lines[done])
-                done += 1
-            if done and brace_lines[done - 1] == line_start:
-                continue  # read with its braces
-            if "//" in m.group(0):
-                self._read_lines(text, line_start)  # the match reaches into a comment
-            elif self.skip is None:
-                self._add(m)
-        for line_start in brace_lines[done:]:
-            self._read_lines(text, line_start)
+        for line_start in brace_lines:
+            self._read_braceless(text[done:line_start])
+            line_end = text.find("\n", line_start)
+            done = len(text) if line_end < 0 else line_end + 1
+            for line in text[line_start:done].splitlines():
+                self.read_line(line)
+        self._read_braceless(text[done:])
 
-    def _read_lines(self, text: str, line_start: int) -> None:
-        line_end = text.find("\n", line_start)
-        for line in text[line_start : len(text) if line_end < 0 else line_end].splitlines():
-            self.read_line(line)
-
-    def _add(self, m: re.Match[str]) -> None:
-        kind, name = m.group(1, 2)
-        if name != "_":
-            (self.types if kind in _RUST_TYPES else self.values).append(name)
+    def _read_braceless(self, lines: str) -> None:
+        if self.skip is not None:
+            return  # inside a skipped body from the first of these lines to the last
+        for kind, name in _RUST_ITEM_LINE.findall("\n" + lines):
+            if name != "_":
+                (self.types if kind in _RUST_TYPES else self.values).append(name)
 
 
 def _positions(text: str, char: str) -> list[int]:
