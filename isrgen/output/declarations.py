@@ -95,6 +95,13 @@ _NASM_SYMBOL = _at_line_start(
     rf"\s*+(?:%(?:i?define|i?xdefine|i?assign|macro)\s++({_ASM_NAME})"
     rf"|extern\s++([^;\n]+)|({_ASM_NAME})(?::|\s++equ\b))"
 )
+_C_DEFINE_LINE = _at_line_start(_C_DEFINE.pattern[1:])
+# _C_FUNCTION or else _C_OBJECT on a line no comment continues ("* ..."), white space kept
+# within the line: a function's name (group 1) or an object's (group 2)
+_C_DECLARATION_LINE = re.compile(
+    r"\n(?:(?![#\s}*])(?:(?:[\w\*\[\]]|[^\S\n])*?(?:[^\S\n]|\*))?([A-Za-z_]\w*)[^\S\n]*\("
+    r"|(?:extern|typedef)\b[^;(\n]*?\b([A-Za-z_]\w*)[^\S\n]*(?:\[[^\]\n]*\][^\S\n]*)*;)"
+)
 # (no match reaches into a // comment, so it is the same on a line and on the line cut there)
 _RUST_ITEM_SYNTAX = (
     r"\s*(?:pub(?:\((?:[^)\n/]|/(?!/))*\))?\s+)?(?:unsafe\s+)?(?:const\s+)?(?:extern\s+\"C\"\s+)?"
@@ -134,35 +141,53 @@ def _marked_lines(text: str, marks: tuple[str, ...], start: int = 0, end: int | 
     return lines
 
 
-def _c_names(text: str) -> Names:
-    macros: set[str] = set()
-    tags: list[str] = []
-    ordinary: list[str] = []
-    depth = 0
-    for line in text.splitlines():
-        if "define" in line and (m := _C_DEFINE.match(line)) is not None:
-            macros.add(m.group(1))
-            continue
+@attrs.define
+class _CHeader:
+    """The macros, struct tags and file-scope identifiers of a C header read so far, with
+    the brace depth (``extern "C"`` braces aside)."""
+
+    macros: set[str] = attrs.Factory(set)
+    tags: list[str] = attrs.Factory(list)
+    ordinary: list[str] = attrs.Factory(list)
+    depth: int = 0
+
+    def read_line(self, line: str) -> None:
+        """Read one line."""
+        if (m := _C_DEFINE.match(line)) is not None:
+            self.macros.add(m.group(1))
+            return
         head = line.lstrip()
         if head.startswith(("#", "/*", "*", "//")) or head.rstrip() == 'extern "C" {':
-            continue  # C++ linkage braces enclose file scope
-        opens = line.count("{")
-        if opens:
-            tags += _C_TAG.findall(line)
-        if depth == 0:
-            m = _C_FUNCTION.match(line) if "(" in line else None
-            if m is None and ";" in line:
-                m = _C_OBJECT.match(line)
+            return  # C++ linkage braces enclose file scope
+        self.tags += _C_TAG.findall(line)
+        if self.depth == 0:
+            m = _C_FUNCTION.match(line) or _C_OBJECT.match(line)
             if m is not None and m.group(1) not in _C_KEYWORDS:
-                ordinary.append(m.group(1))
-        if opens or "}" in line:
-            depth = max(depth + opens - line.count("}"), 0)
+                self.ordinary.append(m.group(1))
+        self.depth = max(self.depth + line.count("{") - line.count("}"), 0)
+
+    def read(self, text: str) -> None:
+        """Read the lines of ``text``, as :meth:`read_line` each in turn would: only the
+        lines with a brace one by one, as they change the depth."""
+        for braceless, brace_line in _split_at_braces(text):
+            self.macros.update(_C_DEFINE_LINE.findall("\n" + braceless))
+            if self.depth == 0:
+                found = _C_DECLARATION_LINE.findall("\n" + braceless)
+                self.ordinary += [n for pair in found for n in pair if n and n not in _C_KEYWORDS]
+            for line in brace_line.splitlines():
+                self.read_line(line)
+
+
+def _c_names(text: str) -> Names:
+    header = _CHeader()
+    header.read(text)
+    macros = header.macros
     # a macro may be defined twice under #if/#else (C and C++ spellings): one declaration;
     # "NAME(" of a macro the header defines is an invocation, not a declaration
     return {
         Namespace.MACRO: sorted(macros),
-        Namespace.TAG: [n for n in tags if n not in macros],
-        Namespace.ORDINARY: [n for n in ordinary if n not in macros],
+        Namespace.TAG: [n for n in header.tags if n not in macros],
+        Namespace.ORDINARY: [n for n in header.ordinary if n not in macros],
     }
 
 
@@ -242,15 +267,10 @@ class _RustItems:
         Only a line with a brace changes the depths (an impl or item line without one
         skips nothing), so only those are read one by one; between them, every item
         counts unless a skipped body encloses them all."""
-        brace_lines = sorted({text.rfind("\n", 0, at) + 1 for brace in "{}" for at in _positions(text, brace)})
-        done = 0
-        for line_start in brace_lines:
-            self._read_braceless(text[done:line_start])
-            line_end = text.find("\n", line_start)
-            done = len(text) if line_end < 0 else line_end + 1
-            for line in text[line_start:done].splitlines():
+        for braceless, brace_line in _split_at_braces(text):
+            self._read_braceless(braceless)
+            for line in brace_line.splitlines():
                 self.read_line(line)
-        self._read_braceless(text[done:])
 
     def _read_braceless(self, lines: str) -> None:
         if self.skip is not None:
@@ -260,14 +280,24 @@ class _RustItems:
                 (self.types if kind in _RUST_TYPES else self.values).append(name)
 
 
-def _positions(text: str, char: str) -> list[int]:
-    """Every index of ``char`` in ``text``."""
-    found: list[int] = []
-    at = text.find(char)
-    while at >= 0:
-        found.append(at)
-        at = text.find(char, at + 1)
-    return found
+def _split_at_braces(text: str) -> list[tuple[str, str]]:
+    """``text`` cut before and after each line holding a brace: (the lines before it,
+    that line) pairs, then (the lines after the last, "")."""
+    starts: set[int] = set()
+    for brace in "{}":
+        at = text.find(brace)
+        while at >= 0:
+            starts.add(text.rfind("\n", 0, at) + 1)
+            line_end = text.find("\n", at)
+            at = -1 if line_end < 0 else text.find(brace, line_end)
+    pieces: list[tuple[str, str]] = []
+    done = 0
+    for line_start in sorted(starts):
+        line_end = text.find("\n", line_start)
+        line_end = len(text) if line_end < 0 else line_end + 1
+        pieces.append((text[done:line_start], text[line_start:line_end]))
+        done = line_end
+    return [*pieces, (text[done:], "")]
 
 
 def _rust_names(text: str) -> Names:
