@@ -262,7 +262,7 @@ def _swap_lines(first: str, second: str) -> Callable[[str], str]:
          r"vector 3 from ring 0: frame field vector \(offset 48\) holds 0x4, expected 0x3"),
         ("i386.yaml", _after("isr_halt:", "    xor ebx, ebx\n"), r"isr_halt\(\): ebx not cleared before hlt"),
         # drop-in options
-        ("examples/xv6_trapframe.yaml", _after("trapret:", "    jmp", "    add esp, 4\n    jmp"),
+        ("examples/xv6_trapframe.yaml", _after("trapret:", "    {disp32} jmp", "    add esp, 4\n    {disp32} jmp"),
          r"trapret with esp = frame \(exit_frame: stack\): (no handler reached|\w+ = 0x)"),
         ("examples/xv6_trapframe.yaml", _after("vectors:", "    .long vector1\n", "    .long vector2\n"),
          r"table entry 1 is 0x[0-9a-f]+, not vector1 \(0x[0-9a-f]+\)"),
