@@ -35,8 +35,13 @@ slot (each vector then identified by its error-code slot or its own handler),
 ``fs_base``/``gs_base`` slots (x86_64, possibly renamed) read and written with
 RDMSR/WRMSR or, with ``entry.fsgsbase``, RDFSBASE/WRFSBASE and RDGSBASE/WRGSBASE,
 and a syscall entry with fixed-address stack slots (``syscall.kernel_stack`` and
-``user_stack``, each a data symbol or an absolute address; then without swapgs
-unless another option needs it).  Every option is drawn.
+``user_stack``, each a data symbol or an absolute address; with or without
+``entry.swapgs``).  Every option is drawn, in combinations the loader accepts and
+two it accepts but that are not drawn: ``entry.fsgsbase`` beside paranoid vectors
+whose ``paranoid_gs`` method is ``msr_sign`` (which CR4.FSGSBASE makes unsound), and
+a ``gs_base`` slot beside paranoid vectors whose method switches the GS base with
+``wrgsbase`` (the slot then holds the kernel's GS base, not the user's, on an
+interruption of ring 3 or of ring 0 with the user base live).
 Models are drawn directly (not through the loader); every drawn model is one the
 loader accepts: written out with :func:`isrgen.arch.x86.dump.dump_spec` it loads back
 equal (a property test checks it).  :func:`spec_texts` draws
