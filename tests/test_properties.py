@@ -56,6 +56,9 @@ def test_layouts_of_drawn_specs_are_contiguous_and_aligned_at_the_call(spec: X86
 def _options_of(spec: X86Spec) -> dict[str, bool]:
     e = spec.entry
     paranoid = any(v.paranoid for v in spec.vectors)
+    bases = {s.role for s in spec.frame.slots if s.kind is SlotKind.SEGMENT_BASE}
+    fixed = spec.syscall is not None and spec.syscall.fixed_stack_slots
+    stack_slots = (spec.syscall.kernel_stack, spec.syscall.user_stack) if spec.syscall is not None else ()
     return {
         "swapgs": e.swapgs,
         "clear_registers": e.clear_registers,
@@ -104,6 +107,20 @@ def _options_of(spec: X86Spec) -> dict[str, bool]:
         "narrow segment": any(s.narrow is not None for s in spec.frame.slots),
         "simd_state fxsave": spec.frame.simd_inline and any(v.simd is SimdPolicy.FXSAVE for v in spec.vectors),
         "simd_state xsave": spec.frame.simd_inline and any(v.simd is SimdPolicy.XSAVE for v in spec.vectors),
+        "fs_base": "fs_base" in bases,
+        "gs_base": "gs_base" in bases,
+        "segment bases with fsgsbase": bool(bases) and e.fsgsbase,
+        "segment bases with rdmsr": bool(bases) and not e.fsgsbase,
+        "gs_base with swapgs": "gs_base" in bases and e.swapgs,
+        "gs_base without swapgs": "gs_base" in bases and not e.swapgs,
+        "renamed segment base": any(s.kind is SlotKind.SEGMENT_BASE and s.name != s.role for s in spec.frame.slots),
+        "fsgsbase without segment bases": e.fsgsbase and not bases,
+        "syscall stack at a symbol": fixed and any(isinstance(s, str) for s in stack_slots),
+        "syscall stack at an address": fixed and any(isinstance(s, int) for s in stack_slots),
+        "syscall stack in the top 2 GiB": fixed and any(isinstance(s, int) and s < 0 for s in stack_slots),
+        "fixed syscall stack without swapgs": fixed and not e.swapgs,
+        "fixed syscall stack with swapgs": fixed and e.swapgs,
+        "segment bases with syscall": bool(bases) and spec.syscall is not None,
     }
 
 

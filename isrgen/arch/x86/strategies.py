@@ -31,9 +31,17 @@ alignment and a writable ``.data*`` section, ``stubs.cli`` and
 ``error_code_filler``, ``frame.vector_in_error_slot`` and frames without a vector
 slot (each vector then identified by its error-code slot or its own handler),
 ``entry.exit_frame`` and ``debug`` (``cfi``, ``cfi_sections``), a
-``frame_pointer`` slot (classic stubs) and ``entry.segments_from_ds`` (i386).
-Not drawn: ``fs_base``/``gs_base`` slots with ``entry.fsgsbase``, and a syscall
-entry with fixed-address stack slots.
+``frame_pointer`` slot (classic stubs), ``entry.segments_from_ds`` (i386),
+``fs_base``/``gs_base`` slots (x86_64, possibly renamed) read and written with
+RDMSR/WRMSR or, with ``entry.fsgsbase``, RDFSBASE/WRFSBASE and RDGSBASE/WRGSBASE,
+and a syscall entry with fixed-address stack slots (``syscall.kernel_stack`` and
+``user_stack``, each a data symbol or an absolute address; with or without
+``entry.swapgs``).  Every option is drawn, in combinations the loader accepts and
+two it accepts but that are not drawn: ``entry.fsgsbase`` beside paranoid vectors
+whose ``paranoid_gs`` method is ``msr_sign`` (which CR4.FSGSBASE makes unsound), and
+a ``gs_base`` slot beside paranoid vectors whose method switches the GS base with
+``wrgsbase`` (the slot then holds the kernel's GS base, not the user's, on an
+interruption of ring 3 or of ring 0 with the user base live).
 Models are drawn directly (not through the loader); every drawn model is one the
 loader accepts: written out with :func:`isrgen.arch.x86.dump.dump_spec` it loads back
 equal (a property test checks it).  :func:`spec_texts` draws
@@ -133,6 +141,15 @@ _GS_OFFSETS = tuple(range(0, 264, 8))
 _PAD_MEMBERS = ("__{f}h{i}", "_{f}_pad{i}", "{f}_padding{i}")
 #: files a split assembly output is written to (file name stems; the extension is the backend's)
 _SPLIT_STEMS = ("vectors", "trapasm", "isr_entry", "sys_entry")
+#: frame slots holding the interrupted FS and GS bases (x86_64), and names they are renamed to
+_SEGMENT_BASES = ("fs_base", "gs_base")
+_BASE_RENAMES = {"fs_base": "fsbase", "gs_base": "gsbase"}
+#: data symbols a single-CPU kernel keeps its syscall stack words in (``syscall.kernel_stack``
+#: / ``user_stack``), and absolute addresses of such words: low memory below the image (ld
+#: links it at 0x400000) and the top 2 GiB, where a mov reaches them with a sign-extended
+#: disp32 (SDM Vol. 2A 2.2.1.6)
+_STACK_SYMBOLS = ("kernel_stack_top", "user_rsp_save", "cpu0_kstack", "saved_user_rsp")
+_STACK_ADDRESSES = (0x7000, 0x7008, 0x8FF8, 0x9_0000, 0x20_0000, -0x7FFF_F000, -0x7FFF_EFF8)
 
 
 def _arch(name: str) -> ArchFacts:
@@ -159,6 +176,8 @@ class FrameNeeds:
     #: bytes of a ``{simd_state: N}`` area inside the frame (0: none); the frame then
     #: starts with it, has a ``frame_shift`` slot and is padded to a multiple of 64 bytes
     simd_state: int = 0
+    #: ``fs_base`` / ``gs_base`` slots (x86_64) the frame holds somewhere among the saved registers
+    segment_bases: tuple[str, ...] = ()
 
 
 def _gpr_slots(draw: st.DrawFn, arch: ArchFacts, needs: FrameNeeds) -> list[Slot]:
@@ -264,8 +283,9 @@ def frames(
     """A frame layout: saved registers in a random order (with i386 ``pushal`` and segment
     registers, some declared narrow), a ``simd_area`` slot where SIMD needs one, or the
     ``{simd_state: N}`` area first and a ``frame_shift`` slot where ``needs`` asks for the
-    area inside the frame, 0-3 pad slots of any size anywhere among them (and as many
-    one-word pads as make a frame with ``simd_state`` a multiple of 64 bytes), then
+    area inside the frame, the ``fs_base``/``gs_base`` slots ``needs`` asks for, 0-3 pad
+    slots of any size anywhere among them (and as many one-word pads as make a frame with
+    ``simd_state`` a multiple of 64 bytes), then
     ``vector`` and ``error_code`` (possibly renamed), a ``frame_pointer`` slot when
     ``needs`` asks for one, and sometimes renamed CPU-pushed fields or narrow cs/ss."""
     arch = _arch(arch_name)
@@ -277,6 +297,10 @@ def frames(
         body.insert(draw(st.integers(0, len(body))), Slot(SlotKind.FRAME_SHIFT, shift, word, "frame_shift"))
     elif needs.simd_area or ("simd" in arch.features and draw(st.integers(0, 5)) == 0):
         body.insert(draw(st.integers(0, len(body))), Slot(SlotKind.SIMD_AREA, "simd_area", word, "simd_area"))
+    for role in needs.segment_bases:
+        name = _BASE_RENAMES[role] if renamed and draw(st.booleans()) else role
+        at = _keep_pushal_together(body, draw(st.integers(0, len(body))))
+        body.insert(at, Slot(SlotKind.SEGMENT_BASE, name, word, role))
     pads = draw(st.lists(st.sampled_from(tuple(pad_words)), max_size=3))
     _insert_pads(draw, body, [word * n for n in pads], 0)
     vector = "trapno" if renamed and draw(st.booleans()) else "vector"
@@ -348,10 +372,10 @@ def vector_options(draw: st.DrawFn, arch_name: str = "x86_64", allow_swapgs: boo
 
 
 @st.composite
-def entry_options(draw: st.DrawFn, arch_name: str, prefix: str, frame: Frame) -> X86Entry:
+def entry_options(draw: st.DrawFn, arch_name: str, prefix: str, frame: Frame, fsgsbase_ok: bool = True) -> X86Entry:
     """The ``entry:`` block: swapgs (x86_64), clearing, ENDBR64, kernel-fault policy, the
-    halt symbol, CR3 loading, and (i386) data segments loaded after saving, with one
-    selector or each with its own (``data_selectors``)."""
+    halt symbol, CR3 loading, ``fsgsbase`` (x86_64, where ``fsgsbase_ok``), and (i386) data
+    segments loaded after saving, with one selector or each with its own (``data_selectors``)."""
     arch = _arch(arch_name)
     saved_segments = [s.role for s in frame.slots if s.kind is SlotKind.SEGMENT]
     data_segments: tuple[str, ...] = ()
@@ -382,6 +406,7 @@ def entry_options(draw: st.DrawFn, arch_name: str, prefix: str, frame: Frame) ->
         data_selector=data_selector,
         segment_selectors=selectors,
         segments_from_ds=from_ds,
+        fsgsbase=fsgsbase_ok and "segment_bases" in arch.features and draw(st.booleans()),
     )
 
 
@@ -401,21 +426,43 @@ def _inline_area_sizes(draw: st.DrawFn, policy: SimdPolicy, simd: Simd) -> int:
 
 
 @st.composite
-def syscalls(draw: st.DrawFn, prefix: str, frame: Frame, vectors: Sequence[int]) -> Syscall:
-    """A ``syscall:`` entry whose marker is no vector number and which restores some saved registers."""
+def syscalls(draw: st.DrawFn, prefix: str, frame: Frame, vectors: Sequence[int], fixed_stack: bool = False) -> Syscall:
+    """A ``syscall:`` entry whose marker is no vector number and which restores some saved
+    registers; its stack words GS-relative or, with ``fixed_stack``, at fixed addresses
+    (:func:`fixed_stack_slots`)."""
     saved = [r for r in frame.saved_registers if r not in ("rcx", "r11")]
     restored = draw(st.lists(st.sampled_from(saved), unique=True)) if saved else []
     marker = draw(st.sampled_from((-1, 0x80, 0x1000, 256)).filter(lambda m: m not in vectors))
+    kernel_stack: str | int | None = None
+    user_stack: str | int | None = None
+    # the GS-relative offsets keep their defaults beside fixed slots (the loader's values)
+    kernel_gs, user_gs = default(Syscall, "kernel_stack_gs"), default(Syscall, "user_stack_gs")
+    if fixed_stack:
+        kernel_stack, user_stack = draw(fixed_stack_slots())
+    else:
+        kernel_gs, user_gs = draw(st.sampled_from((8, 0, 24))), draw(st.sampled_from((16, 32)))
     return Syscall(
         entry=prefix + draw(st.sampled_from(("syscall_entry", "sys_enter"))),
         handler=draw(st.sampled_from(_SYSCALL_HANDLERS)),
         marker=marker,
-        kernel_stack_gs=draw(st.sampled_from((8, 0, 24))),
-        user_stack_gs=draw(st.sampled_from((16, 32))),
+        kernel_stack_gs=kernel_gs,
+        user_stack_gs=user_gs,
         user_cs=0x23,
         user_ss=0x1B,
         restored=tuple(restored),
+        kernel_stack=kernel_stack,
+        user_stack=user_stack,
     )
+
+
+@st.composite
+def fixed_stack_slots(draw: st.DrawFn) -> tuple[str | int, str | int]:
+    """``syscall.kernel_stack`` and ``user_stack``: two different words, each a data symbol
+    or an absolute address (low memory or the top 2 GiB, sign-extended as the loader keeps it)."""
+    slot = st.one_of(st.sampled_from(_STACK_SYMBOLS), st.sampled_from(_STACK_ADDRESSES))
+    kernel = draw(slot)
+    user = draw(slot.filter(lambda s: s != kernel))
+    return kernel, user
 
 
 @st.composite
@@ -435,8 +482,9 @@ def paranoid_gs_options(draw: st.DrawFn) -> ParanoidGs:
 
 @st.composite
 def irq_stacks(draw: st.DrawFn, syscall: Syscall | None) -> IrqStack:
-    """``irq_stack``: two per-CPU words apart from each other and from the syscall entry's."""
-    taken = [] if syscall is None else [syscall.kernel_stack_gs, syscall.user_stack_gs]
+    """``irq_stack``: two per-CPU words apart from each other and from the syscall entry's
+    (when it reaches its stack through GS)."""
+    taken = [] if syscall is None or syscall.fixed_stack_slots else [syscall.kernel_stack_gs, syscall.user_stack_gs]
     free = [o for o in _GS_OFFSETS if all(abs(o - t) >= 8 for t in taken)]
     top = draw(st.sampled_from(free))
     depth = draw(st.sampled_from([o for o in free if abs(o - top) >= 8]))
@@ -616,6 +664,16 @@ def specs(
     simd = draw(simd_options()) if "simd" in arch.features else Simd()
     # a syscall entry saves no SIMD state, so it cannot build a frame with the area inside
     want_syscall = "syscall" in arch.features and not options.simd_inline and draw(st.integers(0, 3)) == 0
+    # a single-CPU kernel's syscall entry: its stack words at fixed addresses, no swapgs needed
+    fixed_stack = want_syscall and draw(st.integers(0, 2)) == 0
+    paranoid_gs = draw(paranoid_gs_options()) if options.paranoid else ParanoidGs()
+    bases: tuple[str, ...] = ()
+    if "segment_bases" in arch.features and draw(st.integers(0, 3)) == 0:
+        # a gs_base slot reads IA32_KERNEL_GS_BASE, which a paranoid entry that switches
+        # the GS base with wrgsbase (no swapgs) leaves holding the kernel's base when it
+        # interrupts ring 0 with the user GS base live: that slot then misses the user base
+        roles = _SEGMENT_BASES if not paranoid_gs.reads_gs_base else ("fs_base",)
+        bases = tuple(draw(st.lists(st.sampled_from(roles), min_size=1, unique=True)))
     frame_pointer = style is StubStyle.CLASSIC and draw(st.integers(0, 3)) == 0
     below = options.simd is not SimdPolicy.NONE and not options.simd_inline
     needs = FrameNeeds(
@@ -628,20 +686,23 @@ def specs(
         simd_area=below,
         frame_pointer=frame_pointer,
         simd_state=draw(_inline_area_sizes(options.simd, simd)) if options.simd_inline else 0,
+        segment_bases=bases,
     )
     numbers = draw(vector_sets(max_vectors))
     dropin = draw(dropin_options(arch_name, sections.table, style, not want_syscall and len(numbers) <= 48))
     frame = draw(frames(arch_name, prefix, needs, pad_words, dropin.vector_slot, dropin.vector_in_error_slot))
-    entry = draw(entry_options(arch_name, prefix, frame))
-    if options.paranoid or want_syscall:
+    # CR4.FSGSBASE lets ring 3 load a negative GS base, which misleads msr_sign paranoid
+    # entries (the schema's paranoid_gs): with paranoid vectors the GS method decides it
+    fsgsbase_ok = not options.paranoid or paranoid_gs.reads_gs_base
+    entry = draw(entry_options(arch_name, prefix, frame, fsgsbase_ok))
+    if options.paranoid or (want_syscall and not fixed_stack):
         entry = attrs.evolve(entry, swapgs=True)
     if not entry.exit_loads_cr3 and draw(st.integers(0, 3)) == 0:
         entry = attrs.evolve(entry, exit_frame=ExitFrame.STACK)
     handler = draw(handler_arguments(handler, frame))
     vectors = _vectors(draw, arch, symbols, default_handler, numbers, options)
     vectors = _identify_without_vector_slot(frame, vectors)
-    syscall = draw(syscalls(prefix, frame, numbers)) if want_syscall else None
-    paranoid_gs = draw(paranoid_gs_options()) if options.paranoid else ParanoidGs()
+    syscall = draw(syscalls(prefix, frame, numbers, fixed_stack)) if want_syscall else None
     irq_stack = None
     if entry.swapgs and draw(st.integers(0, 2)) == 0:
         irq_stack = draw(irq_stacks(syscall))

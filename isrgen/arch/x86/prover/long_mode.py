@@ -687,12 +687,13 @@ class MachineProver(MachineProverBase[emulate.Emulator, emulate.Stop]):
         """The address the entry reads the kernel stack top from: GS-relative per-CPU data,
         or a fixed slot.  A data symbol the glue leaves undefined is linked as a marker:
         its slot on the marker page is made writable to stand for the kernel's word; an
-        absolute address gets a page mapped."""
+        absolute address gets a page mapped where the CPU reaches it (a top-2-GiB address
+        lands at :meth:`~isrgen.arch.x86.emulation.long_mode.Emulator.physical`)."""
         if not sc.fixed_stack_slots:
             return percpu + sc.kernel_stack_gs
         addresses = []
         for slot in (sc.kernel_stack, sc.user_stack):
-            address = self.emu.image.symbols[slot] if isinstance(slot, str) else (slot or 0) % (1 << 64)
+            address = self.emu.image.symbols[slot] if isinstance(slot, str) else self.emu.physical(slot or 0)
             self.emu.make_writable(address)
             addresses.append(address)
         return addresses[0]

@@ -69,7 +69,8 @@ class PercpuResolver(OptionPaths):
             self.err(base, "irq_stack needs entry.swapgs: true (its per-CPU words are reached through the kernel GS)")
         top, depth = raw["top_gs"], raw["depth_gs"]
         slots: list[tuple[str, int, Path]] = []
-        if syscall is not None:
+        # a syscall entry with fixed-address stack slots reads nothing through GS
+        if syscall is not None and not syscall.fixed_stack_slots:
             slots.append(("syscall.kernel_stack_gs", syscall.kernel_stack_gs, ("syscall",)))
             slots.append(("syscall.user_stack_gs", syscall.user_stack_gs, ("syscall",)))
         for key, value in (("top_gs", top), ("depth_gs", depth)):
