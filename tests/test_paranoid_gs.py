@@ -207,3 +207,48 @@ def test_the_old_sign_test_passes_only_without_negative_user_gs() -> None:
     report = _prove(spec_text("msr_sign"))
     assert report.ok, report.failures
     assert "paranoid gs base" not in _machine_row(report)
+
+
+_NMI_VECTORS = """\
+outputs: {gas: isr.S}
+vectors:
+  - {range: [0, 1]}
+  - {vector: 2, name: nmi, paranoid: true}
+  - {range: [3, 31]}
+"""
+
+
+def test_fsgsbase_refuses_the_sign_test() -> None:
+    """CR4.FSGSBASE lets ring 3 write any GS base (SDM Vol. 3A 2.5, Vol. 2A RDFSBASE/RDGSBASE):
+    the sign of IA32_GS_BASE no longer tells a kernel base from a user one."""
+    text = "isrgen: 1\narch: x86_64\nhandler: {symbol: isr_dispatch}\nentry: {swapgs: true, fsgsbase: true}\n"
+    with pytest.raises(isrgen.SpecError) as info:
+        isrgen.loads_spec(text + _NMI_VECTORS, "s.yaml")
+    (diag,) = info.value.diagnostics
+    assert (diag.source.line, diag.source.col) == (4, 23)
+    assert "paranoid vectors (2) need paranoid_gs.method rdpid, rdtscp or lsl" in diag.message
+    # the same with a method that does not trust the sign loads
+    fixed = text + "paranoid_gs: {method: rdtscp, offsets: per_cpu_offset}\n"
+    assert loads_x86(fixed + _NMI_VECTORS, "s.yaml").paranoid_gs.reads_gs_base
+
+
+def test_a_gs_base_slot_refuses_a_wrgsbase_paranoid_entry() -> None:
+    """The gs_base slot reads the user base from IA32_KERNEL_GS_BASE after swapgs (SDM Vol. 2B
+    SWAPGS); a wrgsbase paranoid entry never swaps, so that MSR holds the kernel's base."""
+    text = """\
+isrgen: 1
+arch: x86_64
+handler: {symbol: isr_dispatch}
+entry: {swapgs: true}
+paranoid_gs: {method: rdpid, offsets: per_cpu_offset}
+frame:
+  layout: [r15, gs_base, r14, r13, r12, r11, r10, r9, r8, rbp, rdi, rsi, rdx, rcx, rbx, rax, vector, error_code]
+"""
+    with pytest.raises(isrgen.SpecError) as info:
+        isrgen.loads_spec(text + _NMI_VECTORS, "s.yaml")
+    (diag,) = info.value.diagnostics
+    assert (diag.source.line, diag.source.col) == (7, 17)
+    assert "never swapgs, so the slot would hold the kernel's base" in diag.message
+    # without paranoid vectors the slot is fine
+    plain = _NMI_VECTORS.replace(", paranoid: true", "")
+    assert loads_x86(text + plain, "s.yaml").frame.slots[1].role == "gs_base"

@@ -135,3 +135,30 @@ class PercpuResolver(OptionPaths):
                         f"vector {v.number} runs on the IRQ stack and has {what}: set irq_stack: false for it",
                     )
                     return
+
+    def check_paranoid_gs_vectors(
+        self, vectors: tuple[X86Vector, ...], pg: ParanoidGs, entry: X86Entry, frame: Frame
+    ) -> None:
+        """What the paranoid vectors' GS method cannot do: trust the GS base's sign once
+        ring 3 may write it, or record the user GS base without a swapgs."""
+        paranoid = [v for v in vectors if v.paranoid]
+        if not paranoid:
+            return
+        numbers = ", ".join(str(v.number) for v in paranoid[:4]) + (", ..." if len(paranoid) > 4 else "")
+        if entry.fsgsbase and not pg.reads_gs_base:
+            # CR4.FSGSBASE enables WRGSBASE at every privilege level (SDM Vol. 3A 2.5): a
+            # negative user GS base then looks like the kernel's to msr_sign
+            self.err(
+                ("entry", "fsgsbase"),
+                f"with CR4.FSGSBASE set, ring 3 can load a negative GS base, which paranoid_gs method msr_sign "
+                f"takes for the kernel's: paranoid vectors ({numbers}) need paranoid_gs.method rdpid, rdtscp or lsl",
+                at_key=True,
+            )
+        gs_slot = any(s.role == "gs_base" for s in frame.slots)
+        if gs_slot and pg.reads_gs_base:
+            self.err(
+                self.layout_item_path("gs_base") or ("frame", "layout"),
+                f"the gs_base slot records the user GS base from IA32_KERNEL_GS_BASE after a swapgs; paranoid "
+                f"vectors ({numbers}) switch the GS base with wrgsbase (method {pg.method.value}) and never "
+                "swapgs, so the slot would hold the kernel's base: drop the slot or the paranoid vectors",
+            )

@@ -117,6 +117,8 @@ class X86Resolver(FrameResolver, VectorResolver, EntryResolver, NameResolver, Ma
             self.check_entry_options(arch, frame, handler, vectors, syscall, entry)
         if clean("handler", "irq_stack", "classes", "frame"):
             self.check_irq_stack_vectors(vectors, irq_stack, handler, frame)
+        if clean("entry", "paranoid_gs", "classes", "frame"):
+            self.check_paranoid_gs_vectors(vectors, paranoid_gs, entry, frame)
         if clean("frame", "stubs", "syscall", "classes"):
             self.check_frame_identifies_vectors(frame, vectors, style, syscall)
         chosen: tuple[ChosenName, ...] = ()
