@@ -119,7 +119,9 @@ def _asm_lines(ctx: GenerationContext) -> tuple[str, ...]:
     lines: list[str] = []
     for section in (*view.sections, view.note):
         lines += [section.open, *section.lines, section.close]
-    return tuple(rust_string(line) for line in lines)
+    # one escape over the whole text (lines hold no newline), then one literal per line
+    escaped = rust_string("\n".join(lines))[1:-1].split("\n")
+    return tuple(f'"{line}"' for line in escaped)
 
 
 def _methods(ctx: GenerationContext, word: str) -> tuple[RustMethod, ...]:

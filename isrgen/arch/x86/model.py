@@ -11,6 +11,7 @@ the base classes.
 from __future__ import annotations
 
 import enum
+import functools
 from collections.abc import Callable
 from typing import Any
 
@@ -343,9 +344,9 @@ class X86Spec(Spec):
         after swapgs (see :func:`reenables_interrupts`)."""
         return reenables_interrupts(self.entry.swapgs, self.stubs.cli, v)
 
-    @property
+    @functools.cached_property
     def entry_groups(self) -> tuple[X86EntryGroup, ...]:
-        """The common entries the glue has, each with its vectors."""
+        """The common entries the glue has, each with its vectors (computed once per spec)."""
         return group_x86_vectors(self.symbols.entry, self.vectors, self.reenables_interrupts)
 
     def gs_slots(self) -> tuple[tuple[str, int, str], ...]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import bisect
+
 from isrgen.arch.x86.cfi import add_cfi
 from isrgen.arch.x86.codegen.base import (
     stub_stride,
@@ -102,7 +104,7 @@ def sized_branches(items: list[Item]) -> tuple[Item, ...]:
         target = _branch_target(item)
         if isinstance(item, Insn) and target is not None and not target.near and target.name in where:
             low, high = sorted((i, where[target.name]))
-            if any(low < p < high for p in padding):
+            if bisect.bisect_right(padding, low) < bisect.bisect_left(padding, high):
                 item = Insn(item.op, (Sym(target.name, near=True),))
         out.append(item)
     return tuple(out)
