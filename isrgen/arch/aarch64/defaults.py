@@ -8,38 +8,19 @@ model has no field default for are written here.  The schema's ``default`` keywo
 table; tests/test_package_defaults.py checks both.
 
 Keys are paths of spec keys; the keys of a list's items (``slots``, ``frame.layout``)
-follow the list's key, as in :data:`isrgen.spec.defaults.SPEC_DEFAULTS`.  Values are
+follow the list's key, as in :data:`isrgen.arch.x86.defaults.SPEC_DEFAULTS`.  Values are
 spelled as a spec writes them (enum members as their strings, tuples as lists).
 """
 
 from __future__ import annotations
 
 import copy
-import enum
 from collections.abc import Mapping
 from typing import Any
 
-import attrs
-
+from ...spec.defaults import DEFAULT_PREFIX
+from ...spec.defaults import model_default as _model
 from .options import FrameSlot, Handler, Hardening, Route, Sections, Stack, Symbols, Syscall, TableStyle, Use
-
-
-def _spelled(value: Any) -> Any:
-    """A model value as a spec spells it (enum member -> its string, tuple -> list)."""
-    if isinstance(value, enum.Enum):
-        return value.value
-    if isinstance(value, tuple):
-        return [_spelled(v) for v in value]
-    return value
-
-
-def _model(cls: type, name: str) -> Any:
-    """The attrs default of ``cls.name`` as a spec spells it."""
-    value = attrs.fields_dict(cls)[name].default
-    if value is attrs.NOTHING:
-        raise LookupError(f"{cls.__name__}.{name} has no default")
-    return _spelled(value)
-
 
 #: what every handler block (handler, kernel_handler, bad_mode, syscall) defaults to
 _HANDLER_RETURNS = _model(Handler, "returns")
@@ -48,7 +29,7 @@ _HANDLER_ARGS = _model(Handler, "args")
 #: key path (as the resolver's located paths spell it) -> the value an absent key has,
 #: as a spec would write it
 DEFAULTS: Mapping[tuple[str | int, ...], Any] = {
-    ("symbols", "prefix"): "isr_",
+    ("symbols", "prefix"): DEFAULT_PREFIX,
     ("symbols", "table"): "{prefix}vectors",
     ("symbols", "entry"): "{prefix}entry_{name}",
     ("symbols", "exit"): "{prefix}return",

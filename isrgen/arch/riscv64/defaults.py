@@ -8,7 +8,7 @@ model has no field default for are written here.  The schema's ``default`` keywo
 table; tests/test_package_defaults.py checks both.
 
 Keys are paths of spec keys; the keys of a list's items (``frame.layout``) follow the
-list's key, as in :data:`isrgen.spec.defaults.SPEC_DEFAULTS`.  Values are spelled as
+list's key, as in :data:`isrgen.arch.x86.defaults.SPEC_DEFAULTS`.  Values are spelled as
 a spec writes them (enum members as their strings, tuples as lists).  A few entries
 stand in for a key the schema requires: they are only what resolution goes on with
 after reporting the key missing, and the schema states no default for them.
@@ -21,37 +21,13 @@ Two defaults depend on other keys and are computed where they are used: a frame'
 from __future__ import annotations
 
 import copy
-import enum
 from collections.abc import Mapping
 from typing import Any
 
-import attrs
-
+from ...spec.defaults import field_default as _field_default
+from ...spec.defaults import model_default as _model
 from .facts import PAGE_SIZE, Mode
 from .options import Handler, Hardening, KernelEntry, StackProtocol, Syscall, Trampoline, Vector
-
-
-def _spelled(value: Any) -> Any:
-    """A model value as a spec spells it (enum member -> its string, tuple -> list)."""
-    if isinstance(value, enum.Enum):
-        return value.value
-    if isinstance(value, tuple):
-        return [_spelled(v) for v in value]
-    return value
-
-
-def _field_default(cls: type, name: str) -> Any:
-    """The attrs default of ``cls.name`` as the model holds it."""
-    value = attrs.fields_dict(cls)[name].default
-    if value is attrs.NOTHING:
-        raise LookupError(f"{cls.__name__}.{name} has no default")
-    return value
-
-
-def _model(cls: type, name: str) -> Any:
-    """The attrs default of ``cls.name`` as a spec spells it."""
-    return _spelled(_field_default(cls, name))
-
 
 #: a handler block's keys (the main entry's and, under kernel_entry, the kernel entry's)
 _HANDLER: Mapping[tuple[str, ...], Any] = {

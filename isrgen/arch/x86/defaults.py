@@ -17,29 +17,16 @@ they are used: ``table.width`` (the word size), ``table.align`` (the entry width
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Mapping
 from typing import Any
 
 from isrgen.arch.x86.model import ParanoidGs, Simd, Stubs, Syscall, X86Entry, X86Spec, X86Vector
 from isrgen.model.spec import Debug, Frame, Handler, Sections, Table, Visibilities, default
 from isrgen.spec.defaults import DEFAULT_PREFIX
+from isrgen.spec.defaults import model_default as _model
 
 #: the backends a spec without ``outputs`` runs, and the file each writes
 DEFAULT_OUTPUTS: Mapping[str, str] = {"gas": "isr.S", "c": "isr.h"}
-
-
-def _spelled(value: Any) -> Any:
-    """A model default as a spec spells it (enum member -> its string, tuple -> list)."""
-    if isinstance(value, enum.Enum):
-        return value.value
-    if isinstance(value, tuple):
-        return [_spelled(v) for v in value]
-    return value
-
-
-def _model(cls: type, name: str) -> Any:
-    return _spelled(default(cls, name))
 
 
 #: key path -> the value an absent key has, as a spec would write it
