@@ -137,7 +137,7 @@ def test_the_strategies_reach_every_entry_option() -> None:
         return wanted <= seen
 
     reach = settings(
-        max_examples=1000,
+        max_examples=3000,
         deadline=None,
         suppress_health_check=list(HealthCheck),
         database=None,

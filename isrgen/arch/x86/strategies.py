@@ -149,7 +149,8 @@ _BASE_RENAMES = {"fs_base": "fsbase", "gs_base": "gsbase"}
 #: links it at 0x400000) and the top 2 GiB, where a mov reaches them with a sign-extended
 #: disp32 (SDM Vol. 2A 2.2.1.6)
 _STACK_SYMBOLS = ("kernel_stack_top", "user_rsp_save", "cpu0_kstack", "saved_user_rsp")
-_STACK_ADDRESSES = (0x7000, 0x7008, 0x8FF8, 0x9_0000, 0x20_0000, -0x7FFF_F000, -0x7FFF_EFF8)
+#: absolute stack slots in low memory and in the top 2 GiB (sign-extended disp32)
+_STACK_ADDRESSES = ((0x7000, 0x7008, 0x8FF8, 0x9_0000, 0x20_0000), (-0x7FFF_F000, -0x7FFF_EFF8, -0x7FFF_E000))
 
 
 def _arch(name: str) -> ArchFacts:
@@ -459,7 +460,8 @@ def syscalls(draw: st.DrawFn, prefix: str, frame: Frame, vectors: Sequence[int],
 def fixed_stack_slots(draw: st.DrawFn) -> tuple[str | int, str | int]:
     """``syscall.kernel_stack`` and ``user_stack``: two different words, each a data symbol
     or an absolute address (low memory or the top 2 GiB, sign-extended as the loader keeps it)."""
-    slot = st.one_of(st.sampled_from(_STACK_SYMBOLS), st.sampled_from(_STACK_ADDRESSES))
+    addresses = st.sampled_from(_STACK_ADDRESSES).flatmap(st.sampled_from)
+    slot = st.one_of(st.sampled_from(_STACK_SYMBOLS), addresses)
     kernel = draw(slot)
     user = draw(slot.filter(lambda s: s != kernel))
     return kernel, user
